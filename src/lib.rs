@@ -1,0 +1,14 @@
+//! depthscope: a terminal market monitor for crypto traders.
+//!
+//! Layers, from the wire up (see README "Architecture"):
+//! - [`num`]: exact decimals that keep their wire form (checksums are computed over it);
+//! - [`book`]: the L2 book, its views and the venues' checksum constructions;
+//! - [`integrity`]: the verdict types every venue's integrity rule returns;
+//! - [`venue`]: one folder per exchange (subscribe, parse, sync rules);
+//! - [`market`]: the normalised vocabulary (venue ids, sides, time).
+//!
+//! Nothing below the UI imports ratatui or crossterm.
+
+pub mod integrity;
+pub mod market;
+pub mod venue;

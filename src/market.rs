@@ -1,0 +1,154 @@
+//! Normalised market vocabulary shared by every layer: venue ids, sides and the time type.
+//!
+//! Everything a venue adapter emits is expressed in these terms, so the engine and the UI never
+//! see a venue's own spelling of "buy" (which, for liquidations, means opposite things on Binance
+//! and Bybit).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A venue connection family, with the ids of `capture-format.md` as its string form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VenueId {
+    Binance,
+    BinanceUsdm,
+    BybitSpot,
+    BybitLinear,
+    Okx,
+    Kraken,
+    Bitget,
+    Coinex,
+    Coinbase,
+    Hyperliquid,
+    Gate,
+    Kucoin,
+    Deribit,
+}
+
+impl VenueId {
+    /// Every venue id, in display order.
+    pub const ALL: [VenueId; 13] = [
+        VenueId::Binance,
+        VenueId::BinanceUsdm,
+        VenueId::BybitSpot,
+        VenueId::BybitLinear,
+        VenueId::Okx,
+        VenueId::Kraken,
+        VenueId::Bitget,
+        VenueId::Coinex,
+        VenueId::Coinbase,
+        VenueId::Hyperliquid,
+        VenueId::Gate,
+        VenueId::Kucoin,
+        VenueId::Deribit,
+    ];
+
+    /// The id used in capture files, config and on the command line.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VenueId::Binance => "binance",
+            VenueId::BinanceUsdm => "binance-usdm",
+            VenueId::BybitSpot => "bybit-spot",
+            VenueId::BybitLinear => "bybit-linear",
+            VenueId::Okx => "okx",
+            VenueId::Kraken => "kraken",
+            VenueId::Bitget => "bitget",
+            VenueId::Coinex => "coinex",
+            VenueId::Coinbase => "coinbase",
+            VenueId::Hyperliquid => "hyperliquid",
+            VenueId::Gate => "gate",
+            VenueId::Kucoin => "kucoin",
+            VenueId::Deribit => "deribit",
+        }
+    }
+}
+
+impl fmt::Display for VenueId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown venue id, keeping the text so the message can name it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown venue `{0}` (known: binance, binance-usdm, bybit-spot, bybit-linear, okx, kraken, bitget, coinex, coinbase, hyperliquid, gate, kucoin, deribit)")]
+pub struct UnknownVenue(pub String);
+
+impl FromStr for VenueId {
+    type Err = UnknownVenue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        VenueId::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| UnknownVenue(s.to_owned()))
+    }
+}
+
+/// A side of the book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    Bid,
+    Ask,
+}
+
+impl Side {
+    pub const fn opposite(self) -> Side {
+        match self {
+            Side::Bid => Side::Ask,
+            Side::Ask => Side::Bid,
+        }
+    }
+}
+
+/// Who took liquidity in a trade: `Buy` means the taker bought (lifted an ask).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TakerSide {
+    Buy,
+    Sell,
+}
+
+impl TakerSide {
+    /// `+1` for a taker buy, `-1` for a taker sell (the σ of `features.md` §0.1).
+    pub const fn sign(self) -> f64 {
+        match self {
+            TakerSide::Buy => 1.0,
+            TakerSide::Sell => -1.0,
+        }
+    }
+}
+
+/// Which position a forced order closed. Venues disagree on what their "side" field means, so
+/// adapters map to this at ingest (`features.md` §3.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LiquidatedPosition {
+    Long,
+    Short,
+}
+
+/// Nanoseconds since the Unix epoch. Local receive times and capture times use it.
+pub type Nanos = u64;
+
+/// Milliseconds since the Unix epoch, as exchanges stamp their events.
+pub type Millis = i64;
+
+/// The local wall clock in nanoseconds since the Unix epoch.
+pub fn now_nanos() -> Nanos {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as Nanos)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn venue_ids_round_trip_through_their_strings() {
+        for v in VenueId::ALL {
+            assert_eq!(v.as_str().parse::<VenueId>(), Ok(v));
+        }
+        let err = "binanse".parse::<VenueId>().unwrap_err();
+        assert!(err.to_string().contains("binanse"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Venue adapters: one folder per exchange, one file per concern.
