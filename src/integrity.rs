@@ -95,10 +95,9 @@ impl fmt::Display for ResyncReason {
             ResyncReason::Gap { expected, got } => {
                 write!(f, "sequence gap: expected {expected}, got {got}")
             }
-            ResyncReason::ChecksumMismatch { expected, computed } => write!(
-                f,
-                "checksum mismatch: venue {expected}, local {computed}"
-            ),
+            ResyncReason::ChecksumMismatch { expected, computed } => {
+                write!(f, "checksum mismatch: venue {expected}, local {computed}")
+            }
             ResyncReason::Crossed => f.write_str("crossed book"),
             ResyncReason::NoSnapshot => f.write_str("no snapshot after subscribing"),
             ResyncReason::Silent => f.write_str("no messages"),

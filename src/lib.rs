@@ -9,6 +9,10 @@
 //!
 //! Nothing below the UI imports ratatui or crossterm.
 
+pub mod book;
+pub mod feed;
+pub mod instrument;
 pub mod integrity;
 pub mod market;
+pub mod num;
 pub mod venue;

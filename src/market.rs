@@ -71,7 +71,9 @@ impl fmt::Display for VenueId {
 
 /// An unknown venue id, keeping the text so the message can name it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown venue `{0}` (known: binance, binance-usdm, bybit-spot, bybit-linear, okx, kraken, bitget, coinex, coinbase, hyperliquid, gate, kucoin, deribit)")]
+#[error(
+    "unknown venue `{0}` (known: binance, binance-usdm, bybit-spot, bybit-linear, okx, kraken, bitget, coinex, coinbase, hyperliquid, gate, kucoin, deribit)"
+)]
 pub struct UnknownVenue(pub String);
 
 impl FromStr for VenueId {
@@ -81,6 +83,19 @@ impl FromStr for VenueId {
             .into_iter()
             .find(|v| v.as_str() == s)
             .ok_or_else(|| UnknownVenue(s.to_owned()))
+    }
+}
+
+impl serde::Serialize for VenueId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VenueId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -1,0 +1,74 @@
+//! Book hot paths (issue 2 targets, median on the 2-core dev box): applying one level at depth
+//! 25 (≤ 50 ns) and 500 (≤ 250 ns), the OKX 25-level and Kraken 10-level checksums including
+//! building their strings (≤ 500 ns each), and parsing one decimal.
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use depthscope::book::{Book, DepthModel, Level};
+use depthscope::market::Side;
+use depthscope::num::Dec;
+use std::hint::black_box;
+
+/// A book of `depth` levels per side around 60000.0 with 0.1 ticks and 8-decimal sizes.
+fn book(depth: usize) -> Book {
+    let level = |tick: i64, i: i64| {
+        Level::new(
+            Dec::from_parts(tick, 1).unwrap(),
+            Dec::from_parts(12_345_678 + i * 7_919, 8).unwrap(),
+        )
+    };
+    let bids = (0..depth as i64).map(|i| level(600_000 - i, i));
+    let asks = (0..depth as i64).map(|i| level(600_001 + i, i));
+    let mut book = Book::new(DepthModel::SnapshotThenDiffs);
+    book.load_snapshot(bids, asks, None);
+    book
+}
+
+fn apply(c: &mut Criterion) {
+    let mut group = c.benchmark_group("book_apply_one_level");
+    for depth in [25usize, 500] {
+        let mut b = book(depth);
+        // Updates spread over the whole side: a size change, a delete and a re-insert, the mix
+        // a diff stream carries. Cycling keeps the book at the same depth.
+        let prices: Vec<Dec> = (0..depth as i64)
+            .map(|i| Dec::from_parts(600_000 - (i * 7) % depth as i64, 1).unwrap())
+            .collect();
+        let sizes = [
+            Dec::from_parts(55_000_000, 8).unwrap(),
+            Dec::from_parts(0, 8).unwrap(),
+            Dec::from_parts(12_000_000, 8).unwrap(),
+        ];
+        let mut i = 0usize;
+        group.bench_with_input(BenchmarkId::from_parameter(depth), &depth, |bench, _| {
+            bench.iter(|| {
+                let p = prices[i % prices.len()];
+                let q = sizes[(i / prices.len()) % 3];
+                i += 1;
+                black_box(b.apply(Side::Bid, black_box(p), black_box(q)))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn checksums(c: &mut Criterion) {
+    let b = book(400);
+    let mut scratch = Vec::with_capacity(4096);
+    c.bench_function("checksum_okx_25_levels", |bench| {
+        bench.iter(|| black_box(b.interleaved_checksum(&mut scratch)))
+    });
+    c.bench_function("checksum_kraken_10_levels", |bench| {
+        bench.iter(|| black_box(b.kraken_checksum(&mut scratch)))
+    });
+}
+
+fn parse(c: &mut Criterion) {
+    c.bench_function("decimal_parse", |bench| {
+        bench.iter(|| black_box(Dec::parse(black_box("61234.56789012"))))
+    });
+    c.bench_function("decimal_parse_json_number", |bench| {
+        bench.iter(|| black_box(Dec::parse_json(black_box("0.04857373"))))
+    });
+}
+
+criterion_group!(benches, apply, checksums, parse);
+criterion_main!(benches);

@@ -1,0 +1,132 @@
+//! The venues' book checksums: CRC-32 (IEEE 802.3, `crc32fast`) over a string built from the
+//! top of the book in the venue's exact wire form.
+//!
+//! The string is built in a caller-supplied scratch buffer so a live feed checks every message
+//! without allocating. Every function returns the CRC's 32-bit pattern as `u32`: Kraken
+//! publishes it unsigned, OKX/Bitget/CoinEx signed, and comparing bit patterns
+//! ([`from_signed`]) avoids sign bugs.
+
+use super::{Book, Level};
+
+/// The bit pattern of a signed checksum as venues publish it (OKX `-1881014294`).
+pub fn from_signed(value: i64) -> Option<u32> {
+    i32::try_from(value)
+        .ok()
+        .map(|v| v as u32)
+        .or_else(|| u32::try_from(value).ok())
+}
+
+/// The signed reading of a checksum pattern, as OKX/Bitget/CoinEx print it.
+pub fn to_signed(pattern: u32) -> i32 {
+    pattern as i32
+}
+
+/// Kraken spot (WS v2 and v1), documented procedure [DOC][VEC]:
+/// 1. apply every level of the message and truncate the book to the subscribed depth;
+/// 2. take the top **10 asks, price ascending**, then the top **10 bids, price descending**;
+/// 3. for each level append `price` with `.` removed and leading zeros removed, then `qty` the
+///    same way (no separator);
+/// 4. CRC-32 of the ASCII string, compared as an **unsigned** 32-bit integer.
+///
+/// "Remove the point, then the leading zeros" of a canonical decimal is exactly its integer
+/// mantissa in base 10 (`0.00000048` → `48`), so no string surgery is needed. Kraken v2 sends
+/// JSON numbers: the caller renders them at the pair's precision first ([`crate::num::Dec::with_scale`]).
+pub fn kraken<'a>(
+    asks_best_first: impl IntoIterator<Item = &'a Level>,
+    bids_best_first: impl IntoIterator<Item = &'a Level>,
+    scratch: &mut Vec<u8>,
+) -> u32 {
+    scratch.clear();
+    let mut digits = itoa::Buffer::new();
+    for level in asks_best_first
+        .into_iter()
+        .take(10)
+        .chain(bids_best_first.into_iter().take(10))
+    {
+        for value in [level.price, level.size] {
+            let m = value.mantissa().unsigned_abs();
+            if m != 0 {
+                scratch.extend_from_slice(digits.format(m).as_bytes());
+            }
+        }
+    }
+    crc32fast::hash(scratch)
+}
+
+/// OKX v5 and legacy Bitget, documented procedure [DOC][VEC][REPLAY]:
+/// take the top **25 bids (descending) and 25 asks (ascending)**, interleave them
+/// `bid1:ask1:bid2:ask2…`, each level contributing `price:size` with the **original strings**;
+/// when one side runs out, the other side's remaining levels follow in order; join with `:`;
+/// CRC-32, published **signed**. OKX has sent `0` since 2026-06-23 and Bitget v2 sends none:
+/// those are "absent", never compared.
+pub fn interleaved_25<'a>(
+    bids_best_first: impl IntoIterator<Item = &'a Level>,
+    asks_best_first: impl IntoIterator<Item = &'a Level>,
+    scratch: &mut Vec<u8>,
+) -> u32 {
+    interleaved_string(bids_best_first, asks_best_first, scratch);
+    crc32fast::hash(scratch)
+}
+
+/// The string hashed by [`interleaved_25`], left in `scratch` (for tests and diagnostics).
+pub fn interleaved_string<'a>(
+    bids_best_first: impl IntoIterator<Item = &'a Level>,
+    asks_best_first: impl IntoIterator<Item = &'a Level>,
+    scratch: &mut Vec<u8>,
+) {
+    scratch.clear();
+    let mut bids = bids_best_first.into_iter().take(25);
+    let mut asks = asks_best_first.into_iter().take(25);
+    loop {
+        let (b, a) = (bids.next(), asks.next());
+        if b.is_none() && a.is_none() {
+            break;
+        }
+        for level in [b, a].into_iter().flatten() {
+            push_level(level, scratch);
+        }
+    }
+    scratch.pop(); // the trailing ':'
+}
+
+/// CoinEx v2, as documented [DOC, NOT VERIFIED]: **all** bids of the subscribed depth
+/// (descending), then all asks (ascending), each `price:amount`, joined with `:` (not
+/// interleaved); CRC-32, published signed. The docs' own examples (21658179, 2578768879) do not
+/// reproduce from the books they show, and no full real book exists to check against, so this
+/// construction is unverified; see the tests.
+pub fn coinex<'a>(
+    bids_best_first: impl IntoIterator<Item = &'a Level>,
+    asks_best_first: impl IntoIterator<Item = &'a Level>,
+    scratch: &mut Vec<u8>,
+) -> u32 {
+    scratch.clear();
+    for level in bids_best_first.into_iter().chain(asks_best_first) {
+        push_level(level, scratch);
+    }
+    scratch.pop();
+    crc32fast::hash(scratch)
+}
+
+fn push_level(level: &Level, out: &mut Vec<u8>) {
+    level.price.write_wire(out);
+    out.push(b':');
+    level.size.write_wire(out);
+    out.push(b':');
+}
+
+impl Book {
+    /// [`kraken`] over this book.
+    pub fn kraken_checksum(&self, scratch: &mut Vec<u8>) -> u32 {
+        kraken(self.asks().iter(), self.bids().iter(), scratch)
+    }
+
+    /// [`interleaved_25`] over this book (OKX, legacy Bitget).
+    pub fn interleaved_checksum(&self, scratch: &mut Vec<u8>) -> u32 {
+        interleaved_25(self.bids().iter(), self.asks().iter(), scratch)
+    }
+
+    /// [`coinex`] over this book.
+    pub fn coinex_checksum(&self, scratch: &mut Vec<u8>) -> u32 {
+        coinex(self.bids().iter(), self.asks().iter(), scratch)
+    }
+}

@@ -1,0 +1,200 @@
+//! One side of an L2 book: a sorted `Vec` with the best level at the end.
+//!
+//! Nearly all book traffic lands at or near the touch. Keeping the best level at the *end*
+//! makes those inserts and deletes move only the few levels behind it, and a binary search
+//! finds any level in `log2(depth)` exact comparisons. A `BTreeMap` would pay an allocation
+//! and pointer chasing for the same work.
+
+use crate::market::Side;
+use crate::num::Dec;
+use std::cmp::Ordering;
+
+/// A price level as the venue last wrote it (sizes in the venue's own unit, wire form kept).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Level {
+    pub price: Dec,
+    pub size: Dec,
+}
+
+impl Level {
+    pub const fn new(price: Dec, size: Dec) -> Self {
+        Level { price, size }
+    }
+}
+
+/// The levels of one side, worst first, best last.
+#[derive(Clone, Debug)]
+pub struct BookSide {
+    side: Side,
+    levels: Vec<Level>,
+}
+
+impl BookSide {
+    pub fn new(side: Side) -> Self {
+        BookSide {
+            side,
+            levels: Vec::new(),
+        }
+    }
+
+    pub fn side(&self) -> Side {
+        self.side
+    }
+
+    pub fn len(&self) -> usize {
+        self.levels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty()
+    }
+
+    /// The best level (highest bid, lowest ask).
+    pub fn best(&self) -> Option<&Level> {
+        self.levels.last()
+    }
+
+    /// The worst level held.
+    pub fn worst(&self) -> Option<&Level> {
+        self.levels.first()
+    }
+
+    /// Levels best first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Level> + ExactSizeIterator {
+        self.levels.iter().rev()
+    }
+
+    /// The size at `price`, if a level is there.
+    pub fn get(&self, price: Dec) -> Option<Dec> {
+        self.search(price).ok().map(|i| self.levels[i].size)
+    }
+
+    /// Set the level at `price` to `size` (a zero size deletes it; deleting an absent level is
+    /// normal and does nothing). Returns the size the level had before, if any. The stored
+    /// price takes the wire form of this update, since checksums use the latest text.
+    pub fn set(&mut self, price: Dec, size: Dec) -> Option<Dec> {
+        match self.search(price) {
+            Ok(i) if size.is_zero() => Some(self.levels.remove(i).size),
+            Ok(i) => {
+                let old = self.levels[i].size;
+                self.levels[i] = Level { price, size };
+                Some(old)
+            }
+            Err(_) if size.is_zero() => None,
+            Err(i) => {
+                self.levels.insert(i, Level { price, size });
+                None
+            }
+        }
+    }
+
+    /// Drop everything beyond the best `depth` levels, reporting each removed level.
+    pub fn truncate(&mut self, depth: usize, mut removed: impl FnMut(Level)) {
+        let excess = self.levels.len().saturating_sub(depth);
+        for level in self.levels.drain(..excess) {
+            removed(level);
+        }
+    }
+
+    /// Replace the side's contents. Levels may come in any order; zero sizes are skipped and a
+    /// repeated price keeps its last entry, as if applied one by one.
+    pub fn replace(&mut self, levels: impl IntoIterator<Item = Level>) {
+        self.levels.clear();
+        self.levels.extend(levels);
+        let side = self.side;
+        // Stable sort keeps message order among equal prices; reversed, dedup keeps the last.
+        self.levels
+            .sort_by(|a, b| storage_order(side, a.price, b.price));
+        self.levels.reverse();
+        self.levels
+            .dedup_by(|later, earlier| later.price == earlier.price);
+        self.levels.reverse();
+        self.levels.retain(|l| !l.size.is_zero());
+    }
+
+    pub fn clear(&mut self) {
+        self.levels.clear();
+    }
+
+    fn search(&self, price: Dec) -> Result<usize, usize> {
+        let side = self.side;
+        self.levels
+            .binary_search_by(|l| storage_order(side, l.price, price))
+    }
+}
+
+/// Storage order: worst first, so bids ascend and asks descend.
+#[inline]
+fn storage_order(side: Side, a: Dec, b: Dec) -> Ordering {
+    match side {
+        Side::Bid => a.cmp(&b),
+        Side::Ask => b.cmp(&a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Dec {
+        Dec::parse(s).unwrap()
+    }
+
+    fn prices(side: &BookSide) -> Vec<String> {
+        side.iter().map(|l| l.price.to_string()).collect()
+    }
+
+    #[test]
+    fn bids_iterate_highest_first_and_asks_lowest_first() {
+        let mut bids = BookSide::new(Side::Bid);
+        let mut asks = BookSide::new(Side::Ask);
+        for p in ["100", "101.5", "99"] {
+            bids.set(d(p), d("1"));
+            asks.set(d(p), d("1"));
+        }
+        assert_eq!(prices(&bids), ["101.5", "100", "99"]);
+        assert_eq!(prices(&asks), ["99", "100", "101.5"]);
+        assert_eq!(bids.best().unwrap().price, d("101.5"));
+        assert_eq!(asks.worst().unwrap().price, d("101.5"));
+    }
+
+    #[test]
+    fn set_reports_the_old_size_and_zero_deletes() {
+        let mut bids = BookSide::new(Side::Bid);
+        assert_eq!(bids.set(d("100"), d("2")), None);
+        assert_eq!(bids.set(d("100.0"), d("3")), Some(d("2")));
+        // the latest wire form of the price is kept
+        assert_eq!(prices(&bids), ["100.0"]);
+        assert_eq!(bids.set(d("100"), d("0")), Some(d("3")));
+        assert!(bids.is_empty());
+        // deleting an absent level is normal
+        assert_eq!(bids.set(d("42"), d("0.000")), None);
+        assert!(bids.is_empty());
+    }
+
+    #[test]
+    fn truncate_keeps_exactly_the_best_n() {
+        let mut asks = BookSide::new(Side::Ask);
+        for p in 1..=10 {
+            asks.set(Dec::from_parts(p, 0).unwrap(), d("1"));
+        }
+        let mut dropped = Vec::new();
+        asks.truncate(3, |l| dropped.push(l.price.to_string()));
+        assert_eq!(prices(&asks), ["1", "2", "3"]);
+        assert_eq!(dropped.len(), 7);
+        assert!(dropped.contains(&"10".to_string()));
+    }
+
+    #[test]
+    fn replace_sorts_skips_zeros_and_keeps_the_last_duplicate() {
+        let mut bids = BookSide::new(Side::Bid);
+        bids.replace([
+            Level::new(d("99"), d("1")),
+            Level::new(d("101"), d("0")),
+            Level::new(d("100"), d("2")),
+            Level::new(d("100.0"), d("5")),
+        ]);
+        assert_eq!(prices(&bids), ["100.0", "99"]);
+        assert_eq!(bids.get(d("100")), Some(d("5")));
+    }
+}

@@ -1,0 +1,559 @@
+//! [`Dec`]: an exact decimal that remembers how the venue wrote it.
+//!
+//! Checksums are computed over the exchange's own strings: OKX sends `"3366"` and `"3366.0"`
+//! as different texts for equal prices, and a CRC over the wrong one fails. So a price is kept
+//! as `mantissa × 10^-scale` with the scale *as received*: `"3366.0"` is `(33660, 1)` and
+//! renders back as `3366.0`. Values compare by amount (`3366 == 3366.0`), render by wire form.
+//!
+//! Only the canonical decimal grammar is accepted (the JSON number grammar without exponents):
+//! `-?(0|[1-9][0-9]*)(\.[0-9]+)?`. Anything else — empty text, `NaN`, `Infinity`, exponents,
+//! signs where none belong, leading zeros, more digits than fit — is a [`DecError`] naming the
+//! text, because a form we cannot write back byte for byte would silently break checksums.
+//! Deribit's float-formatted numbers (`2.2e3`) go through [`Dec::parse_scientific`], which
+//! converts exactly; nothing here ever passes through `f64`.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// The largest scale kept: 18 fractional digits (any venue's tick is far coarser).
+pub const MAX_SCALE: u8 = 18;
+
+/// Powers of ten up to 10^36, enough to align two scales of at most 18 in an `i128`.
+const POW10: [i128; 37] = {
+    let mut t = [1i128; 37];
+    let mut i = 1;
+    while i < 37 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// An exact decimal number with its wire scale. See the module docs.
+#[derive(Clone, Copy, Default)]
+pub struct Dec {
+    mant: i64,
+    scale: u8,
+}
+
+/// Why a text is not an acceptable decimal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecErrorKind {
+    Empty,
+    /// Letters, `NaN`, `Infinity`, stray characters.
+    NotANumber,
+    /// `1e5`, `2.2E-3`: exponents are not wire-preserving (see [`Dec::parse_scientific`]).
+    Exponent,
+    /// A `-` or `+` where the field cannot be signed, or a `+` anywhere.
+    UnexpectedSign,
+    /// Leading zeros (`007`), a bare point (`.5`, `5.`), or negative zero.
+    NonCanonical,
+    /// More digits than fit in 64 bits, or more than [`MAX_SCALE`] fractional digits.
+    TooManyDigits,
+    /// A rescale that would drop nonzero digits.
+    PrecisionLoss,
+}
+
+/// A rejected decimal: the kind and the offending text (cut to 64 characters).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid decimal {text:?}: {}", kind_message(*.kind))]
+pub struct DecError {
+    pub kind: DecErrorKind,
+    pub text: String,
+}
+
+fn kind_message(kind: DecErrorKind) -> &'static str {
+    match kind {
+        DecErrorKind::Empty => "empty",
+        DecErrorKind::NotANumber => "not a number",
+        DecErrorKind::Exponent => "exponent notation is not accepted here",
+        DecErrorKind::UnexpectedSign => "sign not allowed",
+        DecErrorKind::NonCanonical => "non-canonical form (leading zero, bare point or -0)",
+        DecErrorKind::TooManyDigits => "more digits than fit (64-bit mantissa, 18 decimals)",
+        DecErrorKind::PrecisionLoss => "would lose digits",
+    }
+}
+
+impl DecError {
+    fn new(kind: DecErrorKind, text: &str) -> Self {
+        let text = match text.char_indices().nth(64) {
+            Some((cut, _)) => format!("{}…", &text[..cut]),
+            None => text.to_owned(),
+        };
+        DecError { kind, text }
+    }
+}
+
+impl Dec {
+    /// Zero with scale 0.
+    pub const ZERO: Dec = Dec { mant: 0, scale: 0 };
+
+    /// Build from parts; `None` if the scale exceeds [`MAX_SCALE`].
+    pub const fn from_parts(mant: i64, scale: u8) -> Option<Dec> {
+        if scale > MAX_SCALE {
+            None
+        } else {
+            Some(Dec { mant, scale })
+        }
+    }
+
+    /// The integer mantissa (`"0.0500"` → `500`).
+    pub const fn mantissa(self) -> i64 {
+        self.mant
+    }
+
+    /// The number of fractional digits as written on the wire.
+    pub const fn scale(self) -> u8 {
+        self.scale
+    }
+
+    pub const fn is_zero(self) -> bool {
+        self.mant == 0
+    }
+
+    pub const fn is_negative(self) -> bool {
+        self.mant < 0
+    }
+
+    /// Parse an unsigned decimal (prices, sizes).
+    pub fn parse(text: &str) -> Result<Dec, DecError> {
+        parse_canonical(text, false)
+    }
+
+    /// Parse a decimal that may carry a leading `-` (rates, signed quantities).
+    pub fn parse_signed(text: &str) -> Result<Dec, DecError> {
+        parse_canonical(text, true)
+    }
+
+    /// Parse a raw JSON token for an unsigned price or size: a string (`"3366.0"`) or a number
+    /// (`3366.0`, as Kraken v2 and Gate futures send). Escapes are not expected in numbers and
+    /// are rejected as not-a-number.
+    pub fn parse_json(raw: &str) -> Result<Dec, DecError> {
+        let raw = raw.trim_ascii();
+        let inner = match raw.as_bytes() {
+            [b'"', .., b'"'] if raw.len() >= 2 => &raw[1..raw.len() - 1],
+            _ => raw,
+        };
+        Dec::parse(inner)
+    }
+
+    /// Parse a float-formatted number exactly, exponent included (`2.2e3` → `2200`,
+    /// `1.5E-4` → `0.00015`). For Deribit, whose JSON floats may use exponents and which has no
+    /// checksum, so the wire form does not need to survive. Leading/trailing zero rules of the
+    /// canonical grammar still apply to the significand.
+    pub fn parse_scientific(text: &str) -> Result<Dec, DecError> {
+        let Some(epos) = text.find(['e', 'E']) else {
+            return Dec::parse(text);
+        };
+        let (sig, exp) = (&text[..epos], &text[epos + 1..]);
+        let base = Dec::parse(sig).map_err(|e| DecError::new(e.kind, text))?;
+        let exp: i32 = match exp.strip_prefix('+').unwrap_or(exp).parse() {
+            Ok(e) if exp.len() <= 4 => e,
+            _ => return Err(DecError::new(DecErrorKind::NotANumber, text)),
+        };
+        let new_scale = i32::from(base.scale) - exp;
+        if new_scale >= 0 {
+            let scale = u8::try_from(new_scale)
+                .ok()
+                .filter(|s| *s <= MAX_SCALE)
+                .ok_or_else(|| DecError::new(DecErrorKind::TooManyDigits, text))?;
+            Ok(Dec {
+                mant: base.mant,
+                scale,
+            })
+        } else {
+            let shift = usize::try_from(-new_scale).unwrap_or(usize::MAX);
+            let mant = POW10
+                .get(shift)
+                .and_then(|p| i128::from(base.mant).checked_mul(*p))
+                .and_then(|m| i64::try_from(m).ok())
+                .ok_or_else(|| DecError::new(DecErrorKind::TooManyDigits, text))?;
+            Ok(Dec { mant, scale: 0 })
+        }
+    }
+
+    /// The same amount written with exactly `scale` fractional digits: pads with zeros, or drops
+    /// trailing zeros; an error if nonzero digits would be lost. Kraken v2 checksums need the
+    /// JSON numbers rendered at the pair's precision (`0.001` → `0.00100000`).
+    pub fn with_scale(self, scale: u8) -> Result<Dec, DecError> {
+        let err = |k| DecError::new(k, &self.to_string());
+        if scale > MAX_SCALE {
+            return Err(err(DecErrorKind::TooManyDigits));
+        }
+        match scale.cmp(&self.scale) {
+            Ordering::Equal => Ok(self),
+            Ordering::Greater => {
+                let m = i128::from(self.mant) * POW10[usize::from(scale - self.scale)];
+                i64::try_from(m)
+                    .map(|mant| Dec { mant, scale })
+                    .map_err(|_| err(DecErrorKind::TooManyDigits))
+            }
+            Ordering::Less => {
+                let p = POW10[usize::from(self.scale - scale)] as i64;
+                if self.mant % p != 0 {
+                    return Err(err(DecErrorKind::PrecisionLoss));
+                }
+                Ok(Dec {
+                    mant: self.mant / p,
+                    scale,
+                })
+            }
+        }
+    }
+
+    /// The nearest `f64`. For features only; books and checksums stay exact.
+    pub fn to_f64(self) -> f64 {
+        // Division by an exact power of ten (≤ 1e18 is exact in f64 up to 1e22) rounds once.
+        self.mant as f64 / POW10_F64[usize::from(self.scale)]
+    }
+
+    /// Exact difference, `None` on overflow (aligned to the larger scale).
+    pub fn checked_sub(self, other: Dec) -> Option<Dec> {
+        let scale = self.scale.max(other.scale);
+        let a = self.aligned(scale).checked_sub(other.aligned(scale))?;
+        i64::try_from(a).ok().map(|mant| Dec { mant, scale })
+    }
+
+    /// Exact sum, `None` on overflow (aligned to the larger scale).
+    pub fn checked_add(self, other: Dec) -> Option<Dec> {
+        let scale = self.scale.max(other.scale);
+        let a = self.aligned(scale).checked_add(other.aligned(scale))?;
+        i64::try_from(a).ok().map(|mant| Dec { mant, scale })
+    }
+
+    /// Same amount and same wire text (`3366` vs `3366.0` are equal but not the same wire form).
+    pub fn same_wire(self, other: Dec) -> bool {
+        self.mant == other.mant && self.scale == other.scale
+    }
+
+    /// Append the wire text (`3366.0`, `0.04857373`) to `out`. Allocation-free apart from `out`.
+    pub fn write_wire(self, out: &mut Vec<u8>) {
+        if self.mant < 0 {
+            out.push(b'-');
+        }
+        let mut buf = itoa::Buffer::new();
+        let digits = buf.format(self.mant.unsigned_abs()).as_bytes();
+        let scale = usize::from(self.scale);
+        if scale == 0 {
+            out.extend_from_slice(digits);
+        } else if digits.len() > scale {
+            let (int, frac) = digits.split_at(digits.len() - scale);
+            out.extend_from_slice(int);
+            out.push(b'.');
+            out.extend_from_slice(frac);
+        } else {
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(b'0', scale - digits.len()));
+            out.extend_from_slice(digits);
+        }
+    }
+
+    /// The mantissa in `i128` at a scale no smaller than ours.
+    fn aligned(self, scale: u8) -> i128 {
+        i128::from(self.mant) * POW10[usize::from(scale - self.scale)]
+    }
+
+    /// Mantissa and scale with trailing zeros removed: the identity of the amount.
+    fn normalized(self) -> (i64, u8) {
+        let (mut m, mut s) = (self.mant, self.scale);
+        while s > 0 && m % 10 == 0 {
+            m /= 10;
+            s -= 1;
+        }
+        (m, s)
+    }
+}
+
+const POW10_F64: [f64; 19] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18,
+];
+
+fn parse_canonical(text: &str, signed: bool) -> Result<Dec, DecError> {
+    let err = |k| Err(DecError::new(k, text));
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes {
+        [] => return err(DecErrorKind::Empty),
+        [b'-', rest @ ..] if signed => (true, rest),
+        [b'-' | b'+', ..] => return err(DecErrorKind::UnexpectedSign),
+        _ => (false, bytes),
+    };
+    let mut mant: i64 = 0;
+    let mut scale: u8 = 0;
+    let mut int_digits = 0usize;
+    let mut seen_point = false;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                if !seen_point && int_digits == 1 && digits[0] == b'0' {
+                    return err(DecErrorKind::NonCanonical);
+                }
+                let d = i64::from(b - b'0');
+                mant = match mant.checked_mul(10).and_then(|m| m.checked_add(d)) {
+                    Some(m) => m,
+                    None => return err(DecErrorKind::TooManyDigits),
+                };
+                if seen_point {
+                    if scale == MAX_SCALE {
+                        return err(DecErrorKind::TooManyDigits);
+                    }
+                    scale += 1;
+                } else {
+                    int_digits += 1;
+                }
+            }
+            b'.' if !seen_point && i > 0 => seen_point = true,
+            b'.' => return err(DecErrorKind::NonCanonical),
+            b'e' | b'E' if int_digits > 0 => return err(DecErrorKind::Exponent),
+            b'-' | b'+' => return err(DecErrorKind::UnexpectedSign),
+            _ => return err(DecErrorKind::NotANumber),
+        }
+    }
+    if int_digits == 0 {
+        return err(if digits.is_empty() {
+            DecErrorKind::Empty
+        } else {
+            DecErrorKind::NotANumber
+        });
+    }
+    if seen_point && scale == 0 {
+        return err(DecErrorKind::NonCanonical);
+    }
+    if negative {
+        if mant == 0 {
+            return err(DecErrorKind::NonCanonical);
+        }
+        mant = -mant;
+    }
+    Ok(Dec { mant, scale })
+}
+
+impl PartialEq for Dec {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Dec {}
+
+impl PartialOrd for Dec {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Dec {
+    fn cmp(&self, other: &Self) -> Ordering {
+        if self.scale == other.scale {
+            return self.mant.cmp(&other.mant);
+        }
+        let scale = self.scale.max(other.scale);
+        self.aligned(scale).cmp(&other.aligned(scale))
+    }
+}
+
+impl Hash for Dec {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.normalized().hash(state);
+    }
+}
+
+impl fmt::Display for Dec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = Vec::with_capacity(24);
+        self.write_wire(&mut buf);
+        // write_wire only emits ASCII digits, '-' and '.'.
+        f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl fmt::Debug for Dec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Dec({self})")
+    }
+}
+
+impl std::str::FromStr for Dec {
+    type Err = DecError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Dec::parse(s)
+    }
+}
+
+impl serde::Serialize for Dec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Dec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Dec::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> Dec {
+        Dec::parse(s).unwrap()
+    }
+
+    #[test]
+    fn wire_form_survives_byte_for_byte() {
+        for s in [
+            "3366",
+            "3366.0",
+            "0.04857373",
+            "0.000017670",
+            "0",
+            "0.0",
+            "1000000.00000000",
+            "9223372036854775807",
+        ] {
+            assert_eq!(d(s).to_string(), s);
+        }
+        assert_eq!(Dec::parse_signed("-0.0001").unwrap().to_string(), "-0.0001");
+    }
+
+    #[test]
+    fn equal_amounts_in_different_forms_compare_equal_but_keep_their_text() {
+        assert_eq!(d("3366"), d("3366.0"));
+        assert!(!d("3366").same_wire(d("3366.0")));
+        assert!(d("3366.1") > d("3366.05"));
+        assert!(d("0.000017660") < d("0.00001767"));
+        let hash = |x: Dec| {
+            use std::collections::hash_map::DefaultHasher;
+            let mut h = DefaultHasher::new();
+            x.hash(&mut h);
+            h.finish()
+        };
+        assert_eq!(hash(d("1.50")), hash(d("1.5")));
+    }
+
+    #[test]
+    fn json_numbers_and_strings_parse_alike() {
+        assert!(
+            Dec::parse_json("\"45285.2\"")
+                .unwrap()
+                .same_wire(d("45285.2"))
+        );
+        assert!(Dec::parse_json("45285.2").unwrap().same_wire(d("45285.2")));
+        assert_eq!(
+            Dec::parse_json("1e5").unwrap_err().kind,
+            DecErrorKind::Exponent
+        );
+    }
+
+    #[test]
+    fn bad_input_is_a_typed_error_naming_the_text() {
+        let cases = [
+            ("", DecErrorKind::Empty),
+            ("NaN", DecErrorKind::NotANumber),
+            ("Infinity", DecErrorKind::NotANumber),
+            ("-Infinity", DecErrorKind::UnexpectedSign),
+            ("1e5", DecErrorKind::Exponent),
+            ("2.2E-3", DecErrorKind::Exponent),
+            ("-1", DecErrorKind::UnexpectedSign),
+            ("+1", DecErrorKind::UnexpectedSign),
+            ("1-2", DecErrorKind::UnexpectedSign),
+            ("007", DecErrorKind::NonCanonical),
+            (".5", DecErrorKind::NonCanonical),
+            ("5.", DecErrorKind::NonCanonical),
+            ("1.2.3", DecErrorKind::NonCanonical),
+            ("12a", DecErrorKind::NotANumber),
+            (" 1", DecErrorKind::NotANumber),
+            ("99999999999999999999", DecErrorKind::TooManyDigits),
+            ("0.0000000000000000001", DecErrorKind::TooManyDigits),
+        ];
+        for (text, kind) in cases {
+            let e = Dec::parse(text).unwrap_err();
+            assert_eq!(e.kind, kind, "{text:?}");
+            assert_eq!(e.text, text);
+            assert!(e.to_string().contains(&format!("{text:?}")));
+        }
+        assert_eq!(
+            Dec::parse_signed("-0").unwrap_err().kind,
+            DecErrorKind::NonCanonical
+        );
+        assert_eq!(
+            Dec::parse_signed("--1").unwrap_err().kind,
+            DecErrorKind::UnexpectedSign
+        );
+        let long = "x".repeat(500);
+        assert!(Dec::parse(&long).unwrap_err().text.chars().count() <= 65);
+    }
+
+    #[test]
+    fn scientific_notation_converts_exactly() {
+        assert!(Dec::parse_scientific("2.2e3").unwrap().same_wire(d("2200")));
+        assert!(
+            Dec::parse_scientific("1.5E-4")
+                .unwrap()
+                .same_wire(d("0.00015"))
+        );
+        assert!(
+            Dec::parse_scientific("61234.5")
+                .unwrap()
+                .same_wire(d("61234.5"))
+        );
+        assert!(Dec::parse_scientific("1e+2").unwrap().same_wire(d("100")));
+        assert_eq!(
+            Dec::parse_scientific("1e99").unwrap_err().kind,
+            DecErrorKind::TooManyDigits
+        );
+        assert_eq!(
+            Dec::parse_scientific("1e").unwrap_err().kind,
+            DecErrorKind::NotANumber
+        );
+    }
+
+    #[test]
+    fn rescaling_pads_or_refuses_to_lose_digits() {
+        assert_eq!(d("0.001").with_scale(8).unwrap().to_string(), "0.00100000");
+        assert_eq!(d("45285.2").with_scale(1).unwrap().to_string(), "45285.2");
+        assert_eq!(d("1.500").with_scale(1).unwrap().to_string(), "1.5");
+        assert_eq!(
+            d("1.55").with_scale(1).unwrap_err().kind,
+            DecErrorKind::PrecisionLoss
+        );
+    }
+
+    #[test]
+    fn exact_arithmetic_aligns_scales() {
+        assert_eq!(d("100.1").checked_sub(d("100")).unwrap().to_string(), "0.1");
+        assert_eq!(d("0.5").checked_add(d("0.25")).unwrap().to_string(), "0.75");
+        assert_eq!(d("0.04857373").to_f64(), 0.04857373);
+    }
+
+    proptest! {
+        #[test]
+        fn any_canonical_text_round_trips(int in 0u64..10_000_000_000, frac in proptest::option::of("[0-9]{1,8}")) {
+            let text = match frac { Some(f) => format!("{int}.{f}"), None => int.to_string() };
+            let dec = Dec::parse(&text).unwrap();
+            prop_assert_eq!(dec.to_string(), text.clone());
+            let expected: f64 = text.parse().unwrap();
+            prop_assert!((dec.to_f64() - expected).abs() <= expected.abs() * 1e-15);
+        }
+
+        #[test]
+        fn ordering_matches_the_amount(a in -1_000_000i64..1_000_000, sa in 0u8..6, b in -1_000_000i64..1_000_000, sb in 0u8..6) {
+            let x = Dec::from_parts(a, sa).unwrap();
+            let y = Dec::from_parts(b, sb).unwrap();
+            let exact = (i128::from(a) * POW10[usize::from(6 - sa)]).cmp(&(i128::from(b) * POW10[usize::from(6 - sb)]));
+            prop_assert_eq!(x.cmp(&y), exact);
+        }
+
+        #[test]
+        fn parsing_arbitrary_text_never_panics(text in "\\PC{0,30}") {
+            let _ = Dec::parse(&text);
+            let _ = Dec::parse_signed(&text);
+            let _ = Dec::parse_scientific(&text);
+            let _ = Dec::parse_json(&text);
+        }
+    }
+}

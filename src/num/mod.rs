@@ -1,0 +1,5 @@
+//! Exact numbers from the wire.
+
+mod decimal;
+
+pub use decimal::{Dec, DecError, DecErrorKind, MAX_SCALE};
