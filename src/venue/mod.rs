@@ -1,1 +1,2 @@
 //! Venue adapters: one folder per exchange, one file per concern.
+pub mod wire;

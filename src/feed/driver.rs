@@ -1,0 +1,732 @@
+//! [`Driver`]: the shared state machine that turns any [`Protocol`] into an [`Adapter`].
+//!
+//! It owns the books and does, identically for every venue: book state per instrument, REST
+//! snapshot joins (buffer the diff stream, fetch, join with the venue's rule), resync by the
+//! venue's procedure, watchdogs (no snapshot after subscribing, a silent socket), application
+//! keepalives, periodic polls, counters and status events. A venue only supplies its
+//! [`Protocol`].
+
+use crate::book::Level;
+use crate::feed::adapter::{Adapter, ConnId, ConnSpec, Frame, Link, Output, RestRequest};
+use crate::feed::event::{BookKey, DerivsTick, Liquidation, MarketEvent, Trade, VenueStatus};
+use crate::feed::health::{BookState, ConnState, VenueCounters};
+use crate::feed::protocol::{
+    BookFrame, Parsed, Protocol, RawDerivs, RestParsed, Sequencer, SnapshotSource,
+};
+use crate::feed::sync::{Applied, BookMsg, BookSync};
+use crate::instrument::{Contract, Instrument};
+use crate::integrity::{ResyncReason, SeqVerdict};
+use crate::market::{Millis, Nanos, Side, VenueId};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a driver behaves live versus in a replay.
+#[derive(Clone, Debug)]
+pub struct DriverConfig {
+    /// Create books for instruments first seen in the data (replays of captures whose
+    /// subscriptions are not configured). Live, an unknown instrument is an error.
+    pub discover: bool,
+    /// Resync books that get no snapshot in time, and reconnect silent sockets (live only: a
+    /// replay cannot resubscribe, and its clock is the capture's).
+    pub watchdogs: bool,
+    pub snapshot_timeout: Duration,
+    pub silence_timeout: Duration,
+    /// Publish book updates (a headless replay report needs only counters).
+    pub emit_books: bool,
+    pub status_interval: Duration,
+    /// Deltas kept while a REST snapshot is awaited; beyond this the oldest are dropped and the
+    /// join will fail and refetch, which is the honest outcome.
+    pub max_buffered: usize,
+}
+
+impl DriverConfig {
+    pub fn live() -> Self {
+        DriverConfig {
+            discover: false,
+            watchdogs: true,
+            snapshot_timeout: Duration::from_secs(15),
+            silence_timeout: Duration::from_secs(60),
+            emit_books: true,
+            status_interval: Duration::from_secs(1),
+            max_buffered: 20_000,
+        }
+    }
+
+    pub fn replay() -> Self {
+        DriverConfig {
+            discover: true,
+            watchdogs: false,
+            ..DriverConfig::live()
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Phase {
+    Closed,
+    Connecting,
+    Open,
+    Backoff { until: Nanos, reason: String },
+    Down(String),
+}
+
+#[derive(Debug)]
+struct ConnTrack {
+    phase: Phase,
+    last_recv: Nanos,
+    last_sent: Nanos,
+}
+
+#[derive(Debug)]
+struct Buffered<F> {
+    seq: F,
+    levels: Vec<(Side, Level)>,
+    checksum: Option<u32>,
+    exch_ts: Option<Millis>,
+}
+
+#[derive(Debug)]
+struct Entry<S: Sequencer> {
+    sync: BookSync,
+    seq: S,
+    conn: ConnId,
+    rest_url: Option<String>,
+    instrument: Instrument,
+    buffer: Vec<Buffered<S::Fields>>,
+    /// A REST snapshot is wanted (sent once the first delta is buffered).
+    need_rest: bool,
+    rest_in_flight: bool,
+    /// When the book last left `Live` (or was created): the snapshot watchdog's start.
+    since: Nanos,
+}
+
+/// A venue adapter: shared machinery around a venue's [`Protocol`].
+pub struct Driver<P: Protocol> {
+    protocol: P,
+    cfg: DriverConfig,
+    instruments: Vec<Instrument>,
+    /// Instruments known from the registry, for books discovered in a replay.
+    registry: BTreeMap<String, Instrument>,
+    books: BTreeMap<String, Entry<P::Seq>>,
+    conns: Vec<ConnTrack>,
+    counters: VenueCounters,
+    levels: Vec<(Side, Level)>,
+    last_status: Nanos,
+    last_poll: Nanos,
+    announced: bool,
+}
+
+impl<P: Protocol> Driver<P> {
+    /// A driver for `instruments` (subscribed live) with `registry` for lookups.
+    pub fn new(
+        protocol: P,
+        cfg: DriverConfig,
+        instruments: Vec<Instrument>,
+        registry: impl IntoIterator<Item = Instrument>,
+    ) -> Self {
+        let conns = protocol
+            .connections(&instruments)
+            .iter()
+            .map(|_| ConnTrack {
+                phase: Phase::Closed,
+                last_recv: 0,
+                last_sent: 0,
+            })
+            .collect();
+        let mut driver = Driver {
+            registry: registry.into_iter().map(|i| (i.id.clone(), i)).collect(),
+            protocol,
+            cfg,
+            instruments: Vec::new(),
+            books: BTreeMap::new(),
+            conns,
+            counters: VenueCounters::default(),
+            levels: Vec::with_capacity(1024),
+            last_status: 0,
+            last_poll: 0,
+            announced: false,
+        };
+        for instrument in instruments {
+            driver.add_book(instrument, 0);
+        }
+        driver
+    }
+
+    pub fn protocol(&self) -> &P {
+        &self.protocol
+    }
+
+    pub fn counters(&self) -> &VenueCounters {
+        &self.counters
+    }
+
+    fn add_book(&mut self, instrument: Instrument, now: Nanos) {
+        let spec = self.protocol.book_spec(&instrument.id);
+        let key = BookKey::new(self.protocol.venue(), &instrument.id);
+        let mut sync = BookSync::new(key, spec.depth, spec.checksum, instrument.contract);
+        if !self.cfg.emit_books {
+            sync = sync.without_updates();
+        }
+        let rest_url = match spec.snapshot {
+            SnapshotSource::Rest { url } => Some(url),
+            SnapshotSource::Stream => None,
+        };
+        self.books.insert(
+            instrument.id.clone(),
+            Entry {
+                sync,
+                seq: P::Seq::default(),
+                conn: spec.conn,
+                need_rest: rest_url.is_some(),
+                rest_url,
+                rest_in_flight: false,
+                instrument: instrument.clone(),
+                buffer: Vec::new(),
+                since: now,
+            },
+        );
+        self.instruments.push(instrument);
+    }
+
+    /// The book entry for `id`, creating it in discovery mode.
+    fn entry_for(&mut self, id: &str, now: Nanos, out: &mut Output) -> bool {
+        if self.books.contains_key(id) {
+            return true;
+        }
+        if !self.cfg.discover {
+            self.counters.malformed += 1;
+            out.problems.push(format!(
+                "{}: data for unsubscribed instrument {id}",
+                self.protocol.venue()
+            ));
+            return false;
+        }
+        let instrument = self
+            .registry
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| self.protocol.infer_instrument(id));
+        out.events
+            .push(MarketEvent::Instrument(Arc::new(instrument.clone())));
+        self.add_book(instrument, now);
+        true
+    }
+
+    fn contract_of(&self, id: &str) -> Option<Contract> {
+        self.books
+            .get(id)
+            .map(|e| e.instrument.contract)
+            .or_else(|| self.registry.get(id).map(|i| i.contract))
+    }
+
+    fn handle_book(
+        &mut self,
+        frame: BookFrame<'_, <P::Seq as Sequencer>::Fields>,
+        now: Nanos,
+        out: &mut Output,
+    ) {
+        let BookFrame {
+            instrument,
+            snapshot,
+            seq,
+            checksum,
+            exch_ts,
+        } = frame;
+        let instrument = instrument.as_ref();
+        if !self.entry_for(instrument, now, out) {
+            return;
+        }
+        let max_buffered = self.cfg.max_buffered;
+        let Some(entry) = self.books.get_mut(instrument) else {
+            return;
+        };
+        if entry.rest_url.is_some() && snapshot.is_none() && !entry.sync.state().is_live() {
+            // Waiting for a REST snapshot: keep the diff stream to join it to.
+            if entry.buffer.len() >= max_buffered {
+                entry.buffer.remove(0);
+            }
+            entry.buffer.push(Buffered {
+                seq,
+                levels: self.levels.clone(),
+                checksum,
+                exch_ts,
+            });
+            if entry.need_rest && !entry.rest_in_flight {
+                if let Some(url) = &entry.rest_url {
+                    out.rest.push(RestRequest { url: url.clone() });
+                }
+                entry.rest_in_flight = true;
+                entry.need_rest = false;
+            }
+            return;
+        }
+        let verdict = if snapshot.is_some() {
+            entry.seq.on_snapshot(&seq);
+            SeqVerdict::Apply
+        } else if entry.sync.state().is_live() {
+            entry.seq.check(&seq)
+        } else {
+            SeqVerdict::Apply // dropped by BookSync as "while syncing"
+        };
+        let msg = BookMsg {
+            snapshot,
+            levels: &self.levels,
+            checksum,
+            exch_ts,
+        };
+        let applied = entry.sync.on_message(msg, verdict, now, &mut out.events);
+        if let Applied::Resync(reason) = applied {
+            self.resync(instrument, reason, now, out);
+        }
+    }
+
+    /// Run the venue's resync procedure for one book (already marked invalid by [`BookSync`]).
+    fn resync(&mut self, instrument: &str, reason: ResyncReason, now: Nanos, out: &mut Output) {
+        self.counters.count_resync(&reason);
+        let Some(entry) = self.books.get_mut(instrument) else {
+            return;
+        };
+        entry.since = now;
+        tracing::warn!(venue = %self.protocol.venue(), instrument, %reason, "book resync");
+        if entry.rest_url.is_some() {
+            entry.buffer.clear();
+            entry.need_rest = true;
+            entry.rest_in_flight = false;
+            return;
+        }
+        let conn = entry.conn;
+        if self.protocol.resync_by_reconnect() {
+            out.reconnects
+                .push((conn, format!("resync {instrument}: {reason}")));
+            return;
+        }
+        let msgs = self.protocol.resubscribe(&entry.instrument);
+        if msgs.is_empty() {
+            out.reconnects
+                .push((conn, format!("resync {instrument}: {reason}")));
+        } else {
+            self.send(conn, msgs, now, out);
+        }
+    }
+
+    fn send(&mut self, conn: ConnId, msgs: Vec<String>, now: Nanos, out: &mut Output) {
+        if let Some(c) = self.conns.get_mut(conn) {
+            c.last_sent = now;
+        }
+        out.sends.extend(msgs.into_iter().map(|m| (conn, m)));
+    }
+
+    fn handle_rest_snapshot(
+        &mut self,
+        instrument: &str,
+        seq: <P::Seq as Sequencer>::Fields,
+        limit: Option<usize>,
+        now: Nanos,
+        out: &mut Output,
+    ) {
+        if !self.entry_for(instrument, now, out) {
+            return;
+        }
+        let Some(entry) = self.books.get_mut(instrument) else {
+            return;
+        };
+        entry.rest_in_flight = false;
+        if entry.sync.state().is_live() {
+            return; // a late answer to a superseded request
+        }
+        if let Some(first) = entry.buffer.first()
+            && !P::Seq::snapshot_usable(&seq, &first.seq)
+        {
+            // The snapshot is older than the buffered stream: fetch again.
+            entry.need_rest = true;
+            return;
+        }
+        entry.seq.on_snapshot(&seq);
+        let msg = BookMsg {
+            snapshot: Some(limit),
+            levels: &self.levels,
+            checksum: None,
+            exch_ts: None,
+        };
+        let mut applied = entry
+            .sync
+            .on_message(msg, SeqVerdict::Apply, now, &mut out.events);
+        for buffered in std::mem::take(&mut entry.buffer) {
+            if applied != Applied::Ok && applied != Applied::Dropped {
+                break;
+            }
+            let verdict = entry.seq.check(&buffered.seq);
+            let msg = BookMsg {
+                snapshot: None,
+                levels: &buffered.levels,
+                checksum: buffered.checksum,
+                exch_ts: buffered.exch_ts,
+            };
+            let result = entry.sync.on_message(msg, verdict, now, &mut out.events);
+            if result != Applied::Dropped {
+                applied = result;
+            }
+        }
+        if let Applied::Resync(reason) = applied {
+            self.resync(instrument, reason, now, out);
+        }
+    }
+
+    fn publish_derivs(&mut self, items: Vec<RawDerivs<'_>>, now: Nanos, out: &mut Output) {
+        for item in items {
+            if self.known_contract(&item.instrument, now, out).is_none() {
+                continue;
+            }
+            out.events.push(MarketEvent::Derivs(DerivsTick {
+                key: BookKey::new(self.protocol.venue(), &item.instrument),
+                local_ts: now,
+                exch_ts: item.ts,
+                values: item.values,
+            }));
+        }
+    }
+
+    /// The contract for a trade/liquidation/derivs instrument, discovering it in a replay.
+    fn known_contract(&mut self, id: &str, now: Nanos, out: &mut Output) -> Option<Contract> {
+        if let Some(c) = self.contract_of(id) {
+            return Some(c);
+        }
+        if self.entry_for(id, now, out) {
+            self.contract_of(id)
+        } else {
+            None
+        }
+    }
+
+    fn observe_ts(&mut self, ts: Option<Millis>, now: Nanos) {
+        if let Some(ts) = ts {
+            self.counters.observe_latency(ts, now);
+        }
+    }
+
+    fn venue_state(&self) -> ConnState {
+        let mut state = ConnState::Live;
+        for conn in &self.conns {
+            match &conn.phase {
+                Phase::Down(reason) => return ConnState::Down(reason.clone()),
+                Phase::Backoff { until, reason } => {
+                    state = ConnState::Backoff {
+                        until: *until,
+                        reason: reason.clone(),
+                    }
+                }
+                Phase::Connecting | Phase::Closed
+                    if !matches!(state, ConnState::Backoff { .. }) =>
+                {
+                    state = ConnState::Connecting
+                }
+                _ => {}
+            }
+        }
+        if state != ConnState::Live {
+            return state;
+        }
+        let mut syncing = false;
+        for entry in self.books.values() {
+            match entry.sync.state() {
+                BookState::Resyncing(reason) => return ConnState::Resyncing(reason.to_string()),
+                BookState::Syncing | BookState::Down => syncing = true,
+                BookState::Live => {}
+            }
+        }
+        if syncing {
+            ConnState::Syncing
+        } else {
+            ConnState::Live
+        }
+    }
+
+    fn push_status(&mut self, now: Nanos, out: &mut Output) {
+        let (mut ok, mut fail) = (0, 0);
+        for entry in self.books.values() {
+            ok += entry.sync.counters().checksum_ok;
+            fail += entry.sync.counters().checksum_fail;
+        }
+        self.counters.checksum_ok = ok;
+        self.counters.checksum_fail = fail;
+        out.events.push(MarketEvent::Venue(VenueStatus {
+            venue: self.protocol.venue(),
+            local_ts: now,
+            state: self.venue_state(),
+            counters: self.counters.clone(),
+        }));
+    }
+
+    fn announce(&mut self, out: &mut Output) {
+        if !self.announced {
+            self.announced = true;
+            for entry in self.books.values() {
+                out.events
+                    .push(MarketEvent::Instrument(Arc::new(entry.instrument.clone())));
+            }
+        }
+    }
+
+    fn watchdogs(&mut self, now: Nanos, out: &mut Output) {
+        let timeout = self.cfg.snapshot_timeout.as_nanos() as Nanos;
+        let stuck: Vec<String> = self
+            .books
+            .iter()
+            .filter(|(_, e)| {
+                !e.sync.state().is_live()
+                    && matches!(self.conns.get(e.conn).map(|c| &c.phase), Some(Phase::Open))
+                    && now.saturating_sub(e.since) > timeout
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in stuck {
+            if let Some(entry) = self.books.get_mut(&id) {
+                entry
+                    .sync
+                    .invalidate(ResyncReason::NoSnapshot, now, &mut out.events);
+            }
+            self.resync(&id, ResyncReason::NoSnapshot, now, out);
+        }
+        let silence = self.cfg.silence_timeout.as_nanos() as Nanos;
+        for (i, conn) in self.conns.iter_mut().enumerate() {
+            if conn.phase == Phase::Open && now.saturating_sub(conn.last_recv) > silence {
+                conn.last_recv = now; // one reconnect request per silence
+                out.reconnects.push((
+                    i,
+                    format!("no messages for {} s", self.cfg.silence_timeout.as_secs()),
+                ));
+            }
+        }
+    }
+}
+
+impl<P: Protocol> Adapter for Driver<P> {
+    fn venue(&self) -> VenueId {
+        self.protocol.venue()
+    }
+
+    fn connections(&self) -> Vec<ConnSpec> {
+        self.protocol.connections(&self.instruments)
+    }
+
+    fn on_open(&mut self, conn: ConnId, now: Nanos, out: &mut Output) {
+        self.announce(out);
+        self.counters.connects += 1;
+        if let Some(c) = self.conns.get_mut(conn) {
+            c.phase = Phase::Open;
+            c.last_recv = now;
+        }
+        for entry in self.books.values_mut().filter(|e| e.conn == conn) {
+            entry.sync.restart(now, &mut out.events);
+            entry.buffer.clear();
+            entry.need_rest = entry.rest_url.is_some();
+            entry.rest_in_flight = false;
+            entry.since = now;
+        }
+        let msgs = self.protocol.subscribe(conn, &self.instruments);
+        self.send(conn, msgs, now, out);
+        self.push_status(now, out);
+    }
+
+    fn on_sent(&mut self, conn: ConnId, text: &str) {
+        self.protocol.learn_sent(conn, text);
+    }
+
+    fn on_frame(&mut self, conn: ConnId, frame: Frame<'_>, now: Nanos, out: &mut Output) {
+        self.counters.messages += 1;
+        self.counters.last_message = Some(now);
+        if let Some(c) = self.conns.get_mut(conn) {
+            c.last_recv = now;
+        }
+        let text = match frame {
+            Frame::Text(t) => {
+                self.counters.bytes += t.len() as u64;
+                std::borrow::Cow::Borrowed(t)
+            }
+            Frame::Binary(b) => {
+                self.counters.bytes += b.len() as u64;
+                match self.protocol.decode_binary(b) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.counters.malformed += 1;
+                        out.problems.push(format!("{}: {e}", self.protocol.venue()));
+                        return;
+                    }
+                }
+            }
+        };
+        self.levels.clear();
+        let mut levels = std::mem::take(&mut self.levels);
+        let parsed = self.protocol.parse(conn, &text, &mut levels);
+        self.levels = levels;
+        match parsed {
+            Err(e) => {
+                self.counters.malformed += 1;
+                out.problems.push(format!(
+                    "{}: {e}: {}",
+                    self.protocol.venue(),
+                    excerpt(&text)
+                ));
+            }
+            Ok(Parsed::Book(frame)) => {
+                self.observe_ts(frame.exch_ts, now);
+                self.handle_book(frame, now, out);
+            }
+            Ok(Parsed::Trades(trades)) => {
+                for t in trades {
+                    let Some(contract) = self.known_contract(&t.instrument, now, out) else {
+                        continue;
+                    };
+                    self.observe_ts(Some(t.ts), now);
+                    let price = t.price.to_f64();
+                    out.events.push(MarketEvent::Trade(Trade {
+                        key: BookKey::new(self.protocol.venue(), &t.instrument),
+                        local_ts: now,
+                        exch_ts: t.ts,
+                        price,
+                        size: contract.to_base(price, t.size.to_f64()),
+                        taker: t.taker,
+                        id: t.id.map(|id| Arc::from(id.as_ref())),
+                    }));
+                }
+            }
+            Ok(Parsed::Liquidations(liqs)) => {
+                for l in liqs {
+                    let Some(contract) = self.known_contract(&l.instrument, now, out) else {
+                        continue;
+                    };
+                    let price = l.price.to_f64();
+                    out.events.push(MarketEvent::Liquidation(Liquidation {
+                        key: BookKey::new(self.protocol.venue(), &l.instrument),
+                        local_ts: now,
+                        exch_ts: l.ts,
+                        position: l.position,
+                        price,
+                        size: contract.to_base(price, l.size.to_f64()),
+                        sampling: l.sampling,
+                    }));
+                }
+            }
+            Ok(Parsed::Derivs(items)) => self.publish_derivs(items, now, out),
+            Ok(Parsed::Control | Parsed::Ignored) => {}
+            Ok(Parsed::VenueError {
+                instrument,
+                message,
+            }) => {
+                self.counters.malformed += 1;
+                out.problems
+                    .push(format!("{}: venue error: {message}", self.protocol.venue()));
+                if let Some(id) = instrument {
+                    let reason = ResyncReason::VenueError(message);
+                    if let Some(entry) = self.books.get_mut(id.as_ref()) {
+                        entry.sync.invalidate(reason.clone(), now, &mut out.events);
+                        let id = id.into_owned();
+                        self.resync(&id, reason, now, out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_rest(&mut self, url: &str, status: u16, body: &str, now: Nanos, out: &mut Output) {
+        let venue = self.protocol.venue();
+        if status != 200 {
+            out.problems.push(format!(
+                "{venue}: REST {url} answered {status}: {}",
+                excerpt(body)
+            ));
+            for entry in self.books.values_mut() {
+                if entry.rest_url.as_deref() == Some(url) {
+                    entry.rest_in_flight = false;
+                    entry.need_rest = true;
+                }
+            }
+            return;
+        }
+        self.levels.clear();
+        let mut levels = std::mem::take(&mut self.levels);
+        let parsed = self.protocol.parse_rest(url, body, &mut levels);
+        self.levels = levels;
+        match parsed {
+            Ok(RestParsed::BookSnapshot {
+                instrument,
+                seq,
+                limit,
+            }) => self.handle_rest_snapshot(&instrument, seq, limit, now, out),
+            Ok(RestParsed::Derivs(items)) => self.publish_derivs(items, now, out),
+            Ok(RestParsed::Ignored) => {}
+            Err(e) => {
+                self.counters.malformed += 1;
+                out.problems
+                    .push(format!("{venue}: REST {url}: {e}: {}", excerpt(body)));
+            }
+        }
+    }
+
+    fn on_close(&mut self, conn: ConnId, now: Nanos, out: &mut Output) {
+        self.counters.disconnects += 1;
+        if let Some(c) = self.conns.get_mut(conn) {
+            c.phase = Phase::Closed;
+        }
+        for entry in self.books.values_mut().filter(|e| e.conn == conn) {
+            entry.sync.connection_lost(now, &mut out.events);
+            entry.buffer.clear();
+        }
+        self.push_status(now, out);
+    }
+
+    fn on_link(&mut self, conn: ConnId, link: Link, now: Nanos, out: &mut Output) {
+        if let Some(c) = self.conns.get_mut(conn) {
+            c.phase = match link {
+                Link::Connecting => Phase::Connecting,
+                Link::Backoff { until, reason } => Phase::Backoff { until, reason },
+                Link::Down(reason) => Phase::Down(reason),
+            };
+        }
+        self.push_status(now, out);
+    }
+
+    fn on_tick(&mut self, now: Nanos, out: &mut Output) {
+        self.announce(out);
+        for conn in 0..self.conns.len() {
+            if self.conns[conn].phase != Phase::Open {
+                continue;
+            }
+            if let Some((interval, ping)) = self.protocol.keepalive(conn)
+                && now.saturating_sub(self.conns[conn].last_sent) >= interval.as_nanos() as Nanos
+            {
+                self.send(conn, vec![ping], now, out);
+            }
+        }
+        if self.cfg.watchdogs {
+            self.watchdogs(now, out);
+        }
+        if let Some((every, urls)) = self.protocol.polls(&self.instruments)
+            && now.saturating_sub(self.last_poll) >= every.as_nanos() as Nanos
+        {
+            self.last_poll = now;
+            out.rest
+                .extend(urls.into_iter().map(|url| RestRequest { url }));
+        }
+        if now.saturating_sub(self.last_status) >= self.cfg.status_interval.as_nanos() as Nanos {
+            self.last_status = now;
+            for entry in self.books.values() {
+                out.events.push(entry.sync.status(now));
+            }
+            self.push_status(now, out);
+        }
+    }
+
+    fn books(&self) -> Vec<&BookSync> {
+        self.books.values().map(|e| &e.sync).collect()
+    }
+}
+
+/// The start of a frame, for error messages (frames can be megabytes).
+pub fn excerpt(text: &str) -> &str {
+    match text.char_indices().nth(160) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    }
+}

@@ -1,0 +1,214 @@
+//! [`Protocol`]: the venue-specific part of an adapter, kept small.
+//!
+//! A venue says how to connect and subscribe, how to parse its frames, what its sequence rule
+//! is and how it resyncs. Everything else — book state, buffering for REST snapshots,
+//! watchdogs, counters, keepalive timing, status — is the shared [`crate::feed::driver::Driver`].
+
+use crate::book::{DepthModel, Level};
+use crate::feed::adapter::{ConnId, ConnSpec};
+use crate::feed::event::{Derivs, LiqSampling};
+use crate::feed::sync::ChecksumKind;
+use crate::instrument::Instrument;
+use crate::integrity::SeqVerdict;
+use crate::market::{LiquidatedPosition, Millis, Side, TakerSide, VenueId};
+use crate::num::Dec;
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+/// A venue's sequence rule, driven per book (see `venue/<id>/sync.rs` for each rule's quoted
+/// procedure).
+pub trait Sequencer: Default + fmt::Debug + Send {
+    /// The sequence fields one message carries (`U`/`u`/`pu`, `seqId`/`prevSeqId`, …).
+    type Fields: Copy + fmt::Debug + Send;
+
+    /// A snapshot (from the stream or REST) set the baseline.
+    fn on_snapshot(&mut self, fields: &Self::Fields);
+
+    /// The verdict for a delta. Called only after a snapshot.
+    fn check(&mut self, fields: &Self::Fields) -> SeqVerdict;
+
+    /// For venues synced from a REST snapshot: whether `snapshot` can be joined to a stream
+    /// whose first buffered event is `first` (Binance: refetch if `lastUpdateId < U`).
+    fn snapshot_usable(_snapshot: &Self::Fields, _first: &Self::Fields) -> bool {
+        true
+    }
+}
+
+/// A venue with no usable sequence numbers: every delta applies, and integrity rests on the
+/// checksum (Kraken) or on full snapshots (Hyperliquid).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSequence;
+
+impl Sequencer for NoSequence {
+    type Fields = ();
+    fn on_snapshot(&mut self, _: &()) {}
+    fn check(&mut self, _: &()) -> SeqVerdict {
+        SeqVerdict::Apply
+    }
+}
+
+/// Where a book's first state comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotSource {
+    /// The subscription itself starts with a snapshot message.
+    Stream,
+    /// A REST snapshot joined to the buffered diff stream (Binance, Gate legacy, KuCoin classic).
+    Rest { url: String },
+}
+
+/// How one instrument's book is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookSpec {
+    pub conn: ConnId,
+    pub depth: DepthModel,
+    pub checksum: ChecksumKind,
+    pub snapshot: SnapshotSource,
+}
+
+/// A trade as parsed, before unit conversion.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawTrade<'a> {
+    pub instrument: Cow<'a, str>,
+    pub price: Dec,
+    pub size: Dec,
+    pub taker: Option<TakerSide>,
+    pub ts: Millis,
+    pub id: Option<Cow<'a, str>>,
+}
+
+/// A liquidation as parsed, mapped to the position it closed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawLiquidation<'a> {
+    pub instrument: Cow<'a, str>,
+    pub position: LiquidatedPosition,
+    pub price: Dec,
+    pub size: Dec,
+    pub ts: Millis,
+    pub sampling: LiqSampling,
+}
+
+/// Derivatives values for one instrument. Every venue depthscope reads reports open interest
+/// in base units (OKX `oiCcy`, Bybit `openInterest`, Binance REST `openInterest`), so parsers
+/// fill [`Derivs::open_interest`] directly.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawDerivs<'a> {
+    pub instrument: Cow<'a, str>,
+    pub ts: Option<Millis>,
+    pub values: Derivs,
+}
+
+/// A book message's header; its levels are in the adapter's scratch buffer.
+#[derive(Clone, Debug)]
+pub struct BookFrame<'a, F> {
+    pub instrument: Cow<'a, str>,
+    /// `Some(limit)` for a snapshot (see [`crate::feed::sync::BookMsg`]).
+    pub snapshot: Option<Option<usize>>,
+    pub seq: F,
+    /// The venue's checksum as a 32-bit pattern; `None` if absent (or OKX's deprecated `0`).
+    pub checksum: Option<u32>,
+    pub exch_ts: Option<Millis>,
+}
+
+/// One frame, understood.
+#[derive(Debug)]
+pub enum Parsed<'a, F> {
+    /// A book message; its levels were written to the `levels` scratch buffer.
+    Book(BookFrame<'a, F>),
+    Trades(Vec<RawTrade<'a>>),
+    Liquidations(Vec<RawLiquidation<'a>>),
+    Derivs(Vec<RawDerivs<'a>>),
+    /// Subscription acknowledgements, pongs, heartbeats: proof of life, nothing to apply.
+    Control,
+    /// A message the venue sends that depthscope does not use (klines, book tickers).
+    Ignored,
+    /// The venue reported an error, for one instrument or for the connection.
+    VenueError {
+        instrument: Option<Cow<'a, str>>,
+        message: String,
+    },
+}
+
+/// A REST response, understood.
+#[derive(Debug)]
+pub enum RestParsed<F> {
+    /// A book snapshot; levels are in the `levels` scratch buffer.
+    BookSnapshot {
+        instrument: String,
+        seq: F,
+        limit: Option<usize>,
+    },
+    Derivs(Vec<RawDerivs<'static>>),
+    /// Not a response this adapter uses.
+    Ignored,
+}
+
+/// The venue-specific part of an adapter.
+pub trait Protocol: Send + 'static {
+    type Seq: Sequencer;
+
+    fn venue(&self) -> VenueId;
+
+    /// The sockets to open for these instruments.
+    fn connections(&self, instruments: &[Instrument]) -> Vec<ConnSpec>;
+
+    /// What to send when `conn` opens.
+    fn subscribe(&self, conn: ConnId, instruments: &[Instrument]) -> Vec<String>;
+
+    /// What to send to restart one book's stream (its venue's resync procedure). An empty list
+    /// means the book resyncs another way (a REST snapshot, or a reconnect).
+    fn resubscribe(&self, instrument: &Instrument) -> Vec<String>;
+
+    /// How `instrument`'s book is kept.
+    fn book_spec(&self, instrument: &str) -> BookSpec;
+
+    /// Whether a book that failed must be rebuilt by reconnecting its socket (Deribit: a
+    /// re-subscribe on the same socket sends no new snapshot).
+    fn resync_by_reconnect(&self) -> bool {
+        false
+    }
+
+    /// What an instrument id seen in the data (not configured) most likely is: used for books
+    /// discovered in a replay. The contract stays unknown unless the id says it.
+    fn infer_instrument(&self, id: &str) -> Instrument {
+        crate::instrument::guess(self.venue(), id)
+    }
+
+    /// Turn a binary frame into text (KuCoin sends UTF-8 JSON in binary frames; CoinEx gzip).
+    fn decode_binary<'a>(&self, bytes: &'a [u8]) -> Result<Cow<'a, str>, String> {
+        std::str::from_utf8(bytes)
+            .map(Cow::Borrowed)
+            .map_err(|e| format!("binary frame is not UTF-8: {e}"))
+    }
+
+    /// Parse one text frame. Book levels go to `levels` (cleared by the caller).
+    fn parse<'a>(
+        &mut self,
+        conn: ConnId,
+        text: &'a str,
+        levels: &mut Vec<(Side, Level)>,
+    ) -> Result<Parsed<'a, <Self::Seq as Sequencer>::Fields>, String>;
+
+    /// Parse a REST response body fetched from `url`.
+    fn parse_rest(
+        &self,
+        _url: &str,
+        _body: &str,
+        _levels: &mut Vec<(Side, Level)>,
+    ) -> Result<RestParsed<<Self::Seq as Sequencer>::Fields>, String> {
+        Ok(RestParsed::Ignored)
+    }
+
+    /// An application-level ping to send on `conn` when nothing was sent for `interval`.
+    fn keepalive(&self, _conn: ConnId) -> Option<(Duration, String)> {
+        None
+    }
+
+    /// REST URLs to poll, and how often (Binance open interest).
+    fn polls(&self, _instruments: &[Instrument]) -> Option<(Duration, Vec<String>)> {
+        None
+    }
+
+    /// A message the client sent (replays learn the subscribed depth from it).
+    fn learn_sent(&mut self, _conn: ConnId, _text: &str) {}
+}

@@ -1,0 +1,328 @@
+//! [`BookSync`]: the integrity machinery every venue shares.
+//!
+//! A venue adapter parses a book message and asks its own sequence rule for a verdict; then it
+//! hands both to the book's `BookSync`, which does the rest the same way for every venue: apply
+//! the levels, truncate, check the checksum the venue published (if any), refuse a crossed book,
+//! publish the changes in base units, and on any failure clear the book, count the reason and
+//! tell the adapter to run the venue's resync procedure. Nothing is silently repaired.
+
+use crate::book::{Book, Coverage, DepthModel, Level};
+use crate::feed::event::{BookKey, BookStatus, BookUpdate, LevelChange, MarketEvent, UpdateKind};
+use crate::feed::health::{BookCounters, BookState};
+use crate::instrument::Contract;
+use crate::integrity::{ChecksumVerdict, ResyncReason, SeqVerdict};
+use crate::market::{Millis, Nanos, Side};
+
+/// Which checksum construction a venue publishes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChecksumKind {
+    /// No checksum: integrity is the sequence rule alone.
+    None,
+    /// Kraken: top 10 asks then bids, digits only, unsigned.
+    Kraken,
+    /// OKX and legacy Bitget: top 25 interleaved `price:size`, signed.
+    Interleaved25,
+    /// CoinEx: all bids then all asks, `price:size`, signed (unverified construction).
+    Coinex,
+}
+
+/// One parsed book message, borrowed from the adapter's scratch buffers.
+#[derive(Clone, Copy, Debug)]
+pub struct BookMsg<'a> {
+    /// `Some(limit)` for a snapshot (the most levels per side it could carry, `None` inside if
+    /// it is the venue's full book); `None` for a delta.
+    pub snapshot: Option<Option<usize>>,
+    /// Levels in message order (order matters: one price may appear twice).
+    pub levels: &'a [(Side, Level)],
+    /// The checksum the venue sent, as a 32-bit pattern; `None` if absent (or OKX's `0`).
+    pub checksum: Option<u32>,
+    pub exch_ts: Option<Millis>,
+}
+
+/// What happened to one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Applied and proven (or no proof available); the book is live.
+    Ok,
+    /// Dropped without harm: stale, ignored, or arrived while waiting for a snapshot.
+    Dropped,
+    /// The book failed a rule and was cleared: run the venue's resync procedure.
+    Resync(ResyncReason),
+}
+
+/// One book's integrity state, counters and scratch space.
+#[derive(Debug)]
+pub struct BookSync {
+    key: BookKey,
+    book: Book,
+    state: BookState,
+    counters: BookCounters,
+    checksum: ChecksumKind,
+    contract: Contract,
+    /// Whether to publish [`BookUpdate`]s (headless replay reports need only the counters).
+    emit: bool,
+    scratch: Vec<u8>,
+    changes: Vec<LevelChange>,
+}
+
+impl BookSync {
+    pub fn new(
+        key: BookKey,
+        depth: DepthModel,
+        checksum: ChecksumKind,
+        contract: Contract,
+    ) -> Self {
+        BookSync {
+            key,
+            book: Book::new(depth),
+            state: BookState::Syncing,
+            counters: BookCounters::default(),
+            checksum,
+            contract,
+            emit: true,
+            scratch: Vec::with_capacity(2048),
+            changes: Vec::new(),
+        }
+    }
+
+    /// Stop publishing book updates (status changes are still published).
+    pub fn without_updates(mut self) -> Self {
+        self.emit = false;
+        self
+    }
+
+    pub fn key(&self) -> &BookKey {
+        &self.key
+    }
+
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
+    pub fn state(&self) -> &BookState {
+        &self.state
+    }
+
+    pub fn counters(&self) -> &BookCounters {
+        &self.counters
+    }
+
+    pub fn contract(&self) -> Contract {
+        self.contract
+    }
+
+    pub fn set_contract(&mut self, contract: Contract) {
+        self.contract = contract;
+    }
+
+    /// Handle one book message with the verdict of the venue's sequence rule.
+    pub fn on_message(
+        &mut self,
+        msg: BookMsg<'_>,
+        verdict: SeqVerdict,
+        now: Nanos,
+        events: &mut Vec<MarketEvent>,
+    ) -> Applied {
+        self.counters.messages += 1;
+        let snapshot = match (msg.snapshot, verdict) {
+            (Some(limit), _) => Some(limit),
+            (None, SeqVerdict::Reset) => Some(None),
+            (None, _) => None,
+        };
+        if snapshot.is_none() {
+            match verdict {
+                SeqVerdict::Stale => {
+                    self.counters.stale += 1;
+                    return Applied::Dropped;
+                }
+                SeqVerdict::Ignore => return self.note_checksum_absence(),
+                SeqVerdict::Gap { expected, got } => {
+                    self.counters.seq_gaps += 1;
+                    return self.fail(ResyncReason::Gap { expected, got }, now, events);
+                }
+                SeqVerdict::Apply | SeqVerdict::Reset => {}
+            }
+            if !self.state.is_live() {
+                self.counters.while_syncing += 1;
+                return Applied::Dropped;
+            }
+        }
+
+        self.changes.clear();
+        let kind = match snapshot {
+            Some(limit) => {
+                let (bids, asks) = split_sides(msg.levels);
+                self.book.load_snapshot(bids, asks, limit);
+                self.record_all_levels();
+                UpdateKind::Snapshot
+            }
+            None => {
+                for (side, level) in msg.levels {
+                    self.book.apply(*side, level.price, level.size);
+                    self.changes.push(change(
+                        self.contract,
+                        *side,
+                        level.price.to_f64(),
+                        level.size,
+                    ));
+                }
+                let (contract, changes) = (self.contract, &mut self.changes);
+                self.book.end_message(|side, level| {
+                    changes.push(change(
+                        contract,
+                        side,
+                        level.price.to_f64(),
+                        crate::num::Dec::ZERO,
+                    ))
+                });
+                UpdateKind::Delta
+            }
+        };
+
+        if let Some(reason) = self.verify(msg.checksum) {
+            return self.fail(reason, now, events);
+        }
+        if self.book.crossing().is_some() {
+            self.counters.crossed += 1;
+            return self.fail(ResyncReason::Crossed, now, events);
+        }
+        if !self.state.is_live() {
+            self.state = BookState::Live;
+            events.push(self.status(now));
+        }
+        if self.emit {
+            events.push(MarketEvent::Book(BookUpdate {
+                key: self.key.clone(),
+                kind,
+                local_ts: now,
+                exch_ts: msg.exch_ts,
+                changes: std::mem::take(&mut self.changes),
+                known_to: [self.known_to(Side::Bid), self.known_to(Side::Ask)],
+            }));
+        }
+        Applied::Ok
+    }
+
+    /// Mark the book invalid for a reason found outside a message (watchdog, venue error,
+    /// malformed frame, reconnect). Returns the same [`Applied::Resync`] the adapter acts on.
+    pub fn invalidate(
+        &mut self,
+        reason: ResyncReason,
+        now: Nanos,
+        events: &mut Vec<MarketEvent>,
+    ) -> Applied {
+        self.fail(reason, now, events)
+    }
+
+    /// The connection carrying this book went down.
+    pub fn connection_lost(&mut self, now: Nanos, events: &mut Vec<MarketEvent>) {
+        self.book.clear();
+        if self.state != BookState::Down {
+            self.state = BookState::Down;
+            events.push(self.status(now));
+        }
+    }
+
+    /// A fresh subscription was sent: wait for its snapshot.
+    pub fn restart(&mut self, now: Nanos, events: &mut Vec<MarketEvent>) {
+        self.book.clear();
+        if !matches!(self.state, BookState::Syncing | BookState::Resyncing(_)) {
+            self.state = BookState::Syncing;
+            events.push(self.status(now));
+        }
+    }
+
+    /// The current state and counters as an event (also published periodically).
+    pub fn status(&self, now: Nanos) -> MarketEvent {
+        MarketEvent::BookStatus(BookStatus {
+            key: self.key.clone(),
+            local_ts: now,
+            state: self.state.clone(),
+            counters: self.counters.clone(),
+        })
+    }
+
+    fn verify(&mut self, expected: Option<u32>) -> Option<ResyncReason> {
+        let computed = match (self.checksum, expected) {
+            (ChecksumKind::None, _) | (_, None) => {
+                self.counters.checksum_absent += 1;
+                return None;
+            }
+            (ChecksumKind::Kraken, Some(_)) => self.book.kraken_checksum(&mut self.scratch),
+            (ChecksumKind::Interleaved25, Some(_)) => {
+                self.book.interleaved_checksum(&mut self.scratch)
+            }
+            (ChecksumKind::Coinex, Some(_)) => self.book.coinex_checksum(&mut self.scratch),
+        };
+        match ChecksumVerdict::compare(expected, computed) {
+            ChecksumVerdict::Match => {
+                self.counters.checksum_ok += 1;
+                None
+            }
+            ChecksumVerdict::Mismatch { expected, computed } => {
+                self.counters.checksum_fail += 1;
+                Some(ResyncReason::ChecksumMismatch { expected, computed })
+            }
+            ChecksumVerdict::Absent => {
+                self.counters.checksum_absent += 1;
+                None
+            }
+        }
+    }
+
+    fn note_checksum_absence(&mut self) -> Applied {
+        self.counters.checksum_absent += 1;
+        Applied::Dropped
+    }
+
+    fn fail(&mut self, reason: ResyncReason, now: Nanos, events: &mut Vec<MarketEvent>) -> Applied {
+        self.book.clear();
+        self.counters.resyncs += 1;
+        self.state = BookState::Resyncing(reason.clone());
+        events.push(self.status(now));
+        Applied::Resync(reason)
+    }
+
+    fn record_all_levels(&mut self) {
+        for side in [Side::Bid, Side::Ask] {
+            for level in self.book.side(side).iter() {
+                self.changes.push(change(
+                    self.contract,
+                    side,
+                    level.price.to_f64(),
+                    level.size,
+                ));
+            }
+        }
+    }
+
+    fn known_to(&self, side: Side) -> Option<f64> {
+        match self.book.coverage(side) {
+            Coverage::Complete => None,
+            Coverage::KnownTo(price) => Some(price.to_f64()),
+        }
+    }
+}
+
+fn change(contract: Contract, side: Side, price: f64, size: crate::num::Dec) -> LevelChange {
+    LevelChange {
+        side,
+        price,
+        size: contract.to_base(price, size.to_f64()),
+    }
+}
+
+fn split_sides(
+    levels: &[(Side, Level)],
+) -> (
+    impl Iterator<Item = Level> + '_,
+    impl Iterator<Item = Level> + '_,
+) {
+    let of = move |want: Side| {
+        levels
+            .iter()
+            .filter(move |(side, _)| *side == want)
+            .map(|(_, level)| *level)
+    };
+    (of(Side::Bid), of(Side::Ask))
+}
