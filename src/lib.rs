@@ -11,4 +11,6 @@
 
 pub mod integrity;
 pub mod market;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod venue;

@@ -1,1 +1,6 @@
 //! Venue adapters: one folder per exchange, one file per concern.
+//!
+//! [`seq`] holds the sequence arithmetic the venues' `sync` rules share.
+
+pub mod binance;
+pub mod seq;
