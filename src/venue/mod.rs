@@ -3,4 +3,5 @@
 //! [`seq`] holds the sequence arithmetic the venues' `sync` rules share.
 
 pub mod binance;
+pub mod bybit;
 pub mod seq;
