@@ -4,4 +4,5 @@
 
 pub mod binance;
 pub mod bybit;
+pub mod okx;
 pub mod seq;
