@@ -3,6 +3,7 @@
 //! [`seq`] holds the sequence arithmetic the venues' `sync` rules share.
 
 pub mod binance;
+pub mod bitget;
 pub mod bybit;
 pub mod okx;
 pub mod seq;
