@@ -5,5 +5,6 @@
 pub mod binance;
 pub mod bitget;
 pub mod bybit;
+pub mod coinbase;
 pub mod okx;
 pub mod seq;
