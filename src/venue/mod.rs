@@ -6,5 +6,6 @@ pub mod binance;
 pub mod bitget;
 pub mod bybit;
 pub mod coinbase;
+pub mod deribit;
 pub mod okx;
 pub mod seq;
