@@ -7,5 +7,6 @@ pub mod bitget;
 pub mod bybit;
 pub mod coinbase;
 pub mod deribit;
+pub mod gate;
 pub mod okx;
 pub mod seq;
