@@ -8,5 +8,6 @@ pub mod bybit;
 pub mod coinbase;
 pub mod deribit;
 pub mod gate;
+pub mod kucoin;
 pub mod okx;
 pub mod seq;
