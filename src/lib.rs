@@ -15,4 +15,6 @@ pub mod instrument;
 pub mod integrity;
 pub mod market;
 pub mod num;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod venue;

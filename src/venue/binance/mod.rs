@@ -1,0 +1,3 @@
+//! Binance: spot (`stream.binance.com`) and USDⓈ-M futures (`fstream.binance.com`).
+
+pub mod sync;

@@ -1,0 +1,115 @@
+//! Bitget `books` sequence rule (`seq`/`pseq`).
+//!
+//! Bitget v2 frames carry no checksum any more ("State of the world" #2), so this rule is the
+//! book's only integrity check.
+
+use crate::integrity::SeqVerdict;
+use crate::venue::seq::Linked;
+
+/// Sequence rule for one Bitget v2 (or UTA v3) `books` book.
+///
+/// Bitget's procedure (`venues.md` "Bitget", `[PROBE]` bitget profile 2026-09-15):
+/// 1. "snapshot `pseq` 0" (build a new rule with [`BooksRule::from_snapshot`], which keeps its
+///    `seq`).
+/// 2. "each update `pseq == previous seq`, else reconnect/resubscribe" ([`SeqVerdict::Gap`] with
+///    `expected` = the previous `seq`, `got` = the update's `pseq`).
+/// 3. "`seq` can exceed 2^53 on coin-M -> parse as u64, not f64".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BooksRule {
+    seq: Linked,
+}
+
+impl BooksRule {
+    /// Start from a `"action":"snapshot"` message's `seq`.
+    pub const fn from_snapshot(seq: u64) -> Self {
+        Self {
+            seq: Linked::new(seq),
+        }
+    }
+
+    /// Judge a `"action":"update"` message by its `pseq` and `seq`.
+    #[must_use]
+    pub fn check(&mut self, pseq: u64, seq: u64) -> SeqVerdict {
+        self.seq.link(pseq, seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::testutil::{Tally, capture};
+
+    // Ids below are the real MAVUSDT v2 frames quoted by the 2026-09-15 probe.
+    #[test]
+    fn updates_chain_on_pseq() {
+        // {"action":"snapshot",..,"data":[{..,"seq":427583461144,"pseq":0}]}
+        let mut rule = BooksRule::from_snapshot(427_583_461_144);
+        assert_eq!(
+            rule.check(427_583_461_144, 427_583_480_559),
+            SeqVerdict::Apply
+        );
+        assert_eq!(
+            rule.check(427_583_480_559, 427_583_480_664),
+            SeqVerdict::Apply
+        );
+        assert_eq!(
+            rule.check(427_583_480_559, 427_583_480_664),
+            SeqVerdict::Gap {
+                expected: 427_583_480_664,
+                got: 427_583_480_559
+            },
+            "a duplicate names an old predecessor"
+        );
+    }
+
+    #[test]
+    fn ids_beyond_two_to_the_53_stay_exact() {
+        let big = (1_u64 << 53) + 1;
+        let mut rule = BooksRule::from_snapshot(big);
+        assert_eq!(
+            rule.check(big - 1, big + 2),
+            SeqVerdict::Gap {
+                expected: big,
+                got: big - 1
+            },
+            "an f64 would have rounded these together"
+        );
+        assert_eq!(rule.check(big, big + 2), SeqVerdict::Apply);
+    }
+
+    #[test]
+    fn probe_frames_chain() {
+        let Some(text) = capture("bitget/nemanull_2026-09-15_v2_v3_books_frames_trimmed.ndjson")
+        else {
+            return;
+        };
+        let mut rule = None;
+        let mut tally = Tally::default();
+        for line in text.lines() {
+            let msg: Value = serde_json::from_str(line).unwrap();
+            // v2 frames only: the v3 frame in the file came over another socket.
+            if msg["arg"]["channel"] != "books" || msg.get("data").is_none() {
+                continue;
+            }
+            let data = &msg["data"][0];
+            let (seq, pseq) = (
+                data["seq"].as_u64().unwrap(),
+                data["pseq"].as_u64().unwrap(),
+            );
+            match (msg["action"].as_str().unwrap(), &mut rule) {
+                ("snapshot", _) => rule = Some(BooksRule::from_snapshot(seq)),
+                ("update", Some(rule)) => tally.add(rule.check(pseq, seq)),
+                other => panic!("unexpected message order: {other:?}"),
+            }
+        }
+        assert_eq!(
+            tally,
+            Tally {
+                apply: 2,
+                ..Tally::default()
+            }
+        );
+    }
+}

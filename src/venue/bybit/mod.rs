@@ -1,0 +1,3 @@
+//! Bybit v5 public streams (spot, linear, inverse).
+
+pub mod sync;

@@ -1,0 +1,3 @@
+//! Coinbase Advanced Trade market data stream.
+
+pub mod sync;

@@ -1,0 +1,3 @@
+//! Deribit v2 JSON-RPC streams.
+
+pub mod sync;

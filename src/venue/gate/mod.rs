@@ -1,0 +1,3 @@
+//! Gate v4 spot and futures streams.
+
+pub mod sync;

@@ -1,0 +1,209 @@
+//! Gate v4 book sequence rules: `spot.obu`/`futures.obu` (preferred) and the legacy
+//! `*.order_book_update` channel synced from a REST snapshot.
+
+use crate::integrity::SeqVerdict;
+use crate::venue::seq::{Bridged, UpdateIds};
+
+/// Sequence rule for one `spot.obu` / `futures.obu` book (`ob.<PAIR>.<level>`).
+///
+/// Gate's procedure (`venues.md` "Gate (v4)", `[PROBE]` `[LIB]` ccxt 4.5.90 `pro/gate.py`):
+/// 1. "First push `result.full=true` (replace book, store `u`)" (build a new rule with
+///    [`ObuRule::from_full`]).
+/// 2. "rule **apply only if `U == last_u + 1`**, else unsubscribe+resubscribe"
+///    ([`SeqVerdict::Gap`] with `expected = last_u + 1`, `got = U`); a delta wholly at or below
+///    `last_u` is a duplicate ([`SeqVerdict::Stale`]).
+/// 3. "deltas with no `b`/`a` still advance the id": the caller must pass them here too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ObuRule {
+    last_u: UpdateIds,
+}
+
+impl ObuRule {
+    /// Start from a `"full":true` push's `u`.
+    pub const fn from_full(u: u64) -> Self {
+        Self {
+            last_u: UpdateIds::new(u),
+        }
+    }
+
+    /// Judge a delta by its first (`U`) and last (`u`) update ids, levels or not.
+    #[must_use]
+    pub fn check(&mut self, first_update_id: u64, last_update_id: u64) -> SeqVerdict {
+        self.last_u.advance_exact(first_update_id, last_update_id)
+    }
+}
+
+/// Sequence rule for one legacy `spot.order_book_update` / `futures.order_book_update` book.
+///
+/// Gate's procedure (`venues.md` "Gate (v4)", legacy channel):
+/// 1. The channel sends no snapshot: REST
+///    `GET /api/v4/spot/order_book?currency_pair=..&limit=100&with_id=true` -> `id` (build a rule
+///    with [`OrderBookUpdateRule::from_snapshot`]).
+/// 2. "discard `u < id+1`" ([`SeqVerdict::Stale`]).
+/// 3. "first `U <= id+1 <= u`".
+/// 4. "then `U == prev u + 1`" ([`SeqVerdict::Gap`] with `expected = prev u + 1`, `got = U`).
+///
+/// The real 2021 spot and 2023 futures captures use this channel; both replay with 0 gaps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderBookUpdateRule {
+    ids: Bridged,
+}
+
+impl OrderBookUpdateRule {
+    /// Start from the REST order book's `id`.
+    pub const fn from_snapshot(id: u64) -> Self {
+        Self {
+            ids: Bridged::from_snapshot(id),
+        }
+    }
+
+    /// Judge an update by its first (`U`) and last (`u`) update ids.
+    #[must_use]
+    pub fn check(&mut self, first_update_id: u64, last_update_id: u64) -> SeqVerdict {
+        self.ids.check(first_update_id, last_update_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use serde_json::Value;
+
+    use super::*;
+    use crate::testutil::{CryptofeedLine, Tally, capture, cryptofeed_lines};
+
+    // Ids below are the real BTC_USDT `futures.obu` deltas quoted by the 2026-09-15 probe; the
+    // second carries no `b`/`a` and still advances the id.
+    #[test]
+    fn obu_deltas_must_follow_on_exactly() {
+        let mut rule = ObuRule::from_full(125_033_675_974);
+        // {"s":"ob.BTC_USDT.50","U":125033675975,"u":125033676003,"b":[..],"a":[..]}
+        assert_eq!(
+            rule.check(125_033_675_975, 125_033_676_003),
+            SeqVerdict::Apply
+        );
+        // {"s":"ob.BTC_USDT.50","U":125033676004,"u":125033676011}
+        assert_eq!(
+            rule.check(125_033_676_004, 125_033_676_011),
+            SeqVerdict::Apply
+        );
+        assert_eq!(
+            rule.check(125_033_676_004, 125_033_676_011),
+            SeqVerdict::Stale
+        );
+        assert_eq!(
+            rule.check(125_033_676_010, 125_033_676_020),
+            SeqVerdict::Gap {
+                expected: 125_033_676_012,
+                got: 125_033_676_010
+            },
+            "overlap is not allowed on obu"
+        );
+        assert_eq!(
+            rule.check(125_033_676_013, 125_033_676_020),
+            SeqVerdict::Gap {
+                expected: 125_033_676_012,
+                got: 125_033_676_013
+            }
+        );
+    }
+
+    // Ids below are the real HAI_ETH snapshot and first updates from the 2021 spot capture.
+    #[test]
+    fn legacy_updates_bridge_the_rest_id_then_follow_on() {
+        let mut rule = OrderBookUpdateRule::from_snapshot(2_691_446);
+        // {"channel":"spot.order_book_update","result":{"U":2691446,"u":2691446,..}}
+        assert_eq!(rule.check(2_691_446, 2_691_446), SeqVerdict::Stale);
+        assert_eq!(rule.check(2_691_447, 2_691_448), SeqVerdict::Apply);
+        assert_eq!(rule.check(2_691_449, 2_691_452), SeqVerdict::Apply);
+        assert_eq!(
+            rule.check(2_691_454, 2_691_455),
+            SeqVerdict::Gap {
+                expected: 2_691_453,
+                got: 2_691_454
+            }
+        );
+    }
+
+    #[test]
+    fn legacy_first_update_may_straddle_the_rest_id() {
+        // FAST_USDT's first update starts long before the snapshot id 1138115 and ends on it;
+        // one ending past it would bridge.
+        let mut rule = OrderBookUpdateRule::from_snapshot(1_138_115);
+        assert_eq!(rule.check(1_130_669, 1_138_115), SeqVerdict::Stale);
+        assert_eq!(rule.check(1_130_669, 1_138_117), SeqVerdict::Apply);
+        assert_eq!(rule.check(1_138_118, 1_138_120), SeqVerdict::Apply);
+    }
+
+    /// Replay a cryptofeed Gate recording: REST `id` per pair, then `*.order_book_update`.
+    fn replay_legacy(ws: &str, http: &str) -> Option<(usize, Tally)> {
+        let (ws, http) = (capture(ws)?, capture(http)?);
+        let mut rules = HashMap::new();
+        for line in cryptofeed_lines(&http) {
+            let CryptofeedLine::Rest { url, body } = line else {
+                continue;
+            };
+            // `currency_pair=X` (spot) or `contract=X` (futures), first query parameter.
+            let pair = url.split(['=', '&']).nth(1).unwrap();
+            let body: Value = serde_json::from_str(body).unwrap();
+            let rule = OrderBookUpdateRule::from_snapshot(body["id"].as_u64().unwrap());
+            rules.insert(pair.to_owned(), rule);
+        }
+        let mut tally = Tally::default();
+        for line in cryptofeed_lines(&ws) {
+            let CryptofeedLine::Received(raw) = line else {
+                continue;
+            };
+            let msg: Value = serde_json::from_str(raw).unwrap();
+            let is_book = msg["channel"]
+                .as_str()
+                .is_some_and(|c| c.ends_with(".order_book_update"));
+            if !is_book || msg["event"] != "update" {
+                continue;
+            }
+            let result = &msg["result"];
+            let rule = rules.get_mut(result["s"].as_str().unwrap()).unwrap();
+            tally.add(rule.check(result["U"].as_u64().unwrap(), result["u"].as_u64().unwrap()));
+        }
+        Some((rules.len(), tally))
+    }
+
+    #[test]
+    fn legacy_spot_capture_has_no_gaps() {
+        let Some((pairs, tally)) = replay_legacy(
+            "gateio/cryptofeed_GATEIO.ws.1.0_spot.txt",
+            "gateio/cryptofeed_GATEIO.http.0.0_spot.txt",
+        ) else {
+            return;
+        };
+        assert_eq!(pairs, 10);
+        assert_eq!(
+            tally,
+            Tally {
+                apply: 159,
+                stale: 13,
+                ..Tally::default()
+            }
+        );
+    }
+
+    #[test]
+    fn legacy_futures_capture_has_no_gaps() {
+        let Some((contracts, tally)) = replay_legacy(
+            "gateio/cryptofeed_GATEIO_FUTURES.ws.1.0.txt",
+            "gateio/cryptofeed_GATEIO_FUTURES.http.0.0.txt",
+        ) else {
+            return;
+        };
+        assert_eq!(contracts, 10);
+        assert_eq!(
+            tally,
+            Tally {
+                apply: 316,
+                stale: 36,
+                ..Tally::default()
+            }
+        );
+    }
+}

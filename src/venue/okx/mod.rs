@@ -1,0 +1,3 @@
+//! OKX v5 public streams.
+
+pub mod sync;

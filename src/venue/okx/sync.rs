@@ -1,0 +1,246 @@
+//! OKX v5 `books` sequence rule (`seqId`/`prevSeqId`).
+//!
+//! Since 2026-06-23 the `checksum` field is always `0` ("State of the world" #1), so on a current
+//! feed this rule is the book's only integrity check.
+
+use crate::integrity::SeqVerdict;
+use crate::venue::seq::Linked;
+
+/// The `prevSeqId` and `seqId` of one `books` / `books-l2-tbt` / `books50-l2-tbt` message.
+///
+/// `seqId` is never negative; `prevSeqId` is `-1` on snapshots, hence the two types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeqIds {
+    pub prev_seq_id: i64,
+    pub seq_id: u64,
+}
+
+/// Sequence rule for one OKX book.
+///
+/// OKX's procedure (`venues.md` "OKX v5", `[LIB]` ccxt `pro/okx.py` handle_order_book_message;
+/// `[PROBE]`):
+/// 1. "snapshot has `prevSeqId = -1`" (build a new rule with [`BooksRule::from_snapshot`],
+///    which keeps its `seqId`).
+/// 2. "each update requires `prevSeqId == last seqId`, else resubscribe" ([`SeqVerdict::Gap`]
+///    with `expected` = the last `seqId`, `got` = the update's `prevSeqId`).
+/// 3. "an update with `seqId == prevSeqId` and empty arrays is a heartbeat (~60 s idle)"
+///    ([`SeqVerdict::Ignore`], only once step 2 holds: a heartbeat must belong to this book too).
+/// 4. "`seqId < prevSeqId` during maintenance = reset -> rebuild" ([`SeqVerdict::Reset`], only
+///    once step 2 holds). The reset message is an update, not a book: the caller rebuilds from a
+///    fresh snapshot (resubscribe) rather than loading the message as one.
+///
+/// Messages recorded before OKX added the ids (the real 2022 capture has none) cannot be judged:
+/// when the snapshot and its updates all lack them the rule answers `Apply` and integrity rests
+/// on the checksum those feeds carried. A feed that has ids on one side only is inconsistent and
+/// answered `Gap`, with an absent or negative id reported as `0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BooksRule {
+    /// `None`: the snapshot carried no `seqId`.
+    last_seq_id: Option<Linked>,
+}
+
+impl BooksRule {
+    /// Start from a `"action":"snapshot"` message's `seqId` (`None` if it had none).
+    pub const fn from_snapshot(seq_id: Option<u64>) -> Self {
+        let last_seq_id = match seq_id {
+            Some(id) => Some(Linked::new(id)),
+            None => None,
+        };
+        Self { last_seq_id }
+    }
+
+    /// Judge a `"action":"update"` message by its ids (`None` if it had none) and whether it
+    /// carried any `bids`/`asks` level.
+    #[must_use]
+    pub fn check(&mut self, ids: Option<SeqIds>, has_levels: bool) -> SeqVerdict {
+        let (chain, ids) = match (&mut self.last_seq_id, ids) {
+            (None, None) => return SeqVerdict::Apply,
+            (None, Some(ids)) => {
+                return SeqVerdict::Gap {
+                    expected: 0,
+                    got: ids.prev_seq_id.try_into().unwrap_or(0),
+                };
+            }
+            (Some(chain), None) => {
+                return SeqVerdict::Gap {
+                    expected: chain.last(),
+                    got: 0,
+                };
+            }
+            (Some(chain), Some(ids)) => (chain, ids),
+        };
+        let Ok(prev_seq_id) = u64::try_from(ids.prev_seq_id) else {
+            return SeqVerdict::Gap {
+                expected: chain.last(),
+                got: 0,
+            };
+        };
+        let linked = chain.link(prev_seq_id, ids.seq_id);
+        if linked != SeqVerdict::Apply {
+            return linked;
+        }
+        if ids.seq_id < prev_seq_id {
+            SeqVerdict::Reset
+        } else if ids.seq_id == prev_seq_id && !has_levels {
+            SeqVerdict::Ignore
+        } else {
+            SeqVerdict::Apply
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::testutil::{CryptofeedLine, Tally, capture, cryptofeed_lines};
+
+    const fn ids(prev_seq_id: i64, seq_id: u64) -> Option<SeqIds> {
+        Some(SeqIds {
+            prev_seq_id,
+            seq_id,
+        })
+    }
+
+    // Message shapes: {"action":"snapshot","data":[{"prevSeqId":-1,"seqId":10,..}]}, then
+    // {"action":"update","data":[{"prevSeqId":10,"seqId":15,"asks":[..],"bids":[..],..}]}.
+    #[test]
+    fn updates_chain_on_prev_seq_id() {
+        let mut rule = BooksRule::from_snapshot(Some(10));
+        assert_eq!(rule.check(ids(10, 15), true), SeqVerdict::Apply);
+        assert_eq!(rule.check(ids(15, 27), true), SeqVerdict::Apply);
+        assert_eq!(
+            rule.check(ids(15, 27), true),
+            SeqVerdict::Gap {
+                expected: 27,
+                got: 15
+            },
+            "a duplicate names an old predecessor"
+        );
+        assert_eq!(
+            rule.check(ids(30, 41), true),
+            SeqVerdict::Gap {
+                expected: 27,
+                got: 30
+            }
+        );
+    }
+
+    #[test]
+    fn an_empty_update_repeating_the_id_is_a_heartbeat_only_if_it_belongs() {
+        let mut rule = BooksRule::from_snapshot(Some(15));
+        // {"asks":[],"bids":[],"prevSeqId":15,"seqId":15}
+        assert_eq!(rule.check(ids(15, 15), false), SeqVerdict::Ignore);
+        assert_eq!(rule.check(ids(15, 18), true), SeqVerdict::Apply);
+        assert_eq!(
+            rule.check(ids(15, 15), false),
+            SeqVerdict::Gap {
+                expected: 18,
+                got: 15
+            },
+            "a heartbeat for an older id means updates were lost"
+        );
+    }
+
+    #[test]
+    fn a_smaller_seq_id_after_the_last_one_is_a_maintenance_reset() {
+        let mut rule = BooksRule::from_snapshot(Some(15));
+        // {"prevSeqId":15,"seqId":3}: OKX restarted its sequence.
+        assert_eq!(rule.check(ids(15, 3), true), SeqVerdict::Reset);
+        assert_eq!(
+            rule.check(ids(3, 5), true),
+            SeqVerdict::Apply,
+            "new sequence"
+        );
+        assert_eq!(
+            rule.check(ids(9, 2), true),
+            SeqVerdict::Gap {
+                expected: 5,
+                got: 9
+            },
+            "a reset that does not link is a gap first"
+        );
+    }
+
+    #[test]
+    fn a_snapshot_sentinel_on_an_update_is_a_gap() {
+        let mut rule = BooksRule::from_snapshot(Some(0));
+        assert_eq!(
+            rule.check(ids(-1, 7), true),
+            SeqVerdict::Gap {
+                expected: 0,
+                got: 0
+            }
+        );
+    }
+
+    #[test]
+    fn ids_present_on_one_side_only_are_a_gap() {
+        let mut with_ids = BooksRule::from_snapshot(Some(10));
+        assert_eq!(
+            with_ids.check(None, true),
+            SeqVerdict::Gap {
+                expected: 10,
+                got: 0
+            }
+        );
+        let mut without_ids = BooksRule::from_snapshot(None);
+        assert_eq!(
+            without_ids.check(ids(10, 15), true),
+            SeqVerdict::Gap {
+                expected: 0,
+                got: 10
+            }
+        );
+    }
+
+    #[test]
+    fn capture_from_2022_has_no_ids_so_every_update_is_left_to_the_checksum() {
+        let Some(text) = capture("okx/cryptofeed_OKX.ws.1.0.txt") else {
+            return;
+        };
+        let mut snapshots = 0;
+        let mut tally = Tally::default();
+        let mut rules = std::collections::HashMap::new();
+        for line in cryptofeed_lines(&text) {
+            let CryptofeedLine::Received(raw) = line else {
+                continue;
+            };
+            let msg: Value = serde_json::from_str(raw).unwrap();
+            if msg["arg"]["channel"] != "books" || msg.get("action").is_none() {
+                continue;
+            }
+            let inst_id = msg["arg"]["instId"].as_str().unwrap().to_owned();
+            for data in msg["data"].as_array().unwrap() {
+                let seq_id = data.get("seqId").map(|v| v.as_u64().unwrap());
+                let prev_seq_id = data.get("prevSeqId").map(|v| v.as_i64().unwrap());
+                let message_ids = seq_id.zip(prev_seq_id).map(|(seq_id, prev_seq_id)| SeqIds {
+                    prev_seq_id,
+                    seq_id,
+                });
+                if msg["action"] == "snapshot" {
+                    snapshots += 1;
+                    rules.insert(inst_id.clone(), BooksRule::from_snapshot(seq_id));
+                } else {
+                    let has_levels = data["asks"].as_array().is_some_and(|l| !l.is_empty())
+                        || data["bids"].as_array().is_some_and(|l| !l.is_empty());
+                    tally.add(
+                        rules
+                            .get_mut(&inst_id)
+                            .unwrap()
+                            .check(message_ids, has_levels),
+                    );
+                }
+            }
+        }
+        assert_eq!(snapshots, 3);
+        assert_eq!(
+            tally,
+            Tally {
+                apply: 287,
+                ..Tally::default()
+            }
+        );
+    }
+}
