@@ -21,8 +21,9 @@ pub enum SeqVerdict {
     /// Something was missed between the last applied message and this one: the book is invalid
     /// until the venue's resync procedure finishes.
     Gap { expected: u64, got: u64 },
-    /// The venue restarted its sequence (Bybit `u == 1`, OKX `seqId < prevSeqId`): this message
-    /// replaces the book as a snapshot would.
+    /// The venue restarted its sequence (Bybit `u == 1`, OKX `seqId < prevSeqId` during
+    /// maintenance): the book cannot continue from this message, which is an ordinary update
+    /// and not a book; rebuild from a fresh snapshot.
     Reset,
 }
 
@@ -67,6 +68,8 @@ pub enum ResyncReason {
     Silent,
     /// The connection dropped or was replaced; the book is rebuilt from a fresh snapshot.
     Reconnect,
+    /// The venue restarted its sequence numbers (a [`SeqVerdict::Reset`]).
+    VenueReset,
     /// The venue reported an error for this subscription.
     VenueError(String),
     /// A book message could not be parsed, so the book can no longer be trusted.
@@ -83,6 +86,7 @@ impl ResyncReason {
             ResyncReason::NoSnapshot => "no-snapshot",
             ResyncReason::Silent => "silent",
             ResyncReason::Reconnect => "reconnect",
+            ResyncReason::VenueReset => "venue-reset",
             ResyncReason::VenueError(_) => "venue-error",
             ResyncReason::Malformed => "malformed",
         }
@@ -102,6 +106,7 @@ impl fmt::Display for ResyncReason {
             ResyncReason::NoSnapshot => f.write_str("no snapshot after subscribing"),
             ResyncReason::Silent => f.write_str("no messages"),
             ResyncReason::Reconnect => f.write_str("reconnected"),
+            ResyncReason::VenueReset => f.write_str("venue restarted its sequence"),
             ResyncReason::VenueError(msg) => write!(f, "venue error: {msg}"),
             ResyncReason::Malformed => f.write_str("malformed book message"),
         }

@@ -83,6 +83,39 @@ fn parse_cryptofeed_line(line: &str) -> Option<CryptofeedLine<'_>> {
     }
 }
 
+/// Feed a cryptofeed recording through `adapter` as a replay would (sent messages teach it the
+/// subscriptions, received frames go to connection 0, REST bodies to `on_rest`), returning
+/// everything it produced. Times are line numbers in milliseconds: these tests judge integrity,
+/// not timing.
+pub(crate) fn replay_cryptofeed(
+    adapter: &mut dyn crate::feed::adapter::Adapter,
+    text: &str,
+) -> crate::feed::adapter::Output {
+    use crate::feed::adapter::{Frame, Output};
+    let mut all = Output::default();
+    let mut out = Output::default();
+    for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let now = n as u64 * 1_000_000;
+        match parse_cryptofeed_line(line)
+            .unwrap_or_else(|| panic!("not a cryptofeed recording line: {line:.120}"))
+        {
+            CryptofeedLine::Opened => adapter.on_open(0, now, &mut out),
+            CryptofeedLine::Sent => {
+                let sent = line.split_once(": ").map_or("", |(_, s)| s);
+                adapter.on_sent(0, sent);
+            }
+            CryptofeedLine::Received(frame) => {
+                adapter.on_frame(0, Frame::Text(frame), now, &mut out)
+            }
+            CryptofeedLine::Rest { url, body } => adapter.on_rest(url, 200, body, now, &mut out),
+        }
+        all.events.append(&mut out.events);
+        all.problems.append(&mut out.problems);
+        out.clear();
+    }
+    all
+}
+
 /// How many times a replay got each [`SeqVerdict`]; replay tests assert the whole tally, so a
 /// capture that silently stopped matching (zero messages checked) fails too.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -35,6 +35,50 @@ pub trait Sequencer: Default + fmt::Debug + Send {
     }
 }
 
+/// A venue's sequence rule as written in `venue/<id>/sync.rs`: it exists from a snapshot on.
+pub trait SnapshotRule: Copy + fmt::Debug + Send {
+    type Fields: Copy + fmt::Debug + Send;
+    fn from_snapshot(fields: &Self::Fields) -> Self;
+    fn check(&mut self, fields: &Self::Fields) -> SeqVerdict;
+    /// See [`Sequencer::snapshot_usable`].
+    fn snapshot_usable(_snapshot: &Self::Fields, _first: &Self::Fields) -> bool {
+        true
+    }
+}
+
+/// Adapts a [`SnapshotRule`] to a [`Sequencer`]: no rule until the first snapshot.
+#[derive(Clone, Copy, Debug)]
+pub struct FromSnapshot<R>(Option<R>);
+
+impl<R> Default for FromSnapshot<R> {
+    fn default() -> Self {
+        FromSnapshot(None)
+    }
+}
+
+impl<R: SnapshotRule> Sequencer for FromSnapshot<R> {
+    type Fields = R::Fields;
+
+    fn on_snapshot(&mut self, fields: &R::Fields) {
+        self.0 = Some(R::from_snapshot(fields));
+    }
+
+    fn check(&mut self, fields: &R::Fields) -> SeqVerdict {
+        match &mut self.0 {
+            Some(rule) => rule.check(fields),
+            // The driver checks only live books, which had a snapshot; be safe regardless.
+            None => SeqVerdict::Gap {
+                expected: 0,
+                got: 0,
+            },
+        }
+    }
+
+    fn snapshot_usable(snapshot: &R::Fields, first: &R::Fields) -> bool {
+        R::snapshot_usable(snapshot, first)
+    }
+}
+
 /// A venue with no usable sequence numbers: every delta applies, and integrity rests on the
 /// checksum (Kraken) or on full snapshots (Hyperliquid).
 #[derive(Clone, Copy, Debug, Default)]

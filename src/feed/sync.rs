@@ -124,11 +124,7 @@ impl BookSync {
         events: &mut Vec<MarketEvent>,
     ) -> Applied {
         self.counters.messages += 1;
-        let snapshot = match (msg.snapshot, verdict) {
-            (Some(limit), _) => Some(limit),
-            (None, SeqVerdict::Reset) => Some(None),
-            (None, _) => None,
-        };
+        let snapshot = msg.snapshot;
         if snapshot.is_none() {
             match verdict {
                 SeqVerdict::Stale => {
@@ -140,7 +136,8 @@ impl BookSync {
                     self.counters.seq_gaps += 1;
                     return self.fail(ResyncReason::Gap { expected, got }, now, events);
                 }
-                SeqVerdict::Apply | SeqVerdict::Reset => {}
+                SeqVerdict::Reset => return self.fail(ResyncReason::VenueReset, now, events),
+                SeqVerdict::Apply => {}
             }
             if !self.state.is_live() {
                 self.counters.while_syncing += 1;

@@ -7,8 +7,9 @@ use crate::venue::seq::UpdateIds;
 ///
 /// Bybit's procedure (`venues.md` "Bybit v5", `[PROBE, docs-derived]`, `[LIB]` ccxt `pro/bybit.py`):
 /// 1. "replace the book on every `snapshot`" (build a new rule with [`OrderbookRule::from_snapshot`]).
-/// 2. "**`u == 1` in a message means service restart -> reset the book** (treat as snapshot)"
-///    ([`SeqVerdict::Reset`]).
+/// 2. "**`u == 1` in a message means service restart -> reset the book**"
+///    ([`SeqVerdict::Reset`]; a delta is not a book, so the caller rebuilds from a fresh
+///    snapshot, and a `snapshot` message with `u == 1` is simply a snapshot).
 /// 3. `seq` "is a cross-sequence usable to order messages across depths (not contiguous)": not
 ///    used here.
 /// 4. "safe rule: if a delta's `u != last_u + 1` re-subscribe" ([`SeqVerdict::Gap`] with

@@ -3,6 +3,7 @@
 //! Since 2026-06-23 the `checksum` field is always `0` ("State of the world" #1), so on a current
 //! feed this rule is the book's only integrity check.
 
+use crate::feed::protocol::{FromSnapshot, SnapshotRule};
 use crate::integrity::SeqVerdict;
 use crate::venue::seq::Linked;
 
@@ -88,6 +89,29 @@ impl BooksRule {
         }
     }
 }
+
+/// What one `books` message carries for the rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OkxFields {
+    /// `None` on feeds recorded before OKX added the ids.
+    pub ids: Option<SeqIds>,
+    pub has_levels: bool,
+}
+
+impl SnapshotRule for BooksRule {
+    type Fields = OkxFields;
+
+    fn from_snapshot(fields: &OkxFields) -> Self {
+        BooksRule::from_snapshot(fields.ids.map(|ids| ids.seq_id))
+    }
+
+    fn check(&mut self, fields: &OkxFields) -> SeqVerdict {
+        BooksRule::check(self, fields.ids, fields.has_levels)
+    }
+}
+
+/// The driver's sequencer for OKX books.
+pub type OkxSequencer = FromSnapshot<BooksRule>;
 
 #[cfg(test)]
 mod tests {

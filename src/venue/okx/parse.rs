@@ -1,0 +1,283 @@
+//! OKX v5 public frames (`venues.md` "OKX v5"): `{"arg":{channel,instId},"action","data":[…]}`
+//! pushes, `{"event":…}` acks/errors/notices, and the text `pong`.
+
+use super::sync::{OkxFields, SeqIds};
+use crate::book::Level;
+use crate::book::checksum::from_signed;
+use crate::feed::event::{Derivs, LiqSampling};
+use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawLiquidation, RawTrade};
+use crate::market::{LiquidatedPosition, Side, TakerSide};
+use crate::num::Dec;
+use crate::venue::wire;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+/// The `books` channel keeps 400 levels a side.
+pub const BOOK_DEPTH: usize = 400;
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    arg: Option<Arg<'a>>,
+    #[serde(borrow, default)]
+    action: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    event: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    code: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    msg: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Arg<'a> {
+    #[serde(borrow)]
+    channel: Cow<'a, str>,
+    #[serde(borrow, default)]
+    inst_id: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BookData<'a> {
+    #[serde(borrow)]
+    asks: &'a RawValue,
+    #[serde(borrow)]
+    bids: &'a RawValue,
+    #[serde(borrow)]
+    ts: &'a RawValue,
+    #[serde(default)]
+    checksum: Option<i64>,
+    #[serde(default)]
+    prev_seq_id: Option<i64>,
+    #[serde(default)]
+    seq_id: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TradeData<'a> {
+    #[serde(borrow)]
+    inst_id: Cow<'a, str>,
+    #[serde(borrow)]
+    trade_id: Cow<'a, str>,
+    px: Dec,
+    sz: Dec,
+    #[serde(borrow)]
+    side: Cow<'a, str>,
+    #[serde(borrow)]
+    ts: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LiquidationData<'a> {
+    #[serde(borrow)]
+    inst_id: Cow<'a, str>,
+    #[serde(borrow)]
+    details: Vec<LiquidationDetail<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LiquidationDetail<'a> {
+    bk_px: Dec,
+    sz: Dec,
+    #[serde(borrow)]
+    side: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pos_side: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    ts: &'a RawValue,
+}
+
+/// Funding, mark price and open interest share one loose shape: every field optional.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DerivsData<'a> {
+    #[serde(borrow)]
+    inst_id: Cow<'a, str>,
+    #[serde(default)]
+    funding_rate: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    funding_time: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    next_funding_time: Option<&'a RawValue>,
+    #[serde(default)]
+    mark_px: Option<Cow<'a, str>>,
+    /// Open interest in the base currency (`oi` is in contracts).
+    #[serde(default)]
+    oi_ccy: Option<Cow<'a, str>>,
+    #[serde(default)]
+    oi_usd: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    ts: Option<&'a RawValue>,
+}
+
+/// Parse one OKX frame; book levels go to `levels`.
+pub fn parse<'a>(
+    text: &'a str,
+    levels: &mut Vec<(Side, Level)>,
+) -> Result<Parsed<'a, OkxFields>, String> {
+    if text == "pong" {
+        return Ok(Parsed::Control);
+    }
+    let env: Envelope<'a> = serde_json::from_str(text).map_err(|e| format!("bad JSON: {e}"))?;
+    if let Some(event) = env.event.as_deref() {
+        return Ok(match event {
+            "subscribe" | "unsubscribe" | "channel-conn-count" => Parsed::Control,
+            "error" | "notice" => Parsed::VenueError {
+                instrument: env.arg.and_then(|a| a.inst_id),
+                message: format!(
+                    "{event} {}: {}",
+                    env.code.as_deref().unwrap_or("?"),
+                    env.msg.as_deref().unwrap_or("")
+                ),
+            },
+            other => return Err(format!("unknown event {other:?}")),
+        });
+    }
+    let arg = env.arg.ok_or("push without arg")?;
+    let data = env.data.ok_or("push without data")?;
+    match arg.channel.as_ref() {
+        "books" => {
+            let instrument = arg.inst_id.ok_or("books push without instId")?;
+            book(instrument, env.action.as_deref(), data, levels).map(Parsed::Book)
+        }
+        "trades" => trades(data).map(Parsed::Trades),
+        "liquidation-orders" => liquidations(data).map(Parsed::Liquidations),
+        "funding-rate" | "mark-price" | "open-interest" => derivs(data).map(Parsed::Derivs),
+        "tickers" | "bbo-tbt" | "books5" => Ok(Parsed::Ignored),
+        other => Err(format!("unexpected channel {other:?}")),
+    }
+}
+
+fn book<'a>(
+    instrument: Cow<'a, str>,
+    action: Option<&str>,
+    data: &RawValue,
+    levels: &mut Vec<(Side, Level)>,
+) -> Result<BookFrame<'a, OkxFields>, String> {
+    let items: Vec<BookData> =
+        serde_json::from_str(data.get()).map_err(|e| format!("books data: {e}"))?;
+    let [item] = items.as_slice() else {
+        return Err(format!(
+            "books push with {} entries, expected 1",
+            items.len()
+        ));
+    };
+    wire::levels(item.asks, Side::Ask, levels)?;
+    wire::levels(item.bids, Side::Bid, levels)?;
+    let snapshot = match action {
+        Some("snapshot") => Some(Some(BOOK_DEPTH)),
+        Some("update") => None,
+        other => return Err(format!("books action {other:?}")),
+    };
+    let ids = match (item.prev_seq_id, item.seq_id) {
+        (Some(prev), Some(seq)) => Some(SeqIds {
+            prev_seq_id: prev,
+            seq_id: u64::try_from(seq).map_err(|_| format!("negative seqId {seq}"))?,
+        }),
+        _ => None,
+    };
+    // Since 2026-06-23 the field is always 0: "absent", never a mismatch.
+    let checksum = match item.checksum {
+        None | Some(0) => None,
+        Some(c) => Some(from_signed(c).ok_or_else(|| format!("checksum {c} out of range"))?),
+    };
+    Ok(BookFrame {
+        instrument,
+        snapshot,
+        seq: OkxFields {
+            ids,
+            has_levels: !levels.is_empty(),
+        },
+        checksum,
+        exch_ts: Some(wire::int(item.ts)?),
+    })
+}
+
+fn trades(data: &RawValue) -> Result<Vec<RawTrade<'_>>, String> {
+    let items: Vec<TradeData> =
+        serde_json::from_str(data.get()).map_err(|e| format!("trades data: {e}"))?;
+    items
+        .into_iter()
+        .map(|t| {
+            Ok(RawTrade {
+                taker: Some(match t.side.as_ref() {
+                    "buy" => TakerSide::Buy,
+                    "sell" => TakerSide::Sell,
+                    other => return Err(format!("trade side {other:?}")),
+                }),
+                ts: wire::int(t.ts)?,
+                instrument: t.inst_id,
+                price: t.px,
+                size: t.sz,
+                id: Some(t.trade_id),
+            })
+        })
+        .collect()
+}
+
+/// `liquidation-orders`: `posSide` names the position when the account is in long/short mode;
+/// in net mode (`posSide` `net` or absent) the liquidation order's `side` tells: a forced
+/// `sell` closes a long.
+fn liquidations(data: &RawValue) -> Result<Vec<RawLiquidation<'_>>, String> {
+    let items: Vec<LiquidationData> =
+        serde_json::from_str(data.get()).map_err(|e| format!("liquidation data: {e}"))?;
+    let mut out = Vec::new();
+    for item in items {
+        for d in item.details {
+            let position = match (d.pos_side.as_deref(), d.side.as_ref()) {
+                (Some("long"), _) => LiquidatedPosition::Long,
+                (Some("short"), _) => LiquidatedPosition::Short,
+                (_, "sell") => LiquidatedPosition::Long,
+                (_, "buy") => LiquidatedPosition::Short,
+                (pos, side) => return Err(format!("liquidation posSide {pos:?} side {side:?}")),
+            };
+            out.push(RawLiquidation {
+                instrument: item.inst_id.clone(),
+                position,
+                price: d.bk_px,
+                size: d.sz,
+                ts: wire::int(d.ts)?,
+                sampling: LiqSampling::Incomplete,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn derivs(data: &RawValue) -> Result<Vec<RawDerivs<'_>>, String> {
+    let items: Vec<DerivsData> =
+        serde_json::from_str(data.get()).map_err(|e| format!("derivatives data: {e}"))?;
+    items
+        .into_iter()
+        .map(|d| {
+            let funding_time = d.funding_time.map(wire::int).transpose()?;
+            let next_funding_time = d.next_funding_time.map(wire::int).transpose()?;
+            let values = Derivs {
+                mark_price: wire::opt_f64(d.mark_px.as_deref())?,
+                funding_rate: wire::opt_f64(d.funding_rate.as_deref())?,
+                next_funding_ts: funding_time,
+                // OKX intervals vary by instrument: the gap between the next two settlements.
+                funding_interval_h: match (funding_time, next_funding_time) {
+                    (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 3_600_000.0),
+                    _ => None,
+                },
+                open_interest: wire::opt_f64(d.oi_ccy.as_deref())?,
+                open_interest_usd: wire::opt_f64(d.oi_usd.as_deref())?,
+                index_price: None,
+            };
+            Ok(RawDerivs {
+                ts: d.ts.map(wire::int).transpose()?,
+                instrument: d.inst_id,
+                values,
+            })
+        })
+        .collect()
+}
