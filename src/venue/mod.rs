@@ -11,5 +11,6 @@ pub mod deribit;
 pub mod gate;
 pub mod kucoin;
 pub mod okx;
+pub mod registry;
 pub mod seq;
 pub mod wire;

@@ -5,6 +5,7 @@
 //! (25 levels interleaved) is still verified when a message carries one, as the 2022 captures
 //! do, but OKX has sent `0` since 2026-06-23, which counts as absent.
 
+pub mod instruments;
 pub mod parse;
 pub mod subscribe;
 pub mod sync;

@@ -1,0 +1,65 @@
+//! Which venues exist and how to build each one's adapter: the one place that knows every
+//! venue module.
+
+use crate::feed::adapter::Adapter;
+use crate::feed::driver::{Driver, DriverConfig};
+use crate::instrument::Instrument;
+use crate::market::VenueId;
+
+/// Per-venue overrides from the command line and config (`--venue-url`, `--venue-rest`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VenueOptions {
+    /// WebSocket URL override (all of the venue's connections use it; for venues with several
+    /// sockets the path suffix is kept, see each venue).
+    pub ws_url: Option<String>,
+    /// REST base URL override (scheme and host, e.g. `http://127.0.0.1:9000`).
+    pub rest_url: Option<String>,
+    /// Book depth to subscribe where the venue lets us choose.
+    pub depth: Option<usize>,
+}
+
+/// How to fetch and read a venue's instrument list.
+pub struct InstrumentSource {
+    /// REST URLs to fetch, given the REST base (default or override).
+    pub urls: fn(rest_base: &str) -> Vec<String>,
+    /// Parse one response body (fetched from `url`).
+    pub parse: fn(url: &str, body: &str) -> Result<Vec<Instrument>, String>,
+    /// The default REST base.
+    pub default_rest: &'static str,
+}
+
+/// The venues with a working adapter, in display order.
+pub const IMPLEMENTED: &[VenueId] = &[VenueId::Okx];
+
+/// Whether `venue` has an adapter yet.
+pub fn is_implemented(venue: VenueId) -> bool {
+    IMPLEMENTED.contains(&venue)
+}
+
+/// Build the adapter for `venue`, serving `instruments`; `registry` resolves instruments seen
+/// in replayed data. `None` for venues not built yet.
+pub fn adapter(
+    venue: VenueId,
+    opts: &VenueOptions,
+    cfg: DriverConfig,
+    instruments: Vec<Instrument>,
+    registry: Vec<Instrument>,
+) -> Option<Box<dyn Adapter>> {
+    Some(match venue {
+        VenueId::Okx => Box::new(Driver::new(
+            super::okx::Okx::new(opts.ws_url.clone()),
+            cfg,
+            instruments,
+            registry,
+        )),
+        _ => return None,
+    })
+}
+
+/// Where `venue` lists its instruments, if it has an adapter.
+pub fn instrument_source(venue: VenueId) -> Option<InstrumentSource> {
+    match venue {
+        VenueId::Okx => Some(super::okx::instruments::SOURCE),
+        _ => None,
+    }
+}
