@@ -54,7 +54,8 @@ impl ChecksumVerdict {
 }
 
 /// Why a book left `Live` and is being rebuilt. Counted per reason and shown in the UI.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum ResyncReason {
     /// A sequence rule reported a gap.
     Gap { expected: u64, got: u64 },

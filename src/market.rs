@@ -100,7 +100,8 @@ impl<'de> serde::Deserialize<'de> for VenueId {
 }
 
 /// A side of the book.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Side {
     Bid,
     Ask,
@@ -116,7 +117,8 @@ impl Side {
 }
 
 /// Who took liquidity in a trade: `Buy` means the taker bought (lifted an ask).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TakerSide {
     Buy,
     Sell,
@@ -134,7 +136,8 @@ impl TakerSide {
 
 /// Which position a forced order closed. Venues disagree on what their "side" field means, so
 /// adapters map to this at ingest (`features.md` §3.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LiquidatedPosition {
     Long,
     Short,

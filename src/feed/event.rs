@@ -11,7 +11,7 @@ use crate::market::{LiquidatedPosition, Millis, Nanos, Side, TakerSide, VenueId}
 use std::sync::Arc;
 
 /// One book: a venue and the venue's own instrument id (`BTC-USDT`, `BTCUSDT`, `XBT/USD`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct BookKey {
     pub venue: VenueId,
     pub instrument: Arc<str>,
@@ -79,7 +79,8 @@ pub struct Trade {
 
 /// How completely a venue reports liquidations (`features.md` §3.5): raw counts are never
 /// compared across different samplings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LiqSampling {
     /// Binance `forceOrder`: at most the latest liquidation per symbol per second.
     Throttled1s,

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// The integrity state of one book.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
 pub enum BookState {
     /// Subscribed, waiting for the first snapshot (or the REST snapshot and its overlap).
     Syncing,
@@ -46,7 +47,7 @@ impl fmt::Display for BookState {
 }
 
 /// What one book has been through since the program started.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BookCounters {
     /// Book messages received for this instrument (snapshots and deltas).
     pub messages: u64,
@@ -64,7 +65,8 @@ pub struct BookCounters {
 }
 
 /// The state of a venue's connections, as the header and health view show it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", content = "detail", rename_all = "snake_case")]
 pub enum ConnState {
     /// Dialling (or waiting for the handshake).
     Connecting,
@@ -105,7 +107,7 @@ impl fmt::Display for ConnState {
 }
 
 /// Counters for one venue's connections.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VenueCounters {
     pub messages: u64,
     pub bytes: u64,

@@ -1,0 +1,368 @@
+//! [`Frame`]: everything the screen (and `stream --json`) shows, as one immutable value.
+//!
+//! The engine builds a frame every tick and publishes it as `Arc<Frame>` on a `watch`; the UI
+//! renders the latest one with no locks held. Every number that can be undefined, stale or
+//! invalid is an `Option` next to the state that explains it, so a renderer cannot show a made-up
+//! or stale number as if it were fresh: a book that is not `Live` carries no features at all.
+
+use crate::feed::event::{BookKey, LiqSampling};
+use crate::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
+use crate::instrument::{Instrument, MarketKind};
+use crate::market::{LiquidatedPosition, Millis, Nanos, TakerSide, VenueId};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Where the data comes from. Shown in the header at all times.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum DataMode {
+    /// Real exchanges, now.
+    Live,
+    /// The embedded simulator (`--demo`): not a real market.
+    Simulated { seed: u64 },
+    /// A recorded capture; `clock` is the capture's time of the latest event.
+    Replay {
+        file: String,
+        clock: Nanos,
+        speed: Option<f64>,
+        paused: bool,
+    },
+}
+
+/// One published frame.
+#[derive(Clone, Debug, Serialize)]
+pub struct Frame {
+    /// Increments with every published frame.
+    pub seq: u64,
+    /// Local time the frame was built.
+    pub at: Nanos,
+    pub mode: DataMode,
+    /// One entry per symbol the user watches (`BTC`, `ETH`, …), in watch-list order.
+    pub symbols: Vec<SymbolFrame>,
+    /// Connection health per venue, in display order.
+    pub venues: Vec<VenueHealth>,
+    /// The most recent alerts, newest first (bounded; the full stream is the alert channel).
+    pub alerts: Vec<Arc<Alert>>,
+    /// Alerts fired since the previous frame (for `stream --json`).
+    pub new_alerts: usize,
+}
+
+/// One symbol across venues.
+#[derive(Clone, Debug, Serialize)]
+pub struct SymbolFrame {
+    pub symbol: String,
+    /// One per (venue, instrument) serving this symbol, spot and derivatives.
+    pub books: Vec<BookFrame>,
+    /// Cross-venue reads over the live, fresh books only.
+    pub composites: Composites,
+    /// Recent history for sparklines and charts, oldest first, one sample per tick.
+    pub history: Arc<SymbolHistory>,
+}
+
+/// One venue's book for one instrument, with its features.
+#[derive(Clone, Debug, Serialize)]
+pub struct BookFrame {
+    pub key: BookKey,
+    pub instrument: Arc<Instrument>,
+    pub state: BookState,
+    /// No book update for longer than `stale_after` (§0.2): numbers are kept but marked.
+    pub stale: bool,
+    /// Local time since the last book update, ms.
+    pub book_age_ms: Option<f64>,
+    /// Exchange timestamp age of the last update (local now − exchange time), ms.
+    pub exch_age_ms: Option<f64>,
+    pub counters: BookCounters,
+    /// Sizes are in base units (the contract is known); when false, notional features are absent.
+    pub base_units: bool,
+    pub ladder: Ladder,
+    /// `None` unless the book is `Live`.
+    pub features: Option<BookFeatures>,
+    pub bands: Option<DepthBands>,
+    pub flow: FlowFeatures,
+    pub liquidations: LiquidationFeatures,
+    pub derivs: DerivsView,
+    /// Latest trades, newest first (bounded).
+    pub recent_trades: Vec<TradePrint>,
+    /// Taker volume per price over the recent window, for the ladder's trade column.
+    pub traded_at_price: Vec<PriceVolume>,
+}
+
+/// The top of the book for display: prices and base-unit sizes, best first.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Ladder {
+    pub bids: Vec<LadderLevel>,
+    pub asks: Vec<LadderLevel>,
+    /// Per side, the worst price the book is known to reach; `None` = complete.
+    pub bid_known_to: Option<f64>,
+    pub ask_known_to: Option<f64>,
+    /// Decimal places to show prices with (from the tick size).
+    pub price_decimals: u8,
+    /// Levels whose size is at or above the large-level threshold are flagged.
+    pub large_threshold: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LadderLevel {
+    pub price: f64,
+    pub size: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PriceVolume {
+    pub price: f64,
+    pub buy: f64,
+    pub sell: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TradePrint {
+    pub exch_ts: Millis,
+    pub price: f64,
+    pub size: f64,
+    pub notional: f64,
+    pub taker: Option<TakerSide>,
+    pub large: bool,
+}
+
+/// Per-venue book features (§1). Every field `None` when undefined or warming up.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BookFeatures {
+    pub mid: Option<f64>,
+    pub spread_bps: Option<f64>,
+    pub spread_ticks: Option<f64>,
+    /// Top-N depth imbalance for N = 1, 5, 10, 20.
+    pub depth_imbalance: [Option<f64>; 4],
+    /// Depth imbalance within 25 bps of mid (the cross-venue version).
+    pub depth_imbalance_25bps: Option<f64>,
+    pub book_pressure_10: Option<f64>,
+    pub ln_book_pressure_10: Option<f64>,
+    pub ofi_10s: Option<f64>,
+    pub ofi_60s: Option<f64>,
+    pub ofi_usd_60s: Option<f64>,
+    pub ofi_norm_10s: Option<f64>,
+    pub ofi_norm_60s: Option<f64>,
+    pub ofi_depth_60s: Option<f64>,
+    /// Level OFI, top 5, normalised by the average level size.
+    pub level_ofi: [Option<f64>; 5],
+    pub wmid_offset_bps: Option<f64>,
+    pub wmid_5_offset_bps: Option<f64>,
+    pub spread_volatility_bps: Option<f64>,
+    pub top_level_size_ratio: Option<f64>,
+    pub large_order_pressure: Option<f64>,
+    pub large_order_direction: Option<f64>,
+    /// Price impact λ, bps per $1M, at 10 and 25 bps bands.
+    pub price_impact_10bps: Option<f64>,
+    pub price_impact_25bps: Option<f64>,
+    pub phantom_liquidity_score: Option<f64>,
+    pub large_order_events_per_min: Option<f64>,
+    pub large_order_notional_per_min: Option<f64>,
+    pub large_level_share: Option<f64>,
+    /// L1 set (Aperiodic): `(b − a)/(b + a)` now and its time-weighted interval average.
+    pub l1_imbalance_ratio: Option<f64>,
+    pub l1_imbalance_ratio_avg: Option<f64>,
+}
+
+/// A depth figure that may be only a lower bound (the band reaches past the known book).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Depth {
+    pub base: f64,
+    pub quote: f64,
+    /// The band extends beyond what the book is known to cover: `base`/`quote` are lower bounds.
+    pub truncated: bool,
+}
+
+/// Depth bands and slippage (§2).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DepthBands {
+    /// Whether the Kaiko set is measured from the best price on each side or from mid.
+    pub kaiko_reference: &'static str,
+    /// `(percent, bid, ask)` for 0.1 … 10 %.
+    pub kaiko: Vec<(f64, Depth, Depth)>,
+    /// `(bps, bid, ask)` for 2, 5, 10, 25 bps of mid, cumulative.
+    pub bps: Vec<(f64, Depth, Depth)>,
+    /// 25–500 bps of mid.
+    pub outer_bid: Depth,
+    pub outer_ask: Depth,
+    /// `(quote notional, buy slippage bps, sell slippage bps)` vs mid; `None` = not enough depth.
+    pub slippage: Vec<(f64, Option<f64>, Option<f64>)>,
+}
+
+/// Trade flow (§3.1–3.3).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FlowFeatures {
+    pub cvd_1m: Option<f64>,
+    pub cvd_5m: Option<f64>,
+    pub cvd_1m_usd: Option<f64>,
+    pub cvd_slope_per_min: Option<f64>,
+    pub cvd_slope_norm: Option<f64>,
+    pub taker_buy_sell_ratio: Option<f64>,
+    pub taker_buy_share: Option<f64>,
+    pub large_trade_count_5m: Option<f64>,
+    pub large_buy_share: Option<f64>,
+    pub large_trade_share: Option<f64>,
+    pub large_trade_threshold_usd: Option<f64>,
+    pub unsided_volume: f64,
+}
+
+/// Liquidations and cascade stress (§3.5–3.8).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LiquidationFeatures {
+    /// How completely this venue reports liquidations; raw counts are never compared across
+    /// different samplings. `None`: the venue has no liquidation stream.
+    pub sampling: Option<LiqSampling>,
+    pub count_1m: Option<f64>,
+    pub notional_1m: Option<f64>,
+    pub rate_per_min: Option<f64>,
+    pub notional_rate_per_min: Option<f64>,
+    pub long_notional_5m: Option<f64>,
+    pub short_notional_5m: Option<f64>,
+    pub long_short_imbalance: Option<f64>,
+    pub cascade: Option<CascadeView>,
+    /// Latest liquidations, newest first (bounded).
+    pub recent: Vec<LiquidationPrint>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LiquidationPrint {
+    pub exch_ts: Millis,
+    pub position: LiquidatedPosition,
+    pub price: f64,
+    pub size: f64,
+    pub notional: f64,
+}
+
+/// Cascade stress with its four factors visible (§3.8).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct CascadeView {
+    pub stress: f64,
+    pub accel: f64,
+    pub clus: f64,
+    pub imb: f64,
+    pub thin: f64,
+    pub gate: f64,
+    /// A factor's input was missing (no depth baseline yet): it counted as zero.
+    pub degraded: bool,
+}
+
+/// Derivatives state for a perpetual or future.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DerivsView {
+    pub mark_price: Option<f64>,
+    pub index_price: Option<f64>,
+    pub funding_rate: Option<f64>,
+    pub funding_apr: Option<f64>,
+    pub funding_interval_h: Option<f64>,
+    pub next_funding_ts: Option<Millis>,
+    pub open_interest: Option<f64>,
+    pub open_interest_usd: Option<f64>,
+    /// Polled values older than twice their poll interval are stale (§0.2).
+    pub stale: bool,
+}
+
+/// Cross-venue composites for one symbol (§4), each with the inputs it used.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Composites {
+    pub directional_pressure: Option<f64>,
+    pub liquidity_risk: Option<f64>,
+    pub whale_conviction: Option<f64>,
+    pub whale_direction: Option<f64>,
+    pub flow_momentum: Option<f64>,
+    pub cross_exchange_agreement: Option<f64>,
+    pub cascade_stress: Option<f64>,
+    /// Venues that were live and fresh, so counted.
+    pub venues_used: Vec<VenueId>,
+    /// Max cross-venue mid dislocation in bps among fresh, time-aligned books.
+    pub dislocation_bps: Option<f64>,
+}
+
+/// Recent per-tick history for one symbol, for sparklines and the CVD chart.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SymbolHistory {
+    pub at: Vec<Nanos>,
+    pub directional_pressure: Vec<Option<f64>>,
+    pub liquidity_risk: Vec<Option<f64>>,
+    pub flow_momentum: Vec<Option<f64>>,
+    pub cascade_stress: Vec<Option<f64>>,
+    pub cvd_1m: Vec<Option<f64>>,
+    pub cvd_5m: Vec<Option<f64>>,
+    pub mid: Vec<Option<f64>>,
+}
+
+/// A venue's connection health.
+#[derive(Clone, Debug, Serialize)]
+pub struct VenueHealth {
+    pub venue: VenueId,
+    pub state: ConnState,
+    pub counters: VenueCounters,
+    /// Messages per second over the last few seconds.
+    pub msg_rate: Option<f64>,
+    /// Local time since the last message, ms.
+    pub last_message_age_ms: Option<f64>,
+}
+
+/// How serious an alert is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warn,
+    Crit,
+}
+
+/// One fired alert.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alert {
+    pub at: Nanos,
+    pub rule: String,
+    pub severity: Severity,
+    pub venue: Option<VenueId>,
+    pub symbol: Option<String>,
+    pub metric: String,
+    pub value: f64,
+    pub message: String,
+}
+
+impl BookFrame {
+    pub fn is_spot(&self) -> bool {
+        self.instrument.kind == MarketKind::Spot
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::integrity::ResyncReason;
+
+    #[test]
+    fn states_serialise_with_their_reasons() {
+        let v = serde_json::to_value(BookState::Resyncing(ResyncReason::VenueError(
+            "60018".into(),
+        )))
+        .unwrap();
+        assert_eq!(v["state"], "resyncing");
+        assert_eq!(v["reason"]["kind"], "venue_error");
+        assert_eq!(v["reason"]["detail"], "60018");
+        let v = serde_json::to_value(ConnState::Down("bad url".into())).unwrap();
+        assert_eq!(
+            (v["state"].as_str(), v["detail"].as_str()),
+            (Some("down"), Some("bad url"))
+        );
+        let v = serde_json::to_value(BookState::Live).unwrap();
+        assert_eq!(v["state"], "live");
+        let v = serde_json::to_value(DataMode::Simulated { seed: 7 }).unwrap();
+        assert_eq!(
+            (v["mode"].as_str(), v["seed"].as_u64()),
+            (Some("simulated"), Some(7))
+        );
+    }
+
+    #[test]
+    fn absent_numbers_serialise_as_null_never_nan() {
+        let f = BookFeatures::default();
+        let text = serde_json::to_string(&f).unwrap();
+        assert!(text.contains("\"spread_bps\":null"));
+        assert!(!text.contains("NaN"));
+    }
+}
