@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// The backoff policy (config `[feed.backoff]`).
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct BackoffConfig {
     /// First retry delay, seconds.
     pub initial_s: f64,

@@ -1,0 +1,134 @@
+//! `[general]` (what to watch) and `[feed]` (how to connect).
+
+use crate::feed::backoff::BackoffConfig;
+use crate::market::VenueId;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// `[general]`: what to watch.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct General {
+    /// Symbols as traders type them (`BTC`), or explicit `venue:INSTRUMENT`.
+    pub symbols: Vec<String>,
+    /// Venue ids to connect to.
+    pub venues: Vec<VenueId>,
+    /// Record every frame to this capture file (`.gz`/`.zst` by name), like `--record`.
+    pub record: Option<PathBuf>,
+}
+
+impl Default for General {
+    fn default() -> Self {
+        General {
+            symbols: vec!["BTC".into(), "ETH".into(), "SOL".into()],
+            venues: vec![
+                VenueId::Binance,
+                VenueId::BinanceUsdm,
+                VenueId::BybitSpot,
+                VenueId::BybitLinear,
+                VenueId::Okx,
+                VenueId::Kraken,
+            ],
+            record: None,
+        }
+    }
+}
+
+impl General {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.symbols.is_empty() {
+            return Err(
+                "general.symbols is empty: name at least one symbol, e.g. [\"BTC\"]".into(),
+            );
+        }
+        if let Some(bad) = self
+            .symbols
+            .iter()
+            .find(|s| s.trim().is_empty() || s.contains(char::is_whitespace))
+        {
+            return Err(format!(
+                "general.symbols: {bad:?} is not a symbol (e.g. \"BTC\" or \"okx:BTC-USDT\")"
+            ));
+        }
+        if self.venues.is_empty() {
+            return Err("general.venues is empty: name at least one venue".into());
+        }
+        Ok(())
+    }
+}
+
+/// `[feed]`: connection behaviour.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Feed {
+    pub backoff: BackoffConfig,
+    /// Resync a book that gets no snapshot this long after subscribing, seconds.
+    pub snapshot_timeout_s: f64,
+    /// Reconnect a socket that sends nothing for this long, seconds.
+    pub silence_timeout_s: f64,
+    /// Largest WebSocket frame accepted, bytes.
+    pub max_frame_bytes: usize,
+    /// Per-venue overrides, keyed by venue id: `[feed.venue.okx] ws_url = "ws://127.0.0.1:9000/okx"`.
+    pub venue: BTreeMap<String, VenueOverride>,
+}
+
+impl Default for Feed {
+    fn default() -> Self {
+        Feed {
+            backoff: BackoffConfig::default(),
+            snapshot_timeout_s: 15.0,
+            silence_timeout_s: 60.0,
+            max_frame_bytes: 16 << 20,
+            venue: BTreeMap::new(),
+        }
+    }
+}
+
+/// One venue's overrides.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VenueOverride {
+    pub ws_url: Option<String>,
+    pub rest_url: Option<String>,
+    /// Book depth to subscribe where the venue offers a choice (Bybit 1/50/200/1000, Kraken
+    /// 10/25/100/500/1000).
+    pub depth: Option<usize>,
+}
+
+impl Feed {
+    pub fn validate(&self) -> Result<(), String> {
+        self.backoff
+            .validate()
+            .map_err(|e| format!("feed.backoff: {e}"))?;
+        for (name, value) in [
+            ("snapshot_timeout_s", self.snapshot_timeout_s),
+            ("silence_timeout_s", self.silence_timeout_s),
+        ] {
+            if !(value.is_finite() && value >= 1.0) {
+                return Err(format!(
+                    "feed.{name} must be at least 1 second, got {value}"
+                ));
+            }
+        }
+        if self.max_frame_bytes < 64 * 1024 {
+            return Err(format!(
+                "feed.max_frame_bytes {} is too small for book snapshots (at least 65536)",
+                self.max_frame_bytes
+            ));
+        }
+        for (venue, o) in &self.venue {
+            venue
+                .parse::<VenueId>()
+                .map_err(|e| format!("feed.venue.{venue}: {e}"))?;
+            for url in [&o.ws_url, &o.rest_url].into_iter().flatten() {
+                if !url.contains("://") {
+                    return Err(format!(
+                        "feed.venue.{venue}: {url:?} is not a URL (missing scheme)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}

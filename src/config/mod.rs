@@ -1,0 +1,80 @@
+//! Configuration: a TOML file in the user's config dir (or `--config FILE`), layered over the
+//! embedded defaults (`config/default.toml`, printed by `--print-default-config`).
+//!
+//! Every section is parsed with `deny_unknown_fields`: a typo is an error naming the file, the
+//! line and the keys that would have been accepted, never a silently ignored setting.
+
+mod error;
+pub mod general;
+
+pub use error::ConfigError;
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The embedded default configuration, commented; `--print-default-config` prints it.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub general: general::General,
+    pub feed: general::Feed,
+}
+
+impl Config {
+    /// Parse a config text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let config: Config =
+            toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
+        config.validate(origin)?;
+        Ok(config)
+    }
+
+    /// Load `path` if given, else the user's config file if it exists, else the defaults.
+    pub fn load(path: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let path = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None => default_path().filter(|p| p.exists()),
+        };
+        let Some(path) = path else {
+            return Ok((Config::parse(DEFAULT_TOML, "<embedded defaults>")?, None));
+        };
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Io {
+            file: origin.clone(),
+            message: e.to_string(),
+        })?;
+        Ok((Config::parse(&text, &origin)?, Some(path)))
+    }
+
+    fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        self.general
+            .validate()
+            .and_then(|()| self.feed.validate())
+            .map_err(|message| ConfigError::Invalid {
+                file: origin.to_owned(),
+                message,
+            })
+    }
+}
+
+/// The user's config file: `$XDG_CONFIG_HOME/depthscope/config.toml` or the platform's
+/// equivalent.
+pub fn default_path() -> Option<PathBuf> {
+    config_dir().map(|d| d.join("config.toml"))
+}
+
+/// The user's depthscope config directory (themes there override the built-in ones).
+pub fn config_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "depthscope").map(|d| d.config_dir().to_path_buf())
+}
+
+/// The cache directory (instrument lists survive offline restarts here).
+pub fn cache_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "depthscope").map(|d| d.cache_dir().to_path_buf())
+}
+
+#[cfg(test)]
+mod tests;
