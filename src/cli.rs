@@ -1,0 +1,304 @@
+//! The command line (`depthscope --help`).
+
+use crate::market::VenueId;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A terminal market monitor for crypto traders: integrity-checked order books, order flow,
+/// liquidations and alerts from public exchange feeds.
+#[derive(Debug, Parser)]
+#[command(name = "depthscope", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Options of every command that watches a market.
+#[derive(Clone, Debug, Default, Args)]
+pub struct CommonArgs {
+    /// Config file (default: the user's config dir, then built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Symbols to watch, comma separated (`BTC,ETH`, or `okx:BTC-USDT-SWAP`).
+    #[arg(long, global = true, value_delimiter = ',', value_name = "LIST")]
+    pub symbols: Vec<String>,
+
+    /// Venues to connect to, comma separated (`okx,kraken`).
+    #[arg(long, global = true, value_delimiter = ',', value_name = "LIST")]
+    pub venues: Vec<VenueId>,
+
+    /// Point a venue's WebSocket at another URL (repeatable), e.g. `okx=ws://127.0.0.1:9000/okx`.
+    #[arg(long = "venue-url", global = true, value_name = "VENUE=URL", value_parser = parse_venue_url)]
+    pub venue_url: Vec<(VenueId, String)>,
+
+    /// Point a venue's REST calls at another base URL (repeatable).
+    #[arg(long = "venue-rest", global = true, value_name = "VENUE=URL", value_parser = parse_venue_url)]
+    pub venue_rest: Vec<(VenueId, String)>,
+
+    /// Run against the embedded simulator instead of the exchanges (shown as SIMULATED).
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    /// Simulator seed (with --demo or `sim`).
+    #[arg(long, global = true, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Options of the interactive terminal UI.
+#[derive(Clone, Debug, Default, Args)]
+pub struct RunArgs {
+    /// Print the commented default configuration and exit.
+    #[arg(long)]
+    pub print_default_config: bool,
+
+    /// Record every frame sent and received into a capture file (`.gz`/`.zst` compress).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// Colour theme (default, mono, dark, light, or a file name in the config dir).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Most frames drawn per second.
+    #[arg(long, value_name = "N")]
+    pub fps: Option<u32>,
+
+    /// Avoid box-drawing, braille and block glyphs.
+    #[arg(long)]
+    pub ascii: bool,
+
+    /// Write run statistics (frames, bytes, draw and latency percentiles, peak RSS) as JSON on exit.
+    #[arg(long, value_name = "FILE")]
+    pub report_on_exit: Option<PathBuf>,
+
+    /// Quit after this long (`90s`, `2m`, `500ms`), for scripted runs.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub exit_after: Option<Duration>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay a capture through the same adapters, books, engine and UI as live.
+    Replay(ReplayArgs),
+    /// Convert another tool's recording into a depthscope capture.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Run the exchange simulator standalone and print each venue's endpoint URL.
+    Sim(SimArgs),
+    /// Print one JSON object per engine tick to stdout (live, --demo, or --replay FILE).
+    Stream(StreamArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ReplayArgs {
+    /// The capture file (`.gz`/`.zst` by name).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub pace: PaceArgs,
+    /// Print a report instead of showing the UI.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub report: Option<ReportFormat>,
+    /// Replay this many times in one process (benchmarking); the report covers the last pass
+    /// and adds the total.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub repeat: u32,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How fast a replay runs.
+#[derive(Clone, Debug, Default, Args)]
+pub struct PaceArgs {
+    /// Replay speed (1 = real time).
+    #[arg(long, default_value_t = 1.0, value_name = "N")]
+    pub speed: f64,
+    /// As fast as possible.
+    #[arg(long, conflicts_with = "speed")]
+    pub max: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// cryptofeed's raw recordings (`<url> <-> ts`, `<url> <- ts: sent`, `ts: received`, and
+    /// REST lines in the `.http.` files).
+    Cryptofeed(ImportCryptofeedArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ImportCryptofeedArgs {
+    /// The WebSocket recording.
+    pub ws_file: PathBuf,
+    /// The matching REST recording (`.http.` file), merged by time.
+    #[arg(long, value_name = "HTTP_FILE")]
+    pub rest: Option<PathBuf>,
+    /// The venue the recording comes from.
+    #[arg(long)]
+    pub venue: VenueId,
+    /// The capture to write (`.gz`/`.zst` compress).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: String,
+    /// Faults to inject, e.g. `gap=0.01,checksum=0.01,drop=0.005` (see the README).
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct StreamArgs {
+    /// One JSON object per tick (the only format so far).
+    #[arg(long, required = true)]
+    pub json: bool,
+    /// Stream a capture instead of live data.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    #[command(flatten)]
+    pub pace: PaceArgs,
+    /// Quit after this long.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub exit_after: Option<Duration>,
+}
+
+fn parse_venue_url(s: &str) -> Result<(VenueId, String), String> {
+    let (venue, url) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected VENUE=URL, got {s:?}"))?;
+    let venue = venue.parse::<VenueId>().map_err(|e| e.to_string())?;
+    if !url.contains("://") {
+        return Err(format!(
+            "{url:?} is not a URL (missing scheme such as ws:// or http://)"
+        ));
+    }
+    Ok((venue, url.to_owned()))
+}
+
+/// `90s`, `2m`, `1h`, `500ms`, or a plain number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (try 90s, 2m, 500ms)"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown duration unit {other:?} in {s:?} (use ms, s, m, h)"
+            ));
+        }
+    };
+    if !(0.0..1e9).contains(&seconds) {
+        return Err(format!("{s:?} is out of range"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_and_venue_urls_parse_or_explain() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(
+            parse_duration("soon")
+                .unwrap_err()
+                .contains("not a duration")
+        );
+        assert!(
+            parse_duration("5d")
+                .unwrap_err()
+                .contains("unknown duration unit")
+        );
+        assert_eq!(
+            parse_venue_url("okx=ws://127.0.0.1:9/okx"),
+            Ok((VenueId::Okx, "ws://127.0.0.1:9/okx".into()))
+        );
+        assert!(parse_venue_url("okx").unwrap_err().contains("VENUE=URL"));
+        assert!(parse_venue_url("okz=ws://x").unwrap_err().contains("okz"));
+        assert!(
+            parse_venue_url("okx=localhost")
+                .unwrap_err()
+                .contains("scheme")
+        );
+    }
+
+    #[test]
+    fn commands_parse() {
+        let cli = Cli::try_parse_from([
+            "depthscope",
+            "replay",
+            "x.ndjson",
+            "--max",
+            "--report",
+            "json",
+            "--repeat",
+            "200",
+        ])
+        .unwrap();
+        let Some(Command::Replay(r)) = cli.command else {
+            panic!("not a replay")
+        };
+        assert!(r.pace.max && r.repeat == 200 && r.report == Some(ReportFormat::Json));
+        let cli =
+            Cli::try_parse_from(["depthscope", "--demo", "--fps", "5", "--symbols", "BTC,ETH"])
+                .unwrap();
+        assert!(cli.common.demo);
+        assert_eq!(cli.common.symbols, ["BTC", "ETH"]);
+        assert_eq!(cli.run.fps, Some(5));
+        let cli = Cli::try_parse_from([
+            "depthscope",
+            "import",
+            "cryptofeed",
+            "ws.txt",
+            "--rest",
+            "http.txt",
+            "--venue",
+            "binance",
+            "-o",
+            "out.ndjson",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Import(ImportCommand::Cryptofeed(_)))
+        ));
+        assert!(
+            Cli::try_parse_from(["depthscope", "stream"]).is_err(),
+            "--json is required"
+        );
+    }
+}
