@@ -6,6 +6,8 @@
 //! stay in the venue's unit and the instrument says so; features that need base units are then
 //! absent rather than wrong.
 
+pub mod catalog;
+
 use crate::market::VenueId;
 use crate::num::Dec;
 use serde::{Deserialize, Serialize};
