@@ -10,11 +10,15 @@ use crate::feed::backoff::{Backoff, BackoffConfig};
 use crate::feed::event::MarketEvent;
 use crate::market::{Nanos, VenueId, now_nanos};
 use futures_util::{SinkExt, StreamExt};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
 
@@ -116,6 +120,7 @@ enum Command {
 pub async fn run_venue(
     mut adapter: Box<dyn Adapter>,
     cfg: RuntimeConfig,
+    transport: Arc<dyn Transport>,
     events: mpsc::Sender<MarketEvent>,
     tap: Option<Arc<dyn Tap>>,
     cancel: CancellationToken,
@@ -142,6 +147,7 @@ pub async fn run_venue(
             id,
             spec,
             cfg.clone(),
+            transport.clone(),
             cmd_rx,
             in_tx.clone(),
             cancel.clone(),
@@ -249,6 +255,7 @@ async fn connection(
     id: ConnId,
     spec: ConnSpec,
     cfg: RuntimeConfig,
+    transport: Arc<dyn Transport>,
     mut commands: mpsc::Receiver<Command>,
     to_venue: mpsc::Sender<Inbound>,
     cancel: CancellationToken,
@@ -260,14 +267,13 @@ async fn connection(
     let clock = Clock::start();
     loop {
         let _ = to_venue.send(Inbound::Link(id, Link::Connecting)).await;
-        let dial =
-            tokio_tungstenite::connect_async_with_config(spec.url.as_str(), Some(ws_cfg), true);
+        let dial = dial(transport.as_ref(), &spec.url, ws_cfg);
         let reason = tokio::select! {
             _ = cancel.cancelled() => return,
             result = tokio::time::timeout(cfg.connect_timeout, dial) => match result {
                 Err(_) => "connect timed out".to_owned(),
-                Ok(Err(e)) => format!("connect failed: {e}"),
-                Ok(Ok((ws, _))) => {
+                Ok(Err(e)) => e,
+                Ok(Ok(ws)) => {
                     let opened = Instant::now();
                     let _ = to_venue.send(Inbound::Open(id)).await;
                     let reason = pump(id, ws, &spec, &mut commands, &to_venue, &cancel).await;
@@ -293,8 +299,61 @@ async fn connection(
     }
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+/// A byte stream a WebSocket can run over: TCP live, an in-memory pipe in tests.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// A boxed future, as [`Transport::connect`] returns.
+pub type Connecting<'a> = Pin<Box<dyn Future<Output = std::io::Result<Box<dyn Io>>> + Send + 'a>>;
+
+/// How connections reach a host. Live it is TCP; tests substitute in-memory pipes so whole
+/// reconnect sequences run deterministically under paused time.
+pub trait Transport: Send + Sync + 'static {
+    fn connect<'a>(&'a self, host: &'a str, port: u16) -> Connecting<'a>;
+}
+
+/// Plain TCP with Nagle off (TLS, where the URL asks for it, is layered on top).
+pub struct Tcp;
+
+impl Transport for Tcp {
+    fn connect<'a>(&'a self, host: &'a str, port: u16) -> Connecting<'a> {
+        Box::pin(async move {
+            let stream = tokio::net::TcpStream::connect((host, port)).await?;
+            stream.set_nodelay(true)?;
+            Ok(Box::new(stream) as Box<dyn Io>)
+        })
+    }
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<Box<dyn Io>>>;
+
+/// Open `url` over `transport`: TCP (or a test pipe), TLS for `wss://` (rustls, webpki roots),
+/// then the WebSocket handshake.
+async fn dial(transport: &dyn Transport, url: &str, cfg: WebSocketConfig) -> Result<Ws, String> {
+    let request = url
+        .into_client_request()
+        .map_err(|e| format!("bad URL {url}: {e}"))?;
+    let uri = request.uri();
+    let host = uri
+        .host()
+        .ok_or_else(|| format!("no host in {url}"))?
+        .to_owned();
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("wss") {
+            443
+        } else {
+            80
+        });
+    let io = transport
+        .connect(&host, port)
+        .await
+        .map_err(|e| format!("connect to {host}:{port} failed: {e}"))?;
+    tokio_tungstenite::client_async_tls_with_config(request, io, Some(cfg), None)
+        .await
+        .map(|(ws, _)| ws)
+        .map_err(|e| format!("handshake with {url} failed: {e}"))
+}
 
 /// Move frames until the socket ends; returns why it ended.
 async fn pump(
