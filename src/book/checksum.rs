@@ -7,6 +7,7 @@
 //! ([`from_signed`]) avoids sign bugs.
 
 use super::{Book, Level};
+use crate::num::{Dec, MAX_WIRE_LEN};
 
 /// The bit pattern of a signed checksum as venues publish it (OKX `-1881014294`).
 pub fn from_signed(value: i64) -> Option<u32> {
@@ -36,21 +37,35 @@ pub fn kraken<'a>(
     bids_best_first: impl IntoIterator<Item = &'a Level>,
     scratch: &mut Vec<u8>,
 ) -> u32 {
-    scratch.clear();
-    let mut digits = itoa::Buffer::new();
+    let len = kraken_into(asks_best_first, bids_best_first, scratch);
+    crc32fast::hash(&scratch[..len])
+}
+
+/// The string hashed by [`kraken`] (for tests and diagnostics).
+pub fn kraken_string<'a>(
+    asks_best_first: impl IntoIterator<Item = &'a Level>,
+    bids_best_first: impl IntoIterator<Item = &'a Level>,
+) -> String {
+    let mut scratch = Vec::new();
+    let len = kraken_into(asks_best_first, bids_best_first, &mut scratch);
+    String::from_utf8_lossy(&scratch[..len]).into_owned()
+}
+
+fn kraken_into<'a>(
+    asks_best_first: impl IntoIterator<Item = &'a Level>,
+    bids_best_first: impl IntoIterator<Item = &'a Level>,
+    scratch: &mut Vec<u8>,
+) -> usize {
+    let mut w = Writer::new(scratch, 20 * 2 * MAX_WIRE_LEN);
     for level in asks_best_first
         .into_iter()
         .take(10)
         .chain(bids_best_first.into_iter().take(10))
     {
-        for value in [level.price, level.size] {
-            let m = value.mantissa().unsigned_abs();
-            if m != 0 {
-                scratch.extend_from_slice(digits.format(m).as_bytes());
-            }
-        }
+        w.digits(level.price);
+        w.digits(level.size);
     }
-    crc32fast::hash(scratch)
+    w.done().len()
 }
 
 /// OKX v5 and legacy Bitget, documented procedure [DOC][VEC][REPLAY]:
@@ -64,17 +79,26 @@ pub fn interleaved_25<'a>(
     asks_best_first: impl IntoIterator<Item = &'a Level>,
     scratch: &mut Vec<u8>,
 ) -> u32 {
-    interleaved_string(bids_best_first, asks_best_first, scratch);
-    crc32fast::hash(scratch)
+    let len = interleaved_into(bids_best_first, asks_best_first, scratch);
+    crc32fast::hash(&scratch[..len])
 }
 
-/// The string hashed by [`interleaved_25`], left in `scratch` (for tests and diagnostics).
+/// The string hashed by [`interleaved_25`] (for tests and diagnostics).
 pub fn interleaved_string<'a>(
     bids_best_first: impl IntoIterator<Item = &'a Level>,
     asks_best_first: impl IntoIterator<Item = &'a Level>,
+) -> String {
+    let mut scratch = Vec::new();
+    let len = interleaved_into(bids_best_first, asks_best_first, &mut scratch);
+    String::from_utf8_lossy(&scratch[..len]).into_owned()
+}
+
+fn interleaved_into<'a>(
+    bids_best_first: impl IntoIterator<Item = &'a Level>,
+    asks_best_first: impl IntoIterator<Item = &'a Level>,
     scratch: &mut Vec<u8>,
-) {
-    scratch.clear();
+) -> usize {
+    let mut w = Writer::new(scratch, 50 * (2 * MAX_WIRE_LEN + 2));
     let mut bids = bids_best_first.into_iter().take(25);
     let mut asks = asks_best_first.into_iter().take(25);
     loop {
@@ -83,10 +107,10 @@ pub fn interleaved_string<'a>(
             break;
         }
         for level in [b, a].into_iter().flatten() {
-            push_level(level, scratch);
+            w.level(level);
         }
     }
-    scratch.pop(); // the trailing ':'
+    w.done().len()
 }
 
 /// CoinEx v2, as documented [DOC, NOT VERIFIED]: **all** bids of the subscribed depth
@@ -99,19 +123,70 @@ pub fn coinex<'a>(
     asks_best_first: impl IntoIterator<Item = &'a Level>,
     scratch: &mut Vec<u8>,
 ) -> u32 {
-    scratch.clear();
-    for level in bids_best_first.into_iter().chain(asks_best_first) {
-        push_level(level, scratch);
-    }
-    scratch.pop();
-    crc32fast::hash(scratch)
+    let len = coinex_into(bids_best_first, asks_best_first, scratch);
+    crc32fast::hash(&scratch[..len])
 }
 
-fn push_level(level: &Level, out: &mut Vec<u8>) {
-    level.price.write_wire(out);
-    out.push(b':');
-    level.size.write_wire(out);
-    out.push(b':');
+/// The string hashed by [`coinex`] (for tests and diagnostics).
+pub fn coinex_string<'a>(
+    bids_best_first: impl IntoIterator<Item = &'a Level>,
+    asks_best_first: impl IntoIterator<Item = &'a Level>,
+) -> String {
+    let mut scratch = Vec::new();
+    let len = coinex_into(bids_best_first, asks_best_first, &mut scratch);
+    String::from_utf8_lossy(&scratch[..len]).into_owned()
+}
+
+fn coinex_into<'a>(
+    bids_best_first: impl IntoIterator<Item = &'a Level>,
+    asks_best_first: impl IntoIterator<Item = &'a Level>,
+    scratch: &mut Vec<u8>,
+) -> usize {
+    let levels: Vec<&Level> = bids_best_first.into_iter().chain(asks_best_first).collect();
+    let mut w = Writer::new(scratch, levels.len() * (2 * MAX_WIRE_LEN + 2));
+    for level in levels {
+        w.level(level);
+    }
+    w.done().len()
+}
+
+/// Builds a checksum string in place: numbers are rendered straight into the scratch buffer
+/// (sized once), so a message's checksum costs no allocation and no per-number copy.
+struct Writer<'s> {
+    buf: &'s mut Vec<u8>,
+    pos: usize,
+}
+
+impl<'s> Writer<'s> {
+    fn new(buf: &'s mut Vec<u8>, capacity: usize) -> Self {
+        if buf.len() < capacity {
+            buf.resize(capacity, 0);
+        }
+        Writer { buf, pos: 0 }
+    }
+
+    fn digits(&mut self, value: Dec) {
+        self.pos += value.write_digits_at(&mut self.buf[self.pos..]);
+    }
+
+    /// `price:size:`; the final `:` is dropped by [`Writer::done`].
+    fn level(&mut self, level: &Level) {
+        self.pos += level.price.write_wire_at(&mut self.buf[self.pos..]);
+        self.buf[self.pos] = b':';
+        self.pos += 1;
+        self.pos += level.size.write_wire_at(&mut self.buf[self.pos..]);
+        self.buf[self.pos] = b':';
+        self.pos += 1;
+    }
+
+    fn done(self) -> &'s [u8] {
+        let end = if self.buf[..self.pos].last() == Some(&b':') {
+            self.pos - 1
+        } else {
+            self.pos
+        };
+        &self.buf[..end]
+    }
 }
 
 impl Book {

@@ -227,26 +227,11 @@ impl Dec {
         self.mant == other.mant && self.scale == other.scale
     }
 
-    /// Append the wire text (`3366.0`, `0.04857373`) to `out`. Allocation-free apart from `out`.
+    /// Append the wire text (`3366.0`, `0.04857373`) to `out`.
     pub fn write_wire(self, out: &mut Vec<u8>) {
-        if self.mant < 0 {
-            out.push(b'-');
-        }
-        let mut buf = itoa::Buffer::new();
-        let digits = buf.format(self.mant.unsigned_abs()).as_bytes();
-        let scale = usize::from(self.scale);
-        if scale == 0 {
-            out.extend_from_slice(digits);
-        } else if digits.len() > scale {
-            let (int, frac) = digits.split_at(digits.len() - scale);
-            out.extend_from_slice(int);
-            out.push(b'.');
-            out.extend_from_slice(frac);
-        } else {
-            out.extend_from_slice(b"0.");
-            out.extend(std::iter::repeat_n(b'0', scale - digits.len()));
-            out.extend_from_slice(digits);
-        }
+        let mut buf = [0u8; MAX_WIRE_LEN];
+        let len = self.write_wire_at(&mut buf);
+        out.extend_from_slice(&buf[..len]);
     }
 
     /// The mantissa in `i128` at a scale no smaller than ours.
@@ -279,55 +264,145 @@ fn parse_canonical(text: &str, signed: bool) -> Result<Dec, DecError> {
         [b'-' | b'+', ..] => return err(DecErrorKind::UnexpectedSign),
         _ => (false, bytes),
     };
-    let mut mant: i64 = 0;
-    let mut scale: u8 = 0;
-    let mut int_digits = 0usize;
-    let mut seen_point = false;
-    for (i, &b) in digits.iter().enumerate() {
-        match b {
-            b'0'..=b'9' => {
-                if !seen_point && int_digits == 1 && digits[0] == b'0' {
-                    return err(DecErrorKind::NonCanonical);
-                }
-                let d = i64::from(b - b'0');
-                mant = match mant.checked_mul(10).and_then(|m| m.checked_add(d)) {
-                    Some(m) => m,
-                    None => return err(DecErrorKind::TooManyDigits),
-                };
-                if seen_point {
-                    if scale == MAX_SCALE {
-                        return err(DecErrorKind::TooManyDigits);
-                    }
-                    scale += 1;
-                } else {
-                    int_digits += 1;
-                }
-            }
-            b'.' if !seen_point && i > 0 => seen_point = true,
-            b'.' => return err(DecErrorKind::NonCanonical),
-            b'e' | b'E' if int_digits > 0 => return err(DecErrorKind::Exponent),
-            b'-' | b'+' => return err(DecErrorKind::UnexpectedSign),
-            _ => return err(DecErrorKind::NotANumber),
-        }
+    let int_len = leading_digits(digits);
+    let (int_part, rest) = digits.split_at(int_len);
+    let frac = match rest {
+        [] => rest,
+        [b'.', ..] if int_len == 0 => return err(DecErrorKind::NonCanonical),
+        [b'.', frac @ ..] => frac,
+        [other, ..] => return err(classify(*other, int_len)),
+    };
+    let frac_len = leading_digits(frac);
+    if let Some(&other) = frac.get(frac_len) {
+        return err(classify(other, int_len));
     }
-    if int_digits == 0 {
+    if int_len == 0 {
         return err(if digits.is_empty() {
             DecErrorKind::Empty
         } else {
             DecErrorKind::NotANumber
         });
     }
-    if seen_point && scale == 0 {
-        return err(DecErrorKind::NonCanonical);
+    if !rest.is_empty() && frac.is_empty() {
+        return err(DecErrorKind::NonCanonical); // "5."
     }
+    if int_len > 1 && int_part[0] == b'0' {
+        return err(DecErrorKind::NonCanonical); // "007"
+    }
+    if frac_len > usize::from(MAX_SCALE) || int_len + frac_len > 19 {
+        return err(DecErrorKind::TooManyDigits);
+    }
+    // At most 19 digits: the u64 cannot overflow; only the i64 range needs checking.
+    let fold = |acc: u64, &b: &u8| acc * 10 + u64::from(b - b'0');
+    let mant = frac.iter().fold(int_part.iter().fold(0, fold), fold);
+    let Ok(mut mant) = i64::try_from(mant) else {
+        return err(DecErrorKind::TooManyDigits);
+    };
     if negative {
         if mant == 0 {
-            return err(DecErrorKind::NonCanonical);
+            return err(DecErrorKind::NonCanonical); // "-0"
         }
         mant = -mant;
     }
-    Ok(Dec { mant, scale })
+    Ok(Dec {
+        mant,
+        scale: frac_len as u8,
+    })
 }
+
+fn leading_digits(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(bytes.len())
+}
+
+/// Why the byte `b` cannot continue a decimal that has `int_len` integer digits so far.
+fn classify(b: u8, int_len: usize) -> DecErrorKind {
+    match b {
+        b'e' | b'E' if int_len > 0 => DecErrorKind::Exponent,
+        b'-' | b'+' => DecErrorKind::UnexpectedSign,
+        b'.' => DecErrorKind::NonCanonical,
+        _ => DecErrorKind::NotANumber,
+    }
+}
+
+/// Two ASCII digits per entry, `00` to `99`.
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Write `count` low digits of `m` (zero-padded) so they end at `end`; returns the rest of `m`.
+#[inline]
+fn write_low_digits(buf: &mut [u8], mut end: usize, mut m: u64, mut count: usize) -> u64 {
+    while count >= 2 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        buf[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        end -= 2;
+        count -= 2;
+    }
+    if count == 1 {
+        buf[end - 1] = b'0' + (m % 10) as u8;
+        m /= 10;
+    }
+    m
+}
+
+/// The number of decimal digits of `m` (1 for zero).
+#[inline]
+fn digit_count(m: u64) -> usize {
+    m.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
+impl Dec {
+    /// The length of the wire text.
+    #[inline]
+    pub fn wire_len(self) -> usize {
+        let m = self.mant.unsigned_abs();
+        let scale = usize::from(self.scale);
+        let int_digits = digit_count(m).saturating_sub(scale).max(1);
+        usize::from(self.mant < 0) + int_digits + if scale > 0 { scale + 1 } else { 0 }
+    }
+
+    /// Write the wire text at the start of `buf` (at least [`Dec::wire_len`] bytes) and return
+    /// its length. Digits are produced in place, two at a time: checksums render 100 numbers
+    /// per message, so this is on the hot path.
+    #[inline]
+    pub fn write_wire_at(self, buf: &mut [u8]) -> usize {
+        let len = self.wire_len();
+        let scale = usize::from(self.scale);
+        let m = write_low_digits(buf, len, self.mant.unsigned_abs(), scale);
+        let mut end = len;
+        if scale > 0 {
+            end -= scale + 1;
+            buf[end] = b'.';
+        }
+        write_low_digits(buf, end, m, digit_count(m));
+        if self.mant < 0 {
+            buf[0] = b'-';
+        }
+        len
+    }
+
+    /// Write the mantissa's digits without point or leading zeros (Kraken's checksum form,
+    /// `0.00000048` → `48`; zero writes nothing) at the start of `buf`; returns the length.
+    #[inline]
+    pub fn write_digits_at(self, buf: &mut [u8]) -> usize {
+        let m = self.mant.unsigned_abs();
+        if m == 0 {
+            return 0;
+        }
+        let len = digit_count(m);
+        write_low_digits(buf, len, m, len);
+        len
+    }
+}
+
+/// An upper bound on the wire text's length (sign, `0.` and 19 digits need 22).
+pub const MAX_WIRE_LEN: usize = 24;
 
 impl PartialEq for Dec {
     fn eq(&self, other: &Self) -> bool {
@@ -546,6 +621,24 @@ mod tests {
             let y = Dec::from_parts(b, sb).unwrap();
             let exact = (i128::from(a) * POW10[usize::from(6 - sa)]).cmp(&(i128::from(b) * POW10[usize::from(6 - sb)]));
             prop_assert_eq!(x.cmp(&y), exact);
+        }
+
+        #[test]
+        fn in_place_rendering_matches_the_formatter(m in any::<i64>(), scale in 0u8..=18) {
+            let d = Dec::from_parts(m, scale).unwrap();
+            let mut buf = [0u8; MAX_WIRE_LEN];
+            let len = d.write_wire_at(&mut buf);
+            prop_assert_eq!(len, d.wire_len());
+            let text = std::str::from_utf8(&buf[..len]).unwrap();
+            // independent rendering through i128 arithmetic and std formatting
+            let p = 10i128.pow(u32::from(scale));
+            let (int, frac) = (i128::from(m).abs() / p, i128::from(m).abs() % p);
+            let sign = if m < 0 { "-" } else { "" };
+            let expected = if scale == 0 { format!("{sign}{int}") } else { format!("{sign}{int}.{frac:0w$}", w = usize::from(scale)) };
+            prop_assert_eq!(text, expected);
+            let n = d.write_digits_at(&mut buf);
+            let digits = if m == 0 { String::new() } else { m.unsigned_abs().to_string() };
+            prop_assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), digits);
         }
 
         #[test]

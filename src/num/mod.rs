@@ -2,4 +2,4 @@
 
 mod decimal;
 
-pub use decimal::{Dec, DecError, DecErrorKind, MAX_SCALE};
+pub use decimal::{Dec, DecError, DecErrorKind, MAX_SCALE, MAX_WIRE_LEN};

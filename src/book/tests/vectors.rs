@@ -23,15 +23,17 @@ impl Vector {
     }
     fn interleaved(&self) -> (u32, String) {
         let (bids, asks) = (Self::levels(self.bids), Self::levels(self.asks));
-        let mut scratch = Vec::new();
-        let crc = checksum::interleaved_25(&bids, &asks, &mut scratch);
-        (crc, String::from_utf8(scratch).unwrap())
+        let crc = checksum::interleaved_25(&bids, &asks, &mut Vec::new());
+        let text = checksum::interleaved_string(&bids, &asks);
+        assert_eq!(crc32fast::hash(text.as_bytes()), crc);
+        (crc, text)
     }
     fn coinex(&self) -> (u32, String) {
         let (bids, asks) = (Self::levels(self.bids), Self::levels(self.asks));
-        let mut scratch = Vec::new();
-        let crc = checksum::coinex(&bids, &asks, &mut scratch);
-        (crc, String::from_utf8(scratch).unwrap())
+        let crc = checksum::coinex(&bids, &asks, &mut Vec::new());
+        let text = checksum::coinex_string(&bids, &asks);
+        assert_eq!(crc32fast::hash(text.as_bytes()), crc);
+        (crc, text)
     }
 }
 
@@ -40,17 +42,13 @@ fn kraken_v2_docs_example_matches_3310070434_and_its_strings() {
     assert_eq!(KRAKEN_V2_DOCS_BTCUSD.kraken(), 3310070434);
     // The docs also publish the two halves of the string.
     let asks = Vector::levels(KRAKEN_V2_DOCS_BTCUSD.asks);
-    let mut scratch = Vec::new();
-    checksum::kraken(&asks, &[], &mut scratch);
     assert_eq!(
-        String::from_utf8(scratch).unwrap(),
+        checksum::kraken_string(&asks, &[]),
         "45285210000045286415457195345286615457110945289615456091145290215890660452918154553491452947445474945296135380000452975994554245299518772827"
     );
     let bids = Vector::levels(KRAKEN_V2_DOCS_BTCUSD.bids);
-    let mut scratch = Vec::new();
-    checksum::kraken(&[], &bids, &mut scratch);
     assert_eq!(
-        String::from_utf8(scratch).unwrap(),
+        checksum::kraken_string(&[], &bids),
         "452835100000004528341545820154528211000000045281010000000452803154592586452790799000045277633101034527753000000045277315460273745276615445238"
     );
 }
