@@ -9,6 +9,7 @@
 //!
 //! Nothing below the UI imports ratatui or crossterm.
 
+pub mod features;
 pub mod integrity;
 pub mod market;
 pub mod venue;
