@@ -12,10 +12,18 @@
 //!   seen so their ring buffers stay ordered.
 //!
 //! File map (spec sections in brackets):
+//! - [`book_metrics`]: spread, depth imbalance, book pressure, weighted mid, bid depth ratio,
+//!   top-level size ratio, the L1 set (§1.1–1.7, §2.4);
+//! - [`bands`]: depth bands with known-depth truncation, Kaiko and Hydromancer bands, price impact,
+//!   large-level shares (§0.1, §1.9–1.10, §1.13, §2.1–2.2);
+//! - [`slippage`]: walking the book for a quote or base order (§2.3);
 //! - [`window`], [`time_weighted`], [`grid`]: the shared window primitives (§0.3, §0.6);
 
+pub mod bands;
+pub mod book_metrics;
 pub mod grid;
 pub mod num;
+pub mod slippage;
 pub mod time_weighted;
 pub mod window;
 
@@ -213,5 +221,93 @@ pub const fn side_hit(taker: TakerSide) -> Side {
     match taker {
         TakerSide::Buy => Side::Ask,
         TakerSide::Sell => Side::Bid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bands::{
+        DepthReference, LevelThreshold, depth_imbalance_band, hydromancer_bands, kaiko_depths,
+        large_level_shares, price_impact,
+    };
+    use super::book_metrics::{
+        bid_depth_ratio, book_pressure, depth_imbalance, l1_imbalance, spread,
+        top_level_size_ratio, top_level_size_ratio_combined, weighted_mid,
+    };
+    use super::slippage::{OrderSize, SlippageRef, slippage};
+    use super::testutil::{assert_all_finite, b1_asks, b1_bids};
+    use super::*;
+
+    /// Every snapshot function over one book, as the engine would call them per tick.
+    fn all_snapshot_metrics(book: &Book) -> String {
+        let theta = LevelThreshold::Base(1.0);
+        format!(
+            "{:?}",
+            (
+                (
+                    spread(book, Some(0.1)),
+                    depth_imbalance(book, 10),
+                    book_pressure(book, 10),
+                    bid_depth_ratio(book, 10),
+                    weighted_mid(book, 1),
+                    weighted_mid(book, 10),
+                    top_level_size_ratio(book, Side::Bid, 10),
+                    top_level_size_ratio(book, Side::Ask, 10),
+                    top_level_size_ratio_combined(book, 10),
+                    l1_imbalance(book),
+                ),
+                (
+                    kaiko_depths(book, Side::Bid, DepthReference::BestOnSide),
+                    kaiko_depths(book, Side::Ask, DepthReference::Mid),
+                    hydromancer_bands(book),
+                    depth_imbalance_band(book, 0.0025),
+                    price_impact(book, 0.001),
+                    large_level_shares(book, 0.005, theta, theta),
+                    slippage(
+                        book,
+                        TakerSide::Buy,
+                        OrderSize::Quote(1e6),
+                        SlippageRef::Mid
+                    ),
+                    slippage(
+                        book,
+                        TakerSide::Sell,
+                        OrderSize::Base(1.0),
+                        SlippageRef::Best
+                    ),
+                ),
+            )
+        )
+    }
+
+    #[test]
+    fn no_snapshot_metric_emits_nan_or_inf_on_edge_books() {
+        let (bids, asks) = (b1_bids(), b1_asks());
+        let zero = [Level::new(100.0, 0.0)];
+        let zero_ask = [Level::new(100.1, 0.0)];
+        let crossed = [Level::new(100.5, 1.0)];
+        let huge = [Level::new(100.0, 1e308), Level::new(99.0, 1e308)];
+        let huge_bid = [Level::new(1e308, 1.0)];
+        let huge_ask = [Level::new(1.7e308, 1.0)];
+        let tiny_ask = [Level::new(100.1, 1e-300)];
+        let books = [
+            Book::complete(&bids, &asks),
+            Book::complete(&[], &[]),
+            Book::complete(&bids, &[]),
+            Book::complete(&[], &asks),
+            Book::complete(&zero, &zero_ask),
+            Book::complete(&crossed, &asks),
+            Book::complete(&huge, &tiny_ask),
+            Book::complete(&huge_bid, &huge_ask),
+            Book::new(BookSide::prefix(&bids[..1]), BookSide::prefix(&[])),
+            Book::new(
+                BookSide::known_to(&bids, f64::NAN),
+                BookSide::complete(&asks),
+            ),
+        ];
+        for book in &books {
+            let s = all_snapshot_metrics(book);
+            assert_all_finite(&s);
+        }
     }
 }
