@@ -18,12 +18,17 @@
 //!   large-level shares (§0.1, §1.9–1.10, §1.13, §2.1–2.2);
 //! - [`slippage`]: walking the book for a quote or base order (§2.3);
 //! - [`window`], [`time_weighted`], [`grid`]: the shared window primitives (§0.3, §0.6);
+//! - [`ofi`], [`level_ofi`]: order-flow imbalance at the touch and per level (§1.3, §1.11);
+//! - [`spread_vol`]: grid-sampled spread volatility (§1.8);
 
 pub mod bands;
 pub mod book_metrics;
 pub mod grid;
+pub mod level_ofi;
 pub mod num;
+pub mod ofi;
 pub mod slippage;
+pub mod spread_vol;
 pub mod time_weighted;
 pub mod window;
 
