@@ -20,9 +20,15 @@
 //! - [`window`], [`time_weighted`], [`grid`]: the shared window primitives (§0.3, §0.6);
 //! - [`ofi`], [`level_ofi`]: order-flow imbalance at the touch and per level (§1.3, §1.11);
 //! - [`spread_vol`]: grid-sampled spread volatility (§1.8);
+//! - [`composites`], [`dislocation`]: composites, `agreement()` and cross-venue dislocation
+//!   (§3.13, §4, §10.8);
+//! - [`alias`]: market-data names mapped to this spec's honest names (§12).
 
+pub mod alias;
 pub mod bands;
 pub mod book_metrics;
+pub mod composites;
+pub mod dislocation;
 pub mod grid;
 pub mod level_ofi;
 pub mod num;
