@@ -20,22 +20,29 @@
 //! - [`window`], [`time_weighted`], [`grid`]: the shared window primitives (§0.3, §0.6);
 //! - [`ofi`], [`level_ofi`]: order-flow imbalance at the touch and per level (§1.3, §1.11);
 //! - [`spread_vol`]: grid-sampled spread volatility (§1.8);
+//! - [`prints`], [`flow`], [`baseline`]: trade dedup and taker-print merging, CVD, taker ratios,
+//!   large trades, per-minute baselines (§1.9, §3.1–3.3, §4);
+//! - [`vpin`]: flow toxicity in volume buckets (§3.4, optional);
 //! - [`composites`], [`dislocation`]: composites, `agreement()` and cross-venue dislocation
 //!   (§3.13, §4, §10.8);
 //! - [`alias`]: market-data names mapped to this spec's honest names (§12).
 
 pub mod alias;
 pub mod bands;
+pub mod baseline;
 pub mod book_metrics;
 pub mod composites;
 pub mod dislocation;
+pub mod flow;
 pub mod grid;
 pub mod level_ofi;
 pub mod num;
 pub mod ofi;
+pub mod prints;
 pub mod slippage;
 pub mod spread_vol;
 pub mod time_weighted;
+pub mod vpin;
 pub mod window;
 
 #[cfg(test)]
