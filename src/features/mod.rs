@@ -23,6 +23,8 @@
 //! - [`prints`], [`flow`], [`baseline`]: trade dedup and taker-print merging, CVD, taker ratios,
 //!   large trades, per-minute baselines (§1.9, §3.1–3.3, §4);
 //! - [`vpin`]: flow toxicity in volume buckets (§3.4, optional);
+//! - [`liquidations`], [`cascade`], [`hawkes`]: liquidation rates, imbalance, cascade stress and
+//!   the Hawkes excitation (§3.5–3.8);
 //! - [`composites`], [`dislocation`]: composites, `agreement()` and cross-venue dislocation
 //!   (§3.13, §4, §10.8);
 //! - [`alias`]: market-data names mapped to this spec's honest names (§12).
@@ -31,11 +33,14 @@ pub mod alias;
 pub mod bands;
 pub mod baseline;
 pub mod book_metrics;
+pub mod cascade;
 pub mod composites;
 pub mod dislocation;
 pub mod flow;
 pub mod grid;
+pub mod hawkes;
 pub mod level_ofi;
+pub mod liquidations;
 pub mod num;
 pub mod ofi;
 pub mod prints;
