@@ -25,11 +25,14 @@
 //! - [`vpin`]: flow toxicity in volume buckets (§3.4, optional);
 //! - [`liquidations`], [`cascade`], [`hawkes`]: liquidation rates, imbalance, cascade stress and
 //!   the Hawkes excitation (§3.5–3.8);
+//! - [`attribution`], [`phantom`], [`large_orders`], [`level_activity`]: the level-change
+//!   trackers behind `phantom_liquidity_score` and `large_order_activity` (§10.1, §1.13);
 //! - [`composites`], [`dislocation`]: composites, `agreement()` and cross-venue dislocation
 //!   (§3.13, §4, §10.8);
 //! - [`alias`]: market-data names mapped to this spec's honest names (§12).
 
 pub mod alias;
+pub mod attribution;
 pub mod bands;
 pub mod baseline;
 pub mod book_metrics;
@@ -39,10 +42,13 @@ pub mod dislocation;
 pub mod flow;
 pub mod grid;
 pub mod hawkes;
+pub mod large_orders;
+pub mod level_activity;
 pub mod level_ofi;
 pub mod liquidations;
 pub mod num;
 pub mod ofi;
+pub mod phantom;
 pub mod prints;
 pub mod slippage;
 pub mod spread_vol;
