@@ -13,6 +13,7 @@ pub mod book;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod features;
 pub mod feed;
 pub mod instrument;
 pub mod integrity;

@@ -1,0 +1,247 @@
+//! The time-keyed ring buffer with running sums that every flow window is built on (§0.6).
+//!
+//! Windows are half-open `(now − W, now]` in exchange time (§0.1). Each entry carries a small
+//! fixed vector of values (for example `[e, |e|]` for OFI or `[buy, sell, …]` for CVD), and the
+//! running sums make a push and an eviction O(1). Float subtraction drifts, so the sums are
+//! recomputed from the buffer once as many entries have been evicted as it holds (amortised O(1))
+//! and zeroed exactly whenever the buffer empties: an empty window reads exactly zero, never
+//! `1e-17`.
+
+use std::collections::VecDeque;
+
+use crate::market::Millis;
+
+/// Running sums of `[f64; N]` values over a trailing time window.
+#[derive(Clone, Debug)]
+pub struct RollingSum<const N: usize> {
+    window: Millis,
+    entries: VecDeque<(Millis, [f64; N])>,
+    sums: [f64; N],
+    evicted_since_rebuild: usize,
+}
+
+impl<const N: usize> RollingSum<N> {
+    pub fn new(window: Millis) -> Self {
+        RollingSum {
+            window,
+            entries: VecDeque::new(),
+            sums: [0.0; N],
+            evicted_since_rebuild: 0,
+        }
+    }
+
+    pub fn window(&self) -> Millis {
+        self.window
+    }
+
+    /// Adds an entry at `t`. A `t` earlier than the newest entry is clamped to it, so the buffer
+    /// stays ordered and eviction stays O(1).
+    pub fn push(&mut self, t: Millis, values: [f64; N]) {
+        let t = self.entries.back().map_or(t, |&(last, _)| t.max(last));
+        for (s, v) in self.sums.iter_mut().zip(values) {
+            *s += v;
+        }
+        self.entries.push_back((t, values));
+    }
+
+    /// Drops entries that left the window `(now − W, now]`.
+    pub fn advance(&mut self, now: Millis) {
+        let cutoff = now.saturating_sub(self.window);
+        while let Some(&(t, values)) = self.entries.front() {
+            if t > cutoff {
+                break;
+            }
+            self.entries.pop_front();
+            for (s, v) in self.sums.iter_mut().zip(values) {
+                *s -= v;
+            }
+            self.evicted_since_rebuild += 1;
+        }
+        if self.entries.is_empty() {
+            self.sums = [0.0; N];
+            self.evicted_since_rebuild = 0;
+        } else if self.evicted_since_rebuild >= self.entries.len().max(64) {
+            self.rebuild();
+        }
+    }
+
+    /// The sums over `(now − W, now]`.
+    pub fn sums_at(&mut self, now: Millis) -> [f64; N] {
+        self.advance(now);
+        self.sums
+    }
+
+    /// The sums as of the last [`advance`](Self::advance).
+    pub fn sums(&self) -> [f64; N] {
+        self.sums
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The oldest entry still in the window.
+    pub fn front(&self) -> Option<(Millis, [f64; N])> {
+        self.entries.front().copied()
+    }
+
+    /// The entries oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &(Millis, [f64; N])> {
+        self.entries.iter()
+    }
+
+    fn rebuild(&mut self) {
+        self.sums = [0.0; N];
+        for (_, values) in &self.entries {
+            for (s, v) in self.sums.iter_mut().zip(values) {
+                *s += v;
+            }
+        }
+        self.evicted_since_rebuild = 0;
+    }
+}
+
+/// An exponentially decayed sum `S(t) = Σ w_i e^{−(t − t_i)/τ}`: the O(1), buffer-free EWMA of
+/// §0.6, used for event rates and Hawkes excitation.
+#[derive(Clone, Copy, Debug)]
+pub struct DecayedSum {
+    tau_secs: f64,
+    value: f64,
+    at: Option<Millis>,
+}
+
+impl DecayedSum {
+    pub fn new(tau: Millis) -> Self {
+        DecayedSum {
+            tau_secs: tau.max(1) as f64 / 1000.0,
+            value: 0.0,
+            at: None,
+        }
+    }
+
+    /// Adds weight `w` at `t` (a `t` before the last event counts as at it).
+    pub fn add(&mut self, t: Millis, w: f64) {
+        let t = self.at.map_or(t, |at| t.max(at));
+        self.value = self.value_at(t) + w;
+        self.at = Some(t);
+    }
+
+    /// `S(now)`.
+    pub fn value_at(&self, now: Millis) -> f64 {
+        self.at.map_or(0.0, |at| {
+            let dt = (now - at).max(0) as f64 / 1000.0;
+            self.value * (-dt / self.tau_secs).exp()
+        })
+    }
+
+    /// The rate `S(now)/τ`, per second.
+    pub fn rate_per_sec(&self, now: Millis) -> f64 {
+        self.value_at(now) / self.tau_secs
+    }
+}
+
+/// How much of a window has been observed: `covered / W`, capped at 1. Warm-up rules (§0.2) ask
+/// for at least half.
+pub fn coverage(covered: Millis, window: Millis) -> f64 {
+    if window <= 0 {
+        return 1.0;
+    }
+    (covered.max(0) as f64 / window as f64).min(1.0)
+}
+
+/// The §0.2 warm-up threshold: a rolling metric is `None` until its window is this covered.
+pub const MIN_COVERAGE: f64 = 0.5;
+
+/// When a stream of events started, for the coverage of windows fed by it (trades,
+/// liquidations): a window is covered for as long as the stream has been observed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ObservedSince(Option<Millis>);
+
+impl ObservedSince {
+    pub fn observe(&mut self, t: Millis) {
+        if self.0.is_none() {
+            self.0 = Some(t);
+        }
+    }
+
+    /// Whether `(now − W, now]` is at least [`MIN_COVERAGE`] observed.
+    pub fn warm(&self, now: Millis, window: Millis) -> bool {
+        self.0
+            .is_some_and(|start| coverage(now - start, window) >= MIN_COVERAGE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_is_half_open() {
+        let mut w = RollingSum::<1>::new(60);
+        for t in [0, 10, 20, 30, 40, 50] {
+            w.push(t, [1.0]);
+        }
+        // (−5, 55] holds all six; (0, 60] drops the one at t = 0.
+        assert_eq!(w.sums_at(55), [6.0]);
+        assert_eq!(w.sums_at(60), [5.0]);
+        assert_eq!(w.front().map(|e| e.0), Some(10));
+    }
+
+    #[test]
+    fn empty_window_reads_exact_zero_after_drift() {
+        let mut w = RollingSum::<2>::new(10);
+        for i in 0..1000 {
+            w.push(i, [0.1, -0.3]);
+        }
+        assert_eq!(w.sums_at(2000), [0.0, 0.0]);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn rebuild_keeps_sums_exact_over_long_runs() {
+        let mut w = RollingSum::<1>::new(100);
+        for i in 0..100_000 {
+            w.push(i, [0.1]);
+            w.advance(i);
+        }
+        // 100 entries of 0.1 remain; the running sum has been rebuilt many times.
+        assert_eq!(w.len(), 100);
+        assert!((w.sums()[0] - 10.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn late_events_are_clamped_to_keep_order() {
+        let mut w = RollingSum::<1>::new(10);
+        w.push(100, [1.0]);
+        w.push(95, [1.0]);
+        assert_eq!(w.iter().map(|e| e.0).collect::<Vec<_>>(), vec![100, 100]);
+        assert_eq!(w.sums_at(109), [2.0]);
+        assert_eq!(w.sums_at(110), [0.0]);
+    }
+
+    #[test]
+    fn decayed_sum_is_the_ewma_event_rate() {
+        // §3.5: events at 5, 12, 13, 14, 40, 41, 58 s, τ = 60 s, at t = 60 s: 4.182939158/min.
+        let mut r = DecayedSum::new(60_000);
+        assert_eq!(r.rate_per_sec(0), 0.0);
+        for t in [5, 12, 13, 14, 40, 41, 58] {
+            r.add(t * 1000, 1.0);
+        }
+        let per_min = 60.0 * r.rate_per_sec(60_000);
+        assert!((per_min - 4.182939158).abs() < 1e-8, "{per_min}");
+    }
+
+    #[test]
+    fn observed_since_warms_at_half_coverage() {
+        let mut o = ObservedSince::default();
+        assert!(!o.warm(100, 60));
+        o.observe(1000);
+        o.observe(5000);
+        assert!(!o.warm(1029, 60));
+        assert!(o.warm(1030, 60));
+    }
+}
