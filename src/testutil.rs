@@ -116,6 +116,26 @@ pub(crate) fn replay_cryptofeed(
     all
 }
 
+/// Feed a capture of raw WebSocket messages, one per line (NDJSON such as the Bybit historical
+/// dump), through `adapter` as frames received on connection 0 of an open socket, returning
+/// everything it produced. Times are line numbers in milliseconds, as in [`replay_cryptofeed`].
+pub(crate) fn replay_frames(
+    adapter: &mut dyn crate::feed::adapter::Adapter,
+    text: &str,
+) -> crate::feed::adapter::Output {
+    use crate::feed::adapter::{Frame, Output};
+    let mut all = Output::default();
+    let mut out = Output::default();
+    adapter.on_open(0, 0, &mut out);
+    for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        adapter.on_frame(0, Frame::Text(line), (n as u64 + 1) * 1_000_000, &mut out);
+        all.events.append(&mut out.events);
+        all.problems.append(&mut out.problems);
+        out.clear();
+    }
+    all
+}
+
 /// How many times a replay got each [`SeqVerdict`]; replay tests assert the whole tally, so a
 /// capture that silently stopped matching (zero messages checked) fails too.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

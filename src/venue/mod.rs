@@ -9,6 +9,7 @@ pub mod bybit;
 pub mod coinbase;
 pub mod deribit;
 pub mod gate;
+pub mod kraken;
 pub mod kucoin;
 pub mod okx;
 pub mod registry;

@@ -5,6 +5,8 @@ use crate::feed::adapter::Adapter;
 use crate::feed::driver::{Driver, DriverConfig};
 use crate::instrument::Instrument;
 use crate::market::VenueId;
+use crate::venue::bybit::{Bybit, Category};
+use crate::venue::kraken::Kraken;
 
 /// Per-venue overrides from the command line and config (`--venue-url`, `--venue-rest`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,7 +31,12 @@ pub struct InstrumentSource {
 }
 
 /// The venues with a working adapter, in display order.
-pub const IMPLEMENTED: &[VenueId] = &[VenueId::Okx];
+pub const IMPLEMENTED: &[VenueId] = &[
+    VenueId::BybitSpot,
+    VenueId::BybitLinear,
+    VenueId::Okx,
+    VenueId::Kraken,
+];
 
 /// Whether `venue` has an adapter yet.
 pub fn is_implemented(venue: VenueId) -> bool {
@@ -46,12 +53,33 @@ pub fn adapter(
     registry: Vec<Instrument>,
 ) -> Option<Box<dyn Adapter>> {
     Some(match venue {
+        VenueId::BybitSpot | VenueId::BybitLinear => {
+            let category = match venue {
+                VenueId::BybitSpot => Category::Spot,
+                _ => Category::Linear,
+            };
+            Box::new(Driver::new(
+                Bybit::new(category, opts.ws_url.clone(), opts.depth),
+                cfg,
+                instruments,
+                registry,
+            ))
+        }
         VenueId::Okx => Box::new(Driver::new(
             super::okx::Okx::new(opts.ws_url.clone()),
             cfg,
             instruments,
             registry,
         )),
+        VenueId::Kraken => {
+            // Kraken v2 checksums need each pair's precision, which the instruments carry.
+            let protocol = Kraken::new(
+                opts.ws_url.clone(),
+                opts.depth,
+                instruments.iter().chain(&registry),
+            );
+            Box::new(Driver::new(protocol, cfg, instruments, registry))
+        }
         _ => return None,
     })
 }
@@ -59,7 +87,10 @@ pub fn adapter(
 /// Where `venue` lists its instruments, if it has an adapter.
 pub fn instrument_source(venue: VenueId) -> Option<InstrumentSource> {
     match venue {
+        VenueId::BybitSpot => Some(super::bybit::instruments::SPOT_SOURCE),
+        VenueId::BybitLinear => Some(super::bybit::instruments::LINEAR_SOURCE),
         VenueId::Okx => Some(super::okx::instruments::SOURCE),
+        VenueId::Kraken => Some(super::kraken::instruments::SOURCE),
         _ => None,
     }
 }

@@ -1,15 +1,16 @@
-//! Parsing helpers every venue shares: level arrays, exact numbers from JSON tokens, and
-//! timestamps written as strings or numbers.
+//! Parsing helpers every venue shares: level arrays and level objects, exact numbers from JSON
+//! tokens, and timestamps written as strings, numbers or RFC 3339 text.
 //!
 //! Venues send levels as `[[price, size, ...], ...]` with strings (most) or JSON numbers
-//! (Kraken v2, Gate futures). Both are read from the raw token text, never through `f64`, so
-//! checksums see the exchange's digits.
+//! (Kraken v2, Gate futures), or as objects (`{"price":45285.2,"qty":0.001}`, Kraken v2). All
+//! are read from the raw token text, never through `f64`, so checksums see the exchange's digits.
 
 use crate::book::Level;
-use crate::market::Side;
+use crate::market::{Millis, Side};
 use crate::num::Dec;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Parse a level array `[[price, size, ...], ...]` into `out`, tagging each level with `side`.
@@ -19,6 +20,119 @@ pub fn levels(raw: &RawValue, side: Side, out: &mut Vec<(Side, Level)>) -> Resul
     LevelArrays { side, out }
         .deserialize(&mut de)
         .map_err(|e| format!("{side:?} levels: {e}"))
+}
+
+/// Parse a level-object array `[{"price":n,"qty":n,...}, ...]` into `out`, tagging each level
+/// with `side`; `price` and `size` name the two fields (Kraken v2: `"price"`, `"qty"`). Other
+/// fields are ignored; a missing price or size is an error.
+pub fn level_objects(
+    raw: &RawValue,
+    side: Side,
+    (price, size): (&str, &str),
+    out: &mut Vec<(Side, Level)>,
+) -> Result<(), String> {
+    let items: Vec<std::collections::BTreeMap<&str, &RawValue>> =
+        serde_json::from_str(raw.get()).map_err(|e| format!("{side:?} levels: {e}"))?;
+    for item in items {
+        let field = |name: &str| {
+            let token = item
+                .get(name)
+                .ok_or_else(|| format!("{side:?} level without {name}"))?;
+            Dec::parse_json(token.get()).map_err(|e| format!("{side:?} level {name}: {e}"))
+        };
+        out.push((side, Level::new(field(price)?, field(size)?)));
+    }
+    Ok(())
+}
+
+/// The entries of a JSON object in wire order, values left raw (Kraken v1 book payloads, whose
+/// `a`/`b`/`c` keys must be applied in the order the venue wrote them).
+pub fn entries<'a>(raw: &'a RawValue) -> Result<Vec<(Cow<'a, str>, &'a RawValue)>, String> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    (&mut de)
+        .deserialize_map(OrderedEntries)
+        .map_err(|e| format!("expected an object: {e}"))
+}
+
+struct OrderedEntries;
+
+impl<'de> Visitor<'de> for OrderedEntries {
+    type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            out.push((key, map.next_value()?));
+        }
+        Ok(out)
+    }
+}
+
+/// Milliseconds since the epoch from an RFC 3339 UTC timestamp as Kraken v2 and Coinbase write
+/// them (`2023-09-25T07:49:37.708706Z`): fractional digits beyond milliseconds are truncated, a
+/// numeric offset (`+02:00`) is applied. Exact integer arithmetic, no time-zone database.
+pub fn rfc3339_millis(text: &str) -> Result<Millis, String> {
+    let bad = || format!("expected an RFC 3339 timestamp, got {text:?}");
+    let b = text.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Result<i64, String> {
+        let part = b.get(range).ok_or_else(bad)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return Err(bad());
+        }
+        Ok(part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
+    };
+    let seps = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if seps.iter().any(|&(i, c)| b.get(i) != Some(&c)) || !matches!(b.get(10), Some(b'T' | b't')) {
+        return Err(bad());
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // Second 60 is a leap second, which RFC 3339 allows.
+    let in_range = (1..=12).contains(&month) && (1..=31).contains(&day);
+    if !in_range || hour > 23 || minute > 59 || second > 60 {
+        return Err(bad());
+    }
+    let mut i = 19;
+    let mut millis = 0;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return Err(bad());
+        }
+        millis = (start..start + 3).fold(0, |n, j| {
+            n * 10
+                + b.get(j)
+                    .filter(|_| j < i)
+                    .map_or(0, |d| i64::from(d - b'0'))
+        });
+    }
+    let offset_s = match b.get(i..) {
+        Some([b'Z' | b'z']) => 0,
+        Some([sign @ (b'+' | b'-'), _, _, b':', _, _]) => {
+            let s = (num(i + 1..i + 3)? * 60 + num(i + 4..i + 6)?) * 60;
+            if *sign == b'+' { s } else { -s }
+        }
+        _ => return Err(bad()),
+    };
+    let days = days_from_civil(year, month, day);
+    Ok(((days * 24 + hour) * 60 + minute) * 60_000 + (second - offset_s) * 1000 + millis)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// A decimal from a raw JSON token (string or number).
@@ -135,6 +249,81 @@ mod tests {
         ] {
             let err = levels(&raw(bad), Side::Ask, &mut out).unwrap_err();
             assert!(err.contains(needle), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn level_objects_keep_their_digits_and_name_what_is_missing() {
+        let mut out = Vec::new();
+        level_objects(
+            &raw(r#"[{"price":45285.2,"qty":0.00100000},{"qty":"2","price":"1.50","x":1}]"#),
+            Side::Ask,
+            ("price", "qty"),
+            &mut out,
+        )
+        .unwrap();
+        let text: Vec<String> = out
+            .iter()
+            .map(|(_, l)| format!("{}:{}", l.price, l.size))
+            .collect();
+        assert_eq!(text, ["45285.2:0.00100000", "1.50:2"]);
+        for (bad, needle) in [
+            (r#"[{"price":1}]"#, "without qty"),
+            (r#"[{"price":1,"qty":1e-8}]"#, "exponent"),
+            (r#"[{"price":true,"qty":1}]"#, "not a number"),
+            (r#"[[1,2]]"#, "Bid levels"),
+        ] {
+            let err = level_objects(&raw(bad), Side::Bid, ("price", "qty"), &mut out).unwrap_err();
+            assert!(err.contains(needle), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn object_entries_come_in_wire_order() {
+        let v = raw(r#"{"b":[1],"a":{"x":2},"c":"3","b":[]}"#);
+        let got: Vec<(String, String)> = entries(&v)
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.get().to_owned()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("b".into(), "[1]".into()),
+                ("a".into(), r#"{"x":2}"#.into()),
+                ("c".into(), r#""3""#.into()),
+                ("b".into(), "[]".into())
+            ]
+        );
+        assert!(entries(&raw("[1]")).is_err());
+    }
+
+    #[test]
+    fn rfc3339_timestamps_become_epoch_millis() {
+        assert_eq!(rfc3339_millis("1970-01-01T00:00:00Z"), Ok(0));
+        // 2023-09-25T07:49:37.708706Z, as Kraken v2 writes trade times
+        assert_eq!(
+            rfc3339_millis("2023-09-25T07:49:37.708706Z"),
+            Ok(1_695_628_177_708)
+        );
+        assert_eq!(
+            rfc3339_millis("2024-02-29T23:59:59.9Z"),
+            Ok(1_709_251_199_900)
+        );
+        assert_eq!(
+            rfc3339_millis("2023-09-25T09:49:37.708+02:00"),
+            Ok(1_695_628_177_708)
+        );
+        for bad in [
+            "",
+            "2023-09-25",
+            "2023-09-25T07:49:37",
+            "2023-13-25T07:49:37Z",
+            "2023-09-25T07:49:37.Z",
+            "2023-09-25 07:49:37Z",
+            "2023-09-25T07:4x:37Z",
+        ] {
+            assert!(rfc3339_millis(bad).is_err(), "{bad}");
         }
     }
 

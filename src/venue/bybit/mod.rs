@@ -1,3 +1,164 @@
-//! Bybit v5 public streams (spot, linear, inverse).
+//! Bybit v5 public streams: spot (`bybit-spot`, `wss://stream.bybit.com/v5/public/spot`) and
+//! linear perpetuals (`bybit-linear`, `/v5/public/linear`), one implementation parameterised by
+//! [`Category`].
+//!
+//! Integrity: no checksum; the `orderbook.{depth}.{symbol}` stream's `u` must step by one from
+//! the snapshot ([`sync`]), and `u == 1` on a delta means the service restarted. The book is
+//! maintained at the subscribed depth, and a resync unsubscribes and resubscribes its topic
+//! (Bybit answers a subscription with a fresh snapshot).
 
+pub mod instruments;
+pub mod parse;
+pub mod subscribe;
 pub mod sync;
+#[cfg(test)]
+mod tests;
+
+use crate::book::{DepthModel, Level};
+use crate::feed::adapter::{ConnId, ConnSpec};
+use crate::feed::protocol::{BookSpec, Parsed, Protocol, SnapshotSource};
+use crate::feed::sync::ChecksumKind;
+use crate::instrument::Instrument;
+use crate::market::{Side, VenueId};
+use std::time::Duration;
+
+/// The order book depths Bybit serves on spot and linear: "1 (10 ms), 50 (20 ms), 200
+/// (100 ms), 1000 (200 ms)".
+pub const DEPTHS: [usize; 4] = [1, 50, 200, 1000];
+
+/// 200 levels a side every 100 ms: deep enough for the depth bands, light on the wire.
+pub const DEFAULT_DEPTH: usize = 200;
+
+/// Which Bybit v5 product line a venue id streams. Topics "must match the endpoint's category".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    Spot,
+    Linear,
+}
+
+impl Category {
+    pub const fn venue(self) -> VenueId {
+        match self {
+            Category::Spot => VenueId::BybitSpot,
+            Category::Linear => VenueId::BybitLinear,
+        }
+    }
+
+    /// The category as Bybit spells it in URLs and REST queries.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Category::Spot => "spot",
+            Category::Linear => "linear",
+        }
+    }
+
+    /// Whether the category has the derivatives topics `tickers` (mark, index, funding, open
+    /// interest) and `allLiquidation`. Spot tickers carry none of those values.
+    pub const fn has_derivatives(self) -> bool {
+        matches!(self, Category::Linear)
+    }
+
+    /// The production endpoint.
+    pub fn default_url(self) -> String {
+        format!("wss://stream.bybit.com/v5/public/{}", self.name())
+    }
+}
+
+/// Bybit's [`Protocol`] for one category.
+#[derive(Debug)]
+pub struct Bybit {
+    category: Category,
+    url: String,
+    /// The depth subscribed (see [`valid_depth`]).
+    depth: usize,
+    parser: parse::Parser,
+}
+
+impl Bybit {
+    /// `url` overrides the endpoint; `depth` the book depth (default [`DEFAULT_DEPTH`]).
+    pub fn new(category: Category, url: Option<String>, depth: Option<usize>) -> Self {
+        Bybit {
+            category,
+            url: url.unwrap_or_else(|| category.default_url()),
+            depth: valid_depth(depth),
+            parser: parse::Parser::new(category),
+        }
+    }
+
+    /// A book's depth: what its topic said (a replay of the `orderbook.500` historical dump),
+    /// else what we subscribe.
+    fn book_depth(&self, symbol: &str) -> usize {
+        self.parser.depth_of(symbol).unwrap_or(self.depth)
+    }
+}
+
+/// The depth to subscribe for a requested one: Bybit refuses any depth it does not serve, so an
+/// unsupported request becomes the next larger served depth (or the largest), with a warning,
+/// rather than a subscription that can only fail.
+pub fn valid_depth(requested: Option<usize>) -> usize {
+    let Some(requested) = requested else {
+        return DEFAULT_DEPTH;
+    };
+    let depth = DEPTHS
+        .into_iter()
+        .find(|d| *d >= requested)
+        .unwrap_or(DEPTHS[DEPTHS.len() - 1]);
+    if depth != requested {
+        tracing::warn!(
+            requested,
+            depth,
+            "Bybit serves book depths 1, 50, 200 and 1000 only"
+        );
+    }
+    depth
+}
+
+impl Protocol for Bybit {
+    type Seq = sync::BybitSequencer;
+
+    fn venue(&self) -> VenueId {
+        self.category.venue()
+    }
+
+    fn connections(&self, _: &[Instrument]) -> Vec<ConnSpec> {
+        vec![ConnSpec {
+            name: "public",
+            url: self.url.clone(),
+            // "500 connections / 5 min / IP per domain": one a second stays far below it.
+            min_reconnect: Duration::from_secs(1),
+            max_lifetime: None,
+        }]
+    }
+
+    fn subscribe(&self, _: ConnId, instruments: &[Instrument]) -> Vec<String> {
+        subscribe::subscribe_all(self.category, self.depth, instruments)
+    }
+
+    fn resubscribe(&self, instrument: &Instrument) -> Vec<String> {
+        subscribe::resubscribe_book(self.book_depth(&instrument.id), &instrument.id)
+    }
+
+    fn book_spec(&self, instrument: &str) -> BookSpec {
+        BookSpec {
+            conn: 0,
+            depth: DepthModel::Maintained(self.book_depth(instrument)),
+            checksum: ChecksumKind::None,
+            snapshot: SnapshotSource::Stream,
+        }
+    }
+
+    fn parse<'a>(
+        &mut self,
+        _: ConnId,
+        text: &'a str,
+        levels: &mut Vec<(Side, Level)>,
+    ) -> Result<Parsed<'a, u64>, String> {
+        self.parser.parse(text, levels)
+    }
+
+    /// "Send `{"req_id":"..","op":"ping"}` every 20 s (recommended)"; Bybit disconnects after
+    /// about 10 minutes without one.
+    fn keepalive(&self, _: ConnId) -> Option<(Duration, String)> {
+        Some((Duration::from_secs(20), subscribe::ping()))
+    }
+}

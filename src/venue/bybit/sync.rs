@@ -1,5 +1,6 @@
 //! Bybit v5 `orderbook.{depth}.{symbol}` sequence rule.
 
+use crate::feed::protocol::{FromSnapshot, SnapshotRule};
 use crate::integrity::SeqVerdict;
 use crate::venue::seq::UpdateIds;
 
@@ -41,6 +42,22 @@ impl OrderbookRule {
         self.last_u.advance_exact(u, u)
     }
 }
+
+impl SnapshotRule for OrderbookRule {
+    /// A book message's `data.u`.
+    type Fields = u64;
+
+    fn from_snapshot(u: &u64) -> Self {
+        OrderbookRule::from_snapshot(*u)
+    }
+
+    fn check(&mut self, u: &u64) -> SeqVerdict {
+        self.check_delta(*u)
+    }
+}
+
+/// The driver's sequencer for Bybit books.
+pub type BybitSequencer = FromSnapshot<OrderbookRule>;
 
 #[cfg(test)]
 mod tests {
