@@ -29,7 +29,7 @@ pub struct InstrumentSource {
 }
 
 /// The venues with a working adapter, in display order.
-pub const IMPLEMENTED: &[VenueId] = &[VenueId::Okx];
+pub const IMPLEMENTED: &[VenueId] = &[VenueId::Binance, VenueId::BinanceUsdm, VenueId::Okx];
 
 /// Whether `venue` has an adapter yet.
 pub fn is_implemented(venue: VenueId) -> bool {
@@ -46,6 +46,18 @@ pub fn adapter(
     registry: Vec<Instrument>,
 ) -> Option<Box<dyn Adapter>> {
     Some(match venue {
+        VenueId::Binance => Box::new(Driver::new(
+            super::binance::BinanceSpot::new(opts.ws_url.clone(), opts.rest_url.clone()),
+            cfg,
+            instruments,
+            registry,
+        )),
+        VenueId::BinanceUsdm => Box::new(Driver::new(
+            super::binance::BinanceUsdm::new(opts.ws_url.clone(), opts.rest_url.clone()),
+            cfg,
+            instruments,
+            registry,
+        )),
         VenueId::Okx => Box::new(Driver::new(
             super::okx::Okx::new(opts.ws_url.clone()),
             cfg,
@@ -58,7 +70,10 @@ pub fn adapter(
 
 /// Where `venue` lists its instruments, if it has an adapter.
 pub fn instrument_source(venue: VenueId) -> Option<InstrumentSource> {
+    use super::binance::{Spot, Usdm, instruments::source};
     match venue {
+        VenueId::Binance => Some(source::<Spot>()),
+        VenueId::BinanceUsdm => Some(source::<Usdm>()),
         VenueId::Okx => Some(super::okx::instruments::SOURCE),
         _ => None,
     }
