@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::integrity::SeqVerdict;
+use crate::market::Nanos;
 
 /// Set to `1` to turn a missing capture into a test failure.
 const REQUIRE_CAPTURES: &str = "DEPTHSCOPE_REQUIRE_CAPTURES";
@@ -85,17 +86,30 @@ fn parse_cryptofeed_line(line: &str) -> Option<CryptofeedLine<'_>> {
 
 /// Feed a cryptofeed recording through `adapter` as a replay would (sent messages teach it the
 /// subscriptions, received frames go to connection 0, REST bodies to `on_rest`), returning
-/// everything it produced. Times are line numbers in milliseconds: these tests judge integrity,
-/// not timing.
+/// everything it produced. Times are the recording's own.
 pub(crate) fn replay_cryptofeed(
     adapter: &mut dyn crate::feed::adapter::Adapter,
     text: &str,
 ) -> crate::feed::adapter::Output {
+    replay_cryptofeed_with_rest(adapter, text, None)
+}
+
+/// [`replay_cryptofeed`] for a session recorded as two files: the WebSocket recording `ws` and
+/// the REST responses `rest` (cryptofeed's `*.http.*` file, used by venues that join a REST
+/// snapshot to the stream). The lines of both are delivered in capture-time order, each file
+/// keeping its own order; a REST response stamped at the same instant as a frame comes after it.
+///
+/// # Panics
+/// On a line that is not a cryptofeed recording line or has no readable time.
+pub(crate) fn replay_cryptofeed_with_rest(
+    adapter: &mut dyn crate::feed::adapter::Adapter,
+    ws: &str,
+    rest: Option<&str>,
+) -> crate::feed::adapter::Output {
     use crate::feed::adapter::{Frame, Output};
     let mut all = Output::default();
     let mut out = Output::default();
-    for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let now = n as u64 * 1_000_000;
+    for (now, line) in merge_by_time(timed_lines(ws), timed_lines(rest.unwrap_or_default())) {
         match parse_cryptofeed_line(line)
             .unwrap_or_else(|| panic!("not a cryptofeed recording line: {line:.120}"))
         {
@@ -134,6 +148,59 @@ pub(crate) fn replay_frames(
         out.clear();
     }
     all
+}
+
+/// The non-blank lines of a recording with their capture times.
+fn timed_lines(text: &str) -> Vec<(Nanos, &str)> {
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let time = cryptofeed_time(line)
+                .unwrap_or_else(|| panic!("no capture time in line: {line:.120}"));
+            (time, line)
+        })
+        .collect()
+}
+
+/// Two time-stamped line lists merged by time, each keeping its own order; `first` wins ties.
+fn merge_by_time<'a>(
+    first: Vec<(Nanos, &'a str)>,
+    second: Vec<(Nanos, &'a str)>,
+) -> Vec<(Nanos, &'a str)> {
+    let mut merged = Vec::with_capacity(first.len() + second.len());
+    let (mut first, mut second) = (first.into_iter().peekable(), second.into_iter().peekable());
+    loop {
+        let take_first = match (first.peek(), second.peek()) {
+            (Some(a), Some(b)) => a.0 <= b.0,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return merged,
+        };
+        merged.extend(if take_first {
+            first.next()
+        } else {
+            second.next()
+        });
+    }
+}
+
+/// The capture time of a cryptofeed line (`<ts>: …`, `<url> <-> <ts>`, `<url> <- <ts>: …`,
+/// `<url> -> <ts>: …`; `<ts>` in seconds with a fraction) in nanoseconds, read exactly.
+fn cryptofeed_time(line: &str) -> Option<Nanos> {
+    let (head, rest) = line.split_once(' ')?;
+    let stamp = match head.strip_suffix(':') {
+        Some(stamp) => stamp,
+        None => rest.split_once(' ')?.1.split(':').next()?,
+    };
+    let (secs, frac) = stamp.trim().split_once('.').unwrap_or((stamp.trim(), ""));
+    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos: u64 = format!("{frac:0<9}").parse().ok()?;
+    secs.parse::<u64>()
+        .ok()?
+        .checked_mul(1_000_000_000)?
+        .checked_add(nanos)
 }
 
 /// How many times a replay got each [`SeqVerdict`]; replay tests assert the whole tally, so a
@@ -196,6 +263,38 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn capture_times_are_read_exactly_from_every_line_shape() {
+        assert_eq!(
+            cryptofeed_time("1633998512.0633569: {}"),
+            Some(1_633_998_512_063_356_900)
+        );
+        assert_eq!(
+            cryptofeed_time("wss://x/ws <-> 1633998511.159679"),
+            Some(1_633_998_511_159_679_000)
+        );
+        assert_eq!(
+            cryptofeed_time("wss://x/ws <- 1633998512.1: {\"a\":1}"),
+            Some(1_633_998_512_100_000_000)
+        );
+        assert_eq!(
+            cryptofeed_time("https://api.x/depth?symbol=A -> 1633998512: {\"b\":2}"),
+            Some(1_633_998_512_000_000_000)
+        );
+        assert_eq!(cryptofeed_time("garbage line here"), None);
+    }
+
+    #[test]
+    fn merged_lines_follow_time_and_keep_each_files_order() {
+        let ws = vec![(1, "w1"), (3, "w3"), (3, "w3b"), (5, "w5")];
+        let rest = vec![(0, "r0"), (3, "r3"), (9, "r9")];
+        let order: Vec<&str> = merge_by_time(ws, rest)
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        assert_eq!(order, ["r0", "w1", "w3", "w3b", "r3", "w5", "r9"]);
     }
 
     #[test]

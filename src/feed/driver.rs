@@ -373,6 +373,17 @@ impl<P: Protocol> Driver<P> {
         }
     }
 
+    /// A snapshot request brought no usable answer: the books waiting on `url` ask again with
+    /// their next buffered delta (otherwise they would wait for the snapshot watchdog).
+    fn rest_failed(&mut self, url: &str) {
+        for entry in self.books.values_mut() {
+            if entry.rest_url.as_deref() == Some(url) {
+                entry.rest_in_flight = false;
+                entry.need_rest = true;
+            }
+        }
+    }
+
     fn publish_derivs(&mut self, items: Vec<RawDerivs<'_>>, now: Nanos, out: &mut Output) {
         for item in items {
             if self.known_contract(&item.instrument, now, out).is_none() {
@@ -636,12 +647,7 @@ impl<P: Protocol> Adapter for Driver<P> {
                 "{venue}: REST {url} answered {status}: {}",
                 excerpt(body)
             ));
-            for entry in self.books.values_mut() {
-                if entry.rest_url.as_deref() == Some(url) {
-                    entry.rest_in_flight = false;
-                    entry.need_rest = true;
-                }
-            }
+            self.rest_failed(url);
             return;
         }
         self.levels.clear();
@@ -660,6 +666,7 @@ impl<P: Protocol> Adapter for Driver<P> {
                 self.counters.malformed += 1;
                 out.problems
                     .push(format!("{venue}: REST {url}: {e}: {}", excerpt(body)));
+                self.rest_failed(url);
             }
         }
     }

@@ -32,6 +32,8 @@ pub struct InstrumentSource {
 
 /// The venues with a working adapter, in display order.
 pub const IMPLEMENTED: &[VenueId] = &[
+    VenueId::Binance,
+    VenueId::BinanceUsdm,
     VenueId::BybitSpot,
     VenueId::BybitLinear,
     VenueId::Okx,
@@ -53,6 +55,18 @@ pub fn adapter(
     registry: Vec<Instrument>,
 ) -> Option<Box<dyn Adapter>> {
     Some(match venue {
+        VenueId::Binance => Box::new(Driver::new(
+            super::binance::BinanceSpot::new(opts.ws_url.clone(), opts.rest_url.clone()),
+            cfg,
+            instruments,
+            registry,
+        )),
+        VenueId::BinanceUsdm => Box::new(Driver::new(
+            super::binance::BinanceUsdm::new(opts.ws_url.clone(), opts.rest_url.clone()),
+            cfg,
+            instruments,
+            registry,
+        )),
         VenueId::BybitSpot | VenueId::BybitLinear => {
             let category = match venue {
                 VenueId::BybitSpot => Category::Spot,
@@ -86,7 +100,10 @@ pub fn adapter(
 
 /// Where `venue` lists its instruments, if it has an adapter.
 pub fn instrument_source(venue: VenueId) -> Option<InstrumentSource> {
+    use super::binance::{Spot, Usdm, instruments::source};
     match venue {
+        VenueId::Binance => Some(source::<Spot>()),
+        VenueId::BinanceUsdm => Some(source::<Usdm>()),
         VenueId::BybitSpot => Some(super::bybit::instruments::SPOT_SOURCE),
         VenueId::BybitLinear => Some(super::bybit::instruments::LINEAR_SOURCE),
         VenueId::Okx => Some(super::okx::instruments::SOURCE),

@@ -4,8 +4,32 @@
 //! the first events overlap the snapshot. The rules differ after that: spot ranges must touch
 //! (`U <= local + 1`), USDⓈ-M events name their predecessor (`pu`).
 
+use crate::feed::protocol::SnapshotRule;
 use crate::integrity::SeqVerdict;
 use crate::venue::seq::{Linked, UpdateIds};
+
+/// The update ids one book message carries, for both markets.
+///
+/// A `depthUpdate` event carries `U` (first), `u` (final) and, on USDⓈ-M only, `pu` (the
+/// previous event's `u`). A REST snapshot carries only `lastUpdateId`, stored as
+/// `first == last == lastUpdateId` with no `prev` ([`DepthIds::snapshot`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepthIds {
+    pub first: u64,
+    pub last: u64,
+    pub prev: Option<u64>,
+}
+
+impl DepthIds {
+    /// The ids of a REST snapshot whose `lastUpdateId` is `last_update_id`.
+    pub const fn snapshot(last_update_id: u64) -> Self {
+        Self {
+            first: last_update_id,
+            last: last_update_id,
+            prev: None,
+        }
+    }
+}
 
 /// Sequence rule for a spot `<symbol>@depth[@100ms]` book.
 ///
@@ -13,7 +37,7 @@ use crate::venue::seq::{Linked, UpdateIds};
 /// 2026-07-21, "How to manage a local order book correctly", as summarised in `venues.md`):
 /// 1. Open the stream and buffer its `depthUpdate` events; note `U` of the first one.
 /// 2. GET `/api/v3/depth?symbol=BNBBTC&limit=5000`.
-/// 3. "if snapshot `lastUpdateId < U(first buffered)` refetch" ([`SpotDepthRule::from_snapshot`]
+/// 3. "if snapshot `lastUpdateId < U(first buffered)` refetch" ([`SpotDepthRule::joinable`]
 ///    answers [`SnapshotTooOld`]).
 /// 4. "drop events with `u <= lastUpdateId`" ([`SeqVerdict::Stale`]).
 /// 5. "first applied event must have `U <= lastUpdateId+1 <= u`".
@@ -44,22 +68,26 @@ pub struct SnapshotTooOld {
 }
 
 impl SpotDepthRule {
-    /// Start from a REST snapshot's `lastUpdateId`, given `U` of the first event buffered before
-    /// fetching it. Binance asks for a refetch whenever `lastUpdateId < U`, even at
-    /// `U == lastUpdateId + 1` where the event would bridge: the rule follows the documented check.
-    pub fn from_snapshot(
-        last_update_id: u64,
-        first_buffered_u: u64,
-    ) -> Result<Self, SnapshotTooOld> {
+    /// Step 3: whether a REST snapshot's `lastUpdateId` can be joined to a stream whose first
+    /// buffered event has `U == first_buffered_u`. Binance asks for a refetch whenever
+    /// `lastUpdateId < U`, even at `U == lastUpdateId + 1` where the event would bridge: the rule
+    /// follows the documented check.
+    pub fn joinable(last_update_id: u64, first_buffered_u: u64) -> Result<(), SnapshotTooOld> {
         if last_update_id < first_buffered_u {
             return Err(SnapshotTooOld {
                 last_update_id,
                 first_buffered_u,
             });
         }
-        Ok(Self {
+        Ok(())
+    }
+
+    /// Start from a REST snapshot's `lastUpdateId` (steps 4-6), once [`SpotDepthRule::joinable`]
+    /// accepted it.
+    pub const fn from_snapshot(last_update_id: u64) -> Self {
+        Self {
             local: UpdateIds::new(last_update_id),
-        })
+        }
     }
 
     /// Judge one event by its first (`U`) and final (`u`) update ids. `Gap` reports
@@ -100,6 +128,14 @@ impl UsdmDepthRule {
         }
     }
 
+    /// The id the book holds: the last applied event's `u`, or the snapshot's `lastUpdateId`.
+    const fn last_applied(&self) -> u64 {
+        match &self.chain {
+            Some(chain) => chain.last(),
+            None => self.last_update_id,
+        }
+    }
+
     /// Judge one event by its `U`, `u` and `pu` (the previous event's `u`).
     #[must_use]
     pub fn check(
@@ -125,6 +161,50 @@ impl UsdmDepthRule {
     }
 }
 
+impl SnapshotRule for SpotDepthRule {
+    type Fields = DepthIds;
+
+    fn from_snapshot(snapshot: &DepthIds) -> Self {
+        SpotDepthRule::from_snapshot(snapshot.last)
+    }
+
+    fn check(&mut self, event: &DepthIds) -> SeqVerdict {
+        SpotDepthRule::check(self, event.first, event.last)
+    }
+
+    /// Step 3, asked by the driver before it joins the snapshot to its buffer.
+    fn snapshot_usable(snapshot: &DepthIds, first: &DepthIds) -> bool {
+        SpotDepthRule::joinable(snapshot.last, first.first).is_ok()
+    }
+}
+
+impl SnapshotRule for UsdmDepthRule {
+    type Fields = DepthIds;
+
+    fn from_snapshot(snapshot: &DepthIds) -> Self {
+        UsdmDepthRule::from_snapshot(snapshot.last)
+    }
+
+    /// An event without `pu` cannot prove the chain: the parser rejects such USDⓈ-M events, and
+    /// should one reach the rule anyway it is a gap (`got = 0`), never applied on trust.
+    fn check(&mut self, event: &DepthIds) -> SeqVerdict {
+        match event.prev {
+            Some(prev) => UsdmDepthRule::check(self, event.first, event.last, prev),
+            None => SeqVerdict::Gap {
+                expected: self.last_applied(),
+                got: 0,
+            },
+        }
+    }
+
+    /// Step 3 can only hold if some buffered event starts at or before `lastUpdateId`; a snapshot
+    /// older than the first buffered `U` can never be bridged (every later event starts after
+    /// it), so it is refetched while the buffer is kept, as on spot.
+    fn snapshot_usable(snapshot: &DepthIds, first: &DepthIds) -> bool {
+        snapshot.last >= first.first
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -141,7 +221,7 @@ mod tests {
     // Ids below are the real NKNUSDT spot events and snapshot from the 2021 capture.
     #[test]
     fn spot_drops_covered_events_bridges_the_snapshot_then_follows_on() {
-        let mut rule = SpotDepthRule::from_snapshot(499_869_752, 499_869_750).unwrap();
+        let mut rule = SpotDepthRule::from_snapshot(499_869_752);
         // {"e":"depthUpdate","U":499869750,"u":499869752,...}: all inside the snapshot.
         assert_eq!(rule.check(499_869_750, 499_869_752), SeqVerdict::Stale);
         assert_eq!(rule.check(499_869_753, 499_869_754), SeqVerdict::Apply);
@@ -160,7 +240,7 @@ mod tests {
     #[test]
     fn spot_first_event_may_straddle_the_snapshot_id() {
         // LRCBTC: lastUpdateId 259345543, events U..u 259345540..259345543 then 259345544..545.
-        let mut rule = SpotDepthRule::from_snapshot(259_345_543, 259_345_536).unwrap();
+        let mut rule = SpotDepthRule::from_snapshot(259_345_543);
         assert_eq!(rule.check(259_345_540, 259_345_543), SeqVerdict::Stale);
         let mut straddling = rule;
         assert_eq!(
@@ -172,20 +252,20 @@ mod tests {
 
     #[test]
     fn spot_first_event_after_the_snapshot_is_a_gap() {
-        let mut rule = SpotDepthRule::from_snapshot(100, 90).unwrap();
+        let mut rule = SpotDepthRule::from_snapshot(100);
         assert_eq!(rule.check(102, 105), gap(101, 102));
     }
 
     #[test]
     fn spot_snapshot_older_than_the_buffer_must_be_refetched() {
         assert_eq!(
-            SpotDepthRule::from_snapshot(99, 100),
+            SpotDepthRule::joinable(99, 100),
             Err(SnapshotTooOld {
                 last_update_id: 99,
                 first_buffered_u: 100
             })
         );
-        assert!(SpotDepthRule::from_snapshot(100, 100).is_ok());
+        assert!(SpotDepthRule::joinable(100, 100).is_ok());
     }
 
     // Ids below are the real AKROUSDT events and snapshot from the 2021 USDⓈ-M capture.
@@ -225,6 +305,42 @@ mod tests {
     fn usdm_first_event_starting_after_the_snapshot_is_a_gap() {
         let mut rule = UsdmDepthRule::from_snapshot(50);
         assert_eq!(rule.check(51, 60, 45), gap(50, 51));
+    }
+
+    #[test]
+    fn usdm_event_without_pu_is_a_gap_never_applied() {
+        let mut rule = <UsdmDepthRule as SnapshotRule>::from_snapshot(&DepthIds::snapshot(50));
+        let no_pu = DepthIds {
+            first: 40,
+            last: 60,
+            prev: None,
+        };
+        assert_eq!(SnapshotRule::check(&mut rule, &no_pu), gap(50, 0));
+        let bridging = DepthIds {
+            prev: Some(30),
+            ..no_pu
+        };
+        assert_eq!(SnapshotRule::check(&mut rule, &bridging), SeqVerdict::Apply);
+        let next = DepthIds {
+            first: 61,
+            last: 70,
+            prev: None,
+        };
+        assert_eq!(SnapshotRule::check(&mut rule, &next), gap(60, 0));
+    }
+
+    #[test]
+    fn snapshots_older_than_the_first_buffered_event_are_not_usable() {
+        let first = DepthIds {
+            first: 100,
+            last: 102,
+            prev: Some(95),
+        };
+        for (snapshot, usable) in [(99, false), (100, true), (101, true)] {
+            let snapshot = DepthIds::snapshot(snapshot);
+            assert_eq!(SpotDepthRule::snapshot_usable(&snapshot, &first), usable);
+            assert_eq!(UsdmDepthRule::snapshot_usable(&snapshot, &first), usable);
+        }
     }
 
     /// A cryptofeed Binance recording: REST `lastUpdateId` per symbol and the depth events.
@@ -285,7 +401,8 @@ mod tests {
             // The stream was opened before the REST calls: each symbol's first event is the
             // first one buffered.
             let rule = rules.entry(symbol).or_insert_with(|| {
-                SpotDepthRule::from_snapshot(cap.snapshots[symbol], *first).unwrap()
+                SpotDepthRule::joinable(cap.snapshots[symbol], *first).unwrap();
+                SpotDepthRule::from_snapshot(cap.snapshots[symbol])
             });
             tally.add(rule.check(*first, *last));
         }
