@@ -9,6 +9,7 @@
 //!
 //! Nothing below the UI imports ratatui or crossterm.
 
+pub mod capture;
 pub mod integrity;
 pub mod market;
 pub mod venue;
