@@ -74,6 +74,9 @@ pub enum ImportError {
     Read { path: PathBuf, source: io::Error },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
+    /// Creating the output would truncate a source before it is read.
+    #[error("the output {} is one of the input files", path.display())]
+    OutputIsInput { path: PathBuf },
 }
 
 /// Imports the WS recording `ws` (and optionally its REST recording `rest`) as events of
@@ -85,6 +88,15 @@ pub fn import_cryptofeed(
     out: &Path,
     note: &str,
 ) -> Result<ImportStats, ImportError> {
+    let same_file = |a: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(out)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same_file(ws) || rest.is_some_and(same_file) {
+        return Err(ImportError::OutputIsInput {
+            path: out.to_owned(),
+        });
+    }
     let mut stats = ImportStats::default();
     let mut sources = vec![Source::open(ws, false)?];
     if let Some(rest) = rest {

@@ -4,13 +4,31 @@ use crate::capture::test_support::{TempPath, real_capture};
 
 #[test]
 fn timestamps_convert_from_their_digits_exactly() {
-    assert_eq!(parse_seconds("1633998512.0633569"), Ok(1_633_998_512_063_356_900));
-    assert_eq!(parse_seconds("1626992741.06217"), Ok(1_626_992_741_062_170_000));
+    assert_eq!(
+        parse_seconds("1633998512.0633569"),
+        Ok(1_633_998_512_063_356_900)
+    );
+    assert_eq!(
+        parse_seconds("1626992741.06217"),
+        Ok(1_626_992_741_062_170_000)
+    );
     // Through f64 this would be 1_652_459_225_298_788_352.
-    assert_eq!(parse_seconds("1652459225.2987883"), Ok(1_652_459_225_298_788_300));
+    assert_eq!(
+        parse_seconds("1652459225.2987883"),
+        Ok(1_652_459_225_298_788_300)
+    );
     assert_eq!(parse_seconds("7"), Ok(7_000_000_000));
     assert_eq!(parse_seconds("1.1234567899"), Ok(1_123_456_789));
-    for bad in ["", ".5", "1.2.3", "-1", "1e9", "1,5", " 1", "99999999999999999999"] {
+    for bad in [
+        "",
+        ".5",
+        "1.2.3",
+        "-1",
+        "1e9",
+        "1,5",
+        " 1",
+        "99999999999999999999",
+    ] {
         assert!(parse_seconds(bad).is_err(), "{bad:?} accepted");
     }
 }
@@ -36,10 +54,19 @@ fn lines_split_only_at_the_known_prefix() {
 
     let open = "wss://ws.kraken.com <-> 1618678132.3858151";
     let l = parse_line(open).unwrap();
-    assert_eq!((l.kind, &open[l.url.clone()]), (LineKind::Open, "wss://ws.kraken.com"));
+    assert_eq!(
+        (l.kind, &open[l.url.clone()]),
+        (LineKind::Open, "wss://ws.kraken.com")
+    );
 
     assert_eq!(parse_line("1.5: ").unwrap().data, 5..5);
-    for bad in ["hello world", "wss://x <=> 1", "wss://x <-> 1 extra", "12:30 lunch", "wss://x"] {
+    for bad in [
+        "hello world",
+        "wss://x <=> 1",
+        "wss://x <-> 1 extra",
+        "12:30 lunch",
+        "wss://x",
+    ] {
         assert!(parse_line(bad).is_err(), "{bad:?} accepted");
     }
 }
@@ -78,13 +105,20 @@ wss://a <-> 4.0\n\
         errors,
         [
             (false, 1, "received before any connection was opened"),
-            (true, 2, "only REST lines (`<url> -> <ts>: <body>`) belong in the HTTP file"),
+            (
+                true,
+                2,
+                "only REST lines (`<url> -> <ts>: <body>`) belong in the HTTP file"
+            ),
             (false, 5, "sent on wss://b before it was opened"),
             (false, 6, UNRECOGNISED),
             (false, 9, "not UTF-8 text"),
         ]
     );
-    assert_eq!((stats.open, stats.sent, stats.recv, stats.rest), (2, 1, 3, 2));
+    assert_eq!(
+        (stats.open, stats.sent, stats.recv, stats.rest),
+        (2, 1, 3, 2)
+    );
 
     let capture = Capture::read(&out).unwrap();
     assert!(capture.errors.is_empty(), "{:?}", capture.errors);
@@ -95,8 +129,14 @@ wss://a <-> 4.0\n\
         .map(|e| {
             let what = match &e.kind {
                 EventKind::Open { url, .. } => url.to_string(),
-                EventKind::Sent { payload: Payload::Text(d), .. }
-                | EventKind::Recv { payload: Payload::Text(d), .. }
+                EventKind::Sent {
+                    payload: Payload::Text(d),
+                    ..
+                }
+                | EventKind::Recv {
+                    payload: Payload::Text(d),
+                    ..
+                }
                 | EventKind::Rest { data: d, .. } => d.to_string(),
                 other => panic!("unexpected {other:?}"),
             };
@@ -118,6 +158,15 @@ wss://a <-> 4.0\n\
         ]
     );
     assert!(capture.events.iter().all(|e| e.venue == VenueId::Binance));
+}
+
+#[test]
+fn the_output_may_not_overwrite_an_input() {
+    let ws = TempPath::new("X.ws.1.0");
+    std::fs::write(&ws, "wss://a <-> 1.0\n").unwrap();
+    let err = import_cryptofeed(&ws, None, VenueId::Okx, &ws, "").unwrap_err();
+    assert!(matches!(err, ImportError::OutputIsInput { .. }), "{err}");
+    assert_eq!(std::fs::read_to_string(&ws).unwrap(), "wss://a <-> 1.0\n");
 }
 
 /// One cryptofeed file pair from `shared/captures`, with the event counts (open, sent, recv,
@@ -221,7 +270,7 @@ impl Expected {
             let words: Vec<&str> = line.splitn(4, ' ').collect();
             if words[0].ends_with(':') {
                 // `<ts>: <msg>`: the message is everything after the first space.
-                self.recv.push(line.splitn(2, ' ').nth(1).unwrap().to_owned());
+                self.recv.push(line.split_once(' ').unwrap().1.to_owned());
                 continue;
             }
             match words[1] {
@@ -255,7 +304,12 @@ fn every_real_cryptofeed_recording_imports_exactly() {
         if let Some(http) = &http {
             expected.add_file(http);
         }
-        assert_eq!(expected.counts(), pair.counts, "{}: line classification", pair.ws);
+        assert_eq!(
+            expected.counts(),
+            pair.counts,
+            "{}: line classification",
+            pair.ws
+        );
 
         let out = TempPath::new(&format!("import.{}", extensions[i % extensions.len()]));
         let stats = import_cryptofeed(&ws, http.as_deref(), pair.venue, &out, pair.ws).unwrap();
@@ -265,7 +319,12 @@ fn every_real_cryptofeed_recording_imports_exactly() {
         assert_eq!(stats.bytes, std::fs::metadata(&out).unwrap().len());
 
         let capture = Capture::read(&out).unwrap();
-        assert!(capture.errors.is_empty(), "{}: {:?}", pair.ws, capture.errors);
+        assert!(
+            capture.errors.is_empty(),
+            "{}: {:?}",
+            pair.ws,
+            capture.errors
+        );
         assert_eq!(capture.header.unwrap().note, pair.ws);
         let mut got = Expected::default();
         for e in &capture.events {
@@ -275,9 +334,17 @@ fn every_real_cryptofeed_recording_imports_exactly() {
                     assert_eq!(*conn, 1);
                     got.open.push(url.to_string());
                 }
-                EventKind::Sent { payload: Payload::Text(d), .. } => got.sent.push(d.to_string()),
-                EventKind::Recv { payload: Payload::Text(d), .. } => got.recv.push(d.to_string()),
-                EventKind::Rest { data, status: 200, .. } => got.rest.push(data.to_string()),
+                EventKind::Sent {
+                    payload: Payload::Text(d),
+                    ..
+                } => got.sent.push(d.to_string()),
+                EventKind::Recv {
+                    payload: Payload::Text(d),
+                    ..
+                } => got.recv.push(d.to_string()),
+                EventKind::Rest {
+                    data, status: 200, ..
+                } => got.rest.push(data.to_string()),
                 other => panic!("{}: unexpected {other:?}", pair.ws),
             }
         }
