@@ -56,7 +56,13 @@ impl CaptureWriter<File> {
 impl<W: Write> CaptureWriter<W> {
     pub fn new(sink: W, compression: Compression, header: &Header) -> io::Result<Self> {
         let mut writer = CaptureWriter {
-            out: Encoder::new(Counting { inner: sink, bytes: 0 }, compression)?,
+            out: Encoder::new(
+                Counting {
+                    inner: sink,
+                    bytes: 0,
+                },
+                compression,
+            )?,
             buf: Vec::with_capacity(CHUNK + 4096),
             events: 0,
         };
@@ -118,7 +124,9 @@ impl<W: Write> Encoder<W> {
     fn new(sink: W, compression: Compression) -> io::Result<Self> {
         Ok(match compression {
             Compression::None => Encoder::Plain(sink),
-            Compression::Gzip => Encoder::Gzip(GzEncoder::new(sink, flate2::Compression::default())),
+            Compression::Gzip => {
+                Encoder::Gzip(GzEncoder::new(sink, flate2::Compression::default()))
+            }
             // Level 0 is zstd's default (3): fast enough to keep up with every feed at once.
             Compression::Zstd => Encoder::Zstd(zstd::Encoder::new(sink, 0)?),
         })
@@ -241,7 +249,12 @@ impl Recorder {
     /// carrying `note` and the current time. `queue` is the queue depth in events (at least 1).
     pub fn create(path: &Path, note: &str, queue: usize) -> io::Result<Recorder> {
         let file = File::create(path)?;
-        Recorder::start(file, Compression::from_path(path), &Header::now(note), queue)
+        Recorder::start(
+            file,
+            Compression::from_path(path),
+            &Header::now(note),
+            queue,
+        )
     }
 
     /// Starts recording to any sink (tests use an in-memory or deliberately stalled one).
@@ -501,7 +514,9 @@ mod tests {
         assert_eq!((handle.dropped(), recorder.dropped()), (dropped, dropped));
 
         release.send(()).unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let stats = runtime.block_on(recorder.finish()).unwrap();
         assert_eq!((stats.events, stats.dropped), (QUEUE as u64 + 1, dropped));
 
