@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::scan;
 use crate::market::{Nanos, VenueId, now_nanos};
 
 /// The only format version this code writes and reads.
@@ -209,11 +210,11 @@ impl Serialize for Event<'_> {
 /// A borrowed string when the JSON has no escapes. (`Option<Cow<str>>` alone would always
 /// allocate: serde only borrows a `Cow` that is a field's whole type.)
 #[derive(Deserialize)]
-struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
+pub(super) struct Str<'a>(#[serde(borrow)] pub(super) Cow<'a, str>);
 
 #[derive(Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum Ev {
+pub(super) enum Ev {
     Open,
     Sent,
     Recv,
@@ -223,77 +224,105 @@ enum Ev {
 
 /// Every field any kind may carry; unknown fields are ignored (forward compatibility).
 #[derive(Deserialize)]
-struct RawEvent<'a> {
-    t: u64,
+pub(super) struct RawEvent<'a> {
+    pub(super) t: u64,
     #[serde(borrow)]
-    venue: Str<'a>,
-    conn: Option<u64>,
-    ev: Ev,
+    pub(super) venue: Str<'a>,
+    pub(super) conn: Option<u64>,
+    pub(super) ev: Ev,
     #[serde(borrow)]
-    url: Option<Str<'a>>,
+    pub(super) url: Option<Str<'a>>,
     #[serde(borrow)]
-    data: Option<Str<'a>>,
+    pub(super) data: Option<Str<'a>>,
     #[serde(borrow)]
-    b64: Option<Str<'a>>,
-    status: Option<u16>,
+    pub(super) b64: Option<Str<'a>>,
+    pub(super) status: Option<u16>,
     #[serde(borrow)]
-    reason: Option<Str<'a>>,
+    pub(super) reason: Option<Str<'a>>,
 }
 
 impl<'a> Event<'a> {
-    /// Parses one event line, borrowing its strings where the JSON has no escapes.
-    pub(crate) fn parse(line: &'a str) -> Result<Event<'a>, String> {
-        let raw: RawEvent<'a> = serde_json::from_str(line).map_err(json_error)?;
-        let venue = raw.venue.0.parse::<VenueId>().map_err(|e| e.to_string())?;
-        let name = match raw.ev {
+    /// Parses one event line, borrowing its strings from `line` where the JSON has no escapes
+    /// and an escaped `data` from `scratch` (which the reader reuses from line to line).
+    pub(crate) fn parse(line: &'a str, scratch: &'a mut Vec<u8>) -> Result<Event<'a>, String> {
+        match scan::scan_event(line, scratch) {
+            Some(raw) => raw.into_event(),
+            None => Event::parse_slow(line),
+        }
+    }
+
+    /// serde_json reads every valid line and explains every invalid one.
+    pub(super) fn parse_slow(line: &'a str) -> Result<Event<'a>, String> {
+        serde_json::from_str::<RawEvent<'a>>(line)
+            .map_err(json_error)?
+            .into_event()
+    }
+}
+
+impl Ev {
+    const fn name(&self) -> &'static str {
+        match self {
             Ev::Open => "open",
             Ev::Sent => "sent",
             Ev::Recv => "recv",
             Ev::Close => "close",
             Ev::Rest => "rest",
-        };
+        }
+    }
+}
+
+impl<'a> RawEvent<'a> {
+    /// Checks that the kind has its fields, moving the strings out (no copies).
+    pub(super) fn into_event(self) -> Result<Event<'a>, String> {
+        let venue = self.venue.0.parse::<VenueId>().map_err(|e| e.to_string())?;
+        let name = self.ev.name();
         let missing = |field: &str| format!("`{name}` event without `{field}`");
-        let conn = || raw.conn.ok_or_else(|| missing("conn"));
-        let payload = || match (&raw.data, &raw.b64) {
-            (Some(_), Some(_)) => Err(format!("`{name}` event with both `data` and `b64`")),
-            (Some(data), None) => Ok(Payload::Text(data.0.clone())),
-            (None, Some(b64)) => BASE64
-                .decode(b64.0.as_bytes())
-                .map(|bytes| Payload::Binary(Cow::Owned(bytes)))
-                .map_err(|e| format!("bad `b64`: {e}")),
-            (None, None) => Err(missing("data` or `b64")),
-        };
-        let text = |field: &Option<Str<'a>>, label| {
-            field.as_ref().map(|s| s.0.clone()).ok_or_else(|| missing(label))
-        };
-        let kind = match raw.ev {
+        let conn = || self.conn.ok_or_else(|| missing("conn"));
+        let kind = match self.ev {
             Ev::Open => EventKind::Open {
                 conn: conn()?,
-                url: text(&raw.url, "url")?,
+                url: self.url.ok_or_else(|| missing("url"))?.0,
             },
             Ev::Sent => EventKind::Sent {
                 conn: conn()?,
-                payload: payload()?,
+                payload: payload(name, self.data, self.b64)?,
             },
             Ev::Recv => EventKind::Recv {
                 conn: conn()?,
-                payload: payload()?,
+                payload: payload(name, self.data, self.b64)?,
             },
             Ev::Close => EventKind::Close {
                 conn: conn()?,
-                reason: text(&raw.reason, "reason")?,
+                reason: self.reason.ok_or_else(|| missing("reason"))?.0,
             },
             Ev::Rest => EventKind::Rest {
-                url: text(&raw.url, "url")?,
-                status: raw.status.ok_or_else(|| missing("status"))?,
-                data: text(&raw.data, "data")?,
+                url: self.url.ok_or_else(|| missing("url"))?.0,
+                status: self.status.ok_or_else(|| missing("status"))?,
+                data: self.data.ok_or_else(|| missing("data"))?.0,
             },
         };
         Ok(Event {
-            t: raw.t,
+            t: self.t,
             venue,
             kind,
         })
+    }
+}
+
+/// A frame is `data` (text) or `b64` (binary), never both.
+fn payload<'a>(
+    name: &str,
+    data: Option<Str<'a>>,
+    b64: Option<Str<'a>>,
+) -> Result<Payload<'a>, String> {
+    match (data, b64) {
+        (Some(data), None) => Ok(Payload::Text(data.0)),
+        (None, Some(b64)) => BASE64
+            .decode(b64.0.as_bytes())
+            .map(|bytes| Payload::Binary(Cow::Owned(bytes)))
+            .map_err(|e| format!("bad `b64`: {e}")),
+        (Some(_), Some(_)) => Err(format!("`{name}` event with both `data` and `b64`")),
+        (None, None) => Err(format!("`{name}` event without `data` or `b64`")),
     }
 }
 
@@ -365,7 +394,8 @@ mod tests {
         ];
         for (event, line) in cases {
             assert_eq!(serde_json::to_string(&event).unwrap(), line);
-            assert_eq!(Event::parse(line).unwrap(), event);
+            assert_eq!(Event::parse(line, &mut Vec::new()).unwrap(), event);
+            assert_eq!(Event::parse_slow(line).unwrap(), event);
         }
     }
 
@@ -387,8 +417,9 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_ignored_and_plain_strings_are_borrowed() {
-        let line = r#"{"t":5,"venue":"kraken","conn":3,"ev":"recv","data":"ping","future":{"x":[1]}}"#;
-        let e = Event::parse(line).unwrap();
+        let line =
+            r#"{"t":5,"venue":"kraken","conn":3,"ev":"recv","data":"ping","future":{"x":[1]}}"#;
+        let e = Event::parse_slow(line).unwrap();
         match e.kind {
             EventKind::Recv {
                 conn: 3,
@@ -401,20 +432,50 @@ mod tests {
     #[test]
     fn bad_records_say_what_is_wrong() {
         let cases = [
-            (r#"{"t":1,"venue":"nyse","conn":1,"ev":"recv","data":"x"}"#, "unknown venue `nyse`"),
-            (r#"{"t":1,"venue":"okx","ev":"recv","data":"x"}"#, "`recv` event without `conn`"),
-            (r#"{"t":1,"venue":"okx","conn":1,"ev":"recv"}"#, "without `data` or `b64`"),
-            (r#"{"t":1,"venue":"okx","conn":1,"ev":"recv","data":"x","b64":"eA=="}"#, "both"),
-            (r#"{"t":1,"venue":"okx","conn":1,"ev":"recv","b64":"@@"}"#, "bad `b64`"),
-            (r#"{"t":1,"venue":"okx","ev":"rest","url":"u","data":"x"}"#, "without `status`"),
-            (r#"{"t":1,"venue":"okx","conn":1,"ev":"close"}"#, "without `reason`"),
-            (r#"{"t":1,"venue":"okx","conn":1,"ev":"boom"}"#, "unknown variant `boom`"),
-            (r#"{"venue":"okx","conn":1,"ev":"open","url":"u"}"#, "missing field `t`"),
-            (r#"{"t":1,"venue":"okx","conn":1,"ev":"recv","data":"x"#, "truncated JSON"),
+            (
+                r#"{"t":1,"venue":"nyse","conn":1,"ev":"recv","data":"x"}"#,
+                "unknown venue `nyse`",
+            ),
+            (
+                r#"{"t":1,"venue":"okx","ev":"recv","data":"x"}"#,
+                "`recv` event without `conn`",
+            ),
+            (
+                r#"{"t":1,"venue":"okx","conn":1,"ev":"recv"}"#,
+                "without `data` or `b64`",
+            ),
+            (
+                r#"{"t":1,"venue":"okx","conn":1,"ev":"recv","data":"x","b64":"eA=="}"#,
+                "both",
+            ),
+            (
+                r#"{"t":1,"venue":"okx","conn":1,"ev":"recv","b64":"@@"}"#,
+                "bad `b64`",
+            ),
+            (
+                r#"{"t":1,"venue":"okx","ev":"rest","url":"u","data":"x"}"#,
+                "without `status`",
+            ),
+            (
+                r#"{"t":1,"venue":"okx","conn":1,"ev":"close"}"#,
+                "without `reason`",
+            ),
+            (
+                r#"{"t":1,"venue":"okx","conn":1,"ev":"boom"}"#,
+                "unknown variant `boom`",
+            ),
+            (
+                r#"{"venue":"okx","conn":1,"ev":"open","url":"u"}"#,
+                "missing field `t`",
+            ),
+            (
+                r#"{"t":1,"venue":"okx","conn":1,"ev":"recv","data":"x"#,
+                "truncated JSON",
+            ),
             (r#"{"t":1,"venue":"okx",,}"#, "bad JSON"),
         ];
         for (line, expected) in cases {
-            let err = Event::parse(line).unwrap_err();
+            let err = Event::parse(line, &mut Vec::new()).unwrap_err();
             assert!(err.contains(expected), "{line}: {err}");
             assert!(!err.contains("line 1"), "{err}");
         }

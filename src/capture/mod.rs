@@ -14,6 +14,7 @@
 pub mod format;
 pub mod import;
 pub mod reader;
+mod scan;
 pub mod writer;
 
 #[cfg(test)]
