@@ -3,7 +3,7 @@
 //! The format is fixed by `capture-format.md` (version 1) because other tools read these files:
 //! NDJSON, a header line, then one event per line, optionally gzip (`.gz`) or zstd (`.zst`).
 //!
-//! - [`format`]: the header and the event record, and how each is written and parsed;
+//! - [`format`](mod@format): the header and the event record, and how each is written and parsed;
 //! - [`reader`]: streams events from a capture, reporting bad lines without stopping;
 //! - [`writer`]: the synchronous [`CaptureWriter`] and the live [`Recorder`] behind `--record`;
 //! - [`import`]: converters from other recording formats (cryptofeed).

@@ -5,8 +5,9 @@
 //! the next line is read. Only an I/O failure (for example a truncated `.gz`) ends the stream,
 //! after everything readable before it has been returned.
 //!
-//! Events borrow from the reader's line buffer, so the hot path allocates only for strings with
-//! JSON escapes (most frame payloads) and for binary frames.
+//! Events borrow from the reader's buffers (the line, and a reused buffer that escaped `data`
+//! is unescaped into), so a typical event costs no allocation; binary frames and escaped URLs
+//! or reasons do allocate. Call [`Event::into_owned`] to keep an event past the next read.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
