@@ -10,6 +10,7 @@
 //! Nothing below the UI imports ratatui or crossterm.
 
 pub mod book;
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod engine;
