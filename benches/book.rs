@@ -1,9 +1,10 @@
 //! Book hot paths (issue 2 targets, median on the 2-core dev box): applying one level at depth
 //! 25 (≤ 50 ns) and 500 (≤ 250 ns), the OKX 25-level and Kraken 10-level checksums including
-//! building their strings (≤ 500 ns each), and parsing one decimal.
+//! building their strings (≤ 500 ns each; the measured loop also applies the one level change
+//! that precedes each checksum on a live feed), and parsing one decimal.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use depthscope::book::{Book, DepthModel, Level};
+use depthscope::book::{Book, DepthModel, Level, TextForm, checksum};
 use depthscope::market::Side;
 use depthscope::num::Dec;
 use std::hint::black_box;
@@ -50,14 +51,55 @@ fn apply(c: &mut Criterion) {
     group.finish();
 }
 
+/// Checksums as a live feed pays them: each message changes one level near the top, then the
+/// checksum is computed (cached texts re-render only that level). `cold` renders all levels
+/// (the first checksum after a snapshot).
 fn checksums(c: &mut Criterion) {
-    let b = book(400);
     let mut scratch = Vec::with_capacity(4096);
-    c.bench_function("checksum_okx_25_levels", |bench| {
-        bench.iter(|| black_box(b.interleaved_checksum(&mut scratch)))
+    let touched = [
+        Dec::from_parts(599_998, 1).unwrap(),
+        Dec::from_parts(599_990, 1).unwrap(),
+    ];
+    let sizes = [
+        Dec::from_parts(31_000_000, 8).unwrap(),
+        Dec::from_parts(47_500_000, 8).unwrap(),
+    ];
+    for (name, form) in [
+        ("checksum_okx_25_levels", TextForm::Wire),
+        ("checksum_kraken_10_levels", TextForm::Digits),
+    ] {
+        let mut b = book(400);
+        b.cache_checksum_text(form);
+        let mut i = 0usize;
+        c.bench_function(name, |bench| {
+            bench.iter(|| {
+                b.apply(Side::Bid, touched[i % 2], sizes[(i / 2) % 2]);
+                i += 1;
+                black_box(match form {
+                    TextForm::Wire => b.interleaved_checksum(&mut scratch),
+                    TextForm::Digits => b.kraken_checksum(&mut scratch),
+                })
+            })
+        });
+    }
+    let b = book(400);
+    c.bench_function("checksum_okx_25_levels_cold", |bench| {
+        bench.iter(|| {
+            black_box(checksum::interleaved_25(
+                b.bids().iter(),
+                b.asks().iter(),
+                &mut scratch,
+            ))
+        })
     });
-    c.bench_function("checksum_kraken_10_levels", |bench| {
-        bench.iter(|| black_box(b.kraken_checksum(&mut scratch)))
+    c.bench_function("checksum_kraken_10_levels_cold", |bench| {
+        bench.iter(|| {
+            black_box(checksum::kraken(
+                b.asks().iter(),
+                b.bids().iter(),
+                &mut scratch,
+            ))
+        })
     });
 }
 

@@ -8,8 +8,10 @@
 
 pub mod checksum;
 mod side;
+mod text;
 
 pub use side::{BookSide, Level};
+pub use text::TextForm;
 
 use crate::market::Side;
 use crate::num::Dec;

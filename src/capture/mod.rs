@@ -6,7 +6,9 @@
 //! - [`format`](mod@format): the header and the event record, and how each is written and parsed;
 //! - [`reader`]: streams events from a capture, reporting bad lines without stopping;
 //! - [`writer`]: the synchronous [`CaptureWriter`] and the live [`Recorder`] behind `--record`;
-//! - [`import`]: converters from other recording formats (cryptofeed).
+//! - [`import`]: converters from other recording formats (cryptofeed);
+//! - [`replay`]: a capture fed through the live adapters, and its report;
+//! - [`tap`]: the live runtime's wire events recorded through the [`Recorder`].
 //!
 //! This layer knows nothing of venue protocols: a `recv` event is the frame as received, and
 //! replay feeds it to the same adapter as live.
@@ -14,7 +16,9 @@
 pub mod format;
 pub mod import;
 pub mod reader;
+pub mod replay;
 mod scan;
+pub mod tap;
 pub mod writer;
 
 #[cfg(test)]

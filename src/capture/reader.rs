@@ -96,8 +96,14 @@ impl<R: BufRead> CaptureReader<R> {
 
     /// The next event or bad line; `None` at the end of the capture. Blank lines are skipped.
     pub fn next_event(&mut self) -> Option<Result<Event<'_>, LineError>> {
+        self.next_numbered().map(|(_, item)| item)
+    }
+
+    /// [`CaptureReader::next_event`] with the item's 1-based line number (an event borrows the
+    /// reader, so its line cannot be asked for afterwards).
+    pub fn next_numbered(&mut self) -> Option<(u64, Result<Event<'_>, LineError>)> {
         if let Some(e) = self.pending_error.take() {
-            return Some(Err(e));
+            return Some((e.line, Err(e)));
         }
         if !std::mem::take(&mut self.replay_line) {
             loop {
@@ -113,18 +119,19 @@ impl<R: BufRead> CaptureReader<R> {
                     }
                     Err(e) => {
                         self.done = true;
-                        return Some(Err(e));
+                        return Some((e.line, Err(e)));
                     }
                 }
             }
         }
         let line = self.line_no;
         let scratch = &mut self.scratch;
-        Some(
+        Some((
+            line,
             line_text(&self.line)
                 .and_then(|text| Event::parse(text, scratch))
                 .map_err(|message| LineError { line, message }),
-        )
+        ))
     }
 
     fn read_header(&mut self) {

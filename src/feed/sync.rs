@@ -6,7 +6,7 @@
 //! publish the changes in base units, and on any failure clear the book, count the reason and
 //! tell the adapter to run the venue's resync procedure. Nothing is silently repaired.
 
-use crate::book::{Book, Coverage, DepthModel, Level};
+use crate::book::{Book, Coverage, DepthModel, Level, TextForm};
 use crate::feed::event::{BookKey, BookStatus, BookUpdate, LevelChange, MarketEvent, UpdateKind};
 use crate::feed::health::{BookCounters, BookState};
 use crate::instrument::Contract;
@@ -72,9 +72,17 @@ impl BookSync {
         checksum: ChecksumKind,
         contract: Contract,
     ) -> Self {
+        let mut book = Book::new(depth);
+        match checksum {
+            ChecksumKind::None => {}
+            ChecksumKind::Kraken => book.cache_checksum_text(TextForm::Digits),
+            ChecksumKind::Interleaved25 | ChecksumKind::Coinex => {
+                book.cache_checksum_text(TextForm::Wire)
+            }
+        }
         BookSync {
             key,
-            book: Book::new(depth),
+            book,
             state: BookState::Syncing,
             counters: BookCounters::default(),
             checksum,

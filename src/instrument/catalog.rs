@@ -64,6 +64,16 @@ impl Catalog {
         }
     }
 
+    /// Whatever lists the disk cache holds (for replays, which must not touch the network).
+    pub fn from_cache(dir: &Path) -> Self {
+        Catalog::from_lists(VenueId::ALL.iter().filter_map(|&v| restore(dir, v).ok()))
+    }
+
+    /// Every instrument of every venue.
+    pub fn all(&self) -> impl Iterator<Item = &Instrument> {
+        self.venues.values().flat_map(|l| l.instruments.iter())
+    }
+
     pub fn venue(&self, venue: VenueId) -> &[Instrument] {
         self.venues
             .get(&venue)

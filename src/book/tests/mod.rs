@@ -193,8 +193,14 @@ impl Model {
     }
 }
 
-fn run(ops: &[Op], depth: DepthModel) -> (Book, Model) {
+/// Apply `ops` to a book (with cached checksum texts in `form`, checksummed after every
+/// message so the cache is exercised mid-history) and to the model.
+fn run(ops: &[Op], depth: DepthModel, form: Option<TextForm>) -> (Book, Model) {
     let mut book = Book::new(depth);
+    if let Some(form) = form {
+        book.cache_checksum_text(form);
+    }
+    let mut scratch = Vec::new();
     let mut model = Model::default();
     for op in ops {
         match op {
@@ -228,6 +234,15 @@ fn run(ops: &[Op], depth: DepthModel) -> (Book, Model) {
         if let DepthModel::Maintained(n) = depth {
             model.truncate(n);
         }
+        match form {
+            Some(TextForm::Wire) => {
+                book.interleaved_checksum(&mut scratch);
+            }
+            Some(TextForm::Digits) => {
+                book.kraken_checksum(&mut scratch);
+            }
+            None => {}
+        }
     }
     (book, model)
 }
@@ -235,21 +250,31 @@ fn run(ops: &[Op], depth: DepthModel) -> (Book, Model) {
 proptest! {
     #[test]
     fn book_equals_a_btreemap_model_with_identical_checksums(ops in proptest::collection::vec(op(), 1..60)) {
-        let (book, model) = run(&ops, DepthModel::SnapshotThenDiffs);
+        let (mut book, model) = run(&ops, DepthModel::SnapshotThenDiffs, None);
         let (bids, asks) = model.levels();
         let got_bids: Vec<Level> = book.bids().iter().copied().collect();
         let got_asks: Vec<Level> = book.asks().iter().copied().collect();
         prop_assert_eq!(&got_bids, &bids);
         prop_assert_eq!(&got_asks, &asks);
         let mut s = Vec::new();
-        prop_assert_eq!(book.interleaved_checksum(&mut s), checksum::interleaved_25(&bids, &asks, &mut s));
-        prop_assert_eq!(book.kraken_checksum(&mut s), checksum::kraken(&asks, &bids, &mut s));
-        prop_assert_eq!(book.coinex_checksum(&mut s), checksum::coinex(&bids, &asks, &mut s));
+        let interleaved = checksum::interleaved_25(&bids, &asks, &mut s);
+        let kraken = checksum::kraken(&asks, &bids, &mut s);
+        let coinex = checksum::coinex(&bids, &asks, &mut s);
+        prop_assert_eq!(book.interleaved_checksum(&mut s), interleaved);
+        prop_assert_eq!(book.kraken_checksum(&mut s), kraken);
+        prop_assert_eq!(book.coinex_checksum(&mut s), coinex);
+        // The same history with cached level texts (checked after every message inside `run`,
+        // so stale cache entries would show) gives the same checksums.
+        let (mut wire, _) = run(&ops, DepthModel::SnapshotThenDiffs, Some(TextForm::Wire));
+        prop_assert_eq!(wire.interleaved_checksum(&mut s), interleaved);
+        prop_assert_eq!(wire.coinex_checksum(&mut s), coinex);
+        let (mut digits, _) = run(&ops, DepthModel::SnapshotThenDiffs, Some(TextForm::Digits));
+        prop_assert_eq!(digits.kraken_checksum(&mut s), kraken);
     }
 
     #[test]
     fn truncation_keeps_exactly_the_best_n(ops in proptest::collection::vec(op(), 1..60), n in 1usize..12) {
-        let (book, model) = run(&ops, DepthModel::Maintained(n));
+        let (book, model) = run(&ops, DepthModel::Maintained(n), Some(TextForm::Wire));
         let (bids, asks) = model.levels();
         prop_assert!(book.bids().len() <= n && book.asks().len() <= n);
         prop_assert_eq!(book.bids().iter().copied().collect::<Vec<_>>(), bids);
@@ -258,7 +283,7 @@ proptest! {
 
     #[test]
     fn one_corrupted_size_changes_every_checksum(ops in proptest::collection::vec(op(), 1..40), pick in any::<prop::sample::Index>()) {
-        let (book, _) = run(&ops, DepthModel::SnapshotThenDiffs);
+        let (mut book, _) = run(&ops, DepthModel::SnapshotThenDiffs, Some(TextForm::Wire));
         // corrupt one of the top 10 levels of either side (the span all three checksums cover)
         let mut levels: Vec<(Side, Level)> = book.top(Side::Bid, 10).map(|l| (Side::Bid, *l))
             .chain(book.top(Side::Ask, 10).map(|l| (Side::Ask, *l))).collect();

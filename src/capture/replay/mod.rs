@@ -1,0 +1,320 @@
+//! Replay: a capture fed through the very adapters, books and checksums the live feed uses.
+//!
+//! `recv` and `rest` events go through each venue's adapter in file order; `sent` events tell
+//! the adapter what was subscribed; `open`/`close` start and end connections. A replay cannot
+//! re-subscribe: after a mismatch or a gap a book stays invalid until the stream itself brings a
+//! new snapshot (`capture-format.md`). The [`Report`] is the machine-readable result of
+//! `depthscope replay FILE --report json`.
+
+use super::format::{Event, EventKind, Payload};
+use super::reader::{CaptureReader, LineError};
+use crate::feed::adapter::{Adapter, ConnId, Frame, Output};
+use crate::feed::driver::DriverConfig;
+use crate::feed::event::MarketEvent;
+use crate::feed::sync::BookSync;
+use crate::instrument::Instrument;
+use crate::market::{Nanos, VenueId};
+use crate::venue::registry::{self, VenueOptions};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Instant;
+
+/// How many book levels per side the report lists.
+const REPORT_LEVELS: usize = 25;
+
+/// One venue's adapter, with the capture's connection numbers mapped onto its sockets.
+struct VenueReplay {
+    adapter: Box<dyn Adapter>,
+    urls: Vec<String>,
+    conns: HashMap<u64, ConnId>,
+}
+
+impl VenueReplay {
+    /// The adapter socket a capture connection to `url` corresponds to: the one with the same
+    /// path (Binance USDⓈ-M's `/public` and `/market`), else the first.
+    fn socket_for(&self, url: &str) -> ConnId {
+        let path = |u: &str| {
+            u.split_once("://")
+                .map_or(u, |(_, rest)| rest)
+                .split_once('/')
+                .map_or("", |(_, path)| path)
+                .split(['?', '#'])
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        };
+        let want = path(url);
+        self.urls.iter().position(|u| path(u) == want).unwrap_or(0)
+    }
+}
+
+/// Feeds capture events to adapters and counts what came out.
+pub struct Replayer {
+    venues: BTreeMap<VenueId, VenueReplay>,
+    registry: Vec<Instrument>,
+    config: DriverConfig,
+    out: Output,
+    events: u64,
+    trades: u64,
+    liquidations: u64,
+    errors: Vec<String>,
+    /// Venues in the capture without an adapter: (first line, events skipped).
+    unsupported: BTreeMap<VenueId, (u64, u64)>,
+    clock: Nanos,
+}
+
+impl Replayer {
+    /// A replayer whose adapters resolve instruments through `registry` (cached instrument
+    /// lists, for contract sizes). `emit_books` publishes book updates (the engine needs them;
+    /// a headless report does not).
+    pub fn new(registry: Vec<Instrument>, emit_books: bool) -> Self {
+        Replayer {
+            venues: BTreeMap::new(),
+            registry,
+            config: DriverConfig {
+                emit_books,
+                ..DriverConfig::replay()
+            },
+            out: Output::default(),
+            events: 0,
+            trades: 0,
+            liquidations: 0,
+            errors: Vec::new(),
+            unsupported: BTreeMap::new(),
+            clock: 0,
+        }
+    }
+
+    /// The capture time of the latest event.
+    pub fn clock(&self) -> Nanos {
+        self.clock
+    }
+
+    /// A line the reader could not use.
+    pub fn line_error(&mut self, error: LineError) {
+        self.errors
+            .push(format!("line {}: {}", error.line, error.message));
+    }
+
+    /// Feed one event (from capture line `line`); everything the adapters publish goes to `sink`.
+    pub fn feed(&mut self, line: u64, event: &Event<'_>, sink: &mut impl FnMut(MarketEvent)) {
+        self.events += 1;
+        self.clock = self.clock.max(event.t);
+        let venue = event.venue;
+        if !self.venues.contains_key(&venue) {
+            let Some(adapter) = registry::adapter(
+                venue,
+                &VenueOptions::default(),
+                self.config.clone(),
+                Vec::new(),
+                self.registry.clone(),
+            ) else {
+                let entry = self.unsupported.entry(venue).or_insert((line, 0));
+                entry.1 += 1;
+                return;
+            };
+            let urls = adapter.connections().into_iter().map(|c| c.url).collect();
+            self.venues.insert(
+                venue,
+                VenueReplay {
+                    adapter,
+                    urls,
+                    conns: HashMap::new(),
+                },
+            );
+        }
+        let Some(v) = self.venues.get_mut(&venue) else {
+            return;
+        };
+        let t = event.t;
+        let out = &mut self.out;
+        match &event.kind {
+            EventKind::Open { conn, url } => {
+                let socket = v.socket_for(url);
+                v.conns.insert(*conn, socket);
+                v.adapter.on_open(socket, t, out);
+            }
+            EventKind::Sent { conn, payload } => {
+                let socket = v.conns.get(conn).copied().unwrap_or(0);
+                if let Payload::Text(text) = payload {
+                    v.adapter.on_sent(socket, text);
+                }
+            }
+            EventKind::Recv { conn, payload } => {
+                let socket = v.conns.get(conn).copied().unwrap_or(0);
+                let frame = match payload {
+                    Payload::Text(text) => Frame::Text(text),
+                    Payload::Binary(bytes) => Frame::Binary(bytes),
+                };
+                v.adapter.on_frame(socket, frame, t, out);
+            }
+            EventKind::Close { conn, .. } => {
+                let socket = v.conns.remove(conn).unwrap_or(0);
+                v.adapter.on_close(socket, t, out);
+            }
+            EventKind::Rest { url, status, data } => {
+                v.adapter.on_rest(url, *status, data, t, out);
+            }
+        }
+        // A replay cannot send, fetch or reconnect: those requests are dropped.
+        for problem in self.out.problems.drain(..) {
+            self.errors.push(format!("line {line}: {problem}"));
+        }
+        for event in self.out.events.drain(..) {
+            match &event {
+                MarketEvent::Trade(_) => self.trades += 1,
+                MarketEvent::Liquidation(_) => self.liquidations += 1,
+                _ => {}
+            }
+            sink(event);
+        }
+        self.out.clear();
+    }
+
+    /// The report for everything fed so far, which took `elapsed_s`.
+    pub fn report(&self, elapsed_s: f64) -> Report {
+        let mut errors = self.errors.clone();
+        for (venue, (line, count)) in &self.unsupported {
+            errors.push(format!(
+                "line {line}: venue {venue} has no adapter yet; {count} of its events were skipped"
+            ));
+        }
+        let books = self
+            .venues
+            .values()
+            .flat_map(|v| v.adapter.books())
+            .map(BookReport::from)
+            .collect();
+        Report {
+            events: self.events,
+            elapsed_s,
+            events_per_s: if elapsed_s > 0.0 {
+                self.events as f64 / elapsed_s
+            } else {
+                0.0
+            },
+            books,
+            trades: self.trades,
+            liquidations: self.liquidations,
+            errors,
+            passes: 1,
+            total_events: self.events,
+            total_elapsed_s: elapsed_s,
+            source: "file",
+        }
+    }
+}
+
+/// The replay report (`capture-format.md`), plus what `--repeat` adds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub events: u64,
+    pub elapsed_s: f64,
+    pub events_per_s: f64,
+    pub books: Vec<BookReport>,
+    pub trades: u64,
+    pub liquidations: u64,
+    pub errors: Vec<String>,
+    /// How many passes ran (`--repeat`); the figures above are the last pass's.
+    pub passes: u32,
+    pub total_events: u64,
+    pub total_elapsed_s: f64,
+    /// `file`: the last pass read and decoded the capture file; `memory`: it replayed events
+    /// decoded by the first pass (later `--repeat` passes), so it measures the adapters alone.
+    pub source: &'static str,
+}
+
+/// One book at the end of a replay.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BookReport {
+    pub venue: VenueId,
+    pub instrument: String,
+    pub updates: u64,
+    pub checksum_ok: u64,
+    pub checksum_fail: u64,
+    pub checksum_absent: u64,
+    pub seq_gaps: u64,
+    pub resyncs: u64,
+    pub crossed: u64,
+    pub valid: bool,
+    pub state: String,
+    pub bids: Vec<[String; 2]>,
+    pub asks: Vec<[String; 2]>,
+}
+
+impl From<&BookSync> for BookReport {
+    fn from(sync: &BookSync) -> Self {
+        let c = sync.counters();
+        let side = |side: &crate::book::BookSide| {
+            side.iter()
+                .take(REPORT_LEVELS)
+                .map(|l| [l.price.to_string(), l.size.to_string()])
+                .collect()
+        };
+        BookReport {
+            venue: sync.key().venue,
+            instrument: sync.key().instrument.to_string(),
+            updates: c.messages,
+            checksum_ok: c.checksum_ok,
+            checksum_fail: c.checksum_fail,
+            checksum_absent: c.checksum_absent,
+            seq_gaps: c.seq_gaps,
+            resyncs: c.resyncs,
+            crossed: c.crossed,
+            valid: sync.state().is_live(),
+            state: sync.state().to_string(),
+            bids: side(sync.book().bids()),
+            asks: side(sync.book().asks()),
+        }
+    }
+}
+
+/// Replay `path` headless `repeat` times and report on the last pass. The first pass reads
+/// and decodes the file; later passes replay the decoded events from memory, so with
+/// `repeat > 1` the last pass measures the adapters, books and checksums alone (its `source`
+/// says `memory`). Errors reading the file itself are returned; bad lines are in the report.
+pub fn replay_report(
+    path: &Path,
+    repeat: u32,
+    registry: Vec<Instrument>,
+) -> std::io::Result<Report> {
+    let repeat = repeat.max(1);
+    let mut reader = CaptureReader::open(path)?;
+    let mut decoded: Vec<(u64, Event<'static>)> = Vec::new();
+    let mut replayer = Replayer::new(registry.clone(), false);
+    let start = Instant::now();
+    while let Some((line, item)) = reader.next_numbered() {
+        match item {
+            Ok(event) => {
+                replayer.feed(line, &event, &mut |_| {});
+                if repeat > 1 {
+                    decoded.push((line, event.into_owned()));
+                }
+            }
+            Err(error) => replayer.line_error(error),
+        }
+    }
+    let first = start.elapsed().as_secs_f64();
+    let mut report = replayer.report(first);
+    let (mut total_events, mut total_elapsed) = (report.events, first);
+    let read_errors = report.errors.clone();
+    for _ in 1..repeat {
+        let mut replayer = Replayer::new(registry.clone(), false);
+        let start = Instant::now();
+        for (line, event) in &decoded {
+            replayer.feed(*line, event, &mut |_| {});
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        report = replayer.report(elapsed);
+        // Lines the reader rejected are not in memory: keep their errors in every pass's report.
+        report.errors = read_errors.clone();
+        report.source = "memory";
+        total_events += report.events;
+        total_elapsed += elapsed;
+    }
+    report.passes = repeat;
+    report.total_events = total_events;
+    report.total_elapsed_s = total_elapsed;
+    Ok(report)
+}
