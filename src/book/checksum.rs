@@ -6,7 +6,7 @@
 //! publishes it unsigned, OKX/Bitget/CoinEx signed, and comparing bit patterns
 //! ([`from_signed`]) avoids sign bugs.
 
-use super::text::{TEXT_BYTES, TextForm};
+use super::text::{LevelText, TEXT_BYTES, TextCache, TextForm};
 use super::{Book, Level};
 use crate::num::{Dec, MAX_WIRE_LEN};
 
@@ -162,9 +162,9 @@ impl Writer<'_> {
     /// Append a cached level text: the whole fixed-size block is copied (a constant-size copy
     /// the compiler inlines) and the cursor advances by the text's real length, so the next
     /// write overwrites the slack. A `:` follows when `separated`.
-    fn block(&mut self, bytes: &[u8; TEXT_BYTES], len: usize, separated: bool) {
-        self.buf[self.pos..self.pos + TEXT_BYTES].copy_from_slice(bytes);
-        self.pos += len;
+    fn block(&mut self, text: &LevelText, separated: bool) {
+        self.buf[self.pos..self.pos + TEXT_BYTES].copy_from_slice(text.bytes());
+        self.pos += text.len();
         if separated {
             self.buf[self.pos] = b':';
             self.pos += 1;
@@ -205,61 +205,46 @@ impl<'s> Writer<'s> {
 }
 
 impl Book {
-    /// Keep each level's checksum text so a message only re-renders the levels it changed.
+    /// Keep the top levels' checksum texts so a message only re-renders levels it changed.
     pub fn cache_checksum_text(&mut self, form: TextForm) {
-        self.bids.cache_text(form);
-        self.asks.cache_text(form);
+        self.texts = Some(TextCache::new(form));
     }
 
     /// [`kraken`] over this book.
     pub fn kraken_checksum(&mut self, scratch: &mut Vec<u8>) -> u32 {
+        let (bids, asks) = (&self.bids, &self.asks);
+        let Some(cache) = self.texts.as_mut().filter(|t| t.form == TextForm::Digits) else {
+            return kraken(asks.iter(), bids.iter(), scratch);
+        };
         let mut w = Writer::new(scratch, 21 * TEXT_BYTES);
-        if let (Some(asks), Some(bids)) = (
-            self.asks.texts_top(10, TextForm::Digits),
-            self.bids.texts_top(10, TextForm::Digits),
-        ) {
-            for (bytes, len) in asks.chain(bids) {
-                w.block(bytes, len, false);
-            }
-            return crc32fast::hash(w.done());
+        for text in cache.asks.top(asks, 10, TextForm::Digits) {
+            w.block(text, false);
         }
-        kraken(self.asks.iter(), self.bids.iter(), w.buf)
+        for text in cache.bids.top(bids, 10, TextForm::Digits) {
+            w.block(text, false);
+        }
+        crc32fast::hash(w.done())
     }
 
     /// [`interleaved_25`] over this book (OKX, legacy Bitget).
     pub fn interleaved_checksum(&mut self, scratch: &mut Vec<u8>) -> u32 {
+        let (bids, asks) = (&self.bids, &self.asks);
+        let Some(cache) = self.texts.as_mut().filter(|t| t.form == TextForm::Wire) else {
+            return interleaved_25(bids.iter(), asks.iter(), scratch);
+        };
         let mut w = Writer::new(scratch, 51 * TEXT_BYTES);
-        if let (Some(mut bids), Some(mut asks)) = (
-            self.bids.texts_top(25, TextForm::Wire),
-            self.asks.texts_top(25, TextForm::Wire),
-        ) {
-            loop {
-                let (b, a) = (bids.next(), asks.next());
-                if b.is_none() && a.is_none() {
-                    break;
-                }
-                for (bytes, len) in [b, a].into_iter().flatten() {
-                    w.block(bytes, len, true);
-                }
+        let bid_texts = cache.bids.top(bids, 25, TextForm::Wire);
+        let ask_texts = cache.asks.top(asks, 25, TextForm::Wire);
+        for i in 0..bid_texts.len().max(ask_texts.len()) {
+            for text in [bid_texts.get(i), ask_texts.get(i)].into_iter().flatten() {
+                w.block(text, true);
             }
-            return crc32fast::hash(w.done());
         }
-        interleaved_25(self.bids.iter(), self.asks.iter(), w.buf)
+        crc32fast::hash(w.done())
     }
 
-    /// [`coinex`] over this book.
-    pub fn coinex_checksum(&mut self, scratch: &mut Vec<u8>) -> u32 {
-        let n = self.bids.len() + self.asks.len();
-        let mut w = Writer::new(scratch, (n + 1) * TEXT_BYTES);
-        if let (Some(bids), Some(asks)) = (
-            self.bids.texts_top(usize::MAX, TextForm::Wire),
-            self.asks.texts_top(usize::MAX, TextForm::Wire),
-        ) {
-            for (bytes, len) in bids.chain(asks) {
-                w.block(bytes, len, true);
-            }
-            return crc32fast::hash(w.done());
-        }
-        coinex(self.bids.iter(), self.asks.iter(), w.buf)
+    /// [`coinex`] over this book (every level, and CoinEx books are at most 50 deep: no cache).
+    pub fn coinex_checksum(&self, scratch: &mut Vec<u8>) -> u32 {
+        coinex(self.bids.iter(), self.asks.iter(), scratch)
     }
 }

@@ -5,7 +5,6 @@
 //! finds any level in `log2(depth)` exact comparisons. A `BTreeMap` would pay an allocation
 //! and pointer chasing for the same work.
 
-use super::text::{LevelText, TEXT_BYTES, TextForm};
 use crate::market::Side;
 use crate::num::Dec;
 use std::cmp::Ordering;
@@ -28,8 +27,6 @@ impl Level {
 pub struct BookSide {
     side: Side,
     levels: Vec<Level>,
-    /// Checksum text per level, index for index with `levels`, when the venue has a checksum.
-    texts: Option<(TextForm, Vec<LevelText>)>,
 }
 
 impl BookSide {
@@ -37,35 +34,7 @@ impl BookSide {
         BookSide {
             side,
             levels: Vec::new(),
-            texts: None,
         }
-    }
-
-    /// Keep each level's checksum text in `form` (see [`super::text`]).
-    pub fn cache_text(&mut self, form: TextForm) {
-        self.texts = Some((form, vec![LevelText::STALE; self.levels.len()]));
-    }
-
-    /// The checksum text of the best `n` levels in `form`, best first (rendering those that
-    /// changed); `None` when this side keeps no text in that form.
-    pub(super) fn texts_top(
-        &mut self,
-        n: usize,
-        want: TextForm,
-    ) -> Option<impl Iterator<Item = (&[u8; TEXT_BYTES], usize)>> {
-        let (form, texts) = self.texts.as_mut().filter(|(form, _)| *form == want)?;
-        let form = *form;
-        Some(
-            self.levels
-                .iter()
-                .rev()
-                .zip(texts.iter_mut().rev())
-                .take(n)
-                .map(move |(level, text)| {
-                    let len = text.render(level, form);
-                    (text.bytes(), len)
-                }),
-        )
     }
 
     pub fn side(&self) -> Side {
@@ -105,25 +74,14 @@ impl BookSide {
     /// price takes the wire form of this update, since checksums use the latest text.
     pub fn set(&mut self, price: Dec, size: Dec) -> Option<Dec> {
         match self.search(price) {
-            Ok(i) if size.is_zero() => {
-                if let Some((_, texts)) = &mut self.texts {
-                    texts.remove(i);
-                }
-                Some(self.levels.remove(i).size)
-            }
+            Ok(i) if size.is_zero() => Some(self.levels.remove(i).size),
             Ok(i) => {
-                if let Some((_, texts)) = &mut self.texts {
-                    texts[i] = LevelText::STALE;
-                }
                 let old = self.levels[i].size;
                 self.levels[i] = Level { price, size };
                 Some(old)
             }
             Err(_) if size.is_zero() => None,
             Err(i) => {
-                if let Some((_, texts)) = &mut self.texts {
-                    texts.insert(i, LevelText::STALE);
-                }
                 self.levels.insert(i, Level { price, size });
                 None
             }
@@ -133,9 +91,6 @@ impl BookSide {
     /// Drop everything beyond the best `depth` levels, reporting each removed level.
     pub fn truncate(&mut self, depth: usize, mut removed: impl FnMut(Level)) {
         let excess = self.levels.len().saturating_sub(depth);
-        if let Some((_, texts)) = &mut self.texts {
-            texts.drain(..excess);
-        }
         for level in self.levels.drain(..excess) {
             removed(level);
         }
@@ -155,18 +110,10 @@ impl BookSide {
             .dedup_by(|later, earlier| later.price == earlier.price);
         self.levels.reverse();
         self.levels.retain(|l| !l.size.is_zero());
-        let len = self.levels.len();
-        if let Some((_, texts)) = &mut self.texts {
-            texts.clear();
-            texts.resize(len, LevelText::STALE);
-        }
     }
 
     pub fn clear(&mut self) {
         self.levels.clear();
-        if let Some((_, texts)) = &mut self.texts {
-            texts.clear();
-        }
     }
 
     fn search(&self, price: Dec) -> Result<usize, usize> {

@@ -1,11 +1,13 @@
-//! Per-level checksum text, rendered once and reused.
+//! Checksum text per top level, rendered once and reused while the level is unchanged.
 //!
 //! A checksum covers the top 10 or 25 levels, but a message usually changes one or two of
-//! them: re-rendering 50–100 numbers per message was most of the cost. A book with a checksum
-//! keeps, beside each level, the text that level contributes, rendered lazily the first time a
-//! checksum needs it after the level changed.
+//! them, so re-rendering 50–100 numbers per message was most of the cost. The cache remembers,
+//! per side, the levels of the last checksum and their text. Levels keep their text while they
+//! stay identical (same wire price and size); when a level moves by a few places (an insert or
+//! delete above it) the text is found in a small window around its old place. Nothing is kept
+//! per stored level, so applying deltas deep in a 400-level book costs nothing extra.
 
-use super::Level;
+use super::{BookSide, Level};
 use crate::num::MAX_WIRE_LEN;
 
 /// Which text a level contributes to its venue's checksum.
@@ -17,43 +19,97 @@ pub enum TextForm {
     Digits,
 }
 
-/// Room for `price:size` at the longest wire forms, plus a length byte.
+/// Room for `price:size` at the longest wire forms.
 pub(super) const TEXT_BYTES: usize = 2 * MAX_WIRE_LEN + 1;
 
-/// One level's rendered text; `len == 0` means "not rendered since the level last changed".
+/// How far a level may move between two checksums and still find its text.
+const WINDOW: usize = 3;
+
+/// One level's rendered text.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct LevelText {
+    level: Level,
     bytes: [u8; TEXT_BYTES],
     len: u8,
 }
 
 impl LevelText {
-    pub(super) const STALE: LevelText = LevelText {
-        bytes: [0; TEXT_BYTES],
-        len: 0,
-    };
-
-    /// Render the text if the level changed since; returns its length.
-    pub(super) fn render(&mut self, level: &Level, form: TextForm) -> usize {
-        if self.len == 0 {
-            let b = &mut self.bytes;
-            let len = match form {
-                TextForm::Wire => {
-                    let p = level.price.write_wire_at(b);
-                    b[p] = b':';
-                    p + 1 + level.size.write_wire_at(&mut b[p + 1..])
-                }
-                TextForm::Digits => {
-                    let p = level.price.write_digits_at(b);
-                    p + level.size.write_digits_at(&mut b[p..])
-                }
-            };
-            self.len = len as u8;
+    fn render(level: &Level, form: TextForm) -> Self {
+        let mut bytes = [0; TEXT_BYTES];
+        let len = match form {
+            TextForm::Wire => {
+                let p = level.price.write_wire_at(&mut bytes);
+                bytes[p] = b':';
+                p + 1 + level.size.write_wire_at(&mut bytes[p + 1..])
+            }
+            TextForm::Digits => {
+                let p = level.price.write_digits_at(&mut bytes);
+                p + level.size.write_digits_at(&mut bytes[p..])
+            }
+        };
+        LevelText {
+            level: *level,
+            bytes,
+            len: len as u8,
         }
-        usize::from(self.len)
+    }
+
+    fn is_for(&self, level: &Level) -> bool {
+        self.level.price.same_wire(level.price) && self.level.size.same_wire(level.size)
     }
 
     pub(super) fn bytes(&self) -> &[u8; TEXT_BYTES] {
         &self.bytes
+    }
+
+    pub(super) fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+}
+
+/// The texts of one side's top levels as of the last checksum.
+#[derive(Clone, Debug, Default)]
+pub(super) struct SideTexts {
+    texts: Vec<LevelText>,
+    scratch: Vec<LevelText>,
+}
+
+impl SideTexts {
+    /// The texts of `side`'s best `n` levels, best first, reusing unchanged ones.
+    pub(super) fn top(&mut self, side: &BookSide, n: usize, form: TextForm) -> &[LevelText] {
+        self.scratch.clear();
+        for (i, level) in side.iter().take(n).enumerate() {
+            let lo = i.saturating_sub(WINDOW);
+            let hi = (i + WINDOW + 1).min(self.texts.len());
+            let reused = self
+                .texts
+                .get(lo..hi)
+                .and_then(|near| near.iter().find(|t| t.is_for(level)));
+            self.scratch.push(
+                reused
+                    .copied()
+                    .unwrap_or_else(|| LevelText::render(level, form)),
+            );
+        }
+        std::mem::swap(&mut self.texts, &mut self.scratch);
+        &self.texts
+    }
+}
+
+/// Both sides' cached texts in one form.
+#[derive(Clone, Debug)]
+pub(super) struct TextCache {
+    pub(super) form: TextForm,
+    pub(super) bids: SideTexts,
+    pub(super) asks: SideTexts,
+}
+
+impl TextCache {
+    pub(super) fn new(form: TextForm) -> Self {
+        TextCache {
+            form,
+            bids: SideTexts::default(),
+            asks: SideTexts::default(),
+        }
     }
 }

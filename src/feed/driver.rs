@@ -628,13 +628,15 @@ impl<P: Protocol> Adapter for Driver<P> {
                 self.counters.malformed += 1;
                 out.problems
                     .push(format!("{}: venue error: {message}", self.protocol.venue()));
-                if let Some(id) = instrument {
+                // The book is no longer trustworthy, but resubscribing at once could loop at
+                // network speed on a refused symbol: the snapshot watchdog paces the retry.
+                if let Some(id) = instrument
+                    && let Some(entry) = self.books.get_mut(id.as_ref())
+                {
                     let reason = ResyncReason::VenueError(message);
-                    if let Some(entry) = self.books.get_mut(id.as_ref()) {
-                        entry.sync.invalidate(reason.clone(), now, &mut out.events);
-                        let id = id.into_owned();
-                        self.resync(&id, reason, now, out);
-                    }
+                    entry.sync.invalidate(reason.clone(), now, &mut out.events);
+                    entry.since = now;
+                    self.counters.count_resync(&reason);
                 }
             }
         }

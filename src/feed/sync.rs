@@ -74,11 +74,9 @@ impl BookSync {
     ) -> Self {
         let mut book = Book::new(depth);
         match checksum {
-            ChecksumKind::None => {}
+            ChecksumKind::None | ChecksumKind::Coinex => {}
             ChecksumKind::Kraken => book.cache_checksum_text(TextForm::Digits),
-            ChecksumKind::Interleaved25 | ChecksumKind::Coinex => {
-                book.cache_checksum_text(TextForm::Wire)
-            }
+            ChecksumKind::Interleaved25 => book.cache_checksum_text(TextForm::Wire),
         }
         BookSync {
             key,

@@ -16,10 +16,108 @@ use std::fmt;
 /// Parse a level array `[[price, size, ...], ...]` into `out`, tagging each level with `side`.
 /// Extra elements per level (order counts, liquidation flags) are ignored.
 pub fn levels(raw: &RawValue, side: Side, out: &mut Vec<(Side, Level)>) -> Result<(), String> {
+    let start = out.len();
+    if scan_levels(raw.get().as_bytes(), side, out).is_some() {
+        return Ok(());
+    }
+    // Anything the fast scanner did not expect (escapes, nested values, bad numbers) goes
+    // through serde, which either accepts it or says precisely what is wrong.
+    out.truncate(start);
     let mut de = serde_json::Deserializer::from_str(raw.get());
     LevelArrays { side, out }
         .deserialize(&mut de)
         .map_err(|e| format!("{side:?} levels: {e}"))
+}
+
+/// The hot path of every book message: `[[price, size, ...], ...]` scanned by hand. Returns
+/// `None` at the first thing it does not fully understand, leaving the verdict to serde.
+fn scan_levels(text: &[u8], side: Side, out: &mut Vec<(Side, Level)>) -> Option<()> {
+    let mut s = Scan { text, pos: 0 };
+    s.expect(b'[')?;
+    if s.eat(b']') {
+        return s.end();
+    }
+    loop {
+        s.expect(b'[')?;
+        let price = s.decimal()?;
+        s.expect(b',')?;
+        let size = s.decimal()?;
+        while s.eat(b',') {
+            s.scalar()?;
+        }
+        s.expect(b']')?;
+        out.push((side, Level::new(price, size)));
+        if s.eat(b']') {
+            return s.end();
+        }
+        s.expect(b',')?;
+    }
+}
+
+/// A cursor over JSON text for [`scan_levels`].
+struct Scan<'a> {
+    text: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.text.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        self.skip_ws();
+        if self.text.get(self.pos) == Some(&byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.eat(byte).then_some(())
+    }
+
+    fn end(&mut self) -> Option<()> {
+        self.skip_ws();
+        (self.pos == self.text.len()).then_some(())
+    }
+
+    /// A string without escapes, or a number/literal token; the token's text.
+    fn token(&mut self) -> Option<&'a [u8]> {
+        self.skip_ws();
+        let rest = &self.text[self.pos..];
+        if rest.first() == Some(&b'"') {
+            let len = rest[1..].iter().position(|&b| b == b'"' || b == b'\\')?;
+            if rest[1 + len] != b'"' {
+                return None;
+            }
+            self.pos += len + 2;
+            return Some(&rest[1..1 + len]);
+        }
+        let len = rest
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+')))
+            .unwrap_or(rest.len());
+        if len == 0 {
+            return None;
+        }
+        self.pos += len;
+        Some(&rest[..len])
+    }
+
+    fn decimal(&mut self) -> Option<Dec> {
+        let token = std::str::from_utf8(self.token()?).ok()?;
+        Dec::parse(token).ok()
+    }
+
+    /// An ignored element: only scalars are accepted here.
+    fn scalar(&mut self) -> Option<()> {
+        self.token().map(|_| ())
+    }
 }
 
 /// Parse a level-object array `[{"price":n,"qty":n,...}, ...]` into `out`, tagging each level
@@ -324,6 +422,61 @@ mod tests {
             "2023-09-25T07:4x:37Z",
         ] {
             assert!(rfc3339_millis(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn serde_levels(text: &str) -> Result<Vec<(Side, Level)>, String> {
+        let mut out = Vec::new();
+        let mut de = serde_json::Deserializer::from_str(text);
+        LevelArrays {
+            side: Side::Bid,
+            out: &mut out,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map(|()| out)
+        .map_err(|e| e.to_string())
+    }
+
+    proptest::proptest! {
+        /// The fast scanner accepts exactly what serde accepts, with the same levels and wire
+        /// forms: random level arrays, with and without damage.
+        #[test]
+        fn the_scanner_agrees_with_serde(
+            rows in proptest::collection::vec(
+                ("[0-9]{1,6}(\\.[0-9]{1,8})?", "[0-9]{1,4}(\\.[0-9]{1,8})?", proptest::option::of("\"[a-z0-9]{0,3}\"|[0-9]{1,3}|null")),
+                0..6,
+            ),
+            quote_numbers in proptest::bool::ANY,
+            cut in proptest::option::of(0usize..200),
+            junk in proptest::option::of("[\\[\\]{}\",:a-z0-9 ]{1,3}"),
+        ) {
+            let q = if quote_numbers { "\"" } else { "" };
+            let body: Vec<String> = rows
+                .iter()
+                .map(|(p, s, extra)| match extra {
+                    Some(e) => format!("[{q}{p}{q}, {q}{s}{q},{e}]"),
+                    None => format!("[{q}{p}{q},{q}{s}{q}]"),
+                })
+                .collect();
+            let mut text = format!("[{}]", body.join(","));
+            if let Some(cut) = cut {
+                text.truncate(cut.min(text.len()));
+            }
+            if let Some(junk) = junk {
+                text.insert_str(text.len() / 2, &junk);
+            }
+            let Ok(raw) = RawValue::from_string(text.clone()) else {
+                return Ok(()); // not JSON at all: never reaches `levels`
+            };
+            let mut fast = Vec::new();
+            let got = levels(&raw, Side::Bid, &mut fast).map(|()| fast);
+            let want = serde_levels(&text);
+            proptest::prop_assert_eq!(got.is_ok(), want.is_ok(), "{}", text);
+            if let (Ok(got), Ok(want)) = (got, want) {
+                let wire = |v: &[(Side, Level)]| v.iter().map(|(_, l)| format!("{}:{}", l.price, l.size)).collect::<Vec<_>>();
+                proptest::prop_assert_eq!(wire(&got), wire(&want));
+            }
         }
     }
 
