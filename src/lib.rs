@@ -13,6 +13,7 @@ pub mod book;
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod engine;
 pub mod features;
 pub mod feed;

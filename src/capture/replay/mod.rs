@@ -20,6 +20,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Instant;
 
+mod paced;
+
+pub use paced::{ReplayState, run_paced};
+
 /// How many book levels per side the report lists.
 const REPORT_LEVELS: usize = 25;
 
