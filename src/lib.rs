@@ -21,6 +21,7 @@ pub mod instrument;
 pub mod integrity;
 pub mod market;
 pub mod num;
+pub mod session;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod venue;
