@@ -4,8 +4,8 @@ use crate::config::Config;
 use crate::feed::driver::DriverConfig;
 use crate::feed::event::MarketEvent;
 use crate::feed::runtime::{RuntimeConfig, Tap, Tcp, run_venue};
-use crate::instrument::catalog::{Catalog, Provenance};
 use crate::instrument::Instrument;
+use crate::instrument::catalog::{Catalog, Provenance};
 use crate::market::VenueId;
 use crate::venue::registry::{self, VenueOptions};
 use std::collections::BTreeMap;
@@ -95,8 +95,7 @@ pub async fn start_feeds(
         }
     };
     let cache = crate::config::cache_dir();
-    let (catalog, provenance) =
-        Catalog::load(&implemented, options, cache.as_deref(), &http).await;
+    let (catalog, provenance) = Catalog::load(&implemented, options, cache.as_deref(), &http).await;
     for (venue, how) in provenance {
         match how {
             Provenance::Fetched => {}

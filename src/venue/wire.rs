@@ -233,6 +233,165 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Parse a level array given as raw JSON text (see [`levels`]).
+pub fn levels_text(text: &str, side: Side, out: &mut Vec<(Side, Level)>) -> Result<(), String> {
+    let start = out.len();
+    if scan_levels(text.as_bytes(), side, out).is_some() {
+        return Ok(());
+    }
+    out.truncate(start);
+    let raw: &RawValue = serde_json::from_str(text).map_err(|e| format!("{side:?} levels: {e}"))?;
+    levels(raw, side, out)
+}
+
+/// The members of a JSON object as `(key, raw value text)`, in wire order, found by a
+/// structural scan (no decoding). Book messages are kilobytes of levels wrapped in a small
+/// envelope: locating the parts without decoding them twice is most of the parsing saved.
+/// `None` if the text is not a well-formed object (or a key uses escapes); callers then let
+/// serde explain what is wrong ([`json_error`]).
+pub fn members(text: &str) -> Option<smallvec::SmallVec<[(&str, &str); 8]>> {
+    let b = text.as_bytes();
+    let mut out = smallvec::SmallVec::new();
+    let mut pos = skip_ws(b, 0);
+    if b.get(pos) != Some(&b'{') {
+        return None;
+    }
+    pos = skip_ws(b, pos + 1);
+    if b.get(pos) == Some(&b'}') {
+        return (skip_ws(b, pos + 1) == b.len()).then_some(out);
+    }
+    loop {
+        if b.get(pos) != Some(&b'"') {
+            return None;
+        }
+        let key_end = pos + 1 + b[pos + 1..].iter().position(|&c| c == b'"' || c == b'\\')?;
+        if b[key_end] != b'"' {
+            return None;
+        }
+        let key = &text[pos + 1..key_end];
+        pos = skip_ws(b, key_end + 1);
+        if b.get(pos) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(b, pos + 1);
+        let end = skip_value(b, start)?;
+        out.push((key, &text[start..end]));
+        pos = skip_ws(b, end);
+        match b.get(pos) {
+            Some(b',') => pos = skip_ws(b, pos + 1),
+            Some(b'}') => return (skip_ws(b, pos + 1) == b.len()).then_some(out),
+            _ => return None,
+        }
+    }
+}
+
+/// The elements of a JSON array as raw texts (see [`members`]).
+pub fn elements(text: &str) -> Option<smallvec::SmallVec<[&str; 4]>> {
+    let b = text.as_bytes();
+    let mut out = smallvec::SmallVec::new();
+    let mut pos = skip_ws(b, 0);
+    if b.get(pos) != Some(&b'[') {
+        return None;
+    }
+    pos = skip_ws(b, pos + 1);
+    if b.get(pos) == Some(&b']') {
+        return (skip_ws(b, pos + 1) == b.len()).then_some(out);
+    }
+    loop {
+        let end = skip_value(b, pos)?;
+        out.push(&text[pos..end]);
+        pos = skip_ws(b, end);
+        match b.get(pos) {
+            Some(b',') => pos = skip_ws(b, pos + 1),
+            Some(b']') => return (skip_ws(b, pos + 1) == b.len()).then_some(out),
+            _ => return None,
+        }
+    }
+}
+
+/// What serde says is wrong with `text` as JSON (after a structural scan refused it).
+pub fn json_error(text: &str) -> String {
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Err(e) => format!("bad JSON: {e}"),
+        Ok(_) => "unexpected JSON shape".to_owned(),
+    }
+}
+
+/// A JSON string value's text: borrowed when it has no escapes, decoded otherwise.
+pub fn string(raw: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+    match raw.as_bytes() {
+        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') && !inner.contains(&b'"') => {
+            Ok(std::borrow::Cow::Borrowed(&raw[1..raw.len() - 1]))
+        }
+        _ => serde_json::from_str::<String>(raw)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|e| format!("expected a string, got {}: {e}", excerpt(raw))),
+    }
+}
+
+fn excerpt(text: &str) -> &str {
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => &text[..cut],
+        None => text,
+    }
+}
+
+fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(pos) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The end of the JSON value starting at `pos` (structure only: strings are skipped honouring
+/// escapes, containers by depth; scalars up to the next delimiter).
+fn skip_value(b: &[u8], pos: usize) -> Option<usize> {
+    match *b.get(pos)? {
+        b'"' => skip_string(b, pos),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = pos;
+            loop {
+                match *b.get(i)? {
+                    b'"' => {
+                        i = skip_string(b, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let len = b[pos..]
+                .iter()
+                .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
+                .unwrap_or(b.len() - pos);
+            (len > 0).then_some(pos + len)
+        }
+    }
+}
+
+/// The position after the string starting at `pos` (which holds its opening quote).
+fn skip_string(b: &[u8], pos: usize) -> Option<usize> {
+    let mut i = pos + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', &b[i..])?;
+        if b[i] == b'\\' {
+            i += 2;
+        } else {
+            return Some(i + 1);
+        }
+    }
+}
+
 /// A decimal from a raw JSON token (string or number).
 pub fn dec(raw: &RawValue) -> Result<Dec, String> {
     Dec::parse_json(raw.get()).map_err(|e| e.to_string())
@@ -240,9 +399,14 @@ pub fn dec(raw: &RawValue) -> Result<Dec, String> {
 
 /// An integer from a string (`"1652459225464"`) or a number; for timestamps and ids.
 pub fn int(raw: &RawValue) -> Result<i64, String> {
-    let text = raw.get().trim_matches('"');
-    text.parse()
-        .map_err(|_| format!("expected an integer, got {}", raw.get()))
+    int_text(raw.get())
+}
+
+/// [`int`] over raw JSON text.
+pub fn int_text(raw: &str) -> Result<i64, String> {
+    raw.trim_matches('"')
+        .parse()
+        .map_err(|_| format!("expected an integer, got {}", excerpt(raw)))
 }
 
 /// An optional signed decimal string (`"-0.00012"`) as `f64`, for rates and derivatives values
@@ -478,6 +642,70 @@ mod tests {
                 proptest::prop_assert_eq!(wire(&got), wire(&want));
             }
         }
+    }
+
+    /// Arbitrary JSON values, nested, with escapes in strings (no floats: serde_json does not
+    /// always round-trip them, which would be serde's noise, not the scanner's).
+    fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            "[a-z\\\\\"\\]\\[{}, :\\n\\u{e9}]{0,8}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("[a-z]{1,5}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The structural scan finds exactly the members and elements serde finds.
+        #[test]
+        fn members_and_elements_agree_with_serde(
+            fields in proptest::collection::btree_map("[a-z]{1,6}", json_value(), 0..5),
+            items in proptest::collection::vec(json_value(), 0..5),
+            pretty in proptest::bool::ANY,
+        ) {
+            let object = serde_json::Value::Object(fields.clone().into_iter().collect());
+            let text = if pretty { serde_json::to_string_pretty(&object) } else { serde_json::to_string(&object) }.unwrap();
+            let got = members(&text).expect("a valid object scans");
+            proptest::prop_assert_eq!(got.len(), fields.len());
+            for (key, raw) in got {
+                let value: serde_json::Value = serde_json::from_str(raw).unwrap();
+                proptest::prop_assert_eq!(Some(&value), fields.get(key));
+            }
+            let array = serde_json::to_string(&items).unwrap();
+            let got = elements(&array).expect("a valid array scans");
+            proptest::prop_assert_eq!(got.len(), items.len());
+            for (raw, want) in got.iter().zip(&items) {
+                proptest::prop_assert_eq!(&serde_json::from_str::<serde_json::Value>(raw).unwrap(), want);
+            }
+        }
+    }
+
+    #[test]
+    fn scans_refuse_what_is_not_an_object_or_array_and_serde_says_why() {
+        for bad in [
+            r#"{"a":1"#,
+            r#"{"a" 1}"#,
+            r#"[1,2"#,
+            "",
+            "nope",
+            r#"{"a":1}x"#,
+            r#"{"a":"x}"#,
+        ] {
+            assert!(members(bad).is_none() || elements(bad).is_none(), "{bad}");
+        }
+        assert!(members(r#"{"a":1"#).is_none());
+        assert!(json_error(r#"{"a":1"#).starts_with("bad JSON: EOF"));
+        assert_eq!(string(r#""plain""#).unwrap(), "plain");
+        assert_eq!(string(r#""esc\"aped""#).unwrap(), "esc\"aped");
+        assert!(string("42").is_err());
     }
 
     #[test]

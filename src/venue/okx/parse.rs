@@ -17,45 +17,12 @@ use std::borrow::Cow;
 pub const BOOK_DEPTH: usize = 400;
 
 #[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow, default)]
-    arg: Option<Arg<'a>>,
-    #[serde(borrow, default)]
-    action: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    event: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    code: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    msg: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Arg<'a> {
     #[serde(borrow)]
     channel: Cow<'a, str>,
     #[serde(borrow, default)]
     inst_id: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct BookData<'a> {
-    #[serde(borrow)]
-    asks: &'a RawValue,
-    #[serde(borrow)]
-    bids: &'a RawValue,
-    #[serde(borrow)]
-    ts: &'a RawValue,
-    #[serde(default)]
-    checksum: Option<i64>,
-    #[serde(default)]
-    prev_seq_id: Option<i64>,
-    #[serde(default)]
-    seq_id: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -126,27 +93,34 @@ pub fn parse<'a>(
     if text == "pong" {
         return Ok(Parsed::Control);
     }
-    let env: Envelope<'a> = serde_json::from_str(text).map_err(|e| format!("bad JSON: {e}"))?;
-    if let Some(event) = env.event.as_deref() {
-        return Ok(match event {
+    let members = wire::members(text).ok_or_else(|| wire::json_error(text))?;
+    let field = |name: &str| members.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    let arg: Option<Arg<'a>> = field("arg")
+        .map(|raw| serde_json::from_str(raw).map_err(|e| format!("arg: {e}")))
+        .transpose()?;
+    if let Some(event) = field("event") {
+        let event = wire::string(event)?;
+        let text_of = |name| field(name).map(wire::string).transpose();
+        return Ok(match event.as_ref() {
             "subscribe" | "unsubscribe" | "channel-conn-count" => Parsed::Control,
             "error" | "notice" => Parsed::VenueError {
-                instrument: env.arg.and_then(|a| a.inst_id),
+                instrument: arg.and_then(|a| a.inst_id),
                 message: format!(
                     "{event} {}: {}",
-                    env.code.as_deref().unwrap_or("?"),
-                    env.msg.as_deref().unwrap_or("")
+                    text_of("code")?.as_deref().unwrap_or("?"),
+                    text_of("msg")?.as_deref().unwrap_or("")
                 ),
             },
             other => return Err(format!("unknown event {other:?}")),
         });
     }
-    let arg = env.arg.ok_or("push without arg")?;
-    let data = env.data.ok_or("push without data")?;
+    let arg = arg.ok_or("push without arg")?;
+    let data = field("data").ok_or("push without data")?;
     match arg.channel.as_ref() {
         "books" => {
             let instrument = arg.inst_id.ok_or("books push without instId")?;
-            book(instrument, env.action.as_deref(), data, levels).map(Parsed::Book)
+            let action = field("action").map(wire::string).transpose()?;
+            book(instrument, action.as_deref(), data, levels).map(Parsed::Book)
         }
         "trades" => trades(data).map(Parsed::Trades),
         "liquidation-orders" => liquidations(data).map(Parsed::Liquidations),
@@ -159,25 +133,37 @@ pub fn parse<'a>(
 fn book<'a>(
     instrument: Cow<'a, str>,
     action: Option<&str>,
-    data: &RawValue,
+    data: &str,
     levels: &mut Vec<(Side, Level)>,
 ) -> Result<BookFrame<'a, OkxFields>, String> {
-    let items: Vec<BookData> =
-        serde_json::from_str(data.get()).map_err(|e| format!("books data: {e}"))?;
+    let items =
+        wire::elements(data).ok_or_else(|| format!("books data: {}", wire::json_error(data)))?;
     let [item] = items.as_slice() else {
         return Err(format!(
             "books push with {} entries, expected 1",
             items.len()
         ));
     };
-    wire::levels(item.asks, Side::Ask, levels)?;
-    wire::levels(item.bids, Side::Bid, levels)?;
+    let members =
+        wire::members(item).ok_or_else(|| format!("books data: {}", wire::json_error(item)))?;
+    let field = |name: &str| members.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    let int = |name: &str| field(name).map(wire::int_text).transpose();
+    wire::levels_text(
+        field("asks").ok_or("books data without asks")?,
+        Side::Ask,
+        levels,
+    )?;
+    wire::levels_text(
+        field("bids").ok_or("books data without bids")?,
+        Side::Bid,
+        levels,
+    )?;
     let snapshot = match action {
         Some("snapshot") => Some(Some(BOOK_DEPTH)),
         Some("update") => None,
         other => return Err(format!("books action {other:?}")),
     };
-    let ids = match (item.prev_seq_id, item.seq_id) {
+    let ids = match (int("prevSeqId")?, int("seqId")?) {
         (Some(prev), Some(seq)) => Some(SeqIds {
             prev_seq_id: prev,
             seq_id: u64::try_from(seq).map_err(|_| format!("negative seqId {seq}"))?,
@@ -185,7 +171,7 @@ fn book<'a>(
         _ => None,
     };
     // Since 2026-06-23 the field is always 0: "absent", never a mismatch.
-    let checksum = match item.checksum {
+    let checksum = match int("checksum")? {
         None | Some(0) => None,
         Some(c) => Some(from_signed(c).ok_or_else(|| format!("checksum {c} out of range"))?),
     };
@@ -197,13 +183,13 @@ fn book<'a>(
             has_levels: !levels.is_empty(),
         },
         checksum,
-        exch_ts: Some(wire::int(item.ts)?),
+        exch_ts: Some(wire::int_text(field("ts").ok_or("books data without ts")?)?),
     })
 }
 
-fn trades(data: &RawValue) -> Result<Vec<RawTrade<'_>>, String> {
+fn trades(data: &str) -> Result<Vec<RawTrade<'_>>, String> {
     let items: Vec<TradeData> =
-        serde_json::from_str(data.get()).map_err(|e| format!("trades data: {e}"))?;
+        serde_json::from_str(data).map_err(|e| format!("trades data: {e}"))?;
     items
         .into_iter()
         .map(|t| {
@@ -226,9 +212,9 @@ fn trades(data: &RawValue) -> Result<Vec<RawTrade<'_>>, String> {
 /// `liquidation-orders`: `posSide` names the position when the account is in long/short mode;
 /// in net mode (`posSide` `net` or absent) the liquidation order's `side` tells: a forced
 /// `sell` closes a long.
-fn liquidations(data: &RawValue) -> Result<Vec<RawLiquidation<'_>>, String> {
+fn liquidations(data: &str) -> Result<Vec<RawLiquidation<'_>>, String> {
     let items: Vec<LiquidationData> =
-        serde_json::from_str(data.get()).map_err(|e| format!("liquidation data: {e}"))?;
+        serde_json::from_str(data).map_err(|e| format!("liquidation data: {e}"))?;
     let mut out = Vec::new();
     for item in items {
         for d in item.details {
@@ -252,9 +238,9 @@ fn liquidations(data: &RawValue) -> Result<Vec<RawLiquidation<'_>>, String> {
     Ok(out)
 }
 
-fn derivs(data: &RawValue) -> Result<Vec<RawDerivs<'_>>, String> {
+fn derivs(data: &str) -> Result<Vec<RawDerivs<'_>>, String> {
     let items: Vec<DerivsData> =
-        serde_json::from_str(data.get()).map_err(|e| format!("derivatives data: {e}"))?;
+        serde_json::from_str(data).map_err(|e| format!("derivatives data: {e}"))?;
     items
         .into_iter()
         .map(|d| {
