@@ -5,13 +5,16 @@
 //! - [`book`]: the L2 book, its views and the venues' checksum constructions;
 //! - [`integrity`]: the verdict types every venue's integrity rule returns;
 //! - [`venue`]: one folder per exchange (subscribe, parse, sync rules);
-//! - [`market`]: the normalised vocabulary (venue ids, sides, time).
+//! - [`market`]: the normalised vocabulary (venue ids, sides, time);
+//! - [`ui`]: the terminal UI, which renders [`engine::frame::Frame`]s and sends
+//!   [`control::ReplayControl`]s back.
 //!
 //! Nothing below the UI imports ratatui or crossterm.
 
 pub mod book;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod engine;
 pub mod feed;
 pub mod instrument;
@@ -20,4 +23,6 @@ pub mod market;
 pub mod num;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod ui;
 pub mod venue;
+
