@@ -26,3 +26,6 @@ pub(crate) mod testutil;
 pub mod ui;
 pub mod venue;
 
+// Lets test support files name the crate as `depthscope::`, as the benches do.
+#[cfg(test)]
+extern crate self as depthscope;
