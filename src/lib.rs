@@ -7,7 +7,7 @@
 //! - [`venue`]: one folder per exchange (subscribe, parse, sync rules);
 //! - [`market`]: the normalised vocabulary (venue ids, sides, time);
 //! - [`ui`]: the terminal UI, which renders [`engine::frame::Frame`]s and sends
-//!   [`control::ReplayControl`]s back.
+//!   [`control::ReplayControl`]s back; [`logging`] keeps it free of stray output.
 //!
 //! Nothing below the UI imports ratatui or crossterm.
 
@@ -19,6 +19,7 @@ pub mod engine;
 pub mod feed;
 pub mod instrument;
 pub mod integrity;
+pub mod logging;
 pub mod market;
 pub mod num;
 #[cfg(test)]

@@ -19,7 +19,7 @@
 //!
 //! Each pane is one file and a pure function of (area, view model, [`widgets::Ctx`]); the view
 //! models are built in [`detail`] and [`views`] from the [`app::App`] state, which only
-//! [`app::App::update`] changes.
+//! [`app::App::update`] changes. [`run::run_tui`] drives it on a real terminal.
 
 pub mod action;
 pub mod alerts;
@@ -43,8 +43,12 @@ pub mod layout;
 pub mod liquidations;
 pub mod model;
 pub mod overview;
+pub mod pacing;
+pub mod report;
+pub mod run;
 pub mod search;
 pub mod table;
+pub mod term;
 pub mod theme;
 pub mod views;
 pub mod widgets;

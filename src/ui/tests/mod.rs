@@ -1,9 +1,11 @@
 //! Whole-UI tests: scripted frames drawn on a `TestBackend` (insta snapshots at 80×24, 120×40
-//! and 200×60), colours asserted on buffers, and keys driven through `App::update`.
+//! and 200×60), colours asserted on buffers, keys driven through `App::update`, and the run loop
+//! under paused time.
 
 mod colours;
 pub mod fixtures;
 mod keys;
+mod run_loop;
 mod snapshots;
 
 use crate::config::Config;
