@@ -7,7 +7,7 @@ use crate::market::TakerSide;
 use crate::ui::format;
 use crate::ui::glyphs::Glyphs;
 use crate::ui::model::heatmap::Grid;
-use crate::ui::widgets::{Ctx, centred_text, pane, put, put_right};
+use crate::ui::widgets::{Ctx, centred_text, pane, put, put_cell, put_right};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -90,7 +90,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeatmapView, cx: &Ctx) {
                 grid.full_scale,
                 cx,
             );
-            put(buf, cell_x, plot.y + y, symbol, 1, style);
+            put_cell(buf, cell_x, plot.y + y, symbol, style);
         }
     }
     for &(row, col, taker) in &grid.trades {
@@ -101,7 +101,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeatmapView, cx: &Ctx) {
                 Some(TakerSide::Sell) => cx.theme.ask,
                 None => cx.theme.text,
             };
-            put(buf, x, y, cx.glyphs.trade, 1, style);
+            put_cell(buf, x, y, cx.glyphs.trade, style);
         }
     }
     time_axis(

@@ -64,6 +64,14 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, width: u16, style: Styl
     buf.set_stringn(x, y, text, usize::from(width), style);
 }
 
+/// One single-width glyph at (x, y), if inside the buffer: the fast path for grids (heatmap,
+/// sparklines, plots), which skips the text shaping `put` does.
+pub fn put_cell(buf: &mut Buffer, x: u16, y: u16, glyph: &str, style: Style) {
+    if let Some(cell) = buf.cell_mut((x, y)) {
+        cell.set_symbol(glyph).set_style(style);
+    }
+}
+
 /// Text right-aligned in the `width` cells starting at x. Right-aligned text is numbers, and a
 /// number cut short is a wrong number: one that does not fit shows `#` instead (the
 /// spreadsheet convention).
@@ -143,7 +151,7 @@ pub fn sparkline(
     for (i, s) in shown.iter().enumerate() {
         if let Some(v) = s.filter(|v| v.is_finite()) {
             let glyph = Glyphs::level(cx.glyphs.spark, (v - lo) / (hi - lo));
-            put(buf, x0 + i as u16, area.y, glyph, 1, style);
+            put_cell(buf, x0 + i as u16, area.y, glyph, style);
         }
     }
 }
@@ -198,7 +206,7 @@ pub fn plot(buf: &mut Buffer, area: Rect, series: &[(&[Option<f64>], Style, &str
         let x0 = area.right() - shown.len() as u16;
         for (i, v) in shown.iter().enumerate() {
             if let Some(v) = v.filter(|v| v.is_finite()) {
-                put(buf, x0 + i as u16, row_of(v), glyph, 1, *style);
+                put_cell(buf, x0 + i as u16, row_of(v), glyph, *style);
             }
         }
     }
