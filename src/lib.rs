@@ -5,7 +5,9 @@
 //! - [`book`]: the L2 book, its views and the venues' checksum constructions;
 //! - [`integrity`]: the verdict types every venue's integrity rule returns;
 //! - [`venue`]: one folder per exchange (subscribe, parse, sync rules);
-//! - [`market`]: the normalised vocabulary (venue ids, sides, time).
+//! - [`market`]: the normalised vocabulary (venue ids, sides, time);
+//! - [`ui`]: the terminal UI, which renders [`engine::frame::Frame`]s and sends
+//!   [`control::ReplayControl`]s back; [`logging`] keeps it free of stray output.
 //!
 //! Nothing below the UI imports ratatui or crossterm.
 
@@ -19,9 +21,15 @@ pub mod features;
 pub mod feed;
 pub mod instrument;
 pub mod integrity;
+pub mod logging;
 pub mod market;
 pub mod num;
 pub mod session;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod ui;
 pub mod venue;
+
+// Lets test support files name the crate as `depthscope::`, as the benches do.
+#[cfg(test)]
+extern crate self as depthscope;

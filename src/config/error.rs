@@ -19,7 +19,7 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    pub(super) fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
+    pub(crate) fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
         let line = err
             .span()
             .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);

@@ -6,6 +6,8 @@
 
 mod error;
 pub mod general;
+pub mod theme;
+pub mod ui;
 
 pub use error::ConfigError;
 
@@ -21,6 +23,10 @@ pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 pub struct Config {
     pub general: general::General,
     pub feed: general::Feed,
+    pub ui: ui::UiSection,
+    pub keybindings: ui::Keybindings,
+    /// Patches single keys of whichever theme is selected.
+    pub theme_overrides: theme::ThemeSpec,
 }
 
 impl Config {
@@ -53,6 +59,13 @@ impl Config {
         self.general
             .validate()
             .and_then(|()| self.feed.validate())
+            .and_then(|()| self.ui.validate())
+            .and_then(|()| {
+                self.keybindings
+                    .resolve()
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            })
             .map_err(|message| ConfigError::Invalid {
                 file: origin.to_owned(),
                 message,
@@ -69,6 +82,13 @@ pub fn default_path() -> Option<PathBuf> {
 /// The user's depthscope config directory (themes there override the built-in ones).
 pub fn config_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "depthscope").map(|d| d.config_dir().to_path_buf())
+}
+
+/// Where the log file goes: the platform's state dir (`$XDG_STATE_HOME/depthscope`), or the cache
+/// dir where there is none.
+pub fn state_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "depthscope")
+        .map(|d| d.state_dir().unwrap_or_else(|| d.cache_dir()).to_path_buf())
 }
 
 /// The cache directory (instrument lists survive offline restarts here).

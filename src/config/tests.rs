@@ -46,3 +46,42 @@ fn a_missing_file_is_an_io_error_naming_it() {
     let err = Config::load(Some(Path::new("/nonexistent/depthscope.toml"))).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/depthscope.toml"));
 }
+
+#[test]
+fn the_defaults_document_every_theme_key_and_the_ui_sections() {
+    for (key, _) in theme::ThemeSpec::KEYS {
+        assert!(
+            DEFAULT_TOML.contains(key),
+            "config/default.toml does not mention theme key {key}"
+        );
+    }
+    for section in [
+        "[ui]",
+        "[keybindings.global]",
+        "[keybindings.search]",
+        "[theme_overrides]",
+    ] {
+        assert!(DEFAULT_TOML.contains(section), "{section}");
+    }
+}
+
+#[test]
+fn ui_values_are_checked() {
+    let err = Config::parse("[ui]\nfps = 0\n", "f.toml").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "config f.toml: ui.fps must be 1 to 60, got 0"
+    );
+    let err = Config::parse("[ui]\nladder_depth = 7\n", "f.toml").unwrap_err();
+    assert!(err.to_string().contains("5, 10, 20, 50"), "{err}");
+    let err = Config::parse("[ui]\ncolor = \"16\"\n", "f.toml").unwrap_err();
+    assert!(err.to_string().contains("line 2"), "{err}");
+    let err = Config::parse("[theme_overrides]\nbid = \"grean\"\n", "f.toml").unwrap_err();
+    assert!(err.to_string().contains("unknown colour"), "{err}");
+    let ok = Config::parse(
+        "[ui]\nfps = 4\nascii = true\n[theme_overrides]\nbid = \"blue\"\n",
+        "f.toml",
+    )
+    .unwrap();
+    assert_eq!((ok.ui.fps, ok.ui.ascii), (4, true));
+}

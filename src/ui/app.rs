@@ -1,0 +1,531 @@
+//! The UI state and [`App::update`], the only place it changes.
+//!
+//! The app knows nothing about terminals or time: the run loop turns key events into
+//! [`Action`]s and frames into `Action::Frame`, and draws with [`crate::ui::render`], which only
+//! reads the app. That keeps every behaviour here testable by feeding actions.
+
+use crate::config::ui::{LADDER_DEPTHS, Mode};
+use crate::control::ReplayControl;
+use crate::engine::frame::{DataMode, Frame};
+use crate::feed::event::BookKey;
+use crate::ui::action::{Action, Command};
+use crate::ui::glyphs::Glyphs;
+use crate::ui::keymap::Keymap;
+use crate::ui::keys::{Key, KeyName};
+use crate::ui::model::grouping::Grouping;
+use crate::ui::model::heatmap::HeatmapStore;
+use crate::ui::model::overview::{self, SortColumn};
+use crate::ui::model::search;
+use crate::ui::model::select::{self, Selected, VenueSel};
+use crate::ui::theme::Theme;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tui_logger::{TuiWidgetEvent, TuiWidgetState};
+
+/// The four views, on number keys and the tab bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Overview,
+    Detail,
+    Heatmap,
+    Health,
+}
+
+impl View {
+    pub const ALL: [View; 4] = [View::Overview, View::Detail, View::Heatmap, View::Health];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Overview => "Overview",
+            View::Detail => "Symbol",
+            View::Heatmap => "Heatmap",
+            View::Health => "Health",
+        }
+    }
+
+    pub fn mode(self) -> Mode {
+        match self {
+            View::Overview => Mode::Overview,
+            View::Detail => Mode::Detail,
+            View::Heatmap => Mode::Heatmap,
+            View::Health => Mode::Health,
+        }
+    }
+
+    /// The panes Tab cycles through, in order.
+    pub fn panes(self) -> &'static [Pane] {
+        match self {
+            View::Overview => &[Pane::Overview],
+            View::Detail => &[
+                Pane::Ladder,
+                Pane::Gauges,
+                Pane::Composites,
+                Pane::Flow,
+                Pane::Liquidations,
+                Pane::Bands,
+                Pane::Alerts,
+            ],
+            View::Heatmap => &[Pane::Heatmap],
+            View::Health => &[Pane::Venues, Pane::Books, Pane::Log],
+        }
+    }
+
+    fn index(self) -> usize {
+        View::ALL.iter().position(|v| *v == self).unwrap_or(0)
+    }
+}
+
+/// A pane that can hold focus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Overview,
+    Ladder,
+    Gauges,
+    Composites,
+    Flow,
+    Liquidations,
+    Bands,
+    Alerts,
+    Heatmap,
+    Venues,
+    Books,
+    Log,
+}
+
+impl Pane {
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Overview => "Overview",
+            Pane::Ladder => "Ladder",
+            Pane::Gauges => "Imbalance",
+            Pane::Composites => "Composites",
+            Pane::Flow => "Flow",
+            Pane::Liquidations => "Liquidations",
+            Pane::Bands => "Depth bands",
+            Pane::Alerts => "Alerts",
+            Pane::Heatmap => "Heatmap",
+            Pane::Venues => "Venues",
+            Pane::Books => "Books",
+            Pane::Log => "Log",
+        }
+    }
+}
+
+/// What the run loop must do after an update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    Quit,
+    /// Send this to the replay driver.
+    Replay(ReplayControl),
+}
+
+/// Settings fixed for the whole run.
+pub struct AppSettings {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub ascii: bool,
+    pub ladder_depth: usize,
+    pub heatmap_column_ms: u64,
+    /// A replay driver listens for [`ReplayControl`]s.
+    pub replay_controls: bool,
+    /// Where the log file is, for the log pane's title.
+    pub log_file: Option<PathBuf>,
+}
+
+/// The search prompt's state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchState {
+    pub query: String,
+    pub selected: usize,
+}
+
+/// The frame (and heatmap) on screen while frozen; live data keeps arriving underneath.
+struct Frozen {
+    frame: Arc<Frame>,
+    heatmap: HeatmapStore,
+}
+
+/// The whole UI state. Fields are readable by the renderers (`crate::ui`) and written only by
+/// [`App::update`].
+pub struct App {
+    pub(in crate::ui) keymap: Keymap,
+    pub(in crate::ui) theme: Theme,
+    pub(in crate::ui) glyphs: &'static Glyphs,
+    pub(in crate::ui) log_file: Option<PathBuf>,
+    pub(in crate::ui) log_state: TuiWidgetState,
+    live: Arc<Frame>,
+    frozen: Option<Frozen>,
+    heatmap: HeatmapStore,
+    pub(in crate::ui) source_ended: bool,
+    pub(in crate::ui) view: View,
+    focus: [usize; 4],
+    pub(in crate::ui) symbol: String,
+    pub(in crate::ui) venue: VenueSel,
+    pub(in crate::ui) grouping: Grouping,
+    pub(in crate::ui) depth: usize,
+    pub(in crate::ui) ladder_scroll: i32,
+    pub(in crate::ui) heatmap_scroll: i32,
+    scroll: HashMap<Pane, usize>,
+    pub(in crate::ui) sort: SortColumn,
+    pub(in crate::ui) descending: bool,
+    cursor: Option<BookKey>,
+    pub(in crate::ui) help: Option<u16>,
+    pub(in crate::ui) search: Option<SearchState>,
+    /// A one-line answer to the last key (e.g. why a replay key did nothing).
+    pub(in crate::ui) notice: Option<String>,
+    replay_controls: bool,
+}
+
+/// Page size for PageUp/PageDown, in rows.
+const PAGE: i32 = 10;
+
+enum Motion {
+    By(i32),
+    Top,
+    Bottom,
+}
+
+impl App {
+    pub fn new(settings: AppSettings, first: Arc<Frame>) -> App {
+        let mut heatmap = HeatmapStore::new(settings.heatmap_column_ms);
+        heatmap.ingest(&first);
+        App {
+            keymap: settings.keymap,
+            theme: settings.theme,
+            glyphs: Glyphs::new(settings.ascii),
+            log_file: settings.log_file,
+            log_state: TuiWidgetState::new(),
+            symbol: first
+                .symbols
+                .first()
+                .map(|s| s.symbol.clone())
+                .unwrap_or_default(),
+            live: first,
+            frozen: None,
+            heatmap,
+            source_ended: false,
+            view: View::Overview,
+            focus: [0; 4],
+            venue: VenueSel::default(),
+            grouping: Grouping::default(),
+            depth: settings.ladder_depth,
+            ladder_scroll: 0,
+            heatmap_scroll: 0,
+            scroll: HashMap::new(),
+            sort: SortColumn::Symbol,
+            descending: false,
+            cursor: None,
+            help: None,
+            search: None,
+            notice: None,
+            replay_controls: settings.replay_controls,
+        }
+    }
+
+    /// The frame on screen: the frozen one while frozen, else the latest.
+    pub fn shown(&self) -> &Arc<Frame> {
+        self.frozen.as_ref().map_or(&self.live, |f| &f.frame)
+    }
+
+    /// The latest frame received (equal to [`App::shown`] unless frozen).
+    pub fn live(&self) -> &Arc<Frame> {
+        &self.live
+    }
+
+    pub fn heatmap(&self) -> &HeatmapStore {
+        self.frozen.as_ref().map_or(&self.heatmap, |f| &f.heatmap)
+    }
+
+    pub fn frozen(&self) -> bool {
+        self.frozen.is_some()
+    }
+
+    /// The keymap mode in force: search and help are modal over the view.
+    pub fn mode(&self) -> Mode {
+        if self.search.is_some() {
+            Mode::Search
+        } else if self.help.is_some() {
+            Mode::Help
+        } else {
+            self.view.mode()
+        }
+    }
+
+    pub fn focused(&self) -> Pane {
+        let panes = self.view.panes();
+        panes[self.focus[self.view.index()] % panes.len()]
+    }
+
+    pub fn scroll(&self, pane: Pane) -> usize {
+        self.scroll.get(&pane).copied().unwrap_or(0)
+    }
+
+    /// The overview row the cursor is on (by book, so it follows the book when rows re-sort).
+    pub fn cursor_row(&self) -> usize {
+        let rows = overview::rows(self.shown(), self.sort, self.descending);
+        self.cursor
+            .as_ref()
+            .and_then(|key| rows.iter().position(|r| r.key() == key))
+            .or_else(|| rows.iter().position(|r| r.symbol.symbol == self.symbol))
+            .unwrap_or(0)
+    }
+
+    /// What a key means now: a bound command, or a typed character while searching.
+    pub fn action_for_key(&self, key: Key) -> Option<Action> {
+        let mode = self.mode();
+        if let Some(command) = self.keymap.lookup(mode, key) {
+            return Some(Action::Command(command));
+        }
+        match key.name {
+            KeyName::Char(c) if mode == Mode::Search && !key.ctrl && !key.alt => {
+                Some(Action::Type(c))
+            }
+            _ => None,
+        }
+    }
+
+    /// Apply one action. The only place the UI state changes.
+    pub fn update(&mut self, action: Action) -> Effect {
+        match action {
+            Action::Frame(frame) => {
+                self.heatmap.ingest(&frame);
+                self.live = frame;
+                Effect::None
+            }
+            Action::SourceEnded => {
+                self.source_ended = true;
+                Effect::None
+            }
+            Action::Type(c) => {
+                if let Some(search) = &mut self.search {
+                    search.query.push(c);
+                    search.selected = 0;
+                }
+                Effect::None
+            }
+            Action::Command(command) => {
+                self.notice = None;
+                self.command(command)
+            }
+        }
+    }
+
+    fn command(&mut self, command: Command) -> Effect {
+        match command {
+            Command::Quit => return Effect::Quit,
+            Command::ToggleHelp => self.help = if self.help.is_some() { None } else { Some(0) },
+            Command::Search => self.search = Some(SearchState::default()),
+            Command::ViewOverview => self.view = View::Overview,
+            Command::ViewDetail => self.view = View::Detail,
+            Command::ViewHeatmap => self.view = View::Heatmap,
+            Command::ViewHealth => self.view = View::Health,
+            Command::PrevSymbol => self.step_symbol(-1),
+            Command::NextSymbol => self.step_symbol(1),
+            Command::NextPane => self.step_focus(1),
+            Command::PrevPane => self.step_focus(-1),
+            Command::CycleVenue => {
+                if let Some(symbol) = select::symbol(self.shown(), &self.symbol) {
+                    self.venue = self.venue.next(symbol);
+                }
+                self.ladder_scroll = 0;
+            }
+            Command::Freeze => {
+                self.frozen = match self.frozen {
+                    Some(_) => None,
+                    None => Some(Frozen {
+                        frame: self.live.clone(),
+                        heatmap: self.heatmap.clone(),
+                    }),
+                }
+            }
+            Command::Up => self.motion(Motion::By(-1)),
+            Command::Down => self.motion(Motion::By(1)),
+            Command::PageUp => self.motion(Motion::By(-PAGE)),
+            Command::PageDown => self.motion(Motion::By(PAGE)),
+            Command::Top => self.motion(Motion::Top),
+            Command::Bottom => self.motion(Motion::Bottom),
+            Command::CycleSort => self.sort = self.sort.next(),
+            Command::ReverseSort => self.descending = !self.descending,
+            Command::OpenSelected => self.open_selected(),
+            Command::GroupCoarser => self.grouping = self.grouping.coarser(),
+            Command::GroupFiner => self.grouping = self.grouping.finer(),
+            Command::GroupingUnit => self.grouping = self.grouping.toggle_unit(),
+            Command::CycleDepth => {
+                let i = LADDER_DEPTHS
+                    .iter()
+                    .position(|d| *d == self.depth)
+                    .unwrap_or(0);
+                self.depth = LADDER_DEPTHS[(i + 1) % LADDER_DEPTHS.len()];
+                self.ladder_scroll = self
+                    .ladder_scroll
+                    .clamp(-(self.depth as i32), self.depth as i32);
+            }
+            Command::TogglePause => return self.replay(ReplayControl::TogglePause),
+            Command::Faster => return self.replay(ReplayControl::Faster),
+            Command::Slower => return self.replay(ReplayControl::Slower),
+            Command::SearchAccept => {
+                if let Some(search) = self.search.take() {
+                    let matches = search::matches(self.shown(), &search.query);
+                    match matches.get(search.selected.min(matches.len().saturating_sub(1))) {
+                        Some(symbol) => self.select_symbol(symbol.clone()),
+                        None => self.notice = Some(format!("no symbol matches {:?}", search.query)),
+                    }
+                }
+            }
+            Command::SearchCancel => self.search = None,
+            Command::SearchDelete => {
+                if let Some(search) = &mut self.search {
+                    search.query.pop();
+                    search.selected = 0;
+                }
+            }
+        }
+        Effect::None
+    }
+
+    fn replay(&mut self, control: ReplayControl) -> Effect {
+        if !matches!(self.shown().mode, DataMode::Replay { .. }) {
+            self.notice = Some("replay keys work only when replaying a capture".into());
+            Effect::None
+        } else if !self.replay_controls {
+            self.notice = Some("this replay takes no controls".into());
+            Effect::None
+        } else {
+            Effect::Replay(control)
+        }
+    }
+
+    fn select_symbol(&mut self, symbol: String) {
+        if symbol != self.symbol {
+            self.ladder_scroll = 0;
+            self.heatmap_scroll = 0;
+            for pane in View::Detail.panes() {
+                self.scroll.remove(pane);
+            }
+        }
+        self.symbol = symbol;
+        self.cursor = None;
+    }
+
+    fn step_symbol(&mut self, delta: i32) {
+        let names: Vec<&str> = self
+            .shown()
+            .symbols
+            .iter()
+            .map(|s| s.symbol.as_str())
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        let at = names.iter().position(|n| *n == self.symbol).unwrap_or(0) as i32;
+        let next = names[(at + delta).rem_euclid(names.len() as i32) as usize].to_owned();
+        self.select_symbol(next);
+    }
+
+    fn step_focus(&mut self, delta: i32) {
+        let n = self.view.panes().len() as i32;
+        let slot = &mut self.focus[self.view.index()];
+        *slot = (*slot as i32 + delta).rem_euclid(n) as usize;
+    }
+
+    fn open_selected(&mut self) {
+        let rows = overview::rows(self.shown(), self.sort, self.descending);
+        let Some(row) = rows.get(self.cursor_row()) else {
+            return;
+        };
+        let (symbol, venue) = (row.symbol.symbol.clone(), VenueSel::of(row.book));
+        self.select_symbol(symbol);
+        self.venue = venue;
+        self.view = View::Detail;
+    }
+
+    fn motion(&mut self, motion: Motion) {
+        if let Some(help) = &mut self.help {
+            *help = match motion {
+                Motion::By(d) => (i32::from(*help) + d).clamp(0, i32::from(u16::MAX)) as u16,
+                Motion::Top => 0,
+                Motion::Bottom => u16::MAX,
+            };
+            return;
+        }
+        if let Some(query) = self.search.as_ref().map(|s| s.query.clone()) {
+            let n = search::matches(self.shown(), &query).len();
+            if let Some(search) = &mut self.search {
+                search.selected = step(search.selected, n, &motion);
+            }
+            return;
+        }
+        match self.focused() {
+            Pane::Overview => {
+                let rows = overview::rows(self.shown(), self.sort, self.descending);
+                let i = step(self.cursor_row(), rows.len(), &motion);
+                if let Some(row) = rows.get(i) {
+                    let (key, symbol) = (row.key().clone(), row.symbol.symbol.clone());
+                    self.select_symbol(symbol);
+                    self.cursor = Some(key);
+                }
+            }
+            Pane::Ladder => {
+                let bound = self.depth as i32;
+                self.ladder_scroll = match motion {
+                    Motion::By(d) => (self.ladder_scroll + d).clamp(-bound, bound),
+                    Motion::Top => 0,
+                    Motion::Bottom => bound,
+                };
+            }
+            Pane::Heatmap => {
+                self.heatmap_scroll = match motion {
+                    Motion::By(d) => (self.heatmap_scroll + d).clamp(-1000, 1000),
+                    Motion::Top | Motion::Bottom => 0,
+                };
+            }
+            Pane::Log => self.log_state.transition(match motion {
+                Motion::By(d) if d < 0 => TuiWidgetEvent::PrevPageKey,
+                Motion::By(_) => TuiWidgetEvent::NextPageKey,
+                Motion::Top | Motion::Bottom => TuiWidgetEvent::EscapeKey,
+            }),
+            pane => {
+                let len = self.list_len(pane);
+                let at = self.scroll(pane);
+                self.scroll.insert(pane, step(at, len, &motion));
+            }
+        }
+    }
+
+    /// How many rows a scrollable list pane holds (scrolling stops at its end).
+    fn list_len(&self, pane: Pane) -> usize {
+        let frame = self.shown();
+        let books = || {
+            select::symbol(frame, &self.symbol)
+                .map(|s| Selected::resolve(s, self.venue).books())
+                .unwrap_or_default()
+        };
+        match pane {
+            Pane::Alerts => frame.alerts.len(),
+            Pane::Liquidations => books().iter().map(|b| b.liquidations.recent.len()).sum(),
+            Pane::Flow => books()
+                .iter()
+                .map(|b| b.recent_trades.iter().filter(|t| t.large).count())
+                .sum(),
+            Pane::Bands => books()
+                .first()
+                .and_then(|b| b.bands.as_ref())
+                .map_or(0, |b| b.bps.len() + b.kaiko.len() + b.slippage.len()),
+            Pane::Venues => frame.venues.len(),
+            Pane::Books => frame.symbols.iter().map(|s| s.books.len()).sum(),
+            _ => 0,
+        }
+    }
+}
+
+/// Move an index within `0..len`.
+fn step(at: usize, len: usize, motion: &Motion) -> usize {
+    let last = len.saturating_sub(1);
+    match motion {
+        Motion::By(d) => (at as i64 + i64::from(*d)).clamp(0, last as i64) as usize,
+        Motion::Top => 0,
+        Motion::Bottom => last,
+    }
+}

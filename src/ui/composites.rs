@@ -1,0 +1,123 @@
+//! Cross-venue composites with sparklines of their recent history on fixed scales (signed ones
+//! from -1 to 1, risks from 0 to 1), and which venues fed them.
+
+use crate::engine::frame::{Composites, SymbolHistory};
+use crate::market::VenueId;
+use crate::ui::format;
+use crate::ui::widgets::{Ctx, pane, put, put_right, sparkline};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+pub struct CompositesView<'a> {
+    pub composites: &'a Composites,
+    pub history: &'a SymbolHistory,
+    pub focused: bool,
+}
+
+/// A history series and the fixed scale it is drawn on.
+type Spark<'a> = Option<(&'a [Option<f64>], (f64, f64))>;
+
+const LABEL: u16 = 16;
+const NUMBER: u16 = 7;
+
+pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
+    let inner = pane(area, buf, "Composites", view.focused, cx);
+    if inner.height == 0 {
+        return;
+    }
+    let (c, h, t) = (view.composites, view.history, cx.theme);
+    let signed = |v: Option<f64>| {
+        (
+            cx.num(v, |x| format::signed(x, 2)),
+            v.map_or(t.text, |x| t.signed(x)),
+        )
+    };
+    let risk = |v: Option<f64>| {
+        (
+            cx.num(v, |x| format::fixed(x, 2)),
+            v.map_or(t.text, |x| t.stress(x)),
+        )
+    };
+    let whale = match (c.whale_conviction, c.whale_direction) {
+        (Some(w), Some(d)) => format!(
+            "{}{}",
+            format::fixed(w, 2),
+            if d >= 0.0 {
+                cx.glyphs.up
+            } else {
+                cx.glyphs.down
+            }
+        ),
+        (w, _) => cx.num(w, |x| format::fixed(x, 2)),
+    };
+    let rows: [(&str, (String, Style), Spark); 7] = [
+        (
+            "dir pressure",
+            signed(c.directional_pressure),
+            Some((&h.directional_pressure, (-1.0, 1.0))),
+        ),
+        (
+            "liquidity risk",
+            risk(c.liquidity_risk),
+            Some((&h.liquidity_risk, (0.0, 1.0))),
+        ),
+        (
+            "flow momentum",
+            signed(c.flow_momentum),
+            Some((&h.flow_momentum, (-1.0, 1.0))),
+        ),
+        (
+            "cascade stress",
+            risk(c.cascade_stress),
+            Some((&h.cascade_stress, (0.0, 1.0))),
+        ),
+        ("whale convict.", (whale, t.text), None),
+        (
+            "venue agreement",
+            (
+                cx.num(c.cross_exchange_agreement, |x| format::fixed(x, 2)),
+                t.text,
+            ),
+            None,
+        ),
+        (
+            "dislocation bps",
+            (cx.num(c.dislocation_bps, |x| format::fixed(x, 1)), t.text),
+            None,
+        ),
+    ];
+    let label = LABEL.min(inner.width);
+    let number = NUMBER.min(inner.width - label);
+    let spark_x = inner.x + label + number + 1;
+    let spark_w = inner.right().saturating_sub(spark_x);
+    let mut y = inner.y;
+    for (name, (text, style), spark) in rows {
+        if y >= inner.bottom() {
+            return;
+        }
+        put(buf, inner.x, y, name, label, t.dim);
+        put_right(buf, inner.x + label, y, &text, number, style);
+        if let Some((series, range)) = spark {
+            sparkline(
+                buf,
+                Rect::new(spark_x, y, spark_w, 1),
+                series,
+                range,
+                style,
+                cx,
+            );
+        }
+        y += 1;
+    }
+    if y < inner.bottom() {
+        let used: Vec<&str> = c.venues_used.iter().map(|v| VenueId::as_str(*v)).collect();
+        let text = if used.is_empty() {
+            cx.glyphs.absent.to_owned()
+        } else {
+            used.join(" ")
+        };
+        put(buf, inner.x, y, "inputs from", label, t.dim);
+        put(buf, inner.x + label, y, &text, inner.width - label, t.dim);
+    }
+}

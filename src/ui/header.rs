@@ -1,0 +1,153 @@
+//! The header (where the data comes from, how fresh it is, what is selected, FROZEN) and the
+//! tab bar. The data-mode badge and the freshness of the data are never dropped, however narrow
+//! the terminal.
+
+use crate::engine::frame::DataMode;
+use crate::market::Nanos;
+use crate::ui::app::View;
+use crate::ui::format;
+use crate::ui::table::{self, Column};
+use crate::ui::widgets::{Ctx, put};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+/// A frame older than this means the engine has stopped publishing: the header says NO DATA.
+pub const NO_DATA_AFTER_MS: f64 = 2_000.0;
+
+/// What the header shows.
+pub struct HeaderView<'a> {
+    pub mode: &'a DataMode,
+    /// Local time the latest frame was built (the one received, frozen or not).
+    pub live_at: Nanos,
+    /// Local time the frame on screen was built, when frozen.
+    pub frozen_at: Option<Nanos>,
+    pub source_ended: bool,
+    pub symbol: &'a str,
+    pub venue: String,
+    pub seq: u64,
+}
+
+pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
+    if area.height == 0 {
+        return;
+    }
+    let t = cx.theme;
+    buf.set_style(area, t.header);
+    let age = cx.since_ms(view.live_at);
+    let freshness = if view.source_ended {
+        (" FEED ENDED ".to_owned(), t.state_bad)
+    } else if age > NO_DATA_AFTER_MS {
+        (format!(" NO DATA {} ", format::age_ms(age)), t.state_bad)
+    } else {
+        (format!("upd {}", format::age_ms(age)), t.dim)
+    };
+    let frozen = view
+        .frozen_at
+        .map(|at| format!(" FROZEN {} ", format::age_ms(cx.since_ms(at))));
+    let room = usize::from(area.width)
+        .saturating_sub(frozen.as_ref().map_or(0, |f| f.chars().count() + 1));
+    // The mode badge is never dropped: it gets shorter instead.
+    let badges = mode_badges(view.mode);
+    let badge = badges
+        .iter()
+        .find(|b| b.chars().count() <= room)
+        .unwrap_or(&badges[badges.len() - 1]);
+    let mut items: Vec<(String, Style, u8)> = vec![(badge.clone(), mode_style(view.mode, cx), 0)];
+    if let Some(frozen) = frozen {
+        items.push((frozen, t.frozen, 0));
+    }
+    items.push((freshness.0, freshness.1, 1));
+    items.push((format!("{} {}", view.symbol, view.venue), t.highlight, 2));
+    items.push((format!("{} UTC", format::clock(cx.now)), t.dim, 3));
+    if let DataMode::Replay { file, .. } = view.mode {
+        items.push((file.clone(), t.dim, 4));
+    }
+    items.push(("depthscope".to_owned(), t.title, 5));
+    items.push((format!("#{}", view.seq), t.dim, 6));
+    line(buf, area, &items, cx);
+}
+
+/// Lays out `(text, style, priority)` items left to right with separators, dropping the lowest
+/// priorities first.
+fn line(buf: &mut Buffer, area: Rect, items: &[(String, Style, u8)], cx: &Ctx) {
+    let sep = cx.glyphs.sep;
+    let sep_w = sep.chars().count() as u16;
+    let columns: Vec<Column> = items
+        .iter()
+        .map(|(text, _, p)| Column::left("", text.chars().count() as u16 + sep_w - 1, *p))
+        .collect();
+    let kept = table::layout(&columns, area.width + sep_w - 1);
+    for (n, &(i, at)) in kept.iter().enumerate() {
+        let (text, style, _) = &items[i];
+        let x = area.x + at;
+        if n > 0 {
+            put(buf, x - sep_w, area.y, sep, sep_w, cx.theme.dim);
+        }
+        put(buf, x, area.y, text, area.right().saturating_sub(x), *style);
+    }
+}
+
+/// The data-mode badge, longest first: the header uses the longest that fits.
+fn mode_badges(mode: &DataMode) -> Vec<String> {
+    match mode {
+        DataMode::Live => vec![" LIVE ".into()],
+        DataMode::Simulated { seed } => vec![
+            format!(" SIMULATED seed {seed} "),
+            " SIMULATED ".into(),
+            " SIM ".into(),
+        ],
+        DataMode::Replay {
+            clock,
+            speed,
+            paused,
+            ..
+        } => {
+            let speed = speed.map_or_else(|| " max".to_owned(), |s| format!(" x{s}"));
+            let paused = if *paused { " PAUSED" } else { "" };
+            let time = format::datetime(*clock);
+            vec![
+                format!(" REPLAY {time}{speed}{paused} "),
+                format!(" REPLAY {}{speed}{paused} ", &time[11..]),
+                format!(" REPLAY {}{paused} ", &time[11..19]),
+                " REPLAY ".into(),
+            ]
+        }
+    }
+}
+
+/// The shortest name of the data mode, for screens too small for a header.
+pub fn mode_word(mode: &DataMode) -> &'static str {
+    match mode {
+        DataMode::Live => "LIVE",
+        DataMode::Simulated { .. } => "SIMULATED",
+        DataMode::Replay { .. } => "REPLAY",
+    }
+}
+
+fn mode_style(mode: &DataMode, cx: &Ctx) -> Style {
+    match mode {
+        DataMode::Live => cx.theme.mode_live,
+        DataMode::Simulated { .. } => cx.theme.mode_simulated,
+        DataMode::Replay { .. } => cx.theme.mode_replay,
+    }
+}
+
+/// The tab bar: `1 Overview  2 Symbol  3 Heatmap  4 Health`, the current view highlighted.
+pub fn tabs(area: Rect, buf: &mut Buffer, current: View, cx: &Ctx) {
+    if area.height == 0 {
+        return;
+    }
+    let mut x = area.x;
+    for (i, view) in View::ALL.into_iter().enumerate() {
+        let text = format!(" {} {} ", i + 1, view.title());
+        let style = if view == current {
+            cx.theme.tab_active
+        } else {
+            cx.theme.tab_inactive
+        };
+        let width = (text.chars().count() as u16).min(area.right().saturating_sub(x));
+        put(buf, x, area.y, &text, width, style);
+        x = x.saturating_add(width + 1);
+    }
+}

@@ -1,0 +1,189 @@
+//! Health: each venue's connection state, latency, message rate, checksum results and resyncs
+//! by reason; every book's integrity counters; and the log (the same records as the log file).
+
+use crate::engine::frame::{BookFrame, VenueHealth};
+use crate::ui::app::Pane;
+use crate::ui::format;
+use crate::ui::layout::{Slot, draw_collapsed, stack};
+use crate::ui::model::select::long_label;
+use crate::ui::table::{self, Column};
+use crate::ui::widgets::{Ctx, book_badge, conn_badge, pane};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+use tui_logger::{TuiLoggerLevelOutput, TuiLoggerWidget, TuiWidgetState};
+
+pub struct HealthView<'a> {
+    pub venues: &'a [VenueHealth],
+    pub books: Vec<(&'a str, &'a BookFrame)>,
+    pub log_file: Option<String>,
+    pub log_state: &'a TuiWidgetState,
+    pub focused: Pane,
+    pub venue_scroll: usize,
+    pub book_scroll: usize,
+}
+
+pub fn render(area: Rect, buf: &mut Buffer, view: &HealthView, cx: &Ctx) {
+    let slots = [
+        Slot::new(Pane::Venues, 4, view.venues.len() as u16 + 3),
+        Slot::new(Pane::Log, 4, u16::MAX),
+        Slot::new(Pane::Books, 4, view.books.len() as u16 + 3),
+    ];
+    // Venues, then books, then the log fill the height in that order on screen.
+    let stacked = stack(
+        area,
+        &slots,
+        view.focused,
+        &[Pane::Venues, Pane::Books, Pane::Log],
+    );
+    draw_collapsed(buf, &stacked, cx);
+    for &(pane_id, rect) in &stacked.panes {
+        let focused = pane_id == view.focused;
+        match pane_id {
+            Pane::Venues => venues(rect, buf, view, focused, cx),
+            Pane::Books => books(rect, buf, view, focused, cx),
+            _ => log(rect, buf, view, focused, cx),
+        }
+    }
+}
+
+fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ctx) {
+    let inner = pane(area, buf, "Venues", focused, cx);
+    let columns = [
+        Column::left("VENUE", 12, 0),
+        Column::left("STATE", 36, 0),
+        Column::right("LAT ms", 7, 1),
+        Column::right("MSG/s", 7, 1),
+        Column::right("LAST", 6, 2),
+        Column::right("CKSUM ok/fail", 13, 2),
+        Column::left("RESYNCS", 22, 3),
+        Column::right("CONN", 5, 4),
+        Column::right("BAD", 4, 5),
+    ];
+    let kept = table::layout(&columns, inner.width);
+    table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
+    let t = cx.theme;
+    for (i, v) in view
+        .venues
+        .iter()
+        .skip(view.venue_scroll)
+        .take(usize::from(inner.height.saturating_sub(1)))
+        .enumerate()
+    {
+        let (state, style) = conn_badge(&v.state, cx);
+        let c = &v.counters;
+        let resyncs = if c.resyncs.is_empty() {
+            "0".to_owned()
+        } else {
+            c.resyncs
+                .iter()
+                .map(|(why, n)| format!("{why} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let cksum = if c.checksum_ok + c.checksum_fail == 0 {
+            "n/a".to_owned()
+        } else {
+            format!("{}/{}", c.checksum_ok, c.checksum_fail)
+        };
+        let cells = [
+            (v.venue.to_string(), t.text),
+            (state, style),
+            (cx.num(c.latency_ms, |l| format::fixed(l, 1)), t.text),
+            (cx.num(v.msg_rate, |r| format::fixed(r, 1)), t.text),
+            (cx.num(v.last_message_age_ms, format::age_ms), t.dim),
+            (
+                cksum,
+                if c.checksum_fail > 0 {
+                    t.state_warn
+                } else {
+                    t.text
+                },
+            ),
+            (
+                resyncs,
+                if c.resyncs.is_empty() {
+                    t.dim
+                } else {
+                    t.state_warn
+                },
+            ),
+            (format!("{}", c.connects), t.dim),
+            (
+                format!("{}", c.malformed),
+                if c.malformed > 0 { t.state_warn } else { t.dim },
+            ),
+        ];
+        table::row(buf, inner, 1 + i as u16, &columns, &kept, &cells);
+    }
+}
+
+fn books(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ctx) {
+    let inner = pane(area, buf, "Books", focused, cx);
+    let columns = [
+        Column::left("SYM", 5, 0),
+        Column::left("VENUE", 17, 0),
+        Column::left("INSTRUMENT", 14, 3),
+        Column::left("STATE", 16, 0),
+        Column::right("AGE", 6, 1),
+        Column::right("EXCH", 6, 1),
+        Column::right("MSGS", 8, 2),
+        Column::right("GAPS", 5, 2),
+        Column::right("CKFAIL", 6, 2),
+        Column::right("RSY", 4, 1),
+    ];
+    let kept = table::layout(&columns, inner.width);
+    table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
+    let t = cx.theme;
+    for (i, (symbol, b)) in view
+        .books
+        .iter()
+        .skip(view.book_scroll)
+        .take(usize::from(inner.height.saturating_sub(1)))
+        .enumerate()
+    {
+        let (state, style) = book_badge(b, cx);
+        let c = &b.counters;
+        let count = |n: u64| (n.to_string(), if n > 0 { t.state_warn } else { t.dim });
+        let cells = [
+            ((*symbol).to_owned(), t.text),
+            (long_label(b), t.text),
+            (b.key.instrument.to_string(), t.dim),
+            (state, style),
+            (
+                cx.num(b.book_age_ms, format::age_ms),
+                if b.stale { t.stale } else { t.dim },
+            ),
+            (cx.num(b.exch_age_ms, format::age_ms), t.dim),
+            (c.messages.to_string(), t.dim),
+            count(c.seq_gaps),
+            count(c.checksum_fail),
+            count(c.resyncs),
+        ];
+        table::row(buf, inner, 1 + i as u16, &columns, &kept, &cells);
+    }
+}
+
+fn log(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ctx) {
+    let title = match &view.log_file {
+        Some(file) => format!("Log {} {file}", cx.glyphs.sep.trim()),
+        None => "Log".to_owned(),
+    };
+    let inner = pane(area, buf, &title, focused, cx);
+    let t = cx.theme;
+    TuiLoggerWidget::default()
+        .output_separator(' ')
+        .output_timestamp(Some("%H:%M:%S".into()))
+        .output_level(Some(TuiLoggerLevelOutput::Abbreviated))
+        .output_target(false)
+        .output_file(false)
+        .output_line(false)
+        .style(t.text)
+        .style_error(t.alert_crit)
+        .style_warn(t.alert_warn)
+        .style_info(t.text)
+        .style_debug(t.dim)
+        .style_trace(t.dim)
+        .state(view.log_state)
+        .render(inner, buf);
+}

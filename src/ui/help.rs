@@ -1,0 +1,111 @@
+//! The help overlay, generated from the live keymap (a rebound key shows its new binding),
+//! followed by a legend of the marks the screen uses for absent, stale and unproven data.
+
+use crate::ui::keymap::HelpSection;
+use crate::ui::widgets::{Ctx, pane, put};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::{Clear, Widget};
+
+pub struct HelpView<'a> {
+    pub sections: &'a [HelpSection],
+    pub scroll: u16,
+    pub theme: &'a str,
+}
+
+/// The lines of the help text, with their styles.
+fn lines(view: &HelpView, cx: &Ctx) -> Vec<(String, Style)> {
+    let t = cx.theme;
+    let mut out = Vec::new();
+    for section in view.sections {
+        out.push((section.title.to_owned(), t.title));
+        for (keys, what) in &section.lines {
+            out.push((format!("  {keys:<18} {what}"), t.text));
+        }
+        out.push((String::new(), t.text));
+    }
+    let g = cx.glyphs;
+    let ge = if g.ascii { ">=" } else { "≥" };
+    out.push(("What the marks mean".to_owned(), t.title));
+    let legend = [
+        (
+            g.absent.to_owned(),
+            "no number: undefined, warming up, or the book is not proven (never 0)",
+        ),
+        (
+            "RESYNCING (gap)".to_owned(),
+            "book failed an integrity check: greyed, no numbers, in no metric",
+        ),
+        (
+            "STALE 7.2s".to_owned(),
+            "book stopped updating: numbers kept but marked, out of aggregates",
+        ),
+        (
+            "NO DATA 5s".to_owned(),
+            "no frame from the engine for that long",
+        ),
+        (
+            "FROZEN 3s".to_owned(),
+            "screen held (f); data keeps flowing underneath",
+        ),
+        (g.large.to_owned(), "large resting level"),
+        (
+            "12.5+".to_owned(),
+            "lower bound: some venue's book does not reach this row",
+        ),
+        (
+            format!("{ge}$1.2M"),
+            "band reaches past the known book: a lower bound",
+        ),
+        (
+            "~0.0100%".to_owned(),
+            "stale funding (older than twice its poll interval)",
+        ),
+        (
+            ">book".to_owned(),
+            "slippage: the known book does not hold that notional",
+        ),
+        (format!("{} {}", g.up, g.down), "taker buy / taker sell"),
+    ];
+    for (mark, meaning) in legend {
+        out.push((format!("  {mark:<18} {meaning}"), t.text));
+    }
+    out.push((String::new(), t.text));
+    out.push((format!("theme: {}", view.theme), t.dim));
+    out
+}
+
+pub fn render(area: Rect, buf: &mut Buffer, view: &HelpView, cx: &Ctx) {
+    let width = area.width.saturating_sub(4).min(96);
+    let height = area.height.saturating_sub(2);
+    if width < 10 || height < 3 {
+        return;
+    }
+    let popup = Rect::new(area.x + (area.width - width) / 2, area.y + 1, width, height);
+    Clear.render(popup, buf);
+    let inner = pane(
+        popup,
+        buf,
+        "Help: keys from your keymap (j/k scroll, ? closes)",
+        true,
+        cx,
+    );
+    let lines = lines(view, cx);
+    let first = usize::from(view.scroll).min(lines.len().saturating_sub(usize::from(inner.height)));
+    for (i, (text, style)) in lines
+        .iter()
+        .skip(first)
+        .take(usize::from(inner.height))
+        .enumerate()
+    {
+        put(
+            buf,
+            inner.x + 1,
+            inner.y + i as u16,
+            text,
+            inner.width.saturating_sub(1),
+            *style,
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! Overview: one row per symbol × venue book, sortable, the selected symbol highlighted. A book
+//! that is not proven shows its state and no market numbers; stale rows are marked.
+
+use crate::ui::format;
+use crate::ui::model::overview::{Row, SortColumn, value};
+use crate::ui::model::select::{long_label, short_label};
+use crate::ui::table::{self, Column};
+use crate::ui::widgets::{Ctx, book_badge, number_style, pane};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+pub struct OverviewView<'a> {
+    pub rows: Vec<Row<'a>>,
+    pub cursor: usize,
+    pub symbol: &'a str,
+    pub sort: SortColumn,
+    pub descending: bool,
+}
+
+/// Terminal width from which venues get their long names.
+const LONG_LABELS_FROM: u16 = 110;
+
+pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
+    let arrow = if view.descending {
+        cx.glyphs.down
+    } else {
+        cx.glyphs.up
+    };
+    let title = format!(
+        "Overview {} sorted by {} {arrow}",
+        cx.glyphs.sep.trim(),
+        view.sort.label()
+    );
+    let inner = pane(area, buf, &title, true, cx);
+    if inner.height == 0 {
+        return;
+    }
+    let long = inner.width >= LONG_LABELS_FROM;
+    let columns = [
+        Column::left("SYM", 5, 0),
+        Column::left("VENUE", if long { 17 } else { 6 }, 0),
+        Column::right("MID", 11, 0),
+        Column::right("SPR bps", 7, 1),
+        Column::right("IMB10", 6, 2),
+        Column::right("OFI60", 6, 3),
+        Column::right("STRESS", 6, 4),
+        Column::right("FUNDING", 9, 5),
+        Column::right("OI $", 8, 7),
+        Column::right("LIQ/m", 6, 7),
+        Column::right("CVD1m", 8, 7),
+        Column::left("STATE", 16, 0),
+        Column::right("AGE", 6, 1),
+        Column::right("EXCH", 6, 6),
+        Column::right("RSY", 4, 6),
+    ];
+    let kept = table::layout(&columns, inner.width);
+    table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
+    let visible = usize::from(inner.height.saturating_sub(1));
+    let first = view.cursor.saturating_sub(visible.saturating_sub(1));
+    for (i, row) in view.rows.iter().enumerate().skip(first).take(visible) {
+        let y = 1 + (i - first) as u16;
+        let base = if i == view.cursor {
+            cx.theme.selection
+        } else if row.symbol.symbol == view.symbol {
+            cx.theme.highlight
+        } else {
+            Style::default()
+        };
+        buf.set_style(Rect::new(inner.x, inner.y + y, inner.width, 1), base);
+        let label = if long {
+            long_label(row.book)
+        } else {
+            short_label(row.book)
+        };
+        table::row(buf, inner, y, &columns, &kept, &cells(row, label, cx));
+    }
+}
+
+fn cells(row: &Row, label: String, cx: &Ctx) -> Vec<(String, Style)> {
+    let t = cx.theme;
+    let book = row.book;
+    let (badge, badge_style) = book_badge(book, cx);
+    let muted = if book.state.is_live() {
+        t.text
+    } else {
+        t.not_live
+    };
+    let numbers = number_style(book, t.text, cx);
+    let v = |c| value(book, c);
+    let signed = |c| {
+        let x = v(c);
+        let style = x.map_or(numbers, |x| number_style(book, t.signed(x), cx));
+        (cx.num(x, |x| format::signed(x, 2)), style)
+    };
+    let stress = v(SortColumn::Stress);
+    let funding = {
+        let stale = book.derivs.stale && v(SortColumn::Funding).is_some();
+        let text = cx.num(v(SortColumn::Funding), |f| format::pct(f, 4));
+        if stale {
+            (format!("~{text}"), t.stale)
+        } else {
+            (text, numbers)
+        }
+    };
+    vec![
+        (row.symbol.symbol.clone(), muted),
+        (label, muted),
+        (
+            cx.num(v(SortColumn::Mid), |m| {
+                format::price(m, book.ladder.price_decimals)
+            }),
+            numbers,
+        ),
+        (cx.num(v(SortColumn::Spread), format::bps), numbers),
+        signed(SortColumn::Imbalance),
+        signed(SortColumn::Ofi),
+        (
+            cx.num(stress, |s| format::fixed(s, 2)),
+            stress.map_or(numbers, |s| t.stress(s)),
+        ),
+        funding,
+        (
+            cx.num(v(SortColumn::OpenInterest), format::usd),
+            if book.derivs.stale { t.stale } else { numbers },
+        ),
+        (
+            cx.num(v(SortColumn::Liquidations), |r| format::fixed(r, 1)),
+            numbers,
+        ),
+        signed(SortColumn::Cvd),
+        (badge, badge_style),
+        (
+            cx.num(book.book_age_ms, format::age_ms),
+            if book.stale { t.stale } else { t.dim },
+        ),
+        (cx.num(book.exch_age_ms, format::age_ms), t.dim),
+        (
+            book.counters.resyncs.to_string(),
+            if book.counters.resyncs > 0 {
+                t.state_warn
+            } else {
+                t.dim
+            },
+        ),
+    ]
+}

@@ -1,0 +1,420 @@
+//! Running the UI: [`run_tui`] on the real terminal, over [`run_loop`], which is generic over the
+//! backend and the event stream so tests drive it with a `TestBackend`, scripted keys and
+//! paused time.
+//!
+//! The loop waits on keys, frame changes, the next draw slot, a once-a-second tick (ages on
+//! screen move even when no data does), signals and the exit timer. Keys redraw at once; frames
+//! only mark the screen dirty ([`Pacer`]).
+
+use crate::cli::RunArgs;
+use crate::config::{Config, ConfigError};
+use crate::control::ReplayControl;
+use crate::engine::frame::Frame;
+use crate::market::Nanos;
+use crate::ui::action::{Action, Command};
+use crate::ui::app::{App, AppSettings, Effect};
+use crate::ui::keymap::{Keymap, key_of};
+use crate::ui::pacing::Pacer;
+use crate::ui::report::{ExitReason, RunReport, Stats};
+use crate::ui::term::{self, SyncBackend};
+use crate::ui::theme::{ColorDepth, Theme, ThemeChoice};
+use crossterm::event::{Event, KeyEventKind, MouseEventKind};
+use futures_util::{FutureExt, Stream, StreamExt};
+use ratatui::Terminal;
+use std::future::Future;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
+use tokio_util::sync::CancellationToken;
+
+/// Everything the UI needs besides its frames, resolved from config and command line.
+pub struct UiOptions {
+    pub fps: u32,
+    pub ascii: bool,
+    pub mouse: bool,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub ladder_depth: usize,
+    pub heatmap_column_ms: u64,
+    pub exit_after: Option<Duration>,
+    pub report_on_exit: Option<PathBuf>,
+    /// Shown in the log pane's title.
+    pub log_file: Option<PathBuf>,
+}
+
+/// The environment variables the UI honours.
+#[derive(Clone, Debug, Default)]
+pub struct UiEnv {
+    /// `NO_COLOR` set to something non-empty.
+    pub no_color: bool,
+    pub colorterm: Option<String>,
+    /// The user's config dir (themes there override built-ins).
+    pub config_dir: Option<PathBuf>,
+}
+
+impl UiEnv {
+    pub fn from_process() -> UiEnv {
+        UiEnv {
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            colorterm: std::env::var("COLORTERM").ok(),
+            config_dir: crate::config::config_dir(),
+        }
+    }
+}
+
+impl UiOptions {
+    /// Command-line flags win over `[ui]`; `NO_COLOR` picks `mono` unless `--theme` is given.
+    pub fn resolve(config: &Config, run: &RunArgs, env: &UiEnv) -> Result<UiOptions, ConfigError> {
+        let ui = &config.ui;
+        let fps = run.fps.unwrap_or(ui.fps);
+        if !(1..=60).contains(&fps) {
+            return Err(ConfigError::Invalid {
+                file: "--fps".into(),
+                message: format!("--fps must be 1 to 60, got {fps}"),
+            });
+        }
+        let theme = Theme::choose(&ThemeChoice {
+            cli: run.theme.as_deref(),
+            no_color: env.no_color,
+            config: &ui.theme,
+            overrides: &config.theme_overrides,
+            depth: ColorDepth::detect(ui.color, env.colorterm.as_deref()),
+            config_dir: env.config_dir.as_deref(),
+        })?;
+        let keymap = Keymap::new(&config.keybindings).map_err(|e| ConfigError::Invalid {
+            file: "[keybindings]".into(),
+            message: e.to_string(),
+        })?;
+        Ok(UiOptions {
+            fps,
+            ascii: run.ascii || ui.ascii,
+            mouse: ui.mouse,
+            theme,
+            keymap,
+            ladder_depth: ui.ladder_depth,
+            heatmap_column_ms: ui.heatmap_column_ms,
+            exit_after: run.exit_after,
+            report_on_exit: run.report_on_exit.clone(),
+            log_file: None,
+        })
+    }
+}
+
+/// Why [`run_tui`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    #[error("terminal: {0}")]
+    Terminal(#[from] io::Error),
+    #[error("cannot write the run report to {path}: {source}")]
+    Report { path: String, source: io::Error },
+}
+
+/// Shows `frames` on the terminal until the user quits, `cancel` fires, SIGTERM/SIGHUP arrive or
+/// `--exit-after` elapses; the terminal is restored on every path (panics included). Replay keys
+/// are sent on `controls` when given. Writes `--report-on-exit` and returns the same report.
+pub async fn run_tui(
+    frames: watch::Receiver<Arc<Frame>>,
+    options: UiOptions,
+    controls: Option<mpsc::Sender<ReplayControl>>,
+    cancel: CancellationToken,
+) -> Result<RunReport, UiError> {
+    let started = Instant::now();
+    let first = frames.borrow().clone();
+    let mut app = App::new(
+        AppSettings {
+            keymap: options.keymap,
+            theme: options.theme,
+            ascii: options.ascii,
+            ladder_depth: options.ladder_depth,
+            heatmap_column_ms: options.heatmap_column_ms,
+            replay_controls: controls.is_some(),
+            log_file: options.log_file,
+        },
+        first,
+    );
+    let (mut terminal, bytes, guard) = term::enter(options.mouse)?;
+    let io = LoopIo {
+        fps: options.fps,
+        exit_after: options.exit_after,
+        controls,
+        cancel,
+        shutdown: Box::pin(shutdown_signal()),
+        clock: crate::market::now_nanos,
+    };
+    let events = crossterm::event::EventStream::new();
+    let outcome = run_loop(&mut terminal, &mut app, events, frames, io).await;
+    drop(terminal);
+    drop(guard);
+    let (exit, stats) = outcome?;
+    let report = RunReport::new(
+        exit,
+        started.elapsed(),
+        &stats,
+        bytes.load(Ordering::Relaxed),
+    );
+    tracing::info!(?exit, frames_drawn = stats.frames_drawn, "ui stopped");
+    if let Some(path) = &options.report_on_exit {
+        write_report(path, &report)?;
+    }
+    Ok(report)
+}
+
+fn write_report(path: &Path, report: &RunReport) -> Result<(), UiError> {
+    let json = serde_json::to_string_pretty(report).expect("a report always serialises");
+    std::fs::write(path, json + "\n").map_err(|source| UiError::Report {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// SIGTERM or SIGHUP (never on platforms without them).
+async fn shutdown_signal() -> ExitReason {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            return tokio::select! {
+                _ = term.recv() => ExitReason::Sigterm,
+                _ = hup.recv() => ExitReason::Sighup,
+            };
+        }
+    }
+    std::future::pending().await
+}
+
+/// The loop's connections to the world.
+pub struct LoopIo {
+    pub fps: u32,
+    pub exit_after: Option<Duration>,
+    pub controls: Option<mpsc::Sender<ReplayControl>>,
+    pub cancel: CancellationToken,
+    /// Resolves when the process is told to stop (signals).
+    pub shutdown: Pin<Box<dyn Future<Output = ExitReason> + Send>>,
+    /// Local wall-clock time, for the ages on screen.
+    pub clock: fn() -> Nanos,
+}
+
+/// Runs the app until it stops; returns why, and the counters for the report.
+pub async fn run_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    mut events: E,
+    mut frames: watch::Receiver<Arc<Frame>>,
+    mut io: LoopIo,
+) -> io::Result<(ExitReason, Stats)>
+where
+    B: SyncBackend,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut stats = Stats::default();
+    let mut pacer = Pacer::new(io.fps);
+    let mut pending: Option<(u64, Instant)> = None;
+    let exit_at = io.exit_after.map(|d| Instant::now() + d);
+    let mut tick = interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut frames_open = true;
+    frames.mark_unchanged();
+    pacer.mark_urgent();
+    loop {
+        let now = Instant::now();
+        if pacer.due(now) {
+            draw(terminal, app, &mut stats, &mut pending, (io.clock)())?;
+            pacer.drawn(now);
+        }
+        let deadline = pacer.deadline();
+        let exit = tokio::select! {
+            biased;
+            () = io.cancel.cancelled() => Some(ExitReason::Cancelled),
+            reason = &mut io.shutdown => Some(reason),
+            () = sleep_until(exit_at.unwrap_or(now)), if exit_at.is_some() => Some(ExitReason::ExitAfter),
+            event = events.next() => {
+                let mut next = Some(event);
+                let mut exit = None;
+                // Handle every event already queued, then draw once.
+                while let Some(event) = next.take() {
+                    match event {
+                        None => exit = Some(ExitReason::InputClosed),
+                        Some(event) => exit = exit.or(handle_event(event?, app, &mut pacer, &io)),
+                    }
+                    if exit.is_none() {
+                        next = events.next().now_or_never();
+                    }
+                }
+                exit
+            }
+            changed = frames.changed(), if frames_open => {
+                match changed {
+                    Ok(()) => {
+                        let frame = frames.borrow_and_update().clone();
+                        stats.frames_received += 1;
+                        // A frame that arrives while frozen is not shown until unfrozen; its wait
+                        // is the user's choice, not latency.
+                        pending = (!app.frozen()).then(|| (frame.seq, Instant::now()));
+                        app.update(Action::Frame(frame));
+                    }
+                    Err(_) => {
+                        frames_open = false;
+                        app.update(Action::SourceEnded);
+                    }
+                }
+                pacer.mark_dirty();
+                None
+            }
+            () = sleep_until(deadline.unwrap_or(now)), if deadline.is_some() => None,
+            _ = tick.tick() => {
+                pacer.mark_dirty();
+                None
+            }
+        };
+        if let Some(reason) = exit {
+            return Ok((reason, stats));
+        }
+    }
+}
+
+/// Applies one terminal event; `Some` when it ends the run.
+fn handle_event(event: Event, app: &mut App, pacer: &mut Pacer, io: &LoopIo) -> Option<ExitReason> {
+    let action = match event {
+        // Release events (Windows, kitty protocol) would act twice.
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            key_of(&key).and_then(|k| app.action_for_key(k))
+        }
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollUp => Some(Action::Command(Command::Up)),
+            MouseEventKind::ScrollDown => Some(Action::Command(Command::Down)),
+            _ => None,
+        },
+        // Redrawn at the next slot, which also coalesces a burst of resizes.
+        Event::Resize(..) => {
+            pacer.mark_dirty();
+            None
+        }
+        _ => None,
+    }?;
+    pacer.mark_urgent();
+    match app.update(action) {
+        Effect::Quit => Some(ExitReason::Quit),
+        Effect::Replay(control) => {
+            let sent = io
+                .controls
+                .as_ref()
+                .is_some_and(|c| c.try_send(control).is_ok());
+            if !sent {
+                tracing::warn!(?control, "replay control not delivered");
+            }
+            None
+        }
+        Effect::None => None,
+    }
+}
+
+fn draw<B: SyncBackend>(
+    terminal: &mut Terminal<B>,
+    app: &App,
+    stats: &mut Stats,
+    pending: &mut Option<(u64, Instant)>,
+    now: Nanos,
+) -> io::Result<()> {
+    let started = std::time::Instant::now();
+    terminal.backend_mut().begin_frame()?;
+    terminal
+        .draw(|f| crate::ui::render(app, now, f.area(), f.buffer_mut()))
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    terminal.backend_mut().end_frame()?;
+    stats.draw_time.record(started.elapsed());
+    stats.frames_drawn += 1;
+    if let Some((seq, at)) = *pending
+        && app.shown().seq == seq
+    {
+        stats.ingest_to_draw.record(at.elapsed());
+        *pending = None;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn resolve(args: &[&str], config: &str, env: UiEnv) -> Result<UiOptions, ConfigError> {
+        let cli = crate::cli::Cli::try_parse_from(
+            std::iter::once("depthscope").chain(args.iter().copied()),
+        )
+        .unwrap();
+        UiOptions::resolve(&Config::parse(config, "test.toml").unwrap(), &cli.run, &env)
+    }
+
+    #[test]
+    fn flags_win_over_the_config_and_no_color_picks_mono() {
+        let o = resolve(&[], "", UiEnv::default()).unwrap();
+        assert_eq!(
+            (o.fps, o.ascii, o.mouse, o.theme.name.as_str()),
+            (10, false, false, "default")
+        );
+        let o = resolve(
+            &["--fps", "4", "--ascii", "--exit-after", "2s"],
+            "[ui]\nfps = 20\n",
+            UiEnv::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (o.fps, o.ascii, o.exit_after),
+            (4, true, Some(Duration::from_secs(2)))
+        );
+        let no_color = UiEnv {
+            no_color: true,
+            ..UiEnv::default()
+        };
+        assert_eq!(
+            resolve(&[], "[ui]\ntheme = \"dark\"\n", no_color.clone())
+                .unwrap()
+                .theme
+                .name,
+            "mono"
+        );
+        assert_eq!(
+            resolve(&["--theme", "light"], "", no_color)
+                .unwrap()
+                .theme
+                .name,
+            "light"
+        );
+        let err = resolve(&["--fps", "0"], "", UiEnv::default())
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "config --fps: --fps must be 1 to 60, got 0"
+        );
+        let err = resolve(&["--theme", "neon"], "", UiEnv::default())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("unknown theme \"neon\""), "{err}");
+    }
+
+    #[test]
+    fn rgb_themes_follow_colorterm() {
+        let env = |c: Option<&str>| UiEnv {
+            colorterm: c.map(str::to_owned),
+            ..UiEnv::default()
+        };
+        let dark = |e| resolve(&["--theme", "dark"], "", e).unwrap().theme.bid.fg;
+        assert!(matches!(
+            dark(env(Some("truecolor"))),
+            Some(ratatui::style::Color::Rgb(..))
+        ));
+        assert!(matches!(
+            dark(env(None)),
+            Some(ratatui::style::Color::Indexed(_))
+        ));
+    }
+}

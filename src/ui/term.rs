@@ -1,0 +1,174 @@
+//! The terminal's lifecycle: raw mode and the alternate screen on the way in, restored on the
+//! way out whatever the way out is (normal return, error, panic, signal), synchronized updates
+//! around each frame, and a count of every byte sent to the terminal.
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute, queue};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
+use std::io::{self, Stdout, Write};
+use std::sync::Arc;
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Whether the terminal is in our hands (raw mode, alternate screen) and needs restoring.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Whether mouse capture was turned on (and must be turned off).
+static MOUSE: AtomicBool = AtomicBool::new(false);
+static PANIC_HOOK: Once = Once::new();
+
+/// A writer that counts what goes through it.
+pub struct CountingWriter<W> {
+    inner: W,
+    count: Arc<AtomicU64>,
+}
+
+impl<W> CountingWriter<W> {
+    pub fn new(inner: W) -> (CountingWriter<W>, Arc<AtomicU64>) {
+        let count = Arc::new(AtomicU64::new(0));
+        (
+            CountingWriter {
+                inner,
+                count: count.clone(),
+            },
+            count,
+        )
+    }
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A backend that can bracket a frame in a synchronized update, so terminals that support it
+/// never show a half-drawn ladder (others ignore the sequences).
+pub trait SyncBackend: Backend {
+    fn begin_frame(&mut self) -> io::Result<()>;
+    fn end_frame(&mut self) -> io::Result<()>;
+}
+
+impl<W: Write> SyncBackend for CrosstermBackend<W> {
+    fn begin_frame(&mut self) -> io::Result<()> {
+        queue!(self, BeginSynchronizedUpdate)
+    }
+
+    fn end_frame(&mut self) -> io::Result<()> {
+        execute!(self, EndSynchronizedUpdate)
+    }
+}
+
+impl SyncBackend for TestBackend {
+    fn begin_frame(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn end_frame(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The real terminal.
+pub type Tui = Terminal<CrosstermBackend<CountingWriter<Stdout>>>;
+
+/// Restores the terminal when dropped.
+pub struct Guard(());
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Takes over the terminal: raw mode, alternate screen, hidden cursor, and (if asked) mouse
+/// capture. Installs a panic hook that restores the terminal before the previous hook prints
+/// (so a panic message is readable, not lost in the alternate screen).
+pub fn enter(mouse: bool) -> io::Result<(Tui, Arc<AtomicU64>, Guard)> {
+    install_panic_hook();
+    let (writer, count) = CountingWriter::new(io::stdout());
+    let mut backend = CrosstermBackend::new(writer);
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let guard = Guard(());
+    // Cleared here rather than with `Terminal::clear`, which first asks the terminal for the
+    // cursor position: a round trip that stalls on slow links and fails where nothing answers.
+    execute!(
+        backend,
+        EnterAlternateScreen,
+        cursor::Hide,
+        Clear(ClearType::All)
+    )?;
+    if mouse {
+        MOUSE.store(true, Ordering::SeqCst);
+        execute!(backend, EnableMouseCapture)?;
+    }
+    let terminal = Terminal::new(backend)?;
+    Ok((terminal, count, guard))
+}
+
+/// Gives the terminal back. Safe to call more than once and from a panic hook; errors are
+/// ignored because there is nowhere left to report them.
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = io::stdout();
+    let _ = execute!(out, EndSynchronizedUpdate);
+    if MOUSE.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, DisableMouseCapture);
+    }
+    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+    let _ = disable_raw_mode();
+}
+
+fn install_panic_hook() {
+    PANIC_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_counting_writer_counts_bytes_written() {
+        let (mut w, count) = CountingWriter::new(Vec::new());
+        w.write_all(b"hello").unwrap();
+        queue!(w, BeginSynchronizedUpdate).unwrap();
+        assert_eq!(count.load(Ordering::Relaxed), w.inner.len() as u64);
+        assert!(w.inner.len() > 5);
+    }
+
+    #[test]
+    fn a_crossterm_frame_is_bracketed_in_a_synchronized_update() {
+        let (writer, count) = CountingWriter::new(Vec::new());
+        let mut backend = CrosstermBackend::new(writer);
+        backend.begin_frame().unwrap();
+        backend.end_frame().unwrap();
+        // CSI ? 2026 h … CSI ? 2026 l
+        assert_eq!(count.load(Ordering::Relaxed), 16);
+    }
+
+    #[test]
+    fn restoring_a_terminal_that_was_never_taken_does_nothing() {
+        restore();
+        restore();
+        assert!(!ACTIVE.load(Ordering::SeqCst));
+    }
+}
