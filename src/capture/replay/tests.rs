@@ -53,7 +53,8 @@ struct Summary {
 }
 
 /// Checks `report` against `reference` (no errors, the same books, each book's top 25 equal to
-/// the reference's as wire strings, the same number of trades) and sums its figures.
+/// the reference's as wire strings, checksum figures adding up to the messages, the same number
+/// of trades) and sums its figures.
 fn conform(report: &Report, reference: &Reference) -> Summary {
     assert!(report.errors.is_empty(), "{:#?}", report.errors);
     let mut ids: Vec<&str> = report.books.iter().map(|b| &*b.instrument).collect();
@@ -76,6 +77,9 @@ fn conform(report: &Report, reference: &Reference) -> Summary {
             "{}",
             book.instrument
         );
+        // `capture-format.md`: every book message is counted in exactly one checksum figure.
+        let checksums = book.checksum_ok + book.checksum_fail + book.checksum_absent;
+        assert_eq!(checksums, book.updates, "{}", book.instrument);
         summary.books += 1;
         summary.valid += usize::from(book.valid);
         summary.checksum_ok += book.checksum_ok;
