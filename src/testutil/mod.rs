@@ -6,11 +6,10 @@
 //! `../shared`, so there a missing capture skips the test with a notice; `.ci/run` sets
 //! `DEPTHSCOPE_REQUIRE_CAPTURES=1`, under which a missing capture fails instead.
 
+mod files;
 pub(crate) mod reference;
 
-use std::ops::Deref;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+pub(crate) use files::{TempPath, capture_path};
 
 use crate::capture::replay::BookReport;
 use crate::feed::event::{MarketEvent, Trade};
@@ -18,22 +17,6 @@ use crate::feed::sync::BookSync;
 use crate::integrity::SeqVerdict;
 use crate::market::Nanos;
 use reference::Levels;
-
-/// Set to `1` to turn a missing capture into a test failure.
-const REQUIRE_CAPTURES: &str = "DEPTHSCOPE_REQUIRE_CAPTURES";
-
-/// The path of `../shared/captures/<relative>`, or `None` after an `eprintln!` notice when it
-/// is missing and captures are not required: a test that gets `None` returns early.
-///
-/// # Panics
-/// When the file is missing and `DEPTHSCOPE_REQUIRE_CAPTURES=1`.
-pub(crate) fn capture_path(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/captures")
-        .join(relative);
-    let required = std::env::var(REQUIRE_CAPTURES).is_ok_and(|v| v == "1");
-    found(path, required)
-}
 
 /// The text of `../shared/captures/<relative>`; `None` as for [`capture_path`].
 ///
@@ -43,61 +26,6 @@ pub(crate) fn capture(relative: &str) -> Option<String> {
     let path = capture_path(relative)?;
     let text = std::fs::read_to_string(&path);
     Some(text.unwrap_or_else(|e| panic!("capture {} cannot be read: {e}", path.display())))
-}
-
-fn found(path: PathBuf, required: bool) -> Option<PathBuf> {
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        !required,
-        "capture {} is required ({REQUIRE_CAPTURES}=1) but missing",
-        path.display()
-    );
-    eprintln!(
-        "skipped: capture {} not available; set {REQUIRE_CAPTURES}=1 to fail instead",
-        path.display()
-    );
-    None
-}
-
-/// A path in a fresh temporary directory, removed (with the directory) on drop.
-pub(crate) struct TempPath {
-    dir: PathBuf,
-    path: PathBuf,
-}
-
-impl TempPath {
-    pub(crate) fn new(file_name: &str) -> Self {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "depthscope-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("create a temporary directory");
-        let path = dir.join(file_name);
-        TempPath { dir, path }
-    }
-}
-
-impl Deref for TempPath {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl AsRef<Path> for TempPath {
-    fn as_ref(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for TempPath {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// A book's top 25 a side as `[price, size]` wire strings, rendered exactly as the replay
@@ -301,6 +229,7 @@ impl Tally {
 
 #[cfg(test)]
 mod tests {
+    use super::files::found;
     use super::*;
 
     const MISSING: &str = "no/such/capture.txt";
