@@ -13,10 +13,11 @@ pub(crate) use files::{TempPath, capture_path};
 
 use crate::capture::replay::BookReport;
 use crate::feed::event::{MarketEvent, Trade};
+use crate::feed::health::{BookCounters, BookState};
 use crate::feed::sync::BookSync;
 use crate::integrity::SeqVerdict;
 use crate::market::Nanos;
-use reference::Levels;
+use reference::{Levels, Reference};
 
 /// The text of `../shared/captures/<relative>`; `None` as for [`capture_path`].
 ///
@@ -33,6 +34,38 @@ pub(crate) fn capture(relative: &str) -> Option<String> {
 pub(crate) fn top25(sync: &BookSync) -> (Levels, Levels) {
     let report = BookReport::from(sync);
     (report.bids, report.asks)
+}
+
+/// Checks replayed books against the reference: each one live, its top 25 equal to the
+/// reference's as wire strings. Returns their counters summed, for the caller's totals.
+pub(crate) fn check_books(books: &[&BookSync], reference: &Reference) -> BookCounters {
+    let mut total = BookCounters::default();
+    for sync in books {
+        assert_eq!(sync.state(), &BookState::Live, "{}", sync.key());
+        let (bids, asks) = top25(sync);
+        reference.assert_top(&sync.key().instrument, &bids, &asks);
+        let BookCounters {
+            messages,
+            checksum_ok,
+            checksum_fail,
+            checksum_absent,
+            seq_gaps,
+            stale,
+            resyncs,
+            crossed,
+            while_syncing,
+        } = sync.counters();
+        total.messages += messages;
+        total.checksum_ok += checksum_ok;
+        total.checksum_fail += checksum_fail;
+        total.checksum_absent += checksum_absent;
+        total.seq_gaps += seq_gaps;
+        total.stale += stale;
+        total.resyncs += resyncs;
+        total.crossed += crossed;
+        total.while_syncing += while_syncing;
+    }
+    total
 }
 
 /// The trades among `events`, in order.

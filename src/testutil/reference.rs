@@ -155,6 +155,17 @@ impl Reference {
             .unwrap_or_else(|| panic!("the reference has no book {id}"))
     }
 
+    /// Asserts that book `id`'s best levels, `[price, size]` wire strings best first, are the
+    /// reference's top [`TOP`], and that both sides had levels to compare.
+    pub(crate) fn assert_top(&self, id: &str, bids: &[[String; 2]], asks: &[[String; 2]]) {
+        let (want_bids, want_asks) = self.book(id).top();
+        assert!(
+            !want_bids.is_empty() && !want_asks.is_empty(),
+            "{id}: an empty side"
+        );
+        assert_eq!((bids, asks), (&want_bids[..], &want_asks[..]), "{id}");
+    }
+
     /// Checksummed messages over all books.
     pub(crate) fn checksummed(&self) -> u64 {
         self.books.values().map(|b| b.checksummed).sum()

@@ -69,14 +69,7 @@ fn conform(report: &Report, reference: &Reference) -> Summary {
         ..Summary::default()
     };
     for book in &report.books {
-        let (bids, asks) = reference.book(&book.instrument).top();
-        assert!(!bids.is_empty() && !asks.is_empty(), "{}", book.instrument);
-        assert_eq!(
-            (&book.bids, &book.asks),
-            (&bids, &asks),
-            "{}",
-            book.instrument
-        );
+        reference.assert_top(&book.instrument, &book.bids, &book.asks);
         // `capture-format.md`: every book message is counted in exactly one checksum figure.
         let checksums = book.checksum_ok + book.checksum_fail + book.checksum_absent;
         assert_eq!(checksums, book.updates, "{}", book.instrument);

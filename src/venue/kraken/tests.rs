@@ -11,7 +11,7 @@ use crate::instrument::{Instrument, guess};
 use crate::integrity::ResyncReason;
 use crate::market::{TakerSide, VenueId};
 use crate::testutil::reference::Reference;
-use crate::testutil::{capture, replay_cryptofeed, top25, trades};
+use crate::testutil::{capture, check_books, replay_cryptofeed, trades};
 
 fn replay_driver() -> Driver<Kraken> {
     Driver::new(
@@ -36,22 +36,11 @@ fn real_v1_book1000_replays_with_every_checksum_matching_an_independent_book() {
 
     let books = driver.books();
     assert_eq!(books.len(), 10);
-    let (mut ok, mut fail, mut absent, mut messages) = (0, 0, 0, 0);
-    for sync in books {
-        let c = sync.counters();
-        ok += c.checksum_ok;
-        fail += c.checksum_fail;
-        absent += c.checksum_absent;
-        messages += c.messages;
-        assert_eq!(c.resyncs + c.crossed + c.while_syncing, 0, "{}", sync.key());
-        assert_eq!(sync.state(), &BookState::Live, "{}", sync.key());
-        let (bids, asks) = reference.book(&sync.key().instrument).top();
-        assert!(!bids.is_empty() && !asks.is_empty());
-        assert_eq!(top25(sync), (bids, asks), "{}", sync.key());
-    }
-    assert_eq!((ok, fail), (4269, 0));
-    assert_eq!(absent, 10, "v1 snapshots carry no checksum");
-    assert_eq!(messages, 4279);
+    let total = check_books(&books, &reference);
+    assert_eq!(total.resyncs + total.crossed + total.while_syncing, 0);
+    assert_eq!((total.checksum_ok, total.checksum_fail), (4269, 0));
+    assert_eq!(total.checksum_absent, 10, "v1 snapshots carry no checksum");
+    assert_eq!(total.messages, 4279);
     // The replayed ids are the v1 pair names.
     let ids: Vec<&str> = driver
         .books()

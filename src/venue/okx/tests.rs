@@ -9,7 +9,7 @@ use crate::feed::health::BookState;
 use crate::instrument::guess;
 use crate::market::{LiquidatedPosition, TakerSide, VenueId};
 use crate::testutil::reference::Reference;
-use crate::testutil::{capture, replay_cryptofeed, top25, trades};
+use crate::testutil::{capture, check_books, replay_cryptofeed, top25, trades};
 
 fn replay_driver() -> Driver<Okx> {
     Driver::new(
@@ -32,19 +32,15 @@ fn real_2022_books_replay_with_every_checksum_matching() {
 
     let books = driver.books();
     assert_eq!(books.len(), 3);
-    let (mut ok, mut fail, mut absent) = (0, 0, 0);
-    for sync in books {
-        let c = sync.counters();
-        ok += c.checksum_ok;
-        fail += c.checksum_fail;
-        absent += c.checksum_absent;
-        assert_eq!(c.seq_gaps + c.resyncs + c.crossed, 0, "{}", sync.key());
-        assert_eq!(sync.state(), &BookState::Live);
-        let (bids, asks) = reference.book(&sync.key().instrument).top();
-        assert_eq!(top25(sync), (bids.clone(), asks));
-        assert_eq!(bids.len(), 25);
-    }
-    assert_eq!((ok, fail, absent), (290, 0, 0));
+    let total = check_books(&books, &reference);
+    let checksums = (
+        total.checksum_ok,
+        total.checksum_fail,
+        total.checksum_absent,
+    );
+    assert_eq!(checksums, (290, 0, 0));
+    assert_eq!(total.seq_gaps + total.resyncs + total.crossed, 0);
+    assert!(books.iter().all(|sync| top25(sync).0.len() == 25));
     assert_eq!(reference.checksummed(), 290);
 
     let trades = trades(&out.events);

@@ -3,11 +3,10 @@
 
 use crate::feed::adapter::Adapter;
 use crate::feed::driver::{Driver, DriverConfig};
-use crate::feed::health::BookState;
 use crate::feed::protocol::Protocol;
 use crate::market::TakerSide;
 use crate::testutil::reference::{DepthRule, Reference};
-use crate::testutil::{capture, replay_cryptofeed_with_rest, top25, trades};
+use crate::testutil::{capture, check_books, replay_cryptofeed_with_rest, top25, trades};
 use crate::venue::binance::{BinanceSpot, BinanceUsdm};
 
 /// What a replay report would show for one venue.
@@ -31,31 +30,21 @@ fn replay_against_model<P: Protocol>(protocol: P, ws: &str, http: &str, rule: De
     assert!(out.problems.is_empty(), "{:#?}", out.problems);
     let model = Reference::binance(ws, http, rule);
 
-    let mut totals = Totals::default();
+    let books = driver.books();
+    let total = check_books(&books, &model);
     let mut depth_events = 0;
-    for sync in driver.books() {
-        let id = sync.key().instrument.to_string();
-        let c = sync.counters();
-        assert_eq!(sync.state(), &BookState::Live, "{id}");
-        let expected = model.book(&id);
+    for sync in &books {
+        let id = &*sync.key().instrument;
+        let expected = model.book(id);
         assert_eq!(expected.gaps, 0, "{id}: the model itself found a gap");
-        let (bids, asks) = expected.top();
-        assert_eq!(bids.len(), 25, "{id}: a full top 25 was compared");
-        assert_eq!(top25(sync), (bids, asks), "{id}");
-        assert_eq!(c.stale, expected.stale, "{id} stale");
+        assert_eq!(top25(sync).0.len(), 25, "{id}: a full top 25 was compared");
+        assert_eq!(sync.counters().stale, expected.stale, "{id} stale");
         // Applied after the snapshot, plus stale: every event recorded for the book.
         depth_events += expected.applied - 1 + expected.stale;
-        totals.books += 1;
-        totals.messages += c.messages;
-        totals.stale += c.stale;
-        totals.gaps += c.seq_gaps;
-        totals.resyncs += c.resyncs;
-        totals.crossed += c.crossed;
-        totals.checksum_absent += c.checksum_absent;
     }
-    assert_eq!(totals.books, model.books.len());
+    assert_eq!(books.len(), model.books.len());
     assert_eq!(
-        totals.messages,
+        total.messages,
         model.books.len() as u64 + depth_events,
         "one snapshot per book and every depth event"
     );
@@ -71,8 +60,16 @@ fn replay_against_model<P: Protocol>(protocol: P, ws: &str, http: &str, rule: De
         assert_eq!(trade.taker, Some(taker));
         assert_eq!(trade.price, expected.price.parse::<f64>().unwrap());
     }
-    totals.trades = trades.len();
-    totals
+    Totals {
+        books: books.len(),
+        messages: total.messages,
+        stale: total.stale,
+        gaps: total.seq_gaps,
+        resyncs: total.resyncs,
+        crossed: total.crossed,
+        checksum_absent: total.checksum_absent,
+        trades: trades.len(),
+    }
 }
 
 #[test]
