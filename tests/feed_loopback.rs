@@ -3,64 +3,19 @@
 //! through a dropped connection → backoff → reconnect. No network, no sleeps: tokio's clock
 //! only moves when every task is waiting.
 
+mod support;
+
 use depthscope::feed::driver::{Driver, DriverConfig};
 use depthscope::feed::event::MarketEvent;
 use depthscope::feed::health::{BookState, ConnState};
-use depthscope::feed::runtime::{Connecting, Io, RuntimeConfig, Transport, run_venue};
+use depthscope::feed::runtime::{RuntimeConfig, run_venue};
 use depthscope::instrument::guess;
 use depthscope::market::VenueId;
 use depthscope::venue::okx::Okx;
-use futures_util::{SinkExt, StreamExt};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::io::DuplexStream;
+use support::loopback::{Pipes, accept, client_says, send};
 use tokio::sync::mpsc;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
-
-/// Each dial creates an in-memory pipe and hands its far end to the test's server.
-struct Pipes {
-    server: mpsc::UnboundedSender<DuplexStream>,
-    dials: AtomicUsize,
-}
-
-impl Transport for Pipes {
-    fn connect<'a>(&'a self, _host: &'a str, _port: u16) -> Connecting<'a> {
-        Box::pin(async move {
-            self.dials.fetch_add(1, Ordering::SeqCst);
-            let (client, server) = tokio::io::duplex(1 << 20);
-            self.server
-                .send(server)
-                .map_err(|_| std::io::Error::other("test server gone"))?;
-            Ok(Box::new(client) as Box<dyn Io>)
-        })
-    }
-}
-
-type Server = WebSocketStream<DuplexStream>;
-
-async fn accept(incoming: &mut mpsc::UnboundedReceiver<DuplexStream>) -> Server {
-    let pipe = incoming.recv().await.expect("the client dials");
-    tokio_tungstenite::accept_async(pipe)
-        .await
-        .expect("handshake")
-}
-
-/// The next text frame the client sends, skipping keepalive pings.
-async fn client_says(ws: &mut Server) -> String {
-    loop {
-        match ws.next().await.expect("client frame").expect("valid frame") {
-            Message::Text(t) if t.as_str() != "ping" => return t.as_str().to_owned(),
-            _ => {}
-        }
-    }
-}
-
-async fn send(ws: &mut Server, text: &str) {
-    ws.send(Message::Text(text.into())).await.expect("send");
-}
 
 fn book(action: &str, prev: i64, seq: i64, bid: &str) -> String {
     format!(
@@ -98,11 +53,7 @@ async fn next_state(events: &mut mpsc::Receiver<MarketEvent>, want: Seen) -> Vec
 
 #[tokio::test(start_paused = true)]
 async fn okx_syncs_resyncs_on_a_gap_and_reconnects_after_a_drop() {
-    let (server_tx, mut incoming) = mpsc::unbounded_channel();
-    let pipes = Arc::new(Pipes {
-        server: server_tx,
-        dials: AtomicUsize::new(0),
-    });
+    let (pipes, mut incoming) = Pipes::new();
     let (events_tx, mut events) = mpsc::channel(1024);
     let cancel = CancellationToken::new();
     let driver = Driver::new(
@@ -153,7 +104,7 @@ async fn okx_syncs_resyncs_on_a_gap_and_reconnects_after_a_drop() {
     assert!(client_says(&mut ws).await.contains(r#""op":"subscribe""#));
     send(&mut ws, &book("snapshot", -1, 30, "7")).await;
     next_state(&mut events, Seen::Book("live")).await;
-    assert_eq!(pipes.dials.load(Ordering::SeqCst), 2);
+    assert_eq!(pipes.dials(), 2);
 
     // the counters tell the story: one gap resync, two connects, one disconnect
     let counters = loop {
@@ -172,11 +123,7 @@ async fn okx_syncs_resyncs_on_a_gap_and_reconnects_after_a_drop() {
 
 #[tokio::test(start_paused = true)]
 async fn a_silent_socket_is_reconnected_by_the_watchdog() {
-    let (server_tx, mut incoming) = mpsc::unbounded_channel();
-    let pipes = Arc::new(Pipes {
-        server: server_tx,
-        dials: AtomicUsize::new(0),
-    });
+    let (pipes, mut incoming) = Pipes::new();
     let (events_tx, mut events) = mpsc::channel(1024);
     let cancel = CancellationToken::new();
     let driver = Driver::new(
@@ -201,7 +148,7 @@ async fn a_silent_socket_is_reconnected_by_the_watchdog() {
     assert!(!seen.contains(&Seen::Book("live")));
     next_state(&mut events, Seen::Venue("backoff")).await;
     let _second = accept(&mut incoming).await;
-    assert_eq!(pipes.dials.load(Ordering::SeqCst), 2);
+    assert_eq!(pipes.dials(), 2);
     let state = loop {
         if let MarketEvent::BookStatus(b) = events.recv().await.expect("alive") {
             break b.state;

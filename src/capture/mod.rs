@@ -21,9 +21,6 @@ mod scan;
 pub mod tap;
 pub mod writer;
 
-#[cfg(test)]
-mod test_support;
-
 pub use format::{Event, EventKind, Header, Payload};
 pub use reader::{Capture, CaptureReader, LineError};
 pub use writer::{CaptureWriter, RecordError, RecordStats, Recorder, RecorderHandle, WriteStats};

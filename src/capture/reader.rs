@@ -223,10 +223,10 @@ mod tests {
     use std::io::Cursor;
 
     use super::*;
-    use crate::capture::test_support::TempPath;
     use crate::capture::writer::CaptureWriter;
     use crate::capture::{EventKind, Payload};
     use crate::market::VenueId;
+    use crate::testutil::TempPath;
 
     const HEADER: &str = r#"{"depthscope_capture":1,"created_ns":7,"note":"n"}"#;
 

@@ -369,8 +369,8 @@ mod tests {
     use super::*;
     use crate::capture::format::{EventKind, Payload};
     use crate::capture::reader::{Capture, CaptureReader};
-    use crate::capture::test_support::TempPath;
     use crate::market::VenueId;
+    use crate::testutil::TempPath;
 
     /// Every kind, text and binary frames, and strings that need escaping.
     fn sample_events() -> Vec<Event<'static>> {

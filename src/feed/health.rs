@@ -53,7 +53,8 @@ pub struct BookCounters {
     pub messages: u64,
     pub checksum_ok: u64,
     pub checksum_fail: u64,
-    /// Messages with no checksum, or OKX's deprecated `0`.
+    /// Messages with no checksum verdict: none carried (or OKX's deprecated `0`), or not
+    /// applied (stale, ignored, a gap, while syncing), so `ok + fail + absent = messages`.
     pub checksum_absent: u64,
     pub seq_gaps: u64,
     /// Duplicate or already-covered messages dropped by the sequence rule.

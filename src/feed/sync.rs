@@ -131,24 +131,26 @@ impl BookSync {
     ) -> Applied {
         self.counters.messages += 1;
         let snapshot = msg.snapshot;
-        if snapshot.is_none() {
-            match verdict {
+        if snapshot.is_none() && (verdict != SeqVerdict::Apply || !self.state.is_live()) {
+            // Not applied, so its checksum (if any) is never verified: it still counts in
+            // exactly one checksum figure, as `capture-format.md` sums them to the messages.
+            self.counters.checksum_absent += 1;
+            return match verdict {
                 SeqVerdict::Stale => {
                     self.counters.stale += 1;
-                    return Applied::Dropped;
+                    Applied::Dropped
                 }
-                SeqVerdict::Ignore => return self.note_checksum_absence(),
+                SeqVerdict::Ignore => Applied::Dropped,
                 SeqVerdict::Gap { expected, got } => {
                     self.counters.seq_gaps += 1;
-                    return self.fail(ResyncReason::Gap { expected, got }, now, events);
+                    self.fail(ResyncReason::Gap { expected, got }, now, events)
                 }
-                SeqVerdict::Reset => return self.fail(ResyncReason::VenueReset, now, events),
-                SeqVerdict::Apply => {}
-            }
-            if !self.state.is_live() {
-                self.counters.while_syncing += 1;
-                return Applied::Dropped;
-            }
+                SeqVerdict::Reset => self.fail(ResyncReason::VenueReset, now, events),
+                SeqVerdict::Apply => {
+                    self.counters.while_syncing += 1;
+                    Applied::Dropped
+                }
+            };
         }
 
         self.changes.clear();
@@ -273,11 +275,6 @@ impl BookSync {
         }
     }
 
-    fn note_checksum_absence(&mut self) -> Applied {
-        self.counters.checksum_absent += 1;
-        Applied::Dropped
-    }
-
     fn fail(&mut self, reason: ResyncReason, now: Nanos, events: &mut Vec<MarketEvent>) -> Applied {
         self.book.clear();
         self.counters.resyncs += 1;
@@ -328,4 +325,64 @@ fn split_sides(
             .map(|(_, level)| *level)
     };
     (of(Side::Bid), of(Side::Ask))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::VenueId;
+    use crate::num::Dec;
+
+    /// `capture-format.md` sums the checksum figures to the messages: a message that is not
+    /// applied (stale, ignored, a gap, arriving while syncing) still counts once, as absent.
+    #[test]
+    fn every_message_lands_in_exactly_one_checksum_figure() {
+        let key = BookKey::new(VenueId::Binance, "BTCUSDT");
+        let contract = Contract::Base;
+        let mut sync = BookSync::new(
+            key,
+            DepthModel::SnapshotThenDiffs,
+            ChecksumKind::None,
+            contract,
+        );
+        let level = |p: &str| Level {
+            price: Dec::parse(p).unwrap(),
+            size: Dec::parse("1").unwrap(),
+        };
+        let levels = [(Side::Bid, level("100")), (Side::Ask, level("101"))];
+        let msg = |snapshot| BookMsg {
+            snapshot,
+            levels: &levels,
+            checksum: None,
+            exch_ts: None,
+        };
+        let gap = SeqVerdict::Gap {
+            expected: 2,
+            got: 3,
+        };
+        let mut events = Vec::new();
+        for (snapshot, verdict) in [
+            (None, SeqVerdict::Apply), // while syncing
+            (Some(None), SeqVerdict::Apply),
+            (None, SeqVerdict::Apply),
+            (None, SeqVerdict::Stale),
+            (None, SeqVerdict::Ignore),
+            (None, gap),
+            (None, SeqVerdict::Apply), // while resyncing
+            (Some(None), SeqVerdict::Apply),
+            (None, SeqVerdict::Reset),
+        ] {
+            sync.on_message(msg(snapshot), verdict, 0, &mut events);
+        }
+        let c = sync.counters();
+        assert_eq!(c.messages, 9);
+        assert_eq!(
+            (c.stale, c.seq_gaps, c.while_syncing, c.resyncs),
+            (1, 1, 2, 2)
+        );
+        assert_eq!(
+            c.checksum_ok + c.checksum_fail + c.checksum_absent,
+            c.messages
+        );
+    }
 }

@@ -322,3 +322,6 @@ pub fn replay_report(
     report.total_elapsed_s = total_elapsed;
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,6 @@
 //! lacks (restarts, gaps, refusals, malformed input).
 
 use super::{Bybit, Category};
-use crate::book::Level;
 use crate::feed::adapter::{Adapter, Frame, Output};
 use crate::feed::driver::{Driver, DriverConfig};
 use crate::feed::event::MarketEvent;
@@ -11,65 +10,8 @@ use crate::feed::health::BookState;
 use crate::instrument::guess;
 use crate::integrity::ResyncReason;
 use crate::market::{LiquidatedPosition, TakerSide, VenueId};
-use crate::testutil::{capture, replay_frames};
-use serde_json::Value;
-use std::collections::BTreeMap;
-
-/// Wire strings of a side, `(price, size)`, best first.
-type Levels = Vec<(String, String)>;
-
-/// A price as an integer count of 1e-8, from its text alone (no float, no `Dec`).
-fn key(price: &str) -> i128 {
-    let (int, frac) = price.split_once('.').unwrap_or((price, ""));
-    assert!(frac.len() <= 8, "{price}");
-    format!("{int}{frac:0<8}").parse().unwrap()
-}
-
-/// An independent book for the dump: two maps per instrument, snapshots replace, `"0"` deletes,
-/// and each side is cut back to the topic's depth after every message (the worst levels go).
-#[derive(Default)]
-struct Model {
-    bids: BTreeMap<i128, (String, String)>,
-    asks: BTreeMap<i128, (String, String)>,
-}
-
-impl Model {
-    fn apply(&mut self, msg: &Value, depth: usize) {
-        if msg["type"] == "snapshot" {
-            *self = Model::default();
-        }
-        for (field, map) in [("b", &mut self.bids), ("a", &mut self.asks)] {
-            for level in msg["data"][field].as_array().unwrap() {
-                let (p, q) = (level[0].as_str().unwrap(), level[1].as_str().unwrap());
-                if q.bytes().all(|b| b == b'0' || b == b'.') {
-                    map.remove(&key(p));
-                } else {
-                    map.insert(key(p), (p.to_owned(), q.to_owned()));
-                }
-            }
-        }
-        while self.bids.len() > depth {
-            self.bids.pop_first();
-        }
-        while self.asks.len() > depth {
-            self.asks.pop_last();
-        }
-    }
-
-    fn top25(&self) -> (Levels, Levels) {
-        (
-            self.bids.values().rev().take(25).cloned().collect(),
-            self.asks.values().take(25).cloned().collect(),
-        )
-    }
-}
-
-fn wire<'a>(levels: impl Iterator<Item = &'a Level>) -> Levels {
-    levels
-        .take(25)
-        .map(|l| (l.price.to_string(), l.size.to_string()))
-        .collect()
-}
+use crate::testutil::reference::Reference;
+use crate::testutil::{capture, check_books, replay_frames, top25};
 
 fn linear(cfg: DriverConfig, symbols: &[&str]) -> Driver<Bybit> {
     let instruments = symbols
@@ -93,19 +35,14 @@ fn real_ob500_dump_replays_live_with_no_gaps_and_matches_an_independent_book() {
     let out = replay_frames(&mut driver, &text);
     assert!(out.problems.is_empty(), "{:?}", out.problems);
 
-    let mut model = Model::default();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let msg: Value = serde_json::from_str(line).unwrap();
-        assert_eq!(msg["topic"], "orderbook.500.XRPUSDT");
-        model.apply(&msg, 500);
-    }
+    let reference = Reference::bybit(&text);
+    assert_eq!(reference.book("XRPUSDT").applied, 50);
 
     let books = driver.books();
     assert_eq!(books.len(), 1);
     let sync = books[0];
     assert_eq!(&*sync.key().instrument, "XRPUSDT");
-    assert_eq!(sync.state(), &BookState::Live);
-    let c = sync.counters();
+    let c = check_books(&books, &reference);
     assert_eq!(c.messages, 50, "the snapshot and 49 deltas");
     assert_eq!(
         (c.seq_gaps, c.stale, c.resyncs, c.crossed, c.while_syncing),
@@ -115,10 +52,8 @@ fn real_ob500_dump_replays_live_with_no_gaps_and_matches_an_independent_book() {
     // The depth came from the topic: the book holds 500 a side, known only that far.
     assert_eq!(sync.book().bids().len(), 500);
     assert_eq!(sync.book().asks().len(), 500);
-    let (bids, asks) = model.top25();
-    assert_eq!(wire(sync.book().bids().iter()), bids);
-    assert_eq!(wire(sync.book().asks().iter()), asks);
-    assert_eq!(bids.len(), 25);
+    assert_eq!(reference.book("XRPUSDT").depth(), (500, 500));
+    assert_eq!(top25(sync).0.len(), 25);
 
     let updates = out
         .events

@@ -4,100 +4,14 @@
 //! resyncs, precision problems and malformed input.
 
 use super::Kraken;
-use crate::book::Level;
 use crate::feed::adapter::{Adapter, Frame, Output};
 use crate::feed::driver::{Driver, DriverConfig};
-use crate::feed::event::MarketEvent;
 use crate::feed::health::BookState;
 use crate::instrument::{Instrument, guess};
 use crate::integrity::ResyncReason;
 use crate::market::{TakerSide, VenueId};
-use crate::testutil::{CryptofeedLine, capture, cryptofeed_lines, replay_cryptofeed};
-use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
-
-/// Wire strings of a side, `(price, size)`, best first.
-type Levels = Vec<(String, String)>;
-type Side = BTreeMap<i128, (String, String)>;
-
-/// A price as an integer count of 1e-10, from its text alone (no float, no `Dec`).
-fn key(price: &str) -> i128 {
-    let (int, frac) = price.split_once('.').unwrap_or((price, ""));
-    assert!(frac.len() <= 10, "{price}");
-    format!("{int}{frac:0<10}").parse().unwrap()
-}
-
-fn is_zero(qty: &str) -> bool {
-    qty.bytes().all(|b| b == b'0' || b == b'.')
-}
-
-/// An independent v1 book per pair: plain maps, snapshots replace, zero deletes, and after every
-/// message each side keeps only its best `depth` levels (the channel name's depth).
-#[derive(Default)]
-struct Model {
-    books: HashMap<String, (Side, Side)>,
-    updates: usize,
-}
-
-impl Model {
-    fn apply(&mut self, frame: &Value) {
-        let Some(parts) = frame.as_array() else {
-            return;
-        };
-        let channel = parts[parts.len() - 2].as_str().unwrap();
-        let Some(depth) = channel.strip_prefix("book-") else {
-            return;
-        };
-        let depth: usize = depth.parse().unwrap();
-        let pair = parts[parts.len() - 1].as_str().unwrap().to_owned();
-        let book = self.books.entry(pair).or_default();
-        for payload in &parts[1..parts.len() - 2] {
-            let payload = payload.as_object().unwrap();
-            if payload.contains_key("as") {
-                *book = Default::default();
-            }
-            if payload.contains_key("c") {
-                self.updates += 1;
-            }
-            for (fields, side) in [(["as", "a"], &mut book.1), (["bs", "b"], &mut book.0)] {
-                for field in fields {
-                    let Some(levels) = payload.get(field).and_then(Value::as_array) else {
-                        continue;
-                    };
-                    for level in levels {
-                        let (p, q) = (level[0].as_str().unwrap(), level[1].as_str().unwrap());
-                        if is_zero(q) {
-                            side.remove(&key(p));
-                        } else {
-                            side.insert(key(p), (p.to_owned(), q.to_owned()));
-                        }
-                    }
-                }
-            }
-        }
-        while book.0.len() > depth {
-            book.0.pop_first();
-        }
-        while book.1.len() > depth {
-            book.1.pop_last();
-        }
-    }
-
-    fn top25(&self, pair: &str) -> (Levels, Levels) {
-        let (bids, asks) = &self.books[pair];
-        (
-            bids.values().rev().take(25).cloned().collect(),
-            asks.values().take(25).cloned().collect(),
-        )
-    }
-}
-
-fn wire<'a>(levels: impl Iterator<Item = &'a Level>) -> Levels {
-    levels
-        .take(25)
-        .map(|l| (l.price.to_string(), l.size.to_string()))
-        .collect()
-}
+use crate::testutil::reference::Reference;
+use crate::testutil::{capture, check_books, replay_cryptofeed, trades};
 
 fn replay_driver() -> Driver<Kraken> {
     Driver::new(
@@ -106,13 +20,6 @@ fn replay_driver() -> Driver<Kraken> {
         Vec::new(),
         Vec::new(),
     )
-}
-
-fn received(text: &str) -> impl Iterator<Item = Value> + '_ {
-    cryptofeed_lines(text).filter_map(|line| match line {
-        CryptofeedLine::Received(frame) => Some(serde_json::from_str(frame).unwrap()),
-        _ => None,
-    })
 }
 
 #[test]
@@ -124,31 +31,16 @@ fn real_v1_book1000_replays_with_every_checksum_matching_an_independent_book() {
     let out = replay_cryptofeed(&mut driver, &text);
     assert!(out.problems.is_empty(), "{:?}", out.problems);
 
-    let mut model = Model::default();
-    for frame in received(&text) {
-        model.apply(&frame);
-    }
-    assert_eq!(model.updates, 4269);
+    let reference = Reference::kraken_v1(&text);
+    assert_eq!(reference.checksummed(), 4269);
 
     let books = driver.books();
     assert_eq!(books.len(), 10);
-    let (mut ok, mut fail, mut absent, mut messages) = (0, 0, 0, 0);
-    for sync in books {
-        let c = sync.counters();
-        ok += c.checksum_ok;
-        fail += c.checksum_fail;
-        absent += c.checksum_absent;
-        messages += c.messages;
-        assert_eq!(c.resyncs + c.crossed + c.while_syncing, 0, "{}", sync.key());
-        assert_eq!(sync.state(), &BookState::Live, "{}", sync.key());
-        let (bids, asks) = model.top25(&sync.key().instrument);
-        assert_eq!(wire(sync.book().bids().iter()), bids, "{}", sync.key());
-        assert_eq!(wire(sync.book().asks().iter()), asks, "{}", sync.key());
-        assert!(!bids.is_empty() && !asks.is_empty());
-    }
-    assert_eq!((ok, fail), (4269, 0));
-    assert_eq!(absent, 10, "v1 snapshots carry no checksum");
-    assert_eq!(messages, 4279);
+    let total = check_books(&books, &reference);
+    assert_eq!(total.resyncs + total.crossed + total.while_syncing, 0);
+    assert_eq!((total.checksum_ok, total.checksum_fail), (4269, 0));
+    assert_eq!(total.checksum_absent, 10, "v1 snapshots carry no checksum");
+    assert_eq!(total.messages, 4279);
     // The replayed ids are the v1 pair names.
     let ids: Vec<&str> = driver
         .books()
@@ -166,44 +58,29 @@ fn real_v1_trades_parse_with_taker_sides() {
     let mut driver = replay_driver();
     let out = replay_cryptofeed(&mut driver, &text);
     assert!(out.problems.is_empty(), "{:?}", out.problems);
-    let mut expected = Vec::new();
-    for frame in received(&text) {
-        if let Some(parts) = frame.as_array().filter(|p| p[2] == "trade") {
-            for t in parts[1].as_array().unwrap() {
-                expected.push((
-                    parts[3].as_str().unwrap().to_owned(),
-                    t[0].as_str().unwrap().parse::<f64>().unwrap(),
-                    match t[3].as_str().unwrap() {
-                        "b" => TakerSide::Buy,
-                        _ => TakerSide::Sell,
-                    },
-                ));
-            }
+    let side = |buys| {
+        if buys {
+            TakerSide::Buy
+        } else {
+            TakerSide::Sell
         }
-    }
-    let trades: Vec<_> = out
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            MarketEvent::Trade(t) => {
-                Some((t.key.instrument.to_string(), t.price, t.taker.unwrap()))
-            }
-            _ => None,
-        })
+    };
+    let expected: Vec<_> = Reference::kraken_v1(&text)
+        .trades
+        .into_iter()
+        .map(|t| (t.book, t.price.parse::<f64>().unwrap(), side(t.taker_buys)))
         .collect();
-    assert_eq!(trades, expected);
-    assert_eq!(trades.len(), 10);
-    // [993,[["354.11000000","0.89594024","1618678142.557535","s","l",""]],"trade","XMR/USD"]
-    assert_eq!(trades[0], ("XMR/USD".into(), 354.11, TakerSide::Sell));
-    assert_eq!(trades[1].2, TakerSide::Buy);
-    let first = out
-        .events
+    let trades = trades(&out.events);
+    let seen: Vec<_> = trades
         .iter()
-        .find_map(|e| match e {
-            MarketEvent::Trade(t) => Some(t),
-            _ => None,
-        })
-        .unwrap();
+        .map(|t| (t.key.instrument.to_string(), t.price, t.taker.unwrap()))
+        .collect();
+    assert_eq!(seen, expected);
+    assert_eq!(seen.len(), 10);
+    // [993,[["354.11000000","0.89594024","1618678142.557535","s","l",""]],"trade","XMR/USD"]
+    assert_eq!(seen[0], ("XMR/USD".into(), 354.11, TakerSide::Sell));
+    assert_eq!(seen[1].2, TakerSide::Buy);
+    let first = trades[0];
     assert_eq!(first.exch_ts, 1618678142557);
     assert_eq!(first.size, 0.89594024);
 }
@@ -391,14 +268,7 @@ fn v2_trades_carry_the_taker_side_and_the_trade_snapshot_is_history() {
         ],
     );
     assert!(out.problems.is_empty(), "{:?}", out.problems);
-    let trades: Vec<_> = out
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            MarketEvent::Trade(t) => Some(t),
-            _ => None,
-        })
-        .collect();
+    let trades = trades(&out.events);
     assert_eq!(trades.len(), 2);
     assert_eq!(trades[0].taker, Some(TakerSide::Sell));
     assert_eq!(trades[1].taker, Some(TakerSide::Buy));

@@ -2,16 +2,14 @@
 //! frames for what the recording lacks (seqId chains, liquidations, funding, errors).
 
 use super::Okx;
-use crate::book::Level;
 use crate::feed::adapter::{Adapter, Frame, Output};
 use crate::feed::driver::{Driver, DriverConfig};
 use crate::feed::event::MarketEvent;
 use crate::feed::health::BookState;
 use crate::instrument::guess;
 use crate::market::{LiquidatedPosition, TakerSide, VenueId};
-use crate::testutil::{capture, replay_cryptofeed};
-use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use crate::testutil::reference::Reference;
+use crate::testutil::{capture, check_books, replay_cryptofeed, top25, trades};
 
 fn replay_driver() -> Driver<Okx> {
     Driver::new(
@@ -22,65 +20,6 @@ fn replay_driver() -> Driver<Okx> {
     )
 }
 
-/// Wire strings of a side, `(price, size)`, best first.
-type Levels = Vec<(String, String)>;
-/// One side of the model: price key → original strings.
-type Side = BTreeMap<i64, (String, String)>;
-
-/// An independent book: every `books` frame applied to two maps keyed by the price's `f64`
-/// (exact enough to order these prices), keeping the original strings.
-#[derive(Default)]
-struct Model {
-    trades: usize,
-    books: HashMap<String, (Side, Side)>,
-}
-
-fn key(price: &str) -> i64 {
-    (price.parse::<f64>().unwrap() * 1e8).round() as i64
-}
-
-impl Model {
-    fn apply(&mut self, frame: &Value) {
-        if frame["arg"]["channel"] == "trades" && frame.get("data").is_some() {
-            self.trades += frame["data"].as_array().unwrap().len();
-        }
-        if frame["arg"]["channel"] != "books" || frame.get("action").is_none() {
-            return;
-        }
-        let inst = frame["arg"]["instId"].as_str().unwrap().to_owned();
-        let book = self.books.entry(inst).or_default();
-        if frame["action"] == "snapshot" {
-            *book = Default::default();
-        }
-        let data = &frame["data"][0];
-        for (side, map) in [("bids", &mut book.0), ("asks", &mut book.1)] {
-            for level in data[side].as_array().unwrap() {
-                let (p, q) = (level[0].as_str().unwrap(), level[1].as_str().unwrap());
-                if q.parse::<f64>().unwrap() == 0.0 {
-                    map.remove(&key(p));
-                } else {
-                    map.insert(key(p), (p.to_owned(), q.to_owned()));
-                }
-            }
-        }
-    }
-
-    fn top25(&self, inst: &str) -> (Levels, Levels) {
-        let (bids, asks) = &self.books[inst];
-        (
-            bids.values().rev().take(25).cloned().collect(),
-            asks.values().take(25).cloned().collect(),
-        )
-    }
-}
-
-fn wire(levels: impl Iterator<Item = Level>) -> Vec<(String, String)> {
-    levels
-        .take(25)
-        .map(|l| (l.price.to_string(), l.size.to_string()))
-        .collect()
-}
-
 #[test]
 fn real_2022_books_replay_with_every_checksum_matching() {
     let Some(text) = capture("okx/cryptofeed_OKX.ws.1.0.txt") else {
@@ -89,44 +28,24 @@ fn real_2022_books_replay_with_every_checksum_matching() {
     let mut driver = replay_driver();
     let out = replay_cryptofeed(&mut driver, &text);
     assert!(out.problems.is_empty(), "{:?}", out.problems);
-
-    let mut model = Model::default();
-    for line in text.lines() {
-        if let Some((_, frame)) = line.split_once(": ")
-            && !line.starts_with("wss://")
-            && let Ok(v) = serde_json::from_str::<Value>(frame)
-        {
-            model.apply(&v);
-        }
-    }
+    let reference = Reference::okx(&text);
 
     let books = driver.books();
     assert_eq!(books.len(), 3);
-    let (mut ok, mut fail, mut absent) = (0, 0, 0);
-    for sync in books {
-        let c = sync.counters();
-        ok += c.checksum_ok;
-        fail += c.checksum_fail;
-        absent += c.checksum_absent;
-        assert_eq!(c.seq_gaps + c.resyncs + c.crossed, 0, "{}", sync.key());
-        assert_eq!(sync.state(), &BookState::Live);
-        let (bids, asks) = model.top25(&sync.key().instrument);
-        assert_eq!(wire(sync.book().bids().iter().copied()), bids);
-        assert_eq!(wire(sync.book().asks().iter().copied()), asks);
-        assert_eq!(bids.len(), 25);
-    }
-    assert_eq!((ok, fail, absent), (290, 0, 0));
+    let total = check_books(&books, &reference);
+    let checksums = (
+        total.checksum_ok,
+        total.checksum_fail,
+        total.checksum_absent,
+    );
+    assert_eq!(checksums, (290, 0, 0));
+    assert_eq!(total.seq_gaps + total.resyncs + total.crossed, 0);
+    assert!(books.iter().all(|sync| top25(sync).0.len() == 25));
+    assert_eq!(reference.checksummed(), 290);
 
-    let trades: Vec<_> = out
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            MarketEvent::Trade(t) => Some(t),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(trades.len(), model.trades);
-    assert!(model.trades > 50);
+    let trades = trades(&out.events);
+    assert_eq!(trades.len(), reference.trades.len());
+    assert!(trades.len() > 50);
     // The first recorded trade: {"instId":"BTC-USD-220527","tradeId":"7849","px":"30218.8","sz":"1","side":"buy",..}
     assert_eq!(trades[0].taker, Some(TakerSide::Buy));
     assert_eq!(trades[0].price, 30218.8);

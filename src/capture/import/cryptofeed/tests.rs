@@ -1,6 +1,6 @@
 use super::*;
 use crate::capture::reader::Capture;
-use crate::capture::test_support::{TempPath, real_capture};
+use crate::testutil::{TempPath, capture_path};
 
 #[test]
 fn timestamps_convert_from_their_digits_exactly() {
@@ -291,10 +291,10 @@ impl Expected {
 fn every_real_cryptofeed_recording_imports_exactly() {
     let extensions = ["ndjson", "ndjson.gz", "ndjson.zst"];
     for (i, pair) in PAIRS.iter().enumerate() {
-        let Some(ws) = real_capture(pair.ws) else {
+        let Some(ws) = capture_path(pair.ws) else {
             continue;
         };
-        let http = match pair.http.map(real_capture) {
+        let http = match pair.http.map(capture_path) {
             Some(None) => continue,
             Some(Some(p)) => Some(p),
             None => None,
@@ -359,7 +359,7 @@ fn every_real_cryptofeed_recording_imports_exactly() {
 
 #[test]
 fn importing_twice_gives_identical_files() {
-    let Some(ws) = real_capture("okx/cryptofeed_OKX.ws.1.0.txt") else {
+    let Some(ws) = capture_path("okx/cryptofeed_OKX.ws.1.0.txt") else {
         return;
     };
     let [a, b] = ["a.ndjson.zst", "b.ndjson.zst"].map(TempPath::new);

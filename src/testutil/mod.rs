@@ -1,46 +1,80 @@
-//! Test helpers: finding the real captures and reading cryptofeed's recording format.
+//! Test helpers: finding the real captures, reading cryptofeed's recording format, temporary
+//! files, and the independent [`reference`] book the replays are checked against.
 //!
 //! The captures are public data from other projects and stay in `../shared/captures/` beside the
 //! crate; tests read them at run time and never copy them in. A user's fresh clone has no
 //! `../shared`, so there a missing capture skips the test with a notice; `.ci/run` sets
 //! `DEPTHSCOPE_REQUIRE_CAPTURES=1`, under which a missing capture fails instead.
 
-use std::path::{Path, PathBuf};
+mod files;
+pub(crate) mod reference;
 
+pub(crate) use files::{TempPath, capture_path};
+
+use crate::capture::replay::BookReport;
+use crate::feed::event::{MarketEvent, Trade};
+use crate::feed::health::{BookCounters, BookState};
+use crate::feed::sync::BookSync;
 use crate::integrity::SeqVerdict;
 use crate::market::Nanos;
+use reference::{Levels, Reference};
 
-/// Set to `1` to turn a missing capture into a test failure.
-const REQUIRE_CAPTURES: &str = "DEPTHSCOPE_REQUIRE_CAPTURES";
-
-/// The text of `../shared/captures/<relative>`, or `None` after an `eprintln!` notice when it is
-/// missing and captures are not required: a test that gets `None` returns early.
+/// The text of `../shared/captures/<relative>`; `None` as for [`capture_path`].
 ///
 /// # Panics
-/// When the file is missing (or unreadable) and `DEPTHSCOPE_REQUIRE_CAPTURES=1`.
+/// When the file is missing and `DEPTHSCOPE_REQUIRE_CAPTURES=1`, or is there but unreadable.
 pub(crate) fn capture(relative: &str) -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/captures")
-        .join(relative);
-    let required = std::env::var(REQUIRE_CAPTURES).is_ok_and(|v| v == "1");
-    read_capture(&path, required)
+    let path = capture_path(relative)?;
+    let text = std::fs::read_to_string(&path);
+    Some(text.unwrap_or_else(|e| panic!("capture {} cannot be read: {e}", path.display())))
 }
 
-fn read_capture(path: &Path, required: bool) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some(text),
-        Err(err) if required => panic!(
-            "capture {} is required ({REQUIRE_CAPTURES}=1) but cannot be read: {err}",
-            path.display()
-        ),
-        Err(err) => {
-            eprintln!(
-                "skipped: capture {} not available ({err}); set {REQUIRE_CAPTURES}=1 to fail instead",
-                path.display()
-            );
-            None
-        }
+/// A book's top 25 a side as `[price, size]` wire strings, rendered exactly as the replay
+/// report renders them, for comparison with a [`reference`] book.
+pub(crate) fn top25(sync: &BookSync) -> (Levels, Levels) {
+    let report = BookReport::from(sync);
+    (report.bids, report.asks)
+}
+
+/// Checks replayed books against the reference: each one live, its top 25 equal to the
+/// reference's as wire strings. Returns their counters summed, for the caller's totals.
+pub(crate) fn check_books(books: &[&BookSync], reference: &Reference) -> BookCounters {
+    let mut total = BookCounters::default();
+    for sync in books {
+        assert_eq!(sync.state(), &BookState::Live, "{}", sync.key());
+        let (bids, asks) = top25(sync);
+        reference.assert_top(&sync.key().instrument, &bids, &asks);
+        let BookCounters {
+            messages,
+            checksum_ok,
+            checksum_fail,
+            checksum_absent,
+            seq_gaps,
+            stale,
+            resyncs,
+            crossed,
+            while_syncing,
+        } = sync.counters();
+        total.messages += messages;
+        total.checksum_ok += checksum_ok;
+        total.checksum_fail += checksum_fail;
+        total.checksum_absent += checksum_absent;
+        total.seq_gaps += seq_gaps;
+        total.stale += stale;
+        total.resyncs += resyncs;
+        total.crossed += crossed;
+        total.while_syncing += while_syncing;
     }
+    total
+}
+
+/// The trades among `events`, in order.
+pub(crate) fn trades(events: &[MarketEvent]) -> Vec<&Trade> {
+    let trades = events.iter().filter_map(|e| match e {
+        MarketEvent::Trade(t) => Some(t),
+        _ => None,
+    });
+    trades.collect()
 }
 
 /// One line of a cryptofeed `sample_data` recording (format in `shared/captures/README.md`).
@@ -228,19 +262,29 @@ impl Tally {
 
 #[cfg(test)]
 mod tests {
+    use super::files::found;
     use super::*;
 
     const MISSING: &str = "no/such/capture.txt";
 
     #[test]
     fn a_missing_capture_is_skipped_unless_required() {
-        assert_eq!(read_capture(Path::new(MISSING), false), None);
+        assert_eq!(found(MISSING.into(), false), None);
     }
 
     #[test]
     #[should_panic(expected = "is required (DEPTHSCOPE_REQUIRE_CAPTURES=1)")]
     fn a_missing_required_capture_fails_the_test() {
-        read_capture(Path::new(MISSING), true);
+        found(MISSING.into(), true);
+    }
+
+    #[test]
+    fn a_temporary_path_is_removed_with_its_directory() {
+        let path = TempPath::new("x.txt");
+        std::fs::write(&path, "x").unwrap();
+        let dir = path.parent().unwrap().to_owned();
+        drop(path);
+        assert!(!dir.exists());
     }
 
     #[test]

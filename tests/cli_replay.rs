@@ -1,0 +1,106 @@
+//! The real binary end to end: `depthscope import cryptofeed` turns the 2022 OKX recording into a
+//! capture and `depthscope replay FILE --report json` prints the report `capture-format.md`
+//! specifies, with the numbers the recording is known for (290 checksums, none failing).
+
+mod support;
+
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::process::{Command, Output};
+use support::{TempPath, capture_path};
+
+/// Runs the binary with its config and cache directories in `home`, so nothing of the user's
+/// (a config file, cached instrument lists) changes what it does.
+fn depthscope(home: &TempPath, args: &[&OsStr]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_depthscope"))
+        .args(args)
+        .env("HOME", &**home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .output()
+        .expect("run depthscope");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{args:?}: {stderr}");
+    output
+}
+
+#[test]
+fn replay_report_json_of_an_imported_okx_capture() {
+    let Some(source) = capture_path("okx/cryptofeed_OKX.ws.1.0.txt") else {
+        return;
+    };
+    let home = TempPath::new("home");
+    std::fs::create_dir_all(&*home).unwrap();
+    let capture = home.join("okx.ndjson.gz");
+    let import = ["import", "cryptofeed"].map(OsStr::new);
+    let options = ["--venue", "okx", "-o"].map(OsStr::new);
+    depthscope(
+        &home,
+        &[
+            &import[..],
+            &[source.as_os_str()],
+            &options,
+            &[capture.as_os_str()],
+        ]
+        .concat(),
+    );
+    let replay = [OsStr::new("replay"), capture.as_os_str()];
+    let json = ["--report", "json"].map(OsStr::new);
+    let output = depthscope(&home, &[&replay[..], &json].concat());
+    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+
+    for field in [
+        "events",
+        "elapsed_s",
+        "events_per_s",
+        "books",
+        "trades",
+        "liquidations",
+        "errors",
+    ] {
+        assert!(report.get(field).is_some(), "no {field}");
+    }
+    // 1 open, 3 subscriptions and 410 frames; 74 trades in the `trades` channel.
+    assert_eq!(report["events"], 414);
+    assert_eq!(report["trades"], 74);
+    assert_eq!(report["liquidations"], 0);
+    assert_eq!(report["errors"], Value::Array(Vec::new()));
+    let books = report["books"].as_array().unwrap();
+    assert_eq!(books.len(), 3);
+    let count = |book: &Value, field: &str| {
+        let value = book
+            .get(field)
+            .unwrap_or_else(|| panic!("no books[].{field}"));
+        value.as_u64().unwrap_or_else(|| panic!("{field}: {value}"))
+    };
+    let (mut ok, mut fail) = (0, 0);
+    for book in books {
+        assert_eq!(book["venue"], "okx");
+        assert!(book["instrument"].is_string());
+        assert_eq!(book["valid"], true);
+        for field in ["seq_gaps", "resyncs", "crossed"] {
+            assert_eq!(count(book, field), 0, "{field}");
+        }
+        let checksums: u64 = ["checksum_ok", "checksum_fail", "checksum_absent"]
+            .map(|f| count(book, f))
+            .iter()
+            .sum();
+        assert_eq!(
+            checksums,
+            count(book, "updates"),
+            "every book message counted"
+        );
+        ok += count(book, "checksum_ok");
+        fail += count(book, "checksum_fail");
+        for side in ["bids", "asks"] {
+            let levels = book[side].as_array().unwrap();
+            assert_eq!(levels.len(), 25, "{side}");
+            let texts = |l: &Value| {
+                l.as_array()
+                    .is_some_and(|l| l.len() == 2 && l.iter().all(Value::is_string))
+            };
+            assert!(levels.iter().all(texts), "{side}: [price, size] strings");
+        }
+    }
+    assert_eq!((ok, fail), (290, 0));
+}
