@@ -136,7 +136,7 @@ pub async fn run_paced(
 mod tests {
     use super::*;
     use crate::capture::format::{EventKind, Header, Payload};
-    use crate::capture::test_support::TempPath;
+    use crate::testutil::TempPath;
     use crate::capture::writer::CaptureWriter;
     use crate::control::ReplayControl;
     use crate::market::VenueId;
