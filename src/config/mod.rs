@@ -4,6 +4,8 @@
 //! Every section is parsed with `deny_unknown_fields`: a typo is an error naming the file, the
 //! line and the keys that would have been accepted, never a silently ignored setting.
 
+pub mod alerts;
+pub mod engine;
 mod error;
 pub mod general;
 
@@ -21,6 +23,8 @@ pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 pub struct Config {
     pub general: general::General,
     pub feed: general::Feed,
+    pub engine: engine::EngineConfig,
+    pub alerts: alerts::AlertsConfig,
 }
 
 impl Config {
@@ -53,6 +57,8 @@ impl Config {
         self.general
             .validate()
             .and_then(|()| self.feed.validate())
+            .and_then(|()| self.engine.validate())
+            .and_then(|()| self.alerts.validate())
             .map_err(|message| ConfigError::Invalid {
                 file: origin.to_owned(),
                 message,
