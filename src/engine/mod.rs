@@ -29,3 +29,6 @@ pub use clock::Clock;
 pub use core::{Engine, EngineSettings};
 pub use stream::{StreamOptions, stream_json};
 pub use task::run_engine;
+
+#[cfg(test)]
+mod tests;

@@ -5,6 +5,11 @@
 //! They share one life cycle (§0.2): a resync or a snapshot reload starts a new baseline so no
 //! event spans the gap, while the windows of values already computed are kept. A snapshot is
 //! never fed as level changes: a reloaded book is not a burst of large adds.
+//!
+//! The chains are broken by feeding the calculators an invalid state *at the time of the break*
+//! (`on_book(t, None)`, `update(t, None)`), which is what their `reset()`/`interrupt()` do, plus
+//! the time: the state before the break keeps its weight up to the break instead of up to the
+//! previous update.
 
 use crate::features::bands::LevelThreshold;
 use crate::features::book_metrics::{l1_imbalance, spread};
@@ -72,7 +77,7 @@ impl Differencing {
     }
 
     /// One applied book message at exchange time `t`: `mirror` is the book after it, `changes`
-    /// the level changes it made (ignored for a snapshot).
+    /// the level changes it made (ignored for a snapshot, which starts a new baseline).
     pub fn on_update(
         &mut self,
         t: Millis,
@@ -82,7 +87,7 @@ impl Differencing {
         tick: Option<f64>,
     ) {
         if kind == UpdateKind::Snapshot {
-            self.reset();
+            self.break_chains(t);
             self.fit_grid(tick, mirror);
         }
         let touch = mirror.touch();
@@ -110,13 +115,19 @@ impl Differencing {
         self.activity.set_thresholds(bid, ask);
     }
 
-    /// Resync or reload: forget the baselines; the windows stay (§0.2).
-    pub fn reset(&mut self) {
-        self.ofi.reset();
-        self.level_ofi.reset();
+    /// The book stopped being valid at `t` (resync, reconnect): no event spans the gap, and no
+    /// state is sampled until the next valid book. Windows stay (§0.2).
+    pub fn invalidate(&mut self, t: Millis) {
+        self.break_chains(t);
+        self.spread_vol.update(t, None);
+        self.l1_avg.update(t, None);
+    }
+
+    /// The next book is a new baseline for every differencing calculator.
+    fn break_chains(&mut self, t: Millis) {
+        self.ofi.on_book(t, None);
+        self.level_ofi.on_book(t, &Book::complete(&[], &[]));
         self.activity.reset();
-        self.spread_vol.reset();
-        self.l1_avg.interrupt();
     }
 
     pub fn readings(&mut self, now: Millis) -> DiffReadings {
@@ -135,7 +146,7 @@ impl Differencing {
     /// Trades and levels are matched on the venue's tick grid. Without a known tick, a grid a
     /// ten-billionth of the price keeps distinct prices distinct and equal ones equal (book and
     /// trade prices are both correctly rounded from their decimals). A new grid needs a new
-    /// tracker; this runs right after a reset, so no level state is lost with it.
+    /// tracker; this runs right after the chains broke, so no level state is lost with it.
     fn fit_grid(&mut self, tick: Option<f64>, mirror: &Mirror) {
         let grid = tick.or_else(|| {
             let price = mirror.touch()?.mid();

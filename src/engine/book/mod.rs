@@ -225,10 +225,10 @@ impl BookEngine {
                 self.flow.observe_since(now);
             }
             BookState::Down => {
-                self.leave_live();
+                self.leave_live(s.local_ts);
                 self.restart_streams(cfg);
             }
-            BookState::Syncing | BookState::Resyncing(_) => self.leave_live(),
+            BookState::Syncing | BookState::Resyncing(_) => self.leave_live(s.local_ts),
         }
         self.state = s.state.clone();
     }
@@ -248,9 +248,9 @@ impl BookEngine {
     }
 
     /// The book is no longer proven: drop the copy and every differencing baseline (§0.2).
-    fn leave_live(&mut self) {
+    fn leave_live(&mut self, at: Nanos) {
         self.mirror.clear();
-        self.diff.reset();
+        self.diff.invalidate(self.exch.now(at));
     }
 
     /// Trades and liquidations were missed (outage) or are in new units: their windows start
