@@ -257,3 +257,186 @@ pub async fn stream_json(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::config::alerts::{AlertMetric, AlertRule, Notify, Trigger};
+    use crate::engine::frame::Severity;
+    use crate::engine::{Clock, Engine, EngineSettings, run_engine};
+    use crate::feed::event::{BookUpdate, LevelChange, MarketEvent, UpdateKind};
+    use crate::market::{Side, VenueId};
+    use tokio::sync::mpsc;
+
+    const MS: Nanos = 1_000_000;
+
+    fn settings() -> EngineSettings {
+        let mut cfg = Config::default();
+        cfg.alerts.rule = vec![AlertRule {
+            name: "wide".into(),
+            metric: AlertMetric::SpreadBps,
+            venue: None,
+            symbol: None,
+            trigger: Trigger::Above(1.0),
+            clear: 1.0,
+            hold_s: 0.0,
+            cooldown_s: 0.0,
+            severity: Severity::Info,
+            notify: Notify::None,
+        }];
+        EngineSettings::from_config(&cfg, DataMode::Live)
+    }
+
+    /// A live one-level book on `instrument` at `ms`.
+    fn live_book(instrument: &str, ms: u64) -> [MarketEvent; 2] {
+        let key = BookKey::new(VenueId::Okx, instrument);
+        let changes = vec![
+            LevelChange {
+                side: Side::Bid,
+                price: 100.0,
+                size: 1.0,
+            },
+            LevelChange {
+                side: Side::Ask,
+                price: 101.0,
+                size: 1.0,
+            },
+        ];
+        [
+            MarketEvent::BookStatus(crate::feed::event::BookStatus {
+                key: key.clone(),
+                local_ts: ms * MS,
+                state: BookState::Live,
+                counters: BookCounters::default(),
+            }),
+            MarketEvent::Book(BookUpdate {
+                key,
+                kind: UpdateKind::Snapshot,
+                local_ts: ms * MS,
+                exch_ts: Some(ms as i64),
+                changes,
+                known_to: [None, None],
+            }),
+        ]
+    }
+
+    fn lines(buf: &[u8]) -> Vec<Value> {
+        std::str::from_utf8(buf)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn alerts_are_written_once_even_when_frames_are_skipped() {
+        let mut e = Engine::new(settings());
+        let mut frames = Vec::new();
+        for (i, id) in ["BTC-USDT", "BTC-USDC", "BTC-EUR"].into_iter().enumerate() {
+            let ms = 1_000 * i as u64;
+            live_book(id, ms).into_iter().for_each(|ev| e.on_event(ev));
+            frames.push(e.tick(ms * MS));
+        }
+        let mut w = JsonLines::new(StreamOptions::default());
+        let mut buf = Vec::new();
+        // The second frame is never written (a slow writer); its alert comes with the third.
+        w.write(&mut buf, &frames[0]).unwrap();
+        w.write(&mut buf, &frames[2]).unwrap();
+        w.write(&mut buf, &frames[2]).unwrap();
+        let out = lines(&buf);
+        let ids = |v: &Value| -> Vec<u64> {
+            v["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_u64().unwrap())
+                .collect()
+        };
+        assert_eq!(ids(&out[0]), [1]);
+        assert_eq!(ids(&out[1]), [2, 3]);
+        assert!(ids(&out[2]).is_empty());
+        // Books of one venue are listed by instrument id.
+        let book = &out[1]["symbols"][0]["books"][0];
+        assert_eq!(book["venue"], "okx");
+        assert_eq!(book["instrument"], "BTC-EUR");
+        assert_eq!(book["valid"], true);
+        assert!(book["features"]["spread_bps"].is_f64());
+        // Warming up: an explicit null.
+        assert!(book["features"]["ofi_10s"].is_null());
+        assert!(book.get("ladder").is_none());
+        assert!(book["liquidations"].get("recent").is_none());
+    }
+
+    #[test]
+    fn market_names_rename_only_keys_that_have_an_alias() {
+        let renames = market_renames();
+        assert_eq!(renames.get("phantom_liquidity_score"), Some(&"manip_risk"));
+        assert_eq!(
+            renames.get("large_order_pressure"),
+            Some(&"smart_money_score")
+        );
+        assert_eq!(renames.get("spread_bps"), Some(&"bid_ask_spread"));
+        assert_eq!(renames.get("cascade_stress"), Some(&"cascade_risk"));
+        // Listed first as itself: the honest name is the market name.
+        assert_eq!(renames.get("whale_conviction"), None);
+        let mut v = serde_json::json!({
+            "spread_bps": 1.0,
+            "nested": [{"large_trade_share": 0.5, "venue": "okx"}],
+            "manip_risk": 7,
+            "phantom_liquidity_score": 0.2,
+        });
+        rename_keys(&mut v, &renames);
+        assert_eq!(v["bid_ask_spread"], 1.0);
+        assert_eq!(v["nested"][0]["institutional_score"], 0.5);
+        assert_eq!(v["nested"][0]["venue"], "okx");
+        // A rename never overwrites a key that is already there.
+        assert_eq!(v["manip_risk"], 7);
+        assert_eq!(v["phantom_liquidity_score"], 0.2);
+    }
+
+    #[tokio::test]
+    async fn stream_json_writes_frames_until_the_engine_stops() {
+        let (tx, rx) = mpsc::channel(16);
+        let (frames_tx, frames_rx) = watch::channel(Engine::new(settings()).tick(0));
+        let (alerts_tx, mut alerts_rx) = mpsc::channel(16);
+        let cancel = CancellationToken::new();
+        let mut buf = Vec::new();
+        let engine = run_engine(
+            rx,
+            frames_tx,
+            alerts_tx,
+            settings(),
+            Clock::Capture,
+            cancel.clone(),
+        );
+        let feed = async move {
+            for ev in live_book("BTC-USDT", 100)
+                .into_iter()
+                .chain(live_book("ETH-USDT", 700))
+            {
+                tx.send(ev).await.unwrap();
+            }
+        };
+        let stream = stream_json(frames_rx, &mut buf, StreamOptions::default(), cancel);
+        let ((), (), written) = tokio::join!(engine, feed, stream);
+        written.unwrap();
+        let out = lines(&buf);
+        let last = out.last().unwrap();
+        // The engine's last frame, with both books (and the watch list's SOL, which has none),
+        // and both alerts written exactly once.
+        let symbols = last["symbols"].as_array().unwrap();
+        let books: Vec<usize> = symbols
+            .iter()
+            .map(|s| s["books"].as_array().unwrap().len())
+            .collect();
+        assert_eq!(books, [1, 1, 0]);
+        let alerts: usize = out
+            .iter()
+            .map(|l| l["alerts"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(alerts, 2);
+        assert_eq!(alerts_rx.recv().await.unwrap().id, 1);
+        assert_eq!(alerts_rx.recv().await.unwrap().id, 2);
+    }
+}
