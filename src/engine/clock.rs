@@ -82,11 +82,6 @@ impl ExchClock {
     pub fn lag_ms(&self) -> Option<f64> {
         self.last.map(|(exch, at)| at as f64 / 1e6 - exch as f64)
     }
-
-    /// The latest exchange timestamp seen.
-    pub fn last(&self) -> Option<Millis> {
-        self.last.map(|(exch, _)| exch)
-    }
 }
 
 #[cfg(test)]
@@ -103,7 +98,6 @@ mod tests {
         assert_eq!(c.now(1_050 * MS), 1_000);
         assert_eq!(c.now(2_050 * MS), 2_000);
         c.observe(900, 2_100 * MS);
-        assert_eq!(c.last(), Some(1_000));
         assert_eq!(c.lag_ms(), Some(50.0));
         // A local clock behind the last receive time does not move exchange time back.
         assert_eq!(c.now(0), 1_000);

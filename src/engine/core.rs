@@ -104,18 +104,9 @@ impl Engine {
         self
     }
 
-    pub fn settings(&self) -> &EngineSettings {
-        &self.settings
-    }
-
     /// The receive time of the latest event seen: the replay clock.
     pub fn latest_event_ts(&self) -> Option<Nanos> {
         self.latest_event
-    }
-
-    /// Replaces the data mode shown in frames (a replay pausing or changing speed).
-    pub fn set_mode(&mut self, mode: DataMode) {
-        self.settings.mode = mode;
     }
 
     pub fn on_event(&mut self, ev: MarketEvent) {

@@ -33,11 +33,6 @@ impl UpdateIntervals {
         self.last = Some(at);
     }
 
-    /// Local receive time of the latest update.
-    pub fn last(&self) -> Option<Nanos> {
-        self.last
-    }
-
     /// Milliseconds since the latest update.
     pub fn age_ms(&self, now: Nanos) -> Option<f64> {
         self.last.map(|t| now.saturating_sub(t) as f64 / 1e6)

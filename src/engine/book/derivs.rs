@@ -83,13 +83,6 @@ impl DerivsState {
             stale,
         }
     }
-
-    /// Whether any derivatives value has arrived.
-    pub fn is_empty(&self) -> bool {
-        self.prices.last().is_none()
-            && self.funding.last().is_none()
-            && self.open_interest.last().is_none()
-    }
 }
 
 #[cfg(test)]

@@ -118,11 +118,7 @@ impl Mirror {
         self.side(side).levels.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.bids.levels.is_empty() && self.asks.levels.is_empty()
-    }
-
-    pub fn best(&self, side: Side) -> Option<Level> {
+    fn best(&self, side: Side) -> Option<Level> {
         self.side(side).levels.last().copied()
     }
 
@@ -145,11 +141,6 @@ impl Mirror {
         out.extend(self.side(side).best_first().take(TOP));
     }
 
-    /// The best `n` levels of a side, best first.
-    pub fn levels(&self, side: Side, n: usize) -> impl Iterator<Item = Level> + '_ {
-        self.side(side).best_first().take(n)
-    }
-
     /// Copies both sides best-first into `bids`/`asks` and returns them as a feature
     /// [`Book`] carrying the venue's `known_to` bounds.
     pub fn materialize<'a>(&self, bids: &'a mut Vec<Level>, asks: &'a mut Vec<Level>) -> Book<'a> {
@@ -167,13 +158,6 @@ impl Mirror {
                 known_to: self.known_to[1],
             },
         )
-    }
-
-    pub fn known_to(&self, side: Side) -> Option<f64> {
-        match side {
-            Side::Bid => self.known_to[0],
-            Side::Ask => self.known_to[1],
-        }
     }
 }
 
@@ -193,8 +177,10 @@ mod tests {
         assert_eq!(m.apply(Side::Bid, 100.05, 0.0), 1.0);
         // Removing a level that is not there changes nothing.
         assert_eq!(m.apply(Side::Ask, 101.0, 0.0), 0.0);
-        let bids: Vec<_> = m.levels(Side::Bid, 10).map(|l| (l.price, l.size)).collect();
-        let asks: Vec<_> = m.levels(Side::Ask, 10).map(|l| (l.price, l.size)).collect();
+        let (mut b, mut a) = (Vec::new(), Vec::new());
+        let book = m.materialize(&mut b, &mut a);
+        let pairs = |l: &[Level]| l.iter().map(|l| (l.price, l.size)).collect::<Vec<_>>();
+        let (bids, asks) = (pairs(book.bids.levels), pairs(book.asks.levels));
         assert_eq!(bids, [(100.0, 7.0), (99.9, 5.0)]);
         assert_eq!(asks, [(100.1, 1.0), (100.2, 4.0)]);
         let t = m.touch().unwrap();
@@ -235,6 +221,6 @@ mod tests {
         assert_eq!(m.apply(Side::Bid, 100.0, f64::NAN), 1.0);
         assert_eq!(m.len(Side::Bid), 0);
         assert_eq!(m.apply(Side::Bid, f64::NAN, 1.0), 0.0);
-        assert!(m.is_empty());
+        assert_eq!((m.len(Side::Bid), m.len(Side::Ask)), (0, 0));
     }
 }
