@@ -30,8 +30,8 @@ const Z_MIN_SAMPLES: u32 = 30;
 /// What a rule instance watches.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Subject {
-    Book { key: BookKey, symbol: String },
-    Symbol(String),
+    Book { key: BookKey, symbol: Arc<str> },
+    Symbol(Arc<str>),
 }
 
 impl Subject {
@@ -44,7 +44,7 @@ impl Subject {
     fn describe(&self) -> String {
         match self {
             Subject::Book { key, symbol } => format!("{} {} ({symbol})", key.venue, key.instrument),
-            Subject::Symbol(symbol) => symbol.clone(),
+            Subject::Symbol(symbol) => symbol.to_string(),
         }
     }
 }
@@ -118,7 +118,8 @@ fn secs(s: f64) -> Nanos {
 #[derive(Debug)]
 pub struct AlertEngine {
     rules: Vec<AlertRule>,
-    states: HashMap<(usize, Subject), RuleState>,
+    /// Per subject, one state per rule (by index).
+    states: HashMap<Subject, Vec<RuleState>>,
     next_id: u64,
     recent: VecDeque<Arc<Alert>>,
     recent_cap: usize,
@@ -137,22 +138,17 @@ impl AlertEngine {
         }
     }
 
-    /// The rules of `scope` whose filters let `subject` through, by index.
-    fn rules_for(&self, scope: MetricScope, subject: &Subject) -> Vec<usize> {
-        let (venue, symbol) = match subject {
-            Subject::Book { key, symbol } => (Some(key.venue), symbol.as_str()),
-            Subject::Symbol(symbol) => (None, symbol.as_str()),
-        };
-        let applies = |r: &AlertRule| {
-            r.metric.scope() == scope
-                && r.venue.is_none_or(|v| Some(v) == venue)
-                && r.symbol
-                    .as_deref()
-                    .is_none_or(|s| s.eq_ignore_ascii_case(symbol))
-        };
-        (0..self.rules.len())
-            .filter(|&i| applies(&self.rules[i]))
-            .collect()
+    /// The rules and, for `subject`, their states (created on first sight).
+    fn with_states(&mut self, subject: &Subject) -> (&[AlertRule], &mut [RuleState]) {
+        if !self.states.contains_key(subject) {
+            let fresh = vec![RuleState::default(); self.rules.len()];
+            self.states.insert(subject.clone(), fresh);
+        }
+        let states = self
+            .states
+            .get_mut(subject)
+            .map_or(&mut [][..], |s| &mut s[..]);
+        (&self.rules, states)
     }
 
     /// Evaluates every state rule (book or symbol scope) on `subject` at `now`, reading the
@@ -164,10 +160,13 @@ impl AlertEngine {
         subject: &Subject,
         value: impl Fn(AlertMetric) -> Option<f64>,
     ) {
-        for i in self.rules_for(scope, subject) {
-            let rule = &self.rules[i];
+        let mut fired = Vec::new();
+        let (rules, states) = self.with_states(subject);
+        for (i, (rule, state)) in rules.iter().zip(states).enumerate() {
+            if !applies(rule, scope, subject) {
+                continue;
+            }
             let x = value(rule.metric).filter(|x| x.is_finite());
-            let state = self.states.entry((i, subject.clone())).or_default();
             let measure = match rule.trigger {
                 Trigger::ZScore { window_s, .. } => state.z.observe(now, x, window_s),
                 _ => x,
@@ -176,14 +175,13 @@ impl AlertEngine {
                 state.since = None;
                 continue;
             };
-            let level = rule.trigger.level();
             if !state.armed {
                 if cleared(rule.trigger, m, rule.clear) {
                     state.armed = true;
                 }
                 continue;
             }
-            if !rule.trigger.fires(m, level) {
+            if !rule.trigger.fires(m, rule.trigger.level()) {
                 state.since = None;
                 continue;
             }
@@ -194,9 +192,12 @@ impl AlertEngine {
                 state.since = None;
                 state.last_fired = Some(now);
                 let z = matches!(rule.trigger, Trigger::ZScore { .. }).then_some(m);
-                let alert = self.alert(i, now, subject, x.unwrap_or(m), z);
-                self.push(alert);
+                fired.push((i, x.unwrap_or(m), z));
             }
+        }
+        for (i, value, z) in fired {
+            let alert = self.alert(i, now, subject, value, z);
+            self.push(alert);
         }
     }
 
@@ -205,17 +206,19 @@ impl AlertEngine {
         if !value.is_finite() {
             return;
         }
-        for i in self.rules_for(MetricScope::Event, subject) {
-            let rule = &self.rules[i];
-            if rule.metric != metric || !rule.trigger.fires(value, rule.trigger.level()) {
-                continue;
-            }
-            let state = self.states.entry((i, subject.clone())).or_default();
-            if cooled(state, rule, at) {
+        let mut fired = Vec::new();
+        let (rules, states) = self.with_states(subject);
+        for (i, (rule, state)) in rules.iter().zip(states).enumerate() {
+            let watched = rule.metric == metric && applies(rule, MetricScope::Event, subject);
+            if watched && rule.trigger.fires(value, rule.trigger.level()) && cooled(state, rule, at)
+            {
                 state.last_fired = Some(at);
-                let alert = self.alert(i, at, subject, value, None);
-                self.push(alert);
+                fired.push(i);
             }
+        }
+        for i in fired {
+            let alert = self.alert(i, at, subject, value, None);
+            self.push(alert);
         }
     }
 
@@ -283,6 +286,20 @@ impl AlertEngine {
     pub fn recent(&self) -> Vec<Arc<Alert>> {
         self.recent.iter().cloned().collect()
     }
+}
+
+/// Whether `rule` watches `scope` and its filters let `subject` through.
+fn applies(rule: &AlertRule, scope: MetricScope, subject: &Subject) -> bool {
+    let (venue, symbol) = match subject {
+        Subject::Book { key, symbol } => (Some(key.venue), symbol),
+        Subject::Symbol(symbol) => (None, symbol),
+    };
+    rule.metric.scope() == scope
+        && rule.venue.is_none_or(|v| Some(v) == venue)
+        && rule
+            .symbol
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case(symbol))
 }
 
 /// Whether a fired rule may re-arm: the measure is off the trigger level and past `clear`.

@@ -81,7 +81,7 @@ impl Engine {
         let symbols: Vec<SymbolState> = settings
             .symbols
             .iter()
-            .map(|s| SymbolState::new(watch_name(s), settings.engine.history_len))
+            .map(|s| SymbolState::new(&watch_name(s), settings.engine.history_len))
             .collect();
         Engine {
             alerts: AlertEngine::new(&settings.alerts),
@@ -204,7 +204,7 @@ impl Engine {
         };
         explicit.or_else(by_base).unwrap_or_else(|| {
             self.symbols.push(SymbolState::new(
-                instrument.base.clone(),
+                &instrument.base,
                 self.settings.engine.history_len,
             ));
             self.symbol_books.push(Vec::new());
@@ -255,7 +255,7 @@ impl Engine {
             let Some(tick) = tick else { continue };
             let subject = Subject::Book {
                 key: tick.frame.key.clone(),
-                symbol: self.symbols[self.book_symbol[i]].name().to_owned(),
+                symbol: self.symbols[self.book_symbol[i]].name().clone(),
             };
             self.alerts
                 .evaluate(now, MetricScope::Book, &subject, |m| book_metric(tick, m));
@@ -270,8 +270,9 @@ impl Engine {
     }
 
     fn symbol_alerts(&mut self, now: Nanos, symbols: &[SymbolFrame]) {
-        for s in symbols {
-            let subject = Subject::Symbol(s.symbol.clone());
+        // Frames are built in the order of `self.symbols`.
+        for (state, s) in self.symbols.iter().zip(symbols) {
+            let subject = Subject::Symbol(state.name().clone());
             let c = &s.composites;
             self.alerts
                 .evaluate(now, MetricScope::Symbol, &subject, |m| match m {

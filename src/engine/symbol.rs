@@ -24,24 +24,66 @@ use super::frame::{BookFrame, Composites, SymbolFrame, SymbolHistory};
 /// §10.8: the score is the minimum over the last 2 s, so one bad tick does not fire it.
 const DISLOCATION_HOLD: Millis = 2_000;
 
-#[derive(Clone, Copy, Debug, Default)]
-struct Sample {
-    at: Nanos,
-    directional_pressure: Option<f64>,
-    liquidity_risk: Option<f64>,
-    flow_momentum: Option<f64>,
-    cascade_stress: Option<f64>,
-    cvd_1m: Option<f64>,
-    cvd_5m: Option<f64>,
-    mid: Option<f64>,
+/// One tick's sample, in [`SymbolHistory`]'s column order.
+type Sample = [Option<f64>; 7];
+
+/// The per-tick history, one ring per column so each frame copies whole slices.
+#[derive(Debug)]
+struct History {
+    len: usize,
+    at: VecDeque<Nanos>,
+    columns: [VecDeque<Option<f64>>; 7],
+}
+
+impl History {
+    fn new(len: usize) -> Self {
+        History {
+            len,
+            at: VecDeque::with_capacity(len),
+            columns: std::array::from_fn(|_| VecDeque::with_capacity(len)),
+        }
+    }
+
+    fn push(&mut self, at: Nanos, sample: Sample) {
+        if self.at.len() == self.len {
+            self.at.pop_front();
+            for c in &mut self.columns {
+                c.pop_front();
+            }
+        }
+        self.at.push_back(at);
+        for (c, v) in self.columns.iter_mut().zip(sample) {
+            c.push_back(v);
+        }
+    }
+
+    fn frame(&self) -> SymbolHistory {
+        fn copy<T: Copy>(ring: &VecDeque<T>) -> Vec<T> {
+            let (a, b) = ring.as_slices();
+            let mut v = Vec::with_capacity(ring.len());
+            v.extend_from_slice(a);
+            v.extend_from_slice(b);
+            v
+        }
+        let [dp, lr, fm, cs, cvd1, cvd5, mid] = &self.columns;
+        SymbolHistory {
+            at: copy(&self.at),
+            directional_pressure: copy(dp),
+            liquidity_risk: copy(lr),
+            flow_momentum: copy(fm),
+            cascade_stress: copy(cs),
+            cvd_1m: copy(cvd1),
+            cvd_5m: copy(cvd5),
+            mid: copy(mid),
+        }
+    }
 }
 
 /// One watched symbol.
 #[derive(Debug)]
 pub struct SymbolState {
-    name: String,
-    history: VecDeque<Sample>,
-    history_len: usize,
+    name: Arc<str>,
+    history: History,
     dislocation: HashMap<BookKey, DislocationTracker>,
 }
 
@@ -53,16 +95,15 @@ struct Used<'a> {
 }
 
 impl SymbolState {
-    pub fn new(name: String, history_len: usize) -> Self {
+    pub fn new(name: &str, history_len: usize) -> Self {
         SymbolState {
-            name,
-            history: VecDeque::with_capacity(history_len),
-            history_len,
+            name: name.into(),
+            history: History::new(history_len.max(1)),
             dislocation: HashMap::new(),
         }
     }
 
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> &Arc<str> {
         &self.name
     }
 
@@ -81,44 +122,27 @@ impl SymbolState {
             .collect();
         let mut composites = composites(&used);
         self.dislocation(now, &books, &used, cfg.alignment_ms as f64, &mut composites);
-        let sample = Sample {
-            at: now,
-            directional_pressure: composites.directional_pressure,
-            liquidity_risk: composites.liquidity_risk,
-            flow_momentum: composites.flow_momentum,
-            cascade_stress: composites.cascade_stress,
-            cvd_1m: sum_base(&used, |f| f.flow.cvd_1m),
-            cvd_5m: sum_base(&used, |f| f.flow.cvd_5m),
-            mid: median(
-                &used
-                    .iter()
-                    .filter_map(|u| u.frame.features.as_ref()?.mid)
-                    .collect::<Vec<_>>(),
-            ),
-        };
-        if self.history.len() == self.history_len {
-            self.history.pop_front();
-        }
-        self.history.push_back(sample);
+        let mids: Vec<f64> = used
+            .iter()
+            .filter_map(|u| u.frame.features.as_ref()?.mid)
+            .collect();
+        self.history.push(
+            now,
+            [
+                composites.directional_pressure,
+                composites.liquidity_risk,
+                composites.flow_momentum,
+                composites.cascade_stress,
+                sum_base(&used, |f| f.flow.cvd_1m),
+                sum_base(&used, |f| f.flow.cvd_5m),
+                median(&mids),
+            ],
+        );
         SymbolFrame {
-            symbol: self.name.clone(),
+            symbol: self.name.to_string(),
             books: books.into_iter().map(|b| b.frame).collect(),
             composites,
-            history: Arc::new(self.history()),
-        }
-    }
-
-    fn history(&self) -> SymbolHistory {
-        let col = |f: fn(&Sample) -> Option<f64>| self.history.iter().map(f).collect();
-        SymbolHistory {
-            at: self.history.iter().map(|s| s.at).collect(),
-            directional_pressure: col(|s| s.directional_pressure),
-            liquidity_risk: col(|s| s.liquidity_risk),
-            flow_momentum: col(|s| s.flow_momentum),
-            cascade_stress: col(|s| s.cascade_stress),
-            cvd_1m: col(|s| s.cvd_1m),
-            cvd_5m: col(|s| s.cvd_5m),
-            mid: col(|s| s.mid),
+            history: Arc::new(self.history.frame()),
         }
     }
 
@@ -143,10 +167,13 @@ impl SymbolState {
         let mut worst: Option<(f64, f64, &BookKey)> = None;
         for b in books {
             let key = &b.frame.key;
-            let tracker = self
-                .dislocation
-                .entry(key.clone())
-                .or_insert_with(|| DislocationTracker::new(DISLOCATION_HOLD));
+            if !self.dislocation.contains_key(key) {
+                let tracker = DislocationTracker::new(DISLOCATION_HOLD);
+                self.dislocation.insert(key.clone(), tracker);
+            }
+            let Some(tracker) = self.dislocation.get_mut(key) else {
+                continue;
+            };
             let me = used.iter().find(|u| u.frame.key == *key);
             let instant = me.and_then(|me| {
                 let f = me.frame.features.as_ref()?;

@@ -3,20 +3,87 @@
 //! measures thinning against (§3.8).
 //!
 //! Samples come from valid, fresh books only: an invalid or stale minute is not a sample of the
-//! market (§0.2, §0.3).
+//! market (§0.2, §0.3). A minute's sample is the first fresh state seen in it.
+//!
+//! The current state is ranked every tick against a baseline that changes once a minute, so each
+//! series is also kept sorted: a rank is then two binary searches instead of a scan of 1440
+//! samples (§0.6 suggests sorting on demand once a minute; keeping the order on insert and
+//! eviction costs one small memmove a minute instead).
 
-use crate::features::baseline::MinuteSamples;
+use std::collections::VecDeque;
+
 use crate::features::composites::{
-    LiquidityBaselines, LiquidityRisk, SlippageInput, liquidity_risk,
+    LiquidityBaselines, LiquidityRisk, SlippageInput, liquidity_risk_sorted,
 };
 use crate::market::{Millis, Side};
 
+const MINUTE: Millis = 60_000;
 const DAY: Millis = 86_400_000;
 const HOUR: Millis = 3_600_000;
 /// §4.2: fewer baseline samples than this → `None`.
 const LIQUIDITY_MIN_SAMPLES: usize = 60;
 /// §3.8's `median_1h` under the §0.2 warm-up rule: half the hour sampled.
 const DEPTH_MIN_SAMPLES: usize = 30;
+
+/// One sample per minute over a trailing horizon, in time order and in value order.
+#[derive(Clone, Debug)]
+struct SortedMinutes {
+    horizon: Millis,
+    by_time: VecDeque<(i64, f64)>,
+    sorted: Vec<f64>,
+}
+
+impl SortedMinutes {
+    fn new(horizon: Millis) -> Self {
+        SortedMinutes {
+            horizon,
+            by_time: VecDeque::new(),
+            sorted: Vec::new(),
+        }
+    }
+
+    /// Records `value` as the sample of `t`'s minute unless that minute already has one.
+    fn push(&mut self, t: Millis, value: f64) {
+        let minute = t.div_euclid(MINUTE);
+        if !value.is_finite() || self.by_time.back().is_some_and(|&(m, _)| m >= minute) {
+            return;
+        }
+        self.by_time.push_back((minute, value));
+        let at = self.sorted.partition_point(|&v| v < value);
+        self.sorted.insert(at, value);
+        self.evict(t);
+    }
+
+    /// The samples in `(now − horizon, now]`, ascending.
+    fn sorted(&mut self, now: Millis) -> &[f64] {
+        self.evict(now);
+        &self.sorted
+    }
+
+    fn median(&mut self, now: Millis, min_samples: usize) -> Option<f64> {
+        let v = self.sorted(now);
+        let n = v.len();
+        (n >= min_samples.max(1)).then(|| {
+            if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                (v[n / 2 - 1] + v[n / 2]) / 2.0
+            }
+        })
+    }
+
+    fn evict(&mut self, now: Millis) {
+        let cutoff = (now - self.horizon).div_euclid(MINUTE);
+        while let Some(&(m, value)) = self.by_time.front() {
+            if m > cutoff {
+                break;
+            }
+            self.by_time.pop_front();
+            let at = self.sorted.partition_point(|&v| v < value);
+            self.sorted.remove(at);
+        }
+    }
+}
 
 /// The current state the baselines rank and record.
 #[derive(Clone, Copy, Debug, Default)]
@@ -32,21 +99,21 @@ pub struct LiquiditySample {
 
 #[derive(Clone, Debug)]
 pub struct Baselines {
-    spread: MinuteSamples,
-    depth_10bps: MinuteSamples,
-    slippage: MinuteSamples,
-    spread_volatility: MinuteSamples,
-    depth_50bps: [MinuteSamples; 2],
+    spread: SortedMinutes,
+    depth_10bps: SortedMinutes,
+    slippage: SortedMinutes,
+    spread_volatility: SortedMinutes,
+    depth_50bps: [SortedMinutes; 2],
 }
 
 impl Default for Baselines {
     fn default() -> Self {
         Baselines {
-            spread: MinuteSamples::new(DAY),
-            depth_10bps: MinuteSamples::new(DAY),
-            slippage: MinuteSamples::new(DAY),
-            spread_volatility: MinuteSamples::new(DAY),
-            depth_50bps: [MinuteSamples::new(HOUR), MinuteSamples::new(HOUR)],
+            spread: SortedMinutes::new(DAY),
+            depth_10bps: SortedMinutes::new(DAY),
+            slippage: SortedMinutes::new(DAY),
+            spread_volatility: SortedMinutes::new(DAY),
+            depth_50bps: [SortedMinutes::new(HOUR), SortedMinutes::new(HOUR)],
         }
     }
 }
@@ -61,20 +128,16 @@ fn side_index(side: Side) -> usize {
 impl Baselines {
     /// `liquidity_risk` of `now`'s state against the trailing 24 h.
     pub fn liquidity_risk(&mut self, now: Millis, s: &LiquiditySample) -> LiquidityRisk {
-        let spread = self.spread.values(now);
-        let depth = self.depth_10bps.values(now);
-        let slippage = self.slippage.values(now);
-        let spread_vol = self.spread_volatility.values(now);
-        liquidity_risk(
+        liquidity_risk_sorted(
             s.spread_bps,
             s.depth_10bps,
             s.slippage.unwrap_or(SlippageInput::Unknown),
             s.spread_volatility,
             &LiquidityBaselines {
-                spread_bps: &spread,
-                depth_10bps: &depth,
-                slippage_bps: &slippage,
-                spread_volatility: &spread_vol,
+                spread_bps: self.spread.sorted(now),
+                depth_10bps: self.depth_10bps.sorted(now),
+                slippage_bps: self.slippage.sorted(now),
+                spread_volatility: self.spread_volatility.sorted(now),
             },
             LIQUIDITY_MIN_SAMPLES,
         )
@@ -85,7 +148,7 @@ impl Baselines {
         self.depth_50bps[side_index(side)].median(now, DEPTH_MIN_SAMPLES)
     }
 
-    /// Records `now`'s state as its minute's sample (the last one in a minute stands for it).
+    /// Records `now`'s state as its minute's sample, unless the minute has one already.
     pub fn record(&mut self, now: Millis, s: &LiquiditySample) {
         let slippage = match s.slippage {
             Some(SlippageInput::Bps(b)) => Some(b),
@@ -111,6 +174,25 @@ impl Baselines {
 mod tests {
     use super::*;
     use crate::features::testutil::assert_close;
+
+    #[test]
+    fn minute_samples_stay_sorted_through_insert_and_eviction() {
+        let mut m = SortedMinutes::new(3 * MINUTE);
+        m.push(0, 5.0);
+        // The minute has its sample already.
+        m.push(30_000, 1.0);
+        m.push(MINUTE, 2.0);
+        m.push(2 * MINUTE + 1, f64::NAN);
+        m.push(2 * MINUTE + 2, 9.0);
+        assert_eq!(m.sorted(2 * MINUTE + 2), [2.0, 5.0, 9.0]);
+        assert_eq!(m.median(2 * MINUTE + 2, 3), Some(5.0));
+        assert_eq!(m.median(2 * MINUTE + 2, 4), None);
+        // Minute 0 leaves the 3-minute window.
+        m.push(3 * MINUTE, 2.0);
+        assert_eq!(m.sorted(3 * MINUTE), [2.0, 2.0, 9.0]);
+        assert_eq!(m.sorted(5 * MINUTE), [2.0]);
+        assert_eq!(m.median(5 * MINUTE, 1), Some(2.0));
+    }
 
     #[test]
     fn spec_liquidity_risk_through_minute_baselines() {

@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use crate::config::alerts::AlertMetric;
 use crate::config::engine::EngineConfig;
+use crate::features::bands::LevelThreshold;
 use crate::features::flow::{LargeTradeRule, TradeFlow, TradeFlowConfig};
 use crate::features::{Level, LevelChange};
 use crate::feed::event::{
@@ -97,6 +98,8 @@ pub struct BookEngine {
     observed_since: Option<Millis>,
     /// The large-print threshold of the last tick (quote units), for flags on the tape.
     large_threshold: Option<f64>,
+    /// θ per side (§0.5) and the exchange second it was derived in.
+    theta: Option<(i64, [LevelThreshold; 2])>,
     changes: Vec<LevelChange>,
     bids: Vec<Level>,
     asks: Vec<Level>,
@@ -124,6 +127,7 @@ impl BookEngine {
             resyncs: VecDeque::new(),
             observed_since: None,
             large_threshold: None,
+            theta: None,
             changes: Vec::new(),
             bids: Vec::new(),
             asks: Vec::new(),

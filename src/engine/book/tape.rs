@@ -7,7 +7,7 @@
 //! - completed taker prints (trades merged per side and millisecond, §3.3), for the large-trade
 //!   alert.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::frame::{PriceVolume, TradePrint};
 use crate::features::Trade;
@@ -31,11 +31,14 @@ pub struct Tape {
     recent: VecDeque<TradePrint>,
     recent_cap: usize,
     window: Millis,
-    /// Keyed by the price's bits: one wire price is one `f64` (see the mirror).
-    at_price: HashMap<u64, AtPrice>,
+    /// Keyed by the price's bits: one wire price is one `f64` (see the mirror), and for positive
+    /// prices the bits sort like the prices.
+    at_price: BTreeMap<u64, AtPrice>,
     /// `(t, key, buy, sell)` in arrival order, for expiry.
     expiry: VecDeque<(Millis, u64, f64, f64)>,
     volume: MinuteBuckets<1>,
+    /// `(minute, notional)` of the closed minutes of the last 24 h, summed once a minute.
+    closed_volume: Option<(i64, f64)>,
     merger: PrintMerger,
     prints: Vec<TakerPrint>,
 }
@@ -46,9 +49,10 @@ impl Tape {
             recent: VecDeque::with_capacity(recent_cap),
             recent_cap,
             window,
-            at_price: HashMap::new(),
+            at_price: BTreeMap::new(),
             expiry: VecDeque::new(),
             volume: MinuteBuckets::new(DAY_MINUTES),
+            closed_volume: None,
             merger: PrintMerger::default(),
             prints: Vec::new(),
         }
@@ -96,8 +100,9 @@ impl Tape {
         self.recent.iter().cloned().collect()
     }
 
-    /// Taker volume per price over `(now − window, now]`, highest price first.
-    pub fn traded_at_price(&mut self, now: Millis) -> Vec<PriceVolume> {
+    /// Taker volume per price over `(now − window, now]` for prices in `[lo, hi]`, highest price
+    /// first.
+    pub fn traded_at_price(&mut self, now: Millis, lo: f64, hi: f64) -> Vec<PriceVolume> {
         let cutoff = now - self.window;
         while let Some(&(t, key, buy, sell)) = self.expiry.front() {
             if t > cutoff {
@@ -114,22 +119,34 @@ impl Tape {
                 }
             }
         }
-        let mut out: Vec<PriceVolume> = self
-            .at_price
-            .values()
-            .map(|e| PriceVolume {
+        if !(lo > 0.0 && lo <= hi && hi.is_finite()) {
+            return Vec::new();
+        }
+        self.at_price
+            .range(lo.to_bits()..=hi.to_bits())
+            .rev()
+            .map(|(_, e)| PriceVolume {
                 price: e.price,
                 buy: e.buy.max(0.0),
                 sell: e.sell.max(0.0),
             })
-            .collect();
-        out.sort_by(|a, b| b.price.total_cmp(&a.price));
-        out
+            .collect()
     }
 
-    /// Quote notional traded over the trailing 24 h (since the tape started, if later).
+    /// Quote notional traded over the trailing 24 h (since the tape started, if later): the
+    /// closed minutes, summed once a minute, plus the minute in progress.
     pub fn volume_24h(&mut self, now: Millis) -> f64 {
-        self.volume.recent(now, DAY_MINUTES).map(|[v]| v).sum()
+        let minute = now.div_euclid(60_000);
+        let closed = match self.closed_volume {
+            Some((m, sum)) if m == minute => sum,
+            _ => {
+                let sum = self.volume.closed(now, DAY_MINUTES - 1).map(|[v]| v).sum();
+                self.closed_volume = Some((minute, sum));
+                sum
+            }
+        };
+        let open: f64 = self.volume.recent(now, 1).map(|[v]| v).sum();
+        closed + open
     }
 
     /// Taker prints completed by `now` (exchange time past their millisecond), oldest first.
@@ -161,7 +178,7 @@ mod tests {
         tape.on_trade(&trade(500, 100.0, 2.0, Some(TakerSide::Sell)), None);
         tape.on_trade(&trade(600, 100.5, 1.0, Some(TakerSide::Buy)), None);
         tape.on_trade(&trade(700, 101.0, 1.0, None), Some(50.0));
-        let v = tape.traded_at_price(900);
+        let v = tape.traded_at_price(900, 1.0, 1e9);
         assert_eq!(
             v,
             [
@@ -177,10 +194,12 @@ mod tests {
                 },
             ]
         );
-        let v = tape.traded_at_price(1_000);
+        // Only the ladder's price range is asked for.
+        assert_eq!(tape.traded_at_price(1_000, 100.2, 200.0).len(), 1);
+        let v = tape.traded_at_price(1_000, 1.0, 1e9);
         assert_eq!(v[1].buy, 0.0);
         assert_eq!(v[1].sell, 2.0);
-        assert!(tape.traded_at_price(2_000).is_empty());
+        assert!(tape.traded_at_price(2_000, 1.0, 1e9).is_empty());
         // Newest first, bounded; the unsided print is listed and flagged large by notional.
         let recent = tape.recent();
         assert_eq!(recent.len(), 3);

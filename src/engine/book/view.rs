@@ -86,9 +86,18 @@ impl BookEngine {
 
         let (mut bids, mut asks) = (take(&mut self.bids), take(&mut self.asks));
         let book = self.mirror.materialize(&mut bids, &mut asks);
-        // θ (§0.5) follows the book; the trackers judge new adds by it.
-        let theta = [Side::Bid, Side::Ask]
-            .map(|side| level_threshold(book.side(side).levels, cfg.large_level_floor_usd));
+        // θ (§0.5) follows the book, re-derived once a second (a median of level sizes moves
+        // slowly); the trackers judge new adds by it.
+        let second = exch_now.div_euclid(1000);
+        let theta = match self.theta {
+            Some((at, theta)) if at == second && valid => theta,
+            _ => {
+                let theta = [Side::Bid, Side::Ask]
+                    .map(|side| level_threshold(book.side(side).levels, cfg.large_level_floor_usd));
+                self.theta = valid.then_some((second, theta));
+                theta
+            }
+        };
         self.diff.set_thresholds(theta[0], theta[1]);
         let diff = self.diff.readings(exch_now);
 
@@ -160,14 +169,10 @@ impl BookEngine {
         self.bids = bids;
         self.asks = asks;
 
-        let traded_at_price = {
-            let all = self.tape.traded_at_price(exch_now);
-            let lo = ladder.bids.last().map_or(f64::INFINITY, |l| l.price);
-            let hi = ladder.asks.last().map_or(f64::NEG_INFINITY, |l| l.price);
-            all.into_iter()
-                .filter(|v| v.price >= lo && v.price <= hi)
-                .collect()
-        };
+        // The ladder's price range: its deepest bid to its deepest ask.
+        let lo = ladder.bids.last().map_or(f64::NAN, |l| l.price);
+        let hi = ladder.asks.last().map_or(f64::NAN, |l| l.price);
+        let traded_at_price = self.tape.traded_at_price(exch_now, lo, hi);
         let now_ms = now as f64 / 1e6;
         let frame = BookFrame {
             key: self.key.clone(),
