@@ -113,12 +113,16 @@ impl Engine {
         if let Some(t) = event_time(&ev) {
             self.latest_event = Some(self.latest_event.map_or(t, |l| l.max(t)));
         }
-        let cfg = &self.settings.engine;
         match ev {
             MarketEvent::Instrument(inst) => {
                 let key = BookKey::new(inst.venue, &inst.id);
                 match self.index.get(&key) {
-                    Some(&i) => self.books[i].set_instrument(inst, cfg),
+                    Some(&i) => {
+                        // A book first seen through a guess may belong to another symbol.
+                        let symbol = self.symbol_of(&key, &inst);
+                        self.books[i].set_instrument(inst, &self.settings.engine);
+                        self.place(i, symbol);
+                    }
                     None => {
                         self.add_book(key, inst);
                     }
@@ -172,19 +176,29 @@ impl Engine {
         ));
         self.index.insert(key, i);
         self.book_symbol.push(symbol);
-        let order = |b: &BookEngine| {
-            let inst = b.instrument();
+        self.symbol_books[symbol].push(i);
+        self.place(i, symbol);
+        i
+    }
+
+    /// Puts book `i` under `symbol`, its books in display order: venue, spot before
+    /// derivatives, instrument id.
+    fn place(&mut self, i: usize, symbol: usize) {
+        let old = std::mem::replace(&mut self.book_symbol[i], symbol);
+        if old != symbol {
+            self.symbol_books[old].retain(|&j| j != i);
+            self.symbol_books[symbol].push(i);
+        }
+        let books = &self.books;
+        let order = |j: &usize| {
+            let b = &books[*j];
             (
                 VenueId::ALL.iter().position(|v| *v == b.key().venue),
-                inst.kind != MarketKind::Spot,
-                inst.id.clone(),
+                b.instrument().kind != MarketKind::Spot,
+                b.instrument().id.clone(),
             )
         };
-        let books = &self.books;
-        let list = &mut self.symbol_books[symbol];
-        list.push(i);
-        list.sort_by_key(|&j| order(&books[j]));
-        i
+        self.symbol_books[symbol].sort_by_key(order);
     }
 
     /// The watch-list entry a book belongs to: an explicit `venue:INSTRUMENT` entry, else its

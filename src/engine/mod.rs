@@ -28,7 +28,7 @@ pub mod task;
 pub use clock::Clock;
 pub use core::{Engine, EngineSettings};
 pub use stream::{StreamOptions, stream_json};
-pub use task::run_engine;
+pub use task::{alert_channel, run_engine};
 
 #[cfg(test)]
 mod tests;

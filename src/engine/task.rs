@@ -19,6 +19,12 @@ use super::frame::{Alert, Frame};
 use crate::feed::event::MarketEvent;
 use crate::market::Nanos;
 
+/// The alert channel for [`run_engine`], sized from `[alerts] channel_capacity` (see
+/// [`outbox`](super::outbox) for what happens when even that is full).
+pub fn alert_channel(settings: &EngineSettings) -> (mpsc::Sender<Alert>, mpsc::Receiver<Alert>) {
+    mpsc::channel(settings.alerts.channel_capacity.max(1))
+}
+
 /// Runs until `cancel` fires or every event sender is gone (then one last frame is published).
 pub async fn run_engine(
     mut events: mpsc::Receiver<MarketEvent>,
@@ -97,7 +103,7 @@ mod tests {
     async fn capture_clock_ticks_on_event_time_whatever_the_pace() {
         let (tx, rx) = mpsc::channel(64);
         let (frames_tx, mut frames) = watch::channel(Engine::new(settings()).tick(0));
-        let (alerts_tx, _alerts) = mpsc::channel(8);
+        let (alerts_tx, _alerts) = alert_channel(&settings());
         let task = tokio::spawn(run_engine(
             rx,
             frames_tx,

@@ -343,3 +343,35 @@ fn books_that_are_not_live_carry_no_features_and_down_means_no_flow() {
     let f = e.tick(at(secs(80)));
     assert_eq!(book(&f, &s.key).flow.cvd_1m, Some(0.0));
 }
+
+#[test]
+fn books_join_their_watch_list_entry_even_when_first_seen_through_a_guess() {
+    // A watch list naming an asset and an explicit venue book.
+    let mut e = Engine::new(settings(&["PEPE", "okx:ETH-USDT-SWAP"], Vec::new()));
+    // Data before metadata: the guess reads "1000PEPE" from the id.
+    let s = Script::new(VenueId::Binance, "1000PEPEUSDT");
+    feed(&mut e, s.live(0, &[(1.0, 1.0)], &[(1.1, 1.0)]));
+    let f = e.tick(at(100));
+    let names: Vec<&str> = f.symbols.iter().map(|s| s.symbol.as_str()).collect();
+    assert_eq!(names, ["PEPE", "okx:ETH-USDT-SWAP", "1000PEPE"]);
+    assert_eq!(f.symbols[2].books.len(), 1);
+    // The venue's metadata says the asset is PEPE: the book moves to the watched symbol.
+    feed(
+        &mut e,
+        [s.instrument(
+            "PEPE",
+            "USDT",
+            MarketKind::Perpetual,
+            Contract::Linear { multiplier: 1000.0 },
+        )],
+    );
+    let eth = Script::new(VenueId::Okx, "ETH-USDT-SWAP");
+    feed(
+        &mut e,
+        [eth.instrument("ETH", "USDT", MarketKind::Perpetual, Contract::Base)],
+    );
+    let f = e.tick(at(200));
+    assert_eq!(f.symbols[0].books[0].key, s.key);
+    assert_eq!(f.symbols[1].books[0].key, eth.key);
+    assert!(f.symbols[2].books.is_empty());
+}
