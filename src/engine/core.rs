@@ -273,13 +273,14 @@ impl Engine {
             };
             self.alerts
                 .evaluate(now, MetricScope::Book, &subject, |m| book_metric(tick, m));
-            // Event metrics are notionals: only with base units.
-            if tick.frame.base_units {
-                let alerts = &mut self.alerts;
-                self.books[i].take_events(now, |metric, notional| {
-                    alerts.on_event(now, metric, &subject, notional)
-                });
-            }
+            // Event metrics are notionals: judged only with base units, drained either way.
+            let base_units = tick.frame.base_units;
+            let alerts = &mut self.alerts;
+            self.books[i].take_events(now, |metric, notional| {
+                if base_units {
+                    alerts.on_event(now, metric, &subject, notional);
+                }
+            });
         }
     }
 

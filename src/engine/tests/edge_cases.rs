@@ -299,6 +299,8 @@ fn an_unknown_contract_has_no_notional_features() {
     assert_eq!(b.flow.large_trade_threshold_usd, None);
     assert_eq!(b.flow.volume_24h_usd, None);
     assert!(b.recent_trades.iter().all(|t| !t.large));
+    // Taker prints in unknown units are never judged as notionals, but do not pile up either.
+    assert_eq!(e.tick(at(secs(40) + 1)).new_alerts, 0);
     // The same book with a known contract has them.
     feed(
         &mut e,
