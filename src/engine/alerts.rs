@@ -259,7 +259,7 @@ impl AlertEngine {
             venue,
             instrument,
             symbol: Some(subject.symbol().to_owned()),
-            metric: rule.metric,
+            metric: rule.metric.name().to_owned(),
             value,
             threshold: level,
             zscore: z,

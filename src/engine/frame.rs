@@ -5,7 +5,7 @@
 //! invalid is an `Option` next to the state that explains it, so a renderer cannot show a made-up
 //! or stale number as if it were fresh: a book that is not `Live` carries no features at all.
 
-use crate::config::alerts::{AlertMetric, Notify};
+use crate::config::alerts::Notify;
 use crate::feed::event::{BookKey, LiqSampling};
 use crate::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use crate::instrument::{Instrument, MarketKind};
@@ -370,7 +370,8 @@ pub struct Alert {
     /// The venue's instrument id, for per-book metrics.
     pub instrument: Option<Arc<str>>,
     pub symbol: Option<String>,
-    pub metric: AlertMetric,
+    /// The metric's name (`features.md` names, as in `stream --json`).
+    pub metric: String,
     /// The metric's value when the rule fired (for a z-score rule: the value, not the z).
     pub value: f64,
     /// The level the rule compares against (a threshold, or a z for z-score rules).

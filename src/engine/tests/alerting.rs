@@ -78,7 +78,7 @@ fn a_threshold_fires_once_after_its_hold_and_rearms_only_past_clear() {
         (11.0, 10.0, None)
     );
     assert_eq!(alert.symbol.as_deref(), Some("BTC"));
-    assert_eq!(alert.metric, AlertMetric::CascadeStress);
+    assert_eq!(alert.metric, "cascade_stress");
     assert!(
         alert.message.contains("cascade_stress = 11"),
         "{}",
