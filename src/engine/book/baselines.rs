@@ -79,8 +79,12 @@ impl SortedMinutes {
                 break;
             }
             self.by_time.pop_front();
+            // The value is in `sorted` (both hold the same samples); `get` keeps this panic-free
+            // regardless.
             let at = self.sorted.partition_point(|&v| v < value);
-            self.sorted.remove(at);
+            if self.sorted.get(at).is_some() {
+                self.sorted.remove(at);
+            }
         }
     }
 }
