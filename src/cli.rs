@@ -167,6 +167,10 @@ pub struct StreamArgs {
     /// One JSON object per tick (the only format so far).
     #[arg(long, required = true)]
     pub json: bool,
+    /// Name fields by their well-known market-data aliases (`manip_risk`, `smart_money_score`,
+    /// …) instead of depthscope's own names.
+    #[arg(long)]
+    pub market_names: bool,
     /// Stream a capture instead of live data.
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,

@@ -26,7 +26,9 @@ impl ConfigError {
         let message = err.message().trim().to_owned();
         let hint = if message.starts_with("unknown field") {
             Some("check the spelling against `depthscope --print-default-config`".to_owned())
-        } else if message.contains("invalid type") {
+        } else if message.contains("unknown metric") || message.starts_with("alert rule") {
+            Some("the rule fields and metric names are documented above the [[alerts.rule]] entries of `depthscope --print-default-config`".to_owned())
+        } else if message.contains("invalid type") || message.starts_with("unknown variant") {
             Some("see the commented defaults (`depthscope --print-default-config`) for the expected type".to_owned())
         } else {
             None

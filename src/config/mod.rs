@@ -4,6 +4,8 @@
 //! Every section is parsed with `deny_unknown_fields`: a typo is an error naming the file, the
 //! line and the keys that would have been accepted, never a silently ignored setting.
 
+pub mod alerts;
+pub mod engine;
 mod error;
 pub mod general;
 pub mod theme;
@@ -27,6 +29,8 @@ pub struct Config {
     pub keybindings: ui::Keybindings,
     /// Patches single keys of whichever theme is selected.
     pub theme_overrides: theme::ThemeSpec,
+    pub engine: engine::EngineConfig,
+    pub alerts: alerts::AlertsConfig,
 }
 
 impl Config {
@@ -66,6 +70,8 @@ impl Config {
                     .map(drop)
                     .map_err(|e| e.to_string())
             })
+            .and_then(|()| self.engine.validate())
+            .and_then(|()| self.alerts.validate())
             .map_err(|message| ConfigError::Invalid {
                 file: origin.to_owned(),
                 message,

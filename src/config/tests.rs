@@ -85,3 +85,114 @@ fn ui_values_are_checked() {
     .unwrap();
     assert_eq!((ok.ui.fps, ok.ui.ascii), (4, true));
 }
+
+#[test]
+fn bad_alert_rules_name_the_line_and_hint_at_the_fields() {
+    let rule =
+        |body: &str| format!("[engine]\ntick_ms = 250\n\n[[alerts.rule]]\nname = \"r\"\n{body}");
+    let cases = [
+        (
+            "metric = \"spred_bps\"\nabove = 1.0\n",
+            "line 6: unknown metric `spred_bps`",
+        ),
+        (
+            "metric = \"spread_bps\"\nabove = 1.0\nhold_s = -1.0\n",
+            "line 4: alert rule \"r\": `hold_s` must be zero or more",
+        ),
+        (
+            "metric = \"spread_bps\"\nabove = 1.0\nbelow = 0.5\n",
+            "exactly one of `above`, `below` or `zscore`",
+        ),
+        ("metric = \"spread_bps\"\n", "exactly one of"),
+        (
+            "metric = \"cascade_stress\"\nabove = 0.5\nvenue = \"okx\"\n",
+            "cross-venue metric",
+        ),
+        (
+            "metric = \"large_trade_usd\"\nabove = 1e6\nhold_s = 5.0\n",
+            "`hold_s` and `clear` do not apply",
+        ),
+        (
+            "metric = \"liquidation_usd\"\nzscore = 3.0\n",
+            "only `above` applies",
+        ),
+        (
+            "metric = \"spread_bps\"\nabove = 10.0\nclear = 12.0\n",
+            "could never re-arm",
+        ),
+        (
+            "metric = \"spread_bps\"\nzscore = -3.0\nclear = -4.0\n",
+            "could never re-arm",
+        ),
+        ("metric = \"spread_bps\"\nzscore = 0.0\n", "non-zero"),
+        (
+            "metric = \"spread_bps\"\nabove = 1.0\nseverity = \"panic\"\n",
+            "line 8: unknown variant `panic`",
+        ),
+        (
+            "metric = \"spread_bps\"\nabove = 1.0\nnotfy = \"bell\"\n",
+            "line 8: unknown field `notfy`",
+        ),
+    ];
+    for (body, expected) in cases {
+        let err = Config::parse(&rule(body), "a.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{body:?}: {err}");
+        assert!(err.contains("config a.toml, line"), "{err}");
+        assert!(err.contains("hint:"), "{err}");
+    }
+    let twice = "[[alerts.rule]]\nname = \"a\"\nmetric = \"spread_bps\"\nabove = 1.0\n".repeat(2);
+    let err = Config::parse(&twice, "a.toml").unwrap_err().to_string();
+    assert!(err.contains("names must be unique"), "{err}");
+}
+
+#[test]
+fn a_user_rule_replaces_the_default_set_and_is_normalised() {
+    let text = "[[alerts.rule]]\nname = \"btc-wide\"\nmetric = \"spread_bps\"\nsymbol = \"btc\"\nabove = 5.0\nhold_s = 3.0\n";
+    let cfg = Config::parse(text, "a.toml").unwrap();
+    assert_eq!(cfg.alerts.rule.len(), 1);
+    let r = &cfg.alerts.rule[0];
+    assert_eq!(r.symbol.as_deref(), Some("BTC"));
+    assert_eq!(
+        (r.clear, r.hold_s, r.severity),
+        (5.0, 3.0, crate::engine::frame::Severity::Warn)
+    );
+    assert_eq!(
+        cfg.alerts.channel_capacity,
+        alerts::AlertsConfig::default().channel_capacity
+    );
+}
+
+#[test]
+fn bad_engine_values_are_rejected() {
+    for (text, expected) in [
+        ("[engine]\ntick_ms = 0\n", "tick_ms"),
+        ("[engine]\nslippage_usd = []\n", "slippage_usd"),
+        (
+            "[engine.large_trade_floor_usd_by_asset]\nBTC = -1.0\n",
+            "large_trade_floor_usd_by_asset.BTC",
+        ),
+        (
+            "[engine]\nkaiko_reference = \"best\"\n",
+            "unknown variant `best`",
+        ),
+        ("[engine.stale]\nfloor_s = 0.0\n", "stale.floor_s"),
+        ("[alerts]\nbacklog_limit = 10\n", "backlog_limit"),
+    ] {
+        let err = Config::parse(text, "e.toml").unwrap_err().to_string();
+        assert!(err.contains(expected), "{text:?}: {err}");
+    }
+    let cfg = Config::parse(
+        "[engine.cascade_n0_usd_by_asset]\nsol = 80000.0\n",
+        "e.toml",
+    )
+    .unwrap();
+    assert_eq!(cfg.engine.cascade_n0("SOL"), 80_000.0);
+    // Listing assets replaces the table, so BTC falls back to the default scale.
+    assert_eq!(cfg.engine.cascade_n0("BTC"), cfg.engine.cascade_n0_usd);
+    assert_eq!(
+        engine::EngineConfig::default().large_trade_floor("btc"),
+        100_000.0
+    );
+}

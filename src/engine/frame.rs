@@ -5,6 +5,7 @@
 //! invalid is an `Option` next to the state that explains it, so a renderer cannot show a made-up
 //! or stale number as if it were fresh: a book that is not `Live` carries no features at all.
 
+use crate::config::alerts::Notify;
 use crate::feed::event::{BookKey, LiqSampling};
 use crate::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use crate::instrument::{Instrument, MarketKind};
@@ -45,6 +46,25 @@ pub struct Frame {
     pub alerts: Vec<Arc<Alert>>,
     /// Alerts fired since the previous frame (for `stream --json`).
     pub new_alerts: usize,
+    /// How alerts are getting through the alert channel.
+    pub alert_delivery: AlertDelivery,
+}
+
+/// Alert channel health. Alerts are never dropped silently: one that finds the channel full
+/// waits in the engine's backlog and is counted here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AlertDelivery {
+    /// Alerts handed to the channel.
+    pub delivered: u64,
+    /// Alerts that found the channel full and had to wait in the backlog (overflow counter).
+    pub deferred: u64,
+    /// Alerts waiting in the backlog now.
+    pub backlog: usize,
+    /// Alerts dropped because even the backlog was full (oldest first). Only a reader that stops
+    /// for a long time gets here; each one also appeared in `Frame::alerts`.
+    pub dropped: u64,
+    /// Nobody reads the channel any more; alerts are only in `Frame::alerts`.
+    pub reader_gone: bool,
 }
 
 /// One symbol across venues.
@@ -65,8 +85,15 @@ pub struct BookFrame {
     pub key: BookKey,
     pub instrument: Arc<Instrument>,
     pub state: BookState,
+    /// Live and neither crossed nor locked (§0.2): only then are book features computed.
+    pub valid: bool,
     /// No book update for longer than `stale_after` (§0.2): numbers are kept but marked.
     pub stale: bool,
+    /// `max(5 s, 20 × median inter-update interval)`, ms (§0.2).
+    pub stale_after_ms: f64,
+    /// Levels the engine's copy of the book holds per side.
+    pub n_levels_bid: usize,
+    pub n_levels_ask: usize,
     /// Local time since the last book update, ms.
     pub book_age_ms: Option<f64>,
     /// Exchange timestamp age of the last update (local now − exchange time), ms.
@@ -160,6 +187,12 @@ pub struct BookFeatures {
     /// L1 set (Aperiodic): `(b − a)/(b + a)` now and its time-weighted interval average.
     pub l1_imbalance_ratio: Option<f64>,
     pub l1_imbalance_ratio_avg: Option<f64>,
+    /// This venue's `directional_pressure` (§4.1), the input of the cross-venue composites.
+    pub directional_pressure: Option<f64>,
+    /// This venue's `liquidity_risk` (§4.2) and its components `u1..u4` (spread, depth,
+    /// slippage, spread volatility percentiles against the trailing 24 h).
+    pub liquidity_risk: Option<f64>,
+    pub liquidity_risk_components: [Option<f64>; 4],
 }
 
 /// A depth figure that may be only a lower bound (the band reaches past the known book).
@@ -201,7 +234,17 @@ pub struct FlowFeatures {
     pub large_buy_share: Option<f64>,
     pub large_trade_share: Option<f64>,
     pub large_trade_threshold_usd: Option<f64>,
+    /// Volume with no taker side in the `cvd_1m` window (excluded from CVD); 0 while `cvd_1m`
+    /// is warming up.
     pub unsided_volume: f64,
+    /// §4.4 on this venue.
+    pub flow_momentum: Option<f64>,
+    /// §4.3 on this venue: `|NL|·P·S` and `sgn(NL)`.
+    pub whale_conviction: Option<f64>,
+    pub whale_direction: Option<f64>,
+    /// Taker notional traded over the trailing 24 h (or since the stream was first seen): the
+    /// venue's weight in cross-venue composites (§4.5).
+    pub volume_24h_usd: Option<f64>,
 }
 
 /// Liquidations and cascade stress (§3.5–3.8).
@@ -273,6 +316,9 @@ pub struct Composites {
     pub venues_used: Vec<VenueId>,
     /// Max cross-venue mid dislocation in bps among fresh, time-aligned books.
     pub dislocation_bps: Option<f64>,
+    /// The largest §10.8 score (held 2 s), and the book it belongs to.
+    pub dislocation_score: Option<f64>,
+    pub dislocated: Option<BookKey>,
 }
 
 /// Recent per-tick history for one symbol, for sparklines and the CVD chart.
@@ -314,13 +360,25 @@ pub enum Severity {
 /// One fired alert.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Alert {
+    /// Increments with every alert the engine fires (readers skipping frames can tell what they
+    /// have not seen yet).
+    pub id: u64,
     pub at: Nanos,
     pub rule: String,
     pub severity: Severity,
     pub venue: Option<VenueId>,
+    /// The venue's instrument id, for per-book metrics.
+    pub instrument: Option<Arc<str>>,
     pub symbol: Option<String>,
+    /// The metric's name (`features.md` names, as in `stream --json`).
     pub metric: String,
+    /// The metric's value when the rule fired (for a z-score rule: the value, not the z).
     pub value: f64,
+    /// The level the rule compares against (a threshold, or a z for z-score rules).
+    pub threshold: f64,
+    /// The z-score, for z-score rules.
+    pub zscore: Option<f64>,
+    pub notify: Notify,
     pub message: String,
 }
 

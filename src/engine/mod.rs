@@ -1,4 +1,34 @@
-//! The feature engine: per (venue, instrument) state fed by venue events, and the immutable
-//! [`frame::Frame`] it publishes every tick.
+//! The feature engine: per (venue, instrument) state fed by venue events, cross-venue
+//! composites per symbol, alert rules, and the immutable [`frame::Frame`] it publishes every
+//! tick (`shared/spec/architecture.md`: one `Arc<Frame>` per tick on a `watch`, alerts on their
+//! own bounded channel).
+//!
+//! - [`core`]: [`Engine`], the synchronous core (`on_event`, `tick`);
+//! - [`task`]: [`run_engine`], the async task around it, with an injectable [`Clock`];
+//! - [`book`]: per (venue, instrument) state and its tick;
+//! - [`symbol`]: per-symbol composites and history;
+//! - [`alerts`], [`outbox`]: alert rules, and delivery that never loses an alert silently;
+//! - [`health`]: venue connection health;
+//! - [`clock`], [`freshness`]: local and exchange time, staleness (§0.2);
+//! - [`stream`]: `stream --json`, one JSON object per tick;
+//! - [`frame`]: the view model.
 
+pub mod alerts;
+pub mod book;
+pub mod clock;
+pub mod core;
 pub mod frame;
+pub mod freshness;
+pub mod health;
+pub mod outbox;
+pub mod stream;
+pub mod symbol;
+pub mod task;
+
+pub use clock::Clock;
+pub use core::{Engine, EngineSettings};
+pub use stream::{StreamOptions, stream_json};
+pub use task::{alert_channel, run_engine};
+
+#[cfg(test)]
+mod tests;

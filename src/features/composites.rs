@@ -7,7 +7,7 @@
 
 use smallvec::SmallVec;
 
-use super::num::{clip01, finite, mid_rank, ratio, sgn};
+use super::num::{clip01, finite, mid_rank, mid_rank_sorted, ratio, sgn};
 
 /// `agreement(x, w) = |Σ w_e x_e| / Σ w_e |x_e|` ∈ [0, 1]: 1 when every venue (or model) points
 /// the same way (§3.13; reused by §4.5 and §8). `None` when every `x` is 0, the slices differ in
@@ -192,6 +192,32 @@ pub fn liquidity_risk(
     spread_volatility: Option<f64>,
     baselines: &LiquidityBaselines,
     min_samples: usize,
+) -> LiquidityRisk {
+    let current = [spread_bps, depth_10bps, spread_volatility];
+    liquidity_risk_ranked(current, slippage, baselines, min_samples, mid_rank)
+}
+
+/// [`liquidity_risk`] against baselines each **sorted ascending**: every percentile is a binary
+/// search, for callers that rank against the same 24 h of samples every tick.
+pub fn liquidity_risk_sorted(
+    spread_bps: Option<f64>,
+    depth_10bps: Option<f64>,
+    slippage: SlippageInput,
+    spread_volatility: Option<f64>,
+    baselines: &LiquidityBaselines,
+    min_samples: usize,
+) -> LiquidityRisk {
+    let current = [spread_bps, depth_10bps, spread_volatility];
+    liquidity_risk_ranked(current, slippage, baselines, min_samples, mid_rank_sorted)
+}
+
+/// `current`: spread, depth and spread volatility now; `mid_rank` ranks against one baseline.
+fn liquidity_risk_ranked(
+    [spread_bps, depth_10bps, spread_volatility]: [Option<f64>; 3],
+    slippage: SlippageInput,
+    baselines: &LiquidityBaselines,
+    min_samples: usize,
+    mid_rank: fn(&[f64], f64) -> Option<f64>,
 ) -> LiquidityRisk {
     let rank = |base: &[f64], x: Option<f64>| {
         (base.len() >= min_samples.max(1))
@@ -413,6 +439,16 @@ mod tests {
             assert_close(*got, want);
         }
         assert_some_close(r.value, 0.825);
+        // The spec's baselines are sorted, so the binary-search ranking must agree exactly.
+        let sorted = liquidity_risk_sorted(
+            Some(4.0),
+            Some(6.0),
+            SlippageInput::Bps(6.0),
+            Some(0.8),
+            &b,
+            10,
+        );
+        assert_eq!(sorted, r);
         // Insufficient depth is the worst percentile; an unknown slippage drops out.
         let r = liquidity_risk(
             Some(4.0),

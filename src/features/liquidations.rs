@@ -19,6 +19,9 @@ pub enum LiquidationSampling {
     /// Bybit `allLiquidation`: pushed every 500 ms.
     Throttled500ms,
     Complete,
+    /// The venue says its stream is not a complete history and gives no rate (OKX
+    /// `liquidation-orders`).
+    Incomplete,
 }
 
 impl LiquidationSampling {
@@ -27,6 +30,7 @@ impl LiquidationSampling {
             LiquidationSampling::Throttled1s => "throttled_1s",
             LiquidationSampling::Throttled500ms => "throttled_500ms",
             LiquidationSampling::Complete => "complete",
+            LiquidationSampling::Incomplete => "incomplete",
         }
     }
 }

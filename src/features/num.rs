@@ -124,6 +124,21 @@ pub fn mid_rank(baseline: &[f64], x: f64) -> Option<f64> {
     Some((below as f64 + 0.5 * equal as f64) / baseline.len() as f64)
 }
 
+/// [`mid_rank`] over a baseline sorted ascending (and free of NaN): two binary searches instead
+/// of a scan.
+pub fn mid_rank_sorted(sorted: &[f64], x: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    debug_assert!(
+        sorted.is_sorted(),
+        "mid_rank_sorted needs an ascending baseline"
+    );
+    let below = sorted.partition_point(|&b| b < x);
+    let equal = sorted[below..].partition_point(|&b| b <= x);
+    Some((below as f64 + 0.5 * equal as f64) / sorted.len() as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +190,16 @@ mod tests {
         assert_eq!(ols([(5.0, 1.0), (5.0, 2.0), (5.0, 3.0)].into_iter()), None);
         let flat = ols([(0.0, 1.0), (1.0, 1.0), (2.0, 1.0)].into_iter()).unwrap();
         assert_eq!((flat.slope, flat.r2), (0.0, None));
+    }
+
+    #[test]
+    fn sorted_mid_rank_equals_the_scan() {
+        let mut base = [3.0, 1.0, 2.0, 2.0, 5.0, 2.0, 4.0, 1.0, 9.0, 0.5];
+        base.sort_by(f64::total_cmp);
+        for x in [-1.0, 0.5, 1.0, 1.5, 2.0, 2.5, 4.0, 9.0, 10.0, f64::NAN] {
+            assert_eq!(mid_rank_sorted(&base, x), mid_rank(&base, x), "x = {x}");
+        }
+        assert_eq!(mid_rank_sorted(&[], 1.0), None);
     }
 
     #[test]

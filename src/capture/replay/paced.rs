@@ -136,10 +136,10 @@ pub async fn run_paced(
 mod tests {
     use super::*;
     use crate::capture::format::{EventKind, Header, Payload};
-    use crate::testutil::TempPath;
     use crate::capture::writer::CaptureWriter;
     use crate::control::ReplayControl;
     use crate::market::VenueId;
+    use crate::testutil::TempPath;
     use std::borrow::Cow;
     use tokio::sync::{mpsc, watch};
     use tokio::time::{Duration, Instant};

@@ -6,10 +6,11 @@
 //!
 //! Written against `depthscope::` paths so the render bench can include this file as well.
 
+use depthscope::config::alerts::Notify;
 use depthscope::engine::frame::{
-    Alert, BookFeatures, BookFrame, CascadeView, Composites, DataMode, Depth, DepthBands,
-    DerivsView, FlowFeatures, Frame, Ladder, LadderLevel, LiquidationFeatures, LiquidationPrint,
-    PriceVolume, Severity, SymbolFrame, SymbolHistory, TradePrint, VenueHealth,
+    Alert, AlertDelivery, BookFeatures, BookFrame, CascadeView, Composites, DataMode, Depth,
+    DepthBands, DerivsView, FlowFeatures, Frame, Ladder, LadderLevel, LiquidationFeatures,
+    LiquidationPrint, PriceVolume, Severity, SymbolFrame, SymbolHistory, TradePrint, VenueHealth,
 };
 use depthscope::feed::event::{BookKey, LiqSampling};
 use depthscope::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
@@ -38,6 +39,7 @@ pub fn frame_at(seq: u64, at: Nanos, mode: DataMode) -> Frame {
         symbols: vec![btc(shift), eth(shift), sol(shift)],
         venues: venues(),
         alerts: alerts(),
+        alert_delivery: AlertDelivery::default(),
         new_alerts: 1,
     }
 }
@@ -140,6 +142,7 @@ fn btc(shift: f64) -> SymbolFrame {
             cascade_stress: Some(0.67),
             venues_used: vec![VenueId::Binance, VenueId::BinanceUsdm, VenueId::BybitLinear],
             dislocation_bps: Some(1.3),
+            ..Default::default()
         },
         history: Arc::new(history(120, 1.0)),
     }
@@ -189,6 +192,7 @@ fn eth(shift: f64) -> SymbolFrame {
             cascade_stress: Some(0.12),
             venues_used: vec![VenueId::Binance, VenueId::BybitLinear],
             dislocation_bps: None,
+            ..Default::default()
         },
         history: Arc::new(history(120, -1.0)),
     }
@@ -278,7 +282,11 @@ fn book(venue: VenueId, id: &str, kind: MarketKind, mid: f64, tick: f64, shift: 
         key: BookKey::new(venue, id),
         instrument,
         state: BookState::Live,
+        valid: true,
         stale: false,
+        stale_after_ms: 5_000.0,
+        n_levels_bid: 50,
+        n_levels_ask: 50,
         book_age_ms: Some(120.0 + venue as usize as f64 * 35.0),
         exch_age_ms: Some(180.0 + venue as usize as f64 * 40.0),
         counters: BookCounters {
@@ -368,6 +376,7 @@ fn features(mid: f64, tick: f64, shift: f64, venue: VenueId) -> BookFeatures {
         large_level_share: Some(0.22),
         l1_imbalance_ratio: Some(0.1),
         l1_imbalance_ratio_avg: Some(0.05),
+        ..Default::default()
     }
 }
 
@@ -414,6 +423,7 @@ fn flow(shift: f64) -> FlowFeatures {
         large_trade_share: Some(0.34),
         large_trade_threshold_usd: Some(100_000.0),
         unsided_volume: 0.0,
+        ..Default::default()
     }
 }
 
@@ -593,6 +603,11 @@ fn alerts() -> Vec<Arc<Alert>> {
             metric: rule.into(),
             value,
             message: message.into(),
+            id: ago_s,
+            instrument: None,
+            threshold: value,
+            zscore: None,
+            notify: Notify::None,
         })
     };
     vec![

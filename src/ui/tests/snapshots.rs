@@ -250,6 +250,7 @@ fn tiny_and_zero_sizes_do_not_panic() {
             symbols: Vec::new(),
             venues: Vec::new(),
             alerts: Vec::new(),
+            alert_delivery: Default::default(),
             new_alerts: 0,
         },
         "mono",

@@ -1,0 +1,455 @@
+//! `[alerts]`: delivery settings and the rules (`[[alerts.rule]]`).
+//!
+//! A rule names a metric, an optional venue or symbol filter, a condition (a threshold, or a
+//! z-score against the metric's own recent history), how long the condition must hold, the
+//! hysteresis level that re-arms it, a cooldown, a severity and how to notify. Rules are checked
+//! here, at load, so a typo or an impossible rule is an error with the file, the line and a hint,
+//! never a rule that silently never fires.
+
+use crate::engine::frame::Severity;
+use crate::market::VenueId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// `[alerts]`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Capacity of the alert channel: sized for bursts (every rule firing on every book at once).
+    pub channel_capacity: usize,
+    /// Alerts waiting while the channel is full, beyond which the oldest are dropped (and
+    /// counted): only reachable if the reader stops for a long time.
+    pub backlog_limit: usize,
+    /// Alerts kept in each frame for display.
+    pub recent: usize,
+    /// The rules. Defining any `[[alerts.rule]]` replaces the whole default set.
+    pub rule: Vec<AlertRule>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            channel_capacity: 1024,
+            backlog_limit: 10_000,
+            recent: 100,
+            rule: default_rules(),
+        }
+    }
+}
+
+impl AlertsConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.channel_capacity == 0 || self.recent == 0 {
+            return Err("alerts.channel_capacity and alerts.recent must be at least 1".into());
+        }
+        if self.backlog_limit < self.channel_capacity {
+            return Err(format!(
+                "alerts.backlog_limit ({}) must be at least alerts.channel_capacity ({})",
+                self.backlog_limit, self.channel_capacity
+            ));
+        }
+        for (i, rule) in self.rule.iter().enumerate() {
+            if self.rule[..i].iter().any(|r| r.name == rule.name) {
+                return Err(format!(
+                    "alerts.rule: two rules are named {:?}; names must be unique",
+                    rule.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a metric is measured on, which decides the filters and conditions a rule may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricScope {
+    /// One value per (venue, instrument) book, every tick.
+    Book,
+    /// One cross-venue value per symbol, every tick.
+    Symbol,
+    /// One value per event (a taker print, a liquidation): thresholds only, no hold.
+    Event,
+}
+
+macro_rules! metrics {
+    ($($variant:ident = $name:literal, $scope:ident, $doc:literal;)*) => {
+        /// A metric an alert rule can watch. Names are the engine's honest names (`features.md`
+        /// §12), as in `stream --json`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum AlertMetric {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl AlertMetric {
+            pub const ALL: &'static [AlertMetric] = &[$(AlertMetric::$variant,)*];
+
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(AlertMetric::$variant => $name,)*
+                }
+            }
+
+            pub const fn scope(self) -> MetricScope {
+                match self {
+                    $(AlertMetric::$variant => MetricScope::$scope,)*
+                }
+            }
+        }
+    };
+}
+
+metrics! {
+    SpreadBps = "spread_bps", Book, "Quoted spread, bps of mid (§1.1).";
+    DepthImbalance25bps = "depth_imbalance_25bps", Book, "Depth imbalance within 25 bps of mid (§1.2).";
+    OfiNorm60s = "ofi_norm_60s", Book, "Bounded order-flow imbalance over 60 s (§1.3).";
+    Depth10bpsUsd = "depth_10bps_usd", Book, "Quote depth within 10 bps of mid, both sides (§2.2).";
+    PriceImpact10bps = "price_impact_10bps", Book, "Book-implied impact, bps per $1M (§1.10).";
+    PhantomLiquidityScore = "phantom_liquidity_score", Book, "Flicker share of large adds (§10.1).";
+    LargeOrderEventsPerMin = "large_order_events_per_min", Book, "Large adds and cancels per minute (§1.13).";
+    LiquidationNotional1m = "liquidation_notional_1m", Book, "Liquidated notional over 1 min (§3.5).";
+    FundingApr = "funding_apr", Book, "Funding carry per year at the venue's interval (§3.10).";
+    BookAgeMs = "book_age_ms", Book, "Time since the book's last update, ms.";
+    FeedStale = "feed_stale", Book, "1 while a live book is stale or its connection is down, else 0 (§0.2).";
+    Resyncs5m = "resyncs_5m", Book, "Resyncs of the book over the last 5 minutes.";
+    DirectionalPressure = "directional_pressure", Symbol, "§4.1 over live, fresh venues.";
+    LiquidityRisk = "liquidity_risk", Symbol, "§4.2 over live, fresh venues.";
+    WhaleConviction = "whale_conviction", Symbol, "§4.3 over live, fresh venues.";
+    FlowMomentum = "flow_momentum", Symbol, "§4.4 over live, fresh venues.";
+    CrossExchangeAgreement = "cross_exchange_agreement", Symbol, "§4.5.";
+    CascadeStress = "cascade_stress", Symbol, "§3.8, the most stressed venue.";
+    DislocationScore = "dislocation_score", Symbol, "§10.8, the most dislocated venue.";
+    LargeTradeUsd = "large_trade_usd", Event, "Notional of one taker print (trades merged per side and millisecond, §3.3).";
+    LiquidationUsd = "liquidation_usd", Event, "Notional of one liquidation.";
+}
+
+impl fmt::Display for AlertMetric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for AlertMetric {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        AlertMetric::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = AlertMetric::ALL.iter().map(|m| m.name()).collect();
+                format!("unknown metric `{s}`; known metrics: {}", known.join(", "))
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for AlertMetric {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// How an alert reaches the trader beyond the alerts pane.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notify {
+    /// Only the alerts pane (and `stream --json`).
+    #[default]
+    None,
+    /// The terminal bell.
+    Bell,
+    /// An OSC 9 desktop notification (iTerm2, kitty, WezTerm, foot …).
+    Osc9,
+}
+
+/// When a rule's condition is true.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Trigger {
+    /// `value ≥ threshold`.
+    Above(f64),
+    /// `value ≤ threshold`.
+    Below(f64),
+    /// The value's z-score against its own time-weighted history over `window_s` reaches `z`:
+    /// `z ≥ 3` for a positive `z`, `z ≤ −3` for a negative one.
+    ZScore { z: f64, window_s: f64 },
+}
+
+impl Trigger {
+    /// The level the condition is measured in (the threshold, or the z).
+    pub fn level(self) -> f64 {
+        match self {
+            Trigger::Above(x) | Trigger::Below(x) => x,
+            Trigger::ZScore { z, .. } => z,
+        }
+    }
+
+    /// Whether `x` (a value, or a z-score) fires at `level`.
+    pub fn fires(self, x: f64, level: f64) -> bool {
+        match self {
+            Trigger::Above(_) => x >= level,
+            Trigger::Below(_) => x <= level,
+            Trigger::ZScore { z, .. } if z >= 0.0 => x >= level,
+            Trigger::ZScore { .. } => x <= level,
+        }
+    }
+}
+
+/// One validated rule.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(try_from = "RawRule")]
+pub struct AlertRule {
+    pub name: String,
+    pub metric: AlertMetric,
+    /// Only books of this venue (book and event metrics).
+    pub venue: Option<VenueId>,
+    /// Only this symbol (as traders type it, `BTC`).
+    pub symbol: Option<String>,
+    pub trigger: Trigger,
+    /// Hysteresis: after firing, the rule re-arms only once the value (or z) is back on the quiet
+    /// side of this level. Equal to the trigger level unless set.
+    pub clear: f64,
+    /// The condition must hold this long before the alert fires, seconds.
+    pub hold_s: f64,
+    /// At least this long between two alerts of the rule on one book or symbol, seconds.
+    pub cooldown_s: f64,
+    pub severity: Severity,
+    pub notify: Notify,
+}
+
+/// A rule as written in the file, before its fields are checked together.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    name: String,
+    metric: AlertMetric,
+    venue: Option<VenueId>,
+    symbol: Option<String>,
+    above: Option<f64>,
+    below: Option<f64>,
+    zscore: Option<f64>,
+    zscore_window_s: Option<f64>,
+    clear: Option<f64>,
+    #[serde(default)]
+    hold_s: f64,
+    #[serde(default)]
+    cooldown_s: f64,
+    #[serde(default = "default_severity")]
+    severity: Severity,
+    #[serde(default)]
+    notify: Notify,
+}
+
+fn default_severity() -> Severity {
+    Severity::Warn
+}
+
+/// The z-score history window when a rule does not set one, seconds.
+const DEFAULT_ZSCORE_WINDOW_S: f64 = 600.0;
+
+impl TryFrom<RawRule> for AlertRule {
+    type Error = String;
+
+    fn try_from(raw: RawRule) -> Result<Self, String> {
+        let name = raw.name.trim().to_owned();
+        let fail = |what: String| Err(format!("alert rule {name:?}: {what}"));
+        if name.is_empty() {
+            return Err("alert rule: `name` is empty; give every rule a name".into());
+        }
+        let trigger = match (raw.above, raw.below, raw.zscore) {
+            (Some(x), None, None) => Trigger::Above(x),
+            (None, Some(x), None) => Trigger::Below(x),
+            (None, None, Some(z)) => Trigger::ZScore {
+                z,
+                window_s: raw.zscore_window_s.unwrap_or(DEFAULT_ZSCORE_WINDOW_S),
+            },
+            _ => return fail("set exactly one of `above`, `below` or `zscore`".into()),
+        };
+        if raw.zscore_window_s.is_some() && raw.zscore.is_none() {
+            return fail("`zscore_window_s` needs `zscore`".into());
+        }
+        if let Trigger::ZScore { z, window_s } = trigger {
+            if !(z.is_finite() && z != 0.0) {
+                return fail(format!("`zscore` must be a non-zero number, got {z}"));
+            }
+            if !(window_s.is_finite() && window_s >= 10.0) {
+                return fail(format!(
+                    "`zscore_window_s` must be at least 10 seconds, got {window_s}"
+                ));
+            }
+        }
+        let level = trigger.level();
+        if !level.is_finite() {
+            return fail(format!("the threshold must be a number, got {level}"));
+        }
+        for (field, value) in [("hold_s", raw.hold_s), ("cooldown_s", raw.cooldown_s)] {
+            if !(value.is_finite() && value >= 0.0) {
+                return fail(format!(
+                    "`{field}` must be zero or more seconds, got {value}"
+                ));
+            }
+        }
+        let scope = raw.metric.scope();
+        if scope == MetricScope::Symbol && raw.venue.is_some() {
+            return fail(format!(
+                "`{}` is a cross-venue metric; a `venue` filter cannot apply (use `symbol`)",
+                raw.metric
+            ));
+        }
+        if scope == MetricScope::Event {
+            if !matches!(trigger, Trigger::Above(_)) {
+                return fail(format!(
+                    "`{}` is one value per event; only `above` applies",
+                    raw.metric
+                ));
+            }
+            if raw.hold_s > 0.0 || raw.clear.is_some() {
+                return fail(format!(
+                    "`{}` is one value per event; `hold_s` and `clear` do not apply (use `cooldown_s`)",
+                    raw.metric
+                ));
+            }
+        }
+        let clear = raw.clear.unwrap_or(level);
+        let quiet_side = match trigger {
+            Trigger::Above(_) => clear <= level,
+            Trigger::Below(_) => clear >= level,
+            Trigger::ZScore { z, .. } if z > 0.0 => clear <= level,
+            Trigger::ZScore { .. } => clear >= level,
+        };
+        if !(clear.is_finite() && quiet_side) {
+            return fail(format!(
+                "`clear` ({clear}) must be on the quiet side of the trigger level ({level}), or the rule could never re-arm"
+            ));
+        }
+        Ok(AlertRule {
+            name,
+            metric: raw.metric,
+            venue: raw.venue,
+            symbol: raw.symbol.map(|s| s.trim().to_ascii_uppercase()),
+            trigger,
+            clear,
+            hold_s: raw.hold_s,
+            cooldown_s: raw.cooldown_s,
+            severity: raw.severity,
+            notify: raw.notify,
+        })
+    }
+}
+
+/// The default rule set, also written out in `config/default.toml` (a test keeps them equal).
+/// Thresholds are starting values (`features.md` §11: calibrate on replays before trusting them).
+pub fn default_rules() -> Vec<AlertRule> {
+    let rule =
+        |name: &str, metric, trigger, clear, hold_s, cooldown_s, severity, notify| AlertRule {
+            name: name.to_owned(),
+            metric,
+            venue: None,
+            symbol: None,
+            trigger,
+            clear,
+            hold_s,
+            cooldown_s,
+            severity,
+            notify,
+        };
+    use AlertMetric as M;
+    use Severity::{Crit, Info, Warn};
+    vec![
+        rule(
+            "cascade-stress",
+            M::CascadeStress,
+            Trigger::Above(0.6),
+            0.4,
+            5.0,
+            300.0,
+            Crit,
+            Notify::Bell,
+        ),
+        rule(
+            "spread-blowout",
+            M::SpreadBps,
+            Trigger::ZScore {
+                z: 4.0,
+                window_s: 600.0,
+            },
+            1.0,
+            2.0,
+            120.0,
+            Warn,
+            Notify::None,
+        ),
+        rule(
+            "depth-thinning",
+            M::Depth10bpsUsd,
+            Trigger::ZScore {
+                z: -3.0,
+                window_s: 600.0,
+            },
+            -1.0,
+            10.0,
+            300.0,
+            Warn,
+            Notify::None,
+        ),
+        rule(
+            "phantom-liquidity",
+            M::PhantomLiquidityScore,
+            Trigger::Above(0.7),
+            0.4,
+            10.0,
+            600.0,
+            Info,
+            Notify::None,
+        ),
+        rule(
+            "large-liquidation",
+            M::LiquidationUsd,
+            Trigger::Above(500_000.0),
+            500_000.0,
+            0.0,
+            0.0,
+            Warn,
+            Notify::Bell,
+        ),
+        rule(
+            "large-trade",
+            M::LargeTradeUsd,
+            Trigger::Above(2_000_000.0),
+            2_000_000.0,
+            0.0,
+            30.0,
+            Info,
+            Notify::None,
+        ),
+        rule(
+            "feed-stale",
+            M::FeedStale,
+            Trigger::Above(1.0),
+            0.0,
+            0.0,
+            60.0,
+            Warn,
+            Notify::None,
+        ),
+        rule(
+            "resync-storm",
+            M::Resyncs5m,
+            Trigger::Above(3.0),
+            0.0,
+            0.0,
+            300.0,
+            Warn,
+            Notify::Bell,
+        ),
+        rule(
+            "dislocation",
+            M::DislocationScore,
+            Trigger::Above(0.5),
+            0.2,
+            2.0,
+            300.0,
+            Warn,
+            Notify::Bell,
+        ),
+    ]
+}

@@ -1,0 +1,324 @@
+//! Alert rules at work: one small state machine per (rule, book or symbol).
+//!
+//! ```text
+//!   armed ──condition true──► holding ──held hold_s, cooldown over──► FIRE ──► fired
+//!     ▲          │ false                                                       │
+//!     │          ▼                                                             │
+//!     └──── (back to armed)            cleared past `clear` (hysteresis) ◄──────┘
+//! ```
+//!
+//! A rule fires once per episode: after firing it stays quiet until the value has come back past
+//! its `clear` level, and two alerts of one rule on one subject are at least `cooldown_s` apart.
+//! A value that is not valid (`None`: warming up, stale, invalid book) breaks a hold but neither
+//! fires nor re-arms. Z-score rules compare the value with its own history, time-weighted
+//! (§0.3): each value is weighted by how long it held.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::config::alerts::{AlertMetric, AlertRule, AlertsConfig, MetricScope, Trigger};
+use crate::feed::event::BookKey;
+use crate::market::Nanos;
+
+use super::frame::Alert;
+
+/// §0.2 warm-up for a z-score: half the window observed…
+const Z_MIN_COVERAGE: f64 = 0.5;
+/// …and at least this many samples.
+const Z_MIN_SAMPLES: u32 = 30;
+
+/// What a rule instance watches.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Book { key: BookKey, symbol: Arc<str> },
+    Symbol(Arc<str>),
+}
+
+impl Subject {
+    fn symbol(&self) -> &str {
+        match self {
+            Subject::Book { symbol, .. } | Subject::Symbol(symbol) => symbol,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Subject::Book { key, symbol } => format!("{} {} ({symbol})", key.venue, key.instrument),
+            Subject::Symbol(symbol) => symbol.to_string(),
+        }
+    }
+}
+
+/// An exponentially weighted, time-weighted mean and variance (τ = the rule's window).
+#[derive(Clone, Copy, Debug, Default)]
+struct ZStats {
+    mean: f64,
+    var: f64,
+    /// The value in force and since when; it is folded in with the time it held.
+    current: Option<(Nanos, f64)>,
+    /// Observed time, seconds, and the number of values folded in.
+    covered_s: f64,
+    samples: u32,
+}
+
+impl ZStats {
+    /// The z-score of `x` at `now` against the history before it, then `x` becomes the value in
+    /// force. `None` in warm-up or when the history has no spread.
+    fn observe(&mut self, now: Nanos, x: Option<f64>, window_s: f64) -> Option<f64> {
+        if let Some((since, v)) = self.current {
+            let dt = now.saturating_sub(since) as f64 / 1e9;
+            if dt > 0.0 {
+                let a = 1.0 - (-dt / window_s).exp();
+                if self.samples == 0 {
+                    self.mean = v;
+                }
+                let diff = v - self.mean;
+                let incr = a * diff;
+                self.mean += incr;
+                self.var = (1.0 - a) * (self.var + diff * incr);
+                self.covered_s = (self.covered_s + dt).min(window_s);
+                self.samples = self.samples.saturating_add(1);
+            }
+        }
+        self.current = x.map(|x| (now, x));
+        let x = x?;
+        let warm = self.covered_s >= Z_MIN_COVERAGE * window_s && self.samples >= Z_MIN_SAMPLES;
+        let std = self.var.sqrt();
+        (warm && std > 0.0)
+            .then(|| (x - self.mean) / std)
+            .filter(|z| z.is_finite())
+    }
+}
+
+#[derive(Clone, Debug)]
+struct RuleState {
+    armed: bool,
+    /// The condition has been true continuously since.
+    since: Option<Nanos>,
+    last_fired: Option<Nanos>,
+    z: ZStats,
+}
+
+impl Default for RuleState {
+    fn default() -> Self {
+        RuleState {
+            armed: true,
+            since: None,
+            last_fired: None,
+            z: ZStats::default(),
+        }
+    }
+}
+
+fn secs(s: f64) -> Nanos {
+    (s * 1e9) as Nanos
+}
+
+/// Evaluates the configured rules and keeps the recent alerts.
+#[derive(Debug)]
+pub struct AlertEngine {
+    rules: Vec<AlertRule>,
+    /// Per subject, one state per rule (by index).
+    states: HashMap<Subject, Vec<RuleState>>,
+    next_id: u64,
+    recent: VecDeque<Arc<Alert>>,
+    recent_cap: usize,
+    fired: Vec<Arc<Alert>>,
+}
+
+impl AlertEngine {
+    pub fn new(cfg: &AlertsConfig) -> Self {
+        AlertEngine {
+            rules: cfg.rule.clone(),
+            states: HashMap::new(),
+            next_id: 0,
+            recent: VecDeque::with_capacity(cfg.recent),
+            recent_cap: cfg.recent.max(1),
+            fired: Vec::new(),
+        }
+    }
+
+    /// The rules and, for `subject`, their states (created on first sight).
+    fn with_states(&mut self, subject: &Subject) -> (&[AlertRule], &mut [RuleState]) {
+        if !self.states.contains_key(subject) {
+            let fresh = vec![RuleState::default(); self.rules.len()];
+            self.states.insert(subject.clone(), fresh);
+        }
+        let states = self
+            .states
+            .get_mut(subject)
+            .map_or(&mut [][..], |s| &mut s[..]);
+        (&self.rules, states)
+    }
+
+    /// Evaluates every state rule (book or symbol scope) on `subject` at `now`, reading the
+    /// metric values through `value`.
+    pub fn evaluate(
+        &mut self,
+        now: Nanos,
+        scope: MetricScope,
+        subject: &Subject,
+        value: impl Fn(AlertMetric) -> Option<f64>,
+    ) {
+        let mut fired = Vec::new();
+        let (rules, states) = self.with_states(subject);
+        for (i, (rule, state)) in rules.iter().zip(states).enumerate() {
+            if !applies(rule, scope, subject) {
+                continue;
+            }
+            let x = value(rule.metric).filter(|x| x.is_finite());
+            let measure = match rule.trigger {
+                Trigger::ZScore { window_s, .. } => state.z.observe(now, x, window_s),
+                _ => x,
+            };
+            let Some(m) = measure else {
+                state.since = None;
+                continue;
+            };
+            if !state.armed {
+                if cleared(rule.trigger, m, rule.clear) {
+                    state.armed = true;
+                }
+                continue;
+            }
+            if !rule.trigger.fires(m, rule.trigger.level()) {
+                state.since = None;
+                continue;
+            }
+            let since = *state.since.get_or_insert(now);
+            let held = now.saturating_sub(since) >= secs(rule.hold_s);
+            if held && cooled(state, rule, now) {
+                state.armed = false;
+                state.since = None;
+                state.last_fired = Some(now);
+                let z = matches!(rule.trigger, Trigger::ZScore { .. }).then_some(m);
+                fired.push((i, x.unwrap_or(m), z));
+            }
+        }
+        for (i, value, z) in fired {
+            let alert = self.alert(i, now, subject, value, z);
+            self.push(alert);
+        }
+    }
+
+    /// One event (a taker print, a liquidation) of `metric` worth `value` on `subject`.
+    pub fn on_event(&mut self, at: Nanos, metric: AlertMetric, subject: &Subject, value: f64) {
+        if !value.is_finite() {
+            return;
+        }
+        let mut fired = Vec::new();
+        let (rules, states) = self.with_states(subject);
+        for (i, (rule, state)) in rules.iter().zip(states).enumerate() {
+            let watched = rule.metric == metric && applies(rule, MetricScope::Event, subject);
+            if watched && rule.trigger.fires(value, rule.trigger.level()) && cooled(state, rule, at)
+            {
+                state.last_fired = Some(at);
+                fired.push(i);
+            }
+        }
+        for i in fired {
+            let alert = self.alert(i, at, subject, value, None);
+            self.push(alert);
+        }
+    }
+
+    fn alert(
+        &mut self,
+        i: usize,
+        at: Nanos,
+        subject: &Subject,
+        value: f64,
+        z: Option<f64>,
+    ) -> Alert {
+        let rule = &self.rules[i];
+        self.next_id += 1;
+        let op = match rule.trigger {
+            Trigger::Below(_) => "≤",
+            Trigger::ZScore { z, .. } if z < 0.0 => "≤",
+            _ => "≥",
+        };
+        let level = rule.trigger.level();
+        let condition = match z {
+            Some(z) => format!("{} = {value:.6} (z {z:.2} {op} {level})", rule.metric),
+            None => format!("{} = {value:.6} {op} {level}", rule.metric),
+        };
+        let held = if rule.hold_s > 0.0 {
+            format!(" for {} s", rule.hold_s)
+        } else {
+            String::new()
+        };
+        let (venue, instrument) = match subject {
+            Subject::Book { key, .. } => (Some(key.venue), Some(key.instrument.clone())),
+            Subject::Symbol(_) => (None, None),
+        };
+        Alert {
+            id: self.next_id,
+            at,
+            rule: rule.name.clone(),
+            severity: rule.severity,
+            venue,
+            instrument,
+            symbol: Some(subject.symbol().to_owned()),
+            metric: rule.metric.name().to_owned(),
+            value,
+            threshold: level,
+            zscore: z,
+            notify: rule.notify,
+            message: format!("{}: {condition}{held} on {}", rule.name, subject.describe()),
+        }
+    }
+
+    fn push(&mut self, alert: Alert) {
+        let alert = Arc::new(alert);
+        if self.recent.len() == self.recent_cap {
+            self.recent.pop_back();
+        }
+        self.recent.push_front(alert.clone());
+        self.fired.push(alert);
+    }
+
+    /// Alerts fired since the last call, oldest first.
+    pub fn take_fired(&mut self) -> Vec<Arc<Alert>> {
+        std::mem::take(&mut self.fired)
+    }
+
+    /// The most recent alerts, newest first.
+    pub fn recent(&self) -> Vec<Arc<Alert>> {
+        self.recent.iter().cloned().collect()
+    }
+}
+
+/// Whether `rule` watches `scope` and its filters let `subject` through.
+fn applies(rule: &AlertRule, scope: MetricScope, subject: &Subject) -> bool {
+    let (venue, symbol) = match subject {
+        Subject::Book { key, symbol } => (Some(key.venue), symbol),
+        Subject::Symbol(symbol) => (None, symbol),
+    };
+    rule.metric.scope() == scope
+        && rule.venue.is_none_or(|v| Some(v) == venue)
+        && rule
+            .symbol
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case(symbol))
+}
+
+/// Whether a fired rule may re-arm: the measure is off the trigger level and past `clear`.
+fn cleared(trigger: Trigger, m: f64, clear: f64) -> bool {
+    let level = trigger.level();
+    let upward = match trigger {
+        Trigger::Above(_) => true,
+        Trigger::Below(_) => false,
+        Trigger::ZScore { z, .. } => z > 0.0,
+    };
+    if upward {
+        m < level && m <= clear
+    } else {
+        m > level && m >= clear
+    }
+}
+
+fn cooled(state: &RuleState, rule: &AlertRule, now: Nanos) -> bool {
+    state
+        .last_fired
+        .is_none_or(|t| now.saturating_sub(t) >= secs(rule.cooldown_s))
+}

@@ -1,0 +1,149 @@
+//! Derivatives state of one instrument: the latest of each field the venue sent (venues send
+//! partial updates), and when each group last arrived.
+//!
+//! Open interest and funding are often polled, so a value can be minutes old while the book is
+//! fresh; each group is judged against its own measured update interval (§0.2: polled values are
+//! stale after 2 × their poll interval).
+
+use crate::engine::frame::DerivsView;
+use crate::engine::freshness::{StaleRule, UpdateIntervals};
+use crate::features::num::finite;
+use crate::feed::event::Derivs;
+use crate::market::Nanos;
+
+/// The latest derivatives values of one instrument.
+#[derive(Clone, Debug, Default)]
+pub struct DerivsState {
+    values: Derivs,
+    prices: UpdateIntervals,
+    funding: UpdateIntervals,
+    open_interest: UpdateIntervals,
+}
+
+/// Keeps `new` where the update carried a finite value.
+fn merge<T: Copy>(slot: &mut Option<T>, new: Option<T>, ok: impl Fn(T) -> bool) -> bool {
+    match new.filter(|v| ok(*v)) {
+        Some(v) => {
+            *slot = Some(v);
+            true
+        }
+        None => false,
+    }
+}
+
+impl DerivsState {
+    pub fn on_tick(&mut self, d: &Derivs, at: Nanos) {
+        let f = |x: f64| x.is_finite();
+        let v = &mut self.values;
+        let prices =
+            merge(&mut v.mark_price, d.mark_price, f) | merge(&mut v.index_price, d.index_price, f);
+        let funding = merge(&mut v.funding_rate, d.funding_rate, f)
+            | merge(&mut v.next_funding_ts, d.next_funding_ts, |_| true)
+            | merge(&mut v.funding_interval_h, d.funding_interval_h, |h| {
+                h.is_finite() && h > 0.0
+            });
+        let oi = merge(&mut v.open_interest, d.open_interest, f)
+            | merge(&mut v.open_interest_usd, d.open_interest_usd, f);
+        for (changed, stream) in [
+            (prices, &mut self.prices),
+            (funding, &mut self.funding),
+            (oi, &mut self.open_interest),
+        ] {
+            if changed {
+                stream.on_update(at);
+            }
+        }
+    }
+
+    /// The view at `now`. Open interest in base units needs a known contract; the notional is
+    /// the venue's own figure, or base OI × mark.
+    pub fn view(&self, now: Nanos, rule: &StaleRule, base_units: bool) -> DerivsView {
+        let v = &self.values;
+        let open_interest = v.open_interest.filter(|_| base_units);
+        let open_interest_usd = v.open_interest_usd.or_else(|| {
+            let (oi, mark) = (open_interest?, v.mark_price?);
+            finite(oi * mark)
+        });
+        let funding_apr = match (v.funding_rate, v.funding_interval_h) {
+            (Some(f), Some(h)) => finite(f * (24.0 / h) * 365.0),
+            _ => None,
+        };
+        let stale = [&self.prices, &self.funding, &self.open_interest]
+            .into_iter()
+            .any(|s| rule.is_stale(s, now));
+        DerivsView {
+            mark_price: v.mark_price,
+            index_price: v.index_price,
+            funding_rate: v.funding_rate,
+            funding_apr,
+            funding_interval_h: v.funding_interval_h,
+            next_funding_ts: v.next_funding_ts,
+            open_interest,
+            open_interest_usd,
+            stale,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: Nanos = 1_000_000_000;
+
+    fn rule() -> StaleRule {
+        StaleRule {
+            floor_ms: 0.0,
+            factor: 2.0,
+            unknown_ms: 120_000.0,
+        }
+    }
+
+    #[test]
+    fn partial_updates_merge_and_funding_apr_uses_the_venue_interval() {
+        let mut d = DerivsState::default();
+        d.on_tick(
+            &Derivs {
+                mark_price: Some(100.0),
+                funding_rate: Some(0.0001),
+                ..Derivs::default()
+            },
+            0,
+        );
+        let v = d.view(0, &rule(), true);
+        // No interval known: never assume 8 h (§3.10).
+        assert_eq!(v.funding_apr, None);
+        d.on_tick(
+            &Derivs {
+                funding_interval_h: Some(8.0),
+                open_interest: Some(10.0),
+                mark_price: Some(f64::NAN),
+                ..Derivs::default()
+            },
+            S,
+        );
+        let v = d.view(S, &rule(), true);
+        assert!((v.funding_apr.unwrap() - 0.1095).abs() < 1e-12);
+        assert_eq!(v.mark_price, Some(100.0));
+        assert_eq!(v.open_interest_usd, Some(1000.0));
+        // Contract unknown: OI is in venue units, so neither figure is shown.
+        let v = d.view(S, &rule(), false);
+        assert_eq!((v.open_interest, v.open_interest_usd), (None, None));
+    }
+
+    #[test]
+    fn polled_open_interest_goes_stale_after_twice_its_interval() {
+        let mut d = DerivsState::default();
+        let oi = Derivs {
+            open_interest_usd: Some(5e9),
+            ..Derivs::default()
+        };
+        d.on_tick(&oi, 0);
+        d.on_tick(&oi, 30 * S);
+        assert!(!d.view(90 * S, &rule(), true).stale);
+        let v = d.view(91 * S, &rule(), true);
+        assert!(v.stale);
+        // Stale values are kept, marked.
+        assert_eq!(v.open_interest_usd, Some(5e9));
+    }
+}

@@ -1,0 +1,344 @@
+//! [`Engine`]: the synchronous core. Events in ([`Engine::on_event`]), one immutable frame out
+//! per tick ([`Engine::tick`]). No tokio, no clock of its own: the task in
+//! [`task`](super::task) drives it live and in replays, tests and benchmarks drive it directly.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::config::alerts::{AlertMetric, AlertsConfig, MetricScope};
+use crate::config::engine::EngineConfig;
+use crate::feed::event::{BookKey, MarketEvent};
+use crate::feed::health::BookState;
+use crate::instrument::{Instrument, MarketKind, guess};
+use crate::market::{Nanos, VenueId};
+
+use super::alerts::{AlertEngine, Subject};
+use super::book::BookEngine;
+use super::book::view::{BookTick, depth_10bps};
+use super::frame::{Alert, DataMode, Frame, SymbolFrame};
+use super::health::VenueState;
+use super::outbox::AlertOutbox;
+use super::symbol::SymbolState;
+
+/// What the engine needs from the configuration, plus where its data comes from.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    pub engine: EngineConfig,
+    pub alerts: AlertsConfig,
+    /// The watch list (`general.symbols`): `BTC`, or an explicit `venue:INSTRUMENT`.
+    pub symbols: Vec<String>,
+    pub mode: DataMode,
+}
+
+impl EngineSettings {
+    pub fn from_config(cfg: &Config, mode: DataMode) -> Self {
+        EngineSettings {
+            engine: cfg.engine.clone(),
+            alerts: cfg.alerts.clone(),
+            symbols: cfg.general.symbols.clone(),
+            mode,
+        }
+    }
+}
+
+/// The feature engine.
+#[derive(Debug)]
+pub struct Engine {
+    settings: EngineSettings,
+    books: Vec<BookEngine>,
+    index: HashMap<BookKey, usize>,
+    /// The symbol each book belongs to.
+    book_symbol: Vec<usize>,
+    symbols: Vec<SymbolState>,
+    /// Per symbol, its books in display order.
+    symbol_books: Vec<Vec<usize>>,
+    venues: BTreeMap<VenueId, VenueState>,
+    alerts: AlertEngine,
+    outbox: AlertOutbox,
+    seq: u64,
+    latest_event: Option<Nanos>,
+}
+
+/// The receive time of an event (instrument metadata has none).
+pub fn event_time(ev: &MarketEvent) -> Option<Nanos> {
+    match ev {
+        MarketEvent::Instrument(_) => None,
+        MarketEvent::Book(u) => Some(u.local_ts),
+        MarketEvent::BookStatus(s) => Some(s.local_ts),
+        MarketEvent::Trade(t) => Some(t.local_ts),
+        MarketEvent::Liquidation(l) => Some(l.local_ts),
+        MarketEvent::Derivs(d) => Some(d.local_ts),
+        MarketEvent::Venue(v) => Some(v.local_ts),
+    }
+}
+
+impl Engine {
+    /// An engine whose alerts are only shown in frames (tests, benchmarks).
+    pub fn new(settings: EngineSettings) -> Self {
+        let symbols: Vec<SymbolState> = settings
+            .symbols
+            .iter()
+            .map(|s| SymbolState::new(&watch_name(s), settings.engine.history_len))
+            .collect();
+        Engine {
+            alerts: AlertEngine::new(&settings.alerts),
+            outbox: AlertOutbox::none(),
+            symbol_books: vec![Vec::new(); symbols.len()],
+            symbols,
+            settings,
+            books: Vec::new(),
+            index: HashMap::new(),
+            book_symbol: Vec::new(),
+            venues: BTreeMap::new(),
+            seq: 0,
+            latest_event: None,
+        }
+    }
+
+    /// Also deliver every alert on `tx` (see [`outbox`](super::outbox) for why nothing is lost).
+    pub fn with_alert_sender(mut self, tx: mpsc::Sender<Alert>) -> Self {
+        self.outbox = AlertOutbox::new(tx, self.settings.alerts.backlog_limit);
+        self
+    }
+
+    /// The receive time of the latest event seen: the replay clock.
+    pub fn latest_event_ts(&self) -> Option<Nanos> {
+        self.latest_event
+    }
+
+    pub fn on_event(&mut self, ev: MarketEvent) {
+        if let Some(t) = event_time(&ev) {
+            self.latest_event = Some(self.latest_event.map_or(t, |l| l.max(t)));
+        }
+        match ev {
+            MarketEvent::Instrument(inst) => {
+                let key = BookKey::new(inst.venue, &inst.id);
+                match self.index.get(&key) {
+                    Some(&i) => {
+                        // A book first seen through a guess may belong to another symbol.
+                        let symbol = self.symbol_of(&key, &inst);
+                        self.books[i].set_instrument(inst, &self.settings.engine);
+                        self.place(i, symbol);
+                    }
+                    None => {
+                        self.add_book(key, inst);
+                    }
+                }
+            }
+            MarketEvent::Book(u) => {
+                let i = self.book(&u.key);
+                self.books[i].on_book(&u);
+            }
+            MarketEvent::BookStatus(s) => {
+                let i = self.book(&s.key);
+                self.books[i].on_status(&s, &self.settings.engine);
+            }
+            MarketEvent::Trade(t) => {
+                let i = self.book(&t.key);
+                self.books[i].on_trade(&t);
+            }
+            MarketEvent::Liquidation(l) => {
+                let i = self.book(&l.key);
+                self.books[i].on_liquidation(&l, &self.settings.engine);
+            }
+            MarketEvent::Derivs(d) => {
+                let i = self.book(&d.key);
+                self.books[i].on_derivs(&d);
+            }
+            MarketEvent::Venue(v) => match self.venues.get_mut(&v.venue) {
+                Some(state) => state.update(v),
+                None => {
+                    self.venues.insert(v.venue, VenueState::new(v));
+                }
+            },
+        }
+    }
+
+    /// The book for `key`, created on first sight from a guess at its instrument (a replay of a
+    /// capture with no instrument data): the guess never invents a contract size.
+    fn book(&mut self, key: &BookKey) -> usize {
+        match self.index.get(key) {
+            Some(&i) => i,
+            None => self.add_book(key.clone(), Arc::new(guess(key.venue, &key.instrument))),
+        }
+    }
+
+    fn add_book(&mut self, key: BookKey, instrument: Arc<Instrument>) -> usize {
+        let symbol = self.symbol_of(&key, &instrument);
+        let i = self.books.len();
+        self.books.push(BookEngine::new(
+            key.clone(),
+            instrument,
+            &self.settings.engine,
+        ));
+        self.index.insert(key, i);
+        self.book_symbol.push(symbol);
+        self.symbol_books[symbol].push(i);
+        self.place(i, symbol);
+        i
+    }
+
+    /// Puts book `i` under `symbol`, its books in display order: venue, spot before
+    /// derivatives, instrument id.
+    fn place(&mut self, i: usize, symbol: usize) {
+        let old = std::mem::replace(&mut self.book_symbol[i], symbol);
+        if old != symbol {
+            self.symbol_books[old].retain(|&j| j != i);
+            self.symbol_books[symbol].push(i);
+        }
+        let books = &self.books;
+        let order = |j: &usize| {
+            let b = &books[*j];
+            (
+                VenueId::ALL.iter().position(|v| *v == b.key().venue),
+                b.instrument().kind != MarketKind::Spot,
+                b.instrument().id.clone(),
+            )
+        };
+        self.symbol_books[symbol].sort_by_key(order);
+    }
+
+    /// The watch-list entry a book belongs to: an explicit `venue:INSTRUMENT` entry, else its
+    /// base asset's entry; a book no entry names (a replay's other instruments) gets a symbol of
+    /// its own after the watch list.
+    fn symbol_of(&mut self, key: &BookKey, instrument: &Instrument) -> usize {
+        let explicit = self.settings.symbols.iter().position(|s| {
+            s.split_once(':').is_some_and(|(v, id)| {
+                v.eq_ignore_ascii_case(key.venue.as_str())
+                    && id.eq_ignore_ascii_case(&key.instrument)
+            })
+        });
+        let by_base = || {
+            self.symbols
+                .iter()
+                .position(|s| s.name().eq_ignore_ascii_case(&instrument.base))
+        };
+        explicit.or_else(by_base).unwrap_or_else(|| {
+            self.symbols.push(SymbolState::new(
+                &instrument.base,
+                self.settings.engine.history_len,
+            ));
+            self.symbol_books.push(Vec::new());
+            self.symbols.len() - 1
+        })
+    }
+
+    /// Builds the frame for local time `now`, evaluates the alert rules and delivers what fired.
+    pub fn tick(&mut self, now: Nanos) -> Arc<Frame> {
+        let cfg = &self.settings.engine;
+        let mut ticks: Vec<Option<BookTick>> = self
+            .books
+            .iter_mut()
+            .map(|b| Some(b.tick(now, cfg)))
+            .collect();
+        self.book_alerts(now, &ticks);
+        let cfg = &self.settings.engine;
+        let mut symbols = Vec::with_capacity(self.symbols.len());
+        for (s, state) in self.symbols.iter_mut().enumerate() {
+            let books: Vec<BookTick> = self.symbol_books[s]
+                .iter()
+                .filter_map(|&i| ticks[i].take())
+                .collect();
+            symbols.push(state.tick(now, books, cfg));
+        }
+        self.symbol_alerts(now, &symbols);
+        let fired = self.alerts.take_fired();
+        let new_alerts = fired.len();
+        self.outbox.deliver(fired);
+        if let DataMode::Replay { clock, .. } = &mut self.settings.mode {
+            *clock = now;
+        }
+        self.seq += 1;
+        Arc::new(Frame {
+            seq: self.seq,
+            at: now,
+            mode: self.settings.mode.clone(),
+            symbols,
+            venues: self.venues.values().map(|v| v.health(now)).collect(),
+            alerts: self.alerts.recent(),
+            new_alerts,
+            alert_delivery: self.outbox.stats(),
+        })
+    }
+
+    fn book_alerts(&mut self, now: Nanos, ticks: &[Option<BookTick>]) {
+        for (i, tick) in ticks.iter().enumerate() {
+            let Some(tick) = tick else { continue };
+            let subject = Subject::Book {
+                key: tick.frame.key.clone(),
+                symbol: self.symbols[self.book_symbol[i]].name().clone(),
+            };
+            self.alerts
+                .evaluate(now, MetricScope::Book, &subject, |m| book_metric(tick, m));
+            // Event metrics are notionals: judged only with base units, drained either way.
+            let base_units = tick.frame.base_units;
+            let alerts = &mut self.alerts;
+            self.books[i].take_events(now, |metric, notional| {
+                if base_units {
+                    alerts.on_event(now, metric, &subject, notional);
+                }
+            });
+        }
+    }
+
+    fn symbol_alerts(&mut self, now: Nanos, symbols: &[SymbolFrame]) {
+        // Frames are built in the order of `self.symbols`.
+        for (state, s) in self.symbols.iter().zip(symbols) {
+            let subject = Subject::Symbol(state.name().clone());
+            let c = &s.composites;
+            self.alerts
+                .evaluate(now, MetricScope::Symbol, &subject, |m| match m {
+                    AlertMetric::DirectionalPressure => c.directional_pressure,
+                    AlertMetric::LiquidityRisk => c.liquidity_risk,
+                    AlertMetric::WhaleConviction => c.whale_conviction,
+                    AlertMetric::FlowMomentum => c.flow_momentum,
+                    AlertMetric::CrossExchangeAgreement => c.cross_exchange_agreement,
+                    AlertMetric::CascadeStress => c.cascade_stress,
+                    AlertMetric::DislocationScore => c.dislocation_score,
+                    _ => None,
+                });
+        }
+    }
+}
+
+/// The watch-list entry as the symbol is shown: assets upper-case, explicit entries as written.
+fn watch_name(entry: &str) -> String {
+    if entry.contains(':') {
+        entry.to_owned()
+    } else {
+        entry.to_ascii_uppercase()
+    }
+}
+
+/// A per-book metric for the alert rules. Only fresh figures count: a stale book's numbers are
+/// old news, except for the metrics that are about staleness and resyncs themselves.
+fn book_metric(tick: &BookTick, m: AlertMetric) -> Option<f64> {
+    let f = &tick.frame;
+    let features = f.features.as_ref().filter(|_| tick.fresh);
+    match m {
+        AlertMetric::SpreadBps => features?.spread_bps,
+        AlertMetric::DepthImbalance25bps => features?.depth_imbalance_25bps,
+        AlertMetric::OfiNorm60s => features?.ofi_norm_60s,
+        AlertMetric::Depth10bpsUsd => f
+            .bands
+            .as_ref()
+            .filter(|_| tick.fresh)
+            .and_then(depth_10bps),
+        AlertMetric::PriceImpact10bps => features?.price_impact_10bps,
+        AlertMetric::PhantomLiquidityScore => features?.phantom_liquidity_score,
+        AlertMetric::LargeOrderEventsPerMin => features?.large_order_events_per_min,
+        AlertMetric::LiquidationNotional1m => f.liquidations.notional_1m,
+        AlertMetric::FundingApr => f.derivs.funding_apr.filter(|_| !f.derivs.stale),
+        AlertMetric::BookAgeMs => f.book_age_ms.filter(|_| f.state.is_live()),
+        AlertMetric::FeedStale => match f.state {
+            BookState::Live => Some(if f.stale { 1.0 } else { 0.0 }),
+            BookState::Down => Some(1.0),
+            BookState::Syncing | BookState::Resyncing(_) => None,
+        },
+        AlertMetric::Resyncs5m => Some(tick.resyncs_5m as f64),
+        _ => None,
+    }
+}

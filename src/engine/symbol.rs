@@ -1,0 +1,266 @@
+//! Per-symbol state: the cross-venue composites (§4, §10.8) over the books serving one symbol,
+//! and the per-tick history behind the sparklines.
+//!
+//! Only live, valid, fresh books count (§0.2): a stale or crossed venue is excluded, never
+//! zero-filled, and the venues used are listed with the result. Venues are weighted by the taker
+//! notional they traded over the trailing 24 h (§4.5's volume share); while no venue has traded
+//! (start-up, or only books whose contract is unknown), they weigh equally.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::config::engine::EngineConfig;
+use crate::features::composites::{VenueSignal, cross_exchange_agreement, weighted_mean};
+use crate::features::dislocation::{DislocationTracker, dislocation};
+use crate::features::num::{median, sgn};
+use crate::feed::event::BookKey;
+use crate::instrument::MarketKind;
+use crate::market::{Millis, Nanos, VenueId};
+
+use super::book::view::BookTick;
+use super::clock::to_millis;
+use super::frame::{BookFrame, Composites, SymbolFrame, SymbolHistory};
+
+/// §10.8: the score is the minimum over the last 2 s, so one bad tick does not fire it.
+const DISLOCATION_HOLD: Millis = 2_000;
+
+/// One tick's sample, in [`SymbolHistory`]'s column order.
+type Sample = [Option<f64>; 7];
+
+/// The per-tick history, one ring per column so each frame copies whole slices.
+#[derive(Debug)]
+struct History {
+    len: usize,
+    at: VecDeque<Nanos>,
+    columns: [VecDeque<Option<f64>>; 7],
+}
+
+impl History {
+    fn new(len: usize) -> Self {
+        History {
+            len,
+            at: VecDeque::with_capacity(len),
+            columns: std::array::from_fn(|_| VecDeque::with_capacity(len)),
+        }
+    }
+
+    fn push(&mut self, at: Nanos, sample: Sample) {
+        if self.at.len() == self.len {
+            self.at.pop_front();
+            for c in &mut self.columns {
+                c.pop_front();
+            }
+        }
+        self.at.push_back(at);
+        for (c, v) in self.columns.iter_mut().zip(sample) {
+            c.push_back(v);
+        }
+    }
+
+    fn frame(&self) -> SymbolHistory {
+        fn copy<T: Copy>(ring: &VecDeque<T>) -> Vec<T> {
+            let (a, b) = ring.as_slices();
+            let mut v = Vec::with_capacity(ring.len());
+            v.extend_from_slice(a);
+            v.extend_from_slice(b);
+            v
+        }
+        let [dp, lr, fm, cs, cvd1, cvd5, mid] = &self.columns;
+        SymbolHistory {
+            at: copy(&self.at),
+            directional_pressure: copy(dp),
+            liquidity_risk: copy(lr),
+            flow_momentum: copy(fm),
+            cascade_stress: copy(cs),
+            cvd_1m: copy(cvd1),
+            cvd_5m: copy(cvd5),
+            mid: copy(mid),
+        }
+    }
+}
+
+/// One watched symbol.
+#[derive(Debug)]
+pub struct SymbolState {
+    name: Arc<str>,
+    history: History,
+    dislocation: HashMap<BookKey, DislocationTracker>,
+}
+
+/// A fresh book's inputs to the composites.
+struct Used<'a> {
+    frame: &'a BookFrame,
+    weight: f64,
+    lag_ms: Option<f64>,
+}
+
+impl SymbolState {
+    pub fn new(name: &str, history_len: usize) -> Self {
+        SymbolState {
+            name: name.into(),
+            history: History::new(history_len.max(1)),
+            dislocation: HashMap::new(),
+        }
+    }
+
+    pub fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    /// The symbol's frame at `now` from its books' ticks (in display order).
+    pub fn tick(&mut self, now: Nanos, books: Vec<BookTick>, cfg: &EngineConfig) -> SymbolFrame {
+        let fresh: Vec<&BookTick> = books.iter().filter(|b| b.fresh).collect();
+        let volume = |b: &BookTick| b.frame.flow.volume_24h_usd.filter(|v| *v > 0.0);
+        let equal = fresh.iter().all(|b| volume(b).is_none());
+        let used: Vec<Used> = fresh
+            .iter()
+            .map(|b| Used {
+                frame: &b.frame,
+                weight: if equal { 1.0 } else { volume(b).unwrap_or(0.0) },
+                lag_ms: b.lag_ms,
+            })
+            .collect();
+        let mut composites = composites(&used);
+        self.dislocation(now, &books, &used, cfg.alignment_ms as f64, &mut composites);
+        let mids: Vec<f64> = used
+            .iter()
+            .filter_map(|u| u.frame.features.as_ref()?.mid)
+            .collect();
+        self.history.push(
+            now,
+            [
+                composites.directional_pressure,
+                composites.liquidity_risk,
+                composites.flow_momentum,
+                composites.cascade_stress,
+                sum_base(&used, |f| f.flow.cvd_1m),
+                sum_base(&used, |f| f.flow.cvd_5m),
+                median(&mids),
+            ],
+        );
+        SymbolFrame {
+            symbol: self.name.to_string(),
+            books: books.into_iter().map(|b| b.frame).collect(),
+            composites,
+            history: Arc::new(self.history.frame()),
+        }
+    }
+
+    /// §10.8 for every fresh book against the other fresh, aligned books that quote the same
+    /// currency in the same kind of market. Without a stablecoin rate (§0.4) a USDT book is not
+    /// compared with a USD one, and a perpetual's premium is basis (§3.9), not dislocation.
+    fn dislocation(
+        &mut self,
+        now: Nanos,
+        books: &[BookTick],
+        used: &[Used],
+        alignment_ms: f64,
+        out: &mut Composites,
+    ) {
+        let t = to_millis(now);
+        let group = |f: &BookFrame| {
+            (
+                f.instrument.quote.clone(),
+                f.instrument.kind == MarketKind::Spot,
+            )
+        };
+        let mut worst: Option<(f64, f64, &BookKey)> = None;
+        for b in books {
+            let key = &b.frame.key;
+            if !self.dislocation.contains_key(key) {
+                let tracker = DislocationTracker::new(DISLOCATION_HOLD);
+                self.dislocation.insert(key.clone(), tracker);
+            }
+            let Some(tracker) = self.dislocation.get_mut(key) else {
+                continue;
+            };
+            let me = used.iter().find(|u| u.frame.key == *key);
+            let instant = me.and_then(|me| {
+                let f = me.frame.features.as_ref()?;
+                let (mid, spread) = (f.mid?, f.spread_bps?);
+                let others: Vec<f64> = used
+                    .iter()
+                    .filter(|o| o.frame.key != *key && group(o.frame) == group(me.frame))
+                    .filter(|o| aligned(me.lag_ms, o.lag_ms, alignment_ms))
+                    .filter_map(|o| o.frame.features.as_ref()?.mid)
+                    .collect();
+                dislocation(mid, spread / 2.0, &others)
+            });
+            tracker.update(t, instant.map(|d| d.score));
+            let (Some(d), Some(score)) = (instant, tracker.score(t)) else {
+                continue;
+            };
+            if worst.is_none_or(|(s, bps, _)| (score, d.d_bps.abs()) > (s, bps.abs())) {
+                worst = Some((score, d.d_bps, key));
+            }
+        }
+        if let Some((score, bps, key)) = worst {
+            out.dislocation_score = Some(score);
+            out.dislocation_bps = Some(bps);
+            out.dislocated = Some(key.clone());
+        }
+    }
+}
+
+/// Two feeds are comparable when their receive lags differ by at most the alignment limit
+/// (§0.2): books are incremental, so a quiet book is current as of its feed's lag.
+fn aligned(a: Option<f64>, b: Option<f64>, limit_ms: f64) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() <= limit_ms,
+        _ => false,
+    }
+}
+
+/// `Σ w x / Σ w` of a per-venue figure over the venues that have it.
+fn venue_mean(used: &[Used], f: impl Fn(&BookFrame) -> Option<f64>) -> Option<f64> {
+    let (x, w): (Vec<f64>, Vec<f64>) = used
+        .iter()
+        .filter_map(|u| Some((f(u.frame)?, u.weight)))
+        .unzip();
+    weighted_mean(&x, &w)
+}
+
+/// A base-unit quantity summed over the venues that measure it in base units.
+fn sum_base(used: &[Used], f: impl Fn(&BookFrame) -> Option<f64>) -> Option<f64> {
+    used.iter()
+        .filter(|u| u.frame.base_units)
+        .filter_map(|u| f(u.frame))
+        .reduce(|a, b| a + b)
+}
+
+fn composites(used: &[Used]) -> Composites {
+    let dp = |f: &BookFrame| f.features.as_ref()?.directional_pressure;
+    let signals: Vec<VenueSignal> = used
+        .iter()
+        .map(|u| VenueSignal {
+            x: dp(u.frame),
+            weight: u.weight,
+            fresh: true,
+        })
+        .collect();
+    // Whale conviction per venue is |NL|·P·S with a direction; the symbol's is the weighted mean
+    // of the signed figures, so venues leaning opposite ways cancel.
+    let signed = venue_mean(used, |f| {
+        Some(f.flow.whale_conviction? * f.flow.whale_direction.unwrap_or(0.0))
+    });
+    let mut venues_used: Vec<VenueId> = used.iter().map(|u| u.frame.key.venue).collect();
+    venues_used.dedup();
+    Composites {
+        directional_pressure: venue_mean(used, dp),
+        liquidity_risk: venue_mean(used, |f| f.features.as_ref()?.liquidity_risk),
+        whale_conviction: signed.map(f64::abs),
+        whale_direction: signed.map(sgn).filter(|s| *s != 0.0),
+        flow_momentum: venue_mean(used, |f| f.flow.flow_momentum),
+        cross_exchange_agreement: cross_exchange_agreement(&signals).map(|a| a.agreement),
+        // The most stressed venue: liquidation streams are sampled differently, so they are not
+        // pooled (§12.8).
+        cascade_stress: used
+            .iter()
+            .filter_map(|u| u.frame.liquidations.cascade.map(|c| c.stress))
+            .reduce(f64::max),
+        venues_used,
+        dislocation_bps: None,
+        dislocation_score: None,
+        dislocated: None,
+    }
+}

@@ -1,0 +1,150 @@
+//! [`run_engine`]: the engine task. It owns the [`Engine`], applies venue events as they come,
+//! and publishes one `Arc<Frame>` per tick on a `watch` (latest wins, nothing backs up); alerts go
+//! out on their own bounded channel ([`outbox`](super::outbox)).
+//!
+//! Live, ticks follow a timer on the wall clock. In a replay ([`Clock::Capture`]) they follow the
+//! capture's own time instead: a tick is taken each time an event crosses a tick boundary, so a
+//! replay at `--max` produces the same frames, windows and alerts as one at 1×.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use super::clock::Clock;
+use super::core::{Engine, EngineSettings, event_time};
+use super::frame::{Alert, Frame};
+use crate::feed::event::MarketEvent;
+use crate::market::Nanos;
+
+/// The alert channel for [`run_engine`], sized from `[alerts] channel_capacity` (see
+/// [`outbox`](super::outbox) for what happens when even that is full).
+pub fn alert_channel(settings: &EngineSettings) -> (mpsc::Sender<Alert>, mpsc::Receiver<Alert>) {
+    mpsc::channel(settings.alerts.channel_capacity.max(1))
+}
+
+/// Runs until `cancel` fires or every event sender is gone (then one last frame is published).
+pub async fn run_engine(
+    mut events: mpsc::Receiver<MarketEvent>,
+    frames: watch::Sender<Arc<Frame>>,
+    alerts: mpsc::Sender<Alert>,
+    settings: EngineSettings,
+    clock: Clock,
+    cancel: CancellationToken,
+) {
+    let tick_ms = settings.engine.tick_ms.max(1);
+    let tick_ns = tick_ms * 1_000_000;
+    let mut engine = Engine::new(settings).with_alert_sender(alerts);
+    let mut timer = tokio::time::interval(Duration::from_millis(tick_ms));
+    timer.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let timed = !clock.is_capture();
+    // Capture time: the next boundary a tick is due at.
+    let mut next_boundary: Option<Nanos> = None;
+    // Events applied since the last frame.
+    let mut dirty = false;
+    loop {
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => return,
+            _ = timer.tick(), if timed => {
+                let now = clock.now(engine.latest_event_ts());
+                frames.send_replace(engine.tick(now));
+                dirty = false;
+            }
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                if !timed && let Some(t) = event_time(&event) {
+                    let boundary = t - t % tick_ns;
+                    match next_boundary {
+                        Some(due) if t >= due => {
+                            frames.send_replace(engine.tick(boundary));
+                            next_boundary = Some(boundary + tick_ns);
+                        }
+                        None => next_boundary = Some(boundary + tick_ns),
+                        Some(_) => {}
+                    }
+                }
+                engine.on_event(event);
+                dirty = true;
+            }
+        }
+    }
+    if dirty {
+        let now = clock.now(engine.latest_event_ts());
+        frames.send_replace(engine.tick(now));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::engine::frame::DataMode;
+    use crate::feed::event::{BookKey, BookStatus};
+    use crate::feed::health::{BookCounters, BookState};
+    use crate::market::VenueId;
+
+    fn settings() -> EngineSettings {
+        EngineSettings::from_config(&Config::default(), DataMode::Live)
+    }
+
+    fn status(t: Nanos) -> MarketEvent {
+        MarketEvent::BookStatus(BookStatus {
+            key: BookKey::new(VenueId::Okx, "BTC-USDT"),
+            local_ts: t,
+            state: BookState::Syncing,
+            counters: BookCounters::default(),
+        })
+    }
+
+    #[tokio::test]
+    async fn capture_clock_ticks_on_event_time_whatever_the_pace() {
+        let (tx, rx) = mpsc::channel(64);
+        let (frames_tx, mut frames) = watch::channel(Engine::new(settings()).tick(0));
+        let (alerts_tx, _alerts) = alert_channel(&settings());
+        let task = tokio::spawn(run_engine(
+            rx,
+            frames_tx,
+            alerts_tx,
+            settings(),
+            Clock::Capture,
+            CancellationToken::new(),
+        ));
+        // 0.1 s … 1.0 s of capture time, sent at once: ticks at 0.25, 0.5, 0.75 and 1.0 s, each
+        // taken when the first event at or past its boundary arrives (before applying it), then
+        // a last frame with everything applied.
+        for i in 1..=10u64 {
+            tx.send(status(i * 100_000_000)).await.unwrap();
+        }
+        drop(tx);
+        task.await.unwrap();
+        let last = frames.borrow_and_update().clone();
+        assert_eq!(last.at, 1_000_000_000);
+        assert_eq!(last.seq, 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timer_drives_live_ticks_and_cancel_stops_the_task() {
+        let (_tx, rx) = mpsc::channel::<MarketEvent>(8);
+        let (clock, _handle) = Clock::manual(5);
+        let (frames_tx, mut frames) = watch::channel(Engine::new(settings()).tick(0));
+        let (alerts_tx, _alerts) = mpsc::channel(8);
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(run_engine(
+            rx,
+            frames_tx,
+            alerts_tx,
+            settings(),
+            clock,
+            cancel.clone(),
+        ));
+        frames.changed().await.unwrap();
+        frames.changed().await.unwrap();
+        let f = frames.borrow_and_update().clone();
+        assert_eq!((f.seq, f.at), (2, 5));
+        cancel.cancel();
+        task.await.unwrap();
+    }
+}

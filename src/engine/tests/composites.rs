@@ -1,0 +1,129 @@
+//! Composites through the engine against the spec's worked values (§4.1, §10.8).
+
+use super::*;
+
+#[test]
+fn directional_pressure_through_the_engine() {
+    // §4.1: ofi_norm 1/6 (§1.3's sequence), DI(25 bps) 1/7 and large direction 7/13 (§1.9's
+    // trades) give 0.2710622711. Prices are §1.3's shifted to 10,000 so 25 bps of mid holds the
+    // touch, and a resting 2-unit ask at 10,010 makes the band imbalance (8 − 6)/14. Trade sizes
+    // are §1.9's × 10 at 10,000, so the $100k BTC floor separates large from small as its
+    // 1-unit threshold did.
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let mut s = Script::new(VenueId::Okx, "BTC-USDT");
+    feed(&mut e, [s.spot()]);
+    feed(
+        &mut e,
+        s.live(0, &[(10_000.0, 5.0)], &[(10_001.0, 5.0), (10_010.0, 2.0)]),
+    );
+    for (t, size, taker) in [
+        (10, 5.0, TakerSide::Buy),
+        (20, 20.0, TakerSide::Buy),
+        (30, 15.0, TakerSide::Sell),
+        (40, 2.0, TakerSide::Sell),
+        (50, 30.0, TakerSide::Buy),
+        (60, 3.0, TakerSide::Sell),
+    ] {
+        feed(&mut e, [s.trade(secs(t), 10_000.0, size, taker)]);
+    }
+    let steps: [&[(Side, f64, f64)]; 5] = [
+        &[(Side::Bid, 10_000.0, 8.0)],
+        &[(Side::Ask, 10_001.0, 2.0)],
+        &[(Side::Bid, 10_000.0, 0.0), (Side::Bid, 10_000.5, 1.0)],
+        &[(Side::Ask, 10_001.0, 0.0), (Side::Ask, 10_000.8, 4.0)],
+        &[(Side::Bid, 10_000.5, 0.0), (Side::Bid, 10_000.0, 8.0)],
+    ];
+    for (i, changes) in steps.iter().enumerate() {
+        feed(&mut e, [s.delta(secs(141 + i as i64), changes)]);
+    }
+    let f = e.tick(at(secs(150)));
+    let b = book(&f, &s.key);
+    let feat = b.features.as_ref().unwrap();
+    assert_some_close(feat.ofi_norm_60s, 0.1666666667);
+    assert_some_close(feat.depth_imbalance_25bps, 1.0 / 7.0);
+    assert_some_close(feat.large_order_direction, 0.5384615385);
+    assert_eq!(b.flow.large_trade_count_5m, Some(3.0));
+    assert_some_close(b.flow.large_trade_threshold_usd, 100_000.0);
+    assert_some_close(feat.directional_pressure, 0.2710622711);
+    // One fresh venue: the symbol's composite is that venue's.
+    let c = &f.symbols[0].composites;
+    assert_some_close(c.directional_pressure, 0.2710622711);
+    assert_eq!(c.venues_used, [VenueId::Okx]);
+    assert_frame_finite(&f);
+}
+
+/// Four USDT spot venues: `(venue, bid, ask)`.
+const VENUES: [(VenueId, f64, f64); 4] = [
+    (VenueId::Binance, 99.99, 100.01),
+    (VenueId::BybitSpot, 100.01, 100.03),
+    (VenueId::Okx, 99.98, 100.00),
+    (VenueId::Kraken, 100.14, 100.16),
+];
+
+#[test]
+fn dislocation_through_the_engine() {
+    // §10.8: others at 100.00, 100.02 and 99.99 (median 100.00); a mid of 100.15 with a 1 bp
+    // half-spread is 15 bps away against a 10 bps threshold: score 0.5, held over 2 s.
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let scripts: Vec<Script> = VENUES
+        .iter()
+        .map(|(v, _, _)| Script::new(*v, "BTC-USDT"))
+        .collect();
+    let quote = |e: &mut Engine, ms: Millis, kraken_mid: f64| {
+        for (s, (venue, bid, ask)) in scripts.iter().zip(VENUES) {
+            let (bid, ask) = if venue == VenueId::Kraken {
+                (kraken_mid - 0.01, kraken_mid + 0.01)
+            } else {
+                (bid, ask)
+            };
+            feed(e, [s.snapshot(ms, &[(bid, 1.0)], &[(ask, 1.0)])]);
+        }
+    };
+    for s in &scripts {
+        feed(&mut e, [s.spot(), s.status(0, BookState::Live, 0)]);
+    }
+    quote(&mut e, 0, 100.15);
+    let f = e.tick(at(1_000));
+    // Not held for 2 s yet.
+    assert_eq!(f.symbols[0].composites.dislocation_score, None);
+    e.tick(at(2_000));
+    let f = e.tick(at(3_000));
+    let c = &f.symbols[0].composites;
+    assert_some_close(c.dislocation_score, 0.5);
+    assert_some_close(c.dislocation_bps, 15.0);
+    assert_eq!(c.dislocated.as_ref(), Some(&scripts[3].key));
+    // Equal sizes everywhere: every venue's pressure is 0, and agreement of zeros is undefined.
+    assert_eq!(c.cross_exchange_agreement, None);
+    assert_eq!(c.venues_used.len(), 4);
+    // 100.30 scores 1, once the 0.5 has left the 2 s hold.
+    quote(&mut e, 3_500, 100.30);
+    for t in [4_000, 5_000] {
+        e.tick(at(t));
+    }
+    let f = e.tick(at(6_100));
+    assert_eq!(f.symbols[0].composites.dislocation_score, Some(1.0));
+    // Venues going stale leave the comparison (their 3.5 s update interval makes that 70 s).
+    let f = e.tick(at(73_600));
+    assert_eq!(f.symbols[0].composites.dislocation_score, None);
+    assert!(f.symbols[0].composites.venues_used.is_empty());
+}
+
+#[test]
+fn dislocation_compares_like_with_like() {
+    // The same four mids, but one venue quotes USD: without a stablecoin rate it is not
+    // compared (§0.4), which leaves every venue short of three others.
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    for (i, (venue, bid, ask)) in VENUES.into_iter().enumerate() {
+        let s = Script::new(venue, "BTC-X");
+        let quote = if i == 0 { "USD" } else { "USDT" };
+        feed(
+            &mut e,
+            [s.instrument("BTC", quote, MarketKind::Spot, Contract::Base)],
+        );
+        feed(&mut e, s.live(0, &[(bid, 1.0)], &[(ask, 1.0)]));
+    }
+    for t in [1_000, 2_000, 3_000] {
+        let f = e.tick(at(t));
+        assert_eq!(f.symbols[0].composites.dislocation_score, None);
+    }
+}
