@@ -20,6 +20,7 @@ pub mod instrument;
 pub mod integrity;
 pub mod market;
 pub mod num;
+pub mod sim;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod venue;
