@@ -17,6 +17,7 @@ use crate::sim::catalog::{BookId, INSTRUMENTS};
 use crate::sim::dialect::{BookFeed, BookMsg, SeqScheme};
 use crate::sim::faults::{Dice, FaultKind, FaultSpec, Ledger, Reveal, Scope};
 use crate::sim::market::{BookTick, Market, Mirror};
+use std::collections::VecDeque;
 
 /// What a connection needs to inject and account for book faults.
 pub struct FaultCtx<'a> {
@@ -29,11 +30,12 @@ pub struct FaultCtx<'a> {
 /// Where the client's copy of the book stands, as far as the server can tell.
 #[derive(Debug)]
 enum Integrity {
-    /// A REST-synced client is joining a snapshot to the stream; `mark` counts the snapshots
-    /// served before it asked, `early` holds the ids of deltas sent before its snapshot was.
+    /// A REST-synced client is joining a snapshot to the stream: `mark` counts the snapshots
+    /// served before it asked, `queue` holds the ids (`U`, `u`) of deltas sent since, not yet
+    /// judged against its snapshot.
     Joining {
         mark: usize,
-        early: Vec<u64>,
+        queue: VecDeque<(u64, u64)>,
         snapshot: Option<u64>,
     },
     /// In sync: a fault may be injected.
@@ -47,6 +49,17 @@ enum Integrity {
     Diverged(FaultKind),
     /// Revealed; the client is resubscribing.
     Faulted,
+}
+
+impl Integrity {
+    /// Joining the next REST snapshot served for `book`.
+    fn joining(market: &Market, book: BookId) -> Self {
+        Integrity::Joining {
+            mark: served(market, book).len(),
+            queue: VecDeque::new(),
+            snapshot: None,
+        }
+    }
 }
 
 /// One subscription to one book.
@@ -76,11 +89,7 @@ impl BookStream {
     pub fn new(book: BookId, depth: Option<usize>, feed: BookFeed, market: &Market) -> Self {
         let inst = &INSTRUMENTS[book];
         let state = if feed.scheme.rest_synced() {
-            Integrity::Joining {
-                mark: served(market, book).len(),
-                early: Vec::new(),
-                snapshot: None,
-            }
+            Integrity::joining(market, book)
         } else {
             Integrity::Armed
         };
@@ -275,12 +284,9 @@ impl BookStream {
         };
         let out = match std::mem::replace(&mut self.state, Integrity::Faulted) {
             Integrity::Faulted => vec![msg],
-            Integrity::Joining {
-                mark,
-                early,
-                snapshot,
-            } => {
-                self.join(ctx, mark, early, snapshot, msg.last);
+            joining @ Integrity::Joining { .. } => {
+                self.state = joining;
+                self.join(ctx, msg.first, msg.last);
                 vec![msg]
             }
             Integrity::Lost => {
@@ -289,6 +295,9 @@ impl BookStream {
             }
             Integrity::Holding(held) if self.shadow.is_none() => {
                 self.reveal_gap(ctx, &msg, true);
+                // The held update arrives after the resync began: a REST-synced client buffers
+                // it for its new snapshot.
+                self.join(ctx, held.first, held.last);
                 vec![msg, *held]
             }
             Integrity::Holding(held) => {
@@ -405,58 +414,67 @@ impl BookStream {
     /// others by subscribing again.
     fn after_reveal(&mut self, market: &Market) {
         self.state = if self.feed.scheme.rest_synced() {
-            Integrity::Joining {
-                mark: served(market, self.book).len(),
-                early: Vec::new(),
-                snapshot: None,
-            }
+            Integrity::joining(market, self.book)
         } else {
             Integrity::Faulted
         };
     }
 
-    /// A REST-synced client drops every delta its snapshot already covers (Binance spot:
-    /// `u <= lastUpdateId`; USDⓈ-M: `u < lastUpdateId`), then is in sync from the first that
-    /// reaches past it.
-    fn join(
-        &mut self,
-        ctx: &mut FaultCtx<'_>,
-        mark: usize,
-        mut early: Vec<u64>,
-        mut snapshot: Option<u64>,
-        last: u64,
-    ) {
-        let covered = |u: u64, l: u64| match self.feed.scheme {
-            SeqScheme::Range => u <= l,
-            _ => u < l,
+    /// Judge a delta sent while a REST-synced client joins its snapshot, as the client will
+    /// once it has the snapshot (`lastUpdateId` = L): Binance spot drops `u <= L` and bridges
+    /// with `U <= L + 1`; USDⓈ-M drops `u < L` and bridges with `U <= L <= u`. The client is in
+    /// sync from the bridge on. A delta that neither is covered nor bridges is a gap (the one
+    /// event that could bridge reached the client before its resync began, as after a
+    /// reordered update), and the client starts over with a new snapshot.
+    ///
+    /// Deltas are judged in the order sent, whenever the snapshot becomes known; those after a
+    /// join gap are taken to belong to the next join (the client processes its snapshot as it
+    /// arrives, before the stream's next steps).
+    fn join(&mut self, ctx: &mut FaultCtx<'_>, first: u64, last: u64) {
+        let Integrity::Joining { queue, .. } = &mut self.state else {
+            return;
         };
-        if snapshot.is_none() {
-            snapshot = served(ctx.market, self.book).get(mark).copied();
-            if let Some(l) = snapshot {
-                let n = early.iter().filter(|u| covered(**u, l)).count();
-                ctx.ledger.join_stale(self.venue, n as u64);
-                early.clear();
+        queue.push_back((first, last));
+        let spot = self.feed.scheme == SeqScheme::Range;
+        loop {
+            let Integrity::Joining {
+                mark,
+                queue,
+                snapshot,
+            } = &mut self.state
+            else {
+                return;
+            };
+            if snapshot.is_none() {
+                *snapshot = served(ctx.market, self.book).get(*mark).copied();
+            }
+            let Some(l) = *snapshot else {
+                return;
+            };
+            let Some((first, last)) = queue.pop_front() else {
+                return;
+            };
+            let covered = if spot { last <= l } else { last < l };
+            let bridges = if spot { first <= l + 1 } else { first <= l };
+            if covered {
+                ctx.ledger.join_stale(self.venue, 1);
+            } else if bridges {
+                self.state = Integrity::Armed;
+                return;
+            } else {
+                let rest = std::mem::take(queue);
+                ctx.ledger.revealed(
+                    self.venue,
+                    self.instrument,
+                    Reveal::Gap { got: first },
+                    false,
+                );
+                self.state = Integrity::joining(ctx.market, self.book);
+                if let Integrity::Joining { queue, .. } = &mut self.state {
+                    *queue = rest;
+                }
             }
         }
-        self.state = match snapshot {
-            None => {
-                early.push(last);
-                Integrity::Joining {
-                    mark,
-                    early,
-                    snapshot,
-                }
-            }
-            Some(l) if covered(last, l) => {
-                ctx.ledger.join_stale(self.venue, 1);
-                Integrity::Joining {
-                    mark,
-                    early,
-                    snapshot,
-                }
-            }
-            Some(_) => Integrity::Armed,
-        };
     }
 
     /// Kraken: apply `msg` to the client's book as the client will, and compare checksums as
