@@ -532,3 +532,107 @@ fn served(market: &Market, book: BookId) -> Vec<u64> {
         .map(|b| b.served.clone())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::event::BookKey;
+    use crate::feed::sync::{Applied, BookMsg as ClientMsg, BookSync};
+    use crate::instrument::Contract;
+    use crate::integrity::SeqVerdict;
+    use crate::num::Dec;
+    use crate::sim::catalog::find;
+    use crate::sim::dialect::BookFeed;
+    use crate::sim::faults::{Dice, FaultSpec};
+    use crate::sim::market::Ids;
+    use std::time::Duration;
+    use tokio_util::sync::CancellationToken;
+
+    /// What the adapters' shared book machinery makes of a stream message.
+    fn client_applies(client: &mut BookSync, msg: &BookMsg) -> Applied {
+        let levels: Vec<(Side, Level)> = msg
+            .bids
+            .iter()
+            .map(|l| (Side::Bid, *l))
+            .chain(msg.asks.iter().map(|l| (Side::Ask, *l)))
+            .collect();
+        let m = ClientMsg {
+            snapshot: msg.snapshot.then_some(msg.depth),
+            levels: &levels,
+            checksum: msg.checksum,
+            exch_ts: None,
+        };
+        client.on_message(m, SeqVerdict::Apply, 0, &mut Vec::new())
+    }
+
+    /// Kraken lets a level pushed out of the subscribed depth fall away silently; Bybit deletes
+    /// it. Either way the client's book (truncated to the depth) is the venue's, and Kraken's
+    /// checksum proves it.
+    #[tokio::test]
+    async fn views_diff_as_each_venue_publishes_them() {
+        for (venue, id, deletes) in [
+            (VenueId::Kraken, "BTC/USD", false),
+            (VenueId::BybitSpot, "ETHUSDT", true),
+        ] {
+            let book = find(venue, id).unwrap();
+            let cancel = CancellationToken::new();
+            let market =
+                crate::sim::market::start(1, &[book], Duration::from_secs(3_600), cancel.clone());
+            let (mirrors, _) = market.join(venue);
+            let mut mirror = mirrors[0].1.clone();
+            let feed = BookFeed {
+                scheme: if deletes { SeqScheme::Counter } else { SeqScheme::None },
+                checksum: (!deletes).then_some(ChecksumKind::Kraken),
+                deletes_out_of_view: deletes,
+            };
+            let mut stream = BookStream::new(book, Some(10), feed, &market);
+            let mut client = BookSync::new(
+                BookKey::new(venue, id),
+                DepthModel::Maintained(10),
+                feed.checksum.unwrap_or(ChecksumKind::None),
+                Contract::Base,
+            );
+            let snapshot = stream.snapshot(&mirror, 0);
+            assert_eq!(client_applies(&mut client, &snapshot), Applied::Ok);
+
+            // The best ask is taken, and a bid joins at its price: the tenth bid leaves the view.
+            let ask = *mirror.book.best_ask().unwrap();
+            let tenth_bid = *mirror.book.top(Side::Bid, 10).last().unwrap();
+            let tick = BookTick {
+                changes: vec![
+                    (Side::Ask, Level::new(ask.price, Dec::ZERO)),
+                    (Side::Bid, Level::new(ask.price, ask.size)),
+                ],
+                ids: Some(Ids {
+                    first: mirror.head + 1,
+                    last: mirror.head + 2,
+                    prev: mirror.head,
+                }),
+                ..BookTick::default()
+            };
+            mirror.apply(&tick);
+            let (ledger, spec) = (Ledger::default(), FaultSpec::none());
+            let mut dice = Dice::new(1, venue, 1);
+            let mut ctx = FaultCtx {
+                dice: &mut dice,
+                spec: &spec,
+                ledger: &ledger,
+                market: &market,
+            };
+            let msgs = stream.on_tick(&mirror, &tick, 1, &mut ctx);
+            let [delta] = msgs.as_slice() else {
+                panic!("one delta: {msgs:?}")
+            };
+            let deleted = |levels: &[Level], price| {
+                levels.iter().any(|l| l.price == price && l.size.is_zero())
+            };
+            assert!(deleted(&delta.asks, ask.price), "{venue}: the taken ask");
+            assert_eq!(deleted(&delta.bids, tenth_bid.price), deletes, "{venue}");
+            assert_eq!(delta.asks.len(), 2, "{venue}: the taken ask and the new tenth");
+            assert_eq!(client_applies(&mut client, delta), Applied::Ok, "{venue}");
+            let view: Vec<Level> = mirror.book.top(Side::Bid, 10).copied().collect();
+            assert!(client.book().top(Side::Bid, 10).eq(view.iter()), "{venue}");
+            cancel.cancel();
+        }
+    }
+}
