@@ -25,6 +25,7 @@ pub mod logging;
 pub mod market;
 pub mod num;
 pub mod session;
+pub mod sim;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod ui;

@@ -1,0 +1,268 @@
+//! What the simulator lists: three symbols (BTC, ETH, SOL) on every implemented venue, with
+//! each venue's real instrument ids, tick and lot sizes, contract values and number forms.
+//!
+//! The table is the one place that knows how a venue writes an instrument, so the market model
+//! (which thinks in ticks and lots), the REST instrument lists (which the catalog loads) and the
+//! wire encoders (which render prices and sizes) all agree by construction.
+
+use crate::instrument::MarketKind;
+use crate::market::VenueId;
+use crate::num::Dec;
+
+/// A simulated asset: its starting price and the scale of its order flow.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Symbol {
+    pub name: &'static str,
+    /// Starting fair price in USD.
+    pub price: f64,
+    /// Annualised volatility of the fair price in calm markets.
+    pub vol_annual: f64,
+    /// Typical resting limit order, base units.
+    pub order_size: f64,
+    /// Typical taker order, base units.
+    pub trade_size: f64,
+    /// Open interest of one perpetual venue at the start, base units.
+    pub open_interest: f64,
+}
+
+pub const SYMBOLS: [Symbol; 3] = [
+    Symbol {
+        name: "BTC",
+        price: 97_250.0,
+        vol_annual: 0.55,
+        order_size: 0.05,
+        trade_size: 0.01,
+        open_interest: 82_000.0,
+    },
+    Symbol {
+        name: "ETH",
+        price: 3_480.0,
+        vol_annual: 0.75,
+        order_size: 1.2,
+        trade_size: 0.25,
+        open_interest: 1_900_000.0,
+    },
+    Symbol {
+        name: "SOL",
+        price: 182.0,
+        vol_annual: 0.9,
+        order_size: 25.0,
+        trade_size: 5.0,
+        open_interest: 9_500_000.0,
+    },
+];
+
+/// How a venue writes the numbers of its book levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumberForm {
+    /// At the tick's and lot's own decimals (`"97000.10"`, `"0.001"`): Bybit, Binance USDⓈ-M.
+    Step,
+    /// At a fixed number of decimals (`"97000.01000000"`): Binance spot writes eight.
+    Fixed(u8),
+    /// Trailing zeros dropped (`"97000"`, `"97000.5"`): OKX, whose checksum is over these
+    /// strings, and Kraken's JSON numbers (whose checksum re-pads them to the pair's precision).
+    Trimmed,
+}
+
+/// One simulated instrument.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SimInstrument {
+    pub venue: VenueId,
+    /// The venue's own id.
+    pub id: &'static str,
+    /// Index into [`SYMBOLS`].
+    pub symbol: usize,
+    pub kind: MarketKind,
+    pub quote: &'static str,
+    /// Price step, as the venue lists it.
+    pub tick: &'static str,
+    /// Size step in the venue's size unit (contracts for OKX swaps).
+    pub lot: &'static str,
+    /// Base units per contract (OKX `ctVal`); 1 where sizes are already base units.
+    pub contract_value: f64,
+    pub form: NumberForm,
+}
+
+impl SimInstrument {
+    pub fn symbol(&self) -> &'static Symbol {
+        &SYMBOLS[self.symbol]
+    }
+
+    pub fn tick_dec(&self) -> Dec {
+        parse_step(self.tick)
+    }
+
+    pub fn lot_dec(&self) -> Dec {
+        parse_step(self.lot)
+    }
+
+    pub fn tick_size(&self) -> f64 {
+        self.tick_dec().to_f64()
+    }
+
+    /// Base units per lot: what the model's integer sizes mean.
+    pub fn base_per_lot(&self) -> f64 {
+        self.lot_dec().to_f64() * self.contract_value
+    }
+
+    pub fn is_perpetual(&self) -> bool {
+        self.kind == MarketKind::Perpetual
+    }
+
+    /// A price of `ticks` ticks, written as the venue keeps it in its book.
+    pub fn price(&self, ticks: i64) -> Dec {
+        self.render(self.tick_dec(), ticks)
+    }
+
+    /// A size of `lots` lots, written as the venue keeps it in its book.
+    pub fn size(&self, lots: u64) -> Dec {
+        self.render(self.lot_dec(), i64::try_from(lots).unwrap_or(i64::MAX))
+    }
+
+    fn render(&self, step: Dec, count: i64) -> Dec {
+        let exact = Dec::from_parts(step.mantissa().saturating_mul(count), step.scale())
+            .unwrap_or(Dec::ZERO);
+        match self.form {
+            NumberForm::Step => exact,
+            NumberForm::Fixed(scale) => exact.with_scale(scale).unwrap_or(exact),
+            NumberForm::Trimmed => trimmed(exact),
+        }
+    }
+}
+
+/// `d` without trailing fractional zeros (`97000.50` → `97000.5`, `97000.0` → `97000`).
+pub fn trimmed(d: Dec) -> Dec {
+    let (mut mant, mut scale) = (d.mantissa(), d.scale());
+    while scale > 0 && mant % 10 == 0 {
+        mant /= 10;
+        scale -= 1;
+    }
+    Dec::from_parts(mant, scale).unwrap_or(d)
+}
+
+/// The steps in the table are literals checked by a test, so a parse failure cannot happen.
+fn parse_step(text: &str) -> Dec {
+    Dec::parse(text).unwrap_or(Dec::ZERO)
+}
+
+const fn spot(
+    venue: VenueId,
+    id: &'static str,
+    symbol: usize,
+    quote: &'static str,
+    tick: &'static str,
+    lot: &'static str,
+    form: NumberForm,
+) -> SimInstrument {
+    SimInstrument {
+        venue,
+        id,
+        symbol,
+        kind: MarketKind::Spot,
+        quote,
+        tick,
+        lot,
+        contract_value: 1.0,
+        form,
+    }
+}
+
+const fn perp(
+    venue: VenueId,
+    id: &'static str,
+    symbol: usize,
+    tick: &'static str,
+    lot: &'static str,
+    contract_value: f64,
+    form: NumberForm,
+) -> SimInstrument {
+    SimInstrument {
+        venue,
+        id,
+        symbol,
+        kind: MarketKind::Perpetual,
+        quote: "USDT",
+        tick,
+        lot,
+        contract_value,
+        form,
+    }
+}
+
+use NumberForm::{Fixed, Step, Trimmed};
+use VenueId::{Binance, BinanceUsdm, BybitLinear, BybitSpot, Kraken, Okx};
+
+/// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
+/// values are the venues' real ones (2026 lists).
+pub const INSTRUMENTS: [SimInstrument; 21] = [
+    spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
+    spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
+    spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
+    perp(BinanceUsdm, "BTCUSDT", 0, "0.10", "0.001", 1.0, Step),
+    perp(BinanceUsdm, "ETHUSDT", 1, "0.01", "0.001", 1.0, Step),
+    perp(BinanceUsdm, "SOLUSDT", 2, "0.0100", "1", 1.0, Step),
+    spot(BybitSpot, "BTCUSDT", 0, "USDT", "0.01", "0.000001", Step),
+    spot(BybitSpot, "ETHUSDT", 1, "USDT", "0.01", "0.00001", Step),
+    spot(BybitSpot, "SOLUSDT", 2, "USDT", "0.01", "0.001", Step),
+    perp(BybitLinear, "BTCUSDT", 0, "0.10", "0.001", 1.0, Step),
+    perp(BybitLinear, "ETHUSDT", 1, "0.01", "0.01", 1.0, Step),
+    perp(BybitLinear, "SOLUSDT", 2, "0.010", "0.1", 1.0, Step),
+    spot(Okx, "BTC-USDT", 0, "USDT", "0.1", "0.00000001", Trimmed),
+    spot(Okx, "ETH-USDT", 1, "USDT", "0.01", "0.000001", Trimmed),
+    spot(Okx, "SOL-USDT", 2, "USDT", "0.01", "0.000001", Trimmed),
+    perp(Okx, "BTC-USDT-SWAP", 0, "0.1", "0.01", 0.01, Trimmed),
+    perp(Okx, "ETH-USDT-SWAP", 1, "0.01", "0.01", 0.1, Trimmed),
+    perp(Okx, "SOL-USDT-SWAP", 2, "0.01", "0.01", 1.0, Trimmed),
+    // Kraken keeps prices at `pair_decimals` and sizes at `lot_decimals` (8): its checksum is
+    // over those digits, while the wire carries the shortest JSON number.
+    spot(Kraken, "BTC/USD", 0, "USD", "0.1", "0.00000001", Step),
+    spot(Kraken, "ETH/USD", 1, "USD", "0.01", "0.00000001", Step),
+    spot(Kraken, "SOL/USD", 2, "USD", "0.01", "0.00000001", Step),
+];
+
+/// An index into [`INSTRUMENTS`]: how the model, the market and the sessions name a book.
+pub type BookId = usize;
+
+/// The books of `venue`, in table order.
+pub fn books_of(venue: VenueId) -> impl Iterator<Item = BookId> {
+    (0..INSTRUMENTS.len()).filter(move |&b| INSTRUMENTS[b].venue == venue)
+}
+
+/// The book `id` names on `venue`.
+pub fn find(venue: VenueId, id: &str) -> Option<BookId> {
+    books_of(venue).find(|&b| INSTRUMENTS[b].id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_parses_and_renders_in_the_venues_forms() {
+        for i in INSTRUMENTS {
+            assert!(i.tick_size() > 0.0 && i.base_per_lot() > 0.0, "{i:?}");
+        }
+        let find_in = |v, id| INSTRUMENTS[find(v, id).unwrap()];
+        let binance = find_in(Binance, "BTCUSDT");
+        assert_eq!(binance.price(9_725_001).to_string(), "97250.01000000");
+        let usdm = find_in(BinanceUsdm, "BTCUSDT");
+        assert_eq!(usdm.price(972_500).to_string(), "97250.00");
+        let okx = find_in(Okx, "BTC-USDT");
+        assert_eq!(okx.price(972_500).to_string(), "97250");
+        assert_eq!(okx.size(150_000_000).to_string(), "1.5");
+        let kraken = find_in(Kraken, "BTC/USD");
+        assert_eq!(kraken.price(972_500).to_string(), "97250.0");
+        assert_eq!(kraken.size(1).to_string(), "0.00000001");
+        let swap = find_in(Okx, "ETH-USDT-SWAP");
+        assert!((swap.base_per_lot() - 0.001).abs() < 1e-15);
+    }
+
+    #[test]
+    fn every_venue_lists_each_symbol_once_per_market() {
+        for venue in crate::venue::registry::IMPLEMENTED {
+            let n = books_of(*venue).count();
+            assert_eq!(n, if *venue == Okx { 6 } else { 3 }, "{venue}");
+        }
+        assert_eq!(trimmed(Dec::parse("3366.0").unwrap()).to_string(), "3366");
+    }
+}

@@ -1,0 +1,232 @@
+//! The embedded exchange simulator: a synthetic market served over loopback in each venue's
+//! own protocol, so `--demo` and the tests run the live code path (sockets, adapters, sync,
+//! books) with no internet.
+//!
+//! - [`model`]: the market itself (fair prices with stochastic volatility, order flow, walls,
+//!   spoofs, liquidation cascades, basis, funding, open interest), venue-neutral and
+//!   deterministic for a seed;
+//! - [`catalog`]: the simulated instruments with each venue's ids, ticks, lots and number forms;
+//! - [`market`]: the model stepped on tokio's clock, its books as the venues hold them, global
+//!   update ids, one broadcast tick per step;
+//! - [`server`], [`http`], [`rest`]: one port, routed by path — WebSocket sessions, and the
+//!   REST endpoints the adapters and the instrument catalog call;
+//! - [`session`], [`stream`]: the machinery every venue shares (subscriptions, view diffing,
+//!   sequence numbers, checksums, cadence, keepalives, faults);
+//! - [`dialect`]: what differs per venue, kept small: request parsing and message wording;
+//! - [`faults`]: the `--faults` grammar, injection dice and the ledger tests compare against.
+
+pub mod catalog;
+pub mod dialect;
+pub mod faults;
+pub mod http;
+pub mod market;
+pub mod model;
+pub mod rest;
+pub mod server;
+pub mod session;
+pub mod stream;
+
+use crate::market::VenueId;
+use crate::venue::registry::{IMPLEMENTED, VenueOptions};
+use faults::{FaultReport, FaultSpec, FaultSpecError, Faults};
+use model::event::Episode;
+use session::Shared;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How the simulator runs.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub faults: FaultSpec,
+    /// Model step, which is also the book cadence (Binance's `@100ms`, Bybit's 100 ms).
+    pub step: Duration,
+    /// Venues to simulate (their books are the only ones modelled).
+    pub venues: Vec<VenueId>,
+    /// Publish real OKX checksums instead of the `0` OKX has sent since 2026-06-23.
+    pub okx_checksums: bool,
+}
+
+impl SimConfig {
+    /// Every implemented venue, 100 ms steps, no faults.
+    pub fn new(seed: u64) -> Self {
+        SimConfig {
+            seed,
+            faults: FaultSpec::none(),
+            step: Duration::from_millis(100),
+            venues: IMPLEMENTED.to_vec(),
+            okx_checksums: false,
+        }
+    }
+}
+
+/// A running simulator.
+#[derive(Debug)]
+pub struct SimHandle {
+    addr: SocketAddr,
+    venues: Vec<VenueId>,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl SimHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Options pointing each simulated venue's adapter here.
+    pub fn venue_options(&self) -> BTreeMap<VenueId, VenueOptions> {
+        self.venues
+            .iter()
+            .map(|&v| (v, venue_options(self.addr, v)))
+            .collect()
+    }
+
+    /// What was injected so far, and what clients must have seen.
+    pub fn fault_report(&self) -> FaultReport {
+        self.shared.faults.ledger.report()
+    }
+
+    /// Change the faults in force (existing connections follow at their next message).
+    pub fn set_faults(&self, spec: FaultSpec) {
+        self.shared.faults.set(spec);
+    }
+
+    /// Notable market behaviour so far: cascades, spoofs, walls, large prints.
+    pub fn episodes(&self) -> Vec<Episode> {
+        self.shared.market.lock().episodes.clone()
+    }
+
+    /// Stop serving and stepping.
+    pub async fn shutdown(self) {
+        self.shared.cancel.cancel();
+        let _ = self.task.await;
+    }
+}
+
+/// Start a simulator listening on `listen` (`127.0.0.1:0` picks a free port).
+pub async fn start(listen: &str, cfg: SimConfig) -> std::io::Result<SimHandle> {
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let cancel = CancellationToken::new();
+    let books: Vec<_> = catalog::INSTRUMENTS
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| cfg.venues.contains(&i.venue))
+        .map(|(b, _)| b)
+        .collect();
+    let market = market::start(cfg.seed, &books, cfg.step, cancel.clone());
+    let shared = Arc::new(Shared {
+        market,
+        faults: Faults::new(cfg.faults),
+        seed: cfg.seed,
+        okx_checksums: cfg.okx_checksums,
+        cancel,
+    });
+    let task = tokio::spawn(server::run(listener, shared.clone()));
+    Ok(SimHandle {
+        addr,
+        venues: cfg.venues,
+        shared,
+        task,
+    })
+}
+
+/// `--demo`: a simulator of every venue on a free loopback port, and the options that point
+/// the adapters at it.
+pub async fn start_embedded(
+    seed: u64,
+    faults: FaultSpec,
+) -> std::io::Result<(SimHandle, BTreeMap<VenueId, VenueOptions>)> {
+    let cfg = SimConfig {
+        faults,
+        ..SimConfig::new(seed)
+    };
+    let handle = start("127.0.0.1:0", cfg).await?;
+    let options = handle.venue_options();
+    Ok((handle, options))
+}
+
+/// Why `depthscope sim` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error(transparent)]
+    Faults(#[from] FaultSpecError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// `depthscope sim`: serve until `cancel`, after printing where each venue is and how to point
+/// a monitor at it.
+pub async fn run_standalone(
+    listen: &str,
+    seed: u64,
+    faults: Option<&str>,
+    cancel: CancellationToken,
+) -> Result<(), SimError> {
+    let spec: FaultSpec = faults.unwrap_or("").parse()?;
+    let cfg = SimConfig {
+        faults: spec.clone(),
+        ..SimConfig::new(seed)
+    };
+    let handle = start(listen, cfg)
+        .await
+        .map_err(|source| SimError::Listen {
+            addr: listen.to_owned(),
+            source,
+        })?;
+    println!("{}", banner(&handle, seed, &spec));
+    cancel.cancelled().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+/// What `depthscope sim` prints: each venue's endpoints, and the flags that connect a monitor.
+pub fn banner(handle: &SimHandle, seed: u64, faults: &FaultSpec) -> String {
+    use std::fmt::Write;
+    let mut out = format!(
+        "depthscope sim: simulated exchanges on {} (seed {seed}, faults: {faults})\n",
+        handle.addr()
+    );
+    let mut flags = String::new();
+    for (venue, opts) in handle.venue_options() {
+        let ws = opts.ws_url.unwrap_or_default();
+        let rest = opts.rest_url.unwrap_or_default();
+        let _ = writeln!(out, "  {:<13} ws {ws:<48} rest {rest}", venue.as_str());
+        let _ = write!(
+            flags,
+            " --venue-url {venue}={ws} --venue-rest {venue}={rest}"
+        );
+    }
+    let _ = write!(out, "connect a monitor with:\n  depthscope{flags}");
+    out
+}
+
+/// The options that point `venue`'s adapter at a simulator on `addr`, following each adapter's
+/// override rule: Binance takes a WebSocket *base* and appends its socket paths (`/ws`,
+/// `/public/ws`, `/market/ws`); the others take their full socket URL. Every venue's REST base
+/// is the simulator itself (the venues' REST paths do not collide).
+pub fn venue_options(addr: SocketAddr, venue: VenueId) -> VenueOptions {
+    let path = match venue {
+        VenueId::Binance => "/binance",
+        VenueId::BinanceUsdm => "/binance-usdm",
+        VenueId::BybitSpot => "/bybit/v5/public/spot",
+        VenueId::BybitLinear => "/bybit/v5/public/linear",
+        VenueId::Okx => "/okx/ws/v5/public",
+        VenueId::Kraken => "/kraken/v2",
+        _ => "/unsupported",
+    };
+    VenueOptions {
+        ws_url: Some(format!("ws://{addr}{path}")),
+        rest_url: Some(format!("http://{addr}")),
+        depth: None,
+    }
+}

@@ -1,0 +1,97 @@
+//! The market model: a latent fair price per symbol ([`price`]) and one order-flow process per
+//! venue book ([`book`]), advanced together in fixed steps of simulated time.
+//!
+//! It knows nothing of wire formats or sockets: each [`Model::step`] returns venue-neutral
+//! changes in ticks and lots ([`event`]), and the same seed gives the same steps, whatever the
+//! wall clock does. The caller decides how often to step (the simulator follows tokio's clock,
+//! so paused-time tests are deterministic too).
+
+pub mod book;
+pub mod event;
+pub mod flow;
+pub mod ladder;
+pub mod price;
+pub mod rng;
+#[cfg(test)]
+mod tests;
+
+use crate::market::Side;
+use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS};
+use book::BookModel;
+use event::{BookStep, Step};
+use price::SymbolModel;
+use std::time::Duration;
+
+/// Every symbol's price process and the books asked for.
+#[derive(Debug)]
+pub struct Model {
+    step_ms: u64,
+    index: u64,
+    symbols: Vec<SymbolModel>,
+    books: Vec<BookModel>,
+}
+
+impl Model {
+    /// A model of `books` (indices into [`INSTRUMENTS`]) stepping every `step`.
+    pub fn new(seed: u64, books: &[BookId], step: Duration) -> Self {
+        let symbols = SYMBOLS
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SymbolModel::new(seed, i, *s))
+            .collect();
+        let books = books
+            .iter()
+            .map(|&b| BookModel::new(seed, b, INSTRUMENTS[b].symbol().price))
+            .collect();
+        Model {
+            step_ms: (step.as_millis() as u64).max(1),
+            index: 0,
+            symbols,
+            books,
+        }
+    }
+
+    pub fn step_ms(&self) -> u64 {
+        self.step_ms
+    }
+
+    /// The books, in the order given to [`Model::new`].
+    pub fn book_ids(&self) -> impl Iterator<Item = BookId> + '_ {
+        self.books.iter().map(|b| b.id)
+    }
+
+    /// One book's current levels on `side`, best first (`i` as in [`Model::book_ids`]).
+    pub fn levels(&self, i: usize, side: Side) -> impl Iterator<Item = (i64, u64)> + '_ {
+        self.books[i].side(side)
+    }
+
+    /// Advance the whole market by one step.
+    pub fn step(&mut self) -> Step {
+        let t0 = self.index * self.step_ms;
+        self.index += 1;
+        let t_ms = self.index * self.step_ms;
+        let dt_s = self.step_ms as f64 / 1e3;
+        let mut episodes = Vec::new();
+        let ticks: Vec<_> = self
+            .symbols
+            .iter_mut()
+            .map(|s| s.step(t_ms, dt_s, &mut episodes))
+            .collect();
+        let books = self
+            .books
+            .iter_mut()
+            .map(|b| {
+                let mut out = BookStep::default();
+                let sym = &ticks[b.instrument().symbol];
+                b.step(t0, dt_s, sym, &mut out, &mut episodes);
+                out
+            })
+            .collect();
+        Step {
+            index: self.index,
+            t_ms,
+            books,
+            episodes,
+        }
+    }
+}

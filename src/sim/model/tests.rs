@@ -1,0 +1,271 @@
+//! Realism over a simulated hour, and determinism, for several seeds.
+
+use super::event::Episode;
+use super::*;
+use crate::market::VenueId;
+use crate::sim::catalog::find;
+use std::collections::{BTreeMap, HashMap};
+
+/// Books of every kind: a 0.01-tick spot book, a perpetual in base units, a perpetual in
+/// contracts, and a Kraken book.
+fn books() -> Vec<BookId> {
+    [
+        (VenueId::Binance, "BTCUSDT"),
+        (VenueId::BinanceUsdm, "ETHUSDT"),
+        (VenueId::Okx, "SOL-USDT-SWAP"),
+        (VenueId::Kraken, "BTC/USD"),
+    ]
+    .iter()
+    .map(|(v, id)| find(*v, id).unwrap())
+    .collect()
+}
+
+/// A book rebuilt from the model's change stream alone.
+#[derive(Default)]
+struct Mirror {
+    bids: BTreeMap<i64, u64>,
+    asks: BTreeMap<i64, u64>,
+}
+
+impl Mirror {
+    fn of(model: &Model, i: usize) -> Self {
+        Mirror {
+            bids: model.levels(i, Side::Bid).collect(),
+            asks: model.levels(i, Side::Ask).collect(),
+        }
+    }
+
+    fn apply(&mut self, changes: &[event::LevelChange]) {
+        for c in changes {
+            let side = match c.side {
+                Side::Bid => &mut self.bids,
+                Side::Ask => &mut self.asks,
+            };
+            if c.qty == 0 {
+                side.remove(&c.price);
+            } else {
+                side.insert(c.price, c.qty);
+            }
+        }
+    }
+
+    fn best(&self) -> (i64, i64) {
+        (
+            *self.bids.keys().next_back().unwrap(),
+            *self.asks.keys().next().unwrap(),
+        )
+    }
+
+    /// Base-unit depth within `bps` of the mid on each side.
+    fn depth_within(&self, bps: f64, base_per_lot: f64) -> (f64, f64) {
+        let (b, a) = self.best();
+        let mid = (b + a) as f64 / 2.0;
+        let reach = mid * bps * 1e-4;
+        let bid: u64 = self
+            .bids
+            .range((mid - reach).ceil() as i64..)
+            .map(|(_, q)| q)
+            .sum();
+        let ask: u64 = self
+            .asks
+            .range(..=(mid + reach).floor() as i64)
+            .map(|(_, q)| q)
+            .sum();
+        (bid as f64 * base_per_lot, ask as f64 * base_per_lot)
+    }
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+fn kurtosis(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let m2 = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let m4 = x.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / n;
+    m4 / (m2 * m2)
+}
+
+/// What one hour of one seed looked like, per book.
+#[derive(Debug)]
+struct BookStats {
+    spread_median: f64,
+    spread_p90: f64,
+    spread_max: f64,
+    min_depth_25bps: f64,
+    trades: usize,
+    size_kurtosis: f64,
+    size_p999_over_median: f64,
+    levels_per_side: f64,
+}
+
+fn hour(seed: u64) -> (Vec<BookStats>, Vec<Episode>) {
+    let ids = books();
+    let mut model = Model::new(seed, &ids, Duration::from_millis(100));
+    let mut mirrors: Vec<Mirror> = (0..ids.len()).map(|i| Mirror::of(&model, i)).collect();
+    let mut spreads = vec![Vec::new(); ids.len()];
+    let mut min_depth = vec![f64::INFINITY; ids.len()];
+    let mut orders: Vec<HashMap<u64, u64>> = vec![HashMap::new(); ids.len()];
+    let mut levels = vec![0.0; ids.len()];
+    let mut episodes = Vec::new();
+    let steps = 36_000;
+    for _ in 0..steps {
+        let step = model.step();
+        episodes.extend(step.episodes);
+        for (i, book) in step.books.iter().enumerate() {
+            let m = &mut mirrors[i];
+            m.apply(&book.changes);
+            let (b, a) = m.best();
+            spreads[i].push((a - b) as f64);
+            let (db, da) = m.depth_within(25.0, INSTRUMENTS[ids[i]].base_per_lot());
+            min_depth[i] = min_depth[i].min(db.min(da));
+            for f in &book.fills {
+                *orders[i].entry(f.order).or_default() += f.qty;
+            }
+            levels[i] += (m.bids.len() + m.asks.len()) as f64 / 2.0 / steps as f64;
+        }
+    }
+    // The change stream alone rebuilds the model's books exactly.
+    for (i, m) in mirrors.iter().enumerate() {
+        assert!(
+            m.bids
+                .iter()
+                .rev()
+                .map(|(p, q)| (*p, *q))
+                .eq(model.levels(i, Side::Bid))
+        );
+        assert!(
+            m.asks
+                .iter()
+                .map(|(p, q)| (*p, *q))
+                .eq(model.levels(i, Side::Ask))
+        );
+    }
+    let stats = (0..ids.len())
+        .map(|i| {
+            let mut s = spreads[i].clone();
+            s.sort_by(f64::total_cmp);
+            let lot = INSTRUMENTS[ids[i]].base_per_lot();
+            let mut sizes: Vec<f64> = orders[i].values().map(|q| *q as f64 * lot).collect();
+            sizes.sort_by(f64::total_cmp);
+            BookStats {
+                spread_median: quantile(&s, 0.5),
+                spread_p90: quantile(&s, 0.9),
+                spread_max: s[s.len() - 1],
+                min_depth_25bps: min_depth[i],
+                trades: sizes.len(),
+                size_kurtosis: kurtosis(&sizes),
+                size_p999_over_median: quantile(&sizes, 0.999) / quantile(&sizes, 0.5),
+                levels_per_side: levels[i],
+            }
+        })
+        .collect();
+    (stats, episodes)
+}
+
+#[test]
+fn an_hour_of_market_looks_like_a_market_for_several_seeds() {
+    for seed in [1, 2, 3] {
+        let (stats, episodes) = hour(seed);
+        for (i, s) in stats.iter().enumerate() {
+            let name = format!("seed {seed} {:?}", INSTRUMENTS[books()[i]].id);
+            println!("{name}: {s:?}");
+            assert!(
+                s.spread_max > 0.0 && s.spread_median >= 1.0,
+                "{name}: {s:?}"
+            );
+            assert!(
+                s.spread_median <= 3.0,
+                "{name}: spreads mostly a few ticks: {s:?}"
+            );
+            assert!(s.spread_p90 <= 10.0, "{name}: {s:?}");
+            assert!(
+                s.min_depth_25bps > 0.0,
+                "{name}: depth within 25 bps: {s:?}"
+            );
+            assert!(s.trades > 10_000, "{name}: {s:?}");
+            assert!(s.levels_per_side > 150.0, "{name}: a deep book: {s:?}");
+            assert!(s.size_kurtosis > 20.0, "{name}: heavy-tailed sizes: {s:?}");
+            assert!(s.size_p999_over_median > 30.0, "{name}: {s:?}");
+        }
+        let count = |f: fn(&Episode) -> bool| episodes.iter().filter(|e| f(e)).count();
+        let cascades = count(|e| matches!(e, Episode::Cascade { .. }));
+        let spoofs = count(|e| matches!(e, Episode::Spoof { .. }));
+        let walls = count(|e| matches!(e, Episode::Wall { .. }));
+        let large = count(|e| matches!(e, Episode::LargePrint { .. }));
+        println!(
+            "seed {seed}: {cascades} cascades, {spoofs} spoofs, {walls} walls, {large} large prints"
+        );
+        assert!(
+            cascades >= 3,
+            "seed {seed}: {cascades} cascades (3 symbols)"
+        );
+        assert!(spoofs >= 4, "seed {seed}: {spoofs} spoof episodes");
+        assert!(walls >= 4 && large >= 4, "seed {seed}");
+    }
+}
+
+#[test]
+fn cascades_bring_forced_orders_wider_spreads_and_thinner_books() {
+    let ids = books();
+    let perp = 1; // binance-usdm ETHUSDT
+    let mut model = Model::new(4, &ids, Duration::from_millis(100));
+    let mut mirror = Mirror::of(&model, perp);
+    let (mut calm, mut stressed) = (Vec::new(), Vec::new());
+    let mut forced = 0;
+    let mut window: Option<(u64, u64)> = None;
+    for _ in 0..18_000 {
+        let step = model.step();
+        for e in &step.episodes {
+            if let Episode::Cascade {
+                symbol: 1,
+                start_ms,
+                end_ms,
+                ..
+            } = e
+            {
+                window = Some((*start_ms, *end_ms));
+            }
+        }
+        let book = &step.books[perp];
+        mirror.apply(&book.changes);
+        let (b, a) = mirror.best();
+        let depth = mirror.depth_within(5.0, INSTRUMENTS[ids[perp]].base_per_lot());
+        let sample = ((a - b) as f64, depth.0 + depth.1);
+        match window {
+            Some((s, e)) if step.t_ms >= s && step.t_ms < s + (e - s) / 3 => {
+                stressed.push(sample);
+                forced += book.forced.len();
+            }
+            _ => calm.push(sample),
+        }
+    }
+    assert!(!stressed.is_empty(), "an ETH cascade in 30 minutes");
+    let mean =
+        |v: &[(f64, f64)], f: fn(&(f64, f64)) -> f64| v.iter().map(f).sum::<f64>() / v.len() as f64;
+    let (calm_spread, hot_spread) = (mean(&calm, |s| s.0), mean(&stressed, |s| s.0));
+    let (calm_depth, hot_depth) = (mean(&calm, |s| s.1), mean(&stressed, |s| s.1));
+    assert!(forced > 5, "forced orders during the cascade: {forced}");
+    assert!(
+        hot_spread > 3.0 * calm_spread,
+        "{calm_spread} → {hot_spread}"
+    );
+    assert!(hot_depth < 0.8 * calm_depth, "{calm_depth} → {hot_depth}");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_market_and_another_seed_another() {
+    let run = |seed| {
+        let mut m = Model::new(seed, &books(), Duration::from_millis(100));
+        (0..3_000).map(|_| m.step()).collect::<Vec<_>>()
+    };
+    let a = run(11);
+    assert_eq!(a, run(11));
+    assert_ne!(a, run(12));
+    // A subset of books sees exactly the same market for the books it keeps.
+    let mut alone = Model::new(11, &books()[..1], Duration::from_millis(100));
+    for step in &a[..500] {
+        assert_eq!(alone.step().books[0], step.books[0]);
+    }
+}

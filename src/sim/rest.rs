@@ -1,0 +1,284 @@
+//! The REST endpoints the adapters and the instrument catalog call, in each venue's shapes:
+//! every venue's instrument list (so the catalog loads offline), Binance depth snapshots with
+//! `lastUpdateId` (recorded, so the fault ledger knows which snapshot a client joins), and
+//! USDⓈ-M open interest.
+//!
+//! Lists name only the books the simulator runs, so a monitor pointed at it resolves symbols to
+//! markets that have data.
+
+use crate::instrument::MarketKind;
+use crate::market::{Side, VenueId};
+use crate::sim::catalog::{BookId, INSTRUMENTS, SimInstrument, find};
+use crate::sim::dialect::level_arrays;
+use crate::sim::http::{Request, Response};
+use crate::sim::market::Market;
+use serde_json::{Value, json};
+
+/// Binance spot `limit` values (up to 5000) and USDⓈ-M ones.
+const SPOT_LIMIT_MAX: usize = 5_000;
+const USDM_LIMITS: [usize; 7] = [5, 10, 20, 50, 100, 500, 1_000];
+
+/// Answer one request.
+pub fn answer(req: &Request, market: &Market) -> Response {
+    let listed = |venue: VenueId| -> Vec<&'static SimInstrument> {
+        let state = market.lock();
+        crate::sim::catalog::books_of(venue)
+            .filter(|b| state.books[*b].is_some())
+            .map(|b| &INSTRUMENTS[b])
+            .collect()
+    };
+    match req.path.as_str() {
+        "/api/v3/exchangeInfo" => Response::ok(binance_info(&listed(VenueId::Binance))),
+        "/fapi/v1/exchangeInfo" => Response::ok(binance_info(&listed(VenueId::BinanceUsdm))),
+        "/api/v3/depth" => depth(req, market, VenueId::Binance),
+        "/fapi/v1/depth" => depth(req, market, VenueId::BinanceUsdm),
+        "/fapi/v1/openInterest" => open_interest(req, market),
+        "/v5/market/instruments-info" => match req.param("category") {
+            Some("spot") => Response::ok(bybit_info("spot", &listed(VenueId::BybitSpot))),
+            Some("linear") => Response::ok(bybit_info("linear", &listed(VenueId::BybitLinear))),
+            other => Response::ok(
+                json!({"retCode": 10001, "retMsg": format!("params error: category {}", other.unwrap_or(""))})
+                    .to_string(),
+            ),
+        },
+        "/api/v5/public/instruments" => okx_info(req.param("instType"), &listed(VenueId::Okx)),
+        "/0/public/AssetPairs" => Response::ok(kraken_info(&listed(VenueId::Kraken))),
+        _ => Response::error(
+            404,
+            json!({"error": format!("no such endpoint: {}", req.path)}).to_string(),
+        ),
+    }
+}
+
+fn binance_error(status: u16, code: i64, msg: &str) -> Response {
+    Response::error(status, json!({"code": code, "msg": msg}).to_string())
+}
+
+fn binance_book(req: &Request, venue: VenueId) -> Result<BookId, Response> {
+    let symbol = req
+        .param("symbol")
+        .ok_or_else(|| binance_error(400, -1102, "Mandatory parameter 'symbol' was not sent."))?;
+    find(venue, symbol).ok_or_else(|| binance_error(400, -1121, "Invalid symbol."))
+}
+
+/// `GET /api/v3/depth` and `/fapi/v1/depth`: the book's best `limit` levels and the id of the
+/// last change they include.
+fn depth(req: &Request, market: &Market, venue: VenueId) -> Response {
+    let book = match binance_book(req, venue) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let usdm = venue == VenueId::BinanceUsdm;
+    let limit = match req.param("limit").map(str::parse::<usize>) {
+        None => {
+            if usdm {
+                500
+            } else {
+                100
+            }
+        }
+        Some(Ok(l)) if usdm && USDM_LIMITS.contains(&l) => l,
+        Some(Ok(l)) if !usdm && (1..=SPOT_LIMIT_MAX).contains(&l) => l,
+        _ => {
+            return binance_error(
+                400,
+                -1100,
+                "Illegal characters found in parameter 'limit'; legal range is '5, 10, 20, 50, 100, 500, 1000'.",
+            );
+        }
+    };
+    let mut state = market.lock();
+    let Some(vb) = state.books[book].as_mut() else {
+        return binance_error(400, -1121, "Invalid symbol.");
+    };
+    vb.served.push(vb.last_id);
+    let mut body = String::with_capacity(64 + 40 * 2 * limit);
+    body.push_str(&format!(r#"{{"lastUpdateId":{}"#, vb.last_id));
+    if usdm {
+        let now = market.clock.now();
+        body.push_str(&format!(r#","E":{now},"T":{}"#, now - 1));
+    }
+    for (key, side) in [("bids", Side::Bid), ("asks", Side::Ask)] {
+        let levels: Vec<_> = vb.book.top(side, limit).copied().collect();
+        body.push_str(&format!(r#","{key}":"#));
+        level_arrays(&mut body, &levels, false);
+    }
+    body.push('}');
+    Response::ok(body)
+}
+
+fn open_interest(req: &Request, market: &Market) -> Response {
+    let book = match binance_book(req, VenueId::BinanceUsdm) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let state = market.lock();
+    let oi = state.books[book]
+        .as_ref()
+        .and_then(|b| b.derivs)
+        .map_or(0.0, |d| d.open_interest);
+    Response::ok(
+        json!({"openInterest": format!("{oi:.3}"), "symbol": INSTRUMENTS[book].id, "time": market.clock.now()})
+            .to_string(),
+    )
+}
+
+fn base(i: &SimInstrument) -> &'static str {
+    i.symbol().name
+}
+
+fn binance_info(list: &[&SimInstrument]) -> String {
+    let symbols: Vec<Value> = list
+        .iter()
+        .map(|i| {
+            let mut s = json!({
+                "symbol": i.id,
+                "status": "TRADING",
+                "baseAsset": base(i),
+                "quoteAsset": i.quote,
+                "filters": [
+                    {"filterType": "PRICE_FILTER", "minPrice": i.tick, "maxPrice": "1000000", "tickSize": i.tick},
+                    {"filterType": "LOT_SIZE", "minQty": i.lot, "maxQty": "9000", "stepSize": i.lot},
+                ],
+            });
+            if i.kind == MarketKind::Perpetual {
+                s["contractType"] = json!("PERPETUAL");
+                s["pair"] = json!(i.id);
+                s["marginAsset"] = json!("USDT");
+            }
+            s
+        })
+        .collect();
+    json!({"timezone": "UTC", "serverTime": 0, "rateLimits": [], "symbols": symbols}).to_string()
+}
+
+fn bybit_info(category: &str, list: &[&SimInstrument]) -> String {
+    let items: Vec<Value> = list
+        .iter()
+        .map(|i| {
+            let mut item = json!({
+                "symbol": i.id,
+                "baseCoin": base(i),
+                "quoteCoin": i.quote,
+                "status": "Trading",
+                "priceFilter": {"tickSize": i.tick},
+            });
+            if category == "spot" {
+                item["lotSizeFilter"] = json!({"basePrecision": i.lot, "minOrderQty": i.lot});
+            } else {
+                item["contractType"] = json!("LinearPerpetual");
+                item["settleCoin"] = json!("USDT");
+                item["lotSizeFilter"] = json!({"qtyStep": i.lot, "minOrderQty": i.lot});
+            }
+            item
+        })
+        .collect();
+    json!({"retCode": 0, "retMsg": "OK", "result": {"category": category, "list": items, "nextPageCursor": ""}, "retExtInfo": {}, "time": 0})
+        .to_string()
+}
+
+fn okx_info(inst_type: Option<&str>, list: &[&SimInstrument]) -> Response {
+    let kind = match inst_type {
+        Some("SPOT") => Some(MarketKind::Spot),
+        Some("SWAP") => Some(MarketKind::Perpetual),
+        Some("FUTURES" | "OPTION" | "MARGIN") => None,
+        other => {
+            return Response::ok(
+                json!({"code": "51000", "msg": format!("Parameter instType error: {}", other.unwrap_or("")), "data": []})
+                    .to_string(),
+            );
+        }
+    };
+    let data: Vec<Value> = list
+        .iter()
+        .filter(|i| Some(i.kind) == kind)
+        .map(|i| {
+            if i.kind == MarketKind::Spot {
+                json!({"instType": "SPOT", "instId": i.id, "baseCcy": base(i), "quoteCcy": i.quote,
+                       "tickSz": i.tick, "lotSz": i.lot, "minSz": i.lot, "state": "live"})
+            } else {
+                json!({"instType": "SWAP", "instId": i.id, "uly": format!("{}-USDT", base(i)),
+                       "instFamily": format!("{}-USDT", base(i)), "settleCcy": "USDT",
+                       "ctVal": format!("{}", i.contract_value), "ctMult": "1", "ctValCcy": base(i),
+                       "ctType": "linear", "tickSz": i.tick, "lotSz": i.lot, "minSz": i.lot, "state": "live"})
+            }
+        })
+        .collect();
+    Response::ok(json!({"code": "0", "msg": "", "data": data}).to_string())
+}
+
+fn kraken_info(list: &[&SimInstrument]) -> String {
+    let pairs: serde_json::Map<String, Value> = list
+        .iter()
+        .map(|i| {
+            // Kraken's legacy asset codes: BTC is XBT, and the old majors carry X/Z prefixes.
+            let (code, key) = match base(i) {
+                "BTC" => ("XBT", "XXBTZUSD".to_owned()),
+                "ETH" => ("ETH", "XETHZUSD".to_owned()),
+                other => (other, format!("{other}USD")),
+            };
+            let tick = i.tick_dec();
+            let pair = json!({
+                "altname": format!("{code}USD"),
+                "wsname": format!("{code}/USD"),
+                "base": code,
+                "quote": "ZUSD",
+                "pair_decimals": tick.scale(),
+                "lot_decimals": i.lot_dec().scale(),
+                "tick_size": i.tick,
+                "ordermin": "0.0001",
+                "status": "online",
+            });
+            (key, pair)
+        })
+        .collect();
+    json!({"error": [], "result": pairs}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::catalog::books_of;
+    use crate::venue::registry::{IMPLEMENTED, instrument_source};
+
+    /// Every list parses with the adapters' own instrument parsers into exactly the simulated
+    /// instruments, with their ticks, lots and contract values.
+    #[test]
+    fn every_venue_list_reads_back_through_the_catalog_parsers() {
+        let all: Vec<&SimInstrument> = INSTRUMENTS.iter().collect();
+        for &venue in IMPLEMENTED {
+            let list: Vec<&SimInstrument> =
+                all.iter().copied().filter(|i| i.venue == venue).collect();
+            let source = instrument_source(venue).unwrap();
+            let mut parsed = Vec::new();
+            for url in (source.urls)("http://sim") {
+                let req = Request::parse(&format!("GET {} HTTP/1.1", &url["http://sim".len()..]))
+                    .unwrap();
+                let body = match req.path.as_str() {
+                    "/api/v3/exchangeInfo" | "/fapi/v1/exchangeInfo" => binance_info(&list),
+                    "/v5/market/instruments-info" => {
+                        bybit_info(req.param("category").unwrap(), &list)
+                    }
+                    "/api/v5/public/instruments" => okx_info(req.param("instType"), &list).body,
+                    "/0/public/AssetPairs" => kraken_info(&list),
+                    other => panic!("{other}"),
+                };
+                parsed.extend((source.parse)(&url, &body).unwrap());
+            }
+            let ids: Vec<&str> = parsed.iter().map(|i| i.id.as_str()).collect();
+            let want: Vec<&str> = books_of(venue).map(|b| INSTRUMENTS[b].id).collect();
+            assert_eq!(ids.len(), want.len(), "{venue}: {ids:?}");
+            for inst in &parsed {
+                let sim = &INSTRUMENTS[find(venue, &inst.id).unwrap()];
+                assert_eq!(inst.tick.unwrap(), sim.tick_dec(), "{venue} {}", inst.id);
+                assert_eq!(inst.base, sim.symbol().name);
+                let per_lot = inst.contract.to_base(1.0, sim.lot_dec().to_f64());
+                assert!(
+                    (per_lot - sim.base_per_lot()).abs() < 1e-12,
+                    "{venue} {}",
+                    inst.id
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! One listening port for every venue: each connection's request line is peeked (not
+//! consumed); a venue's WebSocket path gets the WebSocket handshake and a [`session`], anything
+//! else a plain HTTP answer from [`rest`].
+//!
+//! [`session`]: crate::sim::session
+//! [`rest`]: crate::sim::rest
+
+use crate::sim::dialect;
+use crate::sim::http;
+use crate::sim::rest;
+use crate::sim::session::{self, Shared};
+use memchr::memmem;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+
+/// How long a client may take to send its request line.
+const REQUEST_LINE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accept connections until the simulator is cancelled.
+pub async fn run(listener: TcpListener, shared: Arc<Shared>) {
+    let mut conn = 0u64;
+    loop {
+        tokio::select! {
+            _ = shared.cancel.cancelled() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    conn += 1;
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(connection(stream, shared.clone(), conn));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!("simulator accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+}
+
+async fn connection(stream: TcpStream, shared: Arc<Shared>, conn: u64) {
+    let Some(target) = request_target(&stream).await else {
+        return;
+    };
+    let path = target.split('?').next().unwrap_or_default();
+    match dialect::for_path(path, conn, shared.okx_checksums) {
+        Some(dialect) => match tokio_tungstenite::accept_async(stream).await {
+            Ok(ws) => session::serve(ws, dialect, conn, shared).await,
+            Err(e) => tracing::debug!(path, "simulator WebSocket handshake failed: {e}"),
+        },
+        None => http::serve(stream, |req| rest::answer(req, &shared.market)).await,
+    }
+}
+
+/// The request target of the first line (`GET /okx/ws/v5/public HTTP/1.1`), read without
+/// consuming it, so the WebSocket handshake or the HTTP handler still sees the whole request.
+async fn request_target(stream: &TcpStream) -> Option<String> {
+    let mut buf = [0u8; 2048];
+    let deadline = tokio::time::Instant::now() + REQUEST_LINE_TIMEOUT;
+    loop {
+        let n = tokio::time::timeout_at(deadline, stream.peek(&mut buf))
+            .await
+            .ok()?
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        if let Some(end) = memmem::find(&buf[..n], b"\r\n") {
+            let line = std::str::from_utf8(&buf[..end]).ok()?;
+            return line.split_ascii_whitespace().nth(1).map(str::to_owned);
+        }
+        if n == buf.len() {
+            return None; // a request line this long is not for us
+        }
+        // Only part of the line has arrived: peek again shortly (peeking at unchanged data
+        // would return at once).
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
