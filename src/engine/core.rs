@@ -22,6 +22,7 @@ use super::frame::{Alert, DataMode, Frame, SymbolFrame};
 use super::health::VenueState;
 use super::outbox::AlertOutbox;
 use super::symbol::SymbolState;
+use crate::capture::replay::ReplayState;
 
 /// What the engine needs from the configuration, plus where its data comes from.
 #[derive(Clone, Debug)]
@@ -76,6 +77,22 @@ pub fn event_time(ev: &MarketEvent) -> Option<Nanos> {
 }
 
 impl Engine {
+    /// Where the data comes from, as the next frame will say.
+    pub fn mode(&self) -> &DataMode {
+        &self.settings.mode
+    }
+
+    /// Takes a paced replay's speed and pause; `true` if the header must change. The clock is
+    /// the engine's own (tick time), so it is left alone.
+    pub fn follow_replay(&mut self, state: &ReplayState) -> bool {
+        let DataMode::Replay { speed, paused, .. } = &mut self.settings.mode else {
+            return false;
+        };
+        let changed = (*speed, *paused) != (state.speed, state.paused);
+        (*speed, *paused) = (state.speed, state.paused);
+        changed
+    }
+
     /// An engine whose alerts are only shown in frames (tests, benchmarks).
     pub fn new(settings: EngineSettings) -> Self {
         let symbols: Vec<SymbolState> = settings

@@ -408,6 +408,7 @@ mod tests {
             alerts_tx,
             settings(),
             Clock::Capture,
+            None,
             cancel.clone(),
         );
         let feed = async move {

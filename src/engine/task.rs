@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::clock::Clock;
 use super::core::{Engine, EngineSettings, event_time};
 use super::frame::{Alert, Frame};
+use crate::capture::replay::ReplayState;
 use crate::feed::event::MarketEvent;
 use crate::market::Nanos;
 
@@ -26,12 +27,17 @@ pub fn alert_channel(settings: &EngineSettings) -> (mpsc::Sender<Alert>, mpsc::R
 }
 
 /// Runs until `cancel` fires or every event sender is gone (then one last frame is published).
+///
+/// `replay` is a paced replay's progress: a pause or speed change shows in the header at once,
+/// by republishing the latest frame with the new mode (a paused replay sends no events, so no
+/// tick would carry it).
 pub async fn run_engine(
     mut events: mpsc::Receiver<MarketEvent>,
     frames: watch::Sender<Arc<Frame>>,
     alerts: mpsc::Sender<Alert>,
     settings: EngineSettings,
     clock: Clock,
+    mut replay: Option<watch::Receiver<ReplayState>>,
     cancel: CancellationToken,
 ) {
     let tick_ms = settings.engine.tick_ms.max(1);
@@ -52,6 +58,19 @@ pub async fn run_engine(
                 let now = clock.now(engine.latest_event_ts());
                 frames.send_replace(engine.tick(now));
                 dirty = false;
+            }
+            changed = replay_changed(&mut replay) => {
+                let Some(state) = changed else {
+                    replay = None;
+                    continue;
+                };
+                if engine.follow_replay(&state) {
+                    let latest = frames.borrow().clone();
+                    frames.send_replace(Arc::new(Frame {
+                        mode: engine.mode().clone(),
+                        ..(*latest).clone()
+                    }));
+                }
             }
             event = events.recv() => {
                 let Some(event) = event else { break };
@@ -74,6 +93,17 @@ pub async fn run_engine(
     if dirty {
         let now = clock.now(engine.latest_event_ts());
         frames.send_replace(engine.tick(now));
+    }
+}
+
+/// The next replay progress, or `None` once the replay task has gone (never, without a replay).
+async fn replay_changed(replay: &mut Option<watch::Receiver<ReplayState>>) -> Option<ReplayState> {
+    match replay {
+        Some(rx) => match rx.changed().await {
+            Ok(()) => Some(rx.borrow_and_update().clone()),
+            Err(_) => None,
+        },
+        None => std::future::pending().await,
     }
 }
 
@@ -110,6 +140,7 @@ mod tests {
             alerts_tx,
             settings(),
             Clock::Capture,
+            None,
             CancellationToken::new(),
         ));
         // 0.1 s … 1.0 s of capture time, sent at once: ticks at 0.25, 0.5, 0.75 and 1.0 s, each
@@ -138,6 +169,7 @@ mod tests {
             alerts_tx,
             settings(),
             clock,
+            None,
             cancel.clone(),
         ));
         frames.changed().await.unwrap();
@@ -145,6 +177,54 @@ mod tests {
         let f = frames.borrow_and_update().clone();
         assert_eq!((f.seq, f.at), (2, 5));
         cancel.cancel();
+        task.await.unwrap();
+    }
+
+    /// A pause arrives while no events flow: the header learns it from a republished frame.
+    #[tokio::test]
+    async fn replay_pause_and_speed_are_republished_at_once() {
+        let (tx, rx) = mpsc::channel::<MarketEvent>(8);
+        let mode = DataMode::Replay {
+            file: "x.ndjson".into(),
+            clock: 0,
+            speed: Some(1.0),
+            paused: false,
+        };
+        let settings = EngineSettings::from_config(&Config::default(), mode);
+        let (frames_tx, mut frames) = watch::channel(Engine::new(settings.clone()).tick(0));
+        let state = |speed, paused| ReplayState {
+            file: "x.ndjson".into(),
+            clock: 7,
+            speed,
+            paused,
+            finished: false,
+        };
+        let (state_tx, state_rx) = watch::channel(state(Some(1.0), false));
+        let (alerts_tx, _alerts) = alert_channel(&settings);
+        let task = tokio::spawn(run_engine(
+            rx,
+            frames_tx,
+            alerts_tx,
+            settings,
+            Clock::Capture,
+            Some(state_rx),
+            CancellationToken::new(),
+        ));
+        state_tx.send_replace(state(Some(4.0), true));
+        frames.changed().await.unwrap();
+        let f = frames.borrow_and_update().clone();
+        assert_eq!(
+            f.mode,
+            DataMode::Replay {
+                file: "x.ndjson".into(),
+                clock: 0,
+                speed: Some(4.0),
+                paused: true
+            }
+        );
+        assert_eq!(f.seq, 1, "the same frame, restamped");
+        drop(state_tx);
+        drop(tx);
         task.await.unwrap();
     }
 }

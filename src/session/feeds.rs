@@ -9,6 +9,7 @@ use crate::instrument::catalog::{Catalog, Provenance};
 use crate::market::VenueId;
 use crate::venue::registry::{self, VenueOptions};
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -56,12 +57,14 @@ pub fn venue_options(
     options
 }
 
-/// Load instruments, map `symbols` on `venues`, and start one feed task per venue.
+/// Load instruments (keeping them in `cache` for offline restarts), map `symbols` on `venues`,
+/// and start one feed task per venue.
 pub async fn start_feeds(
     config: &Config,
     venues: &[VenueId],
     symbols: &[String],
     options: &BTreeMap<VenueId, VenueOptions>,
+    cache: Option<&Path>,
     tap: Option<Arc<dyn Tap>>,
     cancel: &CancellationToken,
 ) -> Feeds {
@@ -94,8 +97,7 @@ pub async fn start_feeds(
             };
         }
     };
-    let cache = crate::config::cache_dir();
-    let (catalog, provenance) = Catalog::load(&implemented, options, cache.as_deref(), &http).await;
+    let (catalog, provenance) = Catalog::load(&implemented, options, cache, &http).await;
     for (venue, how) in provenance {
         match how {
             Provenance::Fetched => {}

@@ -3,3 +3,4 @@
 //! source.
 
 pub mod feeds;
+pub mod run;

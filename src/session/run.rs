@@ -1,0 +1,370 @@
+//! One session end to end: a [`Source`] (live venues, the embedded simulator, a capture) feeds
+//! the engine, whose frames go to an [`Output`] (the terminal UI or `stream --json`). Live, demo
+//! and replay differ only in where the events come from and in the mode the header shows.
+
+use super::feeds::{Feeds, start_feeds, venue_options};
+use crate::capture::Recorder;
+use crate::capture::replay::{ReplayState, run_paced};
+use crate::capture::tap::CaptureTap;
+use crate::config::Config;
+use crate::control::ReplayControl;
+use crate::engine::frame::{Alert, DataMode};
+use crate::engine::{Clock, Engine, EngineSettings, StreamOptions, alert_channel, run_engine};
+use crate::feed::event::MarketEvent;
+use crate::feed::runtime::Tap;
+use crate::instrument::catalog::Catalog;
+use crate::market::{VenueId, now_nanos};
+use crate::sim::SimHandle;
+use crate::sim::faults::FaultSpec;
+use crate::ui::report::RunReport;
+use crate::ui::run::{UiError, UiOptions, run_tui};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Where the events come from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// The real exchanges.
+    Live,
+    /// The embedded simulator on a loopback port (`--demo`).
+    Demo { seed: u64 },
+    /// A capture file at `speed` × capture pace (`None`: as fast as possible).
+    Replay { file: PathBuf, speed: Option<f64> },
+}
+
+/// Where the frames go.
+pub enum Output {
+    Tui(Box<UiOptions>),
+    /// One JSON object per frame on stdout, until the source ends, `exit_after` or Ctrl-C.
+    Json {
+        options: StreamOptions,
+        exit_after: Option<Duration>,
+    },
+}
+
+/// What the session runs on: the loaded config plus the command line's choices.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub venues: Vec<VenueId>,
+    pub symbols: Vec<String>,
+    pub venue_urls: Vec<(VenueId, String)>,
+    pub venue_rests: Vec<(VenueId, String)>,
+    /// Record the feeds' traffic to this capture file.
+    pub record: Option<PathBuf>,
+}
+
+/// Why a session could not start or ended badly.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("cannot start the simulator on loopback: {0}")]
+    Simulator(std::io::Error),
+    #[error("cannot record to {path}: {source}")]
+    Record {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot replay {path}: {source}")]
+    Replay {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Ui(#[from] UiError),
+    #[error("cannot write the JSON stream: {0}")]
+    Stream(std::io::Error),
+}
+
+/// How the session went, for the exit message.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The UI's run report (`None` for `stream --json`).
+    pub ui: Option<RunReport>,
+    /// What to tell the user after the terminal is restored (recording stats, failures).
+    pub notes: Vec<String>,
+}
+
+/// A started source: the events, and what must be stopped or finished at the end.
+struct Started {
+    events: mpsc::Receiver<MarketEvent>,
+    mode: DataMode,
+    tasks: Vec<JoinHandle<()>>,
+    sim: Option<SimHandle>,
+    recorder: Option<Recorder>,
+    controls: Option<mpsc::Sender<ReplayControl>>,
+    replay: Option<watch::Receiver<ReplayState>>,
+    /// Said at start: missing venues, cached instrument lists, unknown symbols.
+    notes: Vec<String>,
+}
+
+/// Runs the session until the user quits, the source ends (JSON) or `cancel` fires.
+pub async fn run_session(
+    config: &Config,
+    plan: &Plan,
+    source: Source,
+    output: Output,
+    cancel: CancellationToken,
+) -> Result<Outcome, SessionError> {
+    let started = start_source(config, plan, &source, &cancel).await?;
+    let json = matches!(output, Output::Json { .. });
+    for note in &started.notes {
+        if json {
+            eprintln!("depthscope: {note}");
+        }
+        tracing::warn!("{note}");
+    }
+    let mut settings = EngineSettings::from_config(config, started.mode.clone());
+    if !plan.symbols.is_empty() || !matches!(source, Source::Replay { .. }) {
+        settings.symbols = plan.symbols.clone();
+    }
+    let clock = match source {
+        Source::Replay { .. } => Clock::Capture,
+        _ => Clock::Wall,
+    };
+    let first_at = match source {
+        Source::Replay { .. } => 0,
+        _ => now_nanos(),
+    };
+    let (frames_tx, frames) = watch::channel(Engine::new(settings.clone()).tick(first_at));
+    let (alerts_tx, alerts) = alert_channel(&settings);
+    let engine = tokio::spawn(run_engine(
+        started.events,
+        frames_tx,
+        alerts_tx,
+        settings,
+        clock,
+        started.replay,
+        cancel.clone(),
+    ));
+    let alert_log = tokio::spawn(log_alerts(alerts));
+
+    let mut outcome = Outcome::default();
+    let result = match output {
+        Output::Tui(options) => run_tui(frames, *options, started.controls, cancel.clone())
+            .await
+            .map(|report| outcome.ui = Some(report))
+            .map_err(SessionError::from),
+        Output::Json {
+            options,
+            exit_after,
+        } => stream_to_stdout(frames, options, exit_after, cancel.clone()).await,
+    };
+
+    // Stop everything, then finish what must be finished (the recording's last events).
+    cancel.cancel();
+    for task in started.tasks {
+        let _ = task.await;
+    }
+    let _ = engine.await;
+    let _ = alert_log.await;
+    if let Some(recorder) = started.recorder {
+        outcome.notes.push(match recorder.finish().await {
+            Ok(stats) => format!(
+                "recorded {} events ({} bytes, {} dropped) to {}",
+                stats.events,
+                stats.bytes,
+                stats.dropped,
+                plan.record.as_deref().unwrap_or(Path::new("?")).display()
+            ),
+            Err(e) => format!("the recording is incomplete: {e}"),
+        });
+    }
+    if let Some(sim) = started.sim {
+        sim.shutdown().await;
+    }
+    result.map(|()| outcome)
+}
+
+async fn start_source(
+    config: &Config,
+    plan: &Plan,
+    source: &Source,
+    cancel: &CancellationToken,
+) -> Result<Started, SessionError> {
+    match source {
+        Source::Live => {
+            let options = venue_options(config, &plan.venue_urls, &plan.venue_rests);
+            let cache = crate::config::cache_dir();
+            let note = "depthscope live";
+            start_venues(
+                config,
+                plan,
+                options,
+                cache.as_deref(),
+                note,
+                DataMode::Live,
+                cancel,
+            )
+            .await
+        }
+        Source::Demo { seed } => {
+            let (sim, options) = crate::sim::start_embedded(*seed, FaultSpec::none())
+                .await
+                .map_err(SessionError::Simulator)?;
+            // The simulator's instruments never go into the real instrument cache.
+            let mode = DataMode::Simulated { seed: *seed };
+            let note = "depthscope --demo (SIMULATED market, not real data)";
+            let mut started = start_venues(config, plan, options, None, note, mode, cancel).await?;
+            started.sim = Some(sim);
+            Ok(started)
+        }
+        Source::Replay { file, speed } => start_replay(file, *speed, cancel),
+    }
+}
+
+async fn start_venues(
+    config: &Config,
+    plan: &Plan,
+    options: std::collections::BTreeMap<VenueId, crate::venue::registry::VenueOptions>,
+    cache: Option<&Path>,
+    record_note: &str,
+    mode: DataMode,
+    cancel: &CancellationToken,
+) -> Result<Started, SessionError> {
+    let recorder =
+        match &plan.record {
+            Some(path) => {
+                let recorder = Recorder::create(path, record_note, Recorder::DEFAULT_QUEUE)
+                    .map_err(|source| SessionError::Record {
+                        path: path.clone(),
+                        source,
+                    })?;
+                Some(recorder)
+            }
+            None => None,
+        };
+    let tap = recorder
+        .as_ref()
+        .map(|r| Arc::new(CaptureTap::new(r.handle())) as Arc<dyn Tap>);
+    let Feeds {
+        events,
+        tasks,
+        notes,
+        ..
+    } = start_feeds(
+        config,
+        &plan.venues,
+        &plan.symbols,
+        &options,
+        cache,
+        tap,
+        cancel,
+    )
+    .await;
+    Ok(Started {
+        events,
+        mode,
+        tasks,
+        sim: None,
+        recorder,
+        controls: None,
+        replay: None,
+        notes,
+    })
+}
+
+fn start_replay(
+    file: &Path,
+    speed: Option<f64>,
+    cancel: &CancellationToken,
+) -> Result<Started, SessionError> {
+    // Open it once here, so a missing or unreadable file is an error before the screen opens.
+    crate::capture::reader::CaptureReader::open(file).map_err(|source| SessionError::Replay {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let registry: Vec<_> = crate::config::cache_dir()
+        .map(|dir| Catalog::from_cache(&dir).all().cloned().collect())
+        .unwrap_or_default();
+    let (events_tx, events) = mpsc::channel(4096);
+    let (controls, controls_rx) = mpsc::channel(16);
+    let name = file.display().to_string();
+    let (state_tx, state) = watch::channel(ReplayState {
+        file: name.clone(),
+        clock: 0,
+        speed,
+        paused: false,
+        finished: false,
+    });
+    let path = file.to_path_buf();
+    let stop = cancel.clone();
+    let task = tokio::spawn(async move {
+        match run_paced(
+            path,
+            speed,
+            registry,
+            events_tx,
+            Some(controls_rx),
+            state_tx,
+            stop,
+        )
+        .await
+        {
+            Ok(report) => tracing::info!(
+                "replay finished: {} events, {} trades, {} liquidations, {} errors",
+                report.events,
+                report.trades,
+                report.liquidations,
+                report.errors.len()
+            ),
+            Err(e) => tracing::error!("replay stopped: {e}"),
+        }
+    });
+    Ok(Started {
+        events,
+        mode: DataMode::Replay {
+            file: name,
+            clock: 0,
+            speed,
+            paused: false,
+        },
+        tasks: vec![task],
+        sim: None,
+        recorder: None,
+        controls: Some(controls),
+        replay: Some(state),
+        notes: Vec::new(),
+    })
+}
+
+/// Every alert also goes to the log (pane and file), so none is lost once off the screen.
+async fn log_alerts(mut alerts: mpsc::Receiver<Alert>) {
+    while let Some(alert) = alerts.recv().await {
+        tracing::warn!(target: "alert", "{:?} {}: {}", alert.severity, alert.metric, alert.message);
+    }
+}
+
+async fn stream_to_stdout(
+    frames: watch::Receiver<Arc<crate::engine::frame::Frame>>,
+    options: StreamOptions,
+    exit_after: Option<Duration>,
+    cancel: CancellationToken,
+) -> Result<(), SessionError> {
+    let stop = cancel.clone();
+    let timer = tokio::spawn(async move {
+        let after = async {
+            match exit_after {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = after => {}
+            _ = tokio::signal::ctrl_c() => {}
+            () = stop.cancelled() => {}
+        }
+        stop.cancel();
+    });
+    let stdout = std::io::LineWriter::new(std::io::stdout());
+    let result = crate::engine::stream_json(frames, stdout, options, cancel.clone()).await;
+    cancel.cancel();
+    let _ = timer.await;
+    match result {
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(SessionError::Stream),
+    }
+}
