@@ -278,6 +278,13 @@ impl App {
         if let Some(command) = self.keymap.lookup(mode, key) {
             return Some(Action::Command(command));
         }
+        // Help is a transient overlay: a key it does not bind does what it does in the view
+        // (`/` searches, `2` opens the detail), and the help closes.
+        if mode == Mode::Help
+            && let Some(command) = self.keymap.lookup(self.view.mode(), key)
+        {
+            return Some(Action::Command(command));
+        }
         match key.name {
             KeyName::Char(c) if mode == Mode::Search && !key.ctrl && !key.alt => {
                 Some(Action::Type(c))
@@ -313,6 +320,9 @@ impl App {
     }
 
     fn command(&mut self, command: Command) -> Effect {
+        if self.help.is_some() && self.keymap.keys(Mode::Help, command).is_empty() {
+            self.help = None;
+        }
         match command {
             Command::Quit => return Effect::Quit,
             Command::ToggleHelp => self.help = if self.help.is_some() { None } else { Some(0) },

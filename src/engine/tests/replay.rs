@@ -103,3 +103,36 @@ fn okx_capture_through_the_engine_emits_only_finite_values() {
     assert!(market.contains("\"bid_ask_spread\"") && !market.contains("\"spread_bps\""));
     assert!(market.contains("\"manip_risk\"") && market.contains("\"smart_money_score\""));
 }
+
+/// The USDⓈ-M recording (four altcoin perpetuals joined to their REST snapshots, aggTrades)
+/// through the engine: the books go live, features are computed, and nothing is NaN or infinite.
+#[test]
+fn binance_usdm_capture_through_the_engine_emits_only_finite_values() {
+    let (Some(ws), Some(http)) = (
+        capture("binance/cryptofeed_BINANCE_FUTURES.ws.1.0.txt"),
+        capture("binance/cryptofeed_BINANCE_FUTURES.http.0.0.txt"),
+    ) else {
+        return;
+    };
+    let mut driver = Driver::new(
+        crate::venue::binance::BinanceUsdm::new(None, None),
+        DriverConfig::replay(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let out = crate::testutil::replay_cryptofeed_with_rest(&mut driver, &ws, Some(&http));
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    let (frames, [honest, market]) = replay_into_engine(out.events, 11);
+
+    let last = frames.last().unwrap();
+    let books: Vec<&BookFrame> = last.symbols.iter().flat_map(|s| &s.books).collect();
+    assert_eq!(books.len(), 4, "SUSHI, AKRO, KEEP and CTK perpetuals");
+    for b in &books {
+        assert_eq!(b.state, BookState::Live, "{:?}", b.key);
+        let f = b.features.as_ref().expect("a live book has features");
+        assert!(f.mid.is_some() && f.spread_bps.is_some(), "{:?}", b.key);
+    }
+    let (numbers, nulls) = check_lines(&honest, frames.len());
+    assert!(numbers > 1_000 && nulls > 100, "{numbers} numbers, {nulls} nulls");
+    check_lines(&market, frames.len());
+}

@@ -38,6 +38,26 @@ fn number_keys_switch_views_and_q_quits() {
     assert_eq!(key(&mut app, "esc"), Effect::Quit);
 }
 
+/// Help is an overlay, not a trap: its own keys scroll and close it; any other key does what it
+/// does in the view underneath and closes the help.
+#[test]
+fn keys_the_help_does_not_bind_act_on_the_view_and_close_it() {
+    let mut app = app(fixtures::frame());
+    key(&mut app, "?");
+    key(&mut app, "j");
+    assert_eq!(app.help, Some(1), "j scrolls the help");
+    assert_eq!(key(&mut app, "q"), Effect::None, "q closes the help, not the app");
+    assert!(app.help.is_none());
+    key(&mut app, "?");
+    key(&mut app, "/");
+    assert!(app.help.is_none() && app.search.is_some(), "/ searches");
+    key(&mut app, "esc");
+    key(&mut app, "?");
+    key(&mut app, "2");
+    assert!(app.help.is_none());
+    assert_eq!(app.view, View::Detail);
+}
+
 #[test]
 fn search_filters_as_you_type_and_enter_jumps() {
     let mut app = app(fixtures::frame());

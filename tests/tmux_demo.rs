@@ -1,0 +1,179 @@
+//! The real binary in a real terminal: `depthscope --demo` inside tmux at 120×40, driven with
+//! the keys a person would press (`?`, `/ETH⏎`, `2`, `f`, `q`), the pane captured after each and
+//! checked for what a person would see. Skipped, with a notice, where tmux is not installed
+//! (`.ci/run` installs it).
+//!
+//! Every wait is bounded and ends as soon as the screen shows what is awaited.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// One tmux server of our own (its own socket), killed when the test ends.
+struct Tmux {
+    socket: String,
+    home: PathBuf,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn display(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "t", format]).stdout;
+        String::from_utf8_lossy(&out).trim().to_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
+    }
+
+    /// The pane once `ready` holds for it, within `limit`; panics with the last screen otherwise.
+    fn wait_for(&self, what: &str, limit: Duration, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.capture();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {limit:?} for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Config, state and cache directories of its own, so the user's files neither leak in nor get
+/// written.
+fn private_home() -> PathBuf {
+    let home = std::env::temp_dir().join(format!("depthscope-tmux-{}", std::process::id()));
+    std::fs::create_dir_all(&home).expect("temp dir");
+    home
+}
+
+fn start(binary: &Path) -> Tmux {
+    let home = private_home();
+    let tmux = Tmux {
+        socket: format!("depthscope-test-{}", std::process::id()),
+        home,
+    };
+    let h = tmux.home.display();
+    // The shell stays after the program so the restored terminal can be inspected.
+    let command = format!(
+        "env HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state XDG_CACHE_HOME={h}/cache \
+         {} --demo; echo EXITED:$?; sleep 600",
+        binary.display()
+    );
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux
+}
+
+#[test]
+fn demo_in_tmux_help_search_detail_freeze_quit() {
+    if !tmux_available() {
+        eprintln!("NOTICE: tmux is not installed; the tmux test is skipped (.ci/run installs it)");
+        return;
+    }
+    let tmux = start(Path::new(env!("CARGO_BIN_EXE_depthscope")));
+
+    // Moving books: every simulated venue's BTC row live, with a mid price.
+    let first = tmux.wait_for("live books", Duration::from_secs(30), |s| {
+        s.lines()
+            .filter(|l| l.contains("BTC") && l.contains("LIVE"))
+            .count()
+            >= 6
+    });
+    let header = first.lines().next().unwrap_or_default();
+    assert!(header.contains("SIMULATED"), "{first}");
+    assert_eq!(tmux.display("#{alternate_on}"), "1", "the UI owns the screen");
+
+    tmux.keys(&["?"]);
+    let help = tmux.wait_for("the help", Duration::from_secs(5), |s| s.contains("Help"));
+    for binding in ["Quit", "Search symbols", "Freeze"] {
+        assert!(help.contains(binding), "help lists {binding}:\n{help}");
+    }
+    assert!(help.lines().next().unwrap_or_default().contains("SIMULATED"));
+
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "ETH"]);
+    let searching = tmux.wait_for("the search box", Duration::from_secs(5), |s| {
+        s.contains("Search symbols") && s.contains("ETH") && !s.contains("Show or hide this help")
+    });
+    assert!(searching.contains("ETH"), "{searching}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("ETH selected", Duration::from_secs(5), |s| {
+        !s.contains("Search symbols") && s.lines().next().unwrap_or_default().contains("ETH")
+    });
+
+    tmux.keys(&["2"]);
+    let detail = tmux.wait_for("the ETH ladder", Duration::from_secs(5), |s| {
+        s.contains("Ladder") && s.contains("PRICE")
+    });
+    assert!(detail.contains("Ladder │ ETH"), "{detail}");
+    // Prices in the ladder are ETH's (thousands), not BTC's.
+    let ladder_prices: Vec<f64> = detail
+        .lines()
+        .filter_map(|l| l.strip_prefix('│'))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter_map(|w| w.parse::<f64>().ok())
+        .collect();
+    assert!(
+        ladder_prices.len() >= 10 && ladder_prices.iter().all(|p| (1_000.0..10_000.0).contains(p)),
+        "{ladder_prices:?}\n{detail}"
+    );
+
+    tmux.keys(&["f"]);
+    let frozen = tmux.wait_for("FROZEN", Duration::from_secs(5), |s| s.contains("FROZEN"));
+    assert!(frozen.lines().next().unwrap_or_default().contains("FROZEN"));
+
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the program to exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED:")
+    });
+    assert!(after.contains("EXITED:0"), "{after}");
+    assert!(
+        !after.contains("SIMULATED") && !after.contains("Ladder"),
+        "nothing of the UI is left on the screen:\n{after}"
+    );
+    assert_eq!(tmux.display("#{alternate_on}"), "0", "back on the main screen");
+    assert_eq!(tmux.display("#{cursor_flag}"), "1", "the cursor is visible again");
+}
