@@ -30,7 +30,9 @@ impl Tmux {
     }
 
     fn display(&self, format: &str) -> String {
-        let out = self.run(&["display-message", "-p", "-t", "t", format]).stdout;
+        let out = self
+            .run(&["display-message", "-p", "-t", "t", format])
+            .stdout;
         String::from_utf8_lossy(&out).trim().to_owned()
     }
 
@@ -124,14 +126,23 @@ fn demo_in_tmux_help_search_detail_freeze_quit() {
     });
     let header = first.lines().next().unwrap_or_default();
     assert!(header.contains("SIMULATED"), "{first}");
-    assert_eq!(tmux.display("#{alternate_on}"), "1", "the UI owns the screen");
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "1",
+        "the UI owns the screen"
+    );
 
     tmux.keys(&["?"]);
     let help = tmux.wait_for("the help", Duration::from_secs(5), |s| s.contains("Help"));
     for binding in ["Quit", "Search symbols", "Freeze"] {
         assert!(help.contains(binding), "help lists {binding}:\n{help}");
     }
-    assert!(help.lines().next().unwrap_or_default().contains("SIMULATED"));
+    assert!(
+        help.lines()
+            .next()
+            .unwrap_or_default()
+            .contains("SIMULATED")
+    );
 
     tmux.keys(&["/"]);
     tmux.keys(&["-l", "ETH"]);
@@ -157,7 +168,10 @@ fn demo_in_tmux_help_search_detail_freeze_quit() {
         .filter_map(|w| w.parse::<f64>().ok())
         .collect();
     assert!(
-        ladder_prices.len() >= 10 && ladder_prices.iter().all(|p| (1_000.0..10_000.0).contains(p)),
+        ladder_prices.len() >= 10
+            && ladder_prices
+                .iter()
+                .all(|p| (1_000.0..10_000.0).contains(p)),
         "{ladder_prices:?}\n{detail}"
     );
 
@@ -174,6 +188,14 @@ fn demo_in_tmux_help_search_detail_freeze_quit() {
         !after.contains("SIMULATED") && !after.contains("Ladder"),
         "nothing of the UI is left on the screen:\n{after}"
     );
-    assert_eq!(tmux.display("#{alternate_on}"), "0", "back on the main screen");
-    assert_eq!(tmux.display("#{cursor_flag}"), "1", "the cursor is visible again");
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "back on the main screen"
+    );
+    assert_eq!(
+        tmux.display("#{cursor_flag}"),
+        "1",
+        "the cursor is visible again"
+    );
 }

@@ -133,6 +133,9 @@ fn binance_usdm_capture_through_the_engine_emits_only_finite_values() {
         assert!(f.mid.is_some() && f.spread_bps.is_some(), "{:?}", b.key);
     }
     let (numbers, nulls) = check_lines(&honest, frames.len());
-    assert!(numbers > 1_000 && nulls > 100, "{numbers} numbers, {nulls} nulls");
+    assert!(
+        numbers > 1_000 && nulls > 100,
+        "{numbers} numbers, {nulls} nulls"
+    );
     check_lines(&market, frames.len());
 }

@@ -46,7 +46,11 @@ fn keys_the_help_does_not_bind_act_on_the_view_and_close_it() {
     key(&mut app, "?");
     key(&mut app, "j");
     assert_eq!(app.help, Some(1), "j scrolls the help");
-    assert_eq!(key(&mut app, "q"), Effect::None, "q closes the help, not the app");
+    assert_eq!(
+        key(&mut app, "q"),
+        Effect::None,
+        "q closes the help, not the app"
+    );
     assert!(app.help.is_none());
     key(&mut app, "?");
     key(&mut app, "/");
