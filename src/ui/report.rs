@@ -91,6 +91,8 @@ pub enum ExitReason {
 pub struct Stats {
     pub frames_received: u64,
     pub frames_drawn: u64,
+    /// What repainting every cell of every drawn frame would have written.
+    pub full_repaint_bytes: u64,
     pub draw_time: Histogram,
     pub ingest_to_draw: Histogram,
 }
@@ -104,6 +106,10 @@ pub struct RunReport {
     pub frames_drawn: u64,
     /// Bytes written to the terminal, escape sequences included.
     pub bytes_written: u64,
+    /// What repainting every cell of every drawn frame would have written instead.
+    pub full_repaint_bytes: u64,
+    /// `bytes_written / full_repaint_bytes`: what redrawing only the changes saves.
+    pub bytes_vs_full_repaint: Option<f64>,
     pub draw_time_ms: Percentiles,
     /// From a frame's arrival to the first draw that shows it (frames replaced before being
     /// drawn, or arriving while frozen, are not counted).
@@ -125,6 +131,9 @@ impl RunReport {
             frames_received: stats.frames_received,
             frames_drawn: stats.frames_drawn,
             bytes_written,
+            full_repaint_bytes: stats.full_repaint_bytes,
+            bytes_vs_full_repaint: (stats.full_repaint_bytes > 0)
+                .then(|| bytes_written as f64 / stats.full_repaint_bytes as f64),
             draw_time_ms: stats.draw_time.summary(),
             ingest_to_draw_ms: stats.ingest_to_draw.summary(),
             peak_rss_kb: peak_rss_kb(),

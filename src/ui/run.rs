@@ -325,11 +325,13 @@ fn draw<B: SyncBackend>(
 ) -> io::Result<()> {
     let started = std::time::Instant::now();
     terminal.backend_mut().begin_frame()?;
-    terminal
+    let completed = terminal
         .draw(|f| crate::ui::render(app, now, f.area(), f.buffer_mut()))
         .map_err(|e| io::Error::other(e.to_string()))?;
+    let full = term::full_repaint_bytes(completed.buffer);
     terminal.backend_mut().end_frame()?;
     stats.draw_time.record(started.elapsed());
+    stats.full_repaint_bytes += full;
     stats.frames_drawn += 1;
     if let Some((seq, at)) = *pending
         && app.shown().seq == seq

@@ -52,6 +52,19 @@ impl<W: Write> Write for CountingWriter<W> {
     }
 }
 
+/// What repainting every cell of `buffer` would write to a crossterm terminal (cursor moves,
+/// style changes, glyphs): the yardstick for the diffing renderer's `bytes_written`.
+pub fn full_repaint_bytes(buffer: &ratatui::buffer::Buffer) -> u64 {
+    let (sink, count) = CountingWriter::new(io::sink());
+    let mut backend = CrosstermBackend::new(sink);
+    let area = buffer.area;
+    let cells = area.positions().map(|p| (p.x, p.y, &buffer[p]));
+    // Writing to a sink cannot fail.
+    let _ = ratatui::backend::Backend::draw(&mut backend, cells);
+    let _ = ratatui::backend::Backend::flush(&mut backend);
+    count.load(Ordering::Relaxed)
+}
+
 /// A backend that can bracket a frame in a synchronized update, so terminals that support it
 /// never show a half-drawn ladder (others ignore the sequences).
 pub trait SyncBackend: Backend {
@@ -163,6 +176,40 @@ mod tests {
         backend.end_frame().unwrap();
         // CSI ? 2026 h … CSI ? 2026 l
         assert_eq!(count.load(Ordering::Relaxed), 16);
+    }
+
+    /// A full repaint writes every cell, blank or not, plus a move per row and the colour
+    /// changes; the diffing terminal writes only what changed between two draws.
+    #[test]
+    fn a_full_repaint_costs_every_cell_and_a_diff_only_the_changes() {
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        use ratatui::style::{Color, Style};
+        let area = Rect::new(0, 0, 40, 10);
+        let mut buffer = Buffer::empty(area);
+        buffer.set_string(0, 0, "97250.5", Style::default().fg(Color::Green));
+        buffer.set_string(0, 1, "97250.0", Style::default().fg(Color::Red));
+        let full = full_repaint_bytes(&buffer);
+        assert!(full >= 400 + 10, "400 cells and the escapes: {full}");
+        assert!(full_repaint_bytes(&Buffer::empty(area)) < full);
+
+        let (writer, count) = CountingWriter::new(Vec::new());
+        let mut terminal = Terminal::new(CrosstermBackend::new(writer)).unwrap();
+        terminal.resize(area).unwrap();
+        terminal.draw(|f| f.buffer_mut().merge(&buffer)).unwrap();
+        let first = count.load(Ordering::Relaxed);
+        terminal
+            .draw(|f| {
+                f.buffer_mut().merge(&buffer);
+                f.buffer_mut()
+                    .set_string(6, 0, "7", Style::default().fg(Color::Green));
+            })
+            .unwrap();
+        let second = count.load(Ordering::Relaxed) - first;
+        assert!(
+            second * 5 < full,
+            "one changed cell: {second} bytes vs {full}"
+        );
     }
 
     #[test]
