@@ -100,7 +100,7 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
 
     // connect → subscribe → sync → live, with books moving.
     let live = client
-        .until(Duration::from_secs(20), |o| {
+        .until(Duration::from_secs(60), |o| {
             o.all_live(n, 5) && o.trades > 0
         })
         .await;
@@ -112,7 +112,7 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
     if venue.as_str().contains("usdm") || venue == VenueId::BybitLinear || venue == VenueId::Okx {
         assert!(
             client
-                .until(Duration::from_secs(10), |o| o.derivs > 0)
+                .until(Duration::from_secs(30), |o| o.derivs > 0)
                 .await,
             "{venue}: mark, funding or open interest published"
         );
@@ -123,7 +123,9 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
         client.seen.detections
     );
 
-    // The storm: at least a few thousand messages, and every fault kind at least once.
+    // The storm: at least a few thousand messages, and every fault kind at least once. The
+    // bounds are generous because seven storms share two cores in CI (a debug build, each
+    // disconnect and stall costing a backoff); each wait ends as soon as its condition holds.
     let spec = storm(venue);
     let kinds: Vec<FaultKind> = FaultKind::ALL
         .into_iter()
@@ -132,15 +134,15 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
     sim.set_faults(spec);
     let from = client.seen.venue.messages;
     let stormed = client
-        .until(Duration::from_secs(120), |o| {
+        .until(Duration::from_secs(360), |o| {
             let report = sim.fault_report();
-            o.venue.messages >= from + 4_000 && kinds.iter().all(|k| report.injected(venue, *k) > 0)
+            o.venue.messages >= from + 3_000 && kinds.iter().all(|k| report.injected(venue, *k) > 0)
         })
         .await;
     let report = sim.fault_report();
     assert!(
         stormed,
-        "{venue}: storm incomplete after 120 s: {} messages, injected {:?}",
+        "{venue}: storm incomplete after 360 s: {} messages, injected {:?}",
         client.seen.venue.messages - from,
         report.injected.get(&venue)
     );
@@ -148,7 +150,7 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
     // Calm: every fault revealed, every book live again, the counters settled.
     sim.set_faults(FaultSpec::none());
     let settled = client
-        .until(Duration::from_secs(60), |o| {
+        .until(Duration::from_secs(180), |o| {
             o.all_live(n, 3) && consistent(o, &sim.fault_report(), venue)
         })
         .await;

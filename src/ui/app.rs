@@ -4,6 +4,7 @@
 //! [`Action`]s and frames into `Action::Frame`, and draws with [`crate::ui::render`], which only
 //! reads the app. That keeps every behaviour here testable by feeding actions.
 
+use crate::config::alerts::Notify;
 use crate::config::ui::{LADDER_DEPTHS, Mode};
 use crate::control::ReplayControl;
 use crate::engine::frame::{DataMode, Frame};
@@ -176,6 +177,10 @@ pub struct App {
     /// A one-line answer to the last key (e.g. why a replay key did nothing).
     pub(in crate::ui) notice: Option<String>,
     replay_controls: bool,
+    /// The newest alert id already rung or announced (alerts in the first frame are history).
+    notified: u64,
+    /// Alerts whose rule asks for a bell or a desktop notification, not yet sent.
+    notifications: Vec<(Notify, String)>,
 }
 
 /// Page size for PageUp/PageDown, in rows.
@@ -191,6 +196,7 @@ impl App {
     pub fn new(settings: AppSettings, first: Arc<Frame>) -> App {
         let mut heatmap = HeatmapStore::new(settings.heatmap_column_ms);
         heatmap.ingest(&first);
+        let notified = newest_alert(&first);
         App {
             keymap: settings.keymap,
             theme: settings.theme,
@@ -221,7 +227,26 @@ impl App {
             search: None,
             notice: None,
             replay_controls: settings.replay_controls,
+            notified,
+            notifications: Vec::new(),
         }
+    }
+
+    /// Bells and desktop notifications due for the alerts received since the last call (frozen
+    /// or not: an alert is news even when the screen is held still).
+    pub fn take_notifications(&mut self) -> Vec<(Notify, String)> {
+        std::mem::take(&mut self.notifications)
+    }
+
+    fn queue_notifications(&mut self, frame: &Frame) {
+        // Newest first in the frame; announce oldest first.
+        for alert in frame.alerts.iter().rev() {
+            if alert.id > self.notified && alert.notify != Notify::None {
+                self.notifications
+                    .push((alert.notify, alert.message.clone()));
+            }
+        }
+        self.notified = self.notified.max(newest_alert(frame));
     }
 
     /// The frame on screen: the frozen one while frozen, else the latest.
@@ -297,6 +322,7 @@ impl App {
     pub fn update(&mut self, action: Action) -> Effect {
         match action {
             Action::Frame(frame) => {
+                self.queue_notifications(&frame);
                 self.heatmap.ingest(&frame);
                 self.live = frame;
                 Effect::None
@@ -538,4 +564,8 @@ fn step(at: usize, len: usize, motion: &Motion) -> usize {
         Motion::Top => 0,
         Motion::Bottom => last,
     }
+}
+
+fn newest_alert(frame: &Frame) -> u64 {
+    frame.alerts.iter().map(|a| a.id).max().unwrap_or(0)
 }

@@ -2,6 +2,7 @@
 //! way out whatever the way out is (normal return, error, panic, signal), synchronized updates
 //! around each frame, and a count of every byte sent to the terminal.
 
+use crate::config::alerts::Notify;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::terminal::{
     BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
@@ -70,6 +71,8 @@ pub fn full_repaint_bytes(buffer: &ratatui::buffer::Buffer) -> u64 {
 pub trait SyncBackend: Backend {
     fn begin_frame(&mut self) -> io::Result<()>;
     fn end_frame(&mut self) -> io::Result<()>;
+    /// Rings the bell or raises a desktop notification for an alert (outside any frame).
+    fn notify(&mut self, how: Notify, text: &str) -> io::Result<()>;
 }
 
 impl<W: Write> SyncBackend for CrosstermBackend<W> {
@@ -80,6 +83,11 @@ impl<W: Write> SyncBackend for CrosstermBackend<W> {
     fn end_frame(&mut self) -> io::Result<()> {
         execute!(self, EndSynchronizedUpdate)
     }
+
+    fn notify(&mut self, how: Notify, text: &str) -> io::Result<()> {
+        self.write_all(&notification(how, text))?;
+        Write::flush(self)
+    }
 }
 
 impl SyncBackend for TestBackend {
@@ -89,6 +97,24 @@ impl SyncBackend for TestBackend {
 
     fn end_frame(&mut self) -> io::Result<()> {
         Ok(())
+    }
+
+    fn notify(&mut self, _: Notify, _: &str) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The bytes that ring the bell (BEL) or raise an OSC 9 desktop notification. The text is
+/// stripped of control characters, so an alert message can never end the sequence early or
+/// smuggle in an escape of its own.
+pub fn notification(how: Notify, text: &str) -> Vec<u8> {
+    match how {
+        Notify::None => Vec::new(),
+        Notify::Bell => vec![0x07],
+        Notify::Osc9 => {
+            let clean: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+            format!("\x1b]9;depthscope: {clean}\x07").into_bytes()
+        }
     }
 }
 
@@ -209,6 +235,16 @@ mod tests {
         assert!(
             second * 5 < full,
             "one changed cell: {second} bytes vs {full}"
+        );
+    }
+
+    #[test]
+    fn notifications_are_a_bell_or_a_clean_osc_9() {
+        assert_eq!(notification(Notify::None, "x"), b"");
+        assert_eq!(notification(Notify::Bell, "x"), b"\x07");
+        assert_eq!(
+            notification(Notify::Osc9, "BTC spread\x07\x1b[2J wide"),
+            b"\x1b]9;depthscope: BTC spread[2J wide\x07"
         );
     }
 

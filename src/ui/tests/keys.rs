@@ -361,3 +361,45 @@ fn duplicate_bindings_are_rejected_with_a_clear_error() {
     )
     .unwrap();
 }
+
+/// Alerts whose rule asks for a bell or a desktop notification are announced once, oldest
+/// first, when their frame arrives (even while frozen); alerts already in the first frame are
+/// history and stay quiet.
+#[test]
+fn new_alerts_ring_once_and_old_ones_stay_quiet() {
+    use crate::config::alerts::Notify;
+    use crate::engine::frame::Frame;
+    let first = fixtures::frame();
+    let newest = first.alerts.iter().map(|a| a.id).max().unwrap();
+    let mut app = app(first.clone());
+    let with = |alerts: &[(u64, Notify)]| {
+        let mut frame: Frame = first.clone();
+        let template = (*frame.alerts[0]).clone();
+        for &(id, notify) in alerts {
+            let mut a = template.clone();
+            a.id = id;
+            a.notify = notify;
+            a.message = format!("alert {id}");
+            frame.alerts.insert(0, Arc::new(a));
+        }
+        Arc::new(frame)
+    };
+    assert!(app.take_notifications().is_empty());
+    key(&mut app, "f");
+    app.update(Action::Frame(with(&[
+        (newest, Notify::Bell),
+        (newest + 1, Notify::Osc9),
+        (newest + 2, Notify::None),
+        (newest + 3, Notify::Bell),
+    ])));
+    assert_eq!(
+        app.take_notifications(),
+        [
+            (Notify::Osc9, format!("alert {}", newest + 1)),
+            (Notify::Bell, format!("alert {}", newest + 3)),
+        ]
+    );
+    // The same alerts again in the next frame: nothing new.
+    app.update(Action::Frame(with(&[(newest + 3, Notify::Bell)])));
+    assert!(app.take_notifications().is_empty());
+}
