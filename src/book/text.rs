@@ -79,12 +79,14 @@ impl SideTexts {
     pub(super) fn top(&mut self, side: &BookSide, n: usize, form: TextForm) -> &[LevelText] {
         self.scratch.clear();
         for (i, level) in side.iter().take(n).enumerate() {
+            // Most levels have not moved: try their old place before the window around it.
             let lo = i.saturating_sub(WINDOW);
             let hi = (i + WINDOW + 1).min(self.texts.len());
-            let reused = self
-                .texts
-                .get(lo..hi)
-                .and_then(|near| near.iter().find(|t| t.is_for(level)));
+            let reused = self.texts.get(i).filter(|t| t.is_for(level)).or_else(|| {
+                self.texts
+                    .get(lo..hi)
+                    .and_then(|near| near.iter().find(|t| t.is_for(level)))
+            });
             self.scratch.push(
                 reused
                     .copied()
