@@ -17,15 +17,20 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Venue events are buffered this deep before a slow engine slows the venues down.
-const EVENT_QUEUE: usize = 16_384;
+pub const EVENT_QUEUE: usize = 16_384;
 
 /// Running feeds and what they serve.
 pub struct Feeds {
-    pub events: mpsc::Receiver<MarketEvent>,
     pub tasks: Vec<JoinHandle<()>>,
     pub instruments: BTreeMap<VenueId, Vec<Instrument>>,
     /// Everything worth telling the user at start (missing venues, cached lists, unknown symbols).
     pub notes: Vec<String>,
+}
+
+/// Where the feeds deliver: the engine's event queue, and a recording tap if `--record`.
+pub struct Sink {
+    pub events: mpsc::Sender<MarketEvent>,
+    pub tap: Option<Arc<dyn Tap>>,
 }
 
 /// Per-venue options: the config's `[feed.venue.<id>]`, overridden by command-line URLs.
@@ -58,16 +63,17 @@ pub fn venue_options(
 }
 
 /// Load instruments (keeping them in `cache` for offline restarts), map `symbols` on `venues`,
-/// and start one feed task per venue.
+/// and start one feed task per venue, each sending into `tx`.
 pub async fn start_feeds(
     config: &Config,
     venues: &[VenueId],
     symbols: &[String],
     options: &BTreeMap<VenueId, VenueOptions>,
     cache: Option<&Path>,
-    tap: Option<Arc<dyn Tap>>,
+    sink: Sink,
     cancel: &CancellationToken,
 ) -> Feeds {
+    let Sink { events: tx, tap } = sink;
     let mut notes = Vec::new();
     let implemented: Vec<VenueId> = venues
         .iter()
@@ -80,7 +86,6 @@ pub async fn start_feeds(
             ok
         })
         .collect();
-    let (tx, events) = mpsc::channel(EVENT_QUEUE);
     let http = match reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
         .user_agent(concat!("depthscope/", env!("CARGO_PKG_VERSION")))
@@ -90,7 +95,6 @@ pub async fn start_feeds(
         Err(e) => {
             notes.push(format!("cannot start the HTTP client: {e}"));
             return Feeds {
-                events,
                 tasks: Vec::new(),
                 instruments: BTreeMap::new(),
                 notes,
@@ -148,7 +152,6 @@ pub async fn start_feeds(
         notes.push("no venue serves the requested symbols: nothing to show".into());
     }
     Feeds {
-        events,
         tasks,
         instruments: chosen,
         notes,

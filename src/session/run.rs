@@ -2,7 +2,7 @@
 //! the engine, whose frames go to an [`Output`] (the terminal UI or `stream --json`). Live, demo
 //! and replay differ only in where the events come from and in the mode the header shows.
 
-use super::feeds::{Feeds, start_feeds, venue_options};
+use super::feeds::{EVENT_QUEUE, Feeds, Sink, start_feeds, venue_options};
 use crate::capture::Recorder;
 use crate::capture::replay::{ReplayState, run_paced};
 use crate::capture::tap::CaptureTap;
@@ -18,6 +18,8 @@ use crate::sim::SimHandle;
 use crate::sim::faults::FaultSpec;
 use crate::ui::report::RunReport;
 use crate::ui::run::{UiError, UiOptions, run_tui};
+use crate::venue::registry::VenueOptions;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,8 +98,6 @@ struct Started {
     recorder: Option<Recorder>,
     controls: Option<mpsc::Sender<ReplayControl>>,
     replay: Option<watch::Receiver<ReplayState>>,
-    /// Said at start: missing venues, cached instrument lists, unknown symbols.
-    notes: Vec<String>,
 }
 
 /// Runs the session until the user quits, the source ends (JSON) or `cancel` fires.
@@ -108,14 +108,10 @@ pub async fn run_session(
     output: Output,
     cancel: CancellationToken,
 ) -> Result<Outcome, SessionError> {
-    let started = start_source(config, plan, &source, &cancel).await?;
-    let json = matches!(output, Output::Json { .. });
-    for note in &started.notes {
-        if json {
-            eprintln!("depthscope: {note}");
-        }
-        tracing::warn!("{note}");
-    }
+    // Start notes (missing venues, unreachable instrument lists, unknown symbols) go to the log
+    // pane; `stream --json` has no pane, so they go to stderr as well.
+    let echo_notes = matches!(output, Output::Json { .. });
+    let started = start_source(config, plan, &source, echo_notes, &cancel).await?;
     let mut settings = EngineSettings::from_config(config, started.mode.clone());
     if !plan.symbols.is_empty() || !matches!(source, Source::Replay { .. }) {
         settings.symbols = plan.symbols.clone();
@@ -182,23 +178,24 @@ async fn start_source(
     config: &Config,
     plan: &Plan,
     source: &Source,
+    echo_notes: bool,
     cancel: &CancellationToken,
 ) -> Result<Started, SessionError> {
+    let venues = |options, cache, record_note, mode| Venues {
+        config: config.clone(),
+        plan: plan.clone(),
+        options,
+        cache,
+        record_note,
+        mode,
+        echo_notes,
+    };
     match source {
         Source::Live => {
             let options = venue_options(config, &plan.venue_urls, &plan.venue_rests);
             let cache = crate::config::cache_dir();
             let note = "depthscope live";
-            start_venues(
-                config,
-                plan,
-                options,
-                cache.as_deref(),
-                note,
-                DataMode::Live,
-                cancel,
-            )
-            .await
+            start_venues(venues(options, cache, note, DataMode::Live), cancel)
         }
         Source::Demo { seed } => {
             let (sim, options) = crate::sim::start_embedded(*seed, FaultSpec::none())
@@ -207,7 +204,7 @@ async fn start_source(
             // The simulator's instruments never go into the real instrument cache.
             let mode = DataMode::Simulated { seed: *seed };
             let note = "depthscope --demo (SIMULATED market, not real data)";
-            let mut started = start_venues(config, plan, options, None, note, mode, cancel).await?;
+            let mut started = start_venues(venues(options, None, note, mode), cancel)?;
             started.sim = Some(sim);
             Ok(started)
         }
@@ -215,54 +212,71 @@ async fn start_source(
     }
 }
 
-async fn start_venues(
-    config: &Config,
-    plan: &Plan,
-    options: std::collections::BTreeMap<VenueId, crate::venue::registry::VenueOptions>,
-    cache: Option<&Path>,
-    record_note: &str,
+/// What starting the venue feeds needs, owned: they start in the background so the screen
+/// opens at once, even while instrument lists take their time (or time out) offline.
+struct Venues {
+    config: Config,
+    plan: Plan,
+    options: BTreeMap<VenueId, VenueOptions>,
+    /// Where instrument lists are cached (`None` for the simulator's).
+    cache: Option<PathBuf>,
+    record_note: &'static str,
     mode: DataMode,
-    cancel: &CancellationToken,
-) -> Result<Started, SessionError> {
-    let recorder =
-        match &plan.record {
-            Some(path) => {
-                let recorder = Recorder::create(path, record_note, Recorder::DEFAULT_QUEUE)
-                    .map_err(|source| SessionError::Record {
-                        path: path.clone(),
-                        source,
-                    })?;
-                Some(recorder)
-            }
-            None => None,
-        };
+    echo_notes: bool,
+}
+
+fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, SessionError> {
+    let recorder = match &v.plan.record {
+        Some(path) => Some(
+            Recorder::create(path, v.record_note, Recorder::DEFAULT_QUEUE).map_err(|source| {
+                SessionError::Record {
+                    path: path.clone(),
+                    source,
+                }
+            })?,
+        ),
+        None => None,
+    };
     let tap = recorder
         .as_ref()
         .map(|r| Arc::new(CaptureTap::new(r.handle())) as Arc<dyn Tap>);
-    let Feeds {
-        events,
-        tasks,
-        notes,
-        ..
-    } = start_feeds(
-        config,
-        &plan.venues,
-        &plan.symbols,
-        &options,
-        cache,
-        tap,
-        cancel,
-    )
-    .await;
+    let (tx, events) = mpsc::channel(EVENT_QUEUE);
+    let cancel = cancel.clone();
+    let mode = v.mode.clone();
+    // Joining this task joins every feed task it started.
+    let starter = tokio::spawn(async move {
+        let start = start_feeds(
+            &v.config,
+            &v.plan.venues,
+            &v.plan.symbols,
+            &v.options,
+            v.cache.as_deref(),
+            Sink { events: tx, tap },
+            &cancel,
+        );
+        // Quitting while instrument lists are still loading must not wait for them.
+        let Feeds { tasks, notes, .. } = tokio::select! {
+            feeds = start => feeds,
+            () = cancel.cancelled() => return,
+        };
+        for note in notes {
+            if v.echo_notes {
+                eprintln!("depthscope: {note}");
+            }
+            tracing::warn!("{note}");
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+    });
     Ok(Started {
         events,
         mode,
-        tasks,
+        tasks: vec![starter],
         sim: None,
         recorder,
         controls: None,
         replay: None,
-        notes,
     })
 }
 
@@ -326,7 +340,6 @@ fn start_replay(
         recorder: None,
         controls: Some(controls),
         replay: Some(state),
-        notes: Vec::new(),
     })
 }
 

@@ -16,6 +16,8 @@ pub struct OverviewView<'a> {
     pub symbol: &'a str,
     pub sort: SortColumn,
     pub descending: bool,
+    /// Nothing more will arrive (a replay ended, or no feed could start).
+    pub source_ended: bool,
 }
 
 /// Terminal width from which venues get their long names.
@@ -56,6 +58,17 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
     ];
     let kept = table::layout(&columns, inner.width);
     table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
+    if view.rows.is_empty() && inner.height > 1 {
+        // An empty table must not look like a quiet market: say why and where to look.
+        let hint = if view.source_ended {
+            "No books, and the feed has ended. Press 4: the log says why (venues, symbols)."
+        } else {
+            "No books yet: connecting and syncing. Press 4 for feed health and the log."
+        };
+        let line = Rect::new(inner.x, inner.y + 1, inner.width, 1);
+        buf.set_stringn(line.x, line.y, hint, usize::from(line.width), cx.theme.dim);
+        return;
+    }
     let visible = usize::from(inner.height.saturating_sub(1));
     let first = view.cursor.saturating_sub(visible.saturating_sub(1));
     for (i, row) in view.rows.iter().enumerate().skip(first).take(visible) {

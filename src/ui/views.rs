@@ -18,6 +18,7 @@ pub fn overview(app: &App) -> OverviewView<'_> {
         symbol: &app.symbol,
         sort: app.sort,
         descending: app.descending,
+        source_ended: app.source_ended,
     }
 }
 

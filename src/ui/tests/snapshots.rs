@@ -271,4 +271,14 @@ fn tiny_and_zero_sizes_do_not_panic() {
             draw(&empty, w, h);
         }
     }
+    // An empty overview says why it is empty, and where to look.
+    press(&mut empty, &[Command::ViewOverview]);
+    let screen = text(draw(&empty, 120, 40).backend().buffer());
+    assert!(screen.contains("No books yet: connecting"), "{screen}");
+    empty.update(crate::ui::action::Action::SourceEnded);
+    let screen = text(draw(&empty, 120, 40).backend().buffer());
+    assert!(
+        screen.contains("No books, and the feed has ended. Press 4"),
+        "{screen}"
+    );
 }
