@@ -71,29 +71,42 @@ impl LevelText {
 #[derive(Clone, Debug, Default)]
 pub(super) struct SideTexts {
     texts: Vec<LevelText>,
-    scratch: Vec<LevelText>,
 }
 
 impl SideTexts {
     /// The texts of `side`'s best `n` levels, best first, reusing unchanged ones.
+    ///
+    /// Updated in place: a level whose text is still at its place costs one comparison. A text
+    /// overwritten here is kept in a small ring for the next few places, since a level that
+    /// moved down by up to [`WINDOW`] places looks for its text there.
     pub(super) fn top(&mut self, side: &BookSide, n: usize, form: TextForm) -> &[LevelText] {
-        self.scratch.clear();
+        let old_len = self.texts.len();
+        let mut ring: [Option<LevelText>; WINDOW] = [None; WINDOW];
+        let mut count = 0;
         for (i, level) in side.iter().take(n).enumerate() {
-            // Most levels have not moved: try their old place before the window around it.
-            let lo = i.saturating_sub(WINDOW);
-            let hi = (i + WINDOW + 1).min(self.texts.len());
-            let reused = self.texts.get(i).filter(|t| t.is_for(level)).or_else(|| {
+            count = i + 1;
+            if self.texts.get(i).is_some_and(|t| t.is_for(level)) {
+                continue;
+            }
+            // Old places above `i` hold new texts now; their old ones are in the ring. Any text
+            // for this very level will do, wherever it is found.
+            let hi = (i + WINDOW + 1).min(old_len);
+            let above = ring.iter().flatten().find(|t| t.is_for(level));
+            let below = || {
                 self.texts
-                    .get(lo..hi)
+                    .get(i + 1..hi.max(i + 1))
                     .and_then(|near| near.iter().find(|t| t.is_for(level)))
-            });
-            self.scratch.push(
-                reused
-                    .copied()
-                    .unwrap_or_else(|| LevelText::render(level, form)),
-            );
+            };
+            let text = above
+                .or_else(below)
+                .copied()
+                .unwrap_or_else(|| LevelText::render(level, form));
+            match self.texts.get_mut(i) {
+                Some(slot) => ring[i % WINDOW] = Some(std::mem::replace(slot, text)),
+                None => self.texts.push(text),
+            }
         }
-        std::mem::swap(&mut self.texts, &mut self.scratch);
+        self.texts.truncate(count);
         &self.texts
     }
 }
