@@ -1,6 +1,8 @@
 //! `[engine]`: how the feature engine samples, when it calls a book stale, and the per-asset
 //! scales of `features.md` §0.5 and §3.8.
 
+pub use crate::features::cascade::CascadeWeights;
+pub use crate::features::composites::DirectionalPressureWeights;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -96,46 +98,6 @@ impl Default for StaleConfig {
             median_factor: 20.0,
             derivs_factor: 2.0,
             derivs_default_s: 120.0,
-        }
-    }
-}
-
-/// `[engine.directional_pressure]`: §4.1 weights.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DirectionalPressureWeights {
-    pub ofi_norm: f64,
-    pub depth_imbalance: f64,
-    pub large_direction: f64,
-}
-
-impl Default for DirectionalPressureWeights {
-    fn default() -> Self {
-        DirectionalPressureWeights {
-            ofi_norm: 0.4,
-            depth_imbalance: 0.3,
-            large_direction: 0.3,
-        }
-    }
-}
-
-/// `[engine.cascade_weights]`: §3.8 weights.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CascadeWeights {
-    pub accel: f64,
-    pub clus: f64,
-    pub imb: f64,
-    pub thin: f64,
-}
-
-impl Default for CascadeWeights {
-    fn default() -> Self {
-        CascadeWeights {
-            accel: 0.35,
-            clus: 0.20,
-            imb: 0.15,
-            thin: 0.30,
         }
     }
 }

@@ -5,7 +5,9 @@
 use super::liquidations::CascadeFlow;
 use super::num::{clip01, debug_finite, ratio};
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The §3.8 blend, `[engine.cascade_weights]` in the config.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct CascadeWeights {
     pub accel: f64,
     pub clus: f64,

@@ -101,8 +101,9 @@ pub fn weighted_composite(inputs: &[Input]) -> Composite {
     Composite { value, inputs_used }
 }
 
-/// Weights of `directional_pressure` (§4.1).
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Weights of `directional_pressure` (§4.1), `[engine.directional_pressure]` in the config.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct DirectionalPressureWeights {
     pub ofi_norm: f64,
     pub depth_imbalance: f64,

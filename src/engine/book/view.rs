@@ -23,10 +23,8 @@ use crate::features::book_metrics::{
     book_pressure, depth_imbalance, l1_imbalance, spread, top_level_size_ratio_combined,
     weighted_mid,
 };
-use crate::features::cascade::{CascadeInputs, CascadeWeights, cascade_stress};
-use crate::features::composites::{
-    DirectionalPressureWeights, SlippageInput, directional_pressure,
-};
+use crate::features::cascade::{CascadeInputs, cascade_stress};
+use crate::features::composites::{SlippageInput, directional_pressure};
 use crate::features::flow::{FlowReadings, LargeTrades, SizeUnit};
 use crate::features::slippage::{OrderSize, Slippage, SlippageRef, slippage};
 use crate::features::{Book, Level};
@@ -130,7 +128,7 @@ impl BookEngine {
                 f.ofi_norm_60s,
                 f.depth_imbalance_25bps,
                 large.map(|l| l.direction_or_neutral()),
-                &dp_weights(cfg),
+                &cfg.directional_pressure,
             );
             f.directional_pressure = dp.value;
             if let Some(b) = &b {
@@ -229,7 +227,7 @@ impl BookEngine {
                 .and_then(|side| self.baselines.depth_median(now, side));
             let s = cascade_stress(
                 &CascadeInputs::from_flow(&cf, depth_hit, median, p.cascade_n0),
-                &cascade_weights(cfg),
+                &cfg.cascade_weights,
             );
             CascadeView {
                 stress: s.stress,
@@ -313,25 +311,6 @@ impl BookEngine {
             _ => 0,
         };
         self.counters.resyncs.saturating_sub(base)
-    }
-}
-
-fn dp_weights(cfg: &EngineConfig) -> DirectionalPressureWeights {
-    let w = &cfg.directional_pressure;
-    DirectionalPressureWeights {
-        ofi_norm: w.ofi_norm,
-        depth_imbalance: w.depth_imbalance,
-        large_direction: w.large_direction,
-    }
-}
-
-fn cascade_weights(cfg: &EngineConfig) -> CascadeWeights {
-    let w = &cfg.cascade_weights;
-    CascadeWeights {
-        accel: w.accel,
-        clus: w.clus,
-        imb: w.imb,
-        thin: w.thin,
     }
 }
 
