@@ -156,3 +156,45 @@ async fn the_sim_command_refuses_a_bad_fault_spec_naming_the_token() {
         .unwrap_err();
     assert!(err.to_string().contains("cannot listen"), "{err}");
 }
+
+/// Instrument lists fetched at start are recorded as `rest` events (so a recording carries the
+/// precisions its books need), and a replay recognises them by path, whatever host served them.
+#[tokio::test]
+async fn instrument_lists_are_recorded_and_recognised_in_a_replay() {
+    use depthscope::feed::runtime::{Tap, TapEvent};
+    use depthscope::instrument::catalog::{Catalog, parse_recorded};
+    use depthscope::venue::registry::IMPLEMENTED;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Collect(Mutex<Vec<(VenueId, String, String)>>);
+    impl Tap for Collect {
+        fn record(&self, _: u64, venue: VenueId, _: Option<usize>, event: TapEvent) {
+            if let TapEvent::Rest { url, body, .. } = event {
+                self.0.lock().unwrap().push((venue, url, body));
+            }
+        }
+    }
+
+    let sim = start("127.0.0.1:0", SimConfig::new(5)).await.unwrap();
+    let tap = Collect::default();
+    let http = reqwest::Client::new();
+    let (catalog, _) =
+        Catalog::load_recorded(IMPLEMENTED, &sim.venue_options(), None, &http, Some(&tap)).await;
+    let recorded = tap.0.into_inner().unwrap();
+    for &venue in IMPLEMENTED {
+        let mut from_recording = Vec::new();
+        for (_, url, body) in recorded.iter().filter(|(v, ..)| *v == venue) {
+            let list = parse_recorded(venue, url, body).expect("an instrument-list URL");
+            from_recording.extend(list.expect("parses"));
+        }
+        assert!(!from_recording.is_empty(), "{venue}: recorded");
+        assert_eq!(from_recording, catalog.venue(venue), "{venue}");
+    }
+    // Any host; other endpoints are not instrument lists.
+    let kraken = "https://api.kraken.com/0/public/AssetPairs";
+    assert!(parse_recorded(VenueId::Kraken, kraken, "{}").is_some());
+    let depth = "https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=1000";
+    assert!(parse_recorded(VenueId::Binance, depth, "{}").is_none());
+    sim.shutdown().await;
+}

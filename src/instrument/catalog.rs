@@ -3,6 +3,7 @@
 //! and the mapping from what a trader types (`BTC`, `okx:BTC-USDT-SWAP`) to instruments.
 
 use super::{Instrument, MarketKind, guess};
+use crate::feed::runtime::{Tap, TapEvent};
 use crate::market::{Nanos, VenueId, now_nanos};
 use crate::venue::registry::{self, VenueOptions};
 use serde::{Deserialize, Serialize};
@@ -87,9 +88,21 @@ impl Catalog {
         cache: Option<&Path>,
         http: &reqwest::Client,
     ) -> (Catalog, Vec<(VenueId, Provenance)>) {
+        Catalog::load_recorded(venues, options, cache, http, None).await
+    }
+
+    /// [`Catalog::load`], handing every list fetched to `tap` as a `rest` event, so a recording
+    /// carries the tick sizes and precisions its books need to replay on another machine.
+    pub async fn load_recorded(
+        venues: &[VenueId],
+        options: &BTreeMap<VenueId, VenueOptions>,
+        cache: Option<&Path>,
+        http: &reqwest::Client,
+        tap: Option<&dyn Tap>,
+    ) -> (Catalog, Vec<(VenueId, Provenance)>) {
         let fetches = venues.iter().map(|&venue| async move {
             let rest = options.get(&venue).and_then(|o| o.rest_url.clone());
-            (venue, fetch(venue, rest, http).await)
+            (venue, fetch(venue, rest, http, tap).await)
         });
         let results = futures_util::future::join_all(fetches).await;
         let mut catalog = Catalog::default();
@@ -199,6 +212,7 @@ async fn fetch(
     venue: VenueId,
     rest: Option<String>,
     http: &reqwest::Client,
+    tap: Option<&dyn Tap>,
 ) -> Result<VenueList, String> {
     let source =
         registry::instrument_source(venue).ok_or_else(|| format!("{venue}: no adapter yet"))?;
@@ -215,7 +229,17 @@ async fn fetch(
         if !status.is_success() {
             return Err(format!("GET {url}: HTTP {status}"));
         }
-        instruments.extend((source.parse)(&url, &body)?);
+        let parsed = (source.parse)(&url, &body)?;
+        if let Some(tap) = tap {
+            let (url, status) = (url.clone(), status.as_u16());
+            tap.record(
+                now_nanos(),
+                venue,
+                None,
+                TapEvent::Rest { url, status, body },
+            );
+        }
+        instruments.extend(parsed);
     }
     if instruments.is_empty() {
         return Err(format!("{venue}: the instrument list is empty"));
@@ -225,6 +249,23 @@ async fn fetch(
         fetched_ns: now_nanos(),
         instruments,
     })
+}
+
+/// The instruments in a recorded `rest` event, if `url` is one of `venue`'s instrument-list
+/// endpoints (whatever host served it); `None` for any other URL (depth snapshots …).
+pub fn parse_recorded(
+    venue: VenueId,
+    url: &str,
+    body: &str,
+) -> Option<Result<Vec<Instrument>, String>> {
+    let source = registry::instrument_source(venue)?;
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+    (source.urls)("")
+        .iter()
+        .any(|p| p == path)
+        .then(|| (source.parse)(url, body))
 }
 
 fn cache_file(dir: &Path, venue: VenueId) -> PathBuf {

@@ -101,7 +101,8 @@ pub async fn start_feeds(
             };
         }
     };
-    let (catalog, provenance) = Catalog::load(&implemented, options, cache, &http).await;
+    let (catalog, provenance) =
+        Catalog::load_recorded(&implemented, options, cache, &http, tap.as_deref()).await;
     for (venue, how) in provenance {
         match how {
             Provenance::Fetched => {}

@@ -13,6 +13,7 @@ use crate::feed::driver::DriverConfig;
 use crate::feed::event::MarketEvent;
 use crate::feed::sync::BookSync;
 use crate::instrument::Instrument;
+use crate::instrument::catalog::parse_recorded;
 use crate::market::{Nanos, VenueId};
 use crate::venue::registry::{self, VenueOptions};
 use serde::Serialize;
@@ -106,6 +107,27 @@ impl Replayer {
         self.events += 1;
         self.clock = self.clock.max(event.t);
         let venue = event.venue;
+        // Instrument lists recorded at start: their ticks and precisions join the registry
+        // (the venue's adapter, created at its first other event, is built with them).
+        if let EventKind::Rest { url, status, data } = &event.kind
+            && let Some(parsed) = parse_recorded(venue, url, data)
+        {
+            match parsed {
+                Ok(list) if *status == 200 => {
+                    // The session's own list wins over the local cache's.
+                    for inst in list {
+                        self.registry
+                            .retain(|r| !(r.venue == inst.venue && r.id == inst.id));
+                        self.registry.push(inst);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => self
+                    .errors
+                    .push(format!("line {line}: {venue}: instrument list: {e}")),
+            }
+            return;
+        }
         if !self.venues.contains_key(&venue) {
             let Some(adapter) = registry::adapter(
                 venue,
