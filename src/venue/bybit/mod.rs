@@ -92,25 +92,9 @@ impl Bybit {
     }
 }
 
-/// The depth to subscribe for a requested one: Bybit refuses any depth it does not serve, so an
-/// unsupported request becomes the next larger served depth (or the largest), with a warning,
-/// rather than a subscription that can only fail.
+/// The depth to subscribe for a requested one (see [`super::served_depth`]).
 pub fn valid_depth(requested: Option<usize>) -> usize {
-    let Some(requested) = requested else {
-        return DEFAULT_DEPTH;
-    };
-    let depth = DEPTHS
-        .into_iter()
-        .find(|d| *d >= requested)
-        .unwrap_or(DEPTHS[DEPTHS.len() - 1]);
-    if depth != requested {
-        tracing::warn!(
-            requested,
-            depth,
-            "Bybit serves book depths 1, 50, 200 and 1000 only"
-        );
-    }
-    depth
+    super::served_depth("Bybit", &DEPTHS, DEFAULT_DEPTH, requested)
 }
 
 impl Protocol for Bybit {
