@@ -61,6 +61,7 @@ where
     let io = LoopIo {
         fps: 10,
         exit_after,
+        measure_repaint: true,
         controls,
         cancel: cancel.clone(),
         shutdown: Box::pin(std::future::pending()),
@@ -110,6 +111,12 @@ async fn a_flood_of_frames_is_drawn_at_most_fps_times_a_second() {
     assert!(
         stats.ingest_to_draw.percentile_ms(99.0).unwrap() <= 101.0,
         "a frame waits at most one slot"
+    );
+    // Every draw was measured against a full repaint of the 100×30 screen (3,000 cells).
+    assert!(
+        stats.full_repaint_bytes >= stats.frames_drawn * 3_000,
+        "{}",
+        stats.full_repaint_bytes
     );
 }
 
