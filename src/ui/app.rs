@@ -9,6 +9,7 @@ use crate::config::ui::{LADDER_DEPTHS, Mode};
 use crate::control::ReplayControl;
 use crate::engine::frame::{DataMode, Frame};
 use crate::feed::event::BookKey;
+use crate::market::Nanos;
 use crate::ui::action::{Action, Command};
 use crate::ui::glyphs::Glyphs;
 use crate::ui::keymap::Keymap;
@@ -177,6 +178,8 @@ pub struct App {
     /// A one-line answer to the last key (e.g. why a replay key did nothing).
     pub(in crate::ui) notice: Option<String>,
     replay_controls: bool,
+    /// Local wall time the latest frame arrived (set by the run loop), for [`App::data_now`].
+    arrived: Option<Nanos>,
     /// The newest alert id already rung or announced (alerts in the first frame are history).
     notified: u64,
     /// Alerts whose rule asks for a bell or a desktop notification, not yet sent.
@@ -227,8 +230,31 @@ impl App {
             search: None,
             notice: None,
             replay_controls: settings.replay_controls,
+            arrived: None,
             notified,
             notifications: Vec::new(),
+        }
+    }
+
+    /// Notes the local wall time the latest frame arrived.
+    pub fn frame_arrived(&mut self, wall: Nanos) {
+        self.arrived = Some(wall);
+    }
+
+    /// "Now" on the data's own clock, which every age on screen is measured against. Live and
+    /// simulated data run on the wall clock. A replay's frames carry capture time: now is the
+    /// latest frame's time advanced by the wall time since it arrived at the replay speed, and
+    /// stands still while paused or at `--max` (ages against the wall clock would read years).
+    pub fn data_now(&self, wall: Nanos) -> Nanos {
+        let DataMode::Replay { speed, paused, .. } = &self.live.mode else {
+            return wall;
+        };
+        match (speed, self.arrived) {
+            (Some(speed), Some(arrived)) if !*paused => {
+                let since = wall.saturating_sub(arrived) as f64 * speed;
+                self.live.at.saturating_add(since as Nanos)
+            }
+            _ => self.live.at,
         }
     }
 

@@ -105,6 +105,13 @@ fn mode_badges(mode: &DataMode) -> Vec<String> {
         } => {
             let speed = speed.map_or_else(|| " max".to_owned(), |s| format!(" x{s}"));
             let paused = if *paused { " PAUSED" } else { "" };
+            if *clock == 0 {
+                // Nothing replayed yet: no capture time to show.
+                return vec![
+                    format!(" REPLAY starting{speed}{paused} "),
+                    " REPLAY ".into(),
+                ];
+            }
             let time = format::datetime(*clock);
             vec![
                 format!(" REPLAY {time}{speed}{paused} "),

@@ -73,6 +73,7 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
         return;
     }
+    let now = app.data_now(now);
     let cx = Ctx {
         theme: &app.theme,
         glyphs: app.glyphs,

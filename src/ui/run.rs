@@ -263,6 +263,7 @@ where
                         // is the user's choice, not latency.
                         pending = (!app.frozen()).then(|| (frame.seq, Instant::now()));
                         app.update(Action::Frame(frame));
+                        app.frame_arrived((io.clock)());
                         for (how, text) in app.take_notifications() {
                             terminal.backend_mut().notify(how, &text)?;
                         }

@@ -403,3 +403,50 @@ fn new_alerts_ring_once_and_old_ones_stay_quiet() {
     app.update(Action::Frame(with(&[(newest + 3, Notify::Bell)])));
     assert!(app.take_notifications().is_empty());
 }
+
+/// Ages on screen are measured on the data's own clock: a replay years old reads fresh while
+/// it plays, advances at its speed, and stands still while paused; live data uses the wall.
+#[test]
+fn a_replay_ages_on_capture_time_not_the_wall_clock() {
+    use crate::engine::frame::Frame;
+    const S: u64 = 1_000_000_000;
+    let capture_at = 1_652_459_236 * S; // 2022
+    let wall = fixtures::NOW;
+    let replay = |paused: bool| {
+        let mut f: Frame = fixtures::frame();
+        f.at = capture_at;
+        f.mode = DataMode::Replay {
+            file: "okx.ndjson.gz".into(),
+            clock: capture_at,
+            speed: Some(10.0),
+            paused,
+        };
+        Arc::new(f)
+    };
+    let mut app = app(fixtures::frame());
+    assert_eq!(app.data_now(wall), wall, "live: the wall clock");
+
+    app.update(Action::Frame(replay(false)));
+    app.frame_arrived(wall);
+    assert_eq!(
+        app.data_now(wall + S),
+        capture_at + 10 * S,
+        "1 s of wall at 10x"
+    );
+    // Drawn 100 ms after arrival (`draw` renders at NOW + 300 ms): 1 s of capture time.
+    app.frame_arrived(wall + 200_000_000);
+    let screen = text(draw(&app, 120, 40).backend().buffer());
+    let header = screen.lines().next().unwrap();
+    assert!(
+        header.contains("REPLAY") && header.contains("upd 1.0s") && !header.contains("NO DATA"),
+        "{header}"
+    );
+
+    app.update(Action::Frame(replay(true)));
+    app.frame_arrived(wall);
+    assert_eq!(
+        app.data_now(wall + 60 * S),
+        capture_at,
+        "paused: time stands still"
+    );
+}
