@@ -59,7 +59,10 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
     }
     items.push((freshness.0, freshness.1, 1));
     items.push((format!("{} {}", view.symbol, view.venue), t.highlight, 2));
-    items.push((format!("{} UTC", format::clock(cx.now)), t.dim, 3));
+    // A replay that has not started has no time yet.
+    if cx.now > 0 {
+        items.push((format!("{} UTC", format::clock(cx.now)), t.dim, 3));
+    }
     if let DataMode::Replay { file, .. } = view.mode {
         items.push((file.clone(), t.dim, 4));
     }
