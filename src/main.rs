@@ -143,8 +143,10 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
         },
         None => Source::Live,
     };
-    // stdout carries the JSON; logs go to the file only.
-    let log = start_logging(LogSink::FileOnly).ok();
+    // stdout carries the JSON; logs go to the file only (and without one, say so on stderr).
+    let log = start_logging(LogSink::FileOnly)
+        .inspect_err(|e| eprintln!("depthscope: {e}; continuing without a log file"))
+        .ok();
     let output = Output::Json {
         options: StreamOptions {
             market_names: args.market_names,
