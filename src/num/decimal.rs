@@ -239,6 +239,13 @@ impl Dec {
         i128::from(self.mant) * POW10[usize::from(scale - self.scale)]
     }
 
+    /// The amount as an integer count of 10^-18: equal amounts have equal keys whatever their
+    /// wire forms, and keys order as amounts do (an `i64` mantissa times at most 10^18 fits
+    /// an `i128`). Sorted containers compare keys instead of aligning scales on every probe.
+    pub fn key(self) -> i128 {
+        self.aligned(MAX_SCALE)
+    }
+
     /// Mantissa and scale with trailing zeros removed: the identity of the amount.
     fn normalized(self) -> (i64, u8) {
         let (mut m, mut s) = (self.mant, self.scale);
@@ -256,6 +263,26 @@ const POW10_F64: [f64; 19] = [
 ];
 
 fn parse_canonical(text: &str, signed: bool) -> Result<Dec, DecError> {
+    let bytes = text.as_bytes();
+    let fast = match bytes {
+        [b'-', rest @ ..] if signed => parse_unsigned(rest).and_then(|d| {
+            // "-0" is not canonical: the slow path below names it.
+            (!d.is_zero()).then_some(Dec {
+                mant: -d.mant,
+                scale: d.scale,
+            })
+        }),
+        _ => parse_unsigned(bytes),
+    };
+    match fast {
+        Some(dec) => Ok(dec),
+        None => parse_checked(text, signed),
+    }
+}
+
+/// The full grammar check, which names what is wrong; [`parse_unsigned`] accepts exactly what
+/// it accepts without a sign.
+fn parse_checked(text: &str, signed: bool) -> Result<Dec, DecError> {
     let err = |k| Err(DecError::new(k, text));
     let bytes = text.as_bytes();
     let (negative, digits) = match bytes {
@@ -308,6 +335,52 @@ fn parse_canonical(text: &str, signed: bool) -> Result<Dec, DecError> {
         mant,
         scale: frac_len as u8,
     })
+}
+
+/// The hot path of [`parse_canonical`]: an unsigned canonical decimal
+/// (`(0|[1-9][0-9]*)(\.[0-9]+)?`, at most 19 digits and [`MAX_SCALE`] decimals) in one pass.
+/// `None` for anything else, which the caller then classifies.
+#[inline]
+pub(crate) fn parse_unsigned(bytes: &[u8]) -> Option<Dec> {
+    scan_unsigned(bytes)
+        .filter(|&(_, read)| read == bytes.len())
+        .map(|(dec, _)| dec)
+}
+
+/// Read an unsigned canonical decimal at the start of `bytes`, up to the first byte that is
+/// neither a digit nor its point: the value and the bytes read. `None` if those bytes are not
+/// a canonical decimal. Book messages carry hundreds of numbers, so JSON scanners read them
+/// in place with this rather than finding their end first.
+#[inline]
+pub(crate) fn scan_unsigned(bytes: &[u8]) -> Option<(Dec, usize)> {
+    let mut mant: u64 = 0;
+    let mut point = None;
+    let mut read = 0;
+    while let Some(&b) = bytes.get(read) {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            // Wraps only past 19 digits, which are refused below.
+            mant = mant.wrapping_mul(10).wrapping_add(u64::from(digit));
+        } else if b == b'.' && point.is_none() {
+            point = Some(read);
+        } else {
+            break;
+        }
+        read += 1;
+    }
+    let int_len = point.unwrap_or(read);
+    let scale = point.map_or(0, |p| read - p - 1);
+    let digits = read - usize::from(point.is_some());
+    let leading_zero = int_len > 1 && bytes[0] == b'0';
+    let bare_point = point.is_some() && scale == 0;
+    if int_len == 0 || leading_zero || bare_point || digits > 19 || scale > usize::from(MAX_SCALE) {
+        return None;
+    }
+    let dec = Dec {
+        mant: i64::try_from(mant).ok()?,
+        scale: scale as u8,
+    };
+    Some((dec, read))
 }
 
 fn leading_digits(bytes: &[u8]) -> usize {
@@ -624,6 +697,13 @@ mod tests {
         }
 
         #[test]
+        fn keys_order_and_equal_as_amounts_do(a in any::<i64>(), sa in 0u8..=18, b in any::<i64>(), sb in 0u8..=18) {
+            let x = Dec::from_parts(a, sa).unwrap();
+            let y = Dec::from_parts(b, sb).unwrap();
+            prop_assert_eq!(x.key().cmp(&y.key()), x.cmp(&y));
+        }
+
+        #[test]
         fn in_place_rendering_matches_the_formatter(m in any::<i64>(), scale in 0u8..=18) {
             let d = Dec::from_parts(m, scale).unwrap();
             let mut buf = [0u8; MAX_WIRE_LEN];
@@ -639,6 +719,18 @@ mod tests {
             let n = d.write_digits_at(&mut buf);
             let digits = if m == 0 { String::new() } else { m.unsigned_abs().to_string() };
             prop_assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), digits);
+        }
+
+        /// The one-pass fast path accepts exactly what the full check accepts, with the same
+        /// value and wire form.
+        #[test]
+        fn the_fast_path_agrees_with_the_full_check(text in "[-+0-9.eE]{0,22}|-?[0-9]{1,20}(\\.[0-9]{0,19})?") {
+            let fast = parse_unsigned(text.as_bytes());
+            let full = parse_checked(&text, false).ok();
+            prop_assert_eq!(fast.map(|d| (d.mant, d.scale)), full.map(|d| (d.mant, d.scale)), "{}", text);
+            let signed = Dec::parse_signed(&text).ok();
+            let full = parse_checked(&text, true).ok();
+            prop_assert_eq!(signed.map(|d| (d.mant, d.scale)), full.map(|d| (d.mant, d.scale)), "{}", text);
         }
 
         #[test]
