@@ -33,41 +33,37 @@ pub fn levels(raw: &RawValue, side: Side, out: &mut Vec<(Side, Level)>) -> Resul
 /// `None` at the first thing it does not fully understand, leaving the verdict to serde.
 fn scan_levels(text: &[u8], side: Side, out: &mut Vec<(Side, Level)>) -> Option<()> {
     let mut s = Scan { text, pos: 0 };
-    s.expect(b'[')?;
-    if s.eat(b']') {
-        return s.end();
-    }
-    loop {
-        s.expect(b'[')?;
-        let price = s.decimal()?;
-        s.expect(b',')?;
-        let size = s.decimal()?;
-        while s.eat(b',') {
-            s.scalar()?;
-        }
-        s.expect(b']')?;
-        out.push((side, Level::new(price, size)));
-        if s.eat(b']') {
-            return s.end();
-        }
-        s.expect(b',')?;
-    }
+    s.levels(side, out)?;
+    s.end()
 }
 
-/// A cursor over JSON text for [`scan_levels`].
-struct Scan<'a> {
+/// A one-pass cursor over JSON text, for the shapes that carry nearly all the bytes (book
+/// messages). Every method returns `None` at the first thing it does not fully understand
+/// (escapes, unexpected structure, non-canonical numbers); the caller then hands the whole
+/// frame to the general, serde-backed path, which either accepts it or says what is wrong.
+/// Reading in one pass matters: finding the end of a value before decoding it would read
+/// every byte of a 25 kB snapshot twice.
+pub struct Scan<'a> {
     text: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Scan<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Scan {
+            text: text.as_bytes(),
+            pos: 0,
+        }
+    }
+
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.text.get(self.pos) {
             self.pos += 1;
         }
     }
 
-    fn eat(&mut self, byte: u8) -> bool {
+    /// Consume `byte` (after whitespace) if it is next.
+    pub fn eat(&mut self, byte: u8) -> bool {
         self.skip_ws();
         if self.text.get(self.pos) == Some(&byte) {
             self.pos += 1;
@@ -77,11 +73,12 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn expect(&mut self, byte: u8) -> Option<()> {
+    pub fn expect(&mut self, byte: u8) -> Option<()> {
         self.eat(byte).then_some(())
     }
 
-    fn end(&mut self) -> Option<()> {
+    /// Only whitespace is left.
+    pub fn end(&mut self) -> Option<()> {
         self.skip_ws();
         (self.pos == self.text.len()).then_some(())
     }
@@ -100,7 +97,7 @@ impl<'a> Scan<'a> {
         }
         let len = rest
             .iter()
-            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+')))
+            .position(|b| !is_token_byte(b))
             .unwrap_or(rest.len());
         if len == 0 {
             return None;
@@ -109,15 +106,102 @@ impl<'a> Scan<'a> {
         Some(&rest[..len])
     }
 
+    /// An unsigned decimal, quoted or not, read in place.
     fn decimal(&mut self) -> Option<Dec> {
-        let token = std::str::from_utf8(self.token()?).ok()?;
-        Dec::parse(token).ok()
+        self.skip_ws();
+        let quoted = self.text.get(self.pos) == Some(&b'"');
+        let start = self.pos + usize::from(quoted);
+        let (dec, read) = crate::num::scan_unsigned(self.text.get(start..)?)?;
+        let end = start + read;
+        let next = self.text.get(end).copied();
+        self.pos = match (quoted, next) {
+            (true, Some(b'"')) => end + 1,
+            // A bare number ends where the token does: `1e5` or `1-` is not one.
+            (false, next) if !next.is_some_and(|b| is_token_byte(&b)) => end,
+            _ => return None,
+        };
+        Some(dec)
     }
 
-    /// An ignored element: only scalars are accepted here.
-    fn scalar(&mut self) -> Option<()> {
-        self.token().map(|_| ())
+    /// An integer, quoted (`"1652459225464"`) or not.
+    pub fn int(&mut self) -> Option<i64> {
+        std::str::from_utf8(self.token()?).ok()?.parse().ok()
     }
+
+    /// A string without escapes.
+    pub fn string(&mut self) -> Option<&'a str> {
+        self.skip_ws();
+        if self.text.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        std::str::from_utf8(self.token()?).ok()
+    }
+
+    /// An object member's key and its colon.
+    pub fn key(&mut self) -> Option<&'a [u8]> {
+        self.skip_ws();
+        if self.text.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        let key = self.token()?;
+        self.expect(b':')?;
+        Some(key)
+    }
+
+    /// The members of the object that starts here: `member` is called with each key and must
+    /// read its value.
+    pub fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<()> {
+        self.expect(b'{')?;
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            let key = self.key()?;
+            member(self, key)?;
+            if self.eat(b'}') {
+                return Some(());
+            }
+            self.expect(b',')?;
+        }
+    }
+
+    /// Step over the value that starts here, whatever it is.
+    pub fn skip(&mut self) -> Option<()> {
+        self.skip_ws();
+        self.pos = skip_value(self.text, self.pos)?;
+        Some(())
+    }
+
+    /// A level array `[[price, size, ...], ...]`; extra elements per level must be scalars.
+    pub fn levels(&mut self, side: Side, out: &mut Vec<(Side, Level)>) -> Option<()> {
+        self.expect(b'[')?;
+        if self.eat(b']') {
+            return Some(());
+        }
+        loop {
+            self.expect(b'[')?;
+            let price = self.decimal()?;
+            self.expect(b',')?;
+            let size = self.decimal()?;
+            while self.eat(b',') {
+                self.token()?;
+            }
+            self.expect(b']')?;
+            out.push((side, Level::new(price, size)));
+            if self.eat(b']') {
+                return Some(());
+            }
+            self.expect(b',')?;
+        }
+    }
+}
+
+/// A byte that continues a bare (unquoted) token.
+fn is_token_byte(b: &u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+')
 }
 
 /// Parse a level-object array `[{"price":n,"qty":n,...}, ...]` into `out`, tagging each level

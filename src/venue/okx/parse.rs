@@ -90,6 +90,20 @@ pub fn parse<'a>(
     text: &'a str,
     levels: &mut Vec<(Side, Level)>,
 ) -> Result<Parsed<'a, OkxFields>, String> {
+    let start = levels.len();
+    if let Some(frame) = book_push(text, levels) {
+        return frame.map(Parsed::Book);
+    }
+    levels.truncate(start);
+    parse_general(text, levels)
+}
+
+/// Any frame, read by locating each member first: every shape OKX may send, with an error
+/// that names what is wrong. [`book_push`] reads the common case faster.
+pub(super) fn parse_general<'a>(
+    text: &'a str,
+    levels: &mut Vec<(Side, Level)>,
+) -> Result<Parsed<'a, OkxFields>, String> {
     if text == "pong" {
         return Ok(Parsed::Control);
     }
@@ -120,7 +134,7 @@ pub fn parse<'a>(
         "books" => {
             let instrument = arg.inst_id.ok_or("books push without instId")?;
             let action = field("action").map(wire::string).transpose()?;
-            book(instrument, action.as_deref(), data, levels).map(Parsed::Book)
+            book(instrument, action, data, levels).map(Parsed::Book)
         }
         "trades" => trades(data).map(Parsed::Trades),
         "liquidation-orders" => liquidations(data).map(Parsed::Liquidations),
@@ -130,9 +144,81 @@ pub fn parse<'a>(
     }
 }
 
+/// The fields of a `books` push besides its levels.
+#[derive(Default)]
+struct BookFields<'a> {
+    instrument: Option<Cow<'a, str>>,
+    action: Option<Cow<'a, str>>,
+    ts: Option<i64>,
+    checksum: Option<i64>,
+    seq_id: Option<i64>,
+    prev_seq_id: Option<i64>,
+}
+
+/// The hot path: a `books` push as OKX writes it (`arg` first, then `action` and `data` with
+/// one entry), read in one pass straight into `levels`. `None` for any other frame or shape,
+/// which [`parse`] then reads the general way (and names what is wrong, if anything).
+pub(super) fn book_push<'a>(
+    text: &'a str,
+    levels: &mut Vec<(Side, Level)>,
+) -> Option<Result<BookFrame<'a, OkxFields>, String>> {
+    let mut s = wire::Scan::new(text);
+    let mut f = BookFields::default();
+    let mut channel = None;
+    s.expect(b'{')?;
+    (s.key()? == b"arg").then_some(())?;
+    s.object(|s, key| {
+        let slot = match key {
+            b"channel" => &mut channel,
+            b"instId" => &mut f.instrument,
+            _ => return s.skip(),
+        };
+        once(slot, Cow::Borrowed(s.string()?))
+    })?;
+    (channel.as_deref() == Some("books")).then_some(())?;
+    s.expect(b',')?;
+    (s.key()? == b"action").then_some(())?;
+    f.action = Some(Cow::Borrowed(s.string()?));
+    s.expect(b',')?;
+    (s.key()? == b"data").then_some(())?;
+    s.expect(b'[')?;
+    let (mut asks, mut bids) = (false, false);
+    s.object(|s, key| {
+        let (seen, side) = match key {
+            b"asks" => (&mut asks, Side::Ask),
+            b"bids" => (&mut bids, Side::Bid),
+            _ => {
+                let slot = match key {
+                    b"ts" => &mut f.ts,
+                    b"checksum" => &mut f.checksum,
+                    b"seqId" => &mut f.seq_id,
+                    b"prevSeqId" => &mut f.prev_seq_id,
+                    _ => return s.skip(),
+                };
+                return once(slot, s.int()?);
+            }
+        };
+        (!*seen).then_some(())?;
+        *seen = true;
+        s.levels(side, levels)
+    })?;
+    s.expect(b']')?;
+    s.expect(b'}')?;
+    s.end()?;
+    (asks && bids).then_some(())?;
+    Some(frame(f, levels))
+}
+
+/// Fill `slot`, which must be empty: a repeated key is left to the general path.
+fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    slot.is_none().then_some(())?;
+    *slot = Some(value);
+    Some(())
+}
+
 fn book<'a>(
     instrument: Cow<'a, str>,
-    action: Option<&str>,
+    action: Option<Cow<'a, str>>,
     data: &str,
     levels: &mut Vec<(Side, Level)>,
 ) -> Result<BookFrame<'a, OkxFields>, String> {
@@ -158,12 +244,29 @@ fn book<'a>(
         Side::Bid,
         levels,
     )?;
-    let snapshot = match action {
+    let fields = BookFields {
+        instrument: Some(instrument),
+        action,
+        ts: Some(wire::int_text(field("ts").ok_or("books data without ts")?)?),
+        checksum: int("checksum")?,
+        seq_id: int("seqId")?,
+        prev_seq_id: int("prevSeqId")?,
+    };
+    frame(fields, levels)
+}
+
+/// A `books` push from its fields, however they were read.
+fn frame<'a>(
+    f: BookFields<'a>,
+    levels: &[(Side, Level)],
+) -> Result<BookFrame<'a, OkxFields>, String> {
+    let instrument = f.instrument.ok_or("books push without instId")?;
+    let snapshot = match f.action.as_deref() {
         Some("snapshot") => Some(Some(BOOK_DEPTH)),
         Some("update") => None,
         other => return Err(format!("books action {other:?}")),
     };
-    let ids = match (int("prevSeqId")?, int("seqId")?) {
+    let ids = match (f.prev_seq_id, f.seq_id) {
         (Some(prev), Some(seq)) => Some(SeqIds {
             prev_seq_id: prev,
             seq_id: u64::try_from(seq).map_err(|_| format!("negative seqId {seq}"))?,
@@ -171,7 +274,7 @@ fn book<'a>(
         _ => None,
     };
     // Since 2026-06-23 the field is always 0: "absent", never a mismatch.
-    let checksum = match int("checksum")? {
+    let checksum = match f.checksum {
         None | Some(0) => None,
         Some(c) => Some(from_signed(c).ok_or_else(|| format!("checksum {c} out of range"))?),
     };
@@ -183,7 +286,7 @@ fn book<'a>(
             has_levels: !levels.is_empty(),
         },
         checksum,
-        exch_ts: Some(wire::int_text(field("ts").ok_or("books data without ts")?)?),
+        exch_ts: Some(f.ts.ok_or("books data without ts")?),
     })
 }
 
