@@ -1,13 +1,19 @@
-//! One side of an L2 book: a sorted `Vec` with the best level at the end.
+//! One side of an L2 book: levels sorted worst first, best last, in a ring buffer.
 //!
-//! Nearly all book traffic lands at or near the touch. Keeping the best level at the *end*
-//! makes those inserts and deletes move only the few levels behind it, and a binary search
-//! finds any level in `log2(depth)` exact comparisons. A `BTreeMap` would pay an allocation
-//! and pointer chasing for the same work.
+//! Most book traffic lands at or near the touch, but venues that maintain a fixed depth (OKX's
+//! 400 levels) also churn the far end: levels fall out of the window and come back in. A
+//! [`VecDeque`] inserts and removes by moving whichever side of the gap is shorter, and drops
+//! the worst levels in O(1), so both ends are cheap; a binary search finds any level in
+//! `log2(depth)` comparisons. A `BTreeMap` would pay an allocation and pointer chasing for the
+//! same work.
+//!
+//! The search runs over a parallel buffer of integer keys ([`Dec::key`]) rather than the levels
+//! themselves: comparing two decimals of different scales needs an alignment, and the keys are
+//! half the bytes the probes would otherwise touch.
 
 use crate::market::Side;
 use crate::num::Dec;
-use std::cmp::Ordering;
+use std::collections::VecDeque;
 
 /// A price level as the venue last wrote it (sizes in the venue's own unit, wire form kept).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,14 +32,17 @@ impl Level {
 #[derive(Clone, Debug)]
 pub struct BookSide {
     side: Side,
-    levels: Vec<Level>,
+    levels: VecDeque<Level>,
+    /// `keys[i]` is `levels[i]`'s storage key ([`storage_key`]): ascending.
+    keys: VecDeque<i128>,
 }
 
 impl BookSide {
     pub fn new(side: Side) -> Self {
         BookSide {
             side,
-            levels: Vec::new(),
+            levels: VecDeque::new(),
+            keys: VecDeque::new(),
         }
     }
 
@@ -51,12 +60,12 @@ impl BookSide {
 
     /// The best level (highest bid, lowest ask).
     pub fn best(&self) -> Option<&Level> {
-        self.levels.last()
+        self.levels.back()
     }
 
     /// The worst level held.
     pub fn worst(&self) -> Option<&Level> {
-        self.levels.first()
+        self.levels.front()
     }
 
     /// Levels best first.
@@ -73,8 +82,12 @@ impl BookSide {
     /// normal and does nothing). Returns the size the level had before, if any. The stored
     /// price takes the wire form of this update, since checksums use the latest text.
     pub fn set(&mut self, price: Dec, size: Dec) -> Option<Dec> {
-        match self.search(price) {
-            Ok(i) if size.is_zero() => Some(self.levels.remove(i).size),
+        let key = self.key(price);
+        match self.keys.binary_search(&key) {
+            Ok(i) if size.is_zero() => {
+                self.keys.remove(i);
+                self.levels.remove(i).map(|l| l.size)
+            }
             Ok(i) => {
                 let old = self.levels[i].size;
                 self.levels[i] = Level { price, size };
@@ -82,6 +95,7 @@ impl BookSide {
             }
             Err(_) if size.is_zero() => None,
             Err(i) => {
+                self.keys.insert(i, key);
                 self.levels.insert(i, Level { price, size });
                 None
             }
@@ -91,6 +105,7 @@ impl BookSide {
     /// Drop everything beyond the best `depth` levels, reporting each removed level.
     pub fn truncate(&mut self, depth: usize, mut removed: impl FnMut(Level)) {
         let excess = self.levels.len().saturating_sub(depth);
+        self.keys.drain(..excess);
         for level in self.levels.drain(..excess) {
             removed(level);
         }
@@ -99,36 +114,45 @@ impl BookSide {
     /// Replace the side's contents. Levels may come in any order; zero sizes are skipped and a
     /// repeated price keeps its last entry, as if applied one by one.
     pub fn replace(&mut self, levels: impl IntoIterator<Item = Level>) {
-        self.levels.clear();
-        self.levels.extend(levels);
         let side = self.side;
+        let mut sorted: Vec<(i128, Level)> = levels
+            .into_iter()
+            .map(|l| (storage_key(side, l.price), l))
+            .collect();
         // Stable sort keeps message order among equal prices; reversed, dedup keeps the last.
-        self.levels
-            .sort_by(|a, b| storage_order(side, a.price, b.price));
-        self.levels.reverse();
-        self.levels
-            .dedup_by(|later, earlier| later.price == earlier.price);
-        self.levels.reverse();
-        self.levels.retain(|l| !l.size.is_zero());
+        sorted.sort_by_key(|(key, _)| *key);
+        sorted.reverse();
+        sorted.dedup_by_key(|(key, _)| *key);
+        sorted.reverse();
+        sorted.retain(|(_, l)| !l.size.is_zero());
+        self.keys.clear();
+        self.levels.clear();
+        for (key, level) in sorted {
+            self.keys.push_back(key);
+            self.levels.push_back(level);
+        }
     }
 
     pub fn clear(&mut self) {
         self.levels.clear();
+        self.keys.clear();
+    }
+
+    fn key(&self, price: Dec) -> i128 {
+        storage_key(self.side, price)
     }
 
     fn search(&self, price: Dec) -> Result<usize, usize> {
-        let side = self.side;
-        self.levels
-            .binary_search_by(|l| storage_order(side, l.price, price))
+        self.keys.binary_search(&self.key(price))
     }
 }
 
-/// Storage order: worst first, so bids ascend and asks descend.
+/// The key that sorts a side in storage order: the amount, negated for asks.
 #[inline]
-fn storage_order(side: Side, a: Dec, b: Dec) -> Ordering {
+fn storage_key(side: Side, price: Dec) -> i128 {
     match side {
-        Side::Bid => a.cmp(&b),
-        Side::Ask => b.cmp(&a),
+        Side::Bid => price.key(),
+        Side::Ask => -price.key(),
     }
 }
 

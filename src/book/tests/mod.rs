@@ -146,7 +146,13 @@ fn op() -> impl Strategy<Value = Op> {
 fn price(is_bid: bool, tick: u32) -> Dec {
     // bids 1000.0 .. 1019.5, asks 1020.0 .. 1039.5
     let base = if is_bid { 2000 } else { 2040 };
-    Dec::from_parts(i64::from(base + tick), 1).unwrap()
+    let tenths = i64::from(base + tick);
+    // Whole prices come without the `.0`, as OKX writes them: sides mix scales.
+    if tenths % 10 == 0 {
+        Dec::from_parts(tenths / 10, 0).unwrap()
+    } else {
+        Dec::from_parts(tenths, 1).unwrap()
+    }
 }
 
 fn size(v: u32) -> Dec {
