@@ -12,6 +12,7 @@ use crate::feed::health::{BookCounters, BookState};
 use crate::instrument::Contract;
 use crate::integrity::{ChecksumVerdict, ResyncReason, SeqVerdict};
 use crate::market::{Millis, Nanos, Side};
+use crate::num::Dec;
 
 /// Which checksum construction a venue publishes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,27 +159,25 @@ impl BookSync {
             Some(limit) => {
                 let (bids, asks) = split_sides(msg.levels);
                 self.book.load_snapshot(bids, asks, limit);
-                self.record_all_levels();
+                if self.emit {
+                    self.record_all_levels();
+                }
                 UpdateKind::Snapshot
             }
             None => {
+                // The changes only matter to the published update: a headless replay, which
+                // publishes none, skips their conversions.
+                let (contract, changes, emit) = (self.contract, &mut self.changes, self.emit);
                 for (side, level) in msg.levels {
                     self.book.apply(*side, level.price, level.size);
-                    self.changes.push(change(
-                        self.contract,
-                        *side,
-                        level.price.to_f64(),
-                        level.size,
-                    ));
+                    if emit {
+                        changes.push(change(contract, *side, level.price, level.size));
+                    }
                 }
-                let (contract, changes) = (self.contract, &mut self.changes);
                 self.book.end_message(|side, level| {
-                    changes.push(change(
-                        contract,
-                        side,
-                        level.price.to_f64(),
-                        crate::num::Dec::ZERO,
-                    ))
+                    if emit {
+                        changes.push(change(contract, side, level.price, Dec::ZERO))
+                    }
                 });
                 UpdateKind::Delta
             }
@@ -286,12 +285,8 @@ impl BookSync {
     fn record_all_levels(&mut self) {
         for side in [Side::Bid, Side::Ask] {
             for level in self.book.side(side).iter() {
-                self.changes.push(change(
-                    self.contract,
-                    side,
-                    level.price.to_f64(),
-                    level.size,
-                ));
+                self.changes
+                    .push(change(self.contract, side, level.price, level.size));
             }
         }
     }
@@ -304,7 +299,8 @@ impl BookSync {
     }
 }
 
-fn change(contract: Contract, side: Side, price: f64, size: crate::num::Dec) -> LevelChange {
+fn change(contract: Contract, side: Side, price: Dec, size: Dec) -> LevelChange {
+    let price = price.to_f64();
     LevelChange {
         side,
         price,
