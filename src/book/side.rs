@@ -1,19 +1,19 @@
-//! One side of an L2 book: levels sorted worst first, best last, in a ring buffer.
+//! One side of an L2 book: a sorted `Vec` with the best level at the end.
 //!
-//! Most book traffic lands at or near the touch, but venues that maintain a fixed depth (OKX's
-//! 400 levels) also churn the far end: levels fall out of the window and come back in. A
-//! [`VecDeque`] inserts and removes by moving whichever side of the gap is shorter, and drops
-//! the worst levels in O(1), so both ends are cheap; a binary search finds any level in
-//! `log2(depth)` comparisons. A `BTreeMap` would pay an allocation and pointer chasing for the
-//! same work.
+//! Nearly all book traffic lands at or near the touch. Keeping the best level at the *end*
+//! makes those inserts and deletes move only the few levels behind it, and a binary search
+//! finds any level in `log2(depth)` comparisons. A `BTreeMap` would pay an allocation and
+//! pointer chasing for the same work. (A `VecDeque`, which moves the shorter side, measured no
+//! faster on the OKX replay, whose 400-level books also churn their far end.)
 //!
-//! The search runs over a parallel buffer of integer keys ([`Dec::key`]) rather than the levels
+//! The search runs over a parallel `Vec` of integer keys ([`Dec::key`]) rather than the levels
 //! themselves: comparing two decimals of different scales needs an alignment, and the keys are
-//! half the bytes the probes would otherwise touch.
+//! half the bytes the probes would otherwise touch. On the OKX replay that is 5 % of the
+//! whole; it costs a second move per insert or delete (book bench at depth 500: 77 → 135 ns,
+//! target 250).
 
 use crate::market::Side;
 use crate::num::Dec;
-use std::collections::VecDeque;
 
 /// A price level as the venue last wrote it (sizes in the venue's own unit, wire form kept).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,17 +32,17 @@ impl Level {
 #[derive(Clone, Debug)]
 pub struct BookSide {
     side: Side,
-    levels: VecDeque<Level>,
+    levels: Vec<Level>,
     /// `keys[i]` is `levels[i]`'s storage key ([`storage_key`]): ascending.
-    keys: VecDeque<i128>,
+    keys: Vec<i128>,
 }
 
 impl BookSide {
     pub fn new(side: Side) -> Self {
         BookSide {
             side,
-            levels: VecDeque::new(),
-            keys: VecDeque::new(),
+            levels: Vec::new(),
+            keys: Vec::new(),
         }
     }
 
@@ -60,12 +60,12 @@ impl BookSide {
 
     /// The best level (highest bid, lowest ask).
     pub fn best(&self) -> Option<&Level> {
-        self.levels.back()
+        self.levels.last()
     }
 
     /// The worst level held.
     pub fn worst(&self) -> Option<&Level> {
-        self.levels.front()
+        self.levels.first()
     }
 
     /// Levels best first.
@@ -86,7 +86,7 @@ impl BookSide {
         match self.keys.binary_search(&key) {
             Ok(i) if size.is_zero() => {
                 self.keys.remove(i);
-                self.levels.remove(i).map(|l| l.size)
+                Some(self.levels.remove(i).size)
             }
             Ok(i) => {
                 let old = self.levels[i].size;
@@ -128,8 +128,8 @@ impl BookSide {
         self.keys.clear();
         self.levels.clear();
         for (key, level) in sorted {
-            self.keys.push_back(key);
-            self.levels.push_back(level);
+            self.keys.push(key);
+            self.levels.push(level);
         }
     }
 
