@@ -17,7 +17,7 @@ use std::fmt;
 /// Extra elements per level (order counts, liquidation flags) are ignored.
 pub fn levels(raw: &RawValue, side: Side, out: &mut Vec<(Side, Level)>) -> Result<(), String> {
     let start = out.len();
-    if scan_levels(raw.get().as_bytes(), side, out).is_some() {
+    if scan_levels(raw.get(), side, out).is_some() {
         return Ok(());
     }
     // Anything the fast scanner did not expect (escapes, nested values, bad numbers) goes
@@ -31,8 +31,8 @@ pub fn levels(raw: &RawValue, side: Side, out: &mut Vec<(Side, Level)>) -> Resul
 
 /// The hot path of every book message: `[[price, size, ...], ...]` scanned by hand. Returns
 /// `None` at the first thing it does not fully understand, leaving the verdict to serde.
-fn scan_levels(text: &[u8], side: Side, out: &mut Vec<(Side, Level)>) -> Option<()> {
-    let mut s = Scan { text, pos: 0 };
+fn scan_levels(text: &str, side: Side, out: &mut Vec<(Side, Level)>) -> Option<()> {
+    let mut s = Scan::new(text);
     s.levels(side, out)?;
     s.end()
 }
@@ -44,6 +44,7 @@ fn scan_levels(text: &[u8], side: Side, out: &mut Vec<(Side, Level)>) -> Option<
 /// Reading in one pass matters: finding the end of a value before decoding it would read
 /// every byte of a 25 kB snapshot twice.
 pub struct Scan<'a> {
+    src: &'a str,
     text: &'a [u8],
     pos: usize,
 }
@@ -51,6 +52,7 @@ pub struct Scan<'a> {
 impl<'a> Scan<'a> {
     pub fn new(text: &'a str) -> Self {
         Scan {
+            src: text,
             text: text.as_bytes(),
             pos: 0,
         }
@@ -83,17 +85,19 @@ impl<'a> Scan<'a> {
         (self.pos == self.text.len()).then_some(())
     }
 
-    /// A string without escapes, or a number/literal token; the token's text.
-    fn token(&mut self) -> Option<&'a [u8]> {
+    /// A string without escapes, or a number/literal token; the token's text. (Its ends sit
+    /// next to ASCII bytes, so the slice is always whole characters.)
+    fn token(&mut self) -> Option<&'a str> {
         self.skip_ws();
         let rest = &self.text[self.pos..];
+        let start = self.pos;
         if rest.first() == Some(&b'"') {
             let len = rest[1..].iter().position(|&b| b == b'"' || b == b'\\')?;
             if rest[1 + len] != b'"' {
                 return None;
             }
             self.pos += len + 2;
-            return Some(&rest[1..1 + len]);
+            return Some(&self.src[start + 1..start + 1 + len]);
         }
         let len = rest
             .iter()
@@ -103,7 +107,7 @@ impl<'a> Scan<'a> {
             return None;
         }
         self.pos += len;
-        Some(&rest[..len])
+        Some(&self.src[start..start + len])
     }
 
     /// An unsigned decimal, quoted or not, read in place.
@@ -125,7 +129,7 @@ impl<'a> Scan<'a> {
 
     /// An integer, quoted (`"1652459225464"`) or not.
     pub fn int(&mut self) -> Option<i64> {
-        std::str::from_utf8(self.token()?).ok()?.parse().ok()
+        self.token()?.parse().ok()
     }
 
     /// A string without escapes.
@@ -134,16 +138,12 @@ impl<'a> Scan<'a> {
         if self.text.get(self.pos) != Some(&b'"') {
             return None;
         }
-        std::str::from_utf8(self.token()?).ok()
+        self.token()
     }
 
     /// An object member's key and its colon.
-    pub fn key(&mut self) -> Option<&'a [u8]> {
-        self.skip_ws();
-        if self.text.get(self.pos) != Some(&b'"') {
-            return None;
-        }
-        let key = self.token()?;
+    pub fn key(&mut self) -> Option<&'a str> {
+        let key = self.string()?;
         self.expect(b':')?;
         Some(key)
     }
@@ -152,7 +152,7 @@ impl<'a> Scan<'a> {
     /// read its value.
     pub fn object(
         &mut self,
-        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+        mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
     ) -> Option<()> {
         self.expect(b'{')?;
         if self.eat(b'}') {
@@ -168,34 +168,43 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// Step over the value that starts here, whatever it is.
-    pub fn skip(&mut self) -> Option<()> {
-        self.skip_ws();
-        self.pos = skip_value(self.text, self.pos)?;
-        Some(())
-    }
-
-    /// A level array `[[price, size, ...], ...]`; extra elements per level must be scalars.
-    pub fn levels(&mut self, side: Side, out: &mut Vec<(Side, Level)>) -> Option<()> {
+    /// The elements of the array that starts here: `element` must read each one.
+    pub fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.expect(b'[')?;
         if self.eat(b']') {
             return Some(());
         }
         loop {
-            self.expect(b'[')?;
-            let price = self.decimal()?;
-            self.expect(b',')?;
-            let size = self.decimal()?;
-            while self.eat(b',') {
-                self.token()?;
-            }
-            self.expect(b']')?;
-            out.push((side, Level::new(price, size)));
+            element(self)?;
             if self.eat(b']') {
                 return Some(());
             }
             self.expect(b',')?;
         }
+    }
+
+    /// Step over the value that starts here, whatever it is; its raw text.
+    pub fn skip(&mut self) -> Option<&'a str> {
+        self.skip_ws();
+        let start = self.pos;
+        self.pos = skip_value(self.text, start)?;
+        Some(&self.src[start..self.pos])
+    }
+
+    /// A level array `[[price, size, ...], ...]`; extra elements per level must be scalars.
+    pub fn levels(&mut self, side: Side, out: &mut Vec<(Side, Level)>) -> Option<()> {
+        self.array(|s| {
+            s.expect(b'[')?;
+            let price = s.decimal()?;
+            s.expect(b',')?;
+            let size = s.decimal()?;
+            while s.eat(b',') {
+                s.token()?;
+            }
+            s.expect(b']')?;
+            out.push((side, Level::new(price, size)));
+            Some(())
+        })
     }
 }
 
@@ -320,7 +329,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// Parse a level array given as raw JSON text (see [`levels`]).
 pub fn levels_text(text: &str, side: Side, out: &mut Vec<(Side, Level)>) -> Result<(), String> {
     let start = out.len();
-    if scan_levels(text.as_bytes(), side, out).is_some() {
+    if scan_levels(text, side, out).is_some() {
         return Ok(());
     }
     out.truncate(start);
@@ -334,63 +343,26 @@ pub fn levels_text(text: &str, side: Side, out: &mut Vec<(Side, Level)>) -> Resu
 /// `None` if the text is not a well-formed object (or a key uses escapes); callers then let
 /// serde explain what is wrong ([`json_error`]).
 pub fn members(text: &str) -> Option<smallvec::SmallVec<[(&str, &str); 8]>> {
-    let b = text.as_bytes();
     let mut out = smallvec::SmallVec::new();
-    let mut pos = skip_ws(b, 0);
-    if b.get(pos) != Some(&b'{') {
-        return None;
-    }
-    pos = skip_ws(b, pos + 1);
-    if b.get(pos) == Some(&b'}') {
-        return (skip_ws(b, pos + 1) == b.len()).then_some(out);
-    }
-    loop {
-        if b.get(pos) != Some(&b'"') {
-            return None;
-        }
-        let key_end = pos + 1 + b[pos + 1..].iter().position(|&c| c == b'"' || c == b'\\')?;
-        if b[key_end] != b'"' {
-            return None;
-        }
-        let key = &text[pos + 1..key_end];
-        pos = skip_ws(b, key_end + 1);
-        if b.get(pos) != Some(&b':') {
-            return None;
-        }
-        let start = skip_ws(b, pos + 1);
-        let end = skip_value(b, start)?;
-        out.push((key, &text[start..end]));
-        pos = skip_ws(b, end);
-        match b.get(pos) {
-            Some(b',') => pos = skip_ws(b, pos + 1),
-            Some(b'}') => return (skip_ws(b, pos + 1) == b.len()).then_some(out),
-            _ => return None,
-        }
-    }
+    let mut s = Scan::new(text);
+    s.object(|s, key| {
+        out.push((key, s.skip()?));
+        Some(())
+    })?;
+    s.end()?;
+    Some(out)
 }
 
 /// The elements of a JSON array as raw texts (see [`members`]).
 pub fn elements(text: &str) -> Option<smallvec::SmallVec<[&str; 4]>> {
-    let b = text.as_bytes();
     let mut out = smallvec::SmallVec::new();
-    let mut pos = skip_ws(b, 0);
-    if b.get(pos) != Some(&b'[') {
-        return None;
-    }
-    pos = skip_ws(b, pos + 1);
-    if b.get(pos) == Some(&b']') {
-        return (skip_ws(b, pos + 1) == b.len()).then_some(out);
-    }
-    loop {
-        let end = skip_value(b, pos)?;
-        out.push(&text[pos..end]);
-        pos = skip_ws(b, end);
-        match b.get(pos) {
-            Some(b',') => pos = skip_ws(b, pos + 1),
-            Some(b']') => return (skip_ws(b, pos + 1) == b.len()).then_some(out),
-            _ => return None,
-        }
-    }
+    let mut s = Scan::new(text);
+    s.array(|s| {
+        out.push(s.skip()?);
+        Some(())
+    })?;
+    s.end()?;
+    Some(out)
 }
 
 /// What serde says is wrong with `text` as JSON (after a structural scan refused it).
@@ -418,13 +390,6 @@ fn excerpt(text: &str) -> &str {
         Some((cut, _)) => &text[..cut],
         None => text,
     }
-}
-
-fn skip_ws(b: &[u8], mut pos: usize) -> usize {
-    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(pos) {
-        pos += 1;
-    }
-    pos
 }
 
 /// The end of the JSON value starting at `pos` (structure only: strings are skipped honouring

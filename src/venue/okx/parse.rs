@@ -166,34 +166,34 @@ pub(super) fn book_push<'a>(
     let mut f = BookFields::default();
     let mut channel = None;
     s.expect(b'{')?;
-    (s.key()? == b"arg").then_some(())?;
+    (s.key()? == "arg").then_some(())?;
     s.object(|s, key| {
         let slot = match key {
-            b"channel" => &mut channel,
-            b"instId" => &mut f.instrument,
-            _ => return s.skip(),
+            "channel" => &mut channel,
+            "instId" => &mut f.instrument,
+            _ => return s.skip().map(drop),
         };
         once(slot, Cow::Borrowed(s.string()?))
     })?;
     (channel.as_deref() == Some("books")).then_some(())?;
     s.expect(b',')?;
-    (s.key()? == b"action").then_some(())?;
+    (s.key()? == "action").then_some(())?;
     f.action = Some(Cow::Borrowed(s.string()?));
     s.expect(b',')?;
-    (s.key()? == b"data").then_some(())?;
+    (s.key()? == "data").then_some(())?;
     s.expect(b'[')?;
     let (mut asks, mut bids) = (false, false);
     s.object(|s, key| {
         let (seen, side) = match key {
-            b"asks" => (&mut asks, Side::Ask),
-            b"bids" => (&mut bids, Side::Bid),
+            "asks" => (&mut asks, Side::Ask),
+            "bids" => (&mut bids, Side::Bid),
             _ => {
                 let slot = match key {
-                    b"ts" => &mut f.ts,
-                    b"checksum" => &mut f.checksum,
-                    b"seqId" => &mut f.seq_id,
-                    b"prevSeqId" => &mut f.prev_seq_id,
-                    _ => return s.skip(),
+                    "ts" => &mut f.ts,
+                    "checksum" => &mut f.checksum,
+                    "seqId" => &mut f.seq_id,
+                    "prevSeqId" => &mut f.prev_seq_id,
+                    _ => return s.skip().map(drop),
                 };
                 return once(slot, s.int()?);
             }
