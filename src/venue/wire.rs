@@ -193,6 +193,13 @@ impl<'a> Scan<'a> {
 
     /// A level array `[[price, size, ...], ...]`; extra elements per level must be scalars.
     pub fn levels(&mut self, side: Side, out: &mut Vec<(Side, Level)>) -> Option<()> {
+        self.skip_ws();
+        let before = out.len();
+        if let Some(end) = compact_levels(self.text, self.pos, side, out) {
+            self.pos = end;
+            return Some(());
+        }
+        out.truncate(before);
         self.array(|s| {
             s.expect(b'[')?;
             let price = s.decimal()?;
@@ -206,6 +213,67 @@ impl<'a> Scan<'a> {
             Some(())
         })
     }
+}
+
+/// [`Scan::levels`] for the form venues send, with no whitespace: each byte is looked at once,
+/// with no whitespace test between tokens (reading OKX levels the general way took as long as
+/// applying them to the book). `None` for anything else, which the general reader then reads;
+/// otherwise the position after the array.
+fn compact_levels(
+    text: &[u8],
+    mut pos: usize,
+    side: Side,
+    out: &mut Vec<(Side, Level)>,
+) -> Option<usize> {
+    let at = |pos: usize| text.get(pos).copied();
+    (at(pos)? == b'[').then_some(())?;
+    pos += 1;
+    if at(pos)? == b']' {
+        return Some(pos + 1);
+    }
+    loop {
+        (at(pos)? == b'[').then_some(())?;
+        let (price, end) = compact_decimal(text, pos + 1)?;
+        (at(end)? == b',').then_some(())?;
+        let (size, mut end) = compact_decimal(text, end + 1)?;
+        while at(end)? == b',' {
+            end = compact_scalar(text, end + 1)?;
+        }
+        (at(end)? == b']').then_some(())?;
+        out.push((side, Level::new(price, size)));
+        match at(end + 1)? {
+            b',' => pos = end + 2,
+            b']' => return Some(end + 2),
+            _ => return None,
+        }
+    }
+}
+
+/// An unsigned decimal at `pos`, quoted or bare; the position after it.
+#[inline]
+fn compact_decimal(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
+    let quoted = text.get(pos) == Some(&b'"');
+    let start = pos + usize::from(quoted);
+    let (dec, read) = crate::num::scan_unsigned(text.get(start..)?)?;
+    let end = start + read;
+    let next = text.get(end).copied();
+    match (quoted, next) {
+        (true, Some(b'"')) => Some((dec, end + 1)),
+        (false, next) if !next.is_some_and(|b| is_token_byte(&b)) => Some((dec, end)),
+        _ => None,
+    }
+}
+
+/// A string without escapes or a bare token at `pos`; the position after it.
+#[inline]
+fn compact_scalar(text: &[u8], pos: usize) -> Option<usize> {
+    let rest = text.get(pos..)?;
+    if rest.first() == Some(&b'"') {
+        let len = rest[1..].iter().position(|&b| b == b'"' || b == b'\\')?;
+        return (rest[1 + len] == b'"').then_some(pos + len + 2);
+    }
+    let len = rest.iter().take_while(|b| is_token_byte(b)).count();
+    (len > 0).then_some(pos + len)
 }
 
 /// A byte that continues a bare (unquoted) token.
@@ -663,15 +731,18 @@ mod tests {
                 0..6,
             ),
             quote_numbers in proptest::bool::ANY,
+            spaced in proptest::bool::ANY,
             cut in proptest::option::of(0usize..200),
             junk in proptest::option::of("[\\[\\]{}\",:a-z0-9 ]{1,3}"),
         ) {
             let q = if quote_numbers { "\"" } else { "" };
+            // Venues send no whitespace (the compact reader); anything else takes the general one.
+            let sep = if spaced { ", " } else { "," };
             let body: Vec<String> = rows
                 .iter()
                 .map(|(p, s, extra)| match extra {
-                    Some(e) => format!("[{q}{p}{q}, {q}{s}{q},{e}]"),
-                    None => format!("[{q}{p}{q},{q}{s}{q}]"),
+                    Some(e) => format!("[{q}{p}{q}{sep}{q}{s}{q}{sep}{e}]"),
+                    None => format!("[{q}{p}{q}{sep}{q}{s}{q}]"),
                 })
                 .collect();
             let mut text = format!("[{}]", body.join(","));
