@@ -10,7 +10,7 @@ pub mod checksum;
 mod side;
 mod text;
 
-pub use side::{BookSide, Level, Levels};
+pub use side::{BookSide, Level};
 pub use text::TextForm;
 
 use crate::market::Side;
