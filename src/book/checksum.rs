@@ -217,10 +217,10 @@ impl Book {
             return kraken(asks.iter(), bids.iter(), scratch);
         };
         let mut w = Writer::new(scratch, 21 * TEXT_BYTES);
-        for text in cache.asks.top(asks, 10, TextForm::Digits).iter() {
+        for text in cache.asks.top(asks, 10, TextForm::Digits) {
             w.block(text, false);
         }
-        for text in cache.bids.top(bids, 10, TextForm::Digits).iter() {
+        for text in cache.bids.top(bids, 10, TextForm::Digits) {
             w.block(text, false);
         }
         crc32fast::hash(w.done())

@@ -73,12 +73,6 @@ impl BookSide {
         self.levels.iter().rev()
     }
 
-    /// Levels best first with their storage keys, which grow toward the best level on both
-    /// sides (bids: the amount; asks: its negation). Walks that pair two tops use them.
-    pub(super) fn iter_keyed(&self) -> impl Iterator<Item = (i128, &Level)> {
-        self.keys.iter().copied().zip(&self.levels).rev()
-    }
-
     /// The size at `price`, if a level is there.
     pub fn get(&self, price: Dec) -> Option<Dec> {
         self.search(price).ok().map(|i| self.levels[i].size)
