@@ -89,41 +89,18 @@ impl<'a> Scan<'a> {
     /// next to ASCII bytes, so the slice is always whole characters.)
     fn token(&mut self) -> Option<&'a str> {
         self.skip_ws();
-        let rest = &self.text[self.pos..];
         let start = self.pos;
-        if rest.first() == Some(&b'"') {
-            let len = rest[1..].iter().position(|&b| b == b'"' || b == b'\\')?;
-            if rest[1 + len] != b'"' {
-                return None;
-            }
-            self.pos += len + 2;
-            return Some(&self.src[start + 1..start + 1 + len]);
-        }
-        let len = rest
-            .iter()
-            .position(|b| !is_token_byte(b))
-            .unwrap_or(rest.len());
-        if len == 0 {
-            return None;
-        }
-        self.pos += len;
-        Some(&self.src[start..start + len])
+        let end = scalar_end(self.text, start)?;
+        self.pos = end;
+        let quoted = self.text[start] == b'"';
+        Some(&self.src[start + usize::from(quoted)..end - usize::from(quoted)])
     }
 
     /// An unsigned decimal, quoted or not, read in place.
     fn decimal(&mut self) -> Option<Dec> {
         self.skip_ws();
-        let quoted = self.text.get(self.pos) == Some(&b'"');
-        let start = self.pos + usize::from(quoted);
-        let (dec, read) = crate::num::scan_unsigned(self.text.get(start..)?)?;
-        let end = start + read;
-        let next = self.text.get(end).copied();
-        self.pos = match (quoted, next) {
-            (true, Some(b'"')) => end + 1,
-            // A bare number ends where the token does: `1e5` or `1-` is not one.
-            (false, next) if !next.is_some_and(|b| is_token_byte(&b)) => end,
-            _ => return None,
-        };
+        let (dec, end) = decimal_at(self.text, self.pos)?;
+        self.pos = end;
         Some(dec)
     }
 
@@ -233,11 +210,11 @@ fn compact_levels(
     }
     loop {
         (at(pos)? == b'[').then_some(())?;
-        let (price, end) = compact_decimal(text, pos + 1)?;
+        let (price, end) = decimal_at(text, pos + 1)?;
         (at(end)? == b',').then_some(())?;
-        let (size, mut end) = compact_decimal(text, end + 1)?;
+        let (size, mut end) = decimal_at(text, end + 1)?;
         while at(end)? == b',' {
-            end = compact_scalar(text, end + 1)?;
+            end = scalar_end(text, end + 1)?;
         }
         (at(end)? == b']').then_some(())?;
         out.push((side, Level::new(price, size)));
@@ -251,14 +228,14 @@ fn compact_levels(
 
 /// An unsigned decimal at `pos`, quoted or bare; the position after it.
 #[inline]
-fn compact_decimal(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
+fn decimal_at(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
     let quoted = text.get(pos) == Some(&b'"');
     let start = pos + usize::from(quoted);
     let (dec, read) = crate::num::scan_unsigned(text.get(start..)?)?;
     let end = start + read;
-    let next = text.get(end).copied();
-    match (quoted, next) {
+    match (quoted, text.get(end).copied()) {
         (true, Some(b'"')) => Some((dec, end + 1)),
+        // A bare number ends where the token does: `1e5` or `1-` is not one.
         (false, next) if !next.is_some_and(|b| is_token_byte(&b)) => Some((dec, end)),
         _ => None,
     }
@@ -266,7 +243,7 @@ fn compact_decimal(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
 
 /// A string without escapes or a bare token at `pos`; the position after it.
 #[inline]
-fn compact_scalar(text: &[u8], pos: usize) -> Option<usize> {
+fn scalar_end(text: &[u8], pos: usize) -> Option<usize> {
     let rest = text.get(pos..)?;
     if rest.first() == Some(&b'"') {
         let len = rest[1..].iter().position(|&b| b == b'"' || b == b'\\')?;
