@@ -17,7 +17,7 @@ use crate::instrument::catalog::parse_recorded;
 use crate::market::{Nanos, VenueId};
 use crate::venue::registry::{self, VenueOptions};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
 
@@ -114,12 +114,13 @@ impl Replayer {
         {
             match parsed {
                 Ok(list) if *status == 200 => {
-                    // The session's own list wins over the local cache's.
-                    for inst in list {
-                        self.registry
-                            .retain(|r| !(r.venue == inst.venue && r.id == inst.id));
-                        self.registry.push(inst);
-                    }
+                    // The session's own list wins over the local cache's (one pass: lists run
+                    // to thousands of instruments).
+                    let fresh: HashSet<(VenueId, &str)> =
+                        list.iter().map(|i| (i.venue, i.id.as_str())).collect();
+                    self.registry
+                        .retain(|r| !fresh.contains(&(r.venue, r.id.as_str())));
+                    self.registry.extend(list);
                 }
                 Ok(_) => {}
                 Err(e) => self

@@ -291,3 +291,44 @@ fn a_damaged_capture_replays_what_it_can_and_reports_every_bad_line() {
         assert_eq!(report.source, if repeat == 1 { "file" } else { "memory" });
     }
 }
+
+/// A recorded instrument list replaces the local cache's entries for the same instruments (the
+/// session's precisions are the ones its checksums were computed with) and leaves others be.
+#[test]
+fn a_recorded_instrument_list_wins_over_the_cached_one() {
+    use super::Replayer;
+    use crate::venue::kraken::instruments::SOURCE;
+    let list = |decimals: u8, pairs: &[&str]| {
+        let result: Vec<String> = pairs
+            .iter()
+            .map(|ws| {
+                format!(r#""{ws}":{{"wsname":"{ws}","pair_decimals":{decimals},"lot_decimals":8}}"#)
+            })
+            .collect();
+        format!(r#"{{"error":[],"result":{{{}}}}}"#, result.join(","))
+    };
+    let url = "https://api.kraken.com/0/public/AssetPairs";
+    let cached = (SOURCE.parse)(url, &list(1, &["XBT/USD", "ETH/USD"])).unwrap();
+    let mut replayer = Replayer::new(cached.clone(), false);
+    let body = list(2, &["XBT/USD"]);
+    let event = Event {
+        t: 1,
+        venue: VenueId::Kraken,
+        kind: EventKind::Rest {
+            url: url.into(),
+            status: 200,
+            data: body.as_str().into(),
+        },
+    };
+    replayer.feed(1, &event, &mut |_| {});
+    assert!(replayer.errors.is_empty(), "{:?}", replayer.errors);
+    let recorded = (SOURCE.parse)(url, &body).unwrap();
+    let mut registry = replayer.registry.clone();
+    registry.sort_by(|a, b| a.id.cmp(&b.id));
+    let eth = cached.iter().find(|i| i.id == "ETH/USD").unwrap().clone();
+    assert_eq!(registry, vec![recorded[0].clone(), eth]);
+    assert_ne!(
+        recorded[0],
+        cached.iter().find(|i| i.id == "BTC/USD").unwrap().clone()
+    );
+}
