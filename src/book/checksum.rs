@@ -6,7 +6,7 @@
 //! publishes it unsigned, OKX/Bitget/CoinEx signed, and comparing bit patterns
 //! ([`from_signed`]) avoids sign bugs.
 
-use super::text::{LevelText, TEXT_BYTES, TextCache, TextForm};
+use super::text::{TEXT_BYTES, TextForm};
 use super::{Book, Level};
 use crate::num::{Dec, MAX_WIRE_LEN};
 
@@ -162,9 +162,9 @@ impl Writer<'_> {
     /// Append a cached level text: the whole fixed-size block is copied (a constant-size copy
     /// the compiler inlines) and the cursor advances by the text's real length, so the next
     /// write overwrites the slack. A `:` follows when `separated`.
-    fn block(&mut self, text: &LevelText, separated: bool) {
-        self.buf[self.pos..self.pos + TEXT_BYTES].copy_from_slice(text.bytes());
-        self.pos += text.len();
+    fn block(&mut self, (block, len): (&[u8; TEXT_BYTES], usize), separated: bool) {
+        self.buf[self.pos..self.pos + TEXT_BYTES].copy_from_slice(block);
+        self.pos += len;
         if separated {
             self.buf[self.pos] = b':';
             self.pos += 1;
@@ -207,20 +207,20 @@ impl<'s> Writer<'s> {
 impl Book {
     /// Keep the top levels' checksum texts so a message only re-renders levels it changed.
     pub fn cache_checksum_text(&mut self, form: TextForm) {
-        self.texts = Some(TextCache::new(form));
+        self.bids.keep_texts(form);
+        self.asks.keep_texts(form);
     }
 
     /// [`kraken`] over this book.
     pub fn kraken_checksum(&mut self, scratch: &mut Vec<u8>) -> u32 {
-        let (bids, asks) = (&self.bids, &self.asks);
-        let Some(cache) = self.texts.as_mut().filter(|t| t.form == TextForm::Digits) else {
-            return kraken(asks.iter(), bids.iter(), scratch);
+        let form = TextForm::Digits;
+        let (Some(asks), Some(bids)) =
+            (self.asks.top_texts(10, form), self.bids.top_texts(10, form))
+        else {
+            return kraken(self.asks.iter(), self.bids.iter(), scratch);
         };
         let mut w = Writer::new(scratch, 21 * TEXT_BYTES);
-        for text in cache.asks.top(asks, 10, TextForm::Digits) {
-            w.block(text, false);
-        }
-        for text in cache.bids.top(bids, 10, TextForm::Digits) {
+        for text in asks.chain(bids) {
             w.block(text, false);
         }
         crc32fast::hash(w.done())
@@ -228,15 +228,19 @@ impl Book {
 
     /// [`interleaved_25`] over this book (OKX, legacy Bitget).
     pub fn interleaved_checksum(&mut self, scratch: &mut Vec<u8>) -> u32 {
-        let (bids, asks) = (&self.bids, &self.asks);
-        let Some(cache) = self.texts.as_mut().filter(|t| t.form == TextForm::Wire) else {
-            return interleaved_25(bids.iter(), asks.iter(), scratch);
+        let form = TextForm::Wire;
+        let (Some(mut bids), Some(mut asks)) =
+            (self.bids.top_texts(25, form), self.asks.top_texts(25, form))
+        else {
+            return interleaved_25(self.bids.iter(), self.asks.iter(), scratch);
         };
         let mut w = Writer::new(scratch, 51 * TEXT_BYTES);
-        let bid_texts = cache.bids.top(bids, 25, TextForm::Wire);
-        let ask_texts = cache.asks.top(asks, 25, TextForm::Wire);
-        for i in 0..bid_texts.len().max(ask_texts.len()) {
-            for text in [bid_texts.get(i), ask_texts.get(i)].into_iter().flatten() {
+        loop {
+            let (b, a) = (bids.next(), asks.next());
+            if b.is_none() && a.is_none() {
+                break;
+            }
+            for text in [b, a].into_iter().flatten() {
                 w.block(text, true);
             }
         }

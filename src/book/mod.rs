@@ -52,8 +52,6 @@ pub enum Crossing {
 pub struct Book {
     bids: BookSide,
     asks: BookSide,
-    /// Checksum texts of the top levels (books whose venue publishes a checksum).
-    texts: Option<text::TextCache>,
     depth: DepthModel,
     bid_coverage: Coverage,
     ask_coverage: Coverage,
@@ -64,7 +62,6 @@ impl Book {
         Book {
             bids: BookSide::new(Side::Bid),
             asks: BookSide::new(Side::Ask),
-            texts: None,
             depth,
             bid_coverage: Coverage::Complete,
             ask_coverage: Coverage::Complete,

@@ -12,6 +12,7 @@
 //! whole; it costs a second move per insert or delete (book bench at depth 500: 77 → 135 ns,
 //! target 250).
 
+use super::text::{SideTexts, TEXT_BYTES, TextForm};
 use crate::market::Side;
 use crate::num::Dec;
 
@@ -35,6 +36,8 @@ pub struct BookSide {
     levels: Vec<Level>,
     /// `keys[i]` is `levels[i]`'s storage key ([`storage_key`]): ascending.
     keys: Vec<i128>,
+    /// Checksum texts, on sides whose venue publishes a checksum.
+    texts: Option<SideTexts>,
 }
 
 impl BookSide {
@@ -43,7 +46,27 @@ impl BookSide {
             side,
             levels: Vec::new(),
             keys: Vec::new(),
+            texts: None,
         }
+    }
+
+    /// Keep checksum texts in `form` for this side's levels from now on.
+    pub(super) fn keep_texts(&mut self, form: TextForm) {
+        self.texts = Some(SideTexts::new(form, self.levels.len()));
+    }
+
+    /// The checksum texts of the best `n` levels (at most 25) in `form`, best first, each a
+    /// `TEXT_BYTES` block and its real length; `None` if this side keeps no texts in that form.
+    /// Renders the texts of those levels that are new or changed.
+    pub(super) fn top_texts(
+        &mut self,
+        n: usize,
+        form: TextForm,
+    ) -> Option<impl Iterator<Item = (&[u8; TEXT_BYTES], usize)>> {
+        let texts = self.texts.as_mut().filter(|t| t.form() == form)?;
+        let from = texts.render_top(&self.levels, n);
+        let texts = &*texts;
+        Some((from..self.levels.len()).rev().map(|i| texts.get(i)))
     }
 
     pub fn side(&self) -> Side {
@@ -86,17 +109,26 @@ impl BookSide {
         match self.keys.binary_search(&key) {
             Ok(i) if size.is_zero() => {
                 self.keys.remove(i);
+                if let Some(texts) = &mut self.texts {
+                    texts.remove(i);
+                }
                 Some(self.levels.remove(i).size)
             }
             Ok(i) => {
                 let old = self.levels[i].size;
                 self.levels[i] = Level { price, size };
+                if let Some(texts) = &mut self.texts {
+                    texts.changed(i);
+                }
                 Some(old)
             }
             Err(_) if size.is_zero() => None,
             Err(i) => {
                 self.keys.insert(i, key);
                 self.levels.insert(i, Level { price, size });
+                if let Some(texts) = &mut self.texts {
+                    texts.insert(i);
+                }
                 None
             }
         }
@@ -106,6 +138,9 @@ impl BookSide {
     pub fn truncate(&mut self, depth: usize, mut removed: impl FnMut(Level)) {
         let excess = self.levels.len().saturating_sub(depth);
         self.keys.drain(..excess);
+        if let Some(texts) = &mut self.texts {
+            texts.drain_front(excess);
+        }
         for level in self.levels.drain(..excess) {
             removed(level);
         }
@@ -131,11 +166,17 @@ impl BookSide {
             self.keys.push(key);
             self.levels.push(level);
         }
+        if let Some(texts) = &mut self.texts {
+            texts.reset(self.levels.len());
+        }
     }
 
     pub fn clear(&mut self) {
         self.levels.clear();
         self.keys.clear();
+        if let Some(texts) = &mut self.texts {
+            texts.reset(0);
+        }
     }
 
     fn key(&self, price: Dec) -> i128 {

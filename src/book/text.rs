@@ -1,13 +1,18 @@
-//! Checksum text per top level, rendered once and reused while the level is unchanged.
+//! Checksum texts kept beside the levels they belong to.
 //!
-//! A checksum covers the top 10 or 25 levels, but a message usually changes one or two of
-//! them, so re-rendering 50–100 numbers per message was most of the cost. The cache remembers,
-//! per side, the levels of the last checksum and their text. Levels keep their text while they
-//! stay identical (same wire price and size); when a level moves by a few places (an insert or
-//! delete above it) the text is found in a small window around its old place. Nothing is kept
-//! per stored level, so applying deltas deep in a 400-level book costs nothing extra.
+//! A checksum covers the top 10 or 25 levels, but a message usually changes a few of them, so
+//! re-rendering 50–100 numbers per message was most of the cost. A side that keeps texts holds,
+//! per stored level, a reference to that level's rendered text (or none yet). The reference
+//! moves with the level when levels above it come and go, and is dropped when the level
+//! changes, so a checksum renders exactly the top levels that are new or changed since they
+//! were last rendered, and finds every other text without searching. Levels deeper than any
+//! checksum reaches are never rendered.
+//!
+//! Texts live in a fixed arena per side, appended to as they are rendered. When it is full,
+//! every reference is dropped and the arena starts over: the next checksum renders its top
+//! levels again (a few dozen numbers, once per several hundred renders).
 
-use super::{BookSide, Level};
+use super::Level;
 use crate::num::MAX_WIRE_LEN;
 
 /// Which text a level contributes to its venue's checksum.
@@ -22,109 +27,125 @@ pub enum TextForm {
 /// Room for `price:size` at the longest wire forms.
 pub(super) const TEXT_BYTES: usize = 2 * MAX_WIRE_LEN + 1;
 
-/// How far a level may move between two checksums and still find its text.
-const WINDOW: usize = 3;
+/// The most top levels one checksum reads from a side (OKX and Bitget: 25).
+pub(super) const MAX_TOP: usize = 25;
 
-/// One level's rendered text.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct LevelText {
-    level: Level,
-    bytes: [u8; TEXT_BYTES],
-    len: u8,
+/// Arena size per side. Tests use a small one so that starting over happens within a short
+/// random history.
+const ARENA_BYTES: usize = if cfg!(test) { 2048 } else { 8192 };
+
+// A full top must fit in an empty arena.
+const _: () = assert!(MAX_TOP * TEXT_BYTES <= ARENA_BYTES);
+
+/// Where a level's text is in the arena; `len == 0` means not rendered (no text is empty).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct TextRef {
+    offset: u32,
+    len: u32,
 }
 
-impl LevelText {
-    fn render(level: &Level, form: TextForm) -> Self {
-        let mut bytes = [0; TEXT_BYTES];
-        let len = match form {
-            TextForm::Wire => {
-                let p = level.price.write_wire_at(&mut bytes);
-                bytes[p] = b':';
-                p + 1 + level.size.write_wire_at(&mut bytes[p + 1..])
-            }
-            TextForm::Digits => {
-                let p = level.price.write_digits_at(&mut bytes);
-                p + level.size.write_digits_at(&mut bytes[p..])
-            }
-        };
-        LevelText {
-            level: *level,
-            bytes,
-            len: len as u8,
-        }
-    }
-
-    fn is_for(&self, level: &Level) -> bool {
-        self.level.price.same_wire(level.price) && self.level.size.same_wire(level.size)
-    }
-
-    pub(super) fn bytes(&self) -> &[u8; TEXT_BYTES] {
-        &self.bytes
-    }
-
-    pub(super) fn len(&self) -> usize {
-        usize::from(self.len)
-    }
+impl TextRef {
+    pub(super) const NONE: TextRef = TextRef { offset: 0, len: 0 };
 }
 
-/// The texts of one side's top levels as of the last checksum.
-#[derive(Clone, Debug, Default)]
+/// One side's texts: `refs[i]` belongs to the side's `levels[i]` (same storage order).
+#[derive(Clone, Debug)]
 pub(super) struct SideTexts {
-    texts: Vec<LevelText>,
+    form: TextForm,
+    refs: Vec<TextRef>,
+    arena: Box<[u8]>,
+    used: usize,
 }
 
 impl SideTexts {
-    /// The texts of `side`'s best `n` levels, best first, reusing unchanged ones.
-    ///
-    /// Updated in place: a level whose text is still at its place costs one comparison. A text
-    /// overwritten here is kept in a small ring for the next few places, since a level that
-    /// moved down by up to [`WINDOW`] places looks for its text there.
-    pub(super) fn top(&mut self, side: &BookSide, n: usize, form: TextForm) -> &[LevelText] {
-        let old_len = self.texts.len();
-        let mut ring: [Option<LevelText>; WINDOW] = [None; WINDOW];
-        let mut count = 0;
-        for (i, level) in side.iter().take(n).enumerate() {
-            count = i + 1;
-            if self.texts.get(i).is_some_and(|t| t.is_for(level)) {
-                continue;
-            }
-            // Old places above `i` hold new texts now; their old ones are in the ring. Any text
-            // for this very level will do, wherever it is found.
-            let hi = (i + WINDOW + 1).min(old_len);
-            let above = ring.iter().flatten().find(|t| t.is_for(level));
-            let below = || {
-                self.texts
-                    .get(i + 1..hi.max(i + 1))
-                    .and_then(|near| near.iter().find(|t| t.is_for(level)))
-            };
-            let text = above
-                .or_else(below)
-                .copied()
-                .unwrap_or_else(|| LevelText::render(level, form));
-            match self.texts.get_mut(i) {
-                Some(slot) => ring[i % WINDOW] = Some(std::mem::replace(slot, text)),
-                None => self.texts.push(text),
+    /// Texts for a side whose levels are `levels` (none rendered yet).
+    pub(super) fn new(form: TextForm, levels: usize) -> Self {
+        SideTexts {
+            form,
+            refs: vec![TextRef::NONE; levels],
+            arena: vec![0; ARENA_BYTES].into_boxed_slice(),
+            used: 0,
+        }
+    }
+
+    pub(super) fn form(&self) -> TextForm {
+        self.form
+    }
+
+    /// A level was inserted at `i`.
+    pub(super) fn insert(&mut self, i: usize) {
+        self.refs.insert(i, TextRef::NONE);
+    }
+
+    /// The level at `i` was removed.
+    pub(super) fn remove(&mut self, i: usize) {
+        self.refs.remove(i);
+    }
+
+    /// The level at `i` changed (its size, or the wire form of its price).
+    pub(super) fn changed(&mut self, i: usize) {
+        self.refs[i] = TextRef::NONE;
+    }
+
+    /// The first `n` levels (the worst) were dropped.
+    pub(super) fn drain_front(&mut self, n: usize) {
+        self.refs.drain(..n);
+    }
+
+    /// The side now holds `levels` levels, none rendered.
+    pub(super) fn reset(&mut self, levels: usize) {
+        self.refs.clear();
+        self.refs.resize(levels, TextRef::NONE);
+        self.used = 0;
+    }
+
+    /// Render the texts of the best `n` (at most [`MAX_TOP`]) of `levels` that have none.
+    /// `levels` is the side's storage, best last. Returns where the rendered run starts.
+    pub(super) fn render_top(&mut self, levels: &[Level], n: usize) -> usize {
+        debug_assert_eq!(levels.len(), self.refs.len());
+        let from = levels.len().saturating_sub(n.min(MAX_TOP));
+        // Every text is copied out as a whole `TEXT_BYTES` block, so each must start at least
+        // that far from the arena's end. Start over if this call might not fit.
+        if self.used + (levels.len() - from) * TEXT_BYTES > self.arena.len() {
+            self.reset(levels.len());
+        }
+        for (level, slot) in levels[from..].iter().zip(&mut self.refs[from..]) {
+            if slot.len == 0 {
+                let len = render_at(level, self.form, &mut self.arena[self.used..]);
+                *slot = TextRef {
+                    offset: self.used as u32,
+                    len: len as u32,
+                };
+                self.used += len;
             }
         }
-        self.texts.truncate(count);
-        &self.texts
+        from
+    }
+
+    /// The text of the level at `i` as a `TEXT_BYTES` block and the text's real length. It
+    /// must have been rendered ([`SideTexts::render`]) since the level last changed.
+    pub(super) fn get(&self, i: usize) -> (&[u8; TEXT_BYTES], usize) {
+        let r = self.refs[i];
+        debug_assert!(r.len > 0, "text of level {i} not rendered");
+        let start = r.offset as usize;
+        let block = self.arena[start..start + TEXT_BYTES]
+            .try_into()
+            .expect("a TEXT_BYTES slice");
+        (block, r.len as usize)
     }
 }
 
-/// Both sides' cached texts in one form.
-#[derive(Clone, Debug)]
-pub(super) struct TextCache {
-    pub(super) form: TextForm,
-    pub(super) bids: SideTexts,
-    pub(super) asks: SideTexts,
-}
-
-impl TextCache {
-    pub(super) fn new(form: TextForm) -> Self {
-        TextCache {
-            form,
-            bids: SideTexts::default(),
-            asks: SideTexts::default(),
+/// Render `level`'s text in `form` at the start of `buf`; its length.
+fn render_at(level: &Level, form: TextForm, buf: &mut [u8]) -> usize {
+    match form {
+        TextForm::Wire => {
+            let p = level.price.write_wire_at(buf);
+            buf[p] = b':';
+            p + 1 + level.size.write_wire_at(&mut buf[p + 1..])
+        }
+        TextForm::Digits => {
+            let p = level.price.write_digits_at(buf);
+            p + level.size.write_digits_at(&mut buf[p..])
         }
     }
 }
