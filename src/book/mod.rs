@@ -7,6 +7,7 @@
 //! resync, never "fixed" by deleting levels.
 
 pub mod checksum;
+mod devec;
 mod side;
 mod text;
 

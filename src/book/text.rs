@@ -13,6 +13,7 @@
 //! levels again (a few dozen numbers, once per several hundred renders).
 
 use super::Level;
+use super::devec::DeVec;
 use crate::num::MAX_WIRE_LEN;
 
 /// Which text a level contributes to its venue's checksum.
@@ -38,7 +39,7 @@ const ARENA_BYTES: usize = if cfg!(test) { 2048 } else { 8192 };
 const _: () = assert!(MAX_TOP * TEXT_BYTES <= ARENA_BYTES);
 
 /// Where a level's text is in the arena; `len == 0` means not rendered (no text is empty).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct TextRef {
     offset: u32,
     len: u32,
@@ -52,7 +53,7 @@ impl TextRef {
 #[derive(Clone, Debug)]
 pub(super) struct SideTexts {
     form: TextForm,
-    refs: Vec<TextRef>,
+    refs: DeVec<TextRef>,
     arena: Box<[u8]>,
     used: usize,
 }
@@ -60,9 +61,13 @@ pub(super) struct SideTexts {
 impl SideTexts {
     /// Texts for a side whose levels are `levels` (none rendered yet).
     pub(super) fn new(form: TextForm, levels: usize) -> Self {
+        let mut refs = DeVec::new();
+        for _ in 0..levels {
+            refs.push(TextRef::NONE);
+        }
         SideTexts {
             form,
-            refs: vec![TextRef::NONE; levels],
+            refs,
             arena: vec![0; ARENA_BYTES].into_boxed_slice(),
             used: 0,
         }
@@ -84,18 +89,20 @@ impl SideTexts {
 
     /// The level at `i` changed (its size, or the wire form of its price).
     pub(super) fn changed(&mut self, i: usize) {
-        self.refs[i] = TextRef::NONE;
+        self.refs.as_mut_slice()[i] = TextRef::NONE;
     }
 
     /// The first `n` levels (the worst) were dropped.
     pub(super) fn drain_front(&mut self, n: usize) {
-        self.refs.drain(..n);
+        self.refs.drop_front(n);
     }
 
     /// The side now holds `levels` levels, none rendered.
     pub(super) fn reset(&mut self, levels: usize) {
         self.refs.clear();
-        self.refs.resize(levels, TextRef::NONE);
+        for _ in 0..levels {
+            self.refs.push(TextRef::NONE);
+        }
         self.used = 0;
     }
 
@@ -109,7 +116,10 @@ impl SideTexts {
         if self.used + (levels.len() - from) * TEXT_BYTES > self.arena.len() {
             self.reset(levels.len());
         }
-        for (level, slot) in levels[from..].iter().zip(&mut self.refs[from..]) {
+        for (level, slot) in levels[from..]
+            .iter()
+            .zip(&mut self.refs.as_mut_slice()[from..])
+        {
             if slot.len == 0 {
                 let len = render_at(level, self.form, &mut self.arena[self.used..]);
                 *slot = TextRef {
@@ -122,16 +132,21 @@ impl SideTexts {
         from
     }
 
-    /// The text of the level at `i` as a `TEXT_BYTES` block and the text's real length. It
-    /// must have been rendered ([`SideTexts::render`]) since the level last changed.
-    pub(super) fn get(&self, i: usize) -> (&[u8; TEXT_BYTES], usize) {
-        let r = self.refs[i];
-        debug_assert!(r.len > 0, "text of level {i} not rendered");
-        let start = r.offset as usize;
-        let block = self.arena[start..start + TEXT_BYTES]
-            .try_into()
-            .expect("a TEXT_BYTES slice");
-        (block, r.len as usize)
+    /// The texts of the levels from `from` on, best first, each as a `TEXT_BYTES` block and
+    /// the text's real length. They must have been rendered ([`SideTexts::render_top`]) since
+    /// the levels last changed.
+    pub(super) fn best_first(
+        &self,
+        from: usize,
+    ) -> impl Iterator<Item = (&[u8; TEXT_BYTES], usize)> {
+        self.refs.as_slice()[from..].iter().rev().map(|r| {
+            debug_assert!(r.len > 0, "text not rendered");
+            let start = r.offset as usize;
+            let block = self.arena[start..start + TEXT_BYTES]
+                .try_into()
+                .expect("a TEXT_BYTES slice");
+            (block, r.len as usize)
+        })
     }
 }
 
