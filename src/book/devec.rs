@@ -75,13 +75,22 @@ impl<T: Copy + Default> DeVec<T> {
         value
     }
 
-    /// Append `value` at the end.
-    pub(super) fn push(&mut self, value: T) {
-        if self.end == self.buf.len() {
-            self.rebuild(self.len() + 1);
+    /// Replace the contents with `items`, centred, with room at both ends (a book snapshot
+    /// fills a side at once: at most one allocation, not one per doubling).
+    pub(super) fn assign(&mut self, items: impl ExactSizeIterator<Item = T>) {
+        let n = items.len();
+        self.start = 0;
+        self.end = 0;
+        if self.buf.len() < n + 2 * MIN_ROOM {
+            self.rebuild(n);
+        } else {
+            self.start = (self.buf.len() - n) / 2;
+            self.end = self.start;
         }
-        self.buf[self.end] = value;
-        self.end += 1;
+        for value in items {
+            self.buf[self.end] = value;
+            self.end += 1;
+        }
     }
 
     /// Drop the first `n` elements (all of them if `n` is larger).
@@ -116,7 +125,7 @@ mod tests {
     enum Op {
         Insert(usize, u32),
         Remove(usize),
-        Push(u32),
+        Assign(Vec<u32>),
         DropFront(usize),
         Clear,
     }
@@ -125,7 +134,7 @@ mod tests {
         prop_oneof![
             6 => (any::<usize>(), any::<u32>()).prop_map(|(i, v)| Op::Insert(i, v)),
             4 => any::<usize>().prop_map(Op::Remove),
-            2 => any::<u32>().prop_map(Op::Push),
+            1 => proptest::collection::vec(any::<u32>(), 0..40).prop_map(Op::Assign),
             1 => (0usize..6).prop_map(Op::DropFront),
             1 => Just(Op::Clear),
         ]
@@ -150,9 +159,9 @@ mod tests {
                         prop_assert_eq!(d.remove(i), v.remove(i));
                     }
                     Op::Remove(_) => {}
-                    Op::Push(x) => {
-                        d.push(x);
-                        v.push(x);
+                    Op::Assign(items) => {
+                        d.assign(items.iter().copied());
+                        v = items;
                     }
                     Op::DropFront(n) => {
                         d.drop_front(n);
@@ -172,10 +181,7 @@ mod tests {
     #[test]
     fn moves_the_shorter_part() {
         let mut d = DeVec::new();
-        for x in 0..100u32 {
-            d.push(x);
-        }
-        d.rebuild(d.len());
+        d.assign(0..100u32);
         let buf = d.buf.as_ptr();
         let (start, end) = (d.start, d.end);
         // Near the front: the front part moves into the room before it.

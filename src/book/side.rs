@@ -166,12 +166,8 @@ impl BookSide {
         sorted.dedup_by_key(|(key, _)| *key);
         sorted.reverse();
         sorted.retain(|(_, l)| !l.size.is_zero());
-        self.keys.clear();
-        self.levels.clear();
-        for (key, level) in sorted {
-            self.keys.push(key);
-            self.levels.push(level);
-        }
+        self.keys.assign(sorted.iter().map(|(key, _)| *key));
+        self.levels.assign(sorted.iter().map(|(_, level)| *level));
         if let Some(texts) = &mut self.texts {
             texts.reset(self.levels.len());
         }

@@ -62,9 +62,7 @@ impl SideTexts {
     /// Texts for a side whose levels are `levels` (none rendered yet).
     pub(super) fn new(form: TextForm, levels: usize) -> Self {
         let mut refs = DeVec::new();
-        for _ in 0..levels {
-            refs.push(TextRef::NONE);
-        }
+        refs.assign(std::iter::repeat_n(TextRef::NONE, levels));
         SideTexts {
             form,
             refs,
@@ -99,10 +97,7 @@ impl SideTexts {
 
     /// The side now holds `levels` levels, none rendered.
     pub(super) fn reset(&mut self, levels: usize) {
-        self.refs.clear();
-        for _ in 0..levels {
-            self.refs.push(TextRef::NONE);
-        }
+        self.refs.assign(std::iter::repeat_n(TextRef::NONE, levels));
         self.used = 0;
     }
 
