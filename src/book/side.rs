@@ -184,6 +184,7 @@ impl BookSide {
         if let Some(texts) = &mut self.texts {
             texts.reset(self.levels.len());
         }
+        self.rewind();
     }
 
     pub fn clear(&mut self) {
@@ -192,6 +193,7 @@ impl BookSide {
         if let Some(texts) = &mut self.texts {
             texts.reset(0);
         }
+        self.rewind();
     }
 
     fn key(&self, price: Dec) -> i128 {
