@@ -109,6 +109,16 @@ fn start(binary: &Path) -> Tmux {
     tmux
 }
 
+/// The numbers that open the ladder's rows (its price column).
+fn ladder_prices(screen: &str) -> Vec<f64> {
+    screen
+        .lines()
+        .filter_map(|l| l.strip_prefix('│'))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter_map(|w| w.parse::<f64>().ok())
+        .collect()
+}
+
 #[test]
 fn demo_in_tmux_help_search_detail_freeze_quit() {
     if !tmux_available() {
@@ -132,11 +142,20 @@ fn demo_in_tmux_help_search_detail_freeze_quit() {
         "the UI owns the screen"
     );
 
+    // A capture can land while a frame is still being written (seen in CI: the help's first
+    // rows drawn, the rest still the overview), so each wait is for the whole of what is
+    // awaited, not for its first sign.
     tmux.keys(&["?"]);
-    let help = tmux.wait_for("the help", Duration::from_secs(5), |s| s.contains("Help"));
-    for binding in ["Quit", "Search symbols", "Freeze"] {
-        assert!(help.contains(binding), "help lists {binding}:\n{help}");
-    }
+    let help = tmux.wait_for(
+        "the help listing Quit, Search symbols and Freeze",
+        Duration::from_secs(5),
+        |s| {
+            s.contains("Help")
+                && ["Quit", "Search symbols", "Freeze"]
+                    .iter()
+                    .all(|b| s.contains(b))
+        },
+    );
     assert!(
         help.lines()
             .next()
@@ -157,16 +176,11 @@ fn demo_in_tmux_help_search_detail_freeze_quit() {
 
     tmux.keys(&["2"]);
     let detail = tmux.wait_for("the ETH ladder", Duration::from_secs(5), |s| {
-        s.contains("Ladder") && s.contains("PRICE")
+        s.contains("Ladder") && s.contains("PRICE") && ladder_prices(s).len() >= 10
     });
     assert!(detail.contains("Ladder │ ETH"), "{detail}");
     // Prices in the ladder are ETH's (thousands), not BTC's.
-    let ladder_prices: Vec<f64> = detail
-        .lines()
-        .filter_map(|l| l.strip_prefix('│'))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter_map(|w| w.parse::<f64>().ok())
-        .collect();
+    let ladder_prices = ladder_prices(&detail);
     assert!(
         ladder_prices.len() >= 10
             && ladder_prices
@@ -176,8 +190,13 @@ fn demo_in_tmux_help_search_detail_freeze_quit() {
     );
 
     tmux.keys(&["f"]);
-    let frozen = tmux.wait_for("FROZEN", Duration::from_secs(5), |s| s.contains("FROZEN"));
-    assert!(frozen.lines().next().unwrap_or_default().contains("FROZEN"));
+    let frozen = tmux.wait_for("FROZEN in the header", Duration::from_secs(5), |s| {
+        s.lines().next().unwrap_or_default().contains("FROZEN")
+    });
+    assert!(
+        frozen.contains("Ladder │ ETH"),
+        "still the ETH detail:\n{frozen}"
+    );
 
     tmux.keys(&["q"]);
     let after = tmux.wait_for("the program to exit", Duration::from_secs(10), |s| {
