@@ -241,16 +241,19 @@ fn decimal_at(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
     }
 }
 
-/// A string without escapes or a bare token at `pos`; the position after it.
+/// A string without escapes or a bare JSON scalar (number, `true`, `false`, `null`) at `pos`;
+/// the position after it.
 #[inline]
 fn scalar_end(text: &[u8], pos: usize) -> Option<usize> {
     let rest = text.get(pos..)?;
     if rest.first() == Some(&b'"') {
-        let len = rest[1..].iter().position(|&b| b == b'"' || b == b'\\')?;
+        // Raw control characters are not JSON either: serde gets to say so.
+        let len = rest[1..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
         return (rest[1 + len] == b'"').then_some(pos + len + 2);
     }
-    let len = rest.iter().take_while(|b| is_token_byte(b)).count();
-    (len > 0).then_some(pos + len)
+    bare_scalar_end(text, pos)
 }
 
 /// A byte that continues a bare (unquoted) token.
@@ -437,55 +440,168 @@ fn excerpt(text: &str) -> &str {
     }
 }
 
-/// The end of the JSON value starting at `pos` (structure only: strings are skipped honouring
-/// escapes, containers by depth; scalars up to the next delimiter).
+/// How deep a skipped value may nest; deeper ones are left to serde (whose own limit is 128).
+const MAX_SKIP_DEPTH: usize = 64;
+
+/// The end of the well-formed JSON value starting at `pos`, or `None` if it is not one (or
+/// nests deeper than [`MAX_SKIP_DEPTH`]). Skipped values are not decoded, but they are
+/// checked: a frame with a malformed field that nothing reads (`"x":tru`, a raw control
+/// character, a bad escape) goes to serde, which names the problem, rather than being
+/// accepted because nobody looked.
 fn skip_value(b: &[u8], pos: usize) -> Option<usize> {
-    match *b.get(pos)? {
-        b'"' => skip_string(b, pos),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = pos;
-            loop {
-                match *b.get(i)? {
-                    b'"' => {
-                        i = skip_string(b, i)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
+    // The closing byte of each container still open.
+    let mut open: smallvec::SmallVec<[u8; 8]> = smallvec::SmallVec::new();
+    let mut i = pos;
+    loop {
+        // A value.
+        i = skip_ws_at(b, i);
+        match *b.get(i)? {
+            b'"' => i = skip_string(b, i)?,
+            first @ (b'{' | b'[') => {
+                if open.len() == MAX_SKIP_DEPTH {
+                    return None;
                 }
-                i += 1;
+                let close = if first == b'{' { b'}' } else { b']' };
+                i = skip_ws_at(b, i + 1);
+                if b.get(i) == Some(&close) {
+                    i += 1;
+                } else {
+                    open.push(close);
+                    if close == b'}' {
+                        i = after_key(b, i)?;
+                    }
+                    continue;
+                }
             }
+            _ => i = bare_scalar_end(b, i)?,
         }
-        _ => {
-            let len = b[pos..]
-                .iter()
-                .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
-                .unwrap_or(b.len() - pos);
-            (len > 0).then_some(pos + len)
+        // After a value: close what ends here, then a comma leads to the next value.
+        loop {
+            let Some(&close) = open.last() else {
+                return Some(i);
+            };
+            i = skip_ws_at(b, i);
+            match *b.get(i)? {
+                b',' if close == b'}' => {
+                    i = after_key(b, skip_ws_at(b, i + 1))?;
+                    break;
+                }
+                b',' => {
+                    i += 1;
+                    break;
+                }
+                byte if byte == close => {
+                    open.pop();
+                    i += 1;
+                }
+                _ => return None,
+            }
         }
     }
 }
 
-/// The position after the string starting at `pos` (which holds its opening quote).
-///
-/// A plain byte loop: the strings in book messages are a few characters long, shorter than a
-/// vectorised search needs to pay for its setup.
+/// The position after an object key and its colon, the key starting at `pos`.
+fn after_key(b: &[u8], pos: usize) -> Option<usize> {
+    (*b.get(pos)? == b'"').then_some(())?;
+    let i = skip_ws_at(b, skip_string(b, pos)?);
+    (*b.get(i)? == b':').then_some(i + 1)
+}
+
+/// The first position at or after `pos` that is not JSON whitespace.
+fn skip_ws_at(b: &[u8], mut pos: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(pos) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The position after the string starting at `pos` (which holds its opening quote), if it is
+/// a valid JSON string. Escaped surrogates (`\ud83d`) are left to serde, which pairs them.
+/// Plain bytes are passed over eight at a time (tickers carry a few hundred bytes of strings).
 fn skip_string(b: &[u8], pos: usize) -> Option<usize> {
     let mut i = pos + 1;
     loop {
+        i += plain_run(b.get(i..)?);
         match *b.get(i)? {
             b'"' => return Some(i + 1),
-            b'\\' => i += 2,
-            _ => i += 1,
+            b'\\' => match *b.get(i + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                b'u' => {
+                    let hex = b.get(i + 2..i + 6)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit)
+                        || (matches!(hex[0], b'd' | b'D') && hex[1] >= b'8')
+                    {
+                        return None;
+                    }
+                    i += 6;
+                }
+                _ => return None,
+            },
+            // A raw control character.
+            _ => return None,
         }
     }
+}
+
+/// How many bytes at the start of `b` may stand in a string as they are: up to the first
+/// quote, backslash or control character (or the end, rounded down to whole words, after
+/// which the caller's byte checks take over).
+fn plain_run(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `w` that is below `n` (exact at the lowest such byte; a
+    // borrow can only mark bytes above it).
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
+    let mut run = 0;
+    for chunk in b.chunks_exact(8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let special = below(w ^ (ONES * u64::from(b'"')), 1)
+            | below(w ^ (ONES * u64::from(b'\\')), 1)
+            | below(w, 0x20);
+        if special != 0 {
+            return run + (special.trailing_zeros() / 8) as usize;
+        }
+        run += 8;
+    }
+    run + b[run..]
+        .iter()
+        .take_while(|&&c| c != b'"' && c != b'\\' && c >= 0x20)
+        .count()
+}
+
+/// The position after the bare JSON scalar at `pos`: `true`, `false`, `null` or a number in
+/// JSON's grammar (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`).
+fn bare_scalar_end(b: &[u8], pos: usize) -> Option<usize> {
+    let rest = b.get(pos..)?;
+    if let Some(literal) = [&b"true"[..], b"false", b"null"]
+        .into_iter()
+        .find(|literal| rest.starts_with(literal))
+    {
+        return Some(pos + literal.len());
+    }
+    let digits = |i: usize| {
+        i + b
+            .get(i..)
+            .map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count())
+    };
+    let mut i = pos + usize::from(rest.first() == Some(&b'-'));
+    i = match *b.get(i)? {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(i),
+        _ => return None,
+    };
+    if b.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        (end > i + 1).then_some(())?;
+        i = end;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1 + usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
+        let end = digits(i);
+        (end > i).then_some(())?;
+        i = end;
+    }
+    Some(i)
 }
 
 /// A decimal from a raw JSON token (string or number).
@@ -592,6 +708,79 @@ mod tests {
             .collect();
         assert_eq!(text, ["3366.0:7", "3366.10:0.00100000"]);
         assert!(out.iter().all(|(s, _)| *s == Side::Bid));
+    }
+
+    #[test]
+    fn skipped_values_are_checked_not_just_stepped_over() {
+        for good in [
+            r#"{"a":[1,-2.5e+3,0.0,"x\"y\u00e9\n",true,null,{}],"b":{"c":[]}}"#,
+            "[ 1 ,\n\t{ \"k\" : false } ]",
+            "-0",
+            "\"\"",
+        ] {
+            assert_eq!(skip_value(good.as_bytes(), 0), Some(good.len()), "{good}");
+        }
+        for bad in [
+            "tru",
+            "[1,]",
+            "[1 2]",
+            r#"{"a" 1}"#,
+            r#"{"a":1,}"#,
+            r#"{a:1}"#,
+            "\"\u{1}\"",
+            r#""\x""#,
+            r#""\ud83d""#,
+            "1.",
+            "-",
+            "1e",
+            "[[[[",
+        ] {
+            assert_ne!(skip_value(bad.as_bytes(), 0), Some(bad.len()), "{bad}");
+        }
+        let deep = format!(
+            "{}{}",
+            "[".repeat(MAX_SKIP_DEPTH + 1),
+            "]".repeat(MAX_SKIP_DEPTH + 1)
+        );
+        assert_eq!(skip_value(deep.as_bytes(), 0), None);
+        // A frame whose unread field is not JSON is not split into members: serde explains it.
+        let frame = r#"{"arg":{"channel":"books"},"junk":[tru],"data":[]}"#;
+        assert!(members(frame).is_none());
+        assert!(
+            json_error(frame).starts_with("bad JSON"),
+            "{}",
+            json_error(frame)
+        );
+        // Bare extra elements of a level must be JSON scalars too.
+        let mut out = Vec::new();
+        assert!(levels(&raw(r#"[["1","2",3,true]]"#), Side::Bid, &mut out).is_ok());
+        assert!(scan_levels(r#"[["1","2",abc]]"#, Side::Bid, &mut out).is_none());
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time run ends where a byte loop would.
+        #[test]
+        fn plain_runs_end_at_the_first_special_byte(text in proptest::collection::vec(proptest::prop_oneof![0x20u8..0x7f, proptest::strategy::Just(b'"'), proptest::strategy::Just(b'\\'), 0u8..0x20, 0x80u8..=0xff], 0..40)) {
+            let expected = text.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(text.len());
+            proptest::prop_assert_eq!(plain_run(&text), expected);
+        }
+
+        /// Whatever the skipper accepts whole, serde accepts: the fast path is never more
+        /// lenient than the general one.
+        #[test]
+        fn what_the_skipper_accepts_serde_accepts(text in r#"[\[\]{}",:0-9a-eu\\ .E+-]{0,24}"#) {
+            if skip_value(text.as_bytes(), 0) == Some(text.len()) {
+                proptest::prop_assert!(serde_json::from_str::<IgnoredAny>(&text).is_ok(), "{}", text);
+            }
+        }
+
+        /// And it accepts any JSON serde writes, compact or pretty, so frames keep the fast path.
+        #[test]
+        fn serialized_json_is_skipped_whole(value in json_value()) {
+            for text in [serde_json::to_string(&value).unwrap(), serde_json::to_string_pretty(&value).unwrap()] {
+                proptest::prop_assert_eq!(skip_value(text.as_bytes(), 0), Some(text.len()), "{}", text);
+            }
+        }
     }
 
     #[test]
@@ -743,7 +932,7 @@ mod tests {
         }
     }
 
-    /// Arbitrary JSON values, nested, with escapes in strings (no floats: serde_json does not
+    /// Arbitrary JSON values, nested, with escapes and control characters in strings (no floats: serde_json does not
     /// always round-trip them, which would be serde's noise, not the scanner's).
     fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
         use proptest::prelude::*;
@@ -751,7 +940,7 @@ mod tests {
             Just(serde_json::Value::Null),
             any::<bool>().prop_map(serde_json::Value::from),
             any::<i64>().prop_map(serde_json::Value::from),
-            "[a-z\\\\\"\\]\\[{}, :\\n\\u{e9}]{0,8}".prop_map(serde_json::Value::from),
+            "[a-z\\\\\"\\]\\[{}, :\\n\\t\\u{1}\\u{e9}]{0,8}".prop_map(serde_json::Value::from),
         ];
         leaf.prop_recursive(3, 24, 4, |inner| {
             prop_oneof![
