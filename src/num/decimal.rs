@@ -446,14 +446,27 @@ impl Dec {
     #[inline]
     pub fn write_wire_at(self, buf: &mut [u8]) -> usize {
         let len = self.wire_len();
+        let buf = &mut buf[..len];
         let scale = usize::from(self.scale);
-        let m = write_low_digits(buf, len, self.mant.unsigned_abs(), scale);
+        let mut m = write_low_digits(buf, len, self.mant.unsigned_abs(), scale);
         let mut end = len;
         if scale > 0 {
             end -= scale + 1;
             buf[end] = b'.';
         }
-        write_low_digits(buf, end, m, digit_count(m));
+        // The integer digits (at least one), pairs while more than two remain.
+        while m >= 100 {
+            let pair = (m % 100) as usize * 2;
+            m /= 100;
+            buf[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+            end -= 2;
+        }
+        if m >= 10 {
+            let pair = m as usize * 2;
+            buf[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        } else {
+            buf[end - 1] = b'0' + m as u8;
+        }
         if self.mant < 0 {
             buf[0] = b'-';
         }
@@ -676,6 +689,18 @@ mod tests {
         assert_eq!(d("100.1").checked_sub(d("100")).unwrap().to_string(), "0.1");
         assert_eq!(d("0.5").checked_add(d("0.25")).unwrap().to_string(), "0.75");
         assert_eq!(d("0.04857373").to_f64(), 0.04857373);
+    }
+
+    #[test]
+    fn digit_counts_match_the_decimal_text_at_every_power_of_ten() {
+        let mut probes = vec![0, 1, 9, u64::MAX];
+        for p in 1..20 {
+            let power = 10u64.pow(p);
+            probes.extend([power - 1, power, power + 1]);
+        }
+        for m in probes {
+            assert_eq!(digit_count(m), m.to_string().len(), "{m}");
+        }
     }
 
     proptest! {
