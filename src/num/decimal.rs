@@ -411,9 +411,8 @@ const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 #[inline]
 fn write_low_digits(buf: &mut [u8], mut end: usize, mut m: u64, mut count: usize) -> u64 {
     while count >= 2 {
-        let pair = (m % 100) as usize * 2;
+        write_pair(buf, end, m % 100);
         m /= 100;
-        buf[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
         end -= 2;
         count -= 2;
     }
@@ -422,6 +421,13 @@ fn write_low_digits(buf: &mut [u8], mut end: usize, mut m: u64, mut count: usize
         m /= 10;
     }
     m
+}
+
+/// Write the two digits of `pair` (below 100, zero-padded) so they end at `end`.
+#[inline]
+fn write_pair(buf: &mut [u8], end: usize, pair: u64) {
+    let at = pair as usize * 2;
+    buf[end - 2..end].copy_from_slice(&DIGIT_PAIRS[at..at + 2]);
 }
 
 /// The number of decimal digits of `m` (1 for zero).
@@ -456,14 +462,12 @@ impl Dec {
         }
         // The integer digits (at least one), pairs while more than two remain.
         while m >= 100 {
-            let pair = (m % 100) as usize * 2;
+            write_pair(buf, end, m % 100);
             m /= 100;
-            buf[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
             end -= 2;
         }
         if m >= 10 {
-            let pair = m as usize * 2;
-            buf[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+            write_pair(buf, end, m);
         } else {
             buf[end - 1] = b'0' + m as u8;
         }

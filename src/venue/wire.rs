@@ -507,7 +507,8 @@ fn after_key(b: &[u8], pos: usize) -> Option<usize> {
     (*b.get(i)? == b':').then_some(i + 1)
 }
 
-/// The first position at or after `pos` that is not JSON whitespace.
+/// The first position at or after `pos` that is not JSON whitespace. ([`Scan::skip_ws`] keeps
+/// its own loop: calling this from it cost 0.8 % of the OKX replay's instructions.)
 fn skip_ws_at(b: &[u8], mut pos: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(pos) {
         pos += 1;
@@ -932,8 +933,9 @@ mod tests {
         }
     }
 
-    /// Arbitrary JSON values, nested, with escapes and control characters in strings (no floats: serde_json does not
-    /// always round-trip them, which would be serde's noise, not the scanner's).
+    /// Arbitrary JSON values, nested, with escapes and control characters in strings (no
+    /// floats: serde_json does not always round-trip them, which would be serde's noise, not
+    /// the scanner's).
     fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
         use proptest::prelude::*;
         let leaf = prop_oneof![
