@@ -97,7 +97,7 @@ impl<'a> Scan<'a> {
     }
 
     /// An unsigned decimal, quoted or not, read in place.
-    fn decimal(&mut self) -> Option<Dec> {
+    pub fn decimal(&mut self) -> Option<Dec> {
         self.skip_ws();
         let (dec, end) = decimal_at(self.text, self.pos)?;
         self.pos = end;

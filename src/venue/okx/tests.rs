@@ -51,57 +51,76 @@ fn real_2022_books_replay_with_every_checksum_matching() {
     assert_eq!(trades[0].price, 30218.8);
 }
 
-/// The one-pass `books` reader and the general parser agree on every recorded frame and on
-/// reshaped copies of them (whitespace, other member orders, damage): the fast reader either
-/// returns exactly what the general parser returns or declines.
+/// The one-pass reader and the general parser agree on every recorded push (`books`, `trades`
+/// and the ignored `tickers`) and on reshaped copies of them (whitespace, other member orders,
+/// damage): the fast reader either returns exactly what the general parser returns or declines.
 #[test]
-fn the_one_pass_book_reader_agrees_with_the_general_parser() {
-    use super::parse::{book_push, parse_general};
-    use crate::feed::protocol::Parsed;
+fn the_one_pass_reader_agrees_with_the_general_parser() {
+    use super::parse::{parse_general, push};
     let Some(text) = capture("okx/cryptofeed_OKX.ws.1.0.txt") else {
         return;
     };
     let frames: Vec<&str> = text
         .lines()
         .filter_map(|l| l.split_once(": ").map(|(_, f)| f))
-        .filter(|f| f.contains(r#""channel":"books""#) && f.contains(r#""data""#))
+        .filter(|f| f.starts_with(r#"{"arg""#))
         .collect();
-    assert_eq!(frames.len(), 290);
+    let count = |channel: &str| {
+        let tag = format!(r#""channel":"{channel}""#);
+        frames.iter().filter(|f| f.contains(&tag)).count()
+    };
+    assert_eq!(
+        (
+            count("books"),
+            count("trades"),
+            count("tickers"),
+            frames.len()
+        ),
+        (290, 74, 28, 392)
+    );
     let agree = |frame: &str| -> bool {
         let (mut fast, mut general) = (Vec::new(), Vec::new());
         let want = parse_general(frame, &mut general);
-        let Some(got) = book_push(frame, &mut fast) else {
+        let Some(got) = push(frame, &mut fast) else {
             return false;
         };
         let show = |r: &Result<_, String>| match r {
-            Ok(Parsed::Book(b)) => format!("{b:?}"),
-            Ok(other) => format!("not a book: {other:?}"),
+            Ok(parsed) => format!("{parsed:?}"),
             Err(e) => e.clone(),
         };
-        assert_eq!(show(&got.map(Parsed::Book)), show(&want), "{frame}");
+        assert_eq!(show(&got), show(&want), "{frame}");
         assert_eq!(format!("{fast:?}"), format!("{general:?}"), "{frame}");
         true
     };
     let mut read_fast = 0;
     for frame in &frames {
-        assert!(agree(frame), "the fast reader declined a recorded frame");
+        assert!(
+            agree(frame),
+            "the fast reader declined a recorded frame: {frame}"
+        );
         read_fast += 1;
         let reshaped = [
             frame.replace(',', " , ").replace(':', ": "),
             frame.replacen(r#""arg""#, r#""x":1,"arg""#, 1),
+            frame.replacen(r#""data""#, r#""event":"error","data""#, 1),
+            frame.replacen(r#""data""#, r#""dat\u0061""#, 1),
             frame.replacen(r#""bids""#, r#""bids2":[],"bids""#, 1),
             frame.replacen(r#""asks":"#, r#""asks":[["1","2"]],"asks":"#, 1),
             frame.replacen(r#""update""#, r#""upd\u0061te""#, 1),
+            frame.replacen(r#""px""#, r#""px":"1","px""#, 1),
+            frame.replacen(r#""side":"buy""#, r#""side":"hold""#, 1),
+            frame.replacen(r#""sz":""#, r#""sz":"-"#, 1),
             frame.replacen(r#"",""#, r#"","#, 1),
             frame.replacen('"', "", 3),
             frame[..frame.len() / 2].to_owned(),
             frame.replacen(r#"["#, r#"[["1e3","1"],"#, 2),
+            format!("{frame}x"),
         ];
         for variant in &reshaped {
             agree(variant);
         }
     }
-    assert_eq!(read_fast, 290);
+    assert_eq!(read_fast, 392);
 }
 
 fn feed(driver: &mut Driver<Okx>, frames: &[&str]) -> Output {
