@@ -227,7 +227,7 @@ fn compact_levels(
 }
 
 /// An unsigned decimal at `pos`, quoted or bare; the position after it.
-#[inline]
+#[inline(always)]
 fn decimal_at(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
     let quoted = text.get(pos) == Some(&b'"');
     let start = pos + usize::from(quoted);
