@@ -214,7 +214,7 @@ fn compact_levels(
         (at(end)? == b',').then_some(())?;
         let (size, mut end) = decimal_at(text, end + 1)?;
         while at(end)? == b',' {
-            end = scalar_end(text, end + 1)?;
+            end = digit_string_end(text, end + 1).or_else(|| scalar_end(text, end + 1))?;
         }
         (at(end)? == b']').then_some(())?;
         out.push((side, Level::new(price, size)));
@@ -254,6 +254,19 @@ fn scalar_end(text: &[u8], pos: usize) -> Option<usize> {
         return (rest[1 + len] == b'"').then_some(pos + len + 2);
     }
     bare_scalar_end(text, pos)
+}
+
+/// The position after a quoted run of digits at `pos` (OKX's order counts, `"0"`, `"13"`):
+/// the common extra element of a level, stepped over with one test a byte. `None` for anything
+/// else, which [`scalar_end`] then reads.
+#[inline(always)]
+fn digit_string_end(text: &[u8], pos: usize) -> Option<usize> {
+    (*text.get(pos)? == b'"').then_some(())?;
+    let mut i = pos + 1;
+    while text.get(i)?.is_ascii_digit() {
+        i += 1;
+    }
+    (text[i] == b'"').then_some(i + 1)
 }
 
 /// A byte that continues a bare (unquoted) token.
@@ -692,6 +705,25 @@ mod tests {
 
     fn raw(s: &str) -> Box<RawValue> {
         RawValue::from_string(s.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn digit_strings_are_stepped_over_and_anything_else_is_left_to_the_general_reader() {
+        let end = |t: &str| digit_string_end(t.as_bytes(), 0);
+        assert_eq!(end(r#""0","13"]"#), Some(3));
+        assert_eq!(end(r#""13"]"#), Some(4));
+        for t in [r#""a"]"#, r#""1\u0030"]"#, r#""12"#, "12]", ""] {
+            assert_eq!(end(t), None, "{t}");
+        }
+        // What it declines, the general reader still takes.
+        let mut out = Vec::new();
+        levels(
+            &raw(r#"[["1","2","x",null,"1\u0030"]]"#),
+            Side::Ask,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out.len(), 1);
     }
 
     #[test]
