@@ -249,11 +249,7 @@ fn trades_push(mut s: wire::Scan<'_>) -> Option<Result<Vec<RawTrade<'_>>, String
             instrument: Cow::Borrowed(instrument?),
             price: price?,
             size: size?,
-            taker: Some(match side? {
-                "buy" => TakerSide::Buy,
-                "sell" => TakerSide::Sell,
-                _ => return None,
-            }),
+            taker: Some(taker(side?)?),
             ts: ts?,
             id: Some(Cow::Borrowed(id?)),
         });
@@ -279,6 +275,15 @@ fn ignored_push(mut s: wire::Scan<'_>) -> Option<()> {
     s.expect(b'}')?;
     s.end()?;
     data.then_some(())
+}
+
+/// A trade's `side`: the taker's.
+fn taker(side: &str) -> Option<TakerSide> {
+    match side {
+        "buy" => Some(TakerSide::Buy),
+        "sell" => Some(TakerSide::Sell),
+        _ => None,
+    }
 }
 
 /// Fill `slot`, which must be empty: a repeated key is left to the general path.
@@ -369,11 +374,7 @@ fn trades(data: &str) -> Result<Vec<RawTrade<'_>>, String> {
         .into_iter()
         .map(|t| {
             Ok(RawTrade {
-                taker: Some(match t.side.as_ref() {
-                    "buy" => TakerSide::Buy,
-                    "sell" => TakerSide::Sell,
-                    other => return Err(format!("trade side {other:?}")),
-                }),
+                taker: Some(taker(&t.side).ok_or_else(|| format!("trade side {:?}", t.side))?),
                 ts: wire::int(t.ts)?,
                 instrument: t.inst_id,
                 price: t.px,
