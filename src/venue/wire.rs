@@ -230,6 +230,9 @@ fn compact_levels(
 #[inline(always)]
 fn decimal_at(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
     let quoted = text.get(pos) == Some(&b'"');
+    if quoted && let Some(read) = quoted_decimal_in_word(text, pos + 1) {
+        return Some(read);
+    }
     let start = pos + usize::from(quoted);
     let (dec, read) = crate::num::scan_unsigned(text.get(start..)?)?;
     let end = start + read;
@@ -239,6 +242,60 @@ fn decimal_at(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
         (false, next) if !next.is_some_and(|b| is_token_byte(&b)) => Some((dec, end)),
         _ => None,
     }
+}
+
+/// A quoted decimal whose digits, point and closing quote lie in the 8 bytes at `pos` (just
+/// after the opening quote): prices like `"30233.6"` and sizes like `"104"`, most of a book
+/// message's numbers. Each byte's class is found for the whole word at once and the digits
+/// are folded in three multiplications, where the byte loop takes a test and a multiply-add
+/// a byte and mispredicts where each number ends (on the OKX levels, 23 against 29 ns a
+/// level). `None` for anything else, including numbers that are not canonical, which the byte
+/// loop then reads (and refuses).
+#[inline(always)]
+fn quoted_decimal_in_word(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
+    let word = u64::from_le_bytes(text.get(pos..pos + 8)?.try_into().ok()?);
+    // A byte's high bit is set here if it is not a digit: digits become 0..=9, and adding
+    // 0x76 carries anything from 10 on into the high bit. Carries out of a byte come only
+    // from bytes already flagged, so the first two flags are exact.
+    let x = word ^ 0x3030_3030_3030_3030;
+    let flags = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
+    let int_len = (flags.trailing_zeros() / 8) as usize;
+    let byte = |i: usize| (word >> (8 * i)) as u8;
+    if int_len == 0 || int_len == 8 || (int_len > 1 && byte(0) == b'0') {
+        return None;
+    }
+    let (digits, scale, end) = match byte(int_len) {
+        b'"' => (word & low_bytes(int_len), 0, int_len),
+        b'.' => {
+            let rest = flags & (flags - 1);
+            let end = (rest.trailing_zeros() / 8) as usize;
+            if end == 8 || end == int_len + 1 || byte(end) != b'"' {
+                return None;
+            }
+            let scale = end - int_len - 1;
+            let fraction = (word >> (8 * (int_len + 1))) & low_bytes(scale);
+            (
+                (word & low_bytes(int_len)) | fraction << (8 * int_len),
+                scale,
+                end,
+            )
+        }
+        _ => return None,
+    };
+    // Right-align the digits (first digit most significant), then fold pairs, quads, octets.
+    let count = int_len + scale;
+    let mut v = (digits & 0x0F0F_0F0F_0F0F_0F0F) << (8 * (8 - count));
+    v = v.wrapping_mul(10 * 256 + 1) >> 8;
+    v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(100 * 65536 + 1) >> 16;
+    v = (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(10000 * (1 << 32) + 1) >> 32;
+    let dec = Dec::from_parts(v as i64, scale as u8)?;
+    Some((dec, pos + end + 1))
+}
+
+/// A mask of the low `n` bytes of a word (`n` below 8).
+#[inline(always)]
+fn low_bytes(n: usize) -> u64 {
+    (1u64 << (8 * n)) - 1
 }
 
 /// A string without escapes or a bare JSON scalar (number, `true`, `false`, `null`) at `pos`;
@@ -788,6 +845,61 @@ mod tests {
         let mut out = Vec::new();
         assert!(levels(&raw(r#"[["1","2",3,true]]"#), Side::Bid, &mut out).is_ok());
         assert!(scan_levels(r#"[["1","2",abc]]"#, Side::Bid, &mut out).is_none());
+    }
+
+    /// The byte loop's reading of a quoted decimal whose opening quote is at 0.
+    fn quoted_by_bytes(text: &[u8]) -> Option<(Dec, usize)> {
+        let (dec, read) = crate::num::scan_unsigned(&text[1..])?;
+        (text.get(1 + read) == Some(&b'"')).then_some((dec, read + 2))
+    }
+
+    #[test]
+    fn short_quoted_decimals_are_read_a_word_at_a_time() {
+        for (text, mant, scale, end) in [
+            ("\"30233.6\",", 302336, 1, 9),
+            ("\"104\"]]]]]]", 104, 0, 5),
+            ("\"0.0001\"]]]", 1, 4, 8),
+            ("\"1234567\"]]", 1234567, 0, 9),
+            ("\"0\",\"1\"]]]", 0, 0, 3),
+        ] {
+            let read = quoted_decimal_in_word(text.as_bytes(), 1);
+            assert_eq!(
+                read,
+                Some((Dec::from_parts(mant, scale).unwrap(), end)),
+                "{text}"
+            );
+            assert_eq!(read, quoted_by_bytes(text.as_bytes()), "{text}");
+        }
+        // Left to the byte loop: too long for the word, not canonical, not closed by a quote.
+        for text in [
+            "\"12345678\"]]]",
+            "\"0.12345678\"]",
+            "\"01\"]]]]]]]",
+            "\"1.\"]]]]]]]",
+            "\".5\"]]]]]]]",
+            "\"1e5\"]]]]]]",
+            "\"1.2.3\"]]]]",
+            "\"12\"",
+        ] {
+            assert_eq!(quoted_decimal_in_word(text.as_bytes(), 1), None, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the word reader reads, the byte loop reads the same way.
+        #[test]
+        fn the_word_reader_agrees_with_the_byte_loop(
+            body in proptest::collection::vec(proptest::prop_oneof![
+                b'0'..=b'9', proptest::strategy::Just(b'.'), proptest::strategy::Just(b'"'),
+                proptest::strategy::Just(b'0'), 0u8..=255,
+            ], 0..12),
+        ) {
+            let mut text = vec![b'"'];
+            text.extend(&body);
+            if let Some(read) = quoted_decimal_in_word(&text, 1) {
+                proptest::prop_assert_eq!(Some(read), quoted_by_bytes(&text));
+            }
+        }
     }
 
     proptest::proptest! {
