@@ -443,6 +443,12 @@ fn digit_bytes(m: u64) -> u64 {
     q | ((v - q * 10) << 8)
 }
 
+/// A mask of the low `n` bytes of a word (`n` below 8).
+#[inline(always)]
+pub(crate) fn low_bytes(n: usize) -> u64 {
+    (1u64 << (8 * n)) - 1
+}
+
 /// The number of decimal digits of `m` (1 for zero).
 #[inline]
 fn digit_count(m: u64) -> usize {
@@ -460,8 +466,10 @@ impl Dec {
     }
 
     /// Write the wire text at the start of `buf` (at least [`Dec::wire_len`] bytes) and return
-    /// its length. Digits are produced in place, two at a time: checksums render 100 numbers
-    /// per message, so this is on the hot path.
+    /// its length. Bytes after the text, up to the 16th of `buf`, may be overwritten: short
+    /// numbers are stored as one 16-byte word ([`Dec::write_short_wire_at`]), the rest in place
+    /// two digits at a time. Checksums render 100 numbers per message, so this is on the hot
+    /// path.
     #[inline]
     pub fn write_wire_at(self, buf: &mut [u8]) -> usize {
         if let Some(len) = self.write_short_wire_at(buf) {
@@ -516,7 +524,7 @@ impl Dec {
         let text = if scale == 0 {
             u128::from(ascii)
         } else {
-            let int = ascii & ((1u64 << (8 * int_len)) - 1);
+            let int = ascii & low_bytes(int_len);
             let fraction = u128::from(ascii >> (8 * int_len)) << (8 * (int_len + 1));
             u128::from(int) | u128::from(b'.') << (8 * int_len) | fraction
         };

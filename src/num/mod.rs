@@ -2,5 +2,5 @@
 
 mod decimal;
 
-pub(crate) use decimal::scan_unsigned;
 pub use decimal::{Dec, DecError, DecErrorKind, MAX_SCALE, MAX_WIRE_LEN};
+pub(crate) use decimal::{low_bytes, scan_unsigned};

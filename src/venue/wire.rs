@@ -7,7 +7,7 @@
 
 use crate::book::Level;
 use crate::market::{Millis, Side};
-use crate::num::Dec;
+use crate::num::{Dec, low_bytes};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -290,12 +290,6 @@ fn quoted_decimal_in_word(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
     v = (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(10000 * (1 << 32) + 1) >> 32;
     let dec = Dec::from_parts(v as i64, scale as u8)?;
     Some((dec, pos + end + 1))
-}
-
-/// A mask of the low `n` bytes of a word (`n` below 8).
-#[inline(always)]
-fn low_bytes(n: usize) -> u64 {
-    (1u64 << (8 * n)) - 1
 }
 
 /// A string without escapes or a bare JSON scalar (number, `true`, `false`, `null`) at `pos`;
