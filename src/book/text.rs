@@ -13,7 +13,7 @@
 //! levels again (a few dozen numbers, once per several hundred renders).
 
 use super::Level;
-use super::devec::DeVec;
+use super::side::Entry;
 use crate::num::MAX_WIRE_LEN;
 
 /// Which text a level contributes to its venue's checksum.
@@ -49,23 +49,19 @@ impl TextRef {
     pub(super) const NONE: TextRef = TextRef { offset: 0, len: 0 };
 }
 
-/// One side's texts: `refs[i]` belongs to the side's `levels[i]` (same storage order).
+/// One side's text arena; each stored level ([`Entry`]) holds its own [`TextRef`] into it.
 #[derive(Clone, Debug)]
 pub(super) struct SideTexts {
     form: TextForm,
-    refs: DeVec<TextRef>,
     arena: Box<[u8]>,
     used: usize,
 }
 
 impl SideTexts {
-    /// Texts for a side whose levels are `levels` (none rendered yet).
-    pub(super) fn new(form: TextForm, levels: usize) -> Self {
-        let mut refs = DeVec::new();
-        refs.assign(std::iter::repeat_n(TextRef::NONE, levels));
+    /// An empty arena: whoever creates it sees that no level refers into it yet.
+    pub(super) fn new(form: TextForm) -> Self {
         SideTexts {
             form,
-            refs,
             arena: vec![0; ARENA_BYTES].into_boxed_slice(),
             used: 0,
         }
@@ -75,49 +71,27 @@ impl SideTexts {
         self.form
     }
 
-    /// A level was inserted at `i`.
-    pub(super) fn insert(&mut self, i: usize) {
-        self.refs.insert(i, TextRef::NONE);
-    }
-
-    /// The level at `i` was removed.
-    pub(super) fn remove(&mut self, i: usize) {
-        self.refs.remove(i);
-    }
-
-    /// The level at `i` changed (its size, or the wire form of its price).
-    pub(super) fn changed(&mut self, i: usize) {
-        self.refs.as_mut_slice()[i] = TextRef::NONE;
-    }
-
-    /// The first `n` levels (the worst) were dropped.
-    pub(super) fn drain_front(&mut self, n: usize) {
-        self.refs.drop_front(n);
-    }
-
-    /// The side now holds `levels` levels, none rendered.
-    pub(super) fn reset(&mut self, levels: usize) {
-        self.refs.assign(std::iter::repeat_n(TextRef::NONE, levels));
+    /// Start the arena over; the side has dropped every reference into it.
+    pub(super) fn clear(&mut self) {
         self.used = 0;
     }
 
-    /// Render the texts of the best `n` (at most [`MAX_TOP`]) of `levels` that have none.
-    /// `levels` is the side's storage, best last. Returns where the rendered run starts.
-    pub(super) fn render_top(&mut self, levels: &[Level], n: usize) -> usize {
-        debug_assert_eq!(levels.len(), self.refs.len());
-        let from = levels.len().saturating_sub(n.min(MAX_TOP));
+    /// Render the texts of the best `n` (at most [`MAX_TOP`]) of `entries` that have none.
+    /// `entries` is the side's storage, best last. Returns where the rendered run starts.
+    pub(super) fn render_top(&mut self, entries: &mut [Entry], n: usize) -> usize {
+        let from = entries.len().saturating_sub(n.min(MAX_TOP));
         // Every text is copied out as a whole `TEXT_BYTES` block, so each must start at least
         // that far from the arena's end. Start over if this call might not fit.
-        if self.used + (levels.len() - from) * TEXT_BYTES > self.arena.len() {
-            self.reset(levels.len());
+        if self.used + (entries.len() - from) * TEXT_BYTES > self.arena.len() {
+            for entry in entries.iter_mut() {
+                entry.text = TextRef::NONE;
+            }
+            self.used = 0;
         }
-        for (level, slot) in levels[from..]
-            .iter()
-            .zip(&mut self.refs.as_mut_slice()[from..])
-        {
-            if slot.len == 0 {
-                let len = render_at(level, self.form, &mut self.arena[self.used..]);
-                *slot = TextRef {
+        for entry in &mut entries[from..] {
+            if entry.text.len == 0 {
+                let len = render_at(&entry.level, self.form, &mut self.arena[self.used..]);
+                entry.text = TextRef {
                     offset: self.used as u32,
                     len: len as u32,
                 };
@@ -127,14 +101,15 @@ impl SideTexts {
         from
     }
 
-    /// The texts of the levels from `from` on, best first, each as a `TEXT_BYTES` block and
-    /// the text's real length. They must have been rendered ([`SideTexts::render_top`]) since
-    /// the levels last changed.
-    pub(super) fn best_first(
-        &self,
-        from: usize,
-    ) -> impl Iterator<Item = (&[u8; TEXT_BYTES], usize)> {
-        self.refs.as_slice()[from..].iter().rev().map(|r| {
+    /// The texts of `entries`, best first, each as a `TEXT_BYTES` block and the text's real
+    /// length. They must have been rendered ([`SideTexts::render_top`]) since the levels last
+    /// changed.
+    pub(super) fn best_first<'t>(
+        &'t self,
+        entries: &'t [Entry],
+    ) -> impl Iterator<Item = (&'t [u8; TEXT_BYTES], usize)> {
+        entries.iter().rev().map(|e| {
+            let r = e.text;
             debug_assert!(r.len > 0, "text not rendered");
             let start = r.offset as usize;
             let block = self.arena[start..start + TEXT_BYTES]
