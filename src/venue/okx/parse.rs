@@ -167,9 +167,8 @@ pub(super) fn push<'a>(
 ) -> Option<Result<Parsed<'a, OkxFields>, String>> {
     let mut s = wire::Scan::new(text);
     let (mut channel, mut instrument) = (None, None);
-    s.expect(b'{')?;
-    (s.key()? == "arg").then_some(())?;
-    s.object(|s, key| {
+    s.literal(r#"{"arg":"#).then_some(())?;
+    s.object_in_order(&[r#""channel":"#, r#""instId":"#], |s, key| {
         let slot = match key {
             "channel" => &mut channel,
             "instId" => &mut instrument,
@@ -185,6 +184,28 @@ pub(super) fn push<'a>(
     }
 }
 
+/// The members of a `books` push's data entry, in the order OKX writes them.
+const BOOK_KEYS: [&str; 6] = [
+    r#""asks":"#,
+    r#""bids":"#,
+    r#""ts":"#,
+    r#""checksum":"#,
+    r#""prevSeqId":"#,
+    r#""seqId":"#,
+];
+
+/// The members of a trade, in the order OKX writes them.
+const TRADE_KEYS: [&str; 8] = [
+    r#""instId":"#,
+    r#""tradeId":"#,
+    r#""px":"#,
+    r#""sz":"#,
+    r#""side":"#,
+    r#""ts":"#,
+    r#""count":"#,
+    r#""seqId":"#,
+];
+
 /// The rest of a `books` push after its `arg`: `action`, then `data` with one entry.
 fn book_push<'a>(
     mut s: wire::Scan<'a>,
@@ -195,14 +216,11 @@ fn book_push<'a>(
         instrument: instrument.map(Cow::Borrowed),
         ..BookFields::default()
     };
-    s.expect(b',')?;
-    (s.key()? == "action").then_some(())?;
+    s.literal(r#","action":"#).then_some(())?;
     f.action = Some(Cow::Borrowed(s.string()?));
-    s.expect(b',')?;
-    (s.key()? == "data").then_some(())?;
-    s.expect(b'[')?;
+    s.literal(r#","data":["#).then_some(())?;
     let (mut asks, mut bids) = (false, false);
-    s.object(|s, key| {
+    s.object_in_order(&BOOK_KEYS, |s, key| {
         let (seen, side) = match key {
             "asks" => (&mut asks, Side::Ask),
             "bids" => (&mut bids, Side::Bid),
@@ -230,13 +248,12 @@ fn book_push<'a>(
 
 /// The rest of a `trades` push after its `arg`: `data`, an array of trades, and nothing else.
 fn trades_push(mut s: wire::Scan<'_>) -> Option<Result<Vec<RawTrade<'_>>, String>> {
-    s.expect(b',')?;
-    (s.key()? == "data").then_some(())?;
+    s.literal(r#","data":"#).then_some(())?;
     let mut trades = Vec::new();
     s.array(|s| {
         let (mut instrument, mut id, mut price, mut size, mut side, mut ts) =
             (None, None, None, None, None, None);
-        s.object(|s, key| match key {
+        s.object_in_order(&TRADE_KEYS, |s, key| match key {
             "instId" => once(&mut instrument, s.string()?),
             "tradeId" => once(&mut id, s.string()?),
             "px" => once(&mut price, s.decimal()?),

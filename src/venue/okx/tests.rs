@@ -119,6 +119,16 @@ fn the_one_pass_reader_agrees_with_the_general_parser() {
         for variant in &reshaped {
             agree(variant);
         }
+        // A book entry's members in another order than OKX's: the keys that are not where
+        // expected are read as strings, and the frame is still read the fast way.
+        if let Some((head, tail)) = frame.split_once(r#","ts":"#)
+            && let Some(members) = tail.strip_suffix("}]}")
+            && head.contains(r#"[{"asks""#)
+        {
+            let reordered =
+                head.replacen(r#"[{"asks""#, &format!(r#"[{{"ts":{members},"asks""#), 1) + "}]}";
+            assert!(agree(&reordered), "declined: {reordered}");
+        }
     }
     assert_eq!(read_fast, 392);
 }
