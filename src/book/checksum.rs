@@ -235,14 +235,15 @@ impl Book {
             return interleaved_25(self.bids.iter(), self.asks.iter(), scratch);
         };
         let mut w = Writer::new(scratch, 51 * TEXT_BYTES);
-        loop {
-            let (b, a) = (bids.next(), asks.next());
-            if b.is_none() && a.is_none() {
-                break;
-            }
-            for text in [b, a].into_iter().flatten() {
-                w.block(text, true);
-            }
+        // Pairs while both sides have levels, then the rest of the longer side. (`take` first:
+        // `zip` would draw a bid it then drops when the asks run out.)
+        let pairs = bids.len().min(asks.len());
+        for (b, a) in bids.by_ref().take(pairs).zip(asks.by_ref()) {
+            w.block(b, true);
+            w.block(a, true);
+        }
+        for text in bids.chain(asks) {
+            w.block(text, true);
         }
         crc32fast::hash(w.done())
     }

@@ -103,7 +103,7 @@ impl BookSide {
         &mut self,
         n: usize,
         form: TextForm,
-    ) -> Option<impl Iterator<Item = (&[u8; TEXT_BYTES], usize)>> {
+    ) -> Option<impl ExactSizeIterator<Item = (&[u8; TEXT_BYTES], usize)>> {
         let texts = self.texts.as_mut().filter(|t| t.form() == form)?;
         let entries = self.entries.as_mut_slice();
         let from = texts.render_top(entries, n);

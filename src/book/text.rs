@@ -107,7 +107,7 @@ impl SideTexts {
     pub(super) fn best_first<'t>(
         &'t self,
         entries: &'t [Entry],
-    ) -> impl Iterator<Item = (&'t [u8; TEXT_BYTES], usize)> {
+    ) -> impl ExactSizeIterator<Item = (&'t [u8; TEXT_BYTES], usize)> {
         entries.iter().rev().map(|e| {
             let r = e.text;
             debug_assert!(r.len > 0, "text not rendered");
