@@ -151,14 +151,12 @@ impl<'a> Scan<'a> {
     }
 
     /// [`Scan::object`] for objects whose members usually come in one order, as a venue writes
-    /// them: `keys` lists them in that order, each written as the bytes it is expected as
-    /// (`"asks":`, quotes and colon included). A key that comes where expected is matched as
-    /// bytes and handed on without its quotes and colon; any other is read as a string. (On the
-    /// OKX replay, reading each key as a string token and then comparing it took about a
-    /// tenth of all instructions.)
+    /// them: `keys` lists them in that order. A key that comes where expected is matched as
+    /// bytes ([`Key`]); any other is read as a string. (On the OKX replay, reading each key as
+    /// a string token and then comparing it took about a tenth of all instructions.)
     pub fn object_in_order(
         &mut self,
-        keys: &[&'static str],
+        keys: &[Key],
         mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
     ) -> Option<()> {
         self.expect(b'{')?;
@@ -168,9 +166,10 @@ impl<'a> Scan<'a> {
         let mut expected = keys.iter();
         loop {
             let key = match expected.as_slice().first() {
-                Some(&quoted) if self.literal(quoted) => {
+                Some(key) if key.is_at(self.text, self.pos) => {
+                    self.pos += key.len;
                     expected.next();
-                    &quoted[1..quoted.len() - 2]
+                    key.name
                 }
                 _ => self.key()?,
             };
@@ -237,6 +236,55 @@ impl<'a> Scan<'a> {
             out.push((side, Level::new(price, size)));
             Some(())
         })
+    }
+}
+
+/// An object key as a venue writes it, `"name":` with no whitespace, kept as one 16-byte word
+/// and a mask so that [`Scan::object_in_order`] tests for it with one comparison (comparing
+/// keys of different lengths byte by byte went through `memcmp`, 1.5 % of the OKX replay).
+pub struct Key {
+    name: &'static str,
+    word: u128,
+    mask: u128,
+    len: usize,
+}
+
+impl Key {
+    /// The key `name`, at most 13 bytes (16 with its quotes and colon).
+    pub const fn new(name: &'static str) -> Key {
+        let bytes = name.as_bytes();
+        let len = bytes.len() + 3;
+        assert!(len <= 16, "a Key is at most 13 bytes");
+        let mut word = b'"' as u128;
+        let mut i = 0;
+        while i < bytes.len() {
+            word |= (bytes[i] as u128) << (8 * (i + 1));
+            i += 1;
+        }
+        word |= (b'"' as u128) << (8 * (len - 2)) | (b':' as u128) << (8 * (len - 1));
+        let mask = if len == 16 {
+            u128::MAX
+        } else {
+            (1 << (8 * len)) - 1
+        };
+        Key {
+            name,
+            word,
+            mask,
+            len,
+        }
+    }
+
+    /// Whether `text` has this key, quotes and colon, at `pos`.
+    #[inline(always)]
+    fn is_at(&self, text: &[u8], pos: usize) -> bool {
+        match text.get(pos..pos + 16) {
+            Some(next) => {
+                let next = u128::from_le_bytes(next.try_into().expect("16 bytes"));
+                (next ^ self.word) & self.mask == 0
+            }
+            None => text[pos..].starts_with(&self.word.to_le_bytes()[..self.len]),
+        }
     }
 }
 
@@ -989,6 +1037,41 @@ mod tests {
                 proptest::prop_assert_eq!(s.pos, end);
             }
         }
+    }
+
+    #[test]
+    fn keys_match_their_quoted_bytes_and_nothing_else() {
+        let asks = Key::new("asks");
+        let long = Key::new("thirteenchars");
+        for (key, text, pos, hit) in [
+            (&asks, r#"{"asks":[["1","2"]],"bids":[]}"#, 1, true),
+            (&asks, r#"{"asks":[]}"#, 1, true),
+            // Fewer than 16 bytes left: compared byte by byte.
+            (&asks, r#""asks":"#, 0, true),
+            (&asks, r#""asks""#, 0, false),
+            (&asks, r#"{"ask":[["1","2"]],"bids":[]}"#, 1, false),
+            (&asks, r#"{"asks2":[["1","2"]],"bids":[]}"#, 1, false),
+            (&asks, r#"{"asks" :[["1","2"]],"bids":[]}"#, 1, false),
+            (&asks, r#"{"bids":[["1","2"]],"asks":[]}"#, 1, false),
+            (&long, r#""thirteenchars":1}"#, 0, true),
+            (&long, r#""thirteenchars":"#, 0, true),
+            (&long, r#""thirteencharz":1}"#, 0, false),
+        ] {
+            assert_eq!(
+                key.is_at(text.as_bytes(), pos),
+                hit,
+                "{} in {text}",
+                key.name
+            );
+        }
+        let mut s = Scan::new(r#"{"bids":1,"asks":2,"ts":3}"#);
+        let mut seen = Vec::new();
+        s.object_in_order(&[asks, Key::new("bids"), Key::new("ts")], |s, key| {
+            seen.push((key, s.int()?));
+            Some(())
+        })
+        .unwrap();
+        assert_eq!(seen, [("bids", 1), ("asks", 2), ("ts", 3)]);
     }
 
     #[test]

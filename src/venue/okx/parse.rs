@@ -8,7 +8,7 @@ use crate::feed::event::{Derivs, LiqSampling};
 use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawLiquidation, RawTrade};
 use crate::market::{LiquidatedPosition, Side, TakerSide};
 use crate::num::Dec;
-use crate::venue::wire;
+use crate::venue::wire::{self, Key};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -168,7 +168,7 @@ pub(super) fn push<'a>(
     let mut s = wire::Scan::new(text);
     let (mut channel, mut instrument) = (None, None);
     s.literal(r#"{"arg":"#).then_some(())?;
-    s.object_in_order(&[r#""channel":"#, r#""instId":"#], |s, key| {
+    s.object_in_order(&ARG_KEYS, |s, key| {
         let slot = match key {
             "channel" => &mut channel,
             "instId" => &mut instrument,
@@ -184,26 +184,29 @@ pub(super) fn push<'a>(
     }
 }
 
+/// The members of a push's `arg`, in the order OKX writes them.
+const ARG_KEYS: [Key; 2] = [Key::new("channel"), Key::new("instId")];
+
 /// The members of a `books` push's data entry, in the order OKX writes them.
-const BOOK_KEYS: [&str; 6] = [
-    r#""asks":"#,
-    r#""bids":"#,
-    r#""ts":"#,
-    r#""checksum":"#,
-    r#""prevSeqId":"#,
-    r#""seqId":"#,
+const BOOK_KEYS: [Key; 6] = [
+    Key::new("asks"),
+    Key::new("bids"),
+    Key::new("ts"),
+    Key::new("checksum"),
+    Key::new("prevSeqId"),
+    Key::new("seqId"),
 ];
 
 /// The members of a trade, in the order OKX writes them.
-const TRADE_KEYS: [&str; 8] = [
-    r#""instId":"#,
-    r#""tradeId":"#,
-    r#""px":"#,
-    r#""sz":"#,
-    r#""side":"#,
-    r#""ts":"#,
-    r#""count":"#,
-    r#""seqId":"#,
+const TRADE_KEYS: [Key; 8] = [
+    Key::new("instId"),
+    Key::new("tradeId"),
+    Key::new("px"),
+    Key::new("sz"),
+    Key::new("side"),
+    Key::new("ts"),
+    Key::new("count"),
+    Key::new("seqId"),
 ];
 
 /// The rest of a `books` push after its `arg`: `action`, then `data` with one entry.
