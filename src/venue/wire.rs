@@ -132,27 +132,14 @@ impl<'a> Scan<'a> {
 
     /// The members of the object that starts here: `member` is called with each key and must
     /// read its value.
-    pub fn object(
-        &mut self,
-        mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
-    ) -> Option<()> {
-        self.expect(b'{')?;
-        if self.eat(b'}') {
-            return Some(());
-        }
-        loop {
-            let key = self.key()?;
-            member(self, key)?;
-            if self.eat(b'}') {
-                return Some(());
-            }
-            self.expect(b',')?;
-        }
+    pub fn object(&mut self, member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.object_in_order(&[], member)
     }
 
     /// [`Scan::object`] for objects whose members usually come in one order, as a venue writes
-    /// them: `keys` lists them in that order. A key that comes where expected is matched as
-    /// bytes ([`Key`]); any other is read as a string. (On the OKX replay, reading each key as
+    /// them: `keys` lists them in that order. A key that comes where expected is
+    /// matched as bytes ([`Key`]); any other (every key, when `keys` is empty) is read as a
+    /// string. (On the OKX replay, reading each key as
     /// a string token and then comparing it took about a tenth of all instructions.)
     pub fn object_in_order(
         &mut self,
