@@ -185,29 +185,15 @@ pub(super) fn push<'a>(
 }
 
 /// The members of a push's `arg`, in the order OKX writes them.
-const ARG_KEYS: [Key; 2] = [Key::new("channel"), Key::new("instId")];
+const ARG_KEYS: [Key; 2] = wire::keys(["channel", "instId"]);
 
 /// The members of a `books` push's data entry, in the order OKX writes them.
-const BOOK_KEYS: [Key; 6] = [
-    Key::new("asks"),
-    Key::new("bids"),
-    Key::new("ts"),
-    Key::new("checksum"),
-    Key::new("prevSeqId"),
-    Key::new("seqId"),
-];
+const BOOK_KEYS: [Key; 6] = wire::keys(["asks", "bids", "ts", "checksum", "prevSeqId", "seqId"]);
 
 /// The members of a trade, in the order OKX writes them.
-const TRADE_KEYS: [Key; 8] = [
-    Key::new("instId"),
-    Key::new("tradeId"),
-    Key::new("px"),
-    Key::new("sz"),
-    Key::new("side"),
-    Key::new("ts"),
-    Key::new("count"),
-    Key::new("seqId"),
-];
+const TRADE_KEYS: [Key; 8] = wire::keys([
+    "instId", "tradeId", "px", "sz", "side", "ts", "count", "seqId",
+]);
 
 /// The rest of a `books` push after its `arg`: `action`, then `data` with one entry.
 fn book_push<'a>(
