@@ -325,7 +325,10 @@ fn compact_levels(
 #[inline(always)]
 fn decimal_at(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
     let quoted = text.get(pos) == Some(&b'"');
-    if quoted && let Some(read) = quoted_decimal_in_word(text, pos + 1) {
+    if quoted
+        && let Some(read) =
+            quoted_decimal_in_word(text, pos + 1).or_else(|| quoted_fraction(text, pos + 1))
+    {
         return Some(read);
     }
     let start = pos + usize::from(quoted);
@@ -379,12 +382,40 @@ fn quoted_decimal_in_word(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
     };
     // Right-align the digits (first digit most significant), then fold pairs, quads, octets.
     let count = int_len + scale;
-    let mut v = (digits & 0x0F0F_0F0F_0F0F_0F0F) << (8 * (8 - count));
-    v = v.wrapping_mul(10 * 256 + 1) >> 8;
-    v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(100 * 65536 + 1) >> 16;
-    v = (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(10000 * (1 << 32) + 1) >> 32;
+    let v = fold_digits((digits & 0x0F0F_0F0F_0F0F_0F0F) << (8 * (8 - count)));
     let dec = Dec::from_parts(v as i64, scale as u8)?;
     Some((dec, pos + end + 1))
+}
+
+/// A quoted number below 1 with 1 to 8 decimals (`"0.00123456"`, BTC sizes, too long for
+/// [`quoted_decimal_in_word`]), its decimals and closing quote read as one word, as there.
+/// On the OKX replay these took the byte loop a tenth of the time and a fifth of the
+/// reading of levels' decimals. `None` for anything else, which the byte loop then reads.
+#[inline(always)]
+fn quoted_fraction(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
+    if text.get(pos..pos + 2)? != b"0." {
+        return None;
+    }
+    let word = u64::from_le_bytes(text.get(pos + 2..pos + 10)?.try_into().ok()?);
+    let x = word ^ 0x3030_3030_3030_3030;
+    let flags = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
+    let scale = (flags.trailing_zeros() / 8) as usize;
+    let end = pos + 2 + scale;
+    if scale == 0 || *text.get(end)? != b'"' {
+        return None;
+    }
+    let v = (word << (8 * (8 - scale))) & 0x0F0F_0F0F_0F0F_0F0F;
+    let dec = Dec::from_parts(fold_digits(v) as i64, scale as u8)?;
+    Some((dec, end + 1))
+}
+
+/// The number whose eight digits (byte values 0..=9, the first most significant) are the
+/// bytes of `v`, folded in pairs, quads and octets by three multiplications.
+#[inline(always)]
+fn fold_digits(v: u64) -> u64 {
+    let v = v.wrapping_mul(10 * 256 + 1) >> 8;
+    let v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(100 * 65536 + 1) >> 16;
+    (v & 0x0000_FFFF_0000_FFFF).wrapping_mul(10000 * (1 << 32) + 1) >> 32
 }
 
 /// An integer of at most 18 digits at `pos`, quoted or bare, read digit by digit with no
@@ -994,6 +1025,7 @@ mod tests {
         for text in [
             "\"12345678\"]]]",
             "\"0.12345678\"]",
+            "\"0.123456789\"",
             "\"01\"]]]]]]]",
             "\"1.\"]]]]]]]",
             "\".5\"]]]]]]]",
@@ -1002,6 +1034,53 @@ mod tests {
             "\"12\"",
         ] {
             assert_eq!(quoted_decimal_in_word(text.as_bytes(), 1), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn quoted_fractions_below_one_are_read_a_word_at_a_time() {
+        for (text, mant, scale) in [
+            ("\"0.00123456\"]", 123456, 8),
+            ("\"0.12345678\",", 12345678, 8),
+            ("\"0.10000000\"]", 10000000, 8),
+            ("\"0.0012345\"]]", 12345, 7),
+            ("\"0.5\"]]]]]]]]", 5, 1),
+        ] {
+            let read = quoted_fraction(text.as_bytes(), 1);
+            let end = text.find("\"]").or(text.find("\",")).unwrap() + 1;
+            assert_eq!(
+                read,
+                Some((Dec::from_parts(mant, scale).unwrap(), end)),
+                "{text}"
+            );
+            assert_eq!(read, quoted_by_bytes(text.as_bytes()), "{text}");
+        }
+        // Left to the byte loop: nine decimals, a bare point, a whole part, no closing quote.
+        for text in [
+            "\"0.123456789\"",
+            "\"0.\"]]]]]]]]]",
+            "\"1.00123456\"]",
+            "\"00.0012345\"]",
+            "\"0.0012e456\"]",
+            "\"0.00123456",
+        ] {
+            assert_eq!(quoted_fraction(text.as_bytes(), 1), None, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the fraction reader reads, the byte loop reads the same way.
+        #[test]
+        fn the_fraction_reader_agrees_with_the_byte_loop(
+            body in proptest::collection::vec(proptest::prop_oneof![
+                8 => b'0'..=b'9', 1 => proptest::strategy::Just(b'"'), 1 => 0u8..=255,
+            ], 0..12),
+        ) {
+            let mut text = b"\"0.".to_vec();
+            text.extend(&body);
+            if let Some(read) = quoted_fraction(&text, 1) {
+                proptest::prop_assert_eq!(Some(read), quoted_by_bytes(&text));
+            }
         }
     }
 
