@@ -469,12 +469,18 @@ impl Dec {
     /// its length. Bytes after the text, up to the 16th of `buf`, may be overwritten: short
     /// numbers are stored as one 16-byte word ([`Dec::write_short_wire_at`]), the rest in place
     /// two digits at a time. Checksums render 100 numbers per message, so this is on the hot
-    /// path.
-    #[inline]
+    /// path: the short form is inlined where a text is rendered, the rest is a call.
+    #[inline(always)]
     pub fn write_wire_at(self, buf: &mut [u8]) -> usize {
-        if let Some(len) = self.write_short_wire_at(buf) {
-            return len;
+        match self.write_short_wire_at(buf) {
+            Some(len) => len,
+            None => self.write_long_wire_at(buf),
         }
+    }
+
+    /// [`Dec::write_wire_at`] for the numbers the short form does not take.
+    #[inline(never)]
+    fn write_long_wire_at(self, buf: &mut [u8]) -> usize {
         let len = self.wire_len();
         let buf = &mut buf[..len];
         let scale = usize::from(self.scale);
