@@ -187,16 +187,24 @@ impl BookSide {
     /// repeated price keeps its last entry, as if applied one by one.
     pub fn replace(&mut self, levels: impl IntoIterator<Item = Level>) {
         let side = self.side;
-        let mut sorted: Vec<(i128, Level)> = levels
-            .into_iter()
-            .map(|l| (storage_key(side, l.price), l))
-            .collect();
-        // Stable sort keeps message order among equal prices; reversed, dedup keeps the last.
-        sorted.sort_by_key(|(key, _)| *key);
-        sorted.reverse();
-        sorted.dedup_by_key(|(key, _)| *key);
-        sorted.reverse();
-        sorted.retain(|(_, l)| !l.size.is_zero());
+        let levels = levels.into_iter();
+        // One allocation (a filtered iterator's upper bound), not one per doubling.
+        let mut sorted = Vec::with_capacity(levels.size_hint().1.unwrap_or(0).min(1 << 16));
+        sorted.extend(levels.map(|l| (storage_key(side, l.price), l)));
+        // Venues list a snapshot best first: storage order reversed, no repeats, no zeros.
+        let best_first = sorted.windows(2).all(|w| w[0].0 > w[1].0)
+            && sorted.iter().all(|(_, l)| !l.size.is_zero());
+        if best_first {
+            sorted.reverse();
+        } else {
+            // Stable sort keeps message order among equal prices; reversed, dedup keeps the
+            // last.
+            sorted.sort_by_key(|(key, _)| *key);
+            sorted.reverse();
+            sorted.dedup_by_key(|(key, _)| *key);
+            sorted.reverse();
+            sorted.retain(|(_, l)| !l.size.is_zero());
+        }
         self.entries
             .assign(sorted.iter().map(|&(key, level)| Entry::new(key, level)));
         if let Some(texts) = &mut self.texts {
@@ -353,6 +361,24 @@ mod tests {
         assert_eq!(prices(&asks), ["1", "2", "3"]);
         assert_eq!(dropped.len(), 7);
         assert!(dropped.contains(&"10".to_string()));
+    }
+
+    #[test]
+    fn a_best_first_snapshot_is_stored_as_listed() {
+        for (side, listed) in [
+            (Side::Bid, ["101", "100.5", "99"]),
+            (Side::Ask, ["99", "100.5", "101"]),
+        ] {
+            let mut levels = BookSide::new(side);
+            levels.replace(listed.iter().map(|p| Level::new(d(p), d("1"))));
+            assert_eq!(prices(&levels), listed);
+            assert_eq!(levels.get(d("100.5")), Some(d("1")));
+            assert_eq!(levels.worst().unwrap().price, d(listed[2]));
+        }
+        // A zero in a best-first list is still skipped.
+        let mut bids = BookSide::new(Side::Bid);
+        bids.replace([Level::new(d("101"), d("1")), Level::new(d("100"), d("0"))]);
+        assert_eq!(prices(&bids), ["101"]);
     }
 
     #[test]
