@@ -234,9 +234,14 @@ impl Dec {
         out.extend_from_slice(&buf[..len]);
     }
 
-    /// The mantissa in `i128` at a scale no smaller than ours.
+    /// The mantissa in `i128` at a scale no smaller than ours (and at most [`MAX_SCALE`]).
+    /// The power of ten is at most 10^18, so both factors fit 64 bits and this is one
+    /// 64 × 64 → 128-bit multiplication (of `i128` factors, three): every book search
+    /// computes a key first.
+    #[inline]
     fn aligned(self, scale: u8) -> i128 {
-        i128::from(self.mant) * POW10[usize::from(scale - self.scale)]
+        debug_assert!(scale <= MAX_SCALE);
+        i128::from(self.mant) * i128::from(POW10[usize::from(scale - self.scale)] as i64)
     }
 
     /// The amount as an integer count of 10^-18: equal amounts have equal keys whatever their
