@@ -352,11 +352,7 @@ fn decimal_at(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
 #[inline(always)]
 fn quoted_decimal_in_word(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
     let word = u64::from_le_bytes(text.get(pos..pos + 8)?.try_into().ok()?);
-    // A byte's high bit is set here if it is not a digit: digits become 0..=9, and adding
-    // 0x76 carries anything from 10 on into the high bit. Carries out of a byte come only
-    // from bytes already flagged, so the first two flags are exact.
-    let x = word ^ 0x3030_3030_3030_3030;
-    let flags = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
+    let flags = non_digits(word);
     let int_len = (flags.trailing_zeros() / 8) as usize;
     let byte = |i: usize| (word >> (8 * i)) as u8;
     if int_len == 0 || int_len == 8 || (int_len > 1 && byte(0) == b'0') {
@@ -397,9 +393,7 @@ fn quoted_fraction(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
         return None;
     }
     let word = u64::from_le_bytes(text.get(pos + 2..pos + 10)?.try_into().ok()?);
-    let x = word ^ 0x3030_3030_3030_3030;
-    let flags = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
-    let scale = (flags.trailing_zeros() / 8) as usize;
+    let scale = (non_digits(word).trailing_zeros() / 8) as usize;
     let end = pos + 2 + scale;
     if scale == 0 || *text.get(end)? != b'"' {
         return None;
@@ -407,6 +401,15 @@ fn quoted_fraction(text: &[u8], pos: usize) -> Option<(Dec, usize)> {
     let v = (word << (8 * (8 - scale))) & 0x0F0F_0F0F_0F0F_0F0F;
     let dec = Dec::from_parts(fold_digits(v) as i64, scale as u8)?;
     Some((dec, end + 1))
+}
+
+/// The high bit of each byte of `word` that is not an ASCII digit: digits become 0..=9, and
+/// adding 0x76 carries anything from 10 on into the high bit. Carries out of a byte come only
+/// from bytes already flagged, so the first two flags are exact.
+#[inline(always)]
+fn non_digits(word: u64) -> u64 {
+    let x = word ^ 0x3030_3030_3030_3030;
+    (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
 }
 
 /// The number whose eight digits (byte values 0..=9, the first most significant) are the
