@@ -1007,68 +1007,77 @@ mod tests {
         (text.get(1 + read) == Some(&b'"')).then_some((dec, read + 2))
     }
 
-    #[test]
-    fn short_quoted_decimals_are_read_a_word_at_a_time() {
-        for (text, mant, scale, end) in [
-            ("\"30233.6\",", 302336, 1, 9),
-            ("\"104\"]]]]]]", 104, 0, 5),
-            ("\"0.0001\"]]]", 1, 4, 8),
-            ("\"1234567\"]]", 1234567, 0, 9),
-            ("\"0\",\"1\"]]]", 0, 0, 3),
-        ] {
-            let read = quoted_decimal_in_word(text.as_bytes(), 1);
+    /// A reader of a quoted decimal whose digits start at the position given.
+    type WordReader = fn(&[u8], usize) -> Option<(Dec, usize)>;
+
+    /// `read` takes each of `accepted` (quote at 0) as its value and end, as the byte loop
+    /// does, and leaves each of `declined` to the byte loop.
+    fn assert_word_reader(
+        read: WordReader,
+        accepted: &[(&str, i64, u8, usize)],
+        declined: &[&str],
+    ) {
+        for &(text, mant, scale, end) in accepted {
+            let got = read(text.as_bytes(), 1);
             assert_eq!(
-                read,
+                got,
                 Some((Dec::from_parts(mant, scale).unwrap(), end)),
                 "{text}"
             );
-            assert_eq!(read, quoted_by_bytes(text.as_bytes()), "{text}");
+            assert_eq!(got, quoted_by_bytes(text.as_bytes()), "{text}");
         }
-        // Left to the byte loop: too long for the word, not canonical, not closed by a quote.
-        for text in [
-            "\"12345678\"]]]",
-            "\"0.12345678\"]",
-            "\"0.123456789\"",
-            "\"01\"]]]]]]]",
-            "\"1.\"]]]]]]]",
-            "\".5\"]]]]]]]",
-            "\"1e5\"]]]]]]",
-            "\"1.2.3\"]]]]",
-            "\"12\"",
-        ] {
-            assert_eq!(quoted_decimal_in_word(text.as_bytes(), 1), None, "{text}");
+        for text in declined {
+            assert_eq!(read(text.as_bytes(), 1), None, "{text}");
         }
     }
 
     #[test]
+    fn short_quoted_decimals_are_read_a_word_at_a_time() {
+        // Declined: too long for the word, not canonical, not closed by a quote.
+        assert_word_reader(
+            quoted_decimal_in_word,
+            &[
+                ("\"30233.6\",", 302336, 1, 9),
+                ("\"104\"]]]]]]", 104, 0, 5),
+                ("\"0.0001\"]]]", 1, 4, 8),
+                ("\"1234567\"]]", 1234567, 0, 9),
+                ("\"0\",\"1\"]]]", 0, 0, 3),
+            ],
+            &[
+                "\"12345678\"]]]",
+                "\"0.12345678\"]",
+                "\"0.123456789\"",
+                "\"01\"]]]]]]]",
+                "\"1.\"]]]]]]]",
+                "\".5\"]]]]]]]",
+                "\"1e5\"]]]]]]",
+                "\"1.2.3\"]]]]",
+                "\"12\"",
+            ],
+        );
+    }
+
+    #[test]
     fn quoted_fractions_below_one_are_read_a_word_at_a_time() {
-        for (text, mant, scale) in [
-            ("\"0.00123456\"]", 123456, 8),
-            ("\"0.12345678\",", 12345678, 8),
-            ("\"0.10000000\"]", 10000000, 8),
-            ("\"0.0012345\"]]", 12345, 7),
-            ("\"0.5\"]]]]]]]]", 5, 1),
-        ] {
-            let read = quoted_fraction(text.as_bytes(), 1);
-            let end = text.find("\"]").or(text.find("\",")).unwrap() + 1;
-            assert_eq!(
-                read,
-                Some((Dec::from_parts(mant, scale).unwrap(), end)),
-                "{text}"
-            );
-            assert_eq!(read, quoted_by_bytes(text.as_bytes()), "{text}");
-        }
-        // Left to the byte loop: nine decimals, a bare point, a whole part, no closing quote.
-        for text in [
-            "\"0.123456789\"",
-            "\"0.\"]]]]]]]]]",
-            "\"1.00123456\"]",
-            "\"00.0012345\"]",
-            "\"0.0012e456\"]",
-            "\"0.00123456",
-        ] {
-            assert_eq!(quoted_fraction(text.as_bytes(), 1), None, "{text}");
-        }
+        // Declined: nine decimals, a bare point, a whole part, no closing quote.
+        assert_word_reader(
+            quoted_fraction,
+            &[
+                ("\"0.00123456\"]", 123456, 8, 12),
+                ("\"0.12345678\",", 12345678, 8, 12),
+                ("\"0.10000000\"]", 10000000, 8, 12),
+                ("\"0.0012345\"]]", 12345, 7, 11),
+                ("\"0.5\"]]]]]]]]", 5, 1, 5),
+            ],
+            &[
+                "\"0.123456789\"",
+                "\"0.\"]]]]]]]]]",
+                "\"1.00123456\"]",
+                "\"00.0012345\"]",
+                "\"0.0012e456\"]",
+                "\"0.00123456",
+            ],
+        );
     }
 
     proptest::proptest! {
