@@ -6,10 +6,10 @@
 //! or stale number as if it were fresh: a book that is not `Live` carries no features at all.
 
 use crate::config::alerts::Notify;
+use crate::engine::prices::PriceSeries;
 use crate::feed::event::{BookKey, LiqSampling};
 use crate::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use crate::instrument::{Instrument, MarketKind};
-use crate::engine::prices::PriceSeries;
 use crate::market::{LiquidatedPosition, Millis, Nanos, TakerSide, VenueId};
 use serde::Serialize;
 use std::sync::Arc;

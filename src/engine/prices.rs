@@ -87,7 +87,12 @@ impl PriceHistory {
             return;
         };
         let second = now - now % SECOND;
-        if self.series.seconds.back().is_some_and(|(s, _)| *s >= second) {
+        if self
+            .series
+            .seconds
+            .back()
+            .is_some_and(|(s, _)| *s >= second)
+        {
             return;
         }
         Arc::make_mut(&mut self.series).push(now, second, mid);

@@ -19,8 +19,8 @@ use crate::market::{Millis, Nanos, VenueId};
 
 use super::book::view::BookTick;
 use super::clock::to_millis;
-use super::prices::PriceHistory;
 use super::frame::{BookFrame, Composites, SymbolFrame, SymbolHistory};
+use super::prices::PriceHistory;
 
 /// §10.8: the score is the minimum over the last 2 s, so one bad tick does not fire it.
 const DISLOCATION_HOLD: Millis = 2_000;

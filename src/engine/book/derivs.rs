@@ -220,7 +220,9 @@ mod tests {
         young.on_tick(&oi(100.0), 0);
         young.on_tick(&oi(110.0), 30 * MINUTE);
         assert_eq!(
-            young.view(30 * MINUTE, &rule(), true).open_interest_change_1h,
+            young
+                .view(30 * MINUTE, &rule(), true)
+                .open_interest_change_1h,
             None
         );
     }

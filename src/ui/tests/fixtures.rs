@@ -7,12 +7,12 @@
 //! Written against `depthscope::` paths so the render bench can include this file as well.
 
 use depthscope::config::alerts::Notify;
-use depthscope::engine::prices::{Candle, PriceSeries};
 use depthscope::engine::frame::{
     Alert, AlertDelivery, BookFeatures, BookFrame, CascadeView, Composites, DataMode, Depth,
     DepthBands, DerivsView, FlowFeatures, Frame, Ladder, LadderLevel, LiquidationFeatures,
     LiquidationPrint, PriceVolume, Severity, SymbolFrame, SymbolHistory, TradePrint, VenueHealth,
 };
+use depthscope::engine::prices::{Candle, PriceSeries};
 use depthscope::feed::event::{BookKey, LiqSampling};
 use depthscope::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use depthscope::instrument::{Contract, Instrument, MarketKind};

@@ -41,6 +41,7 @@ pub fn settings(theme: &str, ascii: bool, replay_controls: bool) -> AppSettings 
         heatmap_column_ms: 500,
         replay_controls,
         log_file: None,
+        config_file: None,
     }
 }
 
