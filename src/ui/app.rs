@@ -596,7 +596,7 @@ impl App {
         match self.view {
             View::Overview => {
                 let rows = overview::rows(self.shown(), self.sort, self.descending);
-                let table = crate::ui::overview_screen::table_area(body);
+                let table = crate::ui::overview_screen::table_area(body, rows.len());
                 if let Some(i) =
                     crate::ui::overview::row_at(table, self.cursor_row(), rows.len(), y)
                     && let Some(row) = rows.get(i)

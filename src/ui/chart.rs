@@ -6,6 +6,7 @@
 
 use crate::market::TakerSide;
 use crate::ui::format;
+use crate::ui::layout::title;
 use crate::ui::model::chart::{ChartData, ChartRange};
 use crate::ui::widgets::{Ctx, pane, put, put_cell, put_right};
 use ratatui::buffer::Buffer;
@@ -39,14 +40,21 @@ pub struct ChartView<'a> {
 pub fn render(area: Rect, buf: &mut Buffer, view: &ChartView, cx: &Ctx) {
     let sep = cx.glyphs.sep.trim();
     let last = view.data.line.last().map(|p| p.1);
-    let title = format!(
-        "Price {sep} {} mid {} {sep} {} {} {sep} {} (r)",
-        view.symbol,
-        cx.num(last, |p| format::price(p, view.decimals)),
-        cx.num(view.data.change(), |c| format::pct(c, 2)),
-        view.range.label(),
-        view.range.resolution(),
-    );
+    let parts = [
+        "Price".to_owned(),
+        format!(
+            "{} mid {}",
+            view.symbol,
+            cx.num(last, |p| format::price(p, view.decimals))
+        ),
+        format!(
+            "{} {}",
+            cx.num(view.data.change(), |c| format::pct(c, 2)),
+            view.range.label()
+        ),
+        format!("{} (r)", view.range.resolution()),
+    ];
+    let title = title(&parts, area.width, sep);
     let inner = pane(area, buf, &title, view.focused, cx);
     if inner.height == 0 || inner.width == 0 {
         return;
@@ -177,10 +185,11 @@ impl Grid {
     }
 }
 
-/// `-5m -4m … now` under the plot, each label at its time, dropped where it would overlap.
+/// `-5m -4m … now` under the plot, each label at its time; `now` always, the others where they
+/// do not overlap (placed from the right).
 fn x_labels(buf: &mut Buffer, grid: &Grid, range: ChartRange, y: u16, cx: &Ctx) {
-    let mut free_from = grid.plot.x;
-    for (ago, text) in range.ticks() {
+    let mut free_until = grid.plot.right();
+    for (ago, text) in range.ticks().into_iter().rev() {
         let Some(col) = grid.column(ago) else {
             continue;
         };
@@ -189,9 +198,9 @@ fn x_labels(buf: &mut Buffer, grid: &Grid, range: ChartRange, y: u16, cx: &Ctx) 
             .saturating_sub(w / 2)
             .min(grid.plot.right().saturating_sub(w))
             .max(grid.plot.x);
-        if x >= free_from {
+        if x + w <= free_until {
             put(buf, x, y, &text, w, cx.theme.dim);
-            free_from = x + w + 1;
+            free_until = x.saturating_sub(1);
         }
     }
 }

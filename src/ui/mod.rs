@@ -89,6 +89,32 @@ pub fn body_area(area: Rect) -> Option<Rect> {
     (area.width >= MIN_WIDTH && area.height >= MIN_HEIGHT).then(|| screen_rows(area)[2])
 }
 
+/// The `:` command line over the footer, with what it accepts while empty.
+fn command_line(area: Rect, buf: &mut Buffer, line: &str, cx: &Ctx) {
+    buf.set_style(area, cx.theme.text);
+    buf.set_stringn(
+        area.x,
+        area.y,
+        " ".repeat(usize::from(area.width)),
+        usize::from(area.width),
+        cx.theme.text,
+    );
+    let text = format!(":{line}{}", cx.glyphs.cursor);
+    put(buf, area.x, area.y, &text, area.width, cx.theme.title);
+    if line.is_empty() {
+        let hint = "  add SYMBOL, rm SYMBOL, min 50k   enter run  esc cancel";
+        let x = area.x + text.chars().count() as u16;
+        put(
+            buf,
+            x,
+            area.y,
+            hint,
+            area.right().saturating_sub(x),
+            cx.theme.dim,
+        );
+    }
+}
+
 /// Draws the whole screen for `app` at local time `now`.
 pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
@@ -156,6 +182,9 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
         &app.keymap,
         &cx,
     );
+    if let Some(line) = &app.command_line {
+        command_line(foot, buf, line, &cx);
+    }
     if let Some(search) = &app.search {
         let matches = search_model::matches(frame, &search.query);
         let view = search::SearchView {

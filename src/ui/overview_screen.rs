@@ -15,13 +15,22 @@ use crate::ui::{format, overview, views};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-/// From this body height the panels sit under the table.
+/// The panels need this many rows (borders, header and three rows).
+const PANELS_MIN: u16 = 6;
+/// From this body height the panels are shown even if the table must scroll.
 const PANELS_FROM: u16 = 30;
 
-/// The table's area, the panels' area (if shown) and the hint line (if not).
-fn split(body: Rect) -> (Rect, Option<Rect>, Option<Rect>) {
-    if body.height >= PANELS_FROM {
-        let h = (body.height / 3).min(14);
+/// The table's area, the panels' area (if shown) and the hint line (if not). The table takes
+/// what its `rows` need (borders and header included), the panels the rest, up to half.
+fn split(body: Rect, rows: usize) -> (Rect, Option<Rect>, Option<Rect>) {
+    let table_needs = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(3);
+    let spare = body.height.saturating_sub(table_needs);
+    let h = if body.height >= PANELS_FROM {
+        spare.clamp(PANELS_MIN + 2, body.height / 2)
+    } else {
+        spare.min(body.height / 2)
+    };
+    if h >= PANELS_MIN {
         let table = Rect {
             height: body.height - h,
             ..body
@@ -47,19 +56,20 @@ fn split(body: Rect) -> (Rect, Option<Rect>, Option<Rect>) {
     }
 }
 
-/// Where the table is (for clicks on its rows).
-pub fn table_area(body: Rect) -> Rect {
-    split(body).0
+/// Where the table of `rows` rows is (for clicks on its rows).
+pub fn table_area(body: Rect, rows: usize) -> Rect {
+    split(body, rows).0
 }
 
 pub fn render(body: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
-    let (table, panels, hint) = split(body);
-    overview::render(table, buf, &views::overview(app), cx);
+    let view = views::overview(app);
+    let (table, panels, hint) = split(body, view.rows.len());
+    overview::render(table, buf, &view, cx);
     let frame = app.shown();
     if let Some(line) = hint {
         let marker = if cx.glyphs.ascii { ">" } else { "▸" };
         let text = format!(
-            "{marker} Perp, Liquidations: below the table from {PANELS_FROM} rows; perp and liquidations in 2"
+            "{marker} Perp, Liquidations: no room under the table (taller terminal, or 2 for the detail)"
         );
         put(buf, line.x, line.y, &text, line.width, cx.theme.dim);
     }

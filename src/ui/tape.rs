@@ -4,6 +4,7 @@
 
 use crate::market::{LiquidatedPosition, TakerSide};
 use crate::ui::format;
+use crate::ui::layout::title;
 use crate::ui::model::select::short_label;
 use crate::ui::model::tape::{Kind, TapeFilter, TapeRow};
 use crate::ui::table::{self, Column};
@@ -21,10 +22,10 @@ pub struct TapeView<'a> {
 }
 
 const COLUMNS: [Column; 6] = [
-    Column::left("TIME UTC", 8, 1),
+    Column::left("TIME UTC", 8, 3),
     Column::left("VENUE", 6, 0),
     Column::left("SIDE", 6, 0),
-    Column::right("PRICE", 11, 0),
+    Column::right("PRICE", 11, 1),
     Column::right("SIZE", 8, 2),
     Column::right("NOTIONAL", 10, 0),
 ];
@@ -41,10 +42,12 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &TapeView, cx: &Ctx) {
     } else {
         "liq hidden"
     };
-    let title = format!(
-        "Tape {sep} {} {sep} {min} (, .) {sep} {liq} (L)",
-        view.symbol
-    );
+    let parts = [
+        format!("Tape {sep} {}", view.symbol),
+        format!("{min} (, .)"),
+        format!("{liq} (L)"),
+    ];
+    let title = title(&parts, area.width, sep);
     let inner = pane(area, buf, &title, view.focused, cx);
     if inner.height == 0 || inner.width == 0 {
         return;

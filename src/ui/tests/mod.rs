@@ -5,8 +5,9 @@
 mod colours;
 pub mod fixtures;
 mod keys;
+mod panes;
 mod run_loop;
-mod snapshots;
+pub mod snapshots;
 
 use crate::config::Config;
 use crate::engine::frame::Frame;
