@@ -60,7 +60,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &ChartView, cx: &Ctx) {
         return;
     }
     let Some((lo, hi)) = view.data.bounds() else {
-        let text = "no price yet: the mid is sampled once a second while a book is live";
+        let text = "no price yet (sampled 1/s while a book is live)";
         put(buf, inner.x, inner.y, text, inner.width, cx.theme.dim);
         return;
     };

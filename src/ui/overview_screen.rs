@@ -19,9 +19,12 @@ use ratatui::layout::Rect;
 const PANELS_MIN: u16 = 6;
 /// From this body height the panels are shown even if the table must scroll.
 const PANELS_FROM: u16 = 30;
+/// The panels never take more (the table keeps the rest, for rows to come).
+const PANELS_MAX: u16 = 16;
 
 /// The table's area, the panels' area (if shown) and the hint line (if not). The table takes
-/// what its `rows` need (borders and header included), the panels the rest, up to half.
+/// what its `rows` need (borders and header included), the panels the rest, up to half and
+/// at most [`PANELS_MAX`].
 fn split(body: Rect, rows: usize) -> (Rect, Option<Rect>, Option<Rect>) {
     let table_needs = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(3);
     let spare = body.height.saturating_sub(table_needs);
@@ -29,7 +32,8 @@ fn split(body: Rect, rows: usize) -> (Rect, Option<Rect>, Option<Rect>) {
         spare.clamp(PANELS_MIN + 2, body.height / 2)
     } else {
         spare.min(body.height / 2)
-    };
+    }
+    .min(PANELS_MAX);
     if h >= PANELS_MIN {
         let table = Rect {
             height: body.height - h,
@@ -135,7 +139,9 @@ fn liquidation_feed(area: Rect, buf: &mut Buffer, frame: &Frame, cx: &Ctx) {
         .flat_map(|(s, b)| b.liquidations.recent.iter().map(move |p| (s, b, p)))
         .collect();
     if prints.is_empty() {
-        let text = if books().any(|(_, b)| has_stream(b)) {
+        let text = if books().next().is_none() {
+            "no books yet"
+        } else if books().any(|(_, b)| has_stream(b)) {
             "no liquidations since start"
         } else {
             "no liquidation stream: spot markets publish none"
