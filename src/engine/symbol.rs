@@ -130,7 +130,15 @@ impl SymbolState {
             .filter_map(|u| u.frame.features.as_ref()?.mid)
             .collect();
         let mid = median(&mids);
-        self.prices.on_tick(now, mid);
+        // The chart follows spot where a fresh spot book exists: a perpetual's premium and a
+        // book entering or leaving the set would otherwise move the line without the price
+        // moving.
+        let spot: Vec<f64> = used
+            .iter()
+            .filter(|u| u.frame.is_spot())
+            .filter_map(|u| u.frame.features.as_ref()?.mid)
+            .collect();
+        self.prices.on_tick(now, median(&spot).or(mid));
         self.history.push(
             now,
             [
