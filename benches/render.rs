@@ -34,6 +34,7 @@ fn app(last: u64, view: Command) -> App {
         heatmap_column_ms: 500,
         replay_controls: false,
         log_file: None,
+        config_file: None,
     };
     let frame = |seq: u64| {
         Arc::new(fixtures::frame_at(

@@ -22,8 +22,8 @@ fn main() -> ExitCode {
         print!("{DEFAULT_TOML}");
         return ExitCode::SUCCESS;
     }
-    let config = match Config::load(cli.common.config.as_deref()) {
-        Ok((config, _)) => config,
+    let (config, config_file) = match Config::load(cli.common.config.as_deref()) {
+        Ok((config, file)) => (config, file.or_else(depthscope::config::default_path)),
         Err(e) => return fail(&e.to_string()),
     };
     match &cli.command {
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
                     file: args.file.clone(),
                     speed,
                 };
-                tui(&cli, &config, source, &args.run)
+                tui(&cli, &config, config_file, source, &args.run)
             }
             Err(e) => fail(&e),
         },
@@ -45,9 +45,9 @@ fn main() -> ExitCode {
             let source = Source::Demo {
                 seed: cli.common.seed,
             };
-            tui(&cli, &config, source, &cli.run)
+            tui(&cli, &config, config_file, source, &cli.run)
         }
-        None => tui(&cli, &config, Source::Live, &cli.run),
+        None => tui(&cli, &config, config_file, Source::Live, &cli.run),
     }
 }
 
@@ -87,11 +87,19 @@ fn speed(pace: &PaceArgs) -> Result<Option<f64>, String> {
 }
 
 /// The terminal UI on `source`.
-fn tui(cli: &Cli, config: &Config, source: Source, run: &RunArgs) -> ExitCode {
+/// `config_file`: where `:add`/`:rm` save the watch list.
+fn tui(
+    cli: &Cli,
+    config: &Config,
+    config_file: Option<std::path::PathBuf>,
+    source: Source,
+    run: &RunArgs,
+) -> ExitCode {
     let mut options = match UiOptions::resolve(config, run, &UiEnv::from_process()) {
         Ok(options) => options,
         Err(e) => return fail(&e.to_string()),
     };
+    options.config_file = config_file;
     // Before the screen is taken over: errors on stderr are still readable here.
     if let Err(e) = color_eyre::install() {
         return fail(&format!("cannot install the error reporter: {e}"));

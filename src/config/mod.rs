@@ -10,6 +10,7 @@ mod error;
 pub mod general;
 pub mod theme;
 pub mod ui;
+pub mod watchlist;
 
 pub use error::ConfigError;
 

@@ -94,10 +94,12 @@ pub enum Mode {
     Health,
     Help,
     Search,
+    /// The `:` command line.
+    Command,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Global,
         Mode::Overview,
         Mode::Detail,
@@ -105,6 +107,7 @@ impl Mode {
         Mode::Health,
         Mode::Help,
         Mode::Search,
+        Mode::Command,
     ];
 
     /// The table name in `[keybindings.<name>]`.
@@ -117,6 +120,7 @@ impl Mode {
             Mode::Health => "health",
             Mode::Help => "help",
             Mode::Search => "search",
+            Mode::Command => "command",
         }
     }
 
@@ -143,6 +147,7 @@ pub struct Keybindings {
     pub health: ModeBindings,
     pub help: ModeBindings,
     pub search: ModeBindings,
+    pub command: ModeBindings,
 }
 
 /// The built-in bindings; `config/default.toml` spells out the same table (a test holds them
@@ -170,6 +175,7 @@ const DEFAULT_BINDINGS: &[(Mode, Command, &[&str])] = &[
     (Mode::Global, Command::TogglePause, &["space"]),
     (Mode::Global, Command::Faster, &[">"]),
     (Mode::Global, Command::Slower, &["<"]),
+    (Mode::Global, Command::OpenCommandLine, &[":"]),
     (Mode::Overview, Command::CycleSort, &["s"]),
     (Mode::Overview, Command::ReverseSort, &["S"]),
     (
@@ -181,6 +187,11 @@ const DEFAULT_BINDINGS: &[(Mode, Command, &[&str])] = &[
     (Mode::Detail, Command::GroupFiner, &["-"]),
     (Mode::Detail, Command::GroupingUnit, &["b"]),
     (Mode::Detail, Command::CycleDepth, &["d"]),
+    (Mode::Detail, Command::CycleChartRange, &["r"]),
+    (Mode::Detail, Command::TapeFilterUp, &["."]),
+    (Mode::Detail, Command::TapeFilterDown, &[","]),
+    (Mode::Detail, Command::ToggleTapeLiquidations, &["L"]),
+    (Mode::Detail, Command::ToggleAlertsScope, &["a"]),
     (Mode::Heatmap, Command::GroupCoarser, &["+", "="]),
     (Mode::Heatmap, Command::GroupFiner, &["-"]),
     (Mode::Heatmap, Command::GroupingUnit, &["b"]),
@@ -194,6 +205,9 @@ const DEFAULT_BINDINGS: &[(Mode, Command, &[&str])] = &[
     (Mode::Search, Command::SearchDelete, &["backspace"]),
     (Mode::Search, Command::Up, &["up", "ctrl+p"]),
     (Mode::Search, Command::Down, &["down", "ctrl+n"]),
+    (Mode::Command, Command::CommandAccept, &["enter"]),
+    (Mode::Command, Command::CommandCancel, &["esc", "ctrl+c"]),
+    (Mode::Command, Command::CommandDelete, &["backspace"]),
 ];
 
 impl Default for Keybindings {
@@ -256,6 +270,7 @@ impl Keybindings {
             health: BTreeMap::new(),
             help: BTreeMap::new(),
             search: BTreeMap::new(),
+            command: BTreeMap::new(),
         }
     }
 
@@ -268,6 +283,7 @@ impl Keybindings {
             Mode::Health => &self.health,
             Mode::Help => &self.help,
             Mode::Search => &self.search,
+            Mode::Command => &self.command,
         }
     }
 
@@ -280,6 +296,7 @@ impl Keybindings {
             Mode::Health => &mut self.health,
             Mode::Help => &mut self.help,
             Mode::Search => &mut self.search,
+            Mode::Command => &mut self.command,
         }
     }
 

@@ -6,6 +6,7 @@
 //! or stale number as if it were fresh: a book that is not `Live` carries no features at all.
 
 use crate::config::alerts::Notify;
+use crate::engine::prices::PriceSeries;
 use crate::feed::event::{BookKey, LiqSampling};
 use crate::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use crate::instrument::{Instrument, MarketKind};
@@ -77,6 +78,10 @@ pub struct SymbolFrame {
     pub composites: Composites,
     /// Recent history for sparklines and charts, oldest first, one sample per tick.
     pub history: Arc<SymbolHistory>,
+    /// The mid over the last 5 min (1 s samples) and 24 h (1 min candles), for the price chart.
+    /// Not in `stream --json` (a chart's history, not a tick's news).
+    #[serde(skip)]
+    pub prices: Arc<PriceSeries>,
 }
 
 /// One venue's book for one instrument, with its features.
@@ -298,6 +303,11 @@ pub struct DerivsView {
     pub next_funding_ts: Option<Millis>,
     pub open_interest: Option<f64>,
     pub open_interest_usd: Option<f64>,
+    /// Relative change of open interest over the last hour (0.02 = +2 %); `None` until an hour
+    /// has been observed.
+    pub open_interest_change_1h: Option<f64>,
+    /// §3.9: `(mark − index)/index` in bps, where the venue publishes both.
+    pub premium_bps: Option<f64>,
     /// Polled values older than twice their poll interval are stale (§0.2).
     pub stale: bool,
 }

@@ -7,6 +7,7 @@
 //! - [`task`]: [`run_engine`], the async task around it, with an injectable [`Clock`];
 //! - [`book`]: per (venue, instrument) state and its tick;
 //! - [`symbol`]: per-symbol composites and history;
+//! - [`prices`]: the bounded per-symbol mid series behind the price chart;
 //! - [`alerts`], [`outbox`]: alert rules, and delivery that never loses an alert silently;
 //! - [`health`]: venue connection health;
 //! - [`clock`], [`freshness`]: local and exchange time, staleness (§0.2);
@@ -21,6 +22,7 @@ pub mod frame;
 pub mod freshness;
 pub mod health;
 pub mod outbox;
+pub mod prices;
 pub mod stream;
 pub mod symbol;
 pub mod task;

@@ -20,6 +20,7 @@ use crate::market::{Millis, Nanos, VenueId};
 use super::book::view::BookTick;
 use super::clock::to_millis;
 use super::frame::{BookFrame, Composites, SymbolFrame, SymbolHistory};
+use super::prices::PriceHistory;
 
 /// §10.8: the score is the minimum over the last 2 s, so one bad tick does not fire it.
 const DISLOCATION_HOLD: Millis = 2_000;
@@ -84,6 +85,7 @@ impl History {
 pub struct SymbolState {
     name: Arc<str>,
     history: History,
+    prices: PriceHistory,
     dislocation: HashMap<BookKey, DislocationTracker>,
 }
 
@@ -99,6 +101,7 @@ impl SymbolState {
         SymbolState {
             name: name.into(),
             history: History::new(history_len.max(1)),
+            prices: PriceHistory::default(),
             dislocation: HashMap::new(),
         }
     }
@@ -126,6 +129,16 @@ impl SymbolState {
             .iter()
             .filter_map(|u| u.frame.features.as_ref()?.mid)
             .collect();
+        let mid = median(&mids);
+        // The chart follows spot where a fresh spot book exists: a perpetual's premium and a
+        // book entering or leaving the set would otherwise move the line without the price
+        // moving.
+        let spot: Vec<f64> = used
+            .iter()
+            .filter(|u| u.frame.is_spot())
+            .filter_map(|u| u.frame.features.as_ref()?.mid)
+            .collect();
+        self.prices.on_tick(now, median(&spot).or(mid));
         self.history.push(
             now,
             [
@@ -135,7 +148,7 @@ impl SymbolState {
                 composites.cascade_stress,
                 sum_base(&used, |f| f.flow.cvd_1m),
                 sum_base(&used, |f| f.flow.cvd_5m),
-                median(&mids),
+                mid,
             ],
         );
         SymbolFrame {
@@ -143,6 +156,7 @@ impl SymbolState {
             books: books.into_iter().map(|b| b.frame).collect(),
             composites,
             history: Arc::new(self.history.frame()),
+            prices: self.prices.series(),
         }
     }
 

@@ -44,11 +44,20 @@ pub enum Command {
     SearchAccept,
     SearchCancel,
     SearchDelete,
+    CycleChartRange,
+    TapeFilterUp,
+    TapeFilterDown,
+    ToggleTapeLiquidations,
+    ToggleAlertsScope,
+    OpenCommandLine,
+    CommandAccept,
+    CommandCancel,
+    CommandDelete,
 }
 
 impl Command {
     /// Every command, in the order the help screen lists a mode's table.
-    pub const ALL: [Command; 32] = [
+    pub const ALL: [Command; 41] = [
         Command::Quit,
         Command::ToggleHelp,
         Command::Search,
@@ -81,6 +90,15 @@ impl Command {
         Command::SearchAccept,
         Command::SearchCancel,
         Command::SearchDelete,
+        Command::CycleChartRange,
+        Command::TapeFilterUp,
+        Command::TapeFilterDown,
+        Command::ToggleTapeLiquidations,
+        Command::ToggleAlertsScope,
+        Command::OpenCommandLine,
+        Command::CommandAccept,
+        Command::CommandCancel,
+        Command::CommandDelete,
     ];
 
     /// The snake_case name config files use (serde's spelling of the variant).
@@ -134,6 +152,15 @@ impl Command {
             Command::SearchAccept => "Go to the highlighted symbol",
             Command::SearchCancel => "Close search, keep the current symbol",
             Command::SearchDelete => "Delete the last character",
+            Command::CycleChartRange => "Price chart range: 5 min / 1 h / 24 h",
+            Command::TapeFilterUp => "Trade tape: raise the minimum notional shown",
+            Command::TapeFilterDown => "Trade tape: lower the minimum notional shown",
+            Command::ToggleTapeLiquidations => "Trade tape: show liquidations inline",
+            Command::ToggleAlertsScope => "Alerts: this symbol only / all symbols",
+            Command::OpenCommandLine => "Command line (:add SOL, :rm SOL, :min 50k)",
+            Command::CommandAccept => "Run the command",
+            Command::CommandCancel => "Close the command line",
+            Command::CommandDelete => "Delete the last character",
         }
     }
 }
@@ -144,7 +171,16 @@ impl Command {
 pub enum Action {
     /// A bound key (or mouse wheel) asked for this.
     Command(Command),
-    /// A character typed while searching (not bindable: every printable key types).
+    /// A left click at screen cell `(x, y)` on a `width`×`height` screen: selects the row or
+    /// focuses the pane under it.
+    Click {
+        x: u16,
+        y: u16,
+        width: u16,
+        height: u16,
+    },
+    /// A character typed while searching or on the command line (not bindable: every
+    /// printable key types).
     Type(char),
     /// A new frame from the engine. It only marks the screen dirty; it is drawn at the next
     /// frame slot, or not at all while frozen.

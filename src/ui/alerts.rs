@@ -1,7 +1,8 @@
 //! Alerts, newest first, styled by severity and tagged with a word (CRIT / WARN / info) so the
-//! severity reads without colour. The selected symbol's alerts are highlighted.
+//! severity reads without colour. The pane follows the current symbol (alerts about no symbol in
+//! particular are always listed); `a` shows every symbol's, the current one's highlighted.
 
-use crate::engine::frame::{Alert, Severity};
+use crate::engine::frame::{Alert, Frame, Severity};
 use crate::ui::format;
 use crate::ui::table::{self, Column};
 use crate::ui::widgets::{Ctx, pane, put};
@@ -12,24 +13,48 @@ use std::sync::Arc;
 pub struct AlertsView<'a> {
     pub alerts: &'a [Arc<Alert>],
     pub symbol: &'a str,
+    /// Every symbol's alerts, not only `symbol`'s.
+    pub all: bool,
     pub scroll: usize,
     pub focused: bool,
 }
 
+/// The alerts the pane lists: `symbol`'s and those about no symbol, or all of them.
+pub fn shown<'a>(frame: &'a Frame, symbol: &str, all: bool) -> Vec<&'a Arc<Alert>> {
+    frame
+        .alerts
+        .iter()
+        .filter(|a| listed(a, symbol, all))
+        .collect()
+}
+
+fn listed(alert: &Alert, symbol: &str, all: bool) -> bool {
+    all || alert.symbol.as_deref().is_none_or(|s| s == symbol)
+}
+
 pub fn render(area: Rect, buf: &mut Buffer, view: &AlertsView, cx: &Ctx) {
-    let inner = pane(area, buf, "Alerts", view.focused, cx);
+    let sep = cx.glyphs.sep.trim();
+    let title = if view.all {
+        format!("Alerts {sep} all symbols (a: {} only)", view.symbol)
+    } else {
+        format!("Alerts {sep} {} (a: all)", view.symbol)
+    };
+    let inner = pane(area, buf, &title, view.focused, cx);
+    let alerts: Vec<&Arc<Alert>> = view
+        .alerts
+        .iter()
+        .filter(|a| listed(a, view.symbol, view.all))
+        .collect();
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    if view.alerts.is_empty() {
-        put(
-            buf,
-            inner.x,
-            inner.y,
-            "no alerts",
-            inner.width,
-            cx.theme.dim,
-        );
+    if alerts.is_empty() {
+        let text = if view.all {
+            "no alerts".to_owned()
+        } else {
+            format!("no alerts for {}", view.symbol)
+        };
+        put(buf, inner.x, inner.y, &text, inner.width, cx.theme.dim);
         return;
     }
     let columns = [
@@ -39,9 +64,8 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &AlertsView, cx: &Ctx) {
         Column::left("ALERT", inner.width.saturating_sub(18), 0),
     ];
     let kept = table::layout(&columns, inner.width);
-    let first = view.scroll.min(view.alerts.len() - 1);
-    for (i, alert) in view
-        .alerts
+    let first = view.scroll.min(alerts.len() - 1);
+    for (i, alert) in alerts
         .iter()
         .skip(first)
         .take(usize::from(inner.height))

@@ -6,6 +6,7 @@
 
 use crate::config::alerts::Notify;
 use crate::config::ui::{LADDER_DEPTHS, Mode};
+use crate::config::watchlist::Edit;
 use crate::control::ReplayControl;
 use crate::engine::frame::{DataMode, Frame};
 use crate::feed::event::BookKey;
@@ -14,12 +15,15 @@ use crate::ui::action::{Action, Command};
 use crate::ui::glyphs::Glyphs;
 use crate::ui::keymap::Keymap;
 use crate::ui::keys::{Key, KeyName};
+use crate::ui::model::chart::ChartRange;
 use crate::ui::model::grouping::Grouping;
 use crate::ui::model::heatmap::HeatmapStore;
 use crate::ui::model::overview::{self, SortColumn};
 use crate::ui::model::search;
 use crate::ui::model::select::{self, Selected, VenueSel};
+use crate::ui::model::tape::{TapeFilter, parse_amount};
 use crate::ui::theme::Theme;
+use ratatui::layout::{Position, Rect};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -61,6 +65,9 @@ impl View {
             View::Overview => &[Pane::Overview],
             View::Detail => &[
                 Pane::Ladder,
+                Pane::Chart,
+                Pane::Tape,
+                Pane::Perp,
                 Pane::Gauges,
                 Pane::Composites,
                 Pane::Flow,
@@ -83,6 +90,9 @@ impl View {
 pub enum Pane {
     Overview,
     Ladder,
+    Chart,
+    Tape,
+    Perp,
     Gauges,
     Composites,
     Flow,
@@ -100,6 +110,9 @@ impl Pane {
         match self {
             Pane::Overview => "Overview",
             Pane::Ladder => "Ladder",
+            Pane::Chart => "Price",
+            Pane::Tape => "Tape",
+            Pane::Perp => "Perp",
             Pane::Gauges => "Imbalance",
             Pane::Composites => "Composites",
             Pane::Flow => "Flow",
@@ -115,12 +128,15 @@ impl Pane {
 }
 
 /// What the run loop must do after an update.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     None,
     Quit,
     /// Send this to the replay driver.
     Replay(ReplayControl),
+    /// Save this change of the watch list in the config file, then tell
+    /// [`App::watchlist_saved`] how it went.
+    Watchlist(Edit),
 }
 
 /// Settings fixed for the whole run.
@@ -134,6 +150,9 @@ pub struct AppSettings {
     pub replay_controls: bool,
     /// Where the log file is, for the log pane's title.
     pub log_file: Option<PathBuf>,
+    /// Where `:add`/`:rm` save the watch list (the config file in use, or the user's default
+    /// path); `None`: nowhere to save.
+    pub config_file: Option<PathBuf>,
 }
 
 /// The search prompt's state.
@@ -175,6 +194,13 @@ pub struct App {
     cursor: Option<BookKey>,
     pub(in crate::ui) help: Option<u16>,
     pub(in crate::ui) search: Option<SearchState>,
+    /// The `:` command line being typed.
+    pub(in crate::ui) command_line: Option<String>,
+    pub(in crate::ui) chart_range: ChartRange,
+    pub(in crate::ui) tape: TapeFilter,
+    /// The Alerts pane lists every symbol's alerts, not only the current symbol's.
+    pub(in crate::ui) alerts_all: bool,
+    pub(in crate::ui) config_file: Option<PathBuf>,
     /// A one-line answer to the last key (e.g. why a replay key did nothing).
     pub(in crate::ui) notice: Option<String>,
     replay_controls: bool,
@@ -228,6 +254,11 @@ impl App {
             cursor: None,
             help: None,
             search: None,
+            command_line: None,
+            chart_range: ChartRange::default(),
+            tape: TapeFilter::default(),
+            alerts_all: false,
+            config_file: settings.config_file,
             notice: None,
             replay_controls: settings.replay_controls,
             arrived: None,
@@ -295,7 +326,9 @@ impl App {
 
     /// The keymap mode in force: search and help are modal over the view.
     pub fn mode(&self) -> Mode {
-        if self.search.is_some() {
+        if self.command_line.is_some() {
+            Mode::Command
+        } else if self.search.is_some() {
             Mode::Search
         } else if self.help.is_some() {
             Mode::Help
@@ -337,7 +370,9 @@ impl App {
             return Some(Action::Command(command));
         }
         match key.name {
-            KeyName::Char(c) if mode == Mode::Search && !key.ctrl && !key.alt => {
+            KeyName::Char(c)
+                if matches!(mode, Mode::Search | Mode::Command) && !key.ctrl && !key.alt =>
+            {
                 Some(Action::Type(c))
             }
             _ => None,
@@ -357,8 +392,20 @@ impl App {
                 self.source_ended = true;
                 Effect::None
             }
+            Action::Click {
+                x,
+                y,
+                width,
+                height,
+            } => {
+                self.notice = None;
+                self.click(x, y, width, height);
+                Effect::None
+            }
             Action::Type(c) => {
-                if let Some(search) = &mut self.search {
+                if let Some(line) = &mut self.command_line {
+                    line.push(c);
+                } else if let Some(search) = &mut self.search {
                     search.query.push(c);
                     search.selected = 0;
                 }
@@ -437,6 +484,28 @@ impl App {
                 }
             }
             Command::SearchCancel => self.search = None,
+            Command::CycleChartRange => self.chart_range = self.chart_range.next(),
+            Command::TapeFilterUp => self.tape = self.tape.raise(),
+            Command::TapeFilterDown => self.tape = self.tape.lower(),
+            Command::ToggleTapeLiquidations => {
+                self.tape.liquidations = !self.tape.liquidations;
+            }
+            Command::ToggleAlertsScope => {
+                self.alerts_all = !self.alerts_all;
+                self.scroll.remove(&Pane::Alerts);
+            }
+            Command::OpenCommandLine => self.command_line = Some(String::new()),
+            Command::CommandCancel => self.command_line = None,
+            Command::CommandDelete => {
+                if let Some(line) = &mut self.command_line {
+                    line.pop();
+                }
+            }
+            Command::CommandAccept => {
+                if let Some(line) = self.command_line.take() {
+                    return self.run_command_line(&line);
+                }
+            }
             Command::SearchDelete => {
                 if let Some(search) = &mut self.search {
                     search.query.pop();
@@ -445,6 +514,109 @@ impl App {
             }
         }
         Effect::None
+    }
+
+    /// `:add SYMBOL`, `:rm SYMBOL`, `:min AMOUNT`.
+    fn run_command_line(&mut self, line: &str) -> Effect {
+        let mut words = line.split_whitespace();
+        let (verb, arg, extra) = (words.next(), words.next(), words.next());
+        let usage = "commands: add SYMBOL, rm SYMBOL, min AMOUNT (e.g. :min 50k)";
+        let edit = match (verb, arg, extra) {
+            (None, ..) => return Effect::None,
+            (Some("add"), Some(s), None) => Edit::Add(watch_entry(s)),
+            (Some("rm" | "remove"), Some(s), None) => Edit::Remove(watch_entry(s)),
+            (Some("min"), Some(a), None) => {
+                match parse_amount(a) {
+                    Some(min) => {
+                        self.tape.min = min;
+                        self.notice = Some(format!(
+                            "tape: trades of at least {} shown",
+                            tape_min_text(min)
+                        ));
+                    }
+                    None => self.notice = Some(format!("not an amount: {a:?} (e.g. 50k, 2.5M)")),
+                }
+                return Effect::None;
+            }
+            _ => {
+                self.notice = Some(format!("unknown command {line:?}; {usage}"));
+                return Effect::None;
+            }
+        };
+        if self.config_file.is_none() {
+            self.notice = Some("no config file to save the watch list in".into());
+            return Effect::None;
+        }
+        Effect::Watchlist(edit)
+    }
+
+    /// Where `:add`/`:rm` save.
+    pub fn config_file(&self) -> Option<&std::path::Path> {
+        self.config_file.as_deref()
+    }
+
+    /// The outcome of saving a watch-list change, for the notice line. The running feeds keep
+    /// their subscriptions: the change applies from the next start.
+    pub fn watchlist_saved(&mut self, edit: &Edit, result: Result<Vec<String>, String>) {
+        let file = self
+            .config_file
+            .as_ref()
+            .map_or_else(String::new, |p| p.display().to_string());
+        self.notice = Some(match (edit, result) {
+            (Edit::Add(s), Ok(list)) => format!(
+                "{s} added to the watch list in {file} ({}); subscribed from the next start",
+                list.join(" ")
+            ),
+            (Edit::Remove(s), Ok(list)) => format!(
+                "{s} removed from the watch list in {file} ({}); applies from the next start",
+                list.join(" ")
+            ),
+            (_, Err(e)) => format!("watch list not saved: {e}"),
+        });
+    }
+
+    /// A left click: a tab switches view, an overview row is selected, a detail pane focused.
+    fn click(&mut self, x: u16, y: u16, width: u16, height: u16) {
+        if self.help.is_some() || self.search.is_some() || self.command_line.is_some() {
+            return;
+        }
+        let screen = Rect::new(0, 0, width, height);
+        let Some(body) = crate::ui::body_area(screen) else {
+            return;
+        };
+        if y == body.y.saturating_sub(1) {
+            if let Some(view) = crate::ui::header::tab_at(x) {
+                self.view = view;
+            }
+            return;
+        }
+        if !body.contains(Position::new(x, y)) {
+            return;
+        }
+        match self.view {
+            View::Overview => {
+                let rows = overview::rows(self.shown(), self.sort, self.descending);
+                let table = crate::ui::overview_screen::table_area(body, rows.len());
+                if let Some(i) =
+                    crate::ui::overview::row_at(table, self.cursor_row(), rows.len(), y)
+                    && let Some(row) = rows.get(i)
+                {
+                    let (key, symbol) = (row.key().clone(), row.symbol.symbol.clone());
+                    self.select_symbol(symbol);
+                    self.cursor = Some(key);
+                }
+            }
+            View::Detail => {
+                let placed = crate::ui::detail::layout(body, self);
+                if let Some((pane, _)) =
+                    placed.iter().find(|(_, r)| r.contains(Position::new(x, y)))
+                    && let Some(i) = View::Detail.panes().iter().position(|p| p == pane)
+                {
+                    self.focus[View::Detail.index()] = i;
+                }
+            }
+            View::Heatmap | View::Health => {}
+        }
     }
 
     fn replay(&mut self, control: ReplayControl) -> Effect {
@@ -565,7 +737,8 @@ impl App {
                 .unwrap_or_default()
         };
         match pane {
-            Pane::Alerts => frame.alerts.len(),
+            Pane::Alerts => crate::ui::alerts::shown(frame, &self.symbol, self.alerts_all).len(),
+            Pane::Tape => crate::ui::model::tape::rows(&books(), self.tape).len(),
             Pane::Liquidations => books().iter().map(|b| b.liquidations.recent.len()).sum(),
             Pane::Flow => books()
                 .iter()
@@ -589,6 +762,24 @@ fn step(at: usize, len: usize, motion: &Motion) -> usize {
         Motion::By(d) => (at as i64 + i64::from(*d)).clamp(0, last as i64) as usize,
         Motion::Top => 0,
         Motion::Bottom => last,
+    }
+}
+
+/// A watch-list entry as typed: an asset upper-case, an explicit `venue:INSTRUMENT` as written.
+fn watch_entry(s: &str) -> String {
+    if s.contains(':') {
+        s.to_owned()
+    } else {
+        s.to_ascii_uppercase()
+    }
+}
+
+/// The tape's minimum as the notice says it.
+pub fn tape_min_text(min: f64) -> String {
+    if min > 0.0 {
+        crate::ui::format::usd(min)
+    } else {
+        "any size".into()
     }
 }
 

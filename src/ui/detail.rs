@@ -2,22 +2,25 @@
 //! each pane's view model from the app state.
 //!
 //! ```text
-//!  ≥150 columns                        90–149 columns          < 90 columns
-//! ┌ladder──────┬imbalance─┬liq──────┐ ┌ladder──────┬imbal───┐ ┌ladder─────┬imbal─┐
-//! │            ├composites┤         │ │            ├compos──┤ │           ├alerts┤
-//! │            │          ├bands────┤ │            ├flow────┤ │           │      │
-//! │            ├flow──────┤         │ │            ├liq─────┤ │           │      │
-//! │            │          ├alerts───┤ │            ├alerts──┤ │           │▸ more│
-//! └────────────┴──────────┴─────────┘ └────────────┴────────┘ └───────────┴──────┘
+//!  side area ≥ 80 columns              narrower side area
+//! ┌ladder──────┬price chart─────────┐ ┌ladder──────┬price───┐
+//! │            ├imbalance─┬perp─────┤ │            ├perp────┤
+//! │            ├composites├liq──────┤ │            ├imbal───┤
+//! │            ├tape──────┼bands────┤ │            ├tape────┤
+//! │            ├flow──────┼alerts───┤ │            │▸ more  │
+//! └────────────┴──────────┴─────────┘ └────────────┴────────┘
 //! ```
 //!
-//! Side panes stack by priority and collapse into a "▸ …" line when they do not fit; the
-//! focused pane (Tab) is always shown.
+//! The chart spans the side area's top when it is at least 24 rows high; otherwise it stacks
+//! with the others. Side panes stack by priority and collapse into a "▸ …" line when they do
+//! not fit; the focused pane (Tab) is always shown.
 
 use crate::engine::frame::{BookFeatures, BookFrame, SymbolFrame};
+use crate::market::Nanos;
 use crate::ui::alerts::{self, AlertsView};
 use crate::ui::app::{App, Pane};
 use crate::ui::bands::{self, BandsView};
+use crate::ui::chart::{self, ChartView, TradeDot};
 use crate::ui::composites::{self, CompositesView};
 use crate::ui::flow::{self, FlowView};
 use crate::ui::format;
@@ -25,8 +28,12 @@ use crate::ui::gauges::{self, GaugeRow, GaugesView};
 use crate::ui::ladder::{self, LadderBody, LadderView};
 use crate::ui::layout::{Slot, draw_collapsed, stack};
 use crate::ui::liquidations::{self, LiquidationsView};
+use crate::ui::model::chart::{ChartData, ChartRange};
 use crate::ui::model::ladder as ladder_model;
 use crate::ui::model::select::{self, Excluded, Selected, long_label, short_label};
+use crate::ui::model::tape as tape_model;
+use crate::ui::perp::{self, PerpView};
+use crate::ui::tape::{self, TapeView};
 use crate::ui::widgets::{self, Ctx, book_badge, centred_text};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -44,6 +51,41 @@ pub fn render(area: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
         return;
     };
     let selected = Selected::resolve(symbol, app.venue);
+    let (placed, stacks) = plan(area, app, symbol, &selected);
+    for stacked in &stacks {
+        draw_collapsed(buf, stacked, cx);
+    }
+    for &(pane, rect) in &placed {
+        match pane {
+            Pane::Ladder => ladder::render(
+                rect,
+                buf,
+                &ladder_view(app, symbol, &selected, app.focused() == Pane::Ladder, cx),
+                cx,
+            ),
+            pane => side_pane(pane, rect, buf, app, symbol, &selected, cx),
+        }
+    }
+}
+
+/// Where each pane of the detail goes in `area` (for clicks: the same plan as [`render`]).
+pub fn layout(area: Rect, app: &App) -> Vec<(Pane, Rect)> {
+    let Some(symbol) = select::symbol(app.shown(), &app.symbol) else {
+        return Vec::new();
+    };
+    let selected = Selected::resolve(symbol, app.venue);
+    plan(area, app, symbol, &selected).0
+}
+
+/// The chart spans the side area's top when there is room for it and the panes below.
+const CHART_ON_TOP_FROM: u16 = 24;
+
+fn plan(
+    area: Rect,
+    app: &App,
+    symbol: &SymbolFrame,
+    selected: &Selected,
+) -> (Vec<(Pane, Rect)>, Vec<crate::ui::layout::Stacked>) {
     let focused = app.focused();
     let ladder_w = match area.width {
         w if w >= 150 => (w * 2 / 5).min(72),
@@ -61,20 +103,27 @@ pub fn render(area: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
         ..area
     };
     // Below 64 columns the side panes take the ladder's place when one of them is focused.
-    let (ladder_area, rest) = if rest.width == 0 && focused != Pane::Ladder {
+    let (ladder_area, mut rest) = if rest.width == 0 && focused != Pane::Ladder {
         (Rect::ZERO, area)
     } else {
         (ladder_area, rest)
     };
+    let mut placed = Vec::new();
     if !ladder_area.is_empty() {
-        ladder::render(
-            ladder_area,
-            buf,
-            &ladder_view(app, symbol, &selected, focused == Pane::Ladder, cx),
-            cx,
-        );
+        placed.push((Pane::Ladder, ladder_area));
     }
-    let columns: Vec<(Rect, Vec<Pane>)> = if rest.width >= 80 {
+    let chart_on_top = rest.height >= CHART_ON_TOP_FROM && rest.width >= 40;
+    if chart_on_top {
+        let h = (rest.height / 3).clamp(8, 16);
+        placed.push((Pane::Chart, Rect { height: h, ..rest }));
+        rest = Rect {
+            y: rest.y + h,
+            height: rest.height - h,
+            ..rest
+        };
+    }
+    let perps = !perp_books(symbol).is_empty();
+    let columns: Vec<(Rect, Vec<Pane>, Vec<Pane>)> = if rest.width >= 80 {
         let half = rest.width / 2;
         vec![
             (
@@ -82,7 +131,8 @@ pub fn render(area: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
                     width: half,
                     ..rest
                 },
-                vec![Pane::Gauges, Pane::Composites, Pane::Flow],
+                vec![Pane::Gauges, Pane::Tape, Pane::Composites, Pane::Flow],
+                vec![Pane::Gauges, Pane::Composites, Pane::Tape, Pane::Flow],
             ),
             (
                 Rect {
@@ -90,48 +140,59 @@ pub fn render(area: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
                     width: rest.width - half,
                     ..rest
                 },
-                vec![Pane::Liquidations, Pane::Bands, Pane::Alerts],
+                vec![Pane::Perp, Pane::Liquidations, Pane::Alerts, Pane::Bands],
+                vec![Pane::Perp, Pane::Liquidations, Pane::Bands, Pane::Alerts],
             ),
         ]
     } else if rest.width > 0 {
-        vec![(
-            rest,
-            vec![
-                Pane::Gauges,
-                Pane::Composites,
-                Pane::Alerts,
-                Pane::Flow,
-                Pane::Liquidations,
-                Pane::Bands,
-            ],
-        )]
-    } else {
-        Vec::new()
-    };
-    for (column, panes) in columns {
-        let slots: Vec<Slot> = panes.iter().map(|p| slot(*p, &selected)).collect();
-        let order: Vec<Pane> = [
+        let mut priority = vec![Pane::Chart, Pane::Gauges, Pane::Tape, Pane::Composites];
+        if perps {
+            priority.insert(1, Pane::Perp);
+        }
+        priority.extend([Pane::Alerts, Pane::Flow, Pane::Liquidations, Pane::Bands]);
+        if !perps {
+            priority.push(Pane::Perp);
+        }
+        priority.retain(|p| !(chart_on_top && *p == Pane::Chart));
+        let order = [
+            Pane::Chart,
+            Pane::Perp,
             Pane::Gauges,
             Pane::Composites,
+            Pane::Tape,
+            Pane::Alerts,
             Pane::Flow,
             Pane::Liquidations,
             Pane::Bands,
-            Pane::Alerts,
         ]
         .into_iter()
-        .filter(|p| panes.contains(p))
+        .filter(|p| priority.contains(p))
         .collect();
+        vec![(rest, priority, order)]
+    } else {
+        Vec::new()
+    };
+    let mut stacks = Vec::new();
+    for (column, priority, order) in columns {
+        let slots: Vec<Slot> = priority
+            .iter()
+            .map(|p| slot(*p, symbol, selected))
+            .collect();
         let stacked = stack(column, &slots, focused, &order);
-        draw_collapsed(buf, &stacked, cx);
-        for &(pane, rect) in &stacked.panes {
-            side_pane(pane, rect, buf, app, symbol, &selected, cx);
-        }
+        placed.extend(stacked.panes.iter().copied());
+        stacks.push(stacked);
     }
+    (placed, stacks)
+}
+
+/// The symbol's derivatives books, in display order.
+fn perp_books(symbol: &SymbolFrame) -> Vec<&BookFrame> {
+    symbol.books.iter().filter(|b| !b.is_spot()).collect()
 }
 
 /// Minimum and preferred heights (borders included): a pane with little to say asks for
 /// little room.
-fn slot(pane: Pane, selected: &Selected) -> Slot {
+fn slot(pane: Pane, symbol: &SymbolFrame, selected: &Selected) -> Slot {
     let books = selected.books();
     let venues = books.len() as u16;
     let one = matches!(selected, Selected::One(_));
@@ -141,13 +202,19 @@ fn slot(pane: Pane, selected: &Selected) -> Slot {
         Pane::Gauges => Slot::new(pane, 3, 2 + if one { 5 } else { 1 + venues }),
         Pane::Composites => Slot::new(pane, 4, 10),
         Pane::Flow => Slot::new(pane, 6, u16::MAX),
-        Pane::Liquidations if !books.iter().any(|b| b.liquidations.sampling.is_some()) => {
+        Pane::Liquidations if !books.iter().any(|b| liquidations::has_stream(b)) => {
             Slot::new(pane, 3, 3)
         }
         Pane::Liquidations => Slot::new(pane, 5, 18),
         Pane::Bands if !live => Slot::new(pane, 3, 3),
         Pane::Bands if one => Slot::new(pane, 5, 14),
         Pane::Bands => Slot::new(pane, 4, 3 + venues),
+        Pane::Chart => Slot::new(pane, 6, 12),
+        Pane::Tape => Slot::new(pane, 5, 14),
+        Pane::Perp => {
+            let h = perp::height(perp_books(symbol).len());
+            Slot::new(pane, h.min(4), h)
+        }
         _ => Slot::new(pane, 3, 8),
     }
 }
@@ -203,6 +270,37 @@ fn side_pane(
             },
             cx,
         ),
+        Pane::Chart => chart::render(
+            rect,
+            buf,
+            &chart_view(app, symbol, selected, focused, cx.now),
+            cx,
+        ),
+        Pane::Tape => tape::render(
+            rect,
+            buf,
+            &TapeView {
+                symbol: &symbol.symbol,
+                rows: tape_model::rows(&selected.books(), app.tape),
+                filter: app.tape,
+                scroll,
+                focused,
+            },
+            cx,
+        ),
+        Pane::Perp => perp::render(
+            rect,
+            buf,
+            &PerpView {
+                symbol: &symbol.symbol,
+                books: perp_books(symbol)
+                    .into_iter()
+                    .map(|b| (b, short_label(b)))
+                    .collect(),
+                focused,
+            },
+            cx,
+        ),
         Pane::Liquidations => liquidations::render(
             rect,
             buf,
@@ -230,6 +328,7 @@ fn side_pane(
             &AlertsView {
                 alerts: &app.shown().alerts,
                 symbol: &symbol.symbol,
+                all: app.alerts_all,
                 scroll,
                 focused,
             },
@@ -246,6 +345,48 @@ fn not_live_note(selected: &Selected, cx: &Ctx) -> Option<(String, Style)> {
             Some((format!("{badge}: no features"), style))
         }
         _ => None,
+    }
+}
+
+fn chart_view<'a>(
+    app: &App,
+    symbol: &'a SymbolFrame,
+    selected: &Selected,
+    focused: bool,
+    now: Nanos,
+) -> ChartView<'a> {
+    let now_ms = (now / 1_000_000) as i64;
+    let books = selected.books();
+    let trades = books
+        .iter()
+        .flat_map(|b| {
+            b.recent_trades.iter().map(|t| TradeDot {
+                ago: (t.exch_ts - now_ms) as f64 / 1e3,
+                price: t.price,
+                notional: t.notional,
+                taker: t.taker,
+                large: t.large,
+                threshold: b.flow.large_trade_threshold_usd,
+            })
+        })
+        .collect();
+    ChartView {
+        symbol: &symbol.symbol,
+        data: ChartData::build(&symbol.prices, app.chart_range, now),
+        range: app.chart_range,
+        // Trades older than the frame's few latest are not kept: dots only where they are.
+        trades: if app.chart_range == ChartRange::OneDay {
+            Vec::new()
+        } else {
+            trades
+        },
+        decimals: symbol
+            .books
+            .iter()
+            .map(|b| b.ladder.price_decimals)
+            .max()
+            .unwrap_or(2),
+        focused,
     }
 }
 

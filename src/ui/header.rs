@@ -144,13 +144,31 @@ fn mode_style(mode: &DataMode, cx: &Ctx) -> Style {
 }
 
 /// The tab bar: `1 Overview  2 Symbol  3 Heatmap  4 Health`, the current view highlighted.
+/// The tab label text of `view` (`i` its index).
+fn tab_text(i: usize, view: View) -> String {
+    format!(" {} {} ", i + 1, view.title())
+}
+
+/// The view whose tab is at column `x` of the tab bar.
+pub fn tab_at(x: u16) -> Option<View> {
+    let mut at = 0u16;
+    for (i, view) in View::ALL.into_iter().enumerate() {
+        let width = tab_text(i, view).chars().count() as u16;
+        if (at..at + width).contains(&x) {
+            return Some(view);
+        }
+        at += width + 1;
+    }
+    None
+}
+
 pub fn tabs(area: Rect, buf: &mut Buffer, current: View, cx: &Ctx) {
     if area.height == 0 {
         return;
     }
     let mut x = area.x;
     for (i, view) in View::ALL.into_iter().enumerate() {
-        let text = format!(" {} {} ", i + 1, view.title());
+        let text = tab_text(i, view);
         let style = if view == current {
             cx.theme.tab_active
         } else {

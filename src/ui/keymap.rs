@@ -86,6 +86,7 @@ fn section_title(mode: Mode) -> &'static str {
         Mode::Health => "Health",
         Mode::Help => "In this help",
         Mode::Search => "While searching",
+        Mode::Command => "On the command line",
     }
 }
 

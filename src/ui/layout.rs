@@ -109,6 +109,26 @@ pub fn stack(area: Rect, slots: &[Slot], focused: Pane, order: &[Pane]) -> Stack
     Stacked { panes, collapsed }
 }
 
+/// A pane title of as many of `parts` as fit a pane `width` wide, whole parts only, so a
+/// narrow pane drops its last details instead of cutting through a number.
+pub fn title(parts: &[String], width: u16, sep: &str) -> String {
+    // The border's two corners and the spaces around the title.
+    let room = usize::from(width).saturating_sub(4);
+    let mut out = String::new();
+    for part in parts {
+        let joined = if out.is_empty() {
+            part.clone()
+        } else {
+            format!("{out} {sep} {part}")
+        };
+        if joined.chars().count() > room && !out.is_empty() {
+            break;
+        }
+        out = joined;
+    }
+    out
+}
+
 /// Draws the collapsed-panes line, if any.
 pub fn draw_collapsed(buf: &mut Buffer, stacked: &Stacked, cx: &Ctx) {
     let Some((rect, panes)) = &stacked.collapsed else {
@@ -165,6 +185,22 @@ mod tests {
             "focus displaces the others"
         );
         assert_eq!(s.collapsed.unwrap().1, vec![Pane::Gauges, Pane::Alerts]);
+    }
+
+    #[test]
+    fn titles_keep_whole_parts() {
+        let parts = [
+            "Price".to_owned(),
+            "BTC 64000.05".to_owned(),
+            "+0.12% 5m".to_owned(),
+        ];
+        assert_eq!(title(&parts, 40, "|"), "Price | BTC 64000.05 | +0.12% 5m");
+        assert_eq!(title(&parts, 26, "|"), "Price | BTC 64000.05");
+        assert_eq!(
+            title(&parts, 8, "|"),
+            "Price",
+            "the first part is always kept"
+        );
     }
 
     #[test]

@@ -27,11 +27,8 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &LiquidationsView, cx: &Ctx) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let streams: Vec<&(&BookFrame, String)> = view
-        .books
-        .iter()
-        .filter(|(b, _)| b.liquidations.sampling.is_some())
-        .collect();
+    let streams: Vec<&(&BookFrame, String)> =
+        view.books.iter().filter(|(b, _)| has_stream(b)).collect();
     if streams.is_empty() {
         put(
             buf,
@@ -133,6 +130,14 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &LiquidationsView, cx: &Ctx) {
     );
 }
 
+/// The book's venue publishes liquidations for it. A stream's sampling is known from its first
+/// print; before that, every derivatives market the adapters connect to has one (Binance
+/// `forceOrder`, Bybit `allLiquidation`, OKX `liquidation-orders`) and no spot market does, so a
+/// quiet derivatives stream reads "no liquidations since start", never "no stream".
+pub fn has_stream(book: &BookFrame) -> bool {
+    book.liquidations.sampling.is_some() || !book.is_spot()
+}
+
 fn factors(c: &CascadeView) -> [(&'static str, f64); 6] {
     [
         ("stress", c.stress),
@@ -210,7 +215,7 @@ fn feed(buf: &mut Buffer, area: Rect, streams: &[&(&BookFrame, String)], scroll:
             buf,
             area.x,
             area.y + 1,
-            "none in the window",
+            "no liquidations since start",
             area.width,
             cx.theme.dim,
         );

@@ -7,8 +7,8 @@
 //! │ LIVE │ FROZEN 3s │ upd 0.2s │ BTC │ aggregate │ 12:34:56 UTC │ depthscope     │ header
 //! │ 1 Overview  2 Symbol  3 Heatmap  4 Health                                   │ tabs
 //! ├─────────────────────────────────────────────────────────────────────────────┤
-//! │ overview  one row per symbol × venue, sortable                              │
-//! │ symbol    ladder │ imbalance, composites, flow │ liquidations, bands, alerts │ body:
+//! │ overview  one row per symbol × venue, sortable; perps and liquidations below│
+//! │ symbol    ladder │ price chart │ tape, imbalance, flow │ perp, liq, alerts │ body:
 //! │ heatmap   price × time, coloured by resting size, trades overlaid          │ one view
 //! │ health    venues │ books │ log                                              │
 //! ├─────────────────────────────────────────────────────────────────────────────┤
@@ -25,6 +25,7 @@ pub mod action;
 pub mod alerts;
 pub mod app;
 pub mod bands;
+pub mod chart;
 pub mod composites;
 pub mod detail;
 pub mod flow;
@@ -43,11 +44,14 @@ pub mod layout;
 pub mod liquidations;
 pub mod model;
 pub mod overview;
+pub mod overview_screen;
 pub mod pacing;
+pub mod perp;
 pub mod report;
 pub mod run;
 pub mod search;
 pub mod table;
+pub mod tape;
 pub mod term;
 pub mod theme;
 pub mod views;
@@ -67,6 +71,49 @@ use ratatui::layout::{Constraint, Layout, Rect};
 /// Below this the screen only says it is too small (nothing is squeezed into unreadability).
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 8;
+
+/// Header, tab bar, body and footer.
+fn screen_rows(area: Rect) -> [Rect; 4] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area)
+}
+
+/// Where the views draw on a screen of `area` (`None`: the screen is too small to use), so a
+/// mouse click finds what it hit.
+pub fn body_area(area: Rect) -> Option<Rect> {
+    (area.width >= MIN_WIDTH && area.height >= MIN_HEIGHT).then(|| screen_rows(area)[2])
+}
+
+/// The `:` command line over the footer, with what it accepts while empty.
+fn command_line(area: Rect, buf: &mut Buffer, line: &str, cx: &Ctx) {
+    buf.set_style(area, cx.theme.text);
+    buf.set_stringn(
+        area.x,
+        area.y,
+        " ".repeat(usize::from(area.width)),
+        usize::from(area.width),
+        cx.theme.text,
+    );
+    let text = format!(":{line}{}", cx.glyphs.cursor);
+    put(buf, area.x, area.y, &text, area.width, cx.theme.title);
+    if line.is_empty() {
+        let hint = "  add SYMBOL, rm SYMBOL, min 50k   enter run  esc cancel";
+        let x = area.x + text.chars().count() as u16;
+        put(
+            buf,
+            x,
+            area.y,
+            hint,
+            area.right().saturating_sub(x),
+            cx.theme.dim,
+        );
+    }
+}
 
 /// Draws the whole screen for `app` at local time `now`.
 pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
@@ -102,13 +149,7 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
         }
         return;
     }
-    let [head, tabs, body, foot] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [head, tabs, body, foot] = screen_rows(area);
     let frame = app.shown();
     let venue = select::symbol(frame, &app.symbol)
         .map_or_else(String::new, |s| Selected::resolve(s, app.venue).label());
@@ -128,7 +169,7 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
     );
     header::tabs(tabs, buf, app.view, &cx);
     match app.view {
-        View::Overview => overview::render(body, buf, &views::overview(app), &cx),
+        View::Overview => overview_screen::render(body, buf, app, &cx),
         View::Detail => detail::render(body, buf, app, &cx),
         View::Heatmap => heatmap::render(body, buf, &views::heatmap(app, body, app.glyphs), &cx),
         View::Health => health::render(body, buf, &views::health(app), &cx),
@@ -141,6 +182,9 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
         &app.keymap,
         &cx,
     );
+    if let Some(line) = &app.command_line {
+        command_line(foot, buf, line, &cx);
+    }
     if let Some(search) = &app.search {
         let matches = search_model::matches(frame, &search.query);
         let view = search::SearchView {

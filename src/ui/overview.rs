@@ -69,8 +69,8 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
         buf.set_stringn(line.x, line.y, hint, usize::from(line.width), cx.theme.dim);
         return;
     }
+    let first = first_row(inner, view.cursor);
     let visible = usize::from(inner.height.saturating_sub(1));
-    let first = view.cursor.saturating_sub(visible.saturating_sub(1));
     for (i, row) in view.rows.iter().enumerate().skip(first).take(visible) {
         let y = 1 + (i - first) as u16;
         let base = if i == view.cursor {
@@ -88,6 +88,29 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
         };
         table::row(buf, inner, y, &columns, &kept, &cells(row, label, cx));
     }
+}
+
+/// The first row shown in the table's inside `inner` (one header line), keeping the cursor in
+/// view.
+fn first_row(inner: Rect, cursor: usize) -> usize {
+    let visible = usize::from(inner.height.saturating_sub(1));
+    cursor.saturating_sub(visible.saturating_sub(1))
+}
+
+/// The row index drawn at screen row `y` of the overview pane at `area`, if any.
+pub fn row_at(area: Rect, cursor: usize, rows: usize, y: u16) -> Option<usize> {
+    let inner = Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    );
+    let line = y.checked_sub(inner.y + 1)?;
+    if line + 1 >= inner.height {
+        return None;
+    }
+    let i = first_row(inner, cursor) + usize::from(line);
+    (i < rows).then_some(i)
 }
 
 fn cells(row: &Row, label: String, cx: &Ctx) -> Vec<(String, Style)> {

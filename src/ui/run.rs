@@ -7,6 +7,7 @@
 //! only mark the screen dirty ([`Pacer`]).
 
 use crate::cli::RunArgs;
+use crate::config::watchlist::{self, Edit};
 use crate::config::{Config, ConfigError};
 use crate::control::ReplayControl;
 use crate::engine::frame::Frame;
@@ -18,7 +19,7 @@ use crate::ui::pacing::Pacer;
 use crate::ui::report::{ExitReason, RunReport, Stats};
 use crate::ui::term::{self, SyncBackend};
 use crate::ui::theme::{ColorDepth, Theme, ThemeChoice};
-use crossterm::event::{Event, KeyEventKind, MouseEventKind};
+use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 use futures_util::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
 use std::future::Future;
@@ -45,6 +46,8 @@ pub struct UiOptions {
     pub report_on_exit: Option<PathBuf>,
     /// Shown in the log pane's title.
     pub log_file: Option<PathBuf>,
+    /// Where `:add`/`:rm` save the watch list.
+    pub config_file: Option<PathBuf>,
 }
 
 /// The environment variables the UI honours.
@@ -101,6 +104,7 @@ impl UiOptions {
             exit_after: run.exit_after,
             report_on_exit: run.report_on_exit.clone(),
             log_file: None,
+            config_file: None,
         })
     }
 }
@@ -134,6 +138,7 @@ pub async fn run_tui(
             heatmap_column_ms: options.heatmap_column_ms,
             replay_controls: controls.is_some(),
             log_file: options.log_file,
+            config_file: options.config_file,
         },
         first,
     );
@@ -242,11 +247,15 @@ where
             event = events.next() => {
                 let mut next = Some(event);
                 let mut exit = None;
+                // Clicks are placed on the screen as last drawn.
+                let screen = terminal.size().map_or((0, 0), |s| (s.width, s.height));
                 // Handle every event already queued, then draw once.
                 while let Some(event) = next.take() {
                     match event {
                         None => exit = Some(ExitReason::InputClosed),
-                        Some(event) => exit = exit.or(handle_event(event?, app, &mut pacer, &io)),
+                        Some(event) => {
+                            exit = exit.or(handle_event(event?, app, &mut pacer, &io, screen));
+                        }
                     }
                     if exit.is_none() {
                         next = events.next().now_or_never();
@@ -289,7 +298,13 @@ where
 }
 
 /// Applies one terminal event; `Some` when it ends the run.
-fn handle_event(event: Event, app: &mut App, pacer: &mut Pacer, io: &LoopIo) -> Option<ExitReason> {
+fn handle_event(
+    event: Event,
+    app: &mut App,
+    pacer: &mut Pacer,
+    io: &LoopIo,
+    (width, height): (u16, u16),
+) -> Option<ExitReason> {
     let action = match event {
         // Release events (Windows, kitty protocol) would act twice.
         Event::Key(key) if key.kind != KeyEventKind::Release => {
@@ -298,6 +313,12 @@ fn handle_event(event: Event, app: &mut App, pacer: &mut Pacer, io: &LoopIo) -> 
         Event::Mouse(m) => match m.kind {
             MouseEventKind::ScrollUp => Some(Action::Command(Command::Up)),
             MouseEventKind::ScrollDown => Some(Action::Command(Command::Down)),
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
+                x: m.column,
+                y: m.row,
+                width,
+                height,
+            }),
             _ => None,
         },
         // Redrawn at the next slot, which also coalesces a burst of resizes.
@@ -320,8 +341,24 @@ fn handle_event(event: Event, app: &mut App, pacer: &mut Pacer, io: &LoopIo) -> 
             }
             None
         }
+        Effect::Watchlist(edit) => {
+            save_watchlist(app, &edit);
+            None
+        }
         Effect::None => None,
     }
+}
+
+/// Saves a watch-list change in the app's config file and tells the app how it went.
+pub fn save_watchlist(app: &mut App, edit: &Edit) {
+    let result = match app.config_file() {
+        Some(path) => watchlist::save(path, edit),
+        None => Err("no config file".into()),
+    };
+    if let Err(e) = &result {
+        tracing::warn!(error = %e, "watch list not saved");
+    }
+    app.watchlist_saved(edit, result);
 }
 
 fn draw<B: SyncBackend>(

@@ -52,6 +52,7 @@ pub fn heatmap(app: &App, area: Rect, glyphs: &Glyphs) -> HeatmapView {
         step: 0.0,
         decimals: 0,
         column_s,
+        unit: String::new(),
         focused: true,
     };
     let Some(symbol) = select::symbol(app.shown(), &app.symbol) else {
@@ -118,6 +119,11 @@ pub fn heatmap(app: &App, area: Rect, glyphs: &Glyphs) -> HeatmapView {
         step,
         decimals,
         column_s,
+        unit: if books.iter().all(|b| b.base_units) {
+            symbol.symbol.clone()
+        } else {
+            "contracts".into()
+        },
         focused: true,
     }
 }

@@ -5,6 +5,8 @@
 //! fresh; each group is judged against its own measured update interval (§0.2: polled values are
 //! stale after 2 × their poll interval).
 
+use std::collections::VecDeque;
+
 use crate::engine::frame::DerivsView;
 use crate::engine::freshness::{StaleRule, UpdateIntervals};
 use crate::features::num::finite;
@@ -18,7 +20,13 @@ pub struct DerivsState {
     prices: UpdateIntervals,
     funding: UpdateIntervals,
     open_interest: UpdateIntervals,
+    /// Open interest (base units when known, else the venue's notional) sampled once a minute
+    /// over the last hour and a minute, oldest first: the 1 h change.
+    oi_minutes: VecDeque<(Nanos, f64)>,
 }
+
+const MINUTE: Nanos = 60_000_000_000;
+const HOUR: Nanos = 60 * MINUTE;
 
 /// Keeps `new` where the update carried a finite value.
 fn merge<T: Copy>(slot: &mut Option<T>, new: Option<T>, ok: impl Fn(T) -> bool) -> bool {
@@ -44,6 +52,9 @@ impl DerivsState {
             });
         let oi = merge(&mut v.open_interest, d.open_interest, f)
             | merge(&mut v.open_interest_usd, d.open_interest_usd, f);
+        if oi && let Some(x) = v.open_interest.or(v.open_interest_usd) {
+            self.sample_open_interest(at, x);
+        }
         for (changed, stream) in [
             (prices, &mut self.prices),
             (funding, &mut self.funding),
@@ -53,6 +64,35 @@ impl DerivsState {
                 stream.on_update(at);
             }
         }
+    }
+
+    /// Keeps at most one sample a minute for 61 minutes: the latest value of each minute.
+    fn sample_open_interest(&mut self, at: Nanos, oi: f64) {
+        let minute = at - at.rem_euclid(MINUTE);
+        match self.oi_minutes.back_mut() {
+            Some((m, x)) if *m == minute => *x = oi,
+            Some((m, _)) if *m > minute => {}
+            _ => self.oi_minutes.push_back((minute, oi)),
+        }
+        while self
+            .oi_minutes
+            .front()
+            .is_some_and(|(m, _)| *m + HOUR + MINUTE < minute)
+        {
+            self.oi_minutes.pop_front();
+        }
+    }
+
+    /// The relative change of open interest over the last hour; `None` until an hour of samples
+    /// exists (a shorter window would not be a 1 h change).
+    fn open_interest_change_1h(&self, now: Nanos) -> Option<f64> {
+        let (_, latest) = *self.oi_minutes.back()?;
+        let (_, then) = *self
+            .oi_minutes
+            .iter()
+            .rev()
+            .find(|(m, _)| *m + MINUTE + HOUR <= now)?;
+        (then > 0.0).then(|| latest / then - 1.0).and_then(finite)
     }
 
     /// The view at `now`. Open interest in base units needs a known contract; the notional is
@@ -68,6 +108,11 @@ impl DerivsState {
             (Some(f), Some(h)) => finite(f * (24.0 / h) * 365.0),
             _ => None,
         };
+        // §3.9: the perpetual's premium over its index, where the venue publishes both.
+        let premium_bps = match (v.mark_price, v.index_price) {
+            (Some(m), Some(i)) if i > 0.0 => finite((m - i) / i * 1e4),
+            _ => None,
+        };
         let stale = [&self.prices, &self.funding, &self.open_interest]
             .into_iter()
             .any(|s| rule.is_stale(s, now));
@@ -80,6 +125,8 @@ impl DerivsState {
             next_funding_ts: v.next_funding_ts,
             open_interest,
             open_interest_usd,
+            open_interest_change_1h: self.open_interest_change_1h(now),
+            premium_bps,
             stale,
         }
     }
@@ -129,6 +176,55 @@ mod tests {
         // Contract unknown: OI is in venue units, so neither figure is shown.
         let v = d.view(S, &rule(), false);
         assert_eq!((v.open_interest, v.open_interest_usd), (None, None));
+    }
+
+    #[test]
+    fn premium_is_mark_over_index_in_bps() {
+        let mut d = DerivsState::default();
+        d.on_tick(
+            &Derivs {
+                mark_price: Some(100.05),
+                ..Derivs::default()
+            },
+            0,
+        );
+        assert_eq!(d.view(0, &rule(), true).premium_bps, None, "no index yet");
+        d.on_tick(
+            &Derivs {
+                index_price: Some(100.0),
+                ..Derivs::default()
+            },
+            S,
+        );
+        let p = d.view(S, &rule(), true).premium_bps.unwrap();
+        assert!((p - 5.0).abs() < 1e-9, "{p}");
+    }
+
+    #[test]
+    fn open_interest_change_needs_an_hour_of_samples() {
+        let mut d = DerivsState::default();
+        let oi = |x: f64| Derivs {
+            open_interest: Some(x),
+            ..Derivs::default()
+        };
+        // Polled every 30 s for 70 minutes, rising 0.1 a poll from 100.
+        for i in 0..=140u64 {
+            d.on_tick(&oi(100.0 + i as f64 * 0.1), i * 30 * S);
+        }
+        assert!(d.oi_minutes.len() <= 62, "bounded: {}", d.oi_minutes.len());
+        let now = 140 * 30 * S;
+        let change = d.view(now, &rule(), true).open_interest_change_1h.unwrap();
+        // Now 114.0; the newest sample at least an hour old is minute 9's last value (poll 19).
+        assert!((change - (114.0 / 101.9 - 1.0)).abs() < 1e-12, "{change}");
+        let mut young = DerivsState::default();
+        young.on_tick(&oi(100.0), 0);
+        young.on_tick(&oi(110.0), 30 * MINUTE);
+        assert_eq!(
+            young
+                .view(30 * MINUTE, &rule(), true)
+                .open_interest_change_1h,
+            None
+        );
     }
 
     #[test]

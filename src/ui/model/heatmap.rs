@@ -60,6 +60,8 @@ pub struct Grid {
     pub gap: Vec<bool>,
     /// Trades: (row, column, taker side), the largest per cell.
     pub trades: Vec<(usize, usize, Option<TakerSide>)>,
+    /// Per column, the grid row of the mid (the first book with both sides live then).
+    pub mid: Vec<Option<usize>>,
     /// The size drawn at full intensity (95th percentile of non-empty cells, so one wall does
     /// not wash out the rest).
     pub full_scale: f64,
@@ -151,6 +153,7 @@ impl HeatmapStore {
             cells: vec![0.0; rows * width],
             gap: vec![true; width],
             trades: Vec::new(),
+            mid: vec![None; width],
             full_scale: 0.0,
         };
         if width == 0 || rows == 0 || step.is_nan() || step <= 0.0 {
@@ -178,6 +181,11 @@ impl HeatmapStore {
                 }
                 let x = (column.slot - first_slot) as usize;
                 grid.gap[x] = false;
+                if grid.mid[x].is_none()
+                    && let (Some(bid), Some(ask)) = (column.bids.first(), column.asks.first())
+                {
+                    grid.mid[x] = row_of((bid.price + ask.price) / 2.0);
+                }
                 for level in column.bids.iter().chain(&column.asks) {
                     if let Some(r) = row_of(level.price) {
                         grid.cells[r * width + x] += level.size;

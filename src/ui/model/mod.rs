@@ -1,9 +1,11 @@
 //! View models: what the panes draw, computed from a frame and the UI state by pure functions
 //! (grouping, aggregation, sorting, search) or accumulated across frames (the heatmap).
 
+pub mod chart;
 pub mod grouping;
 pub mod heatmap;
 pub mod ladder;
 pub mod overview;
 pub mod search;
 pub mod select;
+pub mod tape;

@@ -62,7 +62,8 @@ fn stale_rows_and_unproven_books_have_their_styles_in_the_overview() {
 #[test]
 fn alerts_are_styled_by_severity() {
     let mut app = app_with_history();
-    press(&mut app, &[Command::ViewDetail]);
+    // Every symbol's alerts: the fixture's WARN and info are about other symbols.
+    press(&mut app, &[Command::ViewDetail, Command::ToggleAlertsScope]);
     let terminal = draw(&app, 200, 60);
     let buf = terminal.backend().buffer();
     let crit = &buf[at(buf, "CRIT")];

@@ -12,6 +12,7 @@ use depthscope::engine::frame::{
     DepthBands, DerivsView, FlowFeatures, Frame, Ladder, LadderLevel, LiquidationFeatures,
     LiquidationPrint, PriceVolume, Severity, SymbolFrame, SymbolHistory, TradePrint, VenueHealth,
 };
+use depthscope::engine::prices::{Candle, PriceSeries};
 use depthscope::feed::event::{BookKey, LiqSampling};
 use depthscope::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use depthscope::instrument::{Contract, Instrument, MarketKind};
@@ -145,6 +146,7 @@ fn btc(shift: f64) -> SymbolFrame {
             ..Default::default()
         },
         history: Arc::new(history(120, 1.0)),
+        prices: Arc::new(prices(mid, shift)),
     }
 }
 
@@ -195,6 +197,7 @@ fn eth(shift: f64) -> SymbolFrame {
             ..Default::default()
         },
         history: Arc::new(history(120, -1.0)),
+        prices: Arc::new(prices(mid, shift)),
     }
 }
 
@@ -225,6 +228,7 @@ fn sol(shift: f64) -> SymbolFrame {
         ],
         composites: Composites::default(),
         history: Arc::new(SymbolHistory::default()),
+        prices: Arc::default(),
     }
 }
 
@@ -476,6 +480,8 @@ fn derivs(mid: f64) -> DerivsView {
         next_funding_ts: Some(NOW_MS + 3_600_000),
         open_interest: Some(81_250.0),
         open_interest_usd: Some(81_250.0 * mid),
+        open_interest_change_1h: Some(0.0214),
+        premium_bps: Some(-0.7 / mid * 1e4),
         stale: false,
     }
 }
@@ -517,6 +523,31 @@ fn history(n: usize, sign: f64) -> SymbolHistory {
         cvd_5m: some(&|i| sign * (wave(i, 23.0, 30.0) - 5.0)),
         mid: some(&|i| 64_000.0 + wave(i, 13.0, 20.0)),
     }
+}
+
+/// Five minutes of 1 s mids and a day of 1 min candles around `mid`, ending at NOW.
+fn prices(mid: f64, shift: f64) -> PriceSeries {
+    const S: Nanos = 1_000_000_000;
+    let wave = |i: f64, period: f64, amp: f64| amp * ((i + shift) / period).sin();
+    let seconds = (0..300u64)
+        .map(|i| {
+            let at = NOW - NOW % S - (299 - i) * S;
+            (at, mid + wave(i as f64, 40.0, mid * 4e-4))
+        })
+        .collect();
+    let minutes = (0..1440u64)
+        .map(|i| {
+            let close = mid + wave(i as f64, 180.0, mid * 0.01);
+            Candle {
+                start: NOW - NOW % (60 * S) - (1439 - i) * 60 * S,
+                open: close - mid * 5e-4,
+                high: close + mid * 8e-4,
+                low: close - mid * 9e-4,
+                close,
+            }
+        })
+        .collect();
+    PriceSeries { seconds, minutes }
 }
 
 fn venues() -> Vec<VenueHealth> {

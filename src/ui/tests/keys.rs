@@ -184,7 +184,7 @@ fn tab_cycles_panes_and_motion_scrolls_the_focused_one() {
     assert_eq!(app.ladder_scroll, 10, "clamped to the depth");
     key(&mut app, "g");
     assert_eq!(app.ladder_scroll, 0, "back to the spread");
-    let panes: Vec<Pane> = (0..7)
+    let panes: Vec<Pane> = (0..10)
         .map(|_| {
             key(&mut app, "tab");
             app.focused()
@@ -193,6 +193,9 @@ fn tab_cycles_panes_and_motion_scrolls_the_focused_one() {
     assert_eq!(
         panes,
         [
+            Pane::Chart,
+            Pane::Tape,
+            Pane::Perp,
             Pane::Gauges,
             Pane::Composites,
             Pane::Flow,
@@ -209,9 +212,14 @@ fn tab_cycles_panes_and_motion_scrolls_the_focused_one() {
     }
     assert_eq!(
         app.scroll(Pane::Alerts),
-        2,
-        "three alerts: scrolling stops at the last"
+        1,
+        "two of the three alerts are about BTC: scrolling stops at the last"
     );
+    key(&mut app, "a");
+    for _ in 0..10 {
+        key(&mut app, "j");
+    }
+    assert_eq!(app.scroll(Pane::Alerts), 2, "all symbols: three alerts");
 }
 
 #[test]
@@ -308,7 +316,8 @@ fn help_is_generated_from_the_configured_keymap() {
             "Symbol detail",
             "Heatmap",
             "In this help",
-            "While searching"
+            "While searching",
+            "On the command line"
         ]
     );
 }

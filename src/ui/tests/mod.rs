@@ -5,8 +5,9 @@
 mod colours;
 pub mod fixtures;
 mod keys;
+mod panes;
 mod run_loop;
-mod snapshots;
+pub mod snapshots;
 
 use crate::config::Config;
 use crate::engine::frame::Frame;
@@ -41,6 +42,7 @@ pub fn settings(theme: &str, ascii: bool, replay_controls: bool) -> AppSettings 
         heatmap_column_ms: 500,
         replay_controls,
         log_file: None,
+        config_file: None,
     }
 }
 

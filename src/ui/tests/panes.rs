@@ -1,0 +1,311 @@
+//! The trader's panes: price chart, trade tape, perp context, liquidation feed, the alerts
+//! scope, the `:` command line (watch list saved in the config file) and mouse clicks.
+
+use super::snapshots::app_with_history;
+use super::{app, app_with, draw, find, fixtures, press, text};
+use crate::config::watchlist::Edit;
+use crate::engine::frame::{DerivsView, Frame, LiquidationFeatures};
+use crate::instrument::MarketKind;
+use crate::ui::action::{Action, Command};
+use crate::ui::app::{App, Effect, Pane, View};
+use crate::ui::keys::Key;
+use crate::ui::model::chart::ChartRange;
+use crate::ui::run::save_watchlist;
+use std::sync::Arc;
+
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
+
+fn key(app: &mut App, name: &str) -> Effect {
+    let action = app
+        .action_for_key(name.parse::<Key>().unwrap())
+        .unwrap_or_else(|| panic!("{name} is unbound"));
+    app.update(action)
+}
+
+/// Types `text` on the command line (opened with `:`) and presses enter.
+fn command(app: &mut App, text: &str) -> Effect {
+    key(app, ":");
+    for c in text.chars() {
+        let name = if c == ' ' {
+            "space".to_owned()
+        } else {
+            c.to_string()
+        };
+        key(app, &name);
+    }
+    key(app, "enter")
+}
+
+fn focus(app: &mut App, pane: Pane) {
+    for _ in 0..12 {
+        if app.focused() == pane {
+            return;
+        }
+        press(app, &[Command::NextPane]);
+    }
+    panic!("{pane:?} cannot be focused");
+}
+
+#[test]
+fn tape_filtered_with_liquidations_inline_at_every_size() {
+    let mut app = app_with_history();
+    press(&mut app, &[Command::ViewDetail, Command::CycleVenue]);
+    focus(&mut app, Pane::Tape);
+    key(&mut app, ".");
+    key(&mut app, ".");
+    key(&mut app, "L");
+    assert_eq!(app.tape.min, 1e4);
+    assert!(app.tape.liquidations);
+    for (w, h) in SIZES {
+        let terminal = draw(&app, w, h);
+        let screen = text(terminal.backend().buffer());
+        // (Below 200×60 the tape has room for its few newest rows only.)
+        assert!(
+            w < 200 || screen.contains("liq L"),
+            "{w}x{h}: a liquidation inline\n{screen}"
+        );
+        insta::assert_snapshot!(format!("tape_filtered_{w}x{h}"), terminal.backend());
+    }
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    assert!(screen.contains(">= $10.0k"), "{screen}");
+    // Every trade of the fixture under $10k is gone from the tape.
+    assert!(!screen.contains("$3.8k"), "{screen}");
+    key(&mut app, ",");
+    key(&mut app, ",");
+    assert_eq!(app.tape.min, 0.0);
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    assert!(screen.contains("$3.8k"), "{screen}");
+}
+
+#[test]
+fn chart_ranges_at_every_size() {
+    let mut app = app_with_history();
+    press(&mut app, &[Command::ViewDetail]);
+    focus(&mut app, Pane::Chart);
+    for (range, name) in [
+        (ChartRange::FiveMinutes, "5m"),
+        (ChartRange::OneHour, "1h"),
+        (ChartRange::OneDay, "24h"),
+    ] {
+        assert_eq!(app.chart_range, range);
+        for (w, h) in SIZES {
+            let terminal = draw(&app, w, h);
+            let screen = text(terminal.backend().buffer());
+            assert!(
+                screen.contains("now"),
+                "{w}x{h} {name}: time axis\n{screen}"
+            );
+            insta::assert_snapshot!(format!("chart_{name}_{w}x{h}"), terminal.backend());
+        }
+        key(&mut app, "r");
+    }
+    assert_eq!(app.chart_range, ChartRange::FiveMinutes);
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    for label in ["-5m", "-4m", "-3m", "-2m", "-1m", "now"] {
+        assert_eq!(
+            find(draw(&app, 200, 60).backend().buffer(), label).len(),
+            1,
+            "{label}\n{screen}"
+        );
+    }
+}
+
+#[test]
+fn the_ascii_chart_draws_only_ascii() {
+    let mut app = app_with(fixtures::frame(), "default", true);
+    press(&mut app, &[Command::ViewDetail]);
+    let screen = text(draw(&app, 120, 40).backend().buffer());
+    assert!(screen.is_ascii(), "{screen}");
+    assert!(screen.contains('*'), "the mid line in ASCII\n{screen}");
+    insta::assert_snapshot!("chart_ascii_120x40", screen);
+}
+
+/// The fixture frame with every perp's derivatives and liquidations not yet received.
+fn before_derivs_data() -> Frame {
+    let mut frame = fixtures::frame();
+    for s in &mut frame.symbols {
+        for b in &mut s.books {
+            if b.instrument.kind != MarketKind::Spot {
+                b.derivs = DerivsView::default();
+                b.liquidations = LiquidationFeatures::default();
+            }
+        }
+    }
+    frame
+}
+
+#[test]
+fn perp_context_shows_dashes_before_data_never_zero() {
+    let mut app = app(before_derivs_data());
+    let screen = text(draw(&app, 120, 40).backend().buffer());
+    let perp: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("BIN-P   ") || l.contains("BYB-P   "))
+        .collect();
+    assert!(!perp.is_empty(), "{screen}");
+    for line in &perp {
+        assert!(line.contains('—'), "{line}");
+        assert!(!line.contains("$0") && !line.contains("0.0000%"), "{line}");
+    }
+    assert!(screen.contains("no liquidations since start"), "{screen}");
+    press(&mut app, &[Command::ViewDetail, Command::CycleVenue]);
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    assert!(screen.contains("no liquidations since start"), "{screen}");
+    assert!(
+        !screen.contains("no liquidation stream"),
+        "a perp has a stream\n{screen}"
+    );
+    insta::assert_snapshot!("perp_before_data_200x60", screen);
+}
+
+#[test]
+fn perp_context_with_data_in_the_detail_and_the_overview() {
+    let mut app = app_with_history();
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    assert!(screen.contains("Liquidations │ all symbols"), "{screen}");
+    assert!(screen.contains("+0.0100%/8h"), "{screen}");
+    assert!(screen.contains("+2.14%"), "OI 1h change\n{screen}");
+    assert!(screen.contains("59m59s"), "funding countdown\n{screen}");
+    press(&mut app, &[Command::ViewDetail]);
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    assert!(screen.contains("PREM bps"), "{screen}");
+    assert!(screen.contains("+10.95%"), "funding APR\n{screen}");
+}
+
+#[test]
+fn the_alerts_pane_follows_the_symbol_and_a_shows_all() {
+    let mut app = app_with_history();
+    press(&mut app, &[Command::ViewDetail]);
+    focus(&mut app, Pane::Alerts);
+    let count = |app: &App, what: &str| find(draw(app, 200, 60).backend().buffer(), what).len();
+    assert_eq!(
+        count(&app, " ETH "),
+        0,
+        "ETH's alerts hidden while BTC is shown"
+    );
+    key(&mut app, "a");
+    assert!(count(&app, "WARN") > 0);
+    key(&mut app, "a");
+    key(&mut app, "]");
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    assert!(
+        screen.contains("Alerts │ ETH"),
+        "follows the symbol\n{screen}"
+    );
+}
+
+#[test]
+fn add_and_remove_symbols_from_the_command_line_save_the_watch_list() {
+    let dir = std::env::temp_dir().join(format!("depthscope-ui-watch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        "# mine\n[general]\nsymbols = [\"BTC\", \"ETH\"]\n\n[ui]\nfps = 20\n",
+    )
+    .unwrap();
+    let mut settings = super::settings("default", false, false);
+    settings.config_file = Some(path.clone());
+    let mut app = App::new(settings, Arc::new(fixtures::frame()));
+    // The command line is modal: `q` types a q, `esc` closes it and does not quit.
+    key(&mut app, ":");
+    assert_eq!(key(&mut app, "q"), Effect::None);
+    assert_eq!(app.command_line.as_deref(), Some("q"));
+    assert_eq!(key(&mut app, "esc"), Effect::None);
+    assert!(app.command_line.is_none());
+    let effect = command(&mut app, "add sol");
+    assert_eq!(effect, Effect::Watchlist(Edit::Add("SOL".into())));
+    let Effect::Watchlist(edit) = effect else {
+        unreachable!()
+    };
+    save_watchlist(&mut app, &edit);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "# mine\n[general]\nsymbols = [\"BTC\", \"ETH\", \"SOL\"]\n\n[ui]\nfps = 20\n"
+    );
+    let notice = app.notice.clone().unwrap();
+    assert!(notice.contains("SOL added"), "{notice}");
+    let Effect::Watchlist(edit) = command(&mut app, "rm ETH") else {
+        panic!("rm")
+    };
+    save_watchlist(&mut app, &edit);
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("symbols = [\"BTC\", \"SOL\"]")
+    );
+    // Refusals are told, the file untouched.
+    let Effect::Watchlist(edit) = command(&mut app, "rm XRP") else {
+        panic!("rm")
+    };
+    save_watchlist(&mut app, &edit);
+    assert!(
+        app.notice
+            .as_deref()
+            .unwrap()
+            .contains("not in the watch list")
+    );
+    assert_eq!(command(&mut app, "frobnicate"), Effect::None);
+    assert!(
+        app.notice
+            .as_deref()
+            .unwrap()
+            .starts_with("unknown command")
+    );
+    assert_eq!(command(&mut app, "min 25k"), Effect::None);
+    assert_eq!(app.tape.min, 25_000.0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_command_line_is_drawn_over_the_footer() {
+    let mut app = app(fixtures::frame());
+    key(&mut app, ":");
+    key(&mut app, "a");
+    let screen = text(draw(&app, 80, 24).backend().buffer());
+    assert!(screen.lines().last().unwrap().starts_with(":a"), "{screen}");
+    let mut nowhere = app_with(fixtures::frame(), "default", false);
+    assert_eq!(
+        command(&mut nowhere, "add XRP"),
+        Effect::None,
+        "no config file"
+    );
+    assert!(
+        nowhere
+            .notice
+            .as_deref()
+            .unwrap()
+            .contains("no config file")
+    );
+}
+
+#[test]
+fn clicks_select_overview_rows_focus_detail_panes_and_switch_tabs() {
+    let mut app = app(fixtures::frame());
+    let click = |app: &mut App, x: u16, y: u16| {
+        app.update(Action::Click {
+            x,
+            y,
+            width: 120,
+            height: 40,
+        })
+    };
+    // Body from row 2, inside the border from 3, the header on 3: rows from 4.
+    click(&mut app, 10, 4 + 5);
+    assert_eq!((app.cursor_row(), app.symbol.as_str()), (5, "ETH"));
+    click(&mut app, 10, 4 + 200);
+    assert_eq!(
+        app.cursor_row(),
+        5,
+        "a click below the rows changes nothing"
+    );
+    click(&mut app, 16, 1);
+    assert_eq!(app.view, View::Detail, "the second tab");
+    let screen = draw(&app, 120, 40);
+    let (x, y) = find(screen.backend().buffer(), "Tape")[0];
+    click(&mut app, x, y + 1);
+    assert_eq!(app.focused(), Pane::Tape);
+    click(&mut app, 2, 10);
+    assert_eq!(app.focused(), Pane::Ladder);
+}
