@@ -154,7 +154,7 @@ async fn get(
     let response = client.get(url).send().await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.json::<Value>().await.expect("JSON body");
+    let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).expect("JSON body");
     (status, headers, body)
 }
 

@@ -60,6 +60,10 @@ pub async fn book(
     Path((venue, instrument)): Path<(String, String)>,
     Params(p): Params<BookParams>,
 ) -> Result<Json<BookResponse>, ApiError> {
+    let depth = p.depth.unwrap_or(DEFAULT_DEPTH);
+    if depth == 0 {
+        return Err(ApiError::bad_request("depth must be at least 1"));
+    }
     let frame = app.frame();
     let (symbol, b) = frame
         .symbols
@@ -75,8 +79,7 @@ pub async fn book(
             ))
         })?;
     let available = b.ladder.bids.len().max(b.ladder.asks.len()).max(1);
-    let depth = p.depth.unwrap_or(DEFAULT_DEPTH);
-    if depth == 0 || depth > available.max(DEFAULT_DEPTH) {
+    if depth > available.max(DEFAULT_DEPTH) {
         return Err(ApiError::bad_request(format!(
             "depth must be 1 to {}; got {depth}",
             available.max(DEFAULT_DEPTH)

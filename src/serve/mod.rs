@@ -143,7 +143,11 @@ pub async fn serve(
     cancel: CancellationToken,
 ) -> Result<(), ServeError> {
     let access = Access::new(options.listen, &options.keys).map_err(ServeError::Access)?;
-    let hub = Arc::new(Hub::new(options.stream_buffer, options.resume_ticks));
+    let hub = Arc::new(Hub::new(
+        options.stream_buffer,
+        options.resume_ticks,
+        cancel.clone(),
+    ));
     let hub_task = tokio::spawn(stream::run_hub(
         hub.clone(),
         frames.clone(),

@@ -110,12 +110,15 @@ pub struct Hub {
     readers: AtomicU64,
     dropped: AtomicU64,
     ticks: AtomicU64,
+    /// Ends every reader's stream when the server stops (a graceful shutdown waits for open
+    /// connections, and an SSE connection never closes by itself).
+    closing: CancellationToken,
 }
 
 impl Hub {
     /// `buffer`: ticks a reader may fall behind before it is dropped; `ring`: ticks kept for
     /// readers that reconnect.
-    pub fn new(buffer: usize, ring: usize) -> Hub {
+    pub fn new(buffer: usize, ring: usize, closing: CancellationToken) -> Hub {
         Hub {
             epoch: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -126,6 +129,7 @@ impl Hub {
             readers: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             ticks: AtomicU64::new(0),
+            closing,
         }
     }
 
@@ -258,7 +262,12 @@ impl Reader {
             return Some(self.event(&tick));
         }
         loop {
-            match self.rx.recv().await {
+            let received = tokio::select! {
+                biased;
+                () = self.hub.closing.cancelled() => return None,
+                received = self.rx.recv() => received,
+            };
+            match received {
                 Ok(tick) if self.last_sent.is_some_and(|s| tick.seq <= s) => continue,
                 Ok(tick) => return Some(self.event(&tick)),
                 Err(broadcast::error::RecvError::Lagged(n)) => {
@@ -407,7 +416,7 @@ mod tests {
 
     #[test]
     fn the_ring_keeps_the_last_ticks_and_says_when_it_cannot_resume() {
-        let hub = Hub::new(4, 3);
+        let hub = Hub::new(4, 3, CancellationToken::new());
         for seq in 1..=5 {
             hub.publish(tick(seq));
         }
@@ -435,7 +444,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_slow_reader_is_dropped_with_a_reason_while_a_fast_one_keeps_every_tick() {
-        let hub = Arc::new(Hub::new(2, 10));
+        let hub = Arc::new(Hub::new(2, 10, CancellationToken::new()));
         let mut fast = reader(&hub);
         let mut slow = reader(&hub);
         assert_eq!(hub.readers(), 2);
