@@ -154,16 +154,15 @@ fn main() {
                 (client.clone(), latencies.clone(), failures.clone());
             tokio::spawn(async move {
                 let t = Instant::now();
-                match client.get(url).send().await {
-                    Ok(r) if r.status().is_success() && r.bytes().await.is_ok() => {
-                        latencies
-                            .lock()
-                            .await
-                            .push(t.elapsed().as_secs_f64() * 1000.0);
-                    }
-                    _ => {
-                        failures.fetch_add(1, Ordering::Relaxed);
-                    }
+                let ok = match client.get(url).send().await {
+                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    _ => false,
+                };
+                if ok {
+                    let ms = t.elapsed().as_secs_f64() * 1000.0;
+                    latencies.lock().await.push(ms);
+                } else {
+                    failures.fetch_add(1, Ordering::Relaxed);
                 }
             });
         }
