@@ -95,6 +95,9 @@ pub enum Command {
     Sim(SimArgs),
     /// Print one JSON object per engine tick to stdout (live, --demo, or --replay FILE).
     Stream(StreamArgs),
+    /// Serve the engine's reads over HTTP: the market-context API, books, health, an SSE stream
+    /// and /openapi.json (live, --demo, or --replay FILE).
+    Serve(ServeArgs),
 }
 
 #[derive(Clone, Debug, Args)]
@@ -172,6 +175,29 @@ pub struct StreamArgs {
     #[arg(long)]
     pub market_names: bool,
     /// Stream a capture instead of live data.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    #[command(flatten)]
+    pub pace: PaceArgs,
+    /// Quit after this long.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub exit_after: Option<Duration>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default from the config: 127.0.0.1:8787). Off loopback, API keys
+    /// must be configured.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Create an API key named NAME, store its hash in the config file, print the key once and
+    /// exit.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["replay", "listen"])]
+    pub add_key: Option<String>,
+    /// Name fields of the SSE stream by their market-data aliases, as `stream --market-names`.
+    #[arg(long)]
+    pub market_names: bool,
+    /// Serve a capture instead of live data.
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
     #[command(flatten)]

@@ -4,8 +4,8 @@ use clap::Parser;
 use depthscope::capture::import::import_cryptofeed;
 use depthscope::capture::replay::replay_report;
 use depthscope::cli::{
-    Cli, Command, ImportCommand, ImportCryptofeedArgs, PaceArgs, ReplayArgs, RunArgs, SimArgs,
-    StreamArgs,
+    Cli, Command, ImportCommand, ImportCryptofeedArgs, PaceArgs, ReplayArgs, RunArgs, ServeArgs,
+    SimArgs, StreamArgs,
 };
 use depthscope::config::{Config, DEFAULT_TOML, cache_dir};
 use depthscope::engine::StreamOptions;
@@ -41,6 +41,8 @@ fn main() -> ExitCode {
         },
         Some(Command::Sim(args)) => sim(args, cli.common.seed),
         Some(Command::Stream(args)) => stream(&cli, &config, args),
+        Some(Command::Serve(args)) if args.add_key.is_some() => add_key(&cli, args),
+        Some(Command::Serve(args)) => serve(&cli, &config, args),
         None if cli.common.demo => {
             let source = Source::Demo {
                 seed: cli.common.seed,
@@ -175,6 +177,100 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
     drop(log);
     match outcome {
         Ok(_) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// `serve`: the HTTP API from live venues, `--demo` or `--replay`.
+fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> ExitCode {
+    let source = match &args.replay {
+        Some(file) => match speed(&args.pace) {
+            Ok(speed) => Source::Replay {
+                file: file.clone(),
+                speed,
+            },
+            Err(e) => return fail(&e),
+        },
+        None if cli.common.demo => Source::Demo {
+            seed: cli.common.seed,
+        },
+        None => Source::Live,
+    };
+    let s = &config.serve;
+    let options = depthscope::serve::ServeOptions {
+        listen: args.listen.unwrap_or(s.listen),
+        keys: s
+            .keys
+            .iter()
+            .map(|k| (k.name.clone(), k.sha256.clone()))
+            .collect(),
+        limits: depthscope::serve::Limits {
+            per_minute: s.requests_per_minute,
+            burst_per_second: s.burst_per_second,
+        },
+        stream_buffer: s.stream_buffer,
+        resume_ticks: s.resume_ticks,
+        market_names: args.market_names,
+    };
+    if let Err(e) = depthscope::serve::check(&options) {
+        return fail(&e.to_string());
+    }
+    let log = start_logging(LogSink::FileOnly)
+        .inspect_err(|e| eprintln!("depthscope: {e}; continuing without a log file"))
+        .ok();
+    let plan = plan(cli, config, None);
+    let outcome = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let listener = depthscope::serve::bind(&options)
+                .await
+                .map_err(|e| e.to_string())?;
+            let addr = listener
+                .local_addr()
+                .map_or_else(|_| options.listen.to_string(), |a| a.to_string());
+            eprintln!(
+                "depthscope: serving http://{addr} (GET /v1/symbols, /v1/stream, /openapi.json)"
+            );
+            let output = Output::Serve {
+                listener,
+                options: Box::new(options.clone()),
+                exit_after: args.exit_after,
+            };
+            run_session(config, &plan, source, output, CancellationToken::new())
+                .await
+                .map_err(|e| e.to_string())
+        })
+    });
+    drop(log);
+    match outcome {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// `serve --add-key NAME`: a new key, stored hashed in the config file, printed once.
+fn add_key(cli: &Cli, args: &ServeArgs) -> ExitCode {
+    let Some(name) = args.add_key.as_deref() else {
+        return fail("--add-key needs a name");
+    };
+    let Some(path) = cli
+        .common
+        .config
+        .clone()
+        .or_else(depthscope::config::default_path)
+    else {
+        return fail("no config directory on this system: pass --config FILE");
+    };
+    let key = depthscope::serve::new_key();
+    match depthscope::config::keys::add_api_key(&path, name, &depthscope::serve::hash_key(&key)) {
+        Ok(()) => {
+            eprintln!(
+                "depthscope: added API key {name:?} to {} (only its hash is stored; this is the \
+                 only time the key is shown):",
+                path.display()
+            );
+            println!("{key}");
+            ExitCode::SUCCESS
+        }
         Err(e) => fail(&e),
     }
 }

@@ -8,6 +8,8 @@ pub mod alerts;
 pub mod engine;
 mod error;
 pub mod general;
+pub mod keys;
+pub mod serve;
 pub mod theme;
 pub mod ui;
 pub mod watchlist;
@@ -32,6 +34,7 @@ pub struct Config {
     pub theme_overrides: theme::ThemeSpec,
     pub engine: engine::EngineConfig,
     pub alerts: alerts::AlertsConfig,
+    pub serve: serve::Serve,
 }
 
 impl Config {
@@ -73,6 +76,7 @@ impl Config {
             })
             .and_then(|()| self.engine.validate())
             .and_then(|()| self.alerts.validate())
+            .and_then(|()| self.serve.validate())
             .map_err(|message| ConfigError::Invalid {
                 file: origin.to_owned(),
                 message,

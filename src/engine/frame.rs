@@ -239,6 +239,13 @@ pub struct FlowFeatures {
     pub large_buy_share: Option<f64>,
     pub large_trade_share: Option<f64>,
     pub large_trade_threshold_usd: Option<f64>,
+    /// `LB` and `LS` over the large-trade window, quote notional: what a cross-venue sum of
+    /// large flow needs (shares cannot be summed).
+    pub large_buy_notional_5m: Option<f64>,
+    pub large_sell_notional_5m: Option<f64>,
+    /// Taker buy and sell volume over 1 min, base units: what a cross-venue taker ratio needs.
+    pub taker_buy_volume_1m: Option<f64>,
+    pub taker_sell_volume_1m: Option<f64>,
     /// Volume with no taker side in the `cvd_1m` window (excluded from CVD); 0 while `cvd_1m`
     /// is warming up.
     pub unsided_volume: f64,

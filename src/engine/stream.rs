@@ -198,6 +198,24 @@ impl JsonLines {
     }
 }
 
+/// One symbol exactly as a `stream --json` line holds it, for other writers of the same
+/// stream (the SSE stream of `depthscope serve`).
+pub fn symbol_value(
+    symbol: &super::frame::SymbolFrame,
+    opts: StreamOptions,
+) -> serde_json::Result<Value> {
+    let line = SymbolLine {
+        symbol: &symbol.symbol,
+        composites: &symbol.composites,
+        books: symbol.books.iter().map(BookLine::of).collect(),
+    };
+    let mut value = serde_json::to_value(&line)?;
+    if opts.market_names {
+        rename_keys(&mut value, &market_renames());
+    }
+    Ok(value)
+}
+
 /// For each honest name, the first market name the alias table lists for it, unless that one is
 /// the honest name itself.
 fn market_renames() -> HashMap<&'static str, &'static str> {

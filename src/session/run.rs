@@ -46,6 +46,12 @@ pub enum Output {
         options: StreamOptions,
         exit_after: Option<Duration>,
     },
+    /// The HTTP API on an already bound listener, until `exit_after` or Ctrl-C.
+    Serve {
+        listener: tokio::net::TcpListener,
+        options: Box<crate::serve::ServeOptions>,
+        exit_after: Option<Duration>,
+    },
 }
 
 /// What the session runs on: the loaded config plus the command line's choices.
@@ -78,6 +84,8 @@ pub enum SessionError {
     Ui(#[from] UiError),
     #[error("cannot write the JSON stream: {0}")]
     Stream(std::io::Error),
+    #[error(transparent)]
+    Serve(#[from] crate::serve::ServeError),
 }
 
 /// How the session went, for the exit message.
@@ -110,7 +118,7 @@ pub async fn run_session(
 ) -> Result<Outcome, SessionError> {
     // Start notes (missing venues, unreachable instrument lists, unknown symbols) go to the log
     // pane; `stream --json` has no pane, so they go to stderr as well.
-    let echo_notes = matches!(output, Output::Json { .. });
+    let echo_notes = matches!(output, Output::Json { .. } | Output::Serve { .. });
     let started = start_source(config, plan, &source, echo_notes, &cancel).await?;
     let mut settings = EngineSettings::from_config(config, started.mode.clone());
     if !plan.symbols.is_empty() || !matches!(source, Source::Replay { .. }) {
@@ -147,6 +155,19 @@ pub async fn run_session(
             options,
             exit_after,
         } => stream_to_stdout(frames, options, exit_after, cancel.clone()).await,
+        Output::Serve {
+            listener,
+            options,
+            exit_after,
+        } => {
+            let stopper = stop_on_signal_or(exit_after, cancel.clone());
+            let served = crate::serve::serve(listener, frames, *options, cancel.clone())
+                .await
+                .map_err(SessionError::Serve);
+            cancel.cancel();
+            let _ = stopper.await;
+            served
+        }
     };
 
     // Stop everything, then finish what must be finished (the recording's last events).
@@ -350,14 +371,9 @@ async fn log_alerts(mut alerts: mpsc::Receiver<Alert>) {
     }
 }
 
-async fn stream_to_stdout(
-    frames: watch::Receiver<Arc<crate::engine::frame::Frame>>,
-    options: StreamOptions,
-    exit_after: Option<Duration>,
-    cancel: CancellationToken,
-) -> Result<(), SessionError> {
-    let stop = cancel.clone();
-    let timer = tokio::spawn(async move {
+/// Cancels `cancel` after `exit_after`, on Ctrl-C, or when something else cancels it.
+fn stop_on_signal_or(exit_after: Option<Duration>, cancel: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
         let after = async {
             match exit_after {
                 Some(d) => tokio::time::sleep(d).await,
@@ -367,10 +383,19 @@ async fn stream_to_stdout(
         tokio::select! {
             () = after => {}
             _ = tokio::signal::ctrl_c() => {}
-            () = stop.cancelled() => {}
+            () = cancel.cancelled() => {}
         }
-        stop.cancel();
-    });
+        cancel.cancel();
+    })
+}
+
+async fn stream_to_stdout(
+    frames: watch::Receiver<Arc<crate::engine::frame::Frame>>,
+    options: StreamOptions,
+    exit_after: Option<Duration>,
+    cancel: CancellationToken,
+) -> Result<(), SessionError> {
+    let timer = stop_on_signal_or(exit_after, cancel.clone());
     let stdout = std::io::LineWriter::new(std::io::stdout());
     let result = crate::engine::stream_json(frames, stdout, options, cancel.clone()).await;
     cancel.cancel();

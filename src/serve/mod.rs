@@ -1,0 +1,271 @@
+//! `depthscope serve`: the engine's reads over HTTP — the market-context API of the reference
+//! (REST, same paths and names), depthscope's own book and health endpoints, an SSE stream of
+//! ticks with resume, and the OpenAPI document — from the same engine the terminal uses.
+//!
+//! Every request passes one guard: the key check ([`access`]), the per-caller rate limit
+//! ([`limit`]) and bounds on what a request may carry; every answer carries the `X-RateLimit-*`
+//! headers, and every error is JSON with a `detail`.
+
+pub mod access;
+mod books;
+pub mod error;
+mod market;
+mod openapi;
+pub mod params;
+mod stream;
+pub mod view;
+
+pub use access::{hash_key, new_key};
+pub use limit::Limits;
+mod limit;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::StreamOptions;
+use crate::engine::frame::Frame;
+
+use self::access::{Access, Caller};
+use self::error::ApiError;
+use self::limit::{Limiter, Verdict};
+use self::stream::Hub;
+
+/// The largest request body accepted (the API has no body to send).
+const MAX_BODY_BYTES: u64 = 1024;
+
+/// How `serve` runs.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    /// `(name, sha256 hex)` of every accepted key.
+    pub keys: Vec<(String, String)>,
+    pub limits: Limits,
+    /// Ticks an SSE reader may fall behind before it is dropped.
+    pub stream_buffer: usize,
+    /// Recent ticks kept for readers that reconnect with `Last-Event-ID`.
+    pub resume_ticks: usize,
+    /// Rename keys in the SSE stream to their market aliases, as `stream --market-names`.
+    pub market_names: bool,
+}
+
+/// What every handler reads: the latest frame, the access rule, the limiter and the SSE hub.
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+struct Inner {
+    frames: watch::Receiver<Arc<Frame>>,
+    access: Access,
+    limiter: Mutex<Limiter>,
+    hub: Arc<Hub>,
+    started: Instant,
+}
+
+impl App {
+    /// The latest frame: every endpoint answers from one consistent tick.
+    pub fn frame(&self) -> Arc<Frame> {
+        self.0.frames.borrow().clone()
+    }
+
+    fn limits(&self) -> Limits {
+        self.0.limiter.lock().map(|l| l.limits()).unwrap_or(Limits {
+            per_minute: 0,
+            burst_per_second: 0,
+        })
+    }
+
+    fn hub(&self) -> Arc<Hub> {
+        self.0.hub.clone()
+    }
+
+    fn uptime(&self) -> Duration {
+        self.0.started.elapsed()
+    }
+
+    fn stream_health(&self) -> books::StreamHealth {
+        books::StreamHealth {
+            readers: self.0.hub.readers(),
+            dropped_readers: self.0.hub.dropped(),
+            ticks: self.0.hub.ticks(),
+        }
+    }
+}
+
+/// Why `serve` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Access(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the HTTP server stopped: {0}")]
+    Server(std::io::Error),
+}
+
+/// Checks the options before anything starts (a non-loopback address without keys is refused).
+pub fn check(options: &ServeOptions) -> Result<(), ServeError> {
+    Access::new(options.listen, &options.keys)
+        .map(drop)
+        .map_err(ServeError::Access)
+}
+
+/// Binds `options.listen`; separate from [`serve`] so the caller can report the bound address
+/// (port 0 picks a free one).
+pub async fn bind(options: &ServeOptions) -> Result<TcpListener, ServeError> {
+    check(options)?;
+    TcpListener::bind(options.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: options.listen,
+            source,
+        })
+}
+
+/// Serves `frames` on `listener` until `cancel` fires.
+pub async fn serve(
+    listener: TcpListener,
+    frames: watch::Receiver<Arc<Frame>>,
+    options: ServeOptions,
+    cancel: CancellationToken,
+) -> Result<(), ServeError> {
+    let access = Access::new(options.listen, &options.keys).map_err(ServeError::Access)?;
+    let hub = Arc::new(Hub::new(
+        options.stream_buffer,
+        options.resume_ticks,
+        cancel.clone(),
+    ));
+    let hub_task = tokio::spawn(stream::run_hub(
+        hub.clone(),
+        frames.clone(),
+        StreamOptions {
+            market_names: options.market_names,
+        },
+        cancel.clone(),
+    ));
+    let app = App(Arc::new(Inner {
+        frames,
+        access,
+        limiter: Mutex::new(Limiter::new(options.limits)),
+        hub,
+        started: Instant::now(),
+    }));
+    let stop = cancel.clone();
+    let result = axum::serve(listener, router(app))
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+        .map_err(ServeError::Server);
+    cancel.cancel();
+    let _ = hub_task.await;
+    result
+}
+
+/// Every route, behind the guard.
+pub fn router(app: App) -> Router {
+    let mut router = Router::new()
+        .route("/v1/orderbook/features/{symbol}", get(market::features))
+        .route("/v1/orderbook/composite/{symbol}", get(market::composite))
+        .route("/v1/flow/liquidations/{symbol}", get(market::liquidations))
+        .route("/v1/flow/large-trades/{symbol}", get(market::large_trades))
+        .route("/v1/flow/cvd/{symbol}", get(market::cvd))
+        .route("/v1/flow/derivatives", get(market::derivatives_flow))
+        .route("/v1/symbols", get(market::symbols))
+        .route("/v1/cascade-risk/{symbol}", get(market::cascade_risk))
+        .route("/v1/depth-profile/{symbol}", get(market::depth_profile))
+        .route("/v1/basis/{symbol}", get(market::basis))
+        .route("/v1/tiers", get(market::tiers))
+        .route("/v1/books/{venue}/{instrument}", get(books::book))
+        .route("/v1/health", get(books::health))
+        .route("/v1/stream", get(stream::stream))
+        .route("/openapi.json", get(openapi_json));
+    for (path, what) in market::NOT_COMPUTED {
+        router = router.route(
+            path,
+            get(move || async move { ApiError::not_computed(what) }),
+        );
+    }
+    router
+        .fallback(|method: Method| async move {
+            if method == Method::GET {
+                ApiError::not_found("no such endpoint: GET /openapi.json lists them")
+            } else {
+                ApiError::new(
+                    axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                    format!("{method} is not served: every endpoint is GET"),
+                )
+            }
+        })
+        .layer(middleware::from_fn_with_state(app.clone(), guard))
+        .with_state(app)
+}
+
+async fn openapi_json() -> Response {
+    axum::Json(openapi::document()).into_response()
+}
+
+/// Paths the reference serves without a key.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/v1/symbols" | "/openapi.json")
+}
+
+/// Key check, rate limit and request bounds, then the `X-RateLimit-*` headers on the answer.
+async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
+    let public = is_public(request.uri().path());
+    let caller = match app.0.access.check(request.headers()) {
+        Ok(caller) => caller,
+        Err(_) if public && !request.headers().contains_key(access::KEY_HEADER) => Caller::Local,
+        Err(e) => return e.into_response(),
+    };
+    let verdict = match app.0.limiter.lock() {
+        Ok(mut limiter) => limiter.check(&caller, Instant::now()),
+        Err(_) => {
+            return ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "the rate limiter failed",
+            )
+            .into_response();
+        }
+    };
+    let mut response = if !verdict.allowed {
+        ApiError::too_many(verdict.retry_after_s).into_response()
+    } else if let Some(e) = body_error(request.headers()) {
+        e.into_response()
+    } else {
+        next.run(request).await
+    };
+    rate_headers(response.headers_mut(), &verdict);
+    response
+}
+
+/// A request that announces a body (the API takes none) beyond the small bound.
+fn body_error(headers: &HeaderMap) -> Option<ApiError> {
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let chunked = headers.contains_key(header::TRANSFER_ENCODING);
+    (chunked || length.is_some_and(|l| l > MAX_BODY_BYTES)).then(|| {
+        ApiError::bad_request(format!(
+            "request bodies are not accepted (at most {MAX_BODY_BYTES} bytes, not chunked)"
+        ))
+    })
+}
+
+fn rate_headers(headers: &mut HeaderMap, v: &Verdict) {
+    headers.insert("x-ratelimit-limit", HeaderValue::from(v.limit));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(v.remaining));
+    headers.insert("x-ratelimit-reset", HeaderValue::from(v.reset_unix_s));
+}

@@ -1,0 +1,499 @@
+//! `depthscope serve` over loopback against the embedded simulator: every endpoint's shape, the
+//! error codes, keys off loopback, rate limits with their headers, and the SSE stream with
+//! `Last-Event-ID` resume. Waits are bounded and end on events (SSE ticks), never on sleeps.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use depthscope::config::Config;
+use depthscope::serve::{Limits, ServeOptions, hash_key};
+use depthscope::session::run::{Output, Plan, Source, run_session};
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, timeout_at};
+use tokio_util::sync::CancellationToken;
+
+/// A `serve --demo` in this process.
+struct Server {
+    base: String,
+    cancel: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    async fn start(listen: &str, keys: Vec<(String, String)>, limits: Limits) -> Server {
+        let options = ServeOptions {
+            listen: listen.parse::<SocketAddr>().unwrap(),
+            keys,
+            limits,
+            stream_buffer: 64,
+            resume_ticks: 3000,
+            market_names: false,
+        };
+        let listener = depthscope::serve::bind(&options).await.expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let cancel = CancellationToken::new();
+        let stop = cancel.clone();
+        let task = tokio::spawn(async move {
+            let config = Config::default();
+            let plan = Plan {
+                venues: config.general.venues.clone(),
+                symbols: vec!["BTC".into(), "ETH".into()],
+                ..Plan::default()
+            };
+            let output = Output::Serve {
+                listener,
+                options: Box::new(options),
+                exit_after: None,
+            };
+            run_session(&config, &plan, Source::Demo { seed: 7 }, output, stop)
+                .await
+                .expect("serve session");
+        });
+        Server {
+            base: format!("http://127.0.0.1:{port}"),
+            cancel,
+            task,
+        }
+    }
+
+    async fn stop(self) {
+        self.cancel.cancel();
+        self.task.await.unwrap();
+    }
+}
+
+const OPEN: Limits = Limits {
+    per_minute: 100_000,
+    burst_per_second: 10_000,
+};
+
+/// Server-Sent Events read off a response, one `(event, id, data)` at a time.
+struct Sse {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Sse {
+    async fn open(client: &reqwest::Client, url: &str, last_id: Option<&str>) -> Sse {
+        let mut request = client.get(url);
+        if let Some(id) = last_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/event-stream",
+            "SSE content type"
+        );
+        Sse {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event (comments and keep-alives skipped), within `deadline`.
+    async fn next(&mut self, deadline: Instant) -> (String, String, Value) {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut event, mut id, mut data) =
+                    (String::from("message"), String::new(), String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if data.is_empty() {
+                    continue;
+                }
+                return (
+                    event,
+                    id,
+                    serde_json::from_str(&data).expect("event data is JSON"),
+                );
+            }
+            let chunk = timeout_at(deadline, self.response.chunk())
+                .await
+                .expect("an SSE event within the deadline")
+                .unwrap()
+                .expect("the stream stays open");
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+}
+
+/// Reads ticks until every book of the tick is valid (the demo's books are live within seconds).
+async fn wait_until_live(client: &reqwest::Client, base: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut sse = Sse::open(client, &format!("{base}/v1/stream"), None).await;
+    loop {
+        let (_, _, tick) = sse.next(deadline).await;
+        let books: Vec<&Value> = tick["symbols"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["books"].as_array().unwrap())
+            .collect();
+        if !books.is_empty() && books.iter().all(|b| b["valid"] == true) {
+            return tick;
+        }
+    }
+}
+
+async fn get(
+    client: &reqwest::Client,
+    url: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let response = client.get(url).send().await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).expect("JSON body");
+    (status, headers, body)
+}
+
+fn assert_timestamp(v: &Value) {
+    let t = v["timestamp"].as_str().expect("timestamp");
+    assert_eq!(t.len(), 24, "{t}");
+    assert!(
+        t.ends_with('Z') && t.as_bytes()[10] == b'T' && t.as_bytes()[19] == b'.',
+        "{t}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_answers_in_the_reference_shape() {
+    let server = Server::start("127.0.0.1:0", vec![], OPEN).await;
+    let client = reqwest::Client::new();
+    let base = &server.base;
+    wait_until_live(&client, base).await;
+
+    let (status, headers, v) = get(&client, &format!("{base}/v1/orderbook/features/btc")).await;
+    assert_eq!(status, StatusCode::OK);
+    for h in [
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+    ] {
+        assert!(headers.contains_key(h), "{h} missing");
+    }
+    assert_eq!(v["symbol"], "BTC");
+    assert_eq!(v["tier"], "local");
+    assert_timestamp(&v);
+    let features = v["features"].as_object().unwrap();
+    assert!(
+        features.contains_key("binance") && features.contains_key("kraken"),
+        "{features:?}"
+    );
+    assert!(
+        features.keys().any(|k| k.starts_with("okx:")),
+        "OKX spot and swap are told apart: {:?}",
+        features.keys()
+    );
+    let binance = &features["binance"];
+    for field in [
+        "bid_ask_spread",
+        "depth_imbalance",
+        "order_flow_imbalance",
+        "book_pressure",
+        "weighted_mid_offset",
+        "bid_depth_ratio",
+        "top_level_size_ratio",
+        "spread_volatility",
+        "smart_money_score",
+        "price_impact_coefficient",
+        "level_ofi",
+        "manip_risk",
+        "large_order_activity",
+    ] {
+        assert!(
+            binance.get(field).is_some(),
+            "features.binance.{field} missing"
+        );
+    }
+    assert!(binance["bid_ask_spread"].as_f64().unwrap() > 0.0);
+    assert_eq!(binance["level_ofi"].as_array().unwrap().len(), 5);
+    let fresh = &v["data_freshness"]["binance"];
+    assert_eq!(fresh["is_stale"], false);
+    assert!(fresh["age_seconds"].as_f64().unwrap() >= 0.0);
+
+    let (_, _, v) = get(&client, &format!("{base}/v1/orderbook/composite/BTC")).await;
+    for field in [
+        "directional_pressure",
+        "liquidity_risk",
+        "whale_conviction",
+        "flow_momentum",
+        "cross_exchange_agreement",
+    ] {
+        assert!(v["composites"].get(field).is_some(), "composites.{field}");
+    }
+    assert!(v["composites"]["directional_pressure"].is_f64());
+
+    let shapes: [(&str, &[&str]); 7] = [
+        (
+            "/v1/flow/liquidations/BTC",
+            &[
+                "rate_per_minute",
+                "long_short_imbalance",
+                "cascade_risk",
+                "total_volume_usd_1h",
+            ],
+        ),
+        (
+            "/v1/flow/large-trades/BTC",
+            &[
+                "count_5m",
+                "buy_sell_ratio",
+                "institutional_score",
+                "total_volume_usd_5m",
+            ],
+        ),
+        (
+            "/v1/flow/cvd/BTC",
+            &[
+                "cvd_1m",
+                "cvd_5m",
+                "cvd_slope",
+                "taker_ratio",
+                "crowd_positioning",
+            ],
+        ),
+        (
+            "/v1/cascade-risk/BTC",
+            &[
+                "cascade_probability",
+                "liquidation_rate",
+                "long_short_imbalance",
+                "depth_thinning",
+            ],
+        ),
+        (
+            "/v1/depth-profile/BTC",
+            &[
+                "total_depth_10bp",
+                "total_depth_50bp",
+                "bid_depth_10bp",
+                "bid_depth_50bp",
+                "ask_depth_10bp",
+                "ask_depth_50bp",
+                "price_impact_coefficient",
+                "smart_money_score",
+            ],
+        ),
+        (
+            "/v1/basis/BTC",
+            &[
+                "basis_spread",
+                "annualized_basis",
+                "lead_lag_score",
+                "funding_rate",
+            ],
+        ),
+        (
+            "/v1/flow/derivatives?symbol=BTC",
+            &["exchanges", "consensus"],
+        ),
+    ];
+    for (path, fields) in shapes {
+        let (status, _, v) = get(&client, &format!("{base}{path}")).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {v}");
+        assert_timestamp(&v);
+        for f in fields {
+            assert!(v.get(*f).is_some(), "{path}: {f} missing in {v}");
+        }
+    }
+    let (_, _, v) = get(&client, &format!("{base}/v1/depth-profile/BTC")).await;
+    assert!(v["total_depth_10bp"].as_f64().unwrap() > 0.0, "{v}");
+    let (_, _, v) = get(&client, &format!("{base}/v1/flow/derivatives?symbol=BTC")).await;
+    let exchanges = v["exchanges"].as_object().unwrap();
+    assert!(
+        exchanges.contains_key("binance-usdm") && exchanges.contains_key("bybit-linear"),
+        "{v}"
+    );
+    assert!(
+        exchanges
+            .values()
+            .all(|e| e.get("funding_rate").is_some() && e.get("open_interest_usd").is_some())
+    );
+
+    let (_, _, v) = get(&client, &format!("{base}/v1/symbols")).await;
+    assert_eq!(v["total"], 2);
+    assert_eq!(v["symbols"]["BTC"]["orderbook"], true);
+    assert_eq!(v["symbols"]["BTC"]["derivatives"], true);
+    assert_eq!(v["symbols"]["ETH"]["positioning"], false);
+
+    let (_, _, v) = get(&client, &format!("{base}/v1/books/okx/BTC-USDT?depth=5")).await;
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["bids"].as_array().unwrap().len(), 5);
+    let best_bid: f64 = v["bids"][0][0].as_str().unwrap().parse().unwrap();
+    let best_ask: f64 = v["asks"][0][0].as_str().unwrap().parse().unwrap();
+    assert!(best_bid < best_ask, "{v}");
+    assert!(v["counters"]["messages"].as_u64().unwrap() > 0);
+
+    let (_, _, v) = get(&client, &format!("{base}/v1/health")).await;
+    assert!(v["books"].as_array().unwrap().len() >= 10, "{v}");
+    assert!(v["venues"].as_array().unwrap().len() >= 6);
+    assert!(v["stream"]["ticks"].as_u64().unwrap() > 0);
+
+    let (_, _, v) = get(&client, &format!("{base}/v1/tiers")).await;
+    assert_eq!(v["tiers"][0]["name"], "local");
+
+    let (status, _, doc) = get(&client, &format!("{base}/openapi.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/v1/flow/cvd/{symbol}"]["get"].is_object());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_json_with_the_reference_codes() {
+    let server = Server::start("127.0.0.1:0", vec![], OPEN).await;
+    let client = reqwest::Client::new();
+    let base = &server.base;
+    let cases = [
+        (
+            "/v1/orderbook/features/DOGE",
+            StatusCode::NOT_FOUND,
+            "/v1/symbols",
+        ),
+        (
+            "/v1/orderbook/features/BTC?exchange=okx",
+            StatusCode::BAD_REQUEST,
+            "exchange",
+        ),
+        (
+            "/v1/books/okx/BTC-USDT?depth=0",
+            StatusCode::BAD_REQUEST,
+            "depth",
+        ),
+        ("/v1/books/okx/NOPE", StatusCode::NOT_FOUND, "/v1/health"),
+        ("/v1/regime/BTC", StatusCode::NOT_IMPLEMENTED, "regime"),
+        ("/v1/arbitrage", StatusCode::NOT_IMPLEMENTED, "arbitrage"),
+        ("/v1/nothing", StatusCode::NOT_FOUND, "openapi"),
+        ("/v1/stream?symbols=BTC,NOPE", StatusCode::NOT_FOUND, "NOPE"),
+    ];
+    for (path, status, mention) in cases {
+        let (got, headers, v) = get(&client, &format!("{base}{path}")).await;
+        assert_eq!(got, status, "{path}: {v}");
+        let detail = v["detail"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: no detail in {v}"));
+        assert!(detail.contains(mention), "{path}: {detail}");
+        assert!(headers.contains_key("x-ratelimit-remaining"), "{path}");
+    }
+    let long = format!("{base}/v1/symbols?{}", "a".repeat(3000));
+    assert_eq!(get(&client, &long).await.0, StatusCode::BAD_REQUEST);
+    let post = client
+        .post(format!("{base}/v1/symbols"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_count_down_and_answer_429_with_retry_after() {
+    let limits = Limits {
+        per_minute: 5,
+        burst_per_second: 100,
+    };
+    let server = Server::start("127.0.0.1:0", vec![], limits).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/v1/tiers", server.base);
+    for expected in (0..5).rev() {
+        let (status, headers, _) = get(&client, &url).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["x-ratelimit-limit"], "5");
+        assert_eq!(
+            headers["x-ratelimit-remaining"],
+            expected.to_string().as_str()
+        );
+    }
+    let (status, headers, v) = get(&client, &url).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(headers["x-ratelimit-remaining"], "0");
+    assert!(v["detail"].as_str().unwrap().contains("rate limit"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn off_loopback_every_request_needs_a_configured_key() {
+    let key = "ds_test_key";
+    let server = Server::start("0.0.0.0:0", vec![("tester".into(), hash_key(key))], OPEN).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/v1/tiers", server.base);
+    let (status, _, v) = get(&client, &url).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("X-API-Key"));
+    let wrong = client
+        .get(&url)
+        .header("X-API-Key", "nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let right = client
+        .get(&url)
+        .header("X-API-Key", key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
+    // The reference serves the symbol list without a key.
+    let (status, _, _) = get(&client, &format!("{}/v1/symbols", server.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_reconnects_with_last_event_id_misses_no_tick() {
+    let server = Server::start("127.0.0.1:0", vec![], OPEN).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/v1/stream?symbols=ETH", server.base);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut first = Sse::open(&client, &url, None).await;
+    let mut last = (String::new(), 0u64);
+    for _ in 0..3 {
+        let (event, id, tick) = first.next(deadline).await;
+        assert_eq!(event, "tick");
+        let symbols: Vec<&str> = tick["symbols"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["symbol"].as_str().unwrap())
+            .collect();
+        assert_eq!(symbols, ["ETH"]);
+        last = (id, tick["seq"].as_u64().unwrap());
+    }
+    drop(first);
+    // Ticks go on while nobody listens; the resumed stream starts right after the last one seen.
+    let mut watcher = Sse::open(&client, &url, None).await;
+    let (_, _, tick) = watcher.next(deadline).await;
+    assert!(tick["seq"].as_u64().unwrap() > last.1);
+    let mut resumed = Sse::open(&client, &url, Some(&last.0)).await;
+    for expected in last.1 + 1..last.1 + 6 {
+        let (event, id, tick) = resumed.next(deadline).await;
+        assert_eq!(event, "tick");
+        assert_eq!(
+            tick["seq"].as_u64().unwrap(),
+            expected,
+            "no gap in tick ids"
+        );
+        assert!(id.ends_with(&format!(":{expected}")), "{id}");
+    }
+    // An id from another run of the server is said to be unusable, then live ticks follow.
+    let mut foreign = Sse::open(&client, &url, Some("1:5")).await;
+    let (event, _, notice) = foreign.next(deadline).await;
+    assert_eq!(event, "resume_gap", "{notice}");
+    assert_eq!(foreign.next(deadline).await.0, "tick");
+    server.stop().await;
+}
