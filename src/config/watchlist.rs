@@ -1,15 +1,12 @@
 //! Saving the watch list (`[general] symbols`) from the running program (`:add SOL`, `:rm SOL`).
 //!
-//! Only that one key is edited: the rest of the user's file (comments, order, formatting, other
-//! settings) is kept byte for byte. The edited text must still be a valid configuration before it
-//! replaces the file, and it replaces it atomically (a temporary file renamed over it), so a
-//! failure leaves the old file as it was and says why.
+//! Only that one key is edited ([`edit`](super::edit) keeps the rest of the file as it was).
 
 use std::path::Path;
 
-use toml_edit::{Array, DocumentMut, Item, Table, value};
+use toml_edit::{Array, value};
 
-use super::Config;
+use super::edit::{edit_file, edit_table};
 use super::general::General;
 
 /// A change to the watch list.
@@ -22,75 +19,50 @@ pub enum Edit {
 /// Applies `edit` to the watch list saved in `path` (created, holding only the watch list, if it
 /// does not exist) and returns the new list. Symbols compare case-insensitively.
 pub fn save(path: &Path, edit: &Edit) -> Result<Vec<String>, String> {
-    let shown = path.display();
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(format!("cannot read {shown}: {e}")),
-    };
-    let (text, symbols) = edited(&text, edit).map_err(|e| format!("{shown}: {e}"))?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, &text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot replace {shown}: {e}")
-    })?;
-    Ok(symbols)
+    edit_file(path, |text| edited(text, edit))
 }
 
 /// The config text with `edit` applied to `[general] symbols`, and the new list.
 fn edited(text: &str, edit: &Edit) -> Result<(String, Vec<String>), String> {
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e| format!("not valid TOML, left unchanged: {e}"))?;
-    let general = doc
-        .entry("general")
-        .or_insert_with(|| Item::Table(Table::new()))
-        .as_table_like_mut()
-        .ok_or("[general] is not a table; left unchanged")?;
-    let mut symbols: Vec<String> = match general.get("symbols") {
-        None => General::default().symbols,
-        Some(item) => item
-            .as_array()
-            .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect())
-            .ok_or("general.symbols is not a list of strings; left unchanged")?,
-    };
-    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    match edit {
-        Edit::Add(s) if symbols.iter().any(|x| same(x, s)) => {
-            return Err(format!("{s} is already in the watch list"));
+    edit_table(text, "general", |general| {
+        let mut symbols: Vec<String> = match general.get("symbols") {
+            None => General::default().symbols,
+            Some(item) => item
+                .as_array()
+                .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_owned)).collect())
+                .ok_or("general.symbols is not a list of strings; left unchanged")?,
+        };
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        match edit {
+            Edit::Add(s) if symbols.iter().any(|x| same(x, s)) => {
+                return Err(format!("{s} is already in the watch list"));
+            }
+            Edit::Add(s) => symbols.push(s.clone()),
+            Edit::Remove(s) if !symbols.iter().any(|x| same(x, s)) => {
+                return Err(format!("{s} is not in the watch list"));
+            }
+            Edit::Remove(_) if symbols.len() == 1 => {
+                return Err("the watch list cannot be empty: add another symbol first".into());
+            }
+            Edit::Remove(s) => symbols.retain(|x| !same(x, s)),
         }
-        Edit::Add(s) => symbols.push(s.clone()),
-        Edit::Remove(s) if !symbols.iter().any(|x| same(x, s)) => {
-            return Err(format!("{s} is not in the watch list"));
-        }
-        Edit::Remove(_) if symbols.len() == 1 => {
-            return Err("the watch list cannot be empty: add another symbol first".into());
-        }
-        Edit::Remove(s) => symbols.retain(|x| !same(x, s)),
-    }
-    let mut list = Array::new();
-    list.extend(symbols.iter().map(String::as_str));
-    // Keep the key's own decoration (a comment above it) when replacing its value.
-    match general.get_mut("symbols") {
-        Some(item) => {
-            let decor = item.as_value().map(|v| v.decor().clone());
-            *item = value(list);
-            if let (Some(decor), Some(v)) = (decor, item.as_value_mut()) {
-                *v.decor_mut() = decor;
+        let mut list = Array::new();
+        list.extend(symbols.iter().map(String::as_str));
+        // Keep the key's own decoration (a comment above it) when replacing its value.
+        match general.get_mut("symbols") {
+            Some(item) => {
+                let decor = item.as_value().map(|v| v.decor().clone());
+                *item = value(list);
+                if let (Some(decor), Some(v)) = (decor, item.as_value_mut()) {
+                    *v.decor_mut() = decor;
+                }
+            }
+            None => {
+                general.insert("symbols", value(list));
             }
         }
-        None => {
-            general.insert("symbols", value(list));
-        }
-    }
-    let out = doc.to_string();
-    Config::parse(&out, "the edited config").map_err(|e| e.to_string())?;
-    Ok((out, symbols))
+        Ok(symbols)
+    })
 }
 
 #[cfg(test)]
