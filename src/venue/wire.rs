@@ -847,14 +847,20 @@ pub fn int_text(raw: &str) -> Result<i64, String> {
 }
 
 /// An optional signed decimal string (`"-0.00012"`) as `f64`, for rates and derivatives values
-/// that only features use; empty text means absent.
-pub fn opt_f64(text: Option<&str>) -> Result<Option<f64>, String> {
+/// that only features use; empty text means absent. No length limit (OKX's `oiUsd` has 24
+/// significant digits); an error names `field`.
+pub fn opt_f64(field: &str, text: Option<&str>) -> Result<Option<f64>, String> {
     match text {
         None | Some("") => Ok(None),
-        Some(t) => Dec::parse_signed(t)
-            .map(|d| Some(d.to_f64()))
-            .map_err(|e| e.to_string()),
+        Some(t) => crate::num::parse_f64(t)
+            .map(Some)
+            .map_err(|e| format!("{field}: {e}")),
     }
+}
+
+/// An exact unsigned decimal (a price or size) from a string field; an error names `field`.
+pub fn field_dec(field: &str, text: &str) -> Result<Dec, String> {
+    Dec::parse(text).map_err(|e| format!("{field}: {e}"))
 }
 
 struct LevelArrays<'s> {

@@ -192,9 +192,9 @@ impl Parser {
         let t: TickerData<'a> =
             serde_json::from_str(data.get()).map_err(|e| format!("tickers data: {e}"))?;
         let update = Derivs {
-            mark_price: wire::opt_f64(t.mark_price.as_deref())?,
-            index_price: wire::opt_f64(t.index_price.as_deref())?,
-            funding_rate: wire::opt_f64(t.funding_rate.as_deref())?,
+            mark_price: wire::opt_f64("markPrice", t.mark_price.as_deref())?,
+            index_price: wire::opt_f64("indexPrice", t.index_price.as_deref())?,
+            funding_rate: wire::opt_f64("fundingRate", t.funding_rate.as_deref())?,
             next_funding_ts: match t.next_funding_time.as_deref() {
                 None | Some("") => None,
                 Some(text) => Some(
@@ -202,9 +202,9 @@ impl Parser {
                         .map_err(|_| format!("nextFundingTime {text:?}"))?,
                 ),
             },
-            funding_interval_h: wire::opt_f64(t.funding_interval_hour.as_deref())?,
-            open_interest: wire::opt_f64(t.open_interest.as_deref())?,
-            open_interest_usd: wire::opt_f64(t.open_interest_value.as_deref())?,
+            funding_interval_h: wire::opt_f64("fundingIntervalHour", t.funding_interval_hour.as_deref())?,
+            open_interest: wire::opt_f64("openInterest", t.open_interest.as_deref())?,
+            open_interest_usd: wire::opt_f64("openInterestValue", t.open_interest_value.as_deref())?,
         };
         let state = self.tickers.entry(t.symbol.to_string()).or_default();
         match kind {

@@ -7,7 +7,6 @@ use crate::book::checksum::from_signed;
 use crate::feed::event::{Derivs, LiqSampling};
 use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawLiquidation, RawTrade};
 use crate::market::{LiquidatedPosition, Side, TakerSide};
-use crate::num::Dec;
 use crate::venue::wire::{self, Key};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -32,8 +31,10 @@ struct TradeData<'a> {
     inst_id: Cow<'a, str>,
     #[serde(borrow)]
     trade_id: Cow<'a, str>,
-    px: Dec,
-    sz: Dec,
+    #[serde(borrow)]
+    px: Cow<'a, str>,
+    #[serde(borrow)]
+    sz: Cow<'a, str>,
     #[serde(borrow)]
     side: Cow<'a, str>,
     #[serde(borrow)]
@@ -52,8 +53,10 @@ struct LiquidationData<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct LiquidationDetail<'a> {
-    bk_px: Dec,
-    sz: Dec,
+    #[serde(borrow)]
+    bk_px: Cow<'a, str>,
+    #[serde(borrow)]
+    sz: Cow<'a, str>,
     #[serde(borrow)]
     side: Cow<'a, str>,
     #[serde(borrow, default)]
@@ -382,9 +385,9 @@ fn trades(data: &str) -> Result<Vec<RawTrade<'_>>, String> {
             Ok(RawTrade {
                 taker: Some(taker(&t.side).ok_or_else(|| format!("trade side {:?}", t.side))?),
                 ts: wire::int(t.ts)?,
+                price: wire::field_dec("px", &t.px)?,
+                size: wire::field_dec("sz", &t.sz)?,
                 instrument: t.inst_id,
-                price: t.px,
-                size: t.sz,
                 id: Some(t.trade_id),
             })
         })
@@ -410,8 +413,8 @@ fn liquidations(data: &str) -> Result<Vec<RawLiquidation<'_>>, String> {
             out.push(RawLiquidation {
                 instrument: item.inst_id.clone(),
                 position,
-                price: d.bk_px,
-                size: d.sz,
+                price: wire::field_dec("bkPx", &d.bk_px)?,
+                size: wire::field_dec("sz", &d.sz)?,
                 ts: wire::int(d.ts)?,
                 sampling: LiqSampling::Incomplete,
             });
@@ -429,16 +432,16 @@ fn derivs(data: &str) -> Result<Vec<RawDerivs<'_>>, String> {
             let funding_time = d.funding_time.map(wire::int).transpose()?;
             let next_funding_time = d.next_funding_time.map(wire::int).transpose()?;
             let values = Derivs {
-                mark_price: wire::opt_f64(d.mark_px.as_deref())?,
-                funding_rate: wire::opt_f64(d.funding_rate.as_deref())?,
+                mark_price: wire::opt_f64("markPx", d.mark_px.as_deref())?,
+                funding_rate: wire::opt_f64("fundingRate", d.funding_rate.as_deref())?,
                 next_funding_ts: funding_time,
                 // OKX intervals vary by instrument: the gap between the next two settlements.
                 funding_interval_h: match (funding_time, next_funding_time) {
                     (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 3_600_000.0),
                     _ => None,
                 },
-                open_interest: wire::opt_f64(d.oi_ccy.as_deref())?,
-                open_interest_usd: wire::opt_f64(d.oi_usd.as_deref())?,
+                open_interest: wire::opt_f64("oiCcy", d.oi_ccy.as_deref())?,
+                open_interest_usd: wire::opt_f64("oiUsd", d.oi_usd.as_deref())?,
                 index_price: None,
             };
             Ok(RawDerivs {

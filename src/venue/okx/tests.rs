@@ -297,3 +297,51 @@ fn liquidations_funding_and_open_interest_are_normalised() {
     assert_eq!(derivs[0].funding_interval_h, Some(8.0));
     assert_eq!(derivs[1].open_interest, Some(10.0));
 }
+
+/// The docs' own `open-interest` push: `oiUsd` has 24 significant digits, more than an exact
+/// decimal holds, but it is only ever an `f64`, so the message (and `oiCcy`) must get through.
+#[test]
+fn open_interest_with_a_24_digit_oi_usd_is_read() {
+    let mut d = Driver::new(
+        Okx::new(None),
+        DriverConfig::live(),
+        vec![guess(VenueId::Okx, "BTC-USDT-SWAP")],
+        Vec::new(),
+    );
+    d.on_open(0, 0, &mut Output::default());
+    let out = feed(
+        &mut d,
+        &[
+            r#"{"arg":{"channel":"open-interest","instId":"BTC-USDT-SWAP"},"data":[{"instId":"BTC-USDT-SWAP","instType":"SWAP","oi":"2216113.01000000309","oiCcy":"22161.1301000000309","oiUsd":"1939251795.54769270396321","ts":"1743041250440"}]}"#,
+        ],
+    );
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    let derivs: Vec<_> = out
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            MarketEvent::Derivs(d) => Some(&d.values),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(derivs.len(), 1);
+    assert_eq!(derivs[0].open_interest, Some(22161.1301000000309));
+    assert_eq!(derivs[0].open_interest_usd, Some(1939251795.54769270396321));
+}
+
+/// An exact decimal that does not fit, or a float field that is not a number, is refused with
+/// the name of the field, so the log says what the venue got wrong.
+#[test]
+fn a_number_that_does_not_fit_names_its_field() {
+    let mut d = live_driver();
+    let out = feed(
+        &mut d,
+        &[
+            r#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"60000.1","sz":"0.0000000000000000001","side":"buy","ts":"1"}]}"#,
+            r#"{"arg":{"channel":"open-interest","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","oiCcy":"1e5","oiUsd":"1","ts":"1"}]}"#,
+        ],
+    );
+    assert_eq!(out.problems.len(), 2, "{:?}", out.problems);
+    assert!(out.problems[0].contains("sz: invalid decimal"), "{}", out.problems[0]);
+    assert!(out.problems[1].contains("oiCcy: invalid decimal"), "{}", out.problems[1]);
+}
