@@ -21,10 +21,20 @@ pub enum SeqVerdict {
     /// Something was missed between the last applied message and this one: the book is invalid
     /// until the venue's resync procedure finishes.
     Gap { expected: u64, got: u64 },
-    /// The venue restarted its sequence (Bybit `u == 1`, OKX `seqId < prevSeqId` during
-    /// maintenance): the book cannot continue from this message, which is an ordinary update
-    /// and not a book; rebuild from a fresh snapshot.
+    /// The venue restarted its sequence (Bybit `u == 1`): the book cannot continue from this
+    /// message, which is an ordinary update and not a book; rebuild from a fresh snapshot.
     Reset,
+    /// The venue restarted its numbering but this message names the book's last id, so the
+    /// chain goes on from it (OKX during maintenance: `prevSeqId 15, seqId 3`, then
+    /// `prevSeqId 3, seqId 5`): apply it, and count the restart.
+    Restarted,
+}
+
+impl SeqVerdict {
+    /// Whether the message is applied to the book.
+    pub fn applies(self) -> bool {
+        matches!(self, SeqVerdict::Apply | SeqVerdict::Restarted)
+    }
 }
 
 /// What a checksum comparison found.

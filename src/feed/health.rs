@@ -57,6 +57,9 @@ pub struct BookCounters {
     /// applied (stale, ignored, a gap, while syncing), so `ok + fail + absent = messages`.
     pub checksum_absent: u64,
     pub seq_gaps: u64,
+    /// Sequence restarts the venue announced and the book followed without a rebuild (OKX
+    /// `seqId` dropping below `prevSeqId` during maintenance).
+    pub seq_restarts: u64,
     /// Duplicate or already-covered messages dropped by the sequence rule.
     pub stale: u64,
     pub resyncs: u64,

@@ -132,7 +132,7 @@ impl BookSync {
     ) -> Applied {
         self.counters.messages += 1;
         let snapshot = msg.snapshot;
-        if snapshot.is_none() && (verdict != SeqVerdict::Apply || !self.state.is_live()) {
+        if snapshot.is_none() && (!verdict.applies() || !self.state.is_live()) {
             // Not applied, so its checksum (if any) is never verified: it still counts in
             // exactly one checksum figure, as `capture-format.md` sums them to the messages.
             self.counters.checksum_absent += 1;
@@ -147,13 +147,17 @@ impl BookSync {
                     self.fail(ResyncReason::Gap { expected, got }, now, events)
                 }
                 SeqVerdict::Reset => self.fail(ResyncReason::VenueReset, now, events),
-                SeqVerdict::Apply => {
+                SeqVerdict::Apply | SeqVerdict::Restarted => {
                     self.counters.while_syncing += 1;
                     Applied::Dropped
                 }
             };
         }
 
+        if snapshot.is_none() && verdict == SeqVerdict::Restarted {
+            self.counters.seq_restarts += 1;
+            tracing::info!(book = %self.key, "venue restarted its sequence; the chain goes on");
+        }
         self.changes.clear();
         let kind = match snapshot {
             Some(limit) => {

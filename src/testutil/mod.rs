@@ -50,6 +50,7 @@ pub(crate) fn check_books(books: &[&BookSync], reference: &Reference) -> BookCou
             checksum_fail,
             checksum_absent,
             seq_gaps,
+            seq_restarts,
             stale,
             resyncs,
             crossed,
@@ -60,6 +61,7 @@ pub(crate) fn check_books(books: &[&BookSync], reference: &Reference) -> BookCou
         total.checksum_fail += checksum_fail;
         total.checksum_absent += checksum_absent;
         total.seq_gaps += seq_gaps;
+        total.seq_restarts += seq_restarts;
         total.stale += stale;
         total.resyncs += resyncs;
         total.crossed += crossed;
@@ -245,6 +247,7 @@ pub(crate) struct Tally {
     pub stale: usize,
     pub ignore: usize,
     pub reset: usize,
+    pub restarted: usize,
     pub gaps: usize,
 }
 
@@ -255,6 +258,7 @@ impl Tally {
             SeqVerdict::Stale => self.stale += 1,
             SeqVerdict::Ignore => self.ignore += 1,
             SeqVerdict::Reset => self.reset += 1,
+            SeqVerdict::Restarted => self.restarted += 1,
             SeqVerdict::Gap { .. } => self.gaps += 1,
         }
     }

@@ -26,9 +26,10 @@ pub struct SeqIds {
 ///    with `expected` = the last `seqId`, `got` = the update's `prevSeqId`).
 /// 3. "an update with `seqId == prevSeqId` and empty arrays is a heartbeat (~60 s idle)"
 ///    ([`SeqVerdict::Ignore`], only once step 2 holds: a heartbeat must belong to this book too).
-/// 4. "`seqId < prevSeqId` during maintenance = reset -> rebuild" ([`SeqVerdict::Reset`], only
-///    once step 2 holds). The reset message is an update, not a book: the caller rebuilds from a
-///    fresh snapshot (resubscribe) rather than loading the message as one.
+/// 4. Sequence reset: "during maintenance `seqId` may drop below `prevSeqId` and subsequent
+///    messages follow the regular rule" (the books page's example chain is 15 → 3 → 5). Once
+///    step 2 holds, such a message continues the book ([`SeqVerdict::Restarted`]: applied, and
+///    counted as a restart, not a gap).
 ///
 /// Messages recorded before OKX added the ids (the real 2022 capture has none) cannot be judged:
 /// when the snapshot and its updates all lack them the rule answers `Apply` and integrity rests
@@ -81,7 +82,7 @@ impl BooksRule {
             return linked;
         }
         if ids.seq_id < prev_seq_id {
-            SeqVerdict::Reset
+            SeqVerdict::Restarted
         } else if ids.seq_id == prev_seq_id && !has_levels {
             SeqVerdict::Ignore
         } else {
@@ -168,10 +169,10 @@ mod tests {
     }
 
     #[test]
-    fn a_smaller_seq_id_after_the_last_one_is_a_maintenance_reset() {
+    fn a_smaller_seq_id_after_the_last_one_is_a_maintenance_reset_the_chain_follows() {
         let mut rule = BooksRule::from_snapshot(Some(15));
         // {"prevSeqId":15,"seqId":3}: OKX restarted its sequence.
-        assert_eq!(rule.check(ids(15, 3), true), SeqVerdict::Reset);
+        assert_eq!(rule.check(ids(15, 3), true), SeqVerdict::Restarted);
         assert_eq!(
             rule.check(ids(3, 5), true),
             SeqVerdict::Apply,

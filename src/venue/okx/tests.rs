@@ -345,3 +345,26 @@ fn a_number_that_does_not_fit_names_its_field() {
     assert!(out.problems[0].contains("sz: invalid decimal"), "{}", out.problems[0]);
     assert!(out.problems[1].contains("oiCcy: invalid decimal"), "{}", out.problems[1]);
 }
+
+/// The books page's maintenance example: `seqId` drops from 15 to 3 and the chain goes on
+/// (15 → 3 → 5). The book stays live through it, with no resubscribe and no gap counted.
+#[test]
+fn a_sequence_reset_that_links_is_applied_and_counted_not_rebuilt() {
+    let mut d = live_driver();
+    let update = |prev: u64, seq: u64, bid_size: &str| {
+        format!(
+            r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"update","data":[{{"asks":[],"bids":[["100","{bid_size}","0","1"]],"ts":"2","checksum":0,"prevSeqId":{prev},"seqId":{seq}}}]}}"#
+        )
+    };
+    let frames = [update(10, 15, "4"), update(15, 3, "5"), update(3, 5, "6")];
+    let mut all: Vec<&str> = vec![SNAP];
+    all.extend(frames.iter().map(String::as_str));
+    let out = feed(&mut d, &all);
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    assert!(out.sends.is_empty(), "no resubscribe: {:?}", out.sends);
+    let sync = d.books()[0];
+    assert_eq!(sync.state(), &BookState::Live);
+    assert_eq!(sync.book().best_bid().unwrap().size.to_string(), "6");
+    let c = sync.counters();
+    assert_eq!((c.seq_restarts, c.seq_gaps, c.resyncs), (1, 0, 0));
+}
