@@ -94,11 +94,33 @@ struct Entry<S: Sequencer> {
     rest_url: Option<String>,
     instrument: Instrument,
     buffer: Vec<Buffered<S::Fields>>,
-    /// A REST snapshot is wanted (sent once the first delta is buffered).
+    /// For [`SnapshotSource::StreamOrRest`]: how long to wait for a pushed snapshot before
+    /// fetching `rest_url`. `None`: the book always starts from REST.
+    rest_after: Option<Nanos>,
+    /// A REST snapshot is wanted (sent once the first delta is buffered, and for
+    /// `rest_after` books once that long has passed since `since`).
     need_rest: bool,
     rest_in_flight: bool,
     /// When the book last left `Live` (or was created): the snapshot watchdog's start.
     since: Nanos,
+}
+
+impl<S: Sequencer> Entry<S> {
+    /// Ask for the book's REST snapshot if it wants one and none is in flight; a book that
+    /// first waits for a pushed snapshot asks only once that wait is over.
+    fn request_rest(&mut self, now: Nanos, out: &mut Output) {
+        let waited = self
+            .rest_after
+            .is_none_or(|after| now.saturating_sub(self.since) >= after);
+        if !self.need_rest || self.rest_in_flight || !waited {
+            return;
+        }
+        if let Some(url) = &self.rest_url {
+            out.rest.push(RestRequest { url: url.clone() });
+        }
+        self.rest_in_flight = true;
+        self.need_rest = false;
+    }
 }
 
 /// A venue adapter: shared machinery around a venue's [`Protocol`].
@@ -168,9 +190,12 @@ impl<P: Protocol> Driver<P> {
         if !self.cfg.emit_books {
             sync = sync.without_updates();
         }
-        let rest_url = match spec.snapshot {
-            SnapshotSource::Rest { url } => Some(url),
-            SnapshotSource::Stream => None,
+        let (rest_url, rest_after) = match spec.snapshot {
+            SnapshotSource::Rest { url } => (Some(url), None),
+            SnapshotSource::StreamOrRest { url, after } => {
+                (Some(url), Some(after.as_nanos() as Nanos))
+            }
+            SnapshotSource::Stream => (None, None),
         };
         self.books.insert(
             instrument.id.clone(),
@@ -180,6 +205,7 @@ impl<P: Protocol> Driver<P> {
                 conn: spec.conn,
                 need_rest: rest_url.is_some(),
                 rest_url,
+                rest_after,
                 rest_in_flight: false,
                 instrument: instrument.clone(),
                 buffer: Vec::new(),
@@ -252,16 +278,11 @@ impl<P: Protocol> Driver<P> {
                 checksum,
                 exch_ts,
             });
-            if entry.need_rest && !entry.rest_in_flight {
-                if let Some(url) = &entry.rest_url {
-                    out.rest.push(RestRequest { url: url.clone() });
-                }
-                entry.rest_in_flight = true;
-                entry.need_rest = false;
-            }
+            entry.request_rest(now, out);
             return;
         }
         let verdict = if snapshot.is_some() {
+            entry.buffer.clear(); // a pushed snapshot: nothing to join
             entry.seq.on_snapshot(&seq);
             SeqVerdict::Apply
         } else if entry.sync.state().is_live() {
@@ -293,7 +314,9 @@ impl<P: Protocol> Driver<P> {
             entry.buffer.clear();
             entry.need_rest = true;
             entry.rest_in_flight = false;
-            return;
+            if entry.rest_after.is_none() {
+                return;
+            }
         }
         let conn = entry.conn;
         if self.protocol.resync_by_reconnect() {
@@ -498,6 +521,15 @@ impl<P: Protocol> Driver<P> {
                     .invalidate(ResyncReason::NoSnapshot, now, &mut out.events);
             }
             self.resync(&id, ResyncReason::NoSnapshot, now, out);
+        }
+        for entry in self.books.values_mut() {
+            let open = matches!(
+                self.conns.get(entry.conn).map(|c| &c.phase),
+                Some(Phase::Open)
+            );
+            if open && entry.rest_after.is_some() && !entry.sync.state().is_live() {
+                entry.request_rest(now, out);
+            }
         }
         let silence = self.cfg.silence_timeout.as_nanos() as Nanos;
         for (i, conn) in self.conns.iter_mut().enumerate() {

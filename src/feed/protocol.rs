@@ -99,6 +99,10 @@ pub enum SnapshotSource {
     Stream,
     /// A REST snapshot joined to the buffered diff stream (Binance, Gate legacy, KuCoin classic).
     Rest { url: String },
+    /// The subscription starts with a snapshot where the venue still pushes one; if none has
+    /// come `after` subscribing, a REST snapshot from `url` is joined to the buffered updates
+    /// instead (OKX announced that its books channels stop pushing the snapshot).
+    StreamOrRest { url: String, after: Duration },
 }
 
 /// How one instrument's book is kept.

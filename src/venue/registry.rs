@@ -80,7 +80,7 @@ pub fn adapter(
             ))
         }
         VenueId::Okx => Box::new(Driver::new(
-            super::okx::Okx::new(opts.ws_url.clone()),
+            super::okx::Okx::new(opts.ws_url.clone()).with_rest(opts.rest_url.clone()),
             cfg,
             instruments,
             registry,

@@ -202,9 +202,15 @@ impl Parser {
                         .map_err(|_| format!("nextFundingTime {text:?}"))?,
                 ),
             },
-            funding_interval_h: wire::opt_f64("fundingIntervalHour", t.funding_interval_hour.as_deref())?,
+            funding_interval_h: wire::opt_f64(
+                "fundingIntervalHour",
+                t.funding_interval_hour.as_deref(),
+            )?,
             open_interest: wire::opt_f64("openInterest", t.open_interest.as_deref())?,
-            open_interest_usd: wire::opt_f64("openInterestValue", t.open_interest_value.as_deref())?,
+            open_interest_usd: wire::opt_f64(
+                "openInterestValue",
+                t.open_interest_value.as_deref(),
+            )?,
         };
         let state = self.tickers.entry(t.symbol.to_string()).or_default();
         match kind {

@@ -5,7 +5,7 @@ use super::sync::{OkxFields, SeqIds};
 use crate::book::Level;
 use crate::book::checksum::from_signed;
 use crate::feed::event::{Derivs, LiqSampling};
-use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawLiquidation, RawTrade};
+use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawLiquidation, RawTrade, RestParsed};
 use crate::market::{LiquidatedPosition, Side, TakerSide};
 use crate::venue::wire::{self, Key};
 use serde::Deserialize;
@@ -370,9 +370,65 @@ fn frame<'a>(
         seq: OkxFields {
             ids,
             has_levels: !levels.is_empty(),
+            from_rest: false,
         },
         checksum,
         exch_ts: Some(f.ts.ok_or("books data without ts")?),
+    })
+}
+
+/// `GET /api/v5/market/books?instId=..&sz=..`:
+/// `{"code":"0","msg":"","data":[{"asks":[..],"bids":[..],"ts":"..","seqId":..}]}`. The
+/// instrument is the one the URL asked for (the answer does not name it).
+pub fn rest_book(
+    url: &str,
+    body: &str,
+    levels: &mut Vec<(Side, Level)>,
+) -> Result<RestParsed<OkxFields>, String> {
+    let instrument = url
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("instId="))
+        .ok_or("books request without instId")?;
+    let members = wire::members(body).ok_or_else(|| wire::json_error(body))?;
+    let field = |name: &str| members.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    let code = field("code").map(wire::string).transpose()?;
+    if code.as_deref() != Some("0") {
+        let msg = field("msg").map(wire::string).transpose()?;
+        return Err(format!(
+            "books answer code {}: {}",
+            code.as_deref().unwrap_or("?"),
+            msg.as_deref().unwrap_or("")
+        ));
+    }
+    let data = field("data").ok_or("books answer without data")?;
+    let items =
+        wire::elements(data).ok_or_else(|| format!("books data: {}", wire::json_error(data)))?;
+    let [item] = items.as_slice() else {
+        return Err(format!(
+            "books answer with {} entries, expected 1",
+            items.len()
+        ));
+    };
+    let members =
+        wire::members(item).ok_or_else(|| format!("books data: {}", wire::json_error(item)))?;
+    let field = |name: &str| members.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    for (name, side) in [("asks", Side::Ask), ("bids", Side::Bid)] {
+        let raw = field(name).ok_or_else(|| format!("books answer without {name}"))?;
+        wire::levels_text(raw, side, levels)?;
+    }
+    let seq_id = wire::int_text(field("seqId").ok_or("books answer without seqId")?)?;
+    let seq_id = u64::try_from(seq_id).map_err(|_| format!("negative seqId {seq_id}"))?;
+    Ok(RestParsed::BookSnapshot {
+        instrument: instrument.to_owned(),
+        seq: OkxFields {
+            ids: Some(SeqIds {
+                prev_seq_id: -1,
+                seq_id,
+            }),
+            has_levels: !levels.is_empty(),
+            from_rest: true,
+        },
+        limit: Some(BOOK_DEPTH),
     })
 }
 

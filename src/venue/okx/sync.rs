@@ -35,10 +35,18 @@ pub struct SeqIds {
 /// when the snapshot and its updates all lack them the rule answers `Apply` and integrity rests
 /// on the checksum those feeds carried. A feed that has ids on one side only is inconsistent and
 /// answered `Gap`, with an absent or negative id reported as `0`.
+///
+/// A REST snapshot (`GET /api/v5/market/books`, for a channel that pushes none) was taken
+/// while the stream ran, so the update that continues it need not name its `seqId`: "the first
+/// update with `prevSeqId <= snapshot seqId < seqId` continues it" ([`BooksRule::from_rest`]);
+/// updates it already covers (`seqId <= snapshot seqId`) are `Stale`, and from the bridge on
+/// the chain is exact again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BooksRule {
     /// `None`: the snapshot carried no `seqId`.
     last_seq_id: Option<Linked>,
+    /// Built from a REST snapshot and not yet bridged to the stream.
+    bridging: bool,
 }
 
 impl BooksRule {
@@ -48,13 +56,27 @@ impl BooksRule {
             Some(id) => Some(Linked::new(id)),
             None => None,
         };
-        Self { last_seq_id }
+        Self {
+            last_seq_id,
+            bridging: false,
+        }
+    }
+
+    /// Start from a REST snapshot's `seqId`.
+    pub const fn from_rest(seq_id: u64) -> Self {
+        Self {
+            last_seq_id: Some(Linked::new(seq_id)),
+            bridging: true,
+        }
     }
 
     /// Judge a `"action":"update"` message by its ids (`None` if it had none) and whether it
     /// carried any `bids`/`asks` level.
     #[must_use]
     pub fn check(&mut self, ids: Option<SeqIds>, has_levels: bool) -> SeqVerdict {
+        if self.bridging {
+            return self.bridge(ids);
+        }
         let (chain, ids) = match (&mut self.last_seq_id, ids) {
             (None, None) => return SeqVerdict::Apply,
             (None, Some(ids)) => {
@@ -89,6 +111,32 @@ impl BooksRule {
             SeqVerdict::Apply
         }
     }
+
+    /// The first updates after a REST snapshot (see the type's docs).
+    fn bridge(&mut self, ids: Option<SeqIds>) -> SeqVerdict {
+        let snapshot = self.last_seq_id.map_or(0, |chain| chain.last());
+        let Some(ids) = ids else {
+            return SeqVerdict::Gap {
+                expected: snapshot,
+                got: 0,
+            };
+        };
+        let prev = u64::try_from(ids.prev_seq_id).unwrap_or(0);
+        if ids.prev_seq_id < 0 || ids.seq_id < prev || prev > snapshot {
+            // A snapshot sentinel, a sequence reset while joining (which would make every
+            // later update look covered), or updates missed between snapshot and stream.
+            return SeqVerdict::Gap {
+                expected: snapshot,
+                got: prev,
+            };
+        }
+        if ids.seq_id <= snapshot {
+            return SeqVerdict::Stale;
+        }
+        self.last_seq_id = Some(Linked::new(ids.seq_id));
+        self.bridging = false;
+        SeqVerdict::Apply
+    }
 }
 
 /// What one `books` message carries for the rule.
@@ -97,17 +145,31 @@ pub struct OkxFields {
     /// `None` on feeds recorded before OKX added the ids.
     pub ids: Option<SeqIds>,
     pub has_levels: bool,
+    /// A REST snapshot (`GET /api/v5/market/books`), which the stream bridges to.
+    pub from_rest: bool,
 }
 
 impl SnapshotRule for BooksRule {
     type Fields = OkxFields;
 
     fn from_snapshot(fields: &OkxFields) -> Self {
-        BooksRule::from_snapshot(fields.ids.map(|ids| ids.seq_id))
+        let seq_id = fields.ids.map(|ids| ids.seq_id);
+        match seq_id {
+            Some(id) if fields.from_rest => BooksRule::from_rest(id),
+            _ => BooksRule::from_snapshot(seq_id),
+        }
     }
 
     fn check(&mut self, fields: &OkxFields) -> SeqVerdict {
         BooksRule::check(self, fields.ids, fields.has_levels)
+    }
+
+    /// A REST snapshot older than the first buffered update cannot be joined to it: fetch again.
+    fn snapshot_usable(snapshot: &OkxFields, first: &OkxFields) -> bool {
+        match (snapshot.ids, first.ids) {
+            (Some(s), Some(f)) => f.prev_seq_id <= i64::try_from(s.seq_id).unwrap_or(i64::MAX),
+            _ => true,
+        }
     }
 }
 
@@ -186,6 +248,41 @@ mod tests {
             },
             "a reset that does not link is a gap first"
         );
+    }
+
+    /// `prevSeqId <= snapshot seqId < seqId` bridges a REST snapshot; covered updates before it
+    /// are stale, and after it the chain is exact.
+    #[test]
+    fn a_rest_snapshot_is_bridged_by_the_update_that_straddles_it() {
+        let mut rule = BooksRule::from_rest(20);
+        assert_eq!(rule.check(ids(12, 15), true), SeqVerdict::Stale);
+        assert_eq!(rule.check(ids(15, 20), true), SeqVerdict::Stale);
+        assert_eq!(rule.check(ids(20, 20), false), SeqVerdict::Stale);
+        assert_eq!(rule.check(ids(18, 24), true), SeqVerdict::Apply);
+        assert_eq!(rule.check(ids(24, 30), true), SeqVerdict::Apply);
+        assert_eq!(
+            rule.check(ids(29, 31), true),
+            SeqVerdict::Gap {
+                expected: 30,
+                got: 29
+            },
+            "bridged: the chain is exact again"
+        );
+
+        let mut late = BooksRule::from_rest(20);
+        assert_eq!(
+            late.check(ids(22, 25), true),
+            SeqVerdict::Gap {
+                expected: 20,
+                got: 22
+            },
+            "the update after the snapshot was missed"
+        );
+        let mut reset = BooksRule::from_rest(20);
+        assert!(matches!(
+            reset.check(ids(18, 3), true),
+            SeqVerdict::Gap { .. }
+        ));
     }
 
     #[test]

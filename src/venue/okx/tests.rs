@@ -342,8 +342,16 @@ fn a_number_that_does_not_fit_names_its_field() {
         ],
     );
     assert_eq!(out.problems.len(), 2, "{:?}", out.problems);
-    assert!(out.problems[0].contains("sz: invalid decimal"), "{}", out.problems[0]);
-    assert!(out.problems[1].contains("oiCcy: invalid decimal"), "{}", out.problems[1]);
+    assert!(
+        out.problems[0].contains("sz: invalid decimal"),
+        "{}",
+        out.problems[0]
+    );
+    assert!(
+        out.problems[1].contains("oiCcy: invalid decimal"),
+        "{}",
+        out.problems[1]
+    );
 }
 
 /// The books page's maintenance example: `seqId` drops from 15 to 3 and the chain goes on
@@ -367,4 +375,64 @@ fn a_sequence_reset_that_links_is_applied_and_counted_not_rebuilt() {
     assert_eq!(sync.book().best_bid().unwrap().size.to_string(), "6");
     let c = sync.counters();
     assert_eq!((c.seq_restarts, c.seq_gaps, c.resyncs), (1, 0, 0));
+}
+
+/// No pushed snapshot: updates are buffered, the REST snapshot is fetched once the wait is
+/// over, and the buffered update that straddles its `seqId` continues it.
+#[test]
+fn without_a_pushed_snapshot_the_rest_snapshot_is_bridged_by_seq_id() {
+    let mut d = live_driver();
+    let update = |prev: u64, seq: u64, bid: &str| {
+        format!(
+            r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"update","data":[{{"asks":[],"bids":[["{bid}","1","0","1"]],"ts":"2","checksum":0,"prevSeqId":{prev},"seqId":{seq}}}]}}"#
+        )
+    };
+    let mut out = Output::default();
+    for (i, frame) in [
+        update(10, 12, "99"),
+        update(12, 15, "98"),
+        update(15, 19, "97"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        d.on_frame(0, Frame::Text(frame), i as u64 * 1_000_000, &mut out);
+    }
+    d.on_tick(1_000_000_000, &mut out);
+    assert!(out.rest.is_empty(), "still waiting for a pushed snapshot");
+    d.on_tick(3_500_000_000, &mut out);
+    let [request] = out.rest.as_slice() else {
+        panic!("one REST request: {:?}", out.rest);
+    };
+    assert_eq!(
+        request.url,
+        "https://www.okx.com/api/v5/market/books?instId=BTC-USDT&sz=400"
+    );
+    // Taken at seqId 14: the update 12 -> 15 straddles it; 10 -> 12 is covered.
+    let body = r#"{"code":"0","msg":"","data":[{"asks":[["101","2","0","1"]],"bids":[["100","3","0","1"]],"ts":"3","seqId":14}]}"#;
+    let url = request.url.clone();
+    let mut out = Output::default();
+    d.on_rest(&url, 200, body, 3_600_000_000, &mut out);
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    let sync = d.books()[0];
+    assert_eq!(sync.state(), &BookState::Live);
+    let bids: Vec<String> = sync
+        .book()
+        .bids()
+        .iter()
+        .map(|l| l.price.to_string())
+        .collect();
+    assert_eq!(bids, ["100", "98", "97"], "99 came before the snapshot");
+    assert_eq!(sync.counters().stale, 1);
+
+    // A REST error is reported and the book waits for the next request.
+    let mut out = Output::default();
+    d.on_rest(
+        &url,
+        200,
+        r#"{"code":"51001","msg":"Instrument ID does not exist","data":[]}"#,
+        3_700_000_000,
+        &mut out,
+    );
+    assert!(out.problems[0].contains("51001"), "{:?}", out.problems);
 }
