@@ -436,3 +436,40 @@ fn without_a_pushed_snapshot_the_rest_snapshot_is_bridged_by_seq_id() {
     );
     assert!(out.problems[0].contains("51001"), "{:?}", out.problems);
 }
+
+/// A member nobody reads may nest deeper than the one-pass scanner follows (64): serde measures
+/// it, and the frame is read for what it carries. Unbalanced nesting is still an error.
+#[test]
+fn a_deeply_nested_ignored_member_does_not_reject_the_frame() {
+    let mut d = live_driver();
+    feed(&mut d, &[SNAP]);
+    let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let trades = |extra: &str| {
+        format!(
+            r#"{{"arg":{{"channel":"trades","instId":"BTC-USDT"}},"data":[{{"instId":"BTC-USDT","tradeId":"1","px":"100.5","sz":"1","side":"buy","ts":"1"}}],"extra":{extra}}}"#
+        )
+    };
+    let book = |extra: &str| {
+        format!(
+            r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"update","data":[{{"asks":[],"bids":[["100","7","0","1"]],"ts":"2","checksum":0,"prevSeqId":10,"seqId":11,"extra":{extra}}}]}}"#
+        )
+    };
+    let deep = nest(100);
+    let unbalanced = format!("{}]", "[".repeat(100));
+    let frames = [trades(&deep), book(&deep), trades(&unbalanced)];
+    let out = feed(
+        &mut d,
+        &frames.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+    assert!(out.problems[0].contains("bad JSON"), "{}", out.problems[0]);
+    let traded = out
+        .events
+        .iter()
+        .filter(|e| matches!(e, MarketEvent::Trade(_)))
+        .count();
+    assert_eq!(traded, 1);
+    let sync = d.books()[0];
+    assert_eq!(sync.state(), &BookState::Live);
+    assert_eq!(sync.book().best_bid().unwrap().size.to_string(), "7");
+}
