@@ -85,6 +85,8 @@ pub enum ResyncReason {
     VenueError(String),
     /// A book message could not be parsed, so the book can no longer be trusted.
     Malformed,
+    /// A REST snapshot at the book's own update id differs in `levels` of the top levels.
+    AuditMismatch { levels: usize },
 }
 
 impl ResyncReason {
@@ -100,6 +102,7 @@ impl ResyncReason {
             ResyncReason::VenueReset => "venue-reset",
             ResyncReason::VenueError(_) => "venue-error",
             ResyncReason::Malformed => "malformed",
+            ResyncReason::AuditMismatch { .. } => "audit",
         }
     }
 }
@@ -120,6 +123,9 @@ impl fmt::Display for ResyncReason {
             ResyncReason::VenueReset => f.write_str("venue restarted its sequence"),
             ResyncReason::VenueError(msg) => write!(f, "venue error: {msg}"),
             ResyncReason::Malformed => f.write_str("malformed book message"),
+            ResyncReason::AuditMismatch { levels } => {
+                write!(f, "REST audit: {levels} levels differ")
+            }
         }
     }
 }

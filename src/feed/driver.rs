@@ -8,6 +8,7 @@
 
 use crate::book::Level;
 use crate::feed::adapter::{Adapter, ConnId, ConnSpec, Frame, Link, Output, RestRequest};
+use crate::feed::audit::{Audit, AuditConfig, Outcome};
 use crate::feed::event::{BookKey, DerivsTick, Liquidation, MarketEvent, Trade, VenueStatus};
 use crate::feed::health::{BookState, ConnState, VenueCounters};
 use crate::feed::protocol::{
@@ -38,6 +39,8 @@ pub struct DriverConfig {
     /// Deltas kept while a REST snapshot is awaited; beyond this the oldest are dropped and the
     /// join will fail and refetch, which is the honest outcome.
     pub max_buffered: usize,
+    /// REST audits of books without a checksum (live only: a replay cannot fetch).
+    pub audit: Option<AuditConfig>,
 }
 
 impl DriverConfig {
@@ -50,6 +53,7 @@ impl DriverConfig {
             emit_books: true,
             status_interval: Duration::from_secs(1),
             max_buffered: 20_000,
+            audit: Some(AuditConfig::default()),
         }
     }
 
@@ -57,6 +61,7 @@ impl DriverConfig {
         DriverConfig {
             discover: true,
             watchdogs: false,
+            audit: None,
             ..DriverConfig::live()
         }
     }
@@ -103,6 +108,7 @@ struct Entry<S: Sequencer> {
     rest_in_flight: bool,
     /// When the book last left `Live` (or was created): the snapshot watchdog's start.
     since: Nanos,
+    audit: Option<Audit>,
 }
 
 impl<S: Sequencer> Entry<S> {
@@ -121,6 +127,61 @@ impl<S: Sequencer> Entry<S> {
         self.rest_in_flight = true;
         self.need_rest = false;
     }
+
+    /// After a message (or snapshot) with ids `seq` and levels `changed` was applied: the audit
+    /// sees the book at its new id. A mismatch invalidates the book; the caller resyncs it.
+    fn audited(
+        &mut self,
+        seq: &S::Fields,
+        changed: &[(Side, Level)],
+        now: Nanos,
+        events: &mut Vec<MarketEvent>,
+    ) -> Option<ResyncReason> {
+        let outcome =
+            self.audit
+                .as_mut()?
+                .on_applied(S::span(seq), changed, self.sync.book(), now)?;
+        self.settle_audit(outcome, now, events)
+    }
+
+    /// Count an audit's outcome; on a mismatch log the differing levels and invalidate.
+    fn settle_audit(
+        &mut self,
+        outcome: Outcome,
+        now: Nanos,
+        events: &mut Vec<MarketEvent>,
+    ) -> Option<ResyncReason> {
+        self.sync.record_audit(&outcome, now);
+        let Outcome::Mismatch(diffs) = outcome else {
+            return None;
+        };
+        let shown: Vec<String> = diffs.iter().take(10).map(ToString::to_string).collect();
+        tracing::warn!(
+            book = %self.sync.key(),
+            levels = diffs.len(),
+            "REST audit mismatch at the book's update id: {}",
+            shown.join("; ")
+        );
+        let reason = ResyncReason::AuditMismatch {
+            levels: diffs.len(),
+        };
+        self.sync.invalidate(reason.clone(), now, events);
+        Some(reason)
+    }
+
+    /// The book left `Live`: an audit waiting for it cannot finish.
+    fn audit_reset(&mut self, now: Nanos) {
+        if let Some(outcome) = self.audit.as_mut().and_then(|a| a.reset(now)) {
+            self.sync.record_audit(&outcome, now);
+        }
+    }
+}
+
+/// A number that spreads a venue's books over the audit interval (FNV-1a of the id).
+fn stagger(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A venue adapter: shared machinery around a venue's [`Protocol`].
@@ -190,6 +251,13 @@ impl<P: Protocol> Driver<P> {
         if !self.cfg.emit_books {
             sync = sync.without_updates();
         }
+        let audit = self.cfg.audit.and_then(|cfg| {
+            let url = self.protocol.audit_url(&instrument.id)?;
+            Some(Audit::new(url, cfg))
+        });
+        if audit.is_some() {
+            sync.enable_audit();
+        }
         let (rest_url, rest_after) = match spec.snapshot {
             SnapshotSource::Rest { url } => (Some(url), None),
             SnapshotSource::StreamOrRest { url, after } => {
@@ -210,6 +278,7 @@ impl<P: Protocol> Driver<P> {
                 instrument: instrument.clone(),
                 buffer: Vec::new(),
                 since: now,
+                audit,
             },
         );
         self.instruments.push(instrument);
@@ -297,7 +366,12 @@ impl<P: Protocol> Driver<P> {
             exch_ts,
         };
         let applied = entry.sync.on_message(msg, verdict, now, &mut out.events);
-        if let Applied::Resync(reason) = applied {
+        let failed = match applied {
+            Applied::Resync(reason) => Some(reason),
+            Applied::Ok => entry.audited(&seq, &self.levels, now, &mut out.events),
+            Applied::Dropped => None,
+        };
+        if let Some(reason) = failed {
             self.resync(instrument, reason, now, out);
         }
     }
@@ -309,6 +383,7 @@ impl<P: Protocol> Driver<P> {
             return;
         };
         entry.since = now;
+        entry.audit_reset(now);
         tracing::warn!(venue = %self.protocol.venue(), instrument, %reason, "book resync");
         if entry.rest_url.is_some() {
             entry.buffer.clear();
@@ -375,6 +450,11 @@ impl<P: Protocol> Driver<P> {
         let mut applied = entry
             .sync
             .on_message(msg, SeqVerdict::Apply, now, &mut out.events);
+        if applied == Applied::Ok
+            && let Some(reason) = entry.audited(&seq, &self.levels, now, &mut out.events)
+        {
+            applied = Applied::Resync(reason);
+        }
         for buffered in std::mem::take(&mut entry.buffer) {
             if applied != Applied::Ok && applied != Applied::Dropped {
                 break;
@@ -386,7 +466,13 @@ impl<P: Protocol> Driver<P> {
                 checksum: buffered.checksum,
                 exch_ts: buffered.exch_ts,
             };
-            let result = entry.sync.on_message(msg, verdict, now, &mut out.events);
+            let mut result = entry.sync.on_message(msg, verdict, now, &mut out.events);
+            if result == Applied::Ok
+                && let Some(reason) =
+                    entry.audited(&buffered.seq, &buffered.levels, now, &mut out.events)
+            {
+                result = Applied::Resync(reason);
+            }
             if result != Applied::Dropped {
                 applied = result;
             }
@@ -396,11 +482,41 @@ impl<P: Protocol> Driver<P> {
         }
     }
 
+    /// An audit's snapshot: compare it with the book now, or hold it until the stream reaches
+    /// its id.
+    fn audit_answer(
+        &mut self,
+        instrument: &str,
+        seq: <P::Seq as Sequencer>::Fields,
+        now: Nanos,
+        out: &mut Output,
+    ) {
+        let Some(entry) = self.books.get_mut(instrument) else {
+            return;
+        };
+        let Some(audit) = entry.audit.as_mut() else {
+            return;
+        };
+        let Some((_, id)) = P::Seq::span(&seq) else {
+            audit.failed(now);
+            return;
+        };
+        let Some(outcome) = audit.on_snapshot(id, &self.levels, entry.sync.book(), now) else {
+            return;
+        };
+        if let Some(reason) = entry.settle_audit(outcome, now, &mut out.events) {
+            self.resync(instrument, reason, now, out);
+        }
+    }
+
     /// A snapshot request brought no usable answer: the books waiting on `url` ask again with
     /// their next buffered delta (otherwise they would wait for the snapshot watchdog).
-    fn rest_failed(&mut self, url: &str) {
+    /// An audit request that failed is retried after its delay.
+    fn rest_failed(&mut self, url: &str, now: Nanos) {
         for entry in self.books.values_mut() {
-            if entry.rest_url.as_deref() == Some(url) {
+            if let Some(audit) = entry.audit.as_mut().filter(|a| a.answers(url)) {
+                audit.failed(now);
+            } else if entry.rest_url.as_deref() == Some(url) {
                 entry.rest_in_flight = false;
                 entry.need_rest = true;
             }
@@ -566,6 +682,7 @@ impl<P: Protocol> Adapter for Driver<P> {
             entry.need_rest = entry.rest_url.is_some();
             entry.rest_in_flight = false;
             entry.since = now;
+            entry.audit_reset(now);
         }
         let msgs = self.protocol.subscribe(conn, &self.instruments);
         self.send(conn, msgs, now, out);
@@ -668,6 +785,7 @@ impl<P: Protocol> Adapter for Driver<P> {
                     let reason = ResyncReason::VenueError(message);
                     entry.sync.invalidate(reason.clone(), now, &mut out.events);
                     entry.since = now;
+                    entry.audit_reset(now);
                     self.counters.count_resync(&reason);
                 }
             }
@@ -681,9 +799,14 @@ impl<P: Protocol> Adapter for Driver<P> {
                 "{venue}: REST {url} answered {status}: {}",
                 excerpt(body)
             ));
-            self.rest_failed(url);
+            self.rest_failed(url, now);
             return;
         }
+        let audited = self
+            .books
+            .iter()
+            .find(|(_, e)| e.audit.as_ref().is_some_and(|a| a.answers(url)))
+            .map(|(id, _)| id.clone());
         self.levels.clear();
         let mut levels = std::mem::take(&mut self.levels);
         let parsed = self.protocol.parse_rest(url, body, &mut levels);
@@ -693,14 +816,17 @@ impl<P: Protocol> Adapter for Driver<P> {
                 instrument,
                 seq,
                 limit,
-            }) => self.handle_rest_snapshot(&instrument, seq, limit, now, out),
+            }) => match audited {
+                Some(id) if id == instrument => self.audit_answer(&id, seq, now, out),
+                _ => self.handle_rest_snapshot(&instrument, seq, limit, now, out),
+            },
             Ok(RestParsed::Derivs(items)) => self.publish_derivs(items, now, out),
             Ok(RestParsed::Ignored) => {}
             Err(e) => {
                 self.counters.malformed += 1;
                 out.problems
                     .push(format!("{venue}: REST {url}: {e}: {}", excerpt(body)));
-                self.rest_failed(url);
+                self.rest_failed(url, now);
             }
         }
     }
@@ -713,6 +839,7 @@ impl<P: Protocol> Adapter for Driver<P> {
         for entry in self.books.values_mut().filter(|e| e.conn == conn) {
             entry.sync.connection_lost(now, &mut out.events);
             entry.buffer.clear();
+            entry.audit_reset(now);
         }
         self.push_status(now, out);
     }
@@ -742,6 +869,16 @@ impl<P: Protocol> Adapter for Driver<P> {
         }
         if self.cfg.watchdogs {
             self.watchdogs(now, out);
+        }
+        for (id, entry) in &mut self.books {
+            let live = entry.sync.state().is_live();
+            if let Some(url) = entry
+                .audit
+                .as_mut()
+                .and_then(|a| a.poll(live, now, stagger(id)))
+            {
+                out.rest.push(RestRequest { url });
+            }
         }
         if let Some((every, urls)) = self.protocol.polls(&self.instruments)
             && now.saturating_sub(self.last_poll) >= every.as_nanos() as Nanos

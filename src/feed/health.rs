@@ -66,6 +66,21 @@ pub struct BookCounters {
     pub crossed: u64,
     /// Deltas that arrived while the book was not live and were dropped (or buffered).
     pub while_syncing: u64,
+    /// REST audits of a book without a checksum; `None`: this book is not audited.
+    pub audit: Option<AuditCounters>,
+}
+
+/// What the REST audits of one book found ([`crate::feed::audit`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AuditCounters {
+    /// Snapshots that agreed with the book at their update id.
+    pub ok: u64,
+    /// Snapshots that did not (each resynced the book).
+    pub mismatch: u64,
+    /// Snapshots that could not be compared (the stream had passed their id).
+    pub passed: u64,
+    /// Local time of the last comparison.
+    pub last: Option<Nanos>,
 }
 
 /// The state of a venue's connections, as the header and health view show it.

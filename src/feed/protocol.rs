@@ -33,6 +33,12 @@ pub trait Sequencer: Default + fmt::Debug + Send {
     fn snapshot_usable(_snapshot: &Self::Fields, _first: &Self::Fields) -> bool {
         true
     }
+
+    /// The update ids a message covers (`first..=last`; a snapshot: its id twice), for REST
+    /// audits ([`crate::feed::audit`]). `None` where the venue numbers nothing comparable.
+    fn span(_fields: &Self::Fields) -> Option<(u64, u64)> {
+        None
+    }
 }
 
 /// A venue's sequence rule as written in `venue/<id>/sync.rs`: it exists from a snapshot on.
@@ -43,6 +49,10 @@ pub trait SnapshotRule: Copy + fmt::Debug + Send {
     /// See [`Sequencer::snapshot_usable`].
     fn snapshot_usable(_snapshot: &Self::Fields, _first: &Self::Fields) -> bool {
         true
+    }
+    /// See [`Sequencer::span`].
+    fn span(_fields: &Self::Fields) -> Option<(u64, u64)> {
+        None
     }
 }
 
@@ -76,6 +86,10 @@ impl<R: SnapshotRule> Sequencer for FromSnapshot<R> {
 
     fn snapshot_usable(snapshot: &R::Fields, first: &R::Fields) -> bool {
         R::snapshot_usable(snapshot, first)
+    }
+
+    fn span(fields: &R::Fields) -> Option<(u64, u64)> {
+        R::span(fields)
     }
 }
 
@@ -249,6 +263,12 @@ pub trait Protocol: Send + 'static {
 
     /// An application-level ping to send on `conn` when nothing was sent for `interval`.
     fn keepalive(&self, _conn: ConnId) -> Option<(Duration, String)> {
+        None
+    }
+
+    /// A REST snapshot of `instrument`'s book that names its update id, for audits
+    /// ([`crate::feed::audit`]); `None` where the venue has none (or a checksum proves the book).
+    fn audit_url(&self, _instrument: &str) -> Option<String> {
         None
     }
 

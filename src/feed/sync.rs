@@ -7,6 +7,7 @@
 //! tell the adapter to run the venue's resync procedure. Nothing is silently repaired.
 
 use crate::book::{Book, Coverage, DepthModel, Level, TextForm};
+use crate::feed::audit::Outcome;
 use crate::feed::event::{BookKey, BookStatus, BookUpdate, LevelChange, MarketEvent, UpdateKind};
 use crate::feed::health::{BookCounters, BookState};
 use crate::instrument::Contract;
@@ -112,6 +113,25 @@ impl BookSync {
 
     pub fn counters(&self) -> &BookCounters {
         &self.counters
+    }
+
+    /// The book is audited: its counters show the audits from now on.
+    pub fn enable_audit(&mut self) {
+        self.counters.audit.get_or_insert_with(Default::default);
+    }
+
+    /// Count an audit's outcome (a mismatch is then resynced through [`BookSync::invalidate`]).
+    pub fn record_audit(&mut self, outcome: &Outcome, now: Nanos) {
+        let audit = self.counters.audit.get_or_insert_with(Default::default);
+        match outcome {
+            Outcome::Ok => audit.ok += 1,
+            Outcome::Mismatch(_) => audit.mismatch += 1,
+            Outcome::Passed => {
+                audit.passed += 1;
+                return;
+            }
+        }
+        audit.last = Some(now);
     }
 
     pub fn contract(&self) -> Contract {

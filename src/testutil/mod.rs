@@ -55,6 +55,7 @@ pub(crate) fn check_books(books: &[&BookSync], reference: &Reference) -> BookCou
             resyncs,
             crossed,
             while_syncing,
+            audit: _,
         } = sync.counters();
         total.messages += messages;
         total.checksum_ok += checksum_ok;

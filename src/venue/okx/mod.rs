@@ -31,6 +31,9 @@ pub const DEFAULT_REST: &str = "https://www.okx.com";
 /// slow acknowledgement.
 pub const PUSHED_SNAPSHOT_WAIT: Duration = Duration::from_secs(3);
 
+/// Levels in an audit's REST snapshot.
+const AUDIT_LEVELS: usize = 100;
+
 /// OKX's [`Protocol`].
 #[derive(Clone, Debug)]
 pub struct Okx {
@@ -56,10 +59,13 @@ impl Okx {
 
     /// The REST snapshot of one book: 400 levels, as the channel keeps, with its `seqId`.
     pub fn book_url(&self, instrument: &str) -> String {
+        self.books_url(instrument, parse::BOOK_DEPTH)
+    }
+
+    fn books_url(&self, instrument: &str, sz: usize) -> String {
         format!(
-            "{}/api/v5/market/books?instId={instrument}&sz={}",
-            self.rest_base,
-            parse::BOOK_DEPTH
+            "{}/api/v5/market/books?instId={instrument}&sz={sz}",
+            self.rest_base
         )
     }
 }
@@ -104,6 +110,12 @@ impl Protocol for Okx {
                 after: PUSHED_SNAPSHOT_WAIT,
             },
         }
+    }
+
+    /// Since its checksum became `0`, an OKX book is proven by `seqId` alone: audited against
+    /// 100 REST levels (a URL distinct from the 400-level sync snapshot's).
+    fn audit_url(&self, instrument: &str) -> Option<String> {
+        Some(self.books_url(instrument, AUDIT_LEVELS))
     }
 
     fn parse_rest(

@@ -164,6 +164,17 @@ impl SnapshotRule for BooksRule {
         BooksRule::check(self, fields.ids, fields.has_levels)
     }
 
+    /// An update covers the ids after its `prevSeqId` up to its `seqId`; a snapshot, its
+    /// `seqId`. A sequence reset has no place in that order.
+    fn span(fields: &OkxFields) -> Option<(u64, u64)> {
+        let ids = fields.ids?;
+        match u64::try_from(ids.prev_seq_id) {
+            Err(_) => Some((ids.seq_id, ids.seq_id)),
+            Ok(prev) if ids.seq_id >= prev => Some(((prev + 1).min(ids.seq_id), ids.seq_id)),
+            Ok(_) => None,
+        }
+    }
+
     /// A REST snapshot older than the first buffered update cannot be joined to it: fetch again.
     fn snapshot_usable(snapshot: &OkxFields, first: &OkxFields) -> bool {
         match (snapshot.ids, first.ids) {
