@@ -116,3 +116,8 @@ async fn okx_audit_catches_a_silently_corrupted_level() {
 async fn binance_audit_catches_a_silently_corrupted_level() {
     audit_catches_a_silently_corrupted_level(VenueId::Binance).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bybit_audit_catches_a_silently_corrupted_level() {
+    audit_catches_a_silently_corrupted_level(VenueId::BybitSpot).await;
+}

@@ -4,7 +4,7 @@
 //! numbers only, which cannot see a venue that skips or re-sends within its own numbering, or a
 //! level corrupted in transit with its numbers intact. So every few minutes each such book
 //! fetches a REST snapshot that names the update id it reflects (Binance `lastUpdateId`, OKX
-//! `seqId`) and compares it with the local book *at that same id*, over the top levels:
+//! `seqId`, Bybit's cross sequence `seq`) and compares it with the local book *at that same id*, over the top levels:
 //!
 //! - the book is already at the id: compare now;
 //! - the book is behind it: keep the snapshot until the stream reaches the id, then compare;

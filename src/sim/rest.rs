@@ -42,6 +42,7 @@ pub fn answer(req: &Request, market: &Market) -> Response {
             ),
         },
         "/api/v5/public/instruments" => okx_info(req.param("instType"), &listed(VenueId::Okx)),
+        "/v5/market/orderbook" => bybit_orderbook(req, market),
         "/api/v5/market/books" => okx_books(req, market),
         "/0/public/AssetPairs" => Response::ok(kraken_info(&listed(VenueId::Kraken))),
         _ => Response::error(
@@ -105,6 +106,49 @@ fn depth(req: &Request, market: &Market, venue: VenueId) -> Response {
         level_arrays(&mut body, &levels, false);
     }
     body.push('}');
+    Response::ok(body)
+}
+
+/// Bybit `GET /v5/market/orderbook?category=..&symbol=..&limit=..`: the best `limit` levels
+/// (spot 1 to 200, contracts 1 to 500) with the cross sequence `seq` of the last change they
+/// include, as the stream's `seq`.
+fn bybit_orderbook(req: &Request, market: &Market) -> Response {
+    let refuse = |msg: &str| {
+        Response::ok(json!({"retCode": 10001, "retMsg": msg, "result": {}}).to_string())
+    };
+    let (venue, max, default) = match req.param("category") {
+        Some("spot") => (VenueId::BybitSpot, 200, 1),
+        Some("linear") => (VenueId::BybitLinear, 500, 25),
+        _ => return refuse("params error: category"),
+    };
+    let Some(book) = req.param("symbol").and_then(|s| find(venue, s)) else {
+        return refuse("params error: symbol invalid");
+    };
+    let limit = match req.param("limit").map(str::parse::<usize>) {
+        None => default,
+        Some(Ok(n)) if (1..=max).contains(&n) => n,
+        _ => return refuse("params error: limit"),
+    };
+    let state = market.lock();
+    let Some(vb) = state.books[book].as_ref() else {
+        return refuse("params error: symbol invalid");
+    };
+    let now = market.clock.now();
+    let mut body = format!(
+        r#"{{"retCode":0,"retMsg":"OK","result":{{"s":"{}","b":"#,
+        INSTRUMENTS[book].id
+    );
+    let bids: Vec<_> = vb.book.top(Side::Bid, limit).copied().collect();
+    level_arrays(&mut body, &bids, false);
+    body.push_str(r#","a":"#);
+    let asks: Vec<_> = vb.book.top(Side::Ask, limit).copied().collect();
+    level_arrays(&mut body, &asks, false);
+    body.push_str(&format!(
+        r#","ts":{now},"u":{},"seq":{},"cts":{}}},"retExtInfo":{{}},"time":{now}}}"#,
+        vb.last_id,
+        vb.last_id,
+        now - 1
+    ));
     Response::ok(body)
 }
 

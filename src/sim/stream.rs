@@ -162,6 +162,7 @@ impl BookStream {
             prev: None,
             checksum: self.checksum(),
             time,
+            head: mirror.head,
         };
         if self.feed.scheme == SeqScheme::None {
             let mut shadow = Book::new(DepthModel::Maintained(self.depth.unwrap_or(usize::MAX)));
@@ -227,6 +228,7 @@ impl BookStream {
             prev: ids.2,
             checksum: self.checksum(),
             time,
+            head: mirror.head,
         })
     }
 

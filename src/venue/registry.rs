@@ -73,7 +73,8 @@ pub fn adapter(
                 _ => Category::Linear,
             };
             Box::new(Driver::new(
-                Bybit::new(category, opts.ws_url.clone(), opts.depth),
+                Bybit::new(category, opts.ws_url.clone(), opts.depth)
+                    .with_rest(opts.rest_url.clone()),
                 cfg,
                 instruments,
                 registry,

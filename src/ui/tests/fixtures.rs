@@ -295,10 +295,15 @@ fn book(venue: VenueId, id: &str, kind: MarketKind, mid: f64, tick: f64, shift: 
             checksum_fail: if venue == VenueId::Okx { 1 } else { 0 },
             seq_gaps: u64::from(venue == VenueId::Okx),
             resyncs: u64::from(venue == VenueId::Okx) * 2,
-            // Audited two minutes ago where depthscope audits (Binance and OKX).
+            // Audited two minutes ago where depthscope audits (not Kraken: its checksum proves
+            // its books).
             audit: matches!(
                 venue,
-                VenueId::Binance | VenueId::BinanceUsdm | VenueId::Okx
+                VenueId::Binance
+                    | VenueId::BinanceUsdm
+                    | VenueId::BybitSpot
+                    | VenueId::BybitLinear
+                    | VenueId::Okx
             )
             .then(|| AuditCounters {
                 ok: 12,
