@@ -21,10 +21,20 @@ pub enum SeqVerdict {
     /// Something was missed between the last applied message and this one: the book is invalid
     /// until the venue's resync procedure finishes.
     Gap { expected: u64, got: u64 },
-    /// The venue restarted its sequence (Bybit `u == 1`, OKX `seqId < prevSeqId` during
-    /// maintenance): the book cannot continue from this message, which is an ordinary update
-    /// and not a book; rebuild from a fresh snapshot.
+    /// The venue restarted its sequence (Bybit `u == 1`): the book cannot continue from this
+    /// message, which is an ordinary update and not a book; rebuild from a fresh snapshot.
     Reset,
+    /// The venue restarted its numbering but this message names the book's last id, so the
+    /// chain goes on from it (OKX during maintenance: `prevSeqId 15, seqId 3`, then
+    /// `prevSeqId 3, seqId 5`): apply it, and count the restart.
+    Restarted,
+}
+
+impl SeqVerdict {
+    /// Whether the message is applied to the book.
+    pub fn applies(self) -> bool {
+        matches!(self, SeqVerdict::Apply | SeqVerdict::Restarted)
+    }
 }
 
 /// What a checksum comparison found.
@@ -75,6 +85,8 @@ pub enum ResyncReason {
     VenueError(String),
     /// A book message could not be parsed, so the book can no longer be trusted.
     Malformed,
+    /// A REST snapshot at the book's own update id differs in `levels` of the top levels.
+    AuditMismatch { levels: usize },
 }
 
 impl ResyncReason {
@@ -90,6 +102,7 @@ impl ResyncReason {
             ResyncReason::VenueReset => "venue-reset",
             ResyncReason::VenueError(_) => "venue-error",
             ResyncReason::Malformed => "malformed",
+            ResyncReason::AuditMismatch { .. } => "audit",
         }
     }
 }
@@ -110,6 +123,9 @@ impl fmt::Display for ResyncReason {
             ResyncReason::VenueReset => f.write_str("venue restarted its sequence"),
             ResyncReason::VenueError(msg) => write!(f, "venue error: {msg}"),
             ResyncReason::Malformed => f.write_str("malformed book message"),
+            ResyncReason::AuditMismatch { levels } => {
+                write!(f, "REST audit: {levels} levels differ")
+            }
         }
     }
 }

@@ -25,7 +25,8 @@ const SYMBOLS: [&str; 3] = ["BTC", "ETH", "SOL"];
 fn storm(venue: VenueId) -> FaultSpec {
     let mut spec = FaultSpec::none();
     for kind in FaultKind::ALL {
-        if kind.unsupported(venue).is_some() {
+        // A corrupted level is silent by design: `sim_audit` proves the REST audit sees it.
+        if kind.unsupported(venue).is_some() || kind == FaultKind::Corrupt {
             continue;
         }
         let p = match kind.scope() {
@@ -256,4 +257,35 @@ async fn okx_with_real_checksums_end_to_end_and_storm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kraken_end_to_end_and_storm() {
     sync_then_storm(VenueId::Kraken, false).await;
+}
+
+/// OKX as announced for its books channels: no pushed snapshot. Each book waits a few seconds
+/// for one, fetches `GET /api/v5/market/books` instead, bridges the buffered updates to its
+/// `seqId` and goes live, with no gap on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okx_without_pushed_snapshots_goes_live_from_rest() {
+    let venue = VenueId::Okx;
+    let cfg = SimConfig {
+        venues: vec![venue],
+        step: Duration::from_millis(50),
+        okx_pushed_snapshots: false,
+        ..SimConfig::new(7)
+    };
+    let sim = start("127.0.0.1:0", cfg).await.expect("listen on loopback");
+    let mut client = connect(venue, &sim.venue_options(), &SYMBOLS, test_driver()).await;
+    let n = client.instruments;
+    let live = client
+        .until(Duration::from_secs(60), |o| o.all_live(n, 20))
+        .await;
+    assert!(live, "every book live from REST: {:#?}", client.seen.books);
+    assert!(
+        client.seen.detections.is_empty(),
+        "{:?}",
+        client.seen.detections
+    );
+    assert!(client.seen.crossed_live.is_empty());
+    for (id, book) in &client.seen.books {
+        assert!(!book.bids.is_empty() && !book.asks.is_empty(), "{id}");
+        assert_eq!(book.counters.seq_gaps, 0, "{id}");
+    }
 }

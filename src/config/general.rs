@@ -1,5 +1,6 @@
 //! `[general]` (what to watch) and `[feed]` (how to connect).
 
+use crate::feed::audit::AuditConfig;
 use crate::feed::backoff::BackoffConfig;
 use crate::market::VenueId;
 use serde::Deserialize;
@@ -69,6 +70,10 @@ pub struct Feed {
     pub silence_timeout_s: f64,
     /// Largest WebSocket frame accepted, bytes.
     pub max_frame_bytes: usize,
+    /// Seconds between REST audits of each book without a checksum (10 to 86400; 0: off).
+    pub audit_interval_s: f64,
+    /// Levels per side an audit compares (1 to 100).
+    pub audit_levels: usize,
     /// Per-venue overrides, keyed by venue id: `[feed.venue.okx] ws_url = "ws://127.0.0.1:9000/okx"`.
     pub venue: BTreeMap<String, VenueOverride>,
 }
@@ -80,6 +85,8 @@ impl Default for Feed {
             snapshot_timeout_s: 15.0,
             silence_timeout_s: 60.0,
             max_frame_bytes: 16 << 20,
+            audit_interval_s: AuditConfig::DEFAULT_EVERY_S,
+            audit_levels: AuditConfig::DEFAULT_LEVELS,
             venue: BTreeMap::new(),
         }
     }
@@ -110,6 +117,22 @@ impl Feed {
                     "feed.{name} must be at least 1 second, got {value}"
                 ));
             }
+        }
+        let every = self.audit_interval_s;
+        if !(every == 0.0 || AuditConfig::EVERY_RANGE_S.contains(&every)) {
+            return Err(format!(
+                "feed.audit_interval_s must be 0 (off) or {} to {} seconds, got {every}",
+                AuditConfig::EVERY_RANGE_S.start(),
+                AuditConfig::EVERY_RANGE_S.end()
+            ));
+        }
+        if !AuditConfig::LEVELS_RANGE.contains(&self.audit_levels) {
+            return Err(format!(
+                "feed.audit_levels must be {} to {}, got {}",
+                AuditConfig::LEVELS_RANGE.start(),
+                AuditConfig::LEVELS_RANGE.end(),
+                self.audit_levels
+            ));
         }
         if self.max_frame_bytes < 64 * 1024 {
             return Err(format!(

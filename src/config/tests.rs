@@ -196,3 +196,25 @@ fn bad_engine_values_are_rejected() {
         100_000.0
     );
 }
+
+#[test]
+fn audit_settings_have_documented_ranges() {
+    let ok = Config::parse("[feed]\naudit_interval_s = 0\naudit_levels = 5\n", "f.toml");
+    assert!(ok.is_ok(), "0 turns audits off: {ok:?}");
+    for (text, says) in [
+        ("[feed]\naudit_interval_s = 1\n", "0 (off) or 10 to 86400"),
+        ("[feed]\naudit_interval_s = 1e300\n", "audit_interval_s"),
+        ("[feed]\naudit_interval_s = nan\n", "audit_interval_s"),
+        (
+            "[feed]\naudit_levels = 0\n",
+            "audit_levels must be 1 to 100",
+        ),
+        (
+            "[feed]\naudit_levels = 500\n",
+            "audit_levels must be 1 to 100",
+        ),
+    ] {
+        let err = Config::parse(text, "f.toml").unwrap_err().to_string();
+        assert!(err.contains(says), "{text}: {err}");
+    }
+}

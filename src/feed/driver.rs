@@ -8,6 +8,7 @@
 
 use crate::book::Level;
 use crate::feed::adapter::{Adapter, ConnId, ConnSpec, Frame, Link, Output, RestRequest};
+use crate::feed::audit::{Audit, AuditConfig, Outcome};
 use crate::feed::event::{BookKey, DerivsTick, Liquidation, MarketEvent, Trade, VenueStatus};
 use crate::feed::health::{BookState, ConnState, VenueCounters};
 use crate::feed::protocol::{
@@ -38,6 +39,8 @@ pub struct DriverConfig {
     /// Deltas kept while a REST snapshot is awaited; beyond this the oldest are dropped and the
     /// join will fail and refetch, which is the honest outcome.
     pub max_buffered: usize,
+    /// REST audits of books without a checksum (live only: a replay cannot fetch).
+    pub audit: Option<AuditConfig>,
 }
 
 impl DriverConfig {
@@ -50,6 +53,7 @@ impl DriverConfig {
             emit_books: true,
             status_interval: Duration::from_secs(1),
             max_buffered: 20_000,
+            audit: Some(AuditConfig::default()),
         }
     }
 
@@ -57,6 +61,7 @@ impl DriverConfig {
         DriverConfig {
             discover: true,
             watchdogs: false,
+            audit: None,
             ..DriverConfig::live()
         }
     }
@@ -94,11 +99,89 @@ struct Entry<S: Sequencer> {
     rest_url: Option<String>,
     instrument: Instrument,
     buffer: Vec<Buffered<S::Fields>>,
-    /// A REST snapshot is wanted (sent once the first delta is buffered).
+    /// For [`SnapshotSource::StreamOrRest`]: how long to wait for a pushed snapshot before
+    /// fetching `rest_url`. `None`: the book always starts from REST.
+    rest_after: Option<Nanos>,
+    /// A REST snapshot is wanted (sent once the first delta is buffered, and for
+    /// `rest_after` books once that long has passed since `since`).
     need_rest: bool,
     rest_in_flight: bool,
     /// When the book last left `Live` (or was created): the snapshot watchdog's start.
     since: Nanos,
+    audit: Option<Audit>,
+}
+
+impl<S: Sequencer> Entry<S> {
+    /// Ask for the book's REST snapshot if it wants one and none is in flight; a book that
+    /// first waits for a pushed snapshot asks only once that wait is over.
+    fn request_rest(&mut self, now: Nanos, out: &mut Output) {
+        let waited = self
+            .rest_after
+            .is_none_or(|after| now.saturating_sub(self.since) >= after);
+        if !self.need_rest || self.rest_in_flight || !waited {
+            return;
+        }
+        if let Some(url) = &self.rest_url {
+            out.rest.push(RestRequest { url: url.clone() });
+        }
+        self.rest_in_flight = true;
+        self.need_rest = false;
+    }
+
+    /// After a message (or snapshot) with ids `seq` and levels `changed` was applied: the audit
+    /// sees the book at its new id. A mismatch invalidates the book; the caller resyncs it.
+    fn audited(
+        &mut self,
+        seq: &S::Fields,
+        changed: &[(Side, Level)],
+        now: Nanos,
+        events: &mut Vec<MarketEvent>,
+    ) -> Option<ResyncReason> {
+        let outcome =
+            self.audit
+                .as_mut()?
+                .on_applied(S::span(seq), changed, self.sync.book(), now)?;
+        self.settle_audit(outcome, now, events)
+    }
+
+    /// Count an audit's outcome; on a mismatch log the differing levels and invalidate.
+    fn settle_audit(
+        &mut self,
+        outcome: Outcome,
+        now: Nanos,
+        events: &mut Vec<MarketEvent>,
+    ) -> Option<ResyncReason> {
+        self.sync.record_audit(&outcome, now);
+        let Outcome::Mismatch(diffs) = outcome else {
+            return None;
+        };
+        let shown: Vec<String> = diffs.iter().take(10).map(ToString::to_string).collect();
+        tracing::warn!(
+            book = %self.sync.key(),
+            levels = diffs.len(),
+            "REST audit mismatch at the book's update id: {}",
+            shown.join("; ")
+        );
+        let reason = ResyncReason::AuditMismatch {
+            levels: diffs.len(),
+        };
+        self.sync.invalidate(reason.clone(), now, events);
+        Some(reason)
+    }
+
+    /// The book left `Live`: an audit waiting for it cannot finish.
+    fn audit_reset(&mut self, now: Nanos) {
+        if let Some(outcome) = self.audit.as_mut().and_then(|a| a.reset(now)) {
+            self.sync.record_audit(&outcome, now);
+        }
+    }
+}
+
+/// A number that spreads a venue's books over the audit interval (FNV-1a of the id).
+fn stagger(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A venue adapter: shared machinery around a venue's [`Protocol`].
@@ -168,9 +251,19 @@ impl<P: Protocol> Driver<P> {
         if !self.cfg.emit_books {
             sync = sync.without_updates();
         }
-        let rest_url = match spec.snapshot {
-            SnapshotSource::Rest { url } => Some(url),
-            SnapshotSource::Stream => None,
+        let audit = self.cfg.audit.and_then(|cfg| {
+            let url = self.protocol.audit_url(&instrument.id)?;
+            Some(Audit::new(url, cfg))
+        });
+        if audit.is_some() {
+            sync.enable_audit();
+        }
+        let (rest_url, rest_after) = match spec.snapshot {
+            SnapshotSource::Rest { url } => (Some(url), None),
+            SnapshotSource::StreamOrRest { url, after } => {
+                (Some(url), Some(after.as_nanos() as Nanos))
+            }
+            SnapshotSource::Stream => (None, None),
         };
         self.books.insert(
             instrument.id.clone(),
@@ -180,10 +273,12 @@ impl<P: Protocol> Driver<P> {
                 conn: spec.conn,
                 need_rest: rest_url.is_some(),
                 rest_url,
+                rest_after,
                 rest_in_flight: false,
                 instrument: instrument.clone(),
                 buffer: Vec::new(),
                 since: now,
+                audit,
             },
         );
         self.instruments.push(instrument);
@@ -252,16 +347,11 @@ impl<P: Protocol> Driver<P> {
                 checksum,
                 exch_ts,
             });
-            if entry.need_rest && !entry.rest_in_flight {
-                if let Some(url) = &entry.rest_url {
-                    out.rest.push(RestRequest { url: url.clone() });
-                }
-                entry.rest_in_flight = true;
-                entry.need_rest = false;
-            }
+            entry.request_rest(now, out);
             return;
         }
         let verdict = if snapshot.is_some() {
+            entry.buffer.clear(); // a pushed snapshot: nothing to join
             entry.seq.on_snapshot(&seq);
             SeqVerdict::Apply
         } else if entry.sync.state().is_live() {
@@ -276,7 +366,12 @@ impl<P: Protocol> Driver<P> {
             exch_ts,
         };
         let applied = entry.sync.on_message(msg, verdict, now, &mut out.events);
-        if let Applied::Resync(reason) = applied {
+        let failed = match applied {
+            Applied::Resync(reason) => Some(reason),
+            Applied::Ok => entry.audited(&seq, &self.levels, now, &mut out.events),
+            Applied::Dropped => None,
+        };
+        if let Some(reason) = failed {
             self.resync(instrument, reason, now, out);
         }
     }
@@ -288,12 +383,15 @@ impl<P: Protocol> Driver<P> {
             return;
         };
         entry.since = now;
+        entry.audit_reset(now);
         tracing::warn!(venue = %self.protocol.venue(), instrument, %reason, "book resync");
         if entry.rest_url.is_some() {
             entry.buffer.clear();
             entry.need_rest = true;
             entry.rest_in_flight = false;
-            return;
+            if entry.rest_after.is_none() {
+                return;
+            }
         }
         let conn = entry.conn;
         if self.protocol.resync_by_reconnect() {
@@ -352,6 +450,11 @@ impl<P: Protocol> Driver<P> {
         let mut applied = entry
             .sync
             .on_message(msg, SeqVerdict::Apply, now, &mut out.events);
+        if applied == Applied::Ok
+            && let Some(reason) = entry.audited(&seq, &self.levels, now, &mut out.events)
+        {
+            applied = Applied::Resync(reason);
+        }
         for buffered in std::mem::take(&mut entry.buffer) {
             if applied != Applied::Ok && applied != Applied::Dropped {
                 break;
@@ -363,7 +466,13 @@ impl<P: Protocol> Driver<P> {
                 checksum: buffered.checksum,
                 exch_ts: buffered.exch_ts,
             };
-            let result = entry.sync.on_message(msg, verdict, now, &mut out.events);
+            let mut result = entry.sync.on_message(msg, verdict, now, &mut out.events);
+            if result == Applied::Ok
+                && let Some(reason) =
+                    entry.audited(&buffered.seq, &buffered.levels, now, &mut out.events)
+            {
+                result = Applied::Resync(reason);
+            }
             if result != Applied::Dropped {
                 applied = result;
             }
@@ -373,11 +482,41 @@ impl<P: Protocol> Driver<P> {
         }
     }
 
+    /// An audit's snapshot: compare it with the book now, or hold it until the stream reaches
+    /// its id.
+    fn audit_answer(
+        &mut self,
+        instrument: &str,
+        seq: <P::Seq as Sequencer>::Fields,
+        now: Nanos,
+        out: &mut Output,
+    ) {
+        let Some(entry) = self.books.get_mut(instrument) else {
+            return;
+        };
+        let Some(audit) = entry.audit.as_mut() else {
+            return;
+        };
+        let Some((_, id)) = P::Seq::span(&seq) else {
+            audit.failed(now);
+            return;
+        };
+        let Some(outcome) = audit.on_snapshot(id, &self.levels, entry.sync.book(), now) else {
+            return;
+        };
+        if let Some(reason) = entry.settle_audit(outcome, now, &mut out.events) {
+            self.resync(instrument, reason, now, out);
+        }
+    }
+
     /// A snapshot request brought no usable answer: the books waiting on `url` ask again with
     /// their next buffered delta (otherwise they would wait for the snapshot watchdog).
-    fn rest_failed(&mut self, url: &str) {
+    /// An audit request that failed is retried after its delay.
+    fn rest_failed(&mut self, url: &str, now: Nanos) {
         for entry in self.books.values_mut() {
-            if entry.rest_url.as_deref() == Some(url) {
+            if let Some(audit) = entry.audit.as_mut().filter(|a| a.answers(url)) {
+                audit.failed(now);
+            } else if entry.rest_url.as_deref() == Some(url) {
                 entry.rest_in_flight = false;
                 entry.need_rest = true;
             }
@@ -499,6 +638,15 @@ impl<P: Protocol> Driver<P> {
             }
             self.resync(&id, ResyncReason::NoSnapshot, now, out);
         }
+        for entry in self.books.values_mut() {
+            let open = matches!(
+                self.conns.get(entry.conn).map(|c| &c.phase),
+                Some(Phase::Open)
+            );
+            if open && entry.rest_after.is_some() && !entry.sync.state().is_live() {
+                entry.request_rest(now, out);
+            }
+        }
         let silence = self.cfg.silence_timeout.as_nanos() as Nanos;
         for (i, conn) in self.conns.iter_mut().enumerate() {
             if conn.phase == Phase::Open && now.saturating_sub(conn.last_recv) > silence {
@@ -534,6 +682,7 @@ impl<P: Protocol> Adapter for Driver<P> {
             entry.need_rest = entry.rest_url.is_some();
             entry.rest_in_flight = false;
             entry.since = now;
+            entry.audit_reset(now);
         }
         let msgs = self.protocol.subscribe(conn, &self.instruments);
         self.send(conn, msgs, now, out);
@@ -636,6 +785,7 @@ impl<P: Protocol> Adapter for Driver<P> {
                     let reason = ResyncReason::VenueError(message);
                     entry.sync.invalidate(reason.clone(), now, &mut out.events);
                     entry.since = now;
+                    entry.audit_reset(now);
                     self.counters.count_resync(&reason);
                 }
             }
@@ -649,9 +799,14 @@ impl<P: Protocol> Adapter for Driver<P> {
                 "{venue}: REST {url} answered {status}: {}",
                 excerpt(body)
             ));
-            self.rest_failed(url);
+            self.rest_failed(url, now);
             return;
         }
+        let audited = self
+            .books
+            .iter()
+            .find(|(_, e)| e.audit.as_ref().is_some_and(|a| a.answers(url)))
+            .map(|(id, _)| id.clone());
         self.levels.clear();
         let mut levels = std::mem::take(&mut self.levels);
         let parsed = self.protocol.parse_rest(url, body, &mut levels);
@@ -661,14 +816,17 @@ impl<P: Protocol> Adapter for Driver<P> {
                 instrument,
                 seq,
                 limit,
-            }) => self.handle_rest_snapshot(&instrument, seq, limit, now, out),
+            }) => match audited {
+                Some(id) if id == instrument => self.audit_answer(&id, seq, now, out),
+                _ => self.handle_rest_snapshot(&instrument, seq, limit, now, out),
+            },
             Ok(RestParsed::Derivs(items)) => self.publish_derivs(items, now, out),
             Ok(RestParsed::Ignored) => {}
             Err(e) => {
                 self.counters.malformed += 1;
                 out.problems
                     .push(format!("{venue}: REST {url}: {e}: {}", excerpt(body)));
-                self.rest_failed(url);
+                self.rest_failed(url, now);
             }
         }
     }
@@ -681,6 +839,7 @@ impl<P: Protocol> Adapter for Driver<P> {
         for entry in self.books.values_mut().filter(|e| e.conn == conn) {
             entry.sync.connection_lost(now, &mut out.events);
             entry.buffer.clear();
+            entry.audit_reset(now);
         }
         self.push_status(now, out);
     }
@@ -710,6 +869,16 @@ impl<P: Protocol> Adapter for Driver<P> {
         }
         if self.cfg.watchdogs {
             self.watchdogs(now, out);
+        }
+        for (id, entry) in &mut self.books {
+            let live = entry.sync.state().is_live();
+            if let Some(url) = entry
+                .audit
+                .as_mut()
+                .and_then(|a| a.poll(live, now, stagger(id)))
+            {
+                out.rest.push(RestRequest { url });
+            }
         }
         if let Some((every, urls)) = self.protocol.polls(&self.instruments)
             && now.saturating_sub(self.last_poll) >= every.as_nanos() as Nanos

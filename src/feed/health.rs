@@ -57,12 +57,30 @@ pub struct BookCounters {
     /// applied (stale, ignored, a gap, while syncing), so `ok + fail + absent = messages`.
     pub checksum_absent: u64,
     pub seq_gaps: u64,
+    /// Sequence restarts the venue announced and the book followed without a rebuild (OKX
+    /// `seqId` dropping below `prevSeqId` during maintenance).
+    pub seq_restarts: u64,
     /// Duplicate or already-covered messages dropped by the sequence rule.
     pub stale: u64,
     pub resyncs: u64,
     pub crossed: u64,
     /// Deltas that arrived while the book was not live and were dropped (or buffered).
     pub while_syncing: u64,
+    /// REST audits of a book without a checksum; `None`: this book is not audited.
+    pub audit: Option<AuditCounters>,
+}
+
+/// What the REST audits of one book found ([`crate::feed::audit`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AuditCounters {
+    /// Snapshots that agreed with the book at their update id.
+    pub ok: u64,
+    /// Snapshots that did not (each resynced the book).
+    pub mismatch: u64,
+    /// Snapshots that could not be compared (the stream had passed their id).
+    pub passed: u64,
+    /// Local time of the last comparison.
+    pub last: Option<Nanos>,
 }
 
 /// The state of a venue's connections, as the header and health view show it.

@@ -2,6 +2,7 @@
 //! runtime that connects them to sockets.
 
 pub mod adapter;
+pub mod audit;
 pub mod backoff;
 pub mod driver;
 pub mod event;

@@ -33,6 +33,12 @@ pub trait Sequencer: Default + fmt::Debug + Send {
     fn snapshot_usable(_snapshot: &Self::Fields, _first: &Self::Fields) -> bool {
         true
     }
+
+    /// The update ids a message covers (`first..=last`; a snapshot: its id twice), for REST
+    /// audits ([`crate::feed::audit`]). `None` where the venue numbers nothing comparable.
+    fn span(_fields: &Self::Fields) -> Option<(u64, u64)> {
+        None
+    }
 }
 
 /// A venue's sequence rule as written in `venue/<id>/sync.rs`: it exists from a snapshot on.
@@ -43,6 +49,10 @@ pub trait SnapshotRule: Copy + fmt::Debug + Send {
     /// See [`Sequencer::snapshot_usable`].
     fn snapshot_usable(_snapshot: &Self::Fields, _first: &Self::Fields) -> bool {
         true
+    }
+    /// See [`Sequencer::span`].
+    fn span(_fields: &Self::Fields) -> Option<(u64, u64)> {
+        None
     }
 }
 
@@ -77,6 +87,10 @@ impl<R: SnapshotRule> Sequencer for FromSnapshot<R> {
     fn snapshot_usable(snapshot: &R::Fields, first: &R::Fields) -> bool {
         R::snapshot_usable(snapshot, first)
     }
+
+    fn span(fields: &R::Fields) -> Option<(u64, u64)> {
+        R::span(fields)
+    }
 }
 
 /// A venue with no usable sequence numbers: every delta applies, and integrity rests on the
@@ -99,6 +113,10 @@ pub enum SnapshotSource {
     Stream,
     /// A REST snapshot joined to the buffered diff stream (Binance, Gate legacy, KuCoin classic).
     Rest { url: String },
+    /// The subscription starts with a snapshot where the venue still pushes one; if none has
+    /// come `after` subscribing, a REST snapshot from `url` is joined to the buffered updates
+    /// instead (OKX announced that its books channels stop pushing the snapshot).
+    StreamOrRest { url: String, after: Duration },
 }
 
 /// How one instrument's book is kept.
@@ -245,6 +263,12 @@ pub trait Protocol: Send + 'static {
 
     /// An application-level ping to send on `conn` when nothing was sent for `interval`.
     fn keepalive(&self, _conn: ConnId) -> Option<(Duration, String)> {
+        None
+    }
+
+    /// A REST snapshot of `instrument`'s book that names its update id, for audits
+    /// ([`crate::feed::audit`]); `None` where the venue has none (or a checksum proves the book).
+    fn audit_url(&self, _instrument: &str) -> Option<String> {
         None
     }
 

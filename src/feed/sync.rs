@@ -7,6 +7,7 @@
 //! tell the adapter to run the venue's resync procedure. Nothing is silently repaired.
 
 use crate::book::{Book, Coverage, DepthModel, Level, TextForm};
+use crate::feed::audit::Outcome;
 use crate::feed::event::{BookKey, BookStatus, BookUpdate, LevelChange, MarketEvent, UpdateKind};
 use crate::feed::health::{BookCounters, BookState};
 use crate::instrument::Contract;
@@ -114,6 +115,25 @@ impl BookSync {
         &self.counters
     }
 
+    /// The book is audited: its counters show the audits from now on.
+    pub fn enable_audit(&mut self) {
+        self.counters.audit.get_or_insert_with(Default::default);
+    }
+
+    /// Count an audit's outcome (a mismatch is then resynced through [`BookSync::invalidate`]).
+    pub fn record_audit(&mut self, outcome: &Outcome, now: Nanos) {
+        let audit = self.counters.audit.get_or_insert_with(Default::default);
+        match outcome {
+            Outcome::Ok => audit.ok += 1,
+            Outcome::Mismatch(_) => audit.mismatch += 1,
+            Outcome::Passed => {
+                audit.passed += 1;
+                return;
+            }
+        }
+        audit.last = Some(now);
+    }
+
     pub fn contract(&self) -> Contract {
         self.contract
     }
@@ -132,7 +152,7 @@ impl BookSync {
     ) -> Applied {
         self.counters.messages += 1;
         let snapshot = msg.snapshot;
-        if snapshot.is_none() && (verdict != SeqVerdict::Apply || !self.state.is_live()) {
+        if snapshot.is_none() && (!verdict.applies() || !self.state.is_live()) {
             // Not applied, so its checksum (if any) is never verified: it still counts in
             // exactly one checksum figure, as `capture-format.md` sums them to the messages.
             self.counters.checksum_absent += 1;
@@ -147,13 +167,17 @@ impl BookSync {
                     self.fail(ResyncReason::Gap { expected, got }, now, events)
                 }
                 SeqVerdict::Reset => self.fail(ResyncReason::VenueReset, now, events),
-                SeqVerdict::Apply => {
+                SeqVerdict::Apply | SeqVerdict::Restarted => {
                     self.counters.while_syncing += 1;
                     Applied::Dropped
                 }
             };
         }
 
+        if snapshot.is_none() && verdict == SeqVerdict::Restarted {
+            self.counters.seq_restarts += 1;
+            tracing::info!(book = %self.key, "venue restarted its sequence; the chain goes on");
+        }
         self.changes.clear();
         let kind = match snapshot {
             Some(limit) => {

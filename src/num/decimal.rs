@@ -285,9 +285,23 @@ fn parse_canonical(text: &str, signed: bool) -> Result<Dec, DecError> {
     }
 }
 
-/// The full grammar check, which names what is wrong; [`parse_unsigned`] accepts exactly what
-/// it accepts without a sign.
-fn parse_checked(text: &str, signed: bool) -> Result<Dec, DecError> {
+/// A decimal in the canonical grammar read as `f64`, for values only features use (rates, open
+/// interest in dollars): the grammar is checked as for [`Dec::parse_signed`], but not the
+/// length, since OKX writes `oiUsd` with 24 significant digits
+/// (`"1939251795.54769270396321"`) that no exact field needs.
+pub fn parse_f64(text: &str) -> Result<f64, DecError> {
+    let (negative, _, _) = grammar(text, true)?;
+    // `-0.0` is non-canonical for the same reason as `-0`.
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && !(negative && v == 0.0) => Ok(v),
+        Ok(v) if v.is_finite() => Err(DecError::new(DecErrorKind::NonCanonical, text)),
+        _ => Err(DecError::new(DecErrorKind::TooManyDigits, text)),
+    }
+}
+
+/// The sign, integer digits and fraction digits of a text in the canonical grammar, with no
+/// limit on their number.
+fn grammar(text: &str, signed: bool) -> Result<(bool, &[u8], &[u8]), DecError> {
     let err = |k| Err(DecError::new(k, text));
     let bytes = text.as_bytes();
     let (negative, digits) = match bytes {
@@ -321,6 +335,15 @@ fn parse_checked(text: &str, signed: bool) -> Result<Dec, DecError> {
     if int_len > 1 && int_part[0] == b'0' {
         return err(DecErrorKind::NonCanonical); // "007"
     }
+    Ok((negative, int_part, frac))
+}
+
+/// The full grammar check, which names what is wrong; [`parse_unsigned`] accepts exactly what
+/// it accepts without a sign.
+fn parse_checked(text: &str, signed: bool) -> Result<Dec, DecError> {
+    let err = |k| Err(DecError::new(k, text));
+    let (negative, int_part, frac) = grammar(text, signed)?;
+    let (int_len, frac_len) = (int_part.len(), frac.len());
     if frac_len > usize::from(MAX_SCALE) || int_len + frac_len > 19 {
         return err(DecErrorKind::TooManyDigits);
     }
@@ -643,6 +666,27 @@ mod tests {
 
     fn d(s: &str) -> Dec {
         Dec::parse(s).unwrap()
+    }
+
+    #[test]
+    fn float_fields_keep_the_grammar_but_not_the_length_limit() {
+        let long = "1939251795.54769270396321";
+        assert_eq!(parse_f64(long), Ok(long.parse::<f64>().unwrap()));
+        assert_eq!(parse_f64("-0.0001"), Ok(-0.0001));
+        for (text, kind) in [
+            ("1e5", DecErrorKind::Exponent),
+            ("NaN", DecErrorKind::NotANumber),
+            ("-0.0", DecErrorKind::NonCanonical),
+            ("01", DecErrorKind::NonCanonical),
+            ("", DecErrorKind::Empty),
+        ] {
+            assert_eq!(parse_f64(text).map_err(|e| e.kind), Err(kind), "{text}");
+        }
+        let huge = format!("1{}", "0".repeat(400));
+        assert_eq!(
+            parse_f64(&huge).map_err(|e| e.kind),
+            Err(DecErrorKind::TooManyDigits)
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Starting the venue feeds: instrument lists, symbol resolution, one runtime task per venue.
 
 use crate::config::Config;
+use crate::feed::audit::AuditConfig;
 use crate::feed::driver::DriverConfig;
 use crate::feed::event::MarketEvent;
 use crate::feed::runtime::{RuntimeConfig, Tap, Tcp, run_venue};
@@ -120,6 +121,12 @@ pub async fn start_feeds(
     let driver = DriverConfig {
         snapshot_timeout: Duration::from_secs_f64(config.feed.snapshot_timeout_s),
         silence_timeout: Duration::from_secs_f64(config.feed.silence_timeout_s),
+        audit: (config.feed.audit_interval_s > 0.0).then(|| {
+            AuditConfig::new(
+                Duration::from_secs_f64(config.feed.audit_interval_s),
+                config.feed.audit_levels,
+            )
+        }),
         ..DriverConfig::live()
     };
     let runtime = RuntimeConfig {

@@ -50,6 +50,9 @@ pub struct SimConfig {
     pub venues: Vec<VenueId>,
     /// Publish real OKX checksums instead of the `0` OKX has sent since 2026-06-23.
     pub okx_checksums: bool,
+    /// Start OKX book subscriptions with a pushed snapshot (`false`: updates only, the client
+    /// fetches `GET /api/v5/market/books`, as OKX announced for its books channels).
+    pub okx_pushed_snapshots: bool,
 }
 
 impl SimConfig {
@@ -61,6 +64,7 @@ impl SimConfig {
             step: Duration::from_millis(100),
             venues: IMPLEMENTED.to_vec(),
             okx_checksums: false,
+            okx_pushed_snapshots: true,
         }
     }
 }
@@ -126,6 +130,7 @@ pub async fn start(listen: &str, cfg: SimConfig) -> std::io::Result<SimHandle> {
         faults: Faults::new(cfg.faults),
         seed: cfg.seed,
         okx_checksums: cfg.okx_checksums,
+        okx_pushed_snapshots: cfg.okx_pushed_snapshots,
         cancel,
     });
     let task = tokio::spawn(server::run(listener, shared.clone()));

@@ -42,6 +42,8 @@ pub fn answer(req: &Request, market: &Market) -> Response {
             ),
         },
         "/api/v5/public/instruments" => okx_info(req.param("instType"), &listed(VenueId::Okx)),
+        "/v5/market/orderbook" => bybit_orderbook(req, market),
+        "/api/v5/market/books" => okx_books(req, market),
         "/0/public/AssetPairs" => Response::ok(kraken_info(&listed(VenueId::Kraken))),
         _ => Response::error(
             404,
@@ -104,6 +106,83 @@ fn depth(req: &Request, market: &Market, venue: VenueId) -> Response {
         level_arrays(&mut body, &levels, false);
     }
     body.push('}');
+    Response::ok(body)
+}
+
+/// Bybit `GET /v5/market/orderbook?category=..&symbol=..&limit=..`: the best `limit` levels
+/// (spot 1 to 200, contracts 1 to 500) with the cross sequence `seq` of the last change they
+/// include, as the stream's `seq`.
+fn bybit_orderbook(req: &Request, market: &Market) -> Response {
+    let refuse = |msg: &str| {
+        Response::ok(json!({"retCode": 10001, "retMsg": msg, "result": {}}).to_string())
+    };
+    let (venue, max, default) = match req.param("category") {
+        Some("spot") => (VenueId::BybitSpot, 200, 1),
+        Some("linear") => (VenueId::BybitLinear, 500, 25),
+        _ => return refuse("params error: category"),
+    };
+    let Some(book) = req.param("symbol").and_then(|s| find(venue, s)) else {
+        return refuse("params error: symbol invalid");
+    };
+    let limit = match req.param("limit").map(str::parse::<usize>) {
+        None => default,
+        Some(Ok(n)) if (1..=max).contains(&n) => n,
+        _ => return refuse("params error: limit"),
+    };
+    let state = market.lock();
+    let Some(vb) = state.books[book].as_ref() else {
+        return refuse("params error: symbol invalid");
+    };
+    let now = market.clock.now();
+    let mut body = format!(
+        r#"{{"retCode":0,"retMsg":"OK","result":{{"s":"{}","b":"#,
+        INSTRUMENTS[book].id
+    );
+    let bids: Vec<_> = vb.book.top(Side::Bid, limit).copied().collect();
+    level_arrays(&mut body, &bids, false);
+    body.push_str(r#","a":"#);
+    let asks: Vec<_> = vb.book.top(Side::Ask, limit).copied().collect();
+    level_arrays(&mut body, &asks, false);
+    body.push_str(&format!(
+        r#","ts":{now},"u":{},"seq":{},"cts":{}}},"retExtInfo":{{}},"time":{now}}}"#,
+        vb.last_id,
+        vb.last_id,
+        now - 1
+    ));
+    Response::ok(body)
+}
+
+/// OKX `GET /api/v5/market/books?instId=..&sz=..`: the best `sz` levels (default 1, at most
+/// 400) and the `seqId` of the last change they include, numbered as the `books` channel
+/// numbers its updates.
+fn okx_books(req: &Request, market: &Market) -> Response {
+    let refuse = |code: &str, msg: &str| {
+        Response::ok(json!({"code": code, "msg": msg, "data": []}).to_string())
+    };
+    let Some(book) = req.param("instId").and_then(|id| find(VenueId::Okx, id)) else {
+        return refuse("51001", "Instrument ID does not exist");
+    };
+    let sz = match req.param("sz").map(str::parse::<usize>) {
+        None => 1,
+        Some(Ok(n)) if (1..=400).contains(&n) => n,
+        _ => return refuse("51000", "Parameter sz error"),
+    };
+    let state = market.lock();
+    let Some(vb) = state.books[book].as_ref() else {
+        return refuse("51001", "Instrument ID does not exist");
+    };
+    let mut body = String::with_capacity(96 + 48 * 2 * sz);
+    body.push_str(r#"{"code":"0","msg":"","data":[{"asks":"#);
+    let asks: Vec<_> = vb.book.top(Side::Ask, sz).copied().collect();
+    level_arrays(&mut body, &asks, true);
+    body.push_str(r#","bids":"#);
+    let bids: Vec<_> = vb.book.top(Side::Bid, sz).copied().collect();
+    level_arrays(&mut body, &bids, true);
+    body.push_str(&format!(
+        r#","ts":"{}","seqId":{}}}]}}"#,
+        market.clock.now(),
+        vb.last_id
+    ));
     Response::ok(body)
 }
 

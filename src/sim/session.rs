@@ -35,6 +35,8 @@ pub struct Shared {
     pub faults: Faults,
     pub seed: u64,
     pub okx_checksums: bool,
+    /// See [`crate::sim::SimConfig::okx_pushed_snapshots`].
+    pub okx_pushed_snapshots: bool,
     pub cancel: CancellationToken,
 }
 
@@ -234,8 +236,14 @@ impl Session {
                             let feed = self.dialect.book_feed();
                             let mut stream = BookStream::new(b, depth, feed, &self.shared.market);
                             if !feed.scheme.rest_synced() {
+                                // The view the updates are diffed from, pushed or not. Without
+                                // the push the client joins a REST snapshot to the updates.
                                 let msg = stream.snapshot(mirror, now);
-                                out.push(Out::Push(self.dialect.book(&msg)));
+                                let pushed =
+                                    self.venue != VenueId::Okx || self.shared.okx_pushed_snapshots;
+                                if pushed {
+                                    out.push(Out::Push(self.dialect.book(&msg)));
+                                }
                             }
                             TopicState::Book(Box::new(stream))
                         }

@@ -162,6 +162,7 @@ impl BookStream {
             prev: None,
             checksum: self.checksum(),
             time,
+            head: mirror.head,
         };
         if self.feed.scheme == SeqScheme::None {
             let mut shadow = Book::new(DepthModel::Maintained(self.depth.unwrap_or(usize::MAX)));
@@ -227,6 +228,7 @@ impl BookStream {
             prev: ids.2,
             checksum: self.checksum(),
             time,
+            head: mirror.head,
         })
     }
 
@@ -386,6 +388,15 @@ impl BookStream {
                 }
                 vec![msg.clone()]
             }
+            FaultKind::Corrupt => {
+                if !corrupt_level(msg) {
+                    ctx.ledger.harmless(self.venue, kind, kraken);
+                    if kraken {
+                        self.state = Integrity::Armed;
+                    }
+                }
+                vec![msg.clone()]
+            }
             FaultKind::Disconnect
             | FaultKind::Stall
             | FaultKind::Error
@@ -522,6 +533,27 @@ impl BookStream {
             ctx.ledger.harmless(self.venue, *kind, true);
             self.state = Integrity::Armed;
         }
+    }
+}
+
+/// Make the first level of `msg` that is not a delete one unit larger in its last digit (same
+/// scale, so the wire form stays valid). `false` if the message deletes only.
+fn corrupt_level(msg: &mut BookMsg) -> bool {
+    let level = msg
+        .bids
+        .iter_mut()
+        .chain(msg.asks.iter_mut())
+        .find(|l| !l.size.is_zero());
+    let Some(level) = level else {
+        return false;
+    };
+    let unit = crate::num::Dec::from_parts(1, level.size.scale());
+    match unit.and_then(|u| level.size.checked_add(u)) {
+        Some(size) => {
+            level.size = size;
+            true
+        }
+        None => false,
     }
 }
 

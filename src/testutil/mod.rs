@@ -50,16 +50,19 @@ pub(crate) fn check_books(books: &[&BookSync], reference: &Reference) -> BookCou
             checksum_fail,
             checksum_absent,
             seq_gaps,
+            seq_restarts,
             stale,
             resyncs,
             crossed,
             while_syncing,
+            audit: _,
         } = sync.counters();
         total.messages += messages;
         total.checksum_ok += checksum_ok;
         total.checksum_fail += checksum_fail;
         total.checksum_absent += checksum_absent;
         total.seq_gaps += seq_gaps;
+        total.seq_restarts += seq_restarts;
         total.stale += stale;
         total.resyncs += resyncs;
         total.crossed += crossed;
@@ -245,6 +248,7 @@ pub(crate) struct Tally {
     pub stale: usize,
     pub ignore: usize,
     pub reset: usize,
+    pub restarted: usize,
     pub gaps: usize,
 }
 
@@ -255,6 +259,7 @@ impl Tally {
             SeqVerdict::Stale => self.stale += 1,
             SeqVerdict::Ignore => self.ignore += 1,
             SeqVerdict::Reset => self.reset += 1,
+            SeqVerdict::Restarted => self.restarted += 1,
             SeqVerdict::Gap { .. } => self.gaps += 1,
         }
     }

@@ -2,6 +2,7 @@
 //! by reason; every book's integrity counters; and the log (the same records as the log file).
 
 use crate::engine::frame::{BookFrame, VenueHealth};
+use crate::feed::health::AuditCounters;
 use crate::ui::app::Pane;
 use crate::ui::format;
 use crate::ui::layout::{Slot, draw_collapsed, stack};
@@ -131,6 +132,7 @@ fn books(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ct
         Column::right("GAPS", 5, 2),
         Column::right("CKFAIL", 6, 2),
         Column::right("RSY", 4, 1),
+        Column::left("AUDIT", 21, 4),
     ];
     let kept = table::layout(&columns, inner.width);
     table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
@@ -159,8 +161,29 @@ fn books(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ct
             count(c.seq_gaps),
             count(c.checksum_fail),
             count(c.resyncs),
+            audit(c.audit.as_ref(), cx),
         ];
         table::row(buf, inner, 1 + i as u16, &columns, &kept, &cells);
+    }
+}
+
+/// A book's REST audits: `ok 12, 2m ago`, mismatches first when there were any; the absent
+/// glyph for a book that is not audited (a checksum proves it, or its venue's REST snapshot
+/// names no comparable id).
+fn audit(a: Option<&AuditCounters>, cx: &Ctx) -> (String, ratatui::style::Style) {
+    let t = cx.theme;
+    let Some(a) = a else {
+        return (cx.glyphs.absent.to_owned(), t.dim);
+    };
+    let Some(last) = a.last else {
+        return ("pending".to_owned(), t.dim);
+    };
+    let ago = format::age_ms(cx.since_ms(last));
+    if a.mismatch > 0 {
+        let text = format!("bad {}, ok {}, {ago} ago", a.mismatch, a.ok);
+        (text, t.state_warn)
+    } else {
+        (format!("ok {}, {ago} ago", a.ok), t.text)
     }
 }
 

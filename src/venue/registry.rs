@@ -73,14 +73,15 @@ pub fn adapter(
                 _ => Category::Linear,
             };
             Box::new(Driver::new(
-                Bybit::new(category, opts.ws_url.clone(), opts.depth),
+                Bybit::new(category, opts.ws_url.clone(), opts.depth)
+                    .with_rest(opts.rest_url.clone()),
                 cfg,
                 instruments,
                 registry,
             ))
         }
         VenueId::Okx => Box::new(Driver::new(
-            super::okx::Okx::new(opts.ws_url.clone()),
+            super::okx::Okx::new(opts.ws_url.clone()).with_rest(opts.rest_url.clone()),
             cfg,
             instruments,
             registry,

@@ -664,14 +664,14 @@ fn excerpt(text: &str) -> &str {
     }
 }
 
-/// How deep a skipped value may nest; deeper ones are left to serde (whose own limit is 128).
+/// How deep the scanner follows a skipped value; deeper ones are measured by serde.
 const MAX_SKIP_DEPTH: usize = 64;
 
-/// The end of the well-formed JSON value starting at `pos`, or `None` if it is not one (or
-/// nests deeper than [`MAX_SKIP_DEPTH`]). Skipped values are not decoded, but they are
-/// checked: a frame with a malformed field that nothing reads (`"x":tru`, a raw control
-/// character, a bad escape) goes to serde, which names the problem, rather than being
-/// accepted because nobody looked.
+/// The end of the well-formed JSON value starting at `pos`, or `None` if it is not one (a
+/// value nesting deeper than [`MAX_SKIP_DEPTH`] is measured by serde, [`skip_deep`]). Skipped
+/// values are not decoded, but they are checked: a frame with a malformed field that nothing
+/// reads (`"x":tru`, a raw control character, a bad escape) goes to serde, which names the
+/// problem, rather than being accepted because nobody looked.
 fn skip_value(b: &[u8], pos: usize) -> Option<usize> {
     // The closing byte of each container still open.
     let mut open: smallvec::SmallVec<[u8; 8]> = smallvec::SmallVec::new();
@@ -683,7 +683,7 @@ fn skip_value(b: &[u8], pos: usize) -> Option<usize> {
             b'"' => i = skip_string(b, i)?,
             first @ (b'{' | b'[') => {
                 if open.len() == MAX_SKIP_DEPTH {
-                    return None;
+                    return skip_deep(b, pos);
                 }
                 let close = if first == b'{' { b'}' } else { b']' };
                 i = skip_ws_at(b, i + 1);
@@ -722,6 +722,18 @@ fn skip_value(b: &[u8], pos: usize) -> Option<usize> {
             }
         }
     }
+}
+
+/// The end of a value that nests deeper than [`MAX_SKIP_DEPTH`], as serde finds it (it skips
+/// values with a stack of brackets, not by recursion, so depth costs no call stack): such a
+/// value in a member nobody reads is still well-formed JSON, so the frame is judged by what
+/// it carries, not refused for its shape.
+fn skip_deep(b: &[u8], pos: usize) -> Option<usize> {
+    let start = skip_ws_at(b, pos);
+    let mut values =
+        serde_json::Deserializer::from_slice(b.get(start..)?).into_iter::<serde::de::IgnoredAny>();
+    values.next()?.ok()?;
+    Some(start + values.byte_offset())
 }
 
 /// The position after an object key and its colon, the key starting at `pos`.
@@ -847,14 +859,20 @@ pub fn int_text(raw: &str) -> Result<i64, String> {
 }
 
 /// An optional signed decimal string (`"-0.00012"`) as `f64`, for rates and derivatives values
-/// that only features use; empty text means absent.
-pub fn opt_f64(text: Option<&str>) -> Result<Option<f64>, String> {
+/// that only features use; empty text means absent. No length limit (OKX's `oiUsd` has 24
+/// significant digits); an error names `field`.
+pub fn opt_f64(field: &str, text: Option<&str>) -> Result<Option<f64>, String> {
     match text {
         None | Some("") => Ok(None),
-        Some(t) => Dec::parse_signed(t)
-            .map(|d| Some(d.to_f64()))
-            .map_err(|e| e.to_string()),
+        Some(t) => crate::num::parse_f64(t)
+            .map(Some)
+            .map_err(|e| format!("{field}: {e}")),
     }
+}
+
+/// An exact unsigned decimal (a price or size) from a string field; an error names `field`.
+pub fn field_dec(field: &str, text: &str) -> Result<Dec, String> {
+    Dec::parse(text).map_err(|e| format!("{field}: {e}"))
 }
 
 struct LevelArrays<'s> {
@@ -986,7 +1004,18 @@ mod tests {
             "[".repeat(MAX_SKIP_DEPTH + 1),
             "]".repeat(MAX_SKIP_DEPTH + 1)
         );
-        assert_eq!(skip_value(deep.as_bytes(), 0), None);
+        assert_eq!(
+            skip_value(deep.as_bytes(), 0),
+            Some(deep.len()),
+            "serde measures what nests deeper than the scanner follows"
+        );
+        // serde skips values without recursing, so no depth costs stack.
+        let very_deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(skip_value(very_deep.as_bytes(), 0), Some(very_deep.len()));
+        let unclosed = format!("{}{}", "[".repeat(100), "]".repeat(99));
+        assert_eq!(skip_value(unclosed.as_bytes(), 0), None);
+        let deep_member = format!(r#"{{"a":{deep},"b":1}}"#);
+        assert_eq!(members(&deep_member).map(|m| m.len()), Some(2));
         // A frame whose unread field is not JSON is not split into members: serde explains it.
         let frame = r#"{"arg":{"channel":"books"},"junk":[tru],"data":[]}"#;
         assert!(members(frame).is_none());

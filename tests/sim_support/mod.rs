@@ -149,6 +149,9 @@ pub fn test_driver() -> DriverConfig {
         snapshot_timeout: Duration::from_secs(10),
         silence_timeout: Duration::from_secs(2),
         status_interval: Duration::from_millis(200),
+        // Audits are tested on their own (`sim_audit`): a storm's ledger counts only what the
+        // sequence rules and checksums detect.
+        audit: None,
         ..DriverConfig::live()
     }
 }

@@ -160,8 +160,8 @@ impl Dialect for Bybit {
         level_arrays(&mut data, &msg.bids, false);
         data.push_str(r#","a":"#);
         level_arrays(&mut data, &msg.asks, false);
-        // `seq` is a cross sequence, increasing but not contiguous.
-        let _ = write!(data, r#","u":{},"seq":{}}}"#, msg.last, msg.time * 10);
+        // `seq` is a cross sequence, increasing but not contiguous: the book's global id.
+        let _ = write!(data, r#","u":{},"seq":{}}}"#, msg.last, msg.head);
         let kind = if msg.snapshot { "snapshot" } else { "delta" };
         let topic = format!("orderbook.{}.{symbol}", msg.depth.unwrap_or(200));
         let mut out = Self::envelope(&topic, kind, msg.time, &data);

@@ -110,6 +110,9 @@ pub struct BookMsg {
     /// The checksum to publish; `None` where the venue publishes none (or OKX's `0`).
     pub checksum: Option<u32>,
     pub time: Millis,
+    /// The book's global update id this message brings the view to (Bybit's cross sequence
+    /// `seq`, which its REST snapshot names too).
+    pub head: u64,
 }
 
 /// How often a topic publishes.

@@ -7,6 +7,7 @@
 //! FAULT    := KIND '=' RATE ['@' DURATION]     DURATION only for slow_ack (default 2s)
 //! RATE     := a probability in [0, 1], or a percentage (`1%`)
 //! KIND     := gap | drop | dup | reorder | checksum        per book update
+//!           | corrupt                                      per book update, silent
 //!           | disconnect | stall | error | malformed       per message pushed
 //!           | slow_ack                                     per subscribe request
 //! ```
@@ -49,6 +50,9 @@ pub enum FaultKind {
     Malformed,
     /// Subscriptions are acknowledged (and start) late.
     SlowAck,
+    /// A book update carries one level with a wrong size, its sequence numbers intact: only a
+    /// checksum, or a REST audit where there is none, can see it.
+    Corrupt,
 }
 
 /// What a fault kind's rate counts.
@@ -60,7 +64,7 @@ pub enum Scope {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 10] = [
+    pub const ALL: [FaultKind; 11] = [
         FaultKind::Gap,
         FaultKind::Drop,
         FaultKind::Dup,
@@ -71,6 +75,7 @@ impl FaultKind {
         FaultKind::Error,
         FaultKind::Malformed,
         FaultKind::SlowAck,
+        FaultKind::Corrupt,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -85,6 +90,7 @@ impl FaultKind {
             FaultKind::Error => "error",
             FaultKind::Malformed => "malformed",
             FaultKind::SlowAck => "slow_ack",
+            FaultKind::Corrupt => "corrupt",
         }
     }
 
@@ -94,7 +100,8 @@ impl FaultKind {
             | FaultKind::Drop
             | FaultKind::Dup
             | FaultKind::Reorder
-            | FaultKind::Checksum => Scope::BookUpdate,
+            | FaultKind::Checksum
+            | FaultKind::Corrupt => Scope::BookUpdate,
             FaultKind::Disconnect | FaultKind::Stall | FaultKind::Error | FaultKind::Malformed => {
                 Scope::Push
             }

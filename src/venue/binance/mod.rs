@@ -219,6 +219,14 @@ impl<M: Market> Protocol for Binance<M> {
         parse::rest(url, body, levels)
     }
 
+    fn audit_url(&self, instrument: &str) -> Option<String> {
+        Some(subscribe::audit_url(
+            &self.rest_base,
+            M::DEPTH_PATH,
+            instrument,
+        ))
+    }
+
     fn polls(&self, instruments: &[Instrument]) -> Option<(Duration, Vec<String>)> {
         let path = M::OPEN_INTEREST_PATH?;
         let urls = instruments

@@ -305,9 +305,9 @@ fn mark_price(m: MarkPrice<'_>) -> Result<RawDerivs<'_>, String> {
     Ok(RawDerivs {
         ts: Some(m.event_time),
         values: Derivs {
-            mark_price: wire::opt_f64(m.mark.as_deref())?,
-            index_price: wire::opt_f64(m.index.as_deref())?,
-            funding_rate: wire::opt_f64(m.funding_rate.as_deref())?,
+            mark_price: wire::opt_f64("p", m.mark.as_deref())?,
+            index_price: wire::opt_f64("i", m.index.as_deref())?,
+            funding_rate: wire::opt_f64("r", m.funding_rate.as_deref())?,
             // A `T` of 0 schedules no funding: it is not a time.
             next_funding_ts: m.next_funding.filter(|t| *t > 0),
             ..Derivs::default()

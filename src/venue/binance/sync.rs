@@ -164,6 +164,10 @@ impl UsdmDepthRule {
 impl SnapshotRule for SpotDepthRule {
     type Fields = DepthIds;
 
+    fn span(ids: &DepthIds) -> Option<(u64, u64)> {
+        Some((ids.first, ids.last))
+    }
+
     fn from_snapshot(snapshot: &DepthIds) -> Self {
         SpotDepthRule::from_snapshot(snapshot.last)
     }
@@ -180,6 +184,10 @@ impl SnapshotRule for SpotDepthRule {
 
 impl SnapshotRule for UsdmDepthRule {
     type Fields = DepthIds;
+
+    fn span(ids: &DepthIds) -> Option<(u64, u64)> {
+        Some((ids.first, ids.last))
+    }
 
     fn from_snapshot(snapshot: &DepthIds) -> Self {
         UsdmDepthRule::from_snapshot(snapshot.last)

@@ -16,7 +16,7 @@ mod tests;
 
 use crate::book::{DepthModel, Level};
 use crate::feed::adapter::{ConnId, ConnSpec};
-use crate::feed::protocol::{BookSpec, Parsed, Protocol, SnapshotSource};
+use crate::feed::protocol::{BookSpec, Parsed, Protocol, RestParsed, SnapshotSource};
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
@@ -69,6 +69,7 @@ impl Category {
 pub struct Bybit {
     category: Category,
     url: String,
+    rest_base: String,
     /// The depth subscribed (see [`valid_depth`]).
     depth: usize,
     parser: parse::Parser,
@@ -80,6 +81,7 @@ impl Bybit {
         Bybit {
             category,
             url: url.unwrap_or_else(|| category.default_url()),
+            rest_base: DEFAULT_REST.to_owned(),
             depth: valid_depth(depth),
             parser: parse::Parser::new(category),
         }
@@ -87,6 +89,14 @@ impl Bybit {
 
     /// A book's depth: what its topic said (a replay of the `orderbook.500` historical dump),
     /// else what we subscribe.
+    /// Use another REST base (scheme and host) for audit snapshots.
+    pub fn with_rest(mut self, rest_base: Option<String>) -> Self {
+        if let Some(base) = rest_base {
+            self.rest_base = base;
+        }
+        self
+    }
+
     fn book_depth(&self, symbol: &str) -> usize {
         self.parser.depth_of(symbol).unwrap_or(self.depth)
     }
@@ -97,8 +107,36 @@ pub fn valid_depth(requested: Option<usize>) -> usize {
     super::served_depth("Bybit", &DEPTHS, DEFAULT_DEPTH, requested)
 }
 
+/// The production REST base.
+pub const DEFAULT_REST: &str = "https://api.bybit.com";
+
+/// Levels in an audit's REST snapshot (spot allows up to 200, contracts 500).
+const AUDIT_LEVELS: usize = 50;
+
 impl Protocol for Bybit {
     type Seq = sync::BybitSequencer;
+
+    fn parse_rest(
+        &self,
+        url: &str,
+        body: &str,
+        levels: &mut Vec<(Side, Level)>,
+    ) -> Result<RestParsed<sync::BookIds>, String> {
+        if url.contains("/v5/market/orderbook?") {
+            parse::rest_orderbook(body, levels)
+        } else {
+            Ok(RestParsed::Ignored)
+        }
+    }
+
+    /// Audited by the cross sequence `seq`, which the stream and the REST snapshot share.
+    fn audit_url(&self, instrument: &str) -> Option<String> {
+        Some(format!(
+            "{}/v5/market/orderbook?category={}&symbol={instrument}&limit={AUDIT_LEVELS}",
+            self.rest_base,
+            self.category.name()
+        ))
+    }
 
     fn venue(&self) -> VenueId {
         self.category.venue()
@@ -136,7 +174,7 @@ impl Protocol for Bybit {
         _: ConnId,
         text: &'a str,
         levels: &mut Vec<(Side, Level)>,
-    ) -> Result<Parsed<'a, u64>, String> {
+    ) -> Result<Parsed<'a, sync::BookIds>, String> {
         self.parser.parse(text, levels)
     }
 

@@ -15,9 +15,10 @@
 //!   failures `{"success":false,"ret_msg":"Invalid symbol :[tickers.NOPEUSDT]",..}`.
 
 use super::Category;
+use super::sync::BookIds;
 use crate::book::Level;
 use crate::feed::event::{Derivs, LiqSampling};
-use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawLiquidation, RawTrade};
+use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawLiquidation, RawTrade, RestParsed};
 use crate::market::{LiquidatedPosition, Side, TakerSide};
 use crate::num::Dec;
 use crate::venue::wire;
@@ -57,6 +58,8 @@ struct BookData<'a> {
     #[serde(borrow)]
     a: &'a RawValue,
     u: u64,
+    #[serde(default)]
+    seq: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -130,7 +133,7 @@ impl Parser {
         &mut self,
         text: &'a str,
         levels: &mut Vec<(Side, Level)>,
-    ) -> Result<Parsed<'a, u64>, String> {
+    ) -> Result<Parsed<'a, BookIds>, String> {
         let env: Envelope<'a> = serde_json::from_str(text).map_err(|e| format!("bad JSON: {e}"))?;
         let Some(topic) = env.topic else {
             return self.answer(&env);
@@ -161,7 +164,7 @@ impl Parser {
     }
 
     /// A frame without a topic: a pong, an acknowledgement or a refusal.
-    fn answer<'a>(&mut self, env: &Envelope<'a>) -> Result<Parsed<'a, u64>, String> {
+    fn answer<'a>(&mut self, env: &Envelope<'a>) -> Result<Parsed<'a, BookIds>, String> {
         let op = env.op.as_deref().unwrap_or("");
         match env.success {
             Some(true) => Ok(Parsed::Control),
@@ -188,13 +191,13 @@ impl Parser {
         kind: Option<&str>,
         ts: Option<i64>,
         data: &'a RawValue,
-    ) -> Result<Parsed<'a, u64>, String> {
+    ) -> Result<Parsed<'a, BookIds>, String> {
         let t: TickerData<'a> =
             serde_json::from_str(data.get()).map_err(|e| format!("tickers data: {e}"))?;
         let update = Derivs {
-            mark_price: wire::opt_f64(t.mark_price.as_deref())?,
-            index_price: wire::opt_f64(t.index_price.as_deref())?,
-            funding_rate: wire::opt_f64(t.funding_rate.as_deref())?,
+            mark_price: wire::opt_f64("markPrice", t.mark_price.as_deref())?,
+            index_price: wire::opt_f64("indexPrice", t.index_price.as_deref())?,
+            funding_rate: wire::opt_f64("fundingRate", t.funding_rate.as_deref())?,
             next_funding_ts: match t.next_funding_time.as_deref() {
                 None | Some("") => None,
                 Some(text) => Some(
@@ -202,9 +205,15 @@ impl Parser {
                         .map_err(|_| format!("nextFundingTime {text:?}"))?,
                 ),
             },
-            funding_interval_h: wire::opt_f64(t.funding_interval_hour.as_deref())?,
-            open_interest: wire::opt_f64(t.open_interest.as_deref())?,
-            open_interest_usd: wire::opt_f64(t.open_interest_value.as_deref())?,
+            funding_interval_h: wire::opt_f64(
+                "fundingIntervalHour",
+                t.funding_interval_hour.as_deref(),
+            )?,
+            open_interest: wire::opt_f64("openInterest", t.open_interest.as_deref())?,
+            open_interest_usd: wire::opt_f64(
+                "openInterestValue",
+                t.open_interest_value.as_deref(),
+            )?,
         };
         let state = self.tickers.entry(t.symbol.to_string()).or_default();
         match kind {
@@ -261,7 +270,7 @@ fn book<'a>(
     ts: Option<i64>,
     data: &RawValue,
     levels: &mut Vec<(Side, Level)>,
-) -> Result<BookFrame<'a, u64>, String> {
+) -> Result<BookFrame<'a, BookIds>, String> {
     let d: BookData =
         serde_json::from_str(data.get()).map_err(|e| format!("orderbook data: {e}"))?;
     if d.s != symbol {
@@ -277,7 +286,7 @@ fn book<'a>(
     Ok(BookFrame {
         instrument: Cow::Borrowed(symbol),
         snapshot,
-        seq: d.u,
+        seq: BookIds { u: d.u, seq: d.seq },
         checksum: None,
         exch_ts: ts,
     })
@@ -328,11 +337,49 @@ fn liquidations(data: &RawValue) -> Result<Vec<RawLiquidation<'_>>, String> {
         .collect()
 }
 
+/// `GET /v5/market/orderbook`'s answer:
+/// `{"retCode":0,"retMsg":"OK","result":{"s","b","a","ts","u","seq","cts"}}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RestAnswer<'a> {
+    ret_code: i64,
+    #[serde(borrow, default)]
+    ret_msg: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+}
+
+/// A REST order book snapshot (audits compare it with the book at its `seq`).
+pub fn rest_orderbook(
+    body: &str,
+    levels: &mut Vec<(Side, Level)>,
+) -> Result<RestParsed<BookIds>, String> {
+    let answer: RestAnswer =
+        serde_json::from_str(body).map_err(|e| format!("orderbook answer: {e}"))?;
+    if answer.ret_code != 0 {
+        return Err(format!(
+            "orderbook answer retCode {}: {}",
+            answer.ret_code,
+            answer.ret_msg.as_deref().unwrap_or("")
+        ));
+    }
+    let result = answer.result.ok_or("orderbook answer without result")?;
+    let d: BookData =
+        serde_json::from_str(result.get()).map_err(|e| format!("orderbook result: {e}"))?;
+    wire::levels(d.b, Side::Bid, levels)?;
+    wire::levels(d.a, Side::Ask, levels)?;
+    Ok(RestParsed::BookSnapshot {
+        instrument: d.s.into_owned(),
+        seq: BookIds { u: d.u, seq: d.seq },
+        limit: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(p: &mut Parser, text: &'static str) -> Parsed<'static, u64> {
+    fn parse(p: &mut Parser, text: &'static str) -> Parsed<'static, BookIds> {
         p.parse(text, &mut Vec::new()).unwrap()
     }
 

@@ -43,16 +43,31 @@ impl OrderbookRule {
     }
 }
 
-impl SnapshotRule for OrderbookRule {
-    /// A book message's `data.u`.
-    type Fields = u64;
+/// What one `orderbook` message carries for the rule and for audits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BookIds {
+    /// `data.u`: this depth's update id, which the rule follows.
+    pub u: u64,
+    /// `data.seq`: the cross sequence, which the REST snapshot (`GET /v5/market/orderbook`)
+    /// names too (its `u` follows only the 200-level spot / 500-level contract stream).
+    pub seq: Option<u64>,
+}
 
-    fn from_snapshot(u: &u64) -> Self {
-        OrderbookRule::from_snapshot(*u)
+impl SnapshotRule for OrderbookRule {
+    type Fields = BookIds;
+
+    fn from_snapshot(ids: &BookIds) -> Self {
+        OrderbookRule::from_snapshot(ids.u)
     }
 
-    fn check(&mut self, u: &u64) -> SeqVerdict {
-        self.check_delta(*u)
+    fn check(&mut self, ids: &BookIds) -> SeqVerdict {
+        self.check_delta(ids.u)
+    }
+
+    /// `seq` is not contiguous: a message covers everything after the previous one up to its
+    /// own `seq` (`first` 0 stands for "right after the book's last").
+    fn span(ids: &BookIds) -> Option<(u64, u64)> {
+        ids.seq.map(|seq| (0, seq))
     }
 }
 

@@ -253,3 +253,30 @@ fn malformed_frames_are_reported_and_skipped_never_panicking() {
     let resubscribe = retry.sends.iter().filter(|(_, m)| m.contains("subscribe"));
     assert_eq!(resubscribe.count(), 2, "unsubscribe and subscribe");
 }
+
+/// The docs' `GET /v5/market/orderbook` answer is read with its cross sequence `seq` (what an
+/// audit compares at); a refusal names Bybit's code.
+#[test]
+fn the_rest_order_book_carries_its_cross_sequence() {
+    use crate::feed::protocol::{Protocol, RestParsed};
+    let bybit = Bybit::new(Category::Spot, None, None);
+    let url = bybit.audit_url("BTCUSDT").unwrap();
+    assert_eq!(
+        url,
+        "https://api.bybit.com/v5/market/orderbook?category=spot&symbol=BTCUSDT&limit=50"
+    );
+    let body = r#"{"retCode":0,"retMsg":"OK","result":{"s":"BTCUSDT","a":[["65557.7","16.606555"]],"b":[["65485.47","47.081829"]],"ts":1716863719031,"u":230704,"seq":1432604333,"cts":1716863718905},"retExtInfo":{},"time":1716863719382}"#;
+    let mut levels = Vec::new();
+    let Ok(RestParsed::BookSnapshot {
+        instrument, seq, ..
+    }) = bybit.parse_rest(&url, body, &mut levels)
+    else {
+        panic!("a snapshot");
+    };
+    assert_eq!(instrument, "BTCUSDT");
+    assert_eq!((seq.u, seq.seq), (230704, Some(1432604333)));
+    assert_eq!(levels.len(), 2);
+    let refused = r#"{"retCode":10001,"retMsg":"params error: symbol invalid","result":{}}"#;
+    let err = bybit.parse_rest(&url, refused, &mut levels).unwrap_err();
+    assert!(err.contains("10001"), "{err}");
+}

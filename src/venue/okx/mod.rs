@@ -14,7 +14,7 @@ mod tests;
 
 use crate::book::{DepthModel, Level};
 use crate::feed::adapter::{ConnId, ConnSpec};
-use crate::feed::protocol::{BookSpec, Parsed, Protocol, SnapshotSource};
+use crate::feed::protocol::{BookSpec, Parsed, Protocol, RestParsed, SnapshotSource};
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
@@ -23,17 +23,50 @@ use std::time::Duration;
 /// The production endpoint.
 pub const DEFAULT_URL: &str = "wss://ws.okx.com:8443/ws/v5/public";
 
+/// The production REST base.
+pub const DEFAULT_REST: &str = "https://www.okx.com";
+
+/// How long a new subscription waits for a pushed snapshot before fetching one over REST. OKX
+/// pushes it right after the acknowledgement where it still does; a few seconds also covers a
+/// slow acknowledgement.
+pub const PUSHED_SNAPSHOT_WAIT: Duration = Duration::from_secs(3);
+
+/// Levels in an audit's REST snapshot.
+const AUDIT_LEVELS: usize = 100;
+
 /// OKX's [`Protocol`].
 #[derive(Clone, Debug)]
 pub struct Okx {
     url: String,
+    rest_base: String,
 }
 
 impl Okx {
     pub fn new(url: Option<String>) -> Self {
         Okx {
             url: url.unwrap_or_else(|| DEFAULT_URL.to_owned()),
+            rest_base: DEFAULT_REST.to_owned(),
         }
+    }
+
+    /// Use another REST base (scheme and host) for book snapshots.
+    pub fn with_rest(mut self, rest_base: Option<String>) -> Self {
+        if let Some(base) = rest_base {
+            self.rest_base = base;
+        }
+        self
+    }
+
+    /// The REST snapshot of one book: 400 levels, as the channel keeps, with its `seqId`.
+    pub fn book_url(&self, instrument: &str) -> String {
+        self.books_url(instrument, parse::BOOK_DEPTH)
+    }
+
+    fn books_url(&self, instrument: &str, sz: usize) -> String {
+        format!(
+            "{}/api/v5/market/books?instId={instrument}&sz={sz}",
+            self.rest_base
+        )
     }
 }
 
@@ -65,12 +98,36 @@ impl Protocol for Okx {
         subscribe::resubscribe_book(instrument)
     }
 
-    fn book_spec(&self, _: &str) -> BookSpec {
+    /// The pushed snapshot where OKX still sends one, else the REST snapshot bridged by
+    /// `seqId` (changelog 2026-02-12 announced the push's removal).
+    fn book_spec(&self, instrument: &str) -> BookSpec {
         BookSpec {
             conn: 0,
             depth: DepthModel::Maintained(parse::BOOK_DEPTH),
             checksum: ChecksumKind::Interleaved25,
-            snapshot: SnapshotSource::Stream,
+            snapshot: SnapshotSource::StreamOrRest {
+                url: self.book_url(instrument),
+                after: PUSHED_SNAPSHOT_WAIT,
+            },
+        }
+    }
+
+    /// Since its checksum became `0`, an OKX book is proven by `seqId` alone: audited against
+    /// 100 REST levels (a URL distinct from the 400-level sync snapshot's).
+    fn audit_url(&self, instrument: &str) -> Option<String> {
+        Some(self.books_url(instrument, AUDIT_LEVELS))
+    }
+
+    fn parse_rest(
+        &self,
+        url: &str,
+        body: &str,
+        levels: &mut Vec<(Side, Level)>,
+    ) -> Result<RestParsed<sync::OkxFields>, String> {
+        if url.contains("/api/v5/market/books?") {
+            parse::rest_book(url, body, levels)
+        } else {
+            Ok(RestParsed::Ignored)
         }
     }
 

@@ -5,9 +5,8 @@ use super::sync::{OkxFields, SeqIds};
 use crate::book::Level;
 use crate::book::checksum::from_signed;
 use crate::feed::event::{Derivs, LiqSampling};
-use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawLiquidation, RawTrade};
+use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawLiquidation, RawTrade, RestParsed};
 use crate::market::{LiquidatedPosition, Side, TakerSide};
-use crate::num::Dec;
 use crate::venue::wire::{self, Key};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -32,8 +31,10 @@ struct TradeData<'a> {
     inst_id: Cow<'a, str>,
     #[serde(borrow)]
     trade_id: Cow<'a, str>,
-    px: Dec,
-    sz: Dec,
+    #[serde(borrow)]
+    px: Cow<'a, str>,
+    #[serde(borrow)]
+    sz: Cow<'a, str>,
     #[serde(borrow)]
     side: Cow<'a, str>,
     #[serde(borrow)]
@@ -52,8 +53,10 @@ struct LiquidationData<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct LiquidationDetail<'a> {
-    bk_px: Dec,
-    sz: Dec,
+    #[serde(borrow)]
+    bk_px: Cow<'a, str>,
+    #[serde(borrow)]
+    sz: Cow<'a, str>,
     #[serde(borrow)]
     side: Cow<'a, str>,
     #[serde(borrow, default)]
@@ -367,9 +370,65 @@ fn frame<'a>(
         seq: OkxFields {
             ids,
             has_levels: !levels.is_empty(),
+            from_rest: false,
         },
         checksum,
         exch_ts: Some(f.ts.ok_or("books data without ts")?),
+    })
+}
+
+/// `GET /api/v5/market/books?instId=..&sz=..`:
+/// `{"code":"0","msg":"","data":[{"asks":[..],"bids":[..],"ts":"..","seqId":..}]}`. The
+/// instrument is the one the URL asked for (the answer does not name it).
+pub fn rest_book(
+    url: &str,
+    body: &str,
+    levels: &mut Vec<(Side, Level)>,
+) -> Result<RestParsed<OkxFields>, String> {
+    let instrument = url
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("instId="))
+        .ok_or("books request without instId")?;
+    let members = wire::members(body).ok_or_else(|| wire::json_error(body))?;
+    let field = |name: &str| members.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    let code = field("code").map(wire::string).transpose()?;
+    if code.as_deref() != Some("0") {
+        let msg = field("msg").map(wire::string).transpose()?;
+        return Err(format!(
+            "books answer code {}: {}",
+            code.as_deref().unwrap_or("?"),
+            msg.as_deref().unwrap_or("")
+        ));
+    }
+    let data = field("data").ok_or("books answer without data")?;
+    let items =
+        wire::elements(data).ok_or_else(|| format!("books data: {}", wire::json_error(data)))?;
+    let [item] = items.as_slice() else {
+        return Err(format!(
+            "books answer with {} entries, expected 1",
+            items.len()
+        ));
+    };
+    let members =
+        wire::members(item).ok_or_else(|| format!("books data: {}", wire::json_error(item)))?;
+    let field = |name: &str| members.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    for (name, side) in [("asks", Side::Ask), ("bids", Side::Bid)] {
+        let raw = field(name).ok_or_else(|| format!("books answer without {name}"))?;
+        wire::levels_text(raw, side, levels)?;
+    }
+    let seq_id = wire::int_text(field("seqId").ok_or("books answer without seqId")?)?;
+    let seq_id = u64::try_from(seq_id).map_err(|_| format!("negative seqId {seq_id}"))?;
+    Ok(RestParsed::BookSnapshot {
+        instrument: instrument.to_owned(),
+        seq: OkxFields {
+            ids: Some(SeqIds {
+                prev_seq_id: -1,
+                seq_id,
+            }),
+            has_levels: !levels.is_empty(),
+            from_rest: true,
+        },
+        limit: Some(BOOK_DEPTH),
     })
 }
 
@@ -382,9 +441,9 @@ fn trades(data: &str) -> Result<Vec<RawTrade<'_>>, String> {
             Ok(RawTrade {
                 taker: Some(taker(&t.side).ok_or_else(|| format!("trade side {:?}", t.side))?),
                 ts: wire::int(t.ts)?,
+                price: wire::field_dec("px", &t.px)?,
+                size: wire::field_dec("sz", &t.sz)?,
                 instrument: t.inst_id,
-                price: t.px,
-                size: t.sz,
                 id: Some(t.trade_id),
             })
         })
@@ -410,8 +469,8 @@ fn liquidations(data: &str) -> Result<Vec<RawLiquidation<'_>>, String> {
             out.push(RawLiquidation {
                 instrument: item.inst_id.clone(),
                 position,
-                price: d.bk_px,
-                size: d.sz,
+                price: wire::field_dec("bkPx", &d.bk_px)?,
+                size: wire::field_dec("sz", &d.sz)?,
                 ts: wire::int(d.ts)?,
                 sampling: LiqSampling::Incomplete,
             });
@@ -429,16 +488,16 @@ fn derivs(data: &str) -> Result<Vec<RawDerivs<'_>>, String> {
             let funding_time = d.funding_time.map(wire::int).transpose()?;
             let next_funding_time = d.next_funding_time.map(wire::int).transpose()?;
             let values = Derivs {
-                mark_price: wire::opt_f64(d.mark_px.as_deref())?,
-                funding_rate: wire::opt_f64(d.funding_rate.as_deref())?,
+                mark_price: wire::opt_f64("markPx", d.mark_px.as_deref())?,
+                funding_rate: wire::opt_f64("fundingRate", d.funding_rate.as_deref())?,
                 next_funding_ts: funding_time,
                 // OKX intervals vary by instrument: the gap between the next two settlements.
                 funding_interval_h: match (funding_time, next_funding_time) {
                     (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 3_600_000.0),
                     _ => None,
                 },
-                open_interest: wire::opt_f64(d.oi_ccy.as_deref())?,
-                open_interest_usd: wire::opt_f64(d.oi_usd.as_deref())?,
+                open_interest: wire::opt_f64("oiCcy", d.oi_ccy.as_deref())?,
+                open_interest_usd: wire::opt_f64("oiUsd", d.oi_usd.as_deref())?,
                 index_price: None,
             };
             Ok(RawDerivs {

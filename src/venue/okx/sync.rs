@@ -26,18 +26,27 @@ pub struct SeqIds {
 ///    with `expected` = the last `seqId`, `got` = the update's `prevSeqId`).
 /// 3. "an update with `seqId == prevSeqId` and empty arrays is a heartbeat (~60 s idle)"
 ///    ([`SeqVerdict::Ignore`], only once step 2 holds: a heartbeat must belong to this book too).
-/// 4. "`seqId < prevSeqId` during maintenance = reset -> rebuild" ([`SeqVerdict::Reset`], only
-///    once step 2 holds). The reset message is an update, not a book: the caller rebuilds from a
-///    fresh snapshot (resubscribe) rather than loading the message as one.
+/// 4. Sequence reset: "during maintenance `seqId` may drop below `prevSeqId` and subsequent
+///    messages follow the regular rule" (the books page's example chain is 15 → 3 → 5). Once
+///    step 2 holds, such a message continues the book ([`SeqVerdict::Restarted`]: applied, and
+///    counted as a restart, not a gap).
 ///
 /// Messages recorded before OKX added the ids (the real 2022 capture has none) cannot be judged:
 /// when the snapshot and its updates all lack them the rule answers `Apply` and integrity rests
 /// on the checksum those feeds carried. A feed that has ids on one side only is inconsistent and
 /// answered `Gap`, with an absent or negative id reported as `0`.
+///
+/// A REST snapshot (`GET /api/v5/market/books`, for a channel that pushes none) was taken
+/// while the stream ran, so the update that continues it need not name its `seqId`: "the first
+/// update with `prevSeqId <= snapshot seqId < seqId` continues it" ([`BooksRule::from_rest`]);
+/// updates it already covers (`seqId <= snapshot seqId`) are `Stale`, and from the bridge on
+/// the chain is exact again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BooksRule {
     /// `None`: the snapshot carried no `seqId`.
     last_seq_id: Option<Linked>,
+    /// Built from a REST snapshot and not yet bridged to the stream.
+    bridging: bool,
 }
 
 impl BooksRule {
@@ -47,13 +56,27 @@ impl BooksRule {
             Some(id) => Some(Linked::new(id)),
             None => None,
         };
-        Self { last_seq_id }
+        Self {
+            last_seq_id,
+            bridging: false,
+        }
+    }
+
+    /// Start from a REST snapshot's `seqId`.
+    pub const fn from_rest(seq_id: u64) -> Self {
+        Self {
+            last_seq_id: Some(Linked::new(seq_id)),
+            bridging: true,
+        }
     }
 
     /// Judge a `"action":"update"` message by its ids (`None` if it had none) and whether it
     /// carried any `bids`/`asks` level.
     #[must_use]
     pub fn check(&mut self, ids: Option<SeqIds>, has_levels: bool) -> SeqVerdict {
+        if self.bridging {
+            return self.bridge(ids);
+        }
         let (chain, ids) = match (&mut self.last_seq_id, ids) {
             (None, None) => return SeqVerdict::Apply,
             (None, Some(ids)) => {
@@ -81,12 +104,38 @@ impl BooksRule {
             return linked;
         }
         if ids.seq_id < prev_seq_id {
-            SeqVerdict::Reset
+            SeqVerdict::Restarted
         } else if ids.seq_id == prev_seq_id && !has_levels {
             SeqVerdict::Ignore
         } else {
             SeqVerdict::Apply
         }
+    }
+
+    /// The first updates after a REST snapshot (see the type's docs).
+    fn bridge(&mut self, ids: Option<SeqIds>) -> SeqVerdict {
+        let snapshot = self.last_seq_id.map_or(0, |chain| chain.last());
+        let Some(ids) = ids else {
+            return SeqVerdict::Gap {
+                expected: snapshot,
+                got: 0,
+            };
+        };
+        let prev = u64::try_from(ids.prev_seq_id).unwrap_or(0);
+        if ids.prev_seq_id < 0 || ids.seq_id < prev || prev > snapshot {
+            // A snapshot sentinel, a sequence reset while joining (which would make every
+            // later update look covered), or updates missed between snapshot and stream.
+            return SeqVerdict::Gap {
+                expected: snapshot,
+                got: prev,
+            };
+        }
+        if ids.seq_id <= snapshot {
+            return SeqVerdict::Stale;
+        }
+        self.last_seq_id = Some(Linked::new(ids.seq_id));
+        self.bridging = false;
+        SeqVerdict::Apply
     }
 }
 
@@ -96,17 +145,42 @@ pub struct OkxFields {
     /// `None` on feeds recorded before OKX added the ids.
     pub ids: Option<SeqIds>,
     pub has_levels: bool,
+    /// A REST snapshot (`GET /api/v5/market/books`), which the stream bridges to.
+    pub from_rest: bool,
 }
 
 impl SnapshotRule for BooksRule {
     type Fields = OkxFields;
 
     fn from_snapshot(fields: &OkxFields) -> Self {
-        BooksRule::from_snapshot(fields.ids.map(|ids| ids.seq_id))
+        let seq_id = fields.ids.map(|ids| ids.seq_id);
+        match seq_id {
+            Some(id) if fields.from_rest => BooksRule::from_rest(id),
+            _ => BooksRule::from_snapshot(seq_id),
+        }
     }
 
     fn check(&mut self, fields: &OkxFields) -> SeqVerdict {
         BooksRule::check(self, fields.ids, fields.has_levels)
+    }
+
+    /// An update covers the ids after its `prevSeqId` up to its `seqId`; a snapshot, its
+    /// `seqId`. A sequence reset has no place in that order.
+    fn span(fields: &OkxFields) -> Option<(u64, u64)> {
+        let ids = fields.ids?;
+        match u64::try_from(ids.prev_seq_id) {
+            Err(_) => Some((ids.seq_id, ids.seq_id)),
+            Ok(prev) if ids.seq_id >= prev => Some(((prev + 1).min(ids.seq_id), ids.seq_id)),
+            Ok(_) => None,
+        }
+    }
+
+    /// A REST snapshot older than the first buffered update cannot be joined to it: fetch again.
+    fn snapshot_usable(snapshot: &OkxFields, first: &OkxFields) -> bool {
+        match (snapshot.ids, first.ids) {
+            (Some(s), Some(f)) => f.prev_seq_id <= i64::try_from(s.seq_id).unwrap_or(i64::MAX),
+            _ => true,
+        }
     }
 }
 
@@ -168,10 +242,10 @@ mod tests {
     }
 
     #[test]
-    fn a_smaller_seq_id_after_the_last_one_is_a_maintenance_reset() {
+    fn a_smaller_seq_id_after_the_last_one_is_a_maintenance_reset_the_chain_follows() {
         let mut rule = BooksRule::from_snapshot(Some(15));
         // {"prevSeqId":15,"seqId":3}: OKX restarted its sequence.
-        assert_eq!(rule.check(ids(15, 3), true), SeqVerdict::Reset);
+        assert_eq!(rule.check(ids(15, 3), true), SeqVerdict::Restarted);
         assert_eq!(
             rule.check(ids(3, 5), true),
             SeqVerdict::Apply,
@@ -185,6 +259,41 @@ mod tests {
             },
             "a reset that does not link is a gap first"
         );
+    }
+
+    /// `prevSeqId <= snapshot seqId < seqId` bridges a REST snapshot; covered updates before it
+    /// are stale, and after it the chain is exact.
+    #[test]
+    fn a_rest_snapshot_is_bridged_by_the_update_that_straddles_it() {
+        let mut rule = BooksRule::from_rest(20);
+        assert_eq!(rule.check(ids(12, 15), true), SeqVerdict::Stale);
+        assert_eq!(rule.check(ids(15, 20), true), SeqVerdict::Stale);
+        assert_eq!(rule.check(ids(20, 20), false), SeqVerdict::Stale);
+        assert_eq!(rule.check(ids(18, 24), true), SeqVerdict::Apply);
+        assert_eq!(rule.check(ids(24, 30), true), SeqVerdict::Apply);
+        assert_eq!(
+            rule.check(ids(29, 31), true),
+            SeqVerdict::Gap {
+                expected: 30,
+                got: 29
+            },
+            "bridged: the chain is exact again"
+        );
+
+        let mut late = BooksRule::from_rest(20);
+        assert_eq!(
+            late.check(ids(22, 25), true),
+            SeqVerdict::Gap {
+                expected: 20,
+                got: 22
+            },
+            "the update after the snapshot was missed"
+        );
+        let mut reset = BooksRule::from_rest(20);
+        assert!(matches!(
+            reset.check(ids(18, 3), true),
+            SeqVerdict::Gap { .. }
+        ));
     }
 
     #[test]

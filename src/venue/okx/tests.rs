@@ -297,3 +297,183 @@ fn liquidations_funding_and_open_interest_are_normalised() {
     assert_eq!(derivs[0].funding_interval_h, Some(8.0));
     assert_eq!(derivs[1].open_interest, Some(10.0));
 }
+
+/// The docs' own `open-interest` push: `oiUsd` has 24 significant digits, more than an exact
+/// decimal holds, but it is only ever an `f64`, so the message (and `oiCcy`) must get through.
+#[test]
+fn open_interest_with_a_24_digit_oi_usd_is_read() {
+    let mut d = Driver::new(
+        Okx::new(None),
+        DriverConfig::live(),
+        vec![guess(VenueId::Okx, "BTC-USDT-SWAP")],
+        Vec::new(),
+    );
+    d.on_open(0, 0, &mut Output::default());
+    let out = feed(
+        &mut d,
+        &[
+            r#"{"arg":{"channel":"open-interest","instId":"BTC-USDT-SWAP"},"data":[{"instId":"BTC-USDT-SWAP","instType":"SWAP","oi":"2216113.01000000309","oiCcy":"22161.1301000000309","oiUsd":"1939251795.54769270396321","ts":"1743041250440"}]}"#,
+        ],
+    );
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    let derivs: Vec<_> = out
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            MarketEvent::Derivs(d) => Some(&d.values),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(derivs.len(), 1);
+    let nearest = |text: &str| text.parse::<f64>().ok();
+    assert_eq!(derivs[0].open_interest, nearest("22161.1301000000309"));
+    assert_eq!(
+        derivs[0].open_interest_usd,
+        nearest("1939251795.54769270396321")
+    );
+}
+
+/// An exact decimal that does not fit, or a float field that is not a number, is refused with
+/// the name of the field, so the log says what the venue got wrong.
+#[test]
+fn a_number_that_does_not_fit_names_its_field() {
+    let mut d = live_driver();
+    let out = feed(
+        &mut d,
+        &[
+            r#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"60000.1","sz":"0.0000000000000000001","side":"buy","ts":"1"}]}"#,
+            r#"{"arg":{"channel":"open-interest","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","oiCcy":"1e5","oiUsd":"1","ts":"1"}]}"#,
+        ],
+    );
+    assert_eq!(out.problems.len(), 2, "{:?}", out.problems);
+    assert!(
+        out.problems[0].contains("sz: invalid decimal"),
+        "{}",
+        out.problems[0]
+    );
+    assert!(
+        out.problems[1].contains("oiCcy: invalid decimal"),
+        "{}",
+        out.problems[1]
+    );
+}
+
+/// The books page's maintenance example: `seqId` drops from 15 to 3 and the chain goes on
+/// (15 → 3 → 5). The book stays live through it, with no resubscribe and no gap counted.
+#[test]
+fn a_sequence_reset_that_links_is_applied_and_counted_not_rebuilt() {
+    let mut d = live_driver();
+    let update = |prev: u64, seq: u64, bid_size: &str| {
+        format!(
+            r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"update","data":[{{"asks":[],"bids":[["100","{bid_size}","0","1"]],"ts":"2","checksum":0,"prevSeqId":{prev},"seqId":{seq}}}]}}"#
+        )
+    };
+    let frames = [update(10, 15, "4"), update(15, 3, "5"), update(3, 5, "6")];
+    let mut all: Vec<&str> = vec![SNAP];
+    all.extend(frames.iter().map(String::as_str));
+    let out = feed(&mut d, &all);
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    assert!(out.sends.is_empty(), "no resubscribe: {:?}", out.sends);
+    let sync = d.books()[0];
+    assert_eq!(sync.state(), &BookState::Live);
+    assert_eq!(sync.book().best_bid().unwrap().size.to_string(), "6");
+    let c = sync.counters();
+    assert_eq!((c.seq_restarts, c.seq_gaps, c.resyncs), (1, 0, 0));
+}
+
+/// No pushed snapshot: updates are buffered, the REST snapshot is fetched once the wait is
+/// over, and the buffered update that straddles its `seqId` continues it.
+#[test]
+fn without_a_pushed_snapshot_the_rest_snapshot_is_bridged_by_seq_id() {
+    let mut d = live_driver();
+    let update = |prev: u64, seq: u64, bid: &str| {
+        format!(
+            r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"update","data":[{{"asks":[],"bids":[["{bid}","1","0","1"]],"ts":"2","checksum":0,"prevSeqId":{prev},"seqId":{seq}}}]}}"#
+        )
+    };
+    let mut out = Output::default();
+    for (i, frame) in [
+        update(10, 12, "99"),
+        update(12, 15, "98"),
+        update(15, 19, "97"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        d.on_frame(0, Frame::Text(frame), i as u64 * 1_000_000, &mut out);
+    }
+    d.on_tick(1_000_000_000, &mut out);
+    assert!(out.rest.is_empty(), "still waiting for a pushed snapshot");
+    d.on_tick(3_500_000_000, &mut out);
+    let [request] = out.rest.as_slice() else {
+        panic!("one REST request: {:?}", out.rest);
+    };
+    assert_eq!(
+        request.url,
+        "https://www.okx.com/api/v5/market/books?instId=BTC-USDT&sz=400"
+    );
+    // Taken at seqId 14: the update 12 -> 15 straddles it; 10 -> 12 is covered.
+    let body = r#"{"code":"0","msg":"","data":[{"asks":[["101","2","0","1"]],"bids":[["100","3","0","1"]],"ts":"3","seqId":14}]}"#;
+    let url = request.url.clone();
+    let mut out = Output::default();
+    d.on_rest(&url, 200, body, 3_600_000_000, &mut out);
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    let sync = d.books()[0];
+    assert_eq!(sync.state(), &BookState::Live);
+    let bids: Vec<String> = sync
+        .book()
+        .bids()
+        .iter()
+        .map(|l| l.price.to_string())
+        .collect();
+    assert_eq!(bids, ["100", "98", "97"], "99 came before the snapshot");
+    assert_eq!(sync.counters().stale, 1);
+
+    // A REST error is reported and the book waits for the next request.
+    let mut out = Output::default();
+    d.on_rest(
+        &url,
+        200,
+        r#"{"code":"51001","msg":"Instrument ID does not exist","data":[]}"#,
+        3_700_000_000,
+        &mut out,
+    );
+    assert!(out.problems[0].contains("51001"), "{:?}", out.problems);
+}
+
+/// A member nobody reads may nest deeper than the one-pass scanner follows (64): serde measures
+/// it, and the frame is read for what it carries. Unbalanced nesting is still an error.
+#[test]
+fn a_deeply_nested_ignored_member_does_not_reject_the_frame() {
+    let mut d = live_driver();
+    feed(&mut d, &[SNAP]);
+    let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let trades = |extra: &str| {
+        format!(
+            r#"{{"arg":{{"channel":"trades","instId":"BTC-USDT"}},"data":[{{"instId":"BTC-USDT","tradeId":"1","px":"100.5","sz":"1","side":"buy","ts":"1"}}],"extra":{extra}}}"#
+        )
+    };
+    let book = |extra: &str| {
+        format!(
+            r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"update","data":[{{"asks":[],"bids":[["100","7","0","1"]],"ts":"2","checksum":0,"prevSeqId":10,"seqId":11,"extra":{extra}}}]}}"#
+        )
+    };
+    let deep = nest(100);
+    let unbalanced = format!("{}]", "[".repeat(100));
+    let frames = [trades(&deep), book(&deep), trades(&unbalanced)];
+    let out = feed(
+        &mut d,
+        &frames.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+    assert!(out.problems[0].contains("bad JSON"), "{}", out.problems[0]);
+    let traded = out
+        .events
+        .iter()
+        .filter(|e| matches!(e, MarketEvent::Trade(_)))
+        .count();
+    assert_eq!(traded, 1);
+    let sync = d.books()[0];
+    assert_eq!(sync.state(), &BookState::Live);
+    assert_eq!(sync.book().best_bid().unwrap().size.to_string(), "7");
+}
