@@ -8,6 +8,7 @@
 //! - [`book`]: per (venue, instrument) state and its tick;
 //! - [`symbol`]: per-symbol composites and history;
 //! - [`alerts`], [`outbox`]: alert rules, and delivery that never loses an alert silently;
+//! - [`readings`]: where each alert metric's value is read;
 //! - [`health`]: venue connection health;
 //! - [`clock`], [`freshness`]: local and exchange time, staleness (§0.2);
 //! - [`stream`]: `stream --json`, one JSON object per tick;
@@ -21,6 +22,7 @@ pub mod frame;
 pub mod freshness;
 pub mod health;
 pub mod outbox;
+pub mod readings;
 pub mod stream;
 pub mod symbol;
 pub mod task;
