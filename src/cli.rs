@@ -171,6 +171,10 @@ pub struct StreamArgs {
     /// …) instead of depthscope's own names.
     #[arg(long)]
     pub market_names: bool,
+    /// Only these fields, comma separated (`mid,spread_bps,funding_rate`): a slim line with each
+    /// book's identity and the named book fields, and each symbol's named composites.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub fields: Vec<String>,
     /// Stream a capture instead of live data.
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,

@@ -9,6 +9,7 @@ use depthscope::cli::{
 };
 use depthscope::config::{Config, DEFAULT_TOML, cache_dir};
 use depthscope::engine::StreamOptions;
+use depthscope::engine::stream_numbers::Fields;
 use depthscope::instrument::catalog::Catalog;
 use depthscope::logging::{self, LogGuard, LogSink};
 use depthscope::session::run::{Output, Plan, Source, run_session};
@@ -143,6 +144,14 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
         },
         None => Source::Live,
     };
+    let fields = if args.fields.is_empty() {
+        None
+    } else {
+        match Fields::parse(&args.fields) {
+            Ok(fields) => Some(fields),
+            Err(e) => return fail(&e),
+        }
+    };
     // stdout carries the JSON; logs go to the file only (and without one, say so on stderr).
     let log = start_logging(LogSink::FileOnly)
         .inspect_err(|e| eprintln!("depthscope: {e}; continuing without a log file"))
@@ -150,6 +159,7 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
     let output = Output::Json {
         options: StreamOptions {
             market_names: args.market_names,
+            fields,
         },
         exit_after: args.exit_after,
     };

@@ -11,7 +11,8 @@
 //! - [`readings`]: where each alert metric's value is read;
 //! - [`health`]: venue connection health;
 //! - [`clock`], [`freshness`]: local and exchange time, staleness (§0.2);
-//! - [`stream`]: `stream --json`, one JSON object per tick;
+//! - [`stream`], [`stream_numbers`]: `stream --json`, one JSON object per tick, numbers at their
+//!   precision, slim with `--fields`;
 //! - [`frame`]: the view model.
 
 pub mod alerts;
@@ -24,6 +25,7 @@ pub mod health;
 pub mod outbox;
 pub mod readings;
 pub mod stream;
+pub mod stream_numbers;
 pub mod symbol;
 pub mod task;
 
