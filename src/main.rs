@@ -12,6 +12,7 @@ use depthscope::engine::StreamOptions;
 use depthscope::engine::stream_numbers::Fields;
 use depthscope::instrument::catalog::Catalog;
 use depthscope::logging::{self, LogGuard, LogSink};
+use depthscope::session::check::check_plan;
 use depthscope::session::run::{Output, Plan, Source, run_session};
 use depthscope::ui::run::{UiEnv, UiOptions};
 use std::process::ExitCode;
@@ -19,6 +20,9 @@ use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = cli.check_combinations() {
+        return fail(&e);
+    }
     if cli.run.print_default_config {
         print!("{DEFAULT_TOML}");
         return ExitCode::SUCCESS;
@@ -107,6 +111,9 @@ fn tui(cli: &Cli, config: &Config, source: Source, run: &RunArgs) -> ExitCode {
         _ => run.record.clone().or_else(|| config.general.record.clone()),
     };
     let plan = plan(cli, config, record);
+    if let Err(e) = check_plan(&plan, &source, cache_dir().as_deref()) {
+        return fail(&e);
+    }
     let outcome = runtime().and_then(|rt| {
         rt.block_on(run_session(
             config,
@@ -164,6 +171,9 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
         exit_after: args.exit_after,
     };
     let plan = plan(cli, config, None);
+    if let Err(e) = check_plan(&plan, &source, cache_dir().as_deref()) {
+        return fail(&e);
+    }
     let outcome = runtime().and_then(|rt| {
         rt.block_on(run_session(
             config,

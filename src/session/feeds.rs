@@ -191,7 +191,7 @@ async fn run_venue_from_start(start: Arc<VenueStart>, venue: VenueId, opts: Venu
                     ));
                 }
                 let until = now_nanos() + delay.as_nanos() as Nanos;
-                let reason = "instrument list unreachable".to_owned();
+                let reason = "no instrument list".to_owned();
                 start
                     .status(venue, ConnState::Backoff { until, reason })
                     .await;
