@@ -258,11 +258,13 @@ mod tests {
         // 97289.52 is not a binary fraction: arithmetic leaves it one ulp away.
         let noisy = 97_289.52_f64 + 1e-11;
         assert_ne!(noisy.to_string(), "97289.52");
+        let noisy_usd = 2_102_347.63_f64 + 1e-9;
+        assert_ne!(noisy_usd.to_string(), "2102347.63");
         let mut v = serde_json::json!({
             "mid": noisy,
             "mark_price": 97_289.123_456_7,
             "open_interest": 1.000_000_000_1,
-            "open_interest_usd": 2_102_347.630_000_000_1,
+            "open_interest_usd": noisy_usd,
             "spread_bps": 0.1 + 0.2,
             "bands": [[10.0, {"base": 0.123_456_789_9, "quote": 12_000.004_9, "truncated": false}]],
         });
@@ -279,7 +281,7 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected} not in {text}");
         }
-        let mut alert = serde_json::json!({"value": 2_102_347.630_000_000_1_f64});
+        let mut alert = serde_json::json!({ "value": noisy_usd });
         tidy_other(&mut alert);
         assert_eq!(alert.to_string(), "{\"value\":2102347.63}");
     }
