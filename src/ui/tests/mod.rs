@@ -5,6 +5,7 @@
 mod colours;
 pub mod fixtures;
 mod keys;
+mod offline;
 mod run_loop;
 mod snapshots;
 
