@@ -174,6 +174,10 @@ pub struct StreamArgs {
     /// …) instead of depthscope's own names.
     #[arg(long)]
     pub market_names: bool,
+    /// Only these fields, comma separated (`mid,spread_bps,funding_rate`): a slim line with each
+    /// book's identity and the named book fields, and each symbol's named composites.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub fields: Vec<String>,
     /// Stream a capture instead of live data.
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
@@ -205,6 +209,48 @@ pub struct ServeArgs {
     /// Quit after this long.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub exit_after: Option<Duration>,
+}
+
+impl Cli {
+    /// Refuses flags that mean nothing together, rather than ignoring one of them silently.
+    pub fn check_combinations(&self) -> Result<(), String> {
+        let c = &self.common;
+        let urls = !c.venue_url.is_empty() || !c.venue_rest.is_empty();
+        match &self.command {
+            Some(Command::Replay(r)) => {
+                if c.demo {
+                    return Err("replay plays a capture; --demo does not apply (run `depthscope --demo` for the simulator)".into());
+                }
+                if !c.venues.is_empty() || urls {
+                    return Err("a replay's venues are those in the capture; --venues, --venue-url and --venue-rest do not apply".into());
+                }
+                if r.run.record.is_some() {
+                    return Err("--record records live or --demo sessions, not a replay".into());
+                }
+            }
+            Some(Command::Stream(s)) if s.replay.is_some() => {
+                if c.demo {
+                    return Err("stream: --replay and --demo are two sources; choose one".into());
+                }
+                if !c.venues.is_empty() || urls {
+                    return Err("a replay's venues are those in the capture; --venues, --venue-url and --venue-rest do not apply".into());
+                }
+            }
+            Some(Command::Serve(s)) if s.replay.is_some() && (c.demo || !c.venues.is_empty() || urls) => {
+                return Err("serve: --replay serves a capture; --demo, --venues, --venue-url and --venue-rest do not apply".into());
+            }
+            Some(Command::Sim(_))
+                if c.demo || !c.symbols.is_empty() || !c.venues.is_empty() || urls =>
+            {
+                return Err("sim serves every simulated venue and symbol; --demo, --symbols, --venues, --venue-url and --venue-rest do not apply".into());
+            }
+            _ if c.demo && urls => {
+                return Err("--demo points every venue at the simulator; --venue-url and --venue-rest do not apply".into());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 fn parse_venue_url(s: &str) -> Result<(VenueId, String), String> {
@@ -284,6 +330,42 @@ mod tests {
                 .unwrap_err()
                 .contains("scheme")
         );
+    }
+
+    #[test]
+    fn meaningless_combinations_are_refused() {
+        let check = |args: &[&str]| {
+            Cli::try_parse_from(args)
+                .expect("parses")
+                .check_combinations()
+        };
+        let err = check(&["depthscope", "replay", "x.ndjson", "--demo"]).unwrap_err();
+        assert!(err.contains("--demo does not apply"), "{err}");
+        let err =
+            check(&["depthscope", "stream", "--json", "--replay", "x", "--demo"]).unwrap_err();
+        assert!(err.contains("choose one"), "{err}");
+        let err = check(&["depthscope", "replay", "x", "--venues", "okx"]).unwrap_err();
+        assert!(err.contains("--venues"), "{err}");
+        let err = check(&["depthscope", "replay", "x", "--record", "y"]).unwrap_err();
+        assert!(err.contains("--record"), "{err}");
+        let err = check(&[
+            "depthscope",
+            "--demo",
+            "--venue-url",
+            "okx=ws://127.0.0.1:1/x",
+        ])
+        .unwrap_err();
+        assert!(err.contains("--venue-url"), "{err}");
+        let err = check(&["depthscope", "sim", "--symbols", "BTC"]).unwrap_err();
+        assert!(err.contains("sim serves"), "{err}");
+        for ok in [
+            &["depthscope", "--demo", "--symbols", "BTC"][..],
+            &["depthscope", "replay", "x", "--symbols", "BTC"],
+            &["depthscope", "stream", "--json", "--demo"],
+            &["depthscope", "--venue-url", "okx=ws://127.0.0.1:1/x"],
+        ] {
+            assert_eq!(check(ok), Ok(()), "{ok:?}");
+        }
     }
 
     #[test]

@@ -9,8 +9,10 @@ use depthscope::cli::{
 };
 use depthscope::config::{Config, DEFAULT_TOML, cache_dir};
 use depthscope::engine::StreamOptions;
+use depthscope::engine::stream_numbers::Fields;
 use depthscope::instrument::catalog::Catalog;
 use depthscope::logging::{self, LogGuard, LogSink};
+use depthscope::session::check::check_plan;
 use depthscope::session::run::{Output, Plan, Source, run_session};
 use depthscope::ui::run::{UiEnv, UiOptions};
 use std::process::ExitCode;
@@ -18,6 +20,9 @@ use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = cli.check_combinations() {
+        return fail(&e);
+    }
     if cli.run.print_default_config {
         print!("{DEFAULT_TOML}");
         return ExitCode::SUCCESS;
@@ -116,6 +121,9 @@ fn tui(
         _ => run.record.clone().or_else(|| config.general.record.clone()),
     };
     let plan = plan(cli, config, record);
+    if let Err(e) = check_plan(&plan, &source, cache_dir().as_deref()) {
+        return fail(&e);
+    }
     let outcome = runtime().and_then(|rt| {
         rt.block_on(run_session(
             config,
@@ -153,6 +161,14 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
         },
         None => Source::Live,
     };
+    let fields = if args.fields.is_empty() {
+        None
+    } else {
+        match Fields::parse(&args.fields) {
+            Ok(fields) => Some(fields),
+            Err(e) => return fail(&e),
+        }
+    };
     // stdout carries the JSON; logs go to the file only (and without one, say so on stderr).
     let log = start_logging(LogSink::FileOnly)
         .inspect_err(|e| eprintln!("depthscope: {e}; continuing without a log file"))
@@ -160,10 +176,14 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
     let output = Output::Json {
         options: StreamOptions {
             market_names: args.market_names,
+            fields,
         },
         exit_after: args.exit_after,
     };
     let plan = plan(cli, config, None);
+    if let Err(e) = check_plan(&plan, &source, cache_dir().as_deref()) {
+        return fail(&e);
+    }
     let outcome = runtime().and_then(|rt| {
         rt.block_on(run_session(
             config,

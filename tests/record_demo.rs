@@ -37,6 +37,7 @@ async fn a_recorded_demo_session_replays_without_the_local_instrument_cache() {
     let sink = Sink {
         events: tx,
         tap: Some(Arc::new(CaptureTap::new(recorder.handle()))),
+        echo_notes: false,
     };
     let feeds = start_feeds(
         &Config::default(),

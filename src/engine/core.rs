@@ -8,19 +8,19 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::config::Config;
-use crate::config::alerts::{AlertMetric, AlertsConfig, MetricScope};
+use crate::config::alerts::{AlertsConfig, MetricScope};
 use crate::config::engine::EngineConfig;
 use crate::feed::event::{BookKey, MarketEvent};
-use crate::feed::health::BookState;
 use crate::instrument::{Instrument, MarketKind, guess};
 use crate::market::{Nanos, VenueId};
 
 use super::alerts::{AlertEngine, Subject};
 use super::book::BookEngine;
-use super::book::view::{BookTick, depth_10bps};
+use super::book::view::BookTick;
 use super::frame::{Alert, DataMode, Frame, SymbolFrame};
 use super::health::VenueState;
 use super::outbox::AlertOutbox;
+use super::readings::{Reading, reading};
 use super::symbol::SymbolState;
 use crate::capture::replay::ReplayState;
 
@@ -289,7 +289,10 @@ impl Engine {
                 symbol: self.symbols[self.book_symbol[i]].name().clone(),
             };
             self.alerts
-                .evaluate(now, MetricScope::Book, &subject, |m| book_metric(tick, m));
+                .evaluate(now, MetricScope::Book, &subject, |m| match reading(m) {
+                    Reading::Book(read) => read(tick),
+                    Reading::Symbol(_) | Reading::Event => None,
+                });
             // Event metrics are notionals: judged only with base units, drained either way.
             let base_units = tick.frame.base_units;
             let alerts = &mut self.alerts;
@@ -307,15 +310,9 @@ impl Engine {
             let subject = Subject::Symbol(state.name().clone());
             let c = &s.composites;
             self.alerts
-                .evaluate(now, MetricScope::Symbol, &subject, |m| match m {
-                    AlertMetric::DirectionalPressure => c.directional_pressure,
-                    AlertMetric::LiquidityRisk => c.liquidity_risk,
-                    AlertMetric::WhaleConviction => c.whale_conviction,
-                    AlertMetric::FlowMomentum => c.flow_momentum,
-                    AlertMetric::CrossExchangeAgreement => c.cross_exchange_agreement,
-                    AlertMetric::CascadeStress => c.cascade_stress,
-                    AlertMetric::DislocationScore => c.dislocation_score,
-                    _ => None,
+                .evaluate(now, MetricScope::Symbol, &subject, |m| match reading(m) {
+                    Reading::Symbol(read) => read(c),
+                    Reading::Book(_) | Reading::Event => None,
                 });
         }
     }
@@ -327,35 +324,5 @@ fn watch_name(entry: &str) -> String {
         entry.to_owned()
     } else {
         entry.to_ascii_uppercase()
-    }
-}
-
-/// A per-book metric for the alert rules. Only fresh figures count: a stale book's numbers are
-/// old news, except for the metrics that are about staleness and resyncs themselves.
-fn book_metric(tick: &BookTick, m: AlertMetric) -> Option<f64> {
-    let f = &tick.frame;
-    let features = f.features.as_ref().filter(|_| tick.fresh);
-    match m {
-        AlertMetric::SpreadBps => features?.spread_bps,
-        AlertMetric::DepthImbalance25bps => features?.depth_imbalance_25bps,
-        AlertMetric::OfiNorm60s => features?.ofi_norm_60s,
-        AlertMetric::Depth10bpsUsd => f
-            .bands
-            .as_ref()
-            .filter(|_| tick.fresh)
-            .and_then(depth_10bps),
-        AlertMetric::PriceImpact10bps => features?.price_impact_10bps,
-        AlertMetric::PhantomLiquidityScore => features?.phantom_liquidity_score,
-        AlertMetric::LargeOrderEventsPerMin => features?.large_order_events_per_min,
-        AlertMetric::LiquidationNotional1m => f.liquidations.notional_1m,
-        AlertMetric::FundingApr => f.derivs.funding_apr.filter(|_| !f.derivs.stale),
-        AlertMetric::BookAgeMs => f.book_age_ms.filter(|_| f.state.is_live()),
-        AlertMetric::FeedStale => match f.state {
-            BookState::Live => Some(if f.stale { 1.0 } else { 0.0 }),
-            BookState::Down => Some(1.0),
-            BookState::Syncing | BookState::Resyncing(_) => None,
-        },
-        AlertMetric::Resyncs5m => Some(tick.resyncs_5m as f64),
-        _ => None,
     }
 }

@@ -51,6 +51,29 @@ pub struct Frame {
     pub alert_delivery: AlertDelivery,
 }
 
+impl Frame {
+    /// When the next attempt is, if the session is offline: there are venues, none is
+    /// connected or connecting, at least one is retrying, and no book is live.
+    pub fn offline_until(&self) -> Option<Nanos> {
+        let live_book = self
+            .symbols
+            .iter()
+            .flat_map(|s| &s.books)
+            .any(|b| b.state.is_live());
+        let mut next: Option<Nanos> = None;
+        for v in &self.venues {
+            match &v.state {
+                ConnState::Backoff { until, .. } => {
+                    next = Some(next.map_or(*until, |n| n.min(*until)));
+                }
+                ConnState::Down(_) => {}
+                _ => return None,
+            }
+        }
+        next.filter(|_| !live_book)
+    }
+}
+
 /// Alert channel health. Alerts are never dropped silently: one that finds the channel full
 /// waits in the engine's backlog and is counted here.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

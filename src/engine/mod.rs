@@ -9,9 +9,11 @@
 //! - [`symbol`]: per-symbol composites and history;
 //! - [`prices`]: the bounded per-symbol mid series behind the price chart;
 //! - [`alerts`], [`outbox`]: alert rules, and delivery that never loses an alert silently;
+//! - [`readings`]: where each alert metric's value is read;
 //! - [`health`]: venue connection health;
 //! - [`clock`], [`freshness`]: local and exchange time, staleness (§0.2);
-//! - [`stream`]: `stream --json`, one JSON object per tick;
+//! - [`stream`], [`stream_numbers`]: `stream --json`, one JSON object per tick, numbers at their
+//!   precision, slim with `--fields`;
 //! - [`frame`]: the view model.
 
 pub mod alerts;
@@ -23,7 +25,9 @@ pub mod freshness;
 pub mod health;
 pub mod outbox;
 pub mod prices;
+pub mod readings;
 pub mod stream;
+pub mod stream_numbers;
 pub mod symbol;
 pub mod task;
 

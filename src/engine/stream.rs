@@ -6,6 +6,11 @@
 //! Absent values are `null` because they are `None` in the frame, never because a NaN was
 //! written (serde_json would write one as `null` silently; the frame has none to write).
 //!
+//! Numbers are written at their precision ([`stream_numbers`](super::stream_numbers)): prices at
+//! the instrument's, never with binary noise. With [`StreamOptions::fields`] a line is slim: its
+//! `seq`, `at` and, per symbol, the named composites and per book its identity and the named
+//! fields.
+//!
 //! Names are the engine's honest names (`features.md` §12). With
 //! [`StreamOptions::market_names`] the keys that have a well-known market-data name
 //! ([`features::alias`](crate::features::alias)) are renamed to it, for consumers built against
@@ -28,15 +33,18 @@ use crate::instrument::MarketKind;
 use crate::market::Nanos;
 
 use super::frame::{
-    Alert, AlertDelivery, BookFeatures, BookFrame, Composites, DataMode, DepthBands, DerivsView,
-    FlowFeatures, Frame, LiquidationFeatures, VenueHealth,
+    Alert, AlertDelivery, BookFeatures, BookFrame, DataMode, DepthBands, DerivsView, FlowFeatures,
+    Frame, LiquidationFeatures, SymbolFrame, VenueHealth,
 };
+use super::stream_numbers::{Fields, Precision, tidy_book, tidy_other};
 
 /// How `stream --json` writes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StreamOptions {
     /// Rename keys to their well-known market-data aliases.
     pub market_names: bool,
+    /// Only these fields (`--fields`): a slim line.
+    pub fields: Option<Fields>,
 }
 
 #[derive(Serialize)]
@@ -44,17 +52,18 @@ struct Line<'a> {
     seq: u64,
     at: Nanos,
     mode: &'a DataMode,
-    symbols: Vec<SymbolLine<'a>>,
+    symbols: Vec<Value>,
     venues: &'a [VenueHealth],
     alerts: Vec<&'a Alert>,
     alert_delivery: AlertDelivery,
 }
 
+/// A slim line (`--fields`).
 #[derive(Serialize)]
-struct SymbolLine<'a> {
-    symbol: &'a str,
-    composites: &'a Composites,
-    books: Vec<BookLine<'a>>,
+struct SlimLine {
+    seq: u64,
+    at: Nanos,
+    symbols: Vec<Value>,
 }
 
 #[derive(Serialize)]
@@ -82,8 +91,8 @@ struct BookLine<'a> {
 }
 
 /// Liquidation figures without the display list of recent prints.
-#[derive(Serialize)]
-struct LiquidationLine<'a> {
+#[derive(Default, Serialize)]
+pub(super) struct LiquidationLine<'a> {
     sampling: Option<&'a crate::feed::event::LiqSampling>,
     count_1m: Option<f64>,
     notional_1m: Option<f64>,
@@ -168,33 +177,67 @@ impl JsonLines {
         if let Some(a) = alerts.last() {
             self.last_alert = a.id;
         }
-        let line = Line {
-            seq: frame.seq,
-            at: frame.at,
-            mode: &frame.mode,
-            symbols: frame
-                .symbols
-                .iter()
-                .map(|s| SymbolLine {
-                    symbol: &s.symbol,
-                    composites: &s.composites,
-                    books: s.books.iter().map(BookLine::of).collect(),
-                })
-                .collect(),
-            venues: &frame.venues,
-            alerts,
-            alert_delivery: frame.alert_delivery,
-        };
-        if self.opts.market_names {
-            let mut value = serde_json::to_value(&line).map_err(io::Error::other)?;
-            rename_keys(&mut value, &self.renames);
-            serde_json::to_writer(&mut *out, &value)
+        let symbols = frame
+            .symbols
+            .iter()
+            .map(|s| self.symbol_line(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(io::Error::other)?;
+        let mut value = if self.opts.fields.is_some() {
+            serde_json::to_value(SlimLine {
+                seq: frame.seq,
+                at: frame.at,
+                symbols,
+            })
         } else {
-            serde_json::to_writer(&mut *out, &line)
+            serde_json::to_value(Line {
+                seq: frame.seq,
+                at: frame.at,
+                mode: &frame.mode,
+                symbols,
+                venues: &frame.venues,
+                alerts,
+                alert_delivery: frame.alert_delivery,
+            })
         }
         .map_err(io::Error::other)?;
+        for key in ["venues", "alerts"] {
+            if let Some(v) = value.get_mut(key) {
+                tidy_other(v);
+            }
+        }
+        if self.opts.market_names {
+            rename_keys(&mut value, &self.renames);
+        }
+        serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
         out.write_all(b"\n")?;
         out.flush()
+    }
+
+    /// One symbol: its composites and books, numbers tidied, slim if fields are chosen.
+    fn symbol_line(&self, s: &SymbolFrame) -> serde_json::Result<Value> {
+        let fields = self.opts.fields.as_ref();
+        let mut books = Vec::with_capacity(s.books.len());
+        for b in &s.books {
+            let mut v = serde_json::to_value(BookLine::of(b))?;
+            tidy_book(&mut v, Precision::of(b));
+            books.push(match fields {
+                Some(f) => f.slim_book(v),
+                None => v,
+            });
+        }
+        let mut composites = serde_json::to_value(&s.composites)?;
+        tidy_other(&mut composites);
+        let mut line = serde_json::Map::new();
+        line.insert("symbol".into(), Value::from(s.symbol.as_str()));
+        match fields {
+            Some(f) => line.extend(f.slim_composites(composites)),
+            None => {
+                line.insert("composites".into(), composites);
+            }
+        }
+        line.insert("books".into(), Value::Array(books));
+        Ok(Value::Object(line))
     }
 }
 

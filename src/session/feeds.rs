@@ -1,16 +1,18 @@
-//! Starting the venue feeds: instrument lists, symbol resolution, one runtime task per venue.
+//! Starting the venue feeds: instrument lists (retried until they arrive), symbol resolution,
+//! one task per venue.
 
 use crate::config::Config;
 use crate::feed::audit::AuditConfig;
+use crate::feed::backoff::Backoff;
 use crate::feed::driver::DriverConfig;
-use crate::feed::event::MarketEvent;
+use crate::feed::event::{MarketEvent, VenueStatus};
+use crate::feed::health::{ConnState, VenueCounters};
 use crate::feed::runtime::{RuntimeConfig, Tap, Tcp, run_venue};
-use crate::instrument::Instrument;
 use crate::instrument::catalog::{Catalog, Provenance};
-use crate::market::VenueId;
+use crate::market::{Nanos, VenueId, now_nanos};
 use crate::venue::registry::{self, VenueOptions};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -20,11 +22,11 @@ use tokio_util::sync::CancellationToken;
 /// Venue events are buffered this deep before a slow engine slows the venues down.
 pub const EVENT_QUEUE: usize = 16_384;
 
-/// Running feeds and what they serve.
+/// Running feeds: one task per venue.
 pub struct Feeds {
     pub tasks: Vec<JoinHandle<()>>,
-    pub instruments: BTreeMap<VenueId, Vec<Instrument>>,
-    /// Everything worth telling the user at start (missing venues, cached lists, unknown symbols).
+    /// What to tell the user at once (venues with no adapter); each venue's task logs its own
+    /// (cached lists, unknown symbols).
     pub notes: Vec<String>,
 }
 
@@ -32,6 +34,8 @@ pub struct Feeds {
 pub struct Sink {
     pub events: mpsc::Sender<MarketEvent>,
     pub tap: Option<Arc<dyn Tap>>,
+    /// Also write notes to stderr (`stream --json`, which has no log pane).
+    pub echo_notes: bool,
 }
 
 /// Per-venue options: the config's `[feed.venue.<id>]`, overridden by command-line URLs.
@@ -63,8 +67,11 @@ pub fn venue_options(
     options
 }
 
-/// Load instruments (keeping them in `cache` for offline restarts), map `symbols` on `venues`,
-/// and start one feed task per venue, each sending into `tx`.
+/// Start one task per venue, each sending into the sink: it loads the venue's instrument list
+/// (keeping it in `cache` for offline restarts), maps `symbols` on it and runs the venue's feed.
+/// A venue whose list cannot be fetched and is not cached is retried with backoff and jitter
+/// (its state, `BACKOFF` with the reason, reaches the engine like any connection state): live
+/// mode never ends by itself, and the books start as soon as a list arrives.
 pub async fn start_feeds(
     config: &Config,
     venues: &[VenueId],
@@ -74,7 +81,6 @@ pub async fn start_feeds(
     sink: Sink,
     cancel: &CancellationToken,
 ) -> Feeds {
-    let Sink { events: tx, tap } = sink;
     let mut notes = Vec::new();
     let implemented: Vec<VenueId> = venues
         .iter()
@@ -97,71 +103,146 @@ pub async fn start_feeds(
             notes.push(format!("cannot start the HTTP client: {e}"));
             return Feeds {
                 tasks: Vec::new(),
-                instruments: BTreeMap::new(),
                 notes,
             };
         }
     };
-    let (catalog, provenance) =
-        Catalog::load_recorded(&implemented, options, cache, &http, tap.as_deref()).await;
-    for (venue, how) in provenance {
-        match how {
-            Provenance::Fetched => {}
-            Provenance::Cached { error, .. } => notes.push(format!(
-                "{venue}: instrument list unreachable ({error}); using the cached list"
-            )),
-            Provenance::Missing { error } => notes.push(format!(
-                "{venue}: no instrument list ({error}) and no cache; only explicit venue:ID symbols work there"
-            )),
-        }
-    }
-    let (chosen, problems) = catalog.resolve(symbols, &implemented);
-    notes.extend(problems);
+    let shared = Arc::new(VenueStart {
+        driver: DriverConfig {
+            snapshot_timeout: Duration::from_secs_f64(config.feed.snapshot_timeout_s),
+            silence_timeout: Duration::from_secs_f64(config.feed.silence_timeout_s),
+            audit: (config.feed.audit_interval_s > 0.0).then(|| {
+                AuditConfig::new(
+                    Duration::from_secs_f64(config.feed.audit_interval_s),
+                    config.feed.audit_levels,
+                )
+            }),
+            ..DriverConfig::live()
+        },
+        runtime: RuntimeConfig {
+            backoff: config.feed.backoff,
+            max_frame_bytes: config.feed.max_frame_bytes,
+            ..RuntimeConfig::default()
+        },
+        symbols: symbols.to_vec(),
+        cache: cache.map(Path::to_path_buf),
+        http,
+        sink,
+        cancel: cancel.clone(),
+    });
+    let tasks = implemented
+        .into_iter()
+        .map(|venue| {
+            let opts = options.get(&venue).cloned().unwrap_or_default();
+            tokio::spawn(run_venue_from_start(shared.clone(), venue, opts))
+        })
+        .collect();
+    Feeds { tasks, notes }
+}
 
-    let driver = DriverConfig {
-        snapshot_timeout: Duration::from_secs_f64(config.feed.snapshot_timeout_s),
-        silence_timeout: Duration::from_secs_f64(config.feed.silence_timeout_s),
-        audit: (config.feed.audit_interval_s > 0.0).then(|| {
-            AuditConfig::new(
-                Duration::from_secs_f64(config.feed.audit_interval_s),
-                config.feed.audit_levels,
-            )
-        }),
-        ..DriverConfig::live()
-    };
-    let runtime = RuntimeConfig {
-        backoff: config.feed.backoff,
-        max_frame_bytes: config.feed.max_frame_bytes,
-        ..RuntimeConfig::default()
-    };
-    let mut tasks = Vec::new();
-    for (venue, instruments) in &chosen {
-        let defaults = VenueOptions::default();
-        let opts = options.get(venue).unwrap_or(&defaults);
-        let Some(adapter) = registry::adapter(
-            *venue,
-            opts,
-            driver.clone(),
-            instruments.clone(),
-            catalog.venue(*venue).to_vec(),
-        ) else {
-            continue;
+/// What every venue's task shares.
+struct VenueStart {
+    driver: DriverConfig,
+    runtime: RuntimeConfig,
+    symbols: Vec<String>,
+    cache: Option<PathBuf>,
+    http: reqwest::Client,
+    sink: Sink,
+    cancel: CancellationToken,
+}
+
+impl VenueStart {
+    /// Logged, and on stderr as well where there is no log pane (`stream --json`).
+    fn note(&self, note: &str) {
+        if self.sink.echo_notes {
+            eprintln!("depthscope: {note}");
+        }
+        tracing::warn!("{note}");
+    }
+
+    async fn status(&self, venue: VenueId, state: ConnState) {
+        let status = VenueStatus {
+            venue,
+            local_ts: now_nanos(),
+            state,
+            counters: VenueCounters::default(),
         };
-        tasks.push(tokio::spawn(run_venue(
-            adapter,
-            runtime.clone(),
-            Arc::new(Tcp),
-            tx.clone(),
-            tap.clone(),
-            cancel.clone(),
-        )));
+        let _ = self.sink.events.send(MarketEvent::Venue(status)).await;
     }
-    if tasks.is_empty() {
-        notes.push("no venue serves the requested symbols: nothing to show".into());
+}
+
+/// One venue from start to end: its instrument list (retried until it arrives or the session
+/// ends), its symbols, then its feed.
+async fn run_venue_from_start(start: Arc<VenueStart>, venue: VenueId, opts: VenueOptions) {
+    let options = BTreeMap::from([(venue, opts.clone())]);
+    let venues = [venue];
+    let mut backoff = Backoff::new(start.runtime.backoff, Duration::ZERO);
+    let catalog = loop {
+        let load = Catalog::load_recorded(
+            &venues,
+            &options,
+            start.cache.as_deref(),
+            &start.http,
+            start.sink.tap.as_deref(),
+        );
+        let (catalog, provenance) = tokio::select! {
+            loaded = load => loaded,
+            () = start.cancel.cancelled() => return,
+        };
+        match provenance.into_iter().next().map(|(_, how)| how) {
+            Some(Provenance::Missing { error }) => {
+                let delay = backoff.next_delay(rand::random::<f64>());
+                if backoff.attempts() == 1 {
+                    start.note(&format!(
+                        "{venue}: no instrument list ({error}) and no cache; retrying until one arrives"
+                    ));
+                }
+                let until = now_nanos() + delay.as_nanos() as Nanos;
+                let reason = "no instrument list".to_owned();
+                start
+                    .status(venue, ConnState::Backoff { until, reason })
+                    .await;
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = start.cancel.cancelled() => return,
+                }
+            }
+            Some(Provenance::Cached { error, .. }) => {
+                start.note(&format!(
+                    "{venue}: instrument list unreachable ({error}); using the cached list"
+                ));
+                break catalog;
+            }
+            Some(Provenance::Fetched) | None => break catalog,
+        }
+    };
+    let (mut chosen, problems) = catalog.resolve(&start.symbols, &[venue]);
+    for problem in problems {
+        start.note(&problem);
     }
-    Feeds {
-        tasks,
-        instruments: chosen,
-        notes,
+    let instruments = chosen.remove(&venue).unwrap_or_default();
+    if instruments.is_empty() {
+        let why = "no market for the watched symbols".to_owned();
+        start.note(&format!("{venue}: {why}; nothing to show there"));
+        start.status(venue, ConnState::Down(why)).await;
+        return;
     }
+    let Some(adapter) = registry::adapter(
+        venue,
+        &opts,
+        start.driver.clone(),
+        instruments,
+        catalog.venue(venue).to_vec(),
+    ) else {
+        return;
+    };
+    run_venue(
+        adapter,
+        start.runtime.clone(),
+        Arc::new(Tcp),
+        start.sink.events.clone(),
+        start.sink.tap.clone(),
+        start.cancel.clone(),
+    )
+    .await;
 }

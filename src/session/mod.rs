@@ -2,5 +2,6 @@
 //! the engine to the terminal UI or the JSON stream. Live, demo and replay differ only in their
 //! source.
 
+pub mod check;
 pub mod feeds;
 pub mod run;

@@ -266,20 +266,21 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
     let mode = v.mode.clone();
     // Joining this task joins every feed task it started.
     let starter = tokio::spawn(async move {
-        let start = start_feeds(
+        let sink = Sink {
+            events: tx,
+            tap,
+            echo_notes: v.echo_notes,
+        };
+        let Feeds { tasks, notes } = start_feeds(
             &v.config,
             &v.plan.venues,
             &v.plan.symbols,
             &v.options,
             v.cache.as_deref(),
-            Sink { events: tx, tap },
+            sink,
             &cancel,
-        );
-        // Quitting while instrument lists are still loading must not wait for them.
-        let Feeds { tasks, notes, .. } = tokio::select! {
-            feeds = start => feeds,
-            () = cancel.cancelled() => return,
-        };
+        )
+        .await;
         for note in notes {
             if v.echo_notes {
                 eprintln!("depthscope: {note}");

@@ -23,6 +23,8 @@ pub struct HeaderView<'a> {
     /// Local time the frame on screen was built, when frozen.
     pub frozen_at: Option<Nanos>,
     pub source_ended: bool,
+    /// Every venue is retrying and no book is live: the next attempt's local time.
+    pub offline_until: Option<Nanos>,
     pub symbol: &'a str,
     pub venue: String,
     pub seq: u64,
@@ -37,6 +39,8 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
     let age = cx.since_ms(view.live_at);
     let freshness = if view.source_ended {
         (" FEED ENDED ".to_owned(), t.state_bad)
+    } else if let Some(until) = view.offline_until {
+        (format!(" {} ", offline_text(until, cx)), t.state_bad)
     } else if age > NO_DATA_AFTER_MS {
         (format!(" NO DATA {} ", format::age_ms(age)), t.state_bad)
     } else {
@@ -69,6 +73,14 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
     items.push(("depthscope".to_owned(), t.title, 5));
     items.push((format!("#{}", view.seq), t.dim, 6));
     line(buf, area, &items, cx);
+}
+
+/// `OFFLINE, retrying in 4s`: no venue reachable, the next attempt at `until`.
+pub fn offline_text(until: Nanos, cx: &Ctx) -> String {
+    format!(
+        "OFFLINE, retrying in {}",
+        format::age_ms(format::elapsed_ms(until, cx.now))
+    )
 }
 
 /// Lays out `(text, style, priority)` items left to right with separators, dropping the lowest

@@ -3,8 +3,10 @@
 
 use crate::engine::frame::{BookFrame, VenueHealth};
 use crate::feed::health::AuditCounters;
+use crate::market::Nanos;
 use crate::ui::app::Pane;
 use crate::ui::format;
+use crate::ui::header::offline_text;
 use crate::ui::layout::{Slot, draw_collapsed, stack};
 use crate::ui::model::select::long_label;
 use crate::ui::table::{self, Column};
@@ -16,6 +18,8 @@ use tui_logger::{TuiLoggerLevelOutput, TuiLoggerWidget, TuiWidgetState};
 
 pub struct HealthView<'a> {
     pub venues: &'a [VenueHealth],
+    /// Every venue is retrying and no book is live: the next attempt's local time.
+    pub offline_until: Option<Nanos>,
     pub books: Vec<(&'a str, &'a BookFrame)>,
     pub log_file: Option<String>,
     pub log_state: &'a TuiWidgetState,
@@ -49,7 +53,15 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HealthView, cx: &Ctx) {
 }
 
 fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ctx) {
-    let inner = pane(area, buf, "Venues", focused, cx);
+    let title = match view.offline_until {
+        Some(until) => format!(
+            "Venues {} {}",
+            cx.glyphs.sep.trim(),
+            offline_text(until, cx)
+        ),
+        None => "Venues".to_owned(),
+    };
+    let inner = pane(area, buf, &title, focused, cx);
     let columns = [
         Column::left("VENUE", 12, 0),
         Column::left("STATE", 36, 0),

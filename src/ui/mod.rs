@@ -161,6 +161,7 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
             live_at: app.live().at,
             frozen_at: app.frozen().then_some(frame.at),
             source_ended: app.source_ended,
+            offline_until: app.live().offline_until(),
             symbol: &app.symbol,
             venue,
             seq: frame.seq,

@@ -1,7 +1,11 @@
 //! Overview: one row per symbol × venue book, sortable, the selected symbol highlighted. A book
 //! that is not proven shows its state and no market numbers; stale rows are marked.
 
+use crate::engine::frame::VenueHealth;
+use crate::feed::health::ConnState;
+use crate::market::Nanos;
 use crate::ui::format;
+use crate::ui::header::offline_text;
 use crate::ui::model::overview::{Row, SortColumn, value};
 use crate::ui::model::select::{long_label, short_label};
 use crate::ui::table::{self, Column};
@@ -18,6 +22,11 @@ pub struct OverviewView<'a> {
     pub descending: bool,
     /// Nothing more will arrive (a replay ended, or no feed could start).
     pub source_ended: bool,
+    /// Connection states: a book that is not live shows its venue's state when the venue is
+    /// not connected (`BACKOFF 4s`, not `SYNCING`).
+    pub venues: &'a [VenueHealth],
+    /// Every venue is retrying and no book is live: the next attempt's local time.
+    pub offline_until: Option<Nanos>,
 }
 
 /// Terminal width from which venues get their long names.
@@ -61,12 +70,17 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
     if view.rows.is_empty() && inner.height > 1 {
         // An empty table must not look like a quiet market: say why and where to look.
         let hint = if view.source_ended {
-            "No books, and the feed has ended. Press 4: the log says why (venues, symbols)."
+            "No books, and the feed has ended. Press 4: the log says why (venues, symbols).".into()
+        } else if let Some(until) = view.offline_until {
+            format!(
+                "No venue reachable: {}. Press 4 for feed health and the log.",
+                offline_text(until, cx)
+            )
         } else {
-            "No books yet: connecting and syncing. Press 4 for feed health and the log."
+            "No books yet: connecting and syncing. Press 4 for feed health and the log.".into()
         };
         let line = Rect::new(inner.x, inner.y + 1, inner.width, 1);
-        buf.set_stringn(line.x, line.y, hint, usize::from(line.width), cx.theme.dim);
+        buf.set_stringn(line.x, line.y, &hint, usize::from(line.width), cx.theme.dim);
         return;
     }
     let first = first_row(inner, view.cursor);
@@ -86,7 +100,8 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
         } else {
             short_label(row.book)
         };
-        table::row(buf, inner, y, &columns, &kept, &cells(row, label, cx));
+        let cells = cells(row, label, venue_state(view.venues, row), cx);
+        table::row(buf, inner, y, &columns, &kept, &cells);
     }
 }
 
@@ -113,10 +128,32 @@ pub fn row_at(area: Rect, cursor: usize, rows: usize, y: u16) -> Option<usize> {
     (i < rows).then_some(i)
 }
 
-fn cells(row: &Row, label: String, cx: &Ctx) -> Vec<(String, Style)> {
+/// The state of a row's venue when it explains why the book is not live: not connected.
+fn venue_state<'a>(venues: &'a [VenueHealth], row: &Row) -> Option<&'a ConnState> {
+    if row.book.state.is_live() {
+        return None;
+    }
+    venues
+        .iter()
+        .find(|v| v.venue == row.book.key.venue)
+        .map(|v| &v.state)
+        .filter(|s| matches!(s, ConnState::Backoff { .. } | ConnState::Down(_)))
+}
+
+fn cells(row: &Row, label: String, venue: Option<&ConnState>, cx: &Ctx) -> Vec<(String, Style)> {
     let t = cx.theme;
     let book = row.book;
-    let (badge, badge_style) = book_badge(book, cx);
+    let (badge, badge_style) = match venue {
+        Some(ConnState::Backoff { until, .. }) => (
+            format!(
+                "BACKOFF {}",
+                format::age_ms(format::elapsed_ms(*until, cx.now))
+            ),
+            t.state_bad,
+        ),
+        Some(ConnState::Down(_)) => ("DOWN".into(), t.state_bad),
+        _ => book_badge(book, cx),
+    };
     let muted = if book.state.is_live() {
         t.text
     } else {

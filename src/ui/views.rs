@@ -19,6 +19,8 @@ pub fn overview(app: &App) -> OverviewView<'_> {
         sort: app.sort,
         descending: app.descending,
         source_ended: app.source_ended,
+        venues: &app.shown().venues,
+        offline_until: app.live().offline_until(),
     }
 }
 
@@ -26,6 +28,7 @@ pub fn health(app: &App) -> HealthView<'_> {
     let frame = app.shown();
     HealthView {
         venues: &frame.venues,
+        offline_until: app.live().offline_until(),
         books: frame
             .symbols
             .iter()

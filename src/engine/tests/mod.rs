@@ -6,6 +6,7 @@
 
 mod alerting;
 mod composites;
+mod demo;
 mod edge_cases;
 mod replay;
 mod windows;

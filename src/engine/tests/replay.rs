@@ -1,5 +1,5 @@
 //! Real captures through their venue adapters into the engine and out as JSON lines: every
-//! value emitted is a finite number or an explicit null.
+//! value emitted is a finite number or an explicit null, and no number carries binary noise.
 
 use serde_json::Value;
 
@@ -8,6 +8,41 @@ use crate::engine::stream::{JsonLines, StreamOptions};
 use crate::feed::driver::{Driver, DriverConfig};
 use crate::testutil::{capture, replay_cryptofeed};
 use crate::venue::okx::Okx;
+
+/// Significant digits of a number as written (`97289.52` → 7, `0.000123` → 3).
+fn significant_digits(text: &str) -> usize {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    digits.trim_start_matches('0').trim_end_matches('0').len()
+}
+
+/// The numbers of a JSON line as written (serde_json's default parser is not correctly rounded,
+/// so digits are checked on the text, not on parsed values).
+fn written_numbers(line: &str) -> Vec<&str> {
+    let (mut numbers, mut in_string, mut escaped, mut start) = (Vec::new(), false, false, None);
+    for (i, c) in line.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        let numeric = c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E');
+        match (start, numeric) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                numbers.push(&line[s..i]);
+                start = None;
+            }
+            _ => {}
+        }
+        in_string = c == '"';
+    }
+    numbers
+}
 
 /// Every number in `v` is finite; returns how many numbers and nulls were seen.
 fn walk(v: &Value, numbers: &mut usize, nulls: &mut usize) {
@@ -29,7 +64,10 @@ fn walk(v: &Value, numbers: &mut usize, nulls: &mut usize) {
 fn replay_into_engine(events: Vec<MarketEvent>, every: usize) -> (Vec<Arc<Frame>>, [String; 2]) {
     let mut engine = Engine::new(settings(&["BTC"], crate::config::alerts::default_rules()));
     let mut honest = JsonLines::new(StreamOptions::default());
-    let mut market = JsonLines::new(StreamOptions { market_names: true });
+    let mut market = JsonLines::new(StreamOptions {
+        market_names: true,
+        ..StreamOptions::default()
+    });
     let mut out = [Vec::new(), Vec::new()];
     let mut frames = Vec::new();
     let n = events.len();
@@ -53,6 +91,13 @@ fn check_lines(text: &str, frames: usize) -> (usize, usize) {
     for line in text.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
         walk(&v, &mut numbers, &mut nulls);
+        // No float has more digits than the stream writes (12): no binary noise.
+        for n in written_numbers(line)
+            .into_iter()
+            .filter(|n| n.contains(['.', 'e']))
+        {
+            assert!(significant_digits(n) <= 12, "binary noise in {n}");
+        }
         lines += 1;
     }
     assert_eq!(lines, frames);

@@ -22,6 +22,12 @@ const CANCELS_PER_LEVEL_S: f64 = 0.08;
 const TAKERS_PER_S: f64 = 2.5;
 /// Forced orders per second on a perpetual at the height of a cascade.
 const FORCED_PER_S: f64 = 12.0;
+/// Forced orders per second on a perpetual in a calm market: some over-levered position is
+/// always being closed somewhere, so a liquidation feed is never silent for long.
+const BACKGROUND_FORCED_PER_S: f64 = 0.05;
+/// This venue's price offset from the others: arbitrage keeps it within a fraction of a bp.
+const OFFSET_SD: f64 = 1e-5;
+const OFFSET_HALF_LIFE_S: f64 = 5.0;
 /// Levels further than this from the reference are dropped.
 const MAX_DISTANCE: f64 = 0.04;
 const MAX_LEVELS: usize = 2_500;
@@ -142,30 +148,39 @@ impl BookModel {
         }
     }
 
-    /// Advance one step of `dt_s` seconds starting at `t0_ms`.
+    /// Advance one step of `dt_s` seconds starting at `t0_ms`; `quote_usd` is the dollar value
+    /// of the book's quote currency (the USDT/USD rate, 1 for USD books).
     pub fn step(
         &mut self,
         t0_ms: u64,
         dt_s: f64,
         sym: &SymbolTick,
+        quote_usd: f64,
         out: &mut BookStep,
         episodes: &mut Vec<Episode>,
     ) {
         let noise = self.rng.normal();
-        self.offset = ou_step(self.offset, 0.0, 8e-5, 20.0, dt_s, noise);
+        self.offset = ou_step(self.offset, 0.0, OFFSET_SD, OFFSET_HALF_LIFE_S, dt_s, noise);
         let basis = if self.inst.is_perpetual() {
             sym.basis
         } else {
             0.0
         };
-        let reference = sym.fair * (1.0 + self.offset + basis);
+        let fair = sym.fair / quote_usd;
+        let reference = fair * (1.0 + self.offset + basis);
         let f = self.frame(t0_ms, dt_s, reference, sym.stress);
 
         self.pick_off_stale(&f, out);
         self.keep_touch(&f);
         self.takers(&f, sym, out, episodes);
-        if self.inst.is_perpetual() && sym.stress > 0.0 && sym.direction != 0.0 {
-            self.forced(&f, sym.direction, out);
+        if self.inst.is_perpetual() {
+            if sym.stress > 0.0 && sym.direction != 0.0 {
+                let rate = FORCED_PER_S * f.stress;
+                self.forced(&f, rate, sym.direction, out);
+            } else {
+                let direction = if self.rng.chance(0.5) { -1.0 } else { 1.0 };
+                self.forced(&f, BACKGROUND_FORCED_PER_S, direction, out);
+            }
         }
         for _ in 0..self
             .rng
@@ -182,7 +197,7 @@ impl BookModel {
         self.prune(&f);
         self.collect(out);
         if self.inst.is_perpetual() {
-            out.derivs = Some(self.derivs(sym, &f, out));
+            out.derivs = Some(self.derivs(sym, fair, &f, out));
         }
     }
 
@@ -341,13 +356,14 @@ impl BookModel {
     }
 
     /// Forced orders: the side being liquidated sells (longs) or buys (shorts) into the book.
-    fn forced(&mut self, f: &Frame, direction: f64, out: &mut BookStep) {
+    /// Forced orders at `rate` per second closing positions against `direction`'s move.
+    fn forced(&mut self, f: &Frame, rate: f64, direction: f64, out: &mut BookStep) {
         let (taker, position) = if direction < 0.0 {
             (TakerSide::Sell, LiquidatedPosition::Long)
         } else {
             (TakerSide::Buy, LiquidatedPosition::Short)
         };
-        for _ in 0..self.rng.poisson(FORCED_PER_S * f.stress * f.dt_s) {
+        for _ in 0..self.rng.poisson(rate * f.dt_s) {
             let t_ms = f.t0_ms + (self.rng.unit() * f.dt_s * 1e3) as u64;
             let size = self.rng.log_normal(self.spec.trade_size * 6.0, 0.9);
             let qty = self.lots(size);
@@ -506,7 +522,8 @@ impl BookModel {
         self.touched.clear();
     }
 
-    fn derivs(&mut self, sym: &SymbolTick, f: &Frame, out: &BookStep) -> DerivState {
+    /// `fair` is the fair price in the book's quote currency.
+    fn derivs(&mut self, sym: &SymbolTick, fair: f64, f: &Frame, out: &BookStep) -> DerivState {
         let traded: u64 = out.fills.iter().map(|x| x.qty).sum();
         let traded = traded as f64 * self.base_per_lot;
         let noise = self.rng.normal();
@@ -514,8 +531,8 @@ impl BookModel {
             traded * 0.3 * noise + (self.oi_anchor - self.open_interest) * (f.dt_s / 7_200.0);
         self.open_interest = self.open_interest.max(self.oi_anchor * 0.1);
         DerivState {
-            mark: sym.fair * (1.0 + sym.basis + self.offset / 2.0),
-            index: sym.fair,
+            mark: fair * (1.0 + sym.basis + self.offset / 2.0),
+            index: fair,
             funding_rate: sym.funding_rate,
             open_interest: self.open_interest,
         }

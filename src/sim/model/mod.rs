@@ -14,6 +14,7 @@ pub mod price;
 pub mod rng;
 #[cfg(test)]
 mod tests;
+pub mod usdt;
 
 use crate::market::Side;
 use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS};
@@ -21,6 +22,7 @@ use book::BookModel;
 use event::{BookStep, Step};
 use price::SymbolModel;
 use std::time::Duration;
+use usdt::UsdtRate;
 
 /// Every symbol's price process and the books asked for.
 #[derive(Debug)]
@@ -29,6 +31,7 @@ pub struct Model {
     index: u64,
     symbols: Vec<SymbolModel>,
     books: Vec<BookModel>,
+    usdt: UsdtRate,
 }
 
 impl Model {
@@ -48,6 +51,7 @@ impl Model {
             index: 0,
             symbols,
             books,
+            usdt: UsdtRate::new(seed),
         }
     }
 
@@ -77,13 +81,19 @@ impl Model {
             .iter_mut()
             .map(|s| s.step(t_ms, dt_s, &mut episodes))
             .collect();
+        let usdt_usd = self.usdt.step(dt_s);
         let books = self
             .books
             .iter_mut()
             .map(|b| {
                 let mut out = BookStep::default();
                 let sym = &ticks[b.instrument().symbol];
-                b.step(t0, dt_s, sym, &mut out, &mut episodes);
+                let quote_usd = if b.instrument().quote == "USD" {
+                    1.0
+                } else {
+                    usdt_usd
+                };
+                b.step(t0, dt_s, sym, quote_usd, &mut out, &mut episodes);
                 out
             })
             .collect();

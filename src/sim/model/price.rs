@@ -11,6 +11,11 @@ use crate::sim::catalog::Symbol;
 
 const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
 
+/// The perpetuals' calm premium over the fair price and its spread: about half a bp, as on the
+/// liquid venues, where arbitrage keeps perpetual and spot quotes overlapping most of the time.
+const BASIS_MEAN: f64 = 5e-5;
+const BASIS_SD: f64 = 5e-5;
+
 /// The first cascade comes after this many seconds (uniform), later ones this long after the
 /// previous one ends.
 const FIRST_CASCADE_S: (f64, f64) = (60.0, 300.0);
@@ -74,8 +79,8 @@ impl SymbolModel {
             rng,
             log_fair: spec.price.ln(),
             log_vol: 0.0,
-            basis: 2e-4,
-            premium: 2e-4,
+            basis: BASIS_MEAN,
+            premium: BASIS_MEAN,
             cascade: None,
             next_cascade_ms,
         }
@@ -120,8 +125,8 @@ impl SymbolModel {
         self.log_fair += ret;
         // Perpetuals trade at a small premium that a cascade pushes the way of the move.
         let noise = self.rng.normal();
-        let pull = 2e-4 + direction * 8e-4 * stress;
-        self.basis = ou_step(self.basis, pull, 2e-4, 300.0, dt_s, noise);
+        let pull = BASIS_MEAN + direction * 8e-4 * stress;
+        self.basis = ou_step(self.basis, pull, BASIS_SD, 300.0, dt_s, noise);
         self.premium += (self.basis - self.premium) * (dt_s / 1_800.0).min(1.0);
         SymbolTick {
             fair: self.log_fair.exp(),

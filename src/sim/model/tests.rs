@@ -269,3 +269,91 @@ fn the_same_seed_gives_the_same_market_and_another_seed_another() {
         assert_eq!(alone.step().books[0], step.books[0]);
     }
 }
+
+/// Every BTC book, spot and perpetual, USDT and USD.
+fn btc_books() -> Vec<BookId> {
+    (0..INSTRUMENTS.len())
+        .filter(|&b| INSTRUMENTS[b].symbol == 0)
+        .collect()
+}
+
+#[test]
+fn venues_quote_within_a_few_bps_of_each_other() {
+    let ids = btc_books();
+    for seed in [1, 2, 3] {
+        let mut model = Model::new(seed, &ids, Duration::from_millis(100));
+        let mut mirrors: Vec<Mirror> = (0..ids.len()).map(|i| Mirror::of(&model, i)).collect();
+        let (mut dispersion, mut crossed, mut samples) = (Vec::new(), 0, 0);
+        // Ten minutes, sampled every second.
+        for n in 0..6_000 {
+            let step = model.step();
+            for (m, b) in mirrors.iter_mut().zip(&step.books) {
+                m.apply(&b.changes);
+            }
+            if n % 10 != 9 {
+                continue;
+            }
+            let quotes: Vec<(f64, f64)> = mirrors
+                .iter()
+                .zip(&ids)
+                .map(|(m, &b)| {
+                    let (bid, ask) = m.best();
+                    let tick = INSTRUMENTS[b].tick_size();
+                    (bid as f64 * tick, ask as f64 * tick)
+                })
+                .collect();
+            let mids: Vec<f64> = quotes.iter().map(|(b, a)| (b + a) / 2.0).collect();
+            let hi = mids.iter().copied().fold(f64::MIN, f64::max);
+            let lo = mids.iter().copied().fold(f64::MAX, f64::min);
+            dispersion.push((hi - lo) / lo * 1e4);
+            // One USDT spot book's bid above another's ask by more than 1 bp (USD books differ
+            // by the USDT/USD rate and perpetuals by their basis: neither is a crossed market).
+            let usdt = || {
+                quotes
+                    .iter()
+                    .zip(&ids)
+                    .filter(|(_, b)| {
+                        let i = INSTRUMENTS[**b];
+                        i.quote == "USDT" && !i.is_perpetual()
+                    })
+                    .map(|(q, _)| *q)
+            };
+            let best_bid = usdt().map(|q| q.0).fold(f64::MIN, f64::max);
+            let best_ask = usdt().map(|q| q.1).fold(f64::MAX, f64::min);
+            samples += 1;
+            if best_bid > best_ask * (1.0 + 1e-4) {
+                crossed += 1;
+            }
+        }
+        dispersion.sort_by(f64::total_cmp);
+        let (median, p90) = (quantile(&dispersion, 0.5), quantile(&dispersion, 0.9));
+        eprintln!(
+            "seed {seed}: dispersion median {median:.2} bps, p90 {p90:.2} bps, crossed by >1 bp {crossed}/{samples}"
+        );
+        assert!(
+            median <= 3.0 && p90 <= 5.0,
+            "seed {seed}: median {median:.2} bps, p90 {p90:.2} bps"
+        );
+        assert!(
+            crossed * 10 <= samples,
+            "seed {seed}: crossed by more than 1 bp in {crossed} of {samples} samples"
+        );
+    }
+}
+
+#[test]
+fn btc_perpetuals_see_a_liquidation_within_the_first_minute() {
+    let ids = btc_books();
+    for seed in 1..=8 {
+        let mut model = Model::new(seed, &ids, Duration::from_millis(100));
+        let first = (0..600).find_map(|_| {
+            let step = model.step();
+            step.books
+                .iter()
+                .zip(&ids)
+                .any(|(b, &id)| INSTRUMENTS[id].is_perpetual() && !b.forced.is_empty())
+                .then_some(step.t_ms)
+        });
+        assert!(first.is_some(), "seed {seed}: no BTC liquidation in 60 s");
+    }
+}

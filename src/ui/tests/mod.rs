@@ -6,6 +6,7 @@ mod colours;
 pub mod fixtures;
 mod keys;
 mod panes;
+mod offline;
 mod run_loop;
 pub mod snapshots;
 
