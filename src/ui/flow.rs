@@ -94,14 +94,18 @@ fn tape(buf: &mut Buffer, area: Rect, view: &FlowView, cx: &Ctx) {
     if area.height < 2 {
         return;
     }
-    let mut trades: Vec<(&TradePrint, &str, u8)> = view
+    let mut trades: Vec<(&TradePrint, &str, u8, &str)> = view
         .books
         .iter()
         .flat_map(|(b, label)| {
-            b.recent_trades
-                .iter()
-                .filter(|t| t.large)
-                .map(move |t| (t, label.as_str(), b.ladder.price_decimals))
+            b.recent_trades.iter().filter(|t| t.large).map(move |t| {
+                (
+                    t,
+                    label.as_str(),
+                    b.ladder.price_decimals,
+                    b.instrument.quote.as_str(),
+                )
+            })
         })
         .collect();
     trades.sort_by_key(|t| std::cmp::Reverse(t.0.exch_ts));
@@ -111,7 +115,7 @@ fn tape(buf: &mut Buffer, area: Rect, view: &FlowView, cx: &Ctx) {
         Column::left("", 1, 0),
         Column::right("PRICE", 10, 1),
         Column::right("SIZE", 7, 0),
-        Column::right("NOTIONAL", 8, 2),
+        Column::right("NOTIONAL", 10, 2),
     ];
     let kept = table::layout(&columns, area.width);
     table::header(buf, area, 0, &columns, &kept, cx.theme.dim);
@@ -127,7 +131,7 @@ fn tape(buf: &mut Buffer, area: Rect, view: &FlowView, cx: &Ctx) {
         return;
     }
     let first = view.scroll.min(trades.len() - 1);
-    for (i, (trade, label, decimals)) in trades
+    for (i, (trade, label, decimals, quote)) in trades
         .iter()
         .skip(first)
         .take(usize::from(area.height - 1))
@@ -144,7 +148,7 @@ fn tape(buf: &mut Buffer, area: Rect, view: &FlowView, cx: &Ctx) {
             (arrow.to_owned(), style),
             (format::price(trade.price, *decimals), style),
             (format::qty(trade.size), cx.theme.text),
-            (format::usd(trade.notional), cx.theme.text),
+            (format::money(trade.notional, quote), cx.theme.text),
         ];
         table::row(buf, area, 1 + i as u16, &columns, &kept, &cells);
     }

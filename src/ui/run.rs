@@ -317,6 +317,7 @@ fn handle_event(event: Event, app: &mut App, pacer: &mut Pacer, io: &LoopIo) -> 
                 .is_some_and(|c| c.try_send(control).is_ok());
             if !sent {
                 tracing::warn!(?control, "replay control not delivered");
+                app.replay_control_lost();
             }
             None
         }

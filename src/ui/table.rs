@@ -66,6 +66,13 @@ pub fn layout(columns: &[Column], width: u16) -> Vec<(usize, u16)> {
         .collect()
 }
 
+/// What a narrow pane leaves out, for its title: `+4 cols (wider)`; `None` when every column
+/// fits. Columns never drop silently.
+pub fn hidden_note(columns: &[Column], kept: &[(usize, u16)]) -> Option<String> {
+    let hidden = columns.len().saturating_sub(kept.len());
+    (hidden > 0).then(|| format!("+{hidden} cols (wider)"))
+}
+
 /// Draws the header row.
 pub fn header(
     buf: &mut Buffer,
@@ -122,5 +129,10 @@ mod tests {
         assert_eq!(layout(&cols, 16), vec![(0, 0), (2, 6)]);
         assert_eq!(layout(&cols, 4), vec![]);
         assert_eq!(layout(&cols, 0), vec![]);
+        assert_eq!(
+            hidden_note(&cols, &layout(&cols, 16)).unwrap(),
+            "+1 cols (wider)"
+        );
+        assert_eq!(hidden_note(&cols, &layout(&cols, 17)), None);
     }
 }

@@ -6,6 +6,7 @@ mod colours;
 pub mod fixtures;
 mod keys;
 mod run_loop;
+mod screens;
 mod snapshots;
 
 use crate::config::Config;
