@@ -113,10 +113,15 @@ fn open_interest(req: &Request, market: &Market) -> Response {
         Err(e) => return e,
     };
     let state = market.lock();
-    let oi = state.books[book]
+    // Before the model's first derivatives step there is no open interest: say so (a retryable
+    // server error) rather than answer 0, which the screen would show as `$0` until the next poll.
+    let Some(oi) = state.books[book]
         .as_ref()
         .and_then(|b| b.derivs)
-        .map_or(0.0, |d| d.open_interest);
+        .map(|d| d.open_interest)
+    else {
+        return binance_error(503, -1008, "open interest not available yet; retry");
+    };
     Response::ok(
         json!({"openInterest": format!("{oi:.3}"), "symbol": INSTRUMENTS[book].id, "time": market.clock.now()})
             .to_string(),
@@ -240,6 +245,25 @@ mod tests {
     use super::*;
     use crate::sim::catalog::books_of;
     use crate::venue::registry::{IMPLEMENTED, instrument_source};
+
+    /// Open interest is never answered as 0 before the model has computed it.
+    #[tokio::test(start_paused = true)]
+    async fn open_interest_before_the_first_step_is_an_error_not_zero() {
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let books: Vec<usize> = books_of(VenueId::BinanceUsdm).collect();
+        let market = crate::sim::market::start(
+            7,
+            &books,
+            std::time::Duration::from_millis(100),
+            cancel.clone(),
+        );
+        let id = INSTRUMENTS[books[0]].id;
+        let req =
+            Request::parse(&format!("GET /fapi/v1/openInterest?symbol={id} HTTP/1.1")).unwrap();
+        let first = open_interest(&req, &market);
+        assert_eq!(first.status, 503, "{}", first.body);
+        cancel.cancel();
+    }
 
     /// Every list parses with the adapters' own instrument parsers into exactly the simulated
     /// instruments, with their ticks, lots and contract values.

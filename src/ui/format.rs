@@ -244,6 +244,13 @@ pub fn fit_words(text: &str, width: usize, ellipsis: &str) -> String {
         }
         out.push_str(word);
     }
+    // A separator (`·`, `-`) left dangling before the ellipsis goes too.
+    while let Some((head, last)) = out.rsplit_once(' ') {
+        if last.chars().any(char::is_alphanumeric) {
+            break;
+        }
+        out.truncate(head.len());
+    }
     if out.is_empty() {
         // Not even one word fits: say that something is there.
         return ellipsis.chars().take(width).collect();
@@ -358,7 +365,8 @@ mod tests {
     fn fit_words_never_cuts_inside_a_number() {
         let line = "$2.10M large trade ≥ $1.00M · okx perp";
         assert_eq!(fit_words(line, 100, "…"), line);
-        assert_eq!(fit_words(line, 26, "…"), "$2.10M large trade ≥…");
+        assert_eq!(fit_words(line, 26, "…"), "$2.10M large trade…");
+        assert_eq!(fit_words(line, 30, "…"), "$2.10M large trade ≥ $1.00M…");
         assert_eq!(fit_words(line, 8, "…"), "$2.10M…");
         assert_eq!(fit_words(line, 5, "…"), "…");
         assert_eq!(fit_words(line, 0, "…"), "");

@@ -73,7 +73,8 @@ pub fn hidden_note(columns: &[Column], kept: &[(usize, u16)]) -> Option<String> 
     (hidden > 0).then(|| format!("+{hidden} cols (wider)"))
 }
 
-/// Draws the header row.
+/// Draws the header row. When columns were dropped for width, a `+N` after the last column
+/// (where it fits) says so: a narrow pane never drops data silently.
 pub fn header(
     buf: &mut Buffer,
     area: Rect,
@@ -87,6 +88,20 @@ pub fn header(
         .map(|c| (c.title.to_owned(), style))
         .collect();
     row(buf, area, y, columns, kept, &cells);
+    let hidden = columns.len().saturating_sub(kept.len());
+    let end = kept.last().map_or(0, |&(i, at)| at + columns[i].width);
+    let mark = format!("+{hidden}");
+    let len = mark.chars().count() as u16;
+    if hidden > 0 && y < area.height && end + 1 + len <= area.width {
+        put(
+            buf,
+            area.x + area.width - len,
+            area.y + y,
+            &mark,
+            len,
+            style,
+        );
+    }
 }
 
 /// Draws one row of cells (one per column, hidden ones ignored) at `area.y + y`.
@@ -134,5 +149,17 @@ mod tests {
             "+1 cols (wider)"
         );
         assert_eq!(hidden_note(&cols, &layout(&cols, 17)), None);
+        // The header says how many columns are left out.
+        let area = Rect::new(0, 0, 16, 1);
+        let mut buf = Buffer::empty(area);
+        header(
+            &mut buf,
+            area,
+            0,
+            &cols,
+            &layout(&cols, 13),
+            Style::default(),
+        );
+        assert_eq!(buf, Buffer::with_lines(["a         c   +1"]));
     }
 }
