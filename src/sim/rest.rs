@@ -113,13 +113,13 @@ fn open_interest(req: &Request, market: &Market) -> Response {
         Err(e) => return e,
     };
     let state = market.lock();
-    // Before the model's first derivatives step there is no open interest: say so (a retryable
-    // server error) rather than answer 0, which the screen would show as `$0` until the next poll.
-    let Some(oi) = state.books[book]
-        .as_ref()
-        .and_then(|b| b.derivs)
-        .map(|d| d.open_interest)
-    else {
+    // Before the model's first step the start's open interest stands; a book with neither is
+    // a retryable error, never 0 (which the screen would show as `$0` until the next poll).
+    let Some(oi) = state.books[book].as_ref().and_then(|b| {
+        b.derivs
+            .map(|d| d.open_interest)
+            .or(b.open_interest_at_start)
+    }) else {
         return binance_error(503, -1008, "open interest not available yet; retry");
     };
     Response::ok(
@@ -246,9 +246,9 @@ mod tests {
     use crate::sim::catalog::books_of;
     use crate::venue::registry::{IMPLEMENTED, instrument_source};
 
-    /// Open interest is never answered as 0 before the model has computed it.
+    /// Open interest asked before the model's first step is the start's, never 0.
     #[tokio::test(start_paused = true)]
-    async fn open_interest_before_the_first_step_is_an_error_not_zero() {
+    async fn open_interest_before_the_first_step_is_never_zero() {
         let cancel = tokio_util::sync::CancellationToken::new();
         let books: Vec<usize> = books_of(VenueId::BinanceUsdm).collect();
         let market = crate::sim::market::start(
@@ -261,7 +261,10 @@ mod tests {
         let req =
             Request::parse(&format!("GET /fapi/v1/openInterest?symbol={id} HTTP/1.1")).unwrap();
         let first = open_interest(&req, &market);
-        assert_eq!(first.status, 503, "{}", first.body);
+        assert_eq!(first.status, 200, "{}", first.body);
+        let body: serde_json::Value = serde_json::from_str(&first.body).unwrap();
+        let oi: f64 = body["openInterest"].as_str().unwrap().parse().unwrap();
+        assert!(oi > 0.0, "{}", first.body);
         cancel.cancel();
     }
 

@@ -32,7 +32,15 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &FlowView, cx: &Ctx) {
         0
     };
     if chart_h > 0 {
-        let legend = format!("CVD {} 1m  {} 5m", cx.glyphs.plot[0], cx.glyphs.plot[1]);
+        // The chart is summed over the live venues in base units (the symbol's own asset).
+        let base = view
+            .books
+            .first()
+            .map_or("base units", |(b, _)| b.instrument.base.as_str());
+        let legend = format!(
+            "CVD in {base}  {} 1m  {} 5m",
+            cx.glyphs.plot[0], cx.glyphs.plot[1]
+        );
         put(buf, inner.x, inner.y, &legend, inner.width, t.dim);
         let chart = Rect::new(inner.x, inner.y + 1, inner.width, chart_h - 1);
         plot(
