@@ -38,7 +38,7 @@ pub const ENTRIES: &[(&str, &str)] = &[
     ),
     (
         "OI",
-        "open interest, notional in CCY; polled, ~ style when stale",
+        "open interest, notional in CCY; polled, drawn in the stale style when old",
     ),
     (
         "LIQ/m",
