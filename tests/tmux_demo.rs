@@ -127,10 +127,11 @@ fn demo_in_tmux_help_search_detail_freeze_quit() {
     }
     let tmux = start(Path::new(env!("CARGO_BIN_EXE_depthscope")));
 
-    // Moving books: every simulated venue's BTC row live, with a mid price.
-    let first = tmux.wait_for("live books", Duration::from_secs(30), |s| {
+    // Moving books: every simulated venue's BTC row proven, with a mid price. Simulated books
+    // are `SIM`, never `LIVE`.
+    let first = tmux.wait_for("proven books", Duration::from_secs(30), |s| {
         s.lines()
-            .filter(|l| l.contains("BTC") && l.contains("LIVE"))
+            .filter(|l| l.contains("BTC") && l.contains(" SIM ") && !l.contains("LIVE"))
             .count()
             >= 6
     });

@@ -45,7 +45,9 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             tick_ms: 250,
-            ladder_depth: 25,
+            // The deepest ladder the UI offers (`d` cycles up to it), so `50 levels` shows 50.
+            ladder_depth: crate::config::ui::LADDER_DEPTHS
+                [crate::config::ui::LADDER_DEPTHS.len() - 1],
             history_len: 480,
             recent_prints: 50,
             traded_window_s: 60.0,

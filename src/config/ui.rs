@@ -153,7 +153,8 @@ pub struct Keybindings {
 /// The built-in bindings; `config/default.toml` spells out the same table (a test holds them
 /// equal).
 const DEFAULT_BINDINGS: &[(Mode, Command, &[&str])] = &[
-    (Mode::Global, Command::Quit, &["q", "esc", "ctrl+c"]),
+    (Mode::Global, Command::Quit, &["q", "ctrl+c"]),
+    (Mode::Global, Command::Close, &["esc"]),
     (Mode::Global, Command::ToggleHelp, &["?"]),
     (Mode::Global, Command::Search, &["/"]),
     (Mode::Global, Command::ViewOverview, &["1"]),

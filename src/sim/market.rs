@@ -128,6 +128,9 @@ pub struct VenueBook {
     /// Id of the last change (0 before any).
     pub last_id: u64,
     pub derivs: Option<DerivState>,
+    /// Open interest (base units) at the start, answered until the first step computes
+    /// `derivs`: a perp never reports 0 open interest for want of a step.
+    pub open_interest_at_start: Option<f64>,
     /// `lastUpdateId` of every REST snapshot served, in order.
     pub served: Vec<u64>,
     next_trade: u64,
@@ -203,6 +206,7 @@ pub fn start(
             book,
             last_id: 1_000_000 + 1_000 * b as u64,
             derivs: None,
+            open_interest_at_start: model.open_interest(i),
             served: Vec::new(),
             next_trade: 10_000_000,
         });

@@ -192,10 +192,15 @@ fn open_interest(req: &Request, market: &Market) -> Response {
         Err(e) => return e,
     };
     let state = market.lock();
-    let oi = state.books[book]
-        .as_ref()
-        .and_then(|b| b.derivs)
-        .map_or(0.0, |d| d.open_interest);
+    // Before the model's first step the start's open interest stands; a book with neither is
+    // a retryable error, never 0 (which the screen would show as `$0` until the next poll).
+    let Some(oi) = state.books[book].as_ref().and_then(|b| {
+        b.derivs
+            .map(|d| d.open_interest)
+            .or(b.open_interest_at_start)
+    }) else {
+        return binance_error(503, -1008, "open interest not available yet; retry");
+    };
     Response::ok(
         json!({"openInterest": format!("{oi:.3}"), "symbol": INSTRUMENTS[book].id, "time": market.clock.now()})
             .to_string(),
@@ -319,6 +324,28 @@ mod tests {
     use super::*;
     use crate::sim::catalog::books_of;
     use crate::venue::registry::{IMPLEMENTED, instrument_source};
+
+    /// Open interest asked before the model's first step is the start's, never 0.
+    #[tokio::test(start_paused = true)]
+    async fn open_interest_before_the_first_step_is_never_zero() {
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let books: Vec<usize> = books_of(VenueId::BinanceUsdm).collect();
+        let market = crate::sim::market::start(
+            7,
+            &books,
+            std::time::Duration::from_millis(100),
+            cancel.clone(),
+        );
+        let id = INSTRUMENTS[books[0]].id;
+        let req =
+            Request::parse(&format!("GET /fapi/v1/openInterest?symbol={id} HTTP/1.1")).unwrap();
+        let first = open_interest(&req, &market);
+        assert_eq!(first.status, 200, "{}", first.body);
+        let body: serde_json::Value = serde_json::from_str(&first.body).unwrap();
+        let oi: f64 = body["openInterest"].as_str().unwrap().parse().unwrap();
+        assert!(oi > 0.0, "{}", first.body);
+        cancel.cancel();
+    }
 
     /// Every list parses with the adapters' own instrument parsers into exactly the simulated
     /// instruments, with their ticks, lots and contract values.

@@ -13,6 +13,8 @@ use std::sync::Arc;
 #[serde(rename_all = "snake_case")]
 pub enum Command {
     Quit,
+    /// Close what is open (back to the overview); never quits.
+    Close,
     ToggleHelp,
     Search,
     ViewOverview,
@@ -57,8 +59,9 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help screen lists a mode's table.
-    pub const ALL: [Command; 41] = [
+    pub const ALL: [Command; 42] = [
         Command::Quit,
+        Command::Close,
         Command::ToggleHelp,
         Command::Search,
         Command::ViewOverview,
@@ -121,6 +124,7 @@ impl Command {
     pub fn description(self) -> &'static str {
         match self {
             Command::Quit => "Quit",
+            Command::Close => "Close: back to the overview (never quits)",
             Command::ToggleHelp => "Show or hide this help",
             Command::Search => "Search symbols as you type",
             Command::ViewOverview => "Overview: every symbol x venue",

@@ -1,9 +1,16 @@
 //! Alerts, newest first, styled by severity and tagged with a word (CRIT / WARN / info) so the
 //! severity reads without colour. The pane follows the current symbol (alerts about no symbol in
 //! particular are always listed); `a` shows every symbol's, the current one's highlighted.
+//!
+//! Each alert reads like a trader's line, built from the alert's fields rather than cut from
+//! its message: `$2.10M large trade ≥ $1.00M · okx perp`, the value in its unit and compact (a
+//! number is never cut), the book named with its market kind.
 
+use crate::config::alerts::AlertMetric;
 use crate::engine::frame::{Alert, Frame, Severity};
 use crate::ui::format;
+use crate::ui::glyphs::Glyphs;
+use crate::ui::model::select::long_label;
 use crate::ui::table::{self, Column};
 use crate::ui::widgets::{Ctx, pane, put};
 use ratatui::buffer::Buffer;
@@ -12,11 +19,13 @@ use std::sync::Arc;
 
 pub struct AlertsView<'a> {
     pub alerts: &'a [Arc<Alert>],
+    /// The frame the alerts' books are looked up in (market kind, quote currency).
+    pub frame: &'a Frame,
     pub symbol: &'a str,
-    /// Every symbol's alerts, not only `symbol`'s.
-    pub all: bool,
     pub scroll: usize,
     pub focused: bool,
+    /// Every symbol's alerts, not only `symbol`'s.
+    pub all: bool,
 }
 
 /// The alerts the pane lists: `symbol`'s and those about no symbol, or all of them.
@@ -64,6 +73,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &AlertsView, cx: &Ctx) {
         Column::left("ALERT", inner.width.saturating_sub(18), 0),
     ];
     let kept = table::layout(&columns, inner.width);
+    let text_width = usize::from(columns[3].width);
     let first = view.scroll.min(alerts.len() - 1);
     for (i, alert) in alerts
         .iter()
@@ -82,13 +92,195 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &AlertsView, cx: &Ctx) {
         } else {
             cx.theme.text
         };
-        let venue = alert.venue.map(|v| format!("{v}: ")).unwrap_or_default();
         let cells = [
             (format::age_ms(cx.since_ms(alert.at)), cx.theme.dim),
             (tag.to_owned(), style),
             (symbol.to_owned(), text_style),
-            (format!("{venue}{}", alert.message), text_style),
+            (
+                format::fit_words(
+                    &line(alert, view.frame, cx.glyphs),
+                    text_width,
+                    cx.glyphs.ellipsis,
+                ),
+                text_style,
+            ),
         ];
         table::row(buf, inner, i as u16, &columns, &kept, &cells);
+    }
+}
+
+/// What a metric's value is, for the alert line: a few words and how its numbers are written.
+fn reading(metric: AlertMetric) -> (&'static str, Unit) {
+    use AlertMetric as M;
+    match metric {
+        M::SpreadBps => ("spread", Unit::Bps),
+        M::DepthImbalance25bps => ("depth imbalance 25bps", Unit::Ratio),
+        M::OfiNorm60s => ("OFI 60s", Unit::Ratio),
+        M::Depth10bpsUsd => ("depth within 10bps", Unit::Money),
+        M::PriceImpact10bps => ("impact per $1M", Unit::Bps),
+        M::PhantomLiquidityScore => ("phantom liquidity", Unit::Ratio),
+        M::LargeOrderEventsPerMin => ("large orders/min", Unit::Count),
+        M::LiquidationNotional1m => ("liquidated in 1m", Unit::Money),
+        M::FundingApr => ("funding APR", Unit::Percent),
+        M::BookAgeMs => ("book age", Unit::Millis),
+        M::FeedStale => ("feed stale", Unit::Count),
+        M::Resyncs5m => ("resyncs in 5m", Unit::Count),
+        M::DirectionalPressure => ("directional pressure", Unit::Ratio),
+        M::LiquidityRisk => ("liquidity risk", Unit::Ratio),
+        M::WhaleConviction => ("whale conviction", Unit::Ratio),
+        M::FlowMomentum => ("flow momentum", Unit::Ratio),
+        M::CrossExchangeAgreement => ("venue agreement", Unit::Ratio),
+        M::CascadeStress => ("cascade stress", Unit::Ratio),
+        M::DislocationScore => ("dislocation", Unit::Ratio),
+        M::LargeTradeUsd => ("large trade", Unit::Money),
+        M::LiquidationUsd => ("liquidation", Unit::Money),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    /// Quote notional (`$2.10M`, `1.2k EUR`).
+    Money,
+    Bps,
+    /// A fraction shown as a percentage.
+    Percent,
+    Millis,
+    Count,
+    /// A unitless score or ratio.
+    Ratio,
+}
+
+impl Unit {
+    fn show(self, x: f64, quote: &str) -> String {
+        match self {
+            Unit::Money => format::money(x, quote),
+            Unit::Bps => format!("{} bps", format::compact(x)),
+            Unit::Percent => format!("{}%", format::compact(x * 100.0)),
+            Unit::Millis => format::age_ms(x),
+            Unit::Count => format::compact(x),
+            Unit::Ratio => format::compact(x),
+        }
+    }
+}
+
+/// `$2.10M large trade ≥ $1.00M · okx perp`, `0.81 directional pressure (z 3.20)`.
+fn line(alert: &Alert, frame: &Frame, g: &Glyphs) -> String {
+    let dot = g.dot;
+    let book = alert
+        .venue
+        .zip(alert.instrument.as_ref())
+        .and_then(|(v, id)| {
+            frame
+                .symbols
+                .iter()
+                .flat_map(|s| &s.books)
+                .find(|b| b.key.venue == v && b.key.instrument == *id)
+        });
+    // An alert on a book no longer in the frame still names its venue and instrument.
+    let place = match (book, alert.venue, &alert.instrument) {
+        (Some(book), ..) => format!(" {dot} {}", long_label(book)),
+        (None, Some(venue), Some(id)) => format!(" {dot} {venue} {id}"),
+        _ => String::new(),
+    };
+    // Notional metrics are in the book's quote currency; symbol-wide ones in dollars.
+    let quote = book.map_or("USD", |b| b.instrument.quote.as_str());
+    let Ok(metric) = alert.metric.parse::<AlertMetric>() else {
+        // A metric this build does not know: the engine's own words.
+        return match alert.venue {
+            Some(venue) => format!("{venue}: {}", alert.message),
+            None => alert.message.clone(),
+        };
+    };
+    let (what, unit) = reading(metric);
+    let value = unit.show(alert.value, quote);
+    let condition = match alert.zscore {
+        Some(z) => format!("{value} {what} (z {})", format::compact(z)),
+        None => {
+            let op = if alert.value >= alert.threshold {
+                g.ge
+            } else {
+                g.le
+            };
+            let level = unit.show(alert.threshold, quote);
+            // The value leads: a narrow pane keeps it whatever it drops.
+            format!("{value} {what} {op} {level}")
+        }
+    };
+    format!("{condition}{place}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::alerts::Notify;
+    use crate::market::VenueId;
+    use crate::ui::glyphs::{ASCII, UNICODE};
+    use crate::ui::tests::fixtures;
+
+    fn alert(metric: &str, value: f64, threshold: f64) -> Alert {
+        let frame = fixtures::frame();
+        let book = &frame.symbols[0].books[0];
+        Alert {
+            id: 1,
+            at: fixtures::NOW,
+            rule: "whale print".into(),
+            severity: Severity::Warn,
+            venue: Some(book.key.venue),
+            instrument: Some(book.key.instrument.clone()),
+            symbol: Some("BTC".into()),
+            metric: metric.into(),
+            value,
+            threshold,
+            zscore: None,
+            notify: Notify::None,
+            message: format!("whale print: {metric} = {value:.6} ≥ {threshold}"),
+        }
+    }
+
+    #[test]
+    fn an_alert_reads_like_a_traders_line_with_its_unit_and_book() {
+        let frame = fixtures::frame();
+        let book = &frame.symbols[0].books[0];
+        let place = long_label(book);
+        assert_eq!(
+            line(
+                &alert("large_trade_usd", 2_102_347.63, 1e6),
+                &frame,
+                &UNICODE
+            ),
+            format!("$2.10M large trade ≥ $1.00M · {place}")
+        );
+        assert_eq!(
+            line(&alert("spread_bps", 12.5, 10.0), &frame, &ASCII),
+            format!("12.5 bps spread >= 10.0 bps - {place}")
+        );
+        let mut gone = alert("book_age_ms", 7_200.0, 5_000.0);
+        gone.venue = Some(VenueId::Kraken);
+        gone.instrument = Some("XBT/CHF".into());
+        assert_eq!(
+            line(&gone, &frame, &UNICODE),
+            "7.2s book age ≥ 5.0s · kraken XBT/CHF"
+        );
+        let mut unknown = alert("no_such_metric", 1.0, 1.0);
+        unknown.message = "engine words".into();
+        let venue = unknown.venue.unwrap();
+        assert_eq!(
+            line(&unknown, &frame, &UNICODE),
+            format!("{venue}: engine words")
+        );
+    }
+
+    #[test]
+    fn a_narrow_alerts_pane_never_cuts_a_number() {
+        let mut frame = fixtures::frame();
+        frame.alerts = vec![Arc::new(alert("large_trade_usd", 2_102_347.63, 1e6))];
+        let mut app = crate::ui::tests::app(frame);
+        crate::ui::tests::press(&mut app, &[crate::ui::action::Command::ViewDetail]);
+        for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+            let screen =
+                crate::ui::tests::text(crate::ui::tests::draw(&app, w, h).backend().buffer());
+            assert!(!screen.contains("2102"), "{w}x{h}:\n{screen}");
+            assert!(screen.contains("$2.10M"), "{w}x{h}:\n{screen}");
+        }
     }
 }

@@ -206,11 +206,27 @@ pub struct App {
     replay_controls: bool,
     /// Local wall time the latest frame arrived (set by the run loop), for [`App::data_now`].
     arrived: Option<Nanos>,
+    /// The replay speed and pause the driver was last asked for, shown at once (the driver
+    /// confirms in a later frame) so a key's effect is on screen in the same loop turn.
+    replay_asked: Option<ReplayAsked>,
     /// The newest alert id already rung or announced (alerts in the first frame are history).
     notified: u64,
     /// Alerts whose rule asks for a bell or a desktop notification, not yet sent.
     notifications: Vec<(Notify, String)>,
 }
+
+/// A replay control sent but not yet confirmed by a frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ReplayAsked {
+    speed: Option<f64>,
+    paused: bool,
+    /// Frames that arrived since without confirming it.
+    unconfirmed: u32,
+}
+
+/// Frames after which an unconfirmed replay control is given up (the driver disagreed or never
+/// got it): the frames' own speed is shown again.
+const CONFIRM_WITHIN_FRAMES: u32 = 12;
 
 /// Page size for PageUp/PageDown, in rows.
 const PAGE: i32 = 10;
@@ -261,6 +277,7 @@ impl App {
             config_file: settings.config_file,
             notice: None,
             replay_controls: settings.replay_controls,
+            replay_asked: None,
             arrived: None,
             notified,
             notifications: Vec::new(),
@@ -277,7 +294,7 @@ impl App {
     /// latest frame's time advanced by the wall time since it arrived at the replay speed, and
     /// stands still while paused or at `--max` (ages against the wall clock would read years).
     pub fn data_now(&self, wall: Nanos) -> Nanos {
-        let DataMode::Replay { speed, paused, .. } = &self.live.mode else {
+        let DataMode::Replay { speed, paused, .. } = &self.data_mode() else {
             return wall;
         };
         match (speed, self.arrived) {
@@ -287,6 +304,28 @@ impl App {
             }
             _ => self.live.at,
         }
+    }
+
+    /// The data mode to show: the latest frame's, with a replay speed or pause just asked for
+    /// already applied (the driver does exactly this arithmetic; see [`ReplayAsked`]).
+    pub fn data_mode(&self) -> DataMode {
+        match (&self.live.mode, self.replay_asked) {
+            (DataMode::Replay { file, clock, .. }, Some(ReplayAsked { speed, paused, .. })) => {
+                DataMode::Replay {
+                    file: file.clone(),
+                    clock: *clock,
+                    speed,
+                    paused,
+                }
+            }
+            (mode, _) => mode.clone(),
+        }
+    }
+
+    /// The run loop could not hand the last replay control to the driver: forget it.
+    pub fn replay_control_lost(&mut self) {
+        self.replay_asked = None;
+        self.notice = Some("the replay did not take the key (busy); press it again".into());
     }
 
     /// Bells and desktop notifications due for the alerts received since the last call (frozen
@@ -386,6 +425,15 @@ impl App {
                 self.queue_notifications(&frame);
                 self.heatmap.ingest(&frame);
                 self.live = frame;
+                if let (Some(asked), DataMode::Replay { speed, paused, .. }) =
+                    (&mut self.replay_asked, &self.live.mode)
+                {
+                    asked.unconfirmed += 1;
+                    let confirmed = asked.speed == *speed && asked.paused == *paused;
+                    if confirmed || asked.unconfirmed > CONFIRM_WITHIN_FRAMES {
+                        self.replay_asked = None;
+                    }
+                }
                 Effect::None
             }
             Action::SourceEnded => {
@@ -424,6 +472,19 @@ impl App {
         }
         match command {
             Command::Quit => return Effect::Quit,
+            Command::Close => {
+                if self.view == View::Overview {
+                    let quit = self.keymap.keys(Mode::Global, Command::Quit);
+                    let keys: Vec<String> = quit.iter().map(ToString::to_string).collect();
+                    self.notice = Some(if keys.is_empty() {
+                        "nothing to close".to_owned()
+                    } else {
+                        format!("nothing to close; {} quits", keys.join(" or "))
+                    });
+                } else {
+                    self.view = View::Overview;
+                }
+            }
             Command::ToggleHelp => self.help = if self.help.is_some() { None } else { Some(0) },
             Command::Search => self.search = Some(SearchState::default()),
             Command::ViewOverview => self.view = View::Overview,
@@ -475,10 +536,15 @@ impl App {
             Command::Faster => return self.replay(ReplayControl::Faster),
             Command::Slower => return self.replay(ReplayControl::Slower),
             Command::SearchAccept => {
-                if let Some(search) = self.search.take() {
+                if let Some(search) = &self.search {
                     let matches = search::matches(self.shown(), &search.query);
                     match matches.get(search.selected.min(matches.len().saturating_sub(1))) {
-                        Some(symbol) => self.select_symbol(symbol.clone()),
+                        Some(symbol) => {
+                            let symbol = symbol.clone();
+                            self.search = None;
+                            self.select_symbol(symbol);
+                        }
+                        // The prompt stays open to be corrected; the overlay says "no match".
                         None => self.notice = Some(format!("no symbol matches {:?}", search.query)),
                     }
                 }
@@ -627,6 +693,21 @@ impl App {
             self.notice = Some("this replay takes no controls".into());
             Effect::None
         } else {
+            let DataMode::Replay { speed, paused, .. } = self.data_mode() else {
+                return Effect::None;
+            };
+            // The driver's own rules (capture::replay::paced): ×2 up to 1024, ÷2 down to 1/64,
+            // `--max` has no speed to change.
+            let (speed, paused) = match control {
+                ReplayControl::TogglePause => (speed, !paused),
+                ReplayControl::Faster => (speed.map(|s| (s * 2.0).min(1024.0)), paused),
+                ReplayControl::Slower => (speed.map(|s| (s / 2.0).max(1.0 / 64.0)), paused),
+            };
+            self.replay_asked = Some(ReplayAsked {
+                speed,
+                paused,
+                unconfirmed: 0,
+            });
             Effect::Replay(control)
         }
     }

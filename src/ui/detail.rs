@@ -327,6 +327,7 @@ fn side_pane(
             buf,
             &AlertsView {
                 alerts: &app.shown().alerts,
+                frame: app.shown(),
                 symbol: &symbol.symbol,
                 all: app.alerts_all,
                 scroll,
@@ -403,11 +404,11 @@ fn ladder_view<'a>(
     let tick = books.iter().map(|b| select::tick(b)).fold(0.0, f64::max);
     let mid = books.iter().find_map(|b| b.features.as_ref()?.mid);
     let step = app.grouping.step(tick, mid);
-    let title = format!("Ladder {sep} {} {sep} {which}", symbol.symbol);
+    let title = format!("Ladder {sep} {}", symbol.symbol);
     let body = match selected {
         Selected::One(book) if !book.state.is_live() => {
             return LadderView {
-                title,
+                title: format!("{title} {sep} {which}"),
                 body: LadderBody::NotLive(book),
                 scroll: 0,
                 focused,
@@ -437,11 +438,21 @@ fn ladder_view<'a>(
             stale: matches!(selected, Selected::One(b) if b.stale),
         },
     };
+    // Fewer rows than asked for: say how many there are, never claim the depth asked for.
+    let shown = match &body {
+        LadderBody::Rows { model, .. } => model.bids.len().max(model.asks.len()),
+        _ => app.depth,
+    };
+    let levels = if shown < app.depth {
+        format!("{shown} of {} levels", app.depth)
+    } else {
+        format!("{} levels", app.depth)
+    };
+    // The numbers first: a narrow pane cuts the selection's name, never the depth.
     LadderView {
         title: format!(
-            "{title} {sep} {} {sep} {} levels",
-            app.grouping.label(),
-            app.depth
+            "{title} {sep} {} {sep} {levels} {sep} {which}",
+            app.grouping.label()
         ),
         body,
         scroll: app.ladder_scroll,
@@ -453,6 +464,7 @@ fn reason(why: &Excluded) -> String {
     match why {
         Excluded::NotLive(state) => state.clone(),
         Excluded::Stale => "stale".into(),
+        Excluded::Quote(quote) => format!("quoted in {quote}, not summed with the others"),
     }
 }
 
@@ -488,12 +500,13 @@ fn status(selected: &Selected, cx: &Ctx) -> Vec<(String, Style)> {
     }
 }
 
-fn short_reason(why: &Excluded) -> &'static str {
+fn short_reason(why: &Excluded) -> String {
     match why {
-        Excluded::NotLive(state) if state.starts_with("resyncing") => "resyncing",
-        Excluded::NotLive(state) if state.starts_with("syncing") => "syncing",
-        Excluded::NotLive(_) => "down",
-        Excluded::Stale => "stale",
+        Excluded::NotLive(state) if state.starts_with("resyncing") => "resyncing".into(),
+        Excluded::NotLive(state) if state.starts_with("syncing") => "syncing".into(),
+        Excluded::NotLive(_) => "down".into(),
+        Excluded::Stale => "stale".into(),
+        Excluded::Quote(quote) => format!("in {quote}"),
     }
 }
 

@@ -32,7 +32,15 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &FlowView, cx: &Ctx) {
         0
     };
     if chart_h > 0 {
-        let legend = format!("CVD {} 1m  {} 5m", cx.glyphs.plot[0], cx.glyphs.plot[1]);
+        // The chart is summed over the live venues in base units (the symbol's own asset).
+        let base = view
+            .books
+            .first()
+            .map_or("base units", |(b, _)| b.instrument.base.as_str());
+        let legend = format!(
+            "CVD in {base}  {} 1m  {} 5m",
+            cx.glyphs.plot[0], cx.glyphs.plot[1]
+        );
         put(buf, inner.x, inner.y, &legend, inner.width, t.dim);
         let chart = Rect::new(inner.x, inner.y + 1, inner.width, chart_h - 1);
         plot(
@@ -94,14 +102,18 @@ fn tape(buf: &mut Buffer, area: Rect, view: &FlowView, cx: &Ctx) {
     if area.height < 2 {
         return;
     }
-    let mut trades: Vec<(&TradePrint, &str, u8)> = view
+    let mut trades: Vec<(&TradePrint, &str, u8, &str)> = view
         .books
         .iter()
         .flat_map(|(b, label)| {
-            b.recent_trades
-                .iter()
-                .filter(|t| t.large)
-                .map(move |t| (t, label.as_str(), b.ladder.price_decimals))
+            b.recent_trades.iter().filter(|t| t.large).map(move |t| {
+                (
+                    t,
+                    label.as_str(),
+                    b.ladder.price_decimals,
+                    b.instrument.quote.as_str(),
+                )
+            })
         })
         .collect();
     trades.sort_by_key(|t| std::cmp::Reverse(t.0.exch_ts));
@@ -111,7 +123,7 @@ fn tape(buf: &mut Buffer, area: Rect, view: &FlowView, cx: &Ctx) {
         Column::left("", 1, 0),
         Column::right("PRICE", 10, 1),
         Column::right("SIZE", 7, 0),
-        Column::right("NOTIONAL", 8, 2),
+        Column::right("NOTIONAL", 10, 2),
     ];
     let kept = table::layout(&columns, area.width);
     table::header(buf, area, 0, &columns, &kept, cx.theme.dim);
@@ -127,7 +139,7 @@ fn tape(buf: &mut Buffer, area: Rect, view: &FlowView, cx: &Ctx) {
         return;
     }
     let first = view.scroll.min(trades.len() - 1);
-    for (i, (trade, label, decimals)) in trades
+    for (i, (trade, label, decimals, quote)) in trades
         .iter()
         .skip(first)
         .take(usize::from(area.height - 1))
@@ -144,7 +156,7 @@ fn tape(buf: &mut Buffer, area: Rect, view: &FlowView, cx: &Ctx) {
             (arrow.to_owned(), style),
             (format::price(trade.price, *decimals), style),
             (format::qty(trade.size), cx.theme.text),
-            (format::usd(trade.notional), cx.theme.text),
+            (format::money(trade.notional, quote), cx.theme.text),
         ];
         table::row(buf, area, 1 + i as u16, &columns, &kept, &cells);
     }

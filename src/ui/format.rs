@@ -32,17 +32,99 @@ pub fn qty(x: f64) -> String {
     }
 }
 
-/// A quote-currency notional: `$950`, `$12.3k`, `$1.23M`.
+/// A dollar notional: `$950`, `$12.3k`, `$1.23M`. Only for amounts known to be in dollars;
+/// a book's notional goes through [`money`] with the book's quote currency.
 pub fn usd(x: f64) -> String {
+    money(x, "USD")
+}
+
+/// A number in at most 6 characters whatever its size (`0.42`, `12.3`, `950`, `12.3k`,
+/// `-1.23M`, `4.50B`, `1.20T`): three significant digits and a k/M/B/T suffix. For any cell that
+/// must never overflow (overview columns, chart axes, alert lines); `put_right` would otherwise
+/// show `######`.
+pub fn compact(x: f64) -> String {
+    if !x.is_finite() {
+        return "?".to_owned();
+    }
     let sign = if x < 0.0 { "-" } else { "" };
     let a = x.abs();
-    match a {
-        a if a < 1_000.0 => format!("{sign}${a:.0}"),
-        a if a < 100_000.0 => format!("{sign}${:.1}k", a / 1e3),
-        a if a < 1e6 => format!("{sign}${:.0}k", a / 1e3),
-        a if a < 1e9 => format!("{sign}${:.2}M", a / 1e6),
-        _ => format!("{sign}${:.2}B", a / 1e9),
+    if a < 999.5 {
+        let decimals = match a {
+            a if a < 9.995 => 2,
+            a if a < 99.95 => 1,
+            _ => 0,
+        };
+        let text = format!("{a:.decimals$}");
+        return if text.chars().all(|c| c == '0' || c == '.') {
+            text
+        } else {
+            format!("{sign}{text}")
+        };
     }
+    for (unit, scale) in [("k", 1e3), ("M", 1e6), ("B", 1e9), ("T", 1e12)] {
+        let v = a / scale;
+        // Round first: 999.7k reads as 1.00M, never 1000k.
+        if v < 999.5 || unit == "T" {
+            let decimals = match v {
+                v if v < 9.995 => 2,
+                v if v < 99.95 => 1,
+                _ => 0,
+            };
+            if unit == "T" && v >= 999.5 {
+                return format!("{sign}>999T");
+            }
+            return format!("{sign}{v:.decimals$}{unit}");
+        }
+    }
+    unreachable!("the loop returns at T")
+}
+
+/// Quote currencies shown with `$`: the US dollar and the dollar stablecoins. A notional in any
+/// other quote carries its currency code instead (`1.23M EUR`, `0.52 BTC`), never `$`.
+const DOLLARS: [&str; 7] = ["USD", "USDT", "USDC", "FDUSD", "BUSD", "TUSD", "DAI"];
+
+/// Whether `quote` is shown with `$` (see [`money`]).
+pub fn is_dollar(quote: &str) -> bool {
+    DOLLARS.iter().any(|d| d.eq_ignore_ascii_case(quote))
+}
+
+/// A compact notional in its quote currency: `$2.10M`, `-$950`, `1.23M EUR`, `0.52 BTC` (at most
+/// 7 characters for dollars). `quote` is the instrument's quote code; an empty one (unknown) is
+/// shown as a bare number rather than guessed to be dollars.
+pub fn money(x: f64, quote: &str) -> String {
+    let number = compact(x.abs());
+    let sign = if x < 0.0 && number.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "-"
+    } else {
+        ""
+    };
+    if is_dollar(quote) {
+        format!("{sign}${number}")
+    } else if quote.is_empty() {
+        format!("{sign}{number}")
+    } else {
+        format!("{sign}{number} {quote}")
+    }
+}
+
+/// [`money`] with an explicit `+` on positive values (flows: CVD, OFI in notional).
+pub fn signed_money(x: f64, quote: &str) -> String {
+    let text = money(x, quote);
+    if x > 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// Prices aligned on their decimal point in a right-aligned column: each price at its own
+/// instrument's decimals, padded on the right to `column_decimals` (the most any row of the
+/// column has), so `97303.6 ` sits over `97293.93`.
+pub fn price_aligned(p: f64, decimals: u8, column_decimals: u8) -> String {
+    let text = price(p, decimals);
+    let pad = usize::from(column_decimals.saturating_sub(decimals))
+        + usize::from(decimals == 0 && column_decimals > 0);
+    format!("{text}{}", " ".repeat(pad))
 }
 
 /// A signed value with an explicit `+` (so direction reads without colour); zero after rounding
@@ -143,6 +225,40 @@ pub fn fit(text: &str, width: usize, ellipsis: &str) -> String {
     out.chars().take(width).collect()
 }
 
+/// Cut `text` to `width` characters at a space, ending in `ellipsis` when cut: a line of words
+/// and numbers loses whole words, never half a number (`$2.10M large trade ≥ $1.…` cannot
+/// happen; `$2.10M large trade…` can).
+pub fn fit_words(text: &str, width: usize, ellipsis: &str) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let room = width.saturating_sub(ellipsis.chars().count());
+    let mut out = String::new();
+    for word in text.split(' ') {
+        let need = out.chars().count() + usize::from(!out.is_empty()) + word.chars().count();
+        if need > room {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    // A separator (`·`, `-`) left dangling before the ellipsis goes too.
+    while let Some((head, last)) = out.rsplit_once(' ') {
+        if last.chars().any(char::is_alphanumeric) {
+            break;
+        }
+        out.truncate(head.len());
+    }
+    if out.is_empty() {
+        // Not even one word fits: say that something is there.
+        return ellipsis.chars().take(width).collect();
+    }
+    out.push_str(ellipsis);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +292,50 @@ mod tests {
     }
 
     #[test]
+    fn compact_numbers_always_fit_six_characters() {
+        assert_eq!(compact(0.0), "0.00");
+        assert_eq!(compact(-0.001), "0.00");
+        assert_eq!(compact(0.4237), "0.42");
+        assert_eq!(compact(12.34), "12.3");
+        assert_eq!(compact(950.2), "950");
+        assert_eq!(compact(999.7), "1.00k");
+        assert_eq!(compact(12_345.0), "12.3k");
+        assert_eq!(compact(-999_700.0), "-1.00M");
+        assert_eq!(compact(2_102_347.63), "2.10M");
+        assert_eq!(compact(4.5e9), "4.50B");
+        assert_eq!(compact(-1.2e12), "-1.20T");
+        assert_eq!(compact(5e18), ">999T");
+        for x in [
+            0.0, 1.0, 9.999, 99.99, 999.4, 9_999.0, 99_999.0, 999_999.0, 1e10, 1e14,
+        ] {
+            for v in [x, -x] {
+                assert!(compact(v).chars().count() <= 6, "{v}: {}", compact(v));
+            }
+        }
+    }
+
+    #[test]
+    fn money_says_its_currency_and_dollars_only_for_dollars() {
+        assert_eq!(money(2_102_347.63, "USDT"), "$2.10M");
+        assert_eq!(money(-950.0, "USD"), "-$950");
+        assert_eq!(money(1_234_567.0, "EUR"), "1.23M EUR");
+        assert_eq!(money(0.52, "BTC"), "0.52 BTC");
+        assert_eq!(money(12.0, ""), "12.0");
+        assert_eq!(signed_money(1_500.0, "USD"), "+$1.50k");
+        assert_eq!(signed_money(-1_500.0, "USD"), "-$1.50k");
+        assert_eq!(signed_money(0.0001, "USD"), "$0.00");
+        assert!(!money(5.0, "CHF").contains('$'));
+    }
+
+    #[test]
+    fn prices_align_on_the_decimal_point() {
+        assert_eq!(price_aligned(97_303.6, 1, 2), "97303.6 ");
+        assert_eq!(price_aligned(97_293.93, 2, 2), "97293.93");
+        assert_eq!(price_aligned(3_479.0, 0, 2), "3479   ");
+        assert_eq!(price_aligned(0.000_022_89, 8, 8), "0.00002289");
+    }
+
+    #[test]
     fn times_read_as_people_say_them() {
         assert_eq!(age_ms(850.0), "850ms");
         assert_eq!(age_ms(3_240.0), "3.2s");
@@ -199,5 +359,16 @@ mod tests {
         assert_eq!(fit("binance-usdm", 8, "…"), "binance…");
         assert_eq!(fit("okx", 8, "…"), "okx");
         assert_eq!(fit("okx", 0, "…"), "");
+    }
+
+    #[test]
+    fn fit_words_never_cuts_inside_a_number() {
+        let line = "$2.10M large trade ≥ $1.00M · okx perp";
+        assert_eq!(fit_words(line, 100, "…"), line);
+        assert_eq!(fit_words(line, 26, "…"), "$2.10M large trade…");
+        assert_eq!(fit_words(line, 30, "…"), "$2.10M large trade ≥ $1.00M…");
+        assert_eq!(fit_words(line, 8, "…"), "$2.10M…");
+        assert_eq!(fit_words(line, 5, "…"), "…");
+        assert_eq!(fit_words(line, 0, "…"), "");
     }
 }

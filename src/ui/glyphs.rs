@@ -40,6 +40,10 @@ pub struct Glyphs {
     pub ellipsis: &'static str,
     /// The text cursor in the search prompt.
     pub cursor: &'static str,
+    /// Comparisons and the separator inside a line of text (alerts): `≥ ≤ ·`.
+    pub ge: &'static str,
+    pub le: &'static str,
+    pub dot: &'static str,
 }
 
 /// `+`, `-` and `|` borders.
@@ -73,6 +77,9 @@ pub const UNICODE: Glyphs = Glyphs {
     hline: "─",
     ellipsis: "…",
     cursor: "▏",
+    ge: "≥",
+    le: "≤",
+    dot: "·",
 };
 
 pub const ASCII: Glyphs = Glyphs {
@@ -94,6 +101,9 @@ pub const ASCII: Glyphs = Glyphs {
     hline: "-",
     ellipsis: "~",
     cursor: "_",
+    ge: ">=",
+    le: "<=",
+    dot: "-",
 };
 
 impl Glyphs {

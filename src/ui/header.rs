@@ -25,6 +25,8 @@ pub struct HeaderView<'a> {
     pub source_ended: bool,
     /// Every venue is retrying and no book is live: the next attempt's local time.
     pub offline_until: Option<Nanos>,
+    /// Books proven and fresh in the frame on screen: with none, a live feed is not live yet.
+    pub live_books: usize,
     pub symbol: &'a str,
     pub venue: String,
     pub seq: u64,
@@ -52,12 +54,20 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
     let room = usize::from(area.width)
         .saturating_sub(frozen.as_ref().map_or(0, |f| f.chars().count() + 1));
     // The mode badge is never dropped: it gets shorter instead.
-    let badges = mode_badges(view.mode);
+    let no_books = matches!(view.mode, DataMode::Live) && view.live_books == 0;
+    let (badges, badge_style) = if no_books {
+        (
+            vec![" NO LIVE BOOKS ".to_owned(), " NO BOOKS ".to_owned()],
+            t.state_warn,
+        )
+    } else {
+        (mode_badges(view.mode), mode_style(view.mode, cx))
+    };
     let badge = badges
         .iter()
         .find(|b| b.chars().count() <= room)
         .unwrap_or(&badges[badges.len() - 1]);
-    let mut items: Vec<(String, Style, u8)> = vec![(badge.clone(), mode_style(view.mode, cx), 0)];
+    let mut items: Vec<(String, Style, u8)> = vec![(badge.clone(), badge_style, 0)];
     if let Some(frozen) = frozen {
         items.push((frozen, t.frozen, 0));
     }

@@ -1,6 +1,8 @@
 //! The help overlay, generated from the live keymap (a rebound key shows its new binding),
-//! followed by a legend of the marks the screen uses for absent, stale and unproven data.
+//! followed by a legend of the marks the screen uses for absent, stale and unproven data and a
+//! glossary of every read on screen ([`crate::ui::glossary`]).
 
+use crate::ui::glossary;
 use crate::ui::keymap::HelpSection;
 use crate::ui::widgets::{Ctx, pane, put};
 use ratatui::buffer::Buffer;
@@ -14,8 +16,9 @@ pub struct HelpView<'a> {
     pub theme: &'a str,
 }
 
-/// The lines of the help text, with their styles.
-fn lines(view: &HelpView, cx: &Ctx) -> Vec<(String, Style)> {
+/// The lines of the help text, with their styles, for a pane `width` cells wide (glossary
+/// entries wrap under their term).
+fn lines(view: &HelpView, width: usize, cx: &Ctx) -> Vec<(String, Style)> {
     let t = cx.theme;
     let mut out = Vec::new();
     for section in view.sections {
@@ -26,7 +29,7 @@ fn lines(view: &HelpView, cx: &Ctx) -> Vec<(String, Style)> {
         out.push((String::new(), t.text));
     }
     let g = cx.glyphs;
-    let ge = if g.ascii { ">=" } else { "≥" };
+    let ge = g.ge;
     out.push(("What the marks mean".to_owned(), t.title));
     let legend = [
         (
@@ -72,8 +75,40 @@ fn lines(view: &HelpView, cx: &Ctx) -> Vec<(String, Style)> {
         out.push((format!("  {mark:<18} {meaning}"), t.text));
     }
     out.push((String::new(), t.text));
+    out.push((
+        "Glossary: what each read is (unit, window)".to_owned(),
+        t.title,
+    ));
+    const TERM: usize = 18;
+    let room = width.saturating_sub(TERM + 3).max(20);
+    for (term, meaning) in glossary::ENTRIES {
+        for (i, part) in wrap(meaning, room).into_iter().enumerate() {
+            let term = if i == 0 { *term } else { "" };
+            out.push((format!("  {term:<TERM$} {part}"), t.text));
+        }
+    }
+    out.push((String::new(), t.text));
     out.push((format!("theme: {}", view.theme), t.dim));
     out
+}
+
+/// Words of `text` in lines of at most `width` characters (a longer word gets its own line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 pub fn render(area: Rect, buf: &mut Buffer, view: &HelpView, cx: &Ctx) {
@@ -91,7 +126,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HelpView, cx: &Ctx) {
         true,
         cx,
     );
-    let lines = lines(view, cx);
+    let lines = lines(view, usize::from(inner.width.saturating_sub(1)), cx);
     let first = usize::from(view.scroll).min(lines.len().saturating_sub(usize::from(inner.height)));
     for (i, (text, style)) in lines
         .iter()
@@ -107,5 +142,18 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HelpView, cx: &Ctx) {
             inner.width.saturating_sub(1),
             *style,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_every_word_and_the_width() {
+        let text = "taker buy - taker sell notional in CCY, last 1 min; + = net buying";
+        let lines = wrap(text, 20);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
     }
 }

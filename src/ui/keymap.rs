@@ -192,7 +192,8 @@ mod tests {
         let help = map.help();
         let global = &help[0];
         assert_eq!(global.title, "Everywhere");
-        assert_eq!(global.lines[0], ("q esc ctrl+c".to_owned(), "Quit"));
+        assert_eq!(global.lines[0], ("q ctrl+c".to_owned(), "Quit"));
+        assert_eq!(global.lines[1].0, "esc");
         let total: usize = help.iter().map(|s| s.lines.len()).sum();
         let bound: usize = Mode::ALL
             .into_iter()

@@ -210,7 +210,7 @@ fn spread_line(buf: &mut Buffer, inner: Rect, y: u16, model: &LadderModel, cx: &
                 " spread {} ({} bps) mid {} ",
                 format::price(ask - bid, model.decimals),
                 format::bps((ask - bid) / mid * 1e4),
-                format::price(mid, model.decimals + 1)
+                format::price(mid, model.decimals)
             )
         }
         // Across venues a locked or crossed top is real (one venue can be ahead); within one

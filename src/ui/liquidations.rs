@@ -50,6 +50,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &LiquidationsView, cx: &Ctx) {
     match streams.as_slice() {
         [(book, _)] => {
             let liq = &book.liquidations;
+            let quote = book.instrument.quote.as_str();
             match liq.cascade {
                 Some(c) => factors(&c).iter().for_each(|(name, v)| {
                     let style = if *name == "stress" {
@@ -79,8 +80,8 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &LiquidationsView, cx: &Ctx) {
                 let text = format!(
                     "rate {}/min  long 5m {}  short 5m {}",
                     cx.num(liq.rate_per_min, |v| format::fixed(v, 1)),
-                    cx.num(liq.long_notional_5m, format::usd),
-                    cx.num(liq.short_notional_5m, format::usd)
+                    cx.num(liq.long_notional_5m, |x| format::money(x, quote)),
+                    cx.num(liq.short_notional_5m, |x| format::money(x, quote))
                 );
                 put(buf, r.x, r.y, &text, r.width, cx.theme.text);
             });
@@ -104,12 +105,13 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &LiquidationsView, cx: &Ctx) {
             });
             for (book, label) in many.iter() {
                 let liq = &book.liquidations;
+                let quote = book.instrument.quote.as_str();
                 line(buf, &|buf, r| {
                     let text = format!(
                         "{label:<6} {}/min L {} S {}{}",
                         cx.num(liq.rate_per_min, |v| format::fixed(v, 1)),
-                        cx.num(liq.long_notional_5m, format::usd),
-                        cx.num(liq.short_notional_5m, format::usd),
+                        cx.num(liq.long_notional_5m, |x| format::money(x, quote)),
+                        cx.num(liq.short_notional_5m, |x| format::money(x, quote)),
                         if matches!(liq.sampling, Some(LiqSampling::Complete)) {
                             ""
                         } else {
@@ -190,13 +192,17 @@ fn feed(buf: &mut Buffer, area: Rect, streams: &[&(&BookFrame, String)], scroll:
     if area.height < 2 {
         return;
     }
-    let mut prints: Vec<(&LiquidationPrint, &str, u8)> = streams
+    let mut prints: Vec<(&LiquidationPrint, &str, u8, &str)> = streams
         .iter()
         .flat_map(|(b, label)| {
-            b.liquidations
-                .recent
-                .iter()
-                .map(move |p| (p, label.as_str(), b.ladder.price_decimals))
+            b.liquidations.recent.iter().map(move |p| {
+                (
+                    p,
+                    label.as_str(),
+                    b.ladder.price_decimals,
+                    b.instrument.quote.as_str(),
+                )
+            })
         })
         .collect();
     prints.sort_by_key(|p| std::cmp::Reverse(p.0.exch_ts));
@@ -206,7 +212,7 @@ fn feed(buf: &mut Buffer, area: Rect, streams: &[&(&BookFrame, String)], scroll:
         Column::left("SIDE", 5, 0),
         Column::right("PRICE", 10, 2),
         Column::right("SIZE", 7, 1),
-        Column::right("NOTIONAL", 8, 0),
+        Column::right("NOTIONAL", 10, 0),
     ];
     let kept = table::layout(&columns, area.width);
     table::header(buf, area, 0, &columns, &kept, cx.theme.dim);
@@ -222,7 +228,7 @@ fn feed(buf: &mut Buffer, area: Rect, streams: &[&(&BookFrame, String)], scroll:
         return;
     }
     let first = scroll.min(prints.len() - 1);
-    for (i, (p, label, decimals)) in prints
+    for (i, (p, label, decimals, quote)) in prints
         .iter()
         .skip(first)
         .take(usize::from(area.height - 1))
@@ -239,7 +245,7 @@ fn feed(buf: &mut Buffer, area: Rect, streams: &[&(&BookFrame, String)], scroll:
             (side.to_owned(), style),
             (format::price(p.price, *decimals), cx.theme.text),
             (format::qty(p.size), cx.theme.text),
-            (format::usd(p.notional), style),
+            (format::money(p.notional, quote), style),
         ];
         table::row(buf, area, 1 + i as u16, &columns, &kept, &cells);
     }

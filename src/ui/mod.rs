@@ -32,6 +32,7 @@ pub mod flow;
 pub mod footer;
 pub mod format;
 pub mod gauges;
+pub mod glossary;
 pub mod glyphs;
 pub mod header;
 pub mod health;
@@ -64,7 +65,7 @@ use crate::market::Nanos;
 use crate::ui::app::{App, View};
 use crate::ui::model::search as search_model;
 use crate::ui::model::select::{self, Selected};
-use crate::ui::widgets::{Ctx, put};
+use crate::ui::widgets::{Ctx, Feed, put};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -125,6 +126,7 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
         theme: &app.theme,
         glyphs: app.glyphs,
         now,
+        feed: Feed::of(&app.shown().mode, app.source_ended),
     };
     buf.set_style(area, app.theme.text);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -151,17 +153,29 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
     }
     let [head, tabs, body, foot] = screen_rows(area);
     let frame = app.shown();
+    // A frozen screen shows its frame's mode; otherwise replay keys show at once.
+    let mode = if app.frozen() {
+        frame.mode.clone()
+    } else {
+        app.data_mode()
+    };
     let venue = select::symbol(frame, &app.symbol)
         .map_or_else(String::new, |s| Selected::resolve(s, app.venue).label());
     header::render(
         head,
         buf,
         &header::HeaderView {
-            mode: &frame.mode,
+            mode: &mode,
             live_at: app.live().at,
             frozen_at: app.frozen().then_some(frame.at),
             source_ended: app.source_ended,
             offline_until: app.live().offline_until(),
+            live_books: frame
+                .symbols
+                .iter()
+                .flat_map(|s| &s.books)
+                .filter(|b| b.state.is_live() && !b.stale)
+                .count(),
             symbol: &app.symbol,
             venue,
             seq: frame.seq,

@@ -9,7 +9,7 @@ use crate::ui::header::offline_text;
 use crate::ui::model::overview::{Row, SortColumn, value};
 use crate::ui::model::select::{long_label, short_label};
 use crate::ui::table::{self, Column};
-use crate::ui::widgets::{Ctx, book_badge, number_style, pane};
+use crate::ui::widgets::{Ctx, book_badge, book_word, number_style, pane};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -33,39 +33,51 @@ pub struct OverviewView<'a> {
 const LONG_LABELS_FROM: u16 = 110;
 
 pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
-    let arrow = if view.descending {
-        cx.glyphs.down
-    } else {
-        cx.glyphs.up
+    // Rows arrive in watch-list order unless a column is chosen: say so rather than call it a
+    // sort by symbol.
+    let order = match (view.sort, view.descending) {
+        (SortColumn::Symbol, false) => "watchlist order".to_owned(),
+        (SortColumn::Symbol, true) => "watchlist order, reversed".to_owned(),
+        (column, descending) => {
+            let arrow = if descending {
+                cx.glyphs.down
+            } else {
+                cx.glyphs.up
+            };
+            format!("sorted by {} {arrow}", column.label())
+        }
     };
-    let title = format!(
-        "Overview {} sorted by {} {arrow}",
-        cx.glyphs.sep.trim(),
-        view.sort.label()
-    );
+    let sep = cx.glyphs.sep.trim();
+    let inner_width = area.width.saturating_sub(2);
+    let long = inner_width >= LONG_LABELS_FROM;
+    let column_decimals = view
+        .rows
+        .iter()
+        .filter(|r| value(r.book, SortColumn::Mid).is_some())
+        .map(|r| r.book.ladder.price_decimals)
+        .max()
+        .unwrap_or(0)
+        .min(MAX_MID_DECIMALS);
+    let mid_width = view
+        .rows
+        .iter()
+        .filter_map(|r| value(r.book, SortColumn::Mid).map(|m| (m, r.book.ladder.price_decimals)))
+        .map(|(m, d)| format::price_aligned(m, d, column_decimals).chars().count() as u16)
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    let long_state = inner_width >= LONG_STATE_FROM;
+    let columns = columns(long, mid_width, long_state);
+    let kept = table::layout(&columns, inner_width);
+    let hidden = table::hidden_note(&columns, &kept);
+    let title = match hidden {
+        Some(note) => format!("Overview {sep} {order} {sep} {note}"),
+        None => format!("Overview {sep} {order}"),
+    };
     let inner = pane(area, buf, &title, true, cx);
     if inner.height == 0 {
         return;
     }
-    let long = inner.width >= LONG_LABELS_FROM;
-    let columns = [
-        Column::left("SYM", 5, 0),
-        Column::left("VENUE", if long { 17 } else { 6 }, 0),
-        Column::right("MID", 11, 0),
-        Column::right("SPR bps", 7, 1),
-        Column::right("IMB10", 6, 2),
-        Column::right("OFI60", 6, 3),
-        Column::right("STRESS", 6, 4),
-        Column::right("FUNDING", 9, 5),
-        Column::right("OI $", 8, 7),
-        Column::right("LIQ/m", 6, 7),
-        Column::right("CVD1m", 8, 7),
-        Column::left("STATE", 16, 0),
-        Column::right("AGE", 6, 1),
-        Column::right("EXCH", 6, 6),
-        Column::right("RSY", 4, 6),
-    ];
-    let kept = table::layout(&columns, inner.width);
     table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
     if view.rows.is_empty() && inner.height > 1 {
         // An empty table must not look like a quiet market: say why and where to look.
@@ -100,7 +112,8 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
         } else {
             short_label(row.book)
         };
-        let cells = cells(row, label, venue_state(view.venues, row), cx);
+        let venue = venue_state(view.venues, row);
+        let cells = cells(row, label, column_decimals, long_state, venue, cx);
         table::row(buf, inner, y, &columns, &kept, &cells);
     }
 }
@@ -140,19 +153,63 @@ fn venue_state<'a>(venues: &'a [VenueHealth], row: &Row) -> Option<&'a ConnState
         .filter(|s| matches!(s, ConnState::Backoff { .. } | ConnState::Down(_)))
 }
 
-fn cells(row: &Row, label: String, venue: Option<&ConnState>, cx: &Ctx) -> Vec<(String, Style)> {
+/// Prices with more decimals than this (a sat-quoted altcoin) do not widen every row's MID.
+const MAX_MID_DECIMALS: u8 = 8;
+
+/// Terminal width from which the state column spells out `STALE 7.2s` and `RESYNCING (gap)`.
+const LONG_STATE_FROM: u16 = 150;
+
+/// The columns in display order. Priorities give the market numbers room before the state word
+/// and the health ages: at 80 columns funding, open interest and CVD are on screen.
+fn columns(long: bool, mid_width: u16, long_state: bool) -> [Column; 16] {
+    [
+        Column::left("SYM", 5, 0),
+        Column::left("VENUE", if long { 17 } else { 6 }, 0),
+        Column::right("MID", mid_width, 0),
+        Column::left("CCY", 5, 1),
+        Column::right("SPR bps", 7, 2),
+        Column::right("IMB10", 6, 5),
+        Column::right("OFI60", 6, 6),
+        Column::right("STRESS", 6, 7),
+        Column::right("FUNDING", 9, 3),
+        Column::right("OI", 7, 4),
+        Column::right("LIQ/m", 7, 6),
+        Column::right("CVD1m", 7, 4),
+        Column::left("STATE", if long_state { 16 } else { 7 }, 1),
+        Column::right("AGE", 6, 7),
+        Column::right("EXCH", 6, 8),
+        Column::right("RSY", 4, 8),
+    ]
+}
+
+/// The overview's column titles (the glossary explains each).
+pub fn column_titles() -> Vec<&'static str> {
+    columns(false, 9, false).iter().map(|c| c.title).collect()
+}
+
+fn cells(
+    row: &Row,
+    label: String,
+    column_decimals: u8,
+    long_state: bool,
+    venue: Option<&ConnState>,
+    cx: &Ctx,
+) -> Vec<(String, Style)> {
     let t = cx.theme;
     let book = row.book;
+    let quote = book.instrument.quote.as_str();
     let (badge, badge_style) = match venue {
-        Some(ConnState::Backoff { until, .. }) => (
+        Some(ConnState::Backoff { until, .. }) if long_state => (
             format!(
                 "BACKOFF {}",
                 format::age_ms(format::elapsed_ms(*until, cx.now))
             ),
             t.state_bad,
         ),
+        Some(ConnState::Backoff { .. }) => ("BACKOFF".into(), t.state_bad),
         Some(ConnState::Down(_)) => ("DOWN".into(), t.state_bad),
-        _ => book_badge(book, cx),
+        _ if long_state => book_badge(book, cx),
+        _ => book_word(book, cx),
     };
     let muted = if book.state.is_live() {
         t.text
@@ -176,15 +233,34 @@ fn cells(row: &Row, label: String, venue: Option<&ConnState>, cx: &Ctx) -> Vec<(
             (text, numbers)
         }
     };
+    let cvd = v(SortColumn::Cvd);
+    // Notionals carry `$` for dollar quotes; any other quote is named once in the CCY column,
+    // so the cells stay narrow enough never to be cut.
+    let dollar = format::is_dollar(quote);
+    let notional = |x: f64| {
+        if dollar {
+            format::money(x, quote)
+        } else {
+            format::compact(x)
+        }
+    };
+    let signed_notional = |x: f64| {
+        if dollar {
+            format::signed_money(x, quote)
+        } else {
+            format::signed_money(x, "")
+        }
+    };
     vec![
         (row.symbol.symbol.clone(), muted),
         (label, muted),
         (
             cx.num(v(SortColumn::Mid), |m| {
-                format::price(m, book.ladder.price_decimals)
+                format::price_aligned(m, book.ladder.price_decimals, column_decimals)
             }),
             numbers,
         ),
+        (quote.to_owned(), t.dim),
         (cx.num(v(SortColumn::Spread), format::bps), numbers),
         signed(SortColumn::Imbalance),
         signed(SortColumn::Ofi),
@@ -194,14 +270,14 @@ fn cells(row: &Row, label: String, venue: Option<&ConnState>, cx: &Ctx) -> Vec<(
         ),
         funding,
         (
-            cx.num(v(SortColumn::OpenInterest), format::usd),
+            cx.num(v(SortColumn::OpenInterest), notional),
             if book.derivs.stale { t.stale } else { numbers },
         ),
+        (cx.num(v(SortColumn::Liquidations), notional), numbers),
         (
-            cx.num(v(SortColumn::Liquidations), |r| format::fixed(r, 1)),
-            numbers,
+            cx.num(cvd, signed_notional),
+            cvd.map_or(numbers, |x| number_style(book, t.signed(x), cx)),
         ),
-        signed(SortColumn::Cvd),
         (badge, badge_style),
         (
             cx.num(book.book_age_ms, format::age_ms),

@@ -338,6 +338,7 @@ fn handle_event(
                 .is_some_and(|c| c.try_send(control).is_ok());
             if !sent {
                 tracing::warn!(?control, "replay control not delivered");
+                app.replay_control_lost();
             }
             None
         }

@@ -66,7 +66,15 @@ pub fn layout(columns: &[Column], width: u16) -> Vec<(usize, u16)> {
         .collect()
 }
 
-/// Draws the header row.
+/// What a narrow pane leaves out, for its title: `+4 cols (wider)`; `None` when every column
+/// fits. Columns never drop silently.
+pub fn hidden_note(columns: &[Column], kept: &[(usize, u16)]) -> Option<String> {
+    let hidden = columns.len().saturating_sub(kept.len());
+    (hidden > 0).then(|| format!("+{hidden} cols (wider)"))
+}
+
+/// Draws the header row. When columns were dropped for width, a `+N` after the last column
+/// (where it fits) says so: a narrow pane never drops data silently.
 pub fn header(
     buf: &mut Buffer,
     area: Rect,
@@ -80,6 +88,20 @@ pub fn header(
         .map(|c| (c.title.to_owned(), style))
         .collect();
     row(buf, area, y, columns, kept, &cells);
+    let hidden = columns.len().saturating_sub(kept.len());
+    let end = kept.last().map_or(0, |&(i, at)| at + columns[i].width);
+    let mark = format!("+{hidden}");
+    let len = mark.chars().count() as u16;
+    if hidden > 0 && y < area.height && end + 1 + len <= area.width {
+        put(
+            buf,
+            area.x + area.width - len,
+            area.y + y,
+            &mark,
+            len,
+            style,
+        );
+    }
 }
 
 /// Draws one row of cells (one per column, hidden ones ignored) at `area.y + y`.
@@ -122,5 +144,22 @@ mod tests {
         assert_eq!(layout(&cols, 16), vec![(0, 0), (2, 6)]);
         assert_eq!(layout(&cols, 4), vec![]);
         assert_eq!(layout(&cols, 0), vec![]);
+        assert_eq!(
+            hidden_note(&cols, &layout(&cols, 16)).unwrap(),
+            "+1 cols (wider)"
+        );
+        assert_eq!(hidden_note(&cols, &layout(&cols, 17)), None);
+        // The header says how many columns are left out.
+        let area = Rect::new(0, 0, 16, 1);
+        let mut buf = Buffer::empty(area);
+        header(
+            &mut buf,
+            area,
+            0,
+            &cols,
+            &layout(&cols, 13),
+            Style::default(),
+        );
+        assert_eq!(buf, Buffer::with_lines(["a         c   +1"]));
     }
 }

@@ -20,6 +20,43 @@ pub struct Ctx<'a> {
     pub theme: &'a Theme,
     pub glyphs: &'a Glyphs,
     pub now: Nanos,
+    /// Where the frames come from: a proven book of a simulation or a replay is not `LIVE`.
+    pub feed: Feed,
+}
+
+/// Where the data on screen comes from, as the state words need it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// Real exchanges, now.
+    Live,
+    /// The embedded simulator (`--demo`).
+    Simulated,
+    /// A recorded capture.
+    Replay,
+    /// Nothing more will arrive (the replay or the feed ended): the books are frozen history.
+    Ended,
+}
+
+impl Feed {
+    pub fn of(mode: &crate::engine::frame::DataMode, ended: bool) -> Feed {
+        use crate::engine::frame::DataMode;
+        match mode {
+            _ if ended => Feed::Ended,
+            DataMode::Live => Feed::Live,
+            DataMode::Simulated { .. } => Feed::Simulated,
+            DataMode::Replay { .. } => Feed::Replay,
+        }
+    }
+
+    /// The word for a proven, fresh book: `LIVE` only when the data is a real market now.
+    fn proven_word(self) -> &'static str {
+        match self {
+            Feed::Live => "LIVE",
+            Feed::Simulated => "SIM",
+            Feed::Replay => "REPLAY",
+            Feed::Ended => "ENDED",
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -176,11 +213,12 @@ pub fn plot(buf: &mut Buffer, area: Rect, series: &[(&[Option<f64>], Style, &str
     let row_of = |v: f64| area.y + ((hi - v) / span * rows).round() as u16;
     let plot_x = area.x + LABEL + 1;
     let width = area.right() - plot_x;
+    // Compact labels (`1.23M`) always fit the 7 cells: an axis is never `#######`.
     put_right(
         buf,
         area.x,
         area.y,
-        &format::fixed(hi, 1),
+        &format::compact(hi),
         LABEL,
         cx.theme.dim,
     );
@@ -188,7 +226,7 @@ pub fn plot(buf: &mut Buffer, area: Rect, series: &[(&[Option<f64>], Style, &str
         buf,
         area.x,
         area.bottom() - 1,
-        &format::fixed(lo, 1),
+        &format::compact(lo),
         LABEL,
         cx.theme.dim,
     );
@@ -213,19 +251,34 @@ pub fn plot(buf: &mut Buffer, area: Rect, series: &[(&[Option<f64>], Style, &str
 }
 
 /// A book's integrity state as the screen shows it: `LIVE`, `STALE 7.2s`, `SYNCING`,
-/// `RESYNCING (gap)`, `DOWN`.
+/// `RESYNCING (gap)`, `DOWN`. A proven book of the simulator, a replay or an ended feed is
+/// `SIM`, `REPLAY` or `ENDED`, never `LIVE`.
 pub fn book_badge(book: &BookFrame, cx: &Ctx) -> (String, Style) {
     let t = cx.theme;
     match &book.state {
+        BookState::Live if cx.feed == Feed::Ended => ("ENDED".into(), t.dim),
         BookState::Live if book.stale => (
             format!("STALE {}", cx.num(book.book_age_ms, format::age_ms)),
             t.stale,
         ),
-        BookState::Live => ("LIVE".into(), t.state_ok),
+        BookState::Live => (cx.feed.proven_word().into(), t.state_ok),
         BookState::Syncing => ("SYNCING".into(), t.state_warn),
         BookState::Resyncing(reason) => (format!("RESYNCING ({})", reason.label()), t.state_bad),
         BookState::Down => ("DOWN".into(), t.state_bad),
     }
+}
+
+/// [`book_badge`] in at most 6 characters, for narrow columns: `LIVE`, `SIM`, `STALE`,
+/// `SYNC`, `RESYNC`, `DOWN` (the detail and Health views give the reason).
+pub fn book_word(book: &BookFrame, cx: &Ctx) -> (String, Style) {
+    let (long, style) = book_badge(book, cx);
+    let word = match &book.state {
+        BookState::Live if book.stale && cx.feed != Feed::Ended => "STALE",
+        BookState::Syncing => "SYNC",
+        BookState::Resyncing(_) => "RESYNC",
+        _ => return (long, style),
+    };
+    (word.to_owned(), style)
 }
 
 /// A connection state: `LIVE`, `CONNECTING`, `BACKOFF 4s (closed by venue)`, `DOWN (…)`.
@@ -278,6 +331,7 @@ mod tests {
             theme,
             glyphs: &UNICODE,
             now: 0,
+            feed: Feed::Live,
         }
     }
 
@@ -359,7 +413,17 @@ mod tests {
         let text: Vec<String> = (0..3)
             .map(|y| (0..12).map(|x| buf[(x, y)].symbol().to_owned()).collect())
             .collect();
-        assert_eq!(text, ["    2.0  *  ", "        ────", "   -2.0    *"]);
+        assert_eq!(text, ["   2.00  *  ", "        ────", "  -2.00    *"]);
+        // A CVD in the millions still labels its axis.
+        let mut buf = Buffer::empty(area);
+        plot(
+            &mut buf,
+            area,
+            &[(&[Some(12_345_678.9), Some(-2_500_000.0)], theme.bid, "*")],
+            &cx,
+        );
+        let labels: String = (0..7).map(|x| buf[(x, 0)].symbol().to_owned()).collect();
+        assert_eq!(labels, "  12.3M");
     }
 
     trait TapStyles {

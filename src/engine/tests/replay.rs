@@ -131,7 +131,11 @@ fn okx_capture_through_the_engine_emits_only_finite_values() {
     let f = spot.features.as_ref().unwrap();
     assert!(f.mid.is_some() && f.spread_bps.is_some());
     assert!(spot.bands.is_some());
-    assert_eq!(spot.ladder.bids.len(), 25);
+    // The ladder holds as many levels as the UI can ask for.
+    assert_eq!(
+        spot.ladder.bids.len(),
+        crate::config::engine::EngineConfig::default().ladder_depth
+    );
     assert!(!spot.recent_trades.is_empty());
     // An inverse future and swap whose contract the capture does not give: no notionals.
     let swap = book(last, &BookKey::new(VenueId::Okx, "UNI-USD-SWAP"));

@@ -117,6 +117,12 @@ impl BookModel {
         &self.inst
     }
 
+    /// Open interest in base units now (perpetuals only): known from the start, before the
+    /// first step computes the other derivatives.
+    pub fn open_interest(&self) -> Option<f64> {
+        self.inst.is_perpetual().then_some(self.open_interest)
+    }
+
     /// Levels best first.
     pub fn side(&self, side: Side) -> impl Iterator<Item = (i64, u64)> + '_ {
         match side {

@@ -69,6 +69,11 @@ impl Model {
         self.books[i].side(side)
     }
 
+    /// One book's open interest before any step (`i` as in [`Model::book_ids`]).
+    pub fn open_interest(&self, i: usize) -> Option<f64> {
+        self.books[i].open_interest()
+    }
+
     /// Advance the whole market by one step.
     pub fn step(&mut self) -> Step {
         let t0 = self.index * self.step_ms;

@@ -167,10 +167,34 @@ fn side(books: &[&BookFrame], side: Side, step: f64, depth: usize) -> Vec<Ladder
         .collect()
 }
 
-/// Recent traded volume per bucket of this side's rounding.
+/// Recent traded volume per bucket of this side's rounding. Each price belongs to one side
+/// only (at or above the mid: the asks; below: the bids): once grouped, the best bid and ask
+/// buckets can cover the same prices, and a trade counted on both would be counted twice.
 fn traded(books: &[&BookFrame], side: Side, step: f64) -> BTreeMap<i64, (f64, f64)> {
+    let best = |s: Side| {
+        books
+            .iter()
+            .filter_map(move |b| s.levels(b).first().map(|l| l.price))
+    };
+    let mid = match (
+        best(Side::Bid).reduce(f64::max),
+        best(Side::Ask).reduce(f64::min),
+    ) {
+        (Some(bid), Some(ask)) => (bid + ask) / 2.0,
+        (Some(bid), None) => bid,
+        (None, Some(ask)) => ask,
+        (None, None) => return BTreeMap::new(),
+    };
+    let on_side = |price: f64| match side {
+        Side::Bid => price < mid,
+        Side::Ask => price >= mid,
+    };
     let mut out: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
-    for pv in books.iter().flat_map(|b| &b.traded_at_price) {
+    for pv in books
+        .iter()
+        .flat_map(|b| &b.traded_at_price)
+        .filter(|pv| on_side(pv.price))
+    {
         let e = out.entry(side.bucket(pv.price, step)).or_default();
         e.0 += pv.buy;
         e.1 += pv.sell;
@@ -181,6 +205,7 @@ fn traded(books: &[&BookFrame], side: Side, step: f64) -> BTreeMap<i64, (f64, f6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::frame::PriceVolume;
     use crate::ui::tests::fixtures;
 
     #[test]
@@ -245,6 +270,40 @@ mod tests {
             m.bids[1].partial && m.bids[2].partial,
             "book b is unknown below 100.0"
         );
+    }
+
+    #[test]
+    fn each_trade_is_counted_in_one_row_however_coarse_the_grouping() {
+        let mut book = fixtures::book_with_levels(
+            &[(3452.00, 1.0), (3451.99, 1.0)],
+            &[(3452.01, 1.0), (3452.02, 1.0)],
+            0.01,
+        );
+        book.traded_at_price = vec![
+            PriceVolume {
+                price: 3452.00,
+                buy: 0.0,
+                sell: 7.0,
+            },
+            PriceVolume {
+                price: 3452.01,
+                buy: 5.0,
+                sell: 0.0,
+            },
+        ];
+        for step in [0.01, 5.0, 10.0] {
+            let m = build(&[&book], step, 10);
+            let total: f64 = m
+                .bids
+                .iter()
+                .chain(&m.asks)
+                .map(|r| r.traded_buy + r.traded_sell)
+                .sum();
+            assert_eq!(total, 12.0, "step {step}");
+        }
+        let m = build(&[&book], 5.0, 10);
+        assert_eq!((m.bids[0].traded_sell, m.bids[0].traded_buy), (7.0, 0.0));
+        assert_eq!((m.asks[0].traded_buy, m.asks[0].traded_sell), (5.0, 0.0));
     }
 
     #[test]

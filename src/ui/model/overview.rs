@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 /// Overview columns that can be sorted on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum SortColumn {
-    /// Watch-list order, then the frame's venue order.
+    /// Watch-list order, then the frame's venue order (not alphabetical).
     #[default]
     Symbol,
     Mid,
@@ -22,9 +22,9 @@ pub enum SortColumn {
     Funding,
     /// Open interest, quote notional.
     OpenInterest,
-    /// Liquidations per minute.
+    /// Liquidated notional per minute (quote currency), so venues compare by money, not count.
     Liquidations,
-    /// Cumulative volume delta over one minute (base units).
+    /// Cumulative volume delta over one minute, quote notional (comparable across symbols).
     Cvd,
     Age,
     Resyncs,
@@ -61,8 +61,8 @@ impl SortColumn {
             SortColumn::Stress => "stress",
             SortColumn::Funding => "funding",
             SortColumn::OpenInterest => "open interest",
-            SortColumn::Liquidations => "liquidations",
-            SortColumn::Cvd => "CVD",
+            SortColumn::Liquidations => "liquidated notional/min",
+            SortColumn::Cvd => "CVD 1m notional",
             SortColumn::Age => "age",
             SortColumn::Resyncs => "resyncs",
         }
@@ -102,8 +102,8 @@ pub fn value(book: &BookFrame, column: SortColumn) -> Option<f64> {
         SortColumn::Stress => book.liquidations.cascade.map(|c| c.stress),
         SortColumn::Funding => book.derivs.funding_rate,
         SortColumn::OpenInterest => book.derivs.open_interest_usd,
-        SortColumn::Liquidations => book.liquidations.rate_per_min,
-        SortColumn::Cvd => book.flow.cvd_1m,
+        SortColumn::Liquidations => book.liquidations.notional_rate_per_min,
+        SortColumn::Cvd => book.flow.cvd_1m_usd,
         SortColumn::Symbol | SortColumn::Age | SortColumn::Resyncs => None,
     }
 }

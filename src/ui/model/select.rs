@@ -77,6 +77,9 @@ pub enum Excluded {
     NotLive(String),
     /// Live but stale: cross-venue aggregates leave stale books out (`features.md` §0.2).
     Stale,
+    /// Quoted in another currency than the aggregate (`USD` beside `USDT` books): prices in two
+    /// currencies are not one ladder (a stablecoin premium would look like depth or a cross).
+    Quote(String),
 }
 
 /// The books a view shows for one symbol.
@@ -107,12 +110,15 @@ impl<'a> Selected<'a> {
             .find(|k| *k == wanted)
             .or_else(|| symbol.books.first().map(|b| b.instrument.kind))
             .unwrap_or(wanted);
+        let quote = aggregate_quote(symbol, kind);
         let (mut included, mut excluded) = (Vec::new(), Vec::new());
         for book in symbol.books.iter().filter(|b| b.instrument.kind == kind) {
             if !book.state.is_live() {
                 excluded.push((book, Excluded::NotLive(book.state.to_string())));
             } else if book.stale {
                 excluded.push((book, Excluded::Stale));
+            } else if quote.is_some_and(|q| q != book.instrument.quote) {
+                excluded.push((book, Excluded::Quote(book.instrument.quote.clone())));
             } else {
                 included.push(book);
             }
@@ -129,7 +135,13 @@ impl<'a> Selected<'a> {
         match self {
             Selected::One(book) => long_label(book),
             Selected::Aggregate { kind, included, .. } => {
-                format!("{} aggregate of {}", kind_word(*kind), included.len())
+                let kind = kind_word(*kind);
+                match included.first().map(|b| b.instrument.quote.as_str()) {
+                    Some(quote) if !quote.is_empty() => {
+                        format!("{kind} {quote} aggregate of {}", included.len())
+                    }
+                    _ => format!("{kind} aggregate of {}", included.len()),
+                }
             }
         }
     }
@@ -142,6 +154,22 @@ impl<'a> Selected<'a> {
             Selected::Aggregate { included, .. } => included.clone(),
         }
     }
+}
+
+/// The quote currency an aggregate of `kind` sums: the one most live, fresh books of that kind
+/// are quoted in (the first such book's on a tie); `None` when no book qualifies.
+fn aggregate_quote(symbol: &SymbolFrame, kind: MarketKind) -> Option<&str> {
+    let usable: Vec<&str> = symbol
+        .books
+        .iter()
+        .filter(|b| b.instrument.kind == kind && b.state.is_live() && !b.stale)
+        .map(|b| b.instrument.quote.as_str())
+        .collect();
+    let count = |q: &str| usable.iter().filter(|u| **u == q).count();
+    usable
+        .iter()
+        .copied()
+        .reduce(|best, q| if count(q) > count(best) { q } else { best })
 }
 
 /// The symbol named `name`, else the first (a renamed or dropped symbol is never an error).

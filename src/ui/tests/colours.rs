@@ -42,7 +42,8 @@ fn asks_above_the_spread_are_ask_coloured_and_bids_below_bid_coloured() {
 #[test]
 fn stale_rows_and_unproven_books_have_their_styles_in_the_overview() {
     let app = app(fixtures::frame());
-    let terminal = draw(&app, 120, 24);
+    // Wide enough for the state column to spell out the reasons.
+    let terminal = draw(&app, 160, 24);
     let buf = terminal.backend().buffer();
     let stale = buf[at(buf, "STALE 7.2s")].clone();
     assert_eq!(stale.fg, app.theme.stale.fg.unwrap());
@@ -103,7 +104,7 @@ fn the_mono_theme_uses_no_colour_but_keeps_the_cues() {
         );
     }
     press(&mut app, &[Command::ViewOverview]);
-    let terminal = draw(&app, 120, 24);
+    let terminal = draw(&app, 160, 24);
     let buf = terminal.backend().buffer();
     assert!(
         buf[(1, 0)].modifier.contains(Modifier::REVERSED),

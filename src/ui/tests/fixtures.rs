@@ -641,6 +641,12 @@ fn venues() -> Vec<VenueHealth> {
 
 fn alerts() -> Vec<Arc<Alert>> {
     let alert = |ago_s: u64, severity, symbol: &str, venue, rule: &str, value, message: &str| {
+        // The instrument of the book a per-venue alert is about; thresholds as the rules say.
+        let (instrument, threshold) = match rule {
+            "spread_bps" => (Some("ETHUSDT".into()), 4.0),
+            "cascade_stress" => (None, 0.6),
+            _ => (None, value),
+        };
         Arc::new(Alert {
             at: NOW - ago_s * 1_000_000_000,
             rule: rule.into(),
@@ -651,8 +657,8 @@ fn alerts() -> Vec<Arc<Alert>> {
             value,
             message: message.into(),
             id: ago_s,
-            instrument: None,
-            threshold: value,
+            instrument,
+            threshold,
             zscore: None,
             notify: Notify::None,
         })

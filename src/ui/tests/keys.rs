@@ -35,7 +35,33 @@ fn number_keys_switch_views_and_q_quits() {
         assert_eq!(app.view, view);
     }
     assert_eq!(key(&mut app, "q"), Effect::Quit);
-    assert_eq!(key(&mut app, "esc"), Effect::Quit);
+    assert_eq!(key(&mut app, "ctrl+c"), Effect::Quit);
+}
+
+/// Esc closes or cancels, in every view and overlay; it never quits.
+#[test]
+fn esc_closes_and_never_quits() {
+    let mut app = app(fixtures::frame());
+    key(&mut app, "2");
+    assert_eq!(key(&mut app, "esc"), Effect::None);
+    assert_eq!(app.view, View::Overview, "esc leaves the detail");
+    assert_eq!(
+        key(&mut app, "esc"),
+        Effect::None,
+        "not even from the overview"
+    );
+    assert_eq!(
+        app.notice.as_deref(),
+        Some("nothing to close; q or ctrl+c quits")
+    );
+    for view in ["3", "4"] {
+        key(&mut app, view);
+        assert_eq!(key(&mut app, "esc"), Effect::None);
+        assert_eq!(app.view, View::Overview);
+    }
+    key(&mut app, "?");
+    assert_eq!(key(&mut app, "esc"), Effect::None);
+    assert!(app.help.is_none());
 }
 
 /// Help is an overlay, not a trap: its own keys scroll and close it; any other key does what it
@@ -93,6 +119,13 @@ fn search_filters_as_you_type_and_enter_jumps() {
     app.update(Action::Type('z'));
     key(&mut app, "enter");
     assert_eq!(app.notice.as_deref(), Some("no symbol matches \"z\""));
+    assert!(app.search.is_some(), "a search with no match stays open");
+    let screen = text(draw(&app, 80, 24).backend().buffer());
+    assert!(screen.contains("no match"), "{screen}");
+    key(&mut app, "backspace");
+    app.update(Action::Type('s'));
+    key(&mut app, "enter");
+    assert_eq!((app.symbol.as_str(), app.search.is_none()), ("SOL", true));
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod keys;
 mod panes;
 mod offline;
 mod run_loop;
+mod screens;
 pub mod snapshots;
 
 use crate::config::Config;

@@ -223,3 +223,49 @@ async fn the_screen_follows_the_clock_without_new_frames() {
         stats.frames_drawn
     );
 }
+
+/// In a paused replay the driver publishes nothing new, so a key's effect must not wait for a
+/// frame: the speed asked for, the view and the sort order are on screen 1 ms after the key.
+#[tokio::test(start_paused = true)]
+async fn every_key_shows_in_the_same_loop_turn_even_in_a_paused_replay() {
+    let (tx, _rx) = mpsc::channel(8);
+    let (result, terminal) = run(fixtures::replay_frame(), None, Some(tx), |h| async move {
+        sleep(150 * MS).await;
+        h.keys.send(key('>')).unwrap();
+        sleep(MS).await;
+        h.keys.send(key('>')).unwrap();
+        sleep(MS).await;
+        h.keys.send(key('S')).unwrap();
+        sleep(MS).await;
+        h.cancel.cancel();
+        h
+    })
+    .await;
+    result.unwrap();
+    let shown = screen(&terminal);
+    assert!(
+        shown.contains("x40 PAUSED"),
+        "two doublings of x10:\n{shown}"
+    );
+    assert!(
+        shown.contains("watchlist order, reversed"),
+        "S shows at once:\n{shown}"
+    );
+    let (tx, _rx) = mpsc::channel(8);
+    let (result, terminal) = run(fixtures::replay_frame(), None, Some(tx), |h| async move {
+        sleep(150 * MS).await;
+        h.keys.send(key(' ')).unwrap();
+        h.keys.send(key('3')).unwrap();
+        sleep(MS).await;
+        h.cancel.cancel();
+        h
+    })
+    .await;
+    result.unwrap();
+    let shown = screen(&terminal);
+    assert!(
+        shown.contains("x10") && !shown.contains("PAUSED"),
+        "space resumes at once:\n{shown}"
+    );
+    assert!(shown.contains("Heatmap │"), "3 shows at once:\n{shown}");
+}
