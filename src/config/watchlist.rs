@@ -68,6 +68,7 @@ fn edited(text: &str, edit: &Edit) -> Result<(String, Vec<String>), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
 
     const USER: &str = "# my settings\n[general]\n# what I watch\nsymbols = [\"BTC\", \"ETH\"] # majors\nvenues = [\"okx\"]\n\n[ui]\nfps = 20 # smooth\n";
 

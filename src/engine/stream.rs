@@ -214,6 +214,16 @@ impl JsonLines {
         out.flush()
     }
 
+    /// One symbol exactly as a line holds it (renamed with `market_names`), for other writers of
+    /// the same stream (the SSE stream of `depthscope serve`).
+    pub fn symbol_value(&self, s: &SymbolFrame) -> serde_json::Result<Value> {
+        let mut value = self.symbol_line(s)?;
+        if self.opts.market_names {
+            rename_keys(&mut value, &self.renames);
+        }
+        Ok(value)
+    }
+
     /// One symbol: its composites and books, numbers tidied, slim if fields are chosen.
     fn symbol_line(&self, s: &SymbolFrame) -> serde_json::Result<Value> {
         let fields = self.opts.fields.as_ref();
@@ -239,24 +249,6 @@ impl JsonLines {
         line.insert("books".into(), Value::Array(books));
         Ok(Value::Object(line))
     }
-}
-
-/// One symbol exactly as a `stream --json` line holds it, for other writers of the same
-/// stream (the SSE stream of `depthscope serve`).
-pub fn symbol_value(
-    symbol: &super::frame::SymbolFrame,
-    opts: StreamOptions,
-) -> serde_json::Result<Value> {
-    let line = SymbolLine {
-        symbol: &symbol.symbol,
-        composites: &symbol.composites,
-        books: symbol.books.iter().map(BookLine::of).collect(),
-    };
-    let mut value = serde_json::to_value(&line)?;
-    if opts.market_names {
-        rename_keys(&mut value, &market_renames());
-    }
-    Ok(value)
 }
 
 /// For each honest name, the first market name the alias table lists for it, unless that one is

@@ -153,6 +153,7 @@ pub async fn serve(
         frames.clone(),
         StreamOptions {
             market_names: options.market_names,
+            ..StreamOptions::default()
         },
         cancel.clone(),
     ));

@@ -28,7 +28,7 @@ use utoipa::IntoParams;
 
 use crate::engine::StreamOptions;
 use crate::engine::frame::Frame;
-use crate::engine::stream::symbol_value;
+use crate::engine::stream::JsonLines;
 
 use super::App;
 use super::error::{ApiError, ErrorBody};
@@ -48,12 +48,12 @@ pub struct Tick {
 }
 
 impl Tick {
-    fn of(frame: &Frame, epoch: u64, since_alert: u64, opts: StreamOptions) -> Tick {
+    fn of(frame: &Frame, epoch: u64, since_alert: u64, lines: &JsonLines) -> Tick {
         let symbols = frame
             .symbols
             .iter()
             .filter_map(|s| {
-                let value = symbol_value(s, opts).ok()?;
+                let value = lines.symbol_value(s).ok()?;
                 Some((s.symbol.clone(), value.to_string()))
             })
             .collect();
@@ -172,6 +172,7 @@ pub async fn run_hub(
     opts: StreamOptions,
     cancel: CancellationToken,
 ) {
+    let lines = JsonLines::new(opts);
     let mut last_alert = frames.borrow().alerts.first().map_or(0, |a| a.id);
     loop {
         tokio::select! {
@@ -182,7 +183,7 @@ pub async fn run_hub(
                     return;
                 }
                 let frame = frames.borrow_and_update().clone();
-                let tick = Tick::of(&frame, hub.epoch, last_alert, opts);
+                let tick = Tick::of(&frame, hub.epoch, last_alert, &lines);
                 last_alert = frame.alerts.first().map_or(last_alert, |a| a.id.max(last_alert));
                 hub.publish(Arc::new(tick));
             }
