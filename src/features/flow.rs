@@ -73,6 +73,15 @@ impl Default for TradeFlowConfig {
     }
 }
 
+/// What [`TradeFlow::seed`] took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowSeeded {
+    /// Trades the P99 baseline now counts from history.
+    pub prints: u64,
+    /// Minutes of CVD seeded.
+    pub cvd_minutes: usize,
+}
+
 /// Flow over one window.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WindowFlow {
@@ -323,6 +332,26 @@ impl TradeFlow {
             .filter(|p| p.is_finite());
         self.threshold = p99.map_or(floor, |p| p.max(floor));
         self.threshold_from_baseline = p99.is_some();
+    }
+
+    /// Seeds the baselines that history can fill, for the time before the stream started: the
+    /// trailing-24 h print notionals behind the large-trade P99 (`(t, notional, weight)`, see
+    /// [`NotionalQuantile::seed`]) and the per-minute CVD behind `σ_1m` of `flow_momentum`
+    /// (`(minute start, Σ σ·q)`). The windows themselves (CVD 1 m/5 m, large trades, whale
+    /// buckets) still warm from the live stream: they need the trades themselves, in order.
+    pub fn seed(
+        &mut self,
+        prints: impl IntoIterator<Item = (Millis, f64, u32)>,
+        minute_cvd: impl IntoIterator<Item = (Millis, f64)>,
+    ) -> FlowSeeded {
+        let prints = self.print_notional.seed(prints);
+        let minutes = self.minute_cvd.seed(minute_cvd.into_iter().map(|(t, v)| (t, [v])));
+        // The threshold is re-derived at the next print, from the seeded baseline.
+        self.threshold_minute = None;
+        FlowSeeded {
+            prints,
+            cvd_minutes: minutes,
+        }
     }
 
     pub fn readings(&mut self, now: Millis) -> FlowReadings {
