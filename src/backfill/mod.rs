@@ -7,18 +7,22 @@
 //! - [`plan`] and [`venues`]: each venue's endpoints, pages and documented limits;
 //! - [`gate`] and [`fetch`]: the weight budget, retries with backoff, `Retry-After`, giving up
 //!   offline, and recording every body into `--record` captures;
-//! - [`run`]: the task, its progress and the [`BackfillSink`] results go to.
+//! - [`run`]: the task, its progress and the [`BackfillSink`] results go to;
+//! - [`start`]: the task at live and demo start, feeding the engine; [`cli`]: the
+//!   `history backfill` command's progress bar and output.
 //!
 //! **Book-only features cannot be backfilled.** No venue serves historical order books, so the
 //! depth bands, imbalance, OFI, spread, slippage and the `liquidity_risk` and cascade-thinning
 //! baselines built on them warm from the live stream (or a history store) only.
 
+pub mod cli;
 pub mod fetch;
 pub mod gate;
 pub mod json;
 pub mod plan;
 pub mod run;
 pub mod series;
+pub mod start;
 pub mod venues;
 
 pub use run::{

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use futures_util::future::join_all;
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -84,7 +85,7 @@ impl BackfillProgress {
 }
 
 /// What a running backfill sends.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum BackfillUpdate {
     Progress(BackfillProgress),
     /// One book's history, complete (as far as the venue served it).
@@ -195,6 +196,18 @@ pub async fn run_backfill<H: Http>(
     last
 }
 
+async fn fetch_page<'a, H: Http>(
+    http: &'a H,
+    gate: &'a Gate,
+    req: &'a Request,
+    policy: &'a RetryPolicy,
+    recording: &'a Recording,
+) -> (&'a Request, Result<String, Failure>, u32) {
+    let mut retried = 0;
+    let result = fetch(http, gate, req, policy, recording, &mut retried).await;
+    (req, result, retried)
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run_venue<H: Http>(
     http: &H,
@@ -215,17 +228,16 @@ async fn run_venue<H: Http>(
             || crate::feed::event::BookKey::new(venue, &inst.id),
             |r| r.key.clone(),
         ), from, to);
-        let pages = futures_util::stream::iter(plan.iter().map(|req| {
-            let gate = &gate;
-            async move {
-                let mut retried = 0;
-                let result = fetch(http, gate, req, &cfg.retry, recording, &mut retried).await;
-                (req, result, retried)
+        let mut pending = FuturesUnordered::new();
+        let mut queue = plan.iter();
+        loop {
+            while pending.len() < source.limits.in_flight.max(1) {
+                let Some(req) = queue.next() else { break };
+                pending.push(fetch_page(http, &gate, req, &cfg.retry, recording));
             }
-        }))
-        .buffer_unordered(source.limits.in_flight.max(1));
-        futures_util::pin_mut!(pages);
-        while let Some((req, result, retried)) = pages.next().await {
+            let Some((req, result, retried)) = pending.next().await else {
+                break;
+            };
             let error = match result {
                 Ok(body) => (source.parse)(req, &inst, &body, &mut history)
                     .err()

@@ -3,6 +3,8 @@
 //! and replay differ only in where the events come from and in the mode the header shows.
 
 use super::feeds::{EVENT_QUEUE, Feeds, Sink, start_feeds, venue_options};
+use crate::backfill::BackfillConfig;
+use crate::backfill::start::{backfill_engine, targets};
 use crate::capture::Recorder;
 use crate::capture::replay::{ReplayState, run_paced};
 use crate::capture::tap::CaptureTap;
@@ -57,6 +59,8 @@ pub struct Plan {
     pub venue_rests: Vec<(VenueId, String)>,
     /// Record the feeds' traffic to this capture file.
     pub record: Option<PathBuf>,
+    /// Do not fetch REST history at start (see [`crate::backfill`]).
+    pub skip_backfill: bool,
 }
 
 /// Why a session could not start or ended badly.
@@ -245,6 +249,7 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
     let mode = v.mode.clone();
     // Joining this task joins every feed task it started.
     let starter = tokio::spawn(async move {
+        let backfill_sink = (tx.clone(), tap.clone());
         let start = start_feeds(
             &v.config,
             &v.plan.venues,
@@ -255,10 +260,25 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
             &cancel,
         );
         // Quitting while instrument lists are still loading must not wait for them.
-        let Feeds { tasks, notes, .. } = tokio::select! {
+        let Feeds {
+            mut tasks,
+            notes,
+            instruments,
+        } = tokio::select! {
             feeds = start => feeds,
             () = cancel.cancelled() => return,
         };
+        if !v.plan.skip_backfill {
+            // Nothing is warm at start yet: every book the venues serve history for is asked.
+            let (events, tap) = backfill_sink;
+            tasks.push(tokio::spawn(backfill_engine(
+                targets(&instruments, &v.options),
+                BackfillConfig::default(),
+                tap,
+                events,
+                cancel.clone(),
+            )));
+        }
         for note in notes {
             if v.echo_notes {
                 eprintln!("depthscope: {note}");
