@@ -25,6 +25,9 @@ pub mod series;
 pub mod start;
 pub mod venues;
 
+#[cfg(test)]
+mod tests;
+
 pub use run::{
     BackfillConfig, BackfillProgress, BackfillSink, BackfillState, BackfillUpdate, Target,
     drain, run_backfill,
