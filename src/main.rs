@@ -219,7 +219,8 @@ fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
                 "depthscope: {} of {} pages failed{}",
                 p.failed,
                 p.pages_total,
-                p.last_error.map_or(String::new(), |e| format!(" (last: {e})"))
+                p.last_error
+                    .map_or(String::new(), |e| format!(" (last: {e})"))
             );
             ExitCode::FAILURE
         }

@@ -15,7 +15,9 @@ use crate::instrument::catalog::Catalog;
 use crate::market::VenueId;
 use crate::venue::registry::VenueOptions;
 
-use super::run::{BackfillConfig, BackfillProgress, BackfillSink, BackfillState, drain, run_backfill};
+use super::run::{
+    BackfillConfig, BackfillProgress, BackfillSink, BackfillState, drain, run_backfill,
+};
 use super::series::BookHistory;
 use super::start::{now_ms, targets};
 
@@ -31,7 +33,10 @@ pub struct Request<'a> {
 
 /// Resolves the symbols, backfills them into `sink` and returns the final progress. Errors are
 /// what leaves nothing to fetch.
-pub async fn run(req: Request<'_>, sink: &mut dyn BackfillSink) -> Result<BackfillProgress, String> {
+pub async fn run(
+    req: Request<'_>,
+    sink: &mut dyn BackfillSink,
+) -> Result<BackfillProgress, String> {
     if !(req.hours.is_finite() && req.hours > 0.0 && req.hours <= 24.0 * 30.0) {
         return Err(format!("--hours must be in (0, 720], not {}", req.hours));
     }
@@ -40,14 +45,18 @@ pub async fn run(req: Request<'_>, sink: &mut dyn BackfillSink) -> Result<Backfi
         .user_agent(concat!("depthscope/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
-    let (catalog, _) = Catalog::load_recorded(req.venues, req.options, req.cache, &http, None).await;
+    let (catalog, _) =
+        Catalog::load_recorded(req.venues, req.options, req.cache, &http, None).await;
     let (chosen, problems) = catalog.resolve(req.symbols, req.venues);
     for p in problems {
         eprintln!("depthscope: {p}");
     }
     let targets = targets(&chosen, req.options);
     if targets.is_empty() {
-        return Err("no watched book is on a venue with public history endpoints (Binance, Bybit, OKX)".into());
+        return Err(
+            "no watched book is on a venue with public history endpoints (Binance, Bybit, OKX)"
+                .into(),
+        );
     }
     let cfg = BackfillConfig {
         span: Duration::from_secs_f64(req.hours * 3600.0),
@@ -64,7 +73,9 @@ pub async fn run(req: Request<'_>, sink: &mut dyn BackfillSink) -> Result<Backfi
         CancellationToken::new(),
     ));
     let last = drain(rx, sink).await;
-    let done = run.await.map_err(|e| format!("the backfill task failed: {e}"))?;
+    let done = run
+        .await
+        .map_err(|e| format!("the backfill task failed: {e}"))?;
     Ok(last.unwrap_or(done))
 }
 
@@ -123,7 +134,10 @@ pub fn summary(h: &BookHistory) -> String {
         (Some(a), Some(b)) => format!(" ({:.1} h)", (b - a) as f64 / 3_600_000.0),
         _ => String::new(),
     };
-    let candles = span(h.candles.first().map(|c| c.t), h.candles.last().map(|c| c.t));
+    let candles = span(
+        h.candles.first().map(|c| c.t),
+        h.candles.last().map(|c| c.t),
+    );
     format!(
         "{:<13} {:<16} candles {:>5}{candles}  prints {:>6}  open interest {:>4}  funding {:>3}  long/short {:>4}  taker volume {:>4}",
         h.key.venue.as_str(),

@@ -155,9 +155,7 @@ pub async fn fetch<H: Http>(
         match reply.status {
             200..=299 => return Ok(reply.body),
             429 | 418 => {
-                let wait = reply
-                    .retry_after
-                    .unwrap_or_else(|| policy.backoff(attempt));
+                let wait = reply.retry_after.unwrap_or_else(|| policy.backoff(attempt));
                 if wait > policy.max_wait {
                     let why = format!(
                         "HTTP {} asks to wait {} s; backfill skipped",

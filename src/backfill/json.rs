@@ -39,7 +39,8 @@ pub fn parse(body: &str) -> Result<Value, String> {
 
 /// The array at `v`, or an error naming what was expected.
 pub fn array<'a>(v: &'a Value, what: &str) -> Result<&'a Vec<Value>, String> {
-    v.as_array().ok_or_else(|| format!("{what}: expected an array"))
+    v.as_array()
+        .ok_or_else(|| format!("{what}: expected an array"))
 }
 
 /// Reads each row with `row`; a row it cannot read is an error (a changed shape must not pass

@@ -29,8 +29,8 @@ pub mod venues;
 mod tests;
 
 pub use run::{
-    BackfillConfig, BackfillProgress, BackfillSink, BackfillState, BackfillUpdate, Target,
-    drain, run_backfill,
+    BackfillConfig, BackfillProgress, BackfillSink, BackfillState, BackfillUpdate, Target, drain,
+    run_backfill,
 };
 pub use series::BookHistory;
 

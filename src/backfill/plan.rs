@@ -65,7 +65,12 @@ pub struct HistorySource {
     /// The pages covering `[from, to)` for one instrument, given the REST base.
     pub plan: fn(base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Request>,
     /// Reads one page's body into the book's history; returns the rows taken.
-    pub parse: fn(req: &Request, inst: &Instrument, body: &str, into: &mut BookHistory) -> Result<usize, String>,
+    pub parse: fn(
+        req: &Request,
+        inst: &Instrument,
+        body: &str,
+        into: &mut BookHistory,
+    ) -> Result<usize, String>,
     pub limits: Limits,
 }
 
@@ -94,6 +99,9 @@ mod tests {
         assert_eq!(p, [(0, 10), (10, 20), (20, 25)]);
         assert_eq!(pages(5, 5, 10).count(), 0);
         let h: Vec<_> = hours(HOUR / 2, 2 * HOUR + 1).collect();
-        assert_eq!(h, [(HOUR / 2, HOUR), (HOUR, 2 * HOUR), (2 * HOUR, 2 * HOUR + 1)]);
+        assert_eq!(
+            h,
+            [(HOUR / 2, HOUR), (HOUR, 2 * HOUR), (2 * HOUR, 2 * HOUR + 1)]
+        );
     }
 }

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
 use futures_util::future::join_all;
+use futures_util::stream::FuturesUnordered;
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -224,10 +224,14 @@ async fn run_venue<H: Http>(
     };
     let gate = Gate::new(source.limits);
     for (inst, plan) in books {
-        let mut history = BookHistory::new(plan.first().map_or_else(
-            || crate::feed::event::BookKey::new(venue, &inst.id),
-            |r| r.key.clone(),
-        ), from, to);
+        let mut history = BookHistory::new(
+            plan.first().map_or_else(
+                || crate::feed::event::BookKey::new(venue, &inst.id),
+                |r| r.key.clone(),
+            ),
+            from,
+            to,
+        );
         let mut pending = FuturesUnordered::new();
         let mut queue = plan.iter();
         loop {
@@ -241,7 +245,12 @@ async fn run_venue<H: Http>(
             let error = match result {
                 Ok(body) => (source.parse)(req, &inst, &body, &mut history)
                     .err()
-                    .map(|e| (format!("{venue} {} {}: {e}", inst.id, req.endpoint.label()), None)),
+                    .map(|e| {
+                        (
+                            format!("{venue} {} {}: {e}", inst.id, req.endpoint.label()),
+                            None,
+                        )
+                    }),
                 Err(Failure::Page(e)) => Some((
                     format!("{venue} {} {}: {e}", inst.id, req.endpoint.label()),
                     None,
@@ -270,7 +279,10 @@ async fn run_venue<H: Http>(
         history.finish();
         history.weigh_prints();
         if !history.is_empty() {
-            let _ = shared.out.send(BackfillUpdate::Book(Arc::new(history))).await;
+            let _ = shared
+                .out
+                .send(BackfillUpdate::Book(Arc::new(history)))
+                .await;
         }
         shared.publish(|p| p.books_done += 1).await;
     }

@@ -171,6 +171,8 @@ impl BookHistory {
         self.funding.retain(|f| f.t < to);
         self.funding.sort_by_key(|f| f.t);
         self.funding.dedup_by_key(|f| f.t);
+        let before = self.funding.partition_point(|f| f.t < from);
+        self.funding.drain(..before.saturating_sub(1));
         self.long_short.retain(|r| span(r.t));
         self.long_short.sort_by_key(|r| (r.t, r.kind as u8));
         self.long_short.dedup_by_key(|r| (r.t, r.kind));
@@ -211,5 +213,41 @@ impl BookHistory {
         for p in &mut self.prints {
             p.weight = weights.get(&p.t.div_euclid(HOUR)).copied().unwrap_or(1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::VenueId;
+
+    #[test]
+    fn finishing_keeps_the_span_closed_minutes_and_the_funding_in_force() {
+        let mut h = BookHistory::new(BookKey::new(VenueId::Binance, "X"), 60_000, 240_000);
+        let candle = |t| Candle {
+            t,
+            open: 1.0,
+            high: 1.0,
+            low: 1.0,
+            close: 1.0,
+            volume: 1.0,
+            notional: None,
+            taker_buy: None,
+            trades: None,
+        };
+        // Before the span, a duplicate page edge, the minute still open at `to`.
+        h.candles = [0, 120_000, 60_000, 120_000, 180_000, 200_000]
+            .into_iter()
+            .map(candle)
+            .collect();
+        h.funding = [0, -28_800_000, 100_000, 300_000]
+            .into_iter()
+            .map(|t| Funding { t, rate: 0.0001 })
+            .collect();
+        h.finish();
+        let minutes: Vec<Millis> = h.candles.iter().map(|c| c.t).collect();
+        assert_eq!(minutes, [60_000, 120_000, 180_000]);
+        let funding: Vec<Millis> = h.funding.iter().map(|f| f.t).collect();
+        assert_eq!(funding, [0, 100_000]);
     }
 }

@@ -10,11 +10,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::fetch::{Http, Reply};
-use super::run::{BackfillConfig, BackfillProgress, BackfillState, BackfillUpdate, Target, run_backfill};
+use super::run::{
+    BackfillConfig, BackfillProgress, BackfillState, BackfillUpdate, Target, run_backfill,
+};
 use super::series::BookHistory;
+use crate::feed::adapter::ConnId;
 use crate::feed::runtime::{Tap, TapEvent};
 use crate::instrument::{Contract, Instrument, MarketKind};
-use crate::feed::adapter::ConnId;
 use crate::market::{Nanos, VenueId};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -45,7 +47,10 @@ impl Script {
 
 impl Http for Script {
     async fn get(&self, url: &str) -> Result<Reply, String> {
-        self.calls.lock().unwrap().push((Instant::now(), url.to_owned()));
+        self.calls
+            .lock()
+            .unwrap()
+            .push((Instant::now(), url.to_owned()));
         let next = self.replies.lock().unwrap().pop_front();
         let body = if url.contains("/klines") { KLINE } else { "[]" };
         next.unwrap_or_else(|| Ok(reply(200, None, body)))
@@ -89,7 +94,10 @@ fn spot() -> Instrument {
 }
 
 /// One Binance spot book over one aligned hour: one klines page and one aggTrades page.
-async fn run_script(script: Arc<Script>, tap: Arc<Recorded>) -> (BackfillProgress, Vec<BackfillUpdate>) {
+async fn run_script(
+    script: Arc<Script>,
+    tap: Arc<Recorded>,
+) -> (BackfillProgress, Vec<BackfillUpdate>) {
     let (tx, mut rx) = mpsc::channel(256);
     let cfg = BackfillConfig {
         span: Duration::from_secs(3600),
@@ -99,7 +107,16 @@ async fn run_script(script: Arc<Script>, tap: Arc<Recorded>) -> (BackfillProgres
         instrument: spot(),
         rest_base: "http://venue".into(),
     };
-    let done = run_backfill(script, vec![target], 10 * HOUR_MS, cfg, Some(tap), tx, CancellationToken::new()).await;
+    let done = run_backfill(
+        script,
+        vec![target],
+        10 * HOUR_MS,
+        cfg,
+        Some(tap),
+        tx,
+        CancellationToken::new(),
+    )
+    .await;
     let mut updates = Vec::new();
     while let Ok(u) = rx.try_recv() {
         updates.push(u);
@@ -110,7 +127,11 @@ async fn run_script(script: Arc<Script>, tap: Arc<Recorded>) -> (BackfillProgres
 #[tokio::test(start_paused = true)]
 async fn rate_limits_are_waited_out_as_the_venue_asks() {
     let script = Script::new(vec![
-        Ok(reply(429, Some(7), r#"{"code":-1003,"msg":"Too many requests"}"#)),
+        Ok(reply(
+            429,
+            Some(7),
+            r#"{"code":-1003,"msg":"Too many requests"}"#,
+        )),
         Ok(reply(503, None, "busy")),
     ]);
     let tap = Arc::new(Recorded::default());
@@ -136,7 +157,11 @@ async fn rate_limits_are_waited_out_as_the_venue_asks() {
 
 #[tokio::test(start_paused = true)]
 async fn a_long_ban_closes_the_venue_instead_of_waiting() {
-    let script = Script::new(vec![Ok(reply(418, Some(3_600), r#"{"code":-1003,"msg":"banned"}"#))]);
+    let script = Script::new(vec![Ok(reply(
+        418,
+        Some(3_600),
+        r#"{"code":-1003,"msg":"banned"}"#,
+    ))]);
     let (done, _) = run_script(script.clone(), Arc::new(Recorded::default())).await;
     assert_eq!(done.failed, 2);
     assert_eq!(done.closed.len(), 1);
@@ -163,14 +188,21 @@ async fn offline_gives_up_after_a_few_attempts_not_every_page() {
 /// reads them all, records every body, and seeds the engine's 24 h volume.
 #[tokio::test]
 async fn end_to_end_against_the_simulator() {
-    use crate::engine::{Engine, EngineSettings};
     use crate::engine::frame::DataMode;
+    use crate::engine::{Engine, EngineSettings};
     use crate::feed::event::MarketEvent;
     use crate::instrument::catalog::Catalog;
     use crate::sim::faults::FaultSpec;
 
-    let (sim, options) = crate::sim::start_embedded(3, FaultSpec::none()).await.unwrap();
-    let venues = [VenueId::Binance, VenueId::BinanceUsdm, VenueId::BybitLinear, VenueId::Okx];
+    let (sim, options) = crate::sim::start_embedded(3, FaultSpec::none())
+        .await
+        .unwrap();
+    let venues = [
+        VenueId::Binance,
+        VenueId::BinanceUsdm,
+        VenueId::BybitLinear,
+        VenueId::Okx,
+    ];
     let http = reqwest::Client::new();
     let (catalog, _) = Catalog::load_recorded(&venues, &options, None, &http, None).await;
     let (chosen, problems) = catalog.resolve(&["BTC".to_owned()], &venues);
@@ -184,7 +216,16 @@ async fn end_to_end_against_the_simulator() {
         ..BackfillConfig::default()
     };
     let to = super::start::now_ms();
-    let done = run_backfill(Arc::new(http), targets.clone(), to, cfg, Some(tap.clone()), tx, CancellationToken::new()).await;
+    let done = run_backfill(
+        Arc::new(http),
+        targets.clone(),
+        to,
+        cfg,
+        Some(tap.clone()),
+        tx,
+        CancellationToken::new(),
+    )
+    .await;
     sim.shutdown().await;
     assert_eq!(done.state, BackfillState::Done);
     assert_eq!(done.failed, 0, "{:?}", done.last_error);
@@ -202,12 +243,21 @@ async fn end_to_end_against_the_simulator() {
     for h in &books {
         let what = format!("{} {}", h.key.venue, h.key.instrument);
         // One closed minute per minute of the hour (the last may still be open).
-        assert!((59..=60).contains(&h.candles.len()), "{what}: {} candles", h.candles.len());
-        assert!(h.candles.windows(2).all(|w| w[1].t - w[0].t == 60_000), "{what}");
+        assert!(
+            (59..=60).contains(&h.candles.len()),
+            "{what}: {} candles",
+            h.candles.len()
+        );
+        assert!(
+            h.candles.windows(2).all(|w| w[1].t - w[0].t == 60_000),
+            "{what}"
+        );
         assert!(!h.prints.is_empty(), "{what}");
-        let perp = targets
-            .iter()
-            .any(|t| t.instrument.id == *h.key.instrument && t.instrument.kind != MarketKind::Spot && t.instrument.venue == h.key.venue);
+        let perp = targets.iter().any(|t| {
+            t.instrument.id == *h.key.instrument
+                && t.instrument.kind != MarketKind::Spot
+                && t.instrument.venue == h.key.venue
+        });
         if perp {
             assert!(!h.open_interest.is_empty(), "{what}: open interest");
             assert!(!h.funding.is_empty(), "{what}: funding");
@@ -215,14 +265,23 @@ async fn end_to_end_against_the_simulator() {
         }
         // Sizes are base units whatever the venue's contract: a BTC print is a fraction of a
         // coin to a few coins, never thousands of contracts.
-        assert!(h.prints.iter().all(|p| p.size > 0.0 && p.size < 50.0), "{what}");
+        assert!(
+            h.prints.iter().all(|p| p.size > 0.0 && p.size < 50.0),
+            "{what}"
+        );
     }
     // Binance spot splits taker volume per minute and numbers its prints.
-    let binance = books.iter().find(|h| h.key.venue == VenueId::Binance).unwrap();
+    let binance = books
+        .iter()
+        .find(|h| h.key.venue == VenueId::Binance)
+        .unwrap();
     assert!(binance.candles.iter().all(|c| c.taker_buy.is_some()));
 
     // Into the engine: the 24 h volume is whole at once.
-    let mut engine = Engine::new(EngineSettings::from_config(&crate::config::Config::default(), DataMode::Live));
+    let mut engine = Engine::new(EngineSettings::from_config(
+        &crate::config::Config::default(),
+        DataMode::Live,
+    ));
     for t in &targets {
         engine.on_event(MarketEvent::Instrument(Arc::new(t.instrument.clone())));
     }
@@ -231,8 +290,20 @@ async fn end_to_end_against_the_simulator() {
         assert!(report.volume_minutes >= 59, "{}: {report:?}", h.key.venue);
     }
     let frame = engine.tick(to as Nanos * 1_000_000);
-    let book = frame.symbols.iter().flat_map(|s| &s.books).find(|b| b.key == binance.key).unwrap();
-    let expected: f64 = binance.candles.iter().map(|c| c.notional_or_estimate()).sum();
+    let book = frame
+        .symbols
+        .iter()
+        .flat_map(|s| &s.books)
+        .find(|b| b.key == binance.key)
+        .unwrap();
+    let expected: f64 = binance
+        .candles
+        .iter()
+        .map(|c| c.notional_or_estimate())
+        .sum();
     let shown = book.flow.volume_24h_usd.unwrap();
-    assert!((shown / expected - 1.0).abs() < 1e-9, "{shown} vs {expected}");
+    assert!(
+        (shown / expected - 1.0).abs() < 1e-9,
+        "{shown} vs {expected}"
+    );
 }

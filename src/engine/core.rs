@@ -16,13 +16,13 @@ use crate::instrument::{Instrument, MarketKind, guess};
 use crate::market::{Nanos, VenueId};
 
 use super::alerts::{AlertEngine, Subject};
-use super::book::{BookEngine, SeedReport};
-use crate::backfill::{BackfillUpdate, BookHistory};
 use super::book::view::{BookTick, depth_10bps};
+use super::book::{BookEngine, SeedReport};
 use super::frame::{Alert, BackfillView, DataMode, Frame, SymbolFrame};
 use super::health::VenueState;
 use super::outbox::AlertOutbox;
 use super::symbol::SymbolState;
+use crate::backfill::{BackfillUpdate, BookHistory};
 use crate::capture::replay::ReplayState;
 
 /// What the engine needs from the configuration, plus where its data comes from.

@@ -384,7 +384,8 @@ mod tests {
         q.push(20 * HOUR, 50.0);
         // 13 hours of history, one weighted sample per notional; samples after the first live
         // trade are not history.
-        let samples = (7..20).flat_map(|h| (1..=100).map(move |i| (h * HOUR + i, i as f64 * 10.0, 10)));
+        let samples =
+            (7..20).flat_map(|h| (1..=100).map(move |i| (h * HOUR + i, i as f64 * 10.0, 10)));
         let added = q.seed(samples.chain([(21 * HOUR, 1e9, 1)]));
         assert_eq!(added, 13 * 100 * 10);
         let p99 = q.quantile(20 * HOUR + 1, 0.99, 100).unwrap();

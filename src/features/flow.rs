@@ -345,7 +345,9 @@ impl TradeFlow {
         minute_cvd: impl IntoIterator<Item = (Millis, f64)>,
     ) -> FlowSeeded {
         let prints = self.print_notional.seed(prints);
-        let minutes = self.minute_cvd.seed(minute_cvd.into_iter().map(|(t, v)| (t, [v])));
+        let minutes = self
+            .minute_cvd
+            .seed(minute_cvd.into_iter().map(|(t, v)| (t, [v])));
         // The threshold is re-derived at the next print, from the seeded baseline.
         self.threshold_minute = None;
         FlowSeeded {
@@ -724,21 +726,41 @@ mod tests {
         };
         let live = |flow: &mut TradeFlow| {
             for s in 0..360 {
-                let side = if s % 3 == 0 { TakerSide::Sell } else { TakerSide::Buy };
+                let side = if s % 3 == 0 {
+                    TakerSide::Sell
+                } else {
+                    TakerSide::Buy
+                };
                 flow.on_trade(&trade(start + secs(s), 100.0, 1.0, side, s as u64));
             }
             flow.readings(start + secs(360))
         };
         let mut seeded = new();
         // 13 hours of prints of 100..=10,000 quote, and the last hour of minute CVDs.
-        let prints = (7..20).flat_map(|h| (1..=100).map(move |i| (h * hour + i, i as f64 * 100.0, 3)));
-        let cvd = (0..60).map(|m| (start - (60 - m) * 60_000, if m % 2 == 0 { 5.0 } else { -3.0 }));
+        let prints =
+            (7..20).flat_map(|h| (1..=100).map(move |i| (h * hour + i, i as f64 * 100.0, 3)));
+        let cvd = (0..60).map(|m| {
+            (
+                start - (60 - m) * 60_000,
+                if m % 2 == 0 { 5.0 } else { -3.0 },
+            )
+        });
         let took = seeded.seed(prints, cvd);
-        assert_eq!(took, FlowSeeded { prints: 3_900, cvd_minutes: 60 });
+        assert_eq!(
+            took,
+            FlowSeeded {
+                prints: 3_900,
+                cvd_minutes: 60
+            }
+        );
         let warm = live(&mut seeded);
         let large = warm.large.unwrap();
         assert!(large.threshold_from_baseline);
-        assert!((large.threshold / 9_900.0 - 1.0).abs() < 0.02, "{}", large.threshold);
+        assert!(
+            (large.threshold / 9_900.0 - 1.0).abs() < 0.02,
+            "{}",
+            large.threshold
+        );
         assert!(warm.flow_momentum.is_some());
         let cold = live(&mut new());
         assert!(!cold.large.unwrap().threshold_from_baseline);

@@ -107,7 +107,15 @@ impl Past {
     fn candle(&self, t: Millis) -> [f64; 7] {
         let (o, c) = (self.price(t), self.price(t + MINUTE - 1));
         let (v, buy) = self.volume(t);
-        [o, o.max(c) * 1.0002, o.min(c) * 0.9998, c, v, v * (o + c) / 2.0, buy]
+        [
+            o,
+            o.max(c) * 1.0002,
+            o.min(c) * 0.9998,
+            c,
+            v,
+            v * (o + c) / 2.0,
+            buy,
+        ]
     }
 
     /// Print `id`: its time, base size and whether the taker bought.
@@ -193,8 +201,20 @@ fn binance(req: &Request, route: &str, venue: VenueId, market: &Market, now: Mil
                 .map(|t| {
                     let c = past.candle(t);
                     let n = PRINTS_PER_HOUR / 60;
-                    json!([t, s(c[0]), s(c[1]), s(c[2]), s(c[3]), s(c[4]), t + MINUTE - 1,
-                           s(c[5]), n, s(c[6]), s(c[6] * c[3]), "0"])
+                    json!([
+                        t,
+                        s(c[0]),
+                        s(c[1]),
+                        s(c[2]),
+                        s(c[3]),
+                        s(c[4]),
+                        t + MINUTE - 1,
+                        s(c[5]),
+                        n,
+                        s(c[6]),
+                        s(c[6] * c[3]),
+                        "0"
+                    ])
                 })
                 .collect();
             json!(rows)
@@ -218,8 +238,10 @@ fn binance(req: &Request, route: &str, venue: VenueId, market: &Market, now: Mil
             let start = int(req, "startTime").unwrap_or(end - 200 * 8 * HOUR);
             let rows: Vec<Value> = steps(start, end, 8 * HOUR, limit)
                 .into_iter()
-                .map(|t| json!({"symbol": past.inst.id, "fundingRate": s(Past::funding(t)),
-                                "fundingTime": t, "markPrice": s(past.price(t))}))
+                .map(|t| {
+                    json!({"symbol": past.inst.id, "fundingRate": s(Past::funding(t)),
+                                "fundingTime": t, "markPrice": s(past.price(t))})
+                })
                 .collect();
             json!(rows)
         }
@@ -264,7 +286,9 @@ fn bybit_ok(category: &str, symbol: &str, list: Vec<Value>, now: Millis) -> Resp
 }
 
 fn bybit_error(msg: &str) -> Response {
-    Response::ok(json!({"retCode": 10001, "retMsg": msg, "result": {}, "retExtInfo": {}}).to_string())
+    Response::ok(
+        json!({"retCode": 10001, "retMsg": msg, "result": {}, "retExtInfo": {}}).to_string(),
+    )
 }
 
 fn bybit(req: &Request, route: &str, venue: VenueId, market: &Market, now: Millis) -> Response {
@@ -406,8 +430,17 @@ fn okx(req: &Request, route: &str, market: &Market, now: Millis) -> Response {
                         let spot = past.inst.kind == MarketKind::Spot;
                         let vol = if spot { c[4] } else { c[4] / per_contract };
                         let confirm = if t + MINUTE <= now { "1" } else { "0" };
-                        json!([t.to_string(), s(c[0]), s(c[1]), s(c[2]), s(c[3]), s(vol),
-                               s(c[4]), s(c[5]), confirm])
+                        json!([
+                            t.to_string(),
+                            s(c[0]),
+                            s(c[1]),
+                            s(c[2]),
+                            s(c[3]),
+                            s(vol),
+                            s(c[4]),
+                            s(c[5]),
+                            confirm
+                        ])
                     })
                     .collect(),
             )
@@ -443,7 +476,9 @@ fn okx(req: &Request, route: &str, market: &Market, now: Millis) -> Response {
                 return okx_error("51000", "Parameter period error");
             }
             let end = int(req, "end").unwrap_or(now).min(now);
-            let begin = int(req, "begin").unwrap_or(end - 2 * 24 * HOUR).max(now - 2 * 24 * HOUR);
+            let begin = int(req, "begin")
+                .unwrap_or(end - 2 * 24 * HOUR)
+                .max(now - 2 * 24 * HOUR);
             newest_first(
                 steps(begin, end, 5 * MINUTE, usize::MAX)
                     .into_iter()
@@ -452,7 +487,11 @@ fn okx(req: &Request, route: &str, market: &Market, now: Millis) -> Response {
                         match stat {
                             "open-interest-volume" => {
                                 let (v, _) = past.volume(t);
-                                json!([t.to_string(), s(past.open_interest(t) * px), s(5.0 * v * px)])
+                                json!([
+                                    t.to_string(),
+                                    s(past.open_interest(t) * px),
+                                    s(5.0 * v * px)
+                                ])
                             }
                             "long-short-account-ratio" => {
                                 let l = Past::long_share(t);
@@ -460,7 +499,11 @@ fn okx(req: &Request, route: &str, market: &Market, now: Millis) -> Response {
                             }
                             _ => {
                                 let (v, b) = past.volume(t);
-                                let k = if req.param("instType") == Some("SPOT") { 5.0 } else { 5.0 * px };
+                                let k = if req.param("instType") == Some("SPOT") {
+                                    5.0
+                                } else {
+                                    5.0 * px
+                                };
                                 json!([t.to_string(), s(k * (v - b)), s(k * b)])
                             }
                         }

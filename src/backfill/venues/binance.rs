@@ -138,7 +138,12 @@ fn error(v: &Value) -> Option<String> {
     Some(format!("error {code}: {msg}"))
 }
 
-fn parse(req: &Request, inst: &Instrument, body: &str, into: &mut BookHistory) -> Result<usize, String> {
+fn parse(
+    req: &Request,
+    inst: &Instrument,
+    body: &str,
+    into: &mut BookHistory,
+) -> Result<usize, String> {
     let v = json::parse(body)?;
     if let Some(e) = error(&v) {
         return Err(e);

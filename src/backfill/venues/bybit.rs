@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use crate::backfill::json::{self, array, ms, num, rows};
 use crate::backfill::plan::{Endpoint, HistorySource, Limits, MINUTE, Request, pages};
-use crate::backfill::series::{BookHistory, Candle, Funding, LongShort, OpenInterest, Print, RatioKind};
+use crate::backfill::series::{
+    BookHistory, Candle, Funding, LongShort, OpenInterest, Print, RatioKind,
+};
 use crate::feed::event::BookKey;
 use crate::instrument::{Instrument, MarketKind};
 use crate::market::{Millis, TakerSide};
@@ -88,12 +90,20 @@ fn plan(base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Request>
     out
 }
 
-fn parse(req: &Request, inst: &Instrument, body: &str, into: &mut BookHistory) -> Result<usize, String> {
+fn parse(
+    req: &Request,
+    inst: &Instrument,
+    body: &str,
+    into: &mut BookHistory,
+) -> Result<usize, String> {
     let v = json::parse(body)?;
     let code = v.get("retCode").and_then(Value::as_i64);
     if code != Some(0) {
         let msg = v.get("retMsg").and_then(Value::as_str).unwrap_or("");
-        return Err(format!("retCode {}: {msg}", code.map_or("missing".into(), |c| c.to_string())));
+        return Err(format!(
+            "retCode {}: {msg}",
+            code.map_or("missing".into(), |c| c.to_string())
+        ));
     }
     let what = req.endpoint.label();
     let list = array(v.pointer("/result/list").unwrap_or(&Value::Null), what)?;

@@ -73,9 +73,7 @@ fn plan(base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Request>
         ));
         out.push(req(
             Endpoint::LongShort(RatioKind::Accounts),
-            format!(
-                "{base}/api/v5/rubik/stat/contracts/long-short-account-ratio?ccy={ccy}&{span}"
-            ),
+            format!("{base}/api/v5/rubik/stat/contracts/long-short-account-ratio?ccy={ccy}&{span}"),
             RUBIK,
         ));
     }
@@ -92,7 +90,12 @@ fn plan(base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Request>
     out
 }
 
-fn parse(req: &Request, inst: &Instrument, body: &str, into: &mut BookHistory) -> Result<usize, String> {
+fn parse(
+    req: &Request,
+    inst: &Instrument,
+    body: &str,
+    into: &mut BookHistory,
+) -> Result<usize, String> {
     let v = json::parse(body)?;
     let code = v.get("code").and_then(Value::as_str);
     if code != Some("0") {
@@ -124,8 +127,12 @@ fn parse(req: &Request, inst: &Instrument, body: &str, into: &mut BookHistory) -
                 ))
             })?;
             // An unconfirmed candle is the minute still open.
-            into.candles
-                .extend(candles.into_iter().filter(|(done, _)| *done).map(|(_, c)| c));
+            into.candles.extend(
+                candles
+                    .into_iter()
+                    .filter(|(done, _)| *done)
+                    .map(|(_, c)| c),
+            );
         }
         Endpoint::Trades => into.prints.extend(rows(list, what, |r| {
             let price = num(r.get("px")?)?;
