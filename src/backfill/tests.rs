@@ -307,3 +307,52 @@ async fn end_to_end_against_the_simulator() {
         "{shown} vs {expected}"
     );
 }
+
+/// History that arrives before the venue has described the instrument waits in the book and is
+/// applied once the sizes are known to be base units.
+#[test]
+fn history_before_the_instrument_is_applied_when_it_arrives() {
+    use super::series::Candle;
+    use crate::engine::frame::DataMode;
+    use crate::engine::{Engine, EngineSettings};
+    use crate::feed::event::{BookKey, MarketEvent};
+
+    // An OKX swap's contract size is unknown until its instrument arrives.
+    let key = BookKey::new(VenueId::Okx, "BTC-USDT-SWAP");
+    let to = 100 * 60_000;
+    let mut h = BookHistory::new(key.clone(), 0, to);
+    h.candles = (0..100)
+        .map(|m| Candle {
+            t: m * 60_000,
+            open: 10.0,
+            high: 10.0,
+            low: 10.0,
+            close: 10.0,
+            volume: 2.0,
+            notional: Some(20.0),
+            taker_buy: Some(1.5),
+            trades: Some(4),
+        })
+        .collect();
+    let mut engine = Engine::new(EngineSettings::from_config(
+        &crate::config::Config::default(),
+        DataMode::Live,
+    ));
+    let early = engine.seed_history(Arc::new(h));
+    assert!(!early.any(), "{early:?}");
+    engine.on_event(MarketEvent::Instrument(Arc::new(Instrument {
+        venue: VenueId::Okx,
+        id: "BTC-USDT-SWAP".into(),
+        kind: MarketKind::Perpetual,
+        contract: Contract::Linear { multiplier: 0.01 },
+        ..spot()
+    })));
+    let frame = engine.tick(to as Nanos * 1_000_000);
+    let book = frame
+        .symbols
+        .iter()
+        .flat_map(|s| &s.books)
+        .find(|b| b.key == key)
+        .unwrap();
+    assert_eq!(book.flow.volume_24h_usd, Some(2_000.0));
+}

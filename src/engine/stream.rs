@@ -28,8 +28,8 @@ use crate::instrument::MarketKind;
 use crate::market::Nanos;
 
 use super::frame::{
-    Alert, AlertDelivery, BookFeatures, BookFrame, Composites, DataMode, DepthBands, DerivsView,
-    FlowFeatures, Frame, LiquidationFeatures, VenueHealth,
+    Alert, AlertDelivery, BackfillView, BookFeatures, BookFrame, Composites, DataMode, DepthBands,
+    DerivsView, FlowFeatures, Frame, LiquidationFeatures, VenueHealth,
 };
 
 /// How `stream --json` writes.
@@ -48,6 +48,9 @@ struct Line<'a> {
     venues: &'a [VenueHealth],
     alerts: Vec<&'a Alert>,
     alert_delivery: AlertDelivery,
+    /// The REST backfill's progress, once one has started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backfill: Option<&'a BackfillView>,
 }
 
 #[derive(Serialize)]
@@ -184,6 +187,7 @@ impl JsonLines {
             venues: &frame.venues,
             alerts,
             alert_delivery: frame.alert_delivery,
+            backfill: frame.backfill.as_ref(),
         };
         if self.opts.market_names {
             let mut value = serde_json::to_value(&line).map_err(io::Error::other)?;
