@@ -177,7 +177,7 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
 
 /// `history backfill`: public REST history for the watched books, with a progress bar.
 fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
-    use depthscope::backfill::cli::{Request, TerminalSink, run};
+    use depthscope::backfill::cli::{BackfillRequest, TerminalSink, run};
     use std::io::IsTerminal;
     let plan = plan(cli, config, None);
     let result = runtime().and_then(|rt| {
@@ -198,7 +198,7 @@ fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
                 args.json,
                 std::io::stderr().is_terminal(),
             );
-            let request = Request {
+            let request = BackfillRequest {
                 venues: &plan.venues,
                 symbols: &plan.symbols,
                 options: &options,

@@ -22,7 +22,7 @@ use super::series::BookHistory;
 use super::start::{now_ms, targets};
 
 /// What `history backfill` fetches.
-pub struct Request<'a> {
+pub struct BackfillRequest<'a> {
     pub venues: &'a [VenueId],
     pub symbols: &'a [String],
     pub options: &'a BTreeMap<VenueId, VenueOptions>,
@@ -34,7 +34,7 @@ pub struct Request<'a> {
 /// Resolves the symbols, backfills them into `sink` and returns the final progress. Errors are
 /// what leaves nothing to fetch.
 pub async fn run(
-    req: Request<'_>,
+    req: BackfillRequest<'_>,
     sink: &mut dyn BackfillSink,
 ) -> Result<BackfillProgress, String> {
     if !(req.hours.is_finite() && req.hours > 0.0 && req.hours <= 24.0 * 30.0) {
