@@ -74,6 +74,8 @@ pub async fn backfill_engine(
         }
     };
     let (tx, mut rx) = mpsc::channel::<BackfillUpdate>(UPDATES);
+    // Its own token under the session's: a gone engine stops the backfill, not the session.
+    let stop = cancel.child_token();
     let run = tokio::spawn(run_backfill(
         http,
         targets,
@@ -81,11 +83,11 @@ pub async fn backfill_engine(
         cfg,
         tap,
         tx,
-        cancel.clone(),
+        stop.clone(),
     ));
     while let Some(update) = rx.recv().await {
         if events.send(MarketEvent::Backfill(update)).await.is_err() {
-            cancel.cancel();
+            stop.cancel();
             break;
         }
     }
