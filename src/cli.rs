@@ -47,6 +47,11 @@ pub struct CommonArgs {
     #[arg(long, global = true)]
     pub demo: bool,
 
+    /// Do not fetch the venues' public REST history at start (the trade baselines then warm
+    /// from the live stream alone).
+    #[arg(long, global = true)]
+    pub no_backfill: bool,
+
     /// Simulator seed (with --demo or `sim`).
     #[arg(long, global = true, default_value_t = 1)]
     pub seed: u64,
@@ -98,6 +103,27 @@ pub enum Command {
     /// Serve the engine's reads over HTTP: the market-context API, books, health, an SSE stream
     /// and /openapi.json (live, --demo, or --replay FILE).
     Serve(ServeArgs),
+    /// Market history: fetch it from the venues' public REST endpoints.
+    #[command(subcommand)]
+    History(HistoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Fetch public REST history for the watched books (1-min candles, sampled trades, open
+    /// interest, funding, long/short and taker statistics from Binance, Bybit and OKX), with a
+    /// progress bar; `--symbols`, `--venues` and `--demo` apply.
+    Backfill(BackfillArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct BackfillArgs {
+    /// Hours of history to fetch (the baselines need 24).
+    #[arg(long, default_value_t = 24.0, value_name = "H")]
+    pub hours: f64,
+    /// Print every fetched series as one JSON object per book instead of a summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -11,6 +11,7 @@
 //!
 //! Nothing below the UI imports ratatui or crossterm.
 
+pub mod backfill;
 pub mod book;
 pub mod capture;
 pub mod cli;

@@ -4,8 +4,8 @@ use clap::Parser;
 use depthscope::capture::import::import_cryptofeed;
 use depthscope::capture::replay::replay_report;
 use depthscope::cli::{
-    Cli, Command, ImportCommand, ImportCryptofeedArgs, PaceArgs, ReplayArgs, RunArgs, ServeArgs,
-    SimArgs, StreamArgs,
+    BackfillArgs, Cli, Command, HistoryCommand, ImportCommand, ImportCryptofeedArgs, PaceArgs,
+    ReplayArgs, RunArgs, ServeArgs, SimArgs, StreamArgs,
 };
 use depthscope::config::{Config, DEFAULT_TOML, cache_dir};
 use depthscope::engine::StreamOptions;
@@ -13,7 +13,9 @@ use depthscope::engine::stream_numbers::Fields;
 use depthscope::instrument::catalog::Catalog;
 use depthscope::logging::{self, LogGuard, LogSink};
 use depthscope::session::check::check_plan;
+use depthscope::session::feeds::venue_options;
 use depthscope::session::run::{Output, Plan, Source, run_session};
+use depthscope::sim::faults::FaultSpec;
 use depthscope::ui::run::{UiEnv, UiOptions};
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Some(Command::Stream(args)) => stream(&cli, &config, args),
         Some(Command::Serve(args)) if args.add_key.is_some() => add_key(&cli, args),
         Some(Command::Serve(args)) => serve(&cli, &config, args),
+        Some(Command::History(HistoryCommand::Backfill(args))) => backfill(&cli, &config, args),
         None if cli.common.demo => {
             let source = Source::Demo {
                 seed: cli.common.seed,
@@ -75,6 +78,7 @@ fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>) -> Plan 
         venue_urls: c.venue_url.clone(),
         venue_rests: c.venue_rest.clone(),
         record,
+        skip_backfill: c.no_backfill,
     }
 }
 
@@ -290,6 +294,59 @@ fn add_key(cli: &Cli, args: &ServeArgs) -> ExitCode {
             );
             println!("{key}");
             ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// `history backfill`: public REST history for the watched books, with a progress bar.
+fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
+    use depthscope::backfill::cli::{BackfillRequest, TerminalSink, run};
+    use std::io::IsTerminal;
+    let plan = plan(cli, config, None);
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            // `--demo`: the embedded simulator's history (SIMULATED), over loopback.
+            let (sim, options, cache) = if cli.common.demo {
+                let (sim, options) =
+                    depthscope::sim::start_embedded(cli.common.seed, FaultSpec::none())
+                        .await
+                        .map_err(|e| format!("cannot start the simulator: {e}"))?;
+                (Some(sim), options, None)
+            } else {
+                let options = venue_options(config, &plan.venue_urls, &plan.venue_rests);
+                (None, options, cache_dir())
+            };
+            let mut sink = TerminalSink::new(
+                std::io::stdout().lock(),
+                args.json,
+                std::io::stderr().is_terminal(),
+            );
+            let request = BackfillRequest {
+                venues: &plan.venues,
+                symbols: &plan.symbols,
+                options: &options,
+                cache: cache.as_deref(),
+                hours: args.hours,
+            };
+            let outcome = run(request, &mut sink).await;
+            if let Some(sim) = sim {
+                sim.shutdown().await;
+            }
+            outcome
+        })
+    });
+    match result {
+        Ok(p) if p.failed == 0 => ExitCode::SUCCESS,
+        Ok(p) => {
+            eprintln!(
+                "depthscope: {} of {} pages failed{}",
+                p.failed,
+                p.pages_total,
+                p.last_error
+                    .map_or(String::new(), |e| format!(" (last: {e})"))
+            );
+            ExitCode::FAILURE
         }
         Err(e) => fail(&e),
     }

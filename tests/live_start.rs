@@ -28,6 +28,7 @@ async fn an_unreachable_venue_is_retried_until_it_serves_and_its_books_go_live()
         events: tx,
         tap: None,
         echo_notes: false,
+        resolved: None,
     };
     let feeds = start_feeds(
         &Config::default(),

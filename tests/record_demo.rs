@@ -38,6 +38,7 @@ async fn a_recorded_demo_session_replays_without_the_local_instrument_cache() {
         events: tx,
         tap: Some(Arc::new(CaptureTap::new(recorder.handle()))),
         echo_notes: false,
+        resolved: None,
     };
     let feeds = start_feeds(
         &Config::default(),

@@ -15,13 +15,14 @@ use crate::instrument::{Instrument, MarketKind, guess};
 use crate::market::{Nanos, VenueId};
 
 use super::alerts::{AlertEngine, Subject};
-use super::book::BookEngine;
-use super::book::view::BookTick;
-use super::frame::{Alert, DataMode, Frame, SymbolFrame};
+use super::book::view::{BookTick, depth_10bps};
+use super::book::{BookEngine, SeedReport};
+use super::frame::{Alert, BackfillView, DataMode, Frame, SymbolFrame};
 use super::health::VenueState;
 use super::outbox::AlertOutbox;
 use super::readings::{Reading, reading};
 use super::symbol::SymbolState;
+use crate::backfill::{BackfillUpdate, BookHistory};
 use crate::capture::replay::ReplayState;
 
 /// What the engine needs from the configuration, plus where its data comes from.
@@ -61,6 +62,7 @@ pub struct Engine {
     outbox: AlertOutbox,
     seq: u64,
     latest_event: Option<Nanos>,
+    backfill: Option<BackfillView>,
 }
 
 /// The receive time of an event (instrument metadata has none).
@@ -73,6 +75,7 @@ pub fn event_time(ev: &MarketEvent) -> Option<Nanos> {
         MarketEvent::Liquidation(l) => Some(l.local_ts),
         MarketEvent::Derivs(d) => Some(d.local_ts),
         MarketEvent::Venue(v) => Some(v.local_ts),
+        MarketEvent::Backfill(_) => None,
     }
 }
 
@@ -112,6 +115,7 @@ impl Engine {
             venues: BTreeMap::new(),
             seq: 0,
             latest_event: None,
+            backfill: None,
         }
     }
 
@@ -171,7 +175,30 @@ impl Engine {
                     self.venues.insert(v.venue, VenueState::new(v));
                 }
             },
+            MarketEvent::Backfill(BackfillUpdate::Progress(progress)) => {
+                let seeded_books = self.backfill.as_ref().map_or(0, |b| b.seeded_books);
+                self.backfill = Some(BackfillView {
+                    progress,
+                    seeded_books,
+                });
+            }
+            MarketEvent::Backfill(BackfillUpdate::Book(history)) => {
+                self.seed_history(history);
+            }
         }
+    }
+
+    /// Seeds one book's baselines from REST history (see [`BookEngine::seed_history`]); the
+    /// book is created if no event has named it yet.
+    pub fn seed_history(&mut self, history: Arc<BookHistory>) -> SeedReport {
+        let i = self.book(&history.key);
+        let report = self.books[i].seed_history(history);
+        if report.any()
+            && let Some(b) = self.backfill.as_mut()
+        {
+            b.seeded_books += 1;
+        }
+        report
     }
 
     /// The book for `key`, created on first sight from a guess at its instrument (a replay of a
@@ -278,6 +305,7 @@ impl Engine {
             alerts: self.alerts.recent(),
             new_alerts,
             alert_delivery: self.outbox.stats(),
+            backfill: self.backfill.clone(),
         })
     }
 

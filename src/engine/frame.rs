@@ -49,6 +49,17 @@ pub struct Frame {
     pub new_alerts: usize,
     /// How alerts are getting through the alert channel.
     pub alert_delivery: AlertDelivery,
+    /// The REST backfill's progress, once one has started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<BackfillView>,
+}
+
+/// A backfill as the header and the Health view show it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BackfillView {
+    pub progress: crate::backfill::BackfillProgress,
+    /// Books whose baselines were seeded from it.
+    pub seeded_books: usize,
 }
 
 impl Frame {

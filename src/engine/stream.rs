@@ -33,8 +33,8 @@ use crate::instrument::MarketKind;
 use crate::market::Nanos;
 
 use super::frame::{
-    Alert, AlertDelivery, BookFeatures, BookFrame, DataMode, DepthBands, DerivsView, FlowFeatures,
-    Frame, LiquidationFeatures, SymbolFrame, VenueHealth,
+    Alert, AlertDelivery, BackfillView, BookFeatures, BookFrame, DataMode, DepthBands, DerivsView,
+    FlowFeatures, Frame, LiquidationFeatures, SymbolFrame, VenueHealth,
 };
 use super::stream_numbers::{Fields, Precision, tidy_book, tidy_other};
 
@@ -56,6 +56,9 @@ struct Line<'a> {
     venues: &'a [VenueHealth],
     alerts: Vec<&'a Alert>,
     alert_delivery: AlertDelivery,
+    /// The REST backfill's progress, once one has started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backfill: Option<&'a BackfillView>,
 }
 
 /// A slim line (`--fields`).
@@ -198,6 +201,7 @@ impl JsonLines {
                 venues: &frame.venues,
                 alerts,
                 alert_delivery: frame.alert_delivery,
+                backfill: frame.backfill.as_ref(),
             })
         }
         .map_err(io::Error::other)?;

@@ -73,6 +73,15 @@ impl Default for TradeFlowConfig {
     }
 }
 
+/// What [`TradeFlow::seed`] took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowSeeded {
+    /// Trades the P99 baseline now counts from history.
+    pub prints: u64,
+    /// Minutes of CVD seeded.
+    pub cvd_minutes: usize,
+}
+
 /// Flow over one window.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WindowFlow {
@@ -323,6 +332,28 @@ impl TradeFlow {
             .filter(|p| p.is_finite());
         self.threshold = p99.map_or(floor, |p| p.max(floor));
         self.threshold_from_baseline = p99.is_some();
+    }
+
+    /// Seeds the baselines that history can fill, for the time before the stream started: the
+    /// trailing-24 h print notionals behind the large-trade P99 (`(t, notional, weight)`, see
+    /// [`NotionalQuantile::seed`]) and the per-minute CVD behind `σ_1m` of `flow_momentum`
+    /// (`(minute start, Σ σ·q)`). The windows themselves (CVD 1 m/5 m, large trades, whale
+    /// buckets) still warm from the live stream: they need the trades themselves, in order.
+    pub fn seed(
+        &mut self,
+        prints: impl IntoIterator<Item = (Millis, f64, u32)>,
+        minute_cvd: impl IntoIterator<Item = (Millis, f64)>,
+    ) -> FlowSeeded {
+        let prints = self.print_notional.seed(prints);
+        let minutes = self
+            .minute_cvd
+            .seed(minute_cvd.into_iter().map(|(t, v)| (t, [v])));
+        // The threshold is re-derived at the next print, from the seeded baseline.
+        self.threshold_minute = None;
+        FlowSeeded {
+            prints,
+            cvd_minutes: minutes,
+        }
     }
 
     pub fn readings(&mut self, now: Millis) -> FlowReadings {
@@ -679,6 +710,61 @@ mod tests {
         assert_eq!(l.threshold, 50.0);
         assert!(!l.threshold_from_baseline);
         assert_eq!(l.count, 1);
+    }
+
+    /// History fetched before the stream started gives the P99 threshold and `σ_1m` at once;
+    /// the same live minutes without it still run on the floor and have no momentum.
+    #[test]
+    fn seeded_history_warms_the_threshold_and_momentum() {
+        let hour = 3_600_000;
+        let start = 20 * hour;
+        let new = || {
+            TradeFlow::new(TradeFlowConfig {
+                large_rule: LargeTradeRule::Baseline { floor: 50.0 },
+                ..TradeFlowConfig::default()
+            })
+        };
+        let live = |flow: &mut TradeFlow| {
+            for s in 0..360 {
+                let side = if s % 3 == 0 {
+                    TakerSide::Sell
+                } else {
+                    TakerSide::Buy
+                };
+                flow.on_trade(&trade(start + secs(s), 100.0, 1.0, side, s as u64));
+            }
+            flow.readings(start + secs(360))
+        };
+        let mut seeded = new();
+        // 13 hours of prints of 100..=10,000 quote, and the last hour of minute CVDs.
+        let prints =
+            (7..20).flat_map(|h| (1..=100).map(move |i| (h * hour + i, i as f64 * 100.0, 3)));
+        let cvd = (0..60).map(|m| {
+            (
+                start - (60 - m) * 60_000,
+                if m % 2 == 0 { 5.0 } else { -3.0 },
+            )
+        });
+        let took = seeded.seed(prints, cvd);
+        assert_eq!(
+            took,
+            FlowSeeded {
+                prints: 3_900,
+                cvd_minutes: 60
+            }
+        );
+        let warm = live(&mut seeded);
+        let large = warm.large.unwrap();
+        assert!(large.threshold_from_baseline);
+        assert!(
+            (large.threshold / 9_900.0 - 1.0).abs() < 0.02,
+            "{}",
+            large.threshold
+        );
+        assert!(warm.flow_momentum.is_some());
+        let cold = live(&mut new());
+        assert!(!cold.large.unwrap().threshold_from_baseline);
+        assert_eq!(cold.flow_momentum, None);
     }
 
     #[test]

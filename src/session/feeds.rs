@@ -8,6 +8,7 @@ use crate::feed::driver::DriverConfig;
 use crate::feed::event::{MarketEvent, VenueStatus};
 use crate::feed::health::{ConnState, VenueCounters};
 use crate::feed::runtime::{RuntimeConfig, Tap, Tcp, run_venue};
+use crate::instrument::Instrument;
 use crate::instrument::catalog::{Catalog, Provenance};
 use crate::market::{Nanos, VenueId, now_nanos};
 use crate::venue::registry::{self, VenueOptions};
@@ -36,6 +37,9 @@ pub struct Sink {
     pub tap: Option<Arc<dyn Tap>>,
     /// Also write notes to stderr (`stream --json`, which has no log pane).
     pub echo_notes: bool,
+    /// Each venue's chosen instruments once its list has arrived (the start-time backfill
+    /// waits for them).
+    pub resolved: Option<mpsc::UnboundedSender<(VenueId, Vec<Instrument>)>>,
 }
 
 /// Per-venue options: the config's `[feed.venue.<id>]`, overridden by command-line URLs.
@@ -221,6 +225,9 @@ async fn run_venue_from_start(start: Arc<VenueStart>, venue: VenueId, opts: Venu
         start.note(&problem);
     }
     let instruments = chosen.remove(&venue).unwrap_or_default();
+    if let Some(resolved) = &start.sink.resolved {
+        let _ = resolved.send((venue, instruments.clone()));
+    }
     if instruments.is_empty() {
         let why = "no market for the watched symbols".to_owned();
         start.note(&format!("{venue}: {why}; nothing to show there"));

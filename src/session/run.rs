@@ -3,6 +3,7 @@
 //! and replay differ only in where the events come from and in the mode the header shows.
 
 use super::feeds::{EVENT_QUEUE, Feeds, Sink, start_feeds, venue_options};
+use crate::backfill::start::backfill_when_resolved;
 use crate::capture::Recorder;
 use crate::capture::replay::{ReplayState, run_paced};
 use crate::capture::tap::CaptureTap;
@@ -63,6 +64,8 @@ pub struct Plan {
     pub venue_rests: Vec<(VenueId, String)>,
     /// Record the feeds' traffic to this capture file.
     pub record: Option<PathBuf>,
+    /// Do not fetch REST history at start (see [`crate::backfill`]).
+    pub skip_backfill: bool,
 }
 
 /// Why a session could not start or ended badly.
@@ -266,12 +269,26 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
     let mode = v.mode.clone();
     // Joining this task joins every feed task it started.
     let starter = tokio::spawn(async move {
+        let (resolved_tx, resolved) = tokio::sync::mpsc::unbounded_channel();
+        let backfill = (!v.plan.skip_backfill).then(|| {
+            // Nothing is warm at start yet: every book the venues serve history for is asked,
+            // once its venue's instrument list has arrived.
+            tokio::spawn(backfill_when_resolved(
+                v.plan.venues.len(),
+                resolved,
+                v.options.clone(),
+                tap.clone(),
+                tx.clone(),
+                cancel.clone(),
+            ))
+        });
         let sink = Sink {
             events: tx,
             tap,
             echo_notes: v.echo_notes,
+            resolved: backfill.is_some().then_some(resolved_tx),
         };
-        let Feeds { tasks, notes } = start_feeds(
+        let Feeds { mut tasks, notes } = start_feeds(
             &v.config,
             &v.plan.venues,
             &v.plan.symbols,
@@ -281,6 +298,7 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
             &cancel,
         )
         .await;
+        tasks.extend(backfill);
         for note in notes {
             if v.echo_notes {
                 eprintln!("depthscope: {note}");

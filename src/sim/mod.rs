@@ -18,6 +18,7 @@
 pub mod catalog;
 pub mod dialect;
 pub mod faults;
+pub mod history;
 pub mod http;
 pub mod market;
 pub mod model;

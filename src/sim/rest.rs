@@ -1,7 +1,8 @@
 //! The REST endpoints the adapters and the instrument catalog call, in each venue's shapes:
 //! every venue's instrument list (so the catalog loads offline), Binance depth snapshots with
 //! `lastUpdateId` (recorded, so the fault ledger knows which snapshot a client joins), and
-//! USDⓈ-M open interest.
+//! USDⓈ-M open interest; the public history endpoints a backfill reads are in
+//! [`history`](crate::sim::history).
 //!
 //! Lists name only the books the simulator runs, so a monitor pointed at it resolves symbols to
 //! markets that have data.
@@ -45,6 +46,7 @@ pub fn answer(req: &Request, market: &Market) -> Response {
         "/v5/market/orderbook" => bybit_orderbook(req, market),
         "/api/v5/market/books" => okx_books(req, market),
         "/0/public/AssetPairs" => Response::ok(kraken_info(&listed(VenueId::Kraken))),
+        _ if let Some(history) = crate::sim::history::answer(req, market) => history,
         _ => Response::error(
             404,
             json!({"error": format!("no such endpoint: {}", req.path)}).to_string(),

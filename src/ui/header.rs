@@ -2,7 +2,8 @@
 //! tab bar. The data-mode badge and the freshness of the data are never dropped, however narrow
 //! the terminal.
 
-use crate::engine::frame::DataMode;
+use crate::backfill::BackfillState;
+use crate::engine::frame::{BackfillView, DataMode};
 use crate::market::Nanos;
 use crate::ui::app::View;
 use crate::ui::format;
@@ -30,6 +31,8 @@ pub struct HeaderView<'a> {
     pub symbol: &'a str,
     pub venue: String,
     pub seq: u64,
+    /// The REST backfill, shown while it runs.
+    pub backfill: Option<&'a BackfillView>,
 }
 
 pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
@@ -73,6 +76,17 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
     }
     items.push((freshness.0, freshness.1, 1));
     items.push((format!("{} {}", view.symbol, view.venue), t.highlight, 2));
+    if let Some(b) = view
+        .backfill
+        .filter(|b| b.progress.state == BackfillState::Running)
+    {
+        let p = &b.progress;
+        let text = format!(
+            "backfill {:.0}h {}/{} pages",
+            p.hours, p.pages_done, p.pages_total
+        );
+        items.push((text, t.state_warn, 2));
+    }
     // A replay that has not started has no time yet.
     if cx.now > 0 {
         items.push((format!("{} UTC", format::clock(cx.now)), t.dim, 3));

@@ -1,7 +1,8 @@
 //! Health: each venue's connection state, latency, message rate, checksum results and resyncs
 //! by reason; every book's integrity counters; and the log (the same records as the log file).
 
-use crate::engine::frame::{BookFrame, VenueHealth};
+use crate::backfill::{BOOK_ONLY_NOTE, BackfillState};
+use crate::engine::frame::{BackfillView, BookFrame, VenueHealth};
 use crate::feed::health::AuditCounters;
 use crate::market::Nanos;
 use crate::ui::app::Pane;
@@ -10,7 +11,7 @@ use crate::ui::header::offline_text;
 use crate::ui::layout::{Slot, draw_collapsed, stack};
 use crate::ui::model::select::long_label;
 use crate::ui::table::{self, Column};
-use crate::ui::widgets::{Ctx, book_badge, conn_badge, pane};
+use crate::ui::widgets::{Ctx, book_badge, conn_badge, pane, put};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
@@ -26,11 +27,40 @@ pub struct HealthView<'a> {
     pub focused: Pane,
     pub venue_scroll: usize,
     pub book_scroll: usize,
+    pub backfill: Option<&'a BackfillView>,
+}
+
+/// The backfill's lines under the venues: progress, what failed, and what it cannot do.
+pub fn backfill_lines(b: &BackfillView) -> [String; 2] {
+    let p = &b.progress;
+    let state = match p.state {
+        BackfillState::Running => "running",
+        BackfillState::Done => "done",
+        BackfillState::Cancelled => "cancelled",
+    };
+    let mut first = format!(
+        "REST backfill {:.0}h {state}: {}/{} pages, {} books seeded",
+        p.hours, p.pages_done, p.pages_total, b.seeded_books
+    );
+    if p.failed > 0 {
+        first.push_str(&format!(", {} failed", p.failed));
+    }
+    for (venue, why) in &p.closed {
+        first.push_str(&format!("; {venue}: {why}"));
+    }
+    if let Some(e) = p.last_error.as_ref().filter(|_| p.closed.is_empty()) {
+        first.push_str(&format!("; last error {e}"));
+    }
+    [first, format!("  {}", BOOK_ONLY_NOTE)]
 }
 
 pub fn render(area: Rect, buf: &mut Buffer, view: &HealthView, cx: &Ctx) {
     let slots = [
-        Slot::new(Pane::Venues, 4, view.venues.len() as u16 + 3),
+        Slot::new(
+            Pane::Venues,
+            4,
+            view.venues.len() as u16 + 3 + if view.backfill.is_some() { 2 } else { 0 },
+        ),
         Slot::new(Pane::Log, 4, u16::MAX),
         Slot::new(Pane::Books, 4, view.books.len() as u16 + 3),
     ];
@@ -128,6 +158,20 @@ fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &C
             ),
         ];
         table::row(buf, inner, 1 + i as u16, &columns, &kept, &cells);
+    }
+    if let Some(b) = view.backfill {
+        let rows = view.venues.len().saturating_sub(view.venue_scroll) as u16;
+        let style = if b.progress.failed > 0 {
+            t.state_warn
+        } else {
+            t.dim
+        };
+        for (k, text) in backfill_lines(b).iter().enumerate() {
+            let y = inner.y + 1 + rows + k as u16;
+            if y < inner.bottom() {
+                put(buf, inner.x, y, text, inner.width, style);
+            }
+        }
     }
 }
 

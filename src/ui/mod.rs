@@ -179,6 +179,7 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
             symbol: &app.symbol,
             venue,
             seq: frame.seq,
+            backfill: app.live().backfill.as_ref(),
         },
         &cx,
     );

@@ -39,6 +39,7 @@ pub fn health(app: &App) -> HealthView<'_> {
         focused: app.focused(),
         venue_scroll: app.scroll(Pane::Venues),
         book_scroll: app.scroll(Pane::Books),
+        backfill: frame.backfill.as_ref(),
     }
 }
 

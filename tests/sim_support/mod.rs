@@ -116,7 +116,7 @@ impl Observed {
             MarketEvent::Trade(_) => self.trades += 1,
             MarketEvent::Liquidation(_) => self.liquidations += 1,
             MarketEvent::Derivs(_) => self.derivs += 1,
-            MarketEvent::Instrument(_) => {}
+            MarketEvent::Instrument(_) | MarketEvent::Backfill(_) => {}
         }
     }
 

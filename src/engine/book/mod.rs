@@ -25,6 +25,7 @@ use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use crate::backfill::BookHistory;
 use crate::config::alerts::AlertMetric;
 use crate::config::engine::EngineConfig;
 use crate::features::bands::LevelThreshold;
@@ -103,6 +104,26 @@ pub struct BookEngine {
     changes: Vec<LevelChange>,
     bids: Vec<Level>,
     asks: Vec<Level>,
+    /// REST history fetched at start, kept to seed the trade baselines again when an outage
+    /// restarts them.
+    history: Option<Arc<BookHistory>>,
+}
+
+/// What [`BookEngine::seed_history`] filled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SeedReport {
+    /// Trades the large-trade P99 baseline counts from history.
+    pub p99_trades: u64,
+    /// Minutes of CVD behind `σ_1m` (`flow_momentum`).
+    pub cvd_minutes: usize,
+    /// Minutes of traded notional behind the 24 h volume.
+    pub volume_minutes: usize,
+}
+
+impl SeedReport {
+    pub fn any(&self) -> bool {
+        self.p99_trades > 0 || self.cvd_minutes > 0 || self.volume_minutes > 0
+    }
 }
 
 impl BookEngine {
@@ -131,6 +152,7 @@ impl BookEngine {
             changes: Vec::new(),
             bids: Vec::new(),
             asks: Vec::new(),
+            history: None,
         }
     }
 
@@ -251,6 +273,34 @@ impl BookEngine {
         }
     }
 
+    /// Seeds the baselines that trade history can fill, for the time before the live stream:
+    /// the large-trade P99 from sampled prints, `σ_1m` of `flow_momentum` from per-minute CVD
+    /// (where the venue splits taker volume), and the 24 h traded notional from candles. Live
+    /// data always wins: only time before the first live trade is taken. Book-only baselines
+    /// (`liquidity_risk`, cascade thinning) cannot be seeded from trades. Nothing is seeded
+    /// while sizes are not known to be base units.
+    pub fn seed_history(&mut self, history: Arc<BookHistory>) -> SeedReport {
+        self.history = Some(history);
+        self.apply_history()
+    }
+
+    fn apply_history(&mut self) -> SeedReport {
+        let Some(h) = self.history.as_ref().filter(|_| self.params.base_units) else {
+            return SeedReport::default();
+        };
+        let prints = h.prints.iter().map(|p| (p.t, p.notional(), p.weight));
+        let cvd = h.candles.iter().filter_map(|c| Some((c.t, c.cvd()?)));
+        let flow = self.flow.seed(prints, cvd);
+        let volume_minutes = self
+            .tape
+            .seed_volume(h.candles.iter().map(|c| (c.t, c.notional_or_estimate())));
+        SeedReport {
+            p99_trades: flow.prints,
+            cvd_minutes: flow.cvd_minutes,
+            volume_minutes,
+        }
+    }
+
     /// The book is no longer proven: drop the copy and every differencing baseline (§0.2).
     fn leave_live(&mut self, at: Nanos) {
         self.mirror.clear();
@@ -265,6 +315,7 @@ impl BookEngine {
         self.liquidations = None;
         self.observed_since = None;
         self.large_threshold = None;
+        self.apply_history();
     }
 }
 

@@ -149,6 +149,14 @@ impl Tape {
         closed + open
     }
 
+    /// Seeds the traded notional per minute (quote units) for the minutes before the tape
+    /// started, so the 24 h volume (a venue's weight in cross-venue composites, §4.5) is whole
+    /// at once. Returns the minutes kept.
+    pub fn seed_volume(&mut self, minutes: impl IntoIterator<Item = (Millis, f64)>) -> usize {
+        self.closed_volume = None;
+        self.volume.seed(minutes.into_iter().map(|(t, v)| (t, [v])))
+    }
+
     /// Taker prints completed by `now` (exchange time past their millisecond), oldest first.
     pub fn take_prints(&mut self, now: Millis) -> std::vec::Drain<'_, TakerPrint> {
         let prints = &mut self.prints;

@@ -42,6 +42,7 @@ pub fn frame_at(seq: u64, at: Nanos, mode: DataMode) -> Frame {
         alerts: alerts(),
         alert_delivery: AlertDelivery::default(),
         new_alerts: 1,
+        backfill: None,
     }
 }
 

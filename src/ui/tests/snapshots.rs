@@ -252,6 +252,7 @@ fn tiny_and_zero_sizes_do_not_panic() {
             alerts: Vec::new(),
             alert_delivery: Default::default(),
             new_alerts: 0,
+            backfill: None,
         },
         "mono",
         false,

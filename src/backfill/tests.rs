@@ -1,0 +1,358 @@
+//! The backfill task: retries, rate limits, bans and an offline machine against a scripted
+//! venue (paused time), and end to end against the simulator over loopback, into the engine.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::fetch::{Http, Reply};
+use super::run::{
+    BackfillConfig, BackfillProgress, BackfillState, BackfillUpdate, Target, run_backfill,
+};
+use super::series::BookHistory;
+use crate::feed::adapter::ConnId;
+use crate::feed::runtime::{Tap, TapEvent};
+use crate::instrument::{Contract, Instrument, MarketKind};
+use crate::market::{Nanos, VenueId};
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// One closed minute, the klines page's answer once the script has run out.
+const KLINE: &str = r#"[[32400000,"1","1","1","1","2",32459999,"2",3,"1","1","0"]]"#;
+
+/// A venue that answers from a script (then a minute of klines, or `[]` for other pages),
+/// noting when each request came.
+#[derive(Default)]
+struct Script {
+    replies: Mutex<VecDeque<Result<Reply, String>>>,
+    calls: Mutex<Vec<(Instant, String)>>,
+}
+
+impl Script {
+    fn new(replies: Vec<Result<Reply, String>>) -> Arc<Self> {
+        Arc::new(Script {
+            replies: Mutex::new(replies.into()),
+            calls: Mutex::default(),
+        })
+    }
+
+    fn calls(&self) -> Vec<(Instant, String)> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+impl Http for Script {
+    async fn get(&self, url: &str) -> Result<Reply, String> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((Instant::now(), url.to_owned()));
+        let next = self.replies.lock().unwrap().pop_front();
+        let body = if url.contains("/klines") { KLINE } else { "[]" };
+        next.unwrap_or_else(|| Ok(reply(200, None, body)))
+    }
+}
+
+fn reply(status: u16, retry_after: Option<u64>, body: &str) -> Reply {
+    Reply {
+        status,
+        retry_after: retry_after.map(Duration::from_secs),
+        body: body.to_owned(),
+    }
+}
+
+/// Every REST event the tap saw: `(venue, url, status)`.
+#[derive(Default)]
+struct Recorded(Mutex<Vec<(VenueId, String, u16)>>);
+
+impl Tap for Recorded {
+    fn record(&self, _t: Nanos, venue: VenueId, conn: Option<ConnId>, event: TapEvent) {
+        assert_eq!(conn, None, "REST history has no connection");
+        if let TapEvent::Rest { url, status, .. } = event {
+            self.0.lock().unwrap().push((venue, url, status));
+        }
+    }
+}
+
+fn spot() -> Instrument {
+    Instrument {
+        venue: VenueId::Binance,
+        id: "BTCUSDT".into(),
+        base: "BTC".into(),
+        quote: "USDT".into(),
+        kind: MarketKind::Spot,
+        contract: Contract::Base,
+        tick: None,
+        lot: None,
+        price_precision: None,
+        qty_precision: None,
+    }
+}
+
+/// One Binance spot book over one aligned hour: one klines page and one aggTrades page.
+async fn run_script(
+    script: Arc<Script>,
+    tap: Arc<Recorded>,
+) -> (BackfillProgress, Vec<BackfillUpdate>) {
+    let (tx, mut rx) = mpsc::channel(256);
+    let cfg = BackfillConfig {
+        span: Duration::from_secs(3600),
+        ..BackfillConfig::default()
+    };
+    let target = Target {
+        instrument: spot(),
+        rest_base: "http://venue".into(),
+    };
+    let done = run_backfill(
+        script,
+        vec![target],
+        10 * HOUR_MS,
+        cfg,
+        Some(tap),
+        tx,
+        CancellationToken::new(),
+    )
+    .await;
+    let mut updates = Vec::new();
+    while let Ok(u) = rx.try_recv() {
+        updates.push(u);
+    }
+    (done, updates)
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limits_are_waited_out_as_the_venue_asks() {
+    let script = Script::new(vec![
+        Ok(reply(
+            429,
+            Some(7),
+            r#"{"code":-1003,"msg":"Too many requests"}"#,
+        )),
+        Ok(reply(503, None, "busy")),
+    ]);
+    let tap = Arc::new(Recorded::default());
+    let start = Instant::now();
+    let (done, updates) = run_script(script.clone(), tap.clone()).await;
+    assert_eq!(done.state, BackfillState::Done);
+    assert_eq!((done.pages_done, done.pages_total, done.failed), (2, 2, 0));
+    assert_eq!(done.retries, 2);
+    let calls = script.calls();
+    // The page after the 429 waited its 7 s (both pages share the pause).
+    let after_429 = calls.iter().skip(1).map(|(t, _)| *t - start).min().unwrap();
+    assert!(after_429 >= Duration::from_secs(7), "{after_429:?}");
+    // Every answer, the 429 and the 503 included, went into the capture.
+    let statuses: Vec<u16> = tap.0.lock().unwrap().iter().map(|(_, _, s)| *s).collect();
+    assert_eq!(statuses.len(), calls.len());
+    assert!(statuses.contains(&429) && statuses.contains(&503));
+    let book = updates.iter().find_map(|u| match u {
+        BackfillUpdate::Book(h) => Some(h.clone()),
+        _ => None,
+    });
+    assert_eq!(book.unwrap().candles.len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_ban_closes_the_venue_instead_of_waiting() {
+    let script = Script::new(vec![Ok(reply(
+        418,
+        Some(3_600),
+        r#"{"code":-1003,"msg":"banned"}"#,
+    ))]);
+    let (done, _) = run_script(script.clone(), Arc::new(Recorded::default())).await;
+    assert_eq!(done.failed, 2);
+    assert_eq!(done.closed.len(), 1);
+    assert!(done.closed[0].1.contains("418"), "{:?}", done.closed);
+    // The second page was never sent.
+    assert_eq!(script.calls().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn offline_gives_up_after_a_few_attempts_not_every_page() {
+    let refused = || Err::<Reply, String>("request failed: connection refused".into());
+    let script = Script::new((0..20).map(|_| refused()).collect());
+    let tap = Arc::new(Recorded::default());
+    let (done, updates) = run_script(script.clone(), tap.clone()).await;
+    assert_eq!((done.state, done.failed), (BackfillState::Done, 2));
+    assert!(done.closed[0].1.starts_with("offline"), "{:?}", done.closed);
+    assert_eq!(script.calls().len(), 3);
+    // Failed fetches are recorded as the runtime records them (status 599).
+    assert!(tap.0.lock().unwrap().iter().all(|(_, _, s)| *s == 599));
+    assert!(!updates.iter().any(|u| matches!(u, BackfillUpdate::Book(_))));
+}
+
+/// The simulator serves every history endpoint in the venues' shapes; a backfill of one hour
+/// reads them all, records every body, and seeds the engine's 24 h volume.
+#[tokio::test]
+async fn end_to_end_against_the_simulator() {
+    use crate::engine::frame::DataMode;
+    use crate::engine::{Engine, EngineSettings};
+    use crate::feed::event::MarketEvent;
+    use crate::instrument::catalog::Catalog;
+    use crate::sim::faults::FaultSpec;
+
+    let (sim, options) = crate::sim::start_embedded(3, FaultSpec::none())
+        .await
+        .unwrap();
+    let venues = [
+        VenueId::Binance,
+        VenueId::BinanceUsdm,
+        VenueId::BybitLinear,
+        VenueId::Okx,
+    ];
+    let http = reqwest::Client::new();
+    let (catalog, _) = Catalog::load_recorded(&venues, &options, None, &http, None).await;
+    let (chosen, problems) = catalog.resolve(&["BTC".to_owned()], &venues);
+    assert!(problems.is_empty(), "{problems:?}");
+    let targets = super::start::targets(&chosen, &options);
+    assert!(targets.len() >= 5, "{targets:?}");
+    let tap = Arc::new(Recorded::default());
+    let (tx, mut rx) = mpsc::channel(1024);
+    let cfg = BackfillConfig {
+        span: Duration::from_secs(3600),
+        ..BackfillConfig::default()
+    };
+    let to = super::start::now_ms();
+    let done = run_backfill(
+        Arc::new(http),
+        targets.clone(),
+        to,
+        cfg,
+        Some(tap.clone()),
+        tx,
+        CancellationToken::new(),
+    )
+    .await;
+    sim.shutdown().await;
+    assert_eq!(done.state, BackfillState::Done);
+    assert_eq!(done.failed, 0, "{:?}", done.last_error);
+    assert_eq!(done.books_done, targets.len());
+    let recorded = tap.0.lock().unwrap().clone();
+    assert_eq!(recorded.len(), done.pages_total);
+    assert!(recorded.iter().all(|(_, _, s)| *s == 200));
+    let mut books: Vec<Arc<BookHistory>> = Vec::new();
+    while let Ok(u) = rx.try_recv() {
+        if let BackfillUpdate::Book(h) = u {
+            books.push(h);
+        }
+    }
+    assert_eq!(books.len(), targets.len());
+    for h in &books {
+        let what = format!("{} {}", h.key.venue, h.key.instrument);
+        // One closed minute per minute of the hour (the last may still be open).
+        assert!(
+            (59..=60).contains(&h.candles.len()),
+            "{what}: {} candles",
+            h.candles.len()
+        );
+        assert!(
+            h.candles.windows(2).all(|w| w[1].t - w[0].t == 60_000),
+            "{what}"
+        );
+        assert!(!h.prints.is_empty(), "{what}");
+        let perp = targets.iter().any(|t| {
+            t.instrument.id == *h.key.instrument
+                && t.instrument.kind != MarketKind::Spot
+                && t.instrument.venue == h.key.venue
+        });
+        if perp {
+            assert!(!h.open_interest.is_empty(), "{what}: open interest");
+            assert!(!h.funding.is_empty(), "{what}: funding");
+            assert!(!h.long_short.is_empty(), "{what}: long/short");
+        }
+        // Sizes are base units whatever the venue's contract: a BTC print is a fraction of a
+        // coin to a few coins, never thousands of contracts.
+        assert!(
+            h.prints.iter().all(|p| p.size > 0.0 && p.size < 50.0),
+            "{what}"
+        );
+    }
+    // Binance spot splits taker volume per minute and numbers its prints.
+    let binance = books
+        .iter()
+        .find(|h| h.key.venue == VenueId::Binance)
+        .unwrap();
+    assert!(binance.candles.iter().all(|c| c.taker_buy.is_some()));
+
+    // Into the engine: the 24 h volume is whole at once.
+    let mut engine = Engine::new(EngineSettings::from_config(
+        &crate::config::Config::default(),
+        DataMode::Live,
+    ));
+    for t in &targets {
+        engine.on_event(MarketEvent::Instrument(Arc::new(t.instrument.clone())));
+    }
+    for h in &books {
+        let report = engine.seed_history(h.clone());
+        assert!(report.volume_minutes >= 59, "{}: {report:?}", h.key.venue);
+    }
+    let frame = engine.tick(to as Nanos * 1_000_000);
+    let book = frame
+        .symbols
+        .iter()
+        .flat_map(|s| &s.books)
+        .find(|b| b.key == binance.key)
+        .unwrap();
+    let expected: f64 = binance
+        .candles
+        .iter()
+        .map(|c| c.notional_or_estimate())
+        .sum();
+    let shown = book.flow.volume_24h_usd.unwrap();
+    assert!(
+        (shown / expected - 1.0).abs() < 1e-9,
+        "{shown} vs {expected}"
+    );
+}
+
+/// History that arrives before the venue has described the instrument waits in the book and is
+/// applied once the sizes are known to be base units.
+#[test]
+fn history_before_the_instrument_is_applied_when_it_arrives() {
+    use super::series::Candle;
+    use crate::engine::frame::DataMode;
+    use crate::engine::{Engine, EngineSettings};
+    use crate::feed::event::{BookKey, MarketEvent};
+
+    // An OKX swap's contract size is unknown until its instrument arrives.
+    let key = BookKey::new(VenueId::Okx, "BTC-USDT-SWAP");
+    let to = 100 * 60_000;
+    let mut h = BookHistory::new(key.clone(), 0, to);
+    h.candles = (0..100)
+        .map(|m| Candle {
+            t: m * 60_000,
+            open: 10.0,
+            high: 10.0,
+            low: 10.0,
+            close: 10.0,
+            volume: 2.0,
+            notional: Some(20.0),
+            taker_buy: Some(1.5),
+            trades: Some(4),
+        })
+        .collect();
+    let mut engine = Engine::new(EngineSettings::from_config(
+        &crate::config::Config::default(),
+        DataMode::Live,
+    ));
+    let early = engine.seed_history(Arc::new(h));
+    assert!(!early.any(), "{early:?}");
+    engine.on_event(MarketEvent::Instrument(Arc::new(Instrument {
+        venue: VenueId::Okx,
+        id: "BTC-USDT-SWAP".into(),
+        kind: MarketKind::Perpetual,
+        contract: Contract::Linear { multiplier: 0.01 },
+        ..spot()
+    })));
+    let frame = engine.tick(to as Nanos * 1_000_000);
+    let book = frame
+        .symbols
+        .iter()
+        .flat_map(|s| &s.books)
+        .find(|b| b.key == key)
+        .unwrap();
+    assert_eq!(book.flow.volume_24h_usd, Some(2_000.0));
+}

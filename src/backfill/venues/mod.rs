@@ -1,0 +1,24 @@
+//! Each venue's history endpoints: what to ask for, at what cost, and how to read the answers.
+
+pub mod binance;
+pub mod bybit;
+pub mod okx;
+
+#[cfg(test)]
+mod tests;
+
+use crate::market::VenueId;
+
+use super::plan::HistorySource;
+
+/// The venues a backfill can fetch from. Kraken, Coinbase and the others have no public
+/// derivatives statistics and serve candles only; they warm from the live stream.
+pub fn source(venue: VenueId) -> Option<HistorySource> {
+    match venue {
+        VenueId::Binance => Some(binance::SPOT),
+        VenueId::BinanceUsdm => Some(binance::USDM),
+        VenueId::BybitSpot | VenueId::BybitLinear => Some(bybit::SOURCE),
+        VenueId::Okx => Some(okx::SOURCE),
+        _ => None,
+    }
+}

@@ -1,0 +1,52 @@
+//! The REST backfill on screen: a progress line in the header while it runs, and in the Health
+//! view its pages, failures, the venues given up on and what cannot be backfilled.
+
+use super::{app, draw, fixtures, press, text};
+use crate::backfill::{BackfillProgress, BackfillState};
+use crate::engine::frame::{BackfillView, DataMode};
+use crate::market::VenueId;
+use crate::ui::action::Command;
+
+fn progress(state: BackfillState) -> BackfillView {
+    BackfillView {
+        progress: BackfillProgress {
+            state,
+            hours: 24.0,
+            pages_done: 12,
+            pages_total: 30,
+            failed: 1,
+            retries: 2,
+            books_done: 1,
+            books_total: 4,
+            closed: vec![(VenueId::Okx, "offline (request failed)".into())],
+            last_error: None,
+        },
+        seeded_books: 1,
+    }
+}
+
+#[test]
+fn a_running_backfill_shows_in_the_header_and_the_health_view() {
+    let mut frame = fixtures::frame_at(1, fixtures::NOW, DataMode::Live);
+    frame.backfill = Some(progress(BackfillState::Running));
+    let mut running = app(frame.clone());
+    press(&mut running, &[Command::ViewHealth]);
+    let screen = text(draw(&running, 200, 60).backend().buffer());
+    let header = screen.lines().next().unwrap();
+    assert!(header.contains("backfill 24h 12/30 pages"), "{header}");
+    assert!(
+        screen.contains(
+            "REST backfill 24h running: 12/30 pages, 1 books seeded, 1 failed; okx: offline"
+        ),
+        "{screen}"
+    );
+    assert!(screen.contains("cannot be backfilled"), "{screen}");
+
+    // Done: the header line goes, the Health view keeps the outcome.
+    frame.backfill = Some(progress(BackfillState::Done));
+    let mut done = app(frame);
+    press(&mut done, &[Command::ViewHealth]);
+    let screen = text(draw(&done, 200, 60).backend().buffer());
+    assert!(!screen.lines().next().unwrap().contains("backfill"));
+    assert!(screen.contains("REST backfill 24h done"), "{screen}");
+}
