@@ -47,6 +47,15 @@ pub struct CommonArgs {
     #[arg(long, global = true)]
     pub demo: bool,
 
+    /// The history file (default: `history.sqlite` in the data dir; a replay or `--demo`
+    /// writes history only when this is given).
+    #[arg(long, global = true, value_name = "PATH", conflicts_with = "no_history")]
+    pub history: Option<PathBuf>,
+
+    /// Run without the history file (no warm start, nothing written).
+    #[arg(long, global = true)]
+    pub no_history: bool,
+
     /// Simulator seed (with --demo or `sim`).
     #[arg(long, global = true, default_value_t = 1)]
     pub seed: u64,
@@ -95,6 +104,47 @@ pub enum Command {
     Sim(SimArgs),
     /// Print one JSON object per engine tick to stdout (live, --demo, or --replay FILE).
     Stream(StreamArgs),
+    /// Read the history file: coverage, export, pruning.
+    #[command(subcommand)]
+    History(HistoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Coverage per venue and instrument, rows and size on disk.
+    Info,
+    /// Export rows as CSV or JSON lines (columns and units: README "History").
+    Query(HistoryQueryArgs),
+    /// Delete rows older than the configured retention now.
+    Prune,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct HistoryQueryArgs {
+    /// The symbol (`BTC`).
+    #[arg(long)]
+    pub symbol: String,
+    /// One venue (`binance`), or `all` for the cross-venue composites; default every venue.
+    #[arg(long)]
+    pub venue: Option<String>,
+    /// Start: `-24h`, `-90m`, `-7d`, unix seconds or `2026-12-06T14:00:00Z` (UTC).
+    #[arg(long, default_value = "-1h")]
+    pub from: String,
+    /// End (exclusive), same forms; default now.
+    #[arg(long, default_value = "now")]
+    pub to: String,
+    /// Row interval: 1s, 1m or 1h.
+    #[arg(long, default_value = "1m")]
+    pub every: String,
+    /// Columns, comma separated (default all).
+    #[arg(long, value_delimiter = ',')]
+    pub fields: Vec<String>,
+    /// csv or json (JSON lines).
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -18,6 +18,7 @@ pub mod config;
 pub mod control;
 pub mod engine;
 pub mod features;
+pub mod history;
 pub mod feed;
 pub mod instrument;
 pub mod integrity;

@@ -4,11 +4,12 @@ use clap::Parser;
 use depthscope::capture::import::import_cryptofeed;
 use depthscope::capture::replay::replay_report;
 use depthscope::cli::{
-    Cli, Command, ImportCommand, ImportCryptofeedArgs, PaceArgs, ReplayArgs, RunArgs, SimArgs,
+    Cli, Command, HistoryCommand, HistoryQueryArgs, ImportCommand, ImportCryptofeedArgs, PaceArgs, ReplayArgs, RunArgs, SimArgs,
     StreamArgs,
 };
 use depthscope::config::{Config, DEFAULT_TOML, cache_dir};
 use depthscope::engine::StreamOptions;
+use depthscope::history;
 use depthscope::instrument::catalog::Catalog;
 use depthscope::logging::{self, LogGuard, LogSink};
 use depthscope::session::run::{Output, Plan, Source, run_session};
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         },
         Some(Command::Sim(args)) => sim(args, cli.common.seed),
         Some(Command::Stream(args)) => stream(&cli, &config, args),
+        Some(Command::History(command)) => history_command(&cli, &config, command),
         None if cli.common.demo => {
             let source = Source::Demo {
                 seed: cli.common.seed,
@@ -52,9 +54,11 @@ fn main() -> ExitCode {
 }
 
 /// The session's venues, symbols and endpoints: the command line over the config file.
-fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>) -> Plan {
+fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>, source: &Source) -> Plan {
     let c = &cli.common;
     Plan {
+        history: history_path(cli, config, source),
+        retention: config.history.retention(),
         venues: if c.venues.is_empty() {
             config.general.venues.clone()
         } else {
@@ -69,6 +73,84 @@ fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>) -> Plan 
         venue_rests: c.venue_rest.clone(),
         record,
     }
+}
+
+/// The history file of a session: `--history PATH` always; otherwise the configured (or
+/// default) file for live sessions only, so a replay or the demo never mixes into the
+/// market's own history. `--no-history` or `history.enabled = false` turn it off.
+fn history_path(cli: &Cli, config: &Config, source: &Source) -> Option<std::path::PathBuf> {
+    if cli.common.no_history {
+        return None;
+    }
+    if let Some(path) = &cli.common.history {
+        return Some(path.clone());
+    }
+    let live = matches!(source, Source::Live);
+    (live && config.history.enabled)
+        .then(|| config.history.path.clone().or_else(history::default_path))
+        .flatten()
+}
+
+/// `depthscope history …`: read-only, alongside a running depthscope.
+fn history_command(cli: &Cli, config: &Config, command: &HistoryCommand) -> ExitCode {
+    let Some(path) = cli
+        .common
+        .history
+        .clone()
+        .or_else(|| config.history.path.clone())
+        .or_else(history::default_path)
+    else {
+        return fail("no data directory for the history file: give --history PATH");
+    };
+    let result = match command {
+        HistoryCommand::Info => {
+            history::Store::open_read(&path).and_then(|store| history::query::info(&store).map(|s| print!("{s}")))
+        }
+        HistoryCommand::Prune => history::Store::open_write(&path).and_then(|store| {
+            let now = (depthscope::market::now_nanos() / 1_000_000_000) as i64;
+            let n = store.prune(now, &config.history.retention())?;
+            println!("deleted {n} rows older than the retention from {}", path.display());
+            Ok(())
+        }),
+        HistoryCommand::Query(args) => history_query(&path, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn history_query(path: &std::path::Path, args: &HistoryQueryArgs) -> Result<(), history::HistoryError> {
+    use history::HistoryError::Usage;
+    let now = (depthscope::market::now_nanos() / 1_000_000_000) as i64;
+    let every = history::Interval::parse(&args.every)
+        .ok_or_else(|| Usage(format!("--every {:?}: use 1s, 1m or 1h", args.every)))?;
+    let spec = history::query::QuerySpec {
+        symbol: args.symbol.clone(),
+        venue: args.venue.clone(),
+        from: history::query::parse_time(&args.from, now)?,
+        to: history::query::parse_time(&args.to, now)?,
+        every,
+        fields: args.fields.clone(),
+    };
+    let format = match args.format.as_str() {
+        "csv" | "json" => args.format.as_str(),
+        "parquet" => return Err(Usage("--format parquet is not available in this build: use csv or json".into())),
+        other => return Err(Usage(format!("--format {other:?}: use csv or json"))),
+    };
+    let store = history::Store::open_read(path)?;
+    let table = history::query::query(&store, &spec)?;
+    let io = |e: std::io::Error| history::HistoryError::Io(args.output.clone().unwrap_or_else(|| "stdout".into()), e.to_string());
+    let mut out: Box<dyn std::io::Write> = match &args.output {
+        Some(file) => Box::new(std::io::BufWriter::new(std::fs::File::create(file).map_err(io)?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match format {
+        "csv" => history::query::write_csv(&table, &mut out),
+        _ => history::query::write_json(&table, &mut out),
+    }
+    .and_then(|()| out.flush())
+    .map_err(io)
 }
 
 /// `--speed N` (a positive number) or `--max` (`None`).
@@ -105,7 +187,7 @@ fn tui(cli: &Cli, config: &Config, source: Source, run: &RunArgs) -> ExitCode {
         Source::Replay { .. } => None,
         _ => run.record.clone().or_else(|| config.general.record.clone()),
     };
-    let plan = plan(cli, config, record);
+    let plan = plan(cli, config, record, &source);
     let outcome = runtime().and_then(|rt| {
         rt.block_on(run_session(
             config,
@@ -153,7 +235,7 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
         },
         exit_after: args.exit_after,
     };
-    let plan = plan(cli, config, None);
+    let plan = plan(cli, config, None, &source);
     let outcome = runtime().and_then(|rt| {
         rt.block_on(run_session(
             config,

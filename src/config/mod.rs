@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod engine;
 mod error;
 pub mod general;
+pub mod history;
 pub mod theme;
 pub mod ui;
 
@@ -31,6 +32,7 @@ pub struct Config {
     pub theme_overrides: theme::ThemeSpec,
     pub engine: engine::EngineConfig,
     pub alerts: alerts::AlertsConfig,
+    pub history: history::HistoryConfig,
 }
 
 impl Config {
@@ -72,6 +74,7 @@ impl Config {
             })
             .and_then(|()| self.engine.validate())
             .and_then(|()| self.alerts.validate())
+            .and_then(|()| self.history.validate())
             .map_err(|message| ConfigError::Invalid {
                 file: origin.to_owned(),
                 message,

@@ -48,6 +48,9 @@ pub struct Frame {
     pub new_alerts: usize,
     /// How alerts are getting through the alert channel.
     pub alert_delivery: AlertDelivery,
+    /// The history file's writer (Health view); `None` without history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::history::HistoryHealth>,
 }
 
 /// Alert channel health. Alerts are never dropped silently: one that finds the channel full

@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod stream;
 pub mod symbol;
 pub mod task;
+pub mod warm;
 
 pub use clock::Clock;
 pub use core::{Engine, EngineSettings};

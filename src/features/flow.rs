@@ -192,6 +192,9 @@ pub struct TradeFlow {
     print_notional: NotionalQuantile,
     minute_cvd: MinuteBuckets<1>,
     minute_large: MinuteBuckets<2>,
+    /// Since when the per-minute series (whale buckets) are known: live trades, or minutes
+    /// restored from the history or backfill.
+    minutes_observed: ObservedSince,
 }
 
 impl TradeFlow {
@@ -218,6 +221,7 @@ impl TradeFlow {
             print_notional: NotionalQuantile::new(DAY),
             minute_cvd: MinuteBuckets::new(cfg.momentum_minutes + 1),
             minute_large: MinuteBuckets::new(cfg.whale_minutes),
+            minutes_observed: ObservedSince::default(),
         }
     }
 
@@ -232,6 +236,41 @@ impl TradeFlow {
     /// quiet symbol, instead of from the first trade.
     pub fn observe_since(&mut self, t: Millis) {
         self.observed.observe(t);
+        self.minutes_observed.observe(t);
+    }
+
+    /// The per-minute state the history keeps to warm a restart: `(signed CVD, large buy,
+    /// large sell)` of the minute holding `t` (zeros for a quiet minute, `None` before any
+    /// trade), and the trade-notional histogram of its hour.
+    pub fn minute_state(&self, t: Millis) -> Option<[f64; 3]> {
+        let [cvd] = self.minute_cvd.bucket(t).unwrap_or([0.0]);
+        let [buy, sell] = self.minute_large.bucket(t).unwrap_or([0.0; 2]);
+        self.last_t.map(|_| [cvd, buy, sell])
+    }
+
+    /// The trade-notional histogram of the hour holding `t`, as `(bin, count)`.
+    pub fn print_hour(&self, t: Millis) -> Vec<(u16, u32)> {
+        self.print_notional.hour_bins(t)
+    }
+
+    /// Restores one minute's `(signed CVD, large buy, large sell)` (oldest first, before live
+    /// trades): the whale and momentum baselines are then warm without waiting.
+    pub fn seed_minute(&mut self, t: Millis, [cvd, buy, sell]: [f64; 3]) {
+        self.minute_cvd.seed(t, [cvd]);
+        self.minute_large.seed(t, [buy, sell]);
+        self.minutes_observed.observe(t.div_euclid(60_000) * 60_000);
+    }
+
+    /// Restores an hour of the trade-notional histogram behind the large-trade P99.
+    pub fn seed_print_hour(&mut self, t: Millis, bins: &[(u16, u32)]) {
+        self.print_notional.seed_hour(t, bins);
+        self.threshold_minute = None;
+    }
+
+    /// Adds one print's notional to the P99 histogram (backfilled aggregated trades).
+    pub fn seed_print(&mut self, t: Millis, notional: f64) {
+        self.print_notional.push(t, notional);
+        self.threshold_minute = None;
     }
 
     /// Feeds one trade. Returns `false` when it was dropped: a replayed id, or a non-positive or
@@ -247,6 +286,7 @@ impl TradeFlow {
         let t = self.last_t.map_or(trade.t, |last| trade.t.max(last));
         self.last_t = Some(t);
         self.observed.observe(t);
+        self.minutes_observed.observe(t);
         let (q, n) = (trade.size, trade.notional());
         let Some(side) = trade.taker else {
             let mut v = [0.0; 5];
@@ -353,7 +393,7 @@ impl TradeFlow {
         };
         let whale_window = self.cfg.whale_minutes as Millis * 60_000;
         let threshold = self.threshold;
-        let whale = self.observed.warm(now, whale_window).then(|| {
+        let whale = self.minutes_observed.warm(now, whale_window).then(|| {
             let buckets: SmallVec<[(f64, f64); 16]> = self
                 .minute_large
                 .recent(now, self.cfg.whale_minutes)

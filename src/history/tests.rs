@@ -1,0 +1,1 @@
+//! Store, writer and restore tests on temporary files.
