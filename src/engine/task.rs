@@ -51,7 +51,12 @@ pub async fn run_engine(
             engine.seed(&key, seeds);
         }
         engine.set_history(h.sink.clone());
-        Recorder::new(h.sink)
+        // A replay waits for the writer (no second of the capture is lost); live never does.
+        if clock.is_capture() {
+            Recorder::lossless(h.sink)
+        } else {
+            Recorder::new(h.sink)
+        }
     });
     let mut publish = |engine: &mut Engine, frame: Arc<Frame>| {
         if let Some(r) = recorder.as_mut() {

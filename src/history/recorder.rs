@@ -22,6 +22,8 @@ pub struct Recorder {
     sink: HistorySink,
     last_second: Option<i64>,
     totals: HashMap<BookKey, Totals>,
+    /// Wait for the writer instead of dropping seconds (replays, tests).
+    lossless: bool,
 }
 
 impl Recorder {
@@ -30,6 +32,16 @@ impl Recorder {
             sink,
             last_second: None,
             totals: HashMap::new(),
+            lossless: false,
+        }
+    }
+
+    /// A recorder that waits for the writer rather than drop a second (replays: the capture
+    /// is read no faster than history is written).
+    pub fn lossless(sink: HistorySink) -> Self {
+        Recorder {
+            lossless: true,
+            ..Recorder::new(sink)
         }
     }
 
@@ -41,7 +53,11 @@ impl Recorder {
         }
         self.last_second = Some(second);
         let batch = self.batch(engine, frame, second);
-        self.sink.offer(batch);
+        if self.lossless {
+            self.sink.send_waiting(batch);
+        } else {
+            self.sink.offer(batch);
+        }
     }
 
     fn batch(&mut self, engine: &mut Engine, frame: &Frame, second: i64) -> SecondBatch {

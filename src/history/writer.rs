@@ -68,6 +68,27 @@ impl HistorySink {
         }
     }
 
+    /// Hands one second to the writer, waiting while its backlog is full: for replays and
+    /// tests, where every second counts and nobody watches the screen. Inside a multi-thread
+    /// tokio runtime the wait is marked blocking; elsewhere in a runtime it falls back to
+    /// [`offer`](Self::offer).
+    pub fn send_waiting(&self, batch: SecondBatch) {
+        if self.failed() {
+            return;
+        }
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        let sent = match Handle::try_current().map(|h| h.runtime_flavor()) {
+            Err(_) => self.tx.blocking_send(batch).is_ok(),
+            Ok(RuntimeFlavor::MultiThread) => {
+                tokio::task::block_in_place(|| self.tx.blocking_send(batch).is_ok())
+            }
+            Ok(_) => return self.offer(batch),
+        };
+        if !sent {
+            self.status.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// History stopped on an error: nothing more is worth building.
     pub fn failed(&self) -> bool {
         self.status.error.lock().is_ok_and(|e| e.is_some())

@@ -8,6 +8,7 @@ mod alerting;
 mod composites;
 mod edge_cases;
 mod replay;
+mod warm;
 mod windows;
 
 use std::sync::Arc;
