@@ -204,3 +204,56 @@ fn a_killed_writer_leaves_a_sound_file() {
     // Every committed second is whole: 36 books each.
     assert_eq!(rows.rows.len() as i64 % 36, 0);
 }
+
+/// Figures for the README (run with `cargo test --lib history::tests::figures -- --ignored
+/// --nocapture`): writer cost for 36 books, bytes per book per day, a 24-h query.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn figures() {
+    use std::time::Instant;
+    let dir = tempdir("figures");
+    // Every column filled with a plausible value.
+    let full = |book: usize, s: i64| {
+        let mut r = row(67_000.0 + (s % 97) as f64 * 0.5, 0.1234);
+        for (i, v) in r.values.iter_mut().enumerate() {
+            if v.is_none() {
+                *v = Some(((s * 7 + i as i64 * 13) % 1000) as f64 * 1.234);
+            }
+        }
+        r.instrument = format!("I{book}");
+        r
+    };
+    // Writer cost: 36 books, 600 seconds.
+    let mut store = Store::open_write(&dir.join("36.sqlite")).unwrap();
+    let start = Instant::now();
+    for s in 0..600 {
+        let rows: Vec<BookRow> = (0..36).map(|b| full(b, s)).collect();
+        store.write_second(T0 + s, &rows, &[]).unwrap();
+    }
+    let per_second = start.elapsed().as_secs_f64() / 600.0;
+    println!("writer: {:.2} ms per second of 36 books = {:.2} % of a core", per_second * 1e3, per_second * 100.0);
+    // One book, 24 h of 1-s rows.
+    let path = dir.join("1.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    for s in 0..86_400 {
+        store.write_second(T0 + s, &[full(0, s)], &[]).unwrap();
+    }
+    store.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;").unwrap();
+    let page = |table: &str| -> i64 {
+        store
+            .conn()
+            .query_row(&format!("SELECT sum(pgsize) FROM dbstat WHERE name = '{table}'"), [], |r| r.get(0))
+            .unwrap_or(-1)
+    };
+    println!(
+        "bytes per book per day: 1-s rows {:.1} MB, 1-min rows {:.2} MB, 1-h rows {:.3} MB, file {:.1} MB",
+        page("sec") as f64 / 1e6,
+        page("min") as f64 / 1e6,
+        page("hour") as f64 / 1e6,
+        std::fs::metadata(&path).unwrap().len() as f64 / 1e6
+    );
+    let reader = Store::open_read(&path).unwrap();
+    let start = Instant::now();
+    let t = query(&reader, &spec(T0, T0 + 86_400, Interval::Second, &[])).unwrap();
+    println!("query 24 h of 1-s rows, all columns: {} rows in {:.0} ms", t.rows.len(), start.elapsed().as_secs_f64() * 1e3);
+}
