@@ -49,7 +49,12 @@ pub struct CommonArgs {
 
     /// The history file (default: `history.sqlite` in the data dir; a replay or `--demo`
     /// writes history only when this is given).
-    #[arg(long, global = true, value_name = "PATH", conflicts_with = "no_history")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "no_history"
+    )]
     pub history: Option<PathBuf>,
 
     /// Run without the history file (no warm start, nothing written).

@@ -4,8 +4,8 @@ use clap::Parser;
 use depthscope::capture::import::import_cryptofeed;
 use depthscope::capture::replay::replay_report;
 use depthscope::cli::{
-    Cli, Command, HistoryCommand, HistoryQueryArgs, ImportCommand, ImportCryptofeedArgs, PaceArgs, ReplayArgs, RunArgs, SimArgs,
-    StreamArgs,
+    Cli, Command, HistoryCommand, HistoryQueryArgs, ImportCommand, ImportCryptofeedArgs, PaceArgs,
+    ReplayArgs, RunArgs, SimArgs, StreamArgs,
 };
 use depthscope::config::{Config, DEFAULT_TOML, cache_dir};
 use depthscope::engine::StreamOptions;
@@ -103,13 +103,15 @@ fn history_command(cli: &Cli, config: &Config, command: &HistoryCommand) -> Exit
         return fail("no data directory for the history file: give --history PATH");
     };
     let result = match command {
-        HistoryCommand::Info => {
-            history::Store::open_read(&path).and_then(|store| history::query::info(&store).map(|s| print!("{s}")))
-        }
+        HistoryCommand::Info => history::Store::open_read(&path)
+            .and_then(|store| history::query::info(&store).map(|s| print!("{s}"))),
         HistoryCommand::Prune => history::Store::open_write(&path).and_then(|store| {
             let now = (depthscope::market::now_nanos() / 1_000_000_000) as i64;
             let n = store.prune(now, &config.history.retention())?;
-            println!("deleted {n} rows older than the retention from {}", path.display());
+            println!(
+                "deleted {n} rows older than the retention from {}",
+                path.display()
+            );
             Ok(())
         }),
         HistoryCommand::Query(args) => history_query(&path, args),
@@ -120,7 +122,10 @@ fn history_command(cli: &Cli, config: &Config, command: &HistoryCommand) -> Exit
     }
 }
 
-fn history_query(path: &std::path::Path, args: &HistoryQueryArgs) -> Result<(), history::HistoryError> {
+fn history_query(
+    path: &std::path::Path,
+    args: &HistoryQueryArgs,
+) -> Result<(), history::HistoryError> {
     use history::HistoryError::Usage;
     let now = (depthscope::market::now_nanos() / 1_000_000_000) as i64;
     let every = history::Interval::parse(&args.every)
@@ -135,14 +140,25 @@ fn history_query(path: &std::path::Path, args: &HistoryQueryArgs) -> Result<(), 
     };
     let format = match args.format.as_str() {
         "csv" | "json" => args.format.as_str(),
-        "parquet" => return Err(Usage("--format parquet is not available in this build: use csv or json".into())),
+        "parquet" => {
+            return Err(Usage(
+                "--format parquet is not available in this build: use csv or json".into(),
+            ));
+        }
         other => return Err(Usage(format!("--format {other:?}: use csv or json"))),
     };
     let store = history::Store::open_read(path)?;
     let table = history::query::query(&store, &spec)?;
-    let io = |e: std::io::Error| history::HistoryError::Io(args.output.clone().unwrap_or_else(|| "stdout".into()), e.to_string());
+    let io = |e: std::io::Error| {
+        history::HistoryError::Io(
+            args.output.clone().unwrap_or_else(|| "stdout".into()),
+            e.to_string(),
+        )
+    };
     let mut out: Box<dyn std::io::Write> = match &args.output {
-        Some(file) => Box::new(std::io::BufWriter::new(std::fs::File::create(file).map_err(io)?)),
+        Some(file) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(file).map_err(io)?,
+        )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     match format {

@@ -56,7 +56,7 @@ impl HistoryConfig {
         Retention {
             seconds: (self.keep_seconds_h * 3_600.0) as i64,
             minutes: (self.keep_minutes_d * 86_400.0) as i64,
-            hours: (self.keep_hours_d > 0.0).then(|| (self.keep_hours_d * 86_400.0) as i64),
+            hours: (self.keep_hours_d > 0.0).then_some((self.keep_hours_d * 86_400.0) as i64),
         }
     }
 }

@@ -16,15 +16,15 @@ use crate::instrument::{Instrument, MarketKind, guess};
 use crate::market::{Nanos, VenueId};
 
 use super::alerts::{AlertEngine, Subject};
-use super::book::{BookEngine, Totals};
-use super::warm::Seed;
-use crate::history::HistorySink;
 use super::book::view::{BookTick, depth_10bps};
+use super::book::{BookEngine, Totals};
 use super::frame::{Alert, DataMode, Frame, SymbolFrame};
 use super::health::VenueState;
 use super::outbox::AlertOutbox;
 use super::symbol::SymbolState;
+use super::warm::Seed;
 use crate::capture::replay::ReplayState;
+use crate::history::HistorySink;
 
 /// What the engine needs from the configuration, plus where its data comes from.
 #[derive(Clone, Debug)]
@@ -137,7 +137,11 @@ impl Engine {
         let seeds: Vec<Seed> = seeds.into_iter().collect();
         match self.index.get(key) {
             Some(&i) => self.books[i].seed(&seeds),
-            None => self.pending_seeds.entry(key.clone()).or_default().extend(seeds),
+            None => self
+                .pending_seeds
+                .entry(key.clone())
+                .or_default()
+                .extend(seeds),
         }
     }
 

@@ -118,7 +118,12 @@ impl Seed {
     }
 
     /// The seed a stored row holds; `None` for an unknown code or a damaged blob.
-    pub fn from_stored(code: i64, t: Millis, value: Option<f64>, bins: Option<&[u8]>) -> Option<Seed> {
+    pub fn from_stored(
+        code: i64,
+        t: Millis,
+        value: Option<f64>,
+        bins: Option<&[u8]>,
+    ) -> Option<Seed> {
         if code == PRINT_HOUR_CODE {
             let bins = bins?;
             if bins.len() % 6 != 0 {

@@ -109,18 +109,43 @@ fn build() -> Vec<Column> {
         Column::new("spread_bps", "bps", 100.0, Mean),
     ];
     for n in [1, 5, 10, 20] {
-        c.push(Column::new(format!("imbalance_{n}"), "ratio -1..1", 1e4, Mean));
+        c.push(Column::new(
+            format!("imbalance_{n}"),
+            "ratio -1..1",
+            1e4,
+            Mean,
+        ));
     }
     c.push(Column::new("ofi_10s", "base", 1e4, Mean));
     for bps in HYDROMANCER_BPS {
         for side in ["bid", "ask"] {
-            c.push(Column::new(format!("depth_{bps}bps_{side}_base"), "base", 1e4, Mean));
-            c.push(Column::new(format!("depth_{bps}bps_{side}_usd"), "quote", 1.0, Mean));
+            c.push(Column::new(
+                format!("depth_{bps}bps_{side}_base"),
+                "base",
+                1e4,
+                Mean,
+            ));
+            c.push(Column::new(
+                format!("depth_{bps}bps_{side}_usd"),
+                "quote",
+                1.0,
+                Mean,
+            ));
         }
     }
     for side in ["bid", "ask"] {
-        c.push(Column::new(format!("depth_25_500bps_{side}_base"), "base", 1e4, Mean));
-        c.push(Column::new(format!("depth_25_500bps_{side}_usd"), "quote", 1.0, Mean));
+        c.push(Column::new(
+            format!("depth_25_500bps_{side}_base"),
+            "base",
+            1e4,
+            Mean,
+        ));
+        c.push(Column::new(
+            format!("depth_25_500bps_{side}_usd"),
+            "quote",
+            1.0,
+            Mean,
+        ));
     }
     c.extend([
         Column::new("cvd_1m", "base", 1e4, Mean),
@@ -138,12 +163,17 @@ fn build() -> Vec<Column> {
     for pct in KAIKO_PCTS {
         for side in ["bid", "ask"] {
             let pct = pct.to_string().replace('.', "p");
-            c.push(Column::new(format!("kaiko_{pct}pct_{side}_usd"), "quote", 1.0, Mean).minutes_only());
+            c.push(
+                Column::new(format!("kaiko_{pct}pct_{side}_usd"), "quote", 1.0, Mean)
+                    .minutes_only(),
+            );
         }
     }
     for i in 1..=SLIPPAGE_REFS {
         for side in ["buy", "sell"] {
-            c.push(Column::new(format!("slippage_{i}_{side}_bps"), "bps", 100.0, Mean).minutes_only());
+            c.push(
+                Column::new(format!("slippage_{i}_{side}_bps"), "bps", 100.0, Mean).minutes_only(),
+            );
         }
     }
     c.extend([

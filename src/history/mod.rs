@@ -67,7 +67,10 @@ impl WarmStart {
 
     /// The samples to restore (once: later calls get none).
     pub fn take_seeds(&self) -> BTreeMap<BookKey, Vec<Seed>> {
-        self.seeds.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default()
+        self.seeds
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
     }
 }
 
@@ -78,7 +81,11 @@ pub fn start(
     slippage_usd: &[f64],
 ) -> Result<(WarmStart, std::thread::JoinHandle<()>), HistoryError> {
     let store = Store::open_write(path)?;
-    let refs: Vec<String> = slippage_usd.iter().take(columns::SLIPPAGE_REFS).map(f64::to_string).collect();
+    let refs: Vec<String> = slippage_usd
+        .iter()
+        .take(columns::SLIPPAGE_REFS)
+        .map(f64::to_string)
+        .collect();
     store.set_meta("slippage_usd", &refs.join(","))?;
     let now_ms = (crate::market::now_nanos() / 1_000_000) as i64;
     let seeds = restore::load_seeds(&store, now_ms)?;
@@ -187,7 +194,8 @@ impl HistoryError {
 /// The default file: `history.sqlite` in the user's data directory
 /// (`~/.local/share/depthscope/` on Linux).
 pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "depthscope").map(|d| d.data_dir().join("history.sqlite"))
+    directories::ProjectDirs::from("", "", "depthscope")
+        .map(|d| d.data_dir().join("history.sqlite"))
 }
 
 #[cfg(test)]

@@ -36,7 +36,11 @@ fn stored_columns(every: Interval) -> Vec<(String, &'static Column)> {
         .iter()
         .flat_map(|c| {
             let names = if every == Interval::Second {
-                if c.every_second { vec![c.name.clone()] } else { Vec::new() }
+                if c.every_second {
+                    vec![c.name.clone()]
+                } else {
+                    Vec::new()
+                }
             } else {
                 c.rollup_names()
             };
@@ -65,7 +69,11 @@ pub fn query(store: &Store, spec: &QuerySpec) -> Result<Table, HistoryError> {
                     let hint = if columns().iter().any(|c| &c.name == f) {
                         format!(
                             " (kept in {} rows only: try --every 1m)",
-                            if spec.every == Interval::Second { "1-min and 1-h" } else { "1-s" }
+                            if spec.every == Interval::Second {
+                                "1-min and 1-h"
+                            } else {
+                                "1-s"
+                            }
                         )
                     } else {
                         String::new()
@@ -111,7 +119,10 @@ pub fn query(store: &Store, spec: &QuerySpec) -> Result<Table, HistoryError> {
             "no {} rows for {}{} between {} and {} (see `depthscope history info`)",
             spec.every.table(),
             spec.symbol,
-            spec.venue.as_deref().map(|v| format!(" on {v}")).unwrap_or_default(),
+            spec.venue
+                .as_deref()
+                .map(|v| format!(" on {v}"))
+                .unwrap_or_default(),
             fmt_time(spec.from),
             fmt_time(spec.to)
         )));
@@ -163,8 +174,15 @@ pub fn write_json(table: &Table, out: &mut impl Write) -> std::io::Result<()> {
 pub fn info(store: &Store) -> Result<String, HistoryError> {
     let conn = store.conn();
     let mut out = String::new();
-    let size = std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0);
-    let _ = writeln!(out, "{}  ({:.1} MB)", store.path().display(), size as f64 / 1e6);
+    let size = std::fs::metadata(store.path())
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "{}  ({:.1} MB)",
+        store.path().display(),
+        size as f64 / 1e6
+    );
     let mut stmt = conn
         .prepare(
             "SELECT b.venue, b.instrument, b.symbol,
@@ -181,13 +199,25 @@ pub fn info(store: &Store) -> Result<String, HistoryError> {
     let _ = writeln!(
         out,
         "{:<8} {:<14} {:<16} {:>8} {:<41} {:>7} {:<20} {:>5}",
-        "symbol", "venue", "instrument", "1-s rows", "1-s from … to (UTC)", "1-min", "1-min from", "1-h"
+        "symbol",
+        "venue",
+        "instrument",
+        "1-s rows",
+        "1-s from … to (UTC)",
+        "1-min",
+        "1-min from",
+        "1-h"
     );
     let mut any = false;
     while let Some(r) = rows.next().map_err(|e| store.sql(e))? {
         any = true;
         let get_s = |i| r.get::<_, String>(i).unwrap_or_default();
-        let get_t = |i| r.get::<_, Option<i64>>(i).ok().flatten().map_or("—".into(), fmt_time);
+        let get_t = |i| {
+            r.get::<_, Option<i64>>(i)
+                .ok()
+                .flatten()
+                .map_or("—".into(), fmt_time)
+        };
         let _ = writeln!(
             out,
             "{:<8} {:<14} {:<16} {:>8} {:<41} {:>7} {:<20} {:>5}",
@@ -249,9 +279,19 @@ pub fn parse_time(s: &str, now: i64) -> Result<i64, HistoryError> {
     }
     let s = s.trim_end_matches('Z');
     let (date, time) = s.split_once(['T', ' ']).unwrap_or((s, "00:00:00"));
-    let d: Vec<i64> = date.split('-').map(str::parse).collect::<Result<_, _>>().map_err(|_| bad())?;
-    let tm: Vec<i64> = time.split(':').map(str::parse).collect::<Result<_, _>>().map_err(|_| bad())?;
-    let [y, m, day] = d[..] else { return Err(bad()) };
+    let d: Vec<i64> = date
+        .split('-')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let tm: Vec<i64> = time
+        .split(':')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let [y, m, day] = d[..] else {
+        return Err(bad());
+    };
     let (h, mi, se) = match tm[..] {
         [h, mi] => (h, mi, 0),
         [h, mi, se] => (h, mi, se),

@@ -196,7 +196,10 @@ pub fn book_values(b: &BookFrame, flow: Totals) -> Vec<Option<f64>> {
         r.set("mark", d.mark_price);
         r.set("open_interest", d.open_interest);
         if let (Some(mark), Some(index)) = (d.mark_price, d.index_price) {
-            r.set("basis_bps", (index > 0.0).then(|| (mark - index) / index * 1e4));
+            r.set(
+                "basis_bps",
+                (index > 0.0).then(|| (mark - index) / index * 1e4),
+            );
         }
     }
     debug_assert_eq!(r.0.len(), columns().len());
@@ -216,6 +219,9 @@ pub fn symbol_values(s: &SymbolFrame) -> Vec<Option<f64>> {
     r.set("dislocation_score", c.dislocation_score);
     r.set("mid", s.history.mid.last().copied().flatten());
     r.set("cvd_1m", s.history.cvd_1m.last().copied().flatten());
-    r.set("valid", Some(if c.venues_used.is_empty() { 0.0 } else { 1.0 }));
+    r.set(
+        "valid",
+        Some(if c.venues_used.is_empty() { 0.0 } else { 1.0 }),
+    );
     r.0
 }

@@ -12,7 +12,10 @@ use super::{HistoryError, Store};
 
 /// The seeds of every book the store knows, samples newer than `now − 25 h` (`now` in unix
 /// ms), oldest first per book.
-pub fn load_seeds(store: &Store, now: Millis) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
+pub fn load_seeds(
+    store: &Store,
+    now: Millis,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
     let since = now - super::WARM_KEEP * 1000;
     let mut stmt = store
         .conn()

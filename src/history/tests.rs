@@ -12,7 +12,8 @@ use super::*;
 const T0: i64 = 1_780_272_000;
 
 fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("depthscope-history-{}-{name}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("depthscope-history-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -47,22 +48,62 @@ fn seconds_roll_up_into_minutes_and_hours_across_a_reopen() {
     let path = tempdir("rollup").join("h.sqlite");
     let mut store = Store::open_write(&path).unwrap();
     for s in 0..90 {
-        store.write_second(T0 + s, &[row(100.0 + s as f64, 1.0)], &[]).unwrap();
+        store
+            .write_second(T0 + s, &[row(100.0 + s as f64, 1.0)], &[])
+            .unwrap();
     }
     drop(store);
     // A restart in the middle of the second minute: the open rows resume from the file.
     let mut store = Store::open_write(&path).unwrap();
     for s in 90..120 {
-        store.write_second(T0 + s, &[row(100.0 + s as f64, 1.0)], &[]).unwrap();
+        store
+            .write_second(T0 + s, &[row(100.0 + s as f64, 1.0)], &[])
+            .unwrap();
     }
-    let t = query(&store, &spec(T0, T0 + 120, Interval::Minute, &["mid_open", "mid_high", "mid_close", "taker_buy_base", "liquidity_risk"])).unwrap();
+    let t = query(
+        &store,
+        &spec(
+            T0,
+            T0 + 120,
+            Interval::Minute,
+            &[
+                "mid_open",
+                "mid_high",
+                "mid_close",
+                "taker_buy_base",
+                "liquidity_risk",
+            ],
+        ),
+    )
+    .unwrap();
     assert_eq!(t.rows.len(), 2);
     assert_eq!(t.rows[1].0, T0 + 60);
-    assert_eq!(t.rows[1].3, vec![Some(160.0), Some(219.0), Some(219.0), Some(60.0), Some(0.25)]);
-    let h = query(&store, &spec(T0, T0 + 3600, Interval::Hour, &["mid_low", "taker_buy_base"])).unwrap();
+    assert_eq!(
+        t.rows[1].3,
+        vec![
+            Some(160.0),
+            Some(219.0),
+            Some(219.0),
+            Some(60.0),
+            Some(0.25)
+        ]
+    );
+    let h = query(
+        &store,
+        &spec(
+            T0,
+            T0 + 3600,
+            Interval::Hour,
+            &["mid_low", "taker_buy_base"],
+        ),
+    )
+    .unwrap();
     assert_eq!(h.rows[0].3, vec![Some(100.0), Some(120.0)]);
     let s = query(&store, &spec(T0 + 10, T0 + 12, Interval::Second, &["mid"])).unwrap();
-    assert_eq!(s.rows.iter().map(|r| r.3[0]).collect::<Vec<_>>(), [Some(110.0), Some(111.0)]);
+    assert_eq!(
+        s.rows.iter().map(|r| r.3[0]).collect::<Vec<_>>(),
+        [Some(110.0), Some(111.0)]
+    );
     assert_eq!(store.integrity_check().unwrap(), "ok");
 }
 
@@ -75,7 +116,13 @@ fn a_second_writer_is_refused_and_readers_still_open() {
     assert!(matches!(second, HistoryError::Locked(_)), "{second}");
     assert!(second.to_string().contains("in use by another depthscope"));
     let reader = Store::open_read(&path).unwrap();
-    assert_eq!(query(&reader, &spec(T0, T0 + 1, Interval::Second, &["mid"])).unwrap().rows.len(), 1);
+    assert_eq!(
+        query(&reader, &spec(T0, T0 + 1, Interval::Second, &["mid"]))
+            .unwrap()
+            .rows
+            .len(),
+        1
+    );
     drop(first);
     Store::open_write(&path).unwrap();
 }
@@ -88,9 +135,18 @@ fn a_file_from_a_newer_depthscope_is_refused() {
         .unwrap()
         .execute_batch("PRAGMA user_version = 99")
         .unwrap();
-    assert!(matches!(Store::open_write(&path), Err(HistoryError::Newer(_, 99))));
-    assert!(matches!(Store::open_read(&path), Err(HistoryError::Newer(_, 99))));
-    assert!(matches!(Store::open_read(&path.with_extension("nope")), Err(HistoryError::Missing(_))));
+    assert!(matches!(
+        Store::open_write(&path),
+        Err(HistoryError::Newer(_, 99))
+    ));
+    assert!(matches!(
+        Store::open_read(&path),
+        Err(HistoryError::Newer(_, 99))
+    ));
+    assert!(matches!(
+        Store::open_read(&path.with_extension("nope")),
+        Err(HistoryError::Missing(_))
+    ));
 }
 
 #[test]
@@ -101,7 +157,9 @@ fn bad_queries_say_what_is_wrong() {
     let err = |s: QuerySpec| query(&store, &s).unwrap_err().to_string();
     assert!(err(spec(T0 + 5, T0, Interval::Second, &[])).contains("empty range"));
     assert!(err(spec(T0, T0 + 5, Interval::Second, &["nope"])).contains("unknown field \"nope\""));
-    assert!(err(spec(T0, T0 + 5, Interval::Second, &["liquidity_risk"])).contains("try --every 1m"));
+    assert!(
+        err(spec(T0, T0 + 5, Interval::Second, &["liquidity_risk"])).contains("try --every 1m")
+    );
     assert!(err(spec(T0 + 100, T0 + 200, Interval::Second, &[])).contains("no sec rows for btc"));
     assert_eq!(parse_time("-2h", 10_000).unwrap(), 2_800);
     assert_eq!(parse_time("2026-06-01T00:00:00Z", 0).unwrap(), T0);
@@ -115,7 +173,11 @@ fn csv_and_json_carry_every_row_and_empty_cells() {
     let path = tempdir("export").join("h.sqlite");
     let mut store = Store::open_write(&path).unwrap();
     store.write_second(T0, &[row(1.5, 2.0)], &[]).unwrap();
-    let table = query(&store, &spec(T0, T0 + 1, Interval::Second, &["mid", "trades"])).unwrap();
+    let table = query(
+        &store,
+        &spec(T0, T0 + 1, Interval::Second, &["mid", "trades"]),
+    )
+    .unwrap();
     let mut csv = Vec::new();
     query::write_csv(&table, &mut csv).unwrap();
     assert_eq!(
@@ -144,10 +206,19 @@ fn a_write_error_stops_history_with_a_message() {
     });
     writer.join().unwrap();
     let health = sink.health();
-    assert!(health.error.as_deref().is_some_and(|e| e.starts_with("history stopped")), "{health:?}");
+    assert!(
+        health
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("history stopped")),
+        "{health:?}"
+    );
     assert_eq!(health.written, 0);
     for s in 0..100 {
-        sink.offer(SecondBatch { t: T0 + s, ..SecondBatch::default() });
+        sink.offer(SecondBatch {
+            t: T0 + s,
+            ..SecondBatch::default()
+        });
     }
     assert!(sink.failed());
 }
@@ -161,7 +232,10 @@ fn crash_child() {
     let mut store = Store::open_write(std::path::Path::new(&path)).unwrap();
     for s in 0.. {
         let rows: Vec<BookRow> = (0..36)
-            .map(|i| BookRow { instrument: format!("I{i}"), ..row(s as f64, 1.0) })
+            .map(|i| BookRow {
+                instrument: format!("I{i}"),
+                ..row(s as f64, 1.0)
+            })
             .collect();
         store.write_second(T0 + s, &rows, &[]).unwrap();
         println!("wrote {s}");
@@ -175,7 +249,12 @@ fn crash_child() {
 fn a_killed_writer_leaves_a_sound_file() {
     let path = tempdir("crash").join("h.sqlite");
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "history::tests::crash_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "history::tests::crash_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("DEPTHSCOPE_HISTORY_CRASH_CHILD", &path)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -231,18 +310,29 @@ fn figures() {
         store.write_second(T0 + s, &rows, &[]).unwrap();
     }
     let per_second = start.elapsed().as_secs_f64() / 600.0;
-    println!("writer: {:.2} ms per second of 36 books = {:.2} % of a core", per_second * 1e3, per_second * 100.0);
+    println!(
+        "writer: {:.2} ms per second of 36 books = {:.2} % of a core",
+        per_second * 1e3,
+        per_second * 100.0
+    );
     // One book, 24 h of 1-s rows.
     let path = dir.join("1.sqlite");
     let mut store = Store::open_write(&path).unwrap();
     for s in 0..86_400 {
         store.write_second(T0 + s, &[full(0, s)], &[]).unwrap();
     }
-    store.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;").unwrap();
+    store
+        .conn()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
+        .unwrap();
     let page = |table: &str| -> i64 {
         store
             .conn()
-            .query_row(&format!("SELECT sum(pgsize) FROM dbstat WHERE name = '{table}'"), [], |r| r.get(0))
+            .query_row(
+                &format!("SELECT sum(pgsize) FROM dbstat WHERE name = '{table}'"),
+                [],
+                |r| r.get(0),
+            )
             .unwrap_or(-1)
     };
     println!(
@@ -255,5 +345,9 @@ fn figures() {
     let reader = Store::open_read(&path).unwrap();
     let start = Instant::now();
     let t = query(&reader, &spec(T0, T0 + 86_400, Interval::Second, &[])).unwrap();
-    println!("query 24 h of 1-s rows, all columns: {} rows in {:.0} ms", t.rows.len(), start.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "query 24 h of 1-s rows, all columns: {} rows in {:.0} ms",
+        t.rows.len(),
+        start.elapsed().as_secs_f64() * 1e3
+    );
 }

@@ -224,6 +224,9 @@ mod tests {
             "history /d/history.sqlite: 3600 s written, 2 s dropped, 36 books restored"
         );
         h.error = Some("history stopped: database or disk is full".into());
-        assert_eq!(history_status(&h), "history stopped: database or disk is full");
+        assert_eq!(
+            history_status(&h),
+            "history stopped: database or disk is full"
+        );
     }
 }

@@ -12,10 +12,10 @@
 
 use std::collections::VecDeque;
 
+use crate::engine::warm::MinuteSeries;
 use crate::features::composites::{
     LiquidityBaselines, LiquidityRisk, SlippageInput, liquidity_risk_sorted,
 };
-use crate::engine::warm::MinuteSeries;
 use crate::market::{Millis, Side};
 
 const MINUTE: Millis = 60_000;

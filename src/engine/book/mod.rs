@@ -194,9 +194,13 @@ impl BookEngine {
         for m in [minute - 1, minute] {
             let t = m * 60_000;
             if let Some(values) = self.flow.minute_state(t) {
-                for (series, value) in [MinuteSeries::Cvd, MinuteSeries::LargeBuy, MinuteSeries::LargeSell]
-                    .into_iter()
-                    .zip(values)
+                for (series, value) in [
+                    MinuteSeries::Cvd,
+                    MinuteSeries::LargeBuy,
+                    MinuteSeries::LargeSell,
+                ]
+                .into_iter()
+                .zip(values)
                 {
                     out.push(Seed::Minute { series, t, value });
                 }
@@ -211,7 +215,10 @@ impl BookEngine {
             for h in hours {
                 let bins = self.flow.print_hour(h * 3_600_000);
                 if !bins.is_empty() {
-                    out.push(Seed::PrintHour { t: h * 3_600_000, bins });
+                    out.push(Seed::PrintHour {
+                        t: h * 3_600_000,
+                        bins,
+                    });
                 }
             }
         }

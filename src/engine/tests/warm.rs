@@ -49,7 +49,11 @@ impl Market {
         let mut events = vec![self.script.snapshot(t, &bids, &asks)];
         for k in 0..(self.next() * 4.0) as i64 {
             let size = 0.01 + self.next().powi(3) * 2.0;
-            let side = if self.next() < 0.5 { TakerSide::Buy } else { TakerSide::Sell };
+            let side = if self.next() < 0.5 {
+                TakerSide::Buy
+            } else {
+                TakerSide::Sell
+            };
             events.push(self.script.trade(t + 100 + k * 50, self.mid, size, side));
         }
         events
@@ -129,7 +133,8 @@ fn restart_matches_uninterrupted(restart: i64) {
     let reference = run(&mut whole, &mut market, 0..end, None);
 
     // Stopped at `restart`, its seconds written to the store on the way.
-    let (sink, writer) = spawn_writer(Store::open_write(&path).unwrap(), Retention::default()).unwrap();
+    let (sink, writer) =
+        spawn_writer(Store::open_write(&path).unwrap(), Retention::default()).unwrap();
     let mut first = Engine::new(settings.clone());
     let mut recorder = Recorder::lossless(sink);
     let mut market = Market::new();
@@ -152,7 +157,10 @@ fn restart_matches_uninterrupted(restart: i64) {
     let after = run(&mut second, &mut market, restart + 1..end, None);
     assert_same(composites(&after), composites(&reference));
     let flow = |f: &Frame| f.symbols[0].books[0].flow.clone();
-    assert_eq!(flow(&after).large_trade_threshold_usd, flow(&reference).large_trade_threshold_usd);
+    assert_eq!(
+        flow(&after).large_trade_threshold_usd,
+        flow(&reference).large_trade_threshold_usd
+    );
     assert!(composites(&after)[1].is_some() && composites(&after)[3].is_some());
 
     // A cold start sees none of the slow baselines.
@@ -188,4 +196,3 @@ proptest! {
         restart_matches_uninterrupted(restart);
     }
 }
-
