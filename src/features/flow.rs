@@ -17,7 +17,7 @@ use super::composites::{WhaleConviction, flow_momentum, whale_conviction};
 use super::grid::GridSeries;
 use super::num::{ols, ratio};
 use super::prints::{PrintMerger, TakerPrint, TradeDedup};
-use super::window::{ObservedSince, RollingSum};
+use super::window::{MIN_COVERAGE, ObservedSince, RollingSum};
 
 /// The unit large-trade thresholds and sums are measured in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -251,6 +251,23 @@ impl TradeFlow {
     /// The trade-notional histogram of the hour holding `t`, as `(bin, count)`.
     pub fn print_hour(&self, t: Millis) -> Vec<(u16, u32)> {
         self.print_notional.hour_bins(t)
+    }
+
+    /// How far the slow baselines have filled at `now`, `(have, need)` in minutes: closed
+    /// minutes of CVD for `σ_1m`, and the observed part of the whale window (half of it).
+    pub fn warmup(&mut self, now: Millis) -> [(f64, f64); 2] {
+        let closed = self
+            .minute_cvd
+            .closed(now, self.cfg.momentum_minutes)
+            .count();
+        let whale = self
+            .minutes_observed
+            .since()
+            .map_or(0.0, |s| (now - s).max(0) as f64 / 60_000.0);
+        [
+            (closed as f64, self.cfg.momentum_min_samples as f64),
+            (whale, self.cfg.whale_minutes as f64 * MIN_COVERAGE),
+        ]
     }
 
     /// Restores one minute's `(signed CVD, large buy, large sell)` (oldest first, before live

@@ -158,6 +158,22 @@ impl Baselines {
         )
     }
 
+    /// Samples held at `now`, and how many are needed: `liquidity_risk` (its two required
+    /// baselines, the emptier one) and the cascade thinning median (the fuller side).
+    pub fn warmup(&mut self, now: Millis) -> [(usize, usize); 2] {
+        let liquidity = self
+            .spread
+            .sorted(now)
+            .len()
+            .min(self.depth_10bps.sorted(now).len());
+        let [bid, ask] = &mut self.depth_50bps;
+        let depth = bid.sorted(now).len().max(ask.sorted(now).len());
+        [
+            (liquidity, LIQUIDITY_MIN_SAMPLES),
+            (depth, DEPTH_MIN_SAMPLES),
+        ]
+    }
+
     /// `median_1h($D(50 bps))` on `side`.
     pub fn depth_median(&mut self, now: Millis, side: Side) -> Option<f64> {
         self.depth_50bps[side_index(side)].median(now, DEPTH_MIN_SAMPLES)

@@ -171,7 +171,17 @@ fn restart_matches_uninterrupted(restart: i64) {
     }
     start(&mut cold, &market, restart);
     let cold = run(&mut cold, &mut market, restart..restart + 60, None);
-    assert_eq!(cold.symbols[0].composites.liquidity_risk, None);
+    let c = &cold.symbols[0].composites;
+    assert_eq!(c.liquidity_risk, None);
+    // … and says how far each has filled instead of a bare `—`.
+    let p = c.warming.liquidity_risk.expect("liquidity_risk is warming");
+    // 60 s after a start anywhere in a minute: one or two minutes sampled.
+    assert!(
+        (1.0..=2.0).contains(&p.have_min) && p.need_min == 60.0,
+        "{p:?}"
+    );
+    assert!(c.warming.flow_momentum.is_some_and(|p| p.need_min == 30.0));
+    assert_eq!(early.symbols[0].composites.warming.liquidity_risk, None);
 }
 
 /// A fresh directory under the target dir, removed by the next run of the same test.
