@@ -133,10 +133,10 @@ pub struct HistoryQueryArgs {
     #[arg(long)]
     pub venue: Option<String>,
     /// Start: `-24h`, `-90m`, `-7d`, unix seconds or `2026-12-06T14:00:00Z` (UTC).
-    #[arg(long, default_value = "-1h")]
+    #[arg(long, default_value = "-1h", allow_hyphen_values = true)]
     pub from: String,
     /// End (exclusive), same forms; default now.
-    #[arg(long, default_value = "now")]
+    #[arg(long, default_value = "now", allow_hyphen_values = true)]
     pub to: String,
     /// Row interval: 1s, 1m or 1h.
     #[arg(long, default_value = "1m")]
@@ -280,6 +280,26 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn history_query_takes_relative_times() {
+        let cli = Cli::try_parse_from([
+            "depthscope",
+            "history",
+            "query",
+            "--symbol",
+            "BTC",
+            "--from",
+            "-24h",
+            "--to",
+            "-1h",
+        ])
+        .unwrap();
+        let Some(Command::History(HistoryCommand::Query(q))) = cli.command else {
+            panic!("not a history query");
+        };
+        assert_eq!((q.from.as_str(), q.to.as_str()), ("-24h", "-1h"));
+    }
 
     #[test]
     fn the_cli_definition_is_consistent() {
