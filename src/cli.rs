@@ -51,6 +51,19 @@ pub struct CommonArgs {
     /// from the live stream alone).
     #[arg(long, global = true)]
     pub no_backfill: bool,
+    /// The history file (default: `history.sqlite` in the data dir; a replay or `--demo`
+    /// writes history only when this is given).
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "no_history"
+    )]
+    pub history: Option<PathBuf>,
+
+    /// Run without the history file (no warm start, nothing written).
+    #[arg(long, global = true)]
+    pub no_history: bool,
 
     /// Simulator seed (with --demo or `sim`).
     #[arg(long, global = true, default_value_t = 1)]
@@ -103,7 +116,8 @@ pub enum Command {
     /// Serve the engine's reads over HTTP: the market-context API, books, health, an SSE stream
     /// and /openapi.json (live, --demo, or --replay FILE).
     Serve(ServeArgs),
-    /// Market history: fetch it from the venues' public REST endpoints.
+    /// Market history: the history file (coverage, export, pruning) and the venues' public
+    /// REST history.
     #[command(subcommand)]
     History(HistoryCommand),
 }
@@ -114,6 +128,40 @@ pub enum HistoryCommand {
     /// interest, funding, long/short and taker statistics from Binance, Bybit and OKX), with a
     /// progress bar; `--symbols`, `--venues` and `--demo` apply.
     Backfill(BackfillArgs),
+    /// Coverage per venue and instrument, rows and size on disk.
+    Info,
+    /// Export rows as CSV or JSON lines (columns and units: README "History").
+    Query(HistoryQueryArgs),
+    /// Delete rows older than the configured retention now.
+    Prune,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct HistoryQueryArgs {
+    /// The symbol (`BTC`).
+    #[arg(long)]
+    pub symbol: String,
+    /// One venue (`binance`), or `all` for the cross-venue composites; default every venue.
+    #[arg(long)]
+    pub venue: Option<String>,
+    /// Start: `-24h`, `-90m`, `-7d`, unix seconds or `2026-12-06T14:00:00Z` (UTC).
+    #[arg(long, default_value = "-1h", allow_hyphen_values = true)]
+    pub from: String,
+    /// End (exclusive), same forms; default now.
+    #[arg(long, default_value = "now", allow_hyphen_values = true)]
+    pub to: String,
+    /// Row interval: 1s, 1m or 1h.
+    #[arg(long, default_value = "1m")]
+    pub every: String,
+    /// Columns, comma separated (default all).
+    #[arg(long, value_delimiter = ',')]
+    pub fields: Vec<String>,
+    /// csv or json (JSON lines).
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -323,6 +371,26 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn history_query_takes_relative_times() {
+        let cli = Cli::try_parse_from([
+            "depthscope",
+            "history",
+            "query",
+            "--symbol",
+            "BTC",
+            "--from",
+            "-24h",
+            "--to",
+            "-1h",
+        ])
+        .unwrap();
+        let Some(Command::History(HistoryCommand::Query(q))) = cli.command else {
+            panic!("not a history query");
+        };
+        assert_eq!((q.from.as_str(), q.to.as_str()), ("-24h", "-1h"));
+    }
 
     #[test]
     fn the_cli_definition_is_consistent() {

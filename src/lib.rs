@@ -20,6 +20,7 @@ pub mod control;
 pub mod engine;
 pub mod features;
 pub mod feed;
+pub mod history;
 pub mod instrument;
 pub mod integrity;
 pub mod logging;

@@ -4,12 +4,13 @@ use clap::Parser;
 use depthscope::capture::import::import_cryptofeed;
 use depthscope::capture::replay::replay_report;
 use depthscope::cli::{
-    BackfillArgs, Cli, Command, HistoryCommand, ImportCommand, ImportCryptofeedArgs, PaceArgs,
-    ReplayArgs, RunArgs, ServeArgs, SimArgs, StreamArgs,
+    BackfillArgs, Cli, Command, HistoryCommand, HistoryQueryArgs, ImportCommand,
+    ImportCryptofeedArgs, PaceArgs, ReplayArgs, RunArgs, ServeArgs, SimArgs, StreamArgs,
 };
 use depthscope::config::{Config, DEFAULT_TOML, cache_dir};
 use depthscope::engine::StreamOptions;
 use depthscope::engine::stream_numbers::Fields;
+use depthscope::history;
 use depthscope::instrument::catalog::Catalog;
 use depthscope::logging::{self, LogGuard, LogSink};
 use depthscope::session::check::check_plan;
@@ -50,7 +51,7 @@ fn main() -> ExitCode {
         Some(Command::Stream(args)) => stream(&cli, &config, args),
         Some(Command::Serve(args)) if args.add_key.is_some() => add_key(&cli, args),
         Some(Command::Serve(args)) => serve(&cli, &config, args),
-        Some(Command::History(HistoryCommand::Backfill(args))) => backfill(&cli, &config, args),
+        Some(Command::History(command)) => history_command(&cli, &config, command),
         None if cli.common.demo => {
             let source = Source::Demo {
                 seed: cli.common.seed,
@@ -62,9 +63,11 @@ fn main() -> ExitCode {
 }
 
 /// The session's venues, symbols and endpoints: the command line over the config file.
-fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>) -> Plan {
+fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>, source: &Source) -> Plan {
     let c = &cli.common;
     Plan {
+        history: history_path(cli, config, source),
+        retention: config.history.retention(),
         venues: if c.venues.is_empty() {
             config.general.venues.clone()
         } else {
@@ -80,6 +83,102 @@ fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>) -> Plan 
         record,
         skip_backfill: c.no_backfill,
     }
+}
+
+/// The history file of a session: `--history PATH` always; otherwise the configured (or
+/// default) file for live sessions only, so a replay or the demo never mixes into the
+/// market's own history. `--no-history` or `history.enabled = false` turn it off.
+fn history_path(cli: &Cli, config: &Config, source: &Source) -> Option<std::path::PathBuf> {
+    if cli.common.no_history {
+        return None;
+    }
+    if let Some(path) = &cli.common.history {
+        return Some(path.clone());
+    }
+    let live = matches!(source, Source::Live);
+    (live && config.history.enabled)
+        .then(|| config.history.path.clone().or_else(history::default_path))
+        .flatten()
+}
+
+/// `depthscope history …`: read-only, alongside a running depthscope.
+fn history_command(cli: &Cli, config: &Config, command: &HistoryCommand) -> ExitCode {
+    let Some(path) = cli
+        .common
+        .history
+        .clone()
+        .or_else(|| config.history.path.clone())
+        .or_else(history::default_path)
+    else {
+        return fail("no data directory for the history file: give --history PATH");
+    };
+    let result = match command {
+        // From the venues' REST endpoints, not the file.
+        HistoryCommand::Backfill(args) => return backfill(cli, config, args),
+        HistoryCommand::Info => history::Store::open_read(&path)
+            .and_then(|store| history::query::info(&store).map(|s| print!("{s}"))),
+        HistoryCommand::Prune => history::Store::open_write(&path).and_then(|store| {
+            let now = (depthscope::market::now_nanos() / 1_000_000_000) as i64;
+            let n = store.prune(now, &config.history.retention())?;
+            println!(
+                "deleted {n} rows older than the retention from {}",
+                path.display()
+            );
+            Ok(())
+        }),
+        HistoryCommand::Query(args) => history_query(&path, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn history_query(
+    path: &std::path::Path,
+    args: &HistoryQueryArgs,
+) -> Result<(), history::HistoryError> {
+    use history::HistoryError::Usage;
+    let now = (depthscope::market::now_nanos() / 1_000_000_000) as i64;
+    let every = history::Interval::parse(&args.every)
+        .ok_or_else(|| Usage(format!("--every {:?}: use 1s, 1m or 1h", args.every)))?;
+    let spec = history::query::QuerySpec {
+        symbol: args.symbol.clone(),
+        venue: args.venue.clone(),
+        from: history::query::parse_time(&args.from, now)?,
+        to: history::query::parse_time(&args.to, now)?,
+        every,
+        fields: args.fields.clone(),
+    };
+    let format = match args.format.as_str() {
+        "csv" | "json" => args.format.as_str(),
+        "parquet" => {
+            return Err(Usage(
+                "--format parquet is not available in this build: use csv or json".into(),
+            ));
+        }
+        other => return Err(Usage(format!("--format {other:?}: use csv or json"))),
+    };
+    let store = history::Store::open_read(path)?;
+    let table = history::query::query(&store, &spec)?;
+    let io = |e: std::io::Error| {
+        history::HistoryError::Io(
+            args.output.clone().unwrap_or_else(|| "stdout".into()),
+            e.to_string(),
+        )
+    };
+    let mut out: Box<dyn std::io::Write> = match &args.output {
+        Some(file) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(file).map_err(io)?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match format {
+        "csv" => history::query::write_csv(&table, &mut out),
+        _ => history::query::write_json(&table, &mut out),
+    }
+    .and_then(|()| out.flush())
+    .map_err(io)
 }
 
 /// `--speed N` (a positive number) or `--max` (`None`).
@@ -124,7 +223,7 @@ fn tui(
         Source::Replay { .. } => None,
         _ => run.record.clone().or_else(|| config.general.record.clone()),
     };
-    let plan = plan(cli, config, record);
+    let plan = plan(cli, config, record, &source);
     if let Err(e) = check_plan(&plan, &source, cache_dir().as_deref()) {
         return fail(&e);
     }
@@ -184,7 +283,7 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
         },
         exit_after: args.exit_after,
     };
-    let plan = plan(cli, config, None);
+    let plan = plan(cli, config, None, &source);
     if let Err(e) = check_plan(&plan, &source, cache_dir().as_deref()) {
         return fail(&e);
     }
@@ -242,7 +341,10 @@ fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> ExitCode {
     let log = start_logging(LogSink::FileOnly)
         .inspect_err(|e| eprintln!("depthscope: {e}; continuing without a log file"))
         .ok();
-    let plan = plan(cli, config, None);
+    let plan = plan(cli, config, None, &source);
+    if let Err(e) = check_plan(&plan, &source, cache_dir().as_deref()) {
+        return fail(&e);
+    }
     let outcome = runtime().and_then(|rt| {
         rt.block_on(async {
             let listener = depthscope::serve::bind(&options)
@@ -303,7 +405,14 @@ fn add_key(cli: &Cli, args: &ServeArgs) -> ExitCode {
 fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
     use depthscope::backfill::cli::{BackfillRequest, TerminalSink, run};
     use std::io::IsTerminal;
-    let plan = plan(cli, config, None);
+    let source = if cli.common.demo {
+        Source::Demo {
+            seed: cli.common.seed,
+        }
+    } else {
+        Source::Live
+    };
+    let plan = plan(cli, config, None, &source);
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
             // `--demo`: the embedded simulator's history (SIMULATED), over loopback.

@@ -11,6 +11,7 @@ mod error;
 pub mod general;
 pub mod keys;
 pub mod serve;
+pub mod history;
 pub mod theme;
 pub mod ui;
 pub mod watchlist;
@@ -36,6 +37,7 @@ pub struct Config {
     pub engine: engine::EngineConfig,
     pub alerts: alerts::AlertsConfig,
     pub serve: serve::Serve,
+    pub history: history::HistoryConfig,
 }
 
 impl Config {
@@ -78,6 +80,7 @@ impl Config {
             .and_then(|()| self.engine.validate())
             .and_then(|()| self.alerts.validate())
             .and_then(|()| self.serve.validate())
+            .and_then(|()| self.history.validate())
             .map_err(|message| ConfigError::Invalid {
                 file: origin.to_owned(),
                 message,

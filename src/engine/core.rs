@@ -16,14 +16,16 @@ use crate::market::{Nanos, VenueId};
 
 use super::alerts::{AlertEngine, Subject};
 use super::book::view::{BookTick, depth_10bps};
-use super::book::{BookEngine, SeedReport};
+use super::book::{BookEngine, SeedReport, Totals};
 use super::frame::{Alert, BackfillView, DataMode, Frame, SymbolFrame};
 use super::health::VenueState;
 use super::outbox::AlertOutbox;
 use super::readings::{Reading, reading};
 use super::symbol::SymbolState;
 use crate::backfill::{BackfillUpdate, BookHistory};
+use super::warm::Seed;
 use crate::capture::replay::ReplayState;
+use crate::history::HistorySink;
 
 /// What the engine needs from the configuration, plus where its data comes from.
 #[derive(Clone, Debug)]
@@ -33,6 +35,8 @@ pub struct EngineSettings {
     /// The watch list (`general.symbols`): `BTC`, or an explicit `venue:INSTRUMENT`.
     pub symbols: Vec<String>,
     pub mode: DataMode,
+    /// The history writer and the samples to restore; `None` without history.
+    pub history: Option<crate::history::WarmStart>,
 }
 
 impl EngineSettings {
@@ -42,6 +46,7 @@ impl EngineSettings {
             alerts: cfg.alerts.clone(),
             symbols: cfg.general.symbols.clone(),
             mode,
+            history: None,
         }
     }
 }
@@ -63,6 +68,10 @@ pub struct Engine {
     seq: u64,
     latest_event: Option<Nanos>,
     backfill: Option<BackfillView>,
+    /// Past samples for books not seen yet ([`warm`](super::warm)).
+    pending_seeds: HashMap<BookKey, Vec<Seed>>,
+    /// The history writer, for its state in the Health view.
+    history: Option<HistorySink>,
 }
 
 /// The receive time of an event (instrument metadata has none).
@@ -116,7 +125,47 @@ impl Engine {
             seq: 0,
             latest_event: None,
             backfill: None,
+            pending_seeds: HashMap::new(),
+            history: None,
         }
+    }
+
+    /// Shows the history writer's state in every frame.
+    pub fn set_history(&mut self, sink: HistorySink) {
+        self.history = Some(sink);
+    }
+
+    /// Feeds past samples of book `key` into its baselines (oldest first, before its live
+    /// data); a book not seen yet gets them when it appears. See [`warm`](super::warm).
+    pub fn seed(&mut self, key: &BookKey, seeds: impl IntoIterator<Item = Seed>) {
+        let seeds: Vec<Seed> = seeds.into_iter().collect();
+        match self.index.get(key) {
+            Some(&i) => self.books[i].seed(&seeds),
+            None => self
+                .pending_seeds
+                .entry(key.clone())
+                .or_default()
+                .extend(seeds),
+        }
+    }
+
+    /// The samples each book took since the last call, with its symbol, for the history.
+    pub fn take_warm(&mut self, now: Nanos) -> Vec<(BookKey, Arc<str>, Vec<Seed>)> {
+        let mut out = Vec::new();
+        for (i, book) in self.books.iter_mut().enumerate() {
+            let mut seeds = Vec::new();
+            book.take_warm(now, &mut seeds);
+            if !seeds.is_empty() {
+                let symbol = self.symbols[self.book_symbol[i]].name().clone();
+                out.push((book.key().clone(), symbol, seeds));
+            }
+        }
+        out
+    }
+
+    /// Each book's running flow totals (the history's per-second columns).
+    pub fn book_totals(&self) -> impl Iterator<Item = (&BookKey, Totals)> {
+        self.books.iter().map(|b| (b.key(), b.totals()))
     }
 
     /// Also deliver every alert on `tx` (see [`outbox`](super::outbox) for why nothing is lost).
@@ -218,6 +267,9 @@ impl Engine {
             instrument,
             &self.settings.engine,
         ));
+        if let Some(seeds) = self.pending_seeds.remove(&key) {
+            self.books[i].seed(&seeds);
+        }
         self.index.insert(key, i);
         self.book_symbol.push(symbol);
         self.symbol_books[symbol].push(i);
@@ -306,6 +358,7 @@ impl Engine {
             new_alerts,
             alert_delivery: self.outbox.stats(),
             backfill: self.backfill.clone(),
+            history: self.history.as_ref().map(HistorySink::health),
         })
     }
 

@@ -52,6 +52,9 @@ pub struct Frame {
     /// The REST backfill's progress, once one has started.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backfill: Option<BackfillView>,
+    /// The history file's writer (Health view); `None` without history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::history::HistoryHealth>,
 }
 
 /// A backfill as the header and the Health view show it.
@@ -370,6 +373,43 @@ pub struct Composites {
     /// The largest §10.8 score (held 2 s), and the book it belongs to.
     pub dislocation_score: Option<f64>,
     pub dislocated: Option<BookKey>,
+    /// For each composite still without a value because a baseline is filling: how far it
+    /// has filled (the best fresh venue's). Absent once warm.
+    pub warming: Warming,
+}
+
+/// Baseline fill of the composites that wait for one (shown as `23/60m` instead of `—`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Warming {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liquidity_risk: Option<Progress>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_momentum: Option<Progress>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whale_conviction: Option<Progress>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cascade_stress: Option<Progress>,
+}
+
+/// A baseline's fill: minutes held of the minutes needed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Progress {
+    pub have_min: f64,
+    pub need_min: f64,
+}
+
+impl Progress {
+    /// The better filled of two.
+    pub fn best(a: Option<Progress>, b: Option<Progress>) -> Option<Progress> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if a.have_min / a.need_min >= b.have_min / b.need_min {
+                a
+            } else {
+                b
+            }),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// Recent per-tick history for one symbol, for sparklines and the CVD chart.

@@ -30,6 +30,7 @@ pub mod stream;
 pub mod stream_numbers;
 pub mod symbol;
 pub mod task;
+pub mod warm;
 
 pub use clock::Clock;
 pub use core::{Engine, EngineSettings};

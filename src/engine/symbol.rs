@@ -19,7 +19,7 @@ use crate::market::{Millis, Nanos, VenueId};
 
 use super::book::view::BookTick;
 use super::clock::to_millis;
-use super::frame::{BookFrame, Composites, SymbolFrame, SymbolHistory};
+use super::frame::{BookFrame, Composites, Progress, SymbolFrame, SymbolHistory, Warming};
 use super::prices::PriceHistory;
 
 /// §10.8: the score is the minimum over the last 2 s, so one bad tick does not fire it.
@@ -124,6 +124,7 @@ impl SymbolState {
             })
             .collect();
         let mut composites = composites(&used);
+        composites.warming = warming(&fresh, &composites);
         self.dislocation(now, &books, &used, cfg.alignment_ms as f64, &mut composites);
         let mids: Vec<f64> = used
             .iter()
@@ -216,6 +217,38 @@ impl SymbolState {
     }
 }
 
+/// The best-filled fresh venue's progress for each composite still without a value.
+fn warming(fresh: &[&BookTick], c: &Composites) -> Warming {
+    let best = |pick: fn(&Warming) -> Option<Progress>| {
+        fresh
+            .iter()
+            .map(|b| pick(&b.warming))
+            .fold(None, Progress::best)
+    };
+    Warming {
+        liquidity_risk: c
+            .liquidity_risk
+            .is_none()
+            .then(|| best(|w| w.liquidity_risk))
+            .flatten(),
+        flow_momentum: c
+            .flow_momentum
+            .is_none()
+            .then(|| best(|w| w.flow_momentum))
+            .flatten(),
+        whale_conviction: c
+            .whale_conviction
+            .is_none()
+            .then(|| best(|w| w.whale_conviction))
+            .flatten(),
+        cascade_stress: c
+            .cascade_stress
+            .is_none()
+            .then(|| best(|w| w.cascade_stress))
+            .flatten(),
+    }
+}
+
 /// Two feeds are comparable when their receive lags differ by at most the alignment limit
 /// (§0.2): books are incremental, so a quiet book is current as of its feed's lag.
 fn aligned(a: Option<f64>, b: Option<f64>, limit_ms: f64) -> bool {
@@ -276,5 +309,6 @@ fn composites(used: &[Used]) -> Composites {
         dislocation_bps: None,
         dislocation_score: None,
         dislocated: None,
+        warming: Warming::default(),
     }
 }

@@ -18,6 +18,7 @@ use super::core::{Engine, EngineSettings, event_time};
 use super::frame::{Alert, Frame};
 use crate::capture::replay::ReplayState;
 use crate::feed::event::MarketEvent;
+use crate::history::Recorder;
 use crate::market::Nanos;
 
 /// The alert channel for [`run_engine`], sized from `[alerts] channel_capacity` (see
@@ -42,7 +43,27 @@ pub async fn run_engine(
 ) {
     let tick_ms = settings.engine.tick_ms.max(1);
     let tick_ns = tick_ms * 1_000_000;
+    let mut settings = settings;
+    let history = settings.history.take();
     let mut engine = Engine::new(settings).with_alert_sender(alerts);
+    let mut recorder = history.map(|h| {
+        for (key, seeds) in h.take_seeds() {
+            engine.seed(&key, seeds);
+        }
+        engine.set_history(h.sink.clone());
+        // A replay waits for the writer (no second of the capture is lost); live never does.
+        if clock.is_capture() {
+            Recorder::lossless(h.sink)
+        } else {
+            Recorder::new(h.sink)
+        }
+    });
+    let mut publish = |engine: &mut Engine, frame: Arc<Frame>| {
+        if let Some(r) = recorder.as_mut() {
+            r.on_frame(engine, &frame);
+        }
+        frames.send_replace(frame);
+    };
     let mut timer = tokio::time::interval(Duration::from_millis(tick_ms));
     timer.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let timed = !clock.is_capture();
@@ -56,7 +77,8 @@ pub async fn run_engine(
             () = cancel.cancelled() => return,
             _ = timer.tick(), if timed => {
                 let now = clock.now(engine.latest_event_ts());
-                frames.send_replace(engine.tick(now));
+                let frame = engine.tick(now);
+                publish(&mut engine, frame);
                 dirty = false;
             }
             changed = replay_changed(&mut replay) => {
@@ -78,7 +100,8 @@ pub async fn run_engine(
                     let boundary = t - t % tick_ns;
                     match next_boundary {
                         Some(due) if t >= due => {
-                            frames.send_replace(engine.tick(boundary));
+                            let frame = engine.tick(boundary);
+                            publish(&mut engine, frame);
                             next_boundary = Some(boundary + tick_ns);
                         }
                         None => next_boundary = Some(boundary + tick_ns),
@@ -92,7 +115,8 @@ pub async fn run_engine(
     }
     if dirty {
         let now = clock.now(engine.latest_event_ts());
-        frames.send_replace(engine.tick(now));
+        let frame = engine.tick(now);
+        publish(&mut engine, frame);
     }
 }
 

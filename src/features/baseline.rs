@@ -89,6 +89,34 @@ impl<const K: usize> MinuteBuckets<K> {
         self.buckets.iter().skip(skip).map(|(_, v)| *v)
     }
 
+    /// The sums of the minute holding `t`, if it is still kept.
+    pub fn bucket(&self, t: Millis) -> Option<[f64; K]> {
+        let minute = t.div_euclid(MINUTE);
+        let (first, _) = *self.buckets.front()?;
+        let i = usize::try_from(minute - first).ok()?;
+        self.buckets.get(i).map(|(_, v)| *v)
+    }
+
+    /// Sets the sums of the minute holding `t` (a restored or backfilled minute). Minutes are
+    /// seeded oldest first, before live values arrive; a minute older than the kept ones is
+    /// ignored.
+    pub fn seed(&mut self, t: Millis, values: [f64; K]) {
+        let minute = t.div_euclid(MINUTE);
+        if self.buckets.is_empty() {
+            self.buckets.push_back((minute, [0.0; K]));
+        }
+        self.roll(t);
+        let Some(&(first, _)) = self.buckets.front() else {
+            return;
+        };
+        if let Some(slot) = usize::try_from(minute - first)
+            .ok()
+            .and_then(|i| self.buckets.get_mut(i))
+        {
+            slot.1 = values;
+        }
+    }
+
     /// The last `n` **closed** minutes before the minute of `now`, oldest first.
     pub fn closed(&mut self, now: Millis, n: usize) -> impl Iterator<Item = [f64; K]> + Clone + '_ {
         self.roll(now);
@@ -306,6 +334,58 @@ impl NotionalQuantile {
             }
         }
         None
+    }
+
+    /// The histogram of the hour holding `t` as `(bin, count)` pairs (what the history keeps).
+    pub fn hour_bins(&self, t: Millis) -> Vec<(u16, u32)> {
+        let hour = t.div_euclid(HOUR);
+        self.hours
+            .iter()
+            .find(|(h, _)| *h == hour)
+            .map(|(_, hist)| {
+                hist.iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(bin, n)| (bin as u16, *n))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Restores the histogram of the hour holding `t` (replacing what it held), as observed
+    /// from the start of that hour. Hours are seeded oldest first, before live trades.
+    pub fn seed_hour(&mut self, t: Millis, bins: &[(u16, u32)]) {
+        let hour = t.div_euclid(HOUR);
+        self.roll(hour);
+        if self.hours.front().is_some_and(|(h, _)| *h > hour) {
+            return;
+        }
+        let at = match self.hours.iter().position(|(h, _)| *h >= hour) {
+            Some(i) if self.hours[i].0 == hour => i,
+            Some(i) => {
+                self.hours.insert(i, (hour, Box::new([0; BINS])));
+                i
+            }
+            None => {
+                self.hours.push_back((hour, Box::new([0; BINS])));
+                self.hours.len() - 1
+            }
+        };
+        let hist = &mut self.hours[at].1;
+        for (total, n) in self.totals.iter_mut().zip(hist.iter_mut()) {
+            *total -= u64::from(*n);
+            self.count -= u64::from(*n);
+            *n = 0;
+        }
+        for &(bin, n) in bins {
+            if let Some(slot) = hist.get_mut(usize::from(bin)) {
+                *slot += n;
+                self.totals[usize::from(bin)] += u64::from(n);
+                self.count += u64::from(n);
+            }
+        }
+        let start = hour * HOUR;
+        self.first = Some(self.first.map_or(start, |f| f.min(start)));
     }
 
     fn roll(&mut self, hour: i64) {

@@ -17,7 +17,7 @@ use super::composites::{WhaleConviction, flow_momentum, whale_conviction};
 use super::grid::GridSeries;
 use super::num::{ols, ratio};
 use super::prints::{PrintMerger, TakerPrint, TradeDedup};
-use super::window::{ObservedSince, RollingSum};
+use super::window::{MIN_COVERAGE, ObservedSince, RollingSum};
 
 /// The unit large-trade thresholds and sums are measured in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,6 +201,9 @@ pub struct TradeFlow {
     print_notional: NotionalQuantile,
     minute_cvd: MinuteBuckets<1>,
     minute_large: MinuteBuckets<2>,
+    /// Since when the per-minute series (whale buckets) are known: live trades, or minutes
+    /// restored from the history or backfill.
+    minutes_observed: ObservedSince,
 }
 
 impl TradeFlow {
@@ -227,6 +230,7 @@ impl TradeFlow {
             print_notional: NotionalQuantile::new(DAY),
             minute_cvd: MinuteBuckets::new(cfg.momentum_minutes + 1),
             minute_large: MinuteBuckets::new(cfg.whale_minutes),
+            minutes_observed: ObservedSince::default(),
         }
     }
 
@@ -241,6 +245,58 @@ impl TradeFlow {
     /// quiet symbol, instead of from the first trade.
     pub fn observe_since(&mut self, t: Millis) {
         self.observed.observe(t);
+        self.minutes_observed.observe(t);
+    }
+
+    /// The per-minute state the history keeps to warm a restart: `(signed CVD, large buy,
+    /// large sell)` of the minute holding `t` (zeros for a quiet minute, `None` before any
+    /// trade), and the trade-notional histogram of its hour.
+    pub fn minute_state(&self, t: Millis) -> Option<[f64; 3]> {
+        let [cvd] = self.minute_cvd.bucket(t).unwrap_or([0.0]);
+        let [buy, sell] = self.minute_large.bucket(t).unwrap_or([0.0; 2]);
+        self.last_t.map(|_| [cvd, buy, sell])
+    }
+
+    /// The trade-notional histogram of the hour holding `t`, as `(bin, count)`.
+    pub fn print_hour(&self, t: Millis) -> Vec<(u16, u32)> {
+        self.print_notional.hour_bins(t)
+    }
+
+    /// How far the slow baselines have filled at `now`, `(have, need)` in minutes: closed
+    /// minutes of CVD for `σ_1m`, and the observed part of the whale window (half of it).
+    pub fn warmup(&mut self, now: Millis) -> [(f64, f64); 2] {
+        let closed = self
+            .minute_cvd
+            .closed(now, self.cfg.momentum_minutes)
+            .count();
+        let whale = self
+            .minutes_observed
+            .since()
+            .map_or(0.0, |s| (now - s).max(0) as f64 / 60_000.0);
+        [
+            (closed as f64, self.cfg.momentum_min_samples as f64),
+            (whale, self.cfg.whale_minutes as f64 * MIN_COVERAGE),
+        ]
+    }
+
+    /// Restores one minute's `(signed CVD, large buy, large sell)` (oldest first, before live
+    /// trades): the whale and momentum baselines are then warm without waiting.
+    pub fn seed_minute(&mut self, t: Millis, [cvd, buy, sell]: [f64; 3]) {
+        self.minute_cvd.seed(t, [cvd]);
+        self.minute_large.seed(t, [buy, sell]);
+        self.minutes_observed.observe(t.div_euclid(60_000) * 60_000);
+    }
+
+    /// Restores an hour of the trade-notional histogram behind the large-trade P99.
+    pub fn seed_print_hour(&mut self, t: Millis, bins: &[(u16, u32)]) {
+        self.print_notional.seed_hour(t, bins);
+        self.threshold_minute = None;
+    }
+
+    /// Adds one print's notional to the P99 histogram (backfilled aggregated trades).
+    pub fn seed_print(&mut self, t: Millis, notional: f64) {
+        self.print_notional.push(t, notional);
+        self.threshold_minute = None;
     }
 
     /// Feeds one trade. Returns `false` when it was dropped: a replayed id, or a non-positive or
@@ -256,6 +312,7 @@ impl TradeFlow {
         let t = self.last_t.map_or(trade.t, |last| trade.t.max(last));
         self.last_t = Some(t);
         self.observed.observe(t);
+        self.minutes_observed.observe(t);
         let (q, n) = (trade.size, trade.notional());
         let Some(side) = trade.taker else {
             let mut v = [0.0; 5];
@@ -384,7 +441,7 @@ impl TradeFlow {
         };
         let whale_window = self.cfg.whale_minutes as Millis * 60_000;
         let threshold = self.threshold;
-        let whale = self.observed.warm(now, whale_window).then(|| {
+        let whale = self.minutes_observed.warm(now, whale_window).then(|| {
             let buckets: SmallVec<[(f64, f64); 16]> = self
                 .minute_large
                 .recent(now, self.cfg.whale_minutes)

@@ -168,6 +168,11 @@ impl ObservedSince {
         }
     }
 
+    /// When observation started.
+    pub fn since(&self) -> Option<Millis> {
+        self.0
+    }
+
     /// Whether `(now − W, now]` is at least [`MIN_COVERAGE`] observed.
     pub fn warm(&self, now: Millis, window: Millis) -> bool {
         self.0

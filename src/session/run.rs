@@ -66,6 +66,9 @@ pub struct Plan {
     pub record: Option<PathBuf>,
     /// Do not fetch REST history at start (see [`crate::backfill`]).
     pub skip_backfill: bool,
+    /// Write history to this file (and warm the baselines from it); `None`: no history.
+    pub history: Option<PathBuf>,
+    pub retention: crate::history::Retention,
 }
 
 /// Why a session could not start or ended badly.
@@ -136,6 +139,25 @@ pub async fn run_session(
         _ => now_nanos(),
     };
     let (frames_tx, frames) = watch::channel(Engine::new(settings.clone()).tick(first_at));
+    let mut outcome = Outcome::default();
+    let mut history_writer = None;
+    if let Some(path) = &plan.history {
+        match crate::history::start(path, plan.retention, &config.engine.slippage_usd) {
+            Ok((warm, writer)) => {
+                settings.history = Some(warm);
+                history_writer = Some(writer);
+            }
+            Err(e) => {
+                // The monitor runs on without history; the reason is in the log pane, on
+                // stderr for `stream --json`, and repeated at exit.
+                tracing::warn!("running without history: {e}");
+                if echo_notes {
+                    eprintln!("depthscope: running without history: {e}");
+                }
+                outcome.notes.push(format!("ran without history: {e}"));
+            }
+        }
+    }
     let (alerts_tx, alerts) = alert_channel(&settings);
     let engine = tokio::spawn(run_engine(
         started.events,
@@ -148,7 +170,6 @@ pub async fn run_session(
     ));
     let alert_log = tokio::spawn(log_alerts(alerts));
 
-    let mut outcome = Outcome::default();
     let result = match output {
         Output::Tui(options) => run_tui(frames, *options, started.controls, cancel.clone())
             .await
@@ -180,6 +201,10 @@ pub async fn run_session(
     }
     let _ = engine.await;
     let _ = alert_log.await;
+    // The engine's sink is gone: the writer commits what is queued and ends.
+    if let Some(writer) = history_writer {
+        let _ = tokio::task::spawn_blocking(move || writer.join()).await;
+    }
     if let Some(recorder) = started.recorder {
         outcome.notes.push(match recorder.finish().await {
             Ok(stats) => format!(

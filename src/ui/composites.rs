@@ -1,7 +1,7 @@
 //! Cross-venue composites with sparklines of their recent history on fixed scales (signed ones
 //! from -1 to 1, risks from 0 to 1), and which venues fed them.
 
-use crate::engine::frame::{Composites, SymbolHistory};
+use crate::engine::frame::{Composites, Progress, SymbolHistory};
 use crate::market::VenueId;
 use crate::ui::format;
 use crate::ui::widgets::{Ctx, pane, put, put_right, sparkline};
@@ -20,6 +20,11 @@ type Spark<'a> = Option<(&'a [Option<f64>], (f64, f64))>;
 
 const LABEL: u16 = 16;
 const NUMBER: u16 = 7;
+
+/// `23/60m`: minutes of baseline held of those needed (fits the 7-cell number column).
+pub fn warming_label(p: Progress) -> String {
+    format!("{:.0}/{:.0}m", p.have_min, p.need_min)
+}
 
 pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
     let inner = pane(area, buf, "Composites", view.focused, cx);
@@ -51,6 +56,12 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
         ),
         (w, _) => cx.num(w, |x| format::fixed(x, 2)),
     };
+    // A composite waiting for its baseline says how far it has filled instead of `—`.
+    let filling = |shown: (String, Style), v: Option<f64>, p: Option<Progress>| match (v, p) {
+        (None, Some(p)) => (warming_label(p), t.dim),
+        _ => shown,
+    };
+    let w = &c.warming;
     let rows: [(&str, (String, Style), Spark); 7] = [
         (
             "dir pressure",
@@ -59,20 +70,24 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
         ),
         (
             "liquidity risk",
-            risk(c.liquidity_risk),
+            filling(risk(c.liquidity_risk), c.liquidity_risk, w.liquidity_risk),
             Some((&h.liquidity_risk, (0.0, 1.0))),
         ),
         (
             "flow momentum",
-            signed(c.flow_momentum),
+            filling(signed(c.flow_momentum), c.flow_momentum, w.flow_momentum),
             Some((&h.flow_momentum, (-1.0, 1.0))),
         ),
         (
             "cascade stress",
-            risk(c.cascade_stress),
+            filling(risk(c.cascade_stress), c.cascade_stress, w.cascade_stress),
             Some((&h.cascade_stress, (0.0, 1.0))),
         ),
-        ("whale convict.", (whale, t.text), None),
+        (
+            "whale convict.",
+            filling((whale, t.text), c.whale_conviction, w.whale_conviction),
+            None,
+        ),
         (
             "venue agreement",
             (
@@ -119,5 +134,20 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
         };
         put(buf, inner.x, y, "inputs from", label, t.dim);
         put(buf, inner.x + label, y, &text, inner.width - label, t.dim);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warming_labels_fit_the_number_column() {
+        let label = warming_label(Progress {
+            have_min: 23.0,
+            need_min: 60.0,
+        });
+        assert_eq!(label, "23/60m");
+        assert!(label.len() <= NUMBER as usize);
     }
 }

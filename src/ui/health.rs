@@ -4,6 +4,7 @@
 use crate::backfill::{BOOK_ONLY_NOTE, BackfillState};
 use crate::engine::frame::{BackfillView, BookFrame, VenueHealth};
 use crate::feed::health::AuditCounters;
+use crate::history::HistoryHealth;
 use crate::market::Nanos;
 use crate::ui::app::Pane;
 use crate::ui::format;
@@ -23,6 +24,8 @@ pub struct HealthView<'a> {
     pub offline_until: Option<Nanos>,
     pub books: Vec<(&'a str, &'a BookFrame)>,
     pub log_file: Option<String>,
+    /// The history writer; `None` without history.
+    pub history: Option<&'a HistoryHealth>,
     pub log_state: &'a TuiWidgetState,
     pub focused: Pane,
     pub venue_scroll: usize,
@@ -243,11 +246,26 @@ fn audit(a: Option<&AuditCounters>, cx: &Ctx) -> (String, ratatui::style::Style)
     }
 }
 
+/// The history writer in a few words: what it wrote and dropped, or why it stopped.
+pub fn history_status(h: &HistoryHealth) -> String {
+    match &h.error {
+        Some(e) => e.clone(),
+        None => format!(
+            "history {}: {} s written, {} s dropped, {} books restored",
+            h.path, h.written, h.dropped, h.restored_books
+        ),
+    }
+}
+
 fn log(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ctx) {
-    let title = match &view.log_file {
-        Some(file) => format!("Log {} {file}", cx.glyphs.sep.trim()),
+    let sep = cx.glyphs.sep.trim();
+    let mut title = match &view.log_file {
+        Some(file) => format!("Log {sep} {file}"),
         None => "Log".to_owned(),
     };
+    if let Some(h) = view.history {
+        title.push_str(&format!(" {sep} {}", history_status(h)));
+    }
     let inner = pane(area, buf, &title, focused, cx);
     let t = cx.theme;
     TuiLoggerWidget::default()
@@ -265,4 +283,29 @@ fn log(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ctx)
         .style_trace(t.dim)
         .state(view.log_state)
         .render(inner, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_status_says_what_was_written_or_why_it_stopped() {
+        let mut h = HistoryHealth {
+            path: "/d/history.sqlite".into(),
+            written: 3_600,
+            dropped: 2,
+            restored_books: 36,
+            error: None,
+        };
+        assert_eq!(
+            history_status(&h),
+            "history /d/history.sqlite: 3600 s written, 2 s dropped, 36 books restored"
+        );
+        h.error = Some("history stopped: database or disk is full".into());
+        assert_eq!(
+            history_status(&h),
+            "history stopped: database or disk is full"
+        );
+    }
 }

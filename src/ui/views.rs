@@ -35,6 +35,7 @@ pub fn health(app: &App) -> HealthView<'_> {
             .flat_map(|s| s.books.iter().map(move |b| (s.symbol.as_str(), b)))
             .collect(),
         log_file: app.log_file.as_ref().map(|p| p.display().to_string()),
+        history: frame.history.as_ref(),
         log_state: &app.log_state,
         focused: app.focused(),
         venue_scroll: app.scroll(Pane::Venues),

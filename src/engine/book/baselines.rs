@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 
+use crate::engine::warm::MinuteSeries;
 use crate::features::composites::{
     LiquidityBaselines, LiquidityRisk, SlippageInput, liquidity_risk_sorted,
 };
@@ -42,16 +43,18 @@ impl SortedMinutes {
         }
     }
 
-    /// Records `value` as the sample of `t`'s minute unless that minute already has one.
-    fn push(&mut self, t: Millis, value: f64) {
+    /// Records `value` as the sample of `t`'s minute unless that minute already has one;
+    /// `true` if it was taken.
+    fn push(&mut self, t: Millis, value: f64) -> bool {
         let minute = t.div_euclid(MINUTE);
         if !value.is_finite() || self.by_time.back().is_some_and(|&(m, _)| m >= minute) {
-            return;
+            return false;
         }
         self.by_time.push_back((minute, value));
         let at = self.sorted.partition_point(|&v| v < value);
         self.sorted.insert(at, value);
         self.evict(t);
+        true
     }
 
     /// The samples in `(now − horizon, now]`, ascending.
@@ -108,7 +111,14 @@ pub struct Baselines {
     slippage: SortedMinutes,
     spread_volatility: SortedMinutes,
     depth_50bps: [SortedMinutes; 2],
+    /// Samples taken since the last [`take_new`](Self::take_new), for the history; `None`
+    /// while nothing records them.
+    new: Option<Vec<(MinuteSeries, Millis, f64)>>,
 }
+
+/// Samples kept for the history between two drains (a drain comes every second; this only
+/// bounds memory if the recorder stops draining).
+const NEW_CAP: usize = 64;
 
 impl Default for Baselines {
     fn default() -> Self {
@@ -118,6 +128,7 @@ impl Default for Baselines {
             slippage: SortedMinutes::new(DAY),
             spread_volatility: SortedMinutes::new(DAY),
             depth_50bps: [SortedMinutes::new(HOUR), SortedMinutes::new(HOUR)],
+            new: None,
         }
     }
 }
@@ -147,6 +158,22 @@ impl Baselines {
         )
     }
 
+    /// Samples held at `now`, and how many are needed: `liquidity_risk` (its two required
+    /// baselines, the emptier one) and the cascade thinning median (the fuller side).
+    pub fn warmup(&mut self, now: Millis) -> [(usize, usize); 2] {
+        let liquidity = self
+            .spread
+            .sorted(now)
+            .len()
+            .min(self.depth_10bps.sorted(now).len());
+        let [bid, ask] = &mut self.depth_50bps;
+        let depth = bid.sorted(now).len().max(ask.sorted(now).len());
+        [
+            (liquidity, LIQUIDITY_MIN_SAMPLES),
+            (depth, DEPTH_MIN_SAMPLES),
+        ]
+    }
+
     /// `median_1h($D(50 bps))` on `side`.
     pub fn depth_median(&mut self, now: Millis, side: Side) -> Option<f64> {
         self.depth_50bps[side_index(side)].median(now, DEPTH_MIN_SAMPLES)
@@ -158,19 +185,54 @@ impl Baselines {
             Some(SlippageInput::Bps(b)) => Some(b),
             _ => None,
         };
-        let [bid_50bps, ask_50bps] = &mut self.depth_50bps;
-        for (series, value) in [
-            (&mut self.spread, s.spread_bps),
-            (&mut self.depth_10bps, s.depth_10bps),
-            (&mut self.slippage, slippage),
-            (&mut self.spread_volatility, s.spread_volatility),
-            (bid_50bps, s.depth_50bps[0]),
-            (ask_50bps, s.depth_50bps[1]),
+        for (name, value) in [
+            (MinuteSeries::Spread, s.spread_bps),
+            (MinuteSeries::Depth10, s.depth_10bps),
+            (MinuteSeries::Slippage, slippage),
+            (MinuteSeries::SpreadVolatility, s.spread_volatility),
+            (MinuteSeries::Depth50Bid, s.depth_50bps[0]),
+            (MinuteSeries::Depth50Ask, s.depth_50bps[1]),
         ] {
-            if let Some(v) = value {
-                series.push(now, v);
+            let Some(v) = value else { continue };
+            let Some(series) = self.series(name) else {
+                continue;
+            };
+            if series.push(now, v)
+                && let Some(new) = self.new.as_mut()
+                && new.len() < NEW_CAP
+            {
+                new.push((name, now, v));
             }
         }
+    }
+
+    fn series(&mut self, name: MinuteSeries) -> Option<&mut SortedMinutes> {
+        let [bid, ask] = &mut self.depth_50bps;
+        Some(match name {
+            MinuteSeries::Spread => &mut self.spread,
+            MinuteSeries::Depth10 => &mut self.depth_10bps,
+            MinuteSeries::Slippage => &mut self.slippage,
+            MinuteSeries::SpreadVolatility => &mut self.spread_volatility,
+            MinuteSeries::Depth50Bid => bid,
+            MinuteSeries::Depth50Ask => ask,
+            MinuteSeries::Cvd | MinuteSeries::LargeBuy | MinuteSeries::LargeSell => return None,
+        })
+    }
+
+    /// Restores one minute's sample (oldest first, before live samples); `false` for a series
+    /// that is not a book baseline.
+    pub fn seed(&mut self, name: MinuteSeries, t: Millis, value: f64) -> bool {
+        self.series(name).map(|s| s.push(t, value)).is_some()
+    }
+
+    /// From now on, keep the samples taken for [`take_new`](Self::take_new).
+    pub fn record_new(&mut self) {
+        self.new.get_or_insert_with(Vec::new);
+    }
+
+    /// The samples taken since the last call.
+    pub fn take_new(&mut self) -> Vec<(MinuteSeries, Millis, f64)> {
+        self.new.as_mut().map(std::mem::take).unwrap_or_default()
     }
 }
 

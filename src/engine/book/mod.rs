@@ -40,6 +40,7 @@ use crate::market::{Millis, Nanos};
 
 use super::clock::{ExchClock, to_millis};
 use super::freshness::UpdateIntervals;
+use super::warm::{MinuteSeries, Seed};
 use baselines::Baselines;
 use derivs::DerivsState;
 use differencing::Differencing;
@@ -107,6 +108,20 @@ pub struct BookEngine {
     /// REST history fetched at start, kept to seed the trade baselines again when an outage
     /// restarts them.
     history: Option<Arc<BookHistory>>,
+    /// Running totals for the history's per-second flow columns.
+    totals: Totals,
+    /// What the history has been handed: the minute and hour last exported.
+    exported: Option<(i64, i64)>,
+}
+
+/// Running totals since the book was created: the history differences them per second.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Totals {
+    pub taker_buy: f64,
+    pub taker_sell: f64,
+    pub trades: u64,
+    pub liq_long_usd: f64,
+    pub liq_short_usd: f64,
 }
 
 /// What [`BookEngine::seed_history`] filled.
@@ -153,6 +168,81 @@ impl BookEngine {
             bids: Vec::new(),
             asks: Vec::new(),
             history: None,
+            totals: Totals::default(),
+            exported: None,
+        }
+    }
+
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// Applies past samples (oldest first, before live data): see [`crate::engine::warm`].
+    pub fn seed(&mut self, seeds: &[Seed]) {
+        let mut minutes: std::collections::BTreeMap<i64, [f64; 3]> = Default::default();
+        for seed in seeds {
+            match seed {
+                Seed::Minute { series, t, value } => {
+                    let slot = match series {
+                        MinuteSeries::Cvd => 0,
+                        MinuteSeries::LargeBuy => 1,
+                        MinuteSeries::LargeSell => 2,
+                        _ => {
+                            self.baselines.seed(*series, *t, *value);
+                            continue;
+                        }
+                    };
+                    minutes.entry(t.div_euclid(60_000)).or_default()[slot] = *value;
+                }
+                Seed::PrintHour { t, bins } => self.flow.seed_print_hour(*t, bins),
+                Seed::Print { t, notional } => self.flow.seed_print(*t, *notional),
+            }
+        }
+        for (minute, values) in minutes {
+            self.flow.seed_minute(minute * 60_000, values);
+        }
+    }
+
+    /// Hands the samples taken since the last call to `out` (for the history): new baseline
+    /// samples, the flow sums of the previous and current minute, and once a minute the
+    /// trade-notional histogram of the hour.
+    pub fn take_warm(&mut self, now: Nanos, out: &mut Vec<Seed>) {
+        self.baselines.record_new();
+        for (series, t, value) in self.baselines.take_new() {
+            out.push(Seed::Minute { series, t, value });
+        }
+        let exch_now = self.exch.now(now);
+        let (minute, hour) = (exch_now.div_euclid(60_000), exch_now.div_euclid(3_600_000));
+        for m in [minute - 1, minute] {
+            let t = m * 60_000;
+            if let Some(values) = self.flow.minute_state(t) {
+                for (series, value) in [
+                    MinuteSeries::Cvd,
+                    MinuteSeries::LargeBuy,
+                    MinuteSeries::LargeSell,
+                ]
+                .into_iter()
+                .zip(values)
+                {
+                    out.push(Seed::Minute { series, t, value });
+                }
+            }
+        }
+        let last = self.exported.replace((minute, hour));
+        if last.is_none_or(|(m, _)| m != minute) {
+            let mut hours = vec![hour];
+            if let Some((_, h)) = last.filter(|(_, h)| *h != hour) {
+                hours.insert(0, h);
+            }
+            for h in hours {
+                let bins = self.flow.print_hour(h * 3_600_000);
+                if !bins.is_empty() {
+                    out.push(Seed::PrintHour {
+                        t: h * 3_600_000,
+                        bins,
+                    });
+                }
+            }
         }
     }
 
@@ -219,6 +309,12 @@ impl BookEngine {
         if !self.flow.on_trade(&trade) {
             return;
         }
+        self.totals.trades += 1;
+        match tr.taker {
+            Some(crate::market::TakerSide::Buy) => self.totals.taker_buy += tr.size,
+            Some(crate::market::TakerSide::Sell) => self.totals.taker_sell += tr.size,
+            None => {}
+        }
         self.diff.on_trade(&trade);
         let threshold = self.large_threshold.filter(|_| self.params.base_units);
         self.tape.on_trade(&trade, threshold);
@@ -226,6 +322,13 @@ impl BookEngine {
 
     pub fn on_liquidation(&mut self, l: &Liquidation, cfg: &EngineConfig) {
         self.exch.observe(l.exch_ts, l.local_ts);
+        let notional = l.price * l.size;
+        if notional.is_finite() && notional > 0.0 {
+            match l.position {
+                crate::market::LiquidatedPosition::Long => self.totals.liq_long_usd += notional,
+                crate::market::LiquidatedPosition::Short => self.totals.liq_short_usd += notional,
+            }
+        }
         let since = self.observed_since.unwrap_or(l.exch_ts).min(l.exch_ts);
         self.liquidations
             .get_or_insert_with(|| Liquidations::new(l.sampling, cfg.recent_prints, since))

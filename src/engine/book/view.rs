@@ -11,7 +11,7 @@ use std::mem::take;
 use crate::config::engine::{EngineConfig, KaikoReference};
 use crate::engine::frame::{
     BookFeatures, BookFrame, CascadeView, Depth, DepthBands, FlowFeatures, Ladder, LadderLevel,
-    LiquidationFeatures,
+    LiquidationFeatures, Progress, Warming,
 };
 use crate::engine::freshness::StaleRule;
 use crate::features::bands::{
@@ -51,6 +51,8 @@ pub struct BookTick {
     pub lag_ms: Option<f64>,
     /// Resyncs over the last 5 minutes (since start, when younger).
     pub resyncs_5m: u64,
+    /// How far this book's slow baselines have filled.
+    pub warming: Warming,
 }
 
 /// §0.2 book staleness from the configuration.
@@ -194,11 +196,31 @@ impl BookEngine {
             recent_trades: self.tape.recent(),
             traded_at_price,
         };
+        let warming = self.warming(exch_now);
         BookTick {
+            warming,
             fresh: valid && !stale,
             lag_ms: self.exch.lag_ms(),
             resyncs_5m: self.resyncs_5m(now),
             frame,
+        }
+    }
+
+    /// Progress of each baseline still short of what its composite needs.
+    fn warming(&mut self, now: Millis) -> Warming {
+        let short = |have: f64, need: f64| {
+            (have < need).then_some(Progress {
+                have_min: have.floor(),
+                need_min: need,
+            })
+        };
+        let [(liquidity, need_liquidity), (depth, need_depth)] = self.baselines.warmup(now);
+        let [(closed, need_closed), (whale, need_whale)] = self.flow.warmup(now);
+        Warming {
+            liquidity_risk: short(liquidity as f64, need_liquidity as f64),
+            flow_momentum: short(closed, need_closed),
+            whale_conviction: short(whale, need_whale),
+            cascade_stress: short(depth as f64, need_depth as f64),
         }
     }
 

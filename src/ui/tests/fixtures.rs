@@ -41,6 +41,7 @@ pub fn frame_at(seq: u64, at: Nanos, mode: DataMode) -> Frame {
         venues: venues(),
         alerts: alerts(),
         alert_delivery: AlertDelivery::default(),
+        history: None,
         new_alerts: 1,
         backfill: None,
     }

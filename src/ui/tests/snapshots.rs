@@ -251,6 +251,7 @@ fn tiny_and_zero_sizes_do_not_panic() {
             venues: Vec::new(),
             alerts: Vec::new(),
             alert_delivery: Default::default(),
+            history: None,
             new_alerts: 0,
             backfill: None,
         },

@@ -1,0 +1,208 @@
+//! Warm start through the history store: an engine stopped and restarted from the store reads
+//! the same baselines and composites as one that never stopped, once its short windows have
+//! refilled; and a cold engine, for contrast, has none.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::history::{Recorder, Retention, Store, restore, spawn_writer};
+
+/// 2026-06-01 00:00 UTC, ms: samples near the epoch would be older than any retention.
+const T0: Millis = 1_780_272_000_000;
+
+/// A deterministic market: every second a fresh 20-level snapshot around a random walk, and a
+/// few trades, some of them large.
+struct Market {
+    script: Script,
+    rng: u64,
+    mid: f64,
+}
+
+impl Market {
+    fn new() -> Self {
+        Market {
+            script: Script::new(VenueId::Okx, "BTC-USDT"),
+            rng: 0x9e37_79b9_7f4a_7c15,
+            mid: 50_000.0,
+        }
+    }
+
+    fn next(&mut self) -> f64 {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// The events of second `s` (exchange and local time `T0 + s·1000 + offset`).
+    fn second(&mut self, s: i64) -> Vec<MarketEvent> {
+        let t = T0 + s * 1000;
+        self.mid *= 1.0 + (self.next() - 0.5) * 4e-4;
+        let half = 0.5 + self.next() * 2.0;
+        let mut bids = Vec::new();
+        let mut asks = Vec::new();
+        for i in 0..20 {
+            let step = 5.0 * i as f64;
+            bids.push((self.mid - half - step, 0.2 + self.next() * 3.0));
+            asks.push((self.mid + half + step, 0.2 + self.next() * 3.0));
+        }
+        let mut events = vec![self.script.snapshot(t, &bids, &asks)];
+        for k in 0..(self.next() * 4.0) as i64 {
+            let size = 0.01 + self.next().powi(3) * 2.0;
+            let side = if self.next() < 0.5 {
+                TakerSide::Buy
+            } else {
+                TakerSide::Sell
+            };
+            events.push(self.script.trade(t + 100 + k * 50, self.mid, size, side));
+        }
+        events
+    }
+}
+
+fn start(engine: &mut Engine, market: &Market, s: i64) {
+    feed(
+        engine,
+        [
+            market.script.spot(),
+            market.script.status(T0 + s * 1000, BookState::Live, 0),
+        ],
+    );
+}
+
+/// Runs `engine` through seconds `from..to`, one tick at the end of each, recording each frame.
+fn run(
+    engine: &mut Engine,
+    market: &mut Market,
+    seconds: std::ops::Range<i64>,
+    mut recorder: Option<&mut Recorder>,
+) -> Arc<Frame> {
+    let mut last = None;
+    for s in seconds {
+        feed(engine, market.second(s));
+        let frame = engine.tick(at(T0 + s * 1000 + 999));
+        if let Some(r) = recorder.as_deref_mut() {
+            r.on_frame(engine, &frame);
+        }
+        last = Some(frame);
+    }
+    last.expect("at least one second")
+}
+
+fn composites(frame: &Frame) -> [Option<f64>; 6] {
+    let c = &frame.symbols[0].composites;
+    [
+        c.directional_pressure,
+        c.liquidity_risk,
+        c.whale_conviction,
+        c.flow_momentum,
+        c.cross_exchange_agreement,
+        c.cascade_stress,
+    ]
+}
+
+/// Float tolerance, except for `liquidity_risk`: its spread-volatility baseline takes one
+/// sample a minute from a short window, which a restarted engine refills from the restart on,
+/// so the few minutes after a restart can sample a different value (a rank moves by at most
+/// 1/n per such minute, n ≥ 60 samples, over four components).
+const TOLERANCE: [f64; 6] = [1e-9, 0.02, 1e-9, 1e-9, 1e-9, 1e-9];
+
+#[track_caller]
+fn assert_same(a: [Option<f64>; 6], b: [Option<f64>; 6]) {
+    for (i, (a, b)) in a.iter().zip(&b).enumerate() {
+        match (a, b) {
+            (Some(a), Some(b)) => assert!(
+                (a - b).abs() <= TOLERANCE[i] * a.abs().max(1.0),
+                "composite {i}: {a} vs {b}"
+            ),
+            _ => assert_eq!(a, b, "composite {i}"),
+        }
+    }
+}
+
+fn restart_matches_uninterrupted(restart: i64) {
+    let dir = tempdir();
+    let path = dir.join("history.sqlite");
+    let end = restart + 7 * 60;
+    let settings = settings(&["BTC"], vec![]);
+
+    // The reference: never stopped.
+    let mut whole = Engine::new(settings.clone());
+    let mut market = Market::new();
+    start(&mut whole, &market, 0);
+    let reference = run(&mut whole, &mut market, 0..end, None);
+
+    // Stopped at `restart`, its seconds written to the store on the way.
+    let (sink, writer) =
+        spawn_writer(Store::open_write(&path).unwrap(), Retention::default()).unwrap();
+    let mut first = Engine::new(settings.clone());
+    let mut recorder = Recorder::lossless(sink);
+    let mut market = Market::new();
+    start(&mut first, &market, 0);
+    run(&mut first, &mut market, 0..restart, Some(&mut recorder));
+    drop(recorder);
+    writer.join().unwrap();
+
+    // Restarted from the store, then fed the same market from `restart` on.
+    let store = Store::open_write(&path).unwrap();
+    let mut second = Engine::new(settings.clone());
+    let restored = restore::restore(&mut second, &store, T0 + restart * 1000).unwrap();
+    assert_eq!(restored, 1);
+    start(&mut second, &market, restart);
+    let early = run(&mut second, &mut market, restart..restart + 1, None);
+    assert!(
+        early.symbols[0].composites.liquidity_risk.is_some(),
+        "liquidity_risk is warm from the first second after the restart"
+    );
+    let after = run(&mut second, &mut market, restart + 1..end, None);
+    assert_same(composites(&after), composites(&reference));
+    let flow = |f: &Frame| f.symbols[0].books[0].flow.clone();
+    assert_eq!(
+        flow(&after).large_trade_threshold_usd,
+        flow(&reference).large_trade_threshold_usd
+    );
+    assert!(composites(&after)[1].is_some() && composites(&after)[3].is_some());
+
+    // A cold start sees none of the slow baselines.
+    let mut cold = Engine::new(settings);
+    let mut market = Market::new();
+    for s in 0..restart {
+        market.second(s);
+    }
+    start(&mut cold, &market, restart);
+    let cold = run(&mut cold, &mut market, restart..restart + 60, None);
+    let c = &cold.symbols[0].composites;
+    assert_eq!(c.liquidity_risk, None);
+    // … and says how far each has filled instead of a bare `—`.
+    let p = c.warming.liquidity_risk.expect("liquidity_risk is warming");
+    // 60 s after a start anywhere in a minute: one or two minutes sampled.
+    assert!(
+        (1.0..=2.0).contains(&p.have_min) && p.need_min == 60.0,
+        "{p:?}"
+    );
+    assert!(c.warming.flow_momentum.is_some_and(|p| p.need_min == 30.0));
+    assert_eq!(early.symbols[0].composites.warming.liquidity_risk, None);
+}
+
+/// A fresh directory under the target dir, removed by the next run of the same test.
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "depthscope-warm-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3, .. ProptestConfig::default() })]
+
+    /// Restart at a random second (mid-minute included) after the hour the liquidity baseline
+    /// needs.
+    #[test]
+    fn a_restart_from_the_store_reads_like_no_restart(restart in 3_700i64..4_000) {
+        restart_matches_uninterrupted(restart);
+    }
+}

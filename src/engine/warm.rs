@@ -1,0 +1,177 @@
+//! Warm start: the door through which past samples enter the engine's baselines, and the
+//! samples the engine hands out so they can come back after a restart.
+//!
+//! A [`Seed`] is one past sample of one book (venue, instrument): the minute sample of a
+//! percentile or median baseline, a minute of trade flow, or trade-print notionals for the
+//! large-trade P99. The history store restores them at start ([`crate::history::restore`]);
+//! a REST backfill of candles and aggregated trades can use the same door, through
+//! [`Engine::seed`](super::Engine::seed):
+//!
+//! ```ignore
+//! engine.seed(&key, [
+//!     Seed::Minute { series: MinuteSeries::Cvd, t, value: buy - sell },
+//!     Seed::Print { t, notional },
+//! ]);
+//! ```
+//!
+//! Seeds of a book must come oldest first and before its live data; seeds for a book the
+//! engine has not seen yet wait until the book appears. Book-only baselines (spread, depth,
+//! slippage) can only come from the store: no venue publishes their past.
+
+use crate::market::Millis;
+
+/// A per-minute baseline series of one book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MinuteSeries {
+    /// Spread, bps (the `liquidity_risk` baseline, §4.2).
+    Spread,
+    /// `$D(10 bps)` both sides, quote units (§4.2).
+    Depth10,
+    /// Reference slippage, bps (§4.2).
+    Slippage,
+    /// Spread volatility, bps (§4.2).
+    SpreadVolatility,
+    /// `$D(50 bps)` bid and ask, quote units (cascade thinning, §3.8).
+    Depth50Bid,
+    Depth50Ask,
+    /// Signed taker volume of the minute, base units (`σ_1m` of flow momentum, §4.4).
+    Cvd,
+    /// Large taker buy and sell notional of the minute, quote units (whale conviction, §4.3).
+    LargeBuy,
+    LargeSell,
+}
+
+impl MinuteSeries {
+    pub const ALL: [MinuteSeries; 9] = [
+        MinuteSeries::Spread,
+        MinuteSeries::Depth10,
+        MinuteSeries::Slippage,
+        MinuteSeries::SpreadVolatility,
+        MinuteSeries::Depth50Bid,
+        MinuteSeries::Depth50Ask,
+        MinuteSeries::Cvd,
+        MinuteSeries::LargeBuy,
+        MinuteSeries::LargeSell,
+    ];
+
+    /// The stored code (never reuse one: files keep them).
+    pub fn code(self) -> i64 {
+        match self {
+            MinuteSeries::Spread => 1,
+            MinuteSeries::Depth10 => 2,
+            MinuteSeries::Slippage => 3,
+            MinuteSeries::SpreadVolatility => 4,
+            MinuteSeries::Depth50Bid => 5,
+            MinuteSeries::Depth50Ask => 6,
+            MinuteSeries::Cvd => 7,
+            MinuteSeries::LargeBuy => 8,
+            MinuteSeries::LargeSell => 9,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<MinuteSeries> {
+        MinuteSeries::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// The stored code of an hour of print notionals ([`Seed::PrintHour`]).
+pub const PRINT_HOUR_CODE: i64 = 100;
+
+/// One past sample of one book.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Seed {
+    /// The sample (or, for flow series, the sum) of the minute holding `t` (exchange ms).
+    Minute {
+        series: MinuteSeries,
+        t: Millis,
+        value: f64,
+    },
+    /// The trade-notional histogram of the hour holding `t`, `(bin, count)` pairs as the
+    /// engine hands them out.
+    PrintHour { t: Millis, bins: Vec<(u16, u32)> },
+    /// One taker print's notional, quote units (from aggregated trades).
+    Print { t: Millis, notional: f64 },
+}
+
+impl Seed {
+    pub fn t(&self) -> Millis {
+        match self {
+            Seed::Minute { t, .. } | Seed::PrintHour { t, .. } | Seed::Print { t, .. } => *t,
+        }
+    }
+
+    /// `(series code, value, bins)` as the history stores it; `None` for a [`Seed::Print`],
+    /// which the engine folds into hours.
+    pub fn stored(&self) -> Option<(i64, Option<f64>, Option<Vec<u8>>)> {
+        match self {
+            Seed::Minute { series, value, .. } => Some((series.code(), Some(*value), None)),
+            Seed::PrintHour { bins, .. } => {
+                let mut out = Vec::with_capacity(bins.len() * 6);
+                for (bin, n) in bins {
+                    out.extend_from_slice(&bin.to_le_bytes());
+                    out.extend_from_slice(&n.to_le_bytes());
+                }
+                Some((PRINT_HOUR_CODE, None, Some(out)))
+            }
+            Seed::Print { .. } => None,
+        }
+    }
+
+    /// The seed a stored row holds; `None` for an unknown code or a damaged blob.
+    pub fn from_stored(
+        code: i64,
+        t: Millis,
+        value: Option<f64>,
+        bins: Option<&[u8]>,
+    ) -> Option<Seed> {
+        if code == PRINT_HOUR_CODE {
+            let bins = bins?;
+            if bins.len() % 6 != 0 {
+                return None;
+            }
+            let bins = bins
+                .chunks_exact(6)
+                .map(|c| {
+                    (
+                        u16::from_le_bytes([c[0], c[1]]),
+                        u32::from_le_bytes([c[2], c[3], c[4], c[5]]),
+                    )
+                })
+                .collect();
+            return Some(Seed::PrintHour { t, bins });
+        }
+        Some(Seed::Minute {
+            series: MinuteSeries::from_code(code)?,
+            t,
+            value: value.filter(|v| v.is_finite())?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_round_trip_through_their_stored_form() {
+        for seed in [
+            Seed::Minute {
+                series: MinuteSeries::Depth50Ask,
+                t: 60_000,
+                value: 1.5,
+            },
+            Seed::PrintHour {
+                t: 3_600_000,
+                bins: vec![(3, 7), (1395, 70_000)],
+            },
+        ] {
+            let (code, value, bins) = seed.stored().unwrap();
+            assert_eq!(
+                Seed::from_stored(code, seed.t(), value, bins.as_deref()),
+                Some(seed)
+            );
+        }
+        assert_eq!(Seed::from_stored(100, 0, None, Some(&[1, 2, 3])), None);
+        assert_eq!(Seed::from_stored(55, 0, Some(1.0), None), None);
+    }
+}

@@ -1,0 +1,328 @@
+//! `depthscope history info | query | prune`: reading the file back, read-only.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use rusqlite::params;
+
+use super::columns::{Column, columns};
+use super::{HistoryError, Interval, Store};
+
+/// What `history query` asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuerySpec {
+    pub symbol: String,
+    /// One venue, or `all` for the symbol's cross-venue row; `None`: every venue's books.
+    pub venue: Option<String>,
+    /// Unix seconds, `from` inclusive, `to` exclusive.
+    pub from: i64,
+    pub to: i64,
+    pub every: Interval,
+    /// Column names (as in [`columns`], or `mid_open`… for 1-min and 1-h rows); empty: all.
+    pub fields: Vec<String>,
+}
+
+/// A query's result: `t` (unix seconds), venue and instrument, then the asked columns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub fields: Vec<String>,
+    pub units: Vec<&'static str>,
+    pub rows: Vec<(i64, String, String, Vec<Option<f64>>)>,
+}
+
+/// The stored columns of an interval's table, with the column each decodes with.
+fn stored_columns(every: Interval) -> Vec<(String, &'static Column)> {
+    columns()
+        .iter()
+        .flat_map(|c| {
+            let names = if every == Interval::Second {
+                if c.every_second {
+                    vec![c.name.clone()]
+                } else {
+                    Vec::new()
+                }
+            } else {
+                c.rollup_names()
+            };
+            names.into_iter().map(move |n| (n, c))
+        })
+        .collect()
+}
+
+pub fn query(store: &Store, spec: &QuerySpec) -> Result<Table, HistoryError> {
+    if spec.from >= spec.to {
+        return Err(HistoryError::Usage(format!(
+            "empty range: --from ({}) must be before --to ({})",
+            fmt_time(spec.from),
+            fmt_time(spec.to)
+        )));
+    }
+    let available = stored_columns(spec.every);
+    let chosen: Vec<(String, &Column)> = if spec.fields.is_empty() {
+        available.clone()
+    } else {
+        let mut out = Vec::new();
+        for f in &spec.fields {
+            match available.iter().find(|(n, _)| n == f) {
+                Some(c) => out.push(c.clone()),
+                None => {
+                    let hint = if columns().iter().any(|c| &c.name == f) {
+                        format!(
+                            " (kept in {} rows only: try --every 1m)",
+                            if spec.every == Interval::Second {
+                                "1-min and 1-h"
+                            } else {
+                                "1-s"
+                            }
+                        )
+                    } else {
+                        String::new()
+                    };
+                    let names: Vec<&str> = available.iter().map(|(n, _)| n.as_str()).collect();
+                    return Err(HistoryError::Usage(format!(
+                        "unknown field {f:?}{hint}; fields at this interval: {}",
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+        out
+    };
+    let select: Vec<String> = chosen.iter().map(|(n, _)| format!("r.\"{n}\"")).collect();
+    let sql = format!(
+        "SELECT r.t, b.venue, b.instrument, {} FROM {} r JOIN books b ON b.id = r.book
+         WHERE b.symbol = ?1 COLLATE NOCASE AND (?2 IS NULL OR b.venue = ?2)
+           AND r.t >= ?3 AND r.t < ?4
+         ORDER BY r.t, b.venue, b.instrument",
+        select.join(", "),
+        spec.every.table()
+    );
+    let mut stmt = store.conn().prepare(&sql).map_err(|e| store.sql(e))?;
+    let mut rows = stmt
+        .query(params![spec.symbol, spec.venue, spec.from, spec.to])
+        .map_err(|e| store.sql(e))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(|e| store.sql(e))? {
+        let mut values = Vec::with_capacity(chosen.len());
+        for (i, (_, col)) in chosen.iter().enumerate() {
+            values.push(col.decode(r.get_ref(i + 3).map_err(|e| store.sql(e))?));
+        }
+        out.push((
+            r.get(0).map_err(|e| store.sql(e))?,
+            r.get(1).map_err(|e| store.sql(e))?,
+            r.get(2).map_err(|e| store.sql(e))?,
+            values,
+        ));
+    }
+    if out.is_empty() {
+        return Err(HistoryError::Usage(format!(
+            "no {} rows for {}{} between {} and {} (see `depthscope history info`)",
+            spec.every.table(),
+            spec.symbol,
+            spec.venue
+                .as_deref()
+                .map(|v| format!(" on {v}"))
+                .unwrap_or_default(),
+            fmt_time(spec.from),
+            fmt_time(spec.to)
+        )));
+    }
+    Ok(Table {
+        fields: chosen.iter().map(|(n, _)| n.clone()).collect(),
+        units: chosen.iter().map(|(_, c)| c.unit).collect(),
+        rows: out,
+    })
+}
+
+/// CSV with a header row; empty cells for values not measured.
+pub fn write_csv(table: &Table, out: &mut impl Write) -> std::io::Result<()> {
+    write!(out, "t,venue,instrument")?;
+    for f in &table.fields {
+        write!(out, ",{f}")?;
+    }
+    writeln!(out)?;
+    for (t, venue, instrument, values) in &table.rows {
+        write!(out, "{t},{venue},{instrument}")?;
+        for v in values {
+            match v {
+                Some(v) => write!(out, ",{v}")?,
+                None => write!(out, ",")?,
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// JSON lines: one object per row, `null` for values not measured.
+pub fn write_json(table: &Table, out: &mut impl Write) -> std::io::Result<()> {
+    for (t, venue, instrument, values) in &table.rows {
+        let mut obj = serde_json::Map::new();
+        obj.insert("t".into(), (*t).into());
+        obj.insert("venue".into(), venue.clone().into());
+        obj.insert("instrument".into(), instrument.clone().into());
+        for (f, v) in table.fields.iter().zip(values) {
+            obj.insert(f.clone(), v.map_or(serde_json::Value::Null, Into::into));
+        }
+        serde_json::to_writer(&mut *out, &obj)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// `history info`: coverage per book, rows and size.
+pub fn info(store: &Store) -> Result<String, HistoryError> {
+    let conn = store.conn();
+    let mut out = String::new();
+    let size = std::fs::metadata(store.path())
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "{}  ({:.1} MB)",
+        store.path().display(),
+        size as f64 / 1e6
+    );
+    let mut stmt = conn
+        .prepare(
+            "SELECT b.venue, b.instrument, b.symbol,
+                    (SELECT count(*) FROM sec s WHERE s.book = b.id),
+                    (SELECT min(t) FROM sec s WHERE s.book = b.id),
+                    (SELECT max(t) FROM sec s WHERE s.book = b.id),
+                    (SELECT count(*) FROM min m WHERE m.book = b.id),
+                    (SELECT min(t) FROM min m WHERE m.book = b.id),
+                    (SELECT count(*) FROM hour h WHERE h.book = b.id)
+             FROM books b ORDER BY b.symbol, b.venue, b.instrument",
+        )
+        .map_err(|e| store.sql(e))?;
+    let mut rows = stmt.query([]).map_err(|e| store.sql(e))?;
+    let _ = writeln!(
+        out,
+        "{:<8} {:<14} {:<16} {:>8} {:<41} {:>7} {:<20} {:>5}",
+        "symbol",
+        "venue",
+        "instrument",
+        "1-s rows",
+        "1-s from … to (UTC)",
+        "1-min",
+        "1-min from",
+        "1-h"
+    );
+    let mut any = false;
+    while let Some(r) = rows.next().map_err(|e| store.sql(e))? {
+        any = true;
+        let get_s = |i| r.get::<_, String>(i).unwrap_or_default();
+        let get_t = |i| {
+            r.get::<_, Option<i64>>(i)
+                .ok()
+                .flatten()
+                .map_or("—".into(), fmt_time)
+        };
+        let _ = writeln!(
+            out,
+            "{:<8} {:<14} {:<16} {:>8} {:<41} {:>7} {:<20} {:>5}",
+            get_s(2),
+            get_s(0),
+            get_s(1),
+            r.get::<_, i64>(3).unwrap_or(0),
+            format!("{} … {}", get_t(4), get_t(5)),
+            r.get::<_, i64>(6).unwrap_or(0),
+            get_t(7),
+            r.get::<_, i64>(8).unwrap_or(0),
+        );
+    }
+    if !any {
+        let _ = writeln!(out, "(no books recorded yet)");
+    }
+    Ok(out)
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of unix seconds.
+pub fn fmt_time(t: i64) -> String {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Parses a time for `--from`/`--to`: `now`, `-24h` / `-90m` / `-7d` (before `now`), unix
+/// seconds, or `YYYY-MM-DD[THH:MM[:SS]][Z]` in UTC.
+pub fn parse_time(s: &str, now: i64) -> Result<i64, HistoryError> {
+    let bad = || {
+        HistoryError::Usage(format!(
+            "cannot read the time {s:?}: use now, -24h, -90m, -7d, unix seconds or \
+             2026-12-06T14:00:00Z"
+        ))
+    };
+    let s = s.trim();
+    if s == "now" {
+        return Ok(now);
+    }
+    if let Some(rel) = s.strip_prefix('-') {
+        let (n, unit) = rel.split_at(rel.len().saturating_sub(1));
+        let n: i64 = n.parse().map_err(|_| bad())?;
+        let unit = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3_600,
+            "d" => 86_400,
+            _ => return Err(bad()),
+        };
+        return Ok(now - n * unit);
+    }
+    if let Ok(t) = s.parse::<i64>() {
+        return Ok(t);
+    }
+    let s = s.trim_end_matches('Z');
+    let (date, time) = s.split_once(['T', ' ']).unwrap_or((s, "00:00:00"));
+    let d: Vec<i64> = date
+        .split('-')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let tm: Vec<i64> = time
+        .split(':')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let [y, m, day] = d[..] else {
+        return Err(bad());
+    };
+    let (h, mi, se) = match tm[..] {
+        [h, mi] => (h, mi, 0),
+        [h, mi, se] => (h, mi, se),
+        _ => return Err(bad()),
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || mi > 59 || se > 60 {
+        return Err(bad());
+    }
+    Ok(days_from_civil(y, m, day) * 86_400 + h * 3_600 + mi * 60 + se)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}

@@ -1,0 +1,227 @@
+//! [`Recorder`]: turns the engine's frames into one [`SecondBatch`] per second for the writer.
+//! It runs in the engine task after each tick and costs one row per book a second; it never
+//! waits for the writer ([`HistorySink::offer`]).
+
+use std::collections::HashMap;
+
+use crate::engine::Engine;
+use crate::engine::book::Totals;
+use crate::engine::frame::{BookFrame, Frame, SymbolFrame};
+use crate::feed::event::BookKey;
+
+use super::columns::{SLIPPAGE_REFS, columns, index_of, width};
+use super::writer::SecondBatch;
+use super::{BookRow, HistorySink, WarmRow};
+
+/// The venue name of a symbol's cross-venue row.
+pub const ALL_VENUES: &str = "all";
+
+/// Builds the per-second rows.
+#[derive(Debug)]
+pub struct Recorder {
+    sink: HistorySink,
+    last_second: Option<i64>,
+    totals: HashMap<BookKey, Totals>,
+    /// Wait for the writer instead of dropping seconds (replays, tests).
+    lossless: bool,
+}
+
+impl Recorder {
+    pub fn new(sink: HistorySink) -> Self {
+        Recorder {
+            sink,
+            last_second: None,
+            totals: HashMap::new(),
+            lossless: false,
+        }
+    }
+
+    /// A recorder that waits for the writer rather than drop a second (replays: the capture
+    /// is read no faster than history is written).
+    pub fn lossless(sink: HistorySink) -> Self {
+        Recorder {
+            lossless: true,
+            ..Recorder::new(sink)
+        }
+    }
+
+    /// After each tick: the first frame of each new second becomes that second's rows.
+    pub fn on_frame(&mut self, engine: &mut Engine, frame: &Frame) {
+        let second = (frame.at / 1_000_000_000) as i64;
+        if self.last_second.is_some_and(|s| s >= second) || self.sink.failed() {
+            return;
+        }
+        self.last_second = Some(second);
+        let batch = self.batch(engine, frame, second);
+        if self.lossless {
+            self.sink.send_waiting(batch);
+        } else {
+            self.sink.offer(batch);
+        }
+    }
+
+    fn batch(&mut self, engine: &mut Engine, frame: &Frame, second: i64) -> SecondBatch {
+        let mut flows = HashMap::new();
+        for (key, now) in engine.book_totals() {
+            let before = self.totals.insert(key.clone(), now).unwrap_or(now);
+            flows.insert(key.clone(), delta(before, now));
+        }
+        let mut rows = Vec::new();
+        for s in &frame.symbols {
+            for b in &s.books {
+                let flow = flows.get(&b.key).copied().unwrap_or_default();
+                rows.push(BookRow {
+                    venue: b.key.venue.as_str().to_owned(),
+                    instrument: b.key.instrument.to_string(),
+                    symbol: s.symbol.clone(),
+                    values: book_values(b, flow),
+                });
+            }
+            if !s.books.is_empty() {
+                rows.push(BookRow {
+                    venue: ALL_VENUES.to_owned(),
+                    instrument: s.symbol.clone(),
+                    symbol: s.symbol.clone(),
+                    values: symbol_values(s),
+                });
+            }
+        }
+        let mut warm = Vec::new();
+        for (key, symbol, seeds) in engine.take_warm(frame.at) {
+            for seed in seeds {
+                let Some((series, value, bins)) = seed.stored() else {
+                    continue;
+                };
+                warm.push(WarmRow {
+                    venue: key.venue.as_str().to_owned(),
+                    instrument: key.instrument.to_string(),
+                    symbol: symbol.to_string(),
+                    series,
+                    t: seed.t(),
+                    value,
+                    bins,
+                });
+            }
+        }
+        SecondBatch {
+            t: second,
+            rows,
+            warm,
+        }
+    }
+}
+
+fn delta(before: Totals, now: Totals) -> Totals {
+    Totals {
+        taker_buy: now.taker_buy - before.taker_buy,
+        taker_sell: now.taker_sell - before.taker_sell,
+        trades: now.trades.saturating_sub(before.trades),
+        liq_long_usd: now.liq_long_usd - before.liq_long_usd,
+        liq_short_usd: now.liq_short_usd - before.liq_short_usd,
+    }
+}
+
+/// Values by column name.
+struct Row(Vec<Option<f64>>);
+
+impl Row {
+    fn new() -> Self {
+        Row(vec![None; width()])
+    }
+
+    fn set(&mut self, name: &str, v: Option<f64>) {
+        if let Some(i) = index_of(name) {
+            self.0[i] = v.filter(|v| v.is_finite());
+        }
+    }
+}
+
+/// One book's second. A book that is not valid and fresh keeps only its flow and derivatives
+/// columns (`valid` = 0): a stale book's state is not a sample of the market (§0.2).
+pub fn book_values(b: &BookFrame, flow: Totals) -> Vec<Option<f64>> {
+    let mut r = Row::new();
+    let fresh = b.valid && !b.stale;
+    r.set("valid", Some(if fresh { 1.0 } else { 0.0 }));
+    if let Some(f) = b.features.as_ref().filter(|_| fresh) {
+        r.set("mid", f.mid);
+        r.set("spread_bps", f.spread_bps);
+        for (n, v) in [1, 5, 10, 20].iter().zip(f.depth_imbalance) {
+            r.set(&format!("imbalance_{n}"), v);
+        }
+        r.set("ofi_10s", f.ofi_10s);
+        r.set("l1_imbalance_ratio", f.l1_imbalance_ratio);
+        r.set("l1_imbalance_ratio_avg", f.l1_imbalance_ratio_avg);
+        r.set("wmid_offset_bps", f.wmid_offset_bps);
+        r.set("directional_pressure", f.directional_pressure);
+        r.set("liquidity_risk", f.liquidity_risk);
+    }
+    if let Some(bands) = b.bands.as_ref().filter(|_| fresh) {
+        let exact = |d: &crate::engine::frame::Depth, usd: bool| {
+            (!d.truncated).then_some(if usd { d.quote } else { d.base })
+        };
+        for (bps, bid, ask) in &bands.bps {
+            for (side, d) in [("bid", bid), ("ask", ask)] {
+                r.set(&format!("depth_{bps}bps_{side}_base"), exact(d, false));
+                r.set(&format!("depth_{bps}bps_{side}_usd"), exact(d, true));
+            }
+        }
+        for (side, d) in [("bid", &bands.outer_bid), ("ask", &bands.outer_ask)] {
+            r.set(&format!("depth_25_500bps_{side}_base"), exact(d, false));
+            r.set(&format!("depth_25_500bps_{side}_usd"), exact(d, true));
+        }
+        for (pct, bid, ask) in &bands.kaiko {
+            let pct = pct.to_string().replace('.', "p");
+            r.set(&format!("kaiko_{pct}pct_bid_usd"), exact(bid, true));
+            r.set(&format!("kaiko_{pct}pct_ask_usd"), exact(ask, true));
+        }
+        for (i, (_, buy, sell)) in bands.slippage.iter().take(SLIPPAGE_REFS).enumerate() {
+            r.set(&format!("slippage_{}_buy_bps", i + 1), *buy);
+            r.set(&format!("slippage_{}_sell_bps", i + 1), *sell);
+        }
+    }
+    r.set("cvd_1m", b.flow.cvd_1m);
+    r.set("flow_momentum", b.flow.flow_momentum);
+    r.set("whale_conviction", b.flow.whale_conviction);
+    r.set("cascade_stress", b.liquidations.cascade.map(|c| c.stress));
+    r.set("taker_buy_base", Some(flow.taker_buy));
+    r.set("taker_sell_base", Some(flow.taker_sell));
+    r.set("trades", Some(flow.trades as f64));
+    if b.liquidations.sampling.is_some() {
+        r.set("liq_long_usd", Some(flow.liq_long_usd));
+        r.set("liq_short_usd", Some(flow.liq_short_usd));
+    }
+    let d = &b.derivs;
+    if !d.stale {
+        r.set("funding_rate", d.funding_rate);
+        r.set("mark", d.mark_price);
+        r.set("open_interest", d.open_interest);
+        if let (Some(mark), Some(index)) = (d.mark_price, d.index_price) {
+            r.set(
+                "basis_bps",
+                (index > 0.0).then(|| (mark - index) / index * 1e4),
+            );
+        }
+    }
+    debug_assert_eq!(r.0.len(), columns().len());
+    r.0
+}
+
+/// A symbol's cross-venue second: the composites, the median mid and the summed CVD.
+pub fn symbol_values(s: &SymbolFrame) -> Vec<Option<f64>> {
+    let mut r = Row::new();
+    let c = &s.composites;
+    r.set("directional_pressure", c.directional_pressure);
+    r.set("liquidity_risk", c.liquidity_risk);
+    r.set("whale_conviction", c.whale_conviction);
+    r.set("flow_momentum", c.flow_momentum);
+    r.set("cross_exchange_agreement", c.cross_exchange_agreement);
+    r.set("cascade_stress", c.cascade_stress);
+    r.set("dislocation_score", c.dislocation_score);
+    r.set("mid", s.history.mid.last().copied().flatten());
+    r.set("cvd_1m", s.history.cvd_1m.last().copied().flatten());
+    r.set(
+        "valid",
+        Some(if c.venues_used.is_empty() { 0.0 } else { 1.0 }),
+    );
+    r.0
+}

@@ -1,0 +1,353 @@
+//! Store, writer and query tests on temporary files.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use super::columns::{index_of, width};
+use super::query::{QuerySpec, parse_time, query};
+use super::writer::SecondBatch;
+use super::*;
+
+/// 2026-06-01 00:00 UTC.
+const T0: i64 = 1_780_272_000;
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("depthscope-history-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn row(mid: f64, buy: f64) -> BookRow {
+    let mut values = vec![None; width()];
+    values[index_of("mid").unwrap()] = Some(mid);
+    values[index_of("taker_buy_base").unwrap()] = Some(buy);
+    values[index_of("liquidity_risk").unwrap()] = Some(0.25);
+    BookRow {
+        venue: "okx".into(),
+        instrument: "BTC-USDT".into(),
+        symbol: "BTC".into(),
+        values,
+    }
+}
+
+fn spec(from: i64, to: i64, every: Interval, fields: &[&str]) -> QuerySpec {
+    QuerySpec {
+        symbol: "btc".into(),
+        venue: None,
+        from,
+        to,
+        every,
+        fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+    }
+}
+
+#[test]
+fn seconds_roll_up_into_minutes_and_hours_across_a_reopen() {
+    let path = tempdir("rollup").join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    for s in 0..90 {
+        store
+            .write_second(T0 + s, &[row(100.0 + s as f64, 1.0)], &[])
+            .unwrap();
+    }
+    drop(store);
+    // A restart in the middle of the second minute: the open rows resume from the file.
+    let mut store = Store::open_write(&path).unwrap();
+    for s in 90..120 {
+        store
+            .write_second(T0 + s, &[row(100.0 + s as f64, 1.0)], &[])
+            .unwrap();
+    }
+    let t = query(
+        &store,
+        &spec(
+            T0,
+            T0 + 120,
+            Interval::Minute,
+            &[
+                "mid_open",
+                "mid_high",
+                "mid_close",
+                "taker_buy_base",
+                "liquidity_risk",
+            ],
+        ),
+    )
+    .unwrap();
+    assert_eq!(t.rows.len(), 2);
+    assert_eq!(t.rows[1].0, T0 + 60);
+    assert_eq!(
+        t.rows[1].3,
+        vec![
+            Some(160.0),
+            Some(219.0),
+            Some(219.0),
+            Some(60.0),
+            Some(0.25)
+        ]
+    );
+    let h = query(
+        &store,
+        &spec(
+            T0,
+            T0 + 3600,
+            Interval::Hour,
+            &["mid_low", "taker_buy_base"],
+        ),
+    )
+    .unwrap();
+    assert_eq!(h.rows[0].3, vec![Some(100.0), Some(120.0)]);
+    let s = query(&store, &spec(T0 + 10, T0 + 12, Interval::Second, &["mid"])).unwrap();
+    assert_eq!(
+        s.rows.iter().map(|r| r.3[0]).collect::<Vec<_>>(),
+        [Some(110.0), Some(111.0)]
+    );
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn a_second_writer_is_refused_and_readers_still_open() {
+    let path = tempdir("lock").join("h.sqlite");
+    let mut first = Store::open_write(&path).unwrap();
+    first.write_second(T0, &[row(1.0, 1.0)], &[]).unwrap();
+    let second = Store::open_write(&path).unwrap_err();
+    assert!(matches!(second, HistoryError::Locked(_)), "{second}");
+    assert!(second.to_string().contains("in use by another depthscope"));
+    let reader = Store::open_read(&path).unwrap();
+    assert_eq!(
+        query(&reader, &spec(T0, T0 + 1, Interval::Second, &["mid"]))
+            .unwrap()
+            .rows
+            .len(),
+        1
+    );
+    drop(first);
+    Store::open_write(&path).unwrap();
+}
+
+#[test]
+fn a_file_from_a_newer_depthscope_is_refused() {
+    let path = tempdir("newer").join("h.sqlite");
+    drop(Store::open_write(&path).unwrap());
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+    assert!(matches!(
+        Store::open_write(&path),
+        Err(HistoryError::Newer(_, 99))
+    ));
+    assert!(matches!(
+        Store::open_read(&path),
+        Err(HistoryError::Newer(_, 99))
+    ));
+    assert!(matches!(
+        Store::open_read(&path.with_extension("nope")),
+        Err(HistoryError::Missing(_))
+    ));
+}
+
+#[test]
+fn bad_queries_say_what_is_wrong() {
+    let path = tempdir("query").join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    store.write_second(T0, &[row(1.0, 1.0)], &[]).unwrap();
+    let err = |s: QuerySpec| query(&store, &s).unwrap_err().to_string();
+    assert!(err(spec(T0 + 5, T0, Interval::Second, &[])).contains("empty range"));
+    assert!(err(spec(T0, T0 + 5, Interval::Second, &["nope"])).contains("unknown field \"nope\""));
+    assert!(
+        err(spec(T0, T0 + 5, Interval::Second, &["liquidity_risk"])).contains("try --every 1m")
+    );
+    assert!(err(spec(T0 + 100, T0 + 200, Interval::Second, &[])).contains("no sec rows for btc"));
+    assert_eq!(parse_time("-2h", 10_000).unwrap(), 2_800);
+    assert_eq!(parse_time("2026-06-01T00:00:00Z", 0).unwrap(), T0);
+    assert_eq!(parse_time("2026-06-01", 0).unwrap(), T0);
+    assert!(parse_time("yesterday", 0).is_err());
+    assert_eq!(query::fmt_time(T0 + 3_661), "2026-06-01 01:01:01");
+}
+
+#[test]
+fn csv_and_json_carry_every_row_and_empty_cells() {
+    let path = tempdir("export").join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    store.write_second(T0, &[row(1.5, 2.0)], &[]).unwrap();
+    let table = query(
+        &store,
+        &spec(T0, T0 + 1, Interval::Second, &["mid", "trades"]),
+    )
+    .unwrap();
+    let mut csv = Vec::new();
+    query::write_csv(&table, &mut csv).unwrap();
+    assert_eq!(
+        String::from_utf8(csv).unwrap(),
+        format!("t,venue,instrument,mid,trades\n{T0},okx,BTC-USDT,1.5,\n")
+    );
+    let mut json = Vec::new();
+    query::write_json(&table, &mut json).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v["mid"], 1.5);
+    assert!(v["trades"].is_null());
+}
+
+/// A write error (a full disk, here a database made read-only under the writer) stops
+/// history with a message; offering more seconds neither blocks nor panics.
+#[test]
+fn a_write_error_stops_history_with_a_message() {
+    let path = tempdir("fail").join("h.sqlite");
+    let store = Store::open_write(&path).unwrap();
+    store.conn().execute_batch("PRAGMA query_only = 1").unwrap();
+    let (sink, writer) = spawn_writer(store, Retention::default()).unwrap();
+    sink.send_waiting(SecondBatch {
+        t: T0,
+        rows: vec![row(1.0, 1.0)],
+        warm: Vec::new(),
+    });
+    writer.join().unwrap();
+    let health = sink.health();
+    assert!(
+        health
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("history stopped")),
+        "{health:?}"
+    );
+    assert_eq!(health.written, 0);
+    for s in 0..100 {
+        sink.offer(SecondBatch {
+            t: T0 + s,
+            ..SecondBatch::default()
+        });
+    }
+    assert!(sink.failed());
+}
+
+/// The child side of the crash test: writes seconds until killed, saying each one on stdout.
+#[test]
+fn crash_child() {
+    let Ok(path) = std::env::var("DEPTHSCOPE_HISTORY_CRASH_CHILD") else {
+        return;
+    };
+    let mut store = Store::open_write(std::path::Path::new(&path)).unwrap();
+    for s in 0.. {
+        let rows: Vec<BookRow> = (0..36)
+            .map(|i| BookRow {
+                instrument: format!("I{i}"),
+                ..row(s as f64, 1.0)
+            })
+            .collect();
+        store.write_second(T0 + s, &rows, &[]).unwrap();
+        println!("wrote {s}");
+    }
+}
+
+/// SIGKILL a writer process in the middle of writing: the file passes the integrity check and
+/// holds every second the writer said it committed.
+#[cfg(unix)]
+#[test]
+fn a_killed_writer_leaves_a_sound_file() {
+    let path = tempdir("crash").join("h.sqlite");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "history::tests::crash_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("DEPTHSCOPE_HISTORY_CRASH_CHILD", &path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut committed = None;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(n) = line.strip_prefix("wrote ") {
+            let n: i64 = n.parse().unwrap();
+            committed = Some(n);
+            if n >= 150 {
+                break;
+            }
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let committed = committed.expect("the child wrote");
+    let store = Store::open_read(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let rows = query(&store, &spec(T0, T0 + 100_000, Interval::Second, &["mid"])).unwrap();
+    let last = rows.rows.iter().map(|r| r.0).max().unwrap() - T0;
+    assert!(last >= committed, "committed {committed}, found {last}");
+    // Every committed second is whole: 36 books each.
+    assert_eq!(rows.rows.len() as i64 % 36, 0);
+}
+
+/// Figures for the README (run with `cargo test --lib history::tests::figures -- --ignored
+/// --nocapture`): writer cost for 36 books, bytes per book per day, a 24-h query.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn figures() {
+    use std::time::Instant;
+    let dir = tempdir("figures");
+    // Every column filled with a plausible value.
+    let full = |book: usize, s: i64| {
+        let mut r = row(67_000.0 + (s % 97) as f64 * 0.5, 0.1234);
+        for (i, v) in r.values.iter_mut().enumerate() {
+            if v.is_none() {
+                *v = Some(((s * 7 + i as i64 * 13) % 1000) as f64 * 1.234);
+            }
+        }
+        r.instrument = format!("I{book}");
+        r
+    };
+    // Writer cost: 36 books, 600 seconds.
+    let mut store = Store::open_write(&dir.join("36.sqlite")).unwrap();
+    let start = Instant::now();
+    for s in 0..600 {
+        let rows: Vec<BookRow> = (0..36).map(|b| full(b, s)).collect();
+        store.write_second(T0 + s, &rows, &[]).unwrap();
+    }
+    let per_second = start.elapsed().as_secs_f64() / 600.0;
+    println!(
+        "writer: {:.2} ms per second of 36 books = {:.2} % of a core",
+        per_second * 1e3,
+        per_second * 100.0
+    );
+    // One book, 24 h of 1-s rows.
+    let path = dir.join("1.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    for s in 0..86_400 {
+        store.write_second(T0 + s, &[full(0, s)], &[]).unwrap();
+    }
+    store
+        .conn()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
+        .unwrap();
+    let page = |table: &str| -> i64 {
+        store
+            .conn()
+            .query_row(
+                &format!("SELECT sum(pgsize) FROM dbstat WHERE name = '{table}'"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(-1)
+    };
+    println!(
+        "bytes per book per day: 1-s rows {:.1} MB, 1-min rows {:.2} MB, 1-h rows {:.3} MB, file {:.1} MB",
+        page("sec") as f64 / 1e6,
+        page("min") as f64 / 1e6,
+        page("hour") as f64 / 1e6,
+        std::fs::metadata(&path).unwrap().len() as f64 / 1e6
+    );
+    let reader = Store::open_read(&path).unwrap();
+    let start = Instant::now();
+    let t = query(&reader, &spec(T0, T0 + 86_400, Interval::Second, &[])).unwrap();
+    println!(
+        "query 24 h of 1-s rows, all columns: {} rows in {:.0} ms",
+        t.rows.len(),
+        start.elapsed().as_secs_f64() * 1e3
+    );
+}
