@@ -54,6 +54,9 @@ pub struct Output {
     pub rest: Vec<RestRequest>,
     /// Connections to close and reopen, with the reason.
     pub reconnects: Vec<(ConnId, String)>,
+    /// Connections that proved themselves since they opened (a book on them went live, or,
+    /// carrying no books, they delivered data): their loss resets the reconnect backoff.
+    pub synced: Vec<ConnId>,
     /// Frames that were malformed or unexpected: logged live, listed in replay reports.
     pub problems: Vec<String>,
 }
@@ -64,6 +67,7 @@ impl Output {
             && self.sends.is_empty()
             && self.rest.is_empty()
             && self.reconnects.is_empty()
+            && self.synced.is_empty()
             && self.problems.is_empty()
     }
 
@@ -72,6 +76,7 @@ impl Output {
         self.sends.clear();
         self.rest.clear();
         self.reconnects.clear();
+        self.synced.clear();
         self.problems.clear();
     }
 }

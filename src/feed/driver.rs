@@ -76,6 +76,10 @@ struct ConnTrack {
     phase: Phase,
     last_recv: Nanos,
     last_sent: Nanos,
+    /// Whether any book is kept on this connection.
+    carries_books: bool,
+    /// Reported in [`Output::synced`] since it last opened.
+    proven: bool,
 }
 
 #[derive(Debug)]
@@ -125,13 +129,15 @@ impl<P: Protocol> Driver<P> {
         instruments: Vec<Instrument>,
         registry: impl IntoIterator<Item = Instrument>,
     ) -> Self {
-        let conns = protocol
-            .connections(&instruments)
-            .iter()
-            .map(|_| ConnTrack {
+        let conns = (0..protocol.connections(&instruments).len())
+            .map(|conn| ConnTrack {
                 phase: Phase::Closed,
                 last_recv: 0,
                 last_sent: 0,
+                carries_books: instruments
+                    .iter()
+                    .any(|i| protocol.book_spec(&i.id).conn == conn),
+                proven: false,
             })
             .collect();
         let mut driver = Driver {
@@ -276,8 +282,29 @@ impl<P: Protocol> Driver<P> {
             exch_ts,
         };
         let applied = entry.sync.on_message(msg, verdict, now, &mut out.events);
-        if let Applied::Resync(reason) = applied {
-            self.resync(instrument, reason, now, out);
+        let conn = entry.conn;
+        match applied {
+            Applied::Ok => self.prove(conn, out),
+            Applied::Resync(reason) => self.resync(instrument, reason, now, out),
+            Applied::Dropped => {}
+        }
+    }
+
+    /// `conn` delivered data: proof enough for a connection that keeps no books.
+    fn prove_bookless(&mut self, conn: ConnId, out: &mut Output) {
+        if self.conns.get(conn).is_some_and(|c| !c.carries_books) {
+            self.prove(conn, out);
+        }
+    }
+
+    /// `conn` delivered what it is for (a live book, or data on a connection without books):
+    /// tell the runtime once per connection, so losing it does not grow the backoff.
+    fn prove(&mut self, conn: ConnId, out: &mut Output) {
+        if let Some(c) = self.conns.get_mut(conn)
+            && !c.proven
+        {
+            c.proven = true;
+            out.synced.push(conn);
         }
     }
 
@@ -289,13 +316,23 @@ impl<P: Protocol> Driver<P> {
         };
         entry.since = now;
         tracing::warn!(venue = %self.protocol.venue(), instrument, %reason, "book resync");
-        if entry.rest_url.is_some() {
+        let conn = entry.conn;
+        if let Some(url) = &entry.rest_url {
             entry.buffer.clear();
-            entry.need_rest = true;
-            entry.rest_in_flight = false;
+            // The diff stream is already flowing on the open connection, so every event after
+            // this moment is buffered and, where the rule lets later events join, a snapshot
+            // fetched now joins it: ask at once (one round trip) rather than after the next
+            // event. A new connection still waits for its stream's first event (Binance's
+            // step 1).
+            let flowing = P::Seq::JOINS_LATER_EVENTS
+                && self.conns.get(conn).is_some_and(|c| c.phase == Phase::Open);
+            entry.need_rest = !flowing;
+            entry.rest_in_flight = flowing;
+            if flowing {
+                out.rest.push(RestRequest { url: url.clone() });
+            }
             return;
         }
-        let conn = entry.conn;
         if self.protocol.resync_by_reconnect() {
             out.reconnects
                 .push((conn, format!("resync {instrument}: {reason}")));
@@ -368,8 +405,11 @@ impl<P: Protocol> Driver<P> {
                 applied = result;
             }
         }
-        if let Applied::Resync(reason) = applied {
-            self.resync(instrument, reason, now, out);
+        let conn = entry.conn;
+        match applied {
+            Applied::Resync(reason) => self.resync(instrument, reason, now, out),
+            _ if entry.sync.state().is_live() => self.prove(conn, out),
+            _ => {}
         }
     }
 
@@ -527,6 +567,7 @@ impl<P: Protocol> Adapter for Driver<P> {
         if let Some(c) = self.conns.get_mut(conn) {
             c.phase = Phase::Open;
             c.last_recv = now;
+            c.proven = false;
         }
         for entry in self.books.values_mut().filter(|e| e.conn == conn) {
             entry.sync.restart(now, &mut out.events);
@@ -585,6 +626,7 @@ impl<P: Protocol> Adapter for Driver<P> {
                 self.handle_book(frame, now, out);
             }
             Ok(Parsed::Trades(trades)) => {
+                self.prove_bookless(conn, out);
                 for t in trades {
                     let Some(contract) = self.known_contract(&t.instrument, now, out) else {
                         continue;
@@ -603,6 +645,7 @@ impl<P: Protocol> Adapter for Driver<P> {
                 }
             }
             Ok(Parsed::Liquidations(liqs)) => {
+                self.prove_bookless(conn, out);
                 for l in liqs {
                     let Some(contract) = self.known_contract(&l.instrument, now, out) else {
                         continue;
@@ -619,7 +662,10 @@ impl<P: Protocol> Adapter for Driver<P> {
                     }));
                 }
             }
-            Ok(Parsed::Derivs(items)) => self.publish_derivs(items, now, out),
+            Ok(Parsed::Derivs(items)) => {
+                self.prove_bookless(conn, out);
+                self.publish_derivs(items, now, out)
+            }
             Ok(Parsed::Control | Parsed::Ignored) => {}
             Ok(Parsed::VenueError {
                 instrument,

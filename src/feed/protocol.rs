@@ -33,6 +33,12 @@ pub trait Sequencer: Default + fmt::Debug + Send {
     fn snapshot_usable(_snapshot: &Self::Fields, _first: &Self::Fields) -> bool {
         true
     }
+
+    /// For venues synced from a REST snapshot: whether a snapshot fetched before any event is
+    /// buffered still joins the stream, because the event right after it may start at the
+    /// snapshot's next id (Binance spot). Then a resync on a flowing stream asks at once; a rule
+    /// whose first event must contain the snapshot's id (USDⓈ-M) waits for the next event.
+    const JOINS_LATER_EVENTS: bool = false;
 }
 
 /// A venue's sequence rule as written in `venue/<id>/sync.rs`: it exists from a snapshot on.
@@ -44,6 +50,8 @@ pub trait SnapshotRule: Copy + fmt::Debug + Send {
     fn snapshot_usable(_snapshot: &Self::Fields, _first: &Self::Fields) -> bool {
         true
     }
+    /// See [`Sequencer::JOINS_LATER_EVENTS`].
+    const JOINS_LATER_EVENTS: bool = false;
 }
 
 /// Adapts a [`SnapshotRule`] to a [`Sequencer`]: no rule until the first snapshot.
@@ -77,6 +85,8 @@ impl<R: SnapshotRule> Sequencer for FromSnapshot<R> {
     fn snapshot_usable(snapshot: &R::Fields, first: &R::Fields) -> bool {
         R::snapshot_usable(snapshot, first)
     }
+
+    const JOINS_LATER_EVENTS: bool = R::JOINS_LATER_EVENTS;
 }
 
 /// A venue with no usable sequence numbers: every delta applies, and integrity rests on the

@@ -113,6 +113,8 @@ enum Inbound {
 enum Command {
     Send(String),
     Reconnect(String),
+    /// The adapter saw this connection deliver live books (see [`Output::synced`]).
+    Synced,
 }
 
 /// Run one venue until `cancel` fires. Events go to `events` (bounded: a slow engine slows the
@@ -216,6 +218,11 @@ pub async fn run_venue(
                 let _ = tx.try_send(Command::Send(text));
             }
         }
+        for conn in out.synced.drain(..) {
+            if let Some(tx) = commands.get(conn) {
+                let _ = tx.try_send(Command::Synced);
+            }
+        }
         for (conn, reason) in out.reconnects.drain(..) {
             if let Some(tx) = commands.get(conn) {
                 let _ = tx.try_send(Command::Reconnect(reason));
@@ -276,8 +283,9 @@ async fn connection(
                 Ok(Ok(ws)) => {
                     let opened = Instant::now();
                     let _ = to_venue.send(Inbound::Open(id)).await;
-                    let reason = pump(id, ws, &spec, &mut commands, &to_venue, &cancel).await;
-                    backoff.connected_for(opened.elapsed());
+                    let (reason, synced) =
+                        pump(id, ws, &spec, &mut commands, &to_venue, &cancel).await;
+                    backoff.connection_ended(opened.elapsed(), synced);
                     let _ = to_venue.send(Inbound::Closed(id, reason.clone())).await;
                     reason
                 }
@@ -355,7 +363,8 @@ async fn dial(transport: &dyn Transport, url: &str, cfg: WebSocketConfig) -> Res
         .map_err(|e| format!("handshake with {url} failed: {e}"))
 }
 
-/// Move frames until the socket ends; returns why it ended.
+/// Move frames until the socket ends; returns why it ended, and whether the adapter saw it
+/// deliver live books first.
 async fn pump(
     id: ConnId,
     ws: Ws,
@@ -363,6 +372,20 @@ async fn pump(
     commands: &mut mpsc::Receiver<Command>,
     to_venue: &mpsc::Sender<Inbound>,
     cancel: &CancellationToken,
+) -> (String, bool) {
+    let mut synced = false;
+    let reason = pump_frames(id, ws, spec, commands, to_venue, cancel, &mut synced).await;
+    (reason, synced)
+}
+
+async fn pump_frames(
+    id: ConnId,
+    ws: Ws,
+    spec: &ConnSpec,
+    commands: &mut mpsc::Receiver<Command>,
+    to_venue: &mpsc::Sender<Inbound>,
+    cancel: &CancellationToken,
+    synced: &mut bool,
 ) -> String {
     let (mut sink, mut stream) = ws.split();
     let lifetime = async {
@@ -392,6 +415,7 @@ async fn pump(
                     let _ = sink.send(Message::Close(None)).await;
                     return reason;
                 }
+                Some(Command::Synced) => *synced = true,
                 None => return "venue task ended".into(),
             },
             frame = stream.next() => match frame {
