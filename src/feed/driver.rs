@@ -21,6 +21,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod handover;
+use handover::Role;
+
 /// How a driver behaves live versus in a replay.
 #[derive(Clone, Debug)]
 pub struct DriverConfig {
@@ -80,6 +83,10 @@ struct ConnTrack {
     carries_books: bool,
     /// Reported in [`Output::synced`] since it last opened.
     proven: bool,
+    /// The protocol's connection this socket serves: its own index, except for a socket opened
+    /// to take over from one the venue is about to close ([`handover`]).
+    slot: ConnId,
+    role: Role,
 }
 
 #[derive(Debug)]
@@ -113,6 +120,8 @@ pub struct Driver<P: Protocol> {
     /// Instruments known from the registry, for books discovered in a replay.
     registry: BTreeMap<String, Instrument>,
     books: BTreeMap<String, Entry<P::Seq>>,
+    /// Books being brought live on a standby connection before a planned close ([`handover`]).
+    standby: BTreeMap<String, Entry<P::Seq>>,
     conns: Vec<ConnTrack>,
     counters: VenueCounters,
     levels: Vec<(Side, Level)>,
@@ -138,6 +147,8 @@ impl<P: Protocol> Driver<P> {
                     .iter()
                     .any(|i| protocol.book_spec(&i.id).conn == conn),
                 proven: false,
+                slot: conn,
+                role: Role::Primary,
             })
             .collect();
         let mut driver = Driver {
@@ -146,6 +157,7 @@ impl<P: Protocol> Driver<P> {
             cfg,
             instruments: Vec::new(),
             books: BTreeMap::new(),
+            standby: BTreeMap::new(),
             conns,
             counters: VenueCounters::default(),
             levels: Vec::with_capacity(1024),
@@ -168,6 +180,13 @@ impl<P: Protocol> Driver<P> {
     }
 
     fn add_book(&mut self, instrument: Instrument, now: Nanos) {
+        let entry = self.new_entry(instrument.clone(), now);
+        self.books.insert(instrument.id.clone(), entry);
+        self.instruments.push(instrument);
+    }
+
+    /// A book waiting for its first snapshot on the connection its spec names.
+    fn new_entry(&self, instrument: Instrument, now: Nanos) -> Entry<P::Seq> {
         let spec = self.protocol.book_spec(&instrument.id);
         let key = BookKey::new(self.protocol.venue(), &instrument.id);
         let mut sync = BookSync::new(key, spec.depth, spec.checksum, instrument.contract);
@@ -178,21 +197,17 @@ impl<P: Protocol> Driver<P> {
             SnapshotSource::Rest { url } => Some(url),
             SnapshotSource::Stream => None,
         };
-        self.books.insert(
-            instrument.id.clone(),
-            Entry {
-                sync,
-                seq: P::Seq::default(),
-                conn: spec.conn,
-                need_rest: rest_url.is_some(),
-                rest_url,
-                rest_in_flight: false,
-                instrument: instrument.clone(),
-                buffer: Vec::new(),
-                since: now,
-            },
-        );
-        self.instruments.push(instrument);
+        Entry {
+            sync,
+            seq: P::Seq::default(),
+            conn: spec.conn,
+            need_rest: rest_url.is_some(),
+            rest_url,
+            rest_in_flight: false,
+            instrument,
+            buffer: Vec::new(),
+            since: now,
+        }
     }
 
     /// The book entry for `id`, creating it in discovery mode.
@@ -416,7 +431,7 @@ impl<P: Protocol> Driver<P> {
     /// A snapshot request brought no usable answer: the books waiting on `url` ask again with
     /// their next buffered delta (otherwise they would wait for the snapshot watchdog).
     fn rest_failed(&mut self, url: &str) {
-        for entry in self.books.values_mut() {
+        for entry in self.books.values_mut().chain(self.standby.values_mut()) {
             if entry.rest_url.as_deref() == Some(url) {
                 entry.rest_in_flight = false;
                 entry.need_rest = true;
@@ -458,7 +473,7 @@ impl<P: Protocol> Driver<P> {
 
     fn venue_state(&self) -> ConnState {
         let mut state = ConnState::Live;
-        for conn in &self.conns {
+        for conn in self.conns.iter().filter(|c| c.role == Role::Primary) {
             match &conn.phase {
                 Phase::Down(reason) => return ConnState::Down(reason.clone()),
                 Phase::Backoff { until, reason } => {
@@ -520,6 +535,15 @@ impl<P: Protocol> Driver<P> {
     }
 
     fn watchdogs(&mut self, now: Nanos, out: &mut Output) {
+        self.snapshot_watchdog(now, out);
+        if !self.standby.is_empty() {
+            self.with_standby(out, |d, out| d.snapshot_watchdog(now, out));
+        }
+        self.silence_watchdog(now, out);
+    }
+
+    /// Resync books that got no snapshot in time on an open connection.
+    fn snapshot_watchdog(&mut self, now: Nanos, out: &mut Output) {
         let timeout = self.cfg.snapshot_timeout.as_nanos() as Nanos;
         let stuck: Vec<String> = self
             .books
@@ -539,9 +563,16 @@ impl<P: Protocol> Driver<P> {
             }
             self.resync(&id, ResyncReason::NoSnapshot, now, out);
         }
+    }
+
+    /// Reconnect sockets that went quiet.
+    fn silence_watchdog(&mut self, now: Nanos, out: &mut Output) {
         let silence = self.cfg.silence_timeout.as_nanos() as Nanos;
         for (i, conn) in self.conns.iter_mut().enumerate() {
-            if conn.phase == Phase::Open && now.saturating_sub(conn.last_recv) > silence {
+            if conn.phase == Phase::Open
+                && conn.role != Role::Retired
+                && now.saturating_sub(conn.last_recv) > silence
+            {
                 conn.last_recv = now; // one reconnect request per silence
                 out.reconnects.push((
                     i,
@@ -569,6 +600,9 @@ impl<P: Protocol> Adapter for Driver<P> {
             c.last_recv = now;
             c.proven = false;
         }
+        if let Some(replaces) = self.replaced_by(conn) {
+            self.open_standby(conn, replaces, now);
+        }
         for entry in self.books.values_mut().filter(|e| e.conn == conn) {
             entry.sync.restart(now, &mut out.events);
             entry.buffer.clear();
@@ -576,7 +610,7 @@ impl<P: Protocol> Adapter for Driver<P> {
             entry.rest_in_flight = false;
             entry.since = now;
         }
-        let msgs = self.protocol.subscribe(conn, &self.instruments);
+        let msgs = self.protocol.subscribe(self.slot(conn), &self.instruments);
         self.send(conn, msgs, now, out);
         self.push_status(now, out);
     }
@@ -610,7 +644,7 @@ impl<P: Protocol> Adapter for Driver<P> {
         };
         self.levels.clear();
         let mut levels = std::mem::take(&mut self.levels);
-        let parsed = self.protocol.parse(conn, &text, &mut levels);
+        let parsed = self.protocol.parse(self.slot(conn), &text, &mut levels);
         self.levels = levels;
         match parsed {
             Err(e) => {
@@ -621,10 +655,22 @@ impl<P: Protocol> Adapter for Driver<P> {
                     excerpt(&text)
                 ));
             }
+            Ok(Parsed::Book(frame)) if self.replaced_by(conn).is_some() => {
+                self.with_standby(out, |d, out| d.handle_book(frame, now, out));
+                self.try_switch(conn, now, out);
+            }
             Ok(Parsed::Book(frame)) => {
                 self.observe_ts(frame.exch_ts, now);
                 self.handle_book(frame, now, out);
             }
+            // A standby's other data duplicates what the connection it replaces still delivers.
+            Ok(Parsed::Trades(_) | Parsed::Liquidations(_) | Parsed::Derivs(_))
+                if self.replaced_by(conn).is_some() =>
+            {
+                self.prove_bookless(conn, out);
+                self.try_switch(conn, now, out);
+            }
+            Ok(Parsed::Closing(reason)) => self.plan_handover(conn, reason, now, out),
             Ok(Parsed::Trades(trades)) => {
                 self.prove_bookless(conn, out);
                 for t in trades {
@@ -707,7 +753,10 @@ impl<P: Protocol> Adapter for Driver<P> {
                 instrument,
                 seq,
                 limit,
-            }) => self.handle_rest_snapshot(&instrument, seq, limit, now, out),
+            }) => {
+                self.standby_rest_snapshot(&instrument, seq, limit, now, out);
+                self.handle_rest_snapshot(&instrument, seq, limit, now, out)
+            }
             Ok(RestParsed::Derivs(items)) => self.publish_derivs(items, now, out),
             Ok(RestParsed::Ignored) => {}
             Err(e) => {
@@ -724,6 +773,7 @@ impl<P: Protocol> Adapter for Driver<P> {
         if let Some(c) = self.conns.get_mut(conn) {
             c.phase = Phase::Closed;
         }
+        self.standby.retain(|_, e| e.conn != conn);
         for entry in self.books.values_mut().filter(|e| e.conn == conn) {
             entry.sync.connection_lost(now, &mut out.events);
             entry.buffer.clear();
@@ -748,7 +798,7 @@ impl<P: Protocol> Adapter for Driver<P> {
             if self.conns[conn].phase != Phase::Open {
                 continue;
             }
-            if let Some((interval, ping)) = self.protocol.keepalive(conn)
+            if let Some((interval, ping)) = self.protocol.keepalive(self.conns[conn].slot)
                 && now.saturating_sub(self.conns[conn].last_sent) >= interval.as_nanos() as Nanos
             {
                 self.send(conn, vec![ping], now, out);

@@ -176,6 +176,9 @@ pub enum Parsed<'a, F> {
     Control,
     /// A message the venue sends that depthscope does not use (klines, book tickers).
     Ignored,
+    /// The venue announced that it will close this connection soon (Binance `serverShutdown`,
+    /// OKX notice `64008`): a planned restart, handed over to a new connection.
+    Closing(String),
     /// The venue reported an error, for one instrument or for the connection.
     VenueError {
         instrument: Option<Cow<'a, str>>,
