@@ -14,7 +14,7 @@ use depthscope::feed::event::MarketEvent;
 use depthscope::feed::health::BookState;
 use depthscope::market::{Nanos, VenueId};
 use depthscope::sim::faults::{FaultKind, FaultSpec};
-use depthscope::sim::{SimConfig, start};
+use depthscope::sim::{SimConfig, SimHandle, start};
 use depthscope::venue::registry::IMPLEMENTED;
 use sim_support::{
     Client, Observed, connect, consistent, detection_list, reveal_list, test_driver,
@@ -104,72 +104,161 @@ impl Availability {
     }
 }
 
+/// Every given venue's real adapter against one simulator, their events merged, and the
+/// book-time each book spends live over a measured window.
+struct Fleet {
+    sim: SimHandle,
+    rx: mpsc::Receiver<(VenueId, MarketEvent)>,
+    expect: BTreeMap<VenueId, usize>,
+    observed: BTreeMap<VenueId, Observed>,
+    availability: Availability,
+    last_ts: Nanos,
+    _clients: Vec<Client>,
+}
+
+impl Fleet {
+    async fn start(seed: u64, venues: &[VenueId]) -> Fleet {
+        let cfg = SimConfig {
+            venues: venues.to_vec(),
+            ..SimConfig::new(seed)
+        };
+        let sim = start("127.0.0.1:0", cfg).await.expect("listen on loopback");
+        let options = sim.venue_options();
+        let (tx, rx) = mpsc::channel::<(VenueId, MarketEvent)>(1 << 16);
+        let mut clients: Vec<Client> = Vec::new();
+        let mut expect = BTreeMap::new();
+        for &venue in venues {
+            let mut client = connect(venue, &options, &["BTC", "ETH", "SOL"], test_driver()).await;
+            expect.insert(venue, client.instruments);
+            let (_, dead) = mpsc::channel(1);
+            let mut events = std::mem::replace(&mut client.events, dead);
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while let Some(e) = events.recv().await {
+                    if tx.send((venue, e)).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            clients.push(client);
+        }
+        Fleet {
+            sim,
+            rx,
+            expect,
+            observed: BTreeMap::new(),
+            availability: Availability::default(),
+            last_ts: 0,
+            _clients: clients,
+        }
+    }
+
+    fn all_live(&self) -> bool {
+        self.expect.iter().all(|(v, n)| {
+            self.observed
+                .get(v)
+                .is_some_and(|seen| seen.all_live(*n, 2))
+        })
+    }
+
+    /// Every venue's counters show what the simulator's ledger says a correct client sees.
+    fn settled(&self) -> bool {
+        let report = self.sim.fault_report();
+        self.all_live()
+            && self
+                .observed
+                .iter()
+                .all(|(v, seen)| consistent(seen, &report, *v))
+    }
+
+    /// Consume events until `done` holds or `within` passes; returns whether it held.
+    async fn until(&mut self, within: Duration, done: impl Fn(&Fleet) -> bool) -> bool {
+        let deadline = Instant::now() + within;
+        while !done(self) {
+            let Ok(Some((venue, event))) = tokio::time::timeout_at(deadline, self.rx.recv()).await
+            else {
+                return done(self);
+            };
+            let at = ts_of(&event);
+            self.last_ts = self.last_ts.max(at);
+            if let MarketEvent::BookStatus(s) = &event {
+                self.availability
+                    .on_state(venue, &s.key.instrument, &s.state, at);
+            }
+            self.observed.entry(venue).or_default().apply(event);
+        }
+        true
+    }
+
+    /// Start measuring book-time from the latest event on.
+    fn measure(&mut self) {
+        self.availability.start(self.last_ts, &self.observed);
+    }
+
+    /// After the faults stop: every injected fault detected, as the ledger says, and only the
+    /// simulator's own closes cost a connection (a gap, a checksum mismatch or a malformed
+    /// frame is repaired on the open one).
+    async fn check_ledger(&mut self) {
+        self.sim.set_faults(FaultSpec::none());
+        let settled = self.until(Duration::from_secs(20), |f| f.settled()).await;
+        let report = self.sim.fault_report();
+        for (venue, seen) in &self.observed {
+            let want = report.expected(*venue);
+            let resyncs = |label| seen.venue.resyncs.get(label).copied().unwrap_or(0);
+            assert_eq!(
+                detection_list(seen),
+                reveal_list(&report, *venue),
+                "{venue}"
+            );
+            assert_eq!(resyncs("gap"), want.gaps, "{venue}: gaps");
+            assert_eq!(resyncs("checksum"), want.checksum_failures, "{venue}");
+            assert_eq!(seen.stale(), want.stale, "{venue}: stale drops");
+            assert_eq!(seen.venue.malformed, want.bad_frames, "{venue}: malformed");
+            assert_eq!(
+                seen.venue.disconnects, want.disconnects,
+                "{venue}: disconnects"
+            );
+            let sockets = if *venue == VenueId::BinanceUsdm { 2 } else { 1 }; // public + market
+            assert_eq!(
+                seen.venue.connects,
+                want.disconnects + sockets,
+                "{venue}: connects"
+            );
+            assert!(
+                seen.crossed_live.is_empty(),
+                "{venue}: crossed book published"
+            );
+        }
+        assert_eq!(report.overruns, 0, "no connection fell behind");
+        assert_eq!(report.superseded, 0, "no fault lost with its connection");
+        assert_eq!(report.pending, 0, "every fault revealed");
+        assert!(settled, "books live and counters settled after the faults");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn books_stay_live_through_the_issue_storm() {
-    let cfg = SimConfig::new(19);
-    let sim = start("127.0.0.1:0", cfg).await.expect("listen on loopback");
-    let options = sim.venue_options();
-    let (tx, mut rx) = mpsc::channel::<(VenueId, MarketEvent)>(1 << 16);
-    let mut clients: Vec<Client> = Vec::new();
-    let mut expect = BTreeMap::new();
-    for &venue in IMPLEMENTED {
-        let mut client = connect(venue, &options, &["BTC", "ETH", "SOL"], test_driver()).await;
-        expect.insert(venue, client.instruments);
-        let (_, dead) = mpsc::channel(1);
-        let mut events = std::mem::replace(&mut client.events, dead);
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some(e) = events.recv().await {
-                if tx.send((venue, e)).await.is_err() {
-                    break;
-                }
-            }
-        });
-        clients.push(client);
-    }
-    let mut observed: BTreeMap<VenueId, Observed> = BTreeMap::new();
-    let mut last_ts: Nanos = 0;
-    let all_live = |o: &BTreeMap<VenueId, Observed>| {
-        expect
-            .iter()
-            .all(|(v, n)| o.get(v).is_some_and(|seen| seen.all_live(*n, 2)))
-    };
+    let mut fleet = Fleet::start(19, IMPLEMENTED).await;
+    assert!(
+        fleet.until(Duration::from_secs(20), |f| f.all_live()).await,
+        "books live within 20 s"
+    );
 
-    // Calm: every book live first.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !all_live(&observed) {
-        let Ok(Some((venue, event))) = tokio::time::timeout_at(deadline, rx.recv()).await else {
-            panic!("books not live within 20 s");
-        };
-        last_ts = last_ts.max(ts_of(&event));
-        observed.entry(venue).or_default().apply(event);
-    }
-
-    // The storm.
     let spec: FaultSpec = STORM.parse().expect("the issue's storm parses");
-    sim.set_faults(spec);
-    let mut availability = Availability::default();
-    availability.start(last_ts, &observed);
-    let deadline = Instant::now() + STORM_FOR;
-    while let Ok(Some((venue, event))) = tokio::time::timeout_at(deadline, rx.recv()).await {
-        let at = ts_of(&event);
-        last_ts = last_ts.max(at);
-        if let MarketEvent::BookStatus(s) = &event {
-            availability.on_state(venue, &s.key.instrument, &s.state, at);
-        }
-        observed.entry(venue).or_default().apply(event);
-    }
-    let (share, per_venue) = availability.share(last_ts);
-    let report = sim.fault_report();
+    fleet.sim.set_faults(spec);
+    fleet.measure();
+    fleet.until(STORM_FOR, |_| false).await;
+    let (share, per_venue) = fleet.availability.share(fleet.last_ts);
+    let report = fleet.sim.fault_report();
     println!("book-time valid under the storm: {:.1} %", share * 100.0);
-    for (why, (n, total)) in &availability.outages {
+    for (why, (n, total)) in &fleet.availability.outages {
         println!(
             "  outage {why}: {n} x, mean {:.0} ms",
             *total as f64 / 1e6 / *n as f64
         );
     }
     for (venue, s) in &per_venue {
-        let seen = &observed[venue];
+        let seen = &fleet.observed[venue];
         println!(
             "  {venue}: {:.1} % valid; resyncs {:?}; malformed {}; connects {}; disconnects {}; injected {:?}",
             s * 100.0,
@@ -180,55 +269,8 @@ async fn books_stay_live_through_the_issue_storm() {
             report.injected.get(venue),
         );
     }
-    // Calm: every fault the simulator revealed has been detected, as the ledger says.
-    sim.set_faults(FaultSpec::none());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let settled = |o: &BTreeMap<VenueId, Observed>| {
-        let report = sim.fault_report();
-        all_live(o) && o.iter().all(|(v, seen)| consistent(seen, &report, *v))
-    };
-    while !settled(&observed) {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some((venue, event))) => observed.entry(venue).or_default().apply(event),
-            _ => break,
-        }
-    }
-    let report = sim.fault_report();
-    for (venue, seen) in &observed {
-        let want = report.expected(*venue);
-        let resyncs = |label| seen.venue.resyncs.get(label).copied().unwrap_or(0);
-        assert_eq!(
-            detection_list(seen),
-            reveal_list(&report, *venue),
-            "{venue}"
-        );
-        assert_eq!(resyncs("gap"), want.gaps, "{venue}: gaps");
-        assert_eq!(resyncs("checksum"), want.checksum_failures, "{venue}");
-        assert_eq!(seen.stale(), want.stale, "{venue}: stale drops");
-        assert_eq!(seen.venue.malformed, want.bad_frames, "{venue}: malformed");
-        // Only the simulator's own closes cost a connection: a gap, a checksum mismatch or a
-        // malformed frame is repaired on the open one.
-        assert_eq!(
-            seen.venue.disconnects, want.disconnects,
-            "{venue}: disconnects"
-        );
-        assert_eq!(
-            seen.venue.connects,
-            want.disconnects + 1,
-            "{venue}: connects"
-        );
-        assert!(
-            seen.crossed_live.is_empty(),
-            "{venue}: crossed book published"
-        );
-    }
-    assert_eq!(report.overruns, 0, "no connection fell behind");
-    assert_eq!(report.superseded, 0, "no fault lost with its connection");
-    assert_eq!(report.pending, 0, "every fault revealed");
-    assert!(
-        settled(&observed),
-        "books live and counters settled after the storm"
-    );
+    fleet.check_ledger().await;
+    let report = fleet.sim.fault_report();
     for kind in [
         FaultKind::Gap,
         FaultKind::Checksum,
@@ -241,7 +283,56 @@ async fn books_stay_live_through_the_issue_storm() {
         );
     }
     assert!(share >= 0.90, "book-time valid {:.1} %", share * 100.0);
-    drop(clients);
+}
+
+/// Planned closes announced by the venues that announce them (issue 19 item 4): each is handed
+/// over to a new connection, so no book ever leaves `live`, and the old connection is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planned_restarts_never_take_a_book_down() {
+    let venues = [VenueId::Binance, VenueId::BinanceUsdm, VenueId::Okx];
+    let mut fleet = Fleet::start(4, &venues).await;
+    assert!(
+        fleet.until(Duration::from_secs(20), |f| f.all_live()).await,
+        "books live within 20 s"
+    );
+    let spec: FaultSpec = "binance+binance-usdm+okx:shutdown=0.3%@3s"
+        .parse()
+        .expect("parses");
+    fleet.sim.set_faults(spec);
+    fleet.measure();
+    let enough = fleet
+        .until(Duration::from_secs(30), |f| {
+            let report = f.sim.fault_report();
+            venues.iter().all(|v| {
+                report.injected(*v, FaultKind::Shutdown) >= 2 && f.observed[v].venue.handovers >= 2
+            })
+        })
+        .await;
+    let report = fleet.sim.fault_report();
+    let (share, _) = fleet.availability.share(fleet.last_ts);
+    println!(
+        "planned closes: injected {:?}; handovers {:?}; book-time live {:.2} %",
+        venues.map(|v| report.injected(v, FaultKind::Shutdown)),
+        venues.map(|v| fleet.observed[&v].venue.handovers),
+        share * 100.0
+    );
+    assert!(enough, "at least two planned closes handed over per venue");
+    assert!(
+        fleet.availability.outages.is_empty() && share > 0.999_999,
+        "no book left live: {:?}",
+        fleet.availability.outages
+    );
+    fleet.check_ledger().await;
+    for venue in venues {
+        assert_eq!(
+            fleet.observed[&venue].venue.handovers,
+            fleet
+                .sim
+                .fault_report()
+                .injected(venue, FaultKind::Shutdown),
+            "{venue}: every planned close handed over"
+        );
+    }
 }
 
 fn ts_of(event: &MarketEvent) -> Nanos {

@@ -390,6 +390,7 @@ impl BookStream {
             | FaultKind::Stall
             | FaultKind::Error
             | FaultKind::Malformed
+            | FaultKind::Shutdown
             | FaultKind::SlowAck => vec![msg.clone()],
         }
     }

@@ -76,12 +76,20 @@ impl<P: Protocol> Driver<P> {
         let Some(old) = self.conns.get(conn) else {
             return;
         };
-        let pending = self.conns.iter().any(|c| c.role == Role::Standby { replaces: conn });
+        let pending = self
+            .conns
+            .iter()
+            .any(|c| c.role == Role::Standby { replaces: conn });
         if old.role != Role::Primary || pending {
             return;
         }
         let slot = old.slot;
-        let Some(spec) = self.protocol.connections(&self.instruments).get(slot).cloned() else {
+        let Some(spec) = self
+            .protocol
+            .connections(&self.instruments)
+            .get(slot)
+            .cloned()
+        else {
             return;
         };
         let id = self.conns.len();
@@ -175,8 +183,10 @@ impl<P: Protocol> Driver<P> {
         self.conns[replaces].role = Role::Retired;
         self.counters.handovers += 1;
         tracing::info!(venue = %self.protocol.venue(), from = replaces, to = conn, "planned restart: switched to the new connection");
-        out.reconnects
-            .push((replaces, "planned restart: handed over to a new connection".into()));
+        out.reconnects.push((
+            replaces,
+            "planned restart: handed over to a new connection".into(),
+        ));
         self.push_status(now, out);
     }
 }

@@ -159,7 +159,10 @@ fn server_shutdown_announces_a_planned_close_in_every_form() {
         r#"{"event":{"e":"serverShutdown","E":1770123456789}}"#,
     ] {
         let parsed = crate::venue::binance::parse::parse(text, false, &mut Vec::new());
-        assert!(matches!(parsed, Ok(Parsed::Closing(_))), "{text}: {parsed:?}");
+        assert!(
+            matches!(parsed, Ok(Parsed::Closing(_))),
+            "{text}: {parsed:?}"
+        );
     }
 }
 
