@@ -165,10 +165,10 @@ impl Fleet {
     fn settled(&self) -> bool {
         let report = self.sim.fault_report();
         self.all_live()
-            && self
-                .observed
-                .iter()
-                .all(|(v, seen)| consistent(seen, &report, *v))
+            && self.observed.iter().all(|(v, seen)| {
+                consistent(seen, &report, *v)
+                    && seen.venue.connects == seen.venue.disconnects + sockets(*v)
+            })
     }
 
     /// Consume events until `done` holds or `within` passes; returns whether it held.
@@ -218,10 +218,9 @@ impl Fleet {
                 seen.venue.disconnects, want.disconnects,
                 "{venue}: disconnects"
             );
-            let sockets = if *venue == VenueId::BinanceUsdm { 2 } else { 1 }; // public + market
             assert_eq!(
                 seen.venue.connects,
-                want.disconnects + sockets,
+                want.disconnects + sockets(*venue),
                 "{venue}: connects"
             );
             assert!(
@@ -333,6 +332,11 @@ async fn planned_restarts_never_take_a_book_down() {
             "{venue}: every planned close handed over"
         );
     }
+}
+
+/// The sockets a venue keeps open (USDⓈ-M: public and market).
+fn sockets(venue: VenueId) -> u64 {
+    if venue == VenueId::BinanceUsdm { 2 } else { 1 }
 }
 
 fn ts_of(event: &MarketEvent) -> Nanos {

@@ -7,9 +7,9 @@
 //! The delay grows only while connections fail to connect or fail before their books sync. A
 //! connection that delivered live books proves the venue reachable: its loss is a plain drop
 //! (a restart, a load balancer), so the sequence starts over and the first retry is at once,
-//! spread by the jitter. The venue's floor and `initial_s` then pace dials, not outages: the
-//! next dial is no sooner than either after the previous one, which is what the venues' limits
-//! count (connection attempts per interval).
+//! spread by the jitter. The venue's floor then paces dials, not outages: the next dial is no
+//! sooner than the floor after the previous one, which is what the venues' limits count
+//! (connection attempts per interval).
 
 use serde::Deserialize;
 use std::time::Duration;
@@ -99,9 +99,7 @@ impl Backoff {
         let unit = unit.clamp(0.0, 1.0);
         if let Some(uptime) = self.proven.take() {
             let spread = Duration::from_secs_f64(self.cfg.initial_s * self.cfg.jitter * unit);
-            let pacing = Duration::from_secs_f64(self.cfg.initial_s)
-                .max(self.floor)
-                .saturating_sub(uptime);
+            let pacing = self.floor.saturating_sub(uptime);
             return spread.max(pacing);
         }
         let base = (self.cfg.initial_s * self.cfg.multiplier.powi(self.attempt as i32))
@@ -181,10 +179,11 @@ mod tests {
         b.connection_ended(Duration::from_millis(200), false);
         let grown: Vec<f64> = (0..3).map(|_| b.next_delay(0.5).as_secs_f64()).collect();
         assert_eq!(grown, [1.0, 2.0, 4.0]);
-        // A venue that kills each connection right after it syncs is still dialled at most
-        // once per `initial_s`, and the venue floor holds between dials.
-        b.connection_ended(Duration::from_millis(300), true);
-        assert_eq!(b.next_delay(0.0), Duration::from_millis(700));
+        // A venue that kills each connection right after it syncs is still dialled no faster
+        // than its floor allows, counted between dials.
+        let mut okx = Backoff::new(BackoffConfig::default(), Duration::from_millis(500));
+        okx.connection_ended(Duration::from_millis(300), true);
+        assert_eq!(okx.next_delay(0.0), Duration::from_millis(200));
         let mut kraken = Backoff::new(BackoffConfig::default(), Duration::from_secs(5));
         kraken.connection_ended(Duration::from_secs(2), true);
         assert_eq!(kraken.next_delay(0.5), Duration::from_secs(3));
