@@ -190,3 +190,134 @@ impl<P: Protocol> Driver<P> {
         self.push_status(now, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::adapter::{Adapter, Frame};
+    use crate::feed::driver::DriverConfig;
+    use crate::feed::event::{MarketEvent, UpdateKind};
+    use crate::instrument::guess;
+    use crate::market::VenueId;
+    use crate::venue::okx::Okx;
+
+    const NOTICE: &str = r#"{"event":"notice","code":"64008","msg":"The connection will soon be closed for a service upgrade. Please reconnect.","connId":"a4d3ae55"}"#;
+
+    fn book(action: &str, prev: i64, seq: i64, bid: &str) -> String {
+        format!(
+            r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"{action}","data":[{{"asks":[["101","2","0","1"]],"bids":[["100","{bid}","0","1"]],"ts":"1","checksum":0,"prevSeqId":{prev},"seqId":{seq}}}]}}"#
+        )
+    }
+
+    fn live(cfg: DriverConfig) -> Driver<Okx> {
+        let inst = guess(VenueId::Okx, "BTC-USDT");
+        let mut d = Driver::new(Okx::new(None), cfg, vec![inst], Vec::new());
+        d.on_open(0, 0, &mut Output::default());
+        d.on_frame(
+            0,
+            Frame::Text(&book("snapshot", -1, 10, "3")),
+            1,
+            &mut Output::default(),
+        );
+        assert!(d.books()[0].state().is_live());
+        d
+    }
+
+    fn states(out: &Output) -> Vec<&'static str> {
+        out.events
+            .iter()
+            .filter_map(|e| match e {
+                MarketEvent::BookStatus(s) => Some(s.state.label()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_planned_close_switches_books_to_a_new_connection_once_they_are_live_there() {
+        let mut d = live(DriverConfig::live());
+        let mut out = Output::default();
+        d.on_frame(0, Frame::Text(NOTICE), 2, &mut out);
+        assert_eq!(out.opens.len(), 1, "a standby is opened");
+        let (standby, spec) = out.opens[0].clone();
+        assert_eq!(
+            (standby, spec.url.as_str()),
+            (1, d.connections()[0].url.as_str())
+        );
+        assert_eq!(out.finals, [0], "the old connection is not redialled");
+        assert!(out.problems.is_empty() && out.reconnects.is_empty());
+        // Announced twice: still one standby.
+        let mut again = Output::default();
+        d.on_frame(0, Frame::Text(NOTICE), 3, &mut again);
+        assert!(again.opens.is_empty());
+
+        // The standby subscribes the same book; the old connection keeps it live meanwhile.
+        let mut out = Output::default();
+        d.on_open(standby, 4, &mut out);
+        assert!(
+            out.sends
+                .iter()
+                .any(|(c, m)| *c == standby && m.contains("BTC-USDT"))
+        );
+        d.on_frame(0, Frame::Text(&book("update", 10, 11, "4")), 5, &mut out);
+        assert!(
+            states(&out).iter().all(|s| *s == "live"),
+            "{:?}",
+            states(&out)
+        );
+        assert_eq!(
+            d.books()[0].book().best_bid().unwrap().size.to_string(),
+            "4"
+        );
+
+        // Its snapshot makes it live: switch, republish, close the old one.
+        let mut out = Output::default();
+        d.on_frame(
+            standby,
+            Frame::Text(&book("snapshot", -1, 50, "9")),
+            6,
+            &mut out,
+        );
+        assert_eq!(states(&out), ["live"]);
+        let snapshot = out.events.iter().find_map(|e| match e {
+            MarketEvent::Book(u) if u.kind == UpdateKind::Snapshot => Some(u),
+            _ => None,
+        });
+        assert_eq!(snapshot.expect("republished").changes.len(), 2);
+        assert_eq!(out.reconnects.len(), 1);
+        assert_eq!(out.reconnects[0].0, 0);
+        assert_eq!(d.counters().handovers, 1);
+        assert_eq!(
+            d.books()[0].book().best_bid().unwrap().size.to_string(),
+            "9"
+        );
+        assert_eq!(d.books()[0].counters().messages, 3, "counters carried over");
+
+        // The old connection's close takes nothing down; the new one carries on.
+        let mut out = Output::default();
+        d.on_close(0, 7, &mut out);
+        assert!(states(&out).is_empty(), "{:?}", states(&out));
+        d.on_frame(
+            standby,
+            Frame::Text(&book("update", 50, 51, "10")),
+            8,
+            &mut out,
+        );
+        assert!(d.books()[0].state().is_live());
+    }
+
+    #[test]
+    fn other_notices_stay_venue_errors_and_a_replay_opens_nothing() {
+        let mut d = live(DriverConfig::live());
+        let mut out = Output::default();
+        let other = NOTICE.replace("64008", "64009");
+        d.on_frame(0, Frame::Text(&other), 2, &mut out);
+        assert!(out.opens.is_empty());
+        assert_eq!(d.counters().malformed, 1);
+
+        let mut d = live(DriverConfig::replay());
+        let mut out = Output::default();
+        d.on_frame(0, Frame::Text(NOTICE), 2, &mut out);
+        assert!(out.opens.is_empty() && out.problems.is_empty());
+    }
+}
