@@ -12,9 +12,11 @@ use depthscope::feed::runtime::{RuntimeConfig, run_venue};
 use depthscope::instrument::guess;
 use depthscope::market::VenueId;
 use depthscope::venue::okx::Okx;
+use futures_util::StreamExt;
 use std::time::Duration;
 use support::loopback::{Pipes, accept, client_says, send};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 fn book(action: &str, prev: i64, seq: i64, bid: &str) -> String {
@@ -158,5 +160,104 @@ async fn a_silent_socket_is_reconnected_by_the_watchdog() {
         state,
         BookState::Syncing | BookState::Down | BookState::Resyncing(_)
     ));
+    cancel.cancel();
+}
+
+/// OKX announces a service upgrade (notice 64008): the client opens a second connection,
+/// brings the book live on it while the first keeps it live on screen, switches over, and
+/// closes the first. No state other than `live` is ever published, and nothing is redialled.
+#[tokio::test(start_paused = true)]
+async fn okx_planned_restart_hands_over_without_a_gap() {
+    let (pipes, mut incoming) = Pipes::new();
+    let (events_tx, mut events) = mpsc::channel(1024);
+    let cancel = CancellationToken::new();
+    let driver = Driver::new(
+        Okx::new(Some("ws://okx.test/ws/v5/public".into())),
+        DriverConfig::live(),
+        vec![guess(VenueId::Okx, "BTC-USDT")],
+        Vec::new(),
+    );
+    tokio::spawn(run_venue(
+        Box::new(driver),
+        RuntimeConfig::default(),
+        pipes.clone(),
+        events_tx,
+        None,
+        cancel.clone(),
+    ));
+    let mut old = accept(&mut incoming).await;
+    client_says(&mut old).await;
+    send(&mut old, &book("snapshot", -1, 10, "3")).await;
+    next_state(&mut events, Seen::Book("live")).await;
+
+    send(
+        &mut old,
+        r#"{"event":"notice","code":"64008","msg":"The connection will soon be closed for a service upgrade. Please reconnect.","connId":"a4d3ae55"}"#,
+    )
+    .await;
+    let mut new = accept(&mut incoming).await;
+    let sub = client_says(&mut new).await;
+    assert!(
+        sub.contains(r#""op":"subscribe""#) && sub.contains("BTC-USDT"),
+        "{sub}"
+    );
+    // The old connection still carries the book while the new one syncs.
+    send(&mut old, &book("update", 10, 11, "4")).await;
+    send(&mut new, &book("snapshot", -1, 50, "9")).await;
+
+    // Switched: every state published was live, the book was republished whole from the new
+    // connection, and the venue counts one handover.
+    let mut snapshot_bid = None;
+    let mut states = Vec::new();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv())
+            .await
+            .expect("the switch within 60 s (virtual)")
+            .expect("venue task alive");
+        match event {
+            MarketEvent::BookStatus(b) => states.push(b.state.label()),
+            MarketEvent::Venue(v) => {
+                states.push(v.state.label());
+                if v.counters.handovers == 1 {
+                    break;
+                }
+            }
+            MarketEvent::Book(u) if u.kind == depthscope::feed::event::UpdateKind::Snapshot => {
+                snapshot_bid = u.changes.iter().find(|c| c.price == 100.0).map(|c| c.size);
+            }
+            _ => {}
+        }
+    }
+    assert!(states.iter().all(|s| *s == "live"), "{states:?}");
+    assert_eq!(
+        snapshot_bid,
+        Some(9.0),
+        "the new connection's book is on screen"
+    );
+
+    // The client closes the old connection itself, and keeps the new one.
+    let closed = loop {
+        match old.next().await {
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break true,
+            Some(Ok(_)) => {}
+        }
+    };
+    assert!(closed);
+    drop(old);
+    send(&mut new, &book("update", 50, 51, "10")).await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(pipes.dials(), 2, "the old connection is not redialled");
+    let mut later = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        match event {
+            MarketEvent::BookStatus(b) => later.push(b.state.label()),
+            MarketEvent::Venue(v) => later.push(v.state.label()),
+            _ => {}
+        }
+    }
+    assert!(
+        !later.is_empty() && later.iter().all(|s| *s == "live"),
+        "{later:?}"
+    );
     cancel.cancel();
 }

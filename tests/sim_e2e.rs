@@ -10,11 +10,10 @@
 
 mod sim_support;
 
-use depthscope::integrity::ResyncReason;
 use depthscope::market::VenueId;
-use depthscope::sim::faults::{FaultKind, FaultReport, FaultSpec, Reveal, Scope};
+use depthscope::sim::faults::{FaultKind, FaultSpec, Scope};
 use depthscope::sim::{SimConfig, start};
-use sim_support::{Observed, connect, test_driver};
+use sim_support::{connect, consistent, detection_list, reveal_list, test_driver};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -40,52 +39,6 @@ fn storm(venue: VenueId) -> FaultSpec {
         spec = spec.with(venue, kind, p);
     }
     spec.with_slow_ack(venue, 0.5, Duration::from_millis(300))
-}
-
-/// The ledger's revealed faults and the adapter's detections, as comparable lists.
-fn reveal_list(report: &FaultReport, venue: VenueId) -> Vec<(String, String)> {
-    let mut v: Vec<_> = report
-        .revealed_on(venue)
-        .filter_map(|r| {
-            let what = match r.reveal {
-                Reveal::Gap { got } => format!("gap got {got}"),
-                Reveal::Checksum { carried } => format!("checksum {carried}"),
-                Reveal::Stale => return None,
-            };
-            Some((r.instrument.to_owned(), what))
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn detection_list(seen: &Observed) -> Vec<(String, String)> {
-    let mut v: Vec<_> = seen
-        .detections
-        .iter()
-        .filter_map(|(instrument, reason)| {
-            let what = match reason {
-                ResyncReason::Gap { got, .. } => format!("gap got {got}"),
-                ResyncReason::ChecksumMismatch { expected, .. } => format!("checksum {expected}"),
-                _ => return None,
-            };
-            Some((instrument.clone(), what))
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-/// Whether the adapter's counters show exactly what the ledger says a correct client sees.
-fn consistent(seen: &Observed, report: &FaultReport, venue: VenueId) -> bool {
-    let want = report.expected(venue);
-    let resyncs = |label| seen.venue.resyncs.get(label).copied().unwrap_or(0);
-    report.pending == 0
-        && resyncs("gap") == want.gaps
-        && resyncs("checksum") == want.checksum_failures
-        && seen.stale() == want.stale
-        && seen.venue.malformed == want.bad_frames
-        && seen.venue.disconnects == want.disconnects
 }
 
 async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {

@@ -15,7 +15,7 @@ use crate::instrument::{Instrument, MarketKind, guess};
 use crate::market::{Nanos, VenueId};
 
 use super::alerts::{AlertEngine, Subject};
-use super::book::view::{BookTick, depth_10bps};
+use super::book::view::BookTick;
 use super::book::{BookEngine, SeedReport, Totals};
 use super::frame::{Alert, BackfillView, DataMode, Frame, SymbolFrame};
 use super::health::VenueState;

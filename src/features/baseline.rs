@@ -100,7 +100,7 @@ impl<const K: usize> MinuteBuckets<K> {
     /// Sets the sums of the minute holding `t` (a restored or backfilled minute). Minutes are
     /// seeded oldest first, before live values arrive; a minute older than the kept ones is
     /// ignored.
-    pub fn seed(&mut self, t: Millis, values: [f64; K]) {
+    pub fn set_minute(&mut self, t: Millis, values: [f64; K]) {
         let minute = t.div_euclid(MINUTE);
         if self.buckets.is_empty() {
             self.buckets.push_back((minute, [0.0; K]));

@@ -282,8 +282,8 @@ impl TradeFlow {
     /// Restores one minute's `(signed CVD, large buy, large sell)` (oldest first, before live
     /// trades): the whale and momentum baselines are then warm without waiting.
     pub fn seed_minute(&mut self, t: Millis, [cvd, buy, sell]: [f64; 3]) {
-        self.minute_cvd.seed(t, [cvd]);
-        self.minute_large.seed(t, [buy, sell]);
+        self.minute_cvd.set_minute(t, [cvd]);
+        self.minute_large.set_minute(t, [buy, sell]);
         self.minutes_observed.observe(t.div_euclid(60_000) * 60_000);
     }
 

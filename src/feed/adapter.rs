@@ -54,6 +54,14 @@ pub struct Output {
     pub rest: Vec<RestRequest>,
     /// Connections to close and reopen, with the reason.
     pub reconnects: Vec<(ConnId, String)>,
+    /// Connections that proved themselves since they opened (a book on them went live, or,
+    /// carrying no books, they delivered data): their loss resets the reconnect backoff.
+    pub synced: Vec<ConnId>,
+    /// Further sockets to open, numbered after every connection so far (a standby taking over
+    /// from a connection the venue announced it will close).
+    pub opens: Vec<(ConnId, ConnSpec)>,
+    /// Connections that must not be redialled when they end (they are being replaced).
+    pub finals: Vec<ConnId>,
     /// Frames that were malformed or unexpected: logged live, listed in replay reports.
     pub problems: Vec<String>,
 }
@@ -64,6 +72,9 @@ impl Output {
             && self.sends.is_empty()
             && self.rest.is_empty()
             && self.reconnects.is_empty()
+            && self.synced.is_empty()
+            && self.opens.is_empty()
+            && self.finals.is_empty()
             && self.problems.is_empty()
     }
 
@@ -72,6 +83,9 @@ impl Output {
         self.sends.clear();
         self.rest.clear();
         self.reconnects.clear();
+        self.synced.clear();
+        self.opens.clear();
+        self.finals.clear();
         self.problems.clear();
     }
 }

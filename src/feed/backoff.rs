@@ -3,6 +3,13 @@
 //! Venues rate-limit connection attempts per IP (Binance 300 / 5 min, Kraken "no faster than
 //! every 5 s", OKX 3/s), and a fleet of clients reconnecting in lockstep after an outage is how
 //! those limits get hit; jitter spreads the retries out.
+//!
+//! The delay grows only while connections fail to connect or fail before their books sync. A
+//! connection that delivered live books proves the venue reachable: its loss is a plain drop
+//! (a restart, a load balancer), so the sequence starts over and the first retry is at once,
+//! spread by the jitter. The venue's floor then paces dials, not outages: the next dial is no
+//! sooner than the floor after the previous one, which is what the venues' limits count
+//! (connection attempts per interval).
 
 use serde::Deserialize;
 use std::time::Duration;
@@ -19,7 +26,8 @@ pub struct BackoffConfig {
     pub max_s: f64,
     /// Random spread as a fraction of the delay (0.2 = ±20 %).
     pub jitter: f64,
-    /// A connection that stayed up this long resets the delay to `initial_s`.
+    /// A connection that stayed up this long resets the sequence even if it never synced a
+    /// book (one that delivered live books resets it at once).
     pub reset_after_s: f64,
 }
 
@@ -69,6 +77,9 @@ pub struct Backoff {
     cfg: BackoffConfig,
     floor: Duration,
     attempt: u32,
+    /// Set when the last connection proved itself: the next retry is quick, and how long that
+    /// connection lived (so dials stay at least `initial_s` apart).
+    proven: Option<Duration>,
 }
 
 impl Backoff {
@@ -78,23 +89,32 @@ impl Backoff {
             cfg,
             floor,
             attempt: 0,
+            proven: None,
         }
     }
 
     /// The delay before the next attempt; `unit` in [0, 1) supplies the jitter (random live,
     /// fixed in tests).
     pub fn next_delay(&mut self, unit: f64) -> Duration {
+        let unit = unit.clamp(0.0, 1.0);
+        if let Some(uptime) = self.proven.take() {
+            let spread = Duration::from_secs_f64(self.cfg.initial_s * self.cfg.jitter * unit);
+            let pacing = self.floor.saturating_sub(uptime);
+            return spread.max(pacing);
+        }
         let base = (self.cfg.initial_s * self.cfg.multiplier.powi(self.attempt as i32))
             .min(self.cfg.max_s);
         self.attempt = self.attempt.saturating_add(1);
-        let spread = 1.0 + self.cfg.jitter * (2.0 * unit.clamp(0.0, 1.0) - 1.0);
+        let spread = 1.0 + self.cfg.jitter * (2.0 * unit - 1.0);
         Duration::from_secs_f64((base * spread).max(0.0)).max(self.floor)
     }
 
-    /// The connection was up for `uptime`: a long enough life starts the sequence over.
-    pub fn connected_for(&mut self, uptime: Duration) {
-        if uptime.as_secs_f64() >= self.cfg.reset_after_s {
+    /// A connection ended after `uptime`; `synced` if it delivered live books (or, carrying
+    /// none, data). Either, or a long enough life, starts the sequence over.
+    pub fn connection_ended(&mut self, uptime: Duration, synced: bool) {
+        if synced || uptime.as_secs_f64() >= self.cfg.reset_after_s {
             self.attempt = 0;
+            self.proven = Some(uptime);
         }
     }
 
@@ -133,10 +153,48 @@ mod tests {
         let mut b = Backoff::new(BackoffConfig::default(), Duration::ZERO);
         b.next_delay(0.5);
         b.next_delay(0.5);
-        b.connected_for(Duration::from_secs(5));
+        b.connection_ended(Duration::from_secs(5), false);
         assert_eq!(b.attempts(), 2);
-        b.connected_for(Duration::from_secs(31));
+        b.connection_ended(Duration::from_secs(31), false);
+        assert_eq!(b.next_delay(0.5), Duration::from_millis(100));
         assert_eq!(b.next_delay(0.5), Duration::from_secs(1));
+    }
+
+    /// Under a fault storm connections rarely live 30 s, yet each one that synced its books
+    /// proves the venue reachable: losing it must not grow the delay (issue 19: delays had
+    /// reached 60 s).
+    #[test]
+    fn a_synced_connection_resets_at_once_and_only_failures_grow_the_delay() {
+        let mut b = Backoff::new(BackoffConfig::default(), Duration::ZERO);
+        for _ in 0..10 {
+            b.connection_ended(Duration::from_secs(3), true);
+            let quick = b.next_delay(0.5);
+            assert_eq!(
+                quick,
+                Duration::from_millis(100),
+                "jitter only: 0.2 x 1 s x 0.5"
+            );
+        }
+        // A connection that dies before syncing grows the delay from there.
+        b.connection_ended(Duration::from_millis(200), false);
+        let grown: Vec<f64> = (0..3).map(|_| b.next_delay(0.5).as_secs_f64()).collect();
+        assert_eq!(grown, [1.0, 2.0, 4.0]);
+        // A venue that kills each connection right after it syncs is still dialled no faster
+        // than its floor allows, counted between dials.
+        let mut okx = Backoff::new(BackoffConfig::default(), Duration::from_millis(500));
+        okx.connection_ended(Duration::from_millis(300), true);
+        assert_eq!(okx.next_delay(0.0), Duration::from_millis(200));
+        let mut kraken = Backoff::new(BackoffConfig::default(), Duration::from_secs(5));
+        kraken.connection_ended(Duration::from_secs(2), true);
+        assert_eq!(kraken.next_delay(0.5), Duration::from_secs(3));
+        kraken.connection_ended(Duration::from_secs(60), true);
+        assert_eq!(kraken.next_delay(0.5), Duration::from_millis(100));
+        kraken.connection_ended(Duration::from_secs(2), false);
+        assert_eq!(
+            kraken.next_delay(0.5),
+            Duration::from_secs(5),
+            "a failure keeps the floor"
+        );
     }
 
     #[test]

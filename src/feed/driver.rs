@@ -22,6 +22,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod handover;
+use handover::Role;
+
 /// How a driver behaves live versus in a replay.
 #[derive(Clone, Debug)]
 pub struct DriverConfig {
@@ -81,6 +84,14 @@ struct ConnTrack {
     phase: Phase,
     last_recv: Nanos,
     last_sent: Nanos,
+    /// Whether any book is kept on this connection.
+    carries_books: bool,
+    /// Reported in [`Output::synced`] since it last opened.
+    proven: bool,
+    /// The protocol's connection this socket serves: its own index, except for a socket opened
+    /// to take over from one the venue is about to close ([`handover`]).
+    slot: ConnId,
+    role: Role,
 }
 
 #[derive(Debug)]
@@ -192,6 +203,8 @@ pub struct Driver<P: Protocol> {
     /// Instruments known from the registry, for books discovered in a replay.
     registry: BTreeMap<String, Instrument>,
     books: BTreeMap<String, Entry<P::Seq>>,
+    /// Books being brought live on a standby connection before a planned close ([`handover`]).
+    standby: BTreeMap<String, Entry<P::Seq>>,
     conns: Vec<ConnTrack>,
     counters: VenueCounters,
     levels: Vec<(Side, Level)>,
@@ -208,13 +221,17 @@ impl<P: Protocol> Driver<P> {
         instruments: Vec<Instrument>,
         registry: impl IntoIterator<Item = Instrument>,
     ) -> Self {
-        let conns = protocol
-            .connections(&instruments)
-            .iter()
-            .map(|_| ConnTrack {
+        let conns = (0..protocol.connections(&instruments).len())
+            .map(|conn| ConnTrack {
                 phase: Phase::Closed,
                 last_recv: 0,
                 last_sent: 0,
+                carries_books: instruments
+                    .iter()
+                    .any(|i| protocol.book_spec(&i.id).conn == conn),
+                proven: false,
+                slot: conn,
+                role: Role::Primary,
             })
             .collect();
         let mut driver = Driver {
@@ -223,6 +240,7 @@ impl<P: Protocol> Driver<P> {
             cfg,
             instruments: Vec::new(),
             books: BTreeMap::new(),
+            standby: BTreeMap::new(),
             conns,
             counters: VenueCounters::default(),
             levels: Vec::with_capacity(1024),
@@ -245,6 +263,13 @@ impl<P: Protocol> Driver<P> {
     }
 
     fn add_book(&mut self, instrument: Instrument, now: Nanos) {
+        let entry = self.new_entry(instrument.clone(), now);
+        self.books.insert(instrument.id.clone(), entry);
+        self.instruments.push(instrument);
+    }
+
+    /// A book waiting for its first snapshot on the connection its spec names.
+    fn new_entry(&self, instrument: Instrument, now: Nanos) -> Entry<P::Seq> {
         let spec = self.protocol.book_spec(&instrument.id);
         let key = BookKey::new(self.protocol.venue(), &instrument.id);
         let mut sync = BookSync::new(key, spec.depth, spec.checksum, instrument.contract);
@@ -265,23 +290,19 @@ impl<P: Protocol> Driver<P> {
             }
             SnapshotSource::Stream => (None, None),
         };
-        self.books.insert(
-            instrument.id.clone(),
-            Entry {
-                sync,
-                seq: P::Seq::default(),
-                conn: spec.conn,
-                need_rest: rest_url.is_some(),
-                rest_url,
-                rest_after,
-                rest_in_flight: false,
-                instrument: instrument.clone(),
-                buffer: Vec::new(),
-                since: now,
-                audit,
-            },
-        );
-        self.instruments.push(instrument);
+        Entry {
+            sync,
+            seq: P::Seq::default(),
+            conn: spec.conn,
+            need_rest: rest_url.is_some(),
+            rest_url,
+            rest_after,
+            rest_in_flight: false,
+            instrument,
+            buffer: Vec::new(),
+            since: now,
+            audit,
+        }
     }
 
     /// The book entry for `id`, creating it in discovery mode.
@@ -366,13 +387,36 @@ impl<P: Protocol> Driver<P> {
             exch_ts,
         };
         let applied = entry.sync.on_message(msg, verdict, now, &mut out.events);
+        let conn = entry.conn;
+        let proven = matches!(applied, Applied::Ok);
         let failed = match applied {
             Applied::Resync(reason) => Some(reason),
             Applied::Ok => entry.audited(&seq, &self.levels, now, &mut out.events),
             Applied::Dropped => None,
         };
+        if proven && failed.is_none() {
+            self.prove(conn, out);
+        }
         if let Some(reason) = failed {
             self.resync(instrument, reason, now, out);
+        }
+    }
+
+    /// `conn` delivered data: proof enough for a connection that keeps no books.
+    fn prove_bookless(&mut self, conn: ConnId, out: &mut Output) {
+        if self.conns.get(conn).is_some_and(|c| !c.carries_books) {
+            self.prove(conn, out);
+        }
+    }
+
+    /// `conn` delivered what it is for (a live book, or data on a connection without books):
+    /// tell the runtime once per connection, so losing it does not grow the backoff.
+    fn prove(&mut self, conn: ConnId, out: &mut Output) {
+        if let Some(c) = self.conns.get_mut(conn)
+            && !c.proven
+        {
+            c.proven = true;
+            out.synced.push(conn);
         }
     }
 
@@ -385,15 +429,30 @@ impl<P: Protocol> Driver<P> {
         entry.since = now;
         entry.audit_reset(now);
         tracing::warn!(venue = %self.protocol.venue(), instrument, %reason, "book resync");
-        if entry.rest_url.is_some() {
+        let conn = entry.conn;
+        if let Some(url) = &entry.rest_url {
             entry.buffer.clear();
-            entry.need_rest = true;
-            entry.rest_in_flight = false;
-            if entry.rest_after.is_none() {
+            if entry.rest_after.is_some() {
+                // A venue whose books come from the stream, with a REST snapshot only as a
+                // fallback (OKX): resubscribe below; the fallback asks if no snapshot comes.
+                entry.need_rest = true;
+                entry.rest_in_flight = false;
+            } else {
+                // The diff stream is already flowing on the open connection, so every event
+                // after this moment is buffered and, where the rule lets later events join, a
+                // snapshot fetched now joins it: ask at once (one round trip) rather than after
+                // the next event. A new connection still waits for its stream's first event
+                // (Binance's step 1).
+                let flowing = P::Seq::JOINS_LATER_EVENTS
+                    && self.conns.get(conn).is_some_and(|c| c.phase == Phase::Open);
+                entry.need_rest = !flowing;
+                entry.rest_in_flight = flowing;
+                if flowing {
+                    out.rest.push(RestRequest { url: url.clone() });
+                }
                 return;
             }
         }
-        let conn = entry.conn;
         if self.protocol.resync_by_reconnect() {
             out.reconnects
                 .push((conn, format!("resync {instrument}: {reason}")));
@@ -477,8 +536,11 @@ impl<P: Protocol> Driver<P> {
                 applied = result;
             }
         }
-        if let Applied::Resync(reason) = applied {
-            self.resync(instrument, reason, now, out);
+        let conn = entry.conn;
+        match applied {
+            Applied::Resync(reason) => self.resync(instrument, reason, now, out),
+            _ if entry.sync.state().is_live() => self.prove(conn, out),
+            _ => {}
         }
     }
 
@@ -513,7 +575,7 @@ impl<P: Protocol> Driver<P> {
     /// their next buffered delta (otherwise they would wait for the snapshot watchdog).
     /// An audit request that failed is retried after its delay.
     fn rest_failed(&mut self, url: &str, now: Nanos) {
-        for entry in self.books.values_mut() {
+        for entry in self.books.values_mut().chain(self.standby.values_mut()) {
             if let Some(audit) = entry.audit.as_mut().filter(|a| a.answers(url)) {
                 audit.failed(now);
             } else if entry.rest_url.as_deref() == Some(url) {
@@ -557,7 +619,7 @@ impl<P: Protocol> Driver<P> {
 
     fn venue_state(&self) -> ConnState {
         let mut state = ConnState::Live;
-        for conn in &self.conns {
+        for conn in self.conns.iter().filter(|c| c.role == Role::Primary) {
             match &conn.phase {
                 Phase::Down(reason) => return ConnState::Down(reason.clone()),
                 Phase::Backoff { until, reason } => {
@@ -619,6 +681,15 @@ impl<P: Protocol> Driver<P> {
     }
 
     fn watchdogs(&mut self, now: Nanos, out: &mut Output) {
+        self.snapshot_watchdog(now, out);
+        if !self.standby.is_empty() {
+            self.with_standby(out, |d, out| d.snapshot_watchdog(now, out));
+        }
+        self.silence_watchdog(now, out);
+    }
+
+    /// Resync books that got no snapshot in time on an open connection.
+    fn snapshot_watchdog(&mut self, now: Nanos, out: &mut Output) {
         let timeout = self.cfg.snapshot_timeout.as_nanos() as Nanos;
         let stuck: Vec<String> = self
             .books
@@ -647,9 +718,16 @@ impl<P: Protocol> Driver<P> {
                 entry.request_rest(now, out);
             }
         }
+    }
+
+    /// Reconnect sockets that went quiet.
+    fn silence_watchdog(&mut self, now: Nanos, out: &mut Output) {
         let silence = self.cfg.silence_timeout.as_nanos() as Nanos;
         for (i, conn) in self.conns.iter_mut().enumerate() {
-            if conn.phase == Phase::Open && now.saturating_sub(conn.last_recv) > silence {
+            if conn.phase == Phase::Open
+                && conn.role != Role::Retired
+                && now.saturating_sub(conn.last_recv) > silence
+            {
                 conn.last_recv = now; // one reconnect request per silence
                 out.reconnects.push((
                     i,
@@ -675,6 +753,10 @@ impl<P: Protocol> Adapter for Driver<P> {
         if let Some(c) = self.conns.get_mut(conn) {
             c.phase = Phase::Open;
             c.last_recv = now;
+            c.proven = false;
+        }
+        if let Some(replaces) = self.replaced_by(conn) {
+            self.open_standby(conn, replaces, now);
         }
         for entry in self.books.values_mut().filter(|e| e.conn == conn) {
             entry.sync.restart(now, &mut out.events);
@@ -684,7 +766,7 @@ impl<P: Protocol> Adapter for Driver<P> {
             entry.since = now;
             entry.audit_reset(now);
         }
-        let msgs = self.protocol.subscribe(conn, &self.instruments);
+        let msgs = self.protocol.subscribe(self.slot(conn), &self.instruments);
         self.send(conn, msgs, now, out);
         self.push_status(now, out);
     }
@@ -718,7 +800,7 @@ impl<P: Protocol> Adapter for Driver<P> {
         };
         self.levels.clear();
         let mut levels = std::mem::take(&mut self.levels);
-        let parsed = self.protocol.parse(conn, &text, &mut levels);
+        let parsed = self.protocol.parse(self.slot(conn), &text, &mut levels);
         self.levels = levels;
         match parsed {
             Err(e) => {
@@ -729,11 +811,24 @@ impl<P: Protocol> Adapter for Driver<P> {
                     excerpt(&text)
                 ));
             }
+            Ok(Parsed::Book(frame)) if self.replaced_by(conn).is_some() => {
+                self.with_standby(out, |d, out| d.handle_book(frame, now, out));
+                self.try_switch(conn, now, out);
+            }
             Ok(Parsed::Book(frame)) => {
                 self.observe_ts(frame.exch_ts, now);
                 self.handle_book(frame, now, out);
             }
+            // A standby's other data duplicates what the connection it replaces still delivers.
+            Ok(Parsed::Trades(_) | Parsed::Liquidations(_) | Parsed::Derivs(_))
+                if self.replaced_by(conn).is_some() =>
+            {
+                self.prove_bookless(conn, out);
+                self.try_switch(conn, now, out);
+            }
+            Ok(Parsed::Closing(reason)) => self.plan_handover(conn, reason, now, out),
             Ok(Parsed::Trades(trades)) => {
+                self.prove_bookless(conn, out);
                 for t in trades {
                     let Some(contract) = self.known_contract(&t.instrument, now, out) else {
                         continue;
@@ -752,6 +847,7 @@ impl<P: Protocol> Adapter for Driver<P> {
                 }
             }
             Ok(Parsed::Liquidations(liqs)) => {
+                self.prove_bookless(conn, out);
                 for l in liqs {
                     let Some(contract) = self.known_contract(&l.instrument, now, out) else {
                         continue;
@@ -768,7 +864,10 @@ impl<P: Protocol> Adapter for Driver<P> {
                     }));
                 }
             }
-            Ok(Parsed::Derivs(items)) => self.publish_derivs(items, now, out),
+            Ok(Parsed::Derivs(items)) => {
+                self.prove_bookless(conn, out);
+                self.publish_derivs(items, now, out)
+            }
             Ok(Parsed::Control | Parsed::Ignored) => {}
             Ok(Parsed::VenueError {
                 instrument,
@@ -818,7 +917,10 @@ impl<P: Protocol> Adapter for Driver<P> {
                 limit,
             }) => match audited {
                 Some(id) if id == instrument => self.audit_answer(&id, seq, now, out),
-                _ => self.handle_rest_snapshot(&instrument, seq, limit, now, out),
+                _ => {
+                    self.standby_rest_snapshot(&instrument, seq, limit, now, out);
+                    self.handle_rest_snapshot(&instrument, seq, limit, now, out)
+                }
             },
             Ok(RestParsed::Derivs(items)) => self.publish_derivs(items, now, out),
             Ok(RestParsed::Ignored) => {}
@@ -836,6 +938,7 @@ impl<P: Protocol> Adapter for Driver<P> {
         if let Some(c) = self.conns.get_mut(conn) {
             c.phase = Phase::Closed;
         }
+        self.standby.retain(|_, e| e.conn != conn);
         for entry in self.books.values_mut().filter(|e| e.conn == conn) {
             entry.sync.connection_lost(now, &mut out.events);
             entry.buffer.clear();
@@ -861,7 +964,7 @@ impl<P: Protocol> Adapter for Driver<P> {
             if self.conns[conn].phase != Phase::Open {
                 continue;
             }
-            if let Some((interval, ping)) = self.protocol.keepalive(conn)
+            if let Some((interval, ping)) = self.protocol.keepalive(self.conns[conn].slot)
                 && now.saturating_sub(self.conns[conn].last_sent) >= interval.as_nanos() as Nanos
             {
                 self.send(conn, vec![ping], now, out);

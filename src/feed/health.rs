@@ -83,6 +83,21 @@ pub struct AuditCounters {
     pub last: Option<Nanos>,
 }
 
+impl BookCounters {
+    /// Fold in what the same book counted on a connection it was handed over from.
+    pub fn absorb(&mut self, earlier: &BookCounters) {
+        self.messages += earlier.messages;
+        self.checksum_ok += earlier.checksum_ok;
+        self.checksum_fail += earlier.checksum_fail;
+        self.checksum_absent += earlier.checksum_absent;
+        self.seq_gaps += earlier.seq_gaps;
+        self.stale += earlier.stale;
+        self.resyncs += earlier.resyncs;
+        self.crossed += earlier.crossed;
+        self.while_syncing += earlier.while_syncing;
+    }
+}
+
 /// The state of a venue's connections, as the header and health view show it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "state", content = "detail", rename_all = "snake_case")]
@@ -138,6 +153,9 @@ pub struct VenueCounters {
     pub checksum_fail: u64,
     /// Frames that could not be parsed or were not understood.
     pub malformed: u64,
+    /// Planned restarts (a close the venue announced) handed over to a new connection with
+    /// the books live throughout.
+    pub handovers: u64,
     /// Local receive time of the last message.
     pub last_message: Option<Nanos>,
     /// Exchange-to-local latency of recent messages (EWMA, ms); negative means clock skew.

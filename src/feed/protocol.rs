@@ -39,6 +39,12 @@ pub trait Sequencer: Default + fmt::Debug + Send {
     fn span(_fields: &Self::Fields) -> Option<(u64, u64)> {
         None
     }
+
+    /// For venues synced from a REST snapshot: whether a snapshot fetched before any event is
+    /// buffered still joins the stream, because the event right after it may start at the
+    /// snapshot's next id (Binance spot). Then a resync on a flowing stream asks at once; a rule
+    /// whose first event must contain the snapshot's id (USDⓈ-M) waits for the next event.
+    const JOINS_LATER_EVENTS: bool = false;
 }
 
 /// A venue's sequence rule as written in `venue/<id>/sync.rs`: it exists from a snapshot on.
@@ -54,6 +60,9 @@ pub trait SnapshotRule: Copy + fmt::Debug + Send {
     fn span(_fields: &Self::Fields) -> Option<(u64, u64)> {
         None
     }
+
+    /// See [`Sequencer::JOINS_LATER_EVENTS`].
+    const JOINS_LATER_EVENTS: bool = false;
 }
 
 /// Adapts a [`SnapshotRule`] to a [`Sequencer`]: no rule until the first snapshot.
@@ -91,6 +100,8 @@ impl<R: SnapshotRule> Sequencer for FromSnapshot<R> {
     fn span(fields: &R::Fields) -> Option<(u64, u64)> {
         R::span(fields)
     }
+
+    const JOINS_LATER_EVENTS: bool = R::JOINS_LATER_EVENTS;
 }
 
 /// A venue with no usable sequence numbers: every delta applies, and integrity rests on the
@@ -184,6 +195,9 @@ pub enum Parsed<'a, F> {
     Control,
     /// A message the venue sends that depthscope does not use (klines, book tickers).
     Ignored,
+    /// The venue announced that it will close this connection soon (Binance `serverShutdown`,
+    /// OKX notice `64008`): a planned restart, handed over to a new connection.
+    Closing(String),
     /// The venue reported an error, for one instrument or for the connection.
     VenueError {
         instrument: Option<Cow<'a, str>>,

@@ -10,6 +10,7 @@ use crate::feed::backoff::{Backoff, BackoffConfig};
 use crate::feed::event::MarketEvent;
 use crate::market::{Nanos, VenueId, now_nanos};
 use futures_util::{SinkExt, StreamExt};
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -113,6 +114,10 @@ enum Inbound {
 enum Command {
     Send(String),
     Reconnect(String),
+    /// The adapter saw this connection deliver live books (see [`Output::synced`]).
+    Synced,
+    /// Do not redial when this connection ends (see [`Output::finals`]).
+    Final,
 }
 
 /// Run one venue until `cancel` fires. Events go to `events` (bounded: a slow engine slows the
@@ -139,10 +144,12 @@ pub async fn run_venue(
             return;
         }
     };
-    let mut commands = Vec::new();
-    for (id, spec) in adapter.connections().into_iter().enumerate() {
+    // Connection tasks by id, with their URLs for the recorder: the adapter's connections,
+    // then any it opens later (a standby for a planned restart).
+    let mut commands: HashMap<ConnId, (mpsc::Sender<Command>, String)> = HashMap::new();
+    let spawn = |id: ConnId, spec: ConnSpec| {
         let (cmd_tx, cmd_rx) = mpsc::channel(256);
-        commands.push(cmd_tx);
+        let url = spec.url.clone();
         tokio::spawn(connection(
             id,
             spec,
@@ -152,7 +159,13 @@ pub async fn run_venue(
             in_tx.clone(),
             cancel.clone(),
         ));
+        (cmd_tx, url)
+    };
+    for (id, spec) in adapter.connections().into_iter().enumerate() {
+        commands.insert(id, spawn(id, spec));
     }
+    // Connections told not to redial: closing one removes it.
+    let mut finals: HashSet<ConnId> = HashSet::new();
     let mut out = Output::default();
     let mut tick = tokio::time::interval(cfg.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -170,7 +183,7 @@ pub async fn run_venue(
                 match inbound {
                     Inbound::Open(conn) => {
                         if let Some(tap) = &tap {
-                            let url = adapter.connections().get(conn).map(|c| c.url.clone()).unwrap_or_default();
+                            let url = commands.get(&conn).map(|(_, url)| url.clone()).unwrap_or_default();
                             tap.record(now, venue, Some(conn), TapEvent::Open { url });
                         }
                         adapter.on_open(conn, now, &mut out);
@@ -211,14 +224,31 @@ pub async fn run_venue(
                     TapEvent::Sent { text: text.clone() },
                 );
             }
-            if let Some(tx) = commands.get(conn) {
+            if let Some((tx, _)) = commands.get(&conn) {
                 // A full command queue means the socket is stuck; the watchdog will reconnect it.
                 let _ = tx.try_send(Command::Send(text));
             }
         }
+        for (id, spec) in out.opens.drain(..) {
+            commands.entry(id).or_insert_with(|| spawn(id, spec));
+        }
+        for conn in out.finals.drain(..) {
+            if let Some((tx, _)) = commands.get(&conn) {
+                let _ = tx.try_send(Command::Final);
+                finals.insert(conn);
+            }
+        }
+        for conn in out.synced.drain(..) {
+            if let Some((tx, _)) = commands.get(&conn) {
+                let _ = tx.try_send(Command::Synced);
+            }
+        }
         for (conn, reason) in out.reconnects.drain(..) {
-            if let Some(tx) = commands.get(conn) {
+            if let Some((tx, _)) = commands.get(&conn) {
                 let _ = tx.try_send(Command::Reconnect(reason));
+            }
+            if finals.remove(&conn) {
+                commands.remove(&conn);
             }
         }
         for req in out.rest.drain(..) {
@@ -276,10 +306,13 @@ async fn connection(
                 Ok(Ok(ws)) => {
                     let opened = Instant::now();
                     let _ = to_venue.send(Inbound::Open(id)).await;
-                    let reason = pump(id, ws, &spec, &mut commands, &to_venue, &cancel).await;
-                    backoff.connected_for(opened.elapsed());
-                    let _ = to_venue.send(Inbound::Closed(id, reason.clone())).await;
-                    reason
+                    let ended = pump(id, ws, &spec, &mut commands, &to_venue, &cancel).await;
+                    backoff.connection_ended(opened.elapsed(), ended.synced);
+                    let _ = to_venue.send(Inbound::Closed(id, ended.reason.clone())).await;
+                    if ended.last {
+                        return; // replaced by another connection
+                    }
+                    ended.reason
                 }
             }
         };
@@ -355,7 +388,17 @@ async fn dial(transport: &dyn Transport, url: &str, cfg: WebSocketConfig) -> Res
         .map_err(|e| format!("handshake with {url} failed: {e}"))
 }
 
-/// Move frames until the socket ends; returns why it ended.
+/// How a connection ended.
+#[derive(Default)]
+struct Ended {
+    reason: String,
+    /// The adapter saw it deliver live books first.
+    synced: bool,
+    /// It is not to be redialled.
+    last: bool,
+}
+
+/// Move frames until the socket ends.
 async fn pump(
     id: ConnId,
     ws: Ws,
@@ -363,6 +406,20 @@ async fn pump(
     commands: &mut mpsc::Receiver<Command>,
     to_venue: &mpsc::Sender<Inbound>,
     cancel: &CancellationToken,
+) -> Ended {
+    let mut ended = Ended::default();
+    let reason = pump_frames(id, ws, spec, commands, to_venue, cancel, &mut ended).await;
+    Ended { reason, ..ended }
+}
+
+async fn pump_frames(
+    id: ConnId,
+    ws: Ws,
+    spec: &ConnSpec,
+    commands: &mut mpsc::Receiver<Command>,
+    to_venue: &mpsc::Sender<Inbound>,
+    cancel: &CancellationToken,
+    ended: &mut Ended,
 ) -> String {
     let (mut sink, mut stream) = ws.split();
     let lifetime = async {
@@ -392,6 +449,8 @@ async fn pump(
                     let _ = sink.send(Message::Close(None)).await;
                     return reason;
                 }
+                Some(Command::Synced) => ended.synced = true,
+                Some(Command::Final) => ended.last = true,
                 None => return "venue task ended".into(),
             },
             frame = stream.next() => match frame {

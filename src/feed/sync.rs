@@ -260,6 +260,30 @@ impl BookSync {
         }
     }
 
+    /// Publish the whole book as a snapshot update and the state: the book takes over from
+    /// another connection's copy (a planned restart), which consumers see as a new baseline.
+    pub fn republish(&mut self, now: Nanos, events: &mut Vec<MarketEvent>) {
+        events.push(self.status(now));
+        if !self.emit || !self.state.is_live() {
+            return;
+        }
+        self.changes.clear();
+        self.record_all_levels();
+        events.push(MarketEvent::Book(BookUpdate {
+            key: self.key.clone(),
+            kind: UpdateKind::Snapshot,
+            local_ts: now,
+            exch_ts: None,
+            changes: std::mem::take(&mut self.changes),
+            known_to: [self.known_to(Side::Bid), self.known_to(Side::Ask)],
+        }));
+    }
+
+    /// Keep counting from where the copy this book replaces left off.
+    pub fn carry_counters(&mut self, earlier: &BookCounters) {
+        self.counters.absorb(earlier);
+    }
+
     /// The current state and counters as an event (also published periodically).
     pub fn status(&self, now: Nanos) -> MarketEvent {
         MarketEvent::BookStatus(BookStatus {

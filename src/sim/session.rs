@@ -79,6 +79,8 @@ struct Session {
     topics: BTreeMap<Topic, TopicState>,
     /// Requests whose acknowledgement was made slow, in arrival order.
     delayed: VecDeque<(Instant, Vec<crate::sim::dialect::Action>)>,
+    /// When an announced close happens (the `shutdown` fault).
+    closing_at: Option<Instant>,
 }
 
 /// Serve one client until it leaves, the simulator stops, or a fault ends the connection.
@@ -98,6 +100,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         mirrors: mirrors.into_iter().collect(),
         topics: BTreeMap::new(),
         delayed: VecDeque::new(),
+        closing_at: None,
     };
     let mut out: Vec<Out> = s.dialect.greeting().into_iter().map(Out::Reply).collect();
     let beat = s.dialect.heartbeat();
@@ -138,6 +141,9 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             },
             _ = tokio::time::sleep_until(due.unwrap_or_else(Instant::now)), if due.is_some() && !stalled => {
                 s.release(&mut out);
+            }
+            _ = tokio::time::sleep_until(s.closing_at.unwrap_or_else(Instant::now)), if s.closing_at.is_some() => {
+                break; // the announced close
             }
             _ = beats.tick(), if beat.is_some() && !stalled => match &beat {
                 Some((_, Beat::Ping)) => out.push(Out::Ping),
@@ -278,7 +284,12 @@ impl Session {
                 mirror.apply(bt);
             }
         }
-        let spec = self.shared.faults.spec();
+        // Once a close is announced no book fault is started here: the client will leave this
+        // connection for a new one, and a fault still pending then would be lost with it.
+        let spec = match self.closing_at {
+            Some(_) => Arc::new(crate::sim::faults::FaultSpec::none()),
+            None => self.shared.faults.spec(),
+        };
         let Session {
             dialect,
             shared,
@@ -388,8 +399,28 @@ impl Session {
                             }
                             Some(text[..cut].to_owned())
                         }
+                        Some(FaultKind::Shutdown)
+                            if after == After::Continue
+                                && self.closing_at.is_none()
+                                && self.settled() =>
+                        {
+                            let notice =
+                                self.dialect.shutdown_notice(self.shared.market.clock.now());
+                            if notice.is_some() {
+                                ledger.injected(self.venue, FaultKind::Shutdown);
+                                let grace = spec
+                                    .rate(self.venue, FaultKind::Shutdown)
+                                    .duration
+                                    .unwrap_or(crate::sim::faults::spec::SHUTDOWN_GRACE);
+                                self.closing_at = Some(Instant::now() + grace);
+                            }
+                            notice
+                        }
+                        // One ending per connection: none after a close was announced.
                         Some(kind @ (FaultKind::Disconnect | FaultKind::Stall))
-                            if after == After::Continue && self.settled() =>
+                            if after == After::Continue
+                                && self.closing_at.is_none()
+                                && self.settled() =>
                         {
                             ledger.injected(self.venue, kind);
                             after = if kind == FaultKind::Disconnect {

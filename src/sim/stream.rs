@@ -401,6 +401,7 @@ impl BookStream {
             | FaultKind::Stall
             | FaultKind::Error
             | FaultKind::Malformed
+            | FaultKind::Shutdown
             | FaultKind::SlowAck => vec![msg.clone()],
         }
     }

@@ -11,6 +11,7 @@ use depthscope::feed::runtime::{RuntimeConfig, Tcp, run_venue};
 use depthscope::instrument::catalog::Catalog;
 use depthscope::integrity::ResyncReason;
 use depthscope::market::{Side, VenueId};
+use depthscope::sim::faults::{FaultReport, Reveal};
 use depthscope::venue::registry::{self, VenueOptions};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -231,4 +232,50 @@ impl Drop for Client {
     fn drop(&mut self) {
         self.cancel.cancel();
     }
+}
+
+/// The ledger's revealed faults and the adapter's detections, as comparable lists.
+pub fn reveal_list(report: &FaultReport, venue: VenueId) -> Vec<(String, String)> {
+    let mut v: Vec<_> = report
+        .revealed_on(venue)
+        .filter_map(|r| {
+            let what = match r.reveal {
+                Reveal::Gap { got } => format!("gap got {got}"),
+                Reveal::Checksum { carried } => format!("checksum {carried}"),
+                Reveal::Stale => return None,
+            };
+            Some((r.instrument.to_owned(), what))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn detection_list(seen: &Observed) -> Vec<(String, String)> {
+    let mut v: Vec<_> = seen
+        .detections
+        .iter()
+        .filter_map(|(instrument, reason)| {
+            let what = match reason {
+                ResyncReason::Gap { got, .. } => format!("gap got {got}"),
+                ResyncReason::ChecksumMismatch { expected, .. } => format!("checksum {expected}"),
+                _ => return None,
+            };
+            Some((instrument.clone(), what))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Whether the adapter's counters show exactly what the ledger says a correct client sees.
+pub fn consistent(seen: &Observed, report: &FaultReport, venue: VenueId) -> bool {
+    let want = report.expected(venue);
+    let resyncs = |label| seen.venue.resyncs.get(label).copied().unwrap_or(0);
+    report.pending == 0
+        && resyncs("gap") == want.gaps
+        && resyncs("checksum") == want.checksum_failures
+        && seen.stale() == want.stale
+        && seen.venue.malformed == want.bad_frames
+        && seen.venue.disconnects == want.disconnects
 }

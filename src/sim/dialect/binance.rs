@@ -303,6 +303,12 @@ impl Dialect for Binance {
             &Value::Null,
         )
     }
+
+    /// `web-socket-streams.md`: "A serverShutdown event will be sent when the server is about
+    /// to shutdown, resulting in disconnection."
+    fn shutdown_notice(&self, now: Millis) -> Option<String> {
+        Some(format!(r#"{{"e":"serverShutdown","E":{now}}}"#))
+    }
 }
 
 #[cfg(test)]

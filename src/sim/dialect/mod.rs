@@ -190,6 +190,12 @@ pub trait Dialect: Send {
 
     /// The venue reporting an error on the connection (the `error` fault).
     fn venue_error(&self, now: Millis) -> String;
+
+    /// The venue announcing that it will close the connection (the `shutdown` fault), if it
+    /// does (see [`announces_shutdown`]).
+    fn shutdown_notice(&self, _now: Millis) -> Option<String> {
+        None
+    }
 }
 
 /// The dialect serving a WebSocket path, if any. Paths are the venues' own, prefixed with the
@@ -214,6 +220,14 @@ pub fn integrity(venue: VenueId) -> (bool, bool) {
         VenueId::Okx => (true, true),
         _ => (true, false),
     }
+}
+
+/// Whether `venue` announces planned closes (Binance `serverShutdown`, OKX notice `64008`).
+pub fn announces_shutdown(venue: VenueId) -> bool {
+    matches!(
+        venue,
+        VenueId::Binance | VenueId::BinanceUsdm | VenueId::Okx
+    )
 }
 
 /// A book's instrument.

@@ -280,6 +280,19 @@ impl Dialect for Okx {
     fn venue_error(&self, _now: Millis) -> String {
         self.error(&Value::Null, "50011", "Too Many Requests")
     }
+
+    /// The notice OKX sends about 60 s before a service upgrade closes the connection.
+    fn shutdown_notice(&self, _now: Millis) -> Option<String> {
+        Some(
+            json!({
+                "event": "notice",
+                "code": "64008",
+                "msg": "The connection will soon be closed for a service upgrade. Please reconnect.",
+                "connId": self.conn_id,
+            })
+            .to_string(),
+        )
+    }
 }
 
 #[cfg(test)]

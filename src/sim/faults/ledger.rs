@@ -68,7 +68,7 @@ pub struct Expected {
     pub stale: u64,
     /// Frames the client must count as malformed or venue errors.
     pub bad_frames: u64,
-    /// Connections the client sees end.
+    /// Connections the client sees end (disconnects, stalls and planned closes).
     pub disconnects: u64,
 }
 
@@ -97,8 +97,11 @@ impl FaultReport {
                 + self.join_stale.get(&venue).copied().unwrap_or(0),
             bad_frames: self.injected(venue, FaultKind::Error)
                 + self.injected(venue, FaultKind::Malformed),
+            // A planned close ends its connection too: the client closes it after switching
+            // over, or the venue at the end of the grace.
             disconnects: self.injected(venue, FaultKind::Disconnect)
-                + self.injected(venue, FaultKind::Stall),
+                + self.injected(venue, FaultKind::Stall)
+                + self.injected(venue, FaultKind::Shutdown),
         }
     }
 }

@@ -4,22 +4,26 @@
 //! SPEC     := CLAUSE (';' CLAUSE)*            "" or "none": no faults
 //! CLAUSE   := [VENUES ':'] FAULT (',' FAULT)*  no VENUES: every venue
 //! VENUES   := '*' | VENUE ('+' VENUE)*         venue ids: binance, okx, bybit-linear, …
-//! FAULT    := KIND '=' RATE ['@' DURATION]     DURATION only for slow_ack (default 2s)
+//! FAULT    := KIND '=' RATE ['@' DURATION]     DURATION for slow_ack (default 2s) and
+//!                                              shutdown (default 5s)
 //! RATE     := a probability in [0, 1], or a percentage (`1%`)
 //! KIND     := gap | drop | dup | reorder | checksum        per book update
 //!           | corrupt                                      per book update, silent
 //!           | disconnect | stall | error | malformed       per message pushed
+//!           | shutdown                                     per message pushed: a planned
+//!                                                          close, announced DURATION ahead
 //!           | slow_ack                                     per subscribe request
 //! ```
 //!
 //! Example: `okx:gap=0.01,checksum=0.01;binance+binance-usdm:drop=0.5%,disconnect=0.001`.
 //! A later clause overrides an earlier one for the same venue and kind. A kind a venue cannot
 //! have is an error when the venue is named (Binance publishes no checksum; Kraken numbers no
-//! messages, so it has no sequence to break) and skipped for that venue under `*`.
+//! messages, so it has no sequence to break; Bybit and Kraken announce no closes) and skipped
+//! for that venue under `*`.
 
 use crate::cli::parse_duration;
 use crate::market::VenueId;
-use crate::sim::dialect::integrity;
+use crate::sim::dialect::{announces_shutdown, integrity};
 use crate::venue::registry::IMPLEMENTED;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -48,6 +52,9 @@ pub enum FaultKind {
     Error,
     /// A frame that is not valid JSON.
     Malformed,
+    /// The venue announces that it will close the connection (Binance `serverShutdown`, OKX
+    /// notice `64008`), then closes it after the rate's duration.
+    Shutdown,
     /// Subscriptions are acknowledged (and start) late.
     SlowAck,
     /// A book update carries one level with a wrong size, its sequence numbers intact: only a
@@ -74,6 +81,7 @@ impl FaultKind {
         FaultKind::Stall,
         FaultKind::Error,
         FaultKind::Malformed,
+        FaultKind::Shutdown,
         FaultKind::SlowAck,
         FaultKind::Corrupt,
     ];
@@ -89,6 +97,7 @@ impl FaultKind {
             FaultKind::Stall => "stall",
             FaultKind::Error => "error",
             FaultKind::Malformed => "malformed",
+            FaultKind::Shutdown => "shutdown",
             FaultKind::SlowAck => "slow_ack",
             FaultKind::Corrupt => "corrupt",
         }
@@ -102,9 +111,11 @@ impl FaultKind {
             | FaultKind::Reorder
             | FaultKind::Checksum
             | FaultKind::Corrupt => Scope::BookUpdate,
-            FaultKind::Disconnect | FaultKind::Stall | FaultKind::Error | FaultKind::Malformed => {
-                Scope::Push
-            }
+            FaultKind::Disconnect
+            | FaultKind::Stall
+            | FaultKind::Error
+            | FaultKind::Malformed
+            | FaultKind::Shutdown => Scope::Push,
             FaultKind::SlowAck => Scope::Subscribe,
         }
     }
@@ -119,6 +130,10 @@ impl FaultKind {
             )),
             FaultKind::Checksum if !checksum => Some(format!(
                 "{venue} publishes no checksum (checksum faults apply to okx and kraken)"
+            )),
+            FaultKind::Shutdown if !announces_shutdown(venue) => Some(format!(
+                "{venue} announces no planned close (shutdown applies to binance, \
+                 binance-usdm and okx)"
             )),
             _ => None,
         }
@@ -140,6 +155,20 @@ pub struct Rate {
 
 /// The default delay of a slow acknowledgement.
 pub const SLOW_ACK: Duration = Duration::from_secs(2);
+
+/// The default time between announcing a planned close and closing.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+impl FaultKind {
+    /// The duration a rate of this kind carries by default, for the kinds that take one.
+    pub const fn default_duration(self) -> Option<Duration> {
+        match self {
+            FaultKind::SlowAck => Some(SLOW_ACK),
+            FaultKind::Shutdown => Some(SHUTDOWN_GRACE),
+            _ => None,
+        }
+    }
+}
 
 /// Every venue's fault rates. The default injects nothing.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -189,7 +218,7 @@ impl FaultSpec {
 
     /// Set one rate (tests and programmatic storms).
     pub fn with(mut self, venue: VenueId, kind: FaultKind, probability: f64) -> Self {
-        let duration = (kind == FaultKind::SlowAck).then_some(SLOW_ACK);
+        let duration = kind.default_duration();
         self.venues.entry(venue).or_default().insert(
             kind,
             Rate {
@@ -336,14 +365,13 @@ fn fault_of(text: &str) -> Result<(FaultKind, Rate), FaultSpecError> {
             format!("rate {trimmed} is not a probability between 0 and 1"),
         ));
     }
-    let duration = match duration {
-        None if kind == FaultKind::SlowAck => Some(SLOW_ACK),
-        None => None,
-        Some(d) if kind == FaultKind::SlowAck => Some(parse_duration(d).map_err(|e| bad(text, e))?),
-        Some(_) => {
+    let duration = match (duration, kind.default_duration()) {
+        (None, default) => default,
+        (Some(d), Some(_)) => Some(parse_duration(d).map_err(|e| bad(text, e))?),
+        (Some(_), None) => {
             return Err(bad(
                 text,
-                format!("{kind} takes no duration (only slow_ack does)"),
+                format!("{kind} takes no duration (only slow_ack and shutdown do)"),
             ));
         }
     };
@@ -420,6 +448,23 @@ mod tests {
     }
 
     #[test]
+    fn shutdown_takes_a_grace_and_skips_venues_that_announce_no_close() {
+        let spec: FaultSpec = "shutdown=0.1%@2s".parse().unwrap();
+        let okx = spec.rate(VenueId::Okx, FaultKind::Shutdown);
+        assert_eq!(okx.probability, 0.001);
+        assert_eq!(okx.duration, Some(Duration::from_secs(2)));
+        assert_eq!(
+            spec.rate(VenueId::Kraken, FaultKind::Shutdown).probability,
+            0.0
+        );
+        let spec: FaultSpec = "binance:shutdown=1%".parse().unwrap();
+        assert_eq!(
+            spec.rate(VenueId::Binance, FaultKind::Shutdown).duration,
+            Some(SHUTDOWN_GRACE)
+        );
+    }
+
+    #[test]
     fn parse_errors_name_the_bad_token() {
         let e = err("okx:gap=2");
         assert_eq!(e.token, "gap=2");
@@ -446,6 +491,11 @@ mod tests {
         assert!(e.reason.contains("takes no duration"), "{e}");
         let e = err("okx:slow_ack=0.1@soon");
         assert_eq!(e.token, "slow_ack=0.1@soon");
+        assert!(
+            err("bybit-spot:shutdown=0.1")
+                .reason
+                .contains("no planned close")
+        );
         let e = err("coinbase:drop=0.1");
         assert!(e.reason.contains("does not serve"), "{e}");
         assert!(err("okx:drop=NaN").reason.contains("not a number"));

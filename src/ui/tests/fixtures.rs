@@ -578,6 +578,7 @@ fn venues() -> Vec<VenueHealth> {
         checksum_ok: ok,
         checksum_fail: fail,
         malformed: 0,
+        handovers: 0,
         last_message: Some(NOW - 40_000_000),
         latency_ms: Some(latency),
     };

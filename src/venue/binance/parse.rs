@@ -21,6 +21,10 @@ struct Head<'a> {
     /// The combined-stream wrapper's payload.
     #[serde(borrow, default)]
     data: Option<&'a RawValue>,
+    /// The wrapper of connection events in the WebSocket API's form:
+    /// `{"event":{"e":"serverShutdown","E":..}}`.
+    #[serde(borrow, default)]
+    event: Option<&'a RawValue>,
     /// The event type of a payload.
     #[serde(borrow, default)]
     e: Option<Cow<'a, str>>,
@@ -174,8 +178,8 @@ pub fn parse<'a>(
     levels: &mut Vec<(Side, Level)>,
 ) -> Result<Parsed<'a, DepthIds>, String> {
     let head: Head<'a> = json(text, "bad JSON")?;
-    if let Some(data) = head.data {
-        let inner: Head<'a> = json(data.get(), "combined stream data")?;
+    if let Some(data) = head.data.or(head.event) {
+        let inner: Head<'a> = json(data.get(), "wrapped event")?;
         return event(&inner, data.get(), chained, levels);
     }
     if let Some(error) = head.error {
@@ -220,9 +224,9 @@ fn event<'a>(
         "markPriceUpdate" => {
             mark_price(json(payload, "markPriceUpdate")?).map(|d| Parsed::Derivs(vec![d]))
         }
-        // "A `serverShutdown` event may precede a close": the close itself triggers the
-        // reconnect, so the notice is only proof of life.
-        "serverShutdown" => Ok(Parsed::Control),
+        // "A `serverShutdown` event will be sent when the server is about to shutdown, resulting
+        // in disconnection. Please establish a new connection as soon as possible."
+        "serverShutdown" => Ok(Parsed::Closing("serverShutdown".into())),
         "bookTicker" | "kline" | "24hrTicker" | "24hrMiniTicker" => Ok(Parsed::Ignored),
         other => Err(format!("unexpected event {other:?}")),
     }

@@ -180,6 +180,9 @@ impl SnapshotRule for SpotDepthRule {
     fn snapshot_usable(snapshot: &DepthIds, first: &DepthIds) -> bool {
         SpotDepthRule::joinable(snapshot.last, first.first).is_ok()
     }
+
+    /// Step 5 bridges with `U <= lastUpdateId + 1`: the event after the snapshot joins it.
+    const JOINS_LATER_EVENTS: bool = true;
 }
 
 impl SnapshotRule for UsdmDepthRule {

@@ -88,6 +88,9 @@ struct DerivsData<'a> {
     ts: Option<&'a RawValue>,
 }
 
+/// The notice code announcing a close for a service upgrade.
+pub const NOTICE_RECONNECT: &str = "64008";
+
 /// Parse one OKX frame; book levels go to `levels`.
 pub fn parse<'a>(
     text: &'a str,
@@ -120,6 +123,14 @@ pub(super) fn parse_general<'a>(
         let text_of = |name| field(name).map(wire::string).transpose();
         return Ok(match event.as_ref() {
             "subscribe" | "unsubscribe" | "channel-conn-count" => Parsed::Control,
+            // `64008`: "The connection will soon be closed for a service upgrade. Please
+            // reconnect." (about 60 s ahead): a planned restart.
+            "notice" if text_of("code")?.as_deref() == Some(NOTICE_RECONNECT) => {
+                Parsed::Closing(format!(
+                    "notice {NOTICE_RECONNECT}: {}",
+                    text_of("msg")?.as_deref().unwrap_or("")
+                ))
+            }
             "error" | "notice" => Parsed::VenueError {
                 instrument: arg.and_then(|a| a.inst_id),
                 message: format!(

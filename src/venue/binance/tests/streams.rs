@@ -142,11 +142,28 @@ fn acks_tickers_and_klines_are_not_problems() {
             r#"{"stream":"btcusdt@bookTicker","data":{"u":400900217,"s":"BTCUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}}"#,
             r#"{"u":400900217,"s":"BTCUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}"#,
             r#"{"e":"kline","E":1672515782136,"s":"BTCUSDT","k":{"t":1672515780000,"i":"1m"}}"#,
-            r#"{"e":"serverShutdown","E":1672515782136}"#,
         ],
     );
     assert!(seen.problems.is_empty(), "{:?}", seen.problems);
     assert!(seen.events.is_empty());
+}
+
+/// `serverShutdown` announces a planned close, on the streams raw, combined, or in the
+/// WebSocket API's `{"event":…}` form: each is a [`Parsed::Closing`], not a problem.
+#[test]
+fn server_shutdown_announces_a_planned_close_in_every_form() {
+    use crate::feed::protocol::Parsed;
+    for text in [
+        r#"{"e":"serverShutdown","E":1770123456789}"#,
+        r#"{"stream":"btcusdt@depth@100ms","data":{"e":"serverShutdown","E":1770123456789}}"#,
+        r#"{"event":{"e":"serverShutdown","E":1770123456789}}"#,
+    ] {
+        let parsed = crate::venue::binance::parse::parse(text, false, &mut Vec::new());
+        assert!(
+            matches!(parsed, Ok(Parsed::Closing(_))),
+            "{text}: {parsed:?}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
