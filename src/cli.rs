@@ -310,7 +310,9 @@ impl Cli {
                     return Err("a replay's venues are those in the capture; --venues, --venue-url and --venue-rest do not apply".into());
                 }
             }
-            Some(Command::Serve(s)) if s.replay.is_some() && (c.demo || !c.venues.is_empty() || urls) => {
+            Some(Command::Serve(s))
+                if s.replay.is_some() && (c.demo || !c.venues.is_empty() || urls) =>
+            {
                 return Err("serve: --replay serves a capture; --demo, --venues, --venue-url and --venue-rest do not apply".into());
             }
             Some(Command::Sim(_))

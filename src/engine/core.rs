@@ -22,8 +22,8 @@ use super::health::VenueState;
 use super::outbox::AlertOutbox;
 use super::readings::{Reading, reading};
 use super::symbol::SymbolState;
-use crate::backfill::{BackfillUpdate, BookHistory};
 use super::warm::Seed;
+use crate::backfill::{BackfillUpdate, BookHistory};
 use crate::capture::replay::ReplayState;
 use crate::history::HistorySink;
 

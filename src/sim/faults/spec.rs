@@ -71,7 +71,7 @@ pub enum Scope {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 11] = [
+    pub const ALL: [FaultKind; 12] = [
         FaultKind::Gap,
         FaultKind::Drop,
         FaultKind::Dup,
