@@ -24,6 +24,7 @@ pub mod integrity;
 pub mod logging;
 pub mod market;
 pub mod num;
+pub mod panics;
 pub mod session;
 pub mod sim;
 #[cfg(test)]

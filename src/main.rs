@@ -11,6 +11,7 @@ use depthscope::config::{Config, DEFAULT_TOML, cache_dir};
 use depthscope::engine::StreamOptions;
 use depthscope::instrument::catalog::Catalog;
 use depthscope::logging::{self, LogGuard, LogSink};
+use depthscope::panics;
 use depthscope::session::run::{Output, Plan, Source, run_session};
 use depthscope::ui::run::{UiEnv, UiOptions};
 use std::process::ExitCode;
@@ -18,6 +19,21 @@ use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let stop = CancellationToken::new();
+    panics::install(stop.clone());
+    let code = run(&cli, stop);
+    match panics::first() {
+        // The run may have ended normally since: the panic still says it is not to be trusted.
+        Some(panic) => {
+            eprintln!("depthscope: stopped by an internal error: {panic}");
+            ExitCode::from(101)
+        }
+        None => code,
+    }
+}
+
+/// The command, stopping early when `stop` is cancelled (a panic anywhere cancels it).
+fn run(cli: &Cli, stop: CancellationToken) -> ExitCode {
     if cli.run.print_default_config {
         print!("{DEFAULT_TOML}");
         return ExitCode::SUCCESS;
@@ -34,20 +50,21 @@ fn main() -> ExitCode {
                 let source = Source::Replay {
                     file: args.file.clone(),
                     speed,
+                    max_gap: args.pace.max_gap,
                 };
-                tui(&cli, &config, source, &args.run)
+                tui(cli, &config, source, &args.run, stop)
             }
             Err(e) => fail(&e),
         },
-        Some(Command::Sim(args)) => sim(args, cli.common.seed),
-        Some(Command::Stream(args)) => stream(&cli, &config, args),
+        Some(Command::Sim(args)) => sim(args, cli.common.seed, stop),
+        Some(Command::Stream(args)) => stream(cli, &config, args, stop),
         None if cli.common.demo => {
             let source = Source::Demo {
                 seed: cli.common.seed,
             };
-            tui(&cli, &config, source, &cli.run)
+            tui(cli, &config, source, &cli.run, stop)
         }
-        None => tui(&cli, &config, Source::Live, &cli.run),
+        None => tui(cli, &config, Source::Live, &cli.run, stop),
     }
 }
 
@@ -87,7 +104,13 @@ fn speed(pace: &PaceArgs) -> Result<Option<f64>, String> {
 }
 
 /// The terminal UI on `source`.
-fn tui(cli: &Cli, config: &Config, source: Source, run: &RunArgs) -> ExitCode {
+fn tui(
+    cli: &Cli,
+    config: &Config,
+    source: Source,
+    run: &RunArgs,
+    stop: CancellationToken,
+) -> ExitCode {
     let mut options = match UiOptions::resolve(config, run, &UiEnv::from_process()) {
         Ok(options) => options,
         Err(e) => return fail(&e.to_string()),
@@ -112,7 +135,7 @@ fn tui(cli: &Cli, config: &Config, source: Source, run: &RunArgs) -> ExitCode {
             &plan,
             source,
             Output::Tui(Box::new(options)),
-            CancellationToken::new(),
+            stop,
         ))
         .map_err(|e| e.to_string())
     });
@@ -129,12 +152,13 @@ fn tui(cli: &Cli, config: &Config, source: Source, run: &RunArgs) -> ExitCode {
 }
 
 /// `stream --json`: frames as JSON lines on stdout, from live venues, `--demo` or `--replay`.
-fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
+fn stream(cli: &Cli, config: &Config, args: &StreamArgs, stop: CancellationToken) -> ExitCode {
     let source = match &args.replay {
         Some(file) => match speed(&args.pace) {
             Ok(speed) => Source::Replay {
                 file: file.clone(),
                 speed,
+                max_gap: args.pace.max_gap,
             },
             Err(e) => return fail(&e),
         },
@@ -155,14 +179,8 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
     };
     let plan = plan(cli, config, None);
     let outcome = runtime().and_then(|rt| {
-        rt.block_on(run_session(
-            config,
-            &plan,
-            source,
-            output,
-            CancellationToken::new(),
-        ))
-        .map_err(|e| e.to_string())
+        rt.block_on(run_session(config, &plan, source, output, stop))
+            .map_err(|e| e.to_string())
     });
     drop(log);
     match outcome {
@@ -172,11 +190,10 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
 }
 
 /// `depthscope sim`: the simulator alone, until Ctrl-C.
-fn sim(args: &SimArgs, seed: u64) -> ExitCode {
+fn sim(args: &SimArgs, seed: u64, stop: CancellationToken) -> ExitCode {
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
-            let cancel = CancellationToken::new();
-            let stop = cancel.clone();
+            let cancel = stop.clone();
             tokio::spawn(async move {
                 let _ = tokio::signal::ctrl_c().await;
                 stop.cancel();
@@ -242,7 +259,19 @@ fn replay_headless(args: &ReplayArgs) -> ExitCode {
         Ok(report) => match serde_json::to_string_pretty(&report) {
             Ok(json) => {
                 println!("{json}");
-                ExitCode::SUCCESS
+                if report.events > 0 {
+                    return ExitCode::SUCCESS;
+                }
+                // The report is printed all the same: its errors say what was wrong.
+                let first = report
+                    .errors
+                    .first()
+                    .map_or(String::new(), |e| format!("; first: {e}"));
+                fail(&format!(
+                    "nothing in {} could be replayed ({} errors{first})",
+                    args.file.display(),
+                    report.errors_total
+                ))
             }
             Err(e) => fail(&format!("cannot write the report: {e}")),
         },

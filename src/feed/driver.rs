@@ -38,7 +38,16 @@ pub struct DriverConfig {
     /// Deltas kept while a REST snapshot is awaited; beyond this the oldest are dropped and the
     /// join will fail and refetch, which is the honest outcome.
     pub max_buffered: usize,
+    /// Levels a book keeps per side ([`crate::book::MAX_LEVELS`] unless configured).
+    pub max_levels: usize,
+    /// Books discovery may create per venue: a capture naming millions of instruments must not
+    /// make millions of books. Past it, data for a new instrument is an error.
+    pub max_books: usize,
 }
+
+/// Books one venue's driver creates at most by discovery: more than the instruments any venue
+/// lists (Binance spot about 3,000; OKX, spot and derivatives, about 1,000).
+pub const MAX_BOOKS: usize = 10_000;
 
 impl DriverConfig {
     pub fn live() -> Self {
@@ -50,6 +59,8 @@ impl DriverConfig {
             emit_books: true,
             status_interval: Duration::from_secs(1),
             max_buffered: 20_000,
+            max_levels: crate::book::MAX_LEVELS,
+            max_books: MAX_BOOKS,
         }
     }
 
@@ -164,7 +175,8 @@ impl<P: Protocol> Driver<P> {
     fn add_book(&mut self, instrument: Instrument, now: Nanos) {
         let spec = self.protocol.book_spec(&instrument.id);
         let key = BookKey::new(self.protocol.venue(), &instrument.id);
-        let mut sync = BookSync::new(key, spec.depth, spec.checksum, instrument.contract);
+        let mut sync = BookSync::new(key, spec.depth, spec.checksum, instrument.contract)
+            .with_max_levels(self.cfg.max_levels);
         if !self.cfg.emit_books {
             sync = sync.without_updates();
         }
@@ -197,8 +209,19 @@ impl<P: Protocol> Driver<P> {
         if !self.cfg.discover {
             self.counters.malformed += 1;
             out.problems.push(format!(
-                "{}: data for unsubscribed instrument {id}",
-                self.protocol.venue()
+                "{}: data for unsubscribed instrument {}",
+                self.protocol.venue(),
+                excerpt(id)
+            ));
+            return false;
+        }
+        if self.books.len() >= self.cfg.max_books {
+            self.counters.malformed += 1;
+            out.problems.push(format!(
+                "{}: data for instrument {} beyond the {} books a replay creates per venue",
+                self.protocol.venue(),
+                excerpt(id),
+                self.cfg.max_books
             ));
             return false;
         }

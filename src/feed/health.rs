@@ -63,6 +63,8 @@ pub struct BookCounters {
     pub crossed: u64,
     /// Deltas that arrived while the book was not live and were dropped (or buffered).
     pub while_syncing: u64,
+    /// Levels cut by the book's bound on levels per side ([`crate::book::MAX_LEVELS`]).
+    pub capped_levels: u64,
 }
 
 /// The state of a venue's connections, as the header and health view show it.

@@ -54,6 +54,7 @@ pub(crate) fn check_books(books: &[&BookSync], reference: &Reference) -> BookCou
             resyncs,
             crossed,
             while_syncing,
+            capped_levels,
         } = sync.counters();
         total.messages += messages;
         total.checksum_ok += checksum_ok;
@@ -64,6 +65,7 @@ pub(crate) fn check_books(books: &[&BookSync], reference: &Reference) -> BookCou
         total.resyncs += resyncs;
         total.crossed += crossed;
         total.while_syncing += while_syncing;
+        total.capped_levels += capped_levels;
     }
     total
 }

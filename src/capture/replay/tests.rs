@@ -321,7 +321,7 @@ fn a_recorded_instrument_list_wins_over_the_cached_one() {
         },
     };
     replayer.feed(1, &event, &mut |_| {});
-    assert!(replayer.errors.is_empty(), "{:?}", replayer.errors);
+    assert_eq!(replayer.errors.total, 0, "{:?}", replayer.errors);
     let recorded = (SOURCE.parse)(url, &body).unwrap();
     let mut registry = replayer.registry.clone();
     registry.sort_by(|a, b| a.id.cmp(&b.id));
@@ -331,4 +331,42 @@ fn a_recorded_instrument_list_wins_over_the_cached_one() {
         recorded[0],
         cached.iter().find(|i| i.id == "BTC/USD").unwrap().clone()
     );
+}
+
+/// Ten thousand one-byte bad lines, and one line naming a venue a megabyte long: the report
+/// keeps the first [`super::MAX_ERRORS`] messages, each a short excerpt, and counts every error
+/// by kind (it used to hold one message per line, quoting each bad input whole).
+#[test]
+fn errors_are_kept_up_to_a_bound_and_counted_by_kind() {
+    let path = TempPath::new("bad-lines.ndjson");
+    let mut text = String::from("{\"depthscope_capture\":1,\"created_ns\":0,\"note\":\"\"}\n");
+    text.push_str(&format!(
+        "{{\"t\":1,\"venue\":\"{}\",\"conn\":1,\"ev\":\"recv\",\"data\":\"x\"}}\n",
+        "v".repeat(1 << 20)
+    ));
+    text.push_str(&"x\n".repeat(10_000));
+    std::fs::write(&path, text).unwrap();
+    let report = replay_report(&path, 1, Vec::new()).unwrap();
+    assert_eq!(report.errors.len(), super::MAX_ERRORS);
+    assert_eq!(report.errors_total, 10_001);
+    assert!(
+        report.errors.iter().all(|e| e.len() < 300),
+        "{:?}",
+        report.errors[0].len()
+    );
+    assert!(
+        report.errors[0].starts_with("line 2: unknown venue"),
+        "{}",
+        report.errors[0]
+    );
+    assert_eq!(report.error_kinds.values().sum::<u64>(), 10_001);
+    assert_eq!(
+        report.error_kinds.get("bad JSON"),
+        Some(&10_000),
+        "{:?}",
+        report.error_kinds
+    );
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(json.len() < 20_000, "a short report: {} bytes", json.len());
+    assert_eq!(report.events, 0, "nothing could be replayed");
 }
