@@ -194,7 +194,8 @@ impl BookSide {
             }
         }
         merged.extend(kept);
-        self.entries.assign(merged.into_iter());
+        drop(updates);
+        self.entries = DeVec::from_vec(merged);
         self.rewind();
     }
 

@@ -370,3 +370,60 @@ fn errors_are_kept_up_to_a_bound_and_counted_by_kind() {
     assert!(json.len() < 20_000, "a short report: {} bytes", json.len());
     assert_eq!(report.events, 0, "nothing could be replayed");
 }
+
+/// Fuzz target for the capture reader: the OKX recording as a capture, its bytes damaged at
+/// random (any byte, newlines and invalid UTF-8 included; cut short), replayed. No panic, the
+/// errors bounded, every event or error from some line, and every book's checksum figures
+/// adding up to its messages. `DEPTHSCOPE_FUZZ_CASES` sets the cases (default 24).
+#[test]
+fn fuzz_capture_reader() {
+    use super::Replayer;
+    use crate::capture::reader::CaptureReader;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let Some(ws) = capture_path("okx/cryptofeed_OKX.ws.1.0.txt") else {
+        return;
+    };
+    let path = TempPath::new("fuzz-okx.ndjson");
+    import_cryptofeed(&ws, None, VenueId::Okx, &path, "fuzz").unwrap();
+    let clean = std::fs::read(&*path).unwrap();
+    let cases = std::env::var("DEPTHSCOPE_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let edits = proptest::collection::vec((any::<usize>(), any::<u8>()), 1..40);
+    runner
+        .run(&(edits, any::<usize>()), |(edits, cut)| {
+            let mut bytes = clean.clone();
+            for (at, byte) in edits {
+                let at = at % bytes.len();
+                bytes[at] = byte;
+            }
+            bytes.truncate(bytes.len() - cut % 64);
+            let lines = bytes.split(|&b| b == b'\n').count() as u64;
+            let mut reader = CaptureReader::new(std::io::Cursor::new(bytes));
+            let mut replayer = Replayer::new(Vec::new(), true);
+            let mut published = 0u64;
+            while let Some((line, item)) = reader.next_numbered() {
+                prop_assert!(line <= lines);
+                match item {
+                    Ok(event) => replayer.feed(line, &event, &mut |_| published += 1),
+                    Err(error) => replayer.line_error(error),
+                }
+            }
+            let report = replayer.report(0.0);
+            prop_assert!(report.errors.len() <= super::MAX_ERRORS);
+            prop_assert!(report.events + report.errors_total <= 2 * lines);
+            for book in &report.books {
+                let checksums = book.checksum_ok + book.checksum_fail + book.checksum_absent;
+                prop_assert_eq!(checksums, book.updates, "{}", book.instrument);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
