@@ -71,6 +71,8 @@ pub struct Feed {
     pub silence_timeout_s: f64,
     /// Largest WebSocket frame accepted, bytes.
     pub max_frame_bytes: usize,
+    /// Levels a book keeps per side; the worst beyond it are dropped and counted.
+    pub max_book_levels: usize,
     /// Per-venue overrides, keyed by venue id: `[feed.venue.okx] ws_url = "ws://127.0.0.1:9000/okx"`.
     pub venue: BTreeMap<String, VenueOverride>,
 }
@@ -82,6 +84,7 @@ impl Default for Feed {
             snapshot_timeout_s: 15.0,
             silence_timeout_s: 60.0,
             max_frame_bytes: 16 << 20,
+            max_book_levels: crate::book::MAX_LEVELS,
             venue: BTreeMap::new(),
         }
     }
@@ -107,6 +110,12 @@ impl Feed {
             return Err(format!(
                 "feed.max_frame_bytes {} is too small for book snapshots (at least 65536)",
                 self.max_frame_bytes
+            ));
+        }
+        if !(1_000..=10_000_000).contains(&self.max_book_levels) {
+            return Err(format!(
+                "feed.max_book_levels must be 1000 to 10000000, got {}",
+                self.max_book_levels
             ));
         }
         for (venue, o) in &self.venue {

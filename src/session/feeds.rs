@@ -120,6 +120,7 @@ pub async fn start_feeds(
     let driver = DriverConfig {
         snapshot_timeout: Duration::from_secs_f64(config.feed.snapshot_timeout_s),
         silence_timeout: Duration::from_secs_f64(config.feed.silence_timeout_s),
+        max_levels: config.feed.max_book_levels,
         ..DriverConfig::live()
     };
     let runtime = RuntimeConfig {
