@@ -67,11 +67,14 @@ fn steps(ws: &str, rest: Option<&str>, raw_frames: bool) -> Option<Vec<Step>> {
     Some(steps)
 }
 
+/// A book's top levels: side, price and size as the venue wrote them.
+type Top = Vec<(Side, String, String)>;
+
 /// What a book looked like after a step: its verified-checksum count and its top levels.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Seen {
     checksum_ok: u64,
-    top: Vec<(Side, String, String)>,
+    top: Top,
 }
 
 /// Replays `steps`; after each, every book's [`Seen`] (top `depth` levels a side). Asserts the
@@ -148,11 +151,11 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     let frame = any::<usize>();
     let json = prop::sample::select(b"\"{}[],:-.e0 \\".to_vec());
     prop_oneof![
-        4 => (frame.clone(), any::<usize>(), 1u8..10).prop_map(|(frame, nth, add)| Mutation::Digit { frame, nth, add }),
-        2 => (frame.clone(), any::<usize>(), json).prop_map(|(frame, at, byte)| Mutation::Byte { frame, at, byte }),
-        1 => (frame.clone(), any::<usize>()).prop_map(|(frame, at)| Mutation::Cut { frame, at }),
-        1 => frame.clone().prop_map(|frame| Mutation::Repeat { frame }),
-        1 => frame.clone().prop_map(|frame| Mutation::Swap { frame }),
+        4 => (frame, any::<usize>(), 1u8..10).prop_map(|(frame, nth, add)| Mutation::Digit { frame, nth, add }),
+        2 => (frame, any::<usize>(), json).prop_map(|(frame, at, byte)| Mutation::Byte { frame, at, byte }),
+        1 => (frame, any::<usize>()).prop_map(|(frame, at)| Mutation::Cut { frame, at }),
+        1 => frame.prop_map(|frame| Mutation::Repeat { frame }),
+        1 => frame.prop_map(|frame| Mutation::Swap { frame }),
         1 => (frame, any::<usize>(), 0usize..5).prop_map(|(frame, nth, which)| Mutation::Huge { frame, nth, which }),
     ]
 }
@@ -276,7 +279,7 @@ fn fuzz(venue: VenueId, steps: Option<Vec<Step>>, checked: Option<usize>) {
         ..Config::default()
     });
     // Every state a book of the clean replay went through.
-    let truths: std::collections::HashSet<(&str, &Vec<(Side, String, String)>)> = clean
+    let truths: std::collections::HashSet<(&str, &Top)> = clean
         .iter()
         .flat_map(|books| books.iter().map(|(key, seen)| (key.as_str(), &seen.top)))
         .collect();
