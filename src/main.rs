@@ -119,6 +119,8 @@ fn tui(
     if let Err(e) = color_eyre::install() {
         return fail(&format!("cannot install the error reporter: {e}"));
     }
+    // color-eyre replaced the panic hook: record panics around its hook too.
+    panics::install(stop.clone());
     let log = match start_logging(LogSink::TuiPane) {
         Ok(guard) => guard,
         Err(e) => return fail(&e),
