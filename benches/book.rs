@@ -1,9 +1,11 @@
 //! Book hot paths (issue 2 targets, median on the 2-core dev box): applying one level at depth
 //! 25 (≤ 50 ns) and 500 (≤ 250 ns), the OKX 25-level and Kraken 10-level checksums including
 //! building their strings (≤ 500 ns each; the measured loop also applies the one level change
-//! that precedes each checksum on a live feed), and parsing one decimal.
+//! that precedes each checksum on a live feed), and parsing one decimal. Issue 19: one delta
+//! of 400,000 bids alternating far and near (each level lands mid-side), applied as a venue
+//! message is (≤ 0.5 s for any frame of ≤ 16 MB; one by one it took 80 s).
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use depthscope::book::{Book, DepthModel, Level, TextForm, checksum};
 use depthscope::market::Side;
 use depthscope::num::Dec;
@@ -103,6 +105,53 @@ fn checksums(c: &mut Criterion) {
     });
 }
 
+/// A snapshot, then one delta of 400k bids alternating low and high so that every level lands
+/// in the middle of the side: [`Book::apply_all`] with the end of the message, as a feed applies
+/// it.
+fn large_message(c: &mut Criterion) {
+    let n = 400_000i64;
+    let levels: Vec<(Side, Level)> = (0..n)
+        .map(|k| {
+            if k % 2 == 0 {
+                100_000 + k / 2
+            } else {
+                900_000 - k / 2
+            }
+        })
+        .map(|tick| {
+            (
+                Side::Bid,
+                Level::new(
+                    Dec::from_parts(tick, 2).unwrap(),
+                    Dec::from_parts(1, 0).unwrap(),
+                ),
+            )
+        })
+        .collect();
+    let mut start = Book::new(DepthModel::SnapshotThenDiffs);
+    let one = |tick| {
+        [Level::new(
+            Dec::from_parts(tick, 2).unwrap(),
+            Dec::from_parts(1, 0).unwrap(),
+        )]
+    };
+    start.load_snapshot(one(900_050), one(900_100), None);
+    let mut group = c.benchmark_group("book_large_message");
+    group.sample_size(10);
+    group.bench_function("400k_bids_alternating", |bench| {
+        bench.iter_batched(
+            || start.clone(),
+            |mut book| {
+                book.apply_all(black_box(&levels));
+                book.end_message(|_, _| {});
+                book
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
 fn parse(c: &mut Criterion) {
     c.bench_function("decimal_parse", |bench| {
         bench.iter(|| black_box(Dec::parse(black_box("61234.56789012"))))
@@ -112,5 +161,5 @@ fn parse(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, apply, checksums, parse);
+criterion_group!(benches, apply, checksums, large_message, parse);
 criterion_main!(benches);

@@ -200,6 +200,10 @@ pub struct PaceArgs {
     /// As fast as possible.
     #[arg(long, conflicts_with = "speed")]
     pub max: bool,
+    /// Skip jumps in capture time longer than this (`90s`, `2m`) instead of waiting them out;
+    /// each skip is shown in the header and logged.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub max_gap: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -27,6 +27,7 @@ pub mod logging;
 pub mod market;
 pub mod num;
 pub mod serve;
+pub mod panics;
 pub mod session;
 pub mod sim;
 #[cfg(test)]

@@ -13,6 +13,7 @@ use depthscope::engine::stream_numbers::Fields;
 use depthscope::history;
 use depthscope::instrument::catalog::Catalog;
 use depthscope::logging::{self, LogGuard, LogSink};
+use depthscope::panics;
 use depthscope::session::check::check_plan;
 use depthscope::session::feeds::venue_options;
 use depthscope::session::run::{Output, Plan, Source, run_session};
@@ -23,6 +24,21 @@ use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let stop = CancellationToken::new();
+    panics::install(stop.clone());
+    let code = run(&cli, stop);
+    match panics::first() {
+        // The run may have ended normally since: the panic still says it is not to be trusted.
+        Some(panic) => {
+            eprintln!("depthscope: stopped by an internal error: {panic}");
+            ExitCode::from(101)
+        }
+        None => code,
+    }
+}
+
+/// The command, stopping early when `stop` is cancelled (a panic anywhere cancels it).
+fn run(cli: &Cli, stop: CancellationToken) -> ExitCode {
     if let Err(e) = cli.check_combinations() {
         return fail(&e);
     }
@@ -42,23 +58,24 @@ fn main() -> ExitCode {
                 let source = Source::Replay {
                     file: args.file.clone(),
                     speed,
+                    max_gap: args.pace.max_gap,
                 };
-                tui(&cli, &config, config_file, source, &args.run)
+                tui(cli, &config, config_file, source, &args.run, stop)
             }
             Err(e) => fail(&e),
         },
-        Some(Command::Sim(args)) => sim(args, cli.common.seed),
-        Some(Command::Stream(args)) => stream(&cli, &config, args),
-        Some(Command::Serve(args)) if args.add_key.is_some() => add_key(&cli, args),
-        Some(Command::Serve(args)) => serve(&cli, &config, args),
-        Some(Command::History(command)) => history_command(&cli, &config, command),
+        Some(Command::Sim(args)) => sim(args, cli.common.seed, stop),
+        Some(Command::Stream(args)) => stream(cli, &config, args, stop),
+        Some(Command::Serve(args)) if args.add_key.is_some() => add_key(cli, args),
+        Some(Command::Serve(args)) => serve(cli, &config, args, stop),
+        Some(Command::History(command)) => history_command(cli, &config, command),
         None if cli.common.demo => {
             let source = Source::Demo {
                 seed: cli.common.seed,
             };
-            tui(&cli, &config, config_file, source, &cli.run)
+            tui(cli, &config, config_file, source, &cli.run, stop)
         }
-        None => tui(&cli, &config, config_file, Source::Live, &cli.run),
+        None => tui(cli, &config, config_file, Source::Live, &cli.run, stop),
     }
 }
 
@@ -204,6 +221,7 @@ fn tui(
     config_file: Option<std::path::PathBuf>,
     source: Source,
     run: &RunArgs,
+    stop: CancellationToken,
 ) -> ExitCode {
     let mut options = match UiOptions::resolve(config, run, &UiEnv::from_process()) {
         Ok(options) => options,
@@ -214,6 +232,8 @@ fn tui(
     if let Err(e) = color_eyre::install() {
         return fail(&format!("cannot install the error reporter: {e}"));
     }
+    // color-eyre replaced the panic hook: record panics around its hook too.
+    panics::install(stop.clone());
     let log = match start_logging(LogSink::TuiPane) {
         Ok(guard) => guard,
         Err(e) => return fail(&e),
@@ -233,7 +253,7 @@ fn tui(
             &plan,
             source,
             Output::Tui(Box::new(options)),
-            CancellationToken::new(),
+            stop,
         ))
         .map_err(|e| e.to_string())
     });
@@ -250,12 +270,13 @@ fn tui(
 }
 
 /// `stream --json`: frames as JSON lines on stdout, from live venues, `--demo` or `--replay`.
-fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
+fn stream(cli: &Cli, config: &Config, args: &StreamArgs, stop: CancellationToken) -> ExitCode {
     let source = match &args.replay {
         Some(file) => match speed(&args.pace) {
             Ok(speed) => Source::Replay {
                 file: file.clone(),
                 speed,
+                max_gap: args.pace.max_gap,
             },
             Err(e) => return fail(&e),
         },
@@ -293,7 +314,7 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
             &plan,
             source,
             output,
-            CancellationToken::new(),
+            stop,
         ))
         .map_err(|e| e.to_string())
     });
@@ -305,12 +326,13 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs) -> ExitCode {
 }
 
 /// `serve`: the HTTP API from live venues, `--demo` or `--replay`.
-fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> ExitCode {
+fn serve(cli: &Cli, config: &Config, args: &ServeArgs, stop: CancellationToken) -> ExitCode {
     let source = match &args.replay {
         Some(file) => match speed(&args.pace) {
             Ok(speed) => Source::Replay {
                 file: file.clone(),
                 speed,
+                max_gap: args.pace.max_gap,
             },
             Err(e) => return fail(&e),
         },
@@ -361,7 +383,7 @@ fn serve(cli: &Cli, config: &Config, args: &ServeArgs) -> ExitCode {
                 options: Box::new(options.clone()),
                 exit_after: args.exit_after,
             };
-            run_session(config, &plan, source, output, CancellationToken::new())
+            run_session(config, &plan, source, output, stop)
                 .await
                 .map_err(|e| e.to_string())
         })
@@ -462,11 +484,10 @@ fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
 }
 
 /// `depthscope sim`: the simulator alone, until Ctrl-C.
-fn sim(args: &SimArgs, seed: u64) -> ExitCode {
+fn sim(args: &SimArgs, seed: u64, stop: CancellationToken) -> ExitCode {
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
-            let cancel = CancellationToken::new();
-            let stop = cancel.clone();
+            let cancel = stop.clone();
             tokio::spawn(async move {
                 let _ = tokio::signal::ctrl_c().await;
                 stop.cancel();
@@ -532,7 +553,19 @@ fn replay_headless(args: &ReplayArgs) -> ExitCode {
         Ok(report) => match serde_json::to_string_pretty(&report) {
             Ok(json) => {
                 println!("{json}");
-                ExitCode::SUCCESS
+                if report.events > 0 {
+                    return ExitCode::SUCCESS;
+                }
+                // The report is printed all the same: its errors say what was wrong.
+                let first = report
+                    .errors
+                    .first()
+                    .map_or(String::new(), |e| format!("; first: {e}"));
+                fail(&format!(
+                    "nothing in {} could be replayed ({} errors{first})",
+                    args.file.display(),
+                    report.errors_total
+                ))
             }
             Err(e) => fail(&format!("cannot write the report: {e}")),
         },

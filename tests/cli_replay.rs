@@ -104,3 +104,30 @@ fn replay_report_json_of_an_imported_okx_capture() {
     }
     assert_eq!((ok, fail), (290, 0));
 }
+
+/// `replay --report json` on a capture none of whose lines could be replayed still prints its
+/// report, but says so on stderr and exits non-zero (it used to exit 0).
+#[test]
+fn a_replay_of_nothing_but_bad_lines_fails() {
+    let home = TempPath::new("home-bad");
+    std::fs::create_dir_all(&*home).unwrap();
+    let capture = home.join("bad.ndjson");
+    let header = r#"{"depthscope_capture":1,"created_ns":0,"note":""}"#;
+    std::fs::write(&capture, format!("{header}\n{}", "x\n".repeat(1000))).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_depthscope"))
+        .args([OsStr::new("replay"), capture.as_os_str()])
+        .args(["--report", "json"])
+        .env("HOME", &*home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .output()
+        .expect("run depthscope");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("nothing in") && stderr.contains("1000 errors"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("the report still");
+    assert_eq!(report["errors_total"], 1000);
+}

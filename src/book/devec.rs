@@ -93,6 +93,17 @@ impl<T: Copy + Default> DeVec<T> {
         }
     }
 
+    /// Take `items` as the contents, in its own storage (no room at the ends until the next
+    /// rebuild): a merged side of hundreds of thousands of levels is not copied again.
+    pub(super) fn from_vec(items: Vec<T>) -> Self {
+        let end = items.len();
+        DeVec {
+            buf: items,
+            start: 0,
+            end,
+        }
+    }
+
     /// Drop the first `n` elements (all of them if `n` is larger).
     pub(super) fn drop_front(&mut self, n: usize) {
         self.start += n.min(self.len());

@@ -17,6 +17,17 @@ pub use text::TextForm;
 use crate::market::Side;
 use crate::num::Dec;
 
+/// The most levels a book keeps per side unless told otherwise: well above any venue's
+/// window (Binance snapshots reach 5,000 levels, Coinbase's full book tens of thousands), and a
+/// bound on what one hostile or broken stream can make a book hold. Levels beyond it are the
+/// worst ones; they are cut, counted, and the side is known only down to its last kept level.
+pub const MAX_LEVELS: usize = 200_000;
+
+/// Messages with at least this many levels for one side are applied as one sorted merge
+/// ([`BookSide::set_all`]) rather than level by level: below it, the venues' own order (best
+/// first, near the last change) makes each level's search and move short.
+pub const BATCH_LEVELS: usize = 1024;
+
 /// How the venue keeps the book's depth, which decides truncation and coverage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DepthModel {
@@ -56,6 +67,10 @@ pub struct Book {
     depth: DepthModel,
     bid_coverage: Coverage,
     ask_coverage: Coverage,
+    /// Levels kept per side at most ([`MAX_LEVELS`] by default).
+    max_levels: usize,
+    /// Levels cut by `max_levels` so far.
+    capped: u64,
 }
 
 impl Book {
@@ -66,7 +81,21 @@ impl Book {
             depth,
             bid_coverage: Coverage::Complete,
             ask_coverage: Coverage::Complete,
+            max_levels: MAX_LEVELS,
+            capped: 0,
         }
+    }
+
+    /// Keep at most `n` levels per side (at least 1).
+    pub fn with_max_levels(mut self, n: usize) -> Self {
+        self.max_levels = n.max(1);
+        self
+    }
+
+    /// How many levels the per-side bound has cut so far (never reset: a count for the
+    /// health figures and reports).
+    pub fn capped_levels(&self) -> u64 {
+        self.capped
     }
 
     pub fn depth_model(&self) -> DepthModel {
@@ -106,16 +135,43 @@ impl Book {
     ) {
         self.bids.replace(bids);
         self.asks.replace(asks);
-        if let DepthModel::Maintained(n) = self.depth {
-            self.bids.truncate(n, |_| {});
-            self.asks.truncate(n, |_| {});
-        }
         let limit = match self.depth {
             DepthModel::Maintained(n) => Some(limit.map_or(n, |l| l.min(n))),
             DepthModel::SnapshotThenDiffs => limit,
         };
-        self.bid_coverage = coverage_of(&self.bids, limit);
-        self.ask_coverage = coverage_of(&self.asks, limit);
+        let keep = self.kept_depth();
+        let limit = limit.map_or(keep, |l| l.min(keep));
+        for side in [Side::Bid, Side::Ask] {
+            self.cut(side, keep, |_, _| {});
+        }
+        self.bid_coverage = coverage_of(&self.bids, Some(limit));
+        self.ask_coverage = coverage_of(&self.asks, Some(limit));
+    }
+
+    /// The most levels a side keeps: the venue's window, or the book's bound.
+    fn kept_depth(&self) -> usize {
+        match self.depth {
+            DepthModel::Maintained(n) => n.min(self.max_levels),
+            DepthModel::SnapshotThenDiffs => self.max_levels,
+        }
+    }
+
+    /// Apply a delta message's levels in message order (size 0 deletes); a side with
+    /// [`BATCH_LEVELS`] or more of them is applied as one sorted merge. Call
+    /// [`Book::end_message`] after.
+    pub fn apply_all(&mut self, levels: &[(Side, Level)]) {
+        let bids = levels.iter().filter(|(s, _)| *s == Side::Bid).count();
+        let batched = |side: Side| match side {
+            Side::Bid => bids >= BATCH_LEVELS,
+            Side::Ask => levels.len() - bids >= BATCH_LEVELS,
+        };
+        for side in [Side::Bid, Side::Ask].into_iter().filter(|&s| batched(s)) {
+            let of_side = levels.iter().filter(|(s, _)| *s == side);
+            self.side_mut(side).set_all(of_side.map(|(_, l)| *l));
+        }
+        for (side, level) in levels.iter().filter(|(s, _)| !batched(*s)) {
+            self.side_mut(*side).set(level.price, level.size);
+        }
     }
 
     /// Apply one level from a delta (size 0 deletes). Returns the size the level had before.
@@ -129,11 +185,40 @@ impl Book {
     pub fn end_message(&mut self, mut removed: impl FnMut(Side, Level)) {
         self.bids.rewind();
         self.asks.rewind();
-        if let DepthModel::Maintained(n) = self.depth {
-            self.bids.truncate(n, |l| removed(Side::Bid, l));
-            self.asks.truncate(n, |l| removed(Side::Ask, l));
-            self.bid_coverage = coverage_of(&self.bids, Some(n));
-            self.ask_coverage = coverage_of(&self.asks, Some(n));
+        let keep = self.kept_depth();
+        let maintained = matches!(self.depth, DepthModel::Maintained(_));
+        for side in [Side::Bid, Side::Ask] {
+            let excess = self.cut(side, keep, &mut removed);
+            let coverage = coverage_of(self.side(side), Some(keep));
+            if maintained {
+                self.set_coverage(side, coverage);
+            } else if excess > 0 {
+                // Past a snapshot's last level nothing was known anyway; the cut can only
+                // bring the known end closer to the touch.
+                let tighter = tighter(side, self.coverage(side), coverage);
+                self.set_coverage(side, tighter);
+            }
+        }
+    }
+
+    /// Cut `side` to its best `keep` levels, reporting each one dropped; returns how many.
+    /// Levels beyond the venue's own window are its to forget; beyond the book's bound they
+    /// are ours to forget, and counted.
+    fn cut(&mut self, side: Side, keep: usize, mut removed: impl FnMut(Side, Level)) -> usize {
+        let excess = self.side(side).len().saturating_sub(keep);
+        if excess > 0 {
+            self.side_mut(side).truncate(keep, |l| removed(side, l));
+            if !matches!(self.depth, DepthModel::Maintained(n) if n <= self.max_levels) {
+                self.capped += excess as u64;
+            }
+        }
+        excess
+    }
+
+    fn set_coverage(&mut self, side: Side, coverage: Coverage) {
+        match side {
+            Side::Bid => self.bid_coverage = coverage,
+            Side::Ask => self.ask_coverage = coverage,
         }
     }
 
@@ -203,6 +288,17 @@ impl Book {
             *total += level.size.to_f64();
             Some((level, *total))
         })
+    }
+}
+
+/// The coverage of the two that knows less (its known end nearer the touch).
+fn tighter(side: Side, a: Coverage, b: Coverage) -> Coverage {
+    match (a, b) {
+        (Coverage::Complete, other) | (other, Coverage::Complete) => other,
+        (Coverage::KnownTo(x), Coverage::KnownTo(y)) => Coverage::KnownTo(match side {
+            Side::Bid => x.max(y),
+            Side::Ask => x.min(y),
+        }),
     }
 }
 

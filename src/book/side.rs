@@ -169,6 +169,36 @@ impl BookSide {
         }
     }
 
+    /// Apply a message's levels for this side as one merge: the levels are sorted (the last
+    /// of a repeated price wins, as applied one by one) and merged with the stored ones in one
+    /// pass. `O(n + m log m)` for `m` levels on a side of `n`, where [`BookSide::set`] costs
+    /// up to `O(n)` moves per level: 400k bids alternating far and near took 80 s one by one.
+    pub fn set_all(&mut self, levels: impl IntoIterator<Item = Level>) {
+        let side = self.side;
+        let mut updates: Vec<(i128, Level)> = levels
+            .into_iter()
+            .map(|l| (storage_key(side, l.price), l))
+            .collect();
+        sort_last_wins(&mut updates);
+        let old = self.entries.as_slice();
+        let mut merged = Vec::with_capacity(old.len() + updates.len());
+        let mut kept = old.iter().peekable();
+        for &(key, level) in &updates {
+            while let Some(entry) = kept.next_if(|e| e.key() < key) {
+                merged.push(*entry);
+            }
+            // The stored level at this price, if any, is replaced (its text with it).
+            kept.next_if(|e| e.key() == key);
+            if !level.size.is_zero() {
+                merged.push(Entry::new(key, level));
+            }
+        }
+        merged.extend(kept);
+        drop(updates);
+        self.entries = DeVec::from_vec(merged);
+        self.rewind();
+    }
+
     /// A message ended: the next one's first level is searched for from the touch.
     pub(super) fn rewind(&mut self) {
         self.hint = usize::MAX;
@@ -197,12 +227,7 @@ impl BookSide {
         if best_first {
             sorted.reverse();
         } else {
-            // Stable sort keeps message order among equal prices; reversed, dedup keeps the
-            // last.
-            sorted.sort_by_key(|(key, _)| *key);
-            sorted.reverse();
-            sorted.dedup_by_key(|(key, _)| *key);
-            sorted.reverse();
+            sort_last_wins(&mut sorted);
             sorted.retain(|(_, l)| !l.size.is_zero());
         }
         self.entries
@@ -231,6 +256,15 @@ impl BookSide {
             .as_slice()
             .binary_search_by(|e| e.key().cmp(&key))
     }
+}
+
+/// Sort keyed levels ascending, keeping only the last (in the original order) of each key.
+fn sort_last_wins(levels: &mut Vec<(i128, Level)>) {
+    // Stable sort keeps message order among equal prices; reversed, dedup keeps the last.
+    levels.sort_by_key(|(key, _)| *key);
+    levels.reverse();
+    levels.dedup_by_key(|(key, _)| *key);
+    levels.reverse();
 }
 
 /// Where `key` is in the ascending `keys` (`Ok`), or where it would go (`Err`), as

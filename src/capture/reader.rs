@@ -35,6 +35,10 @@ pub struct CaptureReader<R> {
     scratch: Vec<u8>,
     line_no: u64,
     header: Option<Header>,
+    /// The longest line kept ([`MAX_LINE_BYTES`]).
+    max_line: usize,
+    /// The length of the line just read, if it was too long to keep.
+    too_long: Option<usize>,
     /// A header problem, returned by the first `next_event` call.
     pending_error: Option<LineError>,
     /// Line 1 was an event rather than a header: return it after the header error.
@@ -44,6 +48,11 @@ pub struct CaptureReader<R> {
 
 /// Large reads keep the per-line cost down; decompressors fill this buffer in big chunks.
 const READ_BUFFER: usize = 256 * 1024;
+
+/// The longest line read: the largest frame accepted live (16 MiB, `feed.max_frame_bytes`)
+/// with room for its JSON escapes. A longer line is skipped as an error without being held in
+/// memory (a 1 GiB line used to take 1 GB).
+pub const MAX_LINE_BYTES: usize = 48 << 20;
 
 impl CaptureReader<Box<dyn BufRead + Send>> {
     /// Opens a capture, choosing the decompressor by file name (`.gz`, `.zst`, else plain), and
@@ -70,12 +79,19 @@ impl<R: BufRead> CaptureReader<R> {
     /// Wraps decompressed input and reads line 1. A missing or bad header is not fatal: it is
     /// the first error `next_event` returns, and the events still follow.
     pub fn new(input: R) -> Self {
+        Self::with_max_line(input, MAX_LINE_BYTES)
+    }
+
+    /// [`CaptureReader::new`] keeping lines of at most `max_line` bytes.
+    pub fn with_max_line(input: R, max_line: usize) -> Self {
         let mut reader = CaptureReader {
             input,
             line: Vec::with_capacity(4096),
             scratch: Vec::with_capacity(4096),
             line_no: 0,
             header: None,
+            max_line,
+            too_long: None,
             pending_error: None,
             replay_line: false,
             done: false,
@@ -111,6 +127,7 @@ impl<R: BufRead> CaptureReader<R> {
                     return None;
                 }
                 match self.read_line() {
+                    Ok(true) if self.too_long.is_some() => break,
                     Ok(true) if self.line.iter().all(u8::is_ascii_whitespace) => continue,
                     Ok(true) => break,
                     Ok(false) => {
@@ -125,6 +142,9 @@ impl<R: BufRead> CaptureReader<R> {
             }
         }
         let line = self.line_no;
+        if let Some(len) = self.too_long.take() {
+            return Some((line, Err(self.too_long_error(line, len))));
+        }
         let scratch = &mut self.scratch;
         Some((
             line,
@@ -132,6 +152,16 @@ impl<R: BufRead> CaptureReader<R> {
                 .and_then(|text| Event::parse(text, scratch))
                 .map_err(|message| LineError { line, message }),
         ))
+    }
+
+    fn too_long_error(&self, line: u64, len: usize) -> LineError {
+        LineError {
+            line,
+            message: format!(
+                "line too long: {len} bytes, more than the {} a line may hold; skipped",
+                self.max_line
+            ),
+        }
     }
 
     fn read_header(&mut self) {
@@ -144,6 +174,11 @@ impl<R: BufRead> CaptureReader<R> {
             Ok(false) => {
                 self.pending_error = error("empty capture: no header line".into());
                 self.done = true;
+            }
+            Ok(true) if self.too_long.is_some() => {
+                let len = self.too_long.take().unwrap_or_default();
+                let e = self.too_long_error(1, len);
+                self.pending_error = error(format!("bad header: {}", e.message));
             }
             Ok(true) => match line_text(&self.line).and_then(Header::parse) {
                 Ok(header) => self.header = Some(header),
@@ -161,25 +196,50 @@ impl<R: BufRead> CaptureReader<R> {
     }
 
     /// Reads the next line into the buffer without its line ending; `false` at end of input.
+    /// A line longer than `max_line` is read through to its end but not kept: the line is
+    /// empty and `too_long` holds its length.
     fn read_line(&mut self) -> Result<bool, LineError> {
         self.line.clear();
         self.line_no += 1;
-        match self.input.read_until(b'\n', &mut self.line) {
-            Ok(0) => Ok(false),
-            Ok(_) => {
-                if self.line.last() == Some(&b'\n') {
-                    self.line.pop();
+        let (mut read, mut ended) = (0usize, false);
+        while !ended {
+            let chunk = match self.input.fill_buf() {
+                Ok([]) => break,
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(LineError {
+                        line: self.line_no,
+                        message: format!("read error (capture cut short?): {e}"),
+                    });
                 }
-                if self.line.last() == Some(&b'\r') {
-                    self.line.pop();
-                }
-                Ok(true)
+            };
+            let (take, found) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            if read + take <= self.max_line {
+                self.line.extend_from_slice(&chunk[..take]);
             }
-            Err(e) => Err(LineError {
-                line: self.line_no,
-                message: format!("read error (capture cut short?): {e}"),
-            }),
+            read += take;
+            ended = found;
+            self.input.consume(take);
         }
+        if read > self.max_line {
+            self.line.clear();
+            self.too_long = Some(read);
+            return Ok(true);
+        }
+        if read == 0 {
+            return Ok(false);
+        }
+        if self.line.last() == Some(&b'\n') {
+            self.line.pop();
+        }
+        if self.line.last() == Some(&b'\r') {
+            self.line.pop();
+        }
+        Ok(true)
     }
 }
 
@@ -283,6 +343,51 @@ mod tests {
         for ((_, message), expected) in errors.iter().zip(expect) {
             assert!(message.contains(expected), "{message:?} lacks {expected:?}");
         }
+    }
+
+    /// A line past the bound is read through but never held: an error naming its line, and
+    /// the lines after it read as usual (a 1 GiB line used to take 1 GB of memory).
+    #[test]
+    fn a_line_longer_than_the_bound_is_an_error_and_reading_goes_on() {
+        let long = recv_line(11, &"x".repeat(5000));
+        let text = format!(
+            "{HEADER}\n{}\n{long}\n{}\n",
+            recv_line(10, "a"),
+            recv_line(12, "b")
+        );
+        let mut reader = CaptureReader::with_max_line(Cursor::new(text.into_bytes()), 1000);
+        let mut seen = Vec::new();
+        while let Some((line, item)) = reader.next_numbered() {
+            seen.push((line, item.map(|e| e.t).map_err(|e| e.message)));
+            assert!(reader.line.capacity() < 8192, "the long line was not kept");
+        }
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert_eq!((seen[0].0, seen[2].0), (2, 4));
+        assert_eq!((&seen[0].1, &seen[2].1), (&Ok(10), &Ok(12)));
+        let message = seen[1].1.as_ref().unwrap_err();
+        assert_eq!(seen[1].0, 3);
+        assert!(
+            message.starts_with(&format!("line too long: {} bytes", long.len() + 1)),
+            "{message}"
+        );
+        // An endless first line is a bad header, and the events still follow.
+        let text = format!("{}\n{}\n", "y".repeat(3000), recv_line(5, "c"));
+        let (times, errors) = {
+            let mut reader = CaptureReader::with_max_line(Cursor::new(text.into_bytes()), 1000);
+            let mut out = (Vec::new(), Vec::new());
+            while let Some(item) = reader.next_event() {
+                match item {
+                    Ok(e) => out.0.push(e.t),
+                    Err(e) => out.1.push(e.message),
+                }
+            }
+            out
+        };
+        assert_eq!(times, [5]);
+        assert!(
+            errors[0].starts_with("bad header: line too long"),
+            "{errors:?}"
+        );
     }
 
     #[test]

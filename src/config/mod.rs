@@ -6,6 +6,7 @@
 
 pub mod alerts;
 mod edit;
+pub mod durations;
 pub mod engine;
 mod error;
 pub mod general;
@@ -43,6 +44,7 @@ pub struct Config {
 impl Config {
     /// Parse a config text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        durations::check(text, origin)?;
         let config: Config =
             toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
         config.validate(origin)?;
@@ -58,12 +60,11 @@ impl Config {
         let Some(path) = path else {
             return Ok((Config::parse(DEFAULT_TOML, "<embedded defaults>")?, None));
         };
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Io {
-            file: origin.clone(),
-            message: e.to_string(),
-        })?;
-        Ok((Config::parse(&text, &origin)?, Some(path)))
+        let text = read_bounded(&path)?;
+        Ok((
+            Config::parse(&text, &path.display().to_string())?,
+            Some(path),
+        ))
     }
 
     fn validate(&self, origin: &str) -> Result<(), ConfigError> {
@@ -86,6 +87,36 @@ impl Config {
                 message,
             })
     }
+}
+
+/// The largest config or theme file read: far above any real one, and a bound on what a wrong
+/// path (`/dev/zero`, a capture file) can make the process read.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// The text of a config or theme file of at most [`MAX_FILE_BYTES`].
+pub fn read_bounded(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let file = path.display().to_string();
+    let io = |e: std::io::Error| ConfigError::Io {
+        file: file.clone(),
+        message: e.to_string(),
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(io(std::io::Error::other(format!(
+            "larger than {} KiB: not a config file",
+            MAX_FILE_BYTES >> 10
+        ))));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io(std::io::Error::other(format!(
+            "not UTF-8 text (at byte {})",
+            e.utf8_error().valid_up_to()
+        )))
+    })
 }
 
 /// The user's config file: `$XDG_CONFIG_HOME/depthscope/config.toml` or the platform's

@@ -97,7 +97,7 @@ fn bad_alert_rules_name_the_line_and_hint_at_the_fields() {
         ),
         (
             "metric = \"spread_bps\"\nabove = 1.0\nhold_s = -1.0\n",
-            "line 4: alert rule \"r\": `hold_s` must be zero or more",
+            "line 8: alerts.rule[].hold_s = -1.0 is out of range: 0 to 86400 seconds",
         ),
         (
             "metric = \"spread_bps\"\nabove = 1.0\nbelow = 0.5\n",
@@ -217,4 +217,15 @@ fn audit_settings_have_documented_ranges() {
         let err = Config::parse(text, "f.toml").unwrap_err().to_string();
         assert!(err.contains(says), "{text}: {err}");
     }
+}
+
+/// A config path is read with a bound (`--config /dev/zero` used to read until memory ran out).
+#[test]
+fn an_endless_or_huge_config_file_is_refused() {
+    let err = Config::load(Some(std::path::Path::new("/dev/zero"))).unwrap_err();
+    assert!(err.to_string().contains("larger than 1024 KiB"), "{err}");
+    let path = crate::testutil::TempPath::new("big.toml");
+    std::fs::write(&*path, "# padding\n".repeat(200_000)).unwrap();
+    let err = Config::load(Some(&path)).unwrap_err();
+    assert!(err.to_string().contains("not a config file"), "{err}");
 }

@@ -94,14 +94,21 @@ impl Engine {
         &self.settings.mode
     }
 
-    /// Takes a paced replay's speed and pause; `true` if the header must change. The clock is
+    /// Takes a paced replay's speed, pause and skipped gaps; `true` if the header must change. The clock is
     /// the engine's own (tick time), so it is left alone.
     pub fn follow_replay(&mut self, state: &ReplayState) -> bool {
-        let DataMode::Replay { speed, paused, .. } = &mut self.settings.mode else {
+        let DataMode::Replay {
+            speed,
+            paused,
+            skipped_gaps,
+            ..
+        } = &mut self.settings.mode
+        else {
             return false;
         };
-        let changed = (*speed, *paused) != (state.speed, state.paused);
-        (*speed, *paused) = (state.speed, state.paused);
+        let now = (state.speed, state.paused, state.skipped_gaps);
+        let changed = (*speed, *paused, *skipped_gaps) != now;
+        (*speed, *paused, *skipped_gaps) = now;
         changed
     }
 

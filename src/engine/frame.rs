@@ -28,6 +28,8 @@ pub enum DataMode {
         clock: Nanos,
         speed: Option<f64>,
         paused: bool,
+        /// Gaps in capture time the replay skipped rather than waited through.
+        skipped_gaps: u64,
     },
 }
 

@@ -213,6 +213,7 @@ mod tests {
             clock: 0,
             speed: Some(1.0),
             paused: false,
+            skipped_gaps: 0,
         };
         let settings = EngineSettings::from_config(&Config::default(), mode);
         let (frames_tx, mut frames) = watch::channel(Engine::new(settings.clone()).tick(0));
@@ -222,6 +223,7 @@ mod tests {
             speed,
             paused,
             finished: false,
+            skipped_gaps: 0,
         };
         let (state_tx, state_rx) = watch::channel(state(Some(1.0), false));
         let (alerts_tx, _alerts) = alert_channel(&settings);
@@ -243,7 +245,8 @@ mod tests {
                 file: "x.ndjson".into(),
                 clock: 0,
                 speed: Some(4.0),
-                paused: true
+                paused: true,
+                skipped_gaps: 0,
             }
         );
         assert_eq!(f.seq, 1, "the same frame, restamped");

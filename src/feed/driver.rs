@@ -44,7 +44,17 @@ pub struct DriverConfig {
     pub max_buffered: usize,
     /// REST audits of books without a checksum (live only: a replay cannot fetch).
     pub audit: Option<AuditConfig>,
+    /// Levels a book keeps per side ([`crate::book::MAX_LEVELS`] unless configured).
+    pub max_levels: usize,
+    /// Books discovery may create per venue: a capture naming millions of instruments must not
+    /// make millions of books. Past it, data for a new instrument is an error.
+    pub max_books: usize,
 }
+
+/// Books one venue's driver creates at most by discovery (replays): far more than a session
+/// watches, and a bound on memory (a checksummed book holds about 23 KB before its levels: a
+/// 12.8 MB capture naming 40,000 instruments took 907 MB; with this bound, 40 MB).
+pub const MAX_BOOKS: usize = 1_000;
 
 impl DriverConfig {
     pub fn live() -> Self {
@@ -57,6 +67,8 @@ impl DriverConfig {
             status_interval: Duration::from_secs(1),
             max_buffered: 20_000,
             audit: Some(AuditConfig::default()),
+            max_levels: crate::book::MAX_LEVELS,
+            max_books: MAX_BOOKS,
         }
     }
 
@@ -272,7 +284,8 @@ impl<P: Protocol> Driver<P> {
     fn new_entry(&self, instrument: Instrument, now: Nanos) -> Entry<P::Seq> {
         let spec = self.protocol.book_spec(&instrument.id);
         let key = BookKey::new(self.protocol.venue(), &instrument.id);
-        let mut sync = BookSync::new(key, spec.depth, spec.checksum, instrument.contract);
+        let mut sync = BookSync::new(key, spec.depth, spec.checksum, instrument.contract)
+            .with_max_levels(self.cfg.max_levels);
         if !self.cfg.emit_books {
             sync = sync.without_updates();
         }
@@ -313,8 +326,19 @@ impl<P: Protocol> Driver<P> {
         if !self.cfg.discover {
             self.counters.malformed += 1;
             out.problems.push(format!(
-                "{}: data for unsubscribed instrument {id}",
-                self.protocol.venue()
+                "{}: data for unsubscribed instrument {}",
+                self.protocol.venue(),
+                excerpt(id)
+            ));
+            return false;
+        }
+        if self.books.len() >= self.cfg.max_books {
+            self.counters.malformed += 1;
+            out.problems.push(format!(
+                "{}: data for instrument {} beyond the {} books a replay creates per venue",
+                self.protocol.venue(),
+                excerpt(id),
+                self.cfg.max_books
             ));
             return false;
         }

@@ -66,6 +66,8 @@ pub struct BookCounters {
     pub crossed: u64,
     /// Deltas that arrived while the book was not live and were dropped (or buffered).
     pub while_syncing: u64,
+    /// Levels cut by the book's bound on levels per side ([`crate::book::MAX_LEVELS`]).
+    pub capped_levels: u64,
     /// REST audits of a book without a checksum; `None`: this book is not audited.
     pub audit: Option<AuditCounters>,
 }
@@ -95,6 +97,8 @@ impl BookCounters {
         self.resyncs += earlier.resyncs;
         self.crossed += earlier.crossed;
         self.while_syncing += earlier.while_syncing;
+        self.capped_levels += earlier.capped_levels;
+        self.seq_restarts += earlier.seq_restarts;
     }
 }
 

@@ -93,6 +93,12 @@ impl BookSync {
         }
     }
 
+    /// Keep at most `n` levels per side (the worst beyond it are cut and counted).
+    pub fn with_max_levels(mut self, n: usize) -> Self {
+        self.book = self.book.with_max_levels(n);
+        self
+    }
+
     /// Stop publishing book updates (status changes are still published).
     pub fn without_updates(mut self) -> Self {
         self.emit = false;
@@ -192,11 +198,13 @@ impl BookSync {
                 // The changes only matter to the published update: a headless replay, which
                 // publishes none, skips their conversions.
                 let (contract, changes, emit) = (self.contract, &mut self.changes, self.emit);
-                for (side, level) in msg.levels {
-                    self.book.apply(*side, level.price, level.size);
-                    if emit {
-                        changes.push(change(contract, *side, level.price, level.size));
-                    }
+                self.book.apply_all(msg.levels);
+                if emit {
+                    changes.extend(
+                        msg.levels
+                            .iter()
+                            .map(|(side, l)| change(contract, *side, l.price, l.size)),
+                    );
                 }
                 self.book.end_message(|side, level| {
                     if emit {
@@ -207,6 +215,7 @@ impl BookSync {
             }
         };
 
+        self.count_capped();
         if let Some(reason) = self.verify(msg.checksum) {
             return self.fail(reason, now, events);
         }
@@ -229,6 +238,19 @@ impl BookSync {
             }));
         }
         Applied::Ok
+    }
+
+    /// Bring the count of levels cut by the book's per-side bound up to date; the first cut
+    /// is logged (a venue sending more levels than any venue keeps is broken or hostile).
+    fn count_capped(&mut self) {
+        let capped = self.book.capped_levels();
+        if capped > 0 && self.counters.capped_levels == 0 {
+            tracing::warn!(
+                "{}: more levels than a book keeps per side; the worst ones are dropped and counted",
+                self.key
+            );
+        }
+        self.counters.capped_levels = capped;
     }
 
     /// Mark the book invalid for a reason found outside a message (watchdog, venue error,

@@ -115,6 +115,7 @@ pub async fn start_feeds(
         driver: DriverConfig {
             snapshot_timeout: Duration::from_secs_f64(config.feed.snapshot_timeout_s),
             silence_timeout: Duration::from_secs_f64(config.feed.silence_timeout_s),
+            max_levels: config.feed.max_book_levels,
             audit: (config.feed.audit_interval_s > 0.0).then(|| {
                 AuditConfig::new(
                     Duration::from_secs_f64(config.feed.audit_interval_s),

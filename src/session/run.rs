@@ -35,8 +35,13 @@ pub enum Source {
     Live,
     /// The embedded simulator on a loopback port (`--demo`).
     Demo { seed: u64 },
-    /// A capture file at `speed` × capture pace (`None`: as fast as possible).
-    Replay { file: PathBuf, speed: Option<f64> },
+    /// A capture file at `speed` × capture pace (`None`: as fast as possible), skipping gaps
+    /// in capture time longer than `max_gap`.
+    Replay {
+        file: PathBuf,
+        speed: Option<f64>,
+        max_gap: Duration,
+    },
 }
 
 /// Where the frames go.
@@ -257,7 +262,11 @@ async fn start_source(
             started.sim = Some(sim);
             Ok(started)
         }
-        Source::Replay { file, speed } => start_replay(file, *speed, cancel),
+        Source::Replay {
+            file,
+            speed,
+            max_gap,
+        } => start_replay(file, *speed, *max_gap, cancel),
     }
 }
 
@@ -348,6 +357,7 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
 fn start_replay(
     file: &Path,
     speed: Option<f64>,
+    max_gap: Duration,
     cancel: &CancellationToken,
 ) -> Result<Started, SessionError> {
     // Open it once here, so a missing or unreadable file is an error before the screen opens.
@@ -367,6 +377,7 @@ fn start_replay(
         speed,
         paused: false,
         finished: false,
+        skipped_gaps: 0,
     });
     let path = file.to_path_buf();
     let stop = cancel.clone();
@@ -374,6 +385,7 @@ fn start_replay(
         match run_paced(
             path,
             speed,
+            max_gap,
             registry,
             events_tx,
             Some(controls_rx),
@@ -382,13 +394,20 @@ fn start_replay(
         )
         .await
         {
-            Ok(report) => tracing::info!(
-                "replay finished: {} events, {} trades, {} liquidations, {} errors",
-                report.events,
-                report.trades,
-                report.liquidations,
-                report.errors.len()
-            ),
+            Ok(report) => {
+                for notice in &report.notices {
+                    tracing::warn!("replay: {notice}");
+                }
+                tracing::info!(
+                    "replay finished: {} events, {} trades, {} liquidations, {} errors, {} gaps in capture time skipped ({:.0} s)",
+                    report.events,
+                    report.trades,
+                    report.liquidations,
+                    report.errors_total,
+                    report.skipped_gaps,
+                    report.skipped_s
+                )
+            }
             Err(e) => tracing::error!("replay stopped: {e}"),
         }
     });
@@ -399,6 +418,7 @@ fn start_replay(
             clock: 0,
             speed,
             paused: false,
+            skipped_gaps: 0,
         },
         tasks: vec![task],
         sim: None,

@@ -56,6 +56,7 @@ pub(crate) fn check_books(books: &[&BookSync], reference: &Reference) -> BookCou
             crossed,
             while_syncing,
             audit: _,
+            capped_levels,
         } = sync.counters();
         total.messages += messages;
         total.checksum_ok += checksum_ok;
@@ -67,6 +68,7 @@ pub(crate) fn check_books(books: &[&BookSync], reference: &Reference) -> BookCou
         total.resyncs += resyncs;
         total.crossed += crossed;
         total.while_syncing += while_syncing;
+        total.capped_levels += capped_levels;
     }
     total
 }
@@ -146,10 +148,8 @@ pub(crate) fn replay_cryptofeed_with_rest(
     use crate::feed::adapter::{Frame, Output};
     let mut all = Output::default();
     let mut out = Output::default();
-    for (now, line) in merge_by_time(timed_lines(ws), timed_lines(rest.unwrap_or_default())) {
-        match parse_cryptofeed_line(line)
-            .unwrap_or_else(|| panic!("not a cryptofeed recording line: {line:.120}"))
-        {
+    for (now, line, parsed) in cryptofeed_in_order(ws, rest) {
+        match parsed {
             CryptofeedLine::Opened => adapter.on_open(0, now, &mut out),
             CryptofeedLine::Sent => {
                 let sent = line.split_once(": ").map_or("", |(_, s)| s);
@@ -165,6 +165,25 @@ pub(crate) fn replay_cryptofeed_with_rest(
         out.clear();
     }
     all
+}
+
+/// The lines of the recording `ws` and its REST file `rest` in the order
+/// [`replay_cryptofeed_with_rest`] delivers them, each with its time, its text and its shape.
+///
+/// # Panics
+/// On a line that is not a cryptofeed recording line or has no readable time.
+pub(crate) fn cryptofeed_in_order<'a>(
+    ws: &'a str,
+    rest: Option<&'a str>,
+) -> Vec<(Nanos, &'a str, CryptofeedLine<'a>)> {
+    merge_by_time(timed_lines(ws), timed_lines(rest.unwrap_or_default()))
+        .into_iter()
+        .map(|(now, line)| {
+            let parsed = parse_cryptofeed_line(line)
+                .unwrap_or_else(|| panic!("not a cryptofeed recording line: {line:.120}"));
+            (now, line, parsed)
+        })
+        .collect()
 }
 
 /// Feed a capture of raw WebSocket messages, one per line (NDJSON such as the Bybit historical

@@ -91,7 +91,19 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
     if cx.now > 0 {
         items.push((format!("{} UTC", format::clock(cx.now)), t.dim, 3));
     }
-    if let DataMode::Replay { file, .. } = view.mode {
+    if let DataMode::Replay {
+        file, skipped_gaps, ..
+    } = view.mode
+    {
+        if *skipped_gaps > 0 {
+            // The capture's clock jumped: the replay did not wait through those gaps.
+            let gaps = if *skipped_gaps == 1 { "gap" } else { "gaps" };
+            items.push((
+                format!("skipped {skipped_gaps} time {gaps}"),
+                t.state_warn,
+                2,
+            ));
+        }
         items.push((file.clone(), t.dim, 4));
     }
     items.push(("depthscope".to_owned(), t.title, 5));

@@ -148,10 +148,7 @@ fn load_spec(name: &str, config_dir: Option<&Path>) -> Result<ThemeSpec, ConfigE
         });
     };
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Io {
-        file: origin.clone(),
-        message: e.to_string(),
-    })?;
+    let text = crate::config::read_bounded(&path)?;
     let user: ThemeSpec =
         toml::from_str(&text).map_err(|e| ConfigError::from_toml(&origin, &text, &e))?;
     let mut spec = builtin_spec("default").expect("the default theme is built in");
@@ -350,6 +347,25 @@ mod tests {
             "{err}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A theme path is read with a bound: `/dev/zero` used to be read until memory ran out.
+    #[test]
+    fn an_endless_theme_file_is_refused() {
+        let none = ThemeSpec::default();
+        let choice = ThemeChoice {
+            cli: Some("/dev/zero"),
+            no_color: false,
+            config: "default",
+            overrides: &none,
+            depth: ColorDepth::TrueColor,
+            config_dir: None,
+        };
+        let err = Theme::choose(&choice).unwrap_err().to_string();
+        assert!(
+            err.contains("/dev/zero") && err.contains("larger than 1024 KiB"),
+            "{err}"
+        );
     }
 
     #[test]

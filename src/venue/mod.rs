@@ -8,6 +8,8 @@ pub mod bitget;
 pub mod bybit;
 pub mod coinbase;
 pub mod deribit;
+#[cfg(test)]
+mod fuzz;
 pub mod gate;
 pub mod kraken;
 pub mod kucoin;

@@ -202,6 +202,12 @@ impl Model {
 /// Apply `ops` to a book (with cached checksum texts in `form`, checksummed after every
 /// message so the cache is exercised mid-history) and to the model.
 fn run(ops: &[Op], depth: DepthModel, form: Option<TextForm>) -> (Book, Model) {
+    run_with(ops, depth, form, false)
+}
+
+/// [`run`], applying each delta's levels of a side as one merge ([`BookSide::set_all`], as
+/// messages of [`BATCH_LEVELS`] or more are) when `batched`.
+fn run_with(ops: &[Op], depth: DepthModel, form: Option<TextForm>, batched: bool) -> (Book, Model) {
     let mut book = Book::new(depth);
     if let Some(form) = form {
         book.cache_checksum_text(form);
@@ -231,8 +237,18 @@ fn run(ops: &[Op], depth: DepthModel, form: Option<TextForm>) -> (Book, Model) {
             Op::Delta(changes) => {
                 for &(is_bid, t, q) in changes {
                     let side = if is_bid { Side::Bid } else { Side::Ask };
-                    book.apply(side, price(is_bid, t), size(q));
+                    if !batched {
+                        book.apply(side, price(is_bid, t), size(q));
+                    }
                     model.set(is_bid, price(is_bid, t), size(q));
+                }
+                if batched {
+                    for (side, is_bid) in [(Side::Bid, true), (Side::Ask, false)] {
+                        let of_side = changes.iter().filter(|c| c.0 == is_bid);
+                        let levels =
+                            of_side.map(|&(_, t, q)| Level::new(price(is_bid, t), size(q)));
+                        book.side_mut(side).set_all(levels);
+                    }
                 }
                 book.end_message(|_, _| {});
             }
@@ -278,6 +294,24 @@ proptest! {
         prop_assert_eq!(digits.kraken_checksum(&mut s), kraken);
     }
 
+    /// A side's levels applied as one sorted merge leave the book, and every checksum over
+    /// its kept texts, as applying them one by one does.
+    #[test]
+    fn batched_deltas_equal_the_model_with_identical_checksums(ops in proptest::collection::vec(op(), 1..60)) {
+        let (bids, asks) = run(&ops, DepthModel::SnapshotThenDiffs, None).1.levels();
+        for form in [None, Some(TextForm::Wire), Some(TextForm::Digits)] {
+            let (mut book, _) = run_with(&ops, DepthModel::SnapshotThenDiffs, form, true);
+            prop_assert_eq!(book.bids().iter().copied().collect::<Vec<_>>(), bids.clone());
+            prop_assert_eq!(book.asks().iter().copied().collect::<Vec<_>>(), asks.clone());
+            let mut s = Vec::new();
+            match form {
+                Some(TextForm::Wire) => prop_assert_eq!(book.interleaved_checksum(&mut s), checksum::interleaved_25(&bids, &asks, &mut s)),
+                Some(TextForm::Digits) => prop_assert_eq!(book.kraken_checksum(&mut s), checksum::kraken(&asks, &bids, &mut s)),
+                None => {}
+            }
+        }
+    }
+
     #[test]
     fn truncation_keeps_exactly_the_best_n(ops in proptest::collection::vec(op(), 1..60), n in 1usize..12) {
         let (book, model) = run(&ops, DepthModel::Maintained(n), Some(TextForm::Wire));
@@ -304,4 +338,89 @@ proptest! {
         prop_assert_ne!(book.interleaved_checksum(&mut s), corrupted.interleaved_checksum(&mut s));
         prop_assert_ne!(book.coinex_checksum(&mut s), corrupted.coinex_checksum(&mut s));
     }
+}
+
+/// The repro of issue 19 item 9 in small: one delta of many bids alternating far and near
+/// (each insert lands mid-side) goes through [`Book::apply_all`] as a merge, and the result is
+/// the book the levels make one by one.
+#[test]
+fn a_large_alternating_delta_is_merged_into_the_same_book() {
+    let n = 3 * BATCH_LEVELS as i64;
+    let bid = |i: i64| {
+        Level::new(
+            Dec::from_parts(i, 1).unwrap(),
+            Dec::from_parts(i % 7 + 1, 0).unwrap(),
+        )
+    };
+    let alternating: Vec<(Side, Level)> = (0..n)
+        .map(|k| if k % 2 == 0 { k / 2 } else { n - k / 2 })
+        .map(|i| (Side::Bid, bid(10 + i)))
+        // a repeated price: the last one wins; a delete of a level the message added
+        .chain([
+            (Side::Bid, bid(10)),
+            (Side::Bid, Level::new(bid(11).price, Dec::ZERO)),
+        ])
+        .chain([(Side::Ask, Level::new(d("100000"), d("1")))])
+        .collect();
+    let mut merged = Book::new(DepthModel::SnapshotThenDiffs);
+    merged.load_snapshot([lv("0.5", "1")], [lv("99999", "2")], None);
+    let mut one_by_one = merged.clone();
+    merged.apply_all(&alternating);
+    merged.end_message(|_, _| {});
+    for (side, l) in &alternating {
+        one_by_one.apply(*side, l.price, l.size);
+    }
+    one_by_one.end_message(|_, _| {});
+    assert_eq!(
+        merged.bids().len(),
+        n as usize,
+        "n + the snapshot's level - the deleted one"
+    );
+    assert!(merged.bids().iter().eq(one_by_one.bids().iter()));
+    assert!(merged.asks().iter().eq(one_by_one.asks().iter()));
+}
+
+/// Past the per-side bound the worst levels are cut, counted and published as removed, and the
+/// side is known only down to its last kept level; the checksum over the top still holds.
+#[test]
+fn the_levels_a_book_keeps_per_side_are_bounded_and_counted() {
+    let mut book = Book::new(DepthModel::SnapshotThenDiffs).with_max_levels(100);
+    book.cache_checksum_text(TextForm::Wire);
+    let bid = |i: i64| {
+        (
+            Side::Bid,
+            Level::new(Dec::from_parts(10_000 - i, 1).unwrap(), d("1")),
+        )
+    };
+    let levels: Vec<(Side, Level)> = (0..5000).map(bid).collect();
+    book.load_snapshot(levels[..150].iter().map(|l| l.1), [lv("1001", "1")], None);
+    assert_eq!((book.bids().len(), book.capped_levels()), (100, 50));
+    let last_kept = book.bids().worst().unwrap().price;
+    assert_eq!(book.coverage(Side::Bid), Coverage::KnownTo(last_kept));
+    assert_eq!(book.coverage(Side::Ask), Coverage::Complete);
+
+    let mut removed = Vec::new();
+    book.apply_all(&levels);
+    book.end_message(|side, l| removed.push((side, l)));
+    assert_eq!(book.bids().len(), 100);
+    assert_eq!(book.capped_levels(), 50 + 4900);
+    assert_eq!(
+        removed.len(),
+        4900,
+        "each cut level is published as removed"
+    );
+    assert_eq!(book.coverage(Side::Bid), Coverage::KnownTo(last_kept));
+    let mut s = Vec::new();
+    let bids: Vec<Level> = book.bids().iter().copied().collect();
+    let asks: Vec<Level> = book.asks().iter().copied().collect();
+    assert_eq!(
+        book.interleaved_checksum(&mut s),
+        checksum::interleaved_25(&bids, &asks, &mut s)
+    );
+    // A venue's own window is not the book's bound: nothing counted.
+    let mut kraken = Book::new(DepthModel::Maintained(10));
+    kraken.load_snapshot(levels.iter().map(|l| l.1), [], None);
+    kraken.apply_all(&levels);
+    kraken.end_message(|_, _| {});
+    assert_eq!((kraken.bids().len(), kraken.capped_levels()), (10, 0));
 }

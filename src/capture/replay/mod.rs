@@ -23,10 +23,20 @@ use std::time::Instant;
 
 mod paced;
 
-pub use paced::{ReplayState, run_paced};
+pub use paced::{DEFAULT_MAX_GAP, ReplayState, run_paced};
 
 /// How many book levels per side the report lists.
 const REPORT_LEVELS: usize = 25;
+
+/// Error messages the report keeps in full; every error is also counted by kind. A capture of
+/// millions of bad lines made a report of millions of messages (284 MB for 10 MB of input).
+pub const MAX_ERRORS: usize = 100;
+
+/// Distinct error kinds counted by name; further kinds are counted together as `other`.
+const MAX_ERROR_KINDS: usize = 64;
+
+/// Notices (skipped gaps) the report keeps; all are counted.
+const MAX_NOTICES: usize = 20;
 
 /// One venue's adapter, with the capture's connection numbers mapped onto its sockets.
 struct VenueReplay {
@@ -63,7 +73,12 @@ pub struct Replayer {
     events: u64,
     trades: u64,
     liquidations: u64,
-    errors: Vec<String>,
+    errors: Errors,
+    /// Capture-time gaps a paced replay skipped: how many, how much capture time in all, and
+    /// the first few as notices.
+    skipped_gaps: u64,
+    skipped_ns: u64,
+    notices: Vec<String>,
     /// Venues in the capture without an adapter: (first line, events skipped).
     unsupported: BTreeMap<VenueId, (u64, u64)>,
     clock: Nanos,
@@ -85,7 +100,10 @@ impl Replayer {
             events: 0,
             trades: 0,
             liquidations: 0,
-            errors: Vec::new(),
+            errors: Errors::default(),
+            skipped_gaps: 0,
+            skipped_ns: 0,
+            notices: Vec::new(),
             unsupported: BTreeMap::new(),
             clock: 0,
         }
@@ -98,8 +116,27 @@ impl Replayer {
 
     /// A line the reader could not use.
     pub fn line_error(&mut self, error: LineError) {
-        self.errors
-            .push(format!("line {}: {}", error.line, error.message));
+        self.errors.push(error.line, &error.message);
+    }
+
+    /// Capture-time gaps skipped so far.
+    pub fn skipped_gaps(&self) -> u64 {
+        self.skipped_gaps
+    }
+
+    /// A paced replay skipped the jump in capture time from `from` to the event on `line` at
+    /// `to`.
+    pub fn skip_gap(&mut self, line: u64, from: Nanos, to: Nanos) {
+        let gap = to.abs_diff(from);
+        self.skipped_gaps += 1;
+        self.skipped_ns = self.skipped_ns.saturating_add(gap);
+        if self.notices.len() < MAX_NOTICES {
+            let way = if to > from { "ahead" } else { "back" };
+            self.notices.push(format!(
+                "line {line}: capture time jumps {} {way}; the gap was skipped",
+                span(gap)
+            ));
+        }
     }
 
     /// Feed one event (from capture line `line`); everything the adapters publish goes to `sink`.
@@ -125,7 +162,7 @@ impl Replayer {
                 Ok(_) => {}
                 Err(e) => self
                     .errors
-                    .push(format!("line {line}: {venue}: instrument list: {e}")),
+                    .push(line, &format!("{venue}: instrument list: {e}")),
             }
             return;
         }
@@ -186,7 +223,7 @@ impl Replayer {
         }
         // A replay cannot send, fetch or reconnect: those requests are dropped.
         for problem in self.out.problems.drain(..) {
-            self.errors.push(format!("line {line}: {problem}"));
+            self.errors.push(line, &problem);
         }
         for event in self.out.events.drain(..) {
             match &event {
@@ -203,9 +240,10 @@ impl Replayer {
     pub fn report(&self, elapsed_s: f64) -> Report {
         let mut errors = self.errors.clone();
         for (venue, (line, count)) in &self.unsupported {
-            errors.push(format!(
-                "line {line}: venue {venue} has no adapter yet; {count} of its events were skipped"
-            ));
+            errors.push(
+                *line,
+                &format!("venue {venue} has no adapter yet; {count} of its events were skipped"),
+            );
         }
         let books = self
             .venues
@@ -224,7 +262,12 @@ impl Replayer {
             books,
             trades: self.trades,
             liquidations: self.liquidations,
-            errors,
+            errors_total: errors.total,
+            error_kinds: errors.kinds,
+            errors: errors.first,
+            skipped_gaps: self.skipped_gaps,
+            skipped_s: self.skipped_ns as f64 / 1e9,
+            notices: self.notices.clone(),
             passes: 1,
             total_events: self.events,
             total_elapsed_s: elapsed_s,
@@ -242,7 +285,17 @@ pub struct Report {
     pub books: Vec<BookReport>,
     pub trades: u64,
     pub liquidations: u64,
+    /// The first [`MAX_ERRORS`] errors, each with its line number.
     pub errors: Vec<String>,
+    /// Every error, counted.
+    pub errors_total: u64,
+    /// Every error counted by its kind (the message up to its first detail).
+    pub error_kinds: BTreeMap<String, u64>,
+    /// Gaps in capture time a paced replay skipped, and the capture time they spanned.
+    pub skipped_gaps: u64,
+    pub skipped_s: f64,
+    /// What the replay did that the user should know (the first skipped gaps).
+    pub notices: Vec<String>,
     /// How many passes ran (`--repeat`); the figures above are the last pass's.
     pub passes: u32,
     pub total_events: u64,
@@ -264,6 +317,8 @@ pub struct BookReport {
     pub seq_gaps: u64,
     pub resyncs: u64,
     pub crossed: u64,
+    /// Levels cut by the book's bound on levels per side (the worst ones).
+    pub capped_levels: u64,
     pub valid: bool,
     pub state: String,
     pub bids: Vec<[String; 2]>,
@@ -289,6 +344,7 @@ impl From<&BookSync> for BookReport {
             seq_gaps: c.seq_gaps,
             resyncs: c.resyncs,
             crossed: c.crossed,
+            capped_levels: c.capped_levels,
             valid: sync.state().is_live(),
             state: sync.state().to_string(),
             bids: side(sync.book().bids()),
@@ -325,7 +381,11 @@ pub fn replay_report(
     let first = start.elapsed().as_secs_f64();
     let mut report = replayer.report(first);
     let (mut total_events, mut total_elapsed) = (report.events, first);
-    let read_errors = report.errors.clone();
+    let read_errors = (
+        report.errors.clone(),
+        report.errors_total,
+        report.error_kinds.clone(),
+    );
     for _ in 1..repeat {
         let mut replayer = Replayer::new(registry.clone(), false);
         let start = Instant::now();
@@ -335,7 +395,7 @@ pub fn replay_report(
         let elapsed = start.elapsed().as_secs_f64();
         report = replayer.report(elapsed);
         // Lines the reader rejected are not in memory: keep their errors in every pass's report.
-        report.errors = read_errors.clone();
+        (report.errors, report.errors_total, report.error_kinds) = read_errors.clone();
         report.source = "memory";
         total_events += report.events;
         total_elapsed += elapsed;
@@ -344,6 +404,63 @@ pub fn replay_report(
     report.total_events = total_events;
     report.total_elapsed_s = total_elapsed;
     Ok(report)
+}
+
+/// The errors of a replay: the first [`MAX_ERRORS`] in full, all counted by kind.
+#[derive(Clone, Debug, Default)]
+struct Errors {
+    first: Vec<String>,
+    total: u64,
+    kinds: BTreeMap<String, u64>,
+}
+
+impl Errors {
+    /// One error at capture line `line`. The message is cut to a short excerpt: messages can
+    /// quote the bad input, which can be megabytes.
+    fn push(&mut self, line: u64, message: &str) {
+        self.total += 1;
+        let kind = error_kind(message);
+        let kind = if self.kinds.len() < MAX_ERROR_KINDS || self.kinds.contains_key(kind) {
+            kind
+        } else {
+            "other"
+        };
+        *self.kinds.entry(kind.to_owned()).or_default() += 1;
+        if self.first.len() < MAX_ERRORS {
+            let excerpt = crate::feed::driver::excerpt(message);
+            let cut = if excerpt.len() < message.len() {
+                "…"
+            } else {
+                ""
+            };
+            self.first.push(format!("line {line}: {excerpt}{cut}"));
+        }
+    }
+}
+
+/// The kind of an error message: up to its first `:` (`bad JSON`, `okx`), at most 40
+/// characters, so that the details (which quote input) stay out of the counts' names.
+fn error_kind(message: &str) -> &str {
+    let head = message.split(':').next().unwrap_or(message).trim();
+    match head.char_indices().nth(40) {
+        Some((cut, _)) => &head[..cut],
+        None => head,
+    }
+}
+
+/// A span of capture time for a notice: `31 years`, `2.5 hours`, `90 s`.
+fn span(ns: u64) -> String {
+    let s = ns as f64 / 1e9;
+    const UNITS: [(f64, &str); 4] = [
+        (365.25 * 86_400.0, "years"),
+        (86_400.0, "days"),
+        (3_600.0, "hours"),
+        (60.0, "minutes"),
+    ];
+    match UNITS.iter().find(|(unit, _)| s >= 2.0 * unit) {
+        Some((unit, name)) => format!("{:.1} {name}", s / unit),
+        None => format!("{s:.0} s"),
+    }
 }
 
 #[cfg(test)]

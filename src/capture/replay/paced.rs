@@ -5,6 +5,11 @@ use crate::capture::reader::CaptureReader;
 use crate::feed::event::MarketEvent;
 use crate::instrument::Instrument;
 use crate::market::Nanos;
+use std::time::Duration;
+
+/// Capture-time gaps longer than this are skipped by a paced replay unless told otherwise
+/// (`--max-gap`): a recorder that slept, or one bad timestamp, must not stop the screen.
+pub const DEFAULT_MAX_GAP: Duration = Duration::from_secs(60);
 
 /// A paced replay's progress, for the header: REPLAY, its clock, speed and pause.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,15 +21,21 @@ pub struct ReplayState {
     pub speed: Option<f64>,
     pub paused: bool,
     pub finished: bool,
+    /// Gaps in capture time longer than the limit, skipped so far.
+    pub skipped_gaps: u64,
 }
 
 /// Replay `path` into `events` in capture time × `speed` (`None`: as fast as possible),
-/// obeying `controls` (pause, faster, slower) and publishing progress on `state`. Returns the
-/// report when the capture ends or `cancel` fires. The file is read on a blocking thread so a
-/// slow disk never stalls the runtime.
+/// obeying `controls` (pause, faster, slower) and publishing progress on `state`. A jump in
+/// capture time (ahead or back) longer than `max_gap` is skipped, counted and reported, rather
+/// than waited for: one event stamped 31 years ahead used to stop the replay for good. Returns
+/// the report when the capture ends or `cancel` fires. The file is read on a blocking thread so
+/// a slow disk never stalls the runtime.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_paced(
     path: std::path::PathBuf,
     speed: Option<f64>,
+    max_gap: Duration,
     registry: Vec<Instrument>,
     events: tokio::sync::mpsc::Sender<MarketEvent>,
     mut controls: Option<tokio::sync::mpsc::Receiver<crate::control::ReplayControl>>,
@@ -32,7 +43,7 @@ pub async fn run_paced(
     cancel: tokio_util::sync::CancellationToken,
 ) -> std::io::Result<Report> {
     use crate::control::ReplayControl;
-    use tokio::time::{Duration, Instant};
+    use tokio::time::Instant;
 
     let mut reader = CaptureReader::open(&path)?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<(u64, Event<'static>), LineError>>(1024);
@@ -50,6 +61,9 @@ pub async fn run_paced(
     let mut paused = false;
     // Pacing anchor: capture time `anchor_t` is played at wall instant `anchor`.
     let mut anchor: Option<(Instant, Nanos)> = None;
+    // The capture time of the event replayed last (the clock is the latest of all).
+    let mut last_t: Option<Nanos> = None;
+    let max_gap = u64::try_from(max_gap.as_nanos()).unwrap_or(u64::MAX);
     let started = std::time::Instant::now();
     let publish = |replayer: &Replayer, speed, paused, finished| {
         state.send_replace(ReplayState {
@@ -58,6 +72,7 @@ pub async fn run_paced(
             speed,
             paused,
             finished,
+            skipped_gaps: replayer.skipped_gaps(),
         });
     };
     publish(&replayer, speed, paused, false);
@@ -74,6 +89,12 @@ pub async fn run_paced(
                 continue;
             }
         };
+        if let Some(prev) = last_t
+            && event.t.abs_diff(prev) > max_gap
+        {
+            replayer.skip_gap(line, prev, event.t);
+            anchor = None;
+        }
         // Wait for the event's moment, handling controls meanwhile.
         loop {
             let due = match (speed, anchor) {
@@ -109,7 +130,7 @@ pub async fn run_paced(
                     }
                     // Re-anchor at the current position so pauses and speed changes take
                     // effect from now, not retroactively.
-                    anchor = Some((Instant::now(), replayer.clock()));
+                    anchor = Some((Instant::now(), last_t.unwrap_or(event.t)));
                     publish(&replayer, speed, paused, false);
                 }
             }
@@ -117,6 +138,7 @@ pub async fn run_paced(
         let mut closed = false;
         let mut pending = Vec::new();
         replayer.feed(line, &event, &mut |e| pending.push(e));
+        last_t = Some(event.t);
         for e in pending {
             if events.send(e).await.is_err() {
                 closed = true;
@@ -155,6 +177,11 @@ mod tests {
 
     /// An OKX capture: open, snapshot at T0, then updates 1 s apart.
     fn capture(path: &std::path::Path) {
+        capture_with_times(path, [0, 1, 2, 3].map(|s| T0 + s * 1_000_000_000));
+    }
+
+    /// [`capture`] with the four book frames at the capture times `times`.
+    fn capture_with_times(path: &std::path::Path, times: [Nanos; 4]) {
         let mut w = CaptureWriter::create(path, &Header::now("paced test")).unwrap();
         let mut event = |t, kind| {
             w.write(&crate::capture::Event {
@@ -177,9 +204,9 @@ mod tests {
             book("update", 11, 12, "3"),
             book("update", 12, 13, "4"),
         ];
-        for (i, frame) in frames.into_iter().enumerate() {
+        for (frame, t) in frames.into_iter().zip(times) {
             event(
-                T0 + i as u64 * 1_000_000_000,
+                t,
                 EventKind::Recv {
                     conn: 1,
                     payload: Payload::Text(Cow::Owned(frame)),
@@ -210,11 +237,13 @@ mod tests {
             speed: None,
             paused: false,
             finished: false,
+            skipped_gaps: 0,
         });
         let cancel = CancellationToken::new();
         let run = tokio::spawn(run_paced(
             file.to_path_buf(),
             Some(2.0),
+            DEFAULT_MAX_GAP,
             Vec::new(),
             tx,
             Some(controls),
@@ -259,11 +288,13 @@ mod tests {
             speed: None,
             paused: false,
             finished: false,
+            skipped_gaps: 0,
         });
         let cancel = CancellationToken::new();
         let run = tokio::spawn(run_paced(
             file.to_path_buf(),
             Some(1.0),
+            DEFAULT_MAX_GAP,
             Vec::new(),
             tx,
             None,
@@ -278,5 +309,54 @@ mod tests {
             "stopped before the end: {}",
             report.events
         );
+    }
+
+    /// One event stamped 31 years ahead of its neighbours: the replay skips the jump there and
+    /// the one back, says so in its state and report, and keeps pace (it used to wait 31 years).
+    #[tokio::test(start_paused = true)]
+    async fn a_jump_in_capture_time_beyond_the_limit_is_skipped_not_waited_for() {
+        const YEAR: Nanos = 365 * 86_400 * 1_000_000_000;
+        let file = TempPath::new("paced-gap.ndjson");
+        let s = 1_000_000_000;
+        capture_with_times(&file, [T0, T0 + s, T0 + 31 * YEAR, T0 + 2 * s]);
+        let (tx, mut events) = mpsc::channel(64);
+        let (state, state_rx) = watch::channel(ReplayState {
+            file: String::new(),
+            clock: 0,
+            speed: None,
+            paused: false,
+            finished: false,
+            skipped_gaps: 0,
+        });
+        let start = Instant::now();
+        let run = tokio::spawn(run_paced(
+            file.to_path_buf(),
+            Some(1.0),
+            DEFAULT_MAX_GAP,
+            Vec::new(),
+            tx,
+            None,
+            state,
+            CancellationToken::new(),
+        ));
+        for _ in 0..4 {
+            next_book(&mut events).await;
+        }
+        // Paused time jumps ahead over any wait: the virtual time taken is what was waited.
+        assert!(
+            Instant::now() - start <= Duration::from_secs(3),
+            "{:?}",
+            Instant::now() - start
+        );
+        let report = run.await.unwrap().unwrap();
+        assert_eq!(report.skipped_gaps, 2, "ahead, and back");
+        assert!(
+            report.notices[0].contains("31.0 years ahead"),
+            "{:?}",
+            report.notices
+        );
+        assert!(report.notices[1].contains("back"), "{:?}", report.notices);
+        assert_eq!(state_rx.borrow().skipped_gaps, 2);
+        assert!(report.books[0].valid);
     }
 }

@@ -321,7 +321,7 @@ fn a_recorded_instrument_list_wins_over_the_cached_one() {
         },
     };
     replayer.feed(1, &event, &mut |_| {});
-    assert!(replayer.errors.is_empty(), "{:?}", replayer.errors);
+    assert_eq!(replayer.errors.total, 0, "{:?}", replayer.errors);
     let recorded = (SOURCE.parse)(url, &body).unwrap();
     let mut registry = replayer.registry.clone();
     registry.sort_by(|a, b| a.id.cmp(&b.id));
@@ -331,4 +331,99 @@ fn a_recorded_instrument_list_wins_over_the_cached_one() {
         recorded[0],
         cached.iter().find(|i| i.id == "BTC/USD").unwrap().clone()
     );
+}
+
+/// Ten thousand one-byte bad lines, and one line naming a venue a megabyte long: the report
+/// keeps the first [`super::MAX_ERRORS`] messages, each a short excerpt, and counts every error
+/// by kind (it used to hold one message per line, quoting each bad input whole).
+#[test]
+fn errors_are_kept_up_to_a_bound_and_counted_by_kind() {
+    let path = TempPath::new("bad-lines.ndjson");
+    let mut text = String::from("{\"depthscope_capture\":1,\"created_ns\":0,\"note\":\"\"}\n");
+    text.push_str(&format!(
+        "{{\"t\":1,\"venue\":\"{}\",\"conn\":1,\"ev\":\"recv\",\"data\":\"x\"}}\n",
+        "v".repeat(1 << 20)
+    ));
+    text.push_str(&"x\n".repeat(10_000));
+    std::fs::write(&path, text).unwrap();
+    let report = replay_report(&path, 1, Vec::new()).unwrap();
+    assert_eq!(report.errors.len(), super::MAX_ERRORS);
+    assert_eq!(report.errors_total, 10_001);
+    assert!(
+        report.errors.iter().all(|e| e.len() < 300),
+        "{:?}",
+        report.errors[0].len()
+    );
+    assert!(
+        report.errors[0].starts_with("line 2: unknown venue"),
+        "{}",
+        report.errors[0]
+    );
+    assert_eq!(report.error_kinds.values().sum::<u64>(), 10_001);
+    assert_eq!(
+        report.error_kinds.get("bad JSON"),
+        Some(&10_000),
+        "{:?}",
+        report.error_kinds
+    );
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(json.len() < 20_000, "a short report: {} bytes", json.len());
+    assert_eq!(report.events, 0, "nothing could be replayed");
+}
+
+/// Fuzz target for the capture reader: the OKX recording as a capture, its bytes damaged at
+/// random (any byte, newlines and invalid UTF-8 included; cut short), replayed. No panic, the
+/// errors bounded, every event or error from some line, and every book's checksum figures
+/// adding up to its messages. `DEPTHSCOPE_FUZZ_CASES` sets the cases (default 24).
+#[test]
+fn fuzz_capture_reader() {
+    use super::Replayer;
+    use crate::capture::reader::CaptureReader;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let Some(ws) = capture_path("okx/cryptofeed_OKX.ws.1.0.txt") else {
+        return;
+    };
+    let path = TempPath::new("fuzz-okx.ndjson");
+    import_cryptofeed(&ws, None, VenueId::Okx, &path, "fuzz").unwrap();
+    let clean = std::fs::read(&*path).unwrap();
+    let cases = std::env::var("DEPTHSCOPE_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let edits = proptest::collection::vec((any::<usize>(), any::<u8>()), 1..40);
+    runner
+        .run(&(edits, any::<usize>()), |(edits, cut)| {
+            let mut bytes = clean.clone();
+            for (at, byte) in edits {
+                let at = at % bytes.len();
+                bytes[at] = byte;
+            }
+            bytes.truncate(bytes.len() - cut % 64);
+            let lines = bytes.split(|&b| b == b'\n').count() as u64;
+            let mut reader = CaptureReader::new(std::io::Cursor::new(bytes));
+            let mut replayer = Replayer::new(Vec::new(), true);
+            let mut published = 0u64;
+            while let Some((line, item)) = reader.next_numbered() {
+                prop_assert!(line <= lines);
+                match item {
+                    Ok(event) => replayer.feed(line, &event, &mut |_| published += 1),
+                    Err(error) => replayer.line_error(error),
+                }
+            }
+            let report = replayer.report(0.0);
+            prop_assert!(report.errors.len() <= super::MAX_ERRORS);
+            prop_assert!(report.events + report.errors_total <= 2 * lines);
+            for book in &report.books {
+                let checksums = book.checksum_ok + book.checksum_fail + book.checksum_absent;
+                prop_assert_eq!(checksums, book.updates, "{}", book.instrument);
+            }
+            Ok(())
+        })
+        .unwrap();
 }

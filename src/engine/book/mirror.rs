@@ -67,6 +67,39 @@ impl SideLevels {
         }
     }
 
+    /// Sets every level of `changes` (this side's, in message order), writing each one's
+    /// previous size to `old` at the same index, as [`SideLevels::set`] one by one would. One
+    /// sort and one merge: `O(n + m log m)` where one by one each level can move the whole side.
+    fn set_all(&mut self, side: Side, changes: &[(f64, f64)], old: &mut [f64]) {
+        // Keys ascend as the side is stored (worst first).
+        let key = |price: f64| if side == Side::Bid { price } else { -price };
+        let mut order: Vec<usize> = (0..changes.len())
+            .filter(|&i| changes[i].0.is_finite())
+            .collect();
+        order.sort_by(|&a, &b| key(changes[a].0).total_cmp(&key(changes[b].0)));
+        let mut merged = Vec::with_capacity(self.levels.len() + order.len());
+        let mut kept = self.levels.iter().peekable();
+        let mut group = order.as_slice();
+        while let Some((&first, _)) = group.split_first() {
+            let price = changes[first].0;
+            let same = group.iter().take_while(|&&i| changes[i].0 == price).count();
+            while let Some(level) = kept.next_if(|l| key(l.price) < key(price)) {
+                merged.push(*level);
+            }
+            let mut size = kept.next_if(|l| l.price == price).map_or(0.0, |l| l.size);
+            for &i in &group[..same] {
+                old[i] = size;
+                size = resting_size(changes[i].1);
+            }
+            if size > 0.0 {
+                merged.push(Level::new(price, size));
+            }
+            group = &group[same..];
+        }
+        merged.extend(kept);
+        self.levels = merged;
+    }
+
     fn best_first(&self) -> impl Iterator<Item = Level> + '_ {
         self.levels.iter().rev().copied()
     }
@@ -102,6 +135,26 @@ impl Mirror {
             return 0.0;
         }
         self.side_mut(side).set(side, price, resting_size(size))
+    }
+
+    /// Applies many `(side, price, size)` changes in message order, returning each one's
+    /// previous size: as [`Mirror::apply`] one by one, but each side as one merge (a message
+    /// of hundreds of thousands of levels costs a sort, not a move of the side per level).
+    pub fn apply_all(&mut self, changes: &[(Side, f64, f64)]) -> Vec<f64> {
+        let mut old = vec![0.0; changes.len()];
+        for side in [Side::Bid, Side::Ask] {
+            let at: Vec<usize> = (0..changes.len())
+                .filter(|&i| changes[i].0 == side)
+                .collect();
+            let of_side: Vec<(f64, f64)> =
+                at.iter().map(|&i| (changes[i].1, changes[i].2)).collect();
+            let mut side_old = vec![0.0; at.len()];
+            self.side_mut(side).set_all(side, &of_side, &mut side_old);
+            for (&i, o) in at.iter().zip(side_old) {
+                old[i] = o;
+            }
+        }
+        old
     }
 
     pub fn clear(&mut self) {
@@ -222,5 +275,30 @@ mod tests {
         assert_eq!(m.len(Side::Bid), 0);
         assert_eq!(m.apply(Side::Bid, f64::NAN, 1.0), 0.0);
         assert_eq!((m.len(Side::Bid), m.len(Side::Ask)), (0, 0));
+    }
+
+    proptest::proptest! {
+        /// A message applied as one merge leaves the mirror, and reports the previous sizes,
+        /// exactly as applying its levels one by one does (repeats, removals, NaN included).
+        #[test]
+        fn apply_all_equals_applying_one_by_one(
+            start in proptest::collection::vec((proptest::bool::ANY, 0u8..30, 0u8..4), 0..40),
+            changes in proptest::collection::vec((proptest::bool::ANY, 0u8..31, 0u8..4), 0..80),
+        ) {
+            let side = |bid: bool| if bid { Side::Bid } else { Side::Ask };
+            // Price 30 stands for NaN; size 3 for a negative (corrupt) size.
+            let price = |p: u8| if p == 30 { f64::NAN } else { 100.0 + f64::from(p) / 4.0 };
+            let size = |q: u8| if q == 3 { -1.0 } else { f64::from(q) };
+            let mut one = Mirror::default();
+            for &(b, p, q) in &start {
+                one.apply(side(b), price(p), size(q));
+            }
+            let mut all = one.clone();
+            let changes: Vec<(Side, f64, f64)> = changes.iter().map(|&(b, p, q)| (side(b), price(p), size(q))).collect();
+            let expected: Vec<f64> = changes.iter().map(|&(s, p, q)| one.apply(s, p, q)).collect();
+            proptest::prop_assert_eq!(all.apply_all(&changes), expected);
+            proptest::prop_assert_eq!(&all.bids.levels, &one.bids.levels);
+            proptest::prop_assert_eq!(&all.asks.levels, &one.asks.levels);
+        }
     }
 }

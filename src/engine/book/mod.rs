@@ -281,15 +281,31 @@ impl BookEngine {
         if u.kind == UpdateKind::Snapshot {
             self.mirror.clear();
         }
-        for c in &u.changes {
-            let old = self.mirror.apply(c.side, c.price, c.size);
-            self.changes.push(LevelChange {
+        let push = |changes: &mut Vec<LevelChange>, c: &crate::feed::event::LevelChange, old| {
+            changes.push(LevelChange {
                 t,
                 side: c.side,
                 price: c.price,
                 old_size: old,
                 new_size: mirror::resting_size(c.size),
-            });
+            })
+        };
+        if u.changes.len() >= crate::book::BATCH_LEVELS {
+            // A large message is merged; the changes keep their order and previous sizes.
+            let all: Vec<_> = u
+                .changes
+                .iter()
+                .map(|c| (c.side, c.price, c.size))
+                .collect();
+            let old = self.mirror.apply_all(&all);
+            for (c, old) in u.changes.iter().zip(old) {
+                push(&mut self.changes, c, old);
+            }
+        } else {
+            for c in &u.changes {
+                let old = self.mirror.apply(c.side, c.price, c.size);
+                push(&mut self.changes, c, old);
+            }
         }
         self.mirror.set_known_to(u.known_to);
         self.diff

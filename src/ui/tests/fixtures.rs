@@ -57,6 +57,7 @@ pub fn replay_frame() -> Frame {
             clock: 1_709_251_198_250_000_000,
             speed: Some(10.0),
             paused: true,
+            skipped_gaps: 0,
         },
     )
 }

@@ -462,6 +462,7 @@ fn a_replay_ages_on_capture_time_not_the_wall_clock() {
             clock: capture_at,
             speed: Some(10.0),
             paused,
+            skipped_gaps: 0,
         };
         Arc::new(f)
     };

@@ -43,6 +43,10 @@ pub const DEFAULT_URL: &str = "wss://ws.kraken.com/v2";
 /// ("Subscription depth not supported").
 pub const DEPTHS: [usize; 5] = [10, 25, 100, 500, 1000];
 
+/// What a refused depth is told: a depth Kraken does not serve would otherwise make a book of
+/// that many levels (`book-0`: an empty book whose empty checksums all match).
+const DEPTHS_SERVED: &str = "Kraken serves book depths 10, 25, 100, 500 and 1000 only";
+
 /// 100 levels a side: enough for the depth bands at about 10 KiB/s on BTC/USD.
 pub const DEFAULT_DEPTH: usize = 100;
 

@@ -75,8 +75,12 @@ pub fn learn_depths(sent: &str, session: &mut Session) {
         return;
     };
     if sent.method == "subscribe" && sent.params.channel == "book" {
-        // Kraken's own default when `depth` is omitted.
+        // Kraken's own default when `depth` is omitted; a depth it does not serve was refused
+        // by the venue and brings no book.
         let depth = sent.params.depth.unwrap_or(10);
+        if !super::DEPTHS.contains(&depth) {
+            return;
+        }
         for symbol in &sent.params.symbol {
             session.learn_depth(symbol, depth);
         }

@@ -345,3 +345,65 @@ fn malformed_frames_are_reported_and_skipped_never_panicking() {
     assert_eq!(out.problems.len(), 1);
     assert!(out.sends.is_empty(), "no tight resubscription loop");
 }
+
+/// A v1 channel names its depth (`book-0`, `book-7`); only the depths Kraken serves make a
+/// book. `book-0` made an empty book whose empty checksums (CRC32 of "" = 0) all matched.
+#[test]
+fn v1_book_depths_kraken_does_not_serve_are_refused() {
+    for depth in ["0", "7", "99999999999999999999", "-10"] {
+        let mut d = replay_driver();
+        let channel = format!("book-{depth}");
+        let frames = [
+            format!(r#"[1,{{"as":[],"bs":[]}},"{channel}","XBT/USD"]"#),
+            format!(r#"[1,{{"a":[]}},{{"b":[],"c":"0"}},"{channel}","XBT/USD"]"#),
+            format!(r#"[1,{{"a":[]}},{{"b":[],"c":"0"}},"{channel}","XBT/USD"]"#),
+        ];
+        let out = feed(&mut d, &frames.each_ref().map(String::as_str));
+        assert_eq!(out.problems.len(), 3, "{depth}: {:?}", out.problems);
+        assert!(
+            out.problems[0].contains("10, 25, 100, 500 and 1000"),
+            "{:?}",
+            out.problems
+        );
+        let ok: u64 = d.books().iter().map(|b| b.counters().checksum_ok).sum();
+        assert_eq!(
+            ok, 0,
+            "{depth}: no checksum of an unserved depth counts as verified"
+        );
+        assert!(
+            d.books().iter().all(|b| b.state() != &BookState::Live),
+            "{depth}"
+        );
+    }
+    // A served depth still makes a book.
+    let mut d = replay_driver();
+    let out = feed(
+        &mut d,
+        &[r#"[1,{"as":[["2","1","1.0"]],"bs":[["1","1","1.0"]]},"book-25","XBT/USD"]"#],
+    );
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    assert_eq!(d.books()[0].state(), &BookState::Live);
+}
+
+/// A replay creates books for the instruments it finds, up to a bound: a capture naming
+/// millions of instruments used to make millions of books (1.1 GB from 12.8 MB).
+#[test]
+fn discovery_creates_books_up_to_the_bound_then_reports_errors() {
+    let config = DriverConfig {
+        max_books: 3,
+        ..DriverConfig::replay()
+    };
+    let mut d = Driver::new(Kraken::new(None, None, []), config, Vec::new(), Vec::new());
+    let frames: Vec<String> = (0..5)
+        .map(|i| {
+            format!(r#"[1,{{"as":[["2","1","1.0"]],"bs":[["1","1","1.0"]]}},"book-10","P{i}/USD"]"#)
+        })
+        .collect();
+    let out = feed(
+        &mut d,
+        &frames.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(d.books().len(), 3);
+    assert_eq!(out.problems.len(), 2, "{:?}", out.problems);
+    assert!(out.problems[0].contains("P3/USD") && out.problems[0].contains("beyond the 3 books"));
+}

@@ -66,9 +66,11 @@ pub fn parse<'a>(
     let pair: Cow<'a, str> =
         serde_json::from_str(pair.get()).map_err(|e| format!("pair name: {e}"))?;
     if let Some(depth) = channel.strip_prefix("book-") {
-        let depth: usize = depth
+        let depth = depth
             .parse()
-            .map_err(|_| format!("book channel {channel:?}"))?;
+            .ok()
+            .filter(|d| super::DEPTHS.contains(d))
+            .ok_or_else(|| format!("book channel {channel:?}: {}", super::DEPTHS_SERVED))?;
         session.learn_depth(&pair, depth);
         return book(session, pair, payloads, levels).map(Parsed::Book);
     }
