@@ -26,8 +26,8 @@ pub mod integrity;
 pub mod logging;
 pub mod market;
 pub mod num;
-pub mod serve;
 pub mod panics;
+pub mod serve;
 pub mod session;
 pub mod sim;
 #[cfg(test)]

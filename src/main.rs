@@ -309,14 +309,8 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs, stop: CancellationToken
         return fail(&e);
     }
     let outcome = runtime().and_then(|rt| {
-        rt.block_on(run_session(
-            config,
-            &plan,
-            source,
-            output,
-            stop,
-        ))
-        .map_err(|e| e.to_string())
+        rt.block_on(run_session(config, &plan, source, output, stop))
+            .map_err(|e| e.to_string())
     });
     drop(log);
     match outcome {

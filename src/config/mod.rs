@@ -5,8 +5,8 @@
 //! line and the keys that would have been accepted, never a silently ignored setting.
 
 pub mod alerts;
-mod edit;
 pub mod durations;
+mod edit;
 pub mod engine;
 mod error;
 pub mod general;

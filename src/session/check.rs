@@ -195,6 +195,7 @@ mod tests {
         let replay = Source::Replay {
             file: "x".into(),
             speed: None,
+            max_gap: std::time::Duration::from_secs(60),
         };
         assert!(check_plan(&plan(&[VenueId::Gate], &["XRP"]), &replay, None).is_ok());
 

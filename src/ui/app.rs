@@ -310,14 +310,21 @@ impl App {
     /// already applied (the driver does exactly this arithmetic; see [`ReplayAsked`]).
     pub fn data_mode(&self) -> DataMode {
         match (&self.live.mode, self.replay_asked) {
-            (DataMode::Replay { file, clock, .. }, Some(ReplayAsked { speed, paused, .. })) => {
+            (
                 DataMode::Replay {
-                    file: file.clone(),
-                    clock: *clock,
-                    speed,
-                    paused,
-                }
-            }
+                    file,
+                    clock,
+                    skipped_gaps,
+                    ..
+                },
+                Some(ReplayAsked { speed, paused, .. }),
+            ) => DataMode::Replay {
+                file: file.clone(),
+                clock: *clock,
+                speed,
+                paused,
+                skipped_gaps: *skipped_gaps,
+            },
             (mode, _) => mode.clone(),
         }
     }
