@@ -1,4 +1,4 @@
-//! Feature-math budgets (`features.md` §0.6): the per-update cost of the differencing trackers
+//! Feature-math budgets (`docs/metrics.md` §0.6): the per-update cost of the differencing trackers
 //! that must see every book change (target ≤ 1 µs), and the per-tick snapshot metrics over a
 //! 200-level book (target ≤ 20 µs).
 

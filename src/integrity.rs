@@ -71,7 +71,7 @@ pub enum ResyncReason {
     Gap { expected: u64, got: u64 },
     /// The venue's checksum did not match the local book.
     ChecksumMismatch { expected: u32, computed: u32 },
-    /// Best bid at or above best ask on one venue: a desync symptom (`features.md` §0.2).
+    /// Best bid at or above best ask on one venue: a desync symptom (`docs/metrics.md` §0.2).
     Crossed,
     /// No snapshot arrived within the watchdog window after subscribing.
     NoSnapshot,

@@ -6,6 +6,10 @@
 //! - [`integrity`]: the verdict types every venue's integrity rule returns;
 //! - [`venue`]: one folder per exchange (subscribe, parse, sync rules);
 //! - [`market`]: the normalised vocabulary (venue ids, sides, time);
+//! - [`features`], [`engine`]: the metrics of `docs/metrics.md` (the `§` numbers in the code are
+//!   its sections), per-book and per-symbol state, alerts, the immutable per-tick frame;
+//! - [`history`]: the SQLite history file and the warm start; [`backfill`]: public REST history;
+//! - [`serve`]: the engine's reads over HTTP (REST, SSE, OpenAPI);
 //! - [`ui`]: the terminal UI, which renders [`engine::frame::Frame`]s and sends
 //!   [`control::ReplayControl`]s back; [`logging`] keeps it free of stray output.
 //!

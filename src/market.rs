@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A venue connection family, with the ids of `capture-format.md` as its string form.
+/// A venue connection family, with the ids of `docs/capture-format.md` as its string form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VenueId {
     Binance,
@@ -125,7 +125,7 @@ pub enum TakerSide {
 }
 
 impl TakerSide {
-    /// `+1` for a taker buy, `-1` for a taker sell (the σ of `features.md` §0.1).
+    /// `+1` for a taker buy, `-1` for a taker sell (the σ of `docs/metrics.md` §0.1).
     pub const fn sign(self) -> f64 {
         match self {
             TakerSide::Buy => 1.0,
@@ -135,7 +135,7 @@ impl TakerSide {
 }
 
 /// Which position a forced order closed. Venues disagree on what their "side" field means, so
-/// adapters map to this at ingest (`features.md` §3.6).
+/// adapters map to this at ingest (`docs/metrics.md` §3.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LiquidatedPosition {

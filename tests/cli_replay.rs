@@ -1,5 +1,5 @@
 //! The real binary end to end: `depthscope import cryptofeed` turns the 2022 OKX recording into a
-//! capture and `depthscope replay FILE --report json` prints the report `capture-format.md`
+//! capture and `depthscope replay FILE --report json` prints the report `docs/capture-format.md`
 //! specifies, with the numbers the recording is known for (290 checksums, none failing).
 
 mod support;

@@ -1,4 +1,4 @@
-//! The capture header and event record of `capture-format.md`, and their exact JSON form.
+//! The capture header and event record of `docs/capture-format.md`, and their exact JSON form.
 //!
 //! Events are a typed enum rather than a bag of optional fields so that an event which cannot
 //! exist (a `recv` without a connection, a `rest` without a status) cannot be built either. The

@@ -1,6 +1,6 @@
 //! Capture files: what the exchanges sent, byte for byte, so any session replays exactly.
 //!
-//! The format is fixed by `capture-format.md` (version 1) because other tools read these files:
+//! The format is fixed by `docs/capture-format.md` (version 1) because other tools read these files:
 //! NDJSON, a header line, then one event per line, optionally gzip (`.gz`) or zstd (`.zst`).
 //!
 //! - [`format`](mod@format): the header and the event record, and how each is written and parsed;
@@ -27,7 +27,7 @@ pub use writer::{CaptureWriter, RecordError, RecordStats, Recorder, RecorderHand
 
 use std::path::Path;
 
-/// How a capture file is compressed, decided by its name as `capture-format.md` specifies.
+/// How a capture file is compressed, decided by its name as `docs/capture-format.md` specifies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compression {
     /// Plain NDJSON.

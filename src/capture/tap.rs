@@ -1,7 +1,7 @@
 //! [`CaptureTap`]: the live runtime's wire events, recorded as capture events.
 //!
 //! The runtime numbers connections per venue (`0`, `1` for its sockets); a capture numbers every
-//! connection it ever saw, and a reconnect gets a new number (`capture-format.md`). The tap keeps
+//! connection it ever saw, and a reconnect gets a new number (`docs/capture-format.md`). The tap keeps
 //! that mapping: each `open` takes the next capture number for its (venue, socket).
 
 use super::format::{Event, EventKind, Payload};

@@ -73,7 +73,7 @@ pub enum MetricScope {
 
 macro_rules! metrics {
     ($($variant:ident = $name:literal, $scope:ident, $doc:literal;)*) => {
-        /// A metric an alert rule can watch. Names are the engine's honest names (`features.md`
+        /// A metric an alert rule can watch. Names are the engine's honest names (`docs/metrics.md`
         /// §12), as in `stream --json`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum AlertMetric {
@@ -337,7 +337,7 @@ impl TryFrom<RawRule> for AlertRule {
 }
 
 /// The default rule set, also written out in `config/default.toml` (a test keeps them equal).
-/// Thresholds are starting values (`features.md` §11: calibrate on replays before trusting them).
+/// Thresholds are starting values (`docs/metrics.md` §11: calibrate on replays before trusting them).
 pub fn default_rules() -> Vec<AlertRule> {
     let rule =
         |name: &str, metric, trigger, clear, hold_s, cooldown_s, severity, notify| AlertRule {

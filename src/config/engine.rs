@@ -1,5 +1,5 @@
 //! `[engine]`: how the feature engine samples, when it calls a book stale, and the per-asset
-//! scales of `features.md` §0.5 and §3.8.
+//! scales of `docs/metrics.md` §0.5 and §3.8.
 
 pub use crate::features::cascade::CascadeWeights;
 pub use crate::features::composites::DirectionalPressureWeights;

@@ -463,7 +463,7 @@ pub struct Alert {
     /// The venue's instrument id, for per-book metrics.
     pub instrument: Option<Arc<str>>,
     pub symbol: Option<String>,
-    /// The metric's name (`features.md` names, as in `stream --json`).
+    /// The metric's name (`docs/metrics.md` names, as in `stream --json`).
     pub metric: String,
     /// The metric's value when the rule fired (for a z-score rule: the value, not the z).
     pub value: f64,

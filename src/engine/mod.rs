@@ -1,6 +1,6 @@
 //! The feature engine: per (venue, instrument) state fed by venue events, cross-venue
 //! composites per symbol, alert rules, and the immutable [`frame::Frame`] it publishes every
-//! tick (`shared/spec/architecture.md`: one `Arc<Frame>` per tick on a `watch`, alerts on their
+//! tick (the README's "Architecture": one `Arc<Frame>` per tick on a `watch`, alerts on their
 //! own bounded channel).
 //!
 //! - [`core`]: [`Engine`], the synchronous core (`on_event`, `tick`);

@@ -11,7 +11,7 @@
 //! `seq`, `at` and, per symbol, the named composites and per book its identity and the named
 //! fields.
 //!
-//! Names are the engine's honest names (`features.md` §12). With
+//! Names are the engine's honest names (`docs/metrics.md` §12). With
 //! [`StreamOptions::market_names`] the keys that have a well-known market-data name
 //! ([`features::alias`](crate::features::alias)) are renamed to it, for consumers built against
 //! commercial feeds (`phantom_liquidity_score` → `manip_risk`, `large_order_pressure` →

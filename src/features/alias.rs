@@ -11,7 +11,7 @@ pub struct Alias {
     pub market_name: &'static str,
     /// The field this crate computes.
     pub spec_name: &'static str,
-    /// Where it is defined in `features.md`.
+    /// Where it is defined in `docs/metrics.md`.
     pub section: &'static str,
     /// What changed, when the mapping is not a plain synonym.
     pub note: &'static str,

@@ -1,5 +1,5 @@
 //! Pure feature math: books, trades and liquidations in, market features out
-//! (`shared/spec/features.md`).
+//! (`docs/metrics.md`; a `§` number anywhere in the code is a section of that page).
 //!
 //! Nothing here does IO, spawns tasks or draws: the engine feeds these functions and calculators
 //! and publishes what they return. Two rules run through every file:

@@ -1,6 +1,6 @@
 //! The events a venue task publishes: one normalised type for every venue.
 //!
-//! Sizes here are in **base units** (contracts already converted, `features.md` §0.4) and prices
+//! Sizes here are in **base units** (contracts already converted, `docs/metrics.md` §0.4) and prices
 //! are `f64`: the exact wire values stay in the venue task's [`crate::book::Book`], where
 //! checksums need them. Book changes are published for every applied message, never sampled,
 //! because OFI and the spoof trackers difference consecutive states.
@@ -77,7 +77,7 @@ pub struct Trade {
     pub id: Option<Arc<str>>,
 }
 
-/// How completely a venue reports liquidations (`features.md` §3.5): raw counts are never
+/// How completely a venue reports liquidations (`docs/metrics.md` §3.5): raw counts are never
 /// compared across different samplings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -114,7 +114,7 @@ pub struct Derivs {
     /// Current or predicted funding rate for the interval, as a fraction (0.0001 = 0.01 %).
     pub funding_rate: Option<f64>,
     pub next_funding_ts: Option<Millis>,
-    /// Funding interval in hours, when the venue says (never assumed: `features.md` §3.10).
+    /// Funding interval in hours, when the venue says (never assumed: `docs/metrics.md` §3.10).
     pub funding_interval_h: Option<f64>,
     /// Open interest in base units.
     pub open_interest: Option<f64>,

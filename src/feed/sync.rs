@@ -160,7 +160,7 @@ impl BookSync {
         let snapshot = msg.snapshot;
         if snapshot.is_none() && (!verdict.applies() || !self.state.is_live()) {
             // Not applied, so its checksum (if any) is never verified: it still counts in
-            // exactly one checksum figure, as `capture-format.md` sums them to the messages.
+            // exactly one checksum figure, as `docs/capture-format.md` sums them to the messages.
             self.counters.checksum_absent += 1;
             return match verdict {
                 SeqVerdict::Stale => {
@@ -399,7 +399,7 @@ mod tests {
     use crate::market::VenueId;
     use crate::num::Dec;
 
-    /// `capture-format.md` sums the checksum figures to the messages: a message that is not
+    /// `docs/capture-format.md` sums the checksum figures to the messages: a message that is not
     /// applied (stale, ignored, a gap, arriving while syncing) still counts once, as absent.
     #[test]
     fn every_message_lands_in_exactly_one_checksum_figure() {

@@ -1,7 +1,7 @@
 //! Instruments: what a venue's instrument id means (asset, market kind, contract size, tick).
 //!
 //! Features compare venues in base units, so every size is converted at ingest
-//! (`features.md` §0.4): OKX swap contracts are `ctVal` of the base asset, inverse contracts a
+//! (`docs/metrics.md` §0.4): OKX swap contracts are `ctVal` of the base asset, inverse contracts a
 //! USD face value. When the contract is unknown (an old capture with no instrument data), sizes
 //! stay in the venue's unit and the instrument says so; features that need base units are then
 //! absent rather than wrong.

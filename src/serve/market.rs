@@ -1,4 +1,4 @@
-//! The market-context endpoints of the reference API (`../shared/spec/api.md`): the same paths,
+//! The market-context endpoints of the reference API (the README's "Serving the reads over HTTP"): the same paths,
 //! JSON names and nesting, with depthscope's values (`docs/metrics.md`). Where a reference name
 //! is a renamed metric (`smart_money_score` is `large_order_pressure`, `manip_risk` is
 //! `phantom_liquidity_score`, §12) the value is the honest metric under the reference's name.

@@ -3,7 +3,7 @@
 //! `recv` and `rest` events go through each venue's adapter in file order; `sent` events tell
 //! the adapter what was subscribed; `open`/`close` start and end connections. A replay cannot
 //! re-subscribe: after a mismatch or a gap a book stays invalid until the stream itself brings a
-//! new snapshot (`capture-format.md`). The [`Report`] is the machine-readable result of
+//! new snapshot (`docs/capture-format.md`). The [`Report`] is the machine-readable result of
 //! `depthscope replay FILE --report json`.
 
 use super::format::{Event, EventKind, Payload};
@@ -276,7 +276,7 @@ impl Replayer {
     }
 }
 
-/// The replay report (`capture-format.md`), plus what `--repeat` adds.
+/// The replay report (`docs/capture-format.md`), plus what `--repeat` adds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
     pub events: u64,

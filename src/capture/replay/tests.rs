@@ -70,7 +70,7 @@ fn conform(report: &Report, reference: &Reference) -> Summary {
     };
     for book in &report.books {
         reference.assert_top(&book.instrument, &book.bids, &book.asks);
-        // `capture-format.md`: every book message is counted in exactly one checksum figure.
+        // `docs/capture-format.md`: every book message is counted in exactly one checksum figure.
         let checksums = book.checksum_ok + book.checksum_fail + book.checksum_absent;
         assert_eq!(checksums, book.updates, "{}", book.instrument);
         summary.books += 1;
@@ -221,7 +221,7 @@ fn recv(t: u64, venue: VenueId, frame: &str) -> String {
     line(t, venue, EventKind::Recv { conn: 1, payload })
 }
 
-/// A capture damaged every way `capture-format.md` says a replay must survive, between valid
+/// A capture damaged every way `docs/capture-format.md` says a replay must survive, between valid
 /// OKX events: the book they build stays valid and each bad line is reported with its number.
 #[test]
 fn a_damaged_capture_replays_what_it_can_and_reports_every_bad_line() {

@@ -2,7 +2,7 @@
 //!
 //! Binance (`serverShutdown`: "Please establish a new connection as soon as possible to prevent
 //! interruption") and OKX (notice `64008`, about 60 s before a service upgrade) announce that
-//! they will close a connection. `venues.md`: open a new connection at once, subscribe, bring
+//! they will close a connection. `docs/venues.md`: open a new connection at once, subscribe, bring
 //! its books live, switch over, then close the old one.
 //!
 //! The new socket is a *standby* for the protocol connection (its slot) the old one serves.

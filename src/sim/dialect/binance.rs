@@ -1,4 +1,4 @@
-//! Binance spot and USDⓈ-M (`venues.md` "Binance"): `SUBSCRIBE` requests on raw `/ws`
+//! Binance spot and USDⓈ-M (`docs/venues.md` "Binance"): `SUBSCRIBE` requests on raw `/ws`
 //! sockets, `depthUpdate` diffs with global `U`/`u` (and `pu` on USDⓈ-M) joined by clients to
 //! REST snapshots, `trade`/`aggTrade`, `markPriceUpdate`, `forceOrder` at most once a second per
 //! symbol, and server pings.

@@ -1,4 +1,4 @@
-//! Bybit v5 public streams, spot and linear (`venues.md` "Bybit v5"): `op` requests of at most
+//! Bybit v5 public streams, spot and linear (`docs/venues.md` "Bybit v5"): `op` requests of at most
 //! ten topics, `orderbook.{depth}.{symbol}` snapshots then deltas whose `u` steps by one,
 //! `publicTrade` batches, `allLiquidation` every 500 ms (`S` is the liquidated position's side:
 //! `Buy` = a long), and linear `tickers` as a snapshot then deltas of the fields that changed.

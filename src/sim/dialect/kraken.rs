@@ -1,4 +1,4 @@
-//! Kraken spot WebSocket v2 (`venues.md` "Kraken"): a status greeting, `subscribe` requests
+//! Kraken spot WebSocket v2 (`docs/venues.md` "Kraken"): a status greeting, `subscribe` requests
 //! answered per symbol, `book` snapshots and updates with prices and sizes as JSON numbers and a
 //! CRC over the top ten levels at the pair's precision, `trade` updates, a heartbeat every
 //! second, and `ping`/`pong`.

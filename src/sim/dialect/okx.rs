@@ -1,4 +1,4 @@
-//! OKX v5 public (`venues.md` "OKX v5"): `op` requests with `{channel, instId}` args, one
+//! OKX v5 public (`docs/venues.md` "OKX v5"): `op` requests with `{channel, instId}` args, one
 //! acknowledgement per arg, `books` snapshots then updates chained by `prevSeqId`/`seqId`,
 //! `trades`, `liquidation-orders` per instrument type, `funding-rate`, `mark-price`,
 //! `open-interest`, and the text `ping`/`pong`.

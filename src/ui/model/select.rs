@@ -75,7 +75,7 @@ pub fn kind_word(kind: MarketKind) -> &'static str {
 pub enum Excluded {
     /// Not `Live`: its state label (`resyncing (gap)`) says why.
     NotLive(String),
-    /// Live but stale: cross-venue aggregates leave stale books out (`features.md` §0.2).
+    /// Live but stale: cross-venue aggregates leave stale books out (`docs/metrics.md` §0.2).
     Stale,
     /// Quoted in another currency than the aggregate (`USD` beside `USDT` books): prices in two
     /// currencies are not one ladder (a stablecoin premium would look like depth or a cross).

@@ -102,7 +102,7 @@ impl Market for Spot {
     type Rule = sync::SpotDepthRule;
 }
 
-/// Binance USDⓈ-M futures after the 2026 URL split ("State of the world" #4): `@depth*` only on
+/// Binance USDⓈ-M futures after the 2026 URL split ("Changes of 2026" #4): `@depth*` only on
 /// `/public`, trades, mark price and liquidations only on `/market`. The legacy unrouted URL
 /// "completes the handshake but silently sends nothing".
 #[derive(Clone, Copy, Debug)]

@@ -1,4 +1,4 @@
-//! Binance frames, spot and USDⓈ-M alike (`venues.md` "Binance"): events tagged by `"e"`,
+//! Binance frames, spot and USDⓈ-M alike (`docs/venues.md` "Binance"): events tagged by `"e"`,
 //! optionally inside the combined-stream wrapper `{"stream":"<name>","data":<event>}`, subscribe
 //! acks `{"result":null,"id":1}`, errors `{"code":..,"msg":..}`, and the REST bodies depthscope
 //! fetches (depth snapshots, USDⓈ-M open interest).
@@ -255,7 +255,7 @@ fn depth<'a>(
     })
 }
 
-/// `features.md` §0.4: `m = true` means the buyer was the maker, so the taker **sold**.
+/// `docs/metrics.md` §0.4: `m = true` means the buyer was the maker, so the taker **sold**.
 pub const fn taker_side(buyer_is_maker: bool) -> TakerSide {
     if buyer_is_maker {
         TakerSide::Sell
@@ -275,7 +275,7 @@ fn trade(t: TradeEvent<'_>) -> RawTrade<'_> {
     }
 }
 
-/// `features.md` §3.6: `o.S` is the side of the liquidation **order**, so `SELL` closed a long.
+/// `docs/metrics.md` §3.6: `o.S` is the side of the liquidation **order**, so `SELL` closed a long.
 pub fn liquidated_position(order_side: &str) -> Result<LiquidatedPosition, String> {
     match order_side {
         "SELL" => Ok(LiquidatedPosition::Long),

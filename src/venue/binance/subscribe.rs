@@ -1,4 +1,4 @@
-//! Binance endpoints and subscription messages (`venues.md` "Binance").
+//! Binance endpoints and subscription messages (`docs/venues.md` "Binance").
 //!
 //! One `SUBSCRIBE` per socket names every stream it carries:
 //! `{"method":"SUBSCRIBE","params":["btcusdt@depth@100ms","btcusdt@trade"],"id":1}`, answered

@@ -34,7 +34,7 @@ impl DepthIds {
 /// Sequence rule for a spot `<symbol>@depth[@100ms]` book.
 ///
 /// Binance's procedure (`[DOC]` binance/binance-spot-api-docs `web-socket-streams.md` @ a5e0bc3,
-/// 2026-07-21, "How to manage a local order book correctly", as summarised in `venues.md`):
+/// 2026-07-21, "How to manage a local order book correctly", as summarised in `docs/venues.md`):
 /// 1. Open the stream and buffer its `depthUpdate` events; note `U` of the first one.
 /// 2. GET `/api/v3/depth?symbol=BNBBTC&limit=5000`.
 /// 3. "if snapshot `lastUpdateId < U(first buffered)` refetch" ([`SpotDepthRule::joinable`]
@@ -102,7 +102,7 @@ impl SpotDepthRule {
 /// Sequence rule for a USDⓈ-M `<symbol>@depth[@100ms|@500ms]` book.
 ///
 /// Binance's procedure (`[DOC]` developers.binance.com derivatives/usds-margined-futures, "How to
-/// manage a local order book correctly", as summarised in `venues.md`):
+/// manage a local order book correctly", as summarised in `docs/venues.md`):
 /// 1. GET `/fapi/v1/depth?symbol=BTCUSDT&limit=1000` while buffering the stream.
 /// 2. "drop events with `u < lastUpdateId`" ([`SeqVerdict::Stale`]).
 /// 3. "first processed event must satisfy `U <= lastUpdateId AND u >= lastUpdateId`".

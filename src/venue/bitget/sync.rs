@@ -1,6 +1,6 @@
 //! Bitget `books` sequence rule (`seq`/`pseq`).
 //!
-//! Bitget v2 frames carry no checksum any more ("State of the world" #2), so this rule is the
+//! Bitget v2 frames carry no checksum any more ("Changes of 2026" #2), so this rule is the
 //! book's only integrity check.
 
 use crate::integrity::SeqVerdict;
@@ -8,7 +8,7 @@ use crate::venue::seq::Linked;
 
 /// Sequence rule for one Bitget v2 (or UTA v3) `books` book.
 ///
-/// Bitget's procedure (`venues.md` "Bitget", `[PROBE]` bitget profile 2026-09-15):
+/// Bitget's procedure (`docs/venues.md` "Bitget", `[PROBE]` bitget profile 2026-09-15):
 /// 1. "snapshot `pseq` 0" (build a new rule with [`BooksRule::from_snapshot`], which keeps its
 ///    `seq`).
 /// 2. "each update `pseq == previous seq`, else reconnect/resubscribe" ([`SeqVerdict::Gap`] with

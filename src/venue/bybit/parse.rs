@@ -1,12 +1,12 @@
-//! Bybit v5 public frames (`venues.md` "Bybit v5"): `{"topic","type","ts","data"}` pushes and
+//! Bybit v5 public frames (`docs/venues.md` "Bybit v5"): `{"topic","type","ts","data"}` pushes and
 //! `{"success","ret_msg","op",..}` answers to requests.
 //!
 //! - Books: `{"topic":"orderbook.200.BTCUSDT","type":"snapshot"|"delta","ts",
 //!   "data":{"s","b":[[px,sz]],"a":[..],"u","seq"},"cts"}`; sizes absolute, `"0"` deletes.
 //! - Trades: `publicTrade.{symbol}`, `data[]` of `{"T","s","S","v","p","i",..}`; `S` is the
-//!   **taker** side (`features.md` §0.4).
+//!   **taker** side (`docs/metrics.md` §0.4).
 //! - Liquidations: `allLiquidation.{symbol}`, `data[]` of `{"T","s","S","v","p"}`, pushed every
-//!   500 ms; **`S:"Buy"` means a LONG position was liquidated** (`features.md` §3.6: the side of
+//!   500 ms; **`S:"Buy"` means a LONG position was liquidated** (`docs/metrics.md` §3.6: the side of
 //!   the position, the opposite of Binance's order side).
 //! - Linear `tickers.{symbol}`: a snapshot, then deltas in which "omitted fields [are]
 //!   unchanged"; merged here so every published tick carries the full known state.

@@ -1,4 +1,4 @@
-//! Bybit v5 requests (`venues.md` "Bybit v5"):
+//! Bybit v5 requests (`docs/venues.md` "Bybit v5"):
 //! `{"req_id":"x","op":"subscribe","args":["orderbook.50.BTCUSDT","publicTrade.BTCUSDT"]}`.
 //!
 //! Every instrument gets its book and trades; linear adds `tickers` (mark, index, funding, open

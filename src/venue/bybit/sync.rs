@@ -6,7 +6,7 @@ use crate::venue::seq::UpdateIds;
 
 /// Sequence rule for one Bybit v5 `orderbook.{depth}.{symbol}` book.
 ///
-/// Bybit's procedure (`venues.md` "Bybit v5", `[PROBE, docs-derived]`, `[LIB]` ccxt `pro/bybit.py`):
+/// Bybit's procedure (`docs/venues.md` "Bybit v5", `[PROBE, docs-derived]`, `[LIB]` ccxt `pro/bybit.py`):
 /// 1. "replace the book on every `snapshot`" (build a new rule with [`OrderbookRule::from_snapshot`]).
 /// 2. "**`u == 1` in a message means service restart -> reset the book**"
 ///    ([`SeqVerdict::Reset`]; a delta is not a book, so the caller rebuilds from a fresh
@@ -17,7 +17,7 @@ use crate::venue::seq::UpdateIds;
 ///    `expected = last_u + 1`, `got = u`); a delta with `u <= last_u` is a duplicate
 ///    ([`SeqVerdict::Stale`]).
 ///
-/// Consecutive `u` is only documented for `orderbook.full`; `venues.md` checked it on the real
+/// Consecutive `u` is only documented for `orderbook.full`; `docs/venues.md` checked it on the real
 /// `orderbook.500` capture (49 deltas, `u` 20254869..20254918), which the test below replays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OrderbookRule {

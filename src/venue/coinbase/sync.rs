@@ -5,7 +5,7 @@ use crate::venue::seq::UpdateIds;
 
 /// Sequence rule for one Advanced Trade WebSocket connection.
 ///
-/// Coinbase's procedure (`venues.md` "Coinbase Advanced Trade", `[PROBE docs-derived]`):
+/// Coinbase's procedure (`docs/venues.md` "Coinbase Advanced Trade", `[PROBE docs-derived]`):
 /// 1. Envelope `{"channel","client_id","timestamp","sequence_num","events":[..]}`; "no checksum
 ///    and no per-product update id".
 /// 2. "The envelope `sequence_num` increments per message; its exact scope (per connection vs

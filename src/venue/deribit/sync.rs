@@ -5,7 +5,7 @@ use crate::venue::seq::Linked;
 
 /// Sequence rule for one Deribit `book.{instrument}.{100ms|agg2|raw}` book.
 ///
-/// Deribit's procedure (`venues.md` "Deribit"):
+/// Deribit's procedure (`docs/venues.md` "Deribit"):
 /// 1. First message `type:"snapshot"` (full depth; build a new rule with
 ///    [`BookRule::from_snapshot`], which keeps its `change_id`).
 /// 2. Then `type:"change"` messages: "`prev_change_id == last change_id`, else resync"

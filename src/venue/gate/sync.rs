@@ -6,7 +6,7 @@ use crate::venue::seq::{Bridged, UpdateIds};
 
 /// Sequence rule for one `spot.obu` / `futures.obu` book (`ob.<PAIR>.<level>`).
 ///
-/// Gate's procedure (`venues.md` "Gate (v4)", `[PROBE]` `[LIB]` ccxt 4.5.90 `pro/gate.py`):
+/// Gate's procedure (`docs/venues.md` "Gate (v4)", `[PROBE]` `[LIB]` ccxt 4.5.90 `pro/gate.py`):
 /// 1. "First push `result.full=true` (replace book, store `u`)" (build a new rule with
 ///    [`ObuRule::from_full`]).
 /// 2. "rule **apply only if `U == last_u + 1`**, else unsubscribe+resubscribe"
@@ -35,7 +35,7 @@ impl ObuRule {
 
 /// Sequence rule for one legacy `spot.order_book_update` / `futures.order_book_update` book.
 ///
-/// Gate's procedure (`venues.md` "Gate (v4)", legacy channel):
+/// Gate's procedure (`docs/venues.md` "Gate (v4)", legacy channel):
 /// 1. The channel sends no snapshot: REST
 ///    `GET /api/v4/spot/order_book?currency_pair=..&limit=100&with_id=true` -> `id` (build a rule
 ///    with [`OrderBookUpdateRule::from_snapshot`]).

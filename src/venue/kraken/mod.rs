@@ -1,5 +1,5 @@
 //! Kraken spot, WebSocket v2 (`wss://ws.kraken.com/v2`), with the legacy v1 frames of old
-//! captures understood too (`venues.md` "Kraken"; "State of the world" #8: v1 is legacy, v2
+//! captures understood too (`docs/venues.md` "Kraken"; "Changes of 2026" #8: v1 is legacy, v2
 //! snapshots AND updates carry a checksum).
 //!
 //! Integrity rests on the checksum alone: Kraken numbers no message ([`NoSequence`]). Kraken's

@@ -1,4 +1,4 @@
-//! Kraken v2 requests (`venues.md` "Kraken"):
+//! Kraken v2 requests (`docs/venues.md` "Kraken"):
 //! `{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":100,"snapshot":true},"req_id":1}`.
 //!
 //! Books are subscribed with their snapshot; trades without (`"snapshot":false`): the trade

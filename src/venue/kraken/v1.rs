@@ -1,4 +1,4 @@
-//! Kraken WebSocket v1 frames, for replaying old captures (`venues.md` "Spot WS v1 (legacy)";
+//! Kraken WebSocket v1 frames, for replaying old captures (`docs/venues.md` "Spot WS v1 (legacy)";
 //! the real `book-1000`, `trade` and `ticker` recordings in `shared/captures/kraken`).
 //!
 //! - Books: `[channelID, {"as":[..],"bs":[..]}, "book-1000", "XBT/USD"]` snapshots (no

@@ -1,4 +1,4 @@
-//! Kraken WebSocket v2 frames (`venues.md` "Spot WS v2"):
+//! Kraken WebSocket v2 frames (`docs/venues.md` "Spot WS v2"):
 //!
 //! - `{"channel":"book","type":"snapshot"|"update","data":[{"symbol","bids":[{"price":num,"qty":num}],"asks":[..],"checksum":u32,"timestamp"}]}`:
 //!   "qty 0 deletes", "apply entries in message order (same price may appear twice)";

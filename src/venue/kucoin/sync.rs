@@ -6,7 +6,7 @@ use crate::venue::seq::{Bridged, UpdateIds};
 
 /// Sequence rule for one Pro/UTA `obu` book with `depth: "increment@10ms"`.
 ///
-/// KuCoin's procedure (`venues.md` "KuCoin", `[LIB]` ccxt 4.5.90 `pro/kucoin.py`; `[PROBE]`):
+/// KuCoin's procedure (`docs/venues.md` "KuCoin", `[LIB]` ccxt 4.5.90 `pro/kucoin.py`; `[PROBE]`):
 /// 1. First message `"t":"snapshot"` (up to 500 per side): "store `C`" (build a new rule with
 ///    [`ObuRule::from_snapshot`]).
 /// 2. Deltas: "apply when `O <= last+1 && C > last` (observed always `O == last+1`), set
@@ -36,7 +36,7 @@ impl ObuRule {
 
 /// Sequence rule for one classic `/market/level2:<symbol>` book.
 ///
-/// KuCoin's procedure (`venues.md` "KuCoin", classic):
+/// KuCoin's procedure (`docs/venues.md` "KuCoin", classic):
 /// 1. Buffer the `level2` deltas and fetch REST `/api/v3/market/orderbook/level2` -> `sequence`
 ///    (build a rule with [`Level2Rule::from_snapshot`]).
 /// 2. "apply changes with seq > snapshot seq": a delta whose `sequenceEnd` is at or below the

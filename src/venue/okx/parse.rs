@@ -1,4 +1,4 @@
-//! OKX v5 public frames (`venues.md` "OKX v5"): `{"arg":{channel,instId},"action","data":[…]}`
+//! OKX v5 public frames (`docs/venues.md` "OKX v5"): `{"arg":{channel,instId},"action","data":[…]}`
 //! pushes, `{"event":…}` acks/errors/notices, and the text `pong`.
 
 use super::sync::{OkxFields, SeqIds};

@@ -1,4 +1,4 @@
-//! OKX v5 subscription messages (`venues.md` "OKX v5"): one `op` per message, many `args`.
+//! OKX v5 subscription messages (`docs/venues.md` "OKX v5"): one `op` per message, many `args`.
 //!
 //! Books use the `books` channel (400 levels, snapshot then updates, 100 ms). Derivatives add
 //! `funding-rate` (swaps), `mark-price` and `open-interest`; liquidations come from one

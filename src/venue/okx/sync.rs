@@ -1,6 +1,6 @@
 //! OKX v5 `books` sequence rule (`seqId`/`prevSeqId`).
 //!
-//! Since 2026-06-23 the `checksum` field is always `0` ("State of the world" #1), so on a current
+//! Since 2026-06-23 the `checksum` field is always `0` ("Changes of 2026" #1), so on a current
 //! feed this rule is the book's only integrity check.
 
 use crate::feed::protocol::{FromSnapshot, SnapshotRule};
@@ -18,7 +18,7 @@ pub struct SeqIds {
 
 /// Sequence rule for one OKX book.
 ///
-/// OKX's procedure (`venues.md` "OKX v5", `[LIB]` ccxt `pro/okx.py` handle_order_book_message;
+/// OKX's procedure (`docs/venues.md` "OKX v5", `[LIB]` ccxt `pro/okx.py` handle_order_book_message;
 /// `[PROBE]`):
 /// 1. "snapshot has `prevSeqId = -1`" (build a new rule with [`BooksRule::from_snapshot`],
 ///    which keeps its `seqId`).
