@@ -279,6 +279,9 @@ pub struct ServeArgs {
     /// Name fields of the SSE stream by their market-data aliases, as `stream --market-names`.
     #[arg(long)]
     pub market_names: bool,
+    /// Print the OpenAPI 3.1 document the server serves at /openapi.json and exit.
+    #[arg(long)]
+    pub print_openapi: bool,
     /// Serve a capture instead of live data.
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,

@@ -66,6 +66,10 @@ fn run(cli: &Cli, stop: CancellationToken) -> ExitCode {
         },
         Some(Command::Sim(args)) => sim(args, cli.common.seed, stop),
         Some(Command::Stream(args)) => stream(cli, &config, args, stop),
+        Some(Command::Serve(args)) if args.print_openapi => {
+            println!("{}", depthscope::serve::openapi_json());
+            ExitCode::SUCCESS
+        }
         Some(Command::Serve(args)) if args.add_key.is_some() => add_key(cli, args),
         Some(Command::Serve(args)) => serve(cli, &config, args, stop),
         Some(Command::History(command)) => history_command(cli, &config, command),

@@ -191,7 +191,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/books/{venue}/{instrument}", get(books::book))
         .route("/v1/health", get(books::health))
         .route("/v1/stream", get(stream::stream))
-        .route("/openapi.json", get(openapi_json));
+        .route("/openapi.json", get(openapi_response));
     for (path, what) in market::NOT_COMPUTED {
         router = router.route(
             path,
@@ -213,8 +213,13 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-async fn openapi_json() -> Response {
+async fn openapi_response() -> Response {
     axum::Json(openapi::document()).into_response()
+}
+
+/// The OpenAPI document as `/openapi.json` serves it, pretty-printed.
+pub fn openapi_json() -> String {
+    serde_json::to_string_pretty(&openapi::document()).unwrap_or_default()
 }
 
 /// Paths the reference serves without a key.
