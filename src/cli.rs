@@ -256,7 +256,15 @@ pub struct StreamArgs {
     /// book's identity and the named book fields, and each symbol's named composites.
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub fields: Vec<String>,
-    /// Stream a capture instead of live data.
+    #[command(flatten)]
+    pub source: HeadlessSource,
+}
+
+/// Where a command without a terminal (`stream`, `serve`) takes its data: live venues by
+/// default, the simulator with `--demo`, or a capture.
+#[derive(Clone, Debug, Args)]
+pub struct HeadlessSource {
+    /// Play a capture instead of live data.
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
     #[command(flatten)]
@@ -282,14 +290,8 @@ pub struct ServeArgs {
     /// Print the OpenAPI 3.1 document the server serves at /openapi.json and exit.
     #[arg(long)]
     pub print_openapi: bool,
-    /// Serve a capture instead of live data.
-    #[arg(long, value_name = "FILE")]
-    pub replay: Option<PathBuf>,
     #[command(flatten)]
-    pub pace: PaceArgs,
-    /// Quit after this long.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub exit_after: Option<Duration>,
+    pub source: HeadlessSource,
 }
 
 impl Cli {
@@ -309,7 +311,7 @@ impl Cli {
                     return Err("--record records live or --demo sessions, not a replay".into());
                 }
             }
-            Some(Command::Stream(s)) if s.replay.is_some() => {
+            Some(Command::Stream(s)) if s.source.replay.is_some() => {
                 if c.demo {
                     return Err("stream: --replay and --demo are two sources; choose one".into());
                 }
@@ -318,7 +320,7 @@ impl Cli {
                 }
             }
             Some(Command::Serve(s))
-                if s.replay.is_some() && (c.demo || !c.venues.is_empty() || urls) =>
+                if s.source.replay.is_some() && (c.demo || !c.venues.is_empty() || urls) =>
             {
                 return Err("serve: --replay serves a capture; --demo, --venues, --venue-url and --venue-rest do not apply".into());
             }

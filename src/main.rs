@@ -4,7 +4,7 @@ use clap::Parser;
 use depthscope::capture::import::import_cryptofeed;
 use depthscope::capture::replay::replay_report;
 use depthscope::cli::{
-    BackfillArgs, Cli, Command, HistoryCommand, HistoryQueryArgs, ImportCommand,
+    BackfillArgs, Cli, Command, HeadlessSource, HistoryCommand, HistoryQueryArgs, ImportCommand,
     ImportCryptofeedArgs, PaceArgs, ReplayArgs, RunArgs, ServeArgs, SimArgs, StreamArgs,
 };
 use depthscope::config::{Config, DEFAULT_TOML, cache_dir};
@@ -202,6 +202,21 @@ fn history_query(
     .map_err(io)
 }
 
+/// The source of `stream` and `serve`: `--replay FILE`, `--demo`, or the live venues.
+fn headless_source(cli: &Cli, args: &HeadlessSource) -> Result<Source, String> {
+    Ok(match &args.replay {
+        Some(file) => Source::Replay {
+            file: file.clone(),
+            speed: speed(&args.pace)?,
+            max_gap: args.pace.max_gap,
+        },
+        None if cli.common.demo => Source::Demo {
+            seed: cli.common.seed,
+        },
+        None => Source::Live,
+    })
+}
+
 /// `--speed N` (a positive number) or `--max` (`None`).
 fn speed(pace: &PaceArgs) -> Result<Option<f64>, String> {
     if pace.max {
@@ -275,19 +290,9 @@ fn tui(
 
 /// `stream --json`: frames as JSON lines on stdout, from live venues, `--demo` or `--replay`.
 fn stream(cli: &Cli, config: &Config, args: &StreamArgs, stop: CancellationToken) -> ExitCode {
-    let source = match &args.replay {
-        Some(file) => match speed(&args.pace) {
-            Ok(speed) => Source::Replay {
-                file: file.clone(),
-                speed,
-                max_gap: args.pace.max_gap,
-            },
-            Err(e) => return fail(&e),
-        },
-        None if cli.common.demo => Source::Demo {
-            seed: cli.common.seed,
-        },
-        None => Source::Live,
+    let source = match headless_source(cli, &args.source) {
+        Ok(source) => source,
+        Err(e) => return fail(&e),
     };
     let fields = if args.fields.is_empty() {
         None
@@ -306,7 +311,7 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs, stop: CancellationToken
             market_names: args.market_names,
             fields,
         },
-        exit_after: args.exit_after,
+        exit_after: args.source.exit_after,
     };
     let plan = plan(cli, config, None, &source);
     if let Err(e) = check_plan(&plan, &source, cache_dir().as_deref()) {
@@ -325,19 +330,9 @@ fn stream(cli: &Cli, config: &Config, args: &StreamArgs, stop: CancellationToken
 
 /// `serve`: the HTTP API from live venues, `--demo` or `--replay`.
 fn serve(cli: &Cli, config: &Config, args: &ServeArgs, stop: CancellationToken) -> ExitCode {
-    let source = match &args.replay {
-        Some(file) => match speed(&args.pace) {
-            Ok(speed) => Source::Replay {
-                file: file.clone(),
-                speed,
-                max_gap: args.pace.max_gap,
-            },
-            Err(e) => return fail(&e),
-        },
-        None if cli.common.demo => Source::Demo {
-            seed: cli.common.seed,
-        },
-        None => Source::Live,
+    let source = match headless_source(cli, &args.source) {
+        Ok(source) => source,
+        Err(e) => return fail(&e),
     };
     let s = &config.serve;
     let options = depthscope::serve::ServeOptions {
@@ -379,7 +374,7 @@ fn serve(cli: &Cli, config: &Config, args: &ServeArgs, stop: CancellationToken) 
             let output = Output::Serve {
                 listener,
                 options: Box::new(options.clone()),
-                exit_after: args.exit_after,
+                exit_after: args.source.exit_after,
             };
             run_session(config, &plan, source, output, stop)
                 .await

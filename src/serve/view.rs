@@ -108,17 +108,8 @@ pub fn mean(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
 
 /// The median of the values that exist; `None` when none does.
 pub fn median(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
-    let mut v: Vec<f64> = values.into_iter().flatten().collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
+    let v: Vec<f64> = values.into_iter().flatten().collect();
+    crate::features::num::median(&v)
 }
 
 /// `a / b`, `None` when either is absent or `b` is zero.

@@ -9,7 +9,6 @@ use crate::ui::liquidations::has_stream;
 use crate::ui::model::select::{self, short_label};
 use crate::ui::perp::{self, PerpView};
 use crate::ui::table::{self, Column};
-use crate::ui::tape::notional;
 use crate::ui::widgets::{Ctx, pane, put};
 use crate::ui::{format, overview, views};
 use ratatui::buffer::Buffer;
@@ -175,7 +174,7 @@ fn liquidation_feed(area: Rect, buf: &mut Buffer, frame: &Frame, cx: &Ctx) {
             ((*symbol).to_owned(), cx.theme.text),
             (short_label(book), cx.theme.dim),
             (side.to_owned(), style),
-            (notional(p.notional, &book.instrument.quote), style),
+            (format::money(p.notional, &book.instrument.quote), style),
             (
                 format::price(p.price, book.ladder.price_decimals),
                 cx.theme.text,

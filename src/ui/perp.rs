@@ -27,7 +27,7 @@ const COLUMNS: [Column; 9] = [
     Column::right("NEXT", 6, 1),
     Column::right("APR", 8, 3),
     Column::right("PREM bps", 8, 1),
-    Column::right("OI $", 8, 2),
+    Column::right("OI", 9, 2),
     Column::right("OI 1h", 7, 2),
     Column::right("MARK", 11, 4),
     Column::right("INDEX", 11, 5),
@@ -95,7 +95,11 @@ fn cells(book: &BookFrame, label: &str, cx: &Ctx) -> Vec<(String, Style)> {
             &|p| format::signed(p, 2),
             d.premium_bps.map_or(t.text, |p| t.signed(p)),
         ),
-        cell(d.open_interest_usd, &format::usd, t.text),
+        cell(
+            d.open_interest_usd,
+            &|x| format::money(x, &book.instrument.quote),
+            t.text,
+        ),
         cell(
             d.open_interest_change_1h,
             &|c| format::pct(c, 2),

@@ -94,29 +94,6 @@ fn cells(row: &TapeRow, cx: &Ctx) -> Vec<(String, Style)> {
             text,
         ),
         (format::qty(row.size), text),
-        (notional(row.notional, quote), text),
+        (format::money(row.notional, quote), text),
     ]
-}
-
-/// A notional in its quote currency: `$12.3k` for dollar quotes (USD and its stablecoins),
-/// otherwise the amount and the currency (`1.25k EUR`).
-pub fn notional(x: f64, quote: &str) -> String {
-    const DOLLARS: [&str; 5] = ["USD", "USDT", "USDC", "FDUSD", "BUSD"];
-    if DOLLARS.iter().any(|d| d.eq_ignore_ascii_case(quote)) {
-        format::usd(x)
-    } else {
-        format!("{} {quote}", format::qty(x))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn notionals_say_their_currency() {
-        assert_eq!(notional(12_345.0, "USDT"), "$12.3k");
-        assert_eq!(notional(1_250.0, "EUR"), "1250.0 EUR");
-        assert_eq!(notional(0.5, "BTC"), "0.5000 BTC");
-    }
 }

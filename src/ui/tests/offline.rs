@@ -51,13 +51,21 @@ fn a_book_whose_venue_is_in_backoff_shows_backoff_not_syncing() {
         }
     }
     let app = app(frame);
-    let screen = text(draw(&app, 120, 40).backend().buffer());
+    // Wide enough for the long state words: the retry's countdown too.
+    let screen = text(draw(&app, 200, 60).backend().buffer());
     let okx_spot = screen
         .lines()
         .find(|l| l.contains("ETH   okx spot"))
         .expect("the okx ETH row");
     assert!(okx_spot.contains("BACKOFF 3.7s"), "{okx_spot}");
     assert!(!okx_spot.contains("SYNCING"), "{okx_spot}");
+    // Narrower, the short state word still says BACKOFF, never SYNCING.
+    let narrow = text(draw(&app, 120, 40).backend().buffer());
+    let row = narrow
+        .lines()
+        .find(|l| l.contains("ETH   okx spot"))
+        .expect("the okx ETH row");
+    assert!(row.contains("BACKOFF") && !row.contains("SYNCING"), "{row}");
     // Connected venues are not offline: the header shows the data's age.
     assert!(!screen.lines().next().unwrap().contains("OFFLINE"));
 }

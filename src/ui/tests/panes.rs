@@ -69,12 +69,12 @@ fn tape_filtered_with_liquidations_inline_at_every_size() {
     let screen = text(draw(&app, 200, 60).backend().buffer());
     assert!(screen.contains(">= $10.0k"), "{screen}");
     // Every trade of the fixture under $10k is gone from the tape.
-    assert!(!screen.contains("$3.8k"), "{screen}");
+    assert!(!screen.contains("$3.84k"), "{screen}");
     key(&mut app, ",");
     key(&mut app, ",");
     assert_eq!(app.tape.min, 0.0);
     let screen = text(draw(&app, 200, 60).backend().buffer());
-    assert!(screen.contains("$3.8k"), "{screen}");
+    assert!(screen.contains("$3.84k"), "{screen}");
 }
 
 #[test]
