@@ -35,6 +35,7 @@ fn app(last: u64, view: Command) -> App {
         replay_controls: false,
         log_file: None,
         config_file: None,
+        history_file: None,
     };
     let frame = |seq: u64| {
         Arc::new(fixtures::frame_at(

@@ -92,6 +92,7 @@ pub enum Mode {
     Detail,
     Heatmap,
     Health,
+    History,
     Help,
     Search,
     /// The `:` command line.
@@ -99,12 +100,13 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Global,
         Mode::Overview,
         Mode::Detail,
         Mode::Heatmap,
         Mode::Health,
+        Mode::History,
         Mode::Help,
         Mode::Search,
         Mode::Command,
@@ -118,6 +120,7 @@ impl Mode {
             Mode::Detail => "detail",
             Mode::Heatmap => "heatmap",
             Mode::Health => "health",
+            Mode::History => "history",
             Mode::Help => "help",
             Mode::Search => "search",
             Mode::Command => "command",
@@ -128,7 +131,7 @@ impl Mode {
     pub fn falls_back_to_global(self) -> bool {
         matches!(
             self,
-            Mode::Overview | Mode::Detail | Mode::Heatmap | Mode::Health
+            Mode::Overview | Mode::Detail | Mode::Heatmap | Mode::Health | Mode::History
         )
     }
 }
@@ -145,6 +148,7 @@ pub struct Keybindings {
     pub detail: ModeBindings,
     pub heatmap: ModeBindings,
     pub health: ModeBindings,
+    pub history: ModeBindings,
     pub help: ModeBindings,
     pub search: ModeBindings,
     pub command: ModeBindings,
@@ -161,6 +165,7 @@ const DEFAULT_BINDINGS: &[(Mode, Command, &[&str])] = &[
     (Mode::Global, Command::ViewDetail, &["2"]),
     (Mode::Global, Command::ViewHeatmap, &["3"]),
     (Mode::Global, Command::ViewHealth, &["4"]),
+    (Mode::Global, Command::ViewHistory, &["5"]),
     (Mode::Global, Command::PrevSymbol, &["["]),
     (Mode::Global, Command::NextSymbol, &["]"]),
     (Mode::Global, Command::NextPane, &["tab"]),
@@ -196,6 +201,17 @@ const DEFAULT_BINDINGS: &[(Mode, Command, &[&str])] = &[
     (Mode::Heatmap, Command::GroupCoarser, &["+", "="]),
     (Mode::Heatmap, Command::GroupFiner, &["-"]),
     (Mode::Heatmap, Command::GroupingUnit, &["b"]),
+    (Mode::History, Command::CycleHistoryRange, &["r"]),
+    (
+        Mode::History,
+        Command::NextHistoryField,
+        &["n", "right", "l"],
+    ),
+    (
+        Mode::History,
+        Command::PrevHistoryField,
+        &["N", "left", "h"],
+    ),
     (Mode::Help, Command::ToggleHelp, &["?", "esc", "q"]),
     (Mode::Help, Command::Up, &["k", "up"]),
     (Mode::Help, Command::Down, &["j", "down"]),
@@ -269,6 +285,7 @@ impl Keybindings {
             detail: BTreeMap::new(),
             heatmap: BTreeMap::new(),
             health: BTreeMap::new(),
+            history: BTreeMap::new(),
             help: BTreeMap::new(),
             search: BTreeMap::new(),
             command: BTreeMap::new(),
@@ -282,6 +299,7 @@ impl Keybindings {
             Mode::Detail => &self.detail,
             Mode::Heatmap => &self.heatmap,
             Mode::Health => &self.health,
+            Mode::History => &self.history,
             Mode::Help => &self.help,
             Mode::Search => &self.search,
             Mode::Command => &self.command,
@@ -295,6 +313,7 @@ impl Keybindings {
             Mode::Detail => &mut self.detail,
             Mode::Heatmap => &mut self.heatmap,
             Mode::Health => &mut self.health,
+            Mode::History => &mut self.history,
             Mode::Help => &mut self.help,
             Mode::Search => &mut self.search,
             Mode::Command => &mut self.command,

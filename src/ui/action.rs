@@ -21,6 +21,7 @@ pub enum Command {
     ViewDetail,
     ViewHeatmap,
     ViewHealth,
+    ViewHistory,
     PrevSymbol,
     NextSymbol,
     NextPane,
@@ -55,11 +56,14 @@ pub enum Command {
     CommandAccept,
     CommandCancel,
     CommandDelete,
+    CycleHistoryRange,
+    NextHistoryField,
+    PrevHistoryField,
 }
 
 impl Command {
     /// Every command, in the order the help screen lists a mode's table.
-    pub const ALL: [Command; 42] = [
+    pub const ALL: [Command; 46] = [
         Command::Quit,
         Command::Close,
         Command::ToggleHelp,
@@ -68,6 +72,7 @@ impl Command {
         Command::ViewDetail,
         Command::ViewHeatmap,
         Command::ViewHealth,
+        Command::ViewHistory,
         Command::PrevSymbol,
         Command::NextSymbol,
         Command::NextPane,
@@ -102,6 +107,9 @@ impl Command {
         Command::CommandAccept,
         Command::CommandCancel,
         Command::CommandDelete,
+        Command::CycleHistoryRange,
+        Command::NextHistoryField,
+        Command::PrevHistoryField,
     ];
 
     /// The snake_case name config files use (serde's spelling of the variant).
@@ -131,6 +139,9 @@ impl Command {
             Command::ViewDetail => "Symbol detail: ladder, gauges, flow, liquidations",
             Command::ViewHeatmap => "Heatmap: liquidity over time and price",
             Command::ViewHealth => "Health: connections, integrity counters, log",
+            Command::ViewHistory => {
+                "History: a feature over 1 h / 24 h / 7 d / 90 d from the store"
+            }
             Command::PrevSymbol => "Previous symbol",
             Command::NextSymbol => "Next symbol",
             Command::NextPane => "Focus the next pane",
@@ -165,6 +176,9 @@ impl Command {
             Command::CommandAccept => "Run the command",
             Command::CommandCancel => "Close the command line",
             Command::CommandDelete => "Delete the last character",
+            Command::CycleHistoryRange => "History range: 1 h / 24 h / 7 d / 90 d",
+            Command::NextHistoryField => "History: chart the next feature",
+            Command::PrevHistoryField => "History: chart the previous feature",
         }
     }
 }

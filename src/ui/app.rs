@@ -18,6 +18,7 @@ use crate::ui::keys::{Key, KeyName};
 use crate::ui::model::chart::ChartRange;
 use crate::ui::model::grouping::Grouping;
 use crate::ui::model::heatmap::HeatmapStore;
+use crate::ui::model::history::{HistoryAsk, HistoryPane, Outcome};
 use crate::ui::model::overview::{self, SortColumn};
 use crate::ui::model::search;
 use crate::ui::model::select::{self, Selected, VenueSel};
@@ -36,10 +37,17 @@ pub enum View {
     Detail,
     Heatmap,
     Health,
+    History,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Overview, View::Detail, View::Heatmap, View::Health];
+    pub const ALL: [View; 5] = [
+        View::Overview,
+        View::Detail,
+        View::Heatmap,
+        View::Health,
+        View::History,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -47,6 +55,7 @@ impl View {
             View::Detail => "Symbol",
             View::Heatmap => "Heatmap",
             View::Health => "Health",
+            View::History => "History",
         }
     }
 
@@ -56,6 +65,7 @@ impl View {
             View::Detail => Mode::Detail,
             View::Heatmap => Mode::Heatmap,
             View::Health => Mode::Health,
+            View::History => Mode::History,
         }
     }
 
@@ -77,6 +87,7 @@ impl View {
             ],
             View::Heatmap => &[Pane::Heatmap],
             View::Health => &[Pane::Venues, Pane::Books, Pane::Log],
+            View::History => &[Pane::History],
         }
     }
 
@@ -103,6 +114,7 @@ pub enum Pane {
     Venues,
     Books,
     Log,
+    History,
 }
 
 impl Pane {
@@ -123,6 +135,7 @@ impl Pane {
             Pane::Venues => "Venues",
             Pane::Books => "Books",
             Pane::Log => "Log",
+            Pane::History => "History",
         }
     }
 }
@@ -153,6 +166,8 @@ pub struct AppSettings {
     /// Where `:add`/`:rm` save the watch list (the config file in use, or the user's default
     /// path); `None`: nowhere to save.
     pub config_file: Option<PathBuf>,
+    /// The history file the History view reads; `None`: history is off.
+    pub history_file: Option<PathBuf>,
 }
 
 /// The search prompt's state.
@@ -181,7 +196,7 @@ pub struct App {
     heatmap: HeatmapStore,
     pub(in crate::ui) source_ended: bool,
     pub(in crate::ui) view: View,
-    focus: [usize; 4],
+    focus: [usize; 5],
     pub(in crate::ui) symbol: String,
     pub(in crate::ui) venue: VenueSel,
     pub(in crate::ui) grouping: Grouping,
@@ -201,6 +216,8 @@ pub struct App {
     /// The Alerts pane lists every symbol's alerts, not only the current symbol's.
     pub(in crate::ui) alerts_all: bool,
     pub(in crate::ui) config_file: Option<PathBuf>,
+    pub(in crate::ui) history_file: Option<PathBuf>,
+    pub(in crate::ui) history: HistoryPane,
     /// A one-line answer to the last key (e.g. why a replay key did nothing).
     pub(in crate::ui) notice: Option<String>,
     replay_controls: bool,
@@ -258,7 +275,7 @@ impl App {
             heatmap,
             source_ended: false,
             view: View::Overview,
-            focus: [0; 4],
+            focus: [0; 5],
             venue: VenueSel::default(),
             grouping: Grouping::default(),
             depth: settings.ladder_depth,
@@ -275,6 +292,8 @@ impl App {
             tape: TapeFilter::default(),
             alerts_all: false,
             config_file: settings.config_file,
+            history_file: settings.history_file,
+            history: HistoryPane::default(),
             notice: None,
             replay_controls: settings.replay_controls,
             replay_asked: None,
@@ -350,6 +369,44 @@ impl App {
             }
         }
         self.notified = self.notified.max(newest_alert(frame));
+    }
+
+    /// What the History view charts now: the current symbol, at the venue chosen with `v` (its
+    /// aggregate reads the store's cross-venue rows), the range and the field.
+    pub fn history_ask(&self) -> HistoryAsk {
+        let book =
+            select::symbol(self.shown(), &self.symbol).and_then(|s| {
+                match Selected::resolve(s, self.venue) {
+                    Selected::One(book) => Some(book),
+                    Selected::Aggregate { .. } => None,
+                }
+            });
+        HistoryAsk {
+            symbol: self.symbol.clone(),
+            venue: book.map_or_else(
+                || crate::history::recorder::ALL_VENUES.to_owned(),
+                |b| b.key.venue.as_str().to_owned(),
+            ),
+            instrument: book.map(|b| b.key.instrument.to_string()),
+            range: self.history.range,
+            field: self.history.field,
+        }
+    }
+
+    /// The read of the history store due now (unix second `now`), if any: only while the
+    /// History view is open, one at a time, and a shown chart at most every few seconds. The
+    /// run loop reads it off the UI thread and hands back [`App::history_loaded`].
+    pub fn history_due(&mut self, now: i64) -> Option<(PathBuf, HistoryAsk)> {
+        if self.view != View::History || self.help.is_some() {
+            return None;
+        }
+        let path = self.history_file.clone()?;
+        let ask = self.history_ask();
+        self.history.start(&ask, now).then_some((path, ask))
+    }
+
+    pub fn history_loaded(&mut self, ask: HistoryAsk, outcome: Outcome) {
+        self.history.finish(ask, outcome);
     }
 
     /// The frame on screen: the frozen one while frozen, else the latest.
@@ -498,6 +555,10 @@ impl App {
             Command::ViewDetail => self.view = View::Detail,
             Command::ViewHeatmap => self.view = View::Heatmap,
             Command::ViewHealth => self.view = View::Health,
+            Command::ViewHistory => self.view = View::History,
+            Command::CycleHistoryRange => self.history.range = self.history.range.next(),
+            Command::NextHistoryField => self.history.next_field(1),
+            Command::PrevHistoryField => self.history.next_field(-1),
             Command::PrevSymbol => self.step_symbol(-1),
             Command::NextSymbol => self.step_symbol(1),
             Command::NextPane => self.step_focus(1),
@@ -688,7 +749,7 @@ impl App {
                     self.focus[View::Detail.index()] = i;
                 }
             }
-            View::Heatmap | View::Health => {}
+            View::Heatmap | View::Health | View::History => {}
         }
     }
 

@@ -30,6 +30,11 @@ fn hints(mode: Mode) -> &'static [(Command, &'static str)] {
             (Command::GroupFiner, "zoom in"),
         ],
         Mode::Health => &[(Command::NextPane, "pane")],
+        Mode::History => &[
+            (Command::NextHistoryField, "feature"),
+            (Command::CycleHistoryRange, "range"),
+            (Command::CycleVenue, "venue"),
+        ],
         _ => &[],
     }
 }

@@ -84,6 +84,7 @@ fn section_title(mode: Mode) -> &'static str {
         Mode::Detail => "Symbol detail",
         Mode::Heatmap => "Heatmap",
         Mode::Health => "Health",
+        Mode::History => "History",
         Mode::Help => "In this help",
         Mode::Search => "While searching",
         Mode::Command => "On the command line",

@@ -11,6 +11,7 @@
 //! │ symbol    ladder │ price chart │ tape, imbalance, flow │ perp, liq, alerts │ body:
 //! │ heatmap   price × time, coloured by resting size, trades overlaid          │ one view
 //! │ health    venues │ books │ log                                              │
+//! │ history   one feature over 1 h … 90 d from the history store                │
 //! ├─────────────────────────────────────────────────────────────────────────────┤
 //! │ ? help  / search  ] next symbol  f freeze  q quit                           │ footer
 //! └─────────────────────────────────────────────────────────────────────────────┘
@@ -38,6 +39,7 @@ pub mod header;
 pub mod health;
 pub mod heatmap;
 pub mod help;
+pub mod history;
 pub mod keymap;
 pub mod keys;
 pub mod ladder;
@@ -189,6 +191,7 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
         View::Detail => detail::render(body, buf, app, &cx),
         View::Heatmap => heatmap::render(body, buf, &views::heatmap(app, body, app.glyphs), &cx),
         View::Health => health::render(body, buf, &views::health(app), &cx),
+        View::History => history::render(body, buf, app, &cx),
     }
     footer::render(
         foot,

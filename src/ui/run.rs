@@ -15,6 +15,7 @@ use crate::market::Nanos;
 use crate::ui::action::{Action, Command};
 use crate::ui::app::{App, AppSettings, Effect};
 use crate::ui::keymap::{Keymap, key_of};
+use crate::ui::model::history::{self, HistoryAsk, Outcome};
 use crate::ui::pacing::Pacer;
 use crate::ui::report::{ExitReason, RunReport, Stats};
 use crate::ui::term::{self, SyncBackend};
@@ -48,6 +49,8 @@ pub struct UiOptions {
     pub log_file: Option<PathBuf>,
     /// Where `:add`/`:rm` save the watch list.
     pub config_file: Option<PathBuf>,
+    /// The history file the History view reads; `None`: history is off.
+    pub history_file: Option<PathBuf>,
 }
 
 /// The environment variables the UI honours.
@@ -105,6 +108,7 @@ impl UiOptions {
             report_on_exit: run.report_on_exit.clone(),
             log_file: None,
             config_file: None,
+            history_file: None,
         })
     }
 }
@@ -139,6 +143,7 @@ pub async fn run_tui(
             replay_controls: controls.is_some(),
             log_file: options.log_file,
             config_file: options.config_file,
+            history_file: options.history_file,
         },
         first,
     );
@@ -230,10 +235,13 @@ where
     let mut tick = interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut frames_open = true;
+    // History reads finish on blocking threads and come back here.
+    let (history_tx, mut history_rx) = mpsc::channel(2);
     frames.mark_unchanged();
     pacer.mark_urgent();
     loop {
         let now = Instant::now();
+        start_history_read(app, &history_tx, (io.clock)());
         if pacer.due(now) {
             draw(terminal, app, &mut stats, &mut pending, &io)?;
             pacer.drawn(now);
@@ -285,6 +293,11 @@ where
                 pacer.mark_dirty();
                 None
             }
+            Some((ask, outcome)) = history_rx.recv() => {
+                app.history_loaded(ask, outcome);
+                pacer.mark_dirty();
+                None
+            }
             () = sleep_until(deadline.unwrap_or(now)), if deadline.is_some() => None,
             _ = tick.tick() => {
                 pacer.mark_dirty();
@@ -294,6 +307,21 @@ where
         if let Some(reason) = exit {
             return Ok((reason, stats));
         }
+    }
+}
+
+/// Starts the History view's read of the store if one is due, on a blocking thread (SQLite
+/// may wait on the writer; the screen must not).
+fn start_history_read(app: &mut App, tx: &mpsc::Sender<(HistoryAsk, Outcome)>, wall: Nanos) {
+    // A replay's history is on the capture's clock.
+    let now = (app.data_now(wall) / 1_000_000_000) as i64;
+    if let Some((path, ask)) = app.history_due(now) {
+        let tx = tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let outcome = history::load(&path, &ask, now);
+            // The loop is gone when the send fails: nothing to tell.
+            let _ = tx.blocking_send((ask, outcome));
+        });
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod grouping;
 pub mod heatmap;
+pub mod history;
 pub mod ladder;
 pub mod overview;
 pub mod search;

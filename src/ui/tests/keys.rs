@@ -348,6 +348,7 @@ fn help_is_generated_from_the_configured_keymap() {
             "Overview",
             "Symbol detail",
             "Heatmap",
+            "History",
             "In this help",
             "While searching",
             "On the command line"

@@ -5,6 +5,7 @@
 mod backfill;
 mod colours;
 pub mod fixtures;
+mod history;
 mod keys;
 mod offline;
 mod panes;
@@ -46,6 +47,7 @@ pub fn settings(theme: &str, ascii: bool, replay_controls: bool) -> AppSettings 
         replay_controls,
         log_file: None,
         config_file: None,
+        history_file: None,
     }
 }
 

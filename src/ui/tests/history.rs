@@ -1,0 +1,235 @@
+//! The History view over a small history file written here: snapshots at three sizes, the
+//! words it shows instead of an empty chart, its keys, and the run loop reading the file off
+//! the UI thread.
+
+use super::{app, draw, fixtures, press, select_venue, settings, text};
+use crate::engine::frame::DataMode;
+use crate::history::columns::{index_of, width};
+use crate::history::{BookRow, Store};
+use crate::instrument::MarketKind;
+use crate::market::VenueId;
+use crate::ui::action::{Action, Command};
+use crate::ui::app::{App, View};
+use crate::ui::keys::Key;
+use crate::ui::model::history::{self, HistoryRange};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const NOW_S: i64 = (fixtures::NOW / 1_000_000_000) as i64;
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("depthscope-hview-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn row(venue: &str, instrument: &str, mid: f64, cvd: f64) -> BookRow {
+    let mut values = vec![None; width()];
+    values[index_of("mid").unwrap()] = Some(mid);
+    values[index_of("cvd_1m").unwrap()] = Some(cvd);
+    values[index_of("spread_bps").unwrap()] = Some(1.5);
+    BookRow {
+        venue: venue.into(),
+        instrument: instrument.into(),
+        symbol: "BTC".into(),
+        values,
+    }
+}
+
+/// A file with one second every 4 minutes over the 20 hours before the fixtures' now, for the
+/// cross-venue row and Binance's BTC spot book (so 1-min rows cover the 24 h range, and the 1-s
+/// rows of the last hour hold only 15 seconds).
+fn small_store(name: &str, instrument: &str) -> PathBuf {
+    let path = tempdir(name).join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    for k in 0..300i64 {
+        let t = NOW_S - 20 * 3_600 + k * 240;
+        let x = k as f64 / 300.0 * std::f64::consts::TAU;
+        store
+            .write_second(
+                t,
+                &[
+                    row("all", "BTC", 67_000.0 + 400.0 * x.sin(), 12.0 * x.cos()),
+                    row(
+                        "binance",
+                        instrument,
+                        67_010.0 + 380.0 * x.sin(),
+                        3.0 * x.cos(),
+                    ),
+                ],
+                &[],
+            )
+            .unwrap();
+    }
+    path
+}
+
+fn binance_btc(app: &App) -> String {
+    app.shown().symbols[0]
+        .books
+        .iter()
+        .find(|b| b.key.venue == VenueId::Binance)
+        .unwrap()
+        .key
+        .instrument
+        .to_string()
+}
+
+fn history_app(file: Option<PathBuf>) -> App {
+    let mut s = settings("default", false, false);
+    s.history_file = file;
+    App::new(
+        s,
+        Arc::new(fixtures::frame_at(1, fixtures::NOW, DataMode::Live)),
+    )
+}
+
+/// Does what the run loop does, on this thread: the read due now, answered.
+fn load_now(app: &mut App) -> bool {
+    let Some((path, ask)) = app.history_due(NOW_S) else {
+        return false;
+    };
+    let outcome = history::load(&path, &ask, NOW_S);
+    app.history_loaded(ask, outcome);
+    true
+}
+
+#[test]
+fn history_view_at_every_size() {
+    let instrument = binance_btc(&app(fixtures::frame()));
+    let path = small_store("sizes", &instrument);
+    let mut app = history_app(Some(path));
+    press(&mut app, &[Command::ViewHistory]);
+    assert!(load_now(&mut app));
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let screen = draw(&app, w, h);
+        let shown = text(screen.backend().buffer());
+        assert!(shown.contains("mid (quote)"), "{shown}");
+        assert!(shown.contains("all venues"), "{shown}");
+        assert!(shown.contains("now"), "{shown}");
+        insta::assert_snapshot!(format!("history_{w}x{h}"), screen.backend());
+    }
+    // One venue's book, CVD, in ASCII.
+    select_venue(&mut app, VenueId::Binance, MarketKind::Spot);
+    press(
+        &mut app,
+        &[Command::NextHistoryField, Command::NextHistoryField],
+    );
+    assert!(load_now(&mut app));
+    let screen = draw(&app, 120, 40);
+    let shown = text(screen.backend().buffer());
+    assert!(shown.contains(&format!("binance {instrument}")), "{shown}");
+    assert!(shown.contains("cvd_1m (base)"), "{shown}");
+    insta::assert_snapshot!("history_binance_cvd_120x40", screen.backend());
+    let mut ascii = App::new(
+        {
+            let mut s = settings("default", true, false);
+            s.history_file = app.history_file.clone();
+            s
+        },
+        Arc::new(fixtures::frame()),
+    );
+    press(&mut ascii, &[Command::ViewHistory]);
+    assert!(load_now(&mut ascii));
+    let screen = draw(&ascii, 80, 24);
+    let shown = text(screen.backend().buffer());
+    assert!(shown.contains('*') && !shown.contains('⠀'), "{shown}");
+    insta::assert_snapshot!("history_ascii_80x24", screen.backend());
+}
+
+#[test]
+fn every_state_without_a_chart_says_why() {
+    let shown = |app: &App| text(draw(app, 120, 40).backend().buffer());
+    let mut off = history_app(None);
+    press(&mut off, &[Command::ViewHistory]);
+    assert!(!load_now(&mut off), "nothing to read with history off");
+    assert!(shown(&off).contains("history off"));
+
+    let missing = tempdir("missing").join("none.sqlite");
+    let mut app = history_app(Some(missing.clone()));
+    press(&mut app, &[Command::ViewHistory]);
+    assert!(shown(&app).contains("loading mid for BTC, last 24 h"));
+    assert!(load_now(&mut app));
+    assert!(
+        shown(&app).contains(&format!("no history file at {}", missing.display())),
+        "{}",
+        shown(&app)
+    );
+
+    let instrument = binance_btc(&app);
+    let mut app = history_app(Some(small_store("states", &instrument)));
+    press(
+        &mut app,
+        &[Command::ViewHistory, Command::CycleHistoryRange],
+    );
+    assert_eq!(app.history.range, HistoryRange::Week);
+    // ETH has no rows at all in the file.
+    press(&mut app, &[Command::NextSymbol]);
+    assert!(load_now(&mut app));
+    let s = shown(&app);
+    assert!(
+        s.contains("no 1-h rows in this range: ETH across venues, last 7 d"),
+        "{s}"
+    );
+    // Open interest was never measured for BTC.
+    press(&mut app, &[Command::PrevSymbol]);
+    let oi = history::FIELDS
+        .iter()
+        .position(|f| *f == "open_interest")
+        .unwrap();
+    for _ in 0..oi {
+        press(&mut app, &[Command::NextHistoryField]);
+    }
+    assert!(load_now(&mut app));
+    let s = shown(&app);
+    assert!(
+        s.contains("open_interest was not measured in this range"),
+        "{s}"
+    );
+}
+
+#[test]
+fn keys_open_the_view_and_change_range_and_field() {
+    let mut app = history_app(Some(tempdir("keys").join("h.sqlite")));
+    let key = |app: &App, k: &str| app.action_for_key(k.parse::<Key>().unwrap());
+    let Some(Action::Command(c)) = key(&app, "5") else {
+        panic!("5 is bound")
+    };
+    assert_eq!(c, Command::ViewHistory);
+    app.update(Action::Command(c));
+    assert_eq!(app.view, View::History);
+    for (k, command) in [
+        ("r", Command::CycleHistoryRange),
+        ("n", Command::NextHistoryField),
+        ("N", Command::PrevHistoryField),
+        ("right", Command::NextHistoryField),
+    ] {
+        assert!(
+            matches!(key(&app, k), Some(Action::Command(c)) if c == command),
+            "{k}"
+        );
+    }
+    assert!(load_now(&mut app));
+    assert!(
+        !load_now(&mut app),
+        "the same chart is not read again at once"
+    );
+    for k in ["r", "n"] {
+        let Some(action) = key(&app, k) else {
+            panic!("{k}")
+        };
+        app.update(action);
+        assert!(load_now(&mut app), "{k} reads the new chart at once");
+    }
+    let ask = app.history_ask();
+    assert_eq!(ask.range, HistoryRange::Week);
+    assert_eq!(ask.field_name(), "spread_bps");
+    // The help lists the view's keys.
+    let help = app.keymap.help();
+    let section = help.iter().find(|s| s.title == "History").unwrap();
+    assert!(section.lines.iter().any(|(k, _)| k == "r"));
+    // Elsewhere nothing is read.
+    app.update(Action::Command(Command::ViewOverview));
+    assert!(app.history_due(NOW_S + 60).is_none());
+}
