@@ -9,6 +9,7 @@ use crate::ui::table::{self, Column};
 use crate::ui::widgets::{Ctx, level_gauge, pane, put, put_right};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 
 pub struct LiquidationsView<'a> {
     /// The books shown, with labels: one venue's, or the aggregate's included ones.
@@ -234,11 +235,7 @@ fn feed(buf: &mut Buffer, area: Rect, streams: &[&(&BookFrame, String)], scroll:
         .take(usize::from(area.height - 1))
         .enumerate()
     {
-        // A liquidated long is a forced sell (ask colour); a liquidated short a forced buy.
-        let (side, style) = match p.position {
-            LiquidatedPosition::Long => ("LONG", cx.theme.ask),
-            LiquidatedPosition::Short => ("SHORT", cx.theme.bid),
-        };
+        let (side, style) = liquidated_side(p.position, cx);
         let cells = [
             (format::clock_ms(p.exch_ts), cx.theme.dim),
             ((*label).to_owned(), cx.theme.dim),
@@ -248,5 +245,14 @@ fn feed(buf: &mut Buffer, area: Rect, streams: &[&(&BookFrame, String)], scroll:
             (format::money(p.notional, quote), style),
         ];
         table::row(buf, area, 1 + i as u16, &columns, &kept, &cells);
+    }
+}
+
+/// The word and colour of a liquidated position: a liquidated long is a forced sell (ask
+/// colour), a liquidated short a forced buy.
+pub fn liquidated_side(position: LiquidatedPosition, cx: &Ctx) -> (&'static str, Style) {
+    match position {
+        LiquidatedPosition::Long => ("LONG", cx.theme.ask),
+        LiquidatedPosition::Short => ("SHORT", cx.theme.bid),
     }
 }

@@ -3,9 +3,8 @@
 //! When they do not fit, a line says where they are instead of dropping them silently.
 
 use crate::engine::frame::{BookFrame, Frame, LiquidationPrint};
-use crate::market::LiquidatedPosition;
 use crate::ui::app::App;
-use crate::ui::liquidations::has_stream;
+use crate::ui::liquidations::{has_stream, liquidated_side};
 use crate::ui::model::select::{self, short_label};
 use crate::ui::perp::{self, PerpView};
 use crate::ui::table::{self, Column};
@@ -164,11 +163,7 @@ fn liquidation_feed(area: Rect, buf: &mut Buffer, frame: &Frame, cx: &Ctx) {
         .take(usize::from(inner.height - 1))
         .enumerate()
     {
-        // A liquidated long is a forced sell (ask colour); a liquidated short a forced buy.
-        let (side, style) = match p.position {
-            LiquidatedPosition::Long => ("LONG", cx.theme.ask),
-            LiquidatedPosition::Short => ("SHORT", cx.theme.bid),
-        };
+        let (side, style) = liquidated_side(p.position, cx);
         let cells = [
             (format::clock_ms(p.exch_ts), cx.theme.dim),
             ((*symbol).to_owned(), cx.theme.text),
