@@ -304,7 +304,7 @@ mod tests {
     use crate::config::Config;
     use crate::engine::frame::Composites;
     use crate::history::restore::load_seeds;
-    use crate::testutil::files::TempPath;
+    use crate::testutil::TempPath;
     use crate::venue::registry::IMPLEMENTED;
 
     fn settings() -> EngineSettings {
