@@ -30,7 +30,7 @@ use crate::sim::model::Model;
 use crate::sim::model::event::BookStep;
 
 /// The model step of the fast-forward.
-pub const STEP: Duration = Duration::from_secs(1);
+pub const STEP: Duration = Duration::from_secs(10);
 
 /// The span fast-forwarded by default: the longest baseline (24 h).
 pub const SPAN: Duration = Duration::from_secs(24 * 3_600);
@@ -327,7 +327,7 @@ mod tests {
         ]
     }
 
-    /// A day fast-forwarded in 86 400 model steps, written to a store and restored into a new
+    /// A day fast-forwarded in 8 640 model steps, written to a store and restored into a new
     /// engine, leaves its baselines warm: a few live seconds later the composites that wait for
     /// a baseline have a value, where an engine without the store still shows them warming.
     #[test]
