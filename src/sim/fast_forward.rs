@@ -332,7 +332,7 @@ mod tests {
     /// a baseline have a value, where an engine without the store still shows them warming.
     #[test]
     fn a_fast_forwarded_day_restores_a_warm_engine() {
-        let books = watched_books(&IMPLEMENTED, &["BTC".to_string()]);
+        let books = watched_books(IMPLEMENTED, &["BTC".to_string()]);
         assert!(books.len() >= 3, "{books:?}");
         let end: Millis = 1_800_000_000_000;
         let samples = fast_forward(3, &books, settings(), end, SPAN);
