@@ -69,8 +69,8 @@ pub struct Plan {
     /// Write history to this file (and warm the baselines from it); `None`: no history.
     pub history: Option<PathBuf>,
     pub retention: crate::history::Retention,
-    /// `--demo` fast-forwards the simulated past day into the history first (see
-    /// [`demo_history`](super::demo_history)); off with `--no-history`.
+    /// `--demo --warm-demo` fast-forwards the simulated past day into the history first (see
+    /// [`demo_history`](super::demo_history)).
     pub warm_demo: bool,
 }
 
