@@ -65,6 +65,11 @@ pub struct CommonArgs {
     #[arg(long, global = true)]
     pub no_history: bool,
 
+    /// With --demo: fast-forward the simulated past day into the history first, so the
+    /// baselines are warm at once (takes seconds in a release build, minutes in a debug one).
+    #[arg(long, global = true)]
+    pub warm_demo: bool,
+
     /// Simulator seed (with --demo or `sim`).
     #[arg(long, global = true, default_value_t = 1)]
     pub seed: u64,

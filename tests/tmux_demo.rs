@@ -81,17 +81,19 @@ fn private_home() -> PathBuf {
     home
 }
 
-fn start(binary: &Path) -> Tmux {
-    let home = private_home();
+/// `depthscope --demo` in a tmux server of its own, named `name` (tests run side by side).
+fn start(binary: &Path, name: &str, args: &str) -> Tmux {
+    let home = private_home().join(name);
+    std::fs::create_dir_all(&home).expect("temp dir");
     let tmux = Tmux {
-        socket: format!("depthscope-test-{}", std::process::id()),
+        socket: format!("depthscope-test-{}-{name}", std::process::id()),
         home,
     };
     let h = tmux.home.display();
     // The shell stays after the program so the restored terminal can be inspected.
     let command = format!(
         "env HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state XDG_CACHE_HOME={h}/cache \
-         {} --demo; echo EXITED:$?; sleep 600",
+         {} --demo {args}; echo EXITED:$?; sleep 600",
         binary.display()
     );
     let out = tmux.run(&[
@@ -125,7 +127,7 @@ fn demo_in_tmux_help_search_detail_freeze_quit() {
         eprintln!("NOTICE: tmux is not installed; the tmux test is skipped (.ci/run installs it)");
         return;
     }
-    let tmux = start(Path::new(env!("CARGO_BIN_EXE_depthscope")));
+    let tmux = start(Path::new(env!("CARGO_BIN_EXE_depthscope")), "keys", "");
 
     // Moving books: every simulated venue's BTC row proven, with a mid price. Simulated books
     // are `SIM`, never `LIVE`.
@@ -218,4 +220,58 @@ fn demo_in_tmux_help_search_detail_freeze_quit() {
         "1",
         "the cursor is visible again"
     );
+}
+
+/// What a Composites row shows: the first word after its label (`—`, `23/60m`, or a number).
+fn composite(screen: &str, label: &str) -> Option<String> {
+    let line = screen.lines().find(|l| l.contains(label))?;
+    let rest = &line[line.find(label)? + label.len()..];
+    rest.split_whitespace()
+        .next()
+        .map(|w| w.trim_matches('│').to_owned())
+}
+
+/// A number, not `—` or a baseline's fill (`3/12h`).
+fn is_number(word: &str) -> bool {
+    word.trim_start_matches(['+', '-', '−'])
+        .parse::<f64>()
+        .is_ok()
+}
+
+/// The demo opens warm: the simulated past day is fast-forwarded into its history at start, so
+/// within 5 s of launch the baseline composites show numbers, not `—` or `warming`.
+#[test]
+#[ignore = "the fast-forward takes minutes in a debug build; run against a release binary"]
+fn demo_composites_are_warm_within_five_seconds() {
+    if !tmux_available() {
+        eprintln!("NOTICE: tmux is not installed; the tmux test is skipped (.ci/run installs it)");
+        return;
+    }
+    let tmux = start(
+        Path::new(env!("CARGO_BIN_EXE_depthscope")),
+        "warm",
+        "--warm-demo",
+    );
+    let rows = [
+        "dir pressure",
+        "liquidity risk",
+        "whale convict.",
+        "venue agreement",
+    ];
+    let screen = tmux.wait_for("every composite a number", Duration::from_secs(5), |s| {
+        rows.iter()
+            .all(|r| composite(s, r).is_some_and(|w| is_number(&w)))
+    });
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("SIMULATED"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("the program to exit", Duration::from_secs(10), |s| {
+        s.contains("EXITED:")
+    });
 }

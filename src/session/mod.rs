@@ -3,5 +3,6 @@
 //! source.
 
 pub mod check;
+pub mod demo_history;
 pub mod feeds;
 pub mod run;

@@ -74,6 +74,9 @@ pub struct Plan {
     /// Write history to this file (and warm the baselines from it); `None`: no history.
     pub history: Option<PathBuf>,
     pub retention: crate::history::Retention,
+    /// `--demo --warm-demo` fast-forwards the simulated past day into the history first (see
+    /// [`demo_history`](super::demo_history)).
+    pub warm_demo: bool,
 }
 
 /// Why a session could not start or ended badly.
@@ -146,7 +149,30 @@ pub async fn run_session(
     let (frames_tx, frames) = watch::channel(Engine::new(settings.clone()).tick(first_at));
     let mut outcome = Outcome::default();
     let mut history_writer = None;
-    if let Some(path) = &plan.history {
+    let demo_history = match &source {
+        Source::Demo { seed } if plan.warm_demo => {
+            match super::demo_history::prepare(config, plan, *seed).await {
+                Ok(h) => {
+                    tracing::info!(
+                        "fast-forwarded the simulated past day in {:.1} s",
+                        h.took.as_secs_f64()
+                    );
+                    Some(h)
+                }
+                Err(e) => {
+                    tracing::warn!("the demo starts cold: {e}");
+                    outcome.notes.push(format!("the demo started cold: {e}"));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let history_path = demo_history
+        .as_ref()
+        .map(|h| h.path.clone())
+        .or_else(|| plan.history.clone());
+    if let Some(path) = &history_path {
         match crate::history::start(path, plan.retention, &config.engine.slippage_usd) {
             Ok((warm, writer)) => {
                 settings.history = Some(warm);
@@ -225,6 +251,8 @@ pub async fn run_session(
     if let Some(sim) = started.sim {
         sim.shutdown().await;
     }
+    // A temporary demo history is deleted now that its writer has finished.
+    drop(demo_history);
     result.map(|()| outcome)
 }
 

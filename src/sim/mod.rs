@@ -17,6 +17,7 @@
 
 pub mod catalog;
 pub mod dialect;
+pub mod fast_forward;
 pub mod faults;
 pub mod history;
 pub mod http;
