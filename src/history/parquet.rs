@@ -107,14 +107,9 @@ mod tests {
     /// 2026-06-01 00:00 UTC.
     const T0: i64 = 1_780_272_000;
 
-    /// A small store written through the writer, queried and exported, then read back with the
-    /// crate's reader: names, types, values and nulls as in the table the CSV export writes.
-    #[test]
-    fn parquet_export_reads_back_as_the_table() {
-        let dir = std::env::temp_dir().join(format!("depthscope-parquet-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut store = Store::open_write(&dir.join("h.sqlite")).unwrap();
+    /// Two books, five seconds, trades only on odd seconds (the others stay unmeasured).
+    fn small_store(path: &std::path::Path) -> Store {
+        let mut store = Store::open_write(path).unwrap();
         for s in 0..5 {
             let rows: Vec<BookRow> = ["binance", "okx"]
                 .iter()
@@ -133,6 +128,26 @@ mod tests {
                 .collect();
             store.write_second(T0 + s, &rows, &[]).unwrap();
         }
+        store
+    }
+
+    /// Writes [`small_store`] at `$DEPTHSCOPE_PARQUET_STORE` for `.ci/run`, which exports it
+    /// with the built binary and reads the Parquet file with pyarrow.
+    #[test]
+    #[ignore = "a fixture for .ci/run"]
+    fn write_store_for_ci() {
+        let path = std::env::var_os("DEPTHSCOPE_PARQUET_STORE").expect("DEPTHSCOPE_PARQUET_STORE");
+        small_store(std::path::Path::new(&path));
+    }
+
+    /// A small store written through the writer, queried and exported, then read back with the
+    /// crate's reader: names, types, values and nulls as in the table the CSV export writes.
+    #[test]
+    fn parquet_export_reads_back_as_the_table() {
+        let dir = std::env::temp_dir().join(format!("depthscope-parquet-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = small_store(&dir.join("h.sqlite"));
         let spec = QuerySpec {
             symbol: "BTC".into(),
             venue: None,
