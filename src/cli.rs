@@ -161,7 +161,7 @@ pub struct HistoryQueryArgs {
     /// Columns, comma separated (default all).
     #[arg(long, value_delimiter = ',')]
     pub fields: Vec<String>,
-    /// csv or json (JSON lines).
+    /// csv, json (JSON lines) or parquet (needs -o FILE or a redirected stdout).
     #[arg(long, default_value = "csv")]
     pub format: String,
     /// Write here instead of stdout.

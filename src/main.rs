@@ -173,34 +173,39 @@ fn history_query(
         fields: args.fields.clone(),
     };
     let format = match args.format.as_str() {
-        "csv" | "json" => args.format.as_str(),
-        "parquet" => {
-            return Err(Usage(
-                "--format parquet is not available in this build: use csv or json".into(),
-            ));
+        f @ ("csv" | "json" | "parquet") => f,
+        other => {
+            return Err(Usage(format!(
+                "--format {other:?}: use csv, json or parquet"
+            )));
         }
-        other => return Err(Usage(format!("--format {other:?}: use csv or json"))),
     };
+    if format == "parquet"
+        && args.output.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        return Err(Usage(
+            "--format parquet writes a binary file: give -o FILE or redirect stdout".into(),
+        ));
+    }
     let store = history::Store::open_read(path)?;
     let table = history::query::query(&store, &spec)?;
-    let io = |e: std::io::Error| {
-        history::HistoryError::Io(
-            args.output.clone().unwrap_or_else(|| "stdout".into()),
-            e.to_string(),
-        )
+    let io = |e: String| {
+        history::HistoryError::Io(args.output.clone().unwrap_or_else(|| "stdout".into()), e)
     };
-    let mut out: Box<dyn std::io::Write> = match &args.output {
+    let mut out: Box<dyn std::io::Write + Send> = match &args.output {
         Some(file) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(file).map_err(io)?,
+            std::fs::File::create(file).map_err(|e| io(e.to_string()))?,
         )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
     match format {
         "csv" => history::query::write_csv(&table, &mut out),
-        _ => history::query::write_json(&table, &mut out),
+        "json" => history::query::write_json(&table, &mut out),
+        _ => history::parquet::write_parquet(&table, &mut out).map_err(std::io::Error::other),
     }
     .and_then(|()| out.flush())
-    .map_err(io)
+    .map_err(|e| io(e.to_string()))
 }
 
 /// The source of `stream` and `serve`: `--replay FILE`, `--demo`, or the live venues.

@@ -12,6 +12,7 @@
 //! - [`query`]: `history info | query | prune`.
 
 pub mod columns;
+pub mod parquet;
 pub mod query;
 pub mod recorder;
 pub mod restore;

@@ -89,11 +89,14 @@ pub fn query(store: &Store, spec: &QuerySpec) -> Result<Table, HistoryError> {
         out
     };
     let select: Vec<String> = chosen.iter().map(|(n, _)| format!("r.\"{n}\"")).collect();
+    // Book by book, each in its primary key's order (book, t), which SQLite reads without
+    // sorting; ordering by time first made it copy every selected column of every row into a
+    // temporary B-tree. A stable sort by time below merges the runs into (t, venue, instrument).
     let sql = format!(
         "SELECT r.t, b.venue, b.instrument, {} FROM {} r JOIN books b ON b.id = r.book
          WHERE b.symbol = ?1 COLLATE NOCASE AND (?2 IS NULL OR b.venue = ?2)
            AND r.t >= ?3 AND r.t < ?4
-         ORDER BY r.t, b.venue, b.instrument",
+         ORDER BY b.venue, b.instrument, r.t",
         select.join(", "),
         spec.every.table()
     );
@@ -114,6 +117,7 @@ pub fn query(store: &Store, spec: &QuerySpec) -> Result<Table, HistoryError> {
             values,
         ));
     }
+    out.sort_by_key(|row| row.0);
     if out.is_empty() {
         return Err(HistoryError::Usage(format!(
             "no {} rows for {}{} between {} and {} (see `depthscope history info`)",
