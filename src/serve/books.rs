@@ -19,6 +19,7 @@ const DEFAULT_DEPTH: usize = 20;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BookParams {
     /// Levels per side (1 to the engine's view depth; default 20).
     pub depth: Option<usize>,

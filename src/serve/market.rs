@@ -313,6 +313,7 @@ pub struct DerivativesResponse {
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DerivativesParams {
     /// The symbol (default: the first watched symbol).
     pub symbol: Option<String>,

@@ -109,4 +109,23 @@ mod tests {
                 .is_some()
         );
     }
+
+    #[test]
+    fn path_parameters_name_a_part_of_their_path_and_query_ones_do_not() {
+        let json = serde_json::to_value(document()).unwrap();
+        for (path, item) in json["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for param in op["parameters"].as_array().into_iter().flatten() {
+                    let name = param["name"].as_str().unwrap();
+                    let in_path = path.contains(&format!("{{{name}}}"));
+                    assert_eq!(
+                        param["in"] == "path",
+                        in_path,
+                        "{method} {path}: parameter {name} is in {}",
+                        param["in"]
+                    );
+                }
+            }
+        }
+    }
 }

@@ -193,6 +193,7 @@ pub async fn run_hub(
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StreamParams {
     /// Symbols to include, comma separated (default: all).
     pub symbols: Option<String>,
