@@ -5,10 +5,9 @@ use super::*;
 use crate::config::alerts::{AlertMetric, MetricScope, Notify, Trigger};
 use crate::engine::frame::Severity;
 use crate::engine::readings::reading;
-use crate::feed::event::{Derivs, DerivsTick, LiqSampling, Liquidation};
-use crate::sim::catalog::{INSTRUMENTS, SimInstrument};
+use crate::sim::catalog::INSTRUMENTS;
+use crate::sim::fast_forward::{instrument_event, step_events};
 use crate::sim::model::Model;
-use crate::sim::model::event::BookStep;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -27,88 +26,6 @@ impl DemoBook {
         let i = &INSTRUMENTS[self.id];
         self.as_venue.unwrap_or((i.venue, i.id))
     }
-}
-
-fn instrument(i: &SimInstrument, (venue, id): (VenueId, &str)) -> MarketEvent {
-    MarketEvent::Instrument(Arc::new(Instrument {
-        venue,
-        id: id.into(),
-        base: i.symbol().name.into(),
-        quote: i.quote.into(),
-        kind: i.kind,
-        // The events below carry base units already.
-        contract: Contract::Base,
-        tick: Some(i.tick_dec()),
-        lot: Some(i.lot_dec()),
-        price_precision: None,
-        qty_precision: None,
-    }))
-}
-
-/// One book's step as the venue tasks would publish it, at model time `ms`.
-fn events(
-    i: &SimInstrument,
-    (venue, id): (VenueId, &str),
-    ms: Millis,
-    step: &BookStep,
-) -> Vec<MarketEvent> {
-    let key = BookKey::new(venue, id);
-    let (tick, lot) = (i.tick_size(), i.base_per_lot());
-    let mut out = vec![MarketEvent::Book(BookUpdate {
-        key: key.clone(),
-        kind: UpdateKind::Delta,
-        local_ts: at(ms),
-        exch_ts: Some(ms),
-        changes: step
-            .changes
-            .iter()
-            .map(|c| LevelChange {
-                side: c.side,
-                price: c.price as f64 * tick,
-                size: c.qty as f64 * lot,
-            })
-            .collect(),
-        known_to: [None, None],
-    })];
-    for f in &step.fills {
-        out.push(MarketEvent::Trade(Trade {
-            key: key.clone(),
-            local_ts: at(ms),
-            exch_ts: f.t_ms as Millis,
-            price: f.price as f64 * tick,
-            size: f.qty as f64 * lot,
-            taker: Some(f.taker),
-            id: Some(format!("{}-{}-{}", f.order, f.price, f.t_ms).into()),
-        }));
-    }
-    for f in &step.forced {
-        out.push(MarketEvent::Liquidation(Liquidation {
-            key: key.clone(),
-            local_ts: at(ms),
-            exch_ts: f.t_ms as Millis,
-            position: f.position,
-            price: f.price as f64 * tick,
-            size: f.qty as f64 * lot,
-            sampling: LiqSampling::Complete,
-        }));
-    }
-    if let Some(d) = step.derivs {
-        out.push(MarketEvent::Derivs(DerivsTick {
-            key,
-            local_ts: at(ms),
-            exch_ts: Some(ms),
-            values: Derivs {
-                mark_price: Some(d.mark),
-                index_price: Some(d.index),
-                funding_rate: Some(d.funding_rate),
-                next_funding_ts: Some(8 * 3_600_000),
-                funding_interval_h: Some(8.0),
-                open_interest: Some(d.open_interest),
-                open_interest_usd: None,
-            },
-        }));
-    }
-    out
 }
 
 /// Runs the model of `books` through `engine` for up to `duration` of model time, ticking once
@@ -133,7 +50,7 @@ fn run_demo(
                 .collect::<Vec<_>>()
         };
         let (bids, asks) = (side(Side::Bid), side(Side::Ask));
-        feed(engine, [instrument(i, b.key())]);
+        feed(engine, [instrument_event(i, venue, id)]);
         feed(engine, script.live(0, &bids, &asks));
     }
     let steps = duration.as_millis() as u64 / STEP_MS as u64;
@@ -141,7 +58,9 @@ fn run_demo(
         let step = model.step();
         let ms = step.t_ms as Millis;
         for (b, book) in books.iter().zip(&step.books) {
-            feed(engine, events(&INSTRUMENTS[b.id], b.key(), ms, book));
+            let (venue, id) = b.key();
+            let key = BookKey::new(venue, id);
+            feed(engine, step_events(&INSTRUMENTS[b.id], &key, 0, ms, book));
         }
         if ms % 1000 == 0 && !each(&engine.tick(at(ms))) {
             return;
