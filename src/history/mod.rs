@@ -161,6 +161,31 @@ pub struct WarmRow {
     pub bins: Option<Vec<u8>>,
 }
 
+impl WarmRow {
+    /// The rows `Engine::take_warm` samples are stored as (seeds with nothing to store are
+    /// left out).
+    pub fn from_samples(samples: &[(BookKey, Arc<str>, Vec<Seed>)]) -> Vec<WarmRow> {
+        let mut rows = Vec::new();
+        for (key, symbol, seeds) in samples {
+            for seed in seeds {
+                let Some((series, value, bins)) = seed.stored() else {
+                    continue;
+                };
+                rows.push(WarmRow {
+                    venue: key.venue.as_str().to_owned(),
+                    instrument: key.instrument.to_string(),
+                    symbol: symbol.to_string(),
+                    series,
+                    t: seed.t(),
+                    value,
+                    bins,
+                });
+            }
+        }
+        rows
+    }
+}
+
 /// What can go wrong with the history file, each with the file it is about.
 #[derive(Clone, Debug, thiserror::Error, PartialEq)]
 pub enum HistoryError {

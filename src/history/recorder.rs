@@ -86,23 +86,7 @@ impl Recorder {
                 });
             }
         }
-        let mut warm = Vec::new();
-        for (key, symbol, seeds) in engine.take_warm(frame.at) {
-            for seed in seeds {
-                let Some((series, value, bins)) = seed.stored() else {
-                    continue;
-                };
-                warm.push(WarmRow {
-                    venue: key.venue.as_str().to_owned(),
-                    instrument: key.instrument.to_string(),
-                    symbol: symbol.to_string(),
-                    series,
-                    t: seed.t(),
-                    value,
-                    bins,
-                });
-            }
-        }
+        let warm = WarmRow::from_samples(&engine.take_warm(frame.at));
         SecondBatch {
             t: second,
             rows,

@@ -276,23 +276,7 @@ pub fn fast_forward(
 /// Writes `samples` into the history file at `path` (created if missing), one transaction.
 pub fn write(path: &Path, samples: &WarmSamples) -> Result<usize, HistoryError> {
     let mut store = Store::open_write(path)?;
-    let mut rows = Vec::new();
-    for (key, symbol, seeds) in samples {
-        for seed in seeds {
-            let Some((series, value, bins)) = seed.stored() else {
-                continue;
-            };
-            rows.push(WarmRow {
-                venue: key.venue.as_str().to_owned(),
-                instrument: key.instrument.to_string(),
-                symbol: symbol.to_string(),
-                series,
-                t: seed.t(),
-                value,
-                bins,
-            });
-        }
-    }
+    let rows = WarmRow::from_samples(samples);
     let t = rows.iter().map(|r| r.t / 1000).max().unwrap_or(0);
     store.write_second(t, &[], &rows)?;
     Ok(rows.len())
