@@ -8,7 +8,7 @@ use crate::market::TakerSide;
 use crate::ui::format;
 use crate::ui::layout::title;
 use crate::ui::model::chart::{ChartData, ChartRange};
-use crate::ui::widgets::{Ctx, pane, put, put_cell, put_right};
+use crate::ui::widgets::{Ctx, pane, put, put_cell, y_axis_labels};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -91,13 +91,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &ChartView, cx: &Ctx) {
         inner.height - 1,
     );
     let dim = cx.theme.dim;
-    put_right(buf, inner.x, plot.y, &label(hi), label_w, dim);
-    put_right(buf, inner.x, plot.bottom() - 1, &label(lo), label_w, dim);
-    if plot.height >= 5 {
-        let mid_row = plot.y + plot.height / 2;
-        let at = hi - (hi - lo) * f64::from(mid_row - plot.y) / f64::from(plot.height - 1);
-        put_right(buf, inner.x, mid_row, &label(at), label_w, dim);
-    }
+    y_axis_labels(buf, inner.x, label_w, plot, (lo, hi), label, dim);
     let span = view.range.seconds();
     let grid = Grid { plot, span, lo, hi };
     x_labels(buf, &grid, view.range, inner.bottom() - 1, cx);

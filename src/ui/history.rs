@@ -7,7 +7,7 @@ use crate::ui::app::App;
 use crate::ui::format;
 use crate::ui::layout::title;
 use crate::ui::model::history::{HistoryAsk, Outcome, Series};
-use crate::ui::widgets::{Ctx, pane, put, put_cell, put_right};
+use crate::ui::widgets::{Ctx, pane, put, put_cell, put_right, y_axis_labels};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -171,16 +171,10 @@ fn chart(inner: Rect, buf: &mut Buffer, ask: &HistoryAsk, series: &[Series], cx:
         inner.height - 2,
     );
     let dim = cx.theme.dim;
-    put_right(buf, inner.x, plot.y, &label(hi), label_w, dim);
-    put_right(buf, inner.x, plot.bottom() - 1, &label(lo), label_w, dim);
-    if plot.height >= 5 {
-        let mid_row = plot.y + plot.height / 2;
-        let at = hi - (hi - lo) * f64::from(mid_row - plot.y) / f64::from(plot.height - 1);
-        put_right(buf, inner.x, mid_row, &label(at), label_w, dim);
-        // The unit under the top label, whole or not at all.
-        if plot.height >= 7 && unit.chars().count() as u16 <= label_w {
-            put_right(buf, inner.x, plot.y + 1, &unit, label_w, dim);
-        }
+    y_axis_labels(buf, inner.x, label_w, plot, (lo, hi), label, dim);
+    // The unit under the top label, whole or not at all.
+    if plot.height >= 7 && unit.chars().count() as u16 <= label_w {
+        put_right(buf, inner.x, plot.y + 1, &unit, label_w, dim);
     }
     let span = ask.range.seconds() as f64;
     let column = |ago: f64| -> Option<u16> {

@@ -121,6 +121,26 @@ pub fn put_right(buf: &mut Buffer, x: u16, y: u16, text: &str, width: u16, style
     }
 }
 
+/// A plot's y-axis values, right-aligned in the `width` columns from `x`: `hi` on its top row,
+/// `lo` on its bottom row and, from five rows, the value of its middle row.
+pub fn y_axis_labels(
+    buf: &mut Buffer,
+    x: u16,
+    width: u16,
+    plot: Rect,
+    (lo, hi): (f64, f64),
+    label: impl Fn(f64) -> String,
+    style: Style,
+) {
+    put_right(buf, x, plot.y, &label(hi), width, style);
+    put_right(buf, x, plot.bottom() - 1, &label(lo), width, style);
+    if plot.height >= 5 {
+        let mid_row = plot.y + plot.height / 2;
+        let at = hi - (hi - lo) * f64::from(mid_row - plot.y) / f64::from(plot.height - 1);
+        put_right(buf, x, mid_row, &label(at), width, style);
+    }
+}
+
 /// A one-row gauge centred at zero for a value in [-1, 1]: fills right of the centre mark for
 /// positive values (bid-leaning), left for negative. An absent value draws only the mark.
 pub fn centred_gauge(buf: &mut Buffer, area: Rect, value: Option<f64>, cx: &Ctx) {
