@@ -176,6 +176,10 @@ async fn every_endpoint_answers_in_the_reference_shape() {
 
     let (status, headers, v) = get(&client, &format!("{base}/v1/orderbook/features/btc")).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["x-depthscope-mode"], "simulated",
+        "the demo is never called live"
+    );
     for h in [
         "x-ratelimit-limit",
         "x-ratelimit-remaining",
@@ -465,6 +469,7 @@ async fn a_reader_that_reconnects_with_last_event_id_misses_no_tick() {
     for _ in 0..3 {
         let (event, id, tick) = first.next(deadline).await;
         assert_eq!(event, "tick");
+        assert_eq!(tick["mode"], "simulated");
         let symbols: Vec<&str> = tick["symbols"]
             .as_array()
             .unwrap()

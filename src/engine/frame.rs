@@ -33,6 +33,17 @@ pub enum DataMode {
     },
 }
 
+impl DataMode {
+    /// The mode in one word, as `stream --json` tags it (`live`, `simulated`, `replay`).
+    pub fn word(&self) -> &'static str {
+        match self {
+            DataMode::Live => "live",
+            DataMode::Simulated { .. } => "simulated",
+            DataMode::Replay { .. } => "replay",
+        }
+    }
+}
+
 /// One published frame.
 #[derive(Clone, Debug, Serialize)]
 pub struct Frame {

@@ -253,6 +253,12 @@ async fn guard(State(app): State<App>, request: Request, next: Next) -> Response
         next.run(request).await
     };
     rate_headers(response.headers_mut(), &verdict);
+    // Every answer says whether its numbers are a real market: `simulated` (`--demo`) and
+    // `replay` must never be mistaken for live data by a script that reads only the body.
+    let mode = app.frame().mode.word();
+    response
+        .headers_mut()
+        .insert("x-depthscope-mode", HeaderValue::from_static(mode));
     response
 }
 

@@ -67,10 +67,11 @@ impl Tick {
         Tick {
             seq: frame.seq,
             head: format!(
-                "\"id\":\"{epoch}:{}\",\"seq\":{},\"timestamp\":\"{}\"",
+                "\"id\":\"{epoch}:{}\",\"seq\":{},\"timestamp\":\"{}\",\"mode\":\"{}\"",
                 frame.seq,
                 frame.seq,
-                timestamp(frame.at)
+                timestamp(frame.at),
+                frame.mode.word()
             ),
             symbols,
             alerts: serde_json::to_string(&fired).unwrap_or_else(|_| "[]".into()),

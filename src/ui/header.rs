@@ -174,15 +174,6 @@ fn mode_badges(mode: &DataMode) -> Vec<String> {
     }
 }
 
-/// The shortest name of the data mode, for screens too small for a header.
-pub fn mode_word(mode: &DataMode) -> &'static str {
-    match mode {
-        DataMode::Live => "LIVE",
-        DataMode::Simulated { .. } => "SIMULATED",
-        DataMode::Replay { .. } => "REPLAY",
-    }
-}
-
 fn mode_style(mode: &DataMode, cx: &Ctx) -> Style {
     match mode {
         DataMode::Live => cx.theme.mode_live,

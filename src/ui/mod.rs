@@ -134,7 +134,7 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         // Even here the data mode is said first.
         let lines = [
-            header::mode_word(&app.shown().mode).to_owned(),
+            app.shown().mode.word().to_ascii_uppercase(),
             "terminal too small".to_owned(),
             format!(
                 "{}x{}, need {MIN_WIDTH}x{MIN_HEIGHT}",
