@@ -8,8 +8,10 @@
 //! - [`gate`] and [`fetch`]: the weight budget, retries with backoff, `Retry-After`, giving up
 //!   offline, and recording every body into `--record` captures;
 //! - [`run`]: the task, its progress and the [`BackfillSink`] results go to;
-//! - [`start`]: the task at live and demo start, feeding the engine; [`cli`]: the
-//!   `history backfill` command's progress bar and output.
+//! - [`rows`]: what a fetched book becomes in the history store (the same baseline samples the
+//!   engine records, and 1-min rows), marked as backfilled;
+//! - [`start`]: the task at live and demo start, storing and seeding the engine through the
+//!   store; [`cli`]: `history backfill`, into the store, with its progress bar and summary.
 //!
 //! **Book-only features cannot be backfilled.** No venue serves historical order books, so the
 //! depth bands, imbalance, OFI, spread, slippage and the `liquidity_risk` and cascade-thinning
@@ -20,6 +22,7 @@ pub mod fetch;
 pub mod gate;
 pub mod json;
 pub mod plan;
+pub mod rows;
 pub mod run;
 pub mod series;
 pub mod start;
@@ -29,10 +32,11 @@ pub mod venues;
 mod tests;
 
 pub use run::{
-    BackfillConfig, BackfillProgress, BackfillSink, BackfillState, BackfillUpdate, Target, drain,
-    run_backfill,
+    BackfillConfig, BackfillProgress, BackfillSink, BackfillState, BackfillUpdate, Target,
+    VenueProgress, drain, run_backfill,
 };
 pub use series::BookHistory;
+pub use start::BackfillEvent;
 
 /// What cannot be backfilled, as the Health view and the README say it.
 pub const BOOK_ONLY_NOTE: &str = "book-only features (depth bands, imbalance, OFI, spread, slippage, liquidity_risk, cascade thinning) cannot be backfilled: no venue serves historical books; they warm from the live stream";

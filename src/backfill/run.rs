@@ -70,8 +70,26 @@ pub struct BackfillProgress {
     pub books_total: usize,
     /// Venues given up on, and why (offline, a long ban).
     pub closed: Vec<(VenueId, String)>,
+    /// Each venue's share, in the order the venues run.
+    pub venues: Vec<VenueProgress>,
     /// The latest page failure, for the Health view.
     pub last_error: Option<String>,
+}
+
+/// One venue's part of a backfill: its pages and the request weight they cost against the
+/// venue's limits (see [`Limits`](super::plan::Limits)).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VenueProgress {
+    pub venue: VenueId,
+    pub pages_done: usize,
+    pub pages_total: usize,
+    pub failed: usize,
+    /// Weight spent on the pages done, and planned in all.
+    pub weight_done: u64,
+    pub weight_total: u64,
+    /// The venue's budget: at most `budget` weight per `per_s` seconds.
+    pub budget: u32,
+    pub per_s: f64,
 }
 
 impl BackfillProgress {
@@ -171,6 +189,23 @@ pub async fn run_backfill<H: Http>(
             books_total: by_venue.values().map(Vec::len).sum(),
             closed: Vec::new(),
             last_error: None,
+            venues: by_venue
+                .iter()
+                .filter_map(|(venue, books)| {
+                    let limits = venues::source(*venue)?.limits;
+                    let plan = || books.iter().flat_map(|(_, p)| p);
+                    Some(VenueProgress {
+                        venue: *venue,
+                        pages_done: 0,
+                        pages_total: plan().count(),
+                        failed: 0,
+                        weight_done: 0,
+                        weight_total: plan().map(|r| u64::from(r.weight)).sum(),
+                        budget: limits.budget,
+                        per_s: limits.per.as_secs_f64(),
+                    })
+                })
+                .collect(),
         }),
         out: out.clone(),
     });
@@ -225,10 +260,8 @@ async fn run_venue<H: Http>(
     let gate = Gate::new(source.limits);
     for (inst, plan) in books {
         let mut history = BookHistory::new(
-            plan.first().map_or_else(
-                || crate::feed::event::BookKey::new(venue, &inst.id),
-                |r| r.key.clone(),
-            ),
+            crate::feed::event::BookKey::new(venue, &inst.id),
+            &inst.base,
             from,
             to,
         );
@@ -264,6 +297,11 @@ async fn run_venue<H: Http>(
                 .publish(|p| {
                     p.pages_done += 1;
                     p.retries += retried;
+                    if let Some(v) = p.venues.iter_mut().find(|v| v.venue == venue) {
+                        v.pages_done += 1;
+                        v.weight_done += u64::from(req.weight) * u64::from(retried + 1);
+                        v.failed += usize::from(error.is_some());
+                    }
                     if let Some((message, closed)) = error {
                         p.failed += 1;
                         p.last_error = Some(message);

@@ -1,7 +1,6 @@
 //! The per-book series a backfill yields: plain values in base and quote units, oldest first,
-//! whatever venue they came from. The engine seeds its baselines from them
-//! ([`BookEngine::seed_history`](crate::engine::book::BookEngine::seed_history)); a history
-//! store can keep them as they are.
+//! whatever venue they came from. They enter the history store, and through it the engine's
+//! baselines, as [`rows`](super::rows).
 
 use serde::Serialize;
 
@@ -118,6 +117,8 @@ pub struct TakerVolume {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BookHistory {
     pub key: BookKey,
+    /// The symbol the book is watched as (its base currency), as the store names it.
+    pub symbol: String,
     /// The span asked for, ms: `[from, to)`.
     pub from: Millis,
     pub to: Millis,
@@ -130,9 +131,10 @@ pub struct BookHistory {
 }
 
 impl BookHistory {
-    pub fn new(key: BookKey, from: Millis, to: Millis) -> Self {
+    pub fn new(key: BookKey, symbol: &str, from: Millis, to: Millis) -> Self {
         BookHistory {
             key,
+            symbol: symbol.to_owned(),
             from,
             to,
             candles: Vec::new(),
@@ -223,7 +225,7 @@ mod tests {
 
     #[test]
     fn finishing_keeps_the_span_closed_minutes_and_the_funding_in_force() {
-        let mut h = BookHistory::new(BookKey::new(VenueId::Binance, "X"), 60_000, 240_000);
+        let mut h = BookHistory::new(BookKey::new(VenueId::Binance, "X"), "X", 60_000, 240_000);
         let candle = |t| Candle {
             t,
             open: 1.0,

@@ -1,7 +1,9 @@
 //! Backfill at live and demo start: one background task that fetches the history of every
-//! watched book and sends it, with its progress, into the engine's event queue as
-//! [`MarketEvent::Backfill`]. The engine only ever receives finished books, so a backfill that
-//! is slow, rate limited or offline never holds the engine or the screen back.
+//! watched book, writes it into the history store (where the store has no rows), and sends the
+//! engine the book's seeds as the store then holds them, with the progress, as
+//! [`MarketEvent::Backfill`]. Without a store the fetched seeds go to the engine as they are.
+//! The engine only ever receives finished books, so a backfill that is slow, rate limited or
+//! offline never holds the engine or the screen back.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,14 +12,31 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::feed::event::MarketEvent;
+use crate::engine::warm::Seed;
+use crate::feed::event::{BookKey, MarketEvent};
 use crate::feed::runtime::Tap;
+use crate::history::HistorySink;
 use crate::instrument::Instrument;
 use crate::market::{Millis, VenueId, now_nanos};
 use crate::venue::registry::{VenueOptions, instrument_source};
 
-use super::run::{BackfillConfig, BackfillUpdate, Target, run_backfill};
+use super::rows;
+use super::run::{BackfillConfig, BackfillProgress, BackfillUpdate, Target, run_backfill};
+use super::series::BookHistory;
 use super::venues;
+
+/// What the start-time backfill tells the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BackfillEvent {
+    Progress(BackfillProgress),
+    /// One book's baseline samples for [`Engine::seed`](crate::engine::Engine::seed), and the
+    /// rows its backfill wrote into the history file.
+    Seeds {
+        key: BookKey,
+        seeds: Vec<Seed>,
+        stored_rows: u64,
+    },
+}
 
 /// Updates waiting between the backfill and whoever reads them.
 const UPDATES: usize = 64;
@@ -52,15 +71,23 @@ const GATHER: Duration = Duration::from_secs(10);
 
 /// The start-time backfill: gathers each venue's chosen instruments as its list arrives
 /// (`venues` of them are expected), then backfills them in one run; venues whose lists come
-/// later are backfilled in runs of their own. Ends with the session.
+/// later are backfilled in runs of their own, each into the history store when there is one.
+/// Ends with the session.
 pub async fn backfill_when_resolved(
     venues: usize,
     mut resolved: mpsc::UnboundedReceiver<(VenueId, Vec<Instrument>)>,
     options: BTreeMap<VenueId, VenueOptions>,
     tap: Option<Arc<dyn Tap>>,
+    history: tokio::sync::oneshot::Receiver<Option<HistorySink>>,
     events: mpsc::Sender<MarketEvent>,
     cancel: CancellationToken,
 ) {
+    // The session opens the history file after the feeds start; it is open long before the
+    // first instrument list arrives.
+    let history = tokio::select! {
+        h = history => h.ok().flatten(),
+        () = cancel.cancelled() => return,
+    };
     let mut runs = Vec::new();
     let mut reported = 0;
     while reported < venues {
@@ -90,6 +117,7 @@ pub async fn backfill_when_resolved(
             targets(&chosen, &options),
             BackfillConfig::default(),
             tap.clone(),
+            history.clone(),
             events.clone(),
             cancel.clone(),
         )));
@@ -104,12 +132,13 @@ pub fn now_ms() -> Millis {
     (now_nanos() / 1_000_000) as Millis
 }
 
-/// Fetches the history of `targets` and forwards it to the engine's queue; returns when done,
-/// cancelled, or the engine has gone.
+/// Fetches the history of `targets`, stores it (with `history`) and forwards each book's seeds
+/// to the engine's queue; returns when done, cancelled, or the engine has gone.
 pub async fn backfill_engine(
     targets: Vec<Target>,
     cfg: BackfillConfig,
     tap: Option<Arc<dyn Tap>>,
+    history: Option<HistorySink>,
     events: mpsc::Sender<MarketEvent>,
     cancel: CancellationToken,
 ) {
@@ -140,10 +169,51 @@ pub async fn backfill_engine(
         stop.clone(),
     ));
     while let Some(update) = rx.recv().await {
-        if events.send(MarketEvent::Backfill(update)).await.is_err() {
+        let event = match update {
+            BackfillUpdate::Progress(p) => BackfillEvent::Progress(p),
+            BackfillUpdate::Book(h) => seeds(&h, history.as_ref()).await,
+        };
+        if events.send(MarketEvent::Backfill(event)).await.is_err() {
             stop.cancel();
             break;
         }
     }
     let _ = run.await;
+}
+
+/// One fetched book as the engine gets it: through the store when there is one (what it holds
+/// after the write, recorded rows winning), else the fetched samples themselves.
+pub async fn seeds(h: &BookHistory, history: Option<&HistorySink>) -> BackfillEvent {
+    let fetched = || BackfillEvent::Seeds {
+        key: h.key.clone(),
+        seeds: rows::seeds(h),
+        stored_rows: 0,
+    };
+    let Some(sink) = history else {
+        return fetched();
+    };
+    let stored = sink
+        .backfill(
+            h.key.clone(),
+            rows::minute_rows(h, &h.symbol),
+            rows::warm_rows(h, &h.symbol),
+            rows::SERIES.to_vec(),
+            now_ms(),
+        )
+        .await;
+    match stored {
+        Ok((written, seeds)) => BackfillEvent::Seeds {
+            key: h.key.clone(),
+            seeds,
+            stored_rows: written.written(),
+        },
+        Err(e) => {
+            tracing::warn!(
+                "backfill: {} {} not stored ({e}); seeding the engine from the fetch",
+                h.key.venue,
+                h.key.instrument
+            );
+            fetched()
+        }
+    }
 }

@@ -14,6 +14,8 @@ use super::run::{
     BackfillConfig, BackfillProgress, BackfillState, BackfillUpdate, Target, run_backfill,
 };
 use super::series::BookHistory;
+use super::start::BackfillEvent;
+use crate::engine::warm::{MinuteSeries, Seed};
 use crate::feed::adapter::ConnId;
 use crate::feed::runtime::{Tap, TapEvent};
 use crate::instrument::{Contract, Instrument, MarketKind};
@@ -286,8 +288,16 @@ async fn end_to_end_against_the_simulator() {
         engine.on_event(MarketEvent::Instrument(Arc::new(t.instrument.clone())));
     }
     for h in &books {
-        let report = engine.seed_history(h.clone());
-        assert!(report.volume_minutes >= 59, "{}: {report:?}", h.key.venue);
+        let event = super::start::seeds(h, None).await;
+        let BackfillEvent::Seeds { seeds, .. } = &event else {
+            panic!("{event:?}");
+        };
+        let volume = seeds
+            .iter()
+            .filter(|s| matches!(s, Seed::Minute { series: MinuteSeries::Volume, .. }))
+            .count();
+        assert!(volume >= 59, "{}: {volume} volume minutes", h.key.venue);
+        engine.on_event(MarketEvent::Backfill(event));
     }
     let frame = engine.tick(to as Nanos * 1_000_000);
     let book = frame
@@ -308,8 +318,8 @@ async fn end_to_end_against_the_simulator() {
     );
 }
 
-/// History that arrives before the venue has described the instrument waits in the book and is
-/// applied once the sizes are known to be base units.
+/// Seeds that arrive before the venue has described the instrument wait for the book and are
+/// applied once it appears.
 #[test]
 fn history_before_the_instrument_is_applied_when_it_arrives() {
     use super::series::Candle;
@@ -320,7 +330,7 @@ fn history_before_the_instrument_is_applied_when_it_arrives() {
     // An OKX swap's contract size is unknown until its instrument arrives.
     let key = BookKey::new(VenueId::Okx, "BTC-USDT-SWAP");
     let to = 100 * 60_000;
-    let mut h = BookHistory::new(key.clone(), 0, to);
+    let mut h = BookHistory::new(key.clone(), "BTC", 0, to);
     h.candles = (0..100)
         .map(|m| Candle {
             t: m * 60_000,
@@ -338,8 +348,9 @@ fn history_before_the_instrument_is_applied_when_it_arrives() {
         &crate::config::Config::default(),
         DataMode::Live,
     ));
-    let early = engine.seed_history(Arc::new(h));
-    assert!(!early.any(), "{early:?}");
+    engine.seed(&key, super::rows::seeds(&h));
+    let before = engine.tick(to as Nanos * 1_000_000);
+    assert!(before.symbols.iter().all(|s| s.books.is_empty()));
     engine.on_event(MarketEvent::Instrument(Arc::new(Instrument {
         venue: VenueId::Okx,
         id: "BTC-USDT-SWAP".into(),

@@ -16,14 +16,14 @@ use crate::market::{Nanos, VenueId};
 
 use super::alerts::{AlertEngine, Subject};
 use super::book::view::BookTick;
-use super::book::{BookEngine, SeedReport, Totals};
+use super::book::{BookEngine, Totals};
 use super::frame::{Alert, BackfillView, DataMode, Frame, SymbolFrame};
 use super::health::VenueState;
 use super::outbox::AlertOutbox;
 use super::readings::{Reading, reading};
 use super::symbol::SymbolState;
 use super::warm::Seed;
-use crate::backfill::{BackfillUpdate, BookHistory};
+use crate::backfill::BackfillEvent;
 use crate::capture::replay::ReplayState;
 use crate::history::HistorySink;
 
@@ -231,30 +231,27 @@ impl Engine {
                     self.venues.insert(v.venue, VenueState::new(v));
                 }
             },
-            MarketEvent::Backfill(BackfillUpdate::Progress(progress)) => {
-                let seeded_books = self.backfill.as_ref().map_or(0, |b| b.seeded_books);
-                self.backfill = Some(BackfillView {
-                    progress,
-                    seeded_books,
+            MarketEvent::Backfill(BackfillEvent::Progress(progress)) => {
+                let view = self.backfill.get_or_insert_with(|| BackfillView {
+                    progress: progress.clone(),
+                    seeded_books: 0,
+                    stored_rows: 0,
                 });
+                view.progress = progress;
             }
-            MarketEvent::Backfill(BackfillUpdate::Book(history)) => {
-                self.seed_history(history);
+            MarketEvent::Backfill(BackfillEvent::Seeds {
+                key,
+                seeds,
+                stored_rows,
+            }) => {
+                let any = !seeds.is_empty();
+                self.seed(&key, seeds);
+                if let Some(b) = self.backfill.as_mut() {
+                    b.seeded_books += usize::from(any);
+                    b.stored_rows += stored_rows;
+                }
             }
         }
-    }
-
-    /// Seeds one book's baselines from REST history (see [`BookEngine::seed_history`]); the
-    /// book is created if no event has named it yet.
-    pub fn seed_history(&mut self, history: Arc<BookHistory>) -> SeedReport {
-        let i = self.book(&history.key);
-        let report = self.books[i].seed_history(history);
-        if report.any()
-            && let Some(b) = self.backfill.as_mut()
-        {
-            b.seeded_books += 1;
-        }
-        report
     }
 
     /// The book for `key`, created on first sight from a guess at its instrument (a replay of a

@@ -76,6 +76,8 @@ pub struct BackfillView {
     pub progress: crate::backfill::BackfillProgress,
     /// Books whose baselines were seeded from it.
     pub seeded_books: usize,
+    /// Rows it wrote into the history file (where the file had none).
+    pub stored_rows: u64,
 }
 
 impl Frame {

@@ -3,20 +3,15 @@
 //!
 //! A [`Seed`] is one past sample of one book (venue, instrument): the minute sample of a
 //! percentile or median baseline, a minute of trade flow, or trade-print notionals for the
-//! large-trade P99. The history store restores them at start ([`crate::history::restore`]);
-//! a REST backfill of candles and aggregated trades can use the same door, through
-//! [`Engine::seed`](super::Engine::seed):
+//! large-trade P99. It is the only door: the history store restores them at start
+//! ([`crate::history::restore`]), and a REST backfill writes its candles and aggregated trades
+//! into the store as the same samples ([`crate::backfill::rows`]) and seeds the engine with
+//! what the store then holds, through [`Engine::seed`](super::Engine::seed).
 //!
-//! ```ignore
-//! engine.seed(&key, [
-//!     Seed::Minute { series: MinuteSeries::Cvd, t, value: buy - sell },
-//!     Seed::Print { t, notional },
-//! ]);
-//! ```
-//!
-//! Seeds of a book must come oldest first and before its live data; seeds for a book the
-//! engine has not seen yet wait until the book appears. Book-only baselines (spread, depth,
-//! slippage) can only come from the store: no venue publishes their past.
+//! Seeds of a book come oldest first; live data always wins (a seed for a minute or hour the
+//! live stream has already measured is skipped), and seeds for a book the engine has not seen
+//! yet wait until the book appears. Book-only baselines (spread, depth, slippage) can only come
+//! from recorded seconds: no venue publishes their past.
 
 use crate::market::Millis;
 
@@ -39,10 +34,12 @@ pub enum MinuteSeries {
     /// Large taker buy and sell notional of the minute, quote units (whale conviction, §4.3).
     LargeBuy,
     LargeSell,
+    /// Traded notional of the minute, quote units (the 24 h volume, a venue's weight, §4.5).
+    Volume,
 }
 
 impl MinuteSeries {
-    pub const ALL: [MinuteSeries; 9] = [
+    pub const ALL: [MinuteSeries; 10] = [
         MinuteSeries::Spread,
         MinuteSeries::Depth10,
         MinuteSeries::Slippage,
@@ -52,10 +49,11 @@ impl MinuteSeries {
         MinuteSeries::Cvd,
         MinuteSeries::LargeBuy,
         MinuteSeries::LargeSell,
+        MinuteSeries::Volume,
     ];
 
     /// The stored code (never reuse one: files keep them).
-    pub fn code(self) -> i64 {
+    pub const fn code(self) -> i64 {
         match self {
             MinuteSeries::Spread => 1,
             MinuteSeries::Depth10 => 2,
@@ -66,6 +64,7 @@ impl MinuteSeries {
             MinuteSeries::Cvd => 7,
             MinuteSeries::LargeBuy => 8,
             MinuteSeries::LargeSell => 9,
+            MinuteSeries::Volume => 10,
         }
     }
 
@@ -89,31 +88,27 @@ pub enum Seed {
     /// The trade-notional histogram of the hour holding `t`, `(bin, count)` pairs as the
     /// engine hands them out.
     PrintHour { t: Millis, bins: Vec<(u16, u32)> },
-    /// One taker print's notional, quote units (from aggregated trades).
-    Print { t: Millis, notional: f64 },
 }
 
 impl Seed {
     pub fn t(&self) -> Millis {
         match self {
-            Seed::Minute { t, .. } | Seed::PrintHour { t, .. } | Seed::Print { t, .. } => *t,
+            Seed::Minute { t, .. } | Seed::PrintHour { t, .. } => *t,
         }
     }
 
-    /// `(series code, value, bins)` as the history stores it; `None` for a [`Seed::Print`],
-    /// which the engine folds into hours.
-    pub fn stored(&self) -> Option<(i64, Option<f64>, Option<Vec<u8>>)> {
+    /// `(series code, value, bins)` as the history stores it.
+    pub fn stored(&self) -> (i64, Option<f64>, Option<Vec<u8>>) {
         match self {
-            Seed::Minute { series, value, .. } => Some((series.code(), Some(*value), None)),
+            Seed::Minute { series, value, .. } => (series.code(), Some(*value), None),
             Seed::PrintHour { bins, .. } => {
                 let mut out = Vec::with_capacity(bins.len() * 6);
                 for (bin, n) in bins {
                     out.extend_from_slice(&bin.to_le_bytes());
                     out.extend_from_slice(&n.to_le_bytes());
                 }
-                Some((PRINT_HOUR_CODE, None, Some(out)))
+                (PRINT_HOUR_CODE, None, Some(out))
             }
-            Seed::Print { .. } => None,
         }
     }
 
@@ -165,7 +160,7 @@ mod tests {
                 bins: vec![(3, 7), (1395, 70_000)],
             },
         ] {
-            let (code, value, bins) = seed.stored().unwrap();
+            let (code, value, bins) = seed.stored();
             assert_eq!(
                 Seed::from_stored(code, seed.t(), value, bins.as_deref()),
                 Some(seed)

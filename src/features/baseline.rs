@@ -97,18 +97,29 @@ impl<const K: usize> MinuteBuckets<K> {
         self.buckets.get(i).map(|(_, v)| *v)
     }
 
-    /// Sets the sums of the minute holding `t` (a restored or backfilled minute). Minutes are
-    /// seeded oldest first, before live values arrive; a minute older than the kept ones is
-    /// ignored.
+    /// Sets the sums of the minute holding `t` (a restored or backfilled minute). A minute
+    /// older than the kept ones extends them backward (the minutes in between are known zeros)
+    /// as long as the whole still fits in `cap`; an older one is ignored. The caller keeps live
+    /// minutes from being overwritten.
     pub fn set_minute(&mut self, t: Millis, values: [f64; K]) {
         let minute = t.div_euclid(MINUTE);
         if self.buckets.is_empty() {
             self.buckets.push_back((minute, [0.0; K]));
         }
         self.roll(t);
-        let Some(&(first, _)) = self.buckets.front() else {
+        let (Some(&(first, _)), Some(&(last, _))) = (self.buckets.front(), self.buckets.back())
+        else {
             return;
         };
+        if minute < first {
+            if last - minute >= self.cap as i64 {
+                return;
+            }
+            for m in (minute..first).rev() {
+                self.buckets.push_front((m, [0.0; K]));
+            }
+        }
+        let first = self.buckets.front().map_or(minute, |b| b.0);
         if let Some(slot) = usize::try_from(minute - first)
             .ok()
             .and_then(|i| self.buckets.get_mut(i))
@@ -353,11 +364,17 @@ impl NotionalQuantile {
     }
 
     /// Restores the histogram of the hour holding `t` (replacing what it held), as observed
-    /// from the start of that hour. Hours are seeded oldest first, before live trades.
+    /// from the start of that hour. An hour older than the kept ones is slotted in before them
+    /// (a backfill after a restore), unless it is beyond the horizon of the newest; the caller
+    /// keeps hours with live trades from being replaced.
     pub fn seed_hour(&mut self, t: Millis, bins: &[(u16, u32)]) {
         let hour = t.div_euclid(HOUR);
         self.roll(hour);
-        if self.hours.front().is_some_and(|(h, _)| *h > hour) {
+        if self
+            .hours
+            .back()
+            .is_some_and(|(h, _)| *h - hour >= self.horizon_hours)
+        {
             return;
         }
         let at = match self.hours.iter().position(|(h, _)| *h >= hour) {
@@ -400,6 +417,21 @@ impl NotionalQuantile {
             self.hours.pop_front();
         }
     }
+}
+
+/// The `(bin, count)` histogram of weighted notionals, in the form
+/// [`NotionalQuantile::hour_bins`] hands out and [`NotionalQuantile::seed_hour`] takes: how
+/// backfilled prints (each standing for `weight` trades) are kept. Non-positive notionals and
+/// zero weights are left out.
+pub fn notional_bins(samples: impl IntoIterator<Item = (f64, u32)>) -> Vec<(u16, u32)> {
+    let mut bins: BTreeMap<u16, u32> = BTreeMap::new();
+    for (notional, weight) in samples {
+        if weight > 0 && notional.is_finite() && notional > 0.0 {
+            let n = bins.entry(bin_of(notional) as u16).or_default();
+            *n = n.saturating_add(weight);
+        }
+    }
+    bins.into_iter().collect()
 }
 
 fn bin_of(notional: f64) -> usize {

@@ -287,6 +287,18 @@ impl TradeFlow {
         self.minutes_observed.observe(t.div_euclid(60_000) * 60_000);
     }
 
+    /// Restores one minute's signed CVD alone (a backfilled candle's taker split): `σ_1m` of
+    /// `flow_momentum` counts it; the whale window, which needs the large prints, does not.
+    pub fn seed_cvd_minute(&mut self, t: Millis, cvd: f64) {
+        self.minute_cvd.set_minute(t, [cvd]);
+    }
+
+    /// Exchange time of the first live trade: seeds from then on would overwrite what was
+    /// measured.
+    pub fn live_since(&self) -> Option<Millis> {
+        self.observed.since()
+    }
+
     /// Restores an hour of the trade-notional histogram behind the large-trade P99.
     pub fn seed_print_hour(&mut self, t: Millis, bins: &[(u16, u32)]) {
         self.print_notional.seed_hour(t, bins);

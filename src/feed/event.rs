@@ -161,7 +161,7 @@ pub enum MarketEvent {
     Liquidation(Liquidation),
     Derivs(DerivsTick),
     Venue(VenueStatus),
-    /// REST history fetched for books whose baselines are not warm, and the fetch's progress
-    /// (see [`crate::backfill`]).
-    Backfill(crate::backfill::BackfillUpdate),
+    /// Baseline samples from REST history (through the history store) for books whose
+    /// baselines are not warm, and the fetch's progress (see [`crate::backfill`]).
+    Backfill(crate::backfill::BackfillEvent),
 }

@@ -11,6 +11,7 @@
 //! - [`restore`]: reads the baseline samples back into the engine;
 //! - [`query`]: `history info | query | prune`.
 
+pub mod backfill;
 pub mod columns;
 pub mod parquet;
 pub mod query;
@@ -98,6 +99,15 @@ pub fn start(
 /// Baseline samples are kept a little longer than the longest baseline (24 h).
 pub const WARM_KEEP: i64 = 25 * 3_600;
 
+/// Where a stored rollup or baseline sample came from (the `source` column, schema 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Measured by this program from the live stream (or a replay).
+    Recorded = 0,
+    /// Fetched from a venue's public REST history (`depthscope history backfill`, or at start).
+    Backfilled = 1,
+}
+
 /// A row interval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interval {
@@ -162,27 +172,26 @@ pub struct WarmRow {
 }
 
 impl WarmRow {
-    /// The rows `Engine::take_warm` samples are stored as (seeds with nothing to store are
-    /// left out).
+    /// The rows `Engine::take_warm` samples are stored as.
     pub fn from_samples(samples: &[(BookKey, Arc<str>, Vec<Seed>)]) -> Vec<WarmRow> {
-        let mut rows = Vec::new();
-        for (key, symbol, seeds) in samples {
-            for seed in seeds {
-                let Some((series, value, bins)) = seed.stored() else {
-                    continue;
-                };
-                rows.push(WarmRow {
-                    venue: key.venue.as_str().to_owned(),
-                    instrument: key.instrument.to_string(),
-                    symbol: symbol.to_string(),
-                    series,
-                    t: seed.t(),
-                    value,
-                    bins,
-                });
-            }
+        samples
+            .iter()
+            .flat_map(|(key, symbol, seeds)| seeds.iter().map(|s| WarmRow::of(key, symbol, s)))
+            .collect()
+    }
+
+    /// One seed of book `key` (of `symbol`) as stored.
+    pub fn of(key: &BookKey, symbol: &str, seed: &Seed) -> WarmRow {
+        let (series, value, bins) = seed.stored();
+        WarmRow {
+            venue: key.venue.as_str().to_owned(),
+            instrument: key.instrument.to_string(),
+            symbol: symbol.to_owned(),
+            series,
+            t: seed.t(),
+            value,
+            bins,
         }
-        rows
     }
 }
 

@@ -16,16 +16,46 @@ pub fn load_seeds(
     store: &Store,
     now: Millis,
 ) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
+    read_seeds(store, now, None)
+}
+
+/// The seeds of one book in the series `codes` (see [`Seed::stored`]), as [`load_seeds`] reads
+/// them: what the engine is given after a backfill wrote into the store, so it is seeded with
+/// what the store holds (recorded rows where there are any), never with the fetched rows.
+pub fn load_book_seeds(
+    store: &Store,
+    key: &BookKey,
+    codes: &[i64],
+    now: Millis,
+) -> Result<Vec<Seed>, HistoryError> {
+    let mut seeds = read_seeds(store, now, Some(key))?;
+    let mut out = seeds.remove(key).unwrap_or_default();
+    out.retain(|s| codes.contains(&s.stored().0));
+    Ok(out)
+}
+
+fn read_seeds(
+    store: &Store,
+    now: Millis,
+    book: Option<&BookKey>,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
     let since = now - super::WARM_KEEP * 1000;
     let mut stmt = store
         .conn()
         .prepare(
             "SELECT b.venue, b.instrument, w.series, w.t, w.value, w.bins
              FROM warm w JOIN books b ON b.id = w.book
-             WHERE w.t >= ?1 ORDER BY w.book, w.t, w.series",
+             WHERE w.t >= ?1 AND (?2 IS NULL OR (b.venue = ?2 AND b.instrument = ?3))
+             ORDER BY w.book, w.t, w.series",
         )
         .map_err(|e| store.sql(e))?;
-    let mut rows = stmt.query([since]).map_err(|e| store.sql(e))?;
+    let mut rows = stmt
+        .query(rusqlite::params![
+            since,
+            book.map(|k| k.venue.as_str()),
+            book.map(|k| k.instrument.to_string())
+        ])
+        .map_err(|e| store.sql(e))?;
     let mut out: BTreeMap<BookKey, Vec<Seed>> = BTreeMap::new();
     while let Some(r) = rows.next().map_err(|e| store.sql(e))? {
         let venue: String = r.get(0).map_err(|e| store.sql(e))?;

@@ -7,7 +7,9 @@
 //! - `sec(book, t, …)`: 1-s rows, `t` in unix seconds;
 //! - `min(book, t, seconds, …)`, `hour(book, t, seconds, …)`: rollups, `t` the interval start;
 //! - `warm(book, series, t, value, bins)`: the engine's baseline samples, restored at start
-//!   ([`crate::engine::warm`]).
+//!   ([`crate::engine::warm`]);
+//! - `min`, `hour` and `warm` carry a `source` ([`super::Source`], schema version 2): rows
+//!   recorded live, or backfilled from the venues' public REST history ([`super::backfill`]).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -21,7 +23,7 @@ use super::{BookRow, HistoryError, Interval, WarmRow};
 
 /// The schema version this build writes. Older files are migrated forward on open; a newer file
 /// is refused (it was written by a newer depthscope).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// An open history file.
 pub struct Store {
@@ -82,8 +84,18 @@ fn migration_1(conn: &Connection) -> rusqlite::Result<()> {
     ))
 }
 
+/// Version 2: where each rollup and baseline sample came from (0 recorded, 1 backfilled), so
+/// a backfill never overwrites a recorded row and readers can tell them apart.
+fn migration_2(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "ALTER TABLE min ADD COLUMN source INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE hour ADD COLUMN source INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE warm ADD COLUMN source INTEGER NOT NULL DEFAULT 0;",
+    )
+}
+
 /// Forward migrations: entry `i` takes a file from version `i` to `i + 1`.
-const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1];
+const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1, migration_2];
 
 fn lock_path(path: &Path) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
@@ -205,15 +217,29 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    /// The id of a book, created on first sight.
-    fn book_id(&mut self, venue: &str, instrument: &str, symbol: &str) -> rusqlite::Result<i64> {
+    /// The id of a book, created on first sight. The engine's symbol wins: a backfill
+    /// (`rename: false`) names a new book but never renames a known one.
+    pub(super) fn book_id(
+        &mut self,
+        venue: &str,
+        instrument: &str,
+        symbol: &str,
+        rename: bool,
+    ) -> rusqlite::Result<i64> {
         let key = (venue.to_owned(), instrument.to_owned());
         if let Some(id) = self.books.get(&key) {
             return Ok(*id);
         }
+        let on_conflict = if rename {
+            "DO UPDATE SET symbol = excluded.symbol"
+        } else {
+            "DO NOTHING"
+        };
         self.conn.execute(
-            "INSERT INTO books(venue, instrument, symbol) VALUES (?1, ?2, ?3)
-             ON CONFLICT(venue, instrument) DO UPDATE SET symbol = excluded.symbol",
+            &format!(
+                "INSERT INTO books(venue, instrument, symbol) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(venue, instrument) {on_conflict}"
+            ),
             params![venue, instrument, symbol],
         )?;
         let id = self.conn.query_row(
@@ -274,7 +300,7 @@ impl Store {
         let (min_sql, hour_sql) = (roll_sql("min"), roll_sql("hour"));
         let decoders = rollup_decoders();
         for row in rows {
-            let book = self.book_id(&row.venue, &row.instrument, &row.symbol)?;
+            let book = self.book_id(&row.venue, &row.instrument, &row.symbol, true)?;
             let mut values = vec![
                 rusqlite::types::Value::Integer(book),
                 rusqlite::types::Value::Integer(t),
@@ -321,7 +347,7 @@ impl Store {
             }
         }
         for w in warm {
-            let book = self.book_id(&w.venue, &w.instrument, &w.symbol)?;
+            let book = self.book_id(&w.venue, &w.instrument, &w.symbol, true)?;
             self.conn.prepare_cached(
                 "INSERT OR REPLACE INTO warm(book, series, t, value, bins) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
@@ -376,7 +402,8 @@ fn load_open(
 ) -> rusqlite::Result<Option<Rollup>> {
     let names: Vec<String> = rollup_names().iter().map(|n| quoted(n)).collect();
     let sql = format!(
-        "SELECT seconds, {} FROM {} WHERE book = ?1 AND t = ?2",
+        // A backfilled row is not resumed: the first recorded second replaces it.
+        "SELECT seconds, {} FROM {} WHERE book = ?1 AND t = ?2 AND source = 0",
         names.join(", "),
         interval.table()
     );

@@ -10,6 +10,10 @@ use std::thread::JoinHandle;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use crate::engine::warm::Seed;
+use crate::feed::event::BookKey;
+
+use super::backfill::{MinuteRow, Written};
 use super::{BookRow, Retention, Store, WarmRow};
 
 /// Seconds that may wait for the writer before new ones are dropped.
@@ -26,6 +30,27 @@ pub struct SecondBatch {
     pub warm: Vec<WarmRow>,
 }
 
+/// One backfilled book for the writer: its rows, and where to send back what the store then
+/// holds for it.
+#[derive(Debug)]
+pub struct BackfillBatch {
+    pub key: BookKey,
+    pub minutes: Vec<MinuteRow>,
+    pub warm: Vec<WarmRow>,
+    /// The stored series (codes) to read back for the engine.
+    pub series: Vec<i64>,
+    /// Unix ms: samples older than the longest baseline are not read back.
+    pub now_ms: i64,
+    pub reply: tokio::sync::oneshot::Sender<Result<(Written, Vec<Seed>), String>>,
+}
+
+/// What the writer thread takes.
+#[derive(Debug)]
+enum Job {
+    Second(SecondBatch),
+    Backfill(BackfillBatch),
+}
+
 /// Counters shared by the sink, the writer and the Health view.
 #[derive(Debug, Default)]
 struct Status {
@@ -34,6 +59,7 @@ struct Status {
     dropped: AtomicU64,
     error: Mutex<Option<String>>,
     restored: AtomicU64,
+    backfilled: AtomicU64,
 }
 
 /// What the Health view shows about the history file.
@@ -46,6 +72,8 @@ pub struct HistoryHealth {
     pub dropped: u64,
     /// Books whose baselines were restored at start.
     pub restored_books: u64,
+    /// Rows a REST backfill wrote into the file (where it had none).
+    pub backfilled_rows: u64,
     /// Why history stopped (write error, full disk); `None` while it works.
     pub error: Option<String>,
 }
@@ -53,7 +81,7 @@ pub struct HistoryHealth {
 /// The engine's end of the writer channel.
 #[derive(Clone, Debug)]
 pub struct HistorySink {
-    tx: mpsc::Sender<SecondBatch>,
+    tx: mpsc::Sender<Job>,
     status: Arc<Status>,
 }
 
@@ -63,7 +91,7 @@ impl HistorySink {
         if self.failed() {
             return;
         }
-        if self.tx.try_send(batch).is_err() {
+        if self.tx.try_send(Job::Second(batch)).is_err() {
             self.status.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -78,15 +106,47 @@ impl HistorySink {
         }
         use tokio::runtime::{Handle, RuntimeFlavor};
         let sent = match Handle::try_current().map(|h| h.runtime_flavor()) {
-            Err(_) => self.tx.blocking_send(batch).is_ok(),
+            Err(_) => self.tx.blocking_send(Job::Second(batch)).is_ok(),
             Ok(RuntimeFlavor::MultiThread) => {
-                tokio::task::block_in_place(|| self.tx.blocking_send(batch).is_ok())
+                tokio::task::block_in_place(|| self.tx.blocking_send(Job::Second(batch)).is_ok())
             }
             Ok(_) => return self.offer(batch),
         };
         if !sent {
             self.status.dropped.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Writes one backfilled book where the file has no rows (waiting for room in the queue:
+    /// a backfill is in no hurry) and returns what was written with the book's seeds as the
+    /// store now holds them.
+    pub async fn backfill(
+        &self,
+        key: BookKey,
+        minutes: Vec<MinuteRow>,
+        warm: Vec<WarmRow>,
+        series: Vec<i64>,
+        now_ms: i64,
+    ) -> Result<(Written, Vec<Seed>), String> {
+        if let Some(e) = self.health().error {
+            return Err(e);
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Job::Backfill(BackfillBatch {
+            key,
+            minutes,
+            warm,
+            series,
+            now_ms,
+            reply,
+        });
+        self.tx
+            .send(job)
+            .await
+            .map_err(|_| "the history writer has stopped".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "the history writer stopped before answering".to_owned())?
     }
 
     /// History stopped on an error: nothing more is worth building.
@@ -105,6 +165,7 @@ impl HistorySink {
             written: s.written.load(Ordering::Relaxed),
             dropped: s.dropped.load(Ordering::Relaxed),
             restored_books: s.restored.load(Ordering::Relaxed),
+            backfilled_rows: s.backfilled.load(Ordering::Relaxed),
             error: s.error.lock().ok().and_then(|e| e.clone()),
         }
     }
@@ -116,7 +177,7 @@ pub fn spawn_writer(
     store: Store,
     retention: Retention,
 ) -> Result<(HistorySink, JoinHandle<()>), super::HistoryError> {
-    let (tx, mut rx) = mpsc::channel::<SecondBatch>(BACKLOG_SECONDS);
+    let (tx, mut rx) = mpsc::channel::<Job>(BACKLOG_SECONDS);
     let status = Arc::new(Status {
         path: store.path().display().to_string(),
         ..Status::default()
@@ -130,7 +191,25 @@ pub fn spawn_writer(
         .name("history-writer".into())
         .spawn(move || {
             let mut store = store;
-            while let Some(batch) = rx.blocking_recv() {
+            while let Some(job) = rx.blocking_recv() {
+                let batch = match job {
+                    Job::Second(batch) => batch,
+                    Job::Backfill(b) => {
+                        let answer = write_backfill(&mut store, &b);
+                        if let Ok((written, _)) = &answer {
+                            status
+                                .backfilled
+                                .fetch_add(written.written(), Ordering::Relaxed);
+                        }
+                        let failed = answer.as_ref().err().cloned();
+                        let _ = b.reply.send(answer);
+                        if let Some(e) = failed {
+                            fail(&status, format!("history stopped: backfill: {e}"));
+                            return;
+                        }
+                        continue;
+                    }
+                };
                 if let Err(e) = store.write_second(batch.t, &batch.rows, &batch.warm) {
                     fail(&status, format!("history stopped: {e}"));
                     return;
@@ -146,6 +225,15 @@ pub fn spawn_writer(
         })
         .map_err(|e| super::HistoryError::Io(path, format!("cannot start the writer: {e}")))?;
     Ok((sink, handle))
+}
+
+fn write_backfill(store: &mut Store, b: &BackfillBatch) -> Result<(Written, Vec<Seed>), String> {
+    let written = store
+        .write_backfill(&b.minutes, &b.warm)
+        .map_err(|e| e.to_string())?;
+    let seeds = super::restore::load_book_seeds(store, &b.key, &b.series, b.now_ms)
+        .map_err(|e| e.to_string())?;
+    Ok((written, seeds))
 }
 
 fn fail(status: &Status, message: String) {

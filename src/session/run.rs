@@ -120,6 +120,9 @@ struct Started {
     recorder: Option<Recorder>,
     controls: Option<mpsc::Sender<ReplayControl>>,
     replay: Option<watch::Receiver<ReplayState>>,
+    /// Hands the start-time backfill the history writer once the file is open (or `None`),
+    /// so what it fetches goes into the store and reaches the engine through it.
+    backfill_history: Option<tokio::sync::oneshot::Sender<Option<crate::history::HistorySink>>>,
 }
 
 /// Runs the session until the user quits, the source ends (JSON) or `cancel` fires.
@@ -133,7 +136,7 @@ pub async fn run_session(
     // Start notes (missing venues, unreachable instrument lists, unknown symbols) go to the log
     // pane; `stream --json` has no pane, so they go to stderr as well.
     let echo_notes = matches!(output, Output::Json { .. } | Output::Serve { .. });
-    let started = start_source(config, plan, &source, echo_notes, &cancel).await?;
+    let mut started = start_source(config, plan, &source, echo_notes, &cancel).await?;
     let mut settings = EngineSettings::from_config(config, started.mode.clone());
     if !plan.symbols.is_empty() || !matches!(source, Source::Replay { .. }) {
         settings.symbols = plan.symbols.clone();
@@ -188,6 +191,9 @@ pub async fn run_session(
                 outcome.notes.push(format!("ran without history: {e}"));
             }
         }
+    }
+    if let Some(tx) = started.backfill_history.take() {
+        let _ = tx.send(settings.history.as_ref().map(|h| h.sink.clone()));
     }
     let (alerts_tx, alerts) = alert_channel(&settings);
     let engine = tokio::spawn(run_engine(
@@ -327,6 +333,7 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
         .as_ref()
         .map(|r| Arc::new(CaptureTap::new(r.handle())) as Arc<dyn Tap>);
     let (tx, events) = mpsc::channel(EVENT_QUEUE);
+    let (history_tx, history_rx) = tokio::sync::oneshot::channel();
     let cancel = cancel.clone();
     let mode = v.mode.clone();
     // Joining this task joins every feed task it started.
@@ -340,6 +347,7 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
                 resolved,
                 v.options.clone(),
                 tap.clone(),
+                history_rx,
                 tx.clone(),
                 cancel.clone(),
             ))
@@ -379,6 +387,7 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
         recorder,
         controls: None,
         replay: None,
+        backfill_history: Some(history_tx),
     })
 }
 
@@ -453,6 +462,7 @@ fn start_replay(
         recorder: None,
         controls: Some(controls),
         replay: Some(state),
+        backfill_history: None,
     })
 }
 

@@ -45,6 +45,9 @@ pub fn backfill_lines(b: &BackfillView) -> [String; 2] {
         "REST backfill {:.0}h {state}: {}/{} pages, {} books seeded",
         p.hours, p.pages_done, p.pages_total, b.seeded_books
     );
+    if b.stored_rows > 0 {
+        first.push_str(&format!(", {} rows into history", b.stored_rows));
+    }
     if p.failed > 0 {
         first.push_str(&format!(", {} failed", p.failed));
     }
@@ -250,10 +253,16 @@ fn audit(a: Option<&AuditCounters>, cx: &Ctx) -> (String, ratatui::style::Style)
 pub fn history_status(h: &HistoryHealth) -> String {
     match &h.error {
         Some(e) => e.clone(),
-        None => format!(
-            "history {}: {} s written, {} s dropped, {} books restored",
-            h.path, h.written, h.dropped, h.restored_books
-        ),
+        None => {
+            let mut s = format!(
+                "history {}: {} s written, {} s dropped, {} books restored",
+                h.path, h.written, h.dropped, h.restored_books
+            );
+            if h.backfilled_rows > 0 {
+                s.push_str(&format!(", {} rows backfilled", h.backfilled_rows));
+            }
+            s
+        }
     }
 }
 
@@ -296,6 +305,7 @@ mod tests {
             written: 3_600,
             dropped: 2,
             restored_books: 36,
+            backfilled_rows: 0,
             error: None,
         };
         assert_eq!(

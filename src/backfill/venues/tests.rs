@@ -31,7 +31,7 @@ fn read(inst: &Instrument, endpoint: Endpoint, body: &str) -> Result<BookHistory
         url: String::new(),
         weight: 1,
     };
-    let mut h = BookHistory::new(req.key.clone(), 0, i64::MAX);
+    let mut h = BookHistory::new(req.key.clone(), "BTC", 0, i64::MAX);
     (source.parse)(&req, inst, body, &mut h)?;
     Ok(h)
 }
@@ -333,7 +333,7 @@ fn hours_are_weighed_by_the_gap_between_their_first_ids() {
         id: Some(id),
         weight: 1,
     };
-    let mut h = BookHistory::new(BookKey::new(VenueId::Binance, "X"), 0, 3 * HOUR);
+    let mut h = BookHistory::new(BookKey::new(VenueId::Binance, "X"), "X", 0, 3 * HOUR);
     // Hour 0: 2 samples of the 1000 prints between ids 100 and 1100; hour 1: the last hour.
     h.prints = vec![print(5, 100), print(6, 101), print(HOUR + 5, 1_100)];
     h.weigh_prints();

@@ -215,7 +215,10 @@ impl Baselines {
             MinuteSeries::SpreadVolatility => &mut self.spread_volatility,
             MinuteSeries::Depth50Bid => bid,
             MinuteSeries::Depth50Ask => ask,
-            MinuteSeries::Cvd | MinuteSeries::LargeBuy | MinuteSeries::LargeSell => return None,
+            MinuteSeries::Cvd
+            | MinuteSeries::LargeBuy
+            | MinuteSeries::LargeSell
+            | MinuteSeries::Volume => return None,
         })
     }
 

@@ -25,7 +25,6 @@ use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use crate::backfill::BookHistory;
 use crate::config::alerts::AlertMetric;
 use crate::config::engine::EngineConfig;
 use crate::features::bands::LevelThreshold;
@@ -105,9 +104,6 @@ pub struct BookEngine {
     changes: Vec<LevelChange>,
     bids: Vec<Level>,
     asks: Vec<Level>,
-    /// REST history fetched at start, kept to seed the trade baselines again when an outage
-    /// restarts them.
-    history: Option<Arc<BookHistory>>,
     /// Running totals for the history's per-second flow columns.
     totals: Totals,
     /// What the history has been handed: the minute and hour last exported.
@@ -122,23 +118,6 @@ pub struct Totals {
     pub trades: u64,
     pub liq_long_usd: f64,
     pub liq_short_usd: f64,
-}
-
-/// What [`BookEngine::seed_history`] filled.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct SeedReport {
-    /// Trades the large-trade P99 baseline counts from history.
-    pub p99_trades: u64,
-    /// Minutes of CVD behind `σ_1m` (`flow_momentum`).
-    pub cvd_minutes: usize,
-    /// Minutes of traded notional behind the 24 h volume.
-    pub volume_minutes: usize,
-}
-
-impl SeedReport {
-    pub fn any(&self) -> bool {
-        self.p99_trades > 0 || self.cvd_minutes > 0 || self.volume_minutes > 0
-    }
 }
 
 impl BookEngine {
@@ -167,7 +146,6 @@ impl BookEngine {
             changes: Vec::new(),
             bids: Vec::new(),
             asks: Vec::new(),
-            history: None,
             totals: Totals::default(),
             exported: None,
         }
@@ -177,9 +155,16 @@ impl BookEngine {
         self.totals
     }
 
-    /// Applies past samples (oldest first, before live data): see [`crate::engine::warm`].
+    /// Applies past samples, oldest first: see [`crate::engine::warm`]. Live data wins: a
+    /// flow minute or print hour the live trades have reached is skipped (the store re-sends
+    /// what it holds after a backfill, while the stream runs).
     pub fn seed(&mut self, seeds: &[Seed]) {
-        let mut minutes: std::collections::BTreeMap<i64, [f64; 3]> = Default::default();
+        const MINUTE: Millis = 60_000;
+        const HOUR: Millis = 3_600_000;
+        let live = self.flow.live_since();
+        let past = |t: Millis, unit: Millis| live.is_none_or(|l| t.div_euclid(unit) < l.div_euclid(unit));
+        // Per minute: (signed CVD, large buy, large sell) as far as given.
+        let mut minutes: std::collections::BTreeMap<i64, [Option<f64>; 3]> = Default::default();
         for seed in seeds {
             match seed {
                 Seed::Minute { series, t, value } => {
@@ -187,19 +172,36 @@ impl BookEngine {
                         MinuteSeries::Cvd => 0,
                         MinuteSeries::LargeBuy => 1,
                         MinuteSeries::LargeSell => 2,
+                        MinuteSeries::Volume => {
+                            if past(*t, MINUTE) {
+                                self.tape.seed_volume_minute(*t, *value);
+                            }
+                            continue;
+                        }
                         _ => {
                             self.baselines.seed(*series, *t, *value);
                             continue;
                         }
                     };
-                    minutes.entry(t.div_euclid(60_000)).or_default()[slot] = *value;
+                    minutes.entry(t.div_euclid(MINUTE)).or_default()[slot] = Some(*value);
                 }
-                Seed::PrintHour { t, bins } => self.flow.seed_print_hour(*t, bins),
-                Seed::Print { t, notional } => self.flow.seed_print(*t, *notional),
+                Seed::PrintHour { t, bins } if past(*t, HOUR) => {
+                    self.flow.seed_print_hour(*t, bins);
+                }
+                Seed::PrintHour { .. } => {}
             }
         }
         for (minute, values) in minutes {
-            self.flow.seed_minute(minute * 60_000, values);
+            let t = minute * MINUTE;
+            if !past(t, MINUTE) {
+                continue;
+            }
+            match values {
+                [Some(cvd), Some(buy), Some(sell)] => self.flow.seed_minute(t, [cvd, buy, sell]),
+                // A backfilled candle: its taker split, without the large prints.
+                [Some(cvd), ..] => self.flow.seed_cvd_minute(t, cvd),
+                _ => {}
+            }
         }
     }
 
@@ -392,34 +394,6 @@ impl BookEngine {
         }
     }
 
-    /// Seeds the baselines that trade history can fill, for the time before the live stream:
-    /// the large-trade P99 from sampled prints, `σ_1m` of `flow_momentum` from per-minute CVD
-    /// (where the venue splits taker volume), and the 24 h traded notional from candles. Live
-    /// data always wins: only time before the first live trade is taken. Book-only baselines
-    /// (`liquidity_risk`, cascade thinning) cannot be seeded from trades. Nothing is seeded
-    /// while sizes are not known to be base units.
-    pub fn seed_history(&mut self, history: Arc<BookHistory>) -> SeedReport {
-        self.history = Some(history);
-        self.apply_history()
-    }
-
-    fn apply_history(&mut self) -> SeedReport {
-        let Some(h) = self.history.as_ref().filter(|_| self.params.base_units) else {
-            return SeedReport::default();
-        };
-        let prints = h.prints.iter().map(|p| (p.t, p.notional(), p.weight));
-        let cvd = h.candles.iter().filter_map(|c| Some((c.t, c.cvd()?)));
-        let flow = self.flow.seed(prints, cvd);
-        let volume_minutes = self
-            .tape
-            .seed_volume(h.candles.iter().map(|c| (c.t, c.notional_or_estimate())));
-        SeedReport {
-            p99_trades: flow.prints,
-            cvd_minutes: flow.cvd_minutes,
-            volume_minutes,
-        }
-    }
-
     /// The book is no longer proven: drop the copy and every differencing baseline (§0.2).
     fn leave_live(&mut self, at: Nanos) {
         self.mirror.clear();
@@ -434,7 +408,6 @@ impl BookEngine {
         self.liquidations = None;
         self.observed_since = None;
         self.large_threshold = None;
-        self.apply_history();
     }
 }
 

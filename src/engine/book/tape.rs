@@ -149,12 +149,11 @@ impl Tape {
         closed + open
     }
 
-    /// Seeds the traded notional per minute (quote units) for the minutes before the tape
-    /// started, so the 24 h volume (a venue's weight in cross-venue composites, §4.5) is whole
-    /// at once. Returns the minutes kept.
-    pub fn seed_volume(&mut self, minutes: impl IntoIterator<Item = (Millis, f64)>) -> usize {
+    /// Restores one minute's traded notional (quote units, a recorded or backfilled minute),
+    /// so the 24 h volume (a venue's weight in cross-venue composites, §4.5) is whole at once.
+    pub fn seed_volume_minute(&mut self, t: Millis, notional: f64) {
         self.closed_volume = None;
-        self.volume.seed(minutes.into_iter().map(|(t, v)| (t, [v])))
+        self.volume.set_minute(t, [notional]);
     }
 
     /// Taker prints completed by `now` (exchange time past their millisecond), oldest first.

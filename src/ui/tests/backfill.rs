@@ -20,8 +20,10 @@ fn progress(state: BackfillState) -> BackfillView {
             books_total: 4,
             closed: vec![(VenueId::Okx, "offline (request failed)".into())],
             last_error: None,
+            venues: Vec::new(),
         },
         seeded_books: 1,
+        stored_rows: 0,
     }
 }
 
