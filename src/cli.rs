@@ -130,8 +130,10 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum HistoryCommand {
     /// Fetch public REST history for the watched books (1-min candles, sampled trades, open
-    /// interest, funding, long/short and taker statistics from Binance, Bybit and OKX), with a
-    /// progress bar; `--symbols`, `--venues` and `--demo` apply.
+    /// interest, funding, long/short and taker statistics from Binance, Bybit and OKX) into the
+    /// history file, where it has no rows (recorded rows are never overwritten), with a
+    /// progress bar per venue; `--history`, `--no-history` (fetch and print only) and `--demo`
+    /// (into `--history PATH` only) apply.
     Backfill(BackfillArgs),
     /// Coverage per venue and instrument, rows and size on disk.
     Info,
@@ -171,6 +173,12 @@ pub struct HistoryQueryArgs {
 
 #[derive(Clone, Debug, Args)]
 pub struct BackfillArgs {
+    /// Symbols to backfill, comma separated (default: `--symbols`, then the config's).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub symbol: Vec<String>,
+    /// Venues to backfill from, comma separated (default: `--venues`, then the config's).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub venue: Vec<VenueId>,
     /// Hours of history to fetch (the baselines need 24).
     #[arg(long, default_value_t = 24.0, value_name = "H")]
     pub hours: f64,

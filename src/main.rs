@@ -423,9 +423,12 @@ fn add_key(cli: &Cli, args: &ServeArgs) -> ExitCode {
     }
 }
 
-/// `history backfill`: public REST history for the watched books, with a progress bar.
+/// `history backfill`: public REST history for the watched books into the history file, with a
+/// progress bar per venue and a summary of what was written.
 fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
-    use depthscope::backfill::cli::{BackfillRequest, TerminalSink, run};
+    use depthscope::backfill::cli::{
+        BackfillRequest, StoreSink, TerminalSink, run, written_summary,
+    };
     use std::io::IsTerminal;
     let source = if cli.common.demo {
         Source::Demo {
@@ -434,7 +437,29 @@ fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
     } else {
         Source::Live
     };
-    let plan = plan(cli, config, None, &source);
+    let mut plan = plan(cli, config, None, &source);
+    if !args.symbol.is_empty() {
+        plan.symbols = args.symbol.clone();
+    }
+    if !args.venue.is_empty() {
+        plan.venues = args.venue.clone();
+    }
+    // The demo's history goes only into a file named with --history (never the market's own).
+    let store = match &plan.history {
+        Some(path) => match history::Store::open_write(path) {
+            Ok(store) => {
+                eprintln!("depthscope: backfilling into {}", path.display());
+                Some(store)
+            }
+            Err(e) => return fail(&e.to_string()),
+        },
+        None => {
+            eprintln!(
+                "depthscope: no history file (--no-history, or --demo without --history PATH): fetching and printing only"
+            );
+            None
+        }
+    };
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
             // `--demo`: the embedded simulator's history (SIMULATED), over loopback.
@@ -448,11 +473,12 @@ fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
                 let options = venue_options(config, &plan.venue_urls, &plan.venue_rests);
                 (None, options, cache_dir())
             };
-            let mut sink = TerminalSink::new(
+            let terminal = TerminalSink::new(
                 std::io::stdout().lock(),
                 args.json,
                 std::io::stderr().is_terminal(),
             );
+            let mut sink = StoreSink::new(store, terminal);
             let request = BackfillRequest {
                 venues: &plan.venues,
                 symbols: &plan.symbols,
@@ -464,20 +490,36 @@ fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
             if let Some(sim) = sim {
                 sim.shutdown().await;
             }
-            outcome
+            outcome.map(|p| (p, sink.written.clone(), sink.error.clone()))
         })
     });
     match result {
-        Ok(p) if p.failed == 0 => ExitCode::SUCCESS,
-        Ok(p) => {
-            eprintln!(
-                "depthscope: {} of {} pages failed{}",
-                p.failed,
-                p.pages_total,
-                p.last_error
-                    .map_or(String::new(), |e| format!(" (last: {e})"))
-            );
-            ExitCode::FAILURE
+        Ok((p, written, store_error)) => {
+            if !args.json {
+                print!("{}", written_summary(&written, &p));
+            }
+            if let Some(e) = store_error {
+                return fail(&format!("writing the history file failed: {e}"));
+            }
+            let offline = p.closed.len() == p.venues.len() && !p.venues.is_empty();
+            if offline {
+                let why: Vec<String> = p.closed.iter().map(|(v, w)| format!("{v}: {w}")).collect();
+                return fail(&format!(
+                    "no venue could be reached ({}); nothing was fetched. Check the network, or try --demo",
+                    why.join("; ")
+                ));
+            }
+            if p.failed > 0 {
+                eprintln!(
+                    "depthscope: {} of {} requests failed{}",
+                    p.failed,
+                    p.pages_total,
+                    p.last_error
+                        .map_or(String::new(), |e| format!(" (last: {e})"))
+                );
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
     }

@@ -1,6 +1,7 @@
-//! `depthscope history backfill`: the same backfill as at start, run on its own with a
-//! progress bar on stderr and what was fetched on stdout (a summary, or every series as JSON).
-//! The results go to a [`BackfillSink`]; a history store is one more sink.
+//! `depthscope history backfill`: the same backfill as at start, run on its own: each book is
+//! written into the history store where the store has no rows ([`StoreSink`]), with a progress
+//! bar per venue on stderr and, on stdout, what was fetched (a line per book, or every series
+//! as JSON) and a summary of what was written and kept.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -11,12 +12,16 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::history::Store;
+use crate::history::backfill::Written;
 use crate::instrument::catalog::Catalog;
 use crate::market::VenueId;
 use crate::venue::registry::VenueOptions;
 
+use super::rows;
 use super::run::{
-    BackfillConfig, BackfillProgress, BackfillSink, BackfillState, drain, run_backfill,
+    BackfillConfig, BackfillProgress, BackfillSink, BackfillState, VenueProgress, drain,
+    run_backfill,
 };
 use super::series::BookHistory;
 use super::start::{now_ms, targets};
@@ -79,13 +84,16 @@ pub async fn run(
     Ok(last.unwrap_or(done))
 }
 
-/// Prints a progress bar (stderr, redrawn in place) and each book as it completes (stdout).
+/// Prints a progress bar per venue (stderr: redrawn in place on a terminal, a line per venue
+/// at each quarter and at its end otherwise) and each book as it completes (stdout).
 pub struct TerminalSink<W: Write> {
     out: W,
     json: bool,
-    /// Redraw the bar in place (a terminal) or print one line per change (a pipe).
     in_place: bool,
-    last_bar: String,
+    started: std::time::Instant,
+    /// Lines of the bar last drawn (a terminal), or per venue the quarter last printed.
+    drawn: usize,
+    printed: Vec<(VenueId, usize)>,
     /// Closed venues already reported.
     reported: usize,
 }
@@ -96,7 +104,9 @@ impl<W: Write> TerminalSink<W> {
             out,
             json,
             in_place,
-            last_bar: String::new(),
+            started: std::time::Instant::now(),
+            drawn: 0,
+            printed: Vec::new(),
             reported: 0,
         }
     }
@@ -104,28 +114,51 @@ impl<W: Write> TerminalSink<W> {
     pub fn into_inner(self) -> W {
         self.out
     }
+
+    fn line(&self, v: &VenueProgress) -> String {
+        venue_bar(v, self.started.elapsed())
+    }
 }
 
-/// `[#######.............]  12/30 pages  1 failed`
-pub fn bar(p: &BackfillProgress) -> String {
-    const WIDTH: usize = 30;
-    let filled = ((p.fraction() * WIDTH as f64).round() as usize).min(WIDTH);
+/// `binance-usdm  [#######.......]  12/30 pages, weight 120/480 (budget 480/60 s), ETA 0:42`
+pub fn venue_bar(v: &VenueProgress, elapsed: Duration) -> String {
+    const WIDTH: usize = 24;
+    let fraction = if v.pages_total == 0 {
+        1.0
+    } else {
+        v.pages_done as f64 / v.pages_total as f64
+    };
+    let filled = ((fraction * WIDTH as f64).round() as usize).min(WIDTH);
     let mut s = format!(
-        "[{}{}] {:>4}/{} pages, {}/{} books",
+        "{:<13} [{}{}] {:>4}/{} pages, weight {}/{} (budget {}/{:.0} s)",
+        v.venue.as_str(),
         "#".repeat(filled),
         ".".repeat(WIDTH - filled),
-        p.pages_done,
-        p.pages_total,
-        p.books_done,
-        p.books_total
+        v.pages_done,
+        v.pages_total,
+        v.weight_done,
+        v.weight_total,
+        v.budget,
+        v.per_s
     );
-    if p.failed > 0 {
-        s.push_str(&format!(", {} failed", p.failed));
+    if v.pages_done < v.pages_total {
+        s.push_str(", ETA ");
+        s.push_str(&match eta(fraction, elapsed) {
+            Some(left) => format!("{}:{:02}", left.as_secs() / 60, left.as_secs() % 60),
+            None => "—".into(),
+        });
+    } else {
+        s.push_str(", done");
     }
-    if p.retries > 0 {
-        s.push_str(&format!(", {} retries", p.retries));
+    if v.failed > 0 {
+        s.push_str(&format!(", {} failed", v.failed));
     }
     s
+}
+
+/// The time left at the pace so far; `None` before anything is done.
+fn eta(fraction: f64, elapsed: Duration) -> Option<Duration> {
+    (fraction > 0.0).then(|| elapsed.mul_f64((1.0 - fraction).max(0.0) / fraction))
 }
 
 /// One line per book: what each series holds.
@@ -153,25 +186,49 @@ pub fn summary(h: &BookHistory) -> String {
 
 impl<W: Write> BackfillSink for TerminalSink<W> {
     fn progress(&mut self, p: &BackfillProgress) {
-        let bar = bar(p);
-        let key = format!("{bar} {:?}", p.state);
-        if key == self.last_bar {
-            return;
-        }
-        let mut err = std::io::stderr();
-        let _ = if self.in_place {
-            write!(err, "\r{bar}")
+        let mut err = std::io::stderr().lock();
+        if self.in_place {
+            // Back to the first line of the bars drawn last, and over them.
+            if self.drawn > 0 {
+                let _ = write!(err, "\x1b[{}A", self.drawn);
+            }
+            for v in &p.venues {
+                let _ = writeln!(err, "\r\x1b[2K{}", self.line(v));
+            }
+            self.drawn = p.venues.len();
         } else {
-            writeln!(err, "{bar}")
-        };
-        if self.in_place && p.state != BackfillState::Running {
-            let _ = writeln!(err);
+            for v in &p.venues {
+                let quarter = if v.pages_total == 0 {
+                    4
+                } else {
+                    v.pages_done * 4 / v.pages_total
+                };
+                let last = self.printed.iter_mut().find(|(venue, _)| *venue == v.venue);
+                let new = match last {
+                    Some((_, q)) if *q == quarter => false,
+                    Some((_, q)) => {
+                        *q = quarter;
+                        true
+                    }
+                    None => {
+                        self.printed.push((v.venue, quarter));
+                        true
+                    }
+                };
+                if new {
+                    let _ = writeln!(err, "{}", self.line(v));
+                }
+            }
         }
         for (venue, why) in p.closed.iter().skip(self.reported) {
-            let _ = writeln!(err, "\n{venue}: {why}");
+            let _ = writeln!(err, "{venue}: {why}");
+            // The message is not a bar: draw the bars below it next time.
+            self.drawn = 0;
         }
         self.reported = p.closed.len();
-        self.last_bar = key;
+        if p.state != BackfillState::Running {
+            self.drawn = 0;
+        }
     }
 
     fn book(&mut self, h: Arc<BookHistory>) {
@@ -182,4 +239,65 @@ impl<W: Write> BackfillSink for TerminalSink<W> {
         };
         let _ = writeln!(self.out, "{line}");
     }
+}
+
+/// Writes each book into the history store (where it has no rows) and passes everything on
+/// to the terminal.
+pub struct StoreSink<S: BackfillSink> {
+    store: Option<Store>,
+    inner: S,
+    /// What was written and kept, over every book.
+    pub written: Written,
+    /// Why the store stopped taking books (a write error), if it did.
+    pub error: Option<String>,
+}
+
+impl<S: BackfillSink> StoreSink<S> {
+    /// `store`: `None` fetches and prints only.
+    pub fn new(store: Option<Store>, inner: S) -> Self {
+        StoreSink {
+            store,
+            inner,
+            written: Written::default(),
+            error: None,
+        }
+    }
+
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: BackfillSink> BackfillSink for StoreSink<S> {
+    fn progress(&mut self, progress: &BackfillProgress) {
+        self.inner.progress(progress);
+    }
+
+    fn book(&mut self, h: Arc<BookHistory>) {
+        if let Some(store) = self.store.as_mut().filter(|_| self.error.is_none()) {
+            let minutes = rows::minute_rows(&h, &h.symbol);
+            let warm = rows::warm_rows(&h, &h.symbol);
+            match store.write_backfill(&minutes, &warm) {
+                Ok(w) => self.written.merge(&w),
+                Err(e) => self.error = Some(e.to_string()),
+            }
+        }
+        self.inner.book(h);
+    }
+}
+
+/// The summary under the books: rows written and kept per series, and what failed.
+pub fn written_summary(w: &Written, p: &BackfillProgress) -> String {
+    let mut out = String::new();
+    for (series, c) in &w.0 {
+        out.push_str(&format!(
+            "{series:<16} {:>7} written  {:>7} kept (recorded)  {:>7} kept (backfilled before)\n",
+            c.written, c.kept_recorded, c.kept_backfilled
+        ));
+    }
+    out.push_str(&format!(
+        "requests: {} of {} failed, {} retried\n",
+        p.failed, p.pages_total, p.retries
+    ));
+    out
 }

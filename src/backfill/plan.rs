@@ -59,11 +59,89 @@ pub struct Limits {
     pub in_flight: usize,
 }
 
+/// How one series' requests cut the span `[from, to)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paging {
+    /// Pages of at most this many ms, oldest first.
+    Every(Millis),
+    /// One page per hour overlapping the span (a sample of each hour's trades).
+    Hourly,
+    /// One request for the whole span.
+    Once,
+}
+
+/// One series a venue serves: its endpoint, how it pages, what each page costs, and its path
+/// after the REST base with placeholders each page fills in: `{id}` the instrument, `{ccy}`
+/// its base currency, `{start}` and `{end}` the page's span in ms (`{end}` exclusive, `{last}`
+/// = `{end}` − 1, `{before}` = `{start}` − 1), and `{funding_from}` = `{start}` − 8 h (the
+/// funding rate in force when the span starts settled up to 8 h before it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub endpoint: Endpoint,
+    pub paging: Paging,
+    pub weight: u32,
+    pub path: String,
+}
+
+impl Series {
+    pub fn new(endpoint: Endpoint, paging: Paging, weight: u32, path: impl Into<String>) -> Self {
+        Series {
+            endpoint,
+            paging,
+            weight,
+            path: path.into(),
+        }
+    }
+}
+
+/// How long before the span a funding history starts.
+const FUNDING_LOOKBACK: Millis = 8 * HOUR;
+
+/// The pages of every series, series by series, each oldest first.
+fn plan(
+    base: &str,
+    inst: &Instrument,
+    from: Millis,
+    to: Millis,
+    series: &[Series],
+) -> Vec<Request> {
+    let key = BookKey::new(inst.venue, &inst.id);
+    let mut out = Vec::new();
+    for s in series {
+        let spans: Vec<(Millis, Millis)> = match s.paging {
+            Paging::Every(step) => pages(from, to, step).collect(),
+            Paging::Hourly => hours(from, to).collect(),
+            Paging::Once => vec![(from, to)],
+        };
+        out.extend(spans.into_iter().map(|(a, b)| Request {
+            key: key.clone(),
+            endpoint: s.endpoint,
+            url: format!("{base}{}", fill(&s.path, inst, a, b)),
+            weight: s.weight,
+        }));
+    }
+    out
+}
+
+fn fill(path: &str, inst: &Instrument, start: Millis, end: Millis) -> String {
+    [
+        ("{id}", inst.id.to_string()),
+        ("{ccy}", inst.base.to_string()),
+        ("{start}", start.to_string()),
+        ("{end}", end.to_string()),
+        ("{last}", (end - 1).to_string()),
+        ("{before}", (start - 1).to_string()),
+        ("{funding_from}", (start - FUNDING_LOOKBACK).to_string()),
+    ]
+    .iter()
+    .fold(path.to_owned(), |p, (k, v)| p.replace(k, v))
+}
+
 /// How one venue's history is fetched and read.
 #[derive(Clone, Copy)]
 pub struct HistorySource {
-    /// The pages covering `[from, to)` for one instrument, given the REST base.
-    pub plan: fn(base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Request>,
+    /// The series the venue serves for one instrument.
+    pub series: fn(inst: &Instrument) -> Vec<Series>,
     /// Reads one page's body into the book's history; returns the rows taken.
     pub parse: fn(
         req: &Request,
@@ -72,6 +150,13 @@ pub struct HistorySource {
         into: &mut BookHistory,
     ) -> Result<usize, String>,
     pub limits: Limits,
+}
+
+impl HistorySource {
+    /// The pages covering `[from, to)` for one instrument, given the REST base.
+    pub fn plan(&self, base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Request> {
+        plan(base, inst, from, to, &(self.series)(inst))
+    }
 }
 
 /// `[from, to)` cut into pages of at most `step` ms, oldest first.

@@ -171,7 +171,7 @@ pub async fn run_backfill<H: Http>(
             continue;
         };
         let base = t.rest_base.trim_end_matches('/');
-        let plan = (source.plan)(base, &t.instrument, from, to);
+        let plan = source.plan(base, &t.instrument, from, to);
         by_venue
             .entry(t.instrument.venue)
             .or_default()

@@ -294,7 +294,15 @@ async fn end_to_end_against_the_simulator() {
         };
         let volume = seeds
             .iter()
-            .filter(|s| matches!(s, Seed::Minute { series: MinuteSeries::Volume, .. }))
+            .filter(|s| {
+                matches!(
+                    s,
+                    Seed::Minute {
+                        series: MinuteSeries::Volume,
+                        ..
+                    }
+                )
+            })
             .count();
         assert!(volume >= 59, "{}: {volume} volume minutes", h.key.venue);
         engine.on_event(MarketEvent::Backfill(event));
@@ -366,4 +374,239 @@ fn history_before_the_instrument_is_applied_when_it_arrives() {
         .find(|b| b.key == key)
         .unwrap();
     assert_eq!(book.flow.volume_24h_usd, Some(2_000.0));
+}
+
+/// Counts the books a backfill hands over.
+struct Books(usize);
+
+impl super::run::BackfillSink for Books {
+    fn progress(&mut self, _: &BackfillProgress) {}
+
+    fn book(&mut self, _: Arc<BookHistory>) {
+        self.0 += 1;
+    }
+}
+
+fn store_path(name: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("depthscope-backfill-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("history.sqlite")
+}
+
+/// The simulator's Binance spot BTC book.
+const BOOK: &str = "BTCUSDT";
+
+/// Backfills `hours` of Binance spot BTC before `to` from the simulator, over loopback, into
+/// the history file at `path` (as `history backfill` does); returns what was written and kept.
+async fn backfill_into(
+    path: &std::path::Path,
+    hours: u64,
+    to: i64,
+) -> (Instrument, crate::history::backfill::Written) {
+    use crate::instrument::catalog::Catalog;
+    use crate::sim::faults::FaultSpec;
+
+    let (sim, options) = crate::sim::start_embedded(3, FaultSpec::none())
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let venues = [VenueId::Binance];
+    let (catalog, _) = Catalog::load_recorded(&venues, &options, None, &http, None).await;
+    let (chosen, _) = catalog.resolve(&["BTC".to_owned()], &venues);
+    let targets = super::start::targets(&chosen, &options);
+    assert_eq!(targets.len(), 1, "{targets:?}");
+    let inst = targets[0].instrument.clone();
+    assert_eq!(&*inst.id, BOOK);
+    let (tx, rx) = mpsc::channel(256);
+    let cfg = BackfillConfig {
+        span: Duration::from_secs(hours * 3600),
+        ..BackfillConfig::default()
+    };
+    let run = tokio::spawn(run_backfill(
+        Arc::new(http),
+        targets,
+        to,
+        cfg,
+        None,
+        tx,
+        CancellationToken::new(),
+    ));
+    let store = crate::history::Store::open_write(path).unwrap();
+    let mut sink = super::cli::StoreSink::new(Some(store), Books(0));
+    super::run::drain(rx, &mut sink).await;
+    let done = run.await.unwrap();
+    sim.shutdown().await;
+    assert_eq!(done.failed, 0, "{:?}", done.last_error);
+    assert_eq!(sink.error, None);
+    let written = sink.written.clone();
+    assert_eq!(sink.into_inner().0, 1);
+    (inst, written)
+}
+
+/// A minute boundary shortly before now (the simulator serves the recent past).
+fn minute_before_now() -> i64 {
+    super::start::now_ms() / 60_000 * 60_000
+}
+
+fn count(path: &std::path::Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+/// `history backfill` into an empty file writes every series, marked backfilled; a second run
+/// over the same span writes nothing and says it kept what the first wrote.
+#[tokio::test]
+async fn a_backfill_fills_an_empty_store_and_a_second_run_skips_what_is_there() {
+    let path = store_path("twice");
+    let to = minute_before_now();
+    let (_, first) = backfill_into(&path, 2, to).await;
+    for series in ["candle minutes", "cvd minutes", "volume minutes"] {
+        let c = first.0.get(series).copied().unwrap_or_default();
+        assert!((119..=120).contains(&c.written), "{series}: {c:?}");
+    }
+    assert!(first.0["print hours"].written >= 2, "{first:?}");
+    assert_eq!(
+        count(&path, "SELECT count(*) FROM min WHERE source = 1") as u64,
+        first.0["candle minutes"].written
+    );
+    assert_eq!(count(&path, "SELECT count(*) FROM min WHERE source = 0"), 0);
+    let (_, second) = backfill_into(&path, 2, to).await;
+    assert_eq!(second.written(), 0, "{second:?}");
+    for (series, c) in &second.0 {
+        assert_eq!(c.kept_backfilled, first.0[series].written, "{series}");
+        assert_eq!(c.kept_recorded, 0, "{series}");
+    }
+}
+
+/// Minutes the store recorded live are kept as they are: the backfill skips them.
+#[tokio::test]
+async fn recorded_minutes_win_over_backfilled_ones() {
+    use crate::engine::warm::MinuteSeries;
+    use crate::history::columns::{index_of, width};
+    use crate::history::{BookRow, Store, WarmRow};
+
+    let path = store_path("recorded");
+    let to = minute_before_now();
+    // One recorded second half an hour before the end, with its minute's CVD sample.
+    let t = to / 1000 - 1_800;
+    let mut values = vec![None; width()];
+    values[index_of("mid").unwrap()] = Some(1.0);
+    let recorded = BookRow {
+        venue: "binance".into(),
+        instrument: BOOK.into(),
+        symbol: "BTC".into(),
+        values,
+    };
+    let cvd = WarmRow {
+        venue: "binance".into(),
+        instrument: BOOK.into(),
+        symbol: "BTC".into(),
+        series: MinuteSeries::Cvd.code(),
+        t: t * 1000,
+        value: Some(123.0),
+        bins: None,
+    };
+    let mut store = Store::open_write(&path).unwrap();
+    store.write_second(t, &[recorded], &[cvd]).unwrap();
+    drop(store);
+    let (_, written) = backfill_into(&path, 2, to).await;
+    assert_eq!(written.0["candle minutes"].kept_recorded, 1, "{written:?}");
+    assert_eq!(written.0["cvd minutes"].kept_recorded, 1, "{written:?}");
+    assert!(written.0["candle minutes"].written >= 118, "{written:?}");
+    let minute = t - t.rem_euclid(60);
+    assert_eq!(
+        count(
+            &path,
+            &format!(
+                "SELECT count(*) FROM min WHERE t = {minute} AND source = 0 AND mid_close = 1.0"
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &path,
+            &format!(
+                "SELECT count(*) FROM warm WHERE t = {} AND series = 7 AND value = 123.0 AND source = 0",
+                t * 1000
+            )
+        ),
+        1
+    );
+}
+
+/// The engine restored from a backfilled store (the normal restore path) has the large-trade
+/// P99, `σ_1m` of `flow_momentum` and the 24 h volume at once; the same live minute without it
+/// runs on the floor with no momentum.
+#[tokio::test]
+async fn a_restored_engine_is_warm_from_backfilled_rows() {
+    use crate::engine::frame::DataMode;
+    use crate::engine::{Engine, EngineSettings};
+    use crate::feed::event::{BookKey, MarketEvent, Trade};
+    use crate::market::TakerSide;
+
+    let path = store_path("restore");
+    let to = minute_before_now();
+    let (inst, written) = backfill_into(&path, 24, to).await;
+    assert!(written.0["print hours"].written >= 24, "{written:?}");
+    let key = BookKey::new(VenueId::Binance, BOOK);
+    let run = |restore: bool| {
+        let mut engine = Engine::new(EngineSettings::from_config(
+            &crate::config::Config::default(),
+            DataMode::Live,
+        ));
+        if restore {
+            let store = crate::history::Store::open_read(&path).unwrap();
+            assert_eq!(
+                crate::history::restore::restore(&mut engine, &store, to).unwrap(),
+                1
+            );
+        }
+        engine.on_event(MarketEvent::Instrument(Arc::new(inst.clone())));
+        // 90 s of live trades after the backfilled span.
+        for s in 0..90 {
+            let t = to + s * 1000;
+            engine.on_event(MarketEvent::Trade(Trade {
+                key: key.clone(),
+                local_ts: t as Nanos * 1_000_000,
+                exch_ts: t,
+                price: 60_000.0,
+                size: 0.01 + (s % 7) as f64 * 0.01,
+                taker: Some(if s % 3 == 0 {
+                    TakerSide::Sell
+                } else {
+                    TakerSide::Buy
+                }),
+                id: Some(s.to_string().into()),
+            }));
+        }
+        let frame = engine.tick((to + 90_000) as Nanos * 1_000_000);
+        frame
+            .symbols
+            .iter()
+            .flat_map(|s| &s.books)
+            .find(|b| b.key == key)
+            .unwrap()
+            .flow
+            .clone()
+    };
+    let (warm, cold) = (run(true), run(false));
+    assert!(warm.flow_momentum.is_some(), "{warm:?}");
+    assert_eq!(cold.flow_momentum, None);
+    let (w, c) = (
+        warm.large_trade_threshold_usd.unwrap(),
+        cold.large_trade_threshold_usd.unwrap(),
+    );
+    assert!(w != c, "the P99 threshold {w} is still the floor {c}");
+    // The day's candles are in the 24 h volume: far more than 90 s of small live prints.
+    assert!(
+        warm.volume_24h_usd.unwrap() > 100.0 * cold.volume_24h_usd.unwrap(),
+        "{:?} vs {:?}",
+        warm.volume_24h_usd,
+        cold.volume_24h_usd
+    );
 }

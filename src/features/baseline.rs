@@ -42,45 +42,6 @@ impl<const K: usize> MinuteBuckets<K> {
         }
     }
 
-    /// Fills the minutes before the first one observed live with sums fetched from history
-    /// (REST backfill, a store): live minutes always win, minutes between seeded ones are known
-    /// zeros, and only the trailing `cap` minutes are kept. Seeds that end more than
-    /// [`SEED_JOIN_MINUTES`] before the live series starts are refused: the minutes in between
-    /// are unknown, and zero-filling them would invent a quiet market. Returns the number of
-    /// seeded minutes kept.
-    pub fn seed(&mut self, minutes: impl IntoIterator<Item = (Millis, [f64; K])>) -> usize {
-        let first_live = self.buckets.front().map(|&(m, _)| m);
-        let mut seeded: BTreeMap<i64, [f64; K]> = BTreeMap::new();
-        for (t, values) in minutes {
-            let minute = t.div_euclid(MINUTE);
-            if first_live.is_some_and(|f| minute >= f) || values.iter().any(|v| !v.is_finite()) {
-                continue;
-            }
-            let bucket = seeded.entry(minute).or_insert([0.0; K]);
-            for (b, v) in bucket.iter_mut().zip(values) {
-                *b += v;
-            }
-        }
-        let (Some(&start), Some(&last)) = (seeded.keys().next(), seeded.keys().next_back()) else {
-            return 0;
-        };
-        let end = first_live.unwrap_or(last + 1);
-        if end - last > SEED_JOIN_MINUTES {
-            return 0;
-        }
-        let mut joined: VecDeque<(i64, [f64; K])> = (start..end)
-            .map(|m| (m, seeded.get(&m).copied().unwrap_or([0.0; K])))
-            .collect();
-        joined.extend(self.buckets.drain(..));
-        let excess = joined.len().saturating_sub(self.cap);
-        joined.drain(..excess);
-        self.buckets = joined;
-        self.buckets
-            .iter()
-            .filter(|(m, _)| seeded.contains_key(m))
-            .count()
-    }
-
     /// The last `n` buckets up to and including the minute of `now` (which is still open),
     /// oldest first. Fewer when the history is shorter.
     pub fn recent(&mut self, now: Millis, n: usize) -> impl Iterator<Item = [f64; K]> + '_ {
@@ -162,9 +123,6 @@ impl<const K: usize> MinuteBuckets<K> {
         }
     }
 }
-
-/// How close (in minutes) seeded history must come to the first live minute to be joined to it.
-pub const SEED_JOIN_MINUTES: i64 = 5;
 
 /// One sample per minute over a trailing horizon (default 24 h = 1440 samples), the baseline for
 /// percentiles and medians (§4.2, §3.8 `thin`).
@@ -295,36 +253,6 @@ impl NotionalQuantile {
             self.totals[bin] += 1;
             self.count += 1;
         }
-    }
-
-    /// Adds notional samples fetched from history (REST backfill, a store) for the time before
-    /// the first live trade: `(t, notional, weight)`, where `weight` is how many trades the
-    /// sample stands for (a venue that serves 1,000 trades of an hour that had 40,000 gives each
-    /// a weight of 40). Samples at or after the first live trade, or not positive, are skipped.
-    /// The baseline then counts as observed from the oldest sample. Returns the trades counted.
-    pub fn seed(&mut self, samples: impl IntoIterator<Item = (Millis, f64, u32)>) -> u64 {
-        let live_from = self.first;
-        let mut added = 0;
-        for (t, notional, weight) in samples {
-            let valid = weight > 0 && notional.is_finite() && notional > 0.0;
-            if !valid || live_from.is_some_and(|f| t >= f) {
-                continue;
-            }
-            let hour = t.div_euclid(HOUR);
-            let at = self.hours.partition_point(|(h, _)| *h < hour);
-            if self.hours.get(at).is_none_or(|(h, _)| *h != hour) {
-                self.hours.insert(at, (hour, Box::new([0; BINS])));
-            }
-            let bin = bin_of(notional);
-            if let Some((_, hist)) = self.hours.get_mut(at) {
-                hist[bin] = hist[bin].saturating_add(weight);
-                self.totals[bin] += u64::from(weight);
-                self.count += u64::from(weight);
-                added += u64::from(weight);
-                self.first = Some(self.first.map_or(t, |f| f.min(t)));
-            }
-        }
-        added
     }
 
     /// The `q`-quantile (e.g. 0.99) of the trailing horizon, as the geometric centre of its bin.
@@ -463,49 +391,41 @@ mod tests {
     }
 
     #[test]
-    fn seeded_minutes_join_before_the_live_ones() {
+    fn restored_minutes_extend_the_kept_ones_backward_within_the_cap() {
         let mut b = MinuteBuckets::<1>::new(5);
         b.add(10 * MINUTE + 5, [7.0]);
-        // Minutes 6 and 8 from history (7 is a known zero); minute 10 is live already and 3 is
-        // beyond the cap once joined.
-        let seeded = b.seed([
-            (3 * MINUTE, [9.0]),
-            (6 * MINUTE, [1.0]),
-            (8 * MINUTE, [2.0]),
-            (8 * MINUTE + 30_000, [0.5]),
-            (10 * MINUTE, [100.0]),
-        ]);
-        assert_eq!(seeded, 2);
+        // Minute 8 from the store (9 becomes a known zero), then 6 (7 too); 3 would not fit.
+        b.set_minute(8 * MINUTE, [2.0]);
+        b.set_minute(6 * MINUTE, [1.0]);
+        b.set_minute(3 * MINUTE, [9.0]);
         let recent: Vec<f64> = b.recent(10 * MINUTE + 6, 10).map(|[v]| v).collect();
-        assert_eq!(recent, [1.0, 0.0, 2.5, 0.0, 7.0]);
-        // A seed that stops long before the live series is refused.
-        let mut late = MinuteBuckets::<1>::new(100);
-        late.add(60 * MINUTE, [1.0]);
-        assert_eq!(late.seed([(MINUTE, [1.0])]), 0);
-        // Without live minutes, the seed becomes the series and live minutes follow it.
+        assert_eq!(recent, [1.0, 0.0, 2.0, 0.0, 7.0]);
+        // Restored in order on an empty series, live minutes follow it.
         let mut empty = MinuteBuckets::<1>::new(100);
-        assert_eq!(empty.seed([(MINUTE, [1.0]), (2 * MINUTE, [f64::NAN])]), 1);
+        empty.set_minute(MINUTE, [1.0]);
         empty.add(2 * MINUTE + 1, [3.0]);
         let closed: Vec<f64> = empty.closed(3 * MINUTE, 10).map(|[v]| v).collect();
         assert_eq!(closed, [1.0, 3.0]);
     }
 
     #[test]
-    fn seeded_notionals_warm_the_p99_before_live_trades() {
+    fn backfilled_hours_warm_the_p99_even_after_newer_ones() {
         let mut q = NotionalQuantile::new(24 * HOUR);
-        q.push(20 * HOUR, 50.0);
-        // 13 hours of history, one weighted sample per notional; samples after the first live
-        // trade are not history.
-        let samples =
-            (7..20).flat_map(|h| (1..=100).map(move |i| (h * HOUR + i, i as f64 * 10.0, 10)));
-        let added = q.seed(samples.chain([(21 * HOUR, 1e9, 1)]));
-        assert_eq!(added, 13 * 100 * 10);
+        q.seed_hour(19 * HOUR, &notional_bins([(50.0, 1)]));
+        // 12 older hours from a backfill, each notional standing for 10 trades; one beyond
+        // the horizon of the newest hour is refused.
+        for h in 7..19 {
+            let bins = notional_bins((1..=100).map(|i| (i as f64 * 10.0, 10)));
+            q.seed_hour(h * HOUR, &bins);
+        }
+        q.seed_hour(-10 * HOUR, &notional_bins([(1e9, 1_000)]));
         let p99 = q.quantile(20 * HOUR + 1, 0.99, 100).unwrap();
         assert!((p99 / 990.0 - 1.0).abs() < 0.02, "p99 {p99}");
-        // Unseeded, the same engine would still be warming.
+        // Without them the same baseline would still be warming.
         let mut cold = NotionalQuantile::new(24 * HOUR);
-        cold.push(20 * HOUR, 50.0);
+        cold.seed_hour(19 * HOUR, &notional_bins([(50.0, 1)]));
         assert_eq!(cold.quantile(20 * HOUR + 1, 0.99, 1), None);
+        assert_eq!(notional_bins([(-1.0, 3), (5.0, 0), (f64::NAN, 1)]), []);
     }
 
     #[test]

@@ -73,15 +73,6 @@ impl Default for TradeFlowConfig {
     }
 }
 
-/// What [`TradeFlow::seed`] took.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FlowSeeded {
-    /// Trades the P99 baseline now counts from history.
-    pub prints: u64,
-    /// Minutes of CVD seeded.
-    pub cvd_minutes: usize,
-}
-
 /// Flow over one window.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WindowFlow {
@@ -305,12 +296,6 @@ impl TradeFlow {
         self.threshold_minute = None;
     }
 
-    /// Adds one print's notional to the P99 histogram (backfilled aggregated trades).
-    pub fn seed_print(&mut self, t: Millis, notional: f64) {
-        self.print_notional.push(t, notional);
-        self.threshold_minute = None;
-    }
-
     /// Feeds one trade. Returns `false` when it was dropped: a replayed id, or a non-positive or
     /// non-finite price or size.
     pub fn on_trade(&mut self, trade: &Trade) -> bool {
@@ -401,28 +386,6 @@ impl TradeFlow {
             .filter(|p| p.is_finite());
         self.threshold = p99.map_or(floor, |p| p.max(floor));
         self.threshold_from_baseline = p99.is_some();
-    }
-
-    /// Seeds the baselines that history can fill, for the time before the stream started: the
-    /// trailing-24 h print notionals behind the large-trade P99 (`(t, notional, weight)`, see
-    /// [`NotionalQuantile::seed`]) and the per-minute CVD behind `σ_1m` of `flow_momentum`
-    /// (`(minute start, Σ σ·q)`). The windows themselves (CVD 1 m/5 m, large trades, whale
-    /// buckets) still warm from the live stream: they need the trades themselves, in order.
-    pub fn seed(
-        &mut self,
-        prints: impl IntoIterator<Item = (Millis, f64, u32)>,
-        minute_cvd: impl IntoIterator<Item = (Millis, f64)>,
-    ) -> FlowSeeded {
-        let prints = self.print_notional.seed(prints);
-        let minutes = self
-            .minute_cvd
-            .seed(minute_cvd.into_iter().map(|(t, v)| (t, [v])));
-        // The threshold is re-derived at the next print, from the seeded baseline.
-        self.threshold_minute = None;
-        FlowSeeded {
-            prints,
-            cvd_minutes: minutes,
-        }
     }
 
     pub fn readings(&mut self, now: Millis) -> FlowReadings {
@@ -805,23 +768,17 @@ mod tests {
             flow.readings(start + secs(360))
         };
         let mut seeded = new();
-        // 13 hours of prints of 100..=10,000 quote, and the last hour of minute CVDs.
-        let prints =
-            (7..20).flat_map(|h| (1..=100).map(move |i| (h * hour + i, i as f64 * 100.0, 3)));
-        let cvd = (0..60).map(|m| {
-            (
-                start - (60 - m) * 60_000,
-                if m % 2 == 0 { 5.0 } else { -3.0 },
-            )
-        });
-        let took = seeded.seed(prints, cvd);
-        assert_eq!(
-            took,
-            FlowSeeded {
-                prints: 3_900,
-                cvd_minutes: 60
-            }
-        );
+        // 13 hours of prints of 100..=10,000 quote (each standing for 3 trades), and the last
+        // hour of minute CVDs, as a backfill stores them.
+        for h in 7..20 {
+            let bins =
+                crate::features::baseline::notional_bins((1..=100).map(|i| (i as f64 * 100.0, 3)));
+            seeded.seed_print_hour(h * hour, &bins);
+        }
+        for m in 0..60 {
+            let cvd = if m % 2 == 0 { 5.0 } else { -3.0 };
+            seeded.seed_cvd_minute(start - (60 - m) * 60_000, cvd);
+        }
         let warm = live(&mut seeded);
         let large = warm.large.unwrap();
         assert!(large.threshold_from_baseline);

@@ -383,10 +383,8 @@ mod tests {
         let loaded = load_seeds(&store, end).expect("loaded");
         // A minute's flow sums are exported again while the minute is open; the store keeps
         // the last of each (series, minute).
-        let stored: std::collections::BTreeSet<(i64, Millis)> = seeds
-            .iter()
-            .map(|s| (s.stored().0, s.t()))
-            .collect();
+        let stored: std::collections::BTreeSet<(i64, Millis)> =
+            seeds.iter().map(|s| (s.stored().0, s.t())).collect();
         assert_eq!(loaded[key].len(), stored.len());
         assert!(
             loaded[key]

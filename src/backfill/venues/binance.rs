@@ -16,16 +16,15 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::backfill::json::{self, array, count, ms, num, rows};
-use crate::backfill::plan::{Endpoint, HistorySource, Limits, MINUTE, Request, hours, pages};
+use crate::backfill::plan::{Endpoint, HistorySource, Limits, MINUTE, Paging, Request, Series};
 use crate::backfill::series::{
     BookHistory, Candle, Funding, LongShort, OpenInterest, Print, RatioKind, TakerVolume,
 };
-use crate::feed::event::BookKey;
 use crate::instrument::Instrument;
 use crate::market::{Millis, TakerSide};
 
 pub const SPOT: HistorySource = HistorySource {
-    plan: plan_spot,
+    series: spot,
     parse,
     limits: Limits {
         budget: 1_200,
@@ -35,7 +34,7 @@ pub const SPOT: HistorySource = HistorySource {
 };
 
 pub const USDM: HistorySource = HistorySource {
-    plan: plan_usdm,
+    series: usdm,
     parse,
     limits: Limits {
         budget: 480,
@@ -45,58 +44,38 @@ pub const USDM: HistorySource = HistorySource {
 };
 
 const KLINE_PAGE: Millis = 1_000 * MINUTE;
-/// `futures/data` periods used, and the rows per page (`limit` 500 × 5 min).
-const STATS_PERIOD: &str = "5m";
+/// `futures/data` rows per page: `limit` 500 × the 5-minute period.
 const STATS_PAGE: Millis = 500 * 5 * MINUTE;
-/// Funding settles at most every hour; 1000 rows cover any backfill span.
-const FUNDING_LOOKBACK: Millis = 8 * 60 * MINUTE;
 
-fn request(inst: &Instrument, endpoint: Endpoint, url: String, weight: u32) -> Request {
-    Request {
-        key: BookKey::new(inst.venue, &inst.id),
-        endpoint,
-        url,
-        weight,
-    }
+/// Klines and, per hour, its first 1000 aggregated trades: the hour's first id, with the next
+/// hour's, tells how many prints the hour had (see `BookHistory::weigh_prints`).
+fn trades(prefix: &str, weights: (u32, u32)) -> Vec<Series> {
+    vec![
+        Series::new(
+            Endpoint::Candles,
+            Paging::Every(KLINE_PAGE),
+            weights.0,
+            format!(
+                "{prefix}/klines?symbol={{id}}&interval=1m&startTime={{start}}&endTime={{last}}&limit=1000"
+            ),
+        ),
+        Series::new(
+            Endpoint::Trades,
+            Paging::Hourly,
+            weights.1,
+            format!(
+                "{prefix}/aggTrades?symbol={{id}}&startTime={{start}}&endTime={{last}}&limit=1000"
+            ),
+        ),
+    ]
 }
 
-fn common(
-    base: &str,
-    prefix: &str,
-    inst: &Instrument,
-    from: Millis,
-    to: Millis,
-    weights: (u32, u32),
-) -> Vec<Request> {
-    let s = &inst.id;
-    let mut out: Vec<Request> = pages(from, to, KLINE_PAGE)
-        .map(|(a, b)| {
-            let url = format!(
-                "{base}{prefix}/klines?symbol={s}&interval=1m&startTime={a}&endTime={}&limit=1000",
-                b - 1
-            );
-            request(inst, Endpoint::Candles, url, weights.0)
-        })
-        .collect();
-    // The first 1000 prints of each hour: the hour's first id, with the next hour's, tells how
-    // many prints the hour had (see `BookHistory::weigh_prints`).
-    out.extend(hours(from, to).map(|(a, b)| {
-        let url = format!(
-            "{base}{prefix}/aggTrades?symbol={s}&startTime={a}&endTime={}&limit=1000",
-            b - 1
-        );
-        request(inst, Endpoint::Trades, url, weights.1)
-    }));
-    out
+fn spot(_: &Instrument) -> Vec<Series> {
+    trades("/api/v3", (2, 4))
 }
 
-fn plan_spot(base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Request> {
-    common(base, "/api/v3", inst, from, to, (2, 4))
-}
-
-fn plan_usdm(base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Request> {
-    let s = &inst.id;
-    let mut out = common(base, "/fapi/v1", inst, from, to, (5, 20));
+fn usdm(_: &Instrument) -> Vec<Series> {
+    let mut out = trades("/fapi/v1", (5, 20));
     let stats = [
         ("openInterestHist", Endpoint::OpenInterest),
         (
@@ -113,21 +92,21 @@ fn plan_usdm(base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Req
         ),
         ("takerlongshortRatio", Endpoint::TakerVolume),
     ];
-    for (path, endpoint) in stats {
-        for (a, b) in pages(from, to, STATS_PAGE) {
-            let url = format!(
-                "{base}/futures/data/{path}?symbol={s}&period={STATS_PERIOD}&startTime={a}&endTime={}&limit=500",
-                b - 1
-            );
-            out.push(request(inst, endpoint, url, 1));
-        }
-    }
-    let url = format!(
-        "{base}/fapi/v1/fundingRate?symbol={s}&startTime={}&endTime={}&limit=1000",
-        from - FUNDING_LOOKBACK,
-        to - 1
-    );
-    out.push(request(inst, Endpoint::Funding, url, 1));
+    out.extend(stats.into_iter().map(|(path, endpoint)| {
+        Series::new(
+            endpoint,
+            Paging::Every(STATS_PAGE),
+            1,
+            format!("/futures/data/{path}?symbol={{id}}&period=5m&startTime={{start}}&endTime={{last}}&limit=500"),
+        )
+    }));
+    // Funding settles at most every hour; 1000 rows cover any backfill span.
+    out.push(Series::new(
+        Endpoint::Funding,
+        Paging::Once,
+        1,
+        "/fapi/v1/fundingRate?symbol={id}&startTime={funding_from}&endTime={last}&limit=1000",
+    ));
     out
 }
 

@@ -10,16 +10,15 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::backfill::json::{self, array, ms, num, rows};
-use crate::backfill::plan::{Endpoint, HistorySource, Limits, MINUTE, Request, pages};
+use crate::backfill::plan::{Endpoint, HistorySource, Limits, MINUTE, Paging, Request, Series};
 use crate::backfill::series::{
     BookHistory, Candle, Funding, LongShort, OpenInterest, Print, RatioKind,
 };
-use crate::feed::event::BookKey;
 use crate::instrument::{Instrument, MarketKind};
 use crate::market::{Millis, TakerSide};
 
 pub const SOURCE: HistorySource = HistorySource {
-    plan,
+    series,
     parse,
     limits: Limits {
         budget: 50,
@@ -31,61 +30,48 @@ pub const SOURCE: HistorySource = HistorySource {
 const KLINE_PAGE: Millis = 1_000 * MINUTE;
 const OI_PAGE: Millis = 200 * 5 * MINUTE;
 const RATIO_PAGE: Millis = 500 * 5 * MINUTE;
-const FUNDING_LOOKBACK: Millis = 8 * 60 * MINUTE;
 
-fn plan(base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Request> {
-    let s = &inst.id;
+fn series(inst: &Instrument) -> Vec<Series> {
     let linear = inst.kind != MarketKind::Spot;
     let category = if linear { "linear" } else { "spot" };
-    let req = |endpoint, url| Request {
-        key: BookKey::new(inst.venue, s),
-        endpoint,
-        url,
-        weight: 1,
-    };
-    let mut out: Vec<Request> = pages(from, to, KLINE_PAGE)
-        .map(|(a, b)| {
-            req(
-                Endpoint::Candles,
-                format!(
-                    "{base}/v5/market/kline?category={category}&symbol={s}&interval=1&start={a}&end={}&limit=1000",
-                    b - 1
-                ),
-            )
-        })
-        .collect();
     let trades = if linear { 1000 } else { 60 };
-    out.push(req(
-        Endpoint::Trades,
-        format!("{base}/v5/market/recent-trade?category={category}&symbol={s}&limit={trades}"),
-    ));
-    if linear {
-        out.extend(pages(from, to, OI_PAGE).map(|(a, b)| {
-            req(
-                Endpoint::OpenInterest,
-                format!(
-                    "{base}/v5/market/open-interest?category=linear&symbol={s}&intervalTime=5min&startTime={a}&endTime={}&limit=200",
-                    b - 1
-                ),
-            )
-        }));
-        out.extend(pages(from, to, RATIO_PAGE).map(|(a, b)| {
-            req(
-                Endpoint::LongShort(RatioKind::Accounts),
-                format!(
-                    "{base}/v5/market/account-ratio?category=linear&symbol={s}&period=5min&startTime={a}&endTime={}&limit=500",
-                    b - 1
-                ),
-            )
-        }));
-        out.push(req(
-            Endpoint::Funding,
+    let mut out = vec![
+        Series::new(
+            Endpoint::Candles,
+            Paging::Every(KLINE_PAGE),
+            1,
             format!(
-                "{base}/v5/market/funding/history?category=linear&symbol={s}&startTime={}&endTime={}&limit=200",
-                from - FUNDING_LOOKBACK,
-                to - 1
+                "/v5/market/kline?category={category}&symbol={{id}}&interval=1&start={{start}}&end={{last}}&limit=1000"
             ),
-        ));
+        ),
+        Series::new(
+            Endpoint::Trades,
+            Paging::Once,
+            1,
+            format!("/v5/market/recent-trade?category={category}&symbol={{id}}&limit={trades}"),
+        ),
+    ];
+    if linear {
+        out.extend([
+            Series::new(
+                Endpoint::OpenInterest,
+                Paging::Every(OI_PAGE),
+                1,
+                "/v5/market/open-interest?category=linear&symbol={id}&intervalTime=5min&startTime={start}&endTime={last}&limit=200",
+            ),
+            Series::new(
+                Endpoint::LongShort(RatioKind::Accounts),
+                Paging::Every(RATIO_PAGE),
+                1,
+                "/v5/market/account-ratio?category=linear&symbol={id}&period=5min&startTime={start}&endTime={last}&limit=500",
+            ),
+            Series::new(
+                Endpoint::Funding,
+                Paging::Once,
+                1,
+                "/v5/market/funding/history?category=linear&symbol={id}&startTime={funding_from}&endTime={last}&limit=200",
+            ),
+        ]);
     }
     out
 }

@@ -13,16 +13,15 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::backfill::json::{self, array, ms, num, rows};
-use crate::backfill::plan::{Endpoint, HistorySource, Limits, MINUTE, Request, hours, pages};
+use crate::backfill::plan::{Endpoint, HistorySource, Limits, MINUTE, Paging, Request, Series};
 use crate::backfill::series::{
     BookHistory, Candle, Funding, LongShort, OpenInterest, Print, RatioKind, TakerVolume,
 };
-use crate::feed::event::BookKey;
 use crate::instrument::{Instrument, MarketKind};
 use crate::market::{Millis, TakerSide};
 
 pub const SOURCE: HistorySource = HistorySource {
-    plan,
+    series,
     parse,
     limits: Limits {
         budget: 10,
@@ -34,58 +33,57 @@ pub const SOURCE: HistorySource = HistorySource {
 const CANDLE_PAGE: Millis = 100 * MINUTE;
 const RUBIK: u32 = 4;
 
-fn plan(base: &str, inst: &Instrument, from: Millis, to: Millis) -> Vec<Request> {
-    let id = &inst.id;
-    let req = |endpoint, url, weight| Request {
-        key: BookKey::new(inst.venue, id),
-        endpoint,
-        url,
-        weight,
+fn series(inst: &Instrument) -> Vec<Series> {
+    // `after`: rows older than it; `before`: rows newer than it. Trades, `type=2`: paged by
+    // time, the last 100 before each hour's end.
+    let mut out = vec![
+        Series::new(
+            Endpoint::Candles,
+            Paging::Every(CANDLE_PAGE),
+            1,
+            "/api/v5/market/history-candles?instId={id}&bar=1m&after={end}&before={before}&limit=100",
+        ),
+        Series::new(
+            Endpoint::Trades,
+            Paging::Hourly,
+            1,
+            "/api/v5/market/history-trades?instId={id}&type=2&after={end}&limit=100",
+        ),
+    ];
+    let rubik = |endpoint, path: &str| {
+        Series::new(
+            endpoint,
+            Paging::Once,
+            RUBIK,
+            format!("/api/v5/rubik/stat/{path}&period=5m&begin={{start}}&end={{end}}"),
+        )
     };
-    // `after`: rows older than it; `before`: rows newer than it.
-    let mut out: Vec<Request> = pages(from, to, CANDLE_PAGE)
-        .map(|(a, b)| {
-            let url = format!(
-                "{base}/api/v5/market/history-candles?instId={id}&bar=1m&after={b}&before={}&limit=100",
-                a - 1
-            );
-            req(Endpoint::Candles, url, 1)
-        })
-        .collect();
-    // `type=2`: paged by time. The last 100 trades before each hour's end.
-    out.extend(hours(from, to).map(|(_, b)| {
-        let url =
-            format!("{base}/api/v5/market/history-trades?instId={id}&type=2&after={b}&limit=100");
-        req(Endpoint::Trades, url, 1)
-    }));
-    let ccy = &inst.base;
-    let span = format!("period=5m&begin={from}&end={to}");
     if inst.kind == MarketKind::Perpetual {
-        out.push(req(
-            Endpoint::Funding,
-            format!("{base}/api/v5/public/funding-rate-history?instId={id}&limit=400"),
-            2,
-        ));
-        out.push(req(
-            Endpoint::OpenInterest,
-            format!("{base}/api/v5/rubik/stat/contracts/open-interest-volume?ccy={ccy}&{span}"),
-            RUBIK,
-        ));
-        out.push(req(
-            Endpoint::LongShort(RatioKind::Accounts),
-            format!("{base}/api/v5/rubik/stat/contracts/long-short-account-ratio?ccy={ccy}&{span}"),
-            RUBIK,
-        ));
+        out.extend([
+            Series::new(
+                Endpoint::Funding,
+                Paging::Once,
+                2,
+                "/api/v5/public/funding-rate-history?instId={id}&limit=400",
+            ),
+            rubik(
+                Endpoint::OpenInterest,
+                "contracts/open-interest-volume?ccy={ccy}",
+            ),
+            rubik(
+                Endpoint::LongShort(RatioKind::Accounts),
+                "contracts/long-short-account-ratio?ccy={ccy}",
+            ),
+        ]);
     }
     let inst_type = if inst.kind == MarketKind::Spot {
         "SPOT"
     } else {
         "CONTRACTS"
     };
-    out.push(req(
+    out.push(rubik(
         Endpoint::TakerVolume,
-        format!("{base}/api/v5/rubik/stat/taker-volume?ccy={ccy}&instType={inst_type}&{span}"),
-        RUBIK,
+        &format!("taker-volume?ccy={{ccy}}&instType={inst_type}"),
     ));
     out
 }

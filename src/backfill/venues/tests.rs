@@ -249,7 +249,9 @@ fn plans_respect_page_limits_and_cover_the_span() {
         MarketKind::Perpetual,
         Contract::Base,
     );
-    let plan = (source(VenueId::BinanceUsdm).unwrap().plan)("https://x", &usdm, from, to);
+    let plan = source(VenueId::BinanceUsdm)
+        .unwrap()
+        .plan("https://x", &usdm, from, to);
     let klines: Vec<&Request> = plan
         .iter()
         .filter(|r| r.endpoint == Endpoint::Candles)
@@ -292,7 +294,9 @@ fn plans_respect_page_limits_and_cover_the_span() {
         MarketKind::Perpetual,
         Contract::Linear { multiplier: 0.01 },
     );
-    let plan = (source(VenueId::Okx).unwrap().plan)("https://x", &okx, from, to);
+    let plan = source(VenueId::Okx)
+        .unwrap()
+        .plan("https://x", &okx, from, to);
     // 100 candles a page.
     assert_eq!(
         plan.iter()
@@ -309,7 +313,9 @@ fn plans_respect_page_limits_and_cover_the_span() {
         MarketKind::Spot,
         Contract::Base,
     );
-    let plan = (source(VenueId::BybitSpot).unwrap().plan)("https://x", &spot, from, to);
+    let plan = source(VenueId::BybitSpot)
+        .unwrap()
+        .plan("https://x", &spot, from, to);
     // Spot has no derivatives statistics; recent trades are capped at 60.
     assert!(
         plan.iter()

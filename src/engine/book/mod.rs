@@ -162,7 +162,8 @@ impl BookEngine {
         const MINUTE: Millis = 60_000;
         const HOUR: Millis = 3_600_000;
         let live = self.flow.live_since();
-        let past = |t: Millis, unit: Millis| live.is_none_or(|l| t.div_euclid(unit) < l.div_euclid(unit));
+        let past =
+            |t: Millis, unit: Millis| live.is_none_or(|l| t.div_euclid(unit) < l.div_euclid(unit));
         // Per minute: (signed CVD, large buy, large sell) as far as given.
         let mut minutes: std::collections::BTreeMap<i64, [Option<f64>; 3]> = Default::default();
         for seed in seeds {
