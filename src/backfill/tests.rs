@@ -540,8 +540,8 @@ async fn recorded_minutes_win_over_backfilled_ones() {
 }
 
 /// The engine restored from a backfilled store (the normal restore path) has the large-trade
-/// P99, `σ_1m` of `flow_momentum` and the 24 h volume at once; the same live minute without it
-/// runs on the floor with no momentum.
+/// P99, `σ_1m` of `flow_momentum` and the 24 h volume at once; the same live minutes without
+/// it run on the floor with no momentum.
 #[tokio::test]
 async fn a_restored_engine_is_warm_from_backfilled_rows() {
     use crate::engine::frame::DataMode;
@@ -554,11 +554,12 @@ async fn a_restored_engine_is_warm_from_backfilled_rows() {
     let (inst, written) = backfill_into(&path, 24, to).await;
     assert!(written.0["print hours"].written >= 24, "{written:?}");
     let key = BookKey::new(VenueId::Binance, BOOK);
+    // A floor below the simulated prints' P99, so the threshold shows which one it is.
+    let mut config = crate::config::Config::default();
+    config.engine.large_trade_floor_usd = 1.0;
+    config.engine.large_trade_floor_usd_by_asset.clear();
     let run = |restore: bool| {
-        let mut engine = Engine::new(EngineSettings::from_config(
-            &crate::config::Config::default(),
-            DataMode::Live,
-        ));
+        let mut engine = Engine::new(EngineSettings::from_config(&config, DataMode::Live));
         if restore {
             let store = crate::history::Store::open_read(&path).unwrap();
             assert_eq!(
@@ -567,8 +568,8 @@ async fn a_restored_engine_is_warm_from_backfilled_rows() {
             );
         }
         engine.on_event(MarketEvent::Instrument(Arc::new(inst.clone())));
-        // 90 s of live trades after the backfilled span.
-        for s in 0..90 {
+        // 6 minutes of live trades after the backfilled span (the 5-min window's coverage).
+        for s in 0..360 {
             let t = to + s * 1000;
             engine.on_event(MarketEvent::Trade(Trade {
                 key: key.clone(),
@@ -584,7 +585,7 @@ async fn a_restored_engine_is_warm_from_backfilled_rows() {
                 id: Some(s.to_string().into()),
             }));
         }
-        let frame = engine.tick((to + 90_000) as Nanos * 1_000_000);
+        let frame = engine.tick((to + 360_000) as Nanos * 1_000_000);
         frame
             .symbols
             .iter()
@@ -601,10 +602,11 @@ async fn a_restored_engine_is_warm_from_backfilled_rows() {
         warm.large_trade_threshold_usd.unwrap(),
         cold.large_trade_threshold_usd.unwrap(),
     );
-    assert!(w != c, "the P99 threshold {w} is still the floor {c}");
-    // The day's candles are in the 24 h volume: far more than 90 s of small live prints.
+    assert_eq!(c, 1.0);
+    assert!(w > 100.0, "the P99 threshold {w} is still the floor");
+    // The day's candles are in the 24 h volume: far more than 6 minutes of small live prints.
     assert!(
-        warm.volume_24h_usd.unwrap() > 100.0 * cold.volume_24h_usd.unwrap(),
+        warm.volume_24h_usd.unwrap() > 10.0 * cold.volume_24h_usd.unwrap(),
         "{:?} vs {:?}",
         warm.volume_24h_usd,
         cold.volume_24h_usd

@@ -30,8 +30,18 @@ pub struct Table {
     pub rows: Vec<(i64, String, String, Vec<Option<f64>>)>,
 }
 
+/// The `source` of 1-min and 1-h rows: recorded live, or backfilled from REST history.
+static SOURCE: std::sync::LazyLock<Column> = std::sync::LazyLock::new(|| Column {
+    name: "source".into(),
+    unit: "0 recorded, 1 backfilled",
+    scale: 1.0,
+    rollup: super::columns::Rollup::Last,
+    every_second: false,
+});
+
 /// The stored columns of an interval's table, with the column each decodes with.
 fn stored_columns(every: Interval) -> Vec<(String, &'static Column)> {
+    let source = (every != Interval::Second).then(|| ("source".to_owned(), &*SOURCE));
     columns()
         .iter()
         .flat_map(|c| {
@@ -46,6 +56,7 @@ fn stored_columns(every: Interval) -> Vec<(String, &'static Column)> {
             };
             names.into_iter().map(move |n| (n, c))
         })
+        .chain(source)
         .collect()
 }
 
@@ -195,14 +206,17 @@ pub fn info(store: &Store) -> Result<String, HistoryError> {
                     (SELECT max(t) FROM sec s WHERE s.book = b.id),
                     (SELECT count(*) FROM min m WHERE m.book = b.id),
                     (SELECT min(t) FROM min m WHERE m.book = b.id),
-                    (SELECT count(*) FROM hour h WHERE h.book = b.id)
+                    (SELECT count(*) FROM hour h WHERE h.book = b.id),
+                    (SELECT count(*) FROM min m WHERE m.book = b.id AND m.source = 1),
+                    (SELECT count(DISTINCT w.series) FROM warm w
+                     WHERE w.book = b.id AND w.source = 1)
              FROM books b ORDER BY b.symbol, b.venue, b.instrument",
         )
         .map_err(|e| store.sql(e))?;
     let mut rows = stmt.query([]).map_err(|e| store.sql(e))?;
     let _ = writeln!(
         out,
-        "{:<8} {:<14} {:<16} {:>8} {:<41} {:>7} {:<20} {:>5}",
+        "{:<8} {:<14} {:<16} {:>8} {:<41} {:>7} {:<20} {:>5}  {}",
         "symbol",
         "venue",
         "instrument",
@@ -210,9 +224,11 @@ pub fn info(store: &Store) -> Result<String, HistoryError> {
         "1-s from … to (UTC)",
         "1-min",
         "1-min from",
-        "1-h"
+        "1-h",
+        "backfilled"
     );
     let mut any = false;
+    let mut backfilled_any = false;
     while let Some(r) = rows.next().map_err(|e| store.sql(e))? {
         any = true;
         let get_s = |i| r.get::<_, String>(i).unwrap_or_default();
@@ -222,9 +238,12 @@ pub fn info(store: &Store) -> Result<String, HistoryError> {
                 .flatten()
                 .map_or("—".into(), fmt_time)
         };
+        let minutes: i64 = r.get(9).unwrap_or(0);
+        let series: i64 = r.get(10).unwrap_or(0);
+        backfilled_any |= minutes > 0 || series > 0;
         let _ = writeln!(
             out,
-            "{:<8} {:<14} {:<16} {:>8} {:<41} {:>7} {:<20} {:>5}",
+            "{:<8} {:<14} {:<16} {:>8} {:<41} {:>7} {:<20} {:>5}  {}",
             get_s(2),
             get_s(0),
             get_s(1),
@@ -233,12 +252,32 @@ pub fn info(store: &Store) -> Result<String, HistoryError> {
             r.get::<_, i64>(6).unwrap_or(0),
             get_t(7),
             r.get::<_, i64>(8).unwrap_or(0),
+            backfilled(minutes, series),
         );
     }
     if !any {
         let _ = writeln!(out, "(no books recorded yet)");
     }
+    if backfilled_any {
+        let _ = writeln!(out, "{BACKFILL_NOTE}");
+    }
     Ok(out)
+}
+
+/// What a backfill fills and what it cannot, under the coverage table.
+pub const BACKFILL_NOTE: &str = "backfilled rows (source = 1 in 1-min rows and baseline samples) \
+     come from the venues' public REST history: candles (mid OHLC proxy from traded prices, \
+     taker volume, trades, 24 h volume), trades (large-trade P99), funding, open interest; \
+     book-only features (depth bands, imbalance, OFI, spread, slippage) are never backfilled: \
+     they come from recorded seconds only";
+
+/// A book's backfilled coverage: `"1440 min, 3 series"`, or `—`.
+fn backfilled(minutes: i64, series: i64) -> String {
+    if minutes == 0 && series == 0 {
+        "—".into()
+    } else {
+        format!("{minutes} min, {series} baseline series")
+    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS` (UTC) of unix seconds.

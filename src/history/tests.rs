@@ -351,3 +351,56 @@ fn figures() {
         start.elapsed().as_secs_f64() * 1e3
     );
 }
+
+/// A file written before rows had a source (schema 1) is migrated forward on open: its rows
+/// count as recorded, so a backfill leaves them alone and fills only the minutes around them.
+#[test]
+fn a_version_1_file_is_migrated_and_its_rows_count_as_recorded() {
+    use super::backfill::MinuteRow;
+
+    let path = tempdir("v1").join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    store.write_second(T0 + 5, &[row(100.0, 1.0)], &[]).unwrap();
+    drop(store);
+    // Back to version 1's schema: no `source` columns.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "ALTER TABLE min DROP COLUMN source; ALTER TABLE hour DROP COLUMN source;
+             ALTER TABLE warm DROP COLUMN source; PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    assert!(matches!(
+        Store::open_read(&path),
+        Err(HistoryError::Old(_, 1))
+    ));
+    let mut store = Store::open_write(&path).unwrap();
+    let minute = |t: i64| MinuteRow {
+        venue: "okx".into(),
+        instrument: "BTC-USDT".into(),
+        symbol: "BTC".into(),
+        t,
+        values: vec![("mid_close", 50.0), ("trades", 7.0)],
+    };
+    let written = store
+        .write_backfill(&[minute(T0), minute(T0 + 60)], &[])
+        .unwrap();
+    let c = written.0[super::backfill::MINUTES];
+    assert_eq!((c.written, c.kept_recorded, c.kept_backfilled), (1, 1, 0));
+    drop(store);
+    let store = Store::open_read(&path).unwrap();
+    let table = query(
+        &store,
+        &spec(T0, T0 + 120, Interval::Minute, &["mid_close", "source"]),
+    )
+    .unwrap();
+    let rows: Vec<(i64, Vec<Option<f64>>)> =
+        table.rows.into_iter().map(|(t, _, _, v)| (t, v)).collect();
+    assert_eq!(
+        rows,
+        [
+            (T0, vec![Some(100.0), Some(0.0)]),
+            (T0 + 60, vec![Some(50.0), Some(1.0)])
+        ]
+    );
+}
