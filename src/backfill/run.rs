@@ -84,7 +84,7 @@ pub struct VenueProgress {
     pub pages_done: usize,
     pub pages_total: usize,
     pub failed: usize,
-    /// Weight spent on the pages done, and planned in all.
+    /// Weight of the pages done (retries aside), and planned in all.
     pub weight_done: u64,
     pub weight_total: u64,
     /// The venue's budget: at most `budget` weight per `per_s` seconds.
@@ -299,7 +299,7 @@ async fn run_venue<H: Http>(
                     p.retries += retried;
                     if let Some(v) = p.venues.iter_mut().find(|v| v.venue == venue) {
                         v.pages_done += 1;
-                        v.weight_done += u64::from(req.weight) * u64::from(retried + 1);
+                        v.weight_done += u64::from(req.weight);
                         v.failed += usize::from(error.is_some());
                     }
                     if let Some((message, closed)) = error {

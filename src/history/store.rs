@@ -360,17 +360,21 @@ impl Store {
     /// a table forever. Returns the rows deleted.
     pub fn prune(&self, now: i64, keep: &super::Retention) -> Result<usize, HistoryError> {
         let mut deleted = 0;
-        for (table, keep) in [
-            ("sec", Some(keep.seconds)),
-            ("min", Some(keep.minutes)),
-            ("hour", keep.hours),
+        // `t` is unix seconds in the row tables and exchange ms in `warm`.
+        for (table, keep, per_second) in [
+            ("sec", Some(keep.seconds), 1),
+            ("min", Some(keep.minutes), 1),
+            ("hour", keep.hours, 1),
             // Baseline samples older than the longest baseline (24 h) are never read.
-            ("warm", Some(super::WARM_KEEP)),
+            ("warm", Some(super::WARM_KEEP), 1000),
         ] {
             if let Some(keep) = keep {
                 deleted += self
                     .conn
-                    .execute(&format!("DELETE FROM {table} WHERE t < ?1"), [now - keep])
+                    .execute(
+                        &format!("DELETE FROM {table} WHERE t < ?1"),
+                        [(now - keep) * per_second],
+                    )
                     .map_err(|e| self.sql(e))?;
             }
         }

@@ -404,3 +404,30 @@ fn a_version_1_file_is_migrated_and_its_rows_count_as_recorded() {
         ]
     );
 }
+
+/// Baseline samples (`t` in ms) older than the longest baseline are pruned like the rows
+/// (`t` in seconds), not kept forever.
+#[test]
+fn pruning_drops_old_baseline_samples() {
+    let path = tempdir("prune-warm").join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    let sample = |t_s: i64| WarmRow {
+        venue: "okx".into(),
+        instrument: "BTC-USDT".into(),
+        symbol: "BTC".into(),
+        series: 7,
+        t: t_s * 1000,
+        value: Some(1.0),
+        bins: None,
+    };
+    let now = T0 + 2 * WARM_KEEP;
+    store
+        .write_second(now, &[], &[sample(T0), sample(now - 60)])
+        .unwrap();
+    assert_eq!(store.prune(now, &Retention::default()).unwrap(), 1);
+    let left: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM warm", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 1);
+}
