@@ -198,11 +198,7 @@ impl<W: Write> BackfillSink for TerminalSink<W> {
             self.drawn = p.venues.len();
         } else {
             for v in &p.venues {
-                let quarter = if v.pages_total == 0 {
-                    4
-                } else {
-                    v.pages_done * 4 / v.pages_total
-                };
+                let quarter = (v.pages_done * 4).checked_div(v.pages_total).unwrap_or(4);
                 let last = self.printed.iter_mut().find(|(venue, _)| *venue == v.venue);
                 let new = match last {
                     Some((_, q)) if *q == quarter => false,

@@ -216,7 +216,7 @@ pub fn info(store: &Store) -> Result<String, HistoryError> {
     let mut rows = stmt.query([]).map_err(|e| store.sql(e))?;
     let _ = writeln!(
         out,
-        "{:<8} {:<14} {:<16} {:>8} {:<41} {:>7} {:<20} {:>5}  {}",
+        "{:<8} {:<14} {:<16} {:>8} {:<41} {:>7} {:<20} {:>5}  backfilled",
         "symbol",
         "venue",
         "instrument",
@@ -224,8 +224,7 @@ pub fn info(store: &Store) -> Result<String, HistoryError> {
         "1-s from … to (UTC)",
         "1-min",
         "1-min from",
-        "1-h",
-        "backfilled"
+        "1-h"
     );
     let mut any = false;
     let mut backfilled_any = false;
