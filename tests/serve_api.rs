@@ -3,7 +3,9 @@
 //! `Last-Event-ID` resume. Waits are bounded and end on events (SSE ticks), never on sleeps.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use depthscope::config::Config;
 use depthscope::serve::{Limits, ServeOptions, hash_key};
@@ -23,6 +25,16 @@ struct Server {
 
 impl Server {
     async fn start(listen: &str, keys: Vec<(String, String)>, limits: Limits) -> Server {
+        Server::start_with(listen, keys, limits, None).await
+    }
+
+    /// With the history store at `history` (written to by the session, read by resuming readers).
+    async fn start_with(
+        listen: &str,
+        keys: Vec<(String, String)>,
+        limits: Limits,
+        history: Option<PathBuf>,
+    ) -> Server {
         let options = ServeOptions {
             listen: listen.parse::<SocketAddr>().unwrap(),
             keys,
@@ -40,6 +52,7 @@ impl Server {
             let plan = Plan {
                 venues: config.general.venues.clone(),
                 symbols: vec!["BTC".into(), "ETH".into()],
+                history,
                 ..Plan::default()
             };
             let output = Output::Serve {
@@ -83,6 +96,7 @@ impl Sse {
         }
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
+        conforms_to_the_document(url, response.status(), response.headers(), &Value::Null);
         assert_eq!(
             response.headers()["content-type"],
             "text/event-stream",
@@ -155,7 +169,72 @@ async fn get(
     let status = response.status();
     let headers = response.headers().clone();
     let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).expect("JSON body");
+    conforms_to_the_document(url, status, &headers, &body);
     (status, headers, body)
+}
+
+/// The OpenAPI document the server serves.
+static DOCUMENT: LazyLock<Value> =
+    LazyLock::new(|| serde_json::from_str(&depthscope::serve::openapi_json()).unwrap());
+
+/// Checks an answer against the OpenAPI document: its status is one the operation declares,
+/// every header the guard sets is declared on that response, and the body validates against
+/// the response's schema.
+fn conforms_to_the_document(
+    url: &str,
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &Value,
+) {
+    let path = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("/");
+    let path = path.split('?').next().unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').collect();
+    let paths = DOCUMENT["paths"].as_object().unwrap();
+    let Some((template, item)) = paths.iter().find(|(template, _)| {
+        let parts: Vec<&str> = template.split('/').collect();
+        parts.len() == segments.len()
+            && parts
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+    }) else {
+        // Only the fallback's 404 answers a path the document does not list.
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{path} is not in the document"
+        );
+        return;
+    };
+    let response = &item["get"]["responses"][status.as_str()];
+    assert!(
+        response.is_object(),
+        "{template}: status {status} is not declared"
+    );
+    for name in headers.keys().map(|h| h.as_str()) {
+        if name.starts_with("x-") || name == "retry-after" {
+            let declared = response["headers"]
+                .as_object()
+                .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case(name)));
+            assert!(
+                declared,
+                "{template} {status}: header {name} is not declared"
+            );
+        }
+    }
+    if let Some(schema) = response["content"]["application/json"].get("schema") {
+        let mut schema = schema.clone();
+        schema["components"] = DOCUMENT["components"].clone();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
+        assert!(
+            errors.is_empty(),
+            "{template} {status}: the body does not match the document: {errors:?}"
+        );
+    }
 }
 
 fn assert_timestamp(v: &Value) {
@@ -493,7 +572,11 @@ async fn a_reader_that_reconnects_with_last_event_id_misses_no_tick() {
             expected,
             "no gap in tick ids"
         );
-        assert!(id.ends_with(&format!(":{expected}")), "{id}");
+        assert_eq!(
+            id.split(':').nth(1),
+            Some(expected.to_string().as_str()),
+            "{id}"
+        );
     }
     // An id from another run of the server is said to be unusable, then live ticks follow.
     let mut foreign = Sse::open(&client, &url, Some("1:5")).await;
@@ -501,4 +584,107 @@ async fn a_reader_that_reconnects_with_last_event_id_misses_no_tick() {
     assert_eq!(event, "resume_gap", "{notice}");
     assert_eq!(foreign.next(deadline).await.0, "tick");
     server.stop().await;
+}
+
+/// A history store with 1-s rows for BTC and ETH on one venue for the seconds `from..to`.
+fn history_fixture(name: &str, from: i64, to: i64) -> PathBuf {
+    use depthscope::history::columns::{index_of, width};
+    use depthscope::history::{BookRow, Store};
+    let dir = std::env::temp_dir().join(format!("depthscope-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("history.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    for t in from..to {
+        let rows: Vec<BookRow> = [("BTC", 50_000.0), ("ETH", 3_000.0)]
+            .iter()
+            .map(|(symbol, price)| {
+                let mut values = vec![None; width()];
+                values[index_of("mid").unwrap()] = Some(price + (t - from) as f64);
+                BookRow {
+                    venue: "binance".into(),
+                    instrument: format!("{symbol}USDT"),
+                    symbol: (*symbol).into(),
+                    values,
+                }
+            })
+            .collect();
+        store.write_second(t, &rows, &[]).unwrap();
+    }
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_older_than_the_ring_gets_the_stores_seconds_then_the_ticks() {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (from, to) = (now - 400, now - 200);
+    let path = history_fixture("resume", from, to);
+    let server = Server::start_with("127.0.0.1:0", vec![], OPEN, Some(path.clone())).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/v1/stream?symbols=BTC", server.base);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // An id of an earlier run, 300 s ago: far older than the ring (which starts with this run).
+    let last_seen = now - 300;
+    let mut sse = Sse::open(
+        &client,
+        &url,
+        Some(&format!("1:9:{}", last_seen * 1000 + 500)),
+    )
+    .await;
+    let mut expected = last_seen + 1;
+    let mut middle_id = String::new();
+    loop {
+        let (event, id, data) = sse.next(deadline).await;
+        if event != "history" {
+            assert_eq!(
+                expected, to,
+                "every stored second after the id, then the rest"
+            );
+            assert_eq!(event, "resume_gap", "{data}");
+            assert!(
+                data["detail"].as_str().unwrap().contains("no 1-s rows"),
+                "{data}"
+            );
+            break;
+        }
+        assert_eq!(
+            data["t"].as_i64(),
+            Some(expected),
+            "no gap in the stored seconds"
+        );
+        assert_eq!(data["replayed"], true);
+        assert_eq!(data["mode"], "simulated");
+        assert_eq!(id, data["id"].as_str().unwrap());
+        let books = data["books"].as_array().unwrap();
+        assert_eq!(books.len(), 1, "only BTC was asked for: {data}");
+        assert_eq!(books[0]["symbol"], "BTC");
+        assert_eq!(
+            books[0]["mid"].as_f64(),
+            Some(50_000.0 + (expected - from) as f64)
+        );
+        if expected == last_seen + 50 {
+            middle_id = id;
+        }
+        expected += 1;
+    }
+    // Then the ticks (after any seconds this run recorded before its ring's first tick).
+    loop {
+        let (event, _, data) = sse.next(deadline).await;
+        if event == "tick" {
+            break;
+        }
+        assert_eq!(event, "history", "{data}");
+        assert!(data["t"].as_i64().unwrap() > to, "{data}");
+    }
+    // A reader that stopped inside the replay resumes right after its last `history` event.
+    drop(sse);
+    let mut again = Sse::open(&client, &url, Some(&middle_id)).await;
+    let (event, _, data) = again.next(deadline).await;
+    assert_eq!(event, "history");
+    assert_eq!(data["t"].as_i64(), Some(last_seen + 51));
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
