@@ -102,11 +102,16 @@ fn error_response(description: String) -> RefOr<Response> {
     )
 }
 
-/// What the guard in front of every route adds (`serve/mod.rs`): the 401 and 429 answers it may
+/// What the guard in front of every route adds (`serve/mod.rs`): the 400, 401 and 429 answers it may
 /// give instead of the handler's, and the headers it puts on every answer, declared on every
 /// response so a client generated from the document sees them.
 fn declare_guard(operation: &mut Operation) {
     let responses = &mut operation.responses.responses;
+    responses.entry("400".into()).or_insert_with(|| {
+        error_response(
+            "an unknown or malformed query parameter, a query string too long, or a body".into(),
+        )
+    });
     responses.entry("401".into()).or_insert_with(|| {
         error_response(
             "a key is needed (a listener off loopback) and X-API-Key is missing or unknown".into(),
