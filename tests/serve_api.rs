@@ -691,3 +691,80 @@ async fn a_reader_older_than_the_ring_gets_the_stores_seconds_then_the_ticks() {
     server.stop().await;
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attached_link_follows_the_stream_says_when_it_drops_and_resumes_after_a_restart() {
+    use depthscope::serve::link::{LinkEvent, SILENCE, follow};
+    let server = Server::start("127.0.0.1:0", vec![], OPEN).await;
+    let base = server.base.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4096);
+    let cancel = CancellationToken::new();
+    let link = tokio::spawn({
+        let (base, cancel) = (base.clone(), cancel.clone());
+        async move { follow(&base, &["ETH".into()], tx, cancel).await }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut next = async || {
+        timeout_at(deadline, rx.recv())
+            .await
+            .expect("a link event within the deadline")
+            .expect("the link runs")
+    };
+    assert_eq!(next().await, LinkEvent::Up);
+    // The link's ticks are the stream's: the same id carries the same content.
+    let client = reqwest::Client::new();
+    let mut direct = Sse::open(&client, &format!("{base}/v1/stream?symbols=ETH"), None).await;
+    let (_, id, data) = direct.next(deadline).await;
+    drop(direct);
+    loop {
+        match next().await {
+            LinkEvent::Event(e) if e.id.as_deref() == Some(id.as_str()) => {
+                assert_eq!(e.data, data, "the link delivers the tick as sent");
+                break;
+            }
+            LinkEvent::Event(e) => assert_eq!(e.event, "tick"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // The server goes away: the link says so at once (the stream closes), within SILENCE at most.
+    server.stop().await;
+    let down = timeout_at(Instant::now() + SILENCE + Duration::from_secs(1), async {
+        loop {
+            match next().await {
+                LinkEvent::Down { why } => return why,
+                LinkEvent::Event(_) => {}
+                LinkEvent::Up => panic!("up while the server is stopped"),
+            }
+        }
+    })
+    .await
+    .expect("the link is marked down within 2 s");
+    assert!(!down.is_empty());
+    // A new server on the same address: the link reconnects and resumes with Last-Event-ID (an
+    // id of the previous run: said to be a gap, or filled) before the live ticks.
+    let addr = base.trim_start_matches("http://").to_owned();
+    let server = Server::start(&addr, vec![], OPEN).await;
+    loop {
+        match next().await {
+            LinkEvent::Up => break,
+            LinkEvent::Down { .. } => {} // still restarting
+            LinkEvent::Event(e) => panic!("an event while down: {e:?}"),
+        }
+    }
+    let old_epoch = id.split(':').next().unwrap().to_owned();
+    loop {
+        match next().await {
+            LinkEvent::Event(e) if e.event == "resume_gap" => {}
+            LinkEvent::Event(e) => {
+                assert_eq!(e.event, "tick", "{e:?}");
+                let new_id = e.id.unwrap();
+                assert_ne!(new_id.split(':').next().unwrap(), old_epoch, "{new_id}");
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    cancel.cancel();
+    link.await.unwrap();
+    server.stop().await;
+}

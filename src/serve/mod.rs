@@ -9,6 +9,7 @@
 pub mod access;
 mod books;
 pub mod error;
+pub mod link;
 mod market;
 mod openapi;
 pub mod params;
