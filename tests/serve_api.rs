@@ -2,12 +2,14 @@
 //! error codes, keys off loopback, rate limits with their headers, and the SSE stream with
 //! `Last-Event-ID` resume. Waits are bounded and end on events (SSE ticks), never on sleeps.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use depthscope::config::Config;
+use depthscope::serve::link::{SseEvent, SseParser};
 use depthscope::serve::{Limits, ServeOptions, hash_key};
 use depthscope::session::run::{Output, Plan, Source, run_session};
 use reqwest::StatusCode;
@@ -85,7 +87,8 @@ const OPEN: Limits = Limits {
 /// Server-Sent Events read off a response, one `(event, id, data)` at a time.
 struct Sse {
     response: reqwest::Response,
-    buffer: String,
+    parser: SseParser,
+    ready: VecDeque<SseEvent>,
 }
 
 impl Sse {
@@ -104,41 +107,24 @@ impl Sse {
         );
         Sse {
             response,
-            buffer: String::new(),
+            parser: SseParser::default(),
+            ready: VecDeque::new(),
         }
     }
 
     /// The next event (comments and keep-alives skipped), within `deadline`.
     async fn next(&mut self, deadline: Instant) -> (String, String, Value) {
         loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let (mut event, mut id, mut data) =
-                    (String::from("message"), String::new(), String::new());
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        event = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("id:") {
-                        id = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                if data.is_empty() {
-                    continue;
-                }
-                return (
-                    event,
-                    id,
-                    serde_json::from_str(&data).expect("event data is JSON"),
-                );
+            if let Some(e) = self.ready.pop_front() {
+                return (e.event, e.id.unwrap_or_default(), e.data);
             }
             let chunk = timeout_at(deadline, self.response.chunk())
                 .await
                 .expect("an SSE event within the deadline")
                 .unwrap()
                 .expect("the stream stays open");
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+            self.ready
+                .extend(self.parser.push(&chunk).expect("event data is JSON"));
         }
     }
 }

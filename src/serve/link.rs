@@ -43,21 +43,18 @@ pub enum LinkEvent {
 /// Splits a text/event-stream into events (comments and keep-alives skipped), bounded.
 #[derive(Debug, Default)]
 pub struct SseParser {
-    buffer: String,
+    /// Bytes, not text: a chunk may end inside a character.
+    buffer: Vec<u8>,
 }
 
 impl SseParser {
     /// Adds received bytes; returns the complete events, or why the stream is unusable.
     pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, String> {
-        self.buffer.push_str(
-            std::str::from_utf8(chunk).map_err(|_| "the stream is not UTF-8".to_owned())?,
-        );
-        if self.buffer.len() > MAX_EVENT_BYTES {
-            return Err(format!("an event longer than {MAX_EVENT_BYTES} bytes"));
-        }
+        self.buffer.extend_from_slice(chunk);
         let mut out = Vec::new();
-        while let Some(end) = self.buffer.find("\n\n") {
-            let block: String = self.buffer.drain(..end + 2).collect();
+        while let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+            let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
+            let block = std::str::from_utf8(&block).map_err(|_| "an event that is not UTF-8")?;
             let (mut event, mut id, mut data) = (String::from("message"), None, String::new());
             for line in block.lines() {
                 if let Some(v) = line.strip_prefix("event:") {
@@ -74,6 +71,9 @@ impl SseParser {
             let data = serde_json::from_str(&data)
                 .map_err(|e| format!("a {event} event that is not JSON: {e}"))?;
             out.push(SseEvent { event, id, data });
+        }
+        if self.buffer.len() > MAX_EVENT_BYTES {
+            return Err(format!("an event longer than {MAX_EVENT_BYTES} bytes"));
         }
         Ok(out)
     }
@@ -170,13 +170,17 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        let events = p.push(b"ta: {\"seq\":2}\n\n").unwrap();
+        let text = "ta: {\"seq\":2,\"unit\":\"µs\"}\n\n".as_bytes();
+        // Split inside the two-byte `µ`.
+        let at = text.iter().position(|&b| b > 0x7f).unwrap() + 1;
+        assert!(p.push(&text[..at]).unwrap().is_empty());
+        let events = p.push(&text[at..]).unwrap();
         assert_eq!(
             events,
             [SseEvent {
                 event: "tick".into(),
                 id: Some("1:2:3".into()),
-                data: serde_json::json!({"seq": 2}),
+                data: serde_json::json!({"seq": 2, "unit": "µs"}),
             }]
         );
         assert!(p.push(b"event: tick\ndata: nope\n\n").is_err());
