@@ -194,6 +194,9 @@ pub fn next_second(
         .map_err(|e| store.sql(e))
 }
 
+/// One book's 1-s row: the unix second and the values.
+pub type SecondRow = (i64, Vec<Option<f64>>);
+
 /// `book`'s 1-s rows for seconds `from..to`, in time order, values as [`second_fields`] names
 /// them.
 pub fn second_rows(
@@ -201,7 +204,7 @@ pub fn second_rows(
     book: i64,
     from: i64,
     to: i64,
-) -> Result<Vec<(i64, Vec<Option<f64>>)>, HistoryError> {
+) -> Result<Vec<SecondRow>, HistoryError> {
     let chosen = stored_columns(Interval::Second);
     let select: Vec<String> = chosen.iter().map(|(n, _)| format!("\"{n}\"")).collect();
     let sql = format!(
