@@ -119,7 +119,8 @@ impl Pager {
             }
         }
         let Some(start) = start else {
-            self.cursor = end.max(cursor);
+            // Covered through `end - 1`: the ticks of second `end` on come from the ring.
+            self.cursor = (end - 1).max(cursor);
             return Ok(Page {
                 gap: (end > cursor + 2).then_some((cursor + 1, end)),
                 seconds: Vec::new(),
@@ -291,7 +292,12 @@ mod tests {
         let (pages, _) = drain(Pager::new(source.clone(), &[], 10, 102));
         assert_eq!(pages[0].gap, Some((11, 100)), "{pages:?}");
         assert_eq!(pages.last().unwrap().seconds.last().unwrap().t, 101);
-        let (pages, _) = drain(Pager::new(source, &[], 200, 300));
+        let (pages, pager) = drain(Pager::new(source, &[], 200, 300));
+        assert_eq!(
+            pager.cursor(),
+            299,
+            "the ring's first second is not skipped"
+        );
         assert_eq!(
             pages,
             [Page {
