@@ -2,10 +2,14 @@
 //! error codes, keys off loopback, rate limits with their headers, and the SSE stream with
 //! `Last-Event-ID` resume. Waits are bounded and end on events (SSE ticks), never on sleeps.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use depthscope::config::Config;
+use depthscope::serve::link::{SseEvent, SseParser};
 use depthscope::serve::{Limits, ServeOptions, hash_key};
 use depthscope::session::run::{Output, Plan, Source, run_session};
 use reqwest::StatusCode;
@@ -23,6 +27,16 @@ struct Server {
 
 impl Server {
     async fn start(listen: &str, keys: Vec<(String, String)>, limits: Limits) -> Server {
+        Server::start_with(listen, keys, limits, None).await
+    }
+
+    /// With the history store at `history` (written to by the session, read by resuming readers).
+    async fn start_with(
+        listen: &str,
+        keys: Vec<(String, String)>,
+        limits: Limits,
+        history: Option<PathBuf>,
+    ) -> Server {
         let options = ServeOptions {
             listen: listen.parse::<SocketAddr>().unwrap(),
             keys,
@@ -40,6 +54,7 @@ impl Server {
             let plan = Plan {
                 venues: config.general.venues.clone(),
                 symbols: vec!["BTC".into(), "ETH".into()],
+                history,
                 ..Plan::default()
             };
             let output = Output::Serve {
@@ -72,7 +87,8 @@ const OPEN: Limits = Limits {
 /// Server-Sent Events read off a response, one `(event, id, data)` at a time.
 struct Sse {
     response: reqwest::Response,
-    buffer: String,
+    parser: SseParser,
+    ready: VecDeque<SseEvent>,
 }
 
 impl Sse {
@@ -83,6 +99,7 @@ impl Sse {
         }
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
+        conforms_to_the_document(url, response.status(), response.headers(), &Value::Null);
         assert_eq!(
             response.headers()["content-type"],
             "text/event-stream",
@@ -90,41 +107,24 @@ impl Sse {
         );
         Sse {
             response,
-            buffer: String::new(),
+            parser: SseParser::default(),
+            ready: VecDeque::new(),
         }
     }
 
     /// The next event (comments and keep-alives skipped), within `deadline`.
     async fn next(&mut self, deadline: Instant) -> (String, String, Value) {
         loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let (mut event, mut id, mut data) =
-                    (String::from("message"), String::new(), String::new());
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        event = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("id:") {
-                        id = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                if data.is_empty() {
-                    continue;
-                }
-                return (
-                    event,
-                    id,
-                    serde_json::from_str(&data).expect("event data is JSON"),
-                );
+            if let Some(e) = self.ready.pop_front() {
+                return (e.event, e.id.unwrap_or_default(), e.data);
             }
             let chunk = timeout_at(deadline, self.response.chunk())
                 .await
                 .expect("an SSE event within the deadline")
                 .unwrap()
                 .expect("the stream stays open");
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+            self.ready
+                .extend(self.parser.push(&chunk).expect("event data is JSON"));
         }
     }
 }
@@ -155,7 +155,75 @@ async fn get(
     let status = response.status();
     let headers = response.headers().clone();
     let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).expect("JSON body");
+    conforms_to_the_document(url, status, &headers, &body);
     (status, headers, body)
+}
+
+/// The OpenAPI document the server serves.
+static DOCUMENT: LazyLock<Value> =
+    LazyLock::new(|| serde_json::from_str(&depthscope::serve::openapi_json()).unwrap());
+
+/// Checks an answer against the OpenAPI document: its status is one the operation declares,
+/// every header the guard sets is declared on that response, and the body validates against
+/// the response's schema.
+fn conforms_to_the_document(
+    url: &str,
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &Value,
+) {
+    let path = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("/");
+    let path = path.split('?').next().unwrap_or(path);
+    if path == "/openapi.json" {
+        return; // the document itself
+    }
+    let segments: Vec<&str> = path.split('/').collect();
+    let paths = DOCUMENT["paths"].as_object().unwrap();
+    let Some((template, item)) = paths.iter().find(|(template, _)| {
+        let parts: Vec<&str> = template.split('/').collect();
+        parts.len() == segments.len()
+            && parts
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+    }) else {
+        // Only the fallback's 404 answers a path the document does not list.
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{path} is not in the document"
+        );
+        return;
+    };
+    let response = &item["get"]["responses"][status.as_str()];
+    assert!(
+        response.is_object(),
+        "{template}: status {status} is not declared"
+    );
+    for name in headers.keys().map(|h| h.as_str()) {
+        if name.starts_with("x-") || name == "retry-after" {
+            let declared = response["headers"]
+                .as_object()
+                .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case(name)));
+            assert!(
+                declared,
+                "{template} {status}: header {name} is not declared"
+            );
+        }
+    }
+    if let Some(schema) = response["content"]["application/json"].get("schema") {
+        let mut schema = schema.clone();
+        schema["components"] = DOCUMENT["components"].clone();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
+        assert!(
+            errors.is_empty(),
+            "{template} {status}: the body does not match the document: {errors:?}"
+        );
+    }
 }
 
 fn assert_timestamp(v: &Value) {
@@ -493,12 +561,196 @@ async fn a_reader_that_reconnects_with_last_event_id_misses_no_tick() {
             expected,
             "no gap in tick ids"
         );
-        assert!(id.ends_with(&format!(":{expected}")), "{id}");
+        assert_eq!(
+            id.split(':').nth(1),
+            Some(expected.to_string().as_str()),
+            "{id}"
+        );
     }
     // An id from another run of the server is said to be unusable, then live ticks follow.
     let mut foreign = Sse::open(&client, &url, Some("1:5")).await;
     let (event, _, notice) = foreign.next(deadline).await;
     assert_eq!(event, "resume_gap", "{notice}");
     assert_eq!(foreign.next(deadline).await.0, "tick");
+    server.stop().await;
+}
+
+/// A history store with 1-s rows for BTC and ETH on one venue for the seconds `from..to`.
+fn history_fixture(name: &str, from: i64, to: i64) -> PathBuf {
+    use depthscope::history::columns::{index_of, width};
+    use depthscope::history::{BookRow, Store};
+    let dir = std::env::temp_dir().join(format!("depthscope-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("history.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    for t in from..to {
+        let rows: Vec<BookRow> = [("BTC", 50_000.0), ("ETH", 3_000.0)]
+            .iter()
+            .map(|(symbol, price)| {
+                let mut values = vec![None; width()];
+                values[index_of("mid").unwrap()] = Some(price + (t - from) as f64);
+                BookRow {
+                    venue: "binance".into(),
+                    instrument: format!("{symbol}USDT"),
+                    symbol: (*symbol).into(),
+                    values,
+                }
+            })
+            .collect();
+        store.write_second(t, &rows, &[]).unwrap();
+    }
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_older_than_the_ring_gets_the_stores_seconds_then_the_ticks() {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (from, to) = (now - 400, now - 200);
+    let path = history_fixture("resume", from, to);
+    let server = Server::start_with("127.0.0.1:0", vec![], OPEN, Some(path.clone())).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/v1/stream?symbols=BTC", server.base);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // An id of an earlier run, 300 s ago: far older than the ring (which starts with this run).
+    let last_seen = now - 300;
+    let mut sse = Sse::open(
+        &client,
+        &url,
+        Some(&format!("1:9:{}", last_seen * 1000 + 500)),
+    )
+    .await;
+    let mut expected = last_seen + 1;
+    let mut middle_id = String::new();
+    loop {
+        let (event, id, data) = sse.next(deadline).await;
+        if event != "history" {
+            assert_eq!(
+                expected, to,
+                "every stored second after the id, then the rest"
+            );
+            assert_eq!(event, "resume_gap", "{data}");
+            assert!(
+                data["detail"].as_str().unwrap().contains("no 1-s rows"),
+                "{data}"
+            );
+            break;
+        }
+        assert_eq!(
+            data["t"].as_i64(),
+            Some(expected),
+            "no gap in the stored seconds"
+        );
+        assert_eq!(data["replayed"], true);
+        assert_eq!(data["mode"], "simulated");
+        assert_eq!(id, data["id"].as_str().unwrap());
+        let books = data["books"].as_array().unwrap();
+        assert_eq!(books.len(), 1, "only BTC was asked for: {data}");
+        assert_eq!(books[0]["symbol"], "BTC");
+        assert_eq!(
+            books[0]["mid"].as_f64(),
+            Some(50_000.0 + (expected - from) as f64)
+        );
+        if expected == last_seen + 50 {
+            middle_id = id;
+        }
+        expected += 1;
+    }
+    // Then the ticks (after any seconds this run recorded before its ring's first tick).
+    loop {
+        let (event, _, data) = sse.next(deadline).await;
+        if event == "tick" {
+            break;
+        }
+        assert_eq!(event, "history", "{data}");
+        assert!(data["t"].as_i64().unwrap() > to, "{data}");
+    }
+    // A reader that stopped inside the replay resumes right after its last `history` event.
+    drop(sse);
+    let mut again = Sse::open(&client, &url, Some(&middle_id)).await;
+    let (event, _, data) = again.next(deadline).await;
+    assert_eq!(event, "history");
+    assert_eq!(data["t"].as_i64(), Some(last_seen + 51));
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attached_link_follows_the_stream_says_when_it_drops_and_resumes_after_a_restart() {
+    use depthscope::serve::link::{LinkEvent, SILENCE, follow};
+    let server = Server::start("127.0.0.1:0", vec![], OPEN).await;
+    let base = server.base.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4096);
+    let cancel = CancellationToken::new();
+    let link = tokio::spawn({
+        let (base, cancel) = (base.clone(), cancel.clone());
+        async move { follow(&base, &["ETH".into()], tx, cancel).await }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut next = async || {
+        timeout_at(deadline, rx.recv())
+            .await
+            .expect("a link event within the deadline")
+            .expect("the link runs")
+    };
+    assert_eq!(next().await, LinkEvent::Up);
+    // The link's ticks are the stream's: the same id carries the same content.
+    let client = reqwest::Client::new();
+    let mut direct = Sse::open(&client, &format!("{base}/v1/stream?symbols=ETH"), None).await;
+    let (_, id, data) = direct.next(deadline).await;
+    drop(direct);
+    loop {
+        match next().await {
+            LinkEvent::Event(e) if e.id.as_deref() == Some(id.as_str()) => {
+                assert_eq!(e.data, data, "the link delivers the tick as sent");
+                break;
+            }
+            LinkEvent::Event(e) => assert_eq!(e.event, "tick"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // The server goes away: the link says so at once (the stream closes), within SILENCE at most.
+    server.stop().await;
+    let down = timeout_at(Instant::now() + SILENCE + Duration::from_secs(1), async {
+        loop {
+            match next().await {
+                LinkEvent::Down { why } => return why,
+                LinkEvent::Event(_) => {}
+                LinkEvent::Up => panic!("up while the server is stopped"),
+            }
+        }
+    })
+    .await
+    .expect("the link is marked down within 2 s");
+    assert!(!down.is_empty());
+    // A new server on the same address: the link reconnects and resumes with Last-Event-ID (an
+    // id of the previous run: said to be a gap, or filled) before the live ticks.
+    let addr = base.trim_start_matches("http://").to_owned();
+    let server = Server::start(&addr, vec![], OPEN).await;
+    loop {
+        match next().await {
+            LinkEvent::Up => break,
+            LinkEvent::Down { .. } => {} // still restarting
+            LinkEvent::Event(e) => panic!("an event while down: {e:?}"),
+        }
+    }
+    let old_epoch = id.split(':').next().unwrap().to_owned();
+    loop {
+        match next().await {
+            LinkEvent::Event(e) if e.event == "resume_gap" => {}
+            LinkEvent::Event(e) => {
+                assert_eq!(e.event, "tick", "{e:?}");
+                let new_id = e.id.unwrap();
+                assert_ne!(new_id.split(':').next().unwrap(), old_epoch, "{new_id}");
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    cancel.cancel();
+    link.await.unwrap();
     server.stop().await;
 }

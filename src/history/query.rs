@@ -149,6 +149,97 @@ pub fn query(store: &Store, spec: &QuerySpec) -> Result<Table, HistoryError> {
     })
 }
 
+/// A stored book, for readers that page through 1-s rows themselves (the SSE resume of
+/// `serve`), book by book along the primary key instead of loading a range at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBook {
+    pub id: i64,
+    pub venue: String,
+    pub instrument: String,
+    pub symbol: String,
+}
+
+/// Every book the file holds rows for, in (symbol, venue, instrument) order.
+pub fn books(store: &Store) -> Result<Vec<StoredBook>, HistoryError> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT id, venue, instrument, symbol FROM books ORDER BY symbol, venue, instrument",
+        )
+        .map_err(|e| store.sql(e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(StoredBook {
+                id: r.get(0)?,
+                venue: r.get(1)?,
+                instrument: r.get(2)?,
+                symbol: r.get(3)?,
+            })
+        })
+        .map_err(|e| store.sql(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.sql(e))
+}
+
+/// The names and units of the values [`second_rows`] returns, in order.
+pub fn second_fields() -> Vec<(String, &'static str)> {
+    stored_columns(Interval::Second)
+        .into_iter()
+        .map(|(n, c)| (n, c.unit))
+        .collect()
+}
+
+/// The first second after `after` and before `before` that `book` has a 1-s row for.
+pub fn next_second(
+    store: &Store,
+    book: i64,
+    after: i64,
+    before: i64,
+) -> Result<Option<i64>, HistoryError> {
+    store
+        .conn()
+        .query_row(
+            "SELECT min(t) FROM sec WHERE book = ?1 AND t > ?2 AND t < ?3",
+            params![book, after, before],
+            |r| r.get(0),
+        )
+        .map_err(|e| store.sql(e))
+}
+
+/// One book's 1-s row: the unix second and the values.
+pub type SecondRow = (i64, Vec<Option<f64>>);
+
+/// `book`'s 1-s rows for seconds `from..to`, in time order, values as [`second_fields`] names
+/// them.
+pub fn second_rows(
+    store: &Store,
+    book: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<SecondRow>, HistoryError> {
+    let chosen = stored_columns(Interval::Second);
+    let select: Vec<String> = chosen.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    let sql = format!(
+        "SELECT t, {} FROM sec WHERE book = ?1 AND t >= ?2 AND t < ?3 ORDER BY t",
+        select.join(", ")
+    );
+    let mut stmt = store
+        .conn()
+        .prepare_cached(&sql)
+        .map_err(|e| store.sql(e))?;
+    let mut rows = stmt
+        .query(params![book, from, to])
+        .map_err(|e| store.sql(e))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(|e| store.sql(e))? {
+        let mut values = Vec::with_capacity(chosen.len());
+        for (i, (_, col)) in chosen.iter().enumerate() {
+            values.push(col.decode(r.get_ref(i + 1).map_err(|e| store.sql(e))?));
+        }
+        out.push((r.get(0).map_err(|e| store.sql(e))?, values));
+    }
+    Ok(out)
+}
+
 /// CSV with a header row; empty cells for values not measured.
 pub fn write_csv(table: &Table, out: &mut impl Write) -> std::io::Result<()> {
     write!(out, "t,venue,instrument")?;

@@ -9,9 +9,11 @@
 pub mod access;
 mod books;
 pub mod error;
+pub mod link;
 mod market;
 mod openapi;
 pub mod params;
+mod resume;
 mod stream;
 pub mod view;
 
@@ -20,6 +22,7 @@ pub use limit::Limits;
 mod limit;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -135,17 +138,20 @@ pub async fn bind(options: &ServeOptions) -> Result<TcpListener, ServeError> {
         })
 }
 
-/// Serves `frames` on `listener` until `cancel` fires.
+/// Serves `frames` on `listener` until `cancel` fires. `history`: the session's history store,
+/// which SSE readers resume from when their ticks are no longer held in memory.
 pub async fn serve(
     listener: TcpListener,
     frames: watch::Receiver<Arc<Frame>>,
     options: ServeOptions,
+    history: Option<PathBuf>,
     cancel: CancellationToken,
 ) -> Result<(), ServeError> {
     let access = Access::new(options.listen, &options.keys).map_err(ServeError::Access)?;
     let hub = Arc::new(Hub::new(
         options.stream_buffer,
         options.resume_ticks,
+        history.map(|path| resume::HistorySource { path }),
         cancel.clone(),
     ));
     let hub_task = tokio::spawn(stream::run_hub(

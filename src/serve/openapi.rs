@@ -3,8 +3,10 @@
 //! does not compute yet are listed too, each answering 501.
 
 use utoipa::OpenApi;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
-use utoipa::openapi::{Content, RefOr, ResponseBuilder};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, PathItem};
+use utoipa::openapi::schema::{Object, Type};
+use utoipa::openapi::{Content, RefOr, Response, ResponseBuilder};
 
 use super::error::ErrorBody;
 use super::market::NOT_COMPUTED;
@@ -45,17 +47,7 @@ struct Doc;
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = Doc::openapi();
     for (path, what) in NOT_COMPUTED {
-        let error = RefOr::T(
-            ResponseBuilder::new()
-                .description(format!("{what} is not computed by depthscope yet"))
-                .content(
-                    "application/json",
-                    Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                        "ErrorBody",
-                    )))),
-                )
-                .build(),
-        );
+        let error = error_response(format!("{what} is not computed by depthscope yet"));
         let mut operation = OperationBuilder::new()
             .summary(Some(format!("{what} (not computed yet: 501)")))
             .tag("not-computed")
@@ -77,7 +69,111 @@ pub fn document() -> utoipa::openapi::OpenApi {
             PathItem::new(HttpMethod::Get, operation),
         );
     }
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            declare_guard(operation);
+        }
+    }
     doc
+}
+
+/// A JSON error answer (`{"detail": ...}`).
+fn error_response(description: String) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    "ErrorBody",
+                )))),
+            )
+            .build(),
+    )
+}
+
+/// What the guard in front of every route adds (`serve/mod.rs`): the 400, 401 and 429 answers it may
+/// give instead of the handler's, and the headers it puts on every answer, declared on every
+/// response so a client generated from the document sees them.
+fn declare_guard(operation: &mut Operation) {
+    let responses = &mut operation.responses.responses;
+    responses.entry("400".into()).or_insert_with(|| {
+        error_response(
+            "an unknown or malformed query parameter, a query string too long, or a body".into(),
+        )
+    });
+    responses.entry("401".into()).or_insert_with(|| {
+        error_response(
+            "a key is needed (a listener off loopback) and X-API-Key is missing or unknown".into(),
+        )
+    });
+    responses.entry("429".into()).or_insert_with(|| {
+        error_response("the caller's rate limit is reached: retry after Retry-After seconds".into())
+    });
+    for (status, response) in responses.iter_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        for (name, header) in guard_headers(status == "429") {
+            response.headers.insert(name.into(), header);
+        }
+    }
+}
+
+fn header(schema: Object, description: &str) -> Header {
+    let mut header = Header::new(schema);
+    header.description = Some(description.into());
+    header
+}
+
+/// The headers of every answer; `Retry-After` only with a 429.
+fn guard_headers(too_many: bool) -> Vec<(&'static str, Header)> {
+    let integer = || Object::with_type(Type::Integer);
+    let mut headers = vec![
+        (
+            "X-RateLimit-Limit",
+            header(
+                integer(),
+                "Requests allowed per minute to this caller (sliding window).",
+            ),
+        ),
+        (
+            "X-RateLimit-Remaining",
+            header(integer(), "Requests left in the current window."),
+        ),
+        (
+            "X-RateLimit-Reset",
+            header(integer(), "When the window has room again, unix seconds."),
+        ),
+        (
+            "X-Depthscope-Mode",
+            header(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["live", "simulated", "replay"]))
+                    .build(),
+                "Where the numbers come from: `live` exchange feeds, the `simulated` market of \
+                 `--demo`, or a `replay` of a capture. Only `live` is the market.",
+            ),
+        ),
+    ];
+    if too_many {
+        headers.push((
+            "Retry-After",
+            header(integer(), "Seconds to wait before the next request."),
+        ));
+    }
+    headers
 }
 
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
@@ -108,6 +204,34 @@ mod tests {
                 .get("501")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn every_response_declares_the_guards_headers() {
+        let json = serde_json::to_value(document()).unwrap();
+        for (path, item) in json["paths"].as_object().unwrap() {
+            let responses = item["get"]["responses"].as_object().unwrap();
+            assert!(responses.contains_key("429"), "{path}");
+            for (status, response) in responses {
+                let headers = &response["headers"];
+                for name in [
+                    "X-RateLimit-Limit",
+                    "X-RateLimit-Remaining",
+                    "X-RateLimit-Reset",
+                ] {
+                    assert_eq!(
+                        headers[name]["schema"]["type"], "integer",
+                        "{path} {status}"
+                    );
+                }
+                assert!(headers["X-Depthscope-Mode"].is_object(), "{path} {status}");
+                assert_eq!(
+                    headers.get("Retry-After").is_some(),
+                    status == "429",
+                    "{path} {status}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -6,10 +6,13 @@
 //! than `stream_buffer` ticks behind is dropped with a final `dropped` event saying why (and
 //! counted in `/v1/health`), so a slow reader never slows the engine or the other readers.
 //!
-//! Event ids are `EPOCH:SEQ` (the server's start in unix ms, the engine's tick number). A reader
-//! that reconnects with `Last-Event-ID` first gets the ticks it missed from the hub's recent
-//! ring, then live ones; when the ring no longer holds them, or the id is from another run of the
-//! server, a `resume_gap` event says so before the live ticks.
+//! Event ids are `EPOCH:SEQ:MS` (the server's start in unix ms, the engine's tick number, the
+//! tick's time in unix ms). A reader that reconnects with `Last-Event-ID` gets what it missed
+//! before the live ticks: the ticks from the hub's recent ring when it still holds them;
+//! otherwise (an older id, or one from an earlier run of the server) the 1-s rows of the history
+//! store as `history` events (ids `EPOCH:h:MS`, see [`resume`](super::resume)), then the ring's
+//! ticks. Whatever cannot be filled (no store, beyond its retention, seconds it never recorded)
+//! is said by a `resume_gap` event, never skipped silently.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -33,12 +36,15 @@ use crate::engine::stream::JsonLines;
 use super::App;
 use super::error::{ApiError, ErrorBody};
 use super::params::Params;
+use super::resume::{HistorySource, Pager};
 use super::view::timestamp;
 
 /// One engine tick, serialised once for every reader.
 #[derive(Debug)]
 pub struct Tick {
     pub seq: u64,
+    /// The tick's time, unix ms.
+    at_ms: i64,
     /// `timestamp` and `seq` as the event's first members.
     head: String,
     /// Each symbol's JSON, by symbol.
@@ -64,11 +70,13 @@ impl Tick {
             .map(|a| &**a)
             .collect();
         fired.reverse();
+        let at_ms = (frame.at / 1_000_000) as i64;
         Tick {
             seq: frame.seq,
+            at_ms,
             head: format!(
-                "\"id\":\"{epoch}:{}\",\"seq\":{},\"timestamp\":\"{}\",\"mode\":\"{}\"",
-                frame.seq,
+                "\"id\":\"{}\",\"seq\":{},\"timestamp\":\"{}\",\"mode\":\"{}\"",
+                tick_id(epoch, frame.seq, at_ms),
                 frame.seq,
                 timestamp(frame.at),
                 frame.mode.word()
@@ -114,12 +122,19 @@ pub struct Hub {
     /// Ends every reader's stream when the server stops (a graceful shutdown waits for open
     /// connections, and an SSE connection never closes by itself).
     closing: CancellationToken,
+    /// The history store readers resume from when the ring no longer holds their ticks.
+    history: Option<HistorySource>,
 }
 
 impl Hub {
     /// `buffer`: ticks a reader may fall behind before it is dropped; `ring`: ticks kept for
     /// readers that reconnect.
-    pub fn new(buffer: usize, ring: usize, closing: CancellationToken) -> Hub {
+    pub fn new(
+        buffer: usize,
+        ring: usize,
+        history: Option<HistorySource>,
+        closing: CancellationToken,
+    ) -> Hub {
         Hub {
             epoch: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -131,6 +146,7 @@ impl Hub {
             dropped: AtomicU64::new(0),
             ticks: AtomicU64::new(0),
             closing,
+            history,
         }
     }
 
@@ -163,6 +179,16 @@ impl Hub {
         let ring = self.ring.lock().map(|r| r.clone()).unwrap_or_default();
         let complete = ring.front().is_none_or(|t| t.seq <= seq + 1);
         (ring.into_iter().filter(|t| t.seq > seq).collect(), complete)
+    }
+
+    /// Ticks later than `at_ms` still in the ring, and the time of the oldest tick it holds.
+    fn after_time(&self, at_ms: i64) -> (VecDeque<Arc<Tick>>, Option<i64>) {
+        let ring = self.ring.lock().map(|r| r.clone()).unwrap_or_default();
+        let front = ring.front().map(|t| t.at_ms);
+        (
+            ring.into_iter().filter(|t| t.at_ms > at_ms).collect(),
+            front,
+        )
     }
 }
 
@@ -204,9 +230,26 @@ pub struct StreamParams {
 #[derive(Debug, PartialEq, Eq)]
 enum Resume {
     Fresh,
-    After(u64),
-    /// An id from another run of the server, or not ours.
-    Foreign(String),
+    /// A tick of this run (`seq`) or a `history` event (`None`), at `at_ms` when the id says.
+    Ours {
+        seq: Option<u64>,
+        at_ms: Option<i64>,
+    },
+    /// An id from another run of the server: only its time can be resumed from.
+    Foreign {
+        id: String,
+        at_ms: Option<i64>,
+    },
+}
+
+/// A tick's event id.
+fn tick_id(epoch: u64, seq: u64, at_ms: i64) -> String {
+    format!("{epoch}:{seq}:{at_ms}")
+}
+
+/// A `history` event's id: the second's start, in the tick ids' scheme with `h` for the seq.
+fn history_id(epoch: u64, t: i64) -> String {
+    format!("{epoch}:h:{}", t * 1000)
 }
 
 fn resume_point(headers: &HeaderMap, epoch: u64) -> Result<Resume, ApiError> {
@@ -216,12 +259,22 @@ fn resume_point(headers: &HeaderMap, epoch: u64) -> Result<Resume, ApiError> {
     let text = value
         .to_str()
         .map_err(|_| ApiError::bad_request("Last-Event-ID is not text"))?;
-    let parsed = text
-        .split_once(':')
-        .and_then(|(e, s)| Some((e.parse::<u64>().ok()?, s.parse::<u64>().ok()?)));
-    Ok(match parsed {
-        Some((e, seq)) if e == epoch => Resume::After(seq),
-        _ => Resume::Foreign(text.chars().take(64).collect()),
+    let mut parts = text.split(':');
+    let e = parts.next().and_then(|e| e.parse::<u64>().ok());
+    let seq = parts.next();
+    let at_ms = parts.next().and_then(|t| t.parse::<i64>().ok());
+    let seq_number = seq.and_then(|s| s.parse::<u64>().ok());
+    let well_formed =
+        parts.next().is_none() && (seq_number.is_some() || (seq == Some("h") && at_ms.is_some()));
+    Ok(match e {
+        Some(e) if e == epoch && well_formed => Resume::Ours {
+            seq: seq_number,
+            at_ms,
+        },
+        _ => Resume::Foreign {
+            id: text.chars().take(64).collect(),
+            at_ms: at_ms.filter(|_| well_formed),
+        },
     })
 }
 
@@ -236,39 +289,173 @@ impl Drop for ReaderGuard {
 
 struct Reader {
     hub: Arc<Hub>,
-    rx: broadcast::Receiver<Arc<Tick>>,
+    /// Live ticks; `None` while the reader replays the store (it subscribes again after, so a
+    /// long replay never counts as falling behind).
+    rx: Option<broadcast::Receiver<Arc<Tick>>>,
     backlog: VecDeque<Arc<Tick>>,
-    notice: Option<Event>,
+    /// Notices and `history` events, sent before the backlog.
+    queued: VecDeque<Event>,
+    /// The store replay still to read, page by page.
+    pager: Option<Pager>,
     wanted: Vec<String>,
+    /// The data mode `history` events are marked with.
+    mode: &'static str,
     last_sent: Option<u64>,
+    last_id: String,
     done: bool,
     _guard: ReaderGuard,
 }
 
 impl Reader {
+    fn new(hub: Arc<Hub>, wanted: Vec<String>, mode: &'static str) -> Reader {
+        // Subscribe before reading the ring, so no tick falls between the two.
+        let rx = hub.tx.subscribe();
+        hub.readers.fetch_add(1, Ordering::Relaxed);
+        Reader {
+            _guard: ReaderGuard(hub.clone()),
+            hub,
+            rx: Some(rx),
+            backlog: VecDeque::new(),
+            queued: VecDeque::new(),
+            pager: None,
+            wanted,
+            mode,
+            last_sent: None,
+            last_id: String::new(),
+            done: false,
+        }
+    }
+
+    /// Sets up what a reader resuming from `resume` gets before the live ticks.
+    fn resume(&mut self, resume: Resume) {
+        match resume {
+            Resume::Fresh => {}
+            Resume::Ours { seq, at_ms } => {
+                if let Some(seq) = seq {
+                    let (backlog, complete) = self.hub.since(seq);
+                    if complete {
+                        self.backlog = backlog;
+                        return;
+                    }
+                }
+                match at_ms {
+                    Some(at_ms) => self.catch_up(at_ms),
+                    None => self.gap("the ticks after it are no longer kept"),
+                }
+            }
+            Resume::Foreign { id, at_ms } => match at_ms {
+                Some(at_ms) => self.catch_up(at_ms),
+                None => self.gap(&format!(
+                    "'{id}' is not an id of this server's run and carries no time"
+                )),
+            },
+        }
+    }
+
+    /// Everything after `at_ms`: from the ring when it reaches back that far, otherwise the
+    /// store's seconds up to the ring's oldest tick first (this is called again once they are
+    /// sent, since the ring moves on meanwhile).
+    fn catch_up(&mut self, at_ms: i64) {
+        self.rx = Some(self.hub.tx.subscribe());
+        let (backlog, front) = self.hub.after_time(at_ms);
+        let after = at_ms.div_euclid(1000);
+        let end = front.map_or_else(now_unix_s, |ms| ms.div_euclid(1000));
+        if end > after + 1 {
+            if let Some(source) = &self.hub.history {
+                self.rx = None;
+                self.pager = Some(Pager::new(source.clone(), &self.wanted, after, end));
+                return;
+            }
+            self.gap(&format!(
+                "the ticks between {} and {} are no longer kept and this server keeps no \
+                 history store",
+                timestamp(ms_to_nanos(at_ms)),
+                timestamp(ms_to_nanos(end * 1000))
+            ));
+        }
+        self.backlog = backlog;
+    }
+
+    fn gap(&mut self, why: &str) {
+        self.queued.push_back(gap_notice(why));
+    }
+
     fn event(&mut self, tick: &Tick) -> Event {
         self.last_sent = Some(tick.seq);
+        self.last_id = tick_id(self.hub.epoch, tick.seq, tick.at_ms);
         Event::default()
             .event("tick")
-            .id(format!("{}:{}", self.hub.epoch, tick.seq))
+            .id(self.last_id.clone())
             .data(tick.json(&self.wanted))
     }
 
+    /// Reads the next page of the store replay into `queued` (on a blocking thread).
+    async fn read_page(&mut self, mut pager: Pager) {
+        let read = tokio::task::spawn_blocking(move || {
+            let page = pager.next_page();
+            (pager, page)
+        });
+        let (pager, page) = match read.await {
+            Ok(done) => done,
+            Err(e) => {
+                self.gap(&format!("reading the history store failed: {e}"));
+                self.catch_up(now_unix_s() * 1000);
+                return;
+            }
+        };
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                // What the store could not give is a gap; the ring's ticks still follow.
+                self.gap(&format!("the history store cannot be read: {e}"));
+                self.catch_up(pager.end() * 1000 - 1);
+                return;
+            }
+        };
+        if let Some((from, to)) = page.gap {
+            self.gap(&format!(
+                "the history store holds no 1-s rows from {} to {}",
+                timestamp(ms_to_nanos(from * 1000)),
+                timestamp(ms_to_nanos(to * 1000))
+            ));
+        }
+        for second in &page.seconds {
+            let id = history_id(self.hub.epoch, second.t);
+            let data = pager.json(second, &id, self.mode);
+            self.queued
+                .push_back(Event::default().event("history").id(id).data(data));
+        }
+        if page.done {
+            self.catch_up(pager.cursor() * 1000 + 999);
+        } else {
+            self.pager = Some(pager);
+        }
+    }
+
     async fn next(&mut self) -> Option<Event> {
-        if self.done {
-            return None;
-        }
-        if let Some(notice) = self.notice.take() {
-            return Some(notice);
-        }
-        if let Some(tick) = self.backlog.pop_front() {
-            return Some(self.event(&tick));
-        }
         loop {
+            if self.done {
+                return None;
+            }
+            if let Some(event) = self.queued.pop_front() {
+                return Some(event);
+            }
+            if let Some(pager) = self.pager.take() {
+                let closing = self.hub.closing.clone();
+                tokio::select! {
+                    biased;
+                    () = closing.cancelled() => return None,
+                    () = self.read_page(pager) => continue,
+                }
+            }
+            if let Some(tick) = self.backlog.pop_front() {
+                return Some(self.event(&tick));
+            }
+            let rx = self.rx.as_mut()?;
             let received = tokio::select! {
                 biased;
                 () = self.hub.closing.cancelled() => return None,
-                received = self.rx.recv() => received,
+                received = rx.recv() => received,
             };
             match received {
                 Ok(tick) if self.last_sent.is_some_and(|s| tick.seq <= s) => continue,
@@ -276,10 +463,6 @@ impl Reader {
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     self.done = true;
                     self.hub.dropped.fetch_add(1, Ordering::Relaxed);
-                    let resume = self
-                        .last_sent
-                        .map(|s| format!("{}:{s}", self.hub.epoch))
-                        .unwrap_or_default();
                     return Some(
                         Event::default().event("dropped").data(
                             serde_json::json!({
@@ -287,7 +470,7 @@ impl Reader {
                                     "this reader fell {n} ticks behind the engine and was dropped; \
                                      reconnect with Last-Event-ID to resume"
                                 ),
-                                "last_event_id": resume,
+                                "last_event_id": self.last_id,
                             })
                             .to_string(),
                         ),
@@ -299,9 +482,20 @@ impl Reader {
     }
 }
 
-/// Engine ticks as Server-Sent Events (`tick` events; `dropped` and `resume_gap` notices).
+fn now_unix_s() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn ms_to_nanos(ms: i64) -> crate::market::Nanos {
+    ms.max(0) as u64 * 1_000_000
+}
+
+/// Engine ticks as Server-Sent Events: `tick` events, then `dropped` and `resume_gap` notices,
+/// and on resume `history` events from the store.
 #[utoipa::path(get, path = "/v1/stream", tag = "stream", params(StreamParams),
-    responses((status = 200, description = "text/event-stream of `tick` events", content_type = "text/event-stream"),
+    responses((status = 200, description = STREAM_DESCRIPTION, content_type = "text/event-stream"),
               (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn stream(
     State(app): State<App>,
@@ -316,7 +510,7 @@ pub async fn stream(
         .map(|s| s.trim().to_ascii_uppercase())
         .filter(|s| !s.is_empty())
         .collect();
-    {
+    let mode = {
         let frame = app.frame();
         if let Some(unknown) = wanted.iter().find(|w| {
             !frame
@@ -326,36 +520,12 @@ pub async fn stream(
         }) {
             return Err(ApiError::unknown_symbol(unknown));
         }
-    }
+        frame.mode.word()
+    };
     let hub = app.hub();
-    // Subscribe before reading the ring, so no tick falls between the two.
-    let rx = hub.tx.subscribe();
-    hub.readers.fetch_add(1, Ordering::Relaxed);
-    let guard = ReaderGuard(hub.clone());
-    let (backlog, notice) = match resume_point(&headers, hub.epoch)? {
-        Resume::Fresh => (VecDeque::new(), None),
-        Resume::After(seq) => {
-            let (backlog, complete) = hub.since(seq);
-            let notice = (!complete).then(|| gap_notice("the ticks after it are no longer kept"));
-            (backlog, notice)
-        }
-        Resume::Foreign(id) => (
-            VecDeque::new(),
-            Some(gap_notice(&format!(
-                "'{id}' is not an id of this server's run (it restarted?)"
-            ))),
-        ),
-    };
-    let reader = Reader {
-        hub,
-        rx,
-        backlog,
-        notice,
-        wanted,
-        last_sent: None,
-        done: false,
-        _guard: guard,
-    };
+    let resume = resume_point(&headers, hub.epoch)?;
+    let mut reader = Reader::new(hub, wanted, mode);
+    reader.resume(resume);
     let events =
         futures_util::stream::unfold(
             reader,
@@ -363,6 +533,16 @@ pub async fn stream(
         );
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
+
+/// What `/v1/stream` sends, for the OpenAPI document.
+const STREAM_DESCRIPTION: &str = "text/event-stream. `tick` events (id `EPOCH:SEQ:MS`: the \
+    server's start, the engine's tick number, the tick's unix ms): the frame's symbols as \
+    `stream --json` writes them. A reader that reconnects with `Last-Event-ID` first gets what \
+    it missed: the ticks still held in memory, or, when they are older, `history` events (id \
+    `EPOCH:h:MS`, `replayed: true`, one per second: every book's 1-s row from the history \
+    store, fields and units as `depthscope history query`), then the held ticks. `resume_gap` \
+    says what cannot be filled (no store, beyond its retention, seconds never recorded); \
+    `dropped` ends the stream of a reader that fell too far behind.";
 
 fn gap_notice(why: &str) -> Event {
     Event::default().event("resume_gap").data(
@@ -383,21 +563,53 @@ mod tests {
         let mut headers = HeaderMap::new();
         assert_eq!(resume_point(&headers, 7).unwrap(), Resume::Fresh);
         headers.insert("last-event-id", HeaderValue::from_static("7:42"));
-        assert_eq!(resume_point(&headers, 7).unwrap(), Resume::After(42));
-        assert!(matches!(
-            resume_point(&headers, 8).unwrap(),
-            Resume::Foreign(_)
-        ));
-        headers.insert("last-event-id", HeaderValue::from_static("garbage"));
-        assert!(matches!(
+        assert_eq!(
             resume_point(&headers, 7).unwrap(),
-            Resume::Foreign(_)
-        ));
+            Resume::Ours {
+                seq: Some(42),
+                at_ms: None
+            }
+        );
+        headers.insert("last-event-id", HeaderValue::from_static("7:42:1500"));
+        assert_eq!(
+            resume_point(&headers, 7).unwrap(),
+            Resume::Ours {
+                seq: Some(42),
+                at_ms: Some(1500)
+            }
+        );
+        assert_eq!(
+            resume_point(&headers, 8).unwrap(),
+            Resume::Foreign {
+                id: "7:42:1500".into(),
+                at_ms: Some(1500)
+            },
+            "another run's id still says when"
+        );
+        headers.insert("last-event-id", HeaderValue::from_static("7:h:3000"));
+        assert_eq!(
+            resume_point(&headers, 7).unwrap(),
+            Resume::Ours {
+                seq: None,
+                at_ms: Some(3000)
+            }
+        );
+        for garbage in ["garbage", "7:h", "7:x:5", "7:1:2:3"] {
+            headers.insert("last-event-id", HeaderValue::from_static(garbage));
+            assert!(
+                matches!(
+                    resume_point(&headers, 7).unwrap(),
+                    Resume::Foreign { at_ms: None, .. }
+                ),
+                "{garbage}"
+            );
+        }
     }
 
     fn tick(seq: u64) -> Arc<Tick> {
         Arc::new(Tick {
             seq,
+            at_ms: seq as i64 * 1000,
             head: format!("\"seq\":{seq}"),
             symbols: vec![
                 ("BTC".into(), "{\"symbol\":\"BTC\"}".into()),
@@ -419,7 +631,7 @@ mod tests {
 
     #[test]
     fn the_ring_keeps_the_last_ticks_and_says_when_it_cannot_resume() {
-        let hub = Hub::new(4, 3, CancellationToken::new());
+        let hub = Hub::new(4, 3, None, CancellationToken::new());
         for seq in 1..=5 {
             hub.publish(tick(seq));
         }
@@ -432,22 +644,12 @@ mod tests {
     }
 
     fn reader(hub: &Arc<Hub>) -> Reader {
-        hub.readers.fetch_add(1, Ordering::Relaxed);
-        Reader {
-            hub: hub.clone(),
-            rx: hub.tx.subscribe(),
-            backlog: VecDeque::new(),
-            notice: None,
-            wanted: Vec::new(),
-            last_sent: None,
-            done: false,
-            _guard: ReaderGuard(hub.clone()),
-        }
+        Reader::new(hub.clone(), Vec::new(), "simulated")
     }
 
     #[tokio::test]
     async fn a_slow_reader_is_dropped_with_a_reason_while_a_fast_one_keeps_every_tick() {
-        let hub = Arc::new(Hub::new(2, 10, CancellationToken::new()));
+        let hub = Arc::new(Hub::new(2, 10, None, CancellationToken::new()));
         let mut fast = reader(&hub);
         let mut slow = reader(&hub);
         assert_eq!(hub.readers(), 2);

@@ -222,7 +222,9 @@ pub async fn run_session(
             exit_after,
         } => {
             let stopper = stop_on_signal_or(exit_after, cancel.clone());
-            let served = crate::serve::serve(listener, frames, *options, cancel.clone())
+            // Readers resume from the store only while it is being written.
+            let history = history_path.filter(|_| history_writer.is_some());
+            let served = crate::serve::serve(listener, frames, *options, history, cancel.clone())
                 .await
                 .map_err(SessionError::Serve);
             cancel.cancel();
