@@ -134,7 +134,30 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
         };
         put(buf, inner.x, y, "inputs from", label, t.dim);
         put(buf, inner.x + label, y, &text, inner.width - label, t.dim);
+        y += 1;
     }
+    // Books in another currency than the symbol's: converted through the named rate, or left
+    // out of the cross-venue prices (never taken as equal money).
+    if y < inner.bottom()
+        && let Some((name, text)) = currency_line(c)
+    {
+        put(buf, inner.x, y, name, label, t.dim);
+        put(buf, inner.x + label, y, &text, inner.width - label, t.dim);
+    }
+}
+
+/// `USDT/USD rate  0.99982 · kraken`, or `left out  USD (no rate)`.
+fn currency_line(c: &Composites) -> Option<(&'static str, String)> {
+    if let Some(r) = &c.quote_rate {
+        let text = format!("{} · {}", format::fixed(r.rate, 5), r.venue.as_str());
+        return Some(("USDT/USD rate", text));
+    }
+    (!c.quotes_apart.is_empty()).then(|| {
+        (
+            "left out",
+            format!("{} (no rate)", c.quotes_apart.join(" ")),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -149,5 +172,27 @@ mod tests {
         });
         assert_eq!(label, "23/60m");
         assert!(label.len() <= NUMBER as usize);
+    }
+
+    #[test]
+    fn the_currency_line_names_the_rate_or_what_was_left_out() {
+        use crate::engine::quote_rate::QuoteRate;
+        let mut c = Composites::default();
+        assert_eq!(currency_line(&c), None);
+        c.quotes_apart = vec!["USD".into()];
+        assert_eq!(
+            currency_line(&c),
+            Some(("left out", "USD (no rate)".to_owned()))
+        );
+        c.quote_rate = Some(QuoteRate {
+            pair: "USDT/USD",
+            rate: 0.99982,
+            venue: VenueId::Kraken,
+            instrument: "USDT/USD".into(),
+        });
+        assert_eq!(
+            currency_line(&c),
+            Some(("USDT/USD rate", "0.99982 · kraken".to_owned()))
+        );
     }
 }
