@@ -254,6 +254,20 @@ pub struct SimArgs {
     /// Faults to inject, e.g. `gap=0.01,checksum=0.01,drop=0.005` (see the README).
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
+    /// OKX books channels push no initial snapshot, as OKX announced for 2026: a client takes
+    /// `GET /api/v5/market/books` and bridges to the updates by `seqId`.
+    #[arg(long)]
+    pub okx_rest_snapshots: bool,
+}
+
+impl SimArgs {
+    /// The simulator these flags ask for.
+    pub fn config(&self, seed: u64) -> Result<crate::sim::SimConfig, crate::sim::SimError> {
+        Ok(crate::sim::SimConfig {
+            okx_pushed_snapshots: !self.okx_rest_snapshots,
+            ..crate::sim::SimConfig::with_faults(seed, self.faults.as_deref())?
+        })
+    }
 }
 
 #[derive(Clone, Debug, Args)]
@@ -414,6 +428,28 @@ mod tests {
             panic!("not a history query");
         };
         assert_eq!((q.from.as_str(), q.to.as_str()), ("-24h", "-1h"));
+    }
+
+    #[test]
+    fn sim_takes_okx_without_pushed_snapshots() {
+        let sim = |args: &[&str]| {
+            let cli = Cli::try_parse_from(["depthscope", "sim"].iter().chain(args)).unwrap();
+            let Some(Command::Sim(sim)) = cli.command else {
+                panic!("not the sim command");
+            };
+            sim.config(7).unwrap()
+        };
+        assert!(sim(&[]).okx_pushed_snapshots);
+        let rest = sim(&["--okx-rest-snapshots", "--faults", "gap=0.01"]);
+        assert!(!rest.okx_pushed_snapshots);
+        assert!(!rest.faults.is_empty());
+        let help = Cli::command()
+            .find_subcommand_mut("sim")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("--okx-rest-snapshots"), "{help}");
+        assert!(help.contains("GET /api/v5/market/books"), "{help}");
     }
 
     #[test]

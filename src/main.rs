@@ -534,7 +534,8 @@ fn sim(args: &SimArgs, seed: u64, stop: CancellationToken) -> ExitCode {
                 let _ = tokio::signal::ctrl_c().await;
                 stop.cancel();
             });
-            depthscope::sim::run_standalone(&args.listen, seed, args.faults.as_deref(), cancel)
+            let cfg = args.config(seed).map_err(|e| e.to_string())?;
+            depthscope::sim::run_standalone(&args.listen, cfg, cancel)
                 .await
                 .map_err(|e| e.to_string())
         })

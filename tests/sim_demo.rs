@@ -53,7 +53,10 @@ async fn demo_books_are_live_and_moving_within_two_seconds() {
             cancel.clone(),
         ));
     }
-    assert_eq!(books, 21, "3 symbols on 6 venues, spot and swap on OKX");
+    assert_eq!(
+        books, 22,
+        "3 symbols on 6 venues, spot and swap on OKX, and Kraken's USDT/USD"
+    );
 
     // Per book: live, and how many updates arrived since it went live.
     let mut moving: BTreeMap<String, u32> = BTreeMap::new();

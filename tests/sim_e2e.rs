@@ -217,13 +217,20 @@ async fn kraken_end_to_end_and_storm() {
 /// `seqId` and goes live, with no gap on the way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okx_without_pushed_snapshots_goes_live_from_rest() {
+    use clap::Parser;
+    use depthscope::cli::{Cli, Command};
     let venue = VenueId::Okx;
+    // The mode as `depthscope sim --okx-rest-snapshots` asks for it.
+    let cli = Cli::try_parse_from(["depthscope", "sim", "--okx-rest-snapshots"]).unwrap();
+    let Some(Command::Sim(args)) = cli.command else {
+        panic!("not the sim command");
+    };
     let cfg = SimConfig {
         venues: vec![venue],
         step: Duration::from_millis(50),
-        okx_pushed_snapshots: false,
-        ..SimConfig::new(7)
+        ..args.config(7).unwrap()
     };
+    assert!(!cfg.okx_pushed_snapshots);
     let sim = start("127.0.0.1:0", cfg).await.expect("listen on loopback");
     let mut client = connect(venue, &sim.venue_options(), &SYMBOLS, test_driver()).await;
     let n = client.instruments;

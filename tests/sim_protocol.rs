@@ -138,20 +138,13 @@ async fn rest_errors_are_http_errors_and_garbage_harms_nothing() {
 
 #[tokio::test]
 async fn the_sim_command_refuses_a_bad_fault_spec_naming_the_token() {
-    let err = run_standalone(
-        "127.0.0.1:0",
-        1,
-        Some("okx:gap=0.01;binance:checksum=0.1"),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap_err();
+    let err = SimConfig::with_faults(1, Some("okx:gap=0.01;binance:checksum=0.1")).unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("`checksum=0.1`") && text.contains("no checksum"),
         "{text}"
     );
-    let err = run_standalone("256.0.0.1:0", 1, None, CancellationToken::new())
+    let err = run_standalone("256.0.0.1:0", SimConfig::new(1), CancellationToken::new())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("cannot listen"), "{err}");
@@ -191,6 +184,18 @@ async fn instrument_lists_are_recorded_and_recognised_in_a_replay() {
         assert!(!from_recording.is_empty(), "{venue}: recorded");
         assert_eq!(from_recording, catalog.venue(venue), "{venue}");
     }
+    // The demo's watch list brings Kraken's USDT/USD beside its USD books: the rate the USD
+    // books are compared with the USDT ones through.
+    let symbols = ["BTC", "ETH", "SOL"].map(String::from);
+    let (chosen, problems) = catalog.resolve(&symbols, IMPLEMENTED);
+    assert!(problems.is_empty(), "{problems:?}");
+    let kraken: Vec<&str> = chosen[&VenueId::Kraken]
+        .iter()
+        .map(|i| i.id.as_str())
+        .collect();
+    assert_eq!(kraken, ["BTC/USD", "ETH/USD", "SOL/USD", "USDT/USD"]);
+    assert!(chosen[&VenueId::Kraken][3].is_usdt_rate());
+    assert!(chosen[&VenueId::Okx].iter().all(|i| !i.is_usdt_rate()));
     // Any host; other endpoints are not instrument lists.
     let kraken = "https://api.kraken.com/0/public/AssetPairs";
     assert!(parse_recorded(VenueId::Kraken, kraken, "{}").is_some());

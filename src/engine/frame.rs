@@ -7,6 +7,7 @@
 
 use crate::config::alerts::Notify;
 use crate::engine::prices::PriceSeries;
+use crate::engine::quote_rate::QuoteRate;
 use crate::feed::event::{BookKey, LiqSampling};
 use crate::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use crate::instrument::{Instrument, MarketKind};
@@ -388,6 +389,17 @@ pub struct Composites {
     /// The largest §10.8 score (held 2 s), and the book it belongs to.
     pub dislocation_score: Option<f64>,
     pub dislocated: Option<BookKey>,
+    /// The currency the symbol's cross-venue prices (its reference mid, dislocation) are in:
+    /// the quote most of its fresh books use.
+    pub quote: Option<String>,
+    /// The USDT/USD rate books in the other of the two currencies were converted through
+    /// (§0.4); absent when nothing was converted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote_rate: Option<QuoteRate>,
+    /// Quote currencies of fresh books left out of the cross-venue prices for lack of a rate
+    /// (never taken as equal to the symbol's currency).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quotes_apart: Vec<String>,
     /// For each composite still without a value because a baseline is filling: how far it
     /// has filled (the best fresh venue's). Absent once warm.
     pub warming: Warming,

@@ -21,6 +21,7 @@ use super::book::view::BookTick;
 use super::clock::to_millis;
 use super::frame::{BookFrame, Composites, Progress, SymbolFrame, SymbolHistory, Warming};
 use super::prices::PriceHistory;
+use super::quote_rate::QuoteRate;
 
 /// §10.8: the score is the minimum over the last 2 s, so one bad tick does not fire it.
 const DISLOCATION_HOLD: Millis = 2_000;
@@ -110,8 +111,15 @@ impl SymbolState {
         &self.name
     }
 
-    /// The symbol's frame at `now` from its books' ticks (in display order).
-    pub fn tick(&mut self, now: Nanos, books: Vec<BookTick>, cfg: &EngineConfig) -> SymbolFrame {
+    /// The symbol's frame at `now` from its books' ticks (in display order); `rate` is the
+    /// USDT/USD rate in force, if any (§0.4).
+    pub fn tick(
+        &mut self,
+        now: Nanos,
+        books: Vec<BookTick>,
+        cfg: &EngineConfig,
+        rate: Option<&QuoteRate>,
+    ) -> SymbolFrame {
         let fresh: Vec<&BookTick> = books.iter().filter(|b| b.fresh).collect();
         let volume = |b: &BookTick| b.frame.flow.volume_24h_usd.filter(|v| *v > 0.0);
         let equal = fresh.iter().all(|b| volume(b).is_none());
@@ -125,11 +133,16 @@ impl SymbolState {
             .collect();
         let mut composites = composites(&used);
         composites.warming = warming(&fresh, &composites);
-        self.dislocation(now, &books, &used, cfg.alignment_ms as f64, &mut composites);
-        let mids: Vec<f64> = used
-            .iter()
-            .filter_map(|u| u.frame.features.as_ref()?.mid)
-            .collect();
+        let money = Money::of(&used, rate);
+        self.dislocation(
+            now,
+            &books,
+            &used,
+            &money,
+            cfg.alignment_ms as f64,
+            &mut composites,
+        );
+        let mids: Vec<f64> = used.iter().filter_map(|u| money.mid(u.frame)).collect();
         let mid = median(&mids);
         // The chart follows spot where a fresh spot book exists: a perpetual's premium and a
         // book entering or leaving the set would otherwise move the line without the price
@@ -137,9 +150,10 @@ impl SymbolState {
         let spot: Vec<f64> = used
             .iter()
             .filter(|u| u.frame.is_spot())
-            .filter_map(|u| u.frame.features.as_ref()?.mid)
+            .filter_map(|u| money.mid(u.frame))
             .collect();
         self.prices.on_tick(now, median(&spot).or(mid));
+        money.describe(&used, &mut composites);
         self.history.push(
             now,
             [
@@ -161,24 +175,21 @@ impl SymbolState {
         }
     }
 
-    /// §10.8 for every fresh book against the other fresh, aligned books that quote the same
-    /// currency in the same kind of market. Without a stablecoin rate (§0.4) a USDT book is not
-    /// compared with a USD one, and a perpetual's premium is basis (§3.9), not dislocation.
+    /// §10.8 for every fresh book against the other fresh, aligned books of the same kind of
+    /// market whose mids can be put in its currency: a USD book is compared with USDT books
+    /// through the USDT/USD rate, and not at all without one (§0.4); a perpetual's premium is
+    /// basis (§3.9), not dislocation.
     fn dislocation(
         &mut self,
         now: Nanos,
         books: &[BookTick],
         used: &[Used],
+        money: &Money,
         alignment_ms: f64,
         out: &mut Composites,
     ) {
         let t = to_millis(now);
-        let group = |f: &BookFrame| {
-            (
-                f.instrument.quote.clone(),
-                f.instrument.kind == MarketKind::Spot,
-            )
-        };
+        let spot = |f: &BookFrame| f.instrument.kind == MarketKind::Spot;
         let mut worst: Option<(f64, f64, &BookKey)> = None;
         for b in books {
             let key = &b.frame.key;
@@ -193,11 +204,12 @@ impl SymbolState {
             let instant = me.and_then(|me| {
                 let f = me.frame.features.as_ref()?;
                 let (mid, spread) = (f.mid?, f.spread_bps?);
+                let quote = &me.frame.instrument.quote;
                 let others: Vec<f64> = used
                     .iter()
-                    .filter(|o| o.frame.key != *key && group(o.frame) == group(me.frame))
+                    .filter(|o| o.frame.key != *key && spot(o.frame) == spot(me.frame))
                     .filter(|o| aligned(me.lag_ms, o.lag_ms, alignment_ms))
-                    .filter_map(|o| o.frame.features.as_ref()?.mid)
+                    .filter_map(|o| money.mid_in(o.frame, quote))
                     .collect();
                 dislocation(mid, spread / 2.0, &others)
             });
@@ -214,6 +226,62 @@ impl SymbolState {
             out.dislocation_bps = Some(bps);
             out.dislocated = Some(key.clone());
         }
+    }
+}
+
+/// The currency a symbol's cross-venue prices are expressed in, and how books quoted in another
+/// one get there (§0.4): through the USDT/USD rate when one is in force, else not at all.
+struct Money<'r> {
+    /// The quote most of the fresh books use (ties: the first book's); `None` without books.
+    quote: Option<String>,
+    rate: Option<&'r QuoteRate>,
+}
+
+impl<'r> Money<'r> {
+    fn of(used: &[Used], rate: Option<&'r QuoteRate>) -> Self {
+        let quotes: Vec<&str> = used
+            .iter()
+            .map(|u| u.frame.instrument.quote.as_str())
+            .collect();
+        let count = |q: &str| quotes.iter().filter(|x| **x == q).count();
+        // `max_by_key` keeps the last of equals: reversed, the first book's quote wins ties.
+        let quote = quotes
+            .iter()
+            .rev()
+            .max_by_key(|q| count(q))
+            .map(|q| q.to_string());
+        Money { quote, rate }
+    }
+
+    /// A book's mid in the symbol's currency, `None` if it cannot be converted.
+    fn mid(&self, f: &BookFrame) -> Option<f64> {
+        self.mid_in(f, self.quote.as_deref()?)
+    }
+
+    /// A book's mid in `quote`, `None` if it cannot be converted.
+    fn mid_in(&self, f: &BookFrame, quote: &str) -> Option<f64> {
+        let mid = f.features.as_ref()?.mid?;
+        QuoteRate::convert(self.rate, mid, &f.instrument.quote, quote)
+    }
+
+    /// Says in `out` which currency the symbol's prices are in, the rate used if any book was
+    /// converted, and the currencies left apart.
+    fn describe(&self, used: &[Used], out: &mut Composites) {
+        let Some(quote) = &self.quote else { return };
+        let mut converted = false;
+        for u in used {
+            let q = &u.frame.instrument.quote;
+            if q == quote {
+                continue;
+            }
+            if QuoteRate::convert(self.rate, 1.0, q, quote).is_some() {
+                converted = true;
+            } else if !out.quotes_apart.contains(q) {
+                out.quotes_apart.push(q.clone());
+            }
+        }
+        out.quote = Some(quote.clone());
+        out.quote_rate = self.rate.filter(|_| converted).cloned();
     }
 }
 
@@ -309,6 +377,9 @@ fn composites(used: &[Used]) -> Composites {
         dislocation_bps: None,
         dislocation_score: None,
         dislocated: None,
+        quote: None,
+        quote_rate: None,
+        quotes_apart: Vec::new(),
         warming: Warming::default(),
     }
 }

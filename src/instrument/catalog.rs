@@ -183,7 +183,25 @@ impl Catalog {
                 }
             }
         }
+        for (venue, list) in &mut chosen {
+            if let Some(rate) = self.rate_market(*venue, list) {
+                push_unique(list, rate.clone());
+            }
+        }
         (chosen, problems)
+    }
+}
+
+impl Catalog {
+    /// The venue's USDT/USD spot market when a USD-quoted spot market is chosen there: watched
+    /// beside it, so USD books can be compared with USDT ones through the rate (§0.4) rather
+    /// than taken as equal or left out.
+    fn rate_market(&self, venue: VenueId, chosen: &[Instrument]) -> Option<&Instrument> {
+        chosen
+            .iter()
+            .any(|i| i.kind == MarketKind::Spot && i.quote == "USD" && !i.is_usdt_rate())
+            .then(|| self.venue(venue).iter().find(|i| i.is_usdt_rate()))
+            .flatten()
     }
 }
 
@@ -381,6 +399,42 @@ mod tests {
             .collect();
         assert_eq!(ids, ["BTC-USDT", "BTC-USDT-SWAP"]);
         assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn a_usd_spot_market_brings_the_venues_usdt_rate() {
+        let spot = |id: &str, base: &str, quote: &str| {
+            inst(
+                VenueId::Kraken,
+                id,
+                base,
+                quote,
+                MarketKind::Spot,
+                Contract::Base,
+            )
+        };
+        let kraken = VenueList {
+            venue: VenueId::Kraken,
+            fetched_ns: 1,
+            instruments: vec![
+                spot("BTC/USD", "BTC", "USD"),
+                spot("BTC/EUR", "BTC", "EUR"),
+                spot("USDT/USD", "USDT", "USD"),
+                spot("USDT/EUR", "USDT", "EUR"),
+            ],
+        };
+        let catalog = Catalog::from_lists([kraken, okx()]);
+        let venues = [VenueId::Kraken, VenueId::Okx];
+        let ids = |symbol: &str, venue| {
+            let (chosen, _) = catalog.resolve(&[symbol.into()], &venues);
+            let list = chosen.get(&venue).cloned().unwrap_or_default();
+            list.into_iter().map(|i| i.id).collect::<Vec<_>>()
+        };
+        assert_eq!(ids("BTC", VenueId::Kraken), ["BTC/USD", "USDT/USD"]);
+        // A venue watched in USDT only needs no rate.
+        assert_eq!(ids("BTC", VenueId::Okx), ["BTC-USDT", "BTC-USDT-SWAP"]);
+        // Watching the rate itself adds nothing twice.
+        assert_eq!(ids("kraken:USDT/USD", VenueId::Kraken), ["USDT/USD"]);
     }
 
     #[test]

@@ -77,6 +77,14 @@ pub struct Instrument {
     pub qty_precision: Option<u8>,
 }
 
+impl Instrument {
+    /// A spot market pricing USDT in dollars: the rate cross-venue reads convert USD and USDT
+    /// prices through (`docs/metrics.md` §0.4).
+    pub fn is_usdt_rate(&self) -> bool {
+        self.kind == MarketKind::Spot && self.base == "USDT" && self.quote == "USD"
+    }
+}
+
 /// Normalise an asset code to what traders type (`XBT` → `BTC`, `XXBT` → `BTC`).
 pub fn normalize_asset(code: &str) -> String {
     let upper = code.to_ascii_uppercase();

@@ -1,5 +1,6 @@
 //! What the simulator lists: three symbols (BTC, ETH, SOL) on every implemented venue, with
-//! each venue's real instrument ids, tick and lot sizes, contract values and number forms.
+//! each venue's real instrument ids, tick and lot sizes, contract values and number forms, and
+//! Kraken's `USDT/USD`, the stablecoin rate USD books are compared with USDT books through.
 //!
 //! The table is the one place that knows how a venue writes an instrument, so the market model
 //! (which thinks in ticks and lots), the REST instrument lists (which the catalog loads) and the
@@ -25,7 +26,11 @@ pub struct Symbol {
     pub open_interest: f64,
 }
 
-pub const SYMBOLS: [Symbol; 3] = [
+/// The index in [`SYMBOLS`] of USDT, whose price is the model's USDT/USD rate rather than a
+/// random walk of its own.
+pub const USDT: usize = 3;
+
+pub const SYMBOLS: [Symbol; 4] = [
     Symbol {
         name: "BTC",
         price: 97_250.0,
@@ -49,6 +54,14 @@ pub const SYMBOLS: [Symbol; 3] = [
         order_size: 25.0,
         trade_size: 5.0,
         open_interest: 9_500_000.0,
+    },
+    Symbol {
+        name: "USDT",
+        price: 1.0,
+        vol_annual: 0.0,
+        order_size: 25_000.0,
+        trade_size: 5_000.0,
+        open_interest: 0.0,
     },
 ];
 
@@ -194,7 +207,7 @@ use VenueId::{Binance, BinanceUsdm, BybitLinear, BybitSpot, Kraken, Okx};
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).
-pub const INSTRUMENTS: [SimInstrument; 21] = [
+pub const INSTRUMENTS: [SimInstrument; 22] = [
     spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
     spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
     spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
@@ -218,6 +231,15 @@ pub const INSTRUMENTS: [SimInstrument; 21] = [
     spot(Kraken, "BTC/USD", 0, "USD", "0.1", "0.00000001", Step),
     spot(Kraken, "ETH/USD", 1, "USD", "0.01", "0.00000001", Step),
     spot(Kraken, "SOL/USD", 2, "USD", "0.01", "0.00000001", Step),
+    spot(
+        Kraken,
+        "USDT/USD",
+        USDT,
+        "USD",
+        "0.00001",
+        "0.00000001",
+        Step,
+    ),
 ];
 
 /// An index into [`INSTRUMENTS`]: how the model, the market and the sessions name a book.
@@ -261,7 +283,12 @@ mod tests {
     fn every_venue_lists_each_symbol_once_per_market() {
         for venue in crate::venue::registry::IMPLEMENTED {
             let n = books_of(*venue).count();
-            assert_eq!(n, if *venue == Okx { 6 } else { 3 }, "{venue}");
+            let n_expected = match venue {
+                Okx => 6,
+                Kraken => 4, // and USDT/USD
+                _ => 3,
+            };
+            assert_eq!(n, n_expected, "{venue}");
         }
         assert_eq!(trimmed(Dec::parse("3366.0").unwrap()).to_string(), "3366");
     }

@@ -58,6 +58,14 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
+    /// [`SimConfig::new`] with the faults of a `--faults` spec (`None`: no faults).
+    pub fn with_faults(seed: u64, faults: Option<&str>) -> Result<Self, SimError> {
+        Ok(SimConfig {
+            faults: faults.unwrap_or("").parse()?,
+            ..SimConfig::new(seed)
+        })
+    }
+
     /// Every implemented venue, 100 ms steps, no faults.
     pub fn new(seed: u64) -> Self {
         SimConfig {
@@ -175,34 +183,35 @@ pub enum SimError {
 /// a monitor at it.
 pub async fn run_standalone(
     listen: &str,
-    seed: u64,
-    faults: Option<&str>,
+    cfg: SimConfig,
     cancel: CancellationToken,
 ) -> Result<(), SimError> {
-    let spec: FaultSpec = faults.unwrap_or("").parse()?;
-    let cfg = SimConfig {
-        faults: spec.clone(),
-        ..SimConfig::new(seed)
-    };
-    let handle = start(listen, cfg)
+    let handle = start(listen, cfg.clone())
         .await
         .map_err(|source| SimError::Listen {
             addr: listen.to_owned(),
             source,
         })?;
-    println!("{}", banner(&handle, seed, &spec));
+    println!("{}", banner(&handle, &cfg));
     cancel.cancelled().await;
     handle.shutdown().await;
     Ok(())
 }
 
 /// What `depthscope sim` prints: each venue's endpoints, and the flags that connect a monitor.
-pub fn banner(handle: &SimHandle, seed: u64, faults: &FaultSpec) -> String {
+pub fn banner(handle: &SimHandle, cfg: &SimConfig) -> String {
     use std::fmt::Write;
     let mut out = format!(
-        "depthscope sim: simulated exchanges on {} (seed {seed}, faults: {faults})\n",
-        handle.addr()
+        "depthscope sim: simulated exchanges on {} (seed {}, faults: {})\n",
+        handle.addr(),
+        cfg.seed,
+        cfg.faults
     );
+    if !cfg.okx_pushed_snapshots {
+        out.push_str(
+            "  okx books push no snapshot: clients take GET /api/v5/market/books and bridge by seqId\n",
+        );
+    }
     let mut flags = String::new();
     for (venue, opts) in handle.venue_options() {
         let ws = opts.ws_url.unwrap_or_default();

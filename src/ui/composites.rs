@@ -19,6 +19,7 @@ pub struct CompositesView<'a> {
 type Spark<'a> = Option<(&'a [Option<f64>], (f64, f64))>;
 
 const LABEL: u16 = 16;
+const DISLOCATION: &str = "dislocation bps";
 const NUMBER: u16 = 7;
 
 /// `23/60m`: minutes of baseline held of those needed (fits the 7-cell number column).
@@ -97,7 +98,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
             None,
         ),
         (
-            "dislocation bps",
+            DISLOCATION,
             (cx.num(c.dislocation_bps, |x| format::fixed(x, 1)), t.text),
             None,
         ),
@@ -113,6 +114,11 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
         }
         put(buf, inner.x, y, name, label, t.dim);
         put_right(buf, inner.x + label, y, &text, number, style);
+        if name == DISLOCATION
+            && let Some(note) = currency_note(c)
+        {
+            put(buf, spark_x, y, &note, spark_w, t.dim);
+        }
         if let Some((series, range)) = spark {
             sparkline(
                 buf,
@@ -137,6 +143,17 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
     }
 }
 
+/// Beside the dislocation: books in another currency than the symbol's were converted through
+/// the named rate (`via USDT/USD 0.99982 · kraken`) or left out (`USD left out: no rate`),
+/// never taken as equal money.
+fn currency_note(c: &Composites) -> Option<String> {
+    if let Some(r) = &c.quote_rate {
+        let rate = format::fixed(r.rate, 5);
+        return Some(format!("via {} {rate} · {}", r.pair, r.venue.as_str()));
+    }
+    (!c.quotes_apart.is_empty()).then(|| format!("{} left out: no rate", c.quotes_apart.join(" ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +166,21 @@ mod tests {
         });
         assert_eq!(label, "23/60m");
         assert!(label.len() <= NUMBER as usize);
+    }
+
+    #[test]
+    fn the_currency_note_names_the_rate_or_what_was_left_out() {
+        use crate::engine::quote_rate::QuoteRate;
+        let mut c = Composites::default();
+        assert_eq!(currency_note(&c), None);
+        c.quotes_apart = vec!["USD".into()];
+        assert_eq!(currency_note(&c).unwrap(), "USD left out: no rate");
+        c.quote_rate = Some(QuoteRate {
+            pair: "USDT/USD",
+            rate: 0.99982,
+            venue: VenueId::Kraken,
+            instrument: "USDT/USD".into(),
+        });
+        assert_eq!(currency_note(&c).unwrap(), "via USDT/USD 0.99982 · kraken");
     }
 }

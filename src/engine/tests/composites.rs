@@ -127,3 +127,112 @@ fn dislocation_compares_like_with_like() {
         assert_eq!(f.symbols[0].composites.dislocation_score, None);
     }
 }
+
+/// A Kraken `USDT/USD` book quoting `bid`/`ask` from `ms`: the rate book.
+fn rate_book(e: &mut Engine, ms: Millis, bid: f64, ask: f64) -> Script {
+    let s = Script::new(VenueId::Kraken, "USDT/USD");
+    feed(
+        e,
+        [s.instrument("USDT", "USD", MarketKind::Spot, Contract::Base)],
+    );
+    feed(e, s.live(ms, &[(bid, 1e6)], &[(ask, 1e6)]));
+    s
+}
+
+/// Binance quotes USD at 100.04/100.06 (mid 100.05); Bybit, OKX and Kraken quote USDT around
+/// 100.00. Returns the Binance script.
+fn usd_beside_usdt(e: &mut Engine) -> Script {
+    let books = [
+        (VenueId::Binance, "USD", 100.04, 100.06),
+        (VenueId::BybitSpot, "USDT", 100.01, 100.03),
+        (VenueId::Okx, "USDT", 99.98, 100.00),
+        (VenueId::Kraken, "USDT", 99.99, 100.01),
+    ];
+    for (venue, quote, bid, ask) in books {
+        let s = Script::new(venue, &format!("BTC-{quote}"));
+        feed(
+            e,
+            [s.instrument("BTC", quote, MarketKind::Spot, Contract::Base)],
+        );
+        feed(e, s.live(0, &[(bid, 1.0)], &[(ask, 1.0)]));
+    }
+    Script::new(VenueId::Binance, "BTC-USD")
+}
+
+#[test]
+fn dislocation_converts_usd_through_the_usdt_rate() {
+    // §0.4 and §10.8: at 0.999 USD per USDT, Binance's 100.05 USD is 100.05 / 0.999 =
+    // 100.1501502 USDT, 15.015015 bps over the others' median of 100.00 USDT; its 1 bp
+    // half-spread keeps the 10 bps floor, so the score is (15.015015 − 10) / 10 = 0.5015015.
+    // Taken as equal money it would be 5 bps and score 0; kept apart, nobody has 3 others.
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let binance = usd_beside_usdt(&mut e);
+    rate_book(&mut e, 0, 0.9989, 0.9991);
+    for t in [1_000, 2_000] {
+        e.tick(at(t));
+    }
+    let f = e.tick(at(3_000));
+    let btc = &f.symbols[0];
+    let c = &btc.composites;
+    assert_some_close(c.dislocation_bps, 15.015015015);
+    assert_some_close(c.dislocation_score, 0.5015015015);
+    assert_eq!(c.dislocated.as_ref(), Some(&binance.key));
+    // The reference mid is in USDT, the currency of three of the four books: the median of
+    // 100.1501502, 100.02, 99.99 and 100.00 is 100.01.
+    assert_eq!(c.quote.as_deref(), Some("USDT"));
+    assert_some_close(btc.history.mid.last().copied().flatten(), 100.01);
+    let rate = c.quote_rate.as_ref().expect("the rate used is named");
+    assert_eq!((rate.pair, rate.venue), ("USDT/USD", VenueId::Kraken));
+    assert_some_close(Some(rate.rate), 0.999);
+    assert!(c.quotes_apart.is_empty());
+    // The rate book is a symbol of its own, not one of BTC's venues.
+    assert!(f.symbols.iter().any(|s| s.symbol == "USDT"));
+    assert_frame_finite(&f);
+}
+
+#[test]
+fn a_rate_that_is_not_live_or_not_plausible_is_no_rate() {
+    // §0.2: a resyncing rate book gives no rate, so USD is kept apart again; so is a mid of 5
+    // USD per USDT, which no working book quotes.
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    usd_beside_usdt(&mut e);
+    let rate = rate_book(&mut e, 0, 0.9989, 0.9991);
+    e.tick(at(1_000));
+    let resync = BookState::Resyncing(crate::integrity::ResyncReason::Crossed);
+    feed(&mut e, [rate.status(1_500, resync, 1)]);
+    for t in [2_000, 3_000, 4_000] {
+        let f = e.tick(at(t));
+        let c = &f.symbols[0].composites;
+        assert_eq!(c.quote_rate, None);
+        assert_eq!(c.quotes_apart, ["USD"]);
+        assert_eq!(c.dislocation_score, None);
+        // Without the USD book the reference mid is the USDT books' median: 100.00.
+        assert_some_close(f.symbols[0].history.mid.last().copied().flatten(), 100.0);
+    }
+    feed(&mut e, rate.live(4_500, &[(4.99, 1.0)], &[(5.01, 1.0)]));
+    let f = e.tick(at(5_000));
+    assert_eq!(f.symbols[0].composites.quote_rate, None);
+    assert_eq!(f.symbols[0].composites.quotes_apart, ["USD"]);
+}
+
+#[test]
+fn with_equal_counts_the_first_book_sets_the_currency() {
+    // One USD book at 100.05 and one USDT book at 100.00; at 0.999 the USDT book is 99.9 USD,
+    // so the reference mid is (100.05 + 99.9) / 2 = 99.975 USD.
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    for (venue, quote, bid, ask) in [
+        (VenueId::Binance, "USD", 100.04, 100.06),
+        (VenueId::Okx, "USDT", 99.99, 100.01),
+    ] {
+        let s = Script::new(venue, &format!("BTC-{quote}"));
+        feed(
+            &mut e,
+            [s.instrument("BTC", quote, MarketKind::Spot, Contract::Base)],
+        );
+        feed(&mut e, s.live(0, &[(bid, 1.0)], &[(ask, 1.0)]));
+    }
+    rate_book(&mut e, 0, 0.9989, 0.9991);
+    let f = e.tick(at(1_000));
+    assert_eq!(f.symbols[0].composites.quote.as_deref(), Some("USD"));
+    assert_some_close(f.symbols[0].history.mid.last().copied().flatten(), 99.975);
+}

@@ -133,3 +133,51 @@ fn every_alert_metric_fires_on_a_warm_demo() {
         .collect();
     assert!(silent.is_empty(), "never had a value: {silent:?}");
 }
+
+/// The demo's USD books (Kraken) are compared with its USDT books through the simulated
+/// USDT/USD rate that Kraken's `USDT/USD` book quotes (§0.4): the rate is named, nothing is
+/// left out, and Kraken's converted mid sits within the few bps of the USDT venues that a
+/// believable market shows. Without the rate book the USD book is kept apart.
+#[test]
+fn the_demo_converts_usd_books_through_its_usdt_rate() {
+    use crate::sim::catalog::USDT;
+    let btc_and_rate = |with_rate: bool| -> Vec<DemoBook> {
+        (0..INSTRUMENTS.len())
+            .filter(|&b| INSTRUMENTS[b].symbol == 0 || (with_rate && INSTRUMENTS[b].symbol == USDT))
+            .map(|id| DemoBook { id, as_venue: None })
+            .collect()
+    };
+    for with_rate in [true, false] {
+        let mut engine = Engine::new(settings(&["BTC"], Vec::new()));
+        let mut last = None;
+        run_demo(
+            3,
+            &btc_and_rate(with_rate),
+            &mut engine,
+            Duration::from_secs(20),
+            |f| {
+                last = Some(f.symbols[0].composites.clone());
+                true
+            },
+        );
+        let c = last.expect("frames");
+        assert_eq!(c.quote.as_deref(), Some("USDT"));
+        if !with_rate {
+            assert_eq!(
+                (c.quote_rate, c.quotes_apart),
+                (None, vec!["USD".to_owned()])
+            );
+            continue;
+        }
+        let rate = c.quote_rate.expect("the demo's rate is in force");
+        assert_eq!(
+            (rate.venue, rate.instrument.as_str()),
+            (VenueId::Kraken, "USDT/USD")
+        );
+        assert!((rate.rate - 1.0).abs() < 2e-3, "{}", rate.rate);
+        assert!(c.quotes_apart.is_empty(), "{:?}", c.quotes_apart);
+        // Four spot venues in one currency: dislocation has its three others, within a few bps.
+        let bps = c.dislocation_bps.expect("four comparable spot venues");
+        assert!(bps.abs() < 15.0, "{bps} bps");
+    }
+}

@@ -17,10 +17,10 @@ mod tests;
 pub mod usdt;
 
 use crate::market::Side;
-use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS};
+use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS, USDT};
 use book::BookModel;
 use event::{BookStep, Step};
-use price::SymbolModel;
+use price::{SymbolModel, SymbolTick};
 use std::time::Duration;
 use usdt::UsdtRate;
 
@@ -81,12 +81,15 @@ impl Model {
         let t_ms = self.index * self.step_ms;
         let dt_s = self.step_ms as f64 / 1e3;
         let mut episodes = Vec::new();
+        let (usdt_before, usdt_usd) = (self.usdt.rate(), self.usdt.step(dt_s));
         let ticks: Vec<_> = self
             .symbols
             .iter_mut()
-            .map(|s| s.step(t_ms, dt_s, &mut episodes))
+            .map(|s| match s.index {
+                USDT => SymbolTick::pegged(usdt_before, usdt_usd),
+                _ => s.step(t_ms, dt_s, &mut episodes),
+            })
             .collect();
-        let usdt_usd = self.usdt.step(dt_s);
         let books = self
             .books
             .iter_mut()

@@ -53,6 +53,21 @@ pub struct SymbolTick {
     pub funding_rate: f64,
 }
 
+impl SymbolTick {
+    /// A stablecoin's step: its price is the USDT/USD rate, which moved from `before` to
+    /// `now`; no cascades, no perpetual.
+    pub fn pegged(before: f64, now: f64) -> Self {
+        SymbolTick {
+            fair: now,
+            ret: (now / before).ln(),
+            stress: 0.0,
+            direction: 0.0,
+            basis: 0.0,
+            funding_rate: 0.0,
+        }
+    }
+}
+
 /// One symbol's shared state.
 #[derive(Debug)]
 pub struct SymbolModel {

@@ -1,6 +1,7 @@
 //! The USDT/USD rate: USDT-quoted books price the USD fair value in USDT, so a USD book (Kraken)
 //! and the USDT books differ by this small, slowly moving basis, as they do on real venues
-//! (USDT trades within a few bps of a dollar in calm markets).
+//! (USDT trades within a few bps of a dollar in calm markets). Kraken's `USDT/USD` book quotes
+//! this rate, so a session can convert between the two as it would live.
 
 use super::rng::{Stream, ou_step};
 
@@ -25,10 +26,15 @@ impl UsdtRate {
         }
     }
 
+    /// USD per USDT now.
+    pub fn rate(&self) -> f64 {
+        1.0 + self.premium
+    }
+
     /// Advance by `dt_s` seconds; returns USD per USDT.
     pub fn step(&mut self, dt_s: f64) -> f64 {
         let noise = self.rng.normal();
         self.premium = ou_step(self.premium, MEAN, SD, HALF_LIFE_S, dt_s, noise);
-        1.0 + self.premium
+        self.rate()
     }
 }
