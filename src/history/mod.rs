@@ -9,11 +9,13 @@
 //! - [`writer`]: the writer thread behind a bounded channel, one transaction a second;
 //! - [`recorder`]: turns the engine's frames into the rows the writer takes;
 //! - [`restore`]: reads the baseline samples back into the engine;
+//! - [`recent`]: reads the last minutes of 1-s rows back into the short windows;
 //! - [`query`]: `history info | query | prune`.
 
 pub mod columns;
 pub mod parquet;
 pub mod query;
+pub mod recent;
 pub mod recorder;
 pub mod restore;
 pub mod rollup;
@@ -89,10 +91,23 @@ pub fn start(
         .collect();
     store.set_meta("slippage_usd", &refs.join(","))?;
     let now_ms = (crate::market::now_nanos() / 1_000_000) as i64;
-    let seeds = restore::load_seeds(&store, now_ms)?;
+    let seeds = warm_seeds(&store, now_ms)?;
     let (sink, thread) = spawn_writer(store, retention)?;
     sink.set_restored(seeds.len() as u64);
     Ok((WarmStart::new(sink, seeds), thread))
+}
+
+/// Everything a start restores from `store` at `now` (unix ms): every book's baseline samples
+/// ([`restore`]) and, after a short stop, its last seconds of flow ([`recent`]).
+pub fn warm_seeds(
+    store: &Store,
+    now_ms: i64,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
+    let mut seeds = restore::load_seeds(store, now_ms)?;
+    for (key, recent) in recent::load_recent(store, now_ms)? {
+        seeds.entry(key).or_default().extend(recent);
+    }
+    Ok(seeds)
 }
 
 /// Baseline samples are kept a little longer than the longest baseline (24 h).

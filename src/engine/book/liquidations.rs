@@ -75,6 +75,24 @@ impl Liquidations {
         self.pending.push(notional);
     }
 
+    /// One second of liquidations restored from the history (before live data): the long and
+    /// short notional, each counted as one liquidation at the second (the history keeps
+    /// notionals, not counts, so restored counts are lower bounds, like a throttled stream's).
+    pub fn seed_second(&mut self, t: Millis, long: f64, short: f64) {
+        for (position, notional) in [
+            (crate::market::LiquidatedPosition::Long, long),
+            (crate::market::LiquidatedPosition::Short, short),
+        ] {
+            if notional > 0.0 {
+                self.tracker.on_liquidation(&crate::features::Liquidation {
+                    t,
+                    position,
+                    notional,
+                });
+            }
+        }
+    }
+
     pub fn readings(&mut self, now: Millis) -> LiquidationReadings {
         self.tracker.readings(now)
     }
