@@ -138,6 +138,11 @@ pub async fn run_session(
     // up behind the fast-forward.
     let demo_history = match &source {
         Source::Demo { seed } if plan.warm_demo => {
+            // Seen before the screen opens, while the past is built.
+            eprintln!(
+                "depthscope --demo: building a SIMULATED past day for the warm start \
+                 (--cold-demo skips it)…"
+            );
             match super::demo_history::prepare(config, plan, *seed).await {
                 Ok(h) => {
                     tracing::info!(

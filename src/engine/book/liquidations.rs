@@ -51,8 +51,13 @@ impl Liquidations {
         self.sampling
     }
 
-    /// One liquidation, sizes in base units.
+    /// One liquidation, sizes in base units. Its sampling is the stream's from now on (a
+    /// tracker restored from the history may have been created with an older label).
     pub fn on_liquidation(&mut self, l: &Liquidation) {
+        if l.sampling != self.sampling {
+            self.sampling = l.sampling;
+            self.tracker.set_sampling(sampling(l.sampling));
+        }
         let notional = l.price * l.size;
         if !(notional.is_finite() && notional >= 0.0) {
             return;

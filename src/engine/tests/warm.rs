@@ -275,14 +275,15 @@ fn a_short_stop_restores_the_short_windows() {
         "{reference:?}"
     );
 
-    // Restarted at once: the same numbers (the restored liquidations sit on their second, 0.3 s
-    // before the live ones did, which moves the rates by well under 1 %).
+    // Restarted at once: the same numbers, within what the rows keep (sizes to 1e-4 base units;
+    // the restored liquidations sit on their second, 0.3 s before the live ones did, which
+    // moves the rates by well under 1 %).
     let mut market = Market::new();
     for s in 0..restart {
         second_with_liquidations(&mut market, s);
     }
     let now = composites(&restarted(&path, &mut market.clone(), restart, 0));
-    for (i, tolerance) in [(3, 1e-9), (5, 0.01)] {
+    for (i, tolerance) in [(3, 1e-4), (5, 0.01)] {
         let (a, b) = (now[i].expect("restored"), reference[i].unwrap());
         assert!((a - b).abs() <= tolerance, "composite {i}: {a} vs {b}");
     }
