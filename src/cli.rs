@@ -65,10 +65,11 @@ pub struct CommonArgs {
     #[arg(long, global = true)]
     pub no_history: bool,
 
-    /// With --demo: fast-forward the simulated past day into the history first, so the
-    /// baselines are warm at once (takes seconds in a release build, minutes in a debug one).
+    /// With --demo: start cold, without the simulated past day (by default the demo first
+    /// builds a day of SIMULATED history into a temporary file, so every baseline and window is
+    /// warm on the first frame; --no-history also starts cold).
     #[arg(long, global = true)]
-    pub warm_demo: bool,
+    pub cold_demo: bool,
 
     /// Simulator seed (with --demo or `sim`).
     #[arg(long, global = true, default_value_t = 1)]

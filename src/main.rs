@@ -103,7 +103,7 @@ fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>, source: 
         venue_rests: c.venue_rest.clone(),
         record,
         skip_backfill: c.no_backfill,
-        warm_demo: c.warm_demo && !c.no_history,
+        warm_demo: !c.cold_demo && !c.no_history,
     }
 }
 

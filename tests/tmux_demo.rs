@@ -127,7 +127,13 @@ fn demo_in_tmux_help_search_detail_freeze_quit() {
         eprintln!("NOTICE: tmux is not installed; the tmux test is skipped (.ci/run installs it)");
         return;
     }
-    let tmux = start(Path::new(env!("CARGO_BIN_EXE_depthscope")), "keys", "");
+    // Cold: the keys are under test here, not the simulated past (built in seconds by a
+    // release binary, longer by this debug one).
+    let tmux = start(
+        Path::new(env!("CARGO_BIN_EXE_depthscope")),
+        "keys",
+        "--cold-demo",
+    );
 
     // Moving books: every simulated venue's BTC row proven, with a mid price. Simulated books
     // are `SIM`, never `LIVE`.
@@ -238,8 +244,8 @@ fn is_number(word: &str) -> bool {
         .is_ok()
 }
 
-/// The demo opens warm: the simulated past day is fast-forwarded into its history at start, so
-/// within 5 s of launch the baseline composites show numbers, not `—` or `warming`.
+/// The demo opens warm: the simulated past day is built into its history at start, so within
+/// 5 s of launch every composite shows a number, not `—` or `warming`.
 #[test]
 #[ignore = "the fast-forward takes minutes in a debug build; run against a release binary"]
 fn demo_composites_are_warm_within_five_seconds() {
@@ -247,14 +253,12 @@ fn demo_composites_are_warm_within_five_seconds() {
         eprintln!("NOTICE: tmux is not installed; the tmux test is skipped (.ci/run installs it)");
         return;
     }
-    let tmux = start(
-        Path::new(env!("CARGO_BIN_EXE_depthscope")),
-        "warm",
-        "--warm-demo",
-    );
+    let tmux = start(Path::new(env!("CARGO_BIN_EXE_depthscope")), "warm", "");
     let rows = [
         "dir pressure",
         "liquidity risk",
+        "flow momentum",
+        "cascade stress",
         "whale convict.",
         "venue agreement",
     ];

@@ -74,7 +74,7 @@ pub fn seeds(h: &BookHistory) -> Vec<Seed> {
 pub fn warm_rows(h: &BookHistory, symbol: &str) -> Vec<WarmRow> {
     seeds(h)
         .iter()
-        .map(|s| WarmRow::of(&h.key, symbol, s))
+        .filter_map(|s| WarmRow::of(&h.key, symbol, s))
         .collect()
 }
 

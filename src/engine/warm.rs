@@ -13,6 +13,7 @@
 //! yet wait until the book appears. Book-only baselines (spread, depth, slippage) can only come
 //! from recorded seconds: no venue publishes their past.
 
+use crate::feed::event::LiqSampling;
 use crate::market::Millis;
 
 /// A per-minute baseline series of one book.
@@ -76,6 +77,17 @@ impl MinuteSeries {
 /// The stored code of an hour of print notionals ([`Seed::PrintHour`]).
 pub const PRINT_HOUR_CODE: i64 = 100;
 
+/// The stored code of a book's liquidation-stream sampling ([`Seed::LiqStream`]).
+pub const LIQ_STREAM_CODE: i64 = 101;
+
+/// The stored value of each sampling (never reuse one: files keep them).
+const LIQ_SAMPLINGS: [LiqSampling; 4] = [
+    LiqSampling::Throttled1s,
+    LiqSampling::Throttled500ms,
+    LiqSampling::Complete,
+    LiqSampling::Incomplete,
+];
+
 /// One past sample of one book.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Seed {
@@ -88,27 +100,58 @@ pub enum Seed {
     /// The trade-notional histogram of the hour holding `t`, `(bin, count)` pairs as the
     /// engine hands them out.
     PrintHour { t: Millis, bins: Vec<(u16, u32)> },
+    /// The flow of the second ending at `t`, from the history's 1-s rows: it refills the
+    /// short windows (CVD 1/5 min, liquidations) after a short restart. Seconds come as one
+    /// unbroken run ending just before the restart ([`crate::history::recent`]).
+    Second { t: Millis, flow: SecondFlow },
+    /// The book had a liquidation stream of this sampling in the minute holding `t`, so its
+    /// restored liquidation seconds can be counted before the first live liquidation.
+    LiqStream { t: Millis, sampling: LiqSampling },
+}
+
+/// One second of a book's flow as the history keeps it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SecondFlow {
+    /// Taker buy and sell volume, base units.
+    pub taker_buy: f64,
+    pub taker_sell: f64,
+    /// The mid, quote units (the notional of the second's volume); `None` when the book was
+    /// not valid.
+    pub mid: Option<f64>,
+    /// Liquidated long and short notional, quote units; `None` when the venue had sent no
+    /// liquidation yet (its stream's sampling unknown).
+    pub liq_long_usd: Option<f64>,
+    pub liq_short_usd: Option<f64>,
 }
 
 impl Seed {
     pub fn t(&self) -> Millis {
         match self {
-            Seed::Minute { t, .. } | Seed::PrintHour { t, .. } => *t,
+            Seed::Minute { t, .. }
+            | Seed::PrintHour { t, .. }
+            | Seed::Second { t, .. }
+            | Seed::LiqStream { t, .. } => *t,
         }
     }
 
-    /// `(series code, value, bins)` as the history stores it.
-    pub fn stored(&self) -> (i64, Option<f64>, Option<Vec<u8>>) {
+    /// `(series code, value, bins)` as the history stores it; `None` for a [`Seed::Second`],
+    /// which is read from the 1-s rows.
+    pub fn stored(&self) -> Option<(i64, Option<f64>, Option<Vec<u8>>)> {
         match self {
-            Seed::Minute { series, value, .. } => (series.code(), Some(*value), None),
+            Seed::Minute { series, value, .. } => Some((series.code(), Some(*value), None)),
             Seed::PrintHour { bins, .. } => {
                 let mut out = Vec::with_capacity(bins.len() * 6);
                 for (bin, n) in bins {
                     out.extend_from_slice(&bin.to_le_bytes());
                     out.extend_from_slice(&n.to_le_bytes());
                 }
-                (PRINT_HOUR_CODE, None, Some(out))
+                Some((PRINT_HOUR_CODE, None, Some(out)))
             }
+            Seed::LiqStream { sampling, .. } => {
+                let code = LIQ_SAMPLINGS.iter().position(|s| s == sampling)?;
+                Some((LIQ_STREAM_CODE, Some(code as f64), None))
+            }
+            Seed::Second { .. } => None,
         }
     }
 
@@ -135,6 +178,10 @@ impl Seed {
                 .collect();
             return Some(Seed::PrintHour { t, bins });
         }
+        if code == LIQ_STREAM_CODE {
+            let sampling = *LIQ_SAMPLINGS.get(value? as usize)?;
+            return Some(Seed::LiqStream { t, sampling });
+        }
         Some(Seed::Minute {
             series: MinuteSeries::from_code(code)?,
             t,
@@ -159,8 +206,12 @@ mod tests {
                 t: 3_600_000,
                 bins: vec![(3, 7), (1395, 70_000)],
             },
+            Seed::LiqStream {
+                t: 120_000,
+                sampling: LiqSampling::Throttled500ms,
+            },
         ] {
-            let (code, value, bins) = seed.stored();
+            let (code, value, bins) = seed.stored().unwrap();
             assert_eq!(
                 Seed::from_stored(code, seed.t(), value, bins.as_deref()),
                 Some(seed)

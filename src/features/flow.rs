@@ -176,6 +176,9 @@ pub struct TradeFlow {
     cfg: TradeFlowConfig,
     dedup: TradeDedup,
     observed: ObservedSince,
+    /// The large-print window's own coverage: restored seconds ([`TradeFlow::seed_seconds`])
+    /// refill the CVD windows but hold no single prints.
+    large_observed: ObservedSince,
     last_t: Option<Millis>,
     short: RollingSum<5>,
     long: RollingSum<5>,
@@ -207,6 +210,7 @@ impl TradeFlow {
             cfg,
             dedup: TradeDedup::new(cfg.dedup_horizon),
             observed: ObservedSince::default(),
+            large_observed: ObservedSince::default(),
             last_t: None,
             short: RollingSum::new(cfg.short),
             long: RollingSum::new(cfg.long),
@@ -236,6 +240,7 @@ impl TradeFlow {
     /// quiet symbol, instead of from the first trade.
     pub fn observe_since(&mut self, t: Millis) {
         self.observed.observe(t);
+        self.large_observed.observe(t);
         self.minutes_observed.observe(t);
     }
 
@@ -296,6 +301,30 @@ impl TradeFlow {
         self.threshold_minute = None;
     }
 
+    /// Refills the CVD windows and the slope's series from one unbroken run of past seconds
+    /// `(end ms, taker buy, taker sell, mid)` (base units; the mid prices the notional, 0
+    /// without one), oldest first and before live trades: the windows are then observed since
+    /// the run's first second. The minute series and the large-print window are left alone
+    /// (the minutes come from their own samples; single prints are not kept by the second).
+    pub fn seed_seconds(
+        &mut self,
+        seconds: impl IntoIterator<Item = (Millis, f64, f64, Option<f64>)>,
+    ) {
+        for (t, buy, sell, mid) in seconds {
+            if !(buy.is_finite() && sell.is_finite()) {
+                continue;
+            }
+            self.observed.observe(t);
+            let price = mid.filter(|m| m.is_finite()).unwrap_or(0.0);
+            let mut v = [0.0; 5];
+            (v[BUY_Q], v[BUY_N], v[SELL_Q], v[SELL_N]) = (buy, buy * price, sell, sell * price);
+            self.short.push(t, v);
+            self.long.push(t, v);
+            self.cvd_total += buy - sell;
+            self.cvd_grid.update(t, Some(self.cvd_total));
+        }
+    }
+
     /// Feeds one trade. Returns `false` when it was dropped: a replayed id, or a non-positive or
     /// non-finite price or size.
     pub fn on_trade(&mut self, trade: &Trade) -> bool {
@@ -309,6 +338,7 @@ impl TradeFlow {
         let t = self.last_t.map_or(trade.t, |last| trade.t.max(last));
         self.last_t = Some(t);
         self.observed.observe(t);
+        self.large_observed.observe(t);
         self.minutes_observed.observe(t);
         let (q, n) = (trade.size, trade.notional());
         let Some(side) = trade.taker else {
@@ -403,7 +433,7 @@ impl TradeFlow {
             .warm(now, self.cfg.long)
             .then(|| window_flow(&mut self.long, now));
         let large = self
-            .observed
+            .large_observed
             .warm(now, self.cfg.large_window)
             .then(|| self.large_trades(now));
         let cvd_slope_per_min = long.and_then(|_| self.cvd_slope_per_min(now));

@@ -140,6 +140,12 @@ impl LiquidationTracker {
         }
     }
 
+    /// The stream's sampling as its venue says it (a tracker restored from the history learns
+    /// it again from the first live liquidation).
+    pub fn set_sampling(&mut self, sampling: LiquidationSampling) {
+        self.sampling = sampling;
+    }
+
     /// The stream has been subscribed since `t`: a quiet stream then reads zero liquidations
     /// instead of warming up until the first one.
     pub fn observe_since(&mut self, t: Millis) {

@@ -9,12 +9,14 @@
 //! - [`writer`]: the writer thread behind a bounded channel, one transaction a second;
 //! - [`recorder`]: turns the engine's frames into the rows the writer takes;
 //! - [`restore`]: reads the baseline samples back into the engine;
+//! - [`recent`]: reads the last minutes of 1-s rows back into the short windows;
 //! - [`query`]: `history info | query | prune`.
 
 pub mod backfill;
 pub mod columns;
 pub mod parquet;
 pub mod query;
+pub mod recent;
 pub mod recorder;
 pub mod restore;
 pub mod rollup;
@@ -90,10 +92,23 @@ pub fn start(
         .collect();
     store.set_meta("slippage_usd", &refs.join(","))?;
     let now_ms = (crate::market::now_nanos() / 1_000_000) as i64;
-    let seeds = restore::load_seeds(&store, now_ms)?;
+    let seeds = warm_seeds(&store, now_ms)?;
     let (sink, thread) = spawn_writer(store, retention)?;
     sink.set_restored(seeds.len() as u64);
     Ok((WarmStart::new(sink, seeds), thread))
+}
+
+/// Everything a start restores from `store` at `now` (unix ms): every book's baseline samples
+/// ([`restore`]) and, after a short stop, its last seconds of flow ([`recent`]).
+pub fn warm_seeds(
+    store: &Store,
+    now_ms: i64,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
+    let mut seeds = restore::load_seeds(store, now_ms)?;
+    for (key, recent) in recent::load_recent(store, now_ms)? {
+        seeds.entry(key).or_default().extend(recent);
+    }
+    Ok(seeds)
 }
 
 /// Baseline samples are kept a little longer than the longest baseline (24 h).
@@ -176,14 +191,17 @@ impl WarmRow {
     pub fn from_samples(samples: &[(BookKey, Arc<str>, Vec<Seed>)]) -> Vec<WarmRow> {
         samples
             .iter()
-            .flat_map(|(key, symbol, seeds)| seeds.iter().map(|s| WarmRow::of(key, symbol, s)))
+            .flat_map(|(key, symbol, seeds)| {
+                seeds.iter().filter_map(|s| WarmRow::of(key, symbol, s))
+            })
             .collect()
     }
 
-    /// One seed of book `key` (of `symbol`) as stored.
-    pub fn of(key: &BookKey, symbol: &str, seed: &Seed) -> WarmRow {
-        let (series, value, bins) = seed.stored();
-        WarmRow {
+    /// One seed of book `key` (of `symbol`) as stored; `None` for a seed kept elsewhere (a
+    /// [`Seed::Second`] is the 1-s rows themselves).
+    pub fn of(key: &BookKey, symbol: &str, seed: &Seed) -> Option<WarmRow> {
+        let (series, value, bins) = seed.stored()?;
+        Some(WarmRow {
             venue: key.venue.as_str().to_owned(),
             instrument: key.instrument.to_string(),
             symbol: symbol.to_owned(),
@@ -191,7 +209,7 @@ impl WarmRow {
             t: seed.t(),
             value,
             bins,
-        }
+        })
     }
 }
 

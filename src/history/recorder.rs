@@ -21,7 +21,7 @@ pub const ALL_VENUES: &str = "all";
 pub struct Recorder {
     sink: HistorySink,
     last_second: Option<i64>,
-    totals: HashMap<BookKey, Totals>,
+    rows: SecondRows,
     /// Wait for the writer instead of dropping seconds (replays, tests).
     lossless: bool,
 }
@@ -31,7 +31,7 @@ impl Recorder {
         Recorder {
             sink,
             last_second: None,
-            totals: HashMap::new(),
+            rows: SecondRows::default(),
             lossless: false,
         }
     }
@@ -61,6 +61,25 @@ impl Recorder {
     }
 
     fn batch(&mut self, engine: &mut Engine, frame: &Frame, second: i64) -> SecondBatch {
+        let rows = self.rows.rows(engine, frame);
+        let warm = WarmRow::from_samples(&engine.take_warm(frame.at));
+        SecondBatch {
+            t: second,
+            rows,
+            warm,
+        }
+    }
+}
+
+/// The rows of one second from a frame: each book's state and the flow since the previous
+/// call, and each symbol's cross-venue row (the live recorder and the demo's fast-forward).
+#[derive(Debug, Default)]
+pub struct SecondRows {
+    totals: HashMap<BookKey, Totals>,
+}
+
+impl SecondRows {
+    pub fn rows(&mut self, engine: &Engine, frame: &Frame) -> Vec<BookRow> {
         let mut flows = HashMap::new();
         for (key, now) in engine.book_totals() {
             let before = self.totals.insert(key.clone(), now).unwrap_or(now);
@@ -86,12 +105,7 @@ impl Recorder {
                 });
             }
         }
-        let warm = WarmRow::from_samples(&engine.take_warm(frame.at));
-        SecondBatch {
-            t: second,
-            rows,
-            warm,
-        }
+        rows
     }
 }
 

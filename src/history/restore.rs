@@ -30,7 +30,7 @@ pub fn load_book_seeds(
 ) -> Result<Vec<Seed>, HistoryError> {
     let mut seeds = read_seeds(store, now, Some(key))?;
     let mut out = seeds.remove(key).unwrap_or_default();
-    out.retain(|s| codes.contains(&s.stored().0));
+    out.retain(|s| s.stored().is_some_and(|(code, ..)| codes.contains(&code)));
     Ok(out)
 }
 

@@ -74,8 +74,8 @@ pub struct Plan {
     /// Write history to this file (and warm the baselines from it); `None`: no history.
     pub history: Option<PathBuf>,
     pub retention: crate::history::Retention,
-    /// `--demo --warm-demo` fast-forwards the simulated past day into the history first (see
-    /// [`demo_history`](super::demo_history)).
+    /// `--demo` (unless `--cold-demo` or `--no-history`) builds the simulated past day into
+    /// the history first (see [`demo_history`](super::demo_history)).
     pub warm_demo: bool,
 }
 
@@ -136,24 +136,16 @@ pub async fn run_session(
     // Start notes (missing venues, unreachable instrument lists, unknown symbols) go to the log
     // pane; `stream --json` has no pane, so they go to stderr as well.
     let echo_notes = matches!(output, Output::Json { .. } | Output::Serve { .. });
-    let mut started = start_source(config, plan, &source, echo_notes, &cancel).await?;
-    let mut settings = EngineSettings::from_config(config, started.mode.clone());
-    if !plan.symbols.is_empty() || !matches!(source, Source::Replay { .. }) {
-        settings.symbols = plan.symbols.clone();
-    }
-    let clock = match source {
-        Source::Replay { .. } => Clock::Capture,
-        _ => Clock::Wall,
-    };
-    let first_at = match source {
-        Source::Replay { .. } => 0,
-        _ => now_nanos(),
-    };
-    let (frames_tx, frames) = watch::channel(Engine::new(settings.clone()).tick(first_at));
     let mut outcome = Outcome::default();
-    let mut history_writer = None;
+    // The demo's past is built before the simulator starts, so its live market does not queue
+    // up behind the fast-forward.
     let demo_history = match &source {
         Source::Demo { seed } if plan.warm_demo => {
+            // Seen before the screen opens, while the past is built.
+            eprintln!(
+                "depthscope --demo: building a SIMULATED past day for the warm start \
+                 (--cold-demo skips it)…"
+            );
             match super::demo_history::prepare(config, plan, *seed).await {
                 Ok(h) => {
                     tracing::info!(
@@ -171,6 +163,21 @@ pub async fn run_session(
         }
         _ => None,
     };
+    let mut started = start_source(config, plan, &source, echo_notes, &cancel).await?;
+    let mut settings = EngineSettings::from_config(config, started.mode.clone());
+    if !plan.symbols.is_empty() || !matches!(source, Source::Replay { .. }) {
+        settings.symbols = plan.symbols.clone();
+    }
+    let clock = match source {
+        Source::Replay { .. } => Clock::Capture,
+        _ => Clock::Wall,
+    };
+    let first_at = match source {
+        Source::Replay { .. } => 0,
+        _ => now_nanos(),
+    };
+    let (frames_tx, frames) = watch::channel(Engine::new(settings.clone()).tick(first_at));
+    let mut history_writer = None;
     let history_path = demo_history
         .as_ref()
         .map(|h| h.path.clone())

@@ -51,8 +51,13 @@ impl Liquidations {
         self.sampling
     }
 
-    /// One liquidation, sizes in base units.
+    /// One liquidation, sizes in base units. Its sampling is the stream's from now on (a
+    /// tracker restored from the history may have been created with an older label).
     pub fn on_liquidation(&mut self, l: &Liquidation) {
+        if l.sampling != self.sampling {
+            self.sampling = l.sampling;
+            self.tracker.set_sampling(sampling(l.sampling));
+        }
         let notional = l.price * l.size;
         if !(notional.is_finite() && notional >= 0.0) {
             return;
@@ -73,6 +78,24 @@ impl Liquidations {
             notional,
         });
         self.pending.push(notional);
+    }
+
+    /// One second of liquidations restored from the history (before live data): the long and
+    /// short notional, each counted as one liquidation at the second (the history keeps
+    /// notionals, not counts, so restored counts are lower bounds, like a throttled stream's).
+    pub fn seed_second(&mut self, t: Millis, long: f64, short: f64) {
+        for (position, notional) in [
+            (crate::market::LiquidatedPosition::Long, long),
+            (crate::market::LiquidatedPosition::Short, short),
+        ] {
+            if notional > 0.0 {
+                self.tracker.on_liquidation(&crate::features::Liquidation {
+                    t,
+                    position,
+                    notional,
+                });
+            }
+        }
     }
 
     pub fn readings(&mut self, now: Millis) -> LiquidationReadings {

@@ -31,7 +31,7 @@ use crate::features::bands::LevelThreshold;
 use crate::features::flow::{LargeTradeRule, TradeFlow, TradeFlowConfig};
 use crate::features::{Level, LevelChange};
 use crate::feed::event::{
-    BookKey, BookStatus, BookUpdate, DerivsTick, Liquidation, Trade, UpdateKind,
+    BookKey, BookStatus, BookUpdate, DerivsTick, LiqSampling, Liquidation, Trade, UpdateKind,
 };
 use crate::feed::health::{BookCounters, BookState};
 use crate::instrument::Instrument;
@@ -39,7 +39,7 @@ use crate::market::{Millis, Nanos};
 
 use super::clock::{ExchClock, to_millis};
 use super::freshness::UpdateIntervals;
-use super::warm::{MinuteSeries, Seed};
+use super::warm::{MinuteSeries, SecondFlow, Seed};
 use baselines::Baselines;
 use derivs::DerivsState;
 use differencing::Differencing;
@@ -57,6 +57,8 @@ struct BookParams {
     base_units: bool,
     large_trade_floor: f64,
     cascade_n0: f64,
+    /// Liquidation prints kept for display.
+    recent_prints: usize,
 }
 
 impl BookParams {
@@ -69,6 +71,7 @@ impl BookParams {
             base_units: instrument.contract.is_known(),
             large_trade_floor: cfg.large_trade_floor(&instrument.base),
             cascade_n0: cfg.cascade_n0(&instrument.base),
+            recent_prints: cfg.recent_prints,
         }
     }
 }
@@ -108,6 +111,11 @@ pub struct BookEngine {
     totals: Totals,
     /// What the history has been handed: the minute and hour last exported.
     exported: Option<(i64, i64)>,
+    /// The liquidation-stream sampling the history knew this book by.
+    restored_sampling: Option<LiqSampling>,
+    /// Liquidated `(second, long, short)` notionals restored from the history, waiting for a
+    /// live liquidation to say the stream's sampling (see [`BookEngine::seed`]).
+    restored_liquidations: Vec<(Millis, f64, f64)>,
 }
 
 /// Running totals since the book was created: the history differences them per second.
@@ -148,6 +156,8 @@ impl BookEngine {
             asks: Vec::new(),
             totals: Totals::default(),
             exported: None,
+            restored_sampling: None,
+            restored_liquidations: Vec::new(),
         }
     }
 
@@ -166,6 +176,7 @@ impl BookEngine {
             |t: Millis, unit: Millis| live.is_none_or(|l| t.div_euclid(unit) < l.div_euclid(unit));
         // Per minute: (signed CVD, large buy, large sell) as far as given.
         let mut minutes: std::collections::BTreeMap<i64, [Option<f64>; 3]> = Default::default();
+        let mut seconds = Vec::new();
         for seed in seeds {
             match seed {
                 Seed::Minute { series, t, value } => {
@@ -190,6 +201,8 @@ impl BookEngine {
                     self.flow.seed_print_hour(*t, bins);
                 }
                 Seed::PrintHour { .. } => {}
+                Seed::Second { t, flow } => seconds.push((*t, *flow)),
+                Seed::LiqStream { sampling, .. } => self.restored_sampling = Some(*sampling),
             }
         }
         for (minute, values) in minutes {
@@ -203,6 +216,53 @@ impl BookEngine {
                 [Some(cvd), ..] => self.flow.seed_cvd_minute(t, cvd),
                 _ => {}
             }
+        }
+        self.seed_seconds(&seconds);
+    }
+
+    /// Refills the short windows from the seconds just before a restart (oldest first, one
+    /// unbroken run): the CVD windows, and the liquidation windows and rates where the venue
+    /// had a liquidation stream. A venue whose stream's sampling is known only from a live
+    /// liquidation keeps the restored seconds until the first one arrives.
+    fn seed_seconds(&mut self, seconds: &[(Millis, SecondFlow)]) {
+        if seconds.is_empty() || !self.params.base_units {
+            return;
+        }
+        self.flow.seed_seconds(
+            seconds
+                .iter()
+                .map(|(t, f)| (*t, f.taker_buy, f.taker_sell, f.mid)),
+        );
+        self.restored_liquidations = seconds
+            .iter()
+            .filter(|(_, f)| f.liq_long_usd.is_some() || f.liq_short_usd.is_some())
+            .map(|(t, f)| {
+                let notional = |v: Option<f64>| v.filter(|v| v.is_finite() && *v > 0.0);
+                (
+                    *t,
+                    notional(f.liq_long_usd).unwrap_or(0.0),
+                    notional(f.liq_short_usd).unwrap_or(0.0),
+                )
+            })
+            .collect();
+        if let Some(sampling) = self.restored_sampling {
+            self.restore_liquidations(sampling);
+        }
+    }
+
+    /// Creates the liquidation tracker from the restored seconds (if any), observed since the
+    /// first of them.
+    fn restore_liquidations(&mut self, sampling: LiqSampling) {
+        let restored = std::mem::take(&mut self.restored_liquidations);
+        let Some(&(since, _, _)) = restored.first() else {
+            return;
+        };
+        let cap = self.params.recent_prints;
+        let liq = self
+            .liquidations
+            .get_or_insert_with(|| Liquidations::new(sampling, cap, since));
+        for (t, long, short) in restored {
+            liq.seed_second(t, long, short);
         }
     }
 
@@ -233,6 +293,12 @@ impl BookEngine {
         }
         let last = self.exported.replace((minute, hour));
         if last.is_none_or(|(m, _)| m != minute) {
+            if let Some(liq) = &self.liquidations {
+                out.push(Seed::LiqStream {
+                    t: minute * 60_000,
+                    sampling: liq.sampling(),
+                });
+            }
             let mut hours = vec![hour];
             if let Some((_, h)) = last.filter(|(_, h)| *h != hour) {
                 hours.insert(0, h);
@@ -347,6 +413,9 @@ impl BookEngine {
                 crate::market::LiquidatedPosition::Long => self.totals.liq_long_usd += notional,
                 crate::market::LiquidatedPosition::Short => self.totals.liq_short_usd += notional,
             }
+        }
+        if self.liquidations.is_none() {
+            self.restore_liquidations(l.sampling);
         }
         let since = self.observed_since.unwrap_or(l.exch_ts).min(l.exch_ts);
         self.liquidations

@@ -5,13 +5,16 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::feed::event::{LiqSampling, Liquidation};
 use crate::history::{Recorder, Retention, Store, restore, spawn_writer};
+use crate::market::LiquidatedPosition;
 
 /// 2026-06-01 00:00 UTC, ms: samples near the epoch would be older than any retention.
 const T0: Millis = 1_780_272_000_000;
 
 /// A deterministic market: every second a fresh 20-level snapshot around a random walk, and a
 /// few trades, some of them large.
+#[derive(Clone)]
 struct Market {
     script: Script,
     rng: u64,
@@ -182,6 +185,114 @@ fn restart_matches_uninterrupted(restart: i64) {
     );
     assert!(c.warming.flow_momentum.is_some_and(|p| p.need_min == 30.0));
     assert_eq!(early.symbols[0].composites.warming.liquidity_risk, None);
+}
+
+/// `market`'s second `s` with a liquidation every third second (alternating mostly longs), so
+/// cascade stress has a stream to read.
+fn second_with_liquidations(market: &mut Market, s: i64) -> Vec<MarketEvent> {
+    let mut events = market.second(s);
+    if s % 3 == 0 {
+        let t = T0 + s * 1000 + 300;
+        events.push(MarketEvent::Liquidation(Liquidation {
+            key: market.script.key.clone(),
+            local_ts: at(t),
+            exch_ts: t,
+            position: if s % 12 == 0 {
+                LiquidatedPosition::Short
+            } else {
+                LiquidatedPosition::Long
+            },
+            price: market.mid,
+            size: 2.0 + (s % 7) as f64,
+            sampling: LiqSampling::Complete,
+        }));
+    }
+    events
+}
+
+/// Runs seconds `from..to` of the liquidating market, ticking at the end of each second.
+fn run_liquidating(
+    engine: &mut Engine,
+    market: &mut Market,
+    seconds: std::ops::Range<i64>,
+    mut recorder: Option<&mut Recorder>,
+) -> Arc<Frame> {
+    let mut last = None;
+    for s in seconds {
+        feed(engine, second_with_liquidations(market, s));
+        let frame = engine.tick(at(T0 + s * 1000 + 999));
+        if let Some(r) = recorder.as_deref_mut() {
+            r.on_frame(engine, &frame);
+        }
+        last = Some(frame);
+    }
+    last.expect("at least one second")
+}
+
+/// An engine restarted from the store at `T0 + restart + gap` seconds (the store written up to
+/// `restart`), fed from then on; returns its first frame.
+fn restarted(path: &std::path::Path, market: &mut Market, restart: i64, gap: i64) -> Arc<Frame> {
+    let store = Store::open_read(path).unwrap();
+    let mut engine = Engine::new(settings(&["BTC"], vec![]));
+    let at_ms = T0 + (restart + gap) * 1000;
+    for (key, seeds) in crate::history::warm_seeds(&store, at_ms).unwrap() {
+        engine.seed(&key, seeds);
+    }
+    for s in restart..restart + gap {
+        second_with_liquidations(market, s);
+    }
+    start(&mut engine, market, restart + gap);
+    run_liquidating(&mut engine, market, restart + gap..restart + gap + 1, None)
+}
+
+/// A stop of seconds: the short windows come back from the store's last 1-s rows, so
+/// `flow_momentum` and `cascade_stress` are numbers on the first second after the restart and
+/// read as the engine that never stopped; after a 2-hour stop they are not restored and warm
+/// from live data instead of pretending.
+#[test]
+fn a_short_stop_restores_the_short_windows() {
+    let dir = tempdir();
+    let path = dir.join("history.sqlite");
+    let restart = 3_900;
+    // Written up to `restart`, as a session that stopped there.
+    let (sink, writer) =
+        spawn_writer(Store::open_write(&path).unwrap(), Retention::default()).unwrap();
+    let mut first = Engine::new(settings(&["BTC"], vec![]));
+    let mut recorder = Recorder::lossless(sink);
+    let mut market = Market::new();
+    start(&mut first, &market, 0);
+    run_liquidating(&mut first, &mut market, 0..restart, Some(&mut recorder));
+    drop(recorder);
+    writer.join().unwrap();
+    // The same market, never stopped, at the restarted engine's first second.
+    let mut whole = Engine::new(settings(&["BTC"], vec![]));
+    let mut reference_market = Market::new();
+    start(&mut whole, &reference_market, 0);
+    let reference = run_liquidating(&mut whole, &mut reference_market, 0..restart + 1, None);
+    let reference = composites(&reference);
+    assert!(
+        reference[3].is_some() && reference[5].is_some(),
+        "{reference:?}"
+    );
+
+    // Restarted at once: the same numbers, within what the rows keep (sizes to 1e-4 base units;
+    // the restored liquidations sit on their second, 0.3 s before the live ones did, which
+    // moves the rates by well under 1 %).
+    let mut market = Market::new();
+    for s in 0..restart {
+        second_with_liquidations(&mut market, s);
+    }
+    let now = composites(&restarted(&path, &mut market.clone(), restart, 0));
+    for (i, tolerance) in [(3, 1e-4), (5, 0.01)] {
+        let (a, b) = (now[i].expect("restored"), reference[i].unwrap());
+        assert!((a - b).abs() <= tolerance, "composite {i}: {a} vs {b}");
+    }
+    // 10 s down: still numbers on the first second.
+    let now = composites(&restarted(&path, &mut market.clone(), restart, 10));
+    assert!(now[3].is_some() && now[5].is_some(), "{now:?}");
+    // Two hours down: nothing restored, so the short windows are warming.
+    let now = composites(&restarted(&path, &mut market.clone(), restart, 7_200));
+    assert_eq!((now[3], now[5]), (None, None));
 }
 
 /// A fresh directory under the target dir, removed by the next run of the same test.

@@ -64,6 +64,8 @@ pub struct BookModel {
     next_order: u64,
     touched: Vec<(Side, i64)>,
     scratch: Vec<f64>,
+    /// The reference price (ticks) the book was last placed around.
+    centre: f64,
 }
 
 /// The step's inputs shared by every book of a symbol.
@@ -103,8 +105,10 @@ impl BookModel {
             next_order: 1,
             touched: Vec::new(),
             scratch: Vec::new(),
+            centre: 0.0,
         };
         let frame = book.frame(0, 0.0, fair, 0.0);
+        book.centre = frame.r;
         for _ in 0..(ARRIVALS_PER_S / CANCELS_PER_LEVEL_S) as usize {
             book.arrival(&frame);
         }
@@ -165,16 +169,10 @@ impl BookModel {
         out: &mut BookStep,
         episodes: &mut Vec<Episode>,
     ) {
-        let noise = self.rng.normal();
-        self.offset = ou_step(self.offset, 0.0, OFFSET_SD, OFFSET_HALF_LIFE_S, dt_s, noise);
-        let basis = if self.inst.is_perpetual() {
-            sym.basis
-        } else {
-            0.0
-        };
-        let fair = sym.fair / quote_usd;
-        let reference = fair * (1.0 + self.offset + basis);
+        self.drift_offset(dt_s);
+        let (fair, reference) = self.reference(sym, quote_usd);
         let f = self.frame(t0_ms, dt_s, reference, sym.stress);
+        self.centre = f.r;
 
         self.pick_off_stale(&f, out);
         self.keep_touch(&f);
@@ -205,6 +203,72 @@ impl BookModel {
         if self.inst.is_perpetual() {
             out.derivs = Some(self.derivs(sym, fair, &f, out));
         }
+    }
+
+    fn drift_offset(&mut self, dt_s: f64) {
+        let noise = self.rng.normal();
+        self.offset = ou_step(self.offset, 0.0, OFFSET_SD, OFFSET_HALF_LIFE_S, dt_s, noise);
+    }
+
+    /// The fair price in the book's quote currency and the reference price the book is placed
+    /// around (the venue's offset and, on a perpetual, the basis on top).
+    fn reference(&self, sym: &SymbolTick, quote_usd: f64) -> (f64, f64) {
+        let basis = if self.inst.is_perpetual() {
+            sym.basis
+        } else {
+            0.0
+        };
+        let fair = sym.fair / quote_usd;
+        (fair, fair * (1.0 + self.offset + basis))
+    }
+
+    /// The taker orders of `dt_s` seconds from `t0_ms` without the book: the same arrivals,
+    /// sides and sizes as [`step`](Self::step) draws, each priced at the market makers' touch
+    /// (`fills`, one per order) instead of walking the levels. The book itself does not move;
+    /// [`recentre`](Self::recentre) moves it afterwards. Used to sample a long past cheaply.
+    pub fn taker_flow(
+        &mut self,
+        t0_ms: u64,
+        dt_s: f64,
+        sym: &SymbolTick,
+        quote_usd: f64,
+        fills: &mut Vec<Fill>,
+    ) {
+        self.drift_offset(dt_s);
+        let (_, reference) = self.reference(sym, quote_usd);
+        let f = self.frame(t0_ms, dt_s, reference, sym.stress);
+        let (bid_edge, ask_edge) = Self::edges(&f);
+        self.taker_orders(&f, sym, |book, taker, qty, t_ms, _| {
+            let price = match taker {
+                TakerSide::Buy => ask_edge,
+                TakerSide::Sell => bid_edge,
+            };
+            let order = book.next_order();
+            fills.push(Fill {
+                t_ms,
+                taker,
+                price,
+                qty,
+                order,
+            });
+        });
+    }
+
+    /// Moves every resting order by the whole ticks the reference moved since the book was
+    /// last placed, so a book left alone while the fair price walked (a sampled past) resumes
+    /// around the new price instead of having its stale side swept as giant trades. The
+    /// caller must publish the book anew (a snapshot).
+    pub fn recentre(&mut self, sym: &SymbolTick, quote_usd: f64) {
+        let (_, reference) = self.reference(sym, quote_usd);
+        let r = reference / self.tick;
+        let ticks = (r - self.centre).round() as i64;
+        self.bids.shift(ticks);
+        self.asks.shift(ticks);
+        if let Some(s) = self.spoof.as_mut() {
+            s.price += ticks;
+        }
+        self.centre += ticks as f64;
+        self.touched.clear();
     }
 
     /// Resting orders the fair price moved through are taken by arbitrageurs: asks at or
@@ -333,6 +397,26 @@ impl BookModel {
         out: &mut BookStep,
         episodes: &mut Vec<Episode>,
     ) {
+        let id = self.id;
+        self.taker_orders(f, sym, |book, taker, qty, t_ms, large| {
+            if large {
+                episodes.push(Episode::LargePrint {
+                    book: id,
+                    qty,
+                    t_ms,
+                });
+            }
+            book.walk(taker, qty, t_ms, out);
+        });
+    }
+
+    /// Draws the step's taker orders and hands each to `order` as `(side, lots, t_ms, large)`.
+    fn taker_orders(
+        &mut self,
+        f: &Frame,
+        sym: &SymbolTick,
+        mut order: impl FnMut(&mut Self, TakerSide, u64, u64, bool),
+    ) {
         let from = f.t0_ms as f64 / 1e3;
         let mut times = std::mem::take(&mut self.scratch);
         times.clear();
@@ -349,14 +433,7 @@ impl BookModel {
             let (size, large) = taker_size(&mut self.rng, self.spec.trade_size);
             let t_ms = (t * 1e3) as u64;
             let qty = self.lots(size);
-            if large {
-                episodes.push(Episode::LargePrint {
-                    book: self.id,
-                    qty,
-                    t_ms,
-                });
-            }
-            self.walk(taker, qty, t_ms, out);
+            order(self, taker, qty, t_ms, large);
         }
         self.scratch = times;
     }

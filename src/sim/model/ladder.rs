@@ -81,6 +81,14 @@ impl Ladder {
         taken
     }
 
+    /// Moves every level by `ticks` (the book re-centred on a new reference price; the order
+    /// of the levels is unchanged).
+    pub fn shift(&mut self, ticks: i64) {
+        for (p, _) in &mut self.levels {
+            *p += ticks;
+        }
+    }
+
     /// Remove the best level whole.
     pub fn pop_best(&mut self) -> Option<(i64, u64)> {
         self.levels.pop()
