@@ -74,7 +74,7 @@ fn at_80_columns_market_numbers_come_before_state_words_and_hidden_columns_are_c
     for column in ["MID", "CCY", "SPR bps", "FUNDING", "OI", "CVD1m", "STATE"] {
         assert!(header.contains(column), "{column} missing:\n{s}");
     }
-    assert!(s.contains("cols (wider)"), "{s}");
+    assert!(s.contains("cols (c)"), "{s}");
     // Nothing is cut into `#`.
     assert!(!s.contains("##"), "{s}");
     // CVD and OI carry their currency.
