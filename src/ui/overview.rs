@@ -5,13 +5,13 @@ use crate::engine::frame::VenueHealth;
 use crate::feed::health::ConnState;
 use crate::market::Nanos;
 use crate::ui::format;
+use crate::ui::glyphs::Glyphs;
 use crate::ui::header::offline_text;
 use crate::ui::model::overview::{Row, SortColumn, value};
 use crate::ui::model::select::{long_label, short_label};
 use crate::ui::model::sparks::{SparkCell, SparkStore};
 use crate::ui::table::{self, Column};
 use crate::ui::widgets::{Ctx, book_badge, book_word, number_style, pane};
-use crate::ui::glyphs::Glyphs;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -136,7 +136,9 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
             short_label(row.book)
         };
         let venue = venue_state(view.venues, row);
-        let shows_spark = kept.iter().any(|&(i, _)| columns[i].priority == table::EXTRA);
+        let shows_spark = kept
+            .iter()
+            .any(|&(i, _)| columns[i].priority == table::EXTRA);
         let sparks = if shows_spark {
             spark_cells(view, row, spark_w, cx)
         } else {
@@ -220,17 +222,15 @@ fn columns(long: bool, mid_width: u16, long_state: bool, spark_w: u16) -> [Colum
 
 /// The overview's column titles (the glossary explains each).
 pub fn column_titles() -> Vec<&'static str> {
-    columns(false, 9, false, NARROW_SPARK).iter().map(|c| c.title).collect()
+    columns(false, 9, false, NARROW_SPARK)
+        .iter()
+        .map(|c| c.title)
+        .collect()
 }
 
 /// A row's two sparkline cells (mid, CVD): the lines drawn in text, or a word saying why there
 /// are none. Each line has its own scale; CVD is coloured by the sign of its latest total.
-fn spark_cells(
-    view: &OverviewView,
-    row: &Row,
-    width: u16,
-    cx: &Ctx,
-) -> [(String, Style); 2] {
+fn spark_cells(view: &OverviewView, row: &Row, width: u16, cx: &Ctx) -> [(String, Style); 2] {
     let t = cx.theme;
     let (mid, cvd) = view.sparks.cells(
         row.book.key.venue.as_str(),
@@ -270,7 +270,6 @@ fn spark_text(values: &[Option<f64>], glyphs: &Glyphs) -> String {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn cells(
     row: &Row,
     label: String,

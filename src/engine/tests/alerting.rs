@@ -258,7 +258,11 @@ fn large_trade_alerts_judge_taker_prints_not_fills() {
     assert_eq!(f.alerts[0].value, 1_200_000.0);
     // The taker side travels with the alert: in its fields, its words and the JSON stream.
     assert_eq!(f.alerts[0].side, Some(AlertSide::Buy));
-    assert!(f.alerts[0].message.contains("(buy)"), "{}", f.alerts[0].message);
+    assert!(
+        f.alerts[0].message.contains("(buy)"),
+        "{}",
+        f.alerts[0].message
+    );
     let json = serde_json::to_value(&*f.alerts[0]).unwrap();
     assert_eq!(json["side"], "buy");
     // Another one 10 s later is inside the cooldown; 40 s later it is not.

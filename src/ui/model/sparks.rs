@@ -68,6 +68,7 @@ pub enum SparkCell {
 #[derive(Clone, Debug, Default)]
 pub struct SparkStore {
     stored: BookMinutes,
+    /// Why the last read failed (logged), while it keeps failing.
     failed: Option<String>,
     live: BookMinutes,
     /// Per venue and instrument, the minute being observed: (minute start, last mid, last
@@ -159,18 +160,19 @@ impl SparkStore {
                 self.stored = rows;
                 self.failed = None;
             }
-            Stored::Failed(why) => self.failed = Some(why),
+            Stored::Failed(why) => {
+                // The cell says `read failed`; the log says why (once per new reason).
+                if self.failed.as_ref() != Some(&why) {
+                    tracing::warn!(error = %why, "overview sparklines: history file not read");
+                }
+                self.failed = Some(why);
+            }
         }
     }
 
     /// History is off: no read will come; say so rather than `loading`.
     pub fn history_off(&mut self) {
         self.answered = true;
-    }
-
-    /// Why the last read failed, if it did.
-    pub fn failure(&self) -> Option<&str> {
-        self.failed.as_deref()
     }
 
     /// The two sparklines of one book over the day ending at unix second `now`, `cells` wide;
@@ -348,7 +350,10 @@ mod tests {
         assert_eq!(spark.mid.len(), 24);
         assert_eq!(spark.mid[0], Some(101.0));
         assert_eq!(spark.mid[23], Some(110.0));
-        assert!(spark.mid[1..23].iter().all(Option::is_none), "gaps stay gaps");
+        assert!(
+            spark.mid[1..23].iter().all(Option::is_none),
+            "gaps stay gaps"
+        );
         assert_eq!(spark.cvd[0], Some(3.0));
         assert_eq!(spark.cvd[23], Some(13.0));
         // Another book has nothing: no line, a word.
@@ -362,7 +367,10 @@ mod tests {
     #[test]
     fn one_cell_of_data_is_not_a_line() {
         let mut s = SparkStore::default();
-        s.finish(Stored::Rows(minutes(&[(NOW - 120, 1.0, 1.0), (NOW - 60, 2.0, 1.0)])));
+        s.finish(Stored::Rows(minutes(&[
+            (NOW - 120, 1.0, 1.0),
+            (NOW - 60, 2.0, 1.0),
+        ])));
         assert_eq!(s.spark("okx", "BTC-USDT", NOW, 24), None);
         assert!(s.spark("okx", "BTC-USDT", NOW, 1_440).is_some());
         let off = SparkStore::default();
@@ -388,7 +396,11 @@ mod tests {
         assert_eq!(spark.cvd[n - 2], Some(8.0), "7 stored, then 1 live");
         // A failed reread keeps what was read and says why.
         s.finish(Stored::Failed("locked".into()));
-        assert_eq!(s.failure(), Some("locked"));
+        assert_eq!(s.failed.as_deref(), Some("locked"));
+        assert_eq!(
+            s.cells("okx", "ETH-USDT", NOW, 24, true).0,
+            SparkCell::Word("read failed")
+        );
         assert!(s.spark("okx", "BTC-USDT", NOW, SPAN_MIN as usize).is_some());
     }
 

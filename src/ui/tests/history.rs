@@ -240,7 +240,9 @@ fn keys_open_the_view_and_change_range_and_field() {
 
 /// Does what the run loop does for the Overview's sparklines, on this thread.
 fn load_sparks(app: &mut App) {
-    let (path, symbols) = app.sparks_due(NOW_S).expect("a read is due on the Overview");
+    let (path, symbols) = app
+        .sparks_due(NOW_S)
+        .expect("a read is due on the Overview");
     app.sparks_loaded(sparks::load(&path, &symbols, NOW_S));
 }
 
@@ -251,10 +253,16 @@ fn overview_rows_carry_24h_sparklines_of_mid_and_cvd() {
     let mut app = history_app(Some(path));
     // Before the read comes back, the columns say so.
     let shown = text(draw(&app, 200, 60).backend().buffer());
-    assert!(shown.contains("MID 24h") && shown.contains("CVD 24h"), "{shown}");
+    assert!(
+        shown.contains("MID 24h") && shown.contains("CVD 24h"),
+        "{shown}"
+    );
     assert!(shown.contains("loading"), "{shown}");
     load_sparks(&mut app);
-    assert!(app.sparks_due(NOW_S).is_none(), "read again only after a while");
+    assert!(
+        app.sparks_due(NOW_S).is_none(),
+        "read again only after a while"
+    );
     for (w, h) in [(80, 24), (120, 40), (200, 60)] {
         let screen = draw(&app, w, h);
         let shown = text(screen.backend().buffer());
