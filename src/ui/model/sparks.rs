@@ -71,15 +71,17 @@ pub struct SparkStore {
     /// Why the last read failed (logged), while it keeps failing.
     failed: Option<String>,
     live: BookMinutes,
-    /// Per venue and instrument, the minute being observed: (minute start, last mid, last
-    /// `cvd_1m_usd`).
-    open: HashMap<String, HashMap<String, (i64, Option<f64>, Option<f64>)>>,
+    /// Per venue and instrument, the minute being observed.
+    open: HashMap<String, HashMap<String, OpenMinute>>,
     /// The symbols the last read asked for, and when (unix seconds).
     asked: Option<(Vec<String>, i64)>,
     in_flight: bool,
     /// A read has come back (or history is off): words other than `loading` apply.
     answered: bool,
 }
+
+/// The minute being observed: (minute start, last mid, last `cvd_1m_usd`).
+type OpenMinute = (i64, Option<f64>, Option<f64>);
 
 fn minute_of(unix_s: i64) -> i64 {
     unix_s.div_euclid(60) * 60
@@ -94,9 +96,7 @@ impl SparkStore {
             for book in &symbol.books {
                 let features = book.features.as_ref().filter(|_| book.state.is_live());
                 let mid = features.and_then(|f| f.mid).filter(|m| m.is_finite());
-                let cvd = features
-                    .and_then(|_| book.flow.cvd_1m_usd)
-                    .filter(|c| c.is_finite());
+                let cvd = features.and(book.flow.cvd_1m_usd).filter(|c| c.is_finite());
                 let venue = book.key.venue.as_str();
                 let open = self
                     .open
@@ -386,8 +386,10 @@ mod tests {
 
     #[test]
     fn stored_minutes_win_and_live_minutes_fill_the_rest() {
-        let mut s = SparkStore::default();
-        s.live = minutes(&[(NOW - 180, 1.0, 100.0), (NOW - 120, 2.0, 1.0)]);
+        let mut s = SparkStore {
+            live: minutes(&[(NOW - 180, 1.0, 100.0), (NOW - 120, 2.0, 1.0)]),
+            ..SparkStore::default()
+        };
         s.finish(Stored::Rows(minutes(&[(NOW - 180, 50.0, 7.0)])));
         let spark = s.spark("okx", "BTC-USDT", NOW, SPAN_MIN as usize).unwrap();
         let n = spark.mid.len();

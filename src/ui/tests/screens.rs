@@ -202,3 +202,22 @@ fn every_overview_column_is_in_the_glossary_and_help_shows_it() {
     let s = text(draw(&app, 120, 40).backend().buffer());
     assert!(s.contains("10bp / 25bp ntl"), "{s}");
 }
+
+#[test]
+fn at_80_columns_the_lines_about_hidden_panes_cut_no_word() {
+    let mut app = app(fixtures::frame());
+    let mut seen = 0;
+    for view in [Command::ViewOverview, Command::ViewDetail] {
+        press(&mut app, &[view]);
+        let s = text(draw(&app, 80, 24).backend().buffer());
+        for line in s.lines().filter(|l| l.starts_with('▸')) {
+            let line = line.trim_end();
+            assert!(
+                line.ends_with("(Tab)") || line.ends_with(')'),
+                "cut: {line:?}\n{s}"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "the detail at 80x24 collapses panes");
+}
