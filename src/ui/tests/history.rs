@@ -317,3 +317,11 @@ fn without_history_the_sparklines_say_so_and_fill_from_live_minutes() {
     assert!(!row.contains("history off"), "{row}");
     assert!(row.chars().any(|c| "▁▂▃▄▅▆▇█".contains(c)), "{row}");
 }
+
+#[test]
+fn the_words_instead_of_a_chart_wrap_whole_at_80_columns() {
+    let mut app = history_app(None);
+    press(&mut app, &[Command::ViewHistory]);
+    let shown = text(draw(&app, 80, 24).backend().buffer());
+    assert!(shown.contains("--history FILE"), "{shown}");
+}
