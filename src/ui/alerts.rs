@@ -313,8 +313,9 @@ mod tests {
             let screen =
                 crate::ui::tests::text(crate::ui::tests::draw(&app, w, h).backend().buffer());
             assert!(!screen.contains("2102"), "{w}x{h}:\n{screen}");
-            // At 80×24 the detail's chart and perp panes leave the alerts collapsed to a title.
-            let shown = if w >= 120 { "$2.10M" } else { "Alerts" };
+            // At 80×24 the detail's chart and perp panes leave the alerts collapsed: named or
+            // counted on the line of hidden panes.
+            let shown = if w >= 120 { "$2.10M" } else { "more (Tab)" };
             assert!(screen.contains(shown), "{w}x{h}:\n{screen}");
         }
     }

@@ -210,7 +210,8 @@ fn at_80_columns_the_lines_about_hidden_panes_cut_no_word() {
     for view in [Command::ViewOverview, Command::ViewDetail] {
         press(&mut app, &[view]);
         let s = text(draw(&app, 80, 24).backend().buffer());
-        for line in s.lines().filter(|l| l.starts_with('▸')) {
+        // The line starts at the marker (in the detail, right of the ladder's border).
+        for line in s.lines().filter_map(|l| l.find('▸').map(|i| &l[i..])) {
             let line = line.trim_end();
             assert!(
                 line.ends_with("(Tab)") || line.ends_with(')'),
