@@ -184,6 +184,7 @@ const DEFAULT_BINDINGS: &[(Mode, Command, &[&str])] = &[
     (Mode::Global, Command::OpenCommandLine, &[":"]),
     (Mode::Overview, Command::CycleSort, &["s"]),
     (Mode::Overview, Command::ReverseSort, &["S"]),
+    (Mode::Overview, Command::NextColumns, &["c"]),
     (
         Mode::Overview,
         Command::OpenSelected,

@@ -20,7 +20,7 @@ use crate::config::alerts::{AlertMetric, AlertRule, AlertsConfig, MetricScope, T
 use crate::feed::event::BookKey;
 use crate::market::Nanos;
 
-use super::frame::Alert;
+use super::frame::{Alert, AlertSide};
 
 /// §0.2 warm-up for a z-score: half the window observed…
 const Z_MIN_COVERAGE: f64 = 0.5;
@@ -196,13 +196,22 @@ impl AlertEngine {
             }
         }
         for (i, value, z) in fired {
-            let alert = self.alert(i, now, subject, value, z);
+            let side = direction(self.rules[i].metric, value);
+            let alert = self.alert(i, now, subject, value, z, side);
             self.push(alert);
         }
     }
 
-    /// One event (a taker print, a liquidation) of `metric` worth `value` on `subject`.
-    pub fn on_event(&mut self, at: Nanos, metric: AlertMetric, subject: &Subject, value: f64) {
+    /// One event (a taker print, a liquidation) of `metric` worth `value` on `subject`, on
+    /// `side` (the taker's, or the positions liquidated).
+    pub fn on_event(
+        &mut self,
+        at: Nanos,
+        metric: AlertMetric,
+        subject: &Subject,
+        value: f64,
+        side: AlertSide,
+    ) {
         if !value.is_finite() {
             return;
         }
@@ -217,7 +226,7 @@ impl AlertEngine {
             }
         }
         for i in fired {
-            let alert = self.alert(i, at, subject, value, None);
+            let alert = self.alert(i, at, subject, value, None, Some(side));
             self.push(alert);
         }
     }
@@ -229,6 +238,7 @@ impl AlertEngine {
         subject: &Subject,
         value: f64,
         z: Option<f64>,
+        side: Option<AlertSide>,
     ) -> Alert {
         let rule = &self.rules[i];
         self.next_id += 1;
@@ -241,6 +251,10 @@ impl AlertEngine {
         let condition = match z {
             Some(z) => format!("{} = {value:.6} (z {z:.2} {op} {level})", rule.metric),
             None => format!("{} = {value:.6} {op} {level}", rule.metric),
+        };
+        let condition = match side {
+            Some(side) => format!("{condition} ({})", side.word()),
+            None => condition,
         };
         let held = if rule.hold_s > 0.0 {
             format!(" for {} s", rule.hold_s)
@@ -263,6 +277,7 @@ impl AlertEngine {
             value,
             threshold: level,
             zscore: z,
+            side,
             notify: rule.notify,
             message: format!("{}: {condition}{held} on {}", rule.name, subject.describe()),
         }
@@ -285,6 +300,19 @@ impl AlertEngine {
     /// The most recent alerts, newest first.
     pub fn recent(&self) -> Vec<Arc<Alert>> {
         self.recent.iter().cloned().collect()
+    }
+}
+
+/// The direction of a state metric's value, for the metrics whose sign is a side: order flow,
+/// depth imbalance and the directional composites. Other reads (spread, depth, stress) have
+/// none.
+fn direction(metric: AlertMetric, value: f64) -> Option<AlertSide> {
+    use AlertMetric as M;
+    match metric {
+        M::DepthImbalance25bps | M::OfiNorm60s | M::DirectionalPressure | M::FlowMomentum => {
+            AlertSide::of_sign(value)
+        }
+        _ => None,
     }
 }
 

@@ -383,9 +383,9 @@ impl Engine {
             // Event metrics are notionals: judged only with base units, drained either way.
             let base_units = tick.frame.base_units;
             let alerts = &mut self.alerts;
-            self.books[i].take_events(now, |metric, notional| {
+            self.books[i].take_events(now, |metric, notional, side| {
                 if base_units {
-                    alerts.on_event(now, metric, &subject, notional);
+                    alerts.on_event(now, metric, &subject, notional, side);
                 }
             });
         }

@@ -496,8 +496,65 @@ pub struct Alert {
     pub threshold: f64,
     /// The z-score, for z-score rules.
     pub zscore: Option<f64>,
+    /// Which way the alert points, where its metric has a side: the taker side of a large
+    /// trade, the positions a liquidation closed, the sign of a directional read (OFI, depth
+    /// imbalance, directional pressure, flow momentum). Absent for metrics without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<AlertSide>,
     pub notify: Notify,
     pub message: String,
+}
+
+/// The side an alert points to (`side` in `stream --json`: `buy`, `sell`, `longs_liquidated`,
+/// `shorts_liquidated`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertSide {
+    /// A taker buy, or a directional read pointing up (buy pressure, more bids).
+    Buy,
+    /// A taker sell, or a directional read pointing down.
+    Sell,
+    /// Long positions were liquidated (forced sells).
+    LongsLiquidated,
+    /// Short positions were liquidated (forced buys).
+    ShortsLiquidated,
+}
+
+impl AlertSide {
+    pub fn of_taker(side: TakerSide) -> AlertSide {
+        match side {
+            TakerSide::Buy => AlertSide::Buy,
+            TakerSide::Sell => AlertSide::Sell,
+        }
+    }
+
+    pub fn of_liquidation(position: LiquidatedPosition) -> AlertSide {
+        match position {
+            LiquidatedPosition::Long => AlertSide::LongsLiquidated,
+            LiquidatedPosition::Short => AlertSide::ShortsLiquidated,
+        }
+    }
+
+    /// The direction of a signed value; none for zero.
+    pub fn of_sign(value: f64) -> Option<AlertSide> {
+        if value > 0.0 {
+            Some(AlertSide::Buy)
+        } else if value < 0.0 {
+            Some(AlertSide::Sell)
+        } else {
+            None
+        }
+    }
+
+    /// The words an alert line uses.
+    pub fn word(self) -> &'static str {
+        match self {
+            AlertSide::Buy => "buy",
+            AlertSide::Sell => "sell",
+            AlertSide::LongsLiquidated => "longs liquidated",
+            AlertSide::ShortsLiquidated => "shorts liquidated",
+        }
+    }
 }
 
 impl BookFrame {

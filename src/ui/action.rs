@@ -36,6 +36,7 @@ pub enum Command {
     Bottom,
     CycleSort,
     ReverseSort,
+    NextColumns,
     OpenSelected,
     GroupCoarser,
     GroupFiner,
@@ -63,7 +64,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help screen lists a mode's table.
-    pub const ALL: [Command; 46] = [
+    pub const ALL: [Command; 47] = [
         Command::Quit,
         Command::Close,
         Command::ToggleHelp,
@@ -87,6 +88,7 @@ impl Command {
         Command::Bottom,
         Command::CycleSort,
         Command::ReverseSort,
+        Command::NextColumns,
         Command::OpenSelected,
         Command::GroupCoarser,
         Command::GroupFiner,
@@ -156,6 +158,7 @@ impl Command {
             Command::Bottom => "Bottom",
             Command::CycleSort => "Sort by the next column",
             Command::ReverseSort => "Reverse the sort order",
+            Command::NextColumns => "Show the columns a narrow screen hides (next group)",
             Command::OpenSelected => "Open the selected row in symbol detail",
             Command::GroupCoarser => "Coarser price grouping",
             Command::GroupFiner => "Finer price grouping",

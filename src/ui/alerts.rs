@@ -3,11 +3,12 @@
 //! particular are always listed); `a` shows every symbol's, the current one's highlighted.
 //!
 //! Each alert reads like a trader's line, built from the alert's fields rather than cut from
-//! its message: `$2.10M large trade ≥ $1.00M · okx perp`, the value in its unit and compact (a
-//! number is never cut), the book named with its market kind.
+//! its message: `$2.10M large buy ≥ $1.00M · okx perp`, the value in its unit and compact (a
+//! number is never cut), its side where the metric has one (taker side, positions liquidated,
+//! direction), the book named with its market kind.
 
 use crate::config::alerts::AlertMetric;
-use crate::engine::frame::{Alert, Frame, Severity};
+use crate::engine::frame::{Alert, AlertSide, Frame, Severity};
 use crate::ui::format;
 use crate::ui::glyphs::Glyphs;
 use crate::ui::model::select::long_label;
@@ -163,7 +164,18 @@ impl Unit {
     }
 }
 
-/// `$2.10M large trade ≥ $1.00M · okx perp`, `0.81 directional pressure (z 3.20)`.
+/// What the alert line calls a metric's value, with its side where it has one: `large buy`,
+/// `longs liquidated`, `OFI 60s sell`.
+fn with_side(metric: AlertMetric, what: &str, side: Option<AlertSide>) -> String {
+    match (metric, side) {
+        (_, None) => what.to_owned(),
+        (AlertMetric::LargeTradeUsd, Some(side)) => format!("large {}", side.word()),
+        (AlertMetric::LiquidationUsd, Some(side)) => side.word().to_owned(),
+        (_, Some(side)) => format!("{what} {}", side.word()),
+    }
+}
+
+/// `$2.10M large buy ≥ $1.00M · okx perp`, `0.81 directional pressure buy (z 3.20)`.
 fn line(alert: &Alert, frame: &Frame, g: &Glyphs) -> String {
     let dot = g.dot;
     let book = alert
@@ -192,6 +204,7 @@ fn line(alert: &Alert, frame: &Frame, g: &Glyphs) -> String {
         };
     };
     let (what, unit) = reading(metric);
+    let what = with_side(metric, what, alert.side);
     let value = unit.show(alert.value, quote);
     let condition = match alert.zscore {
         Some(z) => format!("{value} {what} (z {})", format::compact(z)),
@@ -232,6 +245,7 @@ mod tests {
             value,
             threshold,
             zscore: None,
+            side: None,
             notify: Notify::None,
             message: format!("whale print: {metric} = {value:.6} ≥ {threshold}"),
         }
@@ -253,6 +267,25 @@ mod tests {
         assert_eq!(
             line(&alert("spread_bps", 12.5, 10.0), &frame, &ASCII),
             format!("12.5 bps spread >= 10.0 bps - {place}")
+        );
+        // The side, where the metric has one.
+        let mut sold = alert("large_trade_usd", 2_102_347.63, 1e6);
+        sold.side = Some(AlertSide::Sell);
+        assert_eq!(
+            line(&sold, &frame, &UNICODE),
+            format!("$2.10M large sell ≥ $1.00M · {place}")
+        );
+        let mut liq = alert("liquidation_usd", 250_000.0, 100_000.0);
+        liq.side = Some(AlertSide::LongsLiquidated);
+        assert_eq!(
+            line(&liq, &frame, &UNICODE),
+            format!("$250k longs liquidated ≥ $100k · {place}")
+        );
+        let mut ofi = alert("ofi_norm_60s", -0.62, -0.5);
+        ofi.side = Some(AlertSide::Sell);
+        assert_eq!(
+            line(&ofi, &frame, &UNICODE),
+            format!("-0.62 OFI 60s sell ≤ -0.50 · {place}")
         );
         let mut gone = alert("book_age_ms", 7_200.0, 5_000.0);
         gone.venue = Some(VenueId::Kraken);
@@ -280,8 +313,9 @@ mod tests {
             let screen =
                 crate::ui::tests::text(crate::ui::tests::draw(&app, w, h).backend().buffer());
             assert!(!screen.contains("2102"), "{w}x{h}:\n{screen}");
-            // At 80×24 the detail's chart and perp panes leave the alerts collapsed to a title.
-            let shown = if w >= 120 { "$2.10M" } else { "Alerts" };
+            // At 80×24 the detail's chart and perp panes leave the alerts collapsed: named or
+            // counted on the line of hidden panes.
+            let shown = if w >= 120 { "$2.10M" } else { "more (Tab)" };
             assert!(screen.contains(shown), "{w}x{h}:\n{screen}");
         }
     }

@@ -22,6 +22,7 @@ use crate::ui::model::history::{HistoryAsk, HistoryPane, Outcome};
 use crate::ui::model::overview::{self, SortColumn};
 use crate::ui::model::search;
 use crate::ui::model::select::{self, Selected, VenueSel};
+use crate::ui::model::sparks::{SparkStore, Stored};
 use crate::ui::model::tape::{TapeFilter, parse_amount};
 use crate::ui::theme::Theme;
 use ratatui::layout::{Position, Rect};
@@ -206,6 +207,8 @@ pub struct App {
     scroll: HashMap<Pane, usize>,
     pub(in crate::ui) sort: SortColumn,
     pub(in crate::ui) descending: bool,
+    /// The Overview's column group on a narrow screen (wraps at the number of groups).
+    pub(in crate::ui) columns_page: usize,
     cursor: Option<BookKey>,
     pub(in crate::ui) help: Option<u16>,
     pub(in crate::ui) search: Option<SearchState>,
@@ -218,6 +221,8 @@ pub struct App {
     pub(in crate::ui) config_file: Option<PathBuf>,
     pub(in crate::ui) history_file: Option<PathBuf>,
     pub(in crate::ui) history: HistoryPane,
+    /// The Overview's 24 h sparklines (store rows joined with live minutes).
+    pub(in crate::ui) sparks: SparkStore,
     /// A one-line answer to the last key (e.g. why a replay key did nothing).
     pub(in crate::ui) notice: Option<String>,
     replay_controls: bool,
@@ -259,6 +264,11 @@ impl App {
         let mut heatmap = HeatmapStore::new(settings.heatmap_column_ms);
         heatmap.ingest(&first);
         let notified = newest_alert(&first);
+        let mut sparks = SparkStore::default();
+        sparks.ingest(&first);
+        if settings.history_file.is_none() {
+            sparks.history_off();
+        }
         App {
             keymap: settings.keymap,
             theme: settings.theme,
@@ -284,6 +294,7 @@ impl App {
             scroll: HashMap::new(),
             sort: SortColumn::Symbol,
             descending: false,
+            columns_page: 0,
             cursor: None,
             help: None,
             search: None,
@@ -294,6 +305,7 @@ impl App {
             config_file: settings.config_file,
             history_file: settings.history_file,
             history: HistoryPane::default(),
+            sparks,
             notice: None,
             replay_controls: settings.replay_controls,
             replay_asked: None,
@@ -409,6 +421,22 @@ impl App {
         self.history.finish(ask, outcome);
     }
 
+    /// The read of the Overview sparklines' 24 h due now (unix second `now`), if any: only
+    /// while the Overview is shown and history is on, one at a time. The run loop reads it off
+    /// the UI thread and hands back [`App::sparks_loaded`].
+    pub fn sparks_due(&mut self, now: i64) -> Option<(PathBuf, Vec<String>)> {
+        if self.view != View::Overview {
+            return None;
+        }
+        let path = self.history_file.clone()?;
+        let symbols: Vec<String> = self.live.symbols.iter().map(|s| s.symbol.clone()).collect();
+        self.sparks.start(&symbols, now).then_some((path, symbols))
+    }
+
+    pub fn sparks_loaded(&mut self, stored: Stored) {
+        self.sparks.finish(stored);
+    }
+
     /// The frame on screen: the frozen one while frozen, else the latest.
     pub fn shown(&self) -> &Arc<Frame> {
         self.frozen.as_ref().map_or(&self.live, |f| &f.frame)
@@ -488,6 +516,7 @@ impl App {
             Action::Frame(frame) => {
                 self.queue_notifications(&frame);
                 self.heatmap.ingest(&frame);
+                self.sparks.ingest(&frame);
                 self.live = frame;
                 if let (Some(asked), DataMode::Replay { speed, paused, .. }) =
                     (&mut self.replay_asked, &self.live.mode)
@@ -586,6 +615,7 @@ impl App {
             Command::Bottom => self.motion(Motion::Bottom),
             Command::CycleSort => self.sort = self.sort.next(),
             Command::ReverseSort => self.descending = !self.descending,
+            Command::NextColumns => self.columns_page = self.columns_page.wrapping_add(1),
             Command::OpenSelected => self.open_selected(),
             Command::GroupCoarser => self.grouping = self.grouping.coarser(),
             Command::GroupFiner => self.grouping = self.grouping.finer(),

@@ -60,7 +60,7 @@ pub fn render(area: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
             Pane::Ladder => ladder::render(
                 rect,
                 buf,
-                &ladder_view(app, symbol, &selected, app.focused() == Pane::Ladder, cx),
+                &ladder_view(app, symbol, &selected, rect, cx),
                 cx,
             ),
             pane => side_pane(pane, rect, buf, app, symbol, &selected, cx),
@@ -391,13 +391,20 @@ fn chart_view<'a>(
     }
 }
 
+/// The ladder for the pane at `area`. It shows at least the depth asked for (`d`) and, where the
+/// pane has room for more, as many levels as fit: blank rows above the asks would read as a
+/// book that ends there.
 fn ladder_view<'a>(
     app: &App,
     symbol: &'a SymbolFrame,
     selected: &Selected<'a>,
-    focused: bool,
+    area: Rect,
     cx: &Ctx,
 ) -> LadderView<'a> {
+    let focused = app.focused() == Pane::Ladder;
+    // Borders, the status line, the header and the spread line; the rest split between sides.
+    let fits = usize::from(area.height.saturating_sub(5) / 2);
+    let depth = app.depth.max(fits);
     let sep = cx.glyphs.sep.trim();
     let which = selected.label();
     let books = selected.books();
@@ -432,7 +439,7 @@ fn ladder_view<'a>(
             LadderBody::Empty(lines)
         }
         _ => LadderBody::Rows {
-            model: ladder_model::build(&books, step, app.depth),
+            model: ladder_model::build(&books, step, depth),
             status: status(selected, cx),
             sources: books.iter().map(|b| short_label(b)).collect(),
             stale: matches!(selected, Selected::One(b) if b.stale),
@@ -446,7 +453,7 @@ fn ladder_view<'a>(
     let levels = if shown < app.depth {
         format!("{shown} of {} levels", app.depth)
     } else {
-        format!("{} levels", app.depth)
+        format!("{shown} levels")
     };
     // The numbers first: a narrow pane cuts the selection's name, never the depth.
     LadderView {

@@ -15,6 +15,7 @@ fn hints(mode: Mode) -> &'static [(Command, &'static str)] {
             (Command::OpenSelected, "open"),
             (Command::CycleSort, "sort"),
             (Command::ReverseSort, "reverse"),
+            (Command::NextColumns, "more columns"),
         ],
         Mode::Detail => &[
             (Command::CycleVenue, "venue"),

@@ -49,6 +49,14 @@ pub const ENTRIES: &[(&str, &str)] = &[
         "cumulative volume delta: taker buy - taker sell notional in CCY, last 1 min; + = net buying",
     ),
     (
+        "MID 24h",
+        "mid over the last 24 h, one cell per 1 h (per 2 h when narrow), oldest left; each row on its own scale; blank = no data; from the history file's 1-min rows and the minutes since start",
+    ),
+    (
+        "CVD 24h",
+        "cumulative volume delta over the last 24 h: running total of taker buy - taker sell notional in CCY, one cell per 1 h (2 h narrow); colour = sign of the total",
+    ),
+    (
         "STATE",
         "book integrity: LIVE (proven, real market now), SIM (simulator), REPLAY, ENDED (feed over), STALE, SYNC, RESYNC, DOWN",
     ),

@@ -93,7 +93,7 @@ fn lines(view: &HelpView, width: usize, cx: &Ctx) -> Vec<(String, Style)> {
 }
 
 /// Words of `text` in lines of at most `width` characters (a longer word gets its own line).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(in crate::ui) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

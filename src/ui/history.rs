@@ -38,7 +38,12 @@ pub fn render(area: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
+    // Whole words on as many lines as they need: a sentence is never cut at the pane's edge.
     let say = |buf: &mut Buffer, lines: &[String]| {
+        let lines: Vec<String> = lines
+            .iter()
+            .flat_map(|l| crate::ui::help::wrap(l, usize::from(inner.width)))
+            .collect();
         for (i, line) in lines.iter().enumerate().take(usize::from(inner.height)) {
             put(
                 buf,

@@ -135,8 +135,10 @@ fn rows(
     let height = i32::from(inner.height - 2);
     let spread_at = model.asks.len() as i32;
     let total = lines.len() as i32;
+    // The spread as near the middle as the rows allow: when every row fits, blank rows go
+    // where a side is short, and no row is pushed off the pane.
     let start = if total <= height {
-        spread_at - height / 2
+        (spread_at - height / 2).clamp(total - height, 0)
     } else {
         (spread_at - height / 2 + scroll).clamp(0, total - height)
     };

@@ -136,8 +136,29 @@ pub fn draw_collapsed(buf: &mut Buffer, stacked: &Stacked, cx: &Ctx) {
     };
     let marker = if cx.glyphs.ascii { ">" } else { "▸" };
     let names: Vec<&str> = panes.iter().map(|p| p.title()).collect();
-    let text = format!("{marker} {} (Tab)", names.join(", "));
+    let text = collapsed_line(marker, &names, usize::from(rect.width));
     put(buf, rect.x, rect.y, &text, rect.width, cx.theme.dim);
+}
+
+/// `▸ Composites, Alerts, Flow (Tab)`, or as many names as fit and a count of the rest
+/// (`▸ Composites, Alerts +2 more (Tab)`): a name is never cut.
+fn collapsed_line(marker: &str, names: &[&str], width: usize) -> String {
+    let fits = |t: &String| t.chars().count() <= width;
+    let all = format!("{marker} {} (Tab)", names.join(", "));
+    if fits(&all) {
+        return all;
+    }
+    (1..names.len())
+        .rev()
+        .map(|k| {
+            format!(
+                "{marker} {} +{} more (Tab)",
+                names[..k].join(", "),
+                names.len() - k
+            )
+        })
+        .find(fits)
+        .unwrap_or_else(|| format!("{marker} +{} panes (Tab)", names.len()))
 }
 
 #[cfg(test)]
@@ -145,6 +166,24 @@ mod tests {
     use super::*;
 
     const ORDER: [Pane; 3] = [Pane::Gauges, Pane::Flow, Pane::Alerts];
+
+    #[test]
+    fn the_collapsed_line_counts_the_names_that_do_not_fit_and_cuts_none() {
+        let names = ["Composites", "Alerts", "Flow", "Liquidations"];
+        assert_eq!(
+            collapsed_line("▸", &names, 80),
+            "▸ Composites, Alerts, Flow, Liquidations (Tab)"
+        );
+        assert_eq!(
+            collapsed_line("▸", &names, 34),
+            "▸ Composites, Alerts +2 more (Tab)"
+        );
+        assert_eq!(
+            collapsed_line("▸", &names, 30),
+            "▸ Composites +3 more (Tab)"
+        );
+        assert_eq!(collapsed_line("▸", &names, 20), "▸ +4 panes (Tab)");
+    }
 
     fn slots() -> [Slot; 3] {
         [

@@ -5,9 +5,11 @@ use crate::engine::frame::VenueHealth;
 use crate::feed::health::ConnState;
 use crate::market::Nanos;
 use crate::ui::format;
+use crate::ui::glyphs::Glyphs;
 use crate::ui::header::offline_text;
 use crate::ui::model::overview::{Row, SortColumn, value};
 use crate::ui::model::select::{long_label, short_label};
+use crate::ui::model::sparks::{SparkCell, SparkStore};
 use crate::ui::table::{self, Column};
 use crate::ui::widgets::{Ctx, book_badge, book_word, number_style, pane};
 use ratatui::buffer::Buffer;
@@ -27,6 +29,15 @@ pub struct OverviewView<'a> {
     pub venues: &'a [VenueHealth],
     /// Every venue is retrying and no book is live: the next attempt's local time.
     pub offline_until: Option<Nanos>,
+    /// The 24 h sparklines, and whether a history file feeds them.
+    pub sparks: &'a SparkStore,
+    pub history_on: bool,
+    /// The data clock's unix second: the sparklines' day ends here.
+    pub now_s: i64,
+    /// The column group shown on a narrow screen (any number: it wraps), and the key that
+    /// shows the next one.
+    pub page: usize,
+    pub columns_key: String,
 }
 
 /// Terminal width from which venues get their long names.
@@ -67,9 +78,21 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
         .unwrap_or(0)
         .max(9);
     let long_state = inner_width >= LONG_STATE_FROM;
-    let columns = columns(long, mid_width, long_state);
-    let kept = table::layout(&columns, inner_width);
-    let hidden = table::hidden_note(&columns, &kept);
+    let base: u16 = columns(long, mid_width, long_state, 0)
+        .iter()
+        .filter(|c| c.priority != table::EXTRA)
+        .map(|c| c.width + 1)
+        .sum();
+    let spark_w = if inner_width >= base + 2 * (WIDE_SPARK + 1) {
+        WIDE_SPARK
+    } else {
+        NARROW_SPARK
+    };
+    let columns = columns(long, mid_width, long_state, spark_w);
+    let pages = table::pages(&columns, inner_width);
+    let page = view.page % pages.len();
+    let kept = &pages[page];
+    let hidden = table::hidden_note(&columns, &pages, page, &view.columns_key);
     let title = match hidden {
         Some(note) => format!("Overview {sep} {order} {sep} {note}"),
         None => format!("Overview {sep} {order}"),
@@ -78,7 +101,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
     if inner.height == 0 {
         return;
     }
-    table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
+    table::header(buf, inner, 0, &columns, kept, cx.theme.dim);
     if view.rows.is_empty() && inner.height > 1 {
         // An empty table must not look like a quiet market: say why and where to look.
         let hint = if view.source_ended {
@@ -113,8 +136,16 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
             short_label(row.book)
         };
         let venue = venue_state(view.venues, row);
-        let cells = cells(row, label, column_decimals, long_state, venue, cx);
-        table::row(buf, inner, y, &columns, &kept, &cells);
+        let shows_spark = kept
+            .iter()
+            .any(|&(i, _)| columns[i].priority == table::EXTRA);
+        let sparks = if shows_spark {
+            spark_cells(view, row, spark_w, cx)
+        } else {
+            Default::default()
+        };
+        let cells = cells(row, label, column_decimals, long_state, venue, sparks, cx);
+        table::row(buf, inner, y, &columns, kept, &cells);
     }
 }
 
@@ -159,13 +190,19 @@ const MAX_MID_DECIMALS: u8 = 8;
 /// Terminal width from which the state column spells out `STALE 7.2s` and `RESYNCING (gap)`.
 const LONG_STATE_FROM: u16 = 150;
 
+/// Sparkline widths: one cell per hour where the screen has room, else one per two hours.
+const WIDE_SPARK: u16 = 24;
+const NARROW_SPARK: u16 = 12;
+
 /// The columns in display order. Priorities give the market numbers room before the state word
-/// and the health ages: at 80 columns funding, open interest and CVD are on screen.
-fn columns(long: bool, mid_width: u16, long_state: bool) -> [Column; 16] {
+/// and the health ages: at 80 columns funding, open interest and CVD are on screen. The 24 h
+/// sparklines are shown only when every other column fits.
+fn columns(long: bool, mid_width: u16, long_state: bool, spark_w: u16) -> [Column; 18] {
     [
         Column::left("SYM", 5, 0),
         Column::left("VENUE", if long { 17 } else { 6 }, 0),
         Column::right("MID", mid_width, 0),
+        Column::right("MID 24h", spark_w, table::EXTRA),
         Column::left("CCY", 5, 1),
         Column::right("SPR bps", 7, 2),
         Column::right("IMB10", 6, 5),
@@ -175,6 +212,7 @@ fn columns(long: bool, mid_width: u16, long_state: bool) -> [Column; 16] {
         Column::right("OI", 7, 4),
         Column::right("LIQ/m", 7, 6),
         Column::right("CVD1m", 7, 4),
+        Column::right("CVD 24h", spark_w, table::EXTRA),
         Column::left("STATE", if long_state { 16 } else { 7 }, 1),
         Column::right("AGE", 6, 7),
         Column::right("EXCH", 6, 8),
@@ -184,7 +222,52 @@ fn columns(long: bool, mid_width: u16, long_state: bool) -> [Column; 16] {
 
 /// The overview's column titles (the glossary explains each).
 pub fn column_titles() -> Vec<&'static str> {
-    columns(false, 9, false).iter().map(|c| c.title).collect()
+    columns(false, 9, false, NARROW_SPARK)
+        .iter()
+        .map(|c| c.title)
+        .collect()
+}
+
+/// A row's two sparkline cells (mid, CVD): the lines drawn in text, or a word saying why there
+/// are none. Each line has its own scale; CVD is coloured by the sign of its latest total.
+fn spark_cells(view: &OverviewView, row: &Row, width: u16, cx: &Ctx) -> [(String, Style); 2] {
+    let t = cx.theme;
+    let (mid, cvd) = view.sparks.cells(
+        row.book.key.venue.as_str(),
+        &row.book.key.instrument,
+        view.now_s,
+        usize::from(width),
+        view.history_on,
+    );
+    let draw = |cell: SparkCell, style: &dyn Fn(&[Option<f64>]) -> Style| match cell {
+        SparkCell::Line(values) => (spark_text(&values, cx.glyphs), style(&values)),
+        SparkCell::Word(word) => (word.to_owned(), t.dim),
+    };
+    let last_sign = |values: &[Option<f64>]| {
+        values
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .map_or(t.text, |v| t.signed(*v))
+    };
+    [draw(mid, &|_| t.text), draw(cvd, &last_sign)]
+}
+
+/// One glyph per value on the line's own [min, max]; gaps are spaces. A flat line sits at mid
+/// height.
+fn spark_text(values: &[Option<f64>], glyphs: &Glyphs) -> String {
+    let finite = || values.iter().flatten().filter(|v| v.is_finite());
+    let lo = finite().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite().copied().fold(f64::NEG_INFINITY, f64::max);
+    values
+        .iter()
+        .map(|v| match v.filter(|v| v.is_finite()) {
+            None => " ",
+            Some(_) if hi <= lo => Glyphs::level(glyphs.spark, 0.5),
+            Some(v) => Glyphs::level(glyphs.spark, (v - lo) / (hi - lo)),
+        })
+        .collect()
 }
 
 fn cells(
@@ -193,6 +276,7 @@ fn cells(
     column_decimals: u8,
     long_state: bool,
     venue: Option<&ConnState>,
+    [mid_spark, cvd_spark]: [(String, Style); 2],
     cx: &Ctx,
 ) -> Vec<(String, Style)> {
     let t = cx.theme;
@@ -260,6 +344,7 @@ fn cells(
             }),
             numbers,
         ),
+        mid_spark,
         (quote.to_owned(), t.dim),
         (cx.num(v(SortColumn::Spread), format::bps), numbers),
         signed(SortColumn::Imbalance),
@@ -278,6 +363,7 @@ fn cells(
             cx.num(cvd, signed_notional),
             cvd.map_or(numbers, |x| number_style(book, t.signed(x), cx)),
         ),
+        cvd_spark,
         (badge, badge_style),
         (
             cx.num(book.book_age_ms, format::age_ms),

@@ -70,9 +70,17 @@ pub fn render(body: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
     let frame = app.shown();
     if let Some(line) = hint {
         let marker = if cx.glyphs.ascii { ">" } else { "▸" };
-        let text = format!(
-            "{marker} Perp, Liquidations: no room under the table (taller terminal, or 2 for the detail)"
-        );
+        // The longest wording that fits whole: a word is never cut.
+        let text = [
+            "Perp, Liquidations: no room under the table (taller terminal, or 2 for the detail)",
+            "Perp, Liquidations: no room (taller terminal, or 2 for the detail)",
+            "Perp, Liquidations: no room (2: detail)",
+            "+2 panes (2: detail)",
+        ]
+        .iter()
+        .map(|t| format!("{marker} {t}"))
+        .find(|t| t.chars().count() <= usize::from(line.width))
+        .unwrap_or_default();
         put(buf, line.x, line.y, &text, line.width, cx.theme.dim);
     }
     let Some(panels) = panels else {

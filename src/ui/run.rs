@@ -16,6 +16,7 @@ use crate::ui::action::{Action, Command};
 use crate::ui::app::{App, AppSettings, Effect};
 use crate::ui::keymap::{Keymap, key_of};
 use crate::ui::model::history::{self, HistoryAsk, Outcome};
+use crate::ui::model::sparks;
 use crate::ui::pacing::Pacer;
 use crate::ui::report::{ExitReason, RunReport, Stats};
 use crate::ui::term::{self, SyncBackend};
@@ -237,11 +238,12 @@ where
     let mut frames_open = true;
     // History reads finish on blocking threads and come back here.
     let (history_tx, mut history_rx) = mpsc::channel(2);
+    let (sparks_tx, mut sparks_rx) = mpsc::channel(1);
     frames.mark_unchanged();
     pacer.mark_urgent();
     loop {
         let now = Instant::now();
-        start_history_read(app, &history_tx, (io.clock)());
+        start_history_read(app, &history_tx, &sparks_tx, (io.clock)());
         if pacer.due(now) {
             draw(terminal, app, &mut stats, &mut pending, &io)?;
             pacer.drawn(now);
@@ -298,6 +300,11 @@ where
                 pacer.mark_dirty();
                 None
             }
+            Some(stored) = sparks_rx.recv() => {
+                app.sparks_loaded(stored);
+                pacer.mark_dirty();
+                None
+            }
             () = sleep_until(deadline.unwrap_or(now)), if deadline.is_some() => None,
             _ = tick.tick() => {
                 pacer.mark_dirty();
@@ -310,9 +317,14 @@ where
     }
 }
 
-/// Starts the History view's read of the store if one is due, on a blocking thread (SQLite
-/// may wait on the writer; the screen must not).
-fn start_history_read(app: &mut App, tx: &mpsc::Sender<(HistoryAsk, Outcome)>, wall: Nanos) {
+/// Starts the History view's and the Overview sparklines' reads of the store if due, on
+/// blocking threads (SQLite may wait on the writer; the screen must not).
+fn start_history_read(
+    app: &mut App,
+    tx: &mpsc::Sender<(HistoryAsk, Outcome)>,
+    sparks_tx: &mpsc::Sender<sparks::Stored>,
+    wall: Nanos,
+) {
     // A replay's history is on the capture's clock.
     let now = (app.data_now(wall) / 1_000_000_000) as i64;
     if let Some((path, ask)) = app.history_due(now) {
@@ -321,6 +333,12 @@ fn start_history_read(app: &mut App, tx: &mpsc::Sender<(HistoryAsk, Outcome)>, w
             let outcome = history::load(&path, &ask, now);
             // The loop is gone when the send fails: nothing to tell.
             let _ = tx.blocking_send((ask, outcome));
+        });
+    }
+    if let Some((path, symbols)) = app.sparks_due(now) {
+        let tx = sparks_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.blocking_send(sparks::load(&path, &symbols, now));
         });
     }
 }

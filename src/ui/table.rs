@@ -41,18 +41,39 @@ impl Column {
     }
 }
 
+/// The priority of a column shown only when every other column fits (the Overview's
+/// sparklines): it is the first to go on a narrower screen.
+pub const EXTRA: u8 = u8::MAX;
+
 /// The columns that fit in `width` (one space between columns), in their original order: the
 /// lowest-priority columns are dropped first.
 pub fn layout(columns: &[Column], width: u16) -> Vec<(usize, u16)> {
-    let mut order: Vec<usize> = (0..columns.len()).collect();
+    layout_of(columns, width, true, |_| true)
+}
+
+/// [`layout`] over the columns `allowed` accepts. With `extras_last`, [`EXTRA`] columns are
+/// placed only when every other allowed column fits.
+fn layout_of(
+    columns: &[Column],
+    width: u16,
+    extras_last: bool,
+    allowed: impl Fn(usize) -> bool,
+) -> Vec<(usize, u16)> {
+    let mut order: Vec<usize> = (0..columns.len()).filter(|&i| allowed(i)).collect();
     order.sort_by_key(|&i| (columns[i].priority, i));
     let mut kept = Vec::new();
     let mut used = 0u16;
+    let mut all_fit = true;
     for i in order {
+        if extras_last && columns[i].priority == EXTRA && !all_fit {
+            break;
+        }
         let need = columns[i].width + u16::from(!kept.is_empty());
         if used + need <= width {
             used += need;
             kept.push(i);
+        } else {
+            all_fit = false;
         }
     }
     kept.sort_unstable();
@@ -66,11 +87,46 @@ pub fn layout(columns: &[Column], width: u16) -> Vec<(usize, u16)> {
         .collect()
 }
 
-/// What a narrow pane leaves out, for its title: `+4 cols (wider)`; `None` when every column
+/// The column groups a key steps through on a narrow screen: the first is [`layout`]; each
+/// next one keeps the priority-0 columns (what a row is) and gives the rest of the width to
+/// columns not yet shown, until every column that can fit has been on screen once.
+pub fn pages(columns: &[Column], width: u16) -> Vec<Vec<(usize, u16)>> {
+    let mut pages = vec![layout(columns, width)];
+    let mut shown = vec![false; columns.len()];
+    loop {
+        for &(i, _) in pages.last().into_iter().flatten() {
+            shown[i] = true;
+        }
+        if shown.iter().all(|s| *s) {
+            return pages;
+        }
+        let page = layout_of(columns, width, false, |i| {
+            columns[i].priority == 0 || !shown[i]
+        });
+        // A column too wide for the screen never shows: stop rather than repeat a page.
+        if page.iter().all(|&(i, _)| shown[i]) {
+            return pages;
+        }
+        pages.push(page);
+    }
+}
+
+/// What a narrow pane leaves out, for its title: `+4 cols (c)` on the first of the column
+/// groups, `cols 2/3 (c)` on the others (`key` shows the next group); `None` when every column
 /// fits. Columns never drop silently.
-pub fn hidden_note(columns: &[Column], kept: &[(usize, u16)]) -> Option<String> {
+pub fn hidden_note(
+    columns: &[Column],
+    pages: &[Vec<(usize, u16)>],
+    page: usize,
+    key: &str,
+) -> Option<String> {
+    let kept = pages.get(page)?;
     let hidden = columns.len().saturating_sub(kept.len());
-    (hidden > 0).then(|| format!("+{hidden} cols (wider)"))
+    match (page, hidden) {
+        (_, 0) if pages.len() <= 1 => None,
+        (0, _) => Some(format!("+{hidden} cols ({key})")),
+        _ => Some(format!("cols {}/{} ({key})", page + 1, pages.len())),
+    }
 }
 
 /// Draws the header row. When columns were dropped for width, a `+N` after the last column
@@ -145,10 +201,10 @@ mod tests {
         assert_eq!(layout(&cols, 4), vec![]);
         assert_eq!(layout(&cols, 0), vec![]);
         assert_eq!(
-            hidden_note(&cols, &layout(&cols, 16)).unwrap(),
-            "+1 cols (wider)"
+            hidden_note(&cols, &pages(&cols, 16), 0, "c").unwrap(),
+            "+1 cols (c)"
         );
-        assert_eq!(hidden_note(&cols, &layout(&cols, 17)), None);
+        assert_eq!(hidden_note(&cols, &pages(&cols, 17), 0, "c"), None);
         // The header says how many columns are left out.
         let area = Rect::new(0, 0, 16, 1);
         let mut buf = Buffer::empty(area);
@@ -161,5 +217,49 @@ mod tests {
             Style::default(),
         );
         assert_eq!(buf, Buffer::with_lines(["a         c   +1"]));
+    }
+
+    #[test]
+    fn column_groups_show_every_column_once_keeping_the_pinned_ones() {
+        let cols = [
+            Column::left("sym", 3, 0),
+            Column::right("a", 4, 1),
+            Column::right("b", 4, 2),
+            Column::right("c", 4, 3),
+            Column::right("wide", 40, 4),
+        ];
+        let p = pages(&cols, 13);
+        let names = |page: &Vec<(usize, u16)>| -> Vec<&str> {
+            page.iter().map(|&(i, _)| cols[i].title).collect()
+        };
+        assert_eq!(names(&p[0]), ["sym", "a", "b"]);
+        assert_eq!(names(&p[1]), ["sym", "c"], "then what was hidden");
+        assert_eq!(p.len(), 2, "a column wider than the screen ends the groups");
+        assert_eq!(hidden_note(&cols, &p, 0, "c").unwrap(), "+2 cols (c)");
+        assert_eq!(hidden_note(&cols, &p, 1, "c").unwrap(), "cols 2/2 (c)");
+        assert_eq!(hidden_note(&cols, &p, 2, "c"), None);
+    }
+
+    #[test]
+    fn extra_columns_show_only_when_every_other_column_fits() {
+        let cols = [
+            Column::left("sym", 3, 0),
+            Column::right("state", 10, 1),
+            Column::right("spark", 4, EXTRA),
+        ];
+        // 3 + 1 + 4 fits beside the symbol, but the state column does not: no spark.
+        let names = |w| -> Vec<&str> {
+            layout(&cols, w)
+                .iter()
+                .map(|&(i, _)| cols[i].title)
+                .collect()
+        };
+        assert_eq!(names(10), ["sym"]);
+        assert_eq!(names(14), ["sym", "state"]);
+        assert_eq!(names(19), ["sym", "state", "spark"]);
+        // A later group of a narrow screen shows them.
+        let p = pages(&cols, 10);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[1].iter().map(|&(i, _)| i).collect::<Vec<_>>(), [0, 2]);
     }
 }

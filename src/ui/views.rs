@@ -1,6 +1,8 @@
 //! View models for the overview, heatmap and health views, built from the app state (the
 //! symbol detail view has its own module, [`crate::ui::detail`]).
 
+use crate::config::ui::Mode;
+use crate::ui::action::Command;
 use crate::ui::app::{App, Pane};
 use crate::ui::glyphs::Glyphs;
 use crate::ui::health::HealthView;
@@ -21,6 +23,15 @@ pub fn overview(app: &App) -> OverviewView<'_> {
         source_ended: app.source_ended,
         venues: &app.shown().venues,
         offline_until: app.live().offline_until(),
+        sparks: &app.sparks,
+        history_on: app.history_file.is_some(),
+        now_s: (app.shown().at / 1_000_000_000) as i64,
+        page: app.columns_page,
+        columns_key: app
+            .keymap
+            .keys(Mode::Overview, Command::NextColumns)
+            .first()
+            .map_or_else(|| "unbound".to_owned(), ToString::to_string),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::features::liquidations::{
     CascadeFlow, LiquidationConfig, LiquidationReadings, LiquidationSampling, LiquidationTracker,
 };
 use crate::feed::event::{LiqSampling, Liquidation};
-use crate::market::Millis;
+use crate::market::{LiquidatedPosition, Millis};
 
 fn sampling(s: LiqSampling) -> LiquidationSampling {
     match s {
@@ -28,8 +28,8 @@ pub struct Liquidations {
     tracker: LiquidationTracker,
     recent: VecDeque<LiquidationPrint>,
     recent_cap: usize,
-    /// Notionals not yet seen by the alert rules.
-    pending: Vec<f64>,
+    /// Notionals (and the positions closed) not yet seen by the alert rules.
+    pending: Vec<(f64, LiquidatedPosition)>,
 }
 
 impl Liquidations {
@@ -77,7 +77,7 @@ impl Liquidations {
             size: l.size,
             notional,
         });
-        self.pending.push(notional);
+        self.pending.push((notional, l.position));
     }
 
     /// One second of liquidations restored from the history (before live data): the long and
@@ -111,7 +111,7 @@ impl Liquidations {
         self.recent.iter().cloned().collect()
     }
 
-    pub fn take_pending(&mut self) -> std::vec::Drain<'_, f64> {
+    pub fn take_pending(&mut self) -> std::vec::Drain<'_, (f64, LiquidatedPosition)> {
         self.pending.drain(..)
     }
 }

@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use crate::config::alerts::AlertMetric;
 use crate::config::engine::EngineConfig;
+use crate::engine::frame::AlertSide;
 use crate::features::bands::LevelThreshold;
 use crate::features::flow::{LargeTradeRule, TradeFlow, TradeFlowConfig};
 use crate::features::{Level, LevelChange};
@@ -451,15 +452,24 @@ impl BookEngine {
     }
 
     /// The events the alert rules judge one by one, since the last call: the notional of each
-    /// taker print completed by `now` (§3.3), and of each liquidation.
-    pub fn take_events(&mut self, now: Nanos, mut event: impl FnMut(AlertMetric, f64)) {
+    /// taker print completed by `now` (§3.3) with its taker side, and of each liquidation with
+    /// the positions it closed.
+    pub fn take_events(&mut self, now: Nanos, mut event: impl FnMut(AlertMetric, f64, AlertSide)) {
         let exch_now = self.exch.now(now);
         for p in self.tape.take_prints(exch_now) {
-            event(AlertMetric::LargeTradeUsd, p.notional);
+            event(
+                AlertMetric::LargeTradeUsd,
+                p.notional,
+                AlertSide::of_taker(p.side),
+            );
         }
         if let Some(liq) = self.liquidations.as_mut() {
-            for notional in liq.take_pending() {
-                event(AlertMetric::LiquidationUsd, notional);
+            for (notional, position) in liq.take_pending() {
+                event(
+                    AlertMetric::LiquidationUsd,
+                    notional,
+                    AlertSide::of_liquidation(position),
+                );
             }
         }
     }

@@ -6,7 +6,8 @@ use tokio::sync::mpsc;
 use super::*;
 use crate::config::alerts::{AlertMetric, AlertsConfig, MetricScope, Notify, Trigger};
 use crate::engine::alerts::{AlertEngine, Subject};
-use crate::engine::frame::Severity;
+use crate::engine::frame::{AlertSide, Severity};
+use crate::market::LiquidatedPosition;
 
 const S: Nanos = 1_000_000_000;
 
@@ -255,11 +256,97 @@ fn large_trade_alerts_judge_taker_prints_not_fills() {
     let f = e.tick(at(1_001));
     assert_eq!(f.new_alerts, 1);
     assert_eq!(f.alerts[0].value, 1_200_000.0);
+    // The taker side travels with the alert: in its fields, its words and the JSON stream.
+    assert_eq!(f.alerts[0].side, Some(AlertSide::Buy));
+    assert!(
+        f.alerts[0].message.contains("(buy)"),
+        "{}",
+        f.alerts[0].message
+    );
+    let json = serde_json::to_value(&*f.alerts[0]).unwrap();
+    assert_eq!(json["side"], "buy");
     // Another one 10 s later is inside the cooldown; 40 s later it is not.
     feed(&mut e, [s.trade(11_000, 10_000.0, 200.0, TakerSide::Sell)]);
     assert_eq!(e.tick(at(12_000)).new_alerts, 0);
     feed(&mut e, [s.trade(41_000, 10_000.0, 200.0, TakerSide::Sell)]);
-    assert_eq!(e.tick(at(42_000)).new_alerts, 1);
+    let f = e.tick(at(42_000));
+    assert_eq!(f.new_alerts, 1);
+    assert_eq!(f.alerts[0].side, Some(AlertSide::Sell));
+}
+
+#[test]
+fn liquidation_alerts_say_which_positions_were_closed() {
+    let mut e = engine_with(vec![rule(
+        AlertMetric::LiquidationUsd,
+        Trigger::Above(100_000.0),
+        100_000.0,
+        0.0,
+        0.0,
+    )]);
+    let s = Script::new(VenueId::Okx, "BTC-USDT-SWAP");
+    feed(
+        &mut e,
+        [s.instrument(
+            "BTC",
+            "USDT",
+            MarketKind::Perpetual,
+            Contract::Linear { multiplier: 1.0 },
+        )],
+    );
+    feed(&mut e, s.live(0, &[(10_000.0, 1.0)], &[(10_001.0, 1.0)]));
+    let liquidation = |ms: Millis, position| {
+        MarketEvent::Liquidation(crate::feed::event::Liquidation {
+            key: s.key.clone(),
+            local_ts: at(ms),
+            exch_ts: ms,
+            position,
+            price: 10_000.0,
+            size: 20.0,
+            sampling: crate::feed::event::LiqSampling::Complete,
+        })
+    };
+    feed(&mut e, [liquidation(1_000, LiquidatedPosition::Long)]);
+    let f = e.tick(at(1_000));
+    assert_eq!(f.new_alerts, 1);
+    assert_eq!(f.alerts[0].side, Some(AlertSide::LongsLiquidated));
+    feed(&mut e, [liquidation(2_000, LiquidatedPosition::Short)]);
+    let f = e.tick(at(2_000));
+    assert_eq!(f.alerts[0].side, Some(AlertSide::ShortsLiquidated));
+    let json = serde_json::to_value(&*f.alerts[0]).unwrap();
+    assert_eq!(json["side"], "shorts_liquidated");
+}
+
+#[test]
+fn directional_reads_carry_their_sign_and_other_reads_no_side() {
+    let mut a = alert_engine(vec![
+        rule(
+            AlertMetric::FlowMomentum,
+            Trigger::Below(-0.5),
+            -0.2,
+            0.0,
+            0.0,
+        ),
+        rule(
+            AlertMetric::CascadeStress,
+            Trigger::Above(0.5),
+            0.2,
+            0.0,
+            0.0,
+        ),
+    ]);
+    let subject = Subject::Symbol("BTC".into());
+    a.evaluate(S, MetricScope::Symbol, &subject, |m| match m {
+        AlertMetric::FlowMomentum => Some(-0.8),
+        _ => Some(0.9),
+    });
+    let fired = a.take_fired();
+    assert_eq!(fired.len(), 2);
+    let side = |metric: &str| fired.iter().find(|f| f.metric == metric).unwrap().side;
+    assert_eq!(side("flow_momentum"), Some(AlertSide::Sell));
+    assert_eq!(side("cascade_stress"), None);
+    let stress = fired.iter().find(|f| f.metric == "cascade_stress").unwrap();
+    let json = serde_json::to_value(&**stress).unwrap();
+    assert!(json.get("side").is_none(), "{json}");
 }
 
 /// Ten books, each with a wide spread: one rule fires ten alerts in one tick.

@@ -9,4 +9,5 @@ pub mod ladder;
 pub mod overview;
 pub mod search;
 pub mod select;
+pub mod sparks;
 pub mod tape;

@@ -664,6 +664,7 @@ fn alerts() -> Vec<Arc<Alert>> {
             instrument,
             threshold,
             zscore: None,
+            side: None,
             notify: Notify::None,
         })
     };

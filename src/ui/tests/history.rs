@@ -12,6 +12,7 @@ use crate::ui::action::{Action, Command};
 use crate::ui::app::{App, View};
 use crate::ui::keys::Key;
 use crate::ui::model::history::{self, HistoryRange};
+use crate::ui::model::sparks;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -29,6 +30,9 @@ fn row(venue: &str, instrument: &str, mid: f64, cvd: f64) -> BookRow {
     values[index_of("mid").unwrap()] = Some(mid);
     values[index_of("cvd_1m").unwrap()] = Some(cvd);
     values[index_of("spread_bps").unwrap()] = Some(1.5);
+    // Net taker buying while the cosine is positive (the Overview's CVD sparkline).
+    values[index_of("taker_buy_base").unwrap()] = Some(1.0 + cvd.max(0.0));
+    values[index_of("taker_sell_base").unwrap()] = Some(1.0 + (-cvd).max(0.0));
     BookRow {
         venue: venue.into(),
         instrument: instrument.into(),
@@ -232,4 +236,92 @@ fn keys_open_the_view_and_change_range_and_field() {
     // Elsewhere nothing is read.
     app.update(Action::Command(Command::ViewOverview));
     assert!(app.history_due(NOW_S + 60).is_none());
+}
+
+/// Does what the run loop does for the Overview's sparklines, on this thread.
+fn load_sparks(app: &mut App) {
+    let (path, symbols) = app
+        .sparks_due(NOW_S)
+        .expect("a read is due on the Overview");
+    app.sparks_loaded(sparks::load(&path, &symbols, NOW_S));
+}
+
+#[test]
+fn overview_rows_carry_24h_sparklines_of_mid_and_cvd() {
+    let instrument = binance_btc(&app(fixtures::frame()));
+    let path = small_store("sparks", &instrument);
+    let mut app = history_app(Some(path));
+    // Before the read comes back, the columns say so.
+    let shown = text(draw(&app, 200, 60).backend().buffer());
+    assert!(
+        shown.contains("MID 24h") && shown.contains("CVD 24h"),
+        "{shown}"
+    );
+    assert!(shown.contains("loading"), "{shown}");
+    load_sparks(&mut app);
+    assert!(
+        app.sparks_due(NOW_S).is_none(),
+        "read again only after a while"
+    );
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let screen = draw(&app, w, h);
+        let shown = text(screen.backend().buffer());
+        insta::assert_snapshot!(format!("overview_sparks_{w}x{h}"), screen.backend());
+        if w == 200 {
+            // Binance's BTC spot book has 20 h of rows: a line of block glyphs, one per hour,
+            // and the books without rows say they are warming rather than draw a flat line.
+            let row = shown
+                .lines()
+                .find(|l| l.contains("BTC") && l.contains("binance spot"))
+                .unwrap_or_else(|| panic!("{shown}"));
+            let blocks = row.chars().filter(|c| "▁▂▃▄▅▆▇█".contains(*c)).count();
+            assert!(blocks >= 2 * 18, "{row}");
+            assert!(shown.contains("warming"), "{shown}");
+        } else {
+            // Narrow: the sparklines go first, and the title says how to see them.
+            assert!(!shown.contains("MID 24h"), "{w}x{h}\n{shown}");
+            assert!(shown.contains("cols (c)"), "{w}x{h}\n{shown}");
+        }
+    }
+    // `c` steps through the hidden columns: at 80 columns the sparklines come into view.
+    let mut seen = false;
+    for _ in 0..6 {
+        press(&mut app, &[Command::NextColumns]);
+        let shown = text(draw(&app, 80, 24).backend().buffer());
+        assert!(shown.contains("SYM") && shown.contains("MID"), "{shown}");
+        seen |= shown.contains("MID 24h");
+    }
+    assert!(seen, "a column group at 80 columns shows the sparklines");
+}
+
+#[test]
+fn without_history_the_sparklines_say_so_and_fill_from_live_minutes() {
+    let mut app = history_app(None);
+    assert!(app.sparks_due(NOW_S).is_none(), "no file, no read");
+    let shown = text(draw(&app, 200, 60).backend().buffer());
+    assert!(shown.contains("history off"), "{shown}");
+    // Three hours of live frames, one a minute: the sparklines fill from them.
+    for m in 1..=180u64 {
+        let at = fixtures::NOW + m * 60_000_000_000;
+        app.update(Action::Frame(Arc::new(fixtures::frame_at(
+            1 + m,
+            at,
+            DataMode::Live,
+        ))));
+    }
+    let shown = text(draw(&app, 200, 60).backend().buffer());
+    let row = shown
+        .lines()
+        .find(|l| l.contains("BTC") && l.contains("binance spot"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(!row.contains("history off"), "{row}");
+    assert!(row.chars().any(|c| "▁▂▃▄▅▆▇█".contains(c)), "{row}");
+}
+
+#[test]
+fn the_words_instead_of_a_chart_wrap_whole_at_80_columns() {
+    let mut app = history_app(None);
+    press(&mut app, &[Command::ViewHistory]);
+    let shown = text(draw(&app, 80, 24).backend().buffer());
+    assert!(shown.contains("--history FILE"), "{shown}");
 }

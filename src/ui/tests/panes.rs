@@ -309,3 +309,63 @@ fn clicks_select_overview_rows_focus_detail_panes_and_switch_tabs() {
     click(&mut app, 2, 10);
     assert_eq!(app.focused(), Pane::Ladder);
 }
+
+/// The ladder rows of a screen: the lines between the ladder's header (`PRICE … CUM`) and its
+/// bottom border, cut to the ladder pane (the left 20 cells hold its prices).
+fn ladder_rows(screen: &str) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.contains("PRICE") && l.contains("CUM"))
+        .expect("a ladder header");
+    lines[header + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with('╰'))
+        .map(|l| l.chars().take(20).collect())
+        .collect()
+}
+
+#[test]
+fn the_aggregate_ladder_fills_its_pane_instead_of_blank_rows_above_the_asks() {
+    let mut app = app(fixtures::frame());
+    press(&mut app, &[Command::ViewDetail]);
+    for (w, h) in [(120, 40), (200, 60)] {
+        let screen = text(draw(&app, w, h).backend().buffer());
+        let rows = ladder_rows(&screen);
+        assert!(rows.len() > 25, "{w}x{h}: a tall ladder\n{screen}");
+        let priced = |row: &String| row.chars().any(|c| c.is_ascii_digit());
+        assert!(
+            priced(&rows[0]) && priced(&rows[rows.len() - 1]),
+            "{w}x{h}: the books hold 50 levels, so no row is blank\n{screen}"
+        );
+        // The title counts what is shown, at least the depth asked for.
+        assert!(!screen.contains("│ 10 levels"), "{w}x{h}\n{screen}");
+    }
+}
+
+#[test]
+fn a_short_side_leaves_its_blank_rows_and_pushes_no_level_off_the_pane() {
+    let mut frame = fixtures::frame();
+    let bids: Vec<(f64, f64)> = (0..40).map(|i| (99.0 - f64::from(i), 1.0)).collect();
+    let book = fixtures::book_with_levels(&bids, &[(101.0, 1.0), (102.0, 1.0)], 1.0);
+    let btc = &mut frame.symbols[0];
+    let i = btc
+        .books
+        .iter()
+        .position(|b| b.key == book.key)
+        .expect("the fixture's binance BTC spot book");
+    btc.books[i] = book;
+    let mut app = app(frame);
+    // 20 levels: more bids than half the pane, fewer rows in all than the pane.
+    press(&mut app, &[Command::ViewDetail, Command::CycleDepth]);
+    super::select_venue(&mut app, crate::market::VenueId::Binance, MarketKind::Spot);
+    let screen = text(draw(&app, 120, 40).backend().buffer());
+    let rows = ladder_rows(&screen);
+    assert!(rows.len() >= 23, "{screen}");
+    let first = rows.iter().position(|r| r.contains(" 102")).unwrap();
+    let spread = rows.iter().position(|r| r.contains("───")).unwrap();
+    assert_eq!(spread, first + 2, "{screen}");
+    assert!(rows[spread + 1].contains(" 99"), "{screen}");
+    // Every one of the 20 bids is on the pane, down to the 20th (80).
+    assert!(rows.iter().any(|r| r.contains(" 80 ")), "{screen}");
+}

@@ -74,7 +74,7 @@ fn at_80_columns_market_numbers_come_before_state_words_and_hidden_columns_are_c
     for column in ["MID", "CCY", "SPR bps", "FUNDING", "OI", "CVD1m", "STATE"] {
         assert!(header.contains(column), "{column} missing:\n{s}");
     }
-    assert!(s.contains("cols (wider)"), "{s}");
+    assert!(s.contains("cols (c)"), "{s}");
     // Nothing is cut into `#`.
     assert!(!s.contains("##"), "{s}");
     // CVD and OI carry their currency.
@@ -201,4 +201,24 @@ fn every_overview_column_is_in_the_glossary_and_help_shows_it() {
     }
     let s = text(draw(&app, 120, 40).backend().buffer());
     assert!(s.contains("10bp / 25bp ntl"), "{s}");
+}
+
+#[test]
+fn at_80_columns_the_lines_about_hidden_panes_cut_no_word() {
+    let mut app = app(fixtures::frame());
+    let mut seen = 0;
+    for view in [Command::ViewOverview, Command::ViewDetail] {
+        press(&mut app, &[view]);
+        let s = text(draw(&app, 80, 24).backend().buffer());
+        // The line starts at the marker (in the detail, right of the ladder's border).
+        for line in s.lines().filter_map(|l| l.find('▸').map(|i| &l[i..])) {
+            let line = line.trim_end();
+            assert!(
+                line.ends_with("(Tab)") || line.ends_with(')'),
+                "cut: {line:?}\n{s}"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "the detail at 80x24 collapses panes");
 }
