@@ -134,6 +134,17 @@ impl Seed {
         }
     }
 
+    /// Moves the sample `ms` later (a simulated past built to end earlier is moved to end at
+    /// the moment it is restored).
+    pub fn shift(&mut self, ms: Millis) {
+        match self {
+            Seed::Minute { t, .. }
+            | Seed::PrintHour { t, .. }
+            | Seed::Second { t, .. }
+            | Seed::LiqStream { t, .. } => *t += ms,
+        }
+    }
+
     /// `(series code, value, bins)` as the history stores it; `None` for a [`Seed::Second`],
     /// which is read from the 1-s rows.
     pub fn stored(&self) -> Option<(i64, Option<f64>, Option<Vec<u8>>)> {

@@ -68,8 +68,9 @@ pub async fn prepare(config: &Config, plan: &Plan, seed: u64) -> Result<DemoHist
     let started = Instant::now();
     let end = (now_nanos() / 1_000_000) as Millis;
     tokio::task::spawn_blocking(move || {
-        let samples = fast_forward(past_seed(seed), &books, settings, end, SPAN);
-        write(&path, &samples)
+        let mut past = fast_forward(past_seed(seed), &books, settings, end, SPAN);
+        past.shift((now_nanos() / 1_000_000) as Millis - end);
+        write(&path, &past)
     })
     .await
     .map_err(|e| {

@@ -230,6 +230,23 @@ pub struct Past {
     pub seconds: Vec<(i64, Vec<BookRow>)>,
 }
 
+impl Past {
+    /// Moves the whole past `ms` later, in whole seconds. The demo builds its past to end when
+    /// the build starts; moved to end when the build is done, the short windows (which restore
+    /// only from seconds just before the start, `history::recent`) come back too.
+    pub fn shift(&mut self, ms: Millis) {
+        let ms = ms - ms.rem_euclid(1_000);
+        for (_, _, seeds) in &mut self.warm {
+            for seed in seeds.iter_mut() {
+                seed.shift(ms);
+            }
+        }
+        for (t, _) in &mut self.seconds {
+            *t += ms / 1_000;
+        }
+    }
+}
+
 /// One book's current levels in base units, `(bids, asks)` best first.
 fn levels(model: &Model, n: usize, i: &SimInstrument) -> [Vec<(f64, f64)>; 2] {
     [Side::Bid, Side::Ask].map(|side| {
@@ -528,6 +545,36 @@ mod tests {
 
     /// Ten fast-forwarded minutes end at `end`, hold a sample a minute of each book's
     /// baselines, and come back from the store as they were written.
+    /// A past moved later keeps its shape: every sample and every second moves by the same
+    /// whole seconds (a part of a second is dropped, so 1-s rows stay on their seconds).
+    #[test]
+    fn a_shifted_past_moves_every_sample_by_whole_seconds() {
+        let key = BookKey::new(VenueId::Okx, "BTC-USDT");
+        let mut past = Past {
+            warm: vec![(
+                key,
+                Arc::from("BTC"),
+                vec![
+                    Seed::Minute {
+                        series: crate::engine::warm::MinuteSeries::Spread,
+                        t: 60_000,
+                        value: 1.5,
+                    },
+                    Seed::PrintHour {
+                        t: 3_600_000,
+                        bins: vec![(3, 7)],
+                    },
+                ],
+            )],
+            seconds: vec![(100, Vec::new()), (101, Vec::new())],
+        };
+        past.shift(45_678);
+        let times: Vec<Millis> = past.warm[0].2.iter().map(Seed::t).collect();
+        assert_eq!(times, [105_000, 3_645_000]);
+        let seconds: Vec<i64> = past.seconds.iter().map(|(t, _)| *t).collect();
+        assert_eq!(seconds, [145, 146]);
+    }
+
     #[test]
     fn fast_forwarded_minutes_round_trip_through_the_store() {
         let books = watched_books(IMPLEMENTED, &["binance:BTCUSDT".to_string()]);
@@ -554,11 +601,10 @@ mod tests {
         let loaded = load_seeds(&store, end).expect("loaded");
         // A minute's flow sums are exported again while the minute is open; the store keeps
         // the last of each (series, minute).
-        let stored: std::collections::BTreeSet<(i64, Millis)> =
-            seeds
-                .iter()
-                .filter_map(|s| Some((s.stored()?.0, s.t())))
-                .collect();
+        let stored: std::collections::BTreeSet<(i64, Millis)> = seeds
+            .iter()
+            .filter_map(|s| Some((s.stored()?.0, s.t())))
+            .collect();
         assert_eq!(loaded[key].len(), stored.len());
         assert!(
             loaded[key]
