@@ -272,7 +272,6 @@ fn tui(
     if let Err(e) = check_plan(&plan, &source, cache_dir().as_deref()) {
         return fail(&e);
     }
-    options.history_file = plan.history.clone();
     let outcome = runtime().and_then(|rt| {
         rt.block_on(run_session(
             config,

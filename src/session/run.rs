@@ -215,10 +215,15 @@ pub async fn run_session(
     let alert_log = tokio::spawn(log_alerts(alerts));
 
     let result = match output {
-        Output::Tui(options) => run_tui(frames, *options, started.controls, cancel.clone())
-            .await
-            .map(|report| outcome.ui = Some(report))
-            .map_err(SessionError::from),
+        Output::Tui(mut options) => {
+            // The History view and the sparklines read the file this session writes: the
+            // demo's temporary one too, whose path only exists once its past is built.
+            options.history_file = history_path.clone().filter(|_| history_writer.is_some());
+            run_tui(frames, *options, started.controls, cancel.clone())
+                .await
+                .map(|report| outcome.ui = Some(report))
+                .map_err(SessionError::from)
+        }
         Output::Json {
             options,
             exit_after,

@@ -78,11 +78,22 @@ fn run(
     engine: &mut Engine,
     market: &mut Market,
     seconds: std::ops::Range<i64>,
+    recorder: Option<&mut Recorder>,
+) -> Arc<Frame> {
+    run_with(engine, market, seconds, recorder, Market::second)
+}
+
+/// [`run`] with the events of each second from `events`.
+fn run_with(
+    engine: &mut Engine,
+    market: &mut Market,
+    seconds: std::ops::Range<i64>,
     mut recorder: Option<&mut Recorder>,
+    events: fn(&mut Market, i64) -> Vec<MarketEvent>,
 ) -> Arc<Frame> {
     let mut last = None;
     for s in seconds {
-        feed(engine, market.second(s));
+        feed(engine, events(market, s));
         let frame = engine.tick(at(T0 + s * 1000 + 999));
         if let Some(r) = recorder.as_deref_mut() {
             r.on_frame(engine, &frame);
@@ -215,18 +226,9 @@ fn run_liquidating(
     engine: &mut Engine,
     market: &mut Market,
     seconds: std::ops::Range<i64>,
-    mut recorder: Option<&mut Recorder>,
+    recorder: Option<&mut Recorder>,
 ) -> Arc<Frame> {
-    let mut last = None;
-    for s in seconds {
-        feed(engine, second_with_liquidations(market, s));
-        let frame = engine.tick(at(T0 + s * 1000 + 999));
-        if let Some(r) = recorder.as_deref_mut() {
-            r.on_frame(engine, &frame);
-        }
-        last = Some(frame);
-    }
-    last.expect("at least one second")
+    run_with(engine, market, seconds, recorder, second_with_liquidations)
 }
 
 /// An engine restarted from the store at `T0 + restart + gap` seconds (the store written up to
