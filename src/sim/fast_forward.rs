@@ -24,6 +24,9 @@
 //!   so a sample a minute apart is a draw from the same distribution the live minute sample is
 //!   drawn from; spread volatility is measured over those samples (the spread held between
 //!   them), an estimate of the same spread dispersion;
+//! - **one 1-s row a sampled minute**, in its last second, holding the sample's book and the
+//!   whole minute's flow, so the minute rollups (the Overview's sparklines, the History view)
+//!   cover the day;
 //! - **the last [`TAIL`] in full**: every step of the book model, the engine ticking each second
 //!   and its 1-s rows written, so the short windows (CVD 1/5 min, liquidations, their EWMAs) are
 //!   restored from those rows ([`crate::history::recent`]) exactly as after a real restart.
@@ -226,7 +229,8 @@ pub type WarmSamples = Vec<(BookKey, Arc<str>, Vec<Seed>)>;
 pub struct Past {
     /// The engine's baseline samples.
     pub warm: WarmSamples,
-    /// The 1-s rows of the [`TAIL`], oldest first (unix second, rows).
+    /// The 1-s rows, oldest first (unix second, rows): one in the last second of each sampled
+    /// minute (holding that minute's flow), then every second of the [`TAIL`].
     pub seconds: Vec<(i64, Vec<BookRow>)>,
 }
 
@@ -415,6 +419,8 @@ fn fast_forward_books(
         }
     };
     let steps = |d: Duration| (d.as_millis() / STEP.as_millis()) as u64;
+    let mut rows = SecondRows::default();
+    let mut seconds = Vec::new();
     while driver.now() < full_from {
         let mut ms = driver.now();
         for _ in 0..steps(SAMPLE) {
@@ -422,13 +428,16 @@ fn fast_forward_books(
         }
         engine.tick(at(ms));
         collect(&mut engine, ms);
-        driver.skip(
+        let ms = driver.skip(
             &mut engine,
             steps(Duration::from_millis(MINUTE as u64) - SAMPLE),
         );
+        // One row for the sampled minute, in its last second: the sample's mid and book, and
+        // the whole minute's flow (the rows hold what changed since the previous row), so the
+        // minute rollups behind the sparklines and the History view cover the whole day.
+        let frame = engine.tick(at(ms));
+        seconds.push((ms / 1_000 - 1, rows.rows(&engine, &frame)));
     }
-    let mut rows = SecondRows::default();
-    let mut seconds = Vec::new();
     while driver.now() < end {
         let ms = driver.step(&mut engine);
         if ms.rem_euclid(1_000) == 0 {
@@ -502,6 +511,11 @@ mod tests {
         last.expect("ticked").symbols[0].composites.clone()
     }
 
+    /// The venue of the first of `books`.
+    fn books_venue(books: &[BookId]) -> String {
+        INSTRUMENTS[books[0]].venue.as_str().to_owned()
+    }
+
     /// A fast-forwarded past (a day in the demo; three hours here, past the 1-h baselines),
     /// written to a store and restored into a new engine as a session starting 5 s later
     /// restores it, leaves every composite a number on the first live second, where an engine
@@ -515,10 +529,27 @@ mod tests {
         let past = fast_forward(3, &books, settings(), end, Duration::from_secs(3 * 3_600));
         let took = started.elapsed();
         assert_eq!(past.warm.len(), books.len());
-        assert_eq!(past.seconds.len() as u64, TAIL.as_secs());
+        // A row in the last second of each sampled minute, then every second of the tail.
+        let sampled_minutes = (3 * 3_600 - TAIL.as_secs()) / 60;
+        assert_eq!(past.seconds.len() as u64, sampled_minutes + TAIL.as_secs());
         let path = TempPath::new("fast-forward.sqlite");
         let rows = write(&path, &past).expect("written");
         assert!(rows > books.len() * 1_000, "{rows} rows");
+        // The minute rollups (the sparklines' and the History view's) cover the whole span.
+        let spec = crate::history::query::QuerySpec {
+            symbol: "BTC".into(),
+            venue: Some(books_venue(&books)),
+            from: end / 1_000 - 3 * 3_600,
+            to: end / 1_000 + 1,
+            every: crate::history::Interval::Minute,
+            fields: vec!["mid_close".into()],
+        };
+        let store = Store::open_read(&path).expect("readable");
+        let minutes = crate::history::query::query(&store, &spec)
+            .expect("queried")
+            .rows;
+        assert!(minutes.len() >= 3 * 60 - 1, "{} minutes", minutes.len());
+        assert!(minutes.iter().all(|(.., v)| v[0].is_some_and(|m| m > 0.0)));
 
         let store = Store::open_read(&path).expect("readable");
         let restart = end + 5_000;
