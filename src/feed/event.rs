@@ -40,6 +40,21 @@ pub struct LevelChange {
     pub size: f64,
 }
 
+impl LevelChange {
+    /// A whole book as changes, bids then asks, from `(price, size)` levels.
+    pub fn book(bids: &[(f64, f64)], asks: &[(f64, f64)]) -> Vec<LevelChange> {
+        let side = |side, levels: &[(f64, f64)]| {
+            levels
+                .iter()
+                .map(move |&(price, size)| LevelChange { side, price, size })
+                .collect::<Vec<_>>()
+        };
+        let mut changes = side(Side::Bid, bids);
+        changes.extend(side(Side::Ask, asks));
+        changes
+    }
+}
+
 /// Whether an update replaces the book or changes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UpdateKind {

@@ -97,14 +97,7 @@ pub fn live_events(
     bids: &[(f64, f64)],
     asks: &[(f64, f64)],
 ) -> [MarketEvent; 2] {
-    let side = |side, levels: &[(f64, f64)]| {
-        levels
-            .iter()
-            .map(move |&(price, size)| LevelChange { side, price, size })
-            .collect::<Vec<_>>()
-    };
-    let mut changes = side(Side::Bid, bids);
-    changes.extend(side(Side::Ask, asks));
+    let changes = LevelChange::book(bids, asks);
     [
         MarketEvent::BookStatus(BookStatus {
             key: key.clone(),

@@ -8,12 +8,10 @@ use crate::market::TakerSide;
 use crate::ui::format;
 use crate::ui::layout::title;
 use crate::ui::model::chart::{ChartData, ChartRange};
-use crate::ui::widgets::{Ctx, pane, put, put_cell, y_axis_labels};
+use crate::ui::widgets::{Ctx, braille_line, pane, put, put_cell, y_axis_labels};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::symbols::Marker;
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
+use ratatui::widgets::{Axis, Chart, Widget};
 
 /// One trade to overlay.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -111,9 +109,9 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &ChartView, cx: &Ctx) {
         }
     } else {
         let datasets = vec![
-            line(&lows, dim),
-            line(&highs, dim),
-            line(&view.data.line, cx.theme.text),
+            braille_line(&lows, dim),
+            braille_line(&highs, dim),
+            braille_line(&view.data.line, cx.theme.text),
         ];
         Chart::new(datasets)
             .x_axis(Axis::default().bounds([-span, 0.0]))
@@ -143,14 +141,6 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &ChartView, cx: &Ctx) {
         };
         put_cell(buf, x, y, glyphs[size], style);
     }
-}
-
-fn line(points: &[(f64, f64)], style: Style) -> Dataset<'_> {
-    Dataset::default()
-        .marker(Marker::Braille)
-        .graph_type(GraphType::Line)
-        .style(style)
-        .data(points)
 }
 
 /// Seconds-before-now and price to cells of the plot.

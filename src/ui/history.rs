@@ -7,12 +7,10 @@ use crate::ui::app::App;
 use crate::ui::format;
 use crate::ui::layout::title;
 use crate::ui::model::history::{HistoryAsk, Outcome, Series};
-use crate::ui::widgets::{Ctx, pane, put, put_cell, put_right, y_axis_labels};
+use crate::ui::widgets::{Ctx, braille_line, pane, put, put_cell, put_right, y_axis_labels};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::symbols::Marker;
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
+use ratatui::widgets::{Axis, Chart, Dataset, Widget};
 
 pub fn render(area: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
     let ask = app.history_ask();
@@ -216,19 +214,11 @@ fn chart(inner: Rect, buf: &mut Buffer, ask: &HistoryAsk, series: &[Series], cx:
         let datasets: Vec<Dataset> = series
             .iter()
             .enumerate()
-            .map(|(i, s)| line(&s.points, style(i)))
+            .map(|(i, s)| braille_line(&s.points, style(i)))
             .collect();
         Chart::new(datasets)
             .x_axis(Axis::default().bounds([-span, 0.0]))
             .y_axis(Axis::default().bounds([lo, hi]))
             .render(plot, buf);
     }
-}
-
-fn line(points: &[(f64, f64)], style: Style) -> Dataset<'_> {
-    Dataset::default()
-        .marker(Marker::Braille)
-        .graph_type(GraphType::Line)
-        .style(style)
-        .data(points)
 }

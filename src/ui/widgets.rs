@@ -140,6 +140,17 @@ pub fn y_axis_labels(
         put_right(buf, x, mid_row, &label(at), width, style);
     }
 }
+/// A braille line of `points` for a ratatui `Chart` (the price chart and the History view; under
+/// `--ascii` both draw points themselves instead).
+pub fn braille_line(points: &[(f64, f64)], style: Style) -> ratatui::widgets::Dataset<'_> {
+    use ratatui::symbols::Marker;
+    use ratatui::widgets::{Dataset, GraphType};
+    Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(style)
+        .data(points)
+}
 
 /// A one-row gauge centred at zero for a value in [-1, 1]: fills right of the centre mark for
 /// positive values (bid-leaning), left for negative. An absent value draws only the mark.

@@ -109,14 +109,7 @@ impl Script {
     }
 
     pub fn snapshot(&self, ms: Millis, bids: &[(f64, f64)], asks: &[(f64, f64)]) -> MarketEvent {
-        let side = |side, levels: &[(f64, f64)]| {
-            levels
-                .iter()
-                .map(move |&(price, size)| LevelChange { side, price, size })
-                .collect::<Vec<_>>()
-        };
-        let mut changes = side(Side::Bid, bids);
-        changes.extend(side(Side::Ask, asks));
+        let changes = LevelChange::book(bids, asks);
         self.update(ms, UpdateKind::Snapshot, changes)
     }
 
