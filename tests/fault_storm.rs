@@ -164,7 +164,10 @@ impl Fleet {
     /// Every venue's counters show what the simulator's ledger says a correct client sees.
     fn settled(&self) -> bool {
         let report = self.sim.fault_report();
-        self.all_live()
+        // A fault injected just before the faults were switched off is revealed by the book's
+        // next message: wait for it too, or the ledger below races that message.
+        report.pending == 0
+            && self.all_live()
             && self.observed.iter().all(|(v, seen)| {
                 consistent(seen, &report, *v)
                     && seen.venue.connects == seen.venue.disconnects + sockets(*v)
