@@ -137,6 +137,7 @@ pub async fn drain(
 struct Shared {
     progress: Mutex<BackfillProgress>,
     out: mpsc::Sender<BackfillUpdate>,
+    cancel: CancellationToken,
 }
 
 impl Shared {
@@ -148,8 +149,22 @@ impl Shared {
 
     async fn publish(&self, f: impl FnOnce(&mut BackfillProgress)) {
         let p = self.update(f);
-        // A receiver that went away only means nobody watches any more.
-        let _ = self.out.send(BackfillUpdate::Progress(p)).await;
+        send(&self.out, BackfillUpdate::Progress(p), &self.cancel).await;
+    }
+}
+
+/// Sends `update`, or once `cancel` has fired only if there is room: a cancelled backfill
+/// never waits on a reader that stopped reading (the session waits for this task to end before it can exit). A
+/// receiver that went away only means nobody watches any more.
+async fn send(
+    out: &mpsc::Sender<BackfillUpdate>,
+    update: BackfillUpdate,
+    cancel: &CancellationToken,
+) {
+    tokio::select! {
+        biased;
+        _ = out.send(update) => {}
+        () = cancel.cancelled() => {}
     }
 }
 
@@ -208,6 +223,7 @@ pub async fn run_backfill<H: Http>(
                 .collect(),
         }),
         out: out.clone(),
+        cancel: cancel.clone(),
     });
     shared.publish(|_| {}).await;
     let venues = by_venue.into_iter().map(|(venue, books)| {
@@ -227,7 +243,7 @@ pub async fn run_backfill<H: Http>(
         BackfillState::Done
     };
     let last = shared.update(|p| p.state = state);
-    let _ = out.send(BackfillUpdate::Progress(last.clone())).await;
+    send(&out, BackfillUpdate::Progress(last.clone()), &cancel).await;
     last
 }
 
@@ -317,10 +333,8 @@ async fn run_venue<H: Http>(
         history.finish();
         history.weigh_prints();
         if !history.is_empty() {
-            let _ = shared
-                .out
-                .send(BackfillUpdate::Book(Arc::new(history)))
-                .await;
+            let book = BackfillUpdate::Book(Arc::new(history));
+            send(&shared.out, book, &shared.cancel).await;
         }
         shared.publish(|p| p.books_done += 1).await;
     }

@@ -178,6 +178,8 @@ pub async fn backfill_engine(
             break;
         }
     }
+    // Nothing more is read: a send the run is waiting on fails now instead of never ending.
+    drop(rx);
     let _ = run.await;
 }
 

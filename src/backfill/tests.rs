@@ -612,3 +612,39 @@ async fn a_restored_engine_is_warm_from_backfilled_rows() {
         cold.volume_24h_usd
     );
 }
+
+/// A cancelled backfill ends even when nobody reads its updates any more: the session waits
+/// for it before it exits, so a send waiting on a full queue hung `--exit-after` and `q`.
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_backfill_ends_with_its_update_queue_full() {
+    let (tx, rx) = mpsc::channel(1);
+    let cancel = CancellationToken::new();
+    let cfg = BackfillConfig {
+        span: Duration::from_secs(3 * 3600),
+        ..BackfillConfig::default()
+    };
+    let targets = (0..4)
+        .map(|_| Target {
+            instrument: spot(),
+            rest_base: "http://venue".into(),
+        })
+        .collect();
+    let run = tokio::spawn(run_backfill(
+        Script::new(Vec::new()),
+        targets,
+        10 * HOUR_MS,
+        cfg,
+        None,
+        tx,
+        cancel.clone(),
+    ));
+    // The first update fills the queue; nothing reads it.
+    tokio::task::yield_now().await;
+    cancel.cancel();
+    let ended = tokio::time::timeout(Duration::from_secs(60), run).await;
+    let done = ended
+        .expect("the cancelled backfill ended")
+        .expect("no panic");
+    assert_eq!(done.state, BackfillState::Cancelled);
+    drop(rx);
+}
