@@ -11,7 +11,7 @@
 use crate::market::{Millis, VenueId};
 use crate::sim::catalog::BookId;
 use crate::sim::dialect::{Action, Beat, Cadence, Derivs, Dialect, Topic};
-use crate::sim::faults::{Dice, FaultKind, Faults, Scope};
+use crate::sim::faults::{Dice, FaultKind, FaultSpec, Faults, Scope};
 use crate::sim::market::{Market, Mirror, Tick, WireForced};
 use crate::sim::stream::{BookStream, FaultCtx};
 use futures_util::{SinkExt, StreamExt};
@@ -286,10 +286,19 @@ impl Session {
         }
         // Once a close is announced no book fault is started here: the client will leave this
         // connection for a new one, and a fault still pending then would be lost with it.
-        let spec = match self.closing_at {
-            Some(_) => Arc::new(crate::sim::faults::FaultSpec::none()),
-            None => self.shared.faults.spec(),
-        };
+        match self.closing_at {
+            Some(_) => self.push_tick(tick, &FaultSpec::none(), out),
+            None => {
+                let shared = self.shared.clone();
+                shared
+                    .faults
+                    .with_spec(|spec| self.push_tick(tick, spec, out))
+            }
+        }
+    }
+
+    /// The pushes of one tick for this connection's topics, book faults decided under `spec`.
+    fn push_tick(&mut self, tick: &Tick, spec: &FaultSpec, out: &mut Vec<Out>) {
         let Session {
             dialect,
             shared,
@@ -300,7 +309,7 @@ impl Session {
         } = self;
         let mut ctx = FaultCtx {
             dice,
-            spec: &spec,
+            spec,
             ledger: &shared.faults.ledger,
             market: &shared.market,
         };
@@ -367,14 +376,62 @@ impl Session {
         }
     }
 
+    /// The connection fault for one push, if the dice give one, recorded in the ledger under
+    /// the spec in force (read per frame and held while deciding, so a storm ends at once).
+    fn push_fault(&mut self, text: &str, after: &mut After) -> Option<String> {
+        let shared = self.shared.clone();
+        let ledger = &shared.faults.ledger;
+        shared.faults.with_spec(|spec| {
+            match self.dice.roll(spec, Scope::Push) {
+                Some(FaultKind::Error) => {
+                    ledger.injected(self.venue, FaultKind::Error);
+                    Some(self.dialect.venue_error(self.shared.market.clock.now()))
+                }
+                Some(FaultKind::Malformed) => {
+                    ledger.injected(self.venue, FaultKind::Malformed);
+                    let mut cut = self.dice.cut(text.len());
+                    while !text.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    Some(text[..cut].to_owned())
+                }
+                Some(FaultKind::Shutdown)
+                    if *after == After::Continue && self.closing_at.is_none() && self.settled() =>
+                {
+                    let notice = self.dialect.shutdown_notice(self.shared.market.clock.now());
+                    if notice.is_some() {
+                        ledger.injected(self.venue, FaultKind::Shutdown);
+                        let grace = spec
+                            .rate(self.venue, FaultKind::Shutdown)
+                            .duration
+                            .unwrap_or(crate::sim::faults::spec::SHUTDOWN_GRACE);
+                        self.closing_at = Some(Instant::now() + grace);
+                    }
+                    notice
+                }
+                // One ending per connection: none after a close was announced.
+                Some(kind @ (FaultKind::Disconnect | FaultKind::Stall))
+                    if *after == After::Continue && self.closing_at.is_none() && self.settled() =>
+                {
+                    ledger.injected(self.venue, kind);
+                    *after = if kind == FaultKind::Disconnect {
+                        After::Close
+                    } else {
+                        After::Stall
+                    };
+                    None
+                }
+                _ => None,
+            }
+        })
+    }
+
     /// Write `out` (draining it), injecting connection faults into pushes.
     async fn write<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         ws: &mut WebSocketStream<S>,
         out: &mut Vec<Out>,
     ) -> After {
-        let spec = self.shared.faults.spec();
-        let ledger = &self.shared.faults.ledger;
         let mut after = After::Continue;
         for frame in out.drain(..) {
             let text = match frame {
@@ -386,52 +443,7 @@ impl Session {
                 }
                 Out::Reply(text) => text,
                 Out::Push(text) => {
-                    let extra = match self.dice.roll(&spec, Scope::Push) {
-                        Some(FaultKind::Error) => {
-                            ledger.injected(self.venue, FaultKind::Error);
-                            Some(self.dialect.venue_error(self.shared.market.clock.now()))
-                        }
-                        Some(FaultKind::Malformed) => {
-                            ledger.injected(self.venue, FaultKind::Malformed);
-                            let mut cut = self.dice.cut(text.len());
-                            while !text.is_char_boundary(cut) {
-                                cut -= 1;
-                            }
-                            Some(text[..cut].to_owned())
-                        }
-                        Some(FaultKind::Shutdown)
-                            if after == After::Continue
-                                && self.closing_at.is_none()
-                                && self.settled() =>
-                        {
-                            let notice =
-                                self.dialect.shutdown_notice(self.shared.market.clock.now());
-                            if notice.is_some() {
-                                ledger.injected(self.venue, FaultKind::Shutdown);
-                                let grace = spec
-                                    .rate(self.venue, FaultKind::Shutdown)
-                                    .duration
-                                    .unwrap_or(crate::sim::faults::spec::SHUTDOWN_GRACE);
-                                self.closing_at = Some(Instant::now() + grace);
-                            }
-                            notice
-                        }
-                        // One ending per connection: none after a close was announced.
-                        Some(kind @ (FaultKind::Disconnect | FaultKind::Stall))
-                            if after == After::Continue
-                                && self.closing_at.is_none()
-                                && self.settled() =>
-                        {
-                            ledger.injected(self.venue, kind);
-                            after = if kind == FaultKind::Disconnect {
-                                After::Close
-                            } else {
-                                After::Stall
-                            };
-                            None
-                        }
-                        _ => None,
-                    };
+                    let extra = self.push_fault(&text, &mut after);
                     if let Some(extra) = extra
                         && ws.feed(Message::text(extra)).await.is_err()
                     {

@@ -33,6 +33,15 @@ impl Faults {
         self.spec.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Decide and record a fault under the spec in force, holding it: [`Faults::set`] waits
+    /// for a decision in progress, so once it returns no fault of the old spec is injected
+    /// (a test that calms the storm and then checks the ledger relies on it). `decide` must
+    /// not wait on I/O.
+    pub fn with_spec<R>(&self, decide: impl FnOnce(&FaultSpec) -> R) -> R {
+        decide(&self.spec.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Put `spec` in force; returns once no decision under the previous one is in progress.
     pub fn set(&self, spec: FaultSpec) {
         *self.spec.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(spec);
     }
