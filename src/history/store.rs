@@ -269,18 +269,52 @@ impl Store {
         rows: &[BookRow],
         warm: &[WarmRow],
     ) -> rusqlite::Result<()> {
+        self.in_transaction(|store| store.write_rows(t, rows, warm, Flush::EverySecond))
+    }
+
+    /// Writes many seconds, oldest first, in one transaction (a fast-forwarded past, not the
+    /// live writer): each 1-min and 1-h row is written once, when its interval closes or the
+    /// batch ends, instead of once per second. The file holds the same rows as after
+    /// [`Store::write_second`] for each second in turn.
+    pub fn write_seconds(
+        &mut self,
+        seconds: &[(i64, Vec<BookRow>)],
+        warm: &[WarmRow],
+    ) -> Result<(), HistoryError> {
+        self.in_transaction(|store| {
+            let first = seconds.first().map_or(0, |(t, _)| *t);
+            store.write_rows(first, &[], warm, Flush::OnClose)?;
+            for (t, rows) in seconds {
+                store.write_rows(*t, rows, &[], Flush::OnClose)?;
+            }
+            store.flush_open_rollups()
+        })
+        .map_err(|e| HistoryError::sql(&self.path, e))
+    }
+
+    /// Runs `f` in one transaction: all of it is written, or (on an error) none of it.
+    fn in_transaction(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
         self.conn.execute_batch("BEGIN")?;
-        match self.write_rows(t, rows, warm) {
+        match f(self) {
             Ok(()) => self.conn.execute_batch("COMMIT"),
             Err(e) => {
-                // The second is dropped whole; the error says why.
+                // The second (or batch) is dropped whole; the error says why.
                 let _ = self.conn.execute_batch("ROLLBACK");
                 Err(e)
             }
         }
     }
 
-    fn write_rows(&mut self, t: i64, rows: &[BookRow], warm: &[WarmRow]) -> rusqlite::Result<()> {
+    fn write_rows(
+        &mut self,
+        t: i64,
+        rows: &[BookRow],
+        warm: &[WarmRow],
+        flush: Flush,
+    ) -> rusqlite::Result<()> {
         let sec_sql = {
             let names: Vec<String> = second_columns().map(|c| quoted(&c.name)).collect();
             let marks = vec!["?"; names.len() + 2].join(", ");
@@ -289,15 +323,6 @@ impl Store {
                 names.join(", ")
             )
         };
-        let roll_sql = |table: &str| {
-            let names: Vec<String> = rollup_names().iter().map(|n| quoted(n)).collect();
-            let marks = vec!["?"; names.len() + 3].join(", ");
-            format!(
-                "INSERT OR REPLACE INTO {table}(book, t, seconds, {}) VALUES ({marks})",
-                names.join(", ")
-            )
-        };
-        let (min_sql, hour_sql) = (roll_sql("min"), roll_sql("hour"));
         let decoders = rollup_decoders();
         for row in rows {
             let book = self.book_id(&row.venue, &row.instrument, &row.symbol, true)?;
@@ -313,7 +338,7 @@ impl Store {
             self.conn
                 .prepare_cached(&sec_sql)?
                 .execute(params_from_iter(values))?;
-            for (interval, sql) in [(Interval::Minute, &min_sql), (Interval::Hour, &hour_sql)] {
+            for interval in [Interval::Minute, Interval::Hour] {
                 let start = interval.start_of(t);
                 let open = match interval {
                     Interval::Minute => self.minute.get_mut(&book),
@@ -321,7 +346,13 @@ impl Store {
                 };
                 let rollup = match open {
                     Some(r) if r.start == start => r,
-                    _ => {
+                    closed => {
+                        // Written every second live; in a batch, now that it has closed.
+                        if let Some(closed) = closed
+                            && flush == Flush::OnClose
+                        {
+                            put_rollup(&self.conn, interval, book, closed)?;
+                        }
                         let resumed = load_open(&self.conn, interval, book, start, &decoders)?
                             .unwrap_or_else(|| Rollup::new(start));
                         let map = match interval {
@@ -333,17 +364,9 @@ impl Store {
                     }
                 };
                 rollup.add(&row.values);
-                let mut values = vec![
-                    rusqlite::types::Value::Integer(book),
-                    rusqlite::types::Value::Integer(start),
-                    rusqlite::types::Value::Integer(i64::from(rollup.seconds)),
-                ];
-                for (col, v) in decoders.iter().zip(rollup.values()) {
-                    values.push(encode(col, v));
+                if flush == Flush::EverySecond {
+                    put_rollup(&self.conn, interval, book, rollup)?;
                 }
-                self.conn
-                    .prepare_cached(sql)?
-                    .execute(params_from_iter(values))?;
             }
         }
         for w in warm {
@@ -352,6 +375,19 @@ impl Store {
                 "INSERT OR REPLACE INTO warm(book, series, t, value, bins) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
             .execute(params![book, w.series, w.t, w.value, w.bins])?;
+        }
+        Ok(())
+    }
+
+    /// Writes every open 1-min and 1-h row (the end of a batch).
+    fn flush_open_rollups(&self) -> rusqlite::Result<()> {
+        for (interval, open) in [
+            (Interval::Minute, &self.minute),
+            (Interval::Hour, &self.hour),
+        ] {
+            for (book, rollup) in open {
+                put_rollup(&self.conn, interval, *book, rollup)?;
+            }
         }
         Ok(())
     }
@@ -387,6 +423,47 @@ impl Store {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| self.sql(e))
     }
+}
+
+/// When the open 1-min and 1-h rows are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flush {
+    /// Every second (the live writer: readers see the open minute, a crash loses one second).
+    EverySecond,
+    /// When the interval closes or the batch ends (one transaction for a whole past).
+    OnClose,
+}
+
+/// Writes the open row of `interval` for `book` as it stands.
+fn put_rollup(
+    conn: &Connection,
+    interval: Interval,
+    book: i64,
+    rollup: &Rollup,
+) -> rusqlite::Result<()> {
+    static SQL: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
+        let names: Vec<String> = rollup_names().iter().map(|n| quoted(n)).collect();
+        let marks = vec!["?"; names.len() + 3].join(", ");
+        [Interval::Minute, Interval::Hour].map(|i| {
+            format!(
+                "INSERT OR REPLACE INTO {}(book, t, seconds, {}) VALUES ({marks})",
+                i.table(),
+                names.join(", ")
+            )
+        })
+    });
+    let sql = &SQL[usize::from(interval != Interval::Minute)];
+    let mut values = vec![
+        rusqlite::types::Value::Integer(book),
+        rusqlite::types::Value::Integer(rollup.start),
+        rusqlite::types::Value::Integer(i64::from(rollup.seconds)),
+    ];
+    for (col, v) in rollup_decoders().iter().zip(rollup.values()) {
+        values.push(encode(col, v));
+    }
+    conn.prepare_cached(sql)?
+        .execute(params_from_iter(values))
+        .map(drop)
 }
 
 fn encode(col: &Column, v: Option<f64>) -> rusqlite::types::Value {

@@ -43,6 +43,72 @@ fn spec(from: i64, to: i64, every: Interval, fields: &[&str]) -> QuerySpec {
     }
 }
 
+/// Every table's rows, in key order, as text: what two files must agree on.
+fn dump(path: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut out = Vec::new();
+    for table in ["books", "sec", "min", "hour", "warm"] {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2, 3"))
+            .unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let cells: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect();
+                Ok(format!("{table}: {}", cells.join(" ")))
+            })
+            .unwrap();
+        out.extend(rows.map(Result::unwrap));
+    }
+    out
+}
+
+#[test]
+fn a_batch_write_leaves_the_same_rows_as_one_second_at_a_time() {
+    let dir = tempdir("batch");
+    // Two books, sparse minutes (as the demo's sampled past writes them), then a run of
+    // seconds across an hour boundary.
+    let mut seconds: Vec<(i64, Vec<BookRow>)> = Vec::new();
+    for m in 0..5 {
+        let t = T0 + 3_300 + m * 60 + 59;
+        seconds.push((t, vec![row(100.0 + m as f64, 2.0)]));
+    }
+    for s in 0..400 {
+        let mut eth = row(50.0 - s as f64 / 10.0, 0.5);
+        eth.instrument = "ETH-USDT".into();
+        eth.symbol = "ETH".into();
+        seconds.push((T0 + 3_600 + s, vec![row(110.0 + s as f64, 1.0), eth]));
+    }
+    let warm = vec![WarmRow {
+        venue: "okx".into(),
+        instrument: "BTC-USDT".into(),
+        symbol: "BTC".into(),
+        series: 1,
+        t: T0 * 1_000,
+        value: Some(3.5),
+        bins: None,
+    }];
+    let (one, batch) = (dir.join("one.sqlite"), dir.join("batch.sqlite"));
+    let mut store = Store::open_write(&one).unwrap();
+    store.write_second(seconds[0].0, &[], &warm).unwrap();
+    for (t, rows) in &seconds {
+        store.write_second(*t, rows, &[]).unwrap();
+    }
+    drop(store);
+    let mut store = Store::open_write(&batch).unwrap();
+    store.write_seconds(&seconds, &warm).unwrap();
+    drop(store);
+    let (a, b) = (dump(&one), dump(&batch));
+    assert!(
+        a.iter().filter(|r| r.starts_with("min:")).count() >= 12,
+        "{a:#?}"
+    );
+    assert!(a.iter().any(|r| r.starts_with("hour:")));
+    assert_eq!(a, b);
+}
+
 #[test]
 fn seconds_roll_up_into_minutes_and_hours_across_a_reopen() {
     let path = tempdir("rollup").join("h.sqlite");
