@@ -3,7 +3,7 @@
 //! the session then restores like any other. The file is a temporary one, deleted when the
 //! session ends, unless `--history PATH` names one to keep.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
@@ -27,13 +27,48 @@ pub struct DemoHistory {
 impl Drop for DemoHistory {
     fn drop(&mut self) {
         if self.temporary {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut p = self.path.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
+            remove_history_files(&self.path);
         }
     }
+}
+
+/// The prefix of the demo's temporary history files in the temp dir.
+const TEMP_PREFIX: &str = "depthscope-demo-";
+
+/// Removes a history file with its SQLite companions and its lock file.
+fn remove_history_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal", ".lock"] {
+        let mut p = path.to_path_buf().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// Removes the temporary history files of earlier demos that did not end cleanly (killed, or
+/// the machine stopped): a file whose lock nobody holds has no writer left. Each is tens of MB,
+/// so they must not pile up in the temp dir. Returns how many were removed.
+fn remove_orphans(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !(name.starts_with(TEMP_PREFIX) && name.ends_with(".sqlite")) {
+            continue;
+        }
+        let path = entry.path();
+        let mut lock = path.clone().into_os_string();
+        lock.push(".lock");
+        // No lock file: the writer never started; a held lock: a demo still running.
+        let free = std::fs::File::open(&lock).is_ok_and(|f| f.try_lock().is_ok());
+        if free {
+            remove_history_files(&path);
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// The model seed of the simulated past (not the live demo's, whose market starts afresh).
@@ -45,14 +80,15 @@ fn past_seed(seed: u64) -> u64 {
 pub async fn prepare(config: &Config, plan: &Plan, seed: u64) -> Result<DemoHistory, HistoryError> {
     let (path, temporary) = match &plan.history {
         Some(path) => (path.clone(), false),
-        None => (
-            std::env::temp_dir().join(format!(
-                "depthscope-demo-{}-{}.sqlite",
-                std::process::id(),
-                now_nanos()
-            )),
-            true,
-        ),
+        None => {
+            let dir = std::env::temp_dir();
+            let removed = remove_orphans(&dir);
+            if removed > 0 {
+                tracing::info!("removed {removed} history files of earlier demos that were killed");
+            }
+            let name = format!("{TEMP_PREFIX}{}-{}.sqlite", std::process::id(), now_nanos());
+            (dir.join(name), true)
+        }
     };
     let mut history = DemoHistory {
         path,
@@ -69,8 +105,15 @@ pub async fn prepare(config: &Config, plan: &Plan, seed: u64) -> Result<DemoHist
     let end = (now_nanos() / 1_000_000) as Millis;
     tokio::task::spawn_blocking(move || {
         let mut past = fast_forward(past_seed(seed), &books, settings, end, SPAN);
+        let built = started.elapsed();
         past.shift((now_nanos() / 1_000_000) as Millis - end);
-        write(&path, &past)
+        let written = write(&path, &past);
+        tracing::debug!(
+            "the demo's past: built in {:.2} s, written in {:.2} s",
+            built.as_secs_f64(),
+            (started.elapsed() - built).as_secs_f64()
+        );
+        written
     })
     .await
     .map_err(|e| {
@@ -81,4 +124,49 @@ pub async fn prepare(config: &Config, plan: &Plan, seed: u64) -> Result<DemoHist
     })??;
     history.took = started.elapsed();
     Ok(history)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(path: &Path) {
+        std::fs::write(path, b"x").expect("write");
+    }
+
+    #[test]
+    fn only_files_without_a_live_writer_are_removed() {
+        let dir = std::env::temp_dir().join(format!("depthscope-orphans-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("tempdir");
+        let orphan = dir.join(format!("{TEMP_PREFIX}1-1.sqlite"));
+        let running = dir.join(format!("{TEMP_PREFIX}2-2.sqlite"));
+        let other = dir.join("history.sqlite");
+        for p in [&orphan, &running, &other] {
+            touch(p);
+            let mut lock = p.clone().into_os_string();
+            lock.push(".lock");
+            touch(Path::new(&lock));
+        }
+        let mut wal = orphan.clone().into_os_string();
+        wal.push("-wal");
+        touch(Path::new(&wal));
+        let mut held = running.clone().into_os_string();
+        held.push(".lock");
+        let holder = std::fs::File::open(&held).expect("open lock");
+        holder.try_lock().expect("lock");
+
+        assert_eq!(remove_orphans(&dir), 1);
+        assert!(!orphan.exists() && !Path::new(&wal).exists());
+        assert!(running.exists(), "a demo still running keeps its file");
+        assert!(other.exists(), "a user's history file is never touched");
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .expect("read_dir")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left.len(), 4, "{left:?}");
+        drop(holder);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
