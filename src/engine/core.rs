@@ -255,6 +255,20 @@ impl Engine {
         }
     }
 
+    /// The prints of a stretch whose book was not followed, for book `key` (see
+    /// [`BookEngine::on_flow_only`]); a book not seen yet is created as for any event.
+    pub fn on_flow_only(&mut self, key: &BookKey, trades: &[crate::features::Trade]) {
+        let Some(last) = trades.iter().map(|t| t.t).max() else {
+            return;
+        };
+        let t = last as Nanos * 1_000_000;
+        self.latest_event = Some(self.latest_event.map_or(t, |l| l.max(t)));
+        let i = self.book(key);
+        for trade in trades {
+            self.books[i].on_flow_only(trade);
+        }
+    }
+
     /// The book for `key`, created on first sight from a guess at its instrument (a replay of a
     /// capture with no instrument data): the guess never invents a contract size.
     fn book(&mut self, key: &BookKey) -> usize {

@@ -145,7 +145,7 @@ pub fn step_events(
         known_to: [None, None],
     }));
     for f in &step.fills {
-        out.push(trade_event(i, key, t0, ms, f, true));
+        out.push(trade_event(i, key, t0, ms, f));
     }
     for f in &step.forced {
         out.push(MarketEvent::Liquidation(Liquidation {
@@ -177,16 +177,8 @@ pub fn step_events(
     out
 }
 
-/// One fill as the trade event its venue would publish at exchange time `ms`; `id`: with a
-/// trade id (the skipped past's one-fill orders need none).
-fn trade_event(
-    i: &SimInstrument,
-    key: &BookKey,
-    t0: Millis,
-    ms: Millis,
-    f: &Fill,
-    id: bool,
-) -> MarketEvent {
+/// One fill as the trade event its venue would publish at exchange time `ms`.
+fn trade_event(i: &SimInstrument, key: &BookKey, t0: Millis, ms: Millis, f: &Fill) -> MarketEvent {
     MarketEvent::Trade(Trade {
         key: key.clone(),
         local_ts: at(ms),
@@ -194,7 +186,7 @@ fn trade_event(
         price: f.price as f64 * i.tick_size(),
         size: f.qty as f64 * i.base_per_lot(),
         taker: Some(f.taker),
-        id: id.then(|| format!("{}-{}-{}", f.order, f.price, f.t_ms).into()),
+        id: Some(format!("{}-{}-{}", f.order, f.price, f.t_ms).into()),
     })
 }
 
@@ -315,16 +307,24 @@ impl Driver {
         self.now
     }
 
-    /// `steps` steps of taker flow only ([`Model::skip`]) into `engine`, then the re-centred
-    /// books as snapshots; returns the exchange time reached.
+    /// `steps` steps of taker flow only ([`Model::skip`]) into `engine`'s trade flow (the book
+    /// the prints traded against is not followed: [`Engine::on_flow_only`]), then the
+    /// re-centred books as snapshots; returns the exchange time reached.
     pub fn skip(&mut self, engine: &mut Engine, steps: u64) -> Millis {
         let mut fills = vec![Vec::new(); self.books.len()];
         self.now = self.t0 + self.model.skip(steps, &mut fills) as Millis;
+        let mut trades = Vec::new();
         for ((b, key), fills) in self.books.iter().zip(&fills) {
-            for f in fills {
-                let ms = self.t0 + f.t_ms as Millis;
-                engine.on_event(trade_event(&INSTRUMENTS[*b], key, self.t0, ms, f, false));
-            }
+            let i = &INSTRUMENTS[*b];
+            trades.clear();
+            trades.extend(fills.iter().map(|f| crate::features::Trade {
+                t: self.t0 + f.t_ms as Millis,
+                price: f.price as f64 * i.tick_size(),
+                size: f.qty as f64 * i.base_per_lot(),
+                taker: Some(f.taker),
+                id: None,
+            }));
+            engine.on_flow_only(key, &trades);
         }
         self.publish_books(engine);
         self.now
@@ -414,6 +414,7 @@ fn fast_forward_books(
     let steps = |d: Duration| (d.as_millis() / STEP.as_millis()) as u64;
     let mut rows = SecondRows::default();
     let mut seconds = Vec::new();
+    let started = std::time::Instant::now();
     while driver.now() < full_from {
         let mut ms = driver.now();
         for _ in 0..steps(SAMPLE) {
@@ -431,6 +432,7 @@ fn fast_forward_books(
         let frame = engine.tick(at(ms));
         seconds.push((ms / 1_000 - 1, rows.rows(&engine, &frame)));
     }
+    let sampled = started.elapsed();
     while driver.now() < end {
         let ms = driver.step(&mut engine);
         if ms.rem_euclid(1_000) == 0 {
@@ -439,6 +441,12 @@ fn fast_forward_books(
             collect(&mut engine, ms);
         }
     }
+    tracing::debug!(
+        "fast-forward of {} books: sampled part {:.2} s, tail {:.2} s",
+        books.len(),
+        sampled.as_secs_f64(),
+        (started.elapsed() - sampled).as_secs_f64()
+    );
     Past {
         warm: warm
             .into_iter()
@@ -448,20 +456,19 @@ fn fast_forward_books(
     }
 }
 
-/// Writes `past` into the history file at `path` (created if missing): its baseline samples,
-/// then its 1-s rows a second at a time (as the live writer would have). Returns the rows
+/// Writes `past` into the history file at `path` (created if missing): its baseline samples
+/// and its 1-s rows with their 1-min and 1-h rollups, in one transaction. Returns the rows
 /// written.
 pub fn write(path: &Path, past: &Past) -> Result<usize, HistoryError> {
     let mut store = Store::open_write(path)?;
     let warm = WarmRow::from_samples(&past.warm);
-    let first = past.seconds.first().map_or(0, |(t, _)| *t);
-    store.write_second(first, &[], &warm)?;
-    let mut n = warm.len();
-    for (t, rows) in &past.seconds {
-        store.write_second(*t, rows, &[])?;
-        n += rows.len();
-    }
-    Ok(n)
+    store.write_seconds(&past.seconds, &warm)?;
+    Ok(warm.len()
+        + past
+            .seconds
+            .iter()
+            .map(|(_, rows)| rows.len())
+            .sum::<usize>())
 }
 
 #[cfg(test)]

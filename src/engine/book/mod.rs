@@ -392,18 +392,36 @@ impl BookEngine {
             id: tr.id.as_deref().map(trade_id),
         };
         // TradeFlow drops replayed ids and corrupt prints; only what it accepted goes on.
-        if !self.flow.on_trade(&trade) {
+        if !self.count_flow(&trade) {
             return;
-        }
-        self.totals.trades += 1;
-        match tr.taker {
-            Some(crate::market::TakerSide::Buy) => self.totals.taker_buy += tr.size,
-            Some(crate::market::TakerSide::Sell) => self.totals.taker_sell += tr.size,
-            None => {}
         }
         self.diff.on_trade(&trade);
         let threshold = self.large_threshold.filter(|_| self.params.base_units);
         self.tape.on_trade(&trade, threshold);
+    }
+
+    /// A print of a stretch whose book the engine did not follow (the demo's sampled past,
+    /// `sim::fast_forward`): the trade flow takes it as it would live (CVD, volumes, prints,
+    /// their histogram and threshold), while the tape and the level-activity tracker, which
+    /// match prints against the book's levels, do not, as the book they traded against is not
+    /// the one the engine holds.
+    pub fn on_flow_only(&mut self, trade: &crate::features::Trade) {
+        self.count_flow(trade);
+    }
+
+    /// The trade flow and the totals take `trade`; false if the flow refused it (a replayed id,
+    /// a corrupt print).
+    fn count_flow(&mut self, trade: &crate::features::Trade) -> bool {
+        if !self.flow.on_trade(trade) {
+            return false;
+        }
+        self.totals.trades += 1;
+        match trade.taker {
+            Some(crate::market::TakerSide::Buy) => self.totals.taker_buy += trade.size,
+            Some(crate::market::TakerSide::Sell) => self.totals.taker_sell += trade.size,
+            None => {}
+        }
+        true
     }
 
     pub fn on_liquidation(&mut self, l: &Liquidation, cfg: &EngineConfig) {
