@@ -60,7 +60,13 @@ fn run(cli: &Cli, stop: CancellationToken) -> ExitCode {
                     speed,
                     max_gap: args.pace.max_gap,
                 };
-                tui(cli, &config, config_file, source, &args.run, stop)
+                // A script turning a capture into a history file has no terminal to draw on.
+                match &cli.common.history {
+                    Some(out) if !std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+                        replay_to_history(cli, &config, source, out, &args.run, stop)
+                    }
+                    _ => tui(cli, &config, config_file, source, &args.run, stop),
+                }
             }
             Err(e) => fail(&e),
         },
@@ -581,6 +587,51 @@ fn import(args: &ImportCryptofeedArgs) -> ExitCode {
                 stats.recv,
                 stats.rest
             );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+/// `replay FILE --history OUT` without a terminal: the capture through the engine into the
+/// history file, nothing drawn, then what the file now covers.
+fn replay_to_history(
+    cli: &Cli,
+    config: &Config,
+    source: Source,
+    out: &std::path::Path,
+    run: &RunArgs,
+    stop: CancellationToken,
+) -> ExitCode {
+    let log = start_logging(LogSink::FileOnly)
+        .inspect_err(|e| eprintln!("depthscope: {e}; continuing without a log file"))
+        .ok();
+    let plan = plan(cli, config, None, &source);
+    if let Err(e) = check_plan(&plan, &source, cache_dir().as_deref()) {
+        return fail(&e);
+    }
+    eprintln!(
+        "depthscope: replaying into the history file {} (no terminal: nothing is drawn)",
+        out.display()
+    );
+    let output = Output::Quiet {
+        exit_after: run.exit_after,
+    };
+    let outcome = runtime().and_then(|rt| {
+        rt.block_on(run_session(config, &plan, source, output, stop))
+            .map_err(|e| e.to_string())
+    });
+    drop(log);
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => return fail(&e),
+    };
+    for note in outcome.notes {
+        eprintln!("depthscope: {note}");
+    }
+    match history::Store::open_read(out).and_then(|store| history::query::info(&store)) {
+        Ok(info) => {
+            eprint!("{info}");
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e.to_string()),

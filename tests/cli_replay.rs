@@ -24,18 +24,15 @@ fn depthscope(home: &TempPath, args: &[&OsStr]) -> Output {
     output
 }
 
-#[test]
-fn replay_report_json_of_an_imported_okx_capture() {
-    let Some(source) = capture_path("okx/cryptofeed_OKX.ws.1.0.txt") else {
-        return;
-    };
-    let home = TempPath::new("home");
-    std::fs::create_dir_all(&*home).unwrap();
+/// The 2022 OKX recording imported as a capture in `home` (`None` without the captures).
+fn okx_capture(home: &TempPath) -> Option<std::path::PathBuf> {
+    let source = capture_path("okx/cryptofeed_OKX.ws.1.0.txt")?;
+    std::fs::create_dir_all(&**home).unwrap();
     let capture = home.join("okx.ndjson.gz");
     let import = ["import", "cryptofeed"].map(OsStr::new);
     let options = ["--venue", "okx", "-o"].map(OsStr::new);
     depthscope(
-        &home,
+        home,
         &[
             &import[..],
             &[source.as_os_str()],
@@ -44,6 +41,15 @@ fn replay_report_json_of_an_imported_okx_capture() {
         ]
         .concat(),
     );
+    Some(capture)
+}
+
+#[test]
+fn replay_report_json_of_an_imported_okx_capture() {
+    let home = TempPath::new("home");
+    let Some(capture) = okx_capture(&home) else {
+        return;
+    };
     let replay = [OsStr::new("replay"), capture.as_os_str()];
     let json = ["--report", "json"].map(OsStr::new);
     let output = depthscope(&home, &[&replay[..], &json].concat());
@@ -130,4 +136,49 @@ fn a_replay_of_nothing_but_bad_lines_fails() {
     );
     let report: Value = serde_json::from_slice(&output.stdout).expect("the report still");
     assert_eq!(report["errors_total"], 1000);
+}
+
+/// `replay FILE --max --history OUT` from a script (no terminal): the capture goes through the
+/// engine into the history file, nothing is drawn, and the file's coverage is printed.
+#[test]
+fn a_replay_without_a_terminal_writes_its_history_file() {
+    let home = TempPath::new("replay-history");
+    let Some(capture) = okx_capture(&home) else {
+        return;
+    };
+    let out = home.join("h.sqlite");
+    let replay = [OsStr::new("replay"), capture.as_os_str()];
+    let history = [
+        OsStr::new("--max"),
+        OsStr::new("--history"),
+        out.as_os_str(),
+    ];
+    let output = depthscope(&home, &[&replay[..], &history].concat());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("okx"), "coverage printed: {stderr}");
+    assert!(output.stdout.is_empty(), "nothing drawn on stdout");
+
+    let query = ["history", "query", "--history"].map(OsStr::new);
+    let what = [
+        "--symbol", "BTC", "--venue", "okx", "--from", "0", "--to", "now", "--every", "1s",
+        "--fields", "mid",
+    ]
+    .map(OsStr::new);
+    let output = depthscope(&home, &[&query[..], &[out.as_os_str()], &what].concat());
+    let csv = String::from_utf8_lossy(&output.stdout);
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(!rows.is_empty(), "1-s rows written: {csv}");
+    // A second before its book is live has no mid (an empty cell), never a made-up one.
+    let mut mids = 0;
+    for row in &rows {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(cells[1], "okx", "{row}");
+        if cells[3].is_empty() {
+            continue;
+        }
+        let mid: f64 = cells[3].parse().unwrap_or_else(|e| panic!("{row}: {e}"));
+        assert!(mid > 1_000.0, "a BTC mid: {row}");
+        mids += 1;
+    }
+    assert!(mids > 0, "some second has a mid: {csv}");
 }

@@ -141,8 +141,8 @@ impl Store {
         }
         // One connection per thread: SQLite's own per-call mutex is not needed.
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| HistoryError::sql(path, e))?;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| HistoryError::sql(path, e))?;
         let store = Store::init(conn, path, None)?;
         let version = store.version()?;
         if version > SCHEMA_VERSION {

@@ -52,6 +52,11 @@ pub enum Output {
         options: StreamOptions,
         exit_after: Option<Duration>,
     },
+    /// Nothing shown: the engine runs (and writes its history) until the source ends,
+    /// `exit_after` or Ctrl-C. `replay FILE --history OUT` without a terminal.
+    Quiet {
+        exit_after: Option<Duration>,
+    },
     /// The HTTP API on an already bound listener, until `exit_after` or Ctrl-C.
     Serve {
         listener: tokio::net::TcpListener,
@@ -135,7 +140,10 @@ pub async fn run_session(
 ) -> Result<Outcome, SessionError> {
     // Start notes (missing venues, unreachable instrument lists, unknown symbols) go to the log
     // pane; `stream --json` has no pane, so they go to stderr as well.
-    let echo_notes = matches!(output, Output::Json { .. } | Output::Serve { .. });
+    let echo_notes = matches!(
+        output,
+        Output::Json { .. } | Output::Quiet { .. } | Output::Serve { .. }
+    );
     let mut outcome = Outcome::default();
     // The demo's past is built before the simulator starts, so its live market does not queue
     // up behind the fast-forward.
@@ -228,6 +236,17 @@ pub async fn run_session(
             options,
             exit_after,
         } => stream_to_stdout(frames, options, exit_after, cancel.clone()).await,
+        Output::Quiet { exit_after } => {
+            let timer = stop_on_signal_or(exit_after, cancel.clone());
+            let options = StreamOptions::default();
+            let result =
+                crate::engine::stream_json(frames, std::io::sink(), options, cancel.clone())
+                    .await
+                    .map_err(SessionError::Stream);
+            cancel.cancel();
+            let _ = timer.await;
+            result
+        }
         Output::Serve {
             listener,
             options,
