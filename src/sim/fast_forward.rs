@@ -48,9 +48,9 @@ use crate::feed::event::{
 use crate::feed::health::{BookCounters, BookState};
 use crate::history::recorder::{ALL_VENUES, SecondRows};
 use crate::history::{BookRow, HistoryError, Store, WarmRow};
-use crate::instrument::{Contract, Instrument};
+use crate::instrument::{Contract, Instrument, MarketKind};
 use crate::market::{Millis, Nanos, Side, VenueId};
-use crate::sim::catalog::{BookId, INSTRUMENTS, SimInstrument};
+use crate::sim::catalog::{BookId, INSTRUMENTS, SimInstrument, USDT};
 use crate::sim::model::Model;
 use crate::sim::model::event::{BookStep, Fill};
 
@@ -191,9 +191,10 @@ fn trade_event(i: &SimInstrument, key: &BookKey, t0: Millis, ms: Millis, f: &Fil
 }
 
 /// The simulated books of `venues` that belong to a watched symbol (`BTC`, or an explicit
-/// `venue:INSTRUMENT`).
+/// `venue:INSTRUMENT`), with a venue's `USDT/USD` book where a USD spot book is among them (the
+/// live session watches it beside them for the rate, `instrument::catalog`).
 pub fn watched_books(venues: &[VenueId], symbols: &[String]) -> Vec<BookId> {
-    (0..INSTRUMENTS.len())
+    let mut books: Vec<BookId> = (0..INSTRUMENTS.len())
         .filter(|&b| {
             let i = &INSTRUMENTS[b];
             let name = i.symbol().name;
@@ -203,7 +204,25 @@ pub fn watched_books(venues: &[VenueId], symbols: &[String]) -> Vec<BookId> {
                     None => s.eq_ignore_ascii_case(name),
                 })
         })
-        .collect()
+        .collect();
+    let usd_spot = |b: &BookId| {
+        let i = &INSTRUMENTS[*b];
+        i.kind == MarketKind::Spot && i.quote == "USD" && i.symbol != USDT
+    };
+    let rates: Vec<BookId> = (0..INSTRUMENTS.len())
+        .filter(|&r| {
+            let rate = &INSTRUMENTS[r];
+            rate.symbol == USDT
+                && rate.kind == MarketKind::Spot
+                && !books.contains(&r)
+                && books
+                    .iter()
+                    .any(|b| usd_spot(b) && INSTRUMENTS[*b].venue == rate.venue)
+        })
+        .collect();
+    books.extend(rates);
+    books.sort_unstable();
+    books
 }
 
 /// The warm samples of one fast-forward, per book with its symbol, oldest first.
@@ -604,6 +623,23 @@ mod tests {
         assert_eq!(times, [105_000, 3_645_000]);
         let seconds: Vec<i64> = past.seconds.iter().map(|(t, _)| *t).collect();
         assert_eq!(seconds, [145, 146]);
+    }
+
+    #[test]
+    fn a_usd_spot_book_brings_its_venues_usdt_rate_book_into_the_past() {
+        let ids = |symbols: &[&str]| -> Vec<String> {
+            let symbols: Vec<String> = symbols.iter().map(|s| (*s).to_owned()).collect();
+            watched_books(IMPLEMENTED, &symbols)
+                .into_iter()
+                .map(|b| format!("{}:{}", INSTRUMENTS[b].venue, INSTRUMENTS[b].id))
+                .collect()
+        };
+        let btc = ids(&["BTC"]);
+        assert!(btc.contains(&"kraken:USDT/USD".to_owned()), "{btc:?}");
+        assert_eq!(btc.iter().filter(|b| b.ends_with("USDT/USD")).count(), 1);
+        // No USD spot book watched: no rate book.
+        let binance = ids(&["binance:BTCUSDT"]);
+        assert_eq!(binance, ["binance:BTCUSDT"]);
     }
 
     #[test]

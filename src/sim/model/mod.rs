@@ -19,7 +19,7 @@ pub mod usdt;
 use crate::market::Side;
 use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS, USDT};
 use book::BookModel;
-use event::{BookStep, Fill, Step};
+use event::{BookStep, Episode, Fill, Step};
 use price::{SymbolModel, SymbolTick};
 use std::time::Duration;
 use usdt::UsdtRate;
@@ -89,12 +89,8 @@ impl Model {
             self.index += 1;
             let t_ms = self.index * self.step_ms;
             episodes.clear();
-            let ticks: Vec<_> = self
-                .symbols
-                .iter_mut()
-                .map(|s| s.step(t_ms, dt_s, &mut episodes))
-                .collect();
-            let usdt_usd = self.usdt.step(dt_s);
+            let (usdt_before, usdt_usd) = (self.usdt.rate(), self.usdt.step(dt_s));
+            let ticks = self.symbol_ticks(t_ms, dt_s, usdt_before, usdt_usd, &mut episodes);
             for (b, out) in self.books.iter_mut().zip(fills.iter_mut()) {
                 let sym = &ticks[b.instrument().symbol];
                 let quote_usd = quote_usd(b, usdt_usd);
@@ -111,6 +107,24 @@ impl Model {
         self.index * self.step_ms
     }
 
+    /// Every symbol's tick for the step ending at `t_ms`; USDT's is the stablecoin rate's move.
+    fn symbol_ticks(
+        &mut self,
+        t_ms: u64,
+        dt_s: f64,
+        usdt_before: f64,
+        usdt_usd: f64,
+        episodes: &mut Vec<Episode>,
+    ) -> Vec<SymbolTick> {
+        self.symbols
+            .iter_mut()
+            .map(|s| match s.index {
+                USDT => SymbolTick::pegged(usdt_before, usdt_usd),
+                _ => s.step(t_ms, dt_s, episodes),
+            })
+            .collect()
+    }
+
     /// Advance the whole market by one step.
     pub fn step(&mut self) -> Step {
         let t0 = self.index * self.step_ms;
@@ -119,14 +133,7 @@ impl Model {
         let dt_s = self.step_ms as f64 / 1e3;
         let mut episodes = Vec::new();
         let (usdt_before, usdt_usd) = (self.usdt.rate(), self.usdt.step(dt_s));
-        let ticks: Vec<_> = self
-            .symbols
-            .iter_mut()
-            .map(|s| match s.index {
-                USDT => SymbolTick::pegged(usdt_before, usdt_usd),
-                _ => s.step(t_ms, dt_s, &mut episodes),
-            })
-            .collect();
+        let ticks = self.symbol_ticks(t_ms, dt_s, usdt_before, usdt_usd, &mut episodes);
         let books = self
             .books
             .iter_mut()
