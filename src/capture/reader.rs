@@ -49,6 +49,10 @@ pub struct CaptureReader<R> {
 /// Large reads keep the per-line cost down; decompressors fill this buffer in big chunks.
 const READ_BUFFER: usize = 256 * 1024;
 
+/// The room the line and unescape buffers keep between lines: any ordinary line fits (book
+/// snapshots run to a few hundred kB).
+const KEEP_BYTES: usize = 1 << 20;
+
 /// The longest line read: the largest frame accepted live (16 MiB, `feed.max_frame_bytes`)
 /// with room for its JSON escapes. A longer line is skipped as an error without being held in
 /// memory (a 1 GiB line used to take 1 GB).
@@ -199,7 +203,12 @@ impl<R: BufRead> CaptureReader<R> {
     /// A line longer than `max_line` is read through to its end but not kept: the line is
     /// empty and `too_long` holds its length.
     fn read_line(&mut self) -> Result<bool, LineError> {
+        // The previous event is done with: a huge line's room (and its unescaped `data`) is
+        // given back rather than kept resident for the ordinary lines after it.
         self.line.clear();
+        self.line.shrink_to(KEEP_BYTES);
+        self.scratch.clear();
+        self.scratch.shrink_to(KEEP_BYTES);
         self.line_no += 1;
         let (mut read, mut ended) = (0usize, false);
         while !ended {
