@@ -290,7 +290,8 @@ async fn connection(
     to_venue: mpsc::Sender<Inbound>,
     cancel: CancellationToken,
 ) {
-    let mut backoff = Backoff::new(cfg.backoff, spec.min_reconnect);
+    let mut backoff =
+        Backoff::new(cfg.backoff, spec.min_reconnect).with_burst(spec.reconnect_burst);
     let ws_cfg = WebSocketConfig::default()
         .max_frame_size(Some(cfg.max_frame_bytes))
         .max_message_size(Some(cfg.max_frame_bytes));
