@@ -317,7 +317,8 @@ async fn connection(
                 }
             }
         };
-        if cancel.is_cancelled() {
+        // No one to deliver to (the venue task ended): dialling again would only hold a socket.
+        if cancel.is_cancelled() || to_venue.is_closed() {
             return;
         }
         let delay = backoff.next_delay(rand::random::<f64>());
