@@ -142,7 +142,7 @@ fn large_message(c: &mut Criterion) {
         bench.iter_batched(
             || start.clone(),
             |mut book| {
-                book.apply_all(black_box(&levels));
+                book.apply_all(black_box(&levels), |_, _| {});
                 book.end_message(|_, _| {});
                 book
             },

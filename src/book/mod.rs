@@ -71,6 +71,9 @@ pub struct Book {
     max_levels: usize,
     /// Levels cut by `max_levels` so far.
     capped: u64,
+    /// Levels a merge cut per side (bids, asks) in the message under way, for the coverage
+    /// [`Book::end_message`] sets.
+    merge_cut: [usize; 2],
 }
 
 impl Book {
@@ -83,6 +86,7 @@ impl Book {
             ask_coverage: Coverage::Complete,
             max_levels: MAX_LEVELS,
             capped: 0,
+            merge_cut: [0; 2],
         }
     }
 
@@ -135,6 +139,7 @@ impl Book {
     ) {
         self.bids.replace(bids);
         self.asks.replace(asks);
+        self.merge_cut = [0; 2];
         let limit = match self.depth {
             DepthModel::Maintained(n) => Some(limit.map_or(n, |l| l.min(n))),
             DepthModel::SnapshotThenDiffs => limit,
@@ -157,21 +162,34 @@ impl Book {
     }
 
     /// Apply a delta message's levels in message order (size 0 deletes); a side with
-    /// [`BATCH_LEVELS`] or more of them is applied as one sorted merge. Call
+    /// [`BATCH_LEVELS`] or more of them is applied as one sorted merge, cut to the kept depth
+    /// as it is merged (each level cut is reported to `removed`, as [`Book::end_message`]
+    /// reports its own), so a huge message never makes the side hold more than it keeps. Call
     /// [`Book::end_message`] after.
-    pub fn apply_all(&mut self, levels: &[(Side, Level)]) {
+    pub fn apply_all(&mut self, levels: &[(Side, Level)], mut removed: impl FnMut(Side, Level)) {
         let bids = levels.iter().filter(|(s, _)| *s == Side::Bid).count();
         let batched = |side: Side| match side {
             Side::Bid => bids >= BATCH_LEVELS,
             Side::Ask => levels.len() - bids >= BATCH_LEVELS,
         };
         for side in [Side::Bid, Side::Ask].into_iter().filter(|&s| batched(s)) {
-            let of_side = levels.iter().filter(|(s, _)| *s == side);
-            self.side_mut(side).set_all(of_side.map(|(_, l)| *l));
+            self.merge(side, levels, &mut removed);
         }
         for (side, level) in levels.iter().filter(|(s, _)| !batched(*s)) {
             self.side_mut(*side).set(level.price, level.size);
         }
+    }
+
+    /// Merge the levels of `levels` on `side` into it ([`BookSide::set_all`]), keeping the
+    /// kept depth; the cut is counted and tightens the coverage at the end of the message.
+    fn merge(&mut self, side: Side, levels: &[(Side, Level)], removed: impl FnMut(Side, Level)) {
+        let keep = self.kept_depth();
+        let mut removed = removed;
+        let excess = self
+            .side_mut(side)
+            .set_all(levels, keep, |l| removed(side, l));
+        self.count_cut(excess);
+        self.merge_cut[side_index(side)] += excess;
     }
 
     /// Apply one level from a delta (size 0 deletes). Returns the size the level had before.
@@ -188,7 +206,8 @@ impl Book {
         let keep = self.kept_depth();
         let maintained = matches!(self.depth, DepthModel::Maintained(_));
         for side in [Side::Bid, Side::Ask] {
-            let excess = self.cut(side, keep, &mut removed);
+            let merged = std::mem::take(&mut self.merge_cut[side_index(side)]);
+            let excess = self.cut(side, keep, &mut removed) + merged;
             let coverage = coverage_of(self.side(side), Some(keep));
             if maintained {
                 self.set_coverage(side, coverage);
@@ -208,11 +227,17 @@ impl Book {
         let excess = self.side(side).len().saturating_sub(keep);
         if excess > 0 {
             self.side_mut(side).truncate(keep, |l| removed(side, l));
-            if !matches!(self.depth, DepthModel::Maintained(n) if n <= self.max_levels) {
-                self.capped += excess as u64;
-            }
+            self.count_cut(excess);
         }
         excess
+    }
+
+    /// Count levels cut to the kept depth that the venue did not cut itself (past the book's
+    /// bound rather than the venue's own window).
+    fn count_cut(&mut self, excess: usize) {
+        if !matches!(self.depth, DepthModel::Maintained(n) if n <= self.max_levels) {
+            self.capped += excess as u64;
+        }
     }
 
     fn set_coverage(&mut self, side: Side, coverage: Coverage) {
@@ -226,6 +251,7 @@ impl Book {
     pub fn clear(&mut self) {
         self.bids.clear();
         self.asks.clear();
+        self.merge_cut = [0; 2];
         self.bid_coverage = Coverage::Complete;
         self.ask_coverage = Coverage::Complete;
     }
@@ -288,6 +314,13 @@ impl Book {
             *total += level.size.to_f64();
             Some((level, *total))
         })
+    }
+}
+
+fn side_index(side: Side) -> usize {
+    match side {
+        Side::Bid => 0,
+        Side::Ask => 1,
     }
 }
 

@@ -245,10 +245,24 @@ impl<'a> Event<'a> {
     /// Parses one event line, borrowing its strings from `line` where the JSON has no escapes
     /// and an escaped `data` from `scratch` (which the reader reuses from line to line).
     pub(crate) fn parse(line: &'a str, scratch: &'a mut Vec<u8>) -> Result<Event<'a>, String> {
-        match scan::scan_event(line, scratch) {
+        match scan::scan_event(line, scratch, false) {
             Some(raw) => raw.into_event(),
             None => Event::parse_slow(line),
         }
+    }
+
+    /// [`Event::parse`] into an event that borrows nothing, so that a huge line's buffer can be
+    /// given back before its frame is used: an escaped `data` is moved out of `scratch` (not
+    /// copied), the rest copied.
+    pub(crate) fn parse_detached(
+        line: &'a str,
+        scratch: &'a mut Vec<u8>,
+    ) -> Result<Event<'static>, String> {
+        let event = match scan::scan_event(line, scratch, true) {
+            Some(raw) => raw.into_event(),
+            None => Event::parse_slow(line),
+        };
+        event.map(Event::into_owned)
     }
 
     /// serde_json reads every valid line and explains every invalid one.

@@ -49,6 +49,10 @@ pub struct CaptureReader<R> {
 /// Large reads keep the per-line cost down; decompressors fill this buffer in big chunks.
 const READ_BUFFER: usize = 256 * 1024;
 
+/// The room the line and unescape buffers keep between lines: any ordinary line fits (book
+/// snapshots run to a few hundred kB).
+const KEEP_BYTES: usize = 1 << 20;
+
 /// The longest line read: the largest frame accepted live (16 MiB, `feed.max_frame_bytes`)
 /// with room for its JSON escapes. A longer line is skipped as an error without being held in
 /// memory (a 1 GiB line used to take 1 GB).
@@ -145,6 +149,15 @@ impl<R: BufRead> CaptureReader<R> {
         if let Some(len) = self.too_long.take() {
             return Some((line, Err(self.too_long_error(line, len))));
         }
+        if self.line.len() > KEEP_BYTES {
+            // A huge frame: the event takes its data (moved out of the unescape buffer where
+            // it was escaped) and the line's room is given back before the frame is used, so
+            // a replay never holds the line, its unescaped data and the parsed frame at once.
+            let event = line_text(&self.line)
+                .and_then(|text| Event::parse_detached(text, &mut self.scratch));
+            self.line = Vec::new();
+            return Some((line, event.map_err(|message| LineError { line, message })));
+        }
         let scratch = &mut self.scratch;
         Some((
             line,
@@ -199,7 +212,12 @@ impl<R: BufRead> CaptureReader<R> {
     /// A line longer than `max_line` is read through to its end but not kept: the line is
     /// empty and `too_long` holds its length.
     fn read_line(&mut self) -> Result<bool, LineError> {
+        // The previous event is done with: a huge line's room (and its unescaped `data`) is
+        // given back rather than kept resident for the ordinary lines after it.
         self.line.clear();
+        self.line.shrink_to(KEEP_BYTES);
+        self.scratch.clear();
+        self.scratch.shrink_to(KEEP_BYTES);
         self.line_no += 1;
         let (mut read, mut ended) = (0usize, false);
         while !ended {
@@ -343,6 +361,52 @@ mod tests {
         for ((_, message), expected) in errors.iter().zip(expect) {
             assert!(message.contains(expected), "{message:?} lacks {expected:?}");
         }
+    }
+
+    /// A huge frame's line is given back before its event is used, and its unescaped `data`
+    /// is moved into the event rather than copied; escaped or not, the event reads as a small
+    /// line's does, and the lines after it read as usual.
+    #[test]
+    fn a_huge_lines_buffers_are_given_back_before_its_event_is_used() {
+        // An OKX-like frame of 2 MiB, escaped as the writer escapes it, and one without escapes.
+        let frame = r#"{"data":[["100.5","1"]]},"#.repeat(2 << 20 >> 5);
+        let escaped = serde_json::to_string(&frame).unwrap();
+        let plain = "x".repeat(2 << 20);
+        let text = format!(
+            "{HEADER}\n{}\n{}\n{}\n",
+            recv_line(1, &escaped[1..escaped.len() - 1]),
+            recv_line(2, &plain),
+            recv_line(3, "small")
+        );
+        let mut reader = CaptureReader::new(Cursor::new(text.into_bytes()));
+        let mut datas = Vec::new();
+        while let Some(item) = reader.next_event() {
+            let event = item.unwrap();
+            let EventKind::Recv {
+                payload: Payload::Text(data),
+                ..
+            } = event.kind
+            else {
+                panic!("a recv event")
+            };
+            let (t, len) = (event.t, data.len());
+            let owned = matches!(data, std::borrow::Cow::Owned(_));
+            datas.push((t, len, owned, data == frame));
+            assert!(
+                reader.line.capacity() <= KEEP_BYTES && reader.scratch.capacity() <= KEEP_BYTES,
+                "line {t}: the reader kept {} + {} bytes beside the event",
+                reader.line.capacity(),
+                reader.scratch.capacity()
+            );
+        }
+        assert_eq!(
+            datas,
+            [
+                (1, frame.len(), true, true),
+                (2, plain.len(), true, false),
+                (3, 5, false, false)
+            ]
+        );
     }
 
     /// A line past the bound is read through but never held: an error naming its line, and

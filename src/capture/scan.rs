@@ -16,8 +16,13 @@ use std::borrow::Cow;
 
 use super::format::{Ev, RawEvent, Str};
 
-/// Scans `line`; `data`, when it has escapes, is unescaped into `scratch` and borrowed from it.
-pub(super) fn scan_event<'a>(line: &'a str, scratch: &'a mut Vec<u8>) -> Option<RawEvent<'a>> {
+/// Scans `line`; `data`, when it has escapes, is unescaped into `scratch` and borrowed from it,
+/// or, with `detach`, taken out of it as an owned string (no copy).
+pub(super) fn scan_event<'a>(
+    line: &'a str,
+    scratch: &'a mut Vec<u8>,
+    detach: bool,
+) -> Option<RawEvent<'a>> {
     let mut s = Scanner { text: line, pos: 0 };
     let mut f = Fields::default();
     s.ws();
@@ -56,6 +61,11 @@ pub(super) fn scan_event<'a>(line: &'a str, scratch: &'a mut Vec<u8>) -> Option<
         Some(Text::Plain(s)) => Some(Str(Cow::Borrowed(s))),
         // Valid UTF-8 by construction (the line was, and escapes decode to chars); checking is
         // cheap and keeps this free of `unsafe`.
+        Some(Text::Unescaped) if detach => {
+            let mut owned = std::mem::take(scratch);
+            owned.shrink_to_fit();
+            Some(Str(Cow::Owned(String::from_utf8(owned).ok()?)))
+        }
         Some(Text::Unescaped) => Some(Str(Cow::Borrowed(std::str::from_utf8(scratch).ok()?))),
     };
     Some(RawEvent {
@@ -315,7 +325,7 @@ mod tests {
 
     fn fast(line: &str) -> Option<Result<Event<'static>, String>> {
         let mut scratch = Vec::new();
-        scan_event(line, &mut scratch).map(|raw| raw.into_event().map(Event::into_owned))
+        scan_event(line, &mut scratch, false).map(|raw| raw.into_event().map(Event::into_owned))
     }
 
     fn slow(line: &str) -> Result<Event<'static>, String> {
@@ -326,7 +336,7 @@ mod tests {
     fn writer_lines_take_the_fast_path_and_data_is_unescaped_without_allocating() {
         let line = r#"{"t":1,"venue":"okx","conn":2,"ev":"recv","data":"{\"a\":\"\u00e9\ud83d\ude00\\\/\b\f\n\r\t\"}"}"#;
         let mut scratch = Vec::new();
-        let raw = scan_event(line, &mut scratch).unwrap();
+        let raw = scan_event(line, &mut scratch, false).unwrap();
         let Some(Str(Cow::Borrowed(data))) = &raw.data else {
             panic!("data not borrowed");
         };

@@ -19,8 +19,11 @@ pub struct ConnSpec {
     /// What it carries (`public`, `market`), for logs and the health view.
     pub name: &'static str,
     pub url: String,
-    /// Reconnect no faster than this (Kraken asks for 5 s).
+    /// Reconnect no faster than this on average (Kraken asks for 5 s)...
     pub min_reconnect: Duration,
+    /// ...with this many dials allowed back to back within `reconnect_burst × min_reconnect`
+    /// (1 where the venue asks for a fixed interval; OKX counts 3 a second).
+    pub reconnect_burst: u32,
     /// Close and reopen after this long (Binance drops connections at 24 h).
     pub max_lifetime: Option<Duration>,
 }

@@ -106,6 +106,10 @@ struct ConnTrack {
     role: Role,
 }
 
+/// The levels the parse scratch keeps room for between frames: a Binance 5,000-level snapshot
+/// fits; a larger frame's room is given back after it.
+const SCRATCH_LEVELS: usize = 1 << 14;
+
 #[derive(Debug)]
 struct Buffered<F> {
     seq: F,
@@ -360,6 +364,15 @@ impl<P: Protocol> Driver<P> {
             .or_else(|| self.registry.get(id).map(|i| i.contract))
     }
 
+    /// The level scratch, emptied for the next parse. A huge message's room is given back
+    /// rather than kept resident for the small ones after it.
+    fn take_levels(&mut self) -> Vec<(Side, Level)> {
+        let mut levels = std::mem::take(&mut self.levels);
+        levels.clear();
+        levels.shrink_to(SCRATCH_LEVELS);
+        levels
+    }
+
     fn handle_book(
         &mut self,
         frame: BookFrame<'_, <P::Seq as Sequencer>::Fields>,
@@ -386,9 +399,13 @@ impl<P: Protocol> Driver<P> {
             if entry.buffer.len() >= max_buffered {
                 entry.buffer.remove(0);
             }
+            // The parsed levels themselves are kept, not a copy: a buffered message of 400k
+            // levels would otherwise be held twice (the scratch is allocated again on demand).
+            let mut levels = std::mem::take(&mut self.levels);
+            levels.shrink_to_fit();
             entry.buffer.push(Buffered {
                 seq,
-                levels: self.levels.clone(),
+                levels,
                 checksum,
                 exch_ts,
             });
@@ -822,8 +839,7 @@ impl<P: Protocol> Adapter for Driver<P> {
                 }
             }
         };
-        self.levels.clear();
-        let mut levels = std::mem::take(&mut self.levels);
+        let mut levels = self.take_levels();
         let parsed = self.protocol.parse(self.slot(conn), &text, &mut levels);
         self.levels = levels;
         match parsed {
@@ -930,8 +946,7 @@ impl<P: Protocol> Adapter for Driver<P> {
             .iter()
             .find(|(_, e)| e.audit.as_ref().is_some_and(|a| a.answers(url)))
             .map(|(id, _)| id.clone());
-        self.levels.clear();
-        let mut levels = std::mem::take(&mut self.levels);
+        let mut levels = self.take_levels();
         let parsed = self.protocol.parse_rest(url, body, &mut levels);
         self.levels = levels;
         match parsed {

@@ -290,7 +290,8 @@ async fn connection(
     to_venue: mpsc::Sender<Inbound>,
     cancel: CancellationToken,
 ) {
-    let mut backoff = Backoff::new(cfg.backoff, spec.min_reconnect);
+    let mut backoff =
+        Backoff::new(cfg.backoff, spec.min_reconnect).with_burst(spec.reconnect_burst);
     let ws_cfg = WebSocketConfig::default()
         .max_frame_size(Some(cfg.max_frame_bytes))
         .max_message_size(Some(cfg.max_frame_bytes));
@@ -316,7 +317,8 @@ async fn connection(
                 }
             }
         };
-        if cancel.is_cancelled() {
+        // No one to deliver to (the venue task ended): dialling again would only hold a socket.
+        if cancel.is_cancelled() || to_venue.is_closed() {
             return;
         }
         let delay = backoff.next_delay(rand::random::<f64>());

@@ -198,7 +198,6 @@ impl BookSync {
                 // The changes only matter to the published update: a headless replay, which
                 // publishes none, skips their conversions.
                 let (contract, changes, emit) = (self.contract, &mut self.changes, self.emit);
-                self.book.apply_all(msg.levels);
                 if emit {
                     changes.extend(
                         msg.levels
@@ -206,11 +205,15 @@ impl BookSync {
                             .map(|(side, l)| change(contract, *side, l.price, l.size)),
                     );
                 }
-                self.book.end_message(|side, level| {
+                // Levels cut to the book's depth, by the merge of a large message or at its
+                // end, are published as removed after the message's own.
+                let mut removed = |side, level: Level| {
                     if emit {
                         changes.push(change(contract, side, level.price, Dec::ZERO))
                     }
-                });
+                };
+                self.book.apply_all(msg.levels, &mut removed);
+                self.book.end_message(removed);
                 UpdateKind::Delta
             }
         };

@@ -243,11 +243,15 @@ fn run_with(ops: &[Op], depth: DepthModel, form: Option<TextForm>, batched: bool
                     model.set(is_bid, price(is_bid, t), size(q));
                 }
                 if batched {
-                    for (side, is_bid) in [(Side::Bid, true), (Side::Ask, false)] {
-                        let of_side = changes.iter().filter(|c| c.0 == is_bid);
-                        let levels =
-                            of_side.map(|&(_, t, q)| Level::new(price(is_bid, t), size(q)));
-                        book.side_mut(side).set_all(levels);
+                    let levels: Vec<(Side, Level)> = changes
+                        .iter()
+                        .map(|&(is_bid, t, q)| {
+                            let side = if is_bid { Side::Bid } else { Side::Ask };
+                            (side, Level::new(price(is_bid, t), size(q)))
+                        })
+                        .collect();
+                    for side in [Side::Bid, Side::Ask] {
+                        book.merge(side, &levels, |_, _| {});
                     }
                 }
                 book.end_message(|_, _| {});
@@ -365,7 +369,7 @@ fn a_large_alternating_delta_is_merged_into_the_same_book() {
     let mut merged = Book::new(DepthModel::SnapshotThenDiffs);
     merged.load_snapshot([lv("0.5", "1")], [lv("99999", "2")], None);
     let mut one_by_one = merged.clone();
-    merged.apply_all(&alternating);
+    merged.apply_all(&alternating, |_, _| {});
     merged.end_message(|_, _| {});
     for (side, l) in &alternating {
         one_by_one.apply(*side, l.price, l.size);
@@ -400,7 +404,7 @@ fn the_levels_a_book_keeps_per_side_are_bounded_and_counted() {
     assert_eq!(book.coverage(Side::Ask), Coverage::Complete);
 
     let mut removed = Vec::new();
-    book.apply_all(&levels);
+    book.apply_all(&levels, |side, l| removed.push((side, l)));
     book.end_message(|side, l| removed.push((side, l)));
     assert_eq!(book.bids().len(), 100);
     assert_eq!(book.capped_levels(), 50 + 4900);
@@ -420,7 +424,7 @@ fn the_levels_a_book_keeps_per_side_are_bounded_and_counted() {
     // A venue's own window is not the book's bound: nothing counted.
     let mut kraken = Book::new(DepthModel::Maintained(10));
     kraken.load_snapshot(levels.iter().map(|l| l.1), [], None);
-    kraken.apply_all(&levels);
+    kraken.apply_all(&levels, |_, _| {});
     kraken.end_message(|_, _| {});
     assert_eq!((kraken.bids().len(), kraken.capped_levels()), (10, 0));
 }

@@ -48,6 +48,10 @@ const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600 - 60);
 /// attempt per second on average, shared by a market's sockets.
 const CONNECT_BUDGET: Duration = Duration::from_secs(1);
 
+/// Dials a socket may make back to back within `CONNECT_BURST` budgets: any 5 minutes still
+/// hold at most 300 dials for the market's sockets together.
+const CONNECT_BURST: u32 = 5;
+
 /// How often open interest is polled: it has no WebSocket stream.
 const OPEN_INTEREST_EVERY: Duration = Duration::from_secs(10);
 
@@ -172,6 +176,7 @@ impl<M: Market> Protocol for Binance<M> {
                 name: s.name,
                 url: subscribe::join(&self.ws_base, s.path),
                 min_reconnect: CONNECT_BUDGET * sockets,
+                reconnect_burst: CONNECT_BURST,
                 max_lifetime: Some(MAX_LIFETIME),
             })
             .collect()

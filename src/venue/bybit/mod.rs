@@ -146,8 +146,9 @@ impl Protocol for Bybit {
         vec![ConnSpec {
             name: "public",
             url: self.url.clone(),
-            // "500 connections / 5 min / IP per domain": one a second stays far below it.
+            // "500 connections / 5 min / IP per domain": five within 5 s, 300 in 5 min at most.
             min_reconnect: Duration::from_secs(1),
+            reconnect_burst: 5,
             max_lifetime: None,
         }]
     }

@@ -91,6 +91,7 @@ impl Protocol for Kraken {
             url: self.url.clone(),
             // "Reconnect no faster than every 5 s" (Cloudflare allows ~150 per 10 min per IP).
             min_reconnect: Duration::from_secs(5),
+            reconnect_burst: 1,
             max_lifetime: None,
         }]
     }

@@ -81,8 +81,9 @@ impl Protocol for Okx {
         vec![ConnSpec {
             name: "public",
             url: self.url.clone(),
-            // "3 connections/s per IP"
-            min_reconnect: Duration::from_millis(500),
+            // "3 connections/s per IP": 3 dials within 1,002 ms at most.
+            min_reconnect: Duration::from_millis(334),
+            reconnect_burst: 3,
             max_lifetime: None,
         }]
     }
