@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::engine::warm::{MinuteSeries, PRINT_HOUR_CODE};
 
 use super::columns::{Column, columns};
-use super::{HistoryError, Source, Store, WarmRow};
+use super::{HistoryError, Interval, Source, Store, WarmRow};
 
 /// One backfilled 1-min row: the columns a venue's history fills, by stored name
 /// (`mid_open`, `taker_buy_base`, …); the others stay empty.
@@ -83,6 +83,9 @@ pub fn series_label(code: i64) -> &'static str {
 /// The label of backfilled 1-min rows.
 pub const MINUTES: &str = "candle minutes";
 
+/// The label of 1-h rows folded from backfilled minutes.
+pub const HOURS: &str = "candle hours";
+
 /// The column a stored rollup name decodes with.
 fn column_of(name: &str) -> Option<&'static Column> {
     columns()
@@ -118,6 +121,7 @@ impl Store {
     ) -> rusqlite::Result<Written> {
         let backfilled = Source::Backfilled as i64;
         let mut out = Written::default();
+        let mut hours = std::collections::BTreeSet::new();
         for row in minutes {
             let book = self.book_id(&row.venue, &row.instrument, &row.symbol, false)?;
             let mut names = vec!["book", "t", "seconds", "source"];
@@ -146,6 +150,19 @@ impl Store {
                 == 1;
             let existing = self.source_of("min", "t = ?2", book, row.t, None, inserted)?;
             out.0.entry(MINUTES).or_default().count(inserted, existing);
+            if inserted {
+                hours.insert((book, Interval::Hour.start_of(row.t)));
+            }
+        }
+        // The 1-h rows (kept without expiry) of the hours that got minutes, folded from the
+        // minutes the file now holds there; a recorded hour stays as it is.
+        for (book, hour) in hours {
+            let written = self.rebuild_backfilled_hour(book, hour)?;
+            // Not written: a recorded hour holds the place (source 0).
+            out.0
+                .entry(HOURS)
+                .or_default()
+                .count(written, (!written).then_some(0));
         }
         for w in warm {
             let book = self.book_id(&w.venue, &w.instrument, &w.symbol, false)?;

@@ -59,6 +59,28 @@ impl Rollup {
         }
     }
 
+    /// Folds a closed finer row in (a backfilled minute into its hour) as if its seconds had
+    /// been folded one by one: sums add up, means weigh by seconds, the first open and the
+    /// last close stay, highs and lows widen.
+    pub fn merge(&mut self, finer: &Rollup) {
+        self.seconds += finer.seconds;
+        for (cell, f) in self.cells.iter_mut().zip(&finer.cells) {
+            if f.count == 0 {
+                continue;
+            }
+            if cell.count == 0 {
+                *cell = *f;
+                continue;
+            }
+            cell.sum += f.sum;
+            cell.count += f.count;
+            cell.min = cell.min.min(f.min);
+            cell.max = cell.max.max(f.max);
+            cell.first = cell.first.or(f.first);
+            cell.last = f.last.or(cell.last);
+        }
+    }
+
     /// The stored values, in the order of [`Column::rollup_names`](super::columns::Column)
     /// over all columns.
     pub fn values(&self) -> Vec<Option<f64>> {

@@ -381,6 +381,54 @@ impl Store {
         Ok(())
     }
 
+    /// Rebuilds the backfilled 1-h row of `book` for the hour starting at `hour` (unix
+    /// seconds) from the 1-min rows the file holds in it; a recorded 1-h row is never
+    /// replaced. Returns whether a row was written.
+    pub(super) fn rebuild_backfilled_hour(&self, book: i64, hour: i64) -> rusqlite::Result<bool> {
+        self.conn.execute(
+            "DELETE FROM hour WHERE book = ?1 AND t = ?2 AND source = 1",
+            params![book, hour],
+        )?;
+        let names: Vec<String> = rollup_names().iter().map(|n| quoted(n)).collect();
+        let decoders = rollup_decoders();
+        let mut rollup = Rollup::new(hour);
+        {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT t, seconds, {} FROM min WHERE book = ?1 AND t >= ?2 AND t < ?3 ORDER BY t",
+                names.join(", ")
+            ))?;
+            let mut rows = stmt.query(params![book, hour, hour + Interval::Hour.seconds()])?;
+            while let Some(r) = rows.next()? {
+                let mut values = Vec::with_capacity(decoders.len());
+                for (i, col) in decoders.iter().enumerate() {
+                    values.push(col.decode(r.get_ref(i + 2)?));
+                }
+                rollup.merge(&Rollup::resume(r.get(0)?, r.get(1)?, &values));
+            }
+        }
+        if rollup.seconds == 0 {
+            return Ok(false);
+        }
+        let marks = vec!["?"; names.len() + 4].join(", ");
+        let mut values = vec![
+            rusqlite::types::Value::Integer(book),
+            rusqlite::types::Value::Integer(hour),
+            rusqlite::types::Value::Integer(i64::from(rollup.seconds)),
+            rusqlite::types::Value::Integer(super::Source::Backfilled as i64),
+        ];
+        for (col, v) in decoders.iter().zip(rollup.values()) {
+            values.push(encode(col, v));
+        }
+        let inserted = self
+            .conn
+            .prepare_cached(&format!(
+                "INSERT OR IGNORE INTO hour(book, t, seconds, source, {}) VALUES ({marks})",
+                names.join(", ")
+            ))?
+            .execute(params_from_iter(values))?;
+        Ok(inserted == 1)
+    }
+
     /// Writes every open 1-min and 1-h row (the end of a batch).
     fn flush_open_rollups(&self) -> rusqlite::Result<()> {
         for (interval, open) in [

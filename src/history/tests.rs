@@ -471,6 +471,76 @@ fn a_version_1_file_is_migrated_and_its_rows_count_as_recorded() {
     );
 }
 
+/// Backfilled minutes fold into backfilled 1-h rows (kept without expiry): the first open, the
+/// widest high and low, the last close, summed flows, 60 s a minute; a later backfill of more
+/// minutes of the hour rebuilds it, and a recorded hour is left as it is.
+#[test]
+fn backfilled_minutes_fold_into_hours_and_recorded_hours_stay() {
+    use super::backfill::{HOURS, MinuteRow};
+
+    let path = tempdir("backfill-hours").join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    // A recorded second in the hour after T0's.
+    store
+        .write_second(T0 + 3_600 + 5, &[row(70.0, 1.0)], &[])
+        .unwrap();
+    let minute = |t: i64, (o, h, l, c): (f64, f64, f64, f64), buy: f64| MinuteRow {
+        venue: "okx".into(),
+        instrument: "BTC-USDT".into(),
+        symbol: "BTC".into(),
+        t,
+        values: vec![
+            ("mid_open", o),
+            ("mid_high", h),
+            ("mid_low", l),
+            ("mid_close", c),
+            ("taker_buy_base", buy),
+        ],
+    };
+    let first = [
+        minute(T0, (100.0, 110.0, 90.0, 105.0), 1.0),
+        minute(T0 + 60, (105.0, 120.0, 100.0, 115.0), 2.0),
+        minute(T0 + 120, (115.0, 116.0, 80.0, 81.0), 3.0),
+        minute(T0 + 3_660, (70.0, 71.0, 69.0, 70.5), 9.0),
+    ];
+    let written = store.write_backfill(&first, &[]).unwrap();
+    let c = written.0[HOURS];
+    assert_eq!((c.written, c.kept_recorded), (1, 1), "{written:?}");
+    let hour = |store: &Store, t: i64| -> (i64, i64, Vec<Option<f64>>) {
+        let (seconds, source) = store
+            .conn()
+            .query_row("SELECT seconds, source FROM hour WHERE t = ?1", [t], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        let fields = [
+            "mid_open",
+            "mid_high",
+            "mid_low",
+            "mid_close",
+            "taker_buy_base",
+        ];
+        let table = query(store, &spec(t, t + 3_600, Interval::Hour, &fields)).unwrap();
+        (seconds, source, table.rows[0].3.clone())
+    };
+    let want = |v: [f64; 5]| v.map(Some).to_vec();
+    assert_eq!(
+        hour(&store, T0),
+        (180, 1, want([100.0, 120.0, 80.0, 81.0, 6.0]))
+    );
+    let (seconds, source, values) = hour(&store, T0 + 3_600);
+    assert_eq!((seconds, source), (1, 0), "the recorded hour is kept");
+    assert_eq!(values[0], Some(70.0));
+    // A later backfill fills another minute of the first hour: its hour is rebuilt.
+    store
+        .write_backfill(&[minute(T0 + 180, (81.0, 130.0, 81.0, 125.0), 4.0)], &[])
+        .unwrap();
+    assert_eq!(
+        hour(&store, T0),
+        (240, 1, want([100.0, 130.0, 80.0, 125.0, 10.0]))
+    );
+}
+
 /// Baseline samples (`t` in ms) older than the longest baseline are pruned like the rows
 /// (`t` in seconds), not kept forever.
 #[test]
