@@ -3,9 +3,8 @@
 //! server closing, or no event for [`SILENCE`] while ticks come every `engine.tick_ms`), and
 //! reconnects with `Last-Event-ID` so the server resumes it (from its ring or its history store).
 //!
-//! Feeding the terminal UI from these events is not built yet: the UI consumes the engine's
-//! `Frame`, which the stream does not carry. What is built is the link: events in order, its state
-//! and the resume.
+//! The terminal follows `/v1/frames` through it (see [`attach`](super::attach)); a script may
+//! follow `/v1/stream`.
 
 use std::time::Duration;
 
@@ -87,18 +86,29 @@ pub async fn follow(
     tx: mpsc::Sender<LinkEvent>,
     cancel: CancellationToken,
 ) {
-    let client = reqwest::Client::new();
     let mut url = format!("{}/v1/stream", base.trim_end_matches('/'));
     if !symbols.is_empty() {
         url.push_str("?symbols=");
         url.push_str(&symbols.join(","));
     }
+    follow_url(&url, None, tx, cancel).await;
+}
+
+/// Follows the event stream at `url` (sending `key` as `X-API-Key` when given) until `cancel`,
+/// reporting to `tx`; reconnects with the last id seen. Ends when `tx` is closed.
+pub async fn follow_url(
+    url: &str,
+    key: Option<&str>,
+    tx: mpsc::Sender<LinkEvent>,
+    cancel: CancellationToken,
+) {
+    let client = reqwest::Client::new();
     let mut last_id: Option<String> = None;
     let mut retry = RETRY_FIRST;
     loop {
         let why = tokio::select! {
             () = cancel.cancelled() => return,
-            why = session(&client, &url, &mut last_id, &tx, &mut retry) => why,
+            why = session(&client, url, key, &mut last_id, &tx, &mut retry) => why,
         };
         if tx.send(LinkEvent::Down { why }).await.is_err() {
             return;
@@ -115,11 +125,15 @@ pub async fn follow(
 async fn session(
     client: &reqwest::Client,
     url: &str,
+    key: Option<&str>,
     last_id: &mut Option<String>,
     tx: &mpsc::Sender<LinkEvent>,
     retry: &mut Duration,
 ) -> String {
     let mut request = client.get(url).header("accept", "text/event-stream");
+    if let Some(key) = key {
+        request = request.header(super::access::KEY_HEADER, key);
+    }
     if let Some(id) = last_id.as_deref() {
         request = request.header("last-event-id", id);
     }
