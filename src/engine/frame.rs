@@ -406,7 +406,7 @@ pub struct Composites {
     pub quote_rate: Option<QuoteRate>,
     /// Quote currencies of fresh books left out of the cross-venue prices for lack of a rate
     /// (never taken as equal to the symbol's currency).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quotes_apart: Vec<String>,
     /// For each composite still without a value because a baseline is filling: how far it
     /// has filled (the best fresh venue's). Absent once warm.
