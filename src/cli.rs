@@ -336,7 +336,9 @@ impl Cli {
         let urls = !c.venue_url.is_empty() || !c.venue_rest.is_empty();
         if self.connect.is_some() {
             if self.command.is_some() {
-                return Err("--connect opens the terminal on a remote serve; it takes no command".into());
+                return Err(
+                    "--connect opens the terminal on a remote serve; it takes no command".into(),
+                );
             }
             let local = c.demo
                 || !c.symbols.is_empty()

@@ -11,7 +11,9 @@ use crate::market::{LiquidatedPosition, Millis, Nanos, Side, TakerSide, VenueId}
 use std::sync::Arc;
 
 /// One book: a venue and the venue's own instrument id (`BTC-USDT`, `BTCUSDT`, `XBT/USD`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct BookKey {
     pub venue: VenueId,
     pub instrument: Arc<str>,

@@ -19,11 +19,15 @@ use crate::engine::frame::{DataMode, Frame};
 use crate::market::{Nanos, now_nanos};
 
 use super::frames::{FRAME_EVENT, decode};
-use super::link::{LinkEvent, follow_url};
+use super::link::{LinkEvent, Target, follow_target};
 
 /// How long [`attach`] waits for the first frame before giving up (the screen opens only with
 /// something to show).
 pub const FIRST_FRAME_WITHIN: Duration = Duration::from_secs(10);
+
+/// The largest frame accepted. A demo frame is about 0.5 MB; a busy live market with many
+/// books and long tapes is several; beyond this the server is broken or hostile.
+const MAX_FRAME_BYTES: usize = 64 << 20;
 
 /// The link as the header shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,11 +82,16 @@ pub async fn attach(
     cancel: CancellationToken,
 ) -> Result<Attached, AttachError> {
     let host = host_of(base)?;
-    let url = format!("{}/v1/frames", base.trim_end_matches('/'));
+    let target = Target {
+        url: format!("{}/v1/frames", base.trim_end_matches('/')),
+        key,
+        max_event_bytes: MAX_FRAME_BYTES,
+    };
+    let url = target.url.clone();
     let (tx, mut events) = mpsc::channel(16);
     let link = tokio::spawn({
-        let (url, cancel) = (url.clone(), cancel.clone());
-        async move { follow_url(&url, key.as_deref(), tx, cancel).await }
+        let cancel = cancel.clone();
+        async move { follow_target(&target, tx, cancel).await }
     });
     let mut why = String::from("the server sent nothing");
     let first = tokio::time::timeout(FIRST_FRAME_WITHIN, async {
@@ -117,25 +126,51 @@ pub async fn attach(
     })
 }
 
-/// Turns link events into frames and states until the link ends.
+/// Turns link events into frames and states until the link ends. While the link is down, the
+/// last frame is published again every second, stale, its ages grown by the time without news.
 pub async fn relay(
     mut events: mpsc::Receiver<LinkEvent>,
     frames: &watch::Sender<Arc<Frame>>,
     state: &watch::Sender<LinkState>,
     clock: fn() -> Nanos,
 ) {
-    while let Some(event) = events.recv().await {
-        match event {
-            LinkEvent::Up => {}
-            LinkEvent::Event(e) if e.event == FRAME_EVENT => match decode(e.data) {
-                Ok(frame) => {
-                    frames.send_replace(Arc::new(arrived(frame, clock())));
-                    state.send_if_modified(|s| replace(s, LinkState::Up));
-                }
-                Err(why) => down(frames, state, why, clock()),
+    let mut last = (frames.borrow().clone(), clock());
+    let mut ageing = tokio::time::interval(Duration::from_secs(1));
+    ageing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let down = matches!(*state.borrow(), LinkState::Down { .. });
+        let why = tokio::select! {
+            event = events.recv() => match event {
+                None => return,
+                Some(LinkEvent::Event(e)) if e.event == FRAME_EVENT => match decode(e.data) {
+                    Ok(frame) => {
+                        let now = clock();
+                        last = (Arc::new(arrived(frame, now)), now);
+                        frames.send_replace(last.0.clone());
+                        state.send_if_modified(|s| replace(s, LinkState::Up));
+                        continue;
+                    }
+                    Err(why) => why,
+                },
+                Some(LinkEvent::Down { why }) => why,
+                Some(LinkEvent::Up | LinkEvent::Event(_)) => continue,
             },
-            LinkEvent::Event(_) => {}
-            LinkEvent::Down { why } => down(frames, state, why, clock()),
+            _ = ageing.tick(), if down => {
+                frames.send_replace(Arc::new(marked_stale(&last.0, clock().saturating_sub(last.1))));
+                continue;
+            }
+        };
+        let now = clock();
+        state.send_if_modified(|s| {
+            let since = match s {
+                LinkState::Down { since, .. } => *since,
+                LinkState::Up => now,
+            };
+            replace(s, LinkState::Down { why, since })
+        });
+        if !down {
+            frames.send_replace(Arc::new(marked_stale(&last.0, now.saturating_sub(last.1))));
+            ageing.reset();
         }
     }
 }
@@ -144,22 +179,6 @@ fn replace(state: &mut LinkState, new: LinkState) -> bool {
     let changed = *state != new;
     *state = new;
     changed
-}
-
-/// Marks the link down (keeping the first `since` of an outage) and greys what is on screen.
-fn down(frames: &watch::Sender<Arc<Frame>>, state: &watch::Sender<LinkState>, why: String, now: Nanos) {
-    let was_up = *state.borrow() == LinkState::Up;
-    state.send_if_modified(|s| {
-        let since = match s {
-            LinkState::Down { since, .. } => *since,
-            LinkState::Up => now,
-        };
-        replace(s, LinkState::Down { why, since })
-    });
-    if was_up {
-        let stale = marked_stale(&frames.borrow());
-        frames.send_replace(Arc::new(stale));
-    }
 }
 
 /// The frame as this terminal received it: its time is the local arrival (the header's
@@ -172,13 +191,110 @@ fn arrived(mut frame: Frame, now: Nanos) -> Frame {
     frame
 }
 
-/// `frame` with every book and derivatives value marked stale: what the server sent last, no
-/// longer live.
-pub fn marked_stale(frame: &Frame) -> Frame {
+/// `frame`, received `since` ago, with every book and derivatives value marked stale and its
+/// ages grown by `since`: what the server sent last, no longer live.
+pub fn marked_stale(frame: &Frame, since: Nanos) -> Frame {
+    let since_ms = since as f64 / 1e6;
+    let grown = |age: &mut Option<f64>| *age = age.map(|a| a + since_ms);
     let mut frame = frame.clone();
     for book in frame.symbols.iter_mut().flat_map(|s| &mut s.books) {
         book.stale = true;
         book.derivs.stale = true;
+        grown(&mut book.book_age_ms);
+        grown(&mut book.exch_age_ms);
+    }
+    for venue in &mut frame.venues {
+        grown(&mut venue.last_message_age_ms);
     }
     frame
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::frames::Encoded;
+    use crate::serve::link::SseEvent;
+    use crate::ui::tests::fixtures;
+
+    fn frame_event(frame: &Frame) -> LinkEvent {
+        LinkEvent::Event(SseEvent {
+            event: FRAME_EVENT.into(),
+            id: Some(format!("1:{}:0", frame.seq)),
+            data: serde_json::from_str(Encoded::of(frame).json()).unwrap(),
+        })
+    }
+
+    fn books(frame: &Frame) -> impl Iterator<Item = &crate::engine::frame::BookFrame> {
+        frame.symbols.iter().flat_map(|s| &s.books)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_link_greys_the_last_frame_ages_it_and_a_new_frame_brings_it_back() {
+        static NOW: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        NOW.store(fixtures::NOW, std::sync::atomic::Ordering::Relaxed);
+        let clock = || NOW.load(std::sync::atomic::Ordering::Relaxed);
+        let mut first = fixtures::frame();
+        for book in first.symbols.iter_mut().flat_map(|s| &mut s.books) {
+            (book.stale, book.derivs.stale) = (false, false);
+            book.book_age_ms = Some(50.0);
+        }
+        let (frames_tx, mut frames) = watch::channel(Arc::new(first.clone()));
+        let (state_tx, mut state) = watch::channel(LinkState::Up);
+        let (tx, rx) = mpsc::channel(8);
+        let relay = tokio::spawn(async move { relay(rx, &frames_tx, &state_tx, clock).await });
+
+        tx.send(LinkEvent::Down {
+            why: "the server closed the stream".into(),
+        })
+        .await
+        .unwrap();
+        state.changed().await.unwrap();
+        assert_eq!(
+            *state.borrow_and_update(),
+            LinkState::Down {
+                why: "the server closed the stream".into(),
+                since: fixtures::NOW,
+            }
+        );
+        frames.changed().await.unwrap();
+        let greyed = frames.borrow_and_update().clone();
+        assert!(books(&greyed).all(|b| b.stale && b.derivs.stale));
+
+        // A second later, the same frame, its ages grown by that second.
+        NOW.fetch_add(1_000_000_000, std::sync::atomic::Ordering::Relaxed);
+        frames.changed().await.unwrap();
+        let aged = frames.borrow_and_update().clone();
+        for (old, new) in books(&first).zip(books(&aged)) {
+            let grown = new.book_age_ms.unwrap() - old.book_age_ms.unwrap();
+            assert!((grown - 1000.0).abs() < 1e-6, "{grown}");
+        }
+
+        // A frame that cannot be read keeps it down, with the reason.
+        tx.send(LinkEvent::Event(SseEvent {
+            event: FRAME_EVENT.into(),
+            id: None,
+            data: serde_json::json!({"v": 99}),
+        }))
+        .await
+        .unwrap();
+        state.changed().await.unwrap();
+        assert!(
+            matches!(&*state.borrow_and_update(), LinkState::Down { why, since }
+                if why.contains("version 99") && *since == fixtures::NOW),
+            "the outage keeps its start"
+        );
+
+        // A frame: up again, shown as the server built it (its time is the arrival's).
+        let mut next = first.clone();
+        next.seq += 1;
+        tx.send(frame_event(&next)).await.unwrap();
+        state.changed().await.unwrap();
+        assert_eq!(*state.borrow_and_update(), LinkState::Up);
+        let shown = frames.borrow_and_update().clone();
+        assert_eq!(shown.seq, next.seq);
+        assert_eq!(shown.at, clock());
+        assert!(books(&shown).all(|b| !b.stale));
+        drop(tx);
+        relay.await.unwrap();
+    }
 }

@@ -142,9 +142,8 @@ pub async fn frames(
     // The first event is the frame of now, whatever the encoder last did.
     let first = Arc::new(Encoded::of(&app.frame()));
     rx.mark_unchanged();
-    let events = futures_util::stream::unfold(
-        (Some(first), rx, 0u64),
-        move |(next, mut rx, last)| {
+    let events =
+        futures_util::stream::unfold((Some(first), rx, 0u64), move |(next, mut rx, last)| {
             let closing = closing.clone();
             async move {
                 let encoded = match next {
@@ -167,8 +166,7 @@ pub async fn frames(
                     .data(encoded.json());
                 Some((Ok(event), (None, rx, encoded.seq)))
             }
-        },
-    );
+        });
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
@@ -181,6 +179,19 @@ const FRAMES_DESCRIPTION: &str = "text/event-stream of `frame` events (id `EPOCH
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::tests::fixtures;
+
+    #[test]
+    fn a_frame_reads_back_as_it_was_sent_price_series_included() {
+        let mut frame = fixtures::frame();
+        let mut series = PriceSeries::default();
+        series.seconds.push_back((fixtures::NOW, 100.5));
+        frame.symbols[0].prices = Arc::new(series);
+        let sent = Encoded::of(&frame);
+        let back = decode(serde_json::from_str(sent.json()).unwrap()).unwrap();
+        assert_eq!(Encoded::of(&back).json(), sent.json());
+        assert_eq!(back.symbols[0].prices.seconds[0], (fixtures::NOW, 100.5));
+    }
 
     #[test]
     fn another_version_or_a_broken_frame_is_refused_with_a_reason() {

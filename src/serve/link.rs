@@ -40,13 +40,28 @@ pub enum LinkEvent {
 }
 
 /// Splits a text/event-stream into events (comments and keep-alives skipped), bounded.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SseParser {
     /// Bytes, not text: a chunk may end inside a character.
     buffer: Vec<u8>,
+    max_event_bytes: usize,
+}
+
+impl Default for SseParser {
+    fn default() -> Self {
+        SseParser::with_limit(MAX_EVENT_BYTES)
+    }
 }
 
 impl SseParser {
+    /// A parser that refuses an event longer than `max_event_bytes`.
+    pub fn with_limit(max_event_bytes: usize) -> SseParser {
+        SseParser {
+            buffer: Vec::new(),
+            max_event_bytes,
+        }
+    }
+
     /// Adds received bytes; returns the complete events, or why the stream is unusable.
     pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, String> {
         self.buffer.extend_from_slice(chunk);
@@ -71,8 +86,11 @@ impl SseParser {
                 .map_err(|e| format!("a {event} event that is not JSON: {e}"))?;
             out.push(SseEvent { event, id, data });
         }
-        if self.buffer.len() > MAX_EVENT_BYTES {
-            return Err(format!("an event longer than {MAX_EVENT_BYTES} bytes"));
+        if self.buffer.len() > self.max_event_bytes {
+            return Err(format!(
+                "an event longer than {} bytes",
+                self.max_event_bytes
+            ));
         }
         Ok(out)
     }
@@ -91,14 +109,28 @@ pub async fn follow(
         url.push_str("?symbols=");
         url.push_str(&symbols.join(","));
     }
-    follow_url(&url, None, tx, cancel).await;
+    let target = Target {
+        url,
+        key: None,
+        max_event_bytes: MAX_EVENT_BYTES,
+    };
+    follow_target(&target, tx, cancel).await;
 }
 
-/// Follows the event stream at `url` (sending `key` as `X-API-Key` when given) until `cancel`,
-/// reporting to `tx`; reconnects with the last id seen. Ends when `tx` is closed.
-pub async fn follow_url(
-    url: &str,
-    key: Option<&str>,
+/// An event stream to follow.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub url: String,
+    /// Sent as `X-API-Key` when given.
+    pub key: Option<String>,
+    /// A longer event ends the connection as broken.
+    pub max_event_bytes: usize,
+}
+
+/// Follows `target` until `cancel`, reporting to `tx`; reconnects with the last id seen. Ends
+/// when `tx` is closed.
+pub async fn follow_target(
+    target: &Target,
     tx: mpsc::Sender<LinkEvent>,
     cancel: CancellationToken,
 ) {
@@ -108,7 +140,7 @@ pub async fn follow_url(
     loop {
         let why = tokio::select! {
             () = cancel.cancelled() => return,
-            why = session(&client, url, key, &mut last_id, &tx, &mut retry) => why,
+            why = session(&client, target, &mut last_id, &tx, &mut retry) => why,
         };
         if tx.send(LinkEvent::Down { why }).await.is_err() {
             return;
@@ -124,14 +156,14 @@ pub async fn follow_url(
 /// One connection: returns why it ended.
 async fn session(
     client: &reqwest::Client,
-    url: &str,
-    key: Option<&str>,
+    target: &Target,
     last_id: &mut Option<String>,
     tx: &mpsc::Sender<LinkEvent>,
     retry: &mut Duration,
 ) -> String {
+    let url = &target.url;
     let mut request = client.get(url).header("accept", "text/event-stream");
-    if let Some(key) = key {
+    if let Some(key) = &target.key {
         request = request.header(super::access::KEY_HEADER, key);
     }
     if let Some(id) = last_id.as_deref() {
@@ -149,7 +181,7 @@ async fn session(
         return String::new();
     }
     *retry = RETRY_FIRST;
-    let mut parser = SseParser::default();
+    let mut parser = SseParser::with_limit(target.max_event_bytes);
     loop {
         let chunk = match timeout(SILENCE, response.chunk()).await {
             Err(_) => return format!("no event for {} s", SILENCE.as_secs()),

@@ -52,10 +52,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
     let freshness = if let Some((_, since)) = link_down {
         // Before anything else: what is on screen is the last frame received, not the market.
         (
-            format!(
-                " LINK DOWN {}, reconnecting ",
-                format::age_ms(cx.since_ms(since))
-            ),
+            format!(" LINK DOWN {} ", format::age_ms(cx.since_ms(since))),
             t.state_bad,
         )
     } else if view.source_ended {
@@ -71,10 +68,12 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
         .frozen_at
         .map(|at| format!(" FROZEN {} ", format::age_ms(cx.since_ms(at))));
     let remote = view.remote.map(|(host, _)| format!(" REMOTE {host} "));
+    // What is never dropped, each with its separator, leaves this much for the badge.
+    let sep = cx.glyphs.sep.chars().count();
     let room = usize::from(area.width)
         .saturating_sub(frozen.as_ref().map_or(0, |f| f.chars().count() + 1))
-        .saturating_sub(remote.as_ref().map_or(0, |r| r.chars().count() + 1))
-        .saturating_sub(link_down.map_or(0, |_| freshness.0.chars().count() + 1));
+        .saturating_sub(remote.as_ref().map_or(0, |r| r.chars().count() + sep))
+        .saturating_sub(link_down.map_or(0, |_| freshness.0.chars().count() + sep));
     // The mode badge is never dropped: it gets shorter instead.
     let no_books = matches!(view.mode, DataMode::Live) && view.live_books == 0;
     let (badges, badge_style) = if no_books {
@@ -100,7 +99,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
     // A link that is down is never dropped, however narrow; why it is down may be.
     items.push((freshness.0, freshness.1, u8::from(link_down.is_none())));
     if let Some((why, _)) = link_down {
-        items.push((why.clone(), t.state_bad, 2));
+        items.push((format!("reconnecting: {why}"), t.state_bad, 2));
     }
     items.push((format!("{} {}", view.symbol, view.venue), t.highlight, 2));
     if let Some(b) = view

@@ -10,9 +10,8 @@ use std::mem::take;
 
 use crate::config::engine::{EngineConfig, KaikoReference};
 use crate::engine::frame::{
-    KAIKO_REFERENCES,
-    BookFeatures, BookFrame, CascadeView, Depth, DepthBands, FlowFeatures, Ladder, LadderLevel,
-    LiquidationFeatures, Progress, Warming,
+    BookFeatures, BookFrame, CascadeView, Depth, DepthBands, FlowFeatures, KAIKO_REFERENCES,
+    Ladder, LadderLevel, LiquidationFeatures, Progress, Warming,
 };
 use crate::engine::freshness::StaleRule;
 use crate::features::bands::{
