@@ -186,6 +186,19 @@ impl VenueCounters {
     }
 }
 
+/// Reads [`VenueCounters::resyncs`] back: a label this build does not know counts as `other`.
+fn resyncs_by_label<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<&'static str, u64>, D::Error> {
+    let read: BTreeMap<String, u64> = serde::Deserialize::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    for (label, n) in read {
+        let label = crate::words::lookup(&label, &ResyncReason::LABELS).unwrap_or("other");
+        *out.entry(label).or_insert(0) += n;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,17 +225,4 @@ mod tests {
         };
         assert_eq!(c.to_string(), "backoff (closed by venue)");
     }
-}
-
-/// Reads [`VenueCounters::resyncs`] back: a label this build does not know counts as `other`.
-fn resyncs_by_label<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<&'static str, u64>, D::Error> {
-    let read: BTreeMap<String, u64> = serde::Deserialize::deserialize(d)?;
-    let mut out = BTreeMap::new();
-    for (label, n) in read {
-        let label = crate::words::lookup(&label, &ResyncReason::LABELS).unwrap_or("other");
-        *out.entry(label).or_insert(0) += n;
-    }
-    Ok(out)
 }
