@@ -803,7 +803,7 @@ async fn a_connected_terminal_rebuilds_the_servers_frames_greys_them_when_the_li
     drop(sse);
     assert_eq!(event, "frame");
     assert_eq!(id.split(':').count(), 3, "{id}");
-    let frame = decode(sent.clone()).expect("the frame decodes");
+    let frame = decode(&sent).expect("the frame decodes");
     let symbols: Vec<&str> = frame.symbols.iter().map(|s| s.symbol.as_str()).collect();
     assert_eq!(
         symbols[..2],
@@ -817,6 +817,17 @@ async fn a_connected_terminal_rebuilds_the_servers_frames_greys_them_when_the_li
     );
     let again: Value = serde_json::from_str(Encoded::of(&frame).json()).unwrap();
     assert_same_json(&sent, &again, "frame");
+    // A reader that accepts gzip gets it (a frame is about 0.5 MB of JSON).
+    let plain = reqwest::Client::builder().no_gzip().build().unwrap();
+    let response = plain
+        .get(format!("{base}/v1/frames"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    drop(response);
 
     // Attached: frames arrive and the link is up.
     let cancel = CancellationToken::new();

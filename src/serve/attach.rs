@@ -29,6 +29,9 @@ pub const FIRST_FRAME_WITHIN: Duration = Duration::from_secs(10);
 /// books and long tapes is several; beyond this the server is broken or hostile.
 const MAX_FRAME_BYTES: usize = 64 << 20;
 
+/// Events the link may hand on ahead of the relay (at most this many frames in memory).
+const LINK_QUEUE: usize = 64;
+
 /// The link as the header shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinkState {
@@ -86,9 +89,14 @@ pub async fn attach(
         url: format!("{}/v1/frames", base.trim_end_matches('/')),
         key,
         max_event_bytes: MAX_FRAME_BYTES,
+        // Decoded here, and only the newest of those waiting.
+        raw_data: true,
     };
     let url = target.url.clone();
-    let (tx, mut events) = mpsc::channel(16);
+    // Room for the frames that arrive while one is decoded, so the link keeps reading the
+    // socket (and sees the server go away) rather than waiting behind a backlog there; only the
+    // newest waiting frame is decoded. Full, it holds the link back: memory stays bounded.
+    let (tx, mut events) = mpsc::channel(LINK_QUEUE);
     let link = tokio::spawn({
         let cancel = cancel.clone();
         async move { follow_target(&target, tx, cancel).await }
@@ -97,7 +105,7 @@ pub async fn attach(
     let first = tokio::time::timeout(FIRST_FRAME_WITHIN, async {
         while let Some(event) = events.recv().await {
             match event {
-                LinkEvent::Event(e) if e.event == FRAME_EVENT => match decode(e.data) {
+                LinkEvent::Event(e) if e.event == FRAME_EVENT => match decode(&e.data) {
                     Ok(frame) => return Some(frame),
                     Err(e) => why = e,
                 },
@@ -126,8 +134,10 @@ pub async fn attach(
     })
 }
 
-/// Turns link events into frames and states until the link ends. While the link is down, the
-/// last frame is published again every second, stale, its ages grown by the time without news.
+/// Turns link events into frames and states until the link ends. Of the frames waiting, only
+/// the newest is decoded (a screen wants the present: a slow terminal never falls behind). While
+/// the link is down, the last frame is published again every second, stale, its ages grown by
+/// the time without news.
 pub async fn relay(
     mut events: mpsc::Receiver<LinkEvent>,
     frames: &watch::Sender<Arc<Frame>>,
@@ -139,10 +149,23 @@ pub async fn relay(
     ageing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let down = matches!(*state.borrow(), LinkState::Down { .. });
-        let why = tokio::select! {
+        let mut batch = tokio::select! {
             event = events.recv() => match event {
                 None => return,
-                Some(LinkEvent::Event(e)) if e.event == FRAME_EVENT => match decode(e.data) {
+                Some(event) => vec![event],
+            },
+            _ = ageing.tick(), if down => {
+                frames.send_replace(Arc::new(marked_stale(&last.0, clock().saturating_sub(last.1))));
+                continue;
+            }
+        };
+        while let Ok(event) = events.try_recv() {
+            batch.push(event);
+        }
+        let newest = batch.iter().rposition(is_frame);
+        for (i, event) in batch.into_iter().enumerate() {
+            let why = match event {
+                LinkEvent::Event(e) if Some(i) == newest => match decode(&e.data) {
                     Ok(frame) => {
                         let now = clock();
                         last = (Arc::new(arrived(frame, now)), now);
@@ -152,27 +175,28 @@ pub async fn relay(
                     }
                     Err(why) => why,
                 },
-                Some(LinkEvent::Down { why }) => why,
-                Some(LinkEvent::Up | LinkEvent::Event(_)) => continue,
-            },
-            _ = ageing.tick(), if down => {
-                frames.send_replace(Arc::new(marked_stale(&last.0, clock().saturating_sub(last.1))));
-                continue;
-            }
-        };
-        let now = clock();
-        state.send_if_modified(|s| {
-            let since = match s {
-                LinkState::Down { since, .. } => *since,
-                LinkState::Up => now,
+                LinkEvent::Down { why } => why,
+                LinkEvent::Up | LinkEvent::Event(_) => continue,
             };
-            replace(s, LinkState::Down { why, since })
-        });
-        if !down {
-            frames.send_replace(Arc::new(marked_stale(&last.0, now.saturating_sub(last.1))));
-            ageing.reset();
+            let now = clock();
+            let was_up = *state.borrow() == LinkState::Up;
+            state.send_if_modified(|s| {
+                let since = match s {
+                    LinkState::Down { since, .. } => *since,
+                    LinkState::Up => now,
+                };
+                replace(s, LinkState::Down { why, since })
+            });
+            if was_up {
+                frames.send_replace(Arc::new(marked_stale(&last.0, now.saturating_sub(last.1))));
+                ageing.reset();
+            }
         }
     }
+}
+
+fn is_frame(event: &LinkEvent) -> bool {
+    matches!(event, LinkEvent::Event(e) if e.event == FRAME_EVENT)
 }
 
 fn replace(state: &mut LinkState, new: LinkState) -> bool {

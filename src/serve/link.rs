@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::mpsc;
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout, timeout_at};
 use tokio_util::sync::CancellationToken;
 
 /// No event (ticks come every 250 ms by default) for this long: the link is down.
@@ -25,6 +25,8 @@ const RETRY_MAX: Duration = Duration::from_secs(5);
 pub struct SseEvent {
     pub event: String,
     pub id: Option<String>,
+    /// The data as JSON, or as the text received (a JSON string) from a parser made
+    /// [`raw`](SseParser::raw).
     pub data: Value,
 }
 
@@ -45,6 +47,8 @@ pub struct SseParser {
     /// Bytes, not text: a chunk may end inside a character.
     buffer: Vec<u8>,
     max_event_bytes: usize,
+    /// Leave each event's data as text, for a reader that decodes only some of the events.
+    raw: bool,
 }
 
 impl Default for SseParser {
@@ -59,7 +63,13 @@ impl SseParser {
         SseParser {
             buffer: Vec::new(),
             max_event_bytes,
+            raw: false,
         }
+    }
+
+    /// This parser, leaving each event's data as the text received.
+    pub fn raw(self) -> SseParser {
+        SseParser { raw: true, ..self }
     }
 
     /// Adds received bytes; returns the complete events, or why the stream is unusable.
@@ -82,8 +92,12 @@ impl SseParser {
             if data.is_empty() {
                 continue;
             }
-            let data = serde_json::from_str(&data)
-                .map_err(|e| format!("a {event} event that is not JSON: {e}"))?;
+            let data = if self.raw {
+                Value::String(data)
+            } else {
+                serde_json::from_str(&data)
+                    .map_err(|e| format!("a {event} event that is not JSON: {e}"))?
+            };
             out.push(SseEvent { event, id, data });
         }
         if self.buffer.len() > self.max_event_bytes {
@@ -113,6 +127,7 @@ pub async fn follow(
         url,
         key: None,
         max_event_bytes: MAX_EVENT_BYTES,
+        raw_data: false,
     };
     follow_target(&target, tx, cancel).await;
 }
@@ -125,6 +140,8 @@ pub struct Target {
     pub key: Option<String>,
     /// A longer event ends the connection as broken.
     pub max_event_bytes: usize,
+    /// Hand on each event's data as text (see [`SseParser::raw`]).
+    pub raw_data: bool,
 }
 
 /// Follows `target` until `cancel`, reporting to `tx`; reconnects with the last id seen. Ends
@@ -182,13 +199,21 @@ async fn session(
     }
     *retry = RETRY_FIRST;
     let mut parser = SseParser::with_limit(target.max_event_bytes);
+    if target.raw_data {
+        parser = parser.raw();
+    }
+    // Only bytes received count as life (a decoder may hand out empty chunks).
+    let mut silent_at = Instant::now() + SILENCE;
     loop {
-        let chunk = match timeout(SILENCE, response.chunk()).await {
+        let chunk = match timeout_at(silent_at, response.chunk()).await {
             Err(_) => return format!("no event for {} s", SILENCE.as_secs()),
             Ok(Err(e)) => return format!("the stream broke: {e}"),
             Ok(Ok(None)) => return "the server closed the stream".into(),
             Ok(Ok(Some(chunk))) => chunk,
         };
+        if !chunk.is_empty() {
+            silent_at = Instant::now() + SILENCE;
+        }
         let events = match parser.push(&chunk) {
             Ok(events) => events,
             Err(why) => return why,
