@@ -74,10 +74,15 @@ impl SseParser {
 
     /// Adds received bytes; returns the complete events, or why the stream is unusable.
     pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, String> {
+        // Only the new bytes (and the one before them) can complete an event: a large event
+        // arriving in many chunks is scanned once, not once per chunk.
+        let from = self.buffer.len().saturating_sub(1);
         self.buffer.extend_from_slice(chunk);
         let mut out = Vec::new();
-        while let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+        let mut next = memchr::memmem::find(&self.buffer[from..], b"\n\n").map(|i| i + from);
+        while let Some(end) = next {
             let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
+            next = memchr::memmem::find(&self.buffer, b"\n\n");
             let block = std::str::from_utf8(&block).map_err(|_| "an event that is not UTF-8")?;
             let (mut event, mut id, mut data) = (String::from("message"), None, String::new());
             for line in block.lines() {
