@@ -246,6 +246,13 @@ fn a_remote_terminal_says_remote_and_when_its_link_is_down_however_narrow() {
         narrow.contains("REMOTE") && narrow.contains("LINK DOWN 1.5s"),
         "{narrow}"
     );
+    // The History view says where the history is rather than "history off".
+    press(&mut remote, &[Command::ViewHistory]);
+    let screen = text(draw(&remote, 120, 24).backend().buffer());
+    assert!(
+        screen.contains("the history file is on 10.0.0.5:8787"),
+        "{screen}"
+    );
 }
 
 #[test]
