@@ -179,7 +179,11 @@ pub async fn relay(
                 LinkEvent::Up | LinkEvent::Event(_) => continue,
             };
             let now = clock();
-            let was_up = *state.borrow() == LinkState::Up;
+            // The greyed frame first: whoever sees the link down sees it greyed too.
+            if *state.borrow() == LinkState::Up {
+                frames.send_replace(Arc::new(marked_stale(&last.0, now.saturating_sub(last.1))));
+                ageing.reset();
+            }
             state.send_if_modified(|s| {
                 let since = match s {
                     LinkState::Down { since, .. } => *since,
@@ -187,10 +191,6 @@ pub async fn relay(
                 };
                 replace(s, LinkState::Down { why, since })
             });
-            if was_up {
-                frames.send_replace(Arc::new(marked_stale(&last.0, now.saturating_sub(last.1))));
-                ageing.reset();
-            }
         }
     }
 }
