@@ -18,6 +18,13 @@ pub struct Cli {
 
     #[command(flatten)]
     pub common: CommonArgs,
+
+    /// Draw a remote `depthscope serve` (e.g. http://127.0.0.1:8787 through an SSH tunnel)
+    /// instead of running feeds here; the header says REMOTE and when the link is down. The
+    /// server's API key, if it needs one, is read from DEPTHSCOPE_API_KEY. The History view,
+    /// `:add`/`:rm` and recording stay with the server.
+    #[arg(long, value_name = "URL")]
+    pub connect: Option<String>,
 }
 
 /// Options of every command that watches a market.
@@ -327,6 +334,23 @@ impl Cli {
     pub fn check_combinations(&self) -> Result<(), String> {
         let c = &self.common;
         let urls = !c.venue_url.is_empty() || !c.venue_rest.is_empty();
+        if self.connect.is_some() {
+            if self.command.is_some() {
+                return Err(
+                    "--connect opens the terminal on a remote serve; it takes no command".into(),
+                );
+            }
+            let local = c.demo
+                || !c.symbols.is_empty()
+                || !c.venues.is_empty()
+                || urls
+                || c.history.is_some()
+                || c.no_history
+                || self.run.record.is_some();
+            if local {
+                return Err("--connect draws what the remote serve computes; --demo, --symbols, --venues, --venue-url, --venue-rest, --history, --no-history and --record apply to that server, not here".into());
+            }
+        }
         match &self.command {
             Some(Command::Replay(r)) => {
                 if c.demo {

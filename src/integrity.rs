@@ -64,7 +64,7 @@ impl ChecksumVerdict {
 }
 
 /// Why a book left `Live` and is being rebuilt. Counted per reason and shown in the UI.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum ResyncReason {
     /// A sequence rule reported a gap.
@@ -90,6 +90,22 @@ pub enum ResyncReason {
 }
 
 impl ResyncReason {
+    /// Every [`label`](Self::label), and `other` for a label this build does not know (a
+    /// remote server's newer reason, see [`crate::words`]).
+    pub const LABELS: [&'static str; 11] = [
+        "gap",
+        "checksum",
+        "crossed",
+        "no-snapshot",
+        "silent",
+        "reconnect",
+        "venue-reset",
+        "venue-error",
+        "malformed",
+        "audit",
+        "other",
+    ];
+
     /// A short stable label, used as the counter key and in the UI.
     pub fn label(&self) -> &'static str {
         match self {

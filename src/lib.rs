@@ -38,6 +38,7 @@ pub mod sim;
 pub(crate) mod testutil;
 pub mod ui;
 pub mod venue;
+pub mod words;
 
 // Lets test support files name the crate as `depthscope::`, as the benches do.
 #[cfg(test)]

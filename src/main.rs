@@ -50,6 +50,9 @@ fn run(cli: &Cli, stop: CancellationToken) -> ExitCode {
         Ok((config, file)) => (config, file.or_else(depthscope::config::default_path)),
         Err(e) => return fail(&e.to_string()),
     };
+    if let Some(url) = &cli.connect {
+        return connect(cli, &config, url, stop);
+    }
     match &cli.command {
         Some(Command::Replay(args)) if args.report.is_some() => replay_headless(args),
         Some(Command::Import(ImportCommand::Cryptofeed(args))) => import(args),
@@ -254,22 +257,11 @@ fn tui(
     run: &RunArgs,
     stop: CancellationToken,
 ) -> ExitCode {
-    let mut options = match UiOptions::resolve(config, run, &UiEnv::from_process()) {
-        Ok(options) => options,
-        Err(e) => return fail(&e.to_string()),
-    };
-    options.config_file = config_file;
-    // Before the screen is taken over: errors on stderr are still readable here.
-    if let Err(e) = color_eyre::install() {
-        return fail(&format!("cannot install the error reporter: {e}"));
-    }
-    // color-eyre replaced the panic hook: record panics around its hook too.
-    panics::install(stop.clone());
-    let log = match start_logging(LogSink::TuiPane) {
-        Ok(guard) => guard,
+    let (mut options, log) = match prepare_ui(config, run, &stop) {
+        Ok(ready) => ready,
         Err(e) => return fail(&e),
     };
-    options.log_file = Some(log.file.clone());
+    options.config_file = config_file;
     let record = match source {
         Source::Replay { .. } => None,
         _ => run.record.clone().or_else(|| config.general.record.clone()),
@@ -296,6 +288,57 @@ fn tui(
             }
             ExitCode::SUCCESS
         }
+        Err(e) => fail(&e),
+    }
+}
+
+/// The UI's options, the error reporter and the log pane, before the screen is taken over
+/// (errors on stderr are still readable here).
+fn prepare_ui(
+    config: &Config,
+    run: &RunArgs,
+    stop: &CancellationToken,
+) -> Result<(UiOptions, LogGuard), String> {
+    let mut options =
+        UiOptions::resolve(config, run, &UiEnv::from_process()).map_err(|e| e.to_string())?;
+    color_eyre::install().map_err(|e| format!("cannot install the error reporter: {e}"))?;
+    // color-eyre replaced the panic hook: record panics around its hook too.
+    panics::install(stop.clone());
+    let log = start_logging(LogSink::TuiPane)?;
+    options.log_file = Some(log.file.clone());
+    Ok((options, log))
+}
+
+/// `--connect URL`: the terminal on a remote `serve`'s frames.
+fn connect(cli: &Cli, config: &Config, url: &str, stop: CancellationToken) -> ExitCode {
+    if let Err(e) = depthscope::serve::attach::host_of(url) {
+        return fail(&e.to_string());
+    }
+    let (mut options, log) = match prepare_ui(config, &cli.run, &stop) {
+        Ok(ready) => ready,
+        Err(e) => return fail(&e),
+    };
+    let key = std::env::var("DEPTHSCOPE_API_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
+    eprintln!("depthscope: connecting to {url}…");
+    let outcome = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let attached = depthscope::serve::attach::attach(url, key, stop.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            options.remote = Some(attached.remote);
+            let shown = depthscope::ui::run::run_tui(attached.frames, options, None, stop.clone())
+                .await
+                .map_err(|e| e.to_string());
+            stop.cancel();
+            let _ = attached.task.await;
+            shown
+        })
+    });
+    drop(log);
+    match outcome {
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
 }

@@ -117,7 +117,7 @@ impl Side {
 }
 
 /// Who took liquidity in a trade: `Buy` means the taker bought (lifted an ask).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TakerSide {
     Buy,
@@ -136,7 +136,7 @@ impl TakerSide {
 
 /// Which position a forced order closed. Venues disagree on what their "side" field means, so
 /// adapters map to this at ingest (`docs/metrics.md` §3.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LiquidatedPosition {
     Long,

@@ -756,3 +756,121 @@ async fn an_attached_link_follows_the_stream_says_when_it_drops_and_resumes_afte
     link.await.unwrap();
     server.stop().await;
 }
+
+/// Two JSON values equal, numbers to the last few bits (a float read back from its shortest
+/// decimal form may differ in the last bit).
+fn assert_same_json(a: &Value, b: &Value, at: &str) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
+                "{at}: {x} vs {y}"
+            );
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}: lengths");
+            for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                assert_same_json(x, y, &format!("{at}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            let keys = |m: &serde_json::Map<String, Value>| m.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(x), keys(y), "{at}: members");
+            for (k, v) in x {
+                assert_same_json(v, &y[k], &format!("{at}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connected_terminal_rebuilds_the_servers_frames_greys_them_when_the_link_drops_and_resumes()
+ {
+    use depthscope::serve::attach::{LinkState, attach};
+    use depthscope::serve::frames::{Encoded, decode};
+    use depthscope::serve::link::SILENCE;
+    let server = Server::start("127.0.0.1:0", vec![], OPEN).await;
+    let base = server.base.clone();
+    let client = reqwest::Client::new();
+    wait_until_live(&client, &base).await;
+    // What the server sends is what the terminal rebuilds: decoded and encoded again, the same
+    // document, price series included.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut sse = Sse::open(&client, &format!("{base}/v1/frames"), None).await;
+    let (event, id, sent) = sse.next(deadline).await;
+    drop(sse);
+    assert_eq!(event, "frame");
+    assert_eq!(id.split(':').count(), 3, "{id}");
+    let frame = decode(&sent).expect("the frame decodes");
+    let symbols: Vec<&str> = frame.symbols.iter().map(|s| s.symbol.as_str()).collect();
+    assert_eq!(
+        symbols[..2],
+        ["BTC", "ETH"],
+        "the watch list, then the rate book's USDT"
+    );
+    assert!(frame.symbols.iter().all(|s| !s.books.is_empty()));
+    assert!(
+        frame.symbols.iter().any(|s| !s.prices.seconds.is_empty()),
+        "the chart's series travel with the frame"
+    );
+    let again: Value = serde_json::from_str(Encoded::of(&frame).json()).unwrap();
+    assert_same_json(&sent, &again, "frame");
+    // A reader that accepts gzip gets it (a frame is about 0.5 MB of JSON).
+    let plain = reqwest::Client::builder().no_gzip().build().unwrap();
+    let response = plain
+        .get(format!("{base}/v1/frames"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    drop(response);
+
+    // Attached: frames arrive and the link is up.
+    let cancel = CancellationToken::new();
+    let mut attached = attach(&base, None, cancel.clone()).await.expect("attached");
+    assert_eq!(*attached.remote.state.borrow(), LinkState::Up);
+    timeout_at(deadline, attached.frames.changed())
+        .await
+        .expect("frames keep coming")
+        .unwrap();
+
+    // The server goes away: the link is down within SILENCE, and the frame on screen is the
+    // last one with every book marked stale.
+    server.stop().await;
+    let mut state = attached.remote.state.clone();
+    timeout_at(Instant::now() + SILENCE + Duration::from_secs(1), async {
+        while *state.borrow_and_update() == LinkState::Up {
+            state.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the link is marked down within 2 s");
+    assert!(matches!(*state.borrow(), LinkState::Down { .. }));
+    let greyed = attached.frames.borrow_and_update().clone();
+    let books: Vec<_> = greyed.symbols.iter().flat_map(|s| &s.books).collect();
+    assert!(!books.is_empty() && books.iter().all(|b| b.stale && b.derivs.stale));
+
+    // A new server on the same address: the link reconnects and the frames are live again.
+    let addr = base.trim_start_matches("http://").to_owned();
+    let server = Server::start(&addr, vec![], OPEN).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    timeout_at(deadline, async {
+        while *state.borrow_and_update() != LinkState::Up {
+            state.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the link is up again after the restart");
+    let resumed = attached.frames.borrow_and_update().clone();
+    assert!(
+        !std::sync::Arc::ptr_eq(&resumed, &greyed),
+        "a frame of the new server is shown"
+    );
+    cancel.cancel();
+    attached.task.await.unwrap();
+    server.stop().await;
+}

@@ -46,7 +46,7 @@ impl Default for BackfillConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BackfillState {
     Running,
@@ -56,7 +56,7 @@ pub enum BackfillState {
 }
 
 /// How far a backfill has got: what the header's progress line and the Health view show.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct BackfillProgress {
     pub state: BackfillState,
     /// Hours of history asked for.
@@ -78,7 +78,7 @@ pub struct BackfillProgress {
 
 /// One venue's part of a backfill: its pages and the request weight they cost against the
 /// venue's limits (see [`Limits`](super::plan::Limits)).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct VenueProgress {
     pub venue: VenueId,
     pub pages_done: usize,

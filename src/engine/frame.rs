@@ -12,11 +12,11 @@ use crate::feed::event::{BookKey, LiqSampling};
 use crate::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use crate::instrument::{Instrument, MarketKind};
 use crate::market::{LiquidatedPosition, Millis, Nanos, TakerSide, VenueId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Where the data comes from. Shown in the header at all times.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum DataMode {
     /// Real exchanges, now.
@@ -46,7 +46,7 @@ impl DataMode {
 }
 
 /// One published frame.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Frame {
     /// Increments with every published frame.
     pub seq: u64,
@@ -72,7 +72,7 @@ pub struct Frame {
 }
 
 /// A backfill as the header and the Health view show it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BackfillView {
     pub progress: crate::backfill::BackfillProgress,
     /// Books whose baselines were seeded from it.
@@ -106,7 +106,7 @@ impl Frame {
 
 /// Alert channel health. Alerts are never dropped silently: one that finds the channel full
 /// waits in the engine's backlog and is counted here.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertDelivery {
     /// Alerts handed to the channel.
     pub delivered: u64,
@@ -122,7 +122,7 @@ pub struct AlertDelivery {
 }
 
 /// One symbol across venues.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SymbolFrame {
     pub symbol: String,
     /// One per (venue, instrument) serving this symbol, spot and derivatives.
@@ -138,7 +138,7 @@ pub struct SymbolFrame {
 }
 
 /// One venue's book for one instrument, with its features.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BookFrame {
     pub key: BookKey,
     pub instrument: Arc<Instrument>,
@@ -173,7 +173,7 @@ pub struct BookFrame {
 }
 
 /// The top of the book for display: prices and base-unit sizes, best first.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Ladder {
     pub bids: Vec<LadderLevel>,
     pub asks: Vec<LadderLevel>,
@@ -186,20 +186,20 @@ pub struct Ladder {
     pub large_threshold: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LadderLevel {
     pub price: f64,
     pub size: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PriceVolume {
     pub price: f64,
     pub buy: f64,
     pub sell: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TradePrint {
     pub exch_ts: Millis,
     pub price: f64,
@@ -210,7 +210,7 @@ pub struct TradePrint {
 }
 
 /// Per-venue book features (§1). Every field `None` when undefined or warming up.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct BookFeatures {
     pub mid: Option<f64>,
     pub spread_bps: Option<f64>,
@@ -254,7 +254,7 @@ pub struct BookFeatures {
 }
 
 /// A depth figure that may be only a lower bound (the band reaches past the known book).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Depth {
     pub base: f64,
     pub quote: f64,
@@ -263,10 +263,11 @@ pub struct Depth {
 }
 
 /// Depth bands and slippage (§2).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DepthBands {
     /// Whether the Kaiko set is measured from the best price on each side or from mid.
-    pub kaiko_reference: &'static str,
+    #[serde(deserialize_with = "kaiko_reference")]
+    pub kaiko_reference: crate::words::Word,
     /// `(percent, bid, ask)` for 0.1 … 10 %.
     pub kaiko: Vec<(f64, Depth, Depth)>,
     /// `(bps, bid, ask)` for 2, 5, 10, 25 bps of mid, cumulative.
@@ -278,8 +279,15 @@ pub struct DepthBands {
     pub slippage: Vec<(f64, Option<f64>, Option<f64>)>,
 }
 
+/// The words [`DepthBands::kaiko_reference`] takes.
+pub const KAIKO_REFERENCES: [&str; 2] = ["best_on_side", "mid"];
+
+fn kaiko_reference<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    crate::words::known(d, &KAIKO_REFERENCES)
+}
+
 /// Trade flow (§3.1–3.3).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FlowFeatures {
     pub cvd_1m: Option<f64>,
     pub cvd_5m: Option<f64>,
@@ -313,7 +321,7 @@ pub struct FlowFeatures {
 }
 
 /// Liquidations and cascade stress (§3.5–3.8).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LiquidationFeatures {
     /// How completely this venue reports liquidations; raw counts are never compared across
     /// different samplings. `None`: the venue has no liquidation stream.
@@ -330,7 +338,7 @@ pub struct LiquidationFeatures {
     pub recent: Vec<LiquidationPrint>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LiquidationPrint {
     pub exch_ts: Millis,
     pub position: LiquidatedPosition,
@@ -340,7 +348,7 @@ pub struct LiquidationPrint {
 }
 
 /// Cascade stress with its four factors visible (§3.8).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CascadeView {
     pub stress: f64,
     pub accel: f64,
@@ -353,7 +361,7 @@ pub struct CascadeView {
 }
 
 /// Derivatives state for a perpetual or future.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DerivsView {
     pub mark_price: Option<f64>,
     pub index_price: Option<f64>,
@@ -373,7 +381,7 @@ pub struct DerivsView {
 }
 
 /// Cross-venue composites for one symbol (§4), each with the inputs it used.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Composites {
     pub directional_pressure: Option<f64>,
     pub liquidity_risk: Option<f64>,
@@ -398,7 +406,7 @@ pub struct Composites {
     pub quote_rate: Option<QuoteRate>,
     /// Quote currencies of fresh books left out of the cross-venue prices for lack of a rate
     /// (never taken as equal to the symbol's currency).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quotes_apart: Vec<String>,
     /// For each composite still without a value because a baseline is filling: how far it
     /// has filled (the best fresh venue's). Absent once warm.
@@ -406,7 +414,7 @@ pub struct Composites {
 }
 
 /// Baseline fill of the composites that wait for one (shown as `23/60m` instead of `—`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Warming {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liquidity_risk: Option<Progress>,
@@ -419,7 +427,7 @@ pub struct Warming {
 }
 
 /// A baseline's fill: minutes held of the minutes needed.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub have_min: f64,
     pub need_min: f64,
@@ -440,7 +448,7 @@ impl Progress {
 }
 
 /// Recent per-tick history for one symbol, for sparklines and the CVD chart.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SymbolHistory {
     pub at: Vec<Nanos>,
     pub directional_pressure: Vec<Option<f64>>,
@@ -453,7 +461,7 @@ pub struct SymbolHistory {
 }
 
 /// A venue's connection health.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VenueHealth {
     pub venue: VenueId,
     pub state: ConnState,
@@ -465,9 +473,7 @@ pub struct VenueHealth {
 }
 
 /// How serious an alert is.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -476,7 +482,7 @@ pub enum Severity {
 }
 
 /// One fired alert.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     /// Increments with every alert the engine fires (readers skipping frames can tell what they
     /// have not seen yet).
@@ -507,7 +513,7 @@ pub struct Alert {
 
 /// The side an alert points to (`side` in `stream --json`: `buy`, `sell`, `longs_liquidated`,
 /// `shorts_liquidated`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertSide {
     /// A taker buy, or a directional read pointing up (buy pressure, more bids).

@@ -24,7 +24,7 @@ pub const SECOND_SAMPLES: usize = 300;
 pub const MINUTE_CANDLES: usize = 1440;
 
 /// One minute of mids.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Candle {
     /// Local time the minute starts.
     pub start: Nanos,
@@ -35,7 +35,7 @@ pub struct Candle {
 }
 
 /// The symbol's mid over time, oldest first at both resolutions.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct PriceSeries {
     /// `(local time of the second's start, mid)`, at most [`SECOND_SAMPLES`].
     pub seconds: VecDeque<(Nanos, f64)>,

@@ -15,19 +15,27 @@ use super::book::view::BookTick;
 /// The stablecoin the rate prices, and the currency it is priced in.
 const STABLE: &str = "USDT";
 const DOLLAR: &str = "USD";
+/// The pair a rate is quoted as.
+const PAIR: &str = "USDT/USD";
 
 /// A rate this far from a dollar is a broken book, not a depeg anyone can trade through.
 const PLAUSIBLE: (f64, f64) = (0.5, 2.0);
 
 /// USD per USDT, and the book it was read from.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct QuoteRate {
     /// `USDT/USD`.
-    pub pair: &'static str,
+    #[serde(deserialize_with = "pair")]
+    pub pair: crate::words::Word,
     /// USD per USDT (the book's mid).
     pub rate: f64,
     pub venue: VenueId,
     pub instrument: String,
+}
+
+/// Reads [`QuoteRate::pair`] back (the one pair there is).
+fn pair<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    crate::words::known(d, &[PAIR])
 }
 
 impl QuoteRate {
@@ -41,7 +49,7 @@ impl QuoteRate {
             }
             let mid = t.frame.features.as_ref()?.mid?;
             (mid.is_finite() && mid > PLAUSIBLE.0 && mid < PLAUSIBLE.1).then(|| QuoteRate {
-                pair: "USDT/USD",
+                pair: PAIR,
                 rate: mid,
                 venue: t.frame.key.venue,
                 instrument: inst.id.clone(),
@@ -70,7 +78,7 @@ mod tests {
 
     fn rate(r: f64) -> QuoteRate {
         QuoteRate {
-            pair: "USDT/USD",
+            pair: PAIR,
             rate: r,
             venue: VenueId::Kraken,
             instrument: "USDT/USD".into(),

@@ -11,7 +11,9 @@ use crate::market::{LiquidatedPosition, Millis, Nanos, Side, TakerSide, VenueId}
 use std::sync::Arc;
 
 /// One book: a venue and the venue's own instrument id (`BTC-USDT`, `BTCUSDT`, `XBT/USD`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct BookKey {
     pub venue: VenueId,
     pub instrument: Arc<str>,
@@ -94,7 +96,7 @@ pub struct Trade {
 
 /// How completely a venue reports liquidations (`docs/metrics.md` §3.5): raw counts are never
 /// compared across different samplings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LiqSampling {
     /// Binance `forceOrder`: at most the latest liquidation per symbol per second.

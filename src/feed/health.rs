@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// The integrity state of one book.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "state", content = "reason", rename_all = "snake_case")]
 pub enum BookState {
     /// Subscribed, waiting for the first snapshot (or the REST snapshot and its overlap).
@@ -47,7 +47,7 @@ impl fmt::Display for BookState {
 }
 
 /// What one book has been through since the program started.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BookCounters {
     /// Book messages received for this instrument (snapshots and deltas).
     pub messages: u64,
@@ -73,7 +73,7 @@ pub struct BookCounters {
 }
 
 /// What the REST audits of one book found ([`crate::feed::audit`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuditCounters {
     /// Snapshots that agreed with the book at their update id.
     pub ok: u64,
@@ -103,7 +103,7 @@ impl BookCounters {
 }
 
 /// The state of a venue's connections, as the header and health view show it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "state", content = "detail", rename_all = "snake_case")]
 pub enum ConnState {
     /// Dialling (or waiting for the handshake).
@@ -145,13 +145,14 @@ impl fmt::Display for ConnState {
 }
 
 /// Counters for one venue's connections.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VenueCounters {
     pub messages: u64,
     pub bytes: u64,
     pub connects: u64,
     pub disconnects: u64,
     /// Resyncs by [`ResyncReason::label`].
+    #[serde(deserialize_with = "resyncs_by_label")]
     pub resyncs: BTreeMap<&'static str, u64>,
     pub checksum_ok: u64,
     pub checksum_fail: u64,
@@ -183,6 +184,19 @@ impl VenueCounters {
     pub fn count_resync(&mut self, reason: &ResyncReason) {
         *self.resyncs.entry(reason.label()).or_default() += 1;
     }
+}
+
+/// Reads [`VenueCounters::resyncs`] back: a label this build does not know counts as `other`.
+fn resyncs_by_label<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<&'static str, u64>, D::Error> {
+    let read: BTreeMap<String, u64> = serde::Deserialize::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    for (label, n) in read {
+        let label = crate::words::lookup(&label, &ResyncReason::LABELS).unwrap_or("other");
+        *out.entry(label).or_insert(0) += n;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ struct Status {
 }
 
 /// What the Health view shows about the history file.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct HistoryHealth {
     pub path: String,
     /// Seconds written.

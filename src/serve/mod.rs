@@ -7,8 +7,10 @@
 //! headers, and every error is JSON with a `detail`.
 
 pub mod access;
+pub mod attach;
 mod books;
 pub mod error;
+pub mod frames;
 pub mod link;
 mod market;
 mod openapi;
@@ -72,6 +74,10 @@ struct Inner {
     access: Access,
     limiter: Mutex<Limiter>,
     hub: Arc<Hub>,
+    /// Whole frames for attached terminals (`/v1/frames`), encoded while any is attached.
+    encoded: watch::Sender<Arc<frames::Encoded>>,
+    /// Fires when the server stops: ends the streams, which never end by themselves.
+    closing: CancellationToken,
     started: Instant,
 }
 
@@ -90,6 +96,14 @@ impl App {
 
     fn hub(&self) -> Arc<Hub> {
         self.0.hub.clone()
+    }
+
+    fn encoded(&self) -> watch::Receiver<Arc<frames::Encoded>> {
+        self.0.encoded.subscribe()
+    }
+
+    fn closing(&self) -> CancellationToken {
+        self.0.closing.clone()
     }
 
     fn uptime(&self) -> Duration {
@@ -163,11 +177,19 @@ pub async fn serve(
         },
         cancel.clone(),
     ));
+    let encoded = watch::Sender::new(Arc::new(frames::Encoded::of(&frames.borrow())));
+    let encoder_task = tokio::spawn(frames::run_encoder(
+        frames.clone(),
+        encoded.clone(),
+        cancel.clone(),
+    ));
     let app = App(Arc::new(Inner {
         frames,
         access,
         limiter: Mutex::new(Limiter::new(options.limits)),
         hub,
+        encoded,
+        closing: cancel.clone(),
         started: Instant::now(),
     }));
     let stop = cancel.clone();
@@ -177,6 +199,7 @@ pub async fn serve(
         .map_err(ServeError::Server);
     cancel.cancel();
     let _ = hub_task.await;
+    let _ = encoder_task.await;
     result
 }
 
@@ -197,6 +220,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/books/{venue}/{instrument}", get(books::book))
         .route("/v1/health", get(books::health))
         .route("/v1/stream", get(stream::stream))
+        .route("/v1/frames", get(frames::frames))
         .route("/openapi.json", get(openapi_response));
     for (path, what) in market::NOT_COMPUTED {
         router = router.route(

@@ -10,7 +10,7 @@ use utoipa::openapi::{Content, RefOr, Response, ResponseBuilder};
 
 use super::error::ErrorBody;
 use super::market::NOT_COMPUTED;
-use super::{books, market, stream};
+use super::{books, frames, market, stream};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,6 +38,7 @@ use super::{books, market, stream};
         books::book,
         books::health,
         stream::stream,
+        frames::frames,
     ),
     components(schemas(ErrorBody))
 )]

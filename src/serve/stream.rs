@@ -150,6 +150,11 @@ impl Hub {
         }
     }
 
+    /// The server's start, unix ms: the first part of every event id.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
     pub fn readers(&self) -> u64 {
         self.readers.load(Ordering::Relaxed)
     }
@@ -243,7 +248,7 @@ enum Resume {
 }
 
 /// A tick's event id.
-fn tick_id(epoch: u64, seq: u64, at_ms: i64) -> String {
+pub(super) fn tick_id(epoch: u64, seq: u64, at_ms: i64) -> String {
     format!("{epoch}:{seq}:{at_ms}")
 }
 

@@ -1,46 +1,56 @@
-//! Just enough HTTP/1.1 for the REST endpoints the adapters call: one `GET` per connection,
-//! answered with a JSON body and `Connection: close`.
+//! The simulator's REST endpoints over real HTTP/1.1: hyper with an axum router (keep-alive,
+//! chunked bodies, the protocol's own errors), the same stack as `depthscope serve`. The
+//! answers themselves are [`rest`](crate::sim::rest)'s; this module only carries them.
+//!
+//! The listening port is shared with the venues' WebSockets: [`server`](crate::sim::server)
+//! peeks each connection and hands the HTTP ones to [`serve`].
 
-use memchr::memmem;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::response::IntoResponse;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
 
-/// The longest request head accepted.
-const MAX_HEAD: usize = 16 * 1024;
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::sim::market::Market;
 
-/// A parsed request line.
+/// How long a connection may wait for a request's head, the next one's on a kept-alive
+/// connection included: an idle client is closed after this (backfill pages follow each other
+/// much faster, and a closed connection is simply opened again).
+const IDLE: Duration = Duration::from_millis(500);
+
+/// What a REST handler reads of a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub method: String,
     pub path: String,
+    /// Decoded query parameters, in order.
     pub query: Vec<(String, String)>,
 }
 
 impl Request {
-    /// Parse `GET /path?a=1&b=2 HTTP/1.1`.
-    pub fn parse(line: &str) -> Option<Request> {
-        let mut parts = line.split_ascii_whitespace();
-        let method = parts.next()?.to_owned();
-        let target = parts.next()?;
-        if !parts.next()?.starts_with("HTTP/1.") {
-            return None;
-        }
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        let query = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (k.to_owned(), v.to_owned())
-            })
-            .collect();
-        Some(Request {
-            method,
-            path: path.to_owned(),
+    /// The request for `method` on `uri`, or why its query cannot be read.
+    pub fn of(method: &Method, uri: &Uri) -> Result<Request, String> {
+        let query = serde_urlencoded::from_str(uri.query().unwrap_or(""))
+            .map_err(|e| format!("bad query string: {e}"))?;
+        Ok(Request {
+            method: method.as_str().to_owned(),
+            path: uri.path().to_owned(),
             query,
         })
+    }
+
+    /// A `GET` of `target` (`/path?a=1`).
+    pub fn get(target: &str) -> Result<Request, String> {
+        let uri: Uri = target
+            .parse()
+            .map_err(|e| format!("bad request target {target:?}: {e}"))?;
+        Request::of(&Method::GET, &uri)
     }
 
     pub fn param(&self, key: &str) -> Option<&str> {
@@ -68,62 +78,44 @@ impl Response {
     }
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        431 => "Request Header Fields Too Large",
-        _ => "Error",
+impl IntoResponse for Response {
+    fn into_response(self) -> axum::response::Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            self.body,
+        )
+            .into_response()
     }
 }
 
-/// Read one request from `stream`, answer it with `handle`, and close.
-pub async fn serve(mut stream: TcpStream, handle: impl FnOnce(&Request) -> Response) {
-    let mut head = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 2048];
-    let complete = tokio::time::timeout(READ_TIMEOUT, async {
-        loop {
-            if memmem::find(&head, b"\r\n\r\n").is_some() {
-                return true;
-            }
-            if head.len() > MAX_HEAD {
-                return false;
-            }
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return false,
-                Ok(n) => head.extend_from_slice(&chunk[..n]),
-            }
-        }
-    })
-    .await
-    .unwrap_or(false);
-    let line = head
-        .split(|b| *b == b'\r')
-        .next()
-        .map(String::from_utf8_lossy)
-        .unwrap_or_default();
-    let response = match Request::parse(&line) {
-        _ if !complete && head.len() > MAX_HEAD => {
-            Response::error(431, r#"{"error":"request head too large"}"#.into())
-        }
-        _ if !complete => return,
-        None => Response::error(400, r#"{"error":"bad request line"}"#.into()),
-        Some(req) if req.method != "GET" => {
-            Response::error(405, r#"{"error":"only GET is served"}"#.into())
-        }
-        Some(req) => handle(&req),
-    };
-    let head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        response.status,
-        reason(response.status),
-        response.body.len()
-    );
-    let _ = stream.write_all(head.as_bytes()).await;
-    let _ = stream.write_all(response.body.as_bytes()).await;
-    let _ = stream.shutdown().await;
+/// Every REST path, answered by [`rest::answer`](crate::sim::rest::answer).
+pub fn router(market: Arc<Market>) -> Router {
+    Router::new().fallback(answer).with_state(market)
+}
+
+async fn answer(State(market): State<Arc<Market>>, method: Method, uri: Uri) -> Response {
+    if method != Method::GET {
+        return Response::error(405, r#"{"error":"only GET is served"}"#.into());
+    }
+    match Request::of(&method, &uri) {
+        Ok(req) => crate::sim::rest::answer(&req, &market),
+        Err(e) => Response::error(400, serde_json::json!({ "error": e }).to_string()),
+    }
+}
+
+/// Serves HTTP on `stream` with `router` until the client leaves, idles or `cancel` fires.
+pub async fn serve(stream: TcpStream, router: Router, cancel: &CancellationToken) {
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(IDLE)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
+    tokio::select! {
+        // A client that breaks the protocol has had its answer (400, 431) from hyper.
+        _ = connection => {}
+        () = cancel.cancelled() => {}
+    }
 }
 
 #[cfg(test)]
@@ -131,15 +123,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn request_lines_and_queries_parse() {
-        let r = Request::parse("GET /api/v3/depth?symbol=BTCUSDT&limit=1000 HTTP/1.1").unwrap();
+    fn targets_and_queries_read_decoded() {
+        let r = Request::get("/api/v3/depth?symbol=BTCUSDT&limit=1000").unwrap();
         assert_eq!(r.path, "/api/v3/depth");
         assert_eq!(
             (r.param("symbol"), r.param("limit")),
             (Some("BTCUSDT"), Some("1000"))
         );
         assert_eq!(r.param("nope"), None);
-        assert!(Request::parse("GET /x").is_none());
-        assert!(Request::parse("garbage").is_none());
+        let r = Request::get("/x?instId=BTC%2DUSDT").unwrap();
+        assert_eq!(r.param("instId"), Some("BTC-USDT"));
+        assert!(Request::get("not a target").is_err());
+    }
+
+    #[tokio::test]
+    async fn one_connection_carries_several_requests_with_real_errors() {
+        use crate::market::VenueId;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let cancel = CancellationToken::new();
+        let books: Vec<usize> = crate::sim::catalog::books_of(VenueId::Binance).collect();
+        let market =
+            crate::sim::market::start(7, &books, Duration::from_millis(100), cancel.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn({
+            let cancel = cancel.clone();
+            async move {
+                let (stream, _) = listener.accept().await.unwrap();
+                serve(stream, router(market), &cancel).await;
+            }
+        });
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        client
+            .write_all(
+                b"GET /api/v3/exchangeInfo HTTP/1.1\r\nhost: x\r\n\r\n\
+                  GET /nowhere HTTP/1.1\r\nhost: x\r\n\r\n\
+                  POST /api/v3/depth HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\
+                  connection: close\r\n\r\n",
+            )
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(5), client.read_to_string(&mut answer))
+            .await
+            .expect("the server closes after the last request")
+            .unwrap();
+        let statuses: Vec<&str> = answer
+            .match_indices("HTTP/1.1 ")
+            .map(|(at, _)| &answer[at + 9..at + 12])
+            .collect();
+        assert_eq!(statuses, ["200", "404", "405"], "{answer}");
+        assert!(answer.contains("only GET is served"), "{answer}");
+        server.await.unwrap();
+        cancel.cancel();
     }
 }

@@ -339,8 +339,7 @@ mod tests {
             cancel.clone(),
         );
         let id = INSTRUMENTS[books[0]].id;
-        let req =
-            Request::parse(&format!("GET /fapi/v1/openInterest?symbol={id} HTTP/1.1")).unwrap();
+        let req = Request::get(&format!("/fapi/v1/openInterest?symbol={id}")).unwrap();
         let first = open_interest(&req, &market);
         assert_eq!(first.status, 200, "{}", first.body);
         let body: serde_json::Value = serde_json::from_str(&first.body).unwrap();
@@ -360,8 +359,7 @@ mod tests {
             let source = instrument_source(venue).unwrap();
             let mut parsed = Vec::new();
             for url in (source.urls)("http://sim") {
-                let req = Request::parse(&format!("GET {} HTTP/1.1", &url["http://sim".len()..]))
-                    .unwrap();
+                let req = Request::get(&url["http://sim".len()..]).unwrap();
                 let body = match req.path.as_str() {
                     "/api/v3/exchangeInfo" | "/fapi/v1/exchangeInfo" => binance_info(&list),
                     "/v5/market/instruments-info" => {

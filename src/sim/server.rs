@@ -1,13 +1,12 @@
 //! One listening port for every venue: each connection's request line is peeked (not
 //! consumed); a venue's WebSocket path gets the WebSocket handshake and a [`session`], anything
-//! else a plain HTTP answer from [`rest`].
+//! else HTTP ([`http`]) with the answers of [`rest`].
 //!
 //! [`session`]: crate::sim::session
 //! [`rest`]: crate::sim::rest
 
 use crate::sim::dialect;
 use crate::sim::http;
-use crate::sim::rest;
 use crate::sim::session::{self, Shared};
 use memchr::memmem;
 use std::sync::Arc;
@@ -19,6 +18,7 @@ const REQUEST_LINE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Accept connections until the simulator is cancelled.
 pub async fn run(listener: TcpListener, shared: Arc<Shared>) {
+    let rest = http::router(shared.market.clone());
     let mut conn = 0u64;
     loop {
         tokio::select! {
@@ -27,7 +27,7 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>) {
                 Ok((stream, _)) => {
                     conn += 1;
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(connection(stream, shared.clone(), conn));
+                    tokio::spawn(connection(stream, shared.clone(), rest.clone(), conn));
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: wait a moment rather than spin.
@@ -39,7 +39,7 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn connection(stream: TcpStream, shared: Arc<Shared>, conn: u64) {
+async fn connection(stream: TcpStream, shared: Arc<Shared>, rest: axum::Router, conn: u64) {
     let Some(target) = request_target(&stream).await else {
         return;
     };
@@ -49,7 +49,7 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, conn: u64) {
             Ok(ws) => session::serve(ws, dialect, conn, shared).await,
             Err(e) => tracing::debug!(path, "simulator WebSocket handshake failed: {e}"),
         },
-        None => http::serve(stream, |req| rest::answer(req, &shared.market)).await,
+        None => http::serve(stream, rest, &shared.cancel).await,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::control::ReplayControl;
 use crate::engine::frame::{DataMode, Frame};
 use crate::feed::event::BookKey;
 use crate::market::Nanos;
+use crate::serve::attach::LinkState;
 use crate::ui::action::{Action, Command};
 use crate::ui::glyphs::Glyphs;
 use crate::ui::keymap::Keymap;
@@ -196,6 +197,8 @@ pub struct App {
     frozen: Option<Frozen>,
     heatmap: HeatmapStore,
     pub(in crate::ui) source_ended: bool,
+    /// Attached to a remote `serve` (`--connect`): its host and the link's state.
+    pub(in crate::ui) remote: Option<(String, LinkState)>,
     pub(in crate::ui) view: View,
     focus: [usize; 5],
     pub(in crate::ui) symbol: String,
@@ -284,6 +287,7 @@ impl App {
             frozen: None,
             heatmap,
             source_ended: false,
+            remote: None,
             view: View::Overview,
             focus: [0; 5],
             venue: VenueSel::default(),
@@ -312,6 +316,18 @@ impl App {
             arrived: None,
             notified,
             notifications: Vec::new(),
+        }
+    }
+
+    /// Notes the remote `serve` the frames come from, and its link's state (`--connect`).
+    pub fn set_remote(&mut self, host: &str, state: LinkState) {
+        self.remote = Some((host.to_owned(), state));
+    }
+
+    /// Notes the remote link's new state.
+    pub fn set_link(&mut self, state: LinkState) {
+        if let Some((_, link)) = &mut self.remote {
+            *link = state;
         }
     }
 

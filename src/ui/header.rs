@@ -5,6 +5,7 @@
 use crate::backfill::BackfillState;
 use crate::engine::frame::{BackfillView, DataMode};
 use crate::market::Nanos;
+use crate::serve::attach::LinkState;
 use crate::ui::app::View;
 use crate::ui::format;
 use crate::ui::table::{self, Column};
@@ -33,6 +34,8 @@ pub struct HeaderView<'a> {
     pub seq: u64,
     /// The REST backfill, shown while it runs.
     pub backfill: Option<&'a BackfillView>,
+    /// Attached to a remote `serve` (`--connect`): its host and the link's state.
+    pub remote: Option<(&'a str, &'a LinkState)>,
 }
 
 pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
@@ -42,7 +45,17 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
     let t = cx.theme;
     buf.set_style(area, t.header);
     let age = cx.since_ms(view.live_at);
-    let freshness = if view.source_ended {
+    let link_down = match view.remote {
+        Some((_, LinkState::Down { why, since })) => Some((why, *since)),
+        _ => None,
+    };
+    let freshness = if let Some((_, since)) = link_down {
+        // Before anything else: what is on screen is the last frame received, not the market.
+        (
+            format!(" LINK DOWN {} ", format::age_ms(cx.since_ms(since))),
+            t.state_bad,
+        )
+    } else if view.source_ended {
         (" FEED ENDED ".to_owned(), t.state_bad)
     } else if let Some(until) = view.offline_until {
         (format!(" {} ", offline_text(until, cx)), t.state_bad)
@@ -54,8 +67,13 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
     let frozen = view
         .frozen_at
         .map(|at| format!(" FROZEN {} ", format::age_ms(cx.since_ms(at))));
+    let remote = view.remote.map(|(host, _)| format!(" REMOTE {host} "));
+    // What is never dropped, each with its separator, leaves this much for the badge.
+    let sep = cx.glyphs.sep.chars().count();
     let room = usize::from(area.width)
-        .saturating_sub(frozen.as_ref().map_or(0, |f| f.chars().count() + 1));
+        .saturating_sub(frozen.as_ref().map_or(0, |f| f.chars().count() + 1))
+        .saturating_sub(remote.as_ref().map_or(0, |r| r.chars().count() + sep))
+        .saturating_sub(link_down.map_or(0, |_| freshness.0.chars().count() + sep));
     // The mode badge is never dropped: it gets shorter instead.
     let no_books = matches!(view.mode, DataMode::Live) && view.live_books == 0;
     let (badges, badge_style) = if no_books {
@@ -70,11 +88,19 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
         .iter()
         .find(|b| b.chars().count() <= room)
         .unwrap_or(&badges[badges.len() - 1]);
-    let mut items: Vec<(String, Style, u8)> = vec![(badge.clone(), badge_style, 0)];
+    let mut items: Vec<(String, Style, u8)> = Vec::new();
+    if let Some(remote) = remote {
+        items.push((remote, t.highlight, 0));
+    }
+    items.push((badge.clone(), badge_style, 0));
     if let Some(frozen) = frozen {
         items.push((frozen, t.frozen, 0));
     }
-    items.push((freshness.0, freshness.1, 1));
+    // A link that is down is never dropped, however narrow; why it is down may be.
+    items.push((freshness.0, freshness.1, u8::from(link_down.is_none())));
+    if let Some((why, _)) = link_down {
+        items.push((format!("reconnecting: {why}"), t.state_bad, 2));
+    }
     items.push((format!("{} {}", view.symbol, view.venue), t.highlight, 2));
     if let Some(b) = view
         .backfill

@@ -53,6 +53,16 @@ pub fn render(area: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
             );
         }
     };
+    if let Some((host, _)) = &app.remote {
+        say(
+            buf,
+            &[
+                format!("the history file is on {host}: not shown over --connect yet"),
+                "query it there: depthscope history query".into(),
+            ],
+        );
+        return;
+    }
     let Some(path) = &app.history_file else {
         say(
             buf,

@@ -182,6 +182,10 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
             venue,
             seq: frame.seq,
             backfill: app.live().backfill.as_ref(),
+            remote: app
+                .remote
+                .as_ref()
+                .map(|(host, link)| (host.as_str(), link)),
         },
         &cx,
     );

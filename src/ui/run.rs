@@ -12,6 +12,7 @@ use crate::config::{Config, ConfigError};
 use crate::control::ReplayControl;
 use crate::engine::frame::Frame;
 use crate::market::Nanos;
+use crate::serve::attach::{LinkState, Remote};
 use crate::ui::action::{Action, Command};
 use crate::ui::app::{App, AppSettings, Effect};
 use crate::ui::keymap::{Keymap, key_of};
@@ -52,6 +53,8 @@ pub struct UiOptions {
     pub config_file: Option<PathBuf>,
     /// The history file the History view reads; `None`: history is off.
     pub history_file: Option<PathBuf>,
+    /// Frames come from a remote `serve` (`--connect`): shown in the header with its link.
+    pub remote: Option<Remote>,
 }
 
 /// The environment variables the UI honours.
@@ -110,6 +113,7 @@ impl UiOptions {
             log_file: None,
             config_file: None,
             history_file: None,
+            remote: None,
         })
     }
 }
@@ -148,6 +152,9 @@ pub async fn run_tui(
         },
         first,
     );
+    if let Some(remote) = &options.remote {
+        app.set_remote(&remote.host, remote.state.borrow().clone());
+    }
     let (mut terminal, bytes, guard) = term::enter(options.mouse)?;
     let io = LoopIo {
         fps: options.fps,
@@ -157,6 +164,7 @@ pub async fn run_tui(
         cancel,
         shutdown: Box::pin(shutdown_signal()),
         clock: crate::market::now_nanos,
+        link: options.remote.map(|r| r.state),
     };
     let events = crossterm::event::EventStream::new();
     let outcome = run_loop(&mut terminal, &mut app, events, frames, io).await;
@@ -215,6 +223,8 @@ pub struct LoopIo {
     pub shutdown: Pin<Box<dyn Future<Output = ExitReason> + Send>>,
     /// Local wall-clock time, for the ages on screen.
     pub clock: fn() -> Nanos,
+    /// The link to a remote `serve`, when attached (`--connect`).
+    pub link: Option<watch::Receiver<LinkState>>,
 }
 
 /// Runs the app until it stops; returns why, and the counters for the report.
@@ -295,6 +305,11 @@ where
                 pacer.mark_dirty();
                 None
             }
+            state = link_changed(&mut io.link) => {
+                app.set_link(state);
+                pacer.mark_urgent();
+                None
+            }
             Some((ask, outcome)) = history_rx.recv() => {
                 app.history_loaded(ask, outcome);
                 pacer.mark_dirty();
@@ -314,6 +329,17 @@ where
         if let Some(reason) = exit {
             return Ok((reason, stats));
         }
+    }
+}
+
+/// The link's next state; never resolves without a link (or once it has ended).
+async fn link_changed(link: &mut Option<watch::Receiver<LinkState>>) -> LinkState {
+    let Some(rx) = link else {
+        return std::future::pending().await;
+    };
+    match rx.changed().await {
+        Ok(()) => rx.borrow_and_update().clone(),
+        Err(_) => std::future::pending().await,
     }
 }
 

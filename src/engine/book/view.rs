@@ -10,8 +10,8 @@ use std::mem::take;
 
 use crate::config::engine::{EngineConfig, KaikoReference};
 use crate::engine::frame::{
-    BookFeatures, BookFrame, CascadeView, Depth, DepthBands, FlowFeatures, Ladder, LadderLevel,
-    LiquidationFeatures, Progress, Warming,
+    BookFeatures, BookFrame, CascadeView, Depth, DepthBands, FlowFeatures, KAIKO_REFERENCES,
+    Ladder, LadderLevel, LiquidationFeatures, Progress, Warming,
 };
 use crate::engine::freshness::StaleRule;
 use crate::features::bands::{
@@ -463,8 +463,8 @@ pub(crate) fn depth_10bps(b: &DepthBands) -> Option<f64> {
 fn depth_bands(book: &Book, reference: KaikoReference, walks: &Walks) -> Option<DepthBands> {
     let h = hydromancer_bands(book)?;
     let (kaiko_reference, reference) = match reference {
-        KaikoReference::BestOnSide => ("best_on_side", DepthReference::BestOnSide),
-        KaikoReference::Mid => ("mid", DepthReference::Mid),
+        KaikoReference::BestOnSide => (KAIKO_REFERENCES[0], DepthReference::BestOnSide),
+        KaikoReference::Mid => (KAIKO_REFERENCES[1], DepthReference::Mid),
     };
     let kaiko = match (
         kaiko_depths(book, Side::Bid, reference),

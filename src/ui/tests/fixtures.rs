@@ -410,7 +410,7 @@ fn bands(mid: f64) -> DepthBands {
         truncated,
     };
     DepthBands {
-        kaiko_reference: "best",
+        kaiko_reference: "best_on_side",
         kaiko: vec![
             (0.1, depth(14.0, false), depth(11.5, false)),
             (0.5, depth(61.0, false), depth(58.0, false)),

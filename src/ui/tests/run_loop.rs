@@ -66,6 +66,7 @@ where
         cancel: cancel.clone(),
         shutdown: Box::pin(std::future::pending()),
         clock: || fixtures::NOW,
+        link: None,
     };
     let events = futures_util::stream::poll_fn(move |cx| keys_rx.poll_recv(cx));
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();

@@ -208,6 +208,54 @@ fn old_frames_and_ended_sources_are_labelled() {
 }
 
 #[test]
+fn a_remote_terminal_says_remote_and_when_its_link_is_down_however_narrow() {
+    use crate::serve::attach::LinkState;
+    let mut remote = app(fixtures::frame_at(
+        1,
+        fixtures::NOW,
+        DataMode::Simulated { seed: 7 },
+    ));
+    remote.set_remote("10.0.0.5:8787", LinkState::Up);
+    let line = |app: &App, width| {
+        text(draw(app, width, 24).backend().buffer())
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let up = line(&remote, 120);
+    assert!(up.contains(" REMOTE 10.0.0.5:8787 "), "{up}");
+    assert!(
+        up.contains("SIMULATED"),
+        "the server's mode stays shown: {up}"
+    );
+    assert!(!up.contains("LINK DOWN"), "{up}");
+    remote.set_link(LinkState::Down {
+        why: "the server closed the stream".into(),
+        // Drawn 300 ms after NOW.
+        since: fixtures::NOW - 1_200_000_000,
+    });
+    let down = line(&remote, 120);
+    assert!(down.contains(" LINK DOWN 1.5s "), "{down}");
+    assert!(
+        down.contains("reconnecting: the server closed the stream"),
+        "{down}"
+    );
+    let narrow = line(&remote, 60);
+    assert!(
+        narrow.contains("REMOTE") && narrow.contains("LINK DOWN 1.5s"),
+        "{narrow}"
+    );
+    // The History view says where the history is rather than "history off".
+    press(&mut remote, &[Command::ViewHistory]);
+    let screen = text(draw(&remote, 120, 24).backend().buffer());
+    assert!(
+        screen.contains("the history file is on 10.0.0.5:8787"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn tiny_and_zero_sizes_do_not_panic() {
     let mut app = app_with_history();
     let sizes = [
