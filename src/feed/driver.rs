@@ -7,7 +7,9 @@
 //! [`Protocol`].
 
 use crate::book::Level;
-use crate::feed::adapter::{Adapter, ConnId, ConnSpec, Frame, Link, Output, RestRequest};
+use crate::feed::adapter::{
+    Adapter, ConnId, ConnSpec, Frame, Link, Output, Resubscribe, RestRequest,
+};
 use crate::feed::audit::{Audit, AuditConfig, Outcome};
 use crate::feed::event::{BookKey, DerivsTick, Liquidation, MarketEvent, Trade, VenueStatus};
 use crate::feed::health::{BookState, ConnState, VenueCounters};
@@ -18,11 +20,12 @@ use crate::feed::sync::{Applied, BookMsg, BookSync};
 use crate::instrument::{Contract, Instrument};
 use crate::integrity::{ResyncReason, SeqVerdict};
 use crate::market::{Millis, Nanos, Side, VenueId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 mod handover;
+mod watch;
 use handover::Role;
 
 /// How a driver behaves live versus in a replay.
@@ -223,6 +226,9 @@ pub struct Driver<P: Protocol> {
     last_status: Nanos,
     last_poll: Nanos,
     announced: bool,
+    /// Instruments removed at run time ([`watch`]): what the venue still sends for them is
+    /// dropped quietly.
+    unwatched: BTreeSet<String>,
 }
 
 impl<P: Protocol> Driver<P> {
@@ -259,6 +265,7 @@ impl<P: Protocol> Driver<P> {
             last_status: 0,
             last_poll: 0,
             announced: false,
+            unwatched: BTreeSet::new(),
         };
         for instrument in instruments {
             driver.add_book(instrument, 0);
@@ -322,6 +329,9 @@ impl<P: Protocol> Driver<P> {
     fn entry_for(&mut self, id: &str, now: Nanos, out: &mut Output) -> bool {
         if self.books.contains_key(id) {
             return true;
+        }
+        if self.unwatched.contains(id) {
+            return false;
         }
         if !self.cfg.discover {
             self.counters.malformed += 1;
@@ -1025,6 +1035,10 @@ impl<P: Protocol> Adapter for Driver<P> {
 
     fn books(&self) -> Vec<&BookSync> {
         self.books.values().map(|e| &e.sync).collect()
+    }
+
+    fn resubscribe(&mut self, change: Resubscribe, now: Nanos, out: &mut Output) {
+        self.change_instruments(change, now, out);
     }
 }
 
