@@ -7,7 +7,7 @@ use crate::feed::backoff::Backoff;
 use crate::feed::driver::DriverConfig;
 use crate::feed::event::{MarketEvent, VenueStatus};
 use crate::feed::health::{ConnState, VenueCounters};
-use crate::feed::runtime::{RuntimeConfig, Tap, Tcp, run_venue};
+use crate::feed::runtime::{RuntimeConfig, Tap, Tcp, run_venue_controlled};
 use crate::instrument::Instrument;
 use crate::instrument::catalog::{Catalog, Provenance};
 use crate::market::{Nanos, VenueId, now_nanos};
@@ -40,6 +40,8 @@ pub struct Sink {
     /// Each venue's chosen instruments once its list has arrived (the start-time backfill
     /// waits for them).
     pub resolved: Option<mpsc::UnboundedSender<(VenueId, Vec<Instrument>)>>,
+    /// Where each venue registers once its feed runs, to take `:add`/`:rm` changes.
+    pub watch: Option<super::watch::WatchRegistry>,
 }
 
 /// Per-venue options: the config's `[feed.venue.<id>]`, overridden by command-line URLs.
@@ -244,13 +246,19 @@ async fn run_venue_from_start(start: Arc<VenueStart>, venue: VenueId, opts: Venu
     ) else {
         return;
     };
-    run_venue(
+    let control = start.sink.watch.as_ref().map(|watch| {
+        let (tx, rx) = mpsc::channel(4);
+        watch.register(venue, catalog, tx);
+        rx
+    });
+    run_venue_controlled(
         adapter,
         start.runtime.clone(),
         Arc::new(Tcp),
         start.sink.events.clone(),
         start.sink.tap.clone(),
         start.cancel.clone(),
+        control,
     )
     .await;
 }

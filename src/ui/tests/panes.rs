@@ -10,7 +10,9 @@ use crate::ui::action::{Action, Command};
 use crate::ui::app::{App, Effect, Pane, View};
 use crate::ui::keys::Key;
 use crate::ui::model::chart::ChartRange;
-use crate::ui::run::save_watchlist;
+use crate::control::{WatchApplied, WatchReply};
+use crate::market::VenueId;
+use crate::ui::run::{save_watchlist, watchlist_applied};
 use std::sync::Arc;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
@@ -195,16 +197,13 @@ fn the_alerts_pane_follows_the_symbol_and_a_shows_all() {
 }
 
 #[test]
-fn add_and_remove_symbols_from_the_command_line_save_the_watch_list() {
+fn add_and_remove_symbols_save_the_watch_list_once_the_feeds_applied_them() {
     let dir = std::env::temp_dir().join(format!("depthscope-ui-watch-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("config.toml");
-    std::fs::write(
-        &path,
-        "# mine\n[general]\nsymbols = [\"BTC\", \"ETH\"]\n\n[ui]\nfps = 20\n",
-    )
-    .unwrap();
+    let original = "# mine\n[general]\nsymbols = [\"BTC\", \"ETH\"]\n\n[ui]\nfps = 20\n";
+    std::fs::write(&path, original).unwrap();
     let mut settings = super::settings("default", false, false);
     settings.config_file = Some(path.clone());
     let mut app = App::new(settings, Arc::new(fixtures::frame()));
@@ -214,32 +213,51 @@ fn add_and_remove_symbols_from_the_command_line_save_the_watch_list() {
     assert_eq!(app.command_line.as_deref(), Some("q"));
     assert_eq!(key(&mut app, "esc"), Effect::None);
     assert!(app.command_line.is_none());
+    let applied = |venues: &[(VenueId, usize)]| WatchApplied {
+        changed: venues.to_vec(),
+        ..WatchApplied::default()
+    };
+    let reply = |edit: Edit, outcome| WatchReply { edit, outcome };
     let effect = command(&mut app, "add sol");
     assert_eq!(effect, Effect::Watchlist(Edit::Add("SOL".into())));
-    let Effect::Watchlist(edit) = effect else {
-        unreachable!()
-    };
-    save_watchlist(&mut app, &edit);
+    // Refused by the feeds (listed nowhere): said, and the file untouched.
+    let refusal = "SOL: no watched venue lists it (okx); the watch list is unchanged";
+    watchlist_applied(
+        &mut app,
+        reply(Edit::Add("SOL".into()), Err(refusal.into())),
+    );
+    assert_eq!(app.notice.as_deref(), Some(refusal));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    // Applied: saved.
+    watchlist_applied(
+        &mut app,
+        reply(Edit::Add("SOL".into()), Ok(applied(&[(VenueId::Okx, 2)]))),
+    );
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        "# mine\n[general]\nsymbols = [\"BTC\", \"ETH\", \"SOL\"]\n\n[ui]\nfps = 20\n"
+        original.replace("\"ETH\"]", "\"ETH\", \"SOL\"]")
     );
     let notice = app.notice.clone().unwrap();
-    assert!(notice.contains("SOL added"), "{notice}");
+    assert!(
+        notice.starts_with("SOL added: 2 books subscribing on okx · saved in "),
+        "{notice}"
+    );
+    assert!(!notice.contains("next start"), "{notice}");
     let Effect::Watchlist(edit) = command(&mut app, "rm ETH") else {
         panic!("rm")
     };
-    save_watchlist(&mut app, &edit);
+    watchlist_applied(&mut app, reply(edit, Ok(applied(&[(VenueId::Okx, 2)]))));
     assert!(
         std::fs::read_to_string(&path)
             .unwrap()
             .contains("symbols = [\"BTC\", \"SOL\"]")
     );
-    // Refusals are told, the file untouched.
+    assert!(app.notice.as_deref().unwrap().starts_with("ETH removed: 2 books unsubscribed on okx"));
+    // A replay (no feeds to apply it): saved only, and said so.
     let Effect::Watchlist(edit) = command(&mut app, "rm XRP") else {
         panic!("rm")
     };
-    save_watchlist(&mut app, &edit);
+    save_watchlist(&mut app, &edit, None);
     assert!(
         app.notice
             .as_deref()

@@ -1,0 +1,232 @@
+//! `:add SOL` / `:rm SOL` applied to the running session.
+//!
+//! Each venue task, once its instrument list is loaded and its feed runs, registers its list
+//! and a control channel here ([`WatchRegistry`]). A change is resolved against each venue's
+//! list exactly as the watch list is at start (the same [`Catalog::resolve`] on the old and new
+//! lists; the difference is what to add and remove, so a USDT/USD rate book another symbol
+//! still needs stays), then applied in the order the engine must see it: the engine watches a
+//! symbol before its books arrive; it unwatches one only after every venue has removed the
+//! books (their last events are then queued before the unwatch). Nothing else is touched: no
+//! connection restarts and no other book resyncs.
+
+use crate::config::watchlist::Edit;
+use crate::control::{WatchApplied, WatchReply, WatchRequest};
+use crate::feed::adapter::Resubscribe;
+use crate::feed::event::{MarketEvent, WatchChange};
+use crate::feed::runtime::Control;
+use crate::instrument::Instrument;
+use crate::instrument::catalog::Catalog;
+use crate::market::VenueId;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+/// How long a venue task may take to apply a change (it is applied between two frames; only a
+/// venue stuck behind a full engine queue takes longer).
+const APPLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A running venue: its instrument list and its feed's control channel.
+struct Running {
+    catalog: Catalog,
+    control: mpsc::Sender<Control>,
+}
+
+/// The running venues, as each registers once its feed starts.
+#[derive(Clone, Default)]
+pub struct WatchRegistry(Arc<Mutex<BTreeMap<VenueId, Running>>>);
+
+impl WatchRegistry {
+    pub fn register(&self, venue: VenueId, catalog: Catalog, control: mpsc::Sender<Control>) {
+        if let Ok(mut venues) = self.0.lock() {
+            venues.insert(venue, Running { catalog, control });
+        }
+    }
+}
+
+/// The session's side of watch-list changes.
+pub struct Watcher {
+    /// The watch list as applied.
+    symbols: Vec<String>,
+    venues: Vec<VenueId>,
+    registry: WatchRegistry,
+    /// The engine's event queue.
+    engine: mpsc::Sender<MarketEvent>,
+}
+
+/// One venue's part of a change.
+struct Plan {
+    venue: VenueId,
+    control: mpsc::Sender<Control>,
+    change: Resubscribe,
+}
+
+impl Watcher {
+    pub fn new(
+        symbols: Vec<String>,
+        venues: Vec<VenueId>,
+        registry: WatchRegistry,
+        engine: mpsc::Sender<MarketEvent>,
+    ) -> Self {
+        Watcher {
+            symbols,
+            venues: venues
+                .into_iter()
+                .filter(|v| crate::venue::registry::is_implemented(*v))
+                .collect(),
+            registry,
+            engine,
+        }
+    }
+
+    /// Serves requests one at a time until the UI is gone or `cancel` fires.
+    pub async fn serve(mut self, mut requests: mpsc::Receiver<WatchRequest>, cancel: CancellationToken) {
+        loop {
+            let request = tokio::select! {
+                () = cancel.cancelled() => return,
+                request = requests.recv() => match request {
+                    Some(r) => r,
+                    None => return,
+                },
+            };
+            let outcome = self.apply(&request.edit).await;
+            let reply = WatchReply {
+                edit: request.edit,
+                outcome,
+            };
+            let _ = request.reply.send(reply).await;
+        }
+    }
+
+    /// Applies `edit` to the running feeds and the engine.
+    pub async fn apply(&mut self, edit: &Edit) -> Result<WatchApplied, String> {
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        let mut symbols = self.symbols.clone();
+        match edit {
+            Edit::Add(s) if symbols.iter().any(|x| same(x, s)) => {
+                return Err(format!("{s} is already watched"));
+            }
+            Edit::Add(s) => symbols.push(s.clone()),
+            Edit::Remove(s) if !symbols.iter().any(|x| same(x, s)) => {
+                return Err(format!("{s} is not watched"));
+            }
+            Edit::Remove(_) if symbols.len() == 1 => {
+                return Err("the watch list cannot be empty: add another symbol first".into());
+            }
+            Edit::Remove(s) => symbols.retain(|x| !same(x, s)),
+        }
+        let (plans, mut applied) = self.plan(&symbols);
+        if let Edit::Add(s) = edit
+            && plans.is_empty()
+        {
+            return Err(not_added(s, &applied));
+        }
+        if let Edit::Add(s) = edit {
+            self.to_engine(WatchChange::Watch(s.clone())).await?;
+        }
+        for plan in plans {
+            let books = plan.change.add.len() + plan.change.remove.len();
+            let (done, answered) = oneshot::channel();
+            let control = Control {
+                change: plan.change,
+                done,
+            };
+            let sent = plan.control.send(control).await.is_ok();
+            let answered = tokio::time::timeout(APPLY_TIMEOUT, answered).await;
+            if !sent || !matches!(answered, Ok(Ok(()))) {
+                tracing::warn!(venue = %plan.venue, "the venue did not apply a watch-list change");
+                applied.not_running.push(plan.venue);
+                continue;
+            }
+            applied.changed.push((plan.venue, books));
+        }
+        if let Edit::Remove(s) = edit {
+            self.to_engine(WatchChange::Unwatch(s.clone())).await?;
+        }
+        self.symbols = symbols;
+        Ok(applied)
+    }
+
+    /// Each running venue's books to add and remove for the watch list `symbols`, and the
+    /// venues that list nothing for it or are not running.
+    fn plan(&self, symbols: &[String]) -> (Vec<Plan>, WatchApplied) {
+        let mut applied = WatchApplied::default();
+        let mut plans = Vec::new();
+        let Ok(running) = self.registry.0.lock() else {
+            applied.not_running = self.venues.clone();
+            return (plans, applied);
+        };
+        for &venue in &self.venues {
+            let Some(r) = running.get(&venue) else {
+                applied.not_running.push(venue);
+                continue;
+            };
+            let before = chosen(&r.catalog, &self.symbols, venue);
+            let after = chosen(&r.catalog, symbols, venue);
+            let listed = r.catalog.venue(venue);
+            let add: Vec<Instrument> = after
+                .iter()
+                .filter(|i| !before.iter().any(|b| b.id == i.id))
+                // An explicit entry the list does not hold would be a guess: never added.
+                .filter(|i| listed.iter().any(|l| l.id == i.id))
+                .cloned()
+                .collect();
+            let remove: Vec<String> = before
+                .iter()
+                .filter(|b| !after.iter().any(|i| i.id == b.id))
+                .map(|b| b.id.clone())
+                .collect();
+            if add.is_empty() && remove.is_empty() {
+                applied.not_listed.push(venue);
+                continue;
+            }
+            plans.push(Plan {
+                venue,
+                control: r.control.clone(),
+                change: Resubscribe { add, remove },
+            });
+        }
+        (plans, applied)
+    }
+
+    async fn to_engine(&self, change: WatchChange) -> Result<(), String> {
+        self.engine
+            .send(MarketEvent::Watch(change))
+            .await
+            .map_err(|_| "the engine has stopped".to_owned())
+    }
+}
+
+/// What `venue` keeps for the watch list `symbols`.
+fn chosen(catalog: &Catalog, symbols: &[String], venue: VenueId) -> Vec<Instrument> {
+    let (mut chosen, _) = catalog.resolve(symbols, &[venue]);
+    chosen.remove(&venue).unwrap_or_default()
+}
+
+/// Why `symbol` was added nowhere.
+fn not_added(symbol: &str, applied: &WatchApplied) -> String {
+    let names = |venues: &[VenueId]| {
+        venues
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (applied.not_listed.is_empty(), applied.not_running.is_empty()) {
+        (false, true) => format!(
+            "{symbol}: no watched venue lists it ({}); the watch list is unchanged",
+            names(&applied.not_listed)
+        ),
+        (true, false) => format!(
+            "{symbol}: cannot be checked yet, no venue is running ({} waiting for an instrument list); the watch list is unchanged",
+            names(&applied.not_running)
+        ),
+        (true, true) => format!("{symbol}: no venue is watched; the watch list is unchanged"),
+        (false, false) => format!(
+            "{symbol}: not listed on {} and {} not running yet; the watch list is unchanged",
+            names(&applied.not_listed),
+            names(&applied.not_running)
+        ),
+    }
+}
