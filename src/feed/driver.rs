@@ -635,6 +635,9 @@ impl<P: Protocol> Driver<P> {
 
     /// The contract for a trade/liquidation/derivs instrument, discovering it in a replay.
     fn known_contract(&mut self, id: &str, now: Nanos, out: &mut Output) -> Option<Contract> {
+        if self.unwatched.contains(id) {
+            return None;
+        }
         if let Some(c) = self.contract_of(id) {
             return Some(c);
         }
