@@ -283,18 +283,21 @@ fn the_command_line_is_drawn_over_the_footer() {
     key(&mut app, "a");
     let screen = text(draw(&app, 80, 24).backend().buffer());
     assert!(screen.lines().last().unwrap().starts_with(":a"), "{screen}");
+    // Without a config file the change still applies to the running feeds, and the notice
+    // says it was not saved.
     let mut nowhere = app_with(fixtures::frame(), "default", false);
-    assert_eq!(
-        command(&mut nowhere, "add XRP"),
-        Effect::None,
-        "no config file"
-    );
+    let edit = Edit::Add("XRP".into());
+    assert_eq!(command(&mut nowhere, "add XRP"), Effect::Watchlist(edit.clone()));
+    let applied = WatchApplied {
+        changed: vec![(VenueId::Okx, 2)],
+        ..WatchApplied::default()
+    };
+    watchlist_applied(&mut nowhere, WatchReply { edit, outcome: Ok(applied) });
+    let notice = nowhere.notice.as_deref().unwrap();
     assert!(
-        nowhere
-            .notice
-            .as_deref()
-            .unwrap()
-            .contains("no config file")
+        notice.starts_with("XRP added: 2 books subscribing on okx")
+            && notice.ends_with("watch list not saved: no config file"),
+        "{notice}"
     );
 }
 
