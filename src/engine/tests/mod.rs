@@ -9,6 +9,7 @@ mod composites;
 mod demo;
 mod edge_cases;
 mod replay;
+mod watching;
 mod warm;
 mod windows;
 
