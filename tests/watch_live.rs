@@ -227,7 +227,7 @@ async fn symbols_added_and_removed_at_run_time_change_only_their_own_books() {
 
     // An unknown symbol changes nothing and says why.
     let refused = w.change(&watch, Edit::Add("NOPE".into())).await.unwrap_err();
-    assert!(refused.contains("no watched venue lists it"), "{refused}");
+    assert!(refused.contains("not listed on any watched venue"), "{refused}");
 
     // Add SOL: its books go live on every venue.
     let applied = w.change(&watch, Edit::Add("SOL".into())).await.expect("SOL added");

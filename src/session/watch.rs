@@ -215,16 +215,16 @@ fn not_added(symbol: &str, applied: &WatchApplied) -> String {
     };
     match (applied.not_listed.is_empty(), applied.not_running.is_empty()) {
         (false, true) => format!(
-            "{symbol}: no watched venue lists it ({}); the watch list is unchanged",
-            names(&applied.not_listed)
+            "{symbol} is not listed on any watched venue ({} checked); nothing changed",
+            applied.not_listed.len()
         ),
         (true, false) => format!(
-            "{symbol}: cannot be checked yet, no venue is running ({} waiting for an instrument list); the watch list is unchanged",
+            "{symbol} cannot be checked yet: no venue is running ({} waiting); nothing changed",
             names(&applied.not_running)
         ),
-        (true, true) => format!("{symbol}: no venue is watched; the watch list is unchanged"),
+        (true, true) => format!("{symbol}: no venue is watched; nothing changed"),
         (false, false) => format!(
-            "{symbol}: not listed on {} and {} not running yet; the watch list is unchanged",
+            "{symbol} is not listed on {}, and {} not running yet; nothing changed",
             names(&applied.not_listed),
             names(&applied.not_running)
         ),

@@ -767,16 +767,19 @@ impl App {
                 .join(", ")
         };
         let books: usize = applied.changed.iter().map(|(_, n)| n).sum();
-        let changed = venues(&applied.changed.iter().map(|(v, _)| *v).collect::<Vec<_>>());
+        let on = match applied.changed.len() {
+            1 => "1 venue".to_owned(),
+            n => format!("{n} venues"),
+        };
         let mut notice = match edit {
-            Edit::Add(s) => format!("{s} added: {books} books subscribing on {changed}"),
-            Edit::Remove(s) => format!("{s} removed: {books} books unsubscribed on {changed}"),
+            Edit::Add(s) => format!("{s} added on {on} ({books} books)"),
+            Edit::Remove(s) => format!("{s} removed from {on} ({books} books)"),
         };
         if matches!(edit, Edit::Add(_)) && !applied.not_listed.is_empty() {
-            notice += &format!(" · not listed on {}", venues(&applied.not_listed));
+            notice += &format!(", not listed on {}", venues(&applied.not_listed));
         }
         if !applied.not_running.is_empty() {
-            notice += &format!(" · not running: {}", venues(&applied.not_running));
+            notice += &format!(", not running on {}", venues(&applied.not_running));
         }
         notice += &match saved {
             Ok(list) => format!(" · saved in {file} ({})", list.join(" ")),

@@ -221,7 +221,7 @@ fn add_and_remove_symbols_save_the_watch_list_once_the_feeds_applied_them() {
     let effect = command(&mut app, "add sol");
     assert_eq!(effect, Effect::Watchlist(Edit::Add("SOL".into())));
     // Refused by the feeds (listed nowhere): said, and the file untouched.
-    let refusal = "SOL: no watched venue lists it (okx); the watch list is unchanged";
+    let refusal = "SOL is not listed on any watched venue (1 checked); nothing changed";
     watchlist_applied(
         &mut app,
         reply(Edit::Add("SOL".into()), Err(refusal.into())),
@@ -239,7 +239,7 @@ fn add_and_remove_symbols_save_the_watch_list_once_the_feeds_applied_them() {
     );
     let notice = app.notice.clone().unwrap();
     assert!(
-        notice.starts_with("SOL added: 2 books subscribing on okx · saved in "),
+        notice.starts_with("SOL added on 1 venue (2 books) · saved in "),
         "{notice}"
     );
     assert!(!notice.contains("next start"), "{notice}");
@@ -252,7 +252,7 @@ fn add_and_remove_symbols_save_the_watch_list_once_the_feeds_applied_them() {
             .unwrap()
             .contains("symbols = [\"BTC\", \"SOL\"]")
     );
-    assert!(app.notice.as_deref().unwrap().starts_with("ETH removed: 2 books unsubscribed on okx"));
+    assert!(app.notice.as_deref().unwrap().starts_with("ETH removed from 1 venue (2 books)"));
     // A replay (no feeds to apply it): saved only, and said so.
     let Effect::Watchlist(edit) = command(&mut app, "rm XRP") else {
         panic!("rm")
@@ -295,7 +295,7 @@ fn the_command_line_is_drawn_over_the_footer() {
     watchlist_applied(&mut nowhere, WatchReply { edit, outcome: Ok(applied) });
     let notice = nowhere.notice.as_deref().unwrap();
     assert!(
-        notice.starts_with("XRP added: 2 books subscribing on okx")
+        notice.starts_with("XRP added on 1 venue (2 books)")
             && notice.ends_with("watch list not saved: no config file"),
         "{notice}"
     );

@@ -340,18 +340,18 @@ async fn add_is_applied_by_the_running_feeds_and_the_screen_says_what_they_did()
     .await;
     assert_eq!(asked, [Edit::Add("SOL".into())]);
     assert!(
-        screen.contains("SOL added: 3 books subscribing on binance, okx"),
+        screen.contains("SOL added on 2 venues (3 books), not listed on kraken"),
         "{screen}"
     );
     assert!(!screen.contains("next start"), "{screen}");
 
     let (screen, asked) = command_with_feeds("add doge", |edit| {
         Err(format!(
-            "{edit:?}: no watched venue lists it (binance, okx); the watch list is unchanged"
+            "{edit:?} is not listed on any watched venue (2 checked); nothing changed"
         ))
     })
     .await;
     assert_eq!(asked, [Edit::Add("DOGE".into())]);
-    assert!(screen.contains("no watched venue lists it"), "{screen}");
+    assert!(screen.contains("not listed on any watched venue"), "{screen}");
     assert!(!screen.contains("next start"), "{screen}");
 }
