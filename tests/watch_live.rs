@@ -72,7 +72,8 @@ impl Watching {
             MarketEvent::BookStatus(s) => {
                 let was_live = self.state.get(&s.key).is_some_and(BookState::is_live);
                 if was_live && !s.state.is_live() && steady(&self.base, &s.key, &self.steady) {
-                    self.blips.push(format!("{} went {}", s.key, s.state.label()));
+                    self.blips
+                        .push(format!("{} went {}", s.key, s.state.label()));
                 }
                 self.state.insert(s.key.clone(), s.state.clone());
             }
@@ -80,7 +81,8 @@ impl Watching {
                 let seen = self.snapshots.entry(u.key.clone()).or_default();
                 *seen += 1;
                 if *seen > 1 && steady(&self.base, &u.key, &self.steady) {
-                    self.blips.push(format!("{} published a new snapshot", u.key));
+                    self.blips
+                        .push(format!("{} published a new snapshot", u.key));
                 }
             }
             MarketEvent::Venue(v) => {
@@ -117,14 +119,20 @@ impl Watching {
         while !done(self) {
             let event = tokio::time::timeout_at(deadline, self.events.recv())
                 .await
-                .unwrap_or_else(|_| panic!("{what}: not within {within:?}; states {:?}", self.state))
+                .unwrap_or_else(|_| {
+                    panic!("{what}: not within {within:?}; states {:?}", self.state)
+                })
                 .expect("feeds running");
             self.apply(event);
         }
     }
 
     /// Consume events while the watcher applies `edit`, and its answer.
-    async fn change(&mut self, watch: &mpsc::Sender<WatchRequest>, edit: Edit) -> Result<WatchApplied, String> {
+    async fn change(
+        &mut self,
+        watch: &mpsc::Sender<WatchRequest>,
+        edit: Edit,
+    ) -> Result<WatchApplied, String> {
         let (reply, mut replies) = mpsc::channel::<WatchReply>(1);
         watch.send(WatchRequest { edit, reply }).await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -161,17 +169,28 @@ fn symbols(frame: &Frame) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn symbols_added_and_removed_at_run_time_change_only_their_own_books() {
-    let sim = start("127.0.0.1:0", SimConfig::new(11))
-        .await
-        .expect("loopback");
+/// The simulator serving `venues`, the session's feeds for `watched` with its watcher, and an
+/// engine taking their events.
+struct Running {
+    w: Watching,
+    watch: mpsc::Sender<WatchRequest>,
+    cancel: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    sim: depthscope::sim::SimHandle,
+}
+
+async fn run(venues: Option<Vec<VenueId>>, watched: &[&str]) -> Running {
+    let mut cfg = SimConfig::new(11);
+    if let Some(venues) = venues {
+        cfg.venues = venues;
+    }
+    let sim = start("127.0.0.1:0", cfg).await.expect("loopback");
     let options = sim.venue_options();
     let venues: Vec<VenueId> = options.keys().copied().collect();
     let (tx, events) = mpsc::channel(1 << 16);
     let cancel = CancellationToken::new();
     let registry = WatchRegistry::default();
-    let watched = vec!["BTC".to_owned()];
+    let watched: Vec<String> = watched.iter().map(|s| (*s).to_owned()).collect();
     let sink = Sink {
         events: tx.clone(),
         tap: None,
@@ -191,11 +210,13 @@ async fn symbols_added_and_removed_at_run_time_change_only_their_own_books() {
     .await;
     assert_eq!(feeds.tasks.len(), venues.len(), "{:?}", feeds.notes);
     let (watch, requests) = mpsc::channel(4);
-    let watcher = Watcher::new(watched.clone(), venues.clone(), registry, tx);
-    let serving = tokio::spawn(watcher.serve(requests, cancel.clone()));
-    let mut settings = EngineSettings::from_config(&Config::default(), DataMode::Simulated { seed: 11 });
+    let watcher = Watcher::new(watched.clone(), venues, registry, tx);
+    let mut tasks = feeds.tasks;
+    tasks.push(tokio::spawn(watcher.serve(requests, cancel.clone())));
+    let mut settings =
+        EngineSettings::from_config(&Config::default(), DataMode::Simulated { seed: 11 });
     settings.symbols = watched;
-    let mut w = Watching {
+    let w = Watching {
         events,
         engine: Engine::new(settings),
         base: BTreeMap::new(),
@@ -208,7 +229,30 @@ async fn symbols_added_and_removed_at_run_time_change_only_their_own_books() {
         snapshots: BTreeMap::new(),
         after_removal: Vec::new(),
     };
+    Running {
+        w,
+        watch,
+        cancel,
+        tasks,
+        sim,
+    }
+}
 
+impl Running {
+    async fn stop(self) {
+        self.cancel.cancel();
+        for task in self.tasks {
+            task.await.unwrap();
+        }
+        self.sim.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn symbols_added_and_removed_at_run_time_change_only_their_own_books() {
+    let running = run(None, &["BTC"]).await;
+    let venues: Vec<VenueId> = running.sim.venue_options().keys().copied().collect();
+    let (mut w, watch) = (running.w, running.watch.clone());
     // BTC live on every venue (a spot book each, a perp where the venue has one).
     w.until("BTC live everywhere", Duration::from_secs(60), |w| {
         let btc = w.books_of("BTC");
@@ -226,11 +270,20 @@ async fn symbols_added_and_removed_at_run_time_change_only_their_own_books() {
     assert!(w.books_of("SOL").is_empty());
 
     // An unknown symbol changes nothing and says why.
-    let refused = w.change(&watch, Edit::Add("NOPE".into())).await.unwrap_err();
-    assert!(refused.contains("not listed on any watched venue"), "{refused}");
+    let refused = w
+        .change(&watch, Edit::Add("NOPE".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("not listed on any watched venue"),
+        "{refused}"
+    );
 
     // Add SOL: its books go live on every venue.
-    let applied = w.change(&watch, Edit::Add("SOL".into())).await.expect("SOL added");
+    let applied = w
+        .change(&watch, Edit::Add("SOL".into()))
+        .await
+        .expect("SOL added");
     assert!(applied.not_running.is_empty(), "{applied:?}");
     let changed: BTreeSet<VenueId> = applied.changed.iter().map(|(v, _)| *v).collect();
     assert_eq!(changed, venues.iter().copied().collect(), "{applied:?}");
@@ -241,12 +294,18 @@ async fn symbols_added_and_removed_at_run_time_change_only_their_own_books() {
     .await;
     let frame = w.frame();
     let shown = symbols(&frame);
-    let sol = shown.iter().find(|(s, _)| s == "SOL").expect("SOL in the frame");
+    let sol = shown
+        .iter()
+        .find(|(s, _)| s == "SOL")
+        .expect("SOL in the frame");
     assert_eq!(sol.1.len(), sol_books, "{shown:?}");
     assert_eq!(shown[0].0, "BTC", "watch-list order kept: {shown:?}");
 
     // Remove SOL: every SOL book leaves the venues, then the engine unwatches it.
-    let applied = w.change(&watch, Edit::Remove("SOL".into())).await.expect("SOL removed");
+    let applied = w
+        .change(&watch, Edit::Remove("SOL".into()))
+        .await
+        .expect("SOL removed");
     let removed: usize = applied.changed.iter().map(|(_, n)| n).sum();
     assert_eq!(removed, sol_books, "{applied:?}");
     w.until("SOL unwatched", Duration::from_secs(10), |w| {
@@ -258,14 +317,26 @@ async fn symbols_added_and_removed_at_run_time_change_only_their_own_books() {
     let malformed = w.malformed();
     // A few more seconds of traffic: the venues' last SOL frames are dropped quietly, BTC goes on.
     let until = Instant::now() + Duration::from_secs(3);
-    w.until("three more seconds", Duration::from_secs(10), |_| Instant::now() >= until)
-        .await;
-    assert!(w.after_removal.is_empty(), "{:?}", &w.after_removal[..w.after_removal.len().min(3)]);
-    assert_eq!(w.malformed(), malformed, "late frames of a removed book are not errors");
+    w.until("three more seconds", Duration::from_secs(10), |_| {
+        Instant::now() >= until
+    })
+    .await;
+    assert!(
+        w.after_removal.is_empty(),
+        "{:?}",
+        &w.after_removal[..w.after_removal.len().min(3)]
+    );
+    assert_eq!(
+        w.malformed(),
+        malformed,
+        "late frames of a removed book are not errors"
+    );
     let frame = w.frame();
     let shown = symbols(&frame);
     assert!(
-        shown.iter().all(|(s, books)| s != "SOL" && books.iter().all(|b| !b.contains("SOL"))),
+        shown
+            .iter()
+            .all(|(s, books)| s != "SOL" && books.iter().all(|b| !b.contains("SOL"))),
         "{shown:?}"
     );
 
@@ -276,10 +347,34 @@ async fn symbols_added_and_removed_at_run_time_change_only_their_own_books() {
     let btc = shown.iter().find(|(s, _)| s == "BTC").expect("BTC shown");
     assert_eq!(btc.1.len(), btc_books);
 
-    cancel.cancel();
-    for task in feeds.tasks {
-        task.await.unwrap();
-    }
-    serving.await.unwrap();
-    sim.shutdown().await;
+    Running { w, ..running }.stop().await;
+}
+
+/// A venue with nothing to watch at start (the only entry names another venue's instrument)
+/// starts its feed when a symbol it lists is added.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_venue_idle_at_start_starts_when_a_symbol_it_lists_is_added() {
+    let mut running = run(Some(vec![VenueId::Okx, VenueId::Kraken]), &["okx:BTC-USDT"]).await;
+    let w = &mut running.w;
+    w.until("okx BTC-USDT live", Duration::from_secs(60), |w| {
+        w.live("BTC", 1)
+    })
+    .await;
+    let applied = w
+        .change(&running.watch, Edit::Add("ETH".into()))
+        .await
+        .expect("ETH added");
+    let changed: BTreeSet<VenueId> = applied.changed.iter().map(|(v, _)| *v).collect();
+    assert_eq!(
+        changed,
+        BTreeSet::from([VenueId::Okx, VenueId::Kraken]),
+        "{applied:?}"
+    );
+    w.until("ETH live on kraken", Duration::from_secs(60), |w| {
+        w.books_of("ETH")
+            .iter()
+            .any(|k| k.venue == VenueId::Kraken && w.state[*k].is_live())
+    })
+    .await;
+    running.stop().await;
 }

@@ -8,7 +8,7 @@
 
 use crate::book::Level;
 use crate::feed::adapter::{
-    Adapter, ConnId, ConnSpec, Frame, Link, Output, Resubscribe, RestRequest,
+    Adapter, ConnId, ConnSpec, Frame, Link, Output, RestRequest, Resubscribe,
 };
 use crate::feed::audit::{Audit, AuditConfig, Outcome};
 use crate::feed::event::{BookKey, DerivsTick, Liquidation, MarketEvent, Trade, VenueStatus};

@@ -233,14 +233,24 @@ pub trait Protocol: Send + 'static {
 
     /// What to send on an open `conn` to add `added` at run time, beside `kept` (already
     /// subscribed). Every venue depthscope reads takes subscriptions on an open connection.
-    fn subscribe_more(&self, conn: ConnId, added: &[Instrument], kept: &[Instrument]) -> Vec<String> {
+    fn subscribe_more(
+        &self,
+        conn: ConnId,
+        added: &[Instrument],
+        kept: &[Instrument],
+    ) -> Vec<String> {
         let _ = kept;
         self.subscribe(conn, added)
     }
 
     /// What to send on an open `conn` to stop `removed`'s streams, leaving `kept`'s (streams
     /// they share stay). Empty: the venue keeps sending, and the driver ignores it quietly.
-    fn unsubscribe(&self, conn: ConnId, removed: &[Instrument], kept: &[Instrument]) -> Vec<String> {
+    fn unsubscribe(
+        &self,
+        conn: ConnId,
+        removed: &[Instrument],
+        kept: &[Instrument],
+    ) -> Vec<String> {
         let _ = (conn, removed, kept);
         Vec::new()
     }

@@ -81,7 +81,11 @@ impl Watcher {
     }
 
     /// Serves requests one at a time until the UI is gone or `cancel` fires.
-    pub async fn serve(mut self, mut requests: mpsc::Receiver<WatchRequest>, cancel: CancellationToken) {
+    pub async fn serve(
+        mut self,
+        mut requests: mpsc::Receiver<WatchRequest>,
+        cancel: CancellationToken,
+    ) {
         loop {
             let request = tokio::select! {
                 () = cancel.cancelled() => return,
@@ -213,7 +217,10 @@ fn not_added(symbol: &str, applied: &WatchApplied) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match (applied.not_listed.is_empty(), applied.not_running.is_empty()) {
+    match (
+        applied.not_listed.is_empty(),
+        applied.not_running.is_empty(),
+    ) {
         (false, true) => format!(
             "{symbol} is not listed on any watched venue ({} checked); nothing changed",
             applied.not_listed.len()

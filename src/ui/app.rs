@@ -7,8 +7,8 @@
 use crate::config::alerts::Notify;
 use crate::config::ui::{LADDER_DEPTHS, Mode};
 use crate::config::watchlist::Edit;
-use crate::control::WatchApplied;
 use crate::control::ReplayControl;
+use crate::control::WatchApplied;
 use crate::engine::frame::{DataMode, Frame};
 use crate::feed::event::BookKey;
 use crate::market::Nanos;

@@ -45,10 +45,8 @@ impl Engine {
             .position(|s| s.name().eq_ignore_ascii_case(&name))
             .map(|i| watched + i);
         let at = found.unwrap_or_else(|| {
-            self.symbols.push(SymbolState::new(
-                &name,
-                self.settings.engine.history_len,
-            ));
+            self.symbols
+                .push(SymbolState::new(&name, self.settings.engine.history_len));
             self.symbol_books.push(Vec::new());
             self.symbols.len() - 1
         });

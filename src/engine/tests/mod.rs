@@ -9,8 +9,8 @@ mod composites;
 mod demo;
 mod edge_cases;
 mod replay;
-mod watching;
 mod warm;
+mod watching;
 mod windows;
 
 use std::sync::Arc;

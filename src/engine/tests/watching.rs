@@ -55,7 +55,10 @@ fn symbols_come_and_go_and_the_books_that_stay_never_notice() {
 
     // `:add SOL`: watched at once (before its books), placed after BTC and before ETH.
     feed(&mut e, [watch(WatchChange::Watch("SOL".into()))]);
-    assert_eq!(names(&e.tick(at(600))), [("BTC", 1), ("SOL", 0), ("ETH", 1)]);
+    assert_eq!(
+        names(&e.tick(at(600))),
+        [("BTC", 1), ("SOL", 0), ("ETH", 1)]
+    );
     feed(&mut e, [spot(&sol, "SOL")]);
     feed(&mut e, sol.live(700, &BIDS, &ASKS));
     let run = btc_events(&mut btc, 1_000, 30_000);
@@ -64,15 +67,24 @@ fn symbols_come_and_go_and_the_books_that_stay_never_notice() {
     for ms in (1_000..30_000).step_by(500) {
         feed(&mut e, [sol.trade(ms, 100.1, 2.0, TakerSide::Sell)]);
     }
-    assert_eq!(names(&e.tick(at(30_000))), [("BTC", 1), ("SOL", 1), ("ETH", 1)]);
+    assert_eq!(
+        names(&e.tick(at(30_000))),
+        [("BTC", 1), ("SOL", 1), ("ETH", 1)]
+    );
     // Watching a symbol already shown makes it a watched one, in list order.
     feed(&mut e, [watch(WatchChange::Watch("eth".into()))]);
-    assert_eq!(names(&e.tick(at(30_100))), [("BTC", 1), ("SOL", 1), ("ETH", 1)]);
+    assert_eq!(
+        names(&e.tick(at(30_100))),
+        [("BTC", 1), ("SOL", 1), ("ETH", 1)]
+    );
     assert!(e.book_totals().any(|(k, _)| *k == sol.key));
 
     // `:rm SOL`: the venue removes its book, then the symbol is unwatched.
     feed(&mut e, [watch(WatchChange::BookRemoved(sol.key.clone()))]);
-    assert_eq!(names(&e.tick(at(30_200))), [("BTC", 1), ("SOL", 0), ("ETH", 1)]);
+    assert_eq!(
+        names(&e.tick(at(30_200))),
+        [("BTC", 1), ("SOL", 0), ("ETH", 1)]
+    );
     feed(&mut e, [watch(WatchChange::Unwatch("SOL".into()))]);
     let run = btc_events(&mut btc, 30_500, 60_000);
     feed(&mut e, run.clone());
@@ -88,8 +100,12 @@ fn symbols_come_and_go_and_the_books_that_stay_never_notice() {
     let shown = |f: &Frame| format!("{:?}", book(f, &btc.key));
     assert_eq!(shown(&frame), shown(&reference));
     assert_eq!(
-        e.book_totals().find(|(k, _)| **k == btc.key).map(|(_, t)| t),
-        same.book_totals().find(|(k, _)| **k == btc.key).map(|(_, t)| t)
+        e.book_totals()
+            .find(|(k, _)| **k == btc.key)
+            .map(|(_, t)| t),
+        same.book_totals()
+            .find(|(k, _)| **k == btc.key)
+            .map(|(_, t)| t)
     );
 
     // Watched again later: a fresh symbol, its book created by its instrument event.

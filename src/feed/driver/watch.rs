@@ -43,10 +43,16 @@ impl<P: Protocol> Driver<P> {
             }
             let mut msgs = Vec::new();
             if !removed.is_empty() {
-                msgs.extend(self.protocol.unsubscribe(c.slot, &removed, &self.instruments));
+                msgs.extend(
+                    self.protocol
+                        .unsubscribe(c.slot, &removed, &self.instruments),
+                );
             }
             if !added.is_empty() {
-                msgs.extend(self.protocol.subscribe_more(c.slot, &added, &self.instruments));
+                msgs.extend(
+                    self.protocol
+                        .subscribe_more(c.slot, &added, &self.instruments),
+                );
             }
             if !msgs.is_empty() {
                 self.send(conn, msgs, now, out);

@@ -4,14 +4,14 @@
 use super::snapshots::app_with_history;
 use super::{app, app_with, draw, find, fixtures, press, text};
 use crate::config::watchlist::Edit;
+use crate::control::{WatchApplied, WatchReply};
 use crate::engine::frame::{DerivsView, Frame, LiquidationFeatures};
 use crate::instrument::MarketKind;
+use crate::market::VenueId;
 use crate::ui::action::{Action, Command};
 use crate::ui::app::{App, Effect, Pane, View};
 use crate::ui::keys::Key;
 use crate::ui::model::chart::ChartRange;
-use crate::control::{WatchApplied, WatchReply};
-use crate::market::VenueId;
 use crate::ui::run::{save_watchlist, watchlist_applied};
 use std::sync::Arc;
 
@@ -252,7 +252,12 @@ fn add_and_remove_symbols_save_the_watch_list_once_the_feeds_applied_them() {
             .unwrap()
             .contains("symbols = [\"BTC\", \"SOL\"]")
     );
-    assert!(app.notice.as_deref().unwrap().starts_with("ETH removed from 1 venue (2 books)"));
+    assert!(
+        app.notice
+            .as_deref()
+            .unwrap()
+            .starts_with("ETH removed from 1 venue (2 books)")
+    );
     // A replay (no feeds to apply it): saved only, and said so.
     let Effect::Watchlist(edit) = command(&mut app, "rm XRP") else {
         panic!("rm")
@@ -287,12 +292,21 @@ fn the_command_line_is_drawn_over_the_footer() {
     // says it was not saved.
     let mut nowhere = app_with(fixtures::frame(), "default", false);
     let edit = Edit::Add("XRP".into());
-    assert_eq!(command(&mut nowhere, "add XRP"), Effect::Watchlist(edit.clone()));
+    assert_eq!(
+        command(&mut nowhere, "add XRP"),
+        Effect::Watchlist(edit.clone())
+    );
     let applied = WatchApplied {
         changed: vec![(VenueId::Okx, 2)],
         ..WatchApplied::default()
     };
-    watchlist_applied(&mut nowhere, WatchReply { edit, outcome: Ok(applied) });
+    watchlist_applied(
+        &mut nowhere,
+        WatchReply {
+            edit,
+            outcome: Ok(applied),
+        },
+    );
     let notice = nowhere.notice.as_deref().unwrap();
     assert!(
         notice.starts_with("XRP added on 1 venue (2 books)")

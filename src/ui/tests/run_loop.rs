@@ -5,8 +5,8 @@
 use super::{fixtures, settings, text};
 use crate::config::watchlist::Edit;
 use crate::control::{ReplayControl, WatchApplied, WatchReply, WatchRequest};
-use crate::market::VenueId;
 use crate::engine::frame::{DataMode, Frame};
+use crate::market::VenueId;
 use crate::ui::app::App;
 use crate::ui::report::{ExitReason, Stats};
 use crate::ui::run::{LoopIo, run_loop};
@@ -308,8 +308,12 @@ async fn command_with_feeds(
         asked
     });
     let line = line.to_owned();
-    let (result, terminal) = run_watched(fixtures::frame(), None, None, Some(watch_tx), |h| {
-        async move {
+    let (result, terminal) = run_watched(
+        fixtures::frame(),
+        None,
+        None,
+        Some(watch_tx),
+        |h| async move {
             h.keys.send(key(':')).unwrap();
             for c in line.chars() {
                 h.keys.send(key(c)).unwrap();
@@ -319,8 +323,8 @@ async fn command_with_feeds(
             sleep(50 * MS).await;
             h.cancel.cancel();
             h
-        }
-    })
+        },
+    )
     .await;
     result.unwrap();
     (screen(&terminal), feeds.await.unwrap())
@@ -352,6 +356,9 @@ async fn add_is_applied_by_the_running_feeds_and_the_screen_says_what_they_did()
     })
     .await;
     assert_eq!(asked, [Edit::Add("DOGE".into())]);
-    assert!(screen.contains("not listed on any watched venue"), "{screen}");
+    assert!(
+        screen.contains("not listed on any watched venue"),
+        "{screen}"
+    );
     assert!(!screen.contains("next start"), "{screen}");
 }

@@ -157,7 +157,9 @@ impl Protocol for Bybit {
     }
 
     fn unsubscribe(&self, _: ConnId, removed: &[Instrument], _: &[Instrument]) -> Vec<String> {
-        let books = removed.iter().map(|i| (self.book_depth(&i.id), i.id.as_str()));
+        let books = removed
+            .iter()
+            .map(|i| (self.book_depth(&i.id), i.id.as_str()));
         subscribe::unsubscribe(self.category, books)
     }
 
