@@ -786,6 +786,19 @@ impl App {
             Err(e) => format!(" · watch list not saved: {e}"),
         };
         self.notice = Some(notice);
+        // The symbol on screen was removed: the next one takes its place (rather than the
+        // detail quietly showing another symbol under the removed one's selection).
+        if let Edit::Remove(s) = edit
+            && self.symbol.eq_ignore_ascii_case(s)
+            && let Some(next) = self
+                .shown()
+                .symbols
+                .iter()
+                .map(|f| f.symbol.clone())
+                .find(|n| !n.eq_ignore_ascii_case(s))
+        {
+            self.select_symbol(next);
+        }
     }
 
     /// A left click: a tab switches view, an overview row is selected, a detail pane focused.

@@ -243,10 +243,13 @@ fn add_and_remove_symbols_save_the_watch_list_once_the_feeds_applied_them() {
         "{notice}"
     );
     assert!(!notice.contains("next start"), "{notice}");
+    // Removing the symbol on screen moves the selection to the next one.
+    app.symbol = "ETH".into();
     let Effect::Watchlist(edit) = command(&mut app, "rm ETH") else {
         panic!("rm")
     };
     watchlist_applied(&mut app, reply(edit, Ok(applied(&[(VenueId::Okx, 2)]))));
+    assert_eq!(app.symbol, "BTC");
     assert!(
         std::fs::read_to_string(&path)
             .unwrap()
