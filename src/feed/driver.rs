@@ -3,8 +3,8 @@
 //! It owns the books and does, identically for every venue: book state per instrument, REST
 //! snapshot joins (buffer the diff stream, fetch, join with the venue's rule), resync by the
 //! venue's procedure, watchdogs (no snapshot after subscribing, a silent socket), application
-//! keepalives, periodic polls, counters and status events. A venue only supplies its
-//! [`Protocol`].
+//! keepalives, periodic polls, counters and status events, planned restarts (`handover`) and
+//! books added or removed while running (`watch`). A venue only supplies its [`Protocol`].
 
 use crate::book::Level;
 use crate::feed::adapter::{
