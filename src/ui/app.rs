@@ -747,13 +747,18 @@ impl App {
             .as_ref()
             .map_or_else(String::new, |p| p.display().to_string());
         let Some(applied) = applied else {
+            // Nothing this program runs can take it: say what the screen will keep showing.
+            let why = match self.shown().mode {
+                DataMode::Replay { .. } => "a replay shows what its capture holds",
+                _ => "this session's source takes no subscription changes",
+            };
             self.notice = Some(match (edit, saved) {
                 (Edit::Add(s), Ok(list)) => format!(
-                    "{s} added to the watch list in {file} ({}); a replay shows what its capture holds",
+                    "{s} added to the watch list in {file} ({}); {why}",
                     list.join(" ")
                 ),
                 (Edit::Remove(s), Ok(list)) => format!(
-                    "{s} removed from the watch list in {file} ({}); a replay shows what its capture holds",
+                    "{s} removed from the watch list in {file} ({}); {why}",
                     list.join(" ")
                 ),
                 (_, Err(e)) => format!("watch list not saved: {e}"),

@@ -261,8 +261,17 @@ fn add_and_remove_symbols_save_the_watch_list_once_the_feeds_applied_them() {
             .unwrap()
             .starts_with("ETH removed from 1 venue (2 books)")
     );
-    // A replay (no feeds to apply it): saved only, and said so.
-    let Effect::Watchlist(edit) = command(&mut app, "rm XRP") else {
+    // No feeds to apply it (a replay, a remote source): saved only, and said so.
+    let Effect::Watchlist(edit) = command(&mut app, "add XRP") else {
+        panic!("add")
+    };
+    save_watchlist(&mut app, &edit, None);
+    let notice = app.notice.as_deref().unwrap();
+    assert!(
+        notice.ends_with("(BTC SOL XRP); this session's source takes no subscription changes"),
+        "{notice}"
+    );
+    let Effect::Watchlist(edit) = command(&mut app, "rm DOGE") else {
         panic!("rm")
     };
     save_watchlist(&mut app, &edit, None);
