@@ -145,6 +145,13 @@ impl Watcher {
             }
             applied.changed.push((plan.venue, books));
         }
+        if let Edit::Add(s) = edit
+            && applied.changed.is_empty()
+        {
+            // Every venue that lists it failed to take it: nothing was applied after all.
+            self.to_engine(WatchChange::Unwatch(s.clone())).await?;
+            return Err(not_added(s, &applied));
+        }
         if let Edit::Remove(s) = edit {
             self.to_engine(WatchChange::Unwatch(s.clone())).await?;
         }
@@ -226,7 +233,7 @@ fn not_added(symbol: &str, applied: &WatchApplied) -> String {
             applied.not_listed.len()
         ),
         (true, false) => format!(
-            "{symbol} cannot be checked yet: no venue is running ({} waiting); nothing changed",
+            "{symbol}: no venue took it ({} not running yet); nothing changed",
             names(&applied.not_running)
         ),
         (true, true) => format!("{symbol}: no venue is watched; nothing changed"),
@@ -235,5 +242,117 @@ fn not_added(symbol: &str, applied: &WatchApplied) -> String {
             names(&applied.not_listed),
             names(&applied.not_running)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::event::BookKey;
+    use crate::instrument::catalog::VenueList;
+    use crate::instrument::guess;
+
+    fn okx() -> Catalog {
+        Catalog::from_lists([VenueList {
+            venue: VenueId::Okx,
+            fetched_ns: 0,
+            instruments: ["BTC-USDT", "SOL-USDT", "SOL-USDT-SWAP"]
+                .iter()
+                .map(|id| guess(VenueId::Okx, id))
+                .collect(),
+        }])
+    }
+
+    /// A venue task that applies each change by publishing one event per book (as the driver
+    /// does for a removal) before it answers.
+    fn venue(engine: mpsc::Sender<MarketEvent>) -> mpsc::Sender<Control> {
+        let (tx, mut rx) = mpsc::channel::<Control>(4);
+        tokio::spawn(async move {
+            while let Some(ctl) = rx.recv().await {
+                let books = ctl.change.add.iter().map(|i| i.id.clone());
+                for id in books.chain(ctl.change.remove.iter().cloned()) {
+                    let key = BookKey::new(VenueId::Okx, &id);
+                    let event = MarketEvent::Watch(WatchChange::BookRemoved(key));
+                    engine.send(event).await.unwrap();
+                }
+                let _ = ctl.done.send(());
+            }
+        });
+        tx
+    }
+
+    fn drain(rx: &mut mpsc::Receiver<MarketEvent>) -> Vec<String> {
+        std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|e| match e {
+                MarketEvent::Watch(WatchChange::Watch(s)) => format!("watch {s}"),
+                MarketEvent::Watch(WatchChange::Unwatch(s)) => format!("unwatch {s}"),
+                MarketEvent::Watch(WatchChange::BookRemoved(k)) => {
+                    format!("venue {}", k.instrument)
+                }
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn changes_reach_the_engine_around_the_venues_in_the_order_it_needs() {
+        let (engine, mut seen) = mpsc::channel(64);
+        let registry = WatchRegistry::default();
+        registry.register(VenueId::Okx, okx(), venue(engine.clone()));
+        let venues = vec![VenueId::Okx, VenueId::Kraken];
+        let mut w = Watcher::new(vec!["BTC".into()], venues, registry, engine);
+
+        // Watched before its books come; Kraken has no list yet and says so.
+        let applied = w.apply(&Edit::Add("SOL".into())).await.unwrap();
+        assert_eq!(applied.changed, [(VenueId::Okx, 2)]);
+        assert_eq!(applied.not_running, [VenueId::Kraken]);
+        assert_eq!(
+            drain(&mut seen),
+            ["watch SOL", "venue SOL-USDT", "venue SOL-USDT-SWAP"]
+        );
+
+        // Refusals change nothing and reach nobody.
+        let err = w.apply(&Edit::Add("DOGE".into())).await.unwrap_err();
+        assert!(
+            err.contains("DOGE is not listed on okx, and kraken not running"),
+            "{err}"
+        );
+        assert!(
+            w.apply(&Edit::Add("sol".into()))
+                .await
+                .unwrap_err()
+                .contains("already")
+        );
+        assert!(
+            w.apply(&Edit::Remove("ETH".into()))
+                .await
+                .unwrap_err()
+                .contains("not watched")
+        );
+        assert!(drain(&mut seen).is_empty());
+
+        // Unwatched after the venue removed its books.
+        let applied = w.apply(&Edit::Remove("SOL".into())).await.unwrap();
+        assert_eq!(applied.changed, [(VenueId::Okx, 2)]);
+        assert_eq!(
+            drain(&mut seen),
+            ["venue SOL-USDT", "venue SOL-USDT-SWAP", "unwatch SOL"]
+        );
+        let err = w.apply(&Edit::Remove("BTC".into())).await.unwrap_err();
+        assert!(err.contains("cannot be empty"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_add_no_venue_took_is_taken_back() {
+        let (engine, mut seen) = mpsc::channel(64);
+        let registry = WatchRegistry::default();
+        let (gone, _) = mpsc::channel(1);
+        registry.register(VenueId::Okx, okx(), gone);
+        let mut w = Watcher::new(vec!["BTC".into()], vec![VenueId::Okx], registry, engine);
+        let err = w.apply(&Edit::Add("SOL".into())).await.unwrap_err();
+        assert!(err.contains("not running"), "{err}");
+        assert_eq!(drain(&mut seen), ["watch SOL", "unwatch SOL"]);
+        // Not in the list: adding it again is tried again.
+        assert!(w.apply(&Edit::Add("SOL".into())).await.is_err());
     }
 }
