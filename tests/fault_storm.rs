@@ -350,6 +350,6 @@ fn ts_of(event: &MarketEvent) -> Nanos {
         MarketEvent::Trade(t) => t.local_ts,
         MarketEvent::Liquidation(l) => l.local_ts,
         MarketEvent::Derivs(d) => d.local_ts,
-        MarketEvent::Instrument(_) | MarketEvent::Backfill(_) => 0,
+        MarketEvent::Instrument(_) | MarketEvent::Backfill(_) | MarketEvent::Watch(_) => 0,
     }
 }

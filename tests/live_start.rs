@@ -29,6 +29,7 @@ async fn an_unreachable_venue_is_retried_until_it_serves_and_its_books_go_live()
         tap: None,
         echo_notes: false,
         resolved: None,
+        watch: None,
     };
     let feeds = start_feeds(
         &Config::default(),

@@ -39,6 +39,7 @@ async fn a_recorded_demo_session_replays_without_the_local_instrument_cache() {
         tap: Some(Arc::new(CaptureTap::new(recorder.handle()))),
         echo_notes: false,
         resolved: None,
+        watch: None,
     };
     let feeds = start_feeds(
         &Config::default(),

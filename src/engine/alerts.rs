@@ -297,6 +297,13 @@ impl AlertEngine {
         std::mem::take(&mut self.fired)
     }
 
+    /// Drops the rule states of subjects no longer watched (a symbol or book removed at run
+    /// time): a symbol watched again starts with fresh hysteresis and cooldowns. Alerts already
+    /// fired stay in the recent list, as a log does.
+    pub fn forget(&mut self, gone: impl Fn(&Subject) -> bool) {
+        self.states.retain(|subject, _| !gone(subject));
+    }
+
     /// The most recent alerts, newest first.
     pub fn recent(&self) -> Vec<Arc<Alert>> {
         self.recent.iter().cloned().collect()

@@ -28,6 +28,8 @@ use crate::backfill::BackfillEvent;
 use crate::capture::replay::ReplayState;
 use crate::history::HistorySink;
 
+mod watch;
+
 /// What the engine needs from the configuration, plus where its data comes from.
 #[derive(Clone, Debug)]
 pub struct EngineSettings {
@@ -85,7 +87,7 @@ pub fn event_time(ev: &MarketEvent) -> Option<Nanos> {
         MarketEvent::Liquidation(l) => Some(l.local_ts),
         MarketEvent::Derivs(d) => Some(d.local_ts),
         MarketEvent::Venue(v) => Some(v.local_ts),
-        MarketEvent::Backfill(_) => None,
+        MarketEvent::Backfill(_) | MarketEvent::Watch(_) => None,
     }
 }
 
@@ -252,6 +254,7 @@ impl Engine {
                     b.stored_rows += stored_rows;
                 }
             }
+            MarketEvent::Watch(change) => self.watch_change(change),
         }
     }
 
@@ -304,6 +307,11 @@ impl Engine {
             self.symbol_books[old].retain(|&j| j != i);
             self.symbol_books[symbol].push(i);
         }
+        self.sort_books(symbol);
+    }
+
+    /// `symbol`'s books in display order.
+    fn sort_books(&mut self, symbol: usize) {
         let books = &self.books;
         let order = |j: &usize| {
             let b = &books[*j];

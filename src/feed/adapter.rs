@@ -7,6 +7,7 @@
 
 use crate::feed::event::MarketEvent;
 use crate::feed::sync::BookSync;
+use crate::instrument::Instrument;
 use crate::market::{Nanos, VenueId};
 use std::time::Duration;
 
@@ -124,4 +125,22 @@ pub trait Adapter: Send {
 
     /// Every book this adapter keeps, for reports and the health view.
     fn books(&self) -> Vec<&BookSync>;
+
+    /// The watch list changed at run time: keep books for `change.add` too, and stop keeping
+    /// `change.remove`, without disturbing any other book. An adapter that cannot says so.
+    fn resubscribe(&mut self, change: Resubscribe, now: Nanos, out: &mut Output) {
+        let _ = (change, now);
+        out.problems.push(format!(
+            "{}: this adapter cannot change its subscriptions while running",
+            self.venue()
+        ));
+    }
+}
+
+/// Instruments to start and stop keeping at run time (`:add SOL`, `:rm SOL`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resubscribe {
+    pub add: Vec<Instrument>,
+    /// Instrument ids.
+    pub remove: Vec<String>,
 }

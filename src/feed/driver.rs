@@ -3,11 +3,13 @@
 //! It owns the books and does, identically for every venue: book state per instrument, REST
 //! snapshot joins (buffer the diff stream, fetch, join with the venue's rule), resync by the
 //! venue's procedure, watchdogs (no snapshot after subscribing, a silent socket), application
-//! keepalives, periodic polls, counters and status events. A venue only supplies its
-//! [`Protocol`].
+//! keepalives, periodic polls, counters and status events, planned restarts (`handover`) and
+//! books added or removed while running (`watch`). A venue only supplies its [`Protocol`].
 
 use crate::book::Level;
-use crate::feed::adapter::{Adapter, ConnId, ConnSpec, Frame, Link, Output, RestRequest};
+use crate::feed::adapter::{
+    Adapter, ConnId, ConnSpec, Frame, Link, Output, RestRequest, Resubscribe,
+};
 use crate::feed::audit::{Audit, AuditConfig, Outcome};
 use crate::feed::event::{BookKey, DerivsTick, Liquidation, MarketEvent, Trade, VenueStatus};
 use crate::feed::health::{BookState, ConnState, VenueCounters};
@@ -18,11 +20,12 @@ use crate::feed::sync::{Applied, BookMsg, BookSync};
 use crate::instrument::{Contract, Instrument};
 use crate::integrity::{ResyncReason, SeqVerdict};
 use crate::market::{Millis, Nanos, Side, VenueId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 mod handover;
+mod watch;
 use handover::Role;
 
 /// How a driver behaves live versus in a replay.
@@ -227,6 +230,9 @@ pub struct Driver<P: Protocol> {
     last_status: Nanos,
     last_poll: Nanos,
     announced: bool,
+    /// Instruments removed at run time ([`watch`]): what the venue still sends for them is
+    /// dropped quietly.
+    unwatched: BTreeSet<String>,
 }
 
 impl<P: Protocol> Driver<P> {
@@ -263,6 +269,7 @@ impl<P: Protocol> Driver<P> {
             last_status: 0,
             last_poll: 0,
             announced: false,
+            unwatched: BTreeSet::new(),
         };
         for instrument in instruments {
             driver.add_book(instrument, 0);
@@ -326,6 +333,9 @@ impl<P: Protocol> Driver<P> {
     fn entry_for(&mut self, id: &str, now: Nanos, out: &mut Output) -> bool {
         if self.books.contains_key(id) {
             return true;
+        }
+        if self.unwatched.contains(id) {
+            return false;
         }
         if !self.cfg.discover {
             self.counters.malformed += 1;
@@ -642,6 +652,9 @@ impl<P: Protocol> Driver<P> {
 
     /// The contract for a trade/liquidation/derivs instrument, discovering it in a replay.
     fn known_contract(&mut self, id: &str, now: Nanos, out: &mut Output) -> Option<Contract> {
+        if self.unwatched.contains(id) {
+            return None;
+        }
         if let Some(c) = self.contract_of(id) {
             return Some(c);
         }
@@ -1040,6 +1053,10 @@ impl<P: Protocol> Adapter for Driver<P> {
 
     fn books(&self) -> Vec<&BookSync> {
         self.books.values().map(|e| &e.sync).collect()
+    }
+
+    fn resubscribe(&mut self, change: Resubscribe, now: Nanos, out: &mut Output) {
+        self.change_instruments(change, now, out);
     }
 }
 

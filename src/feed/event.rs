@@ -181,4 +181,19 @@ pub enum MarketEvent {
     /// Baseline samples from REST history (through the history store) for books whose
     /// baselines are not warm, and the fetch's progress (see [`crate::backfill`]).
     Backfill(crate::backfill::BackfillEvent),
+    /// The watch list changed at run time (`:add`, `:rm`).
+    Watch(WatchChange),
+}
+
+/// A change to what is watched, in the order the engine must see it: a symbol is watched
+/// before its venues' books arrive, each venue removes its books after their last event, and
+/// the symbol is unwatched once every venue has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WatchChange {
+    /// A watch-list entry (`SOL`, `okx:SOL-USDT`) joined the list.
+    Watch(String),
+    /// A venue stopped keeping this book (unsubscribed): no event of it follows.
+    BookRemoved(BookKey),
+    /// A watch-list entry left the list; whatever the engine still holds of it goes too.
+    Unwatch(String),
 }

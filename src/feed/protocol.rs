@@ -231,6 +231,30 @@ pub trait Protocol: Send + 'static {
     /// What to send when `conn` opens.
     fn subscribe(&self, conn: ConnId, instruments: &[Instrument]) -> Vec<String>;
 
+    /// What to send on an open `conn` to add `added` at run time, beside `kept` (already
+    /// subscribed). Every venue depthscope reads takes subscriptions on an open connection.
+    fn subscribe_more(
+        &self,
+        conn: ConnId,
+        added: &[Instrument],
+        kept: &[Instrument],
+    ) -> Vec<String> {
+        let _ = kept;
+        self.subscribe(conn, added)
+    }
+
+    /// What to send on an open `conn` to stop `removed`'s streams, leaving `kept`'s (streams
+    /// they share stay). Empty: the venue keeps sending, and the driver ignores it quietly.
+    fn unsubscribe(
+        &self,
+        conn: ConnId,
+        removed: &[Instrument],
+        kept: &[Instrument],
+    ) -> Vec<String> {
+        let _ = (conn, removed, kept);
+        Vec::new()
+    }
+
     /// What to send to restart one book's stream (its venue's resync procedure). An empty list
     /// means the book resyncs another way (a REST snapshot, or a reconnect).
     fn resubscribe(&self, instrument: &Instrument) -> Vec<String>;

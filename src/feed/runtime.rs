@@ -5,7 +5,7 @@
 //! to; REST calls run as their own tasks. Everything the venue task receives or sends can be
 //! teed to a [`Tap`] (the capture recorder), off the hot path.
 
-use crate::feed::adapter::{Adapter, ConnId, ConnSpec, Frame, Link, Output};
+use crate::feed::adapter::{Adapter, ConnId, ConnSpec, Frame, Link, Output, Resubscribe};
 use crate::feed::backoff::{Backoff, BackoffConfig};
 use crate::feed::event::MarketEvent;
 use crate::market::{Nanos, VenueId, now_nanos};
@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -120,15 +120,38 @@ enum Command {
     Final,
 }
 
+/// A run-time change for a venue task ([`run_venue_controlled`]).
+#[derive(Debug)]
+pub struct Control {
+    pub change: Resubscribe,
+    /// Answered once the adapter applied the change and the events it published (a removed
+    /// book's last) are queued for the engine: what is sent to the engine after the answer
+    /// comes after them.
+    pub done: oneshot::Sender<()>,
+}
+
 /// Run one venue until `cancel` fires. Events go to `events` (bounded: a slow engine slows the
 /// venue rather than losing book updates, which would corrupt its mirror).
 pub async fn run_venue(
+    adapter: Box<dyn Adapter>,
+    cfg: RuntimeConfig,
+    transport: Arc<dyn Transport>,
+    events: mpsc::Sender<MarketEvent>,
+    tap: Option<Arc<dyn Tap>>,
+    cancel: CancellationToken,
+) {
+    run_venue_controlled(adapter, cfg, transport, events, tap, cancel, None).await;
+}
+
+/// [`run_venue`], also taking run-time changes of its instruments on `control`.
+pub async fn run_venue_controlled(
     mut adapter: Box<dyn Adapter>,
     cfg: RuntimeConfig,
     transport: Arc<dyn Transport>,
     events: mpsc::Sender<MarketEvent>,
     tap: Option<Arc<dyn Tap>>,
     cancel: CancellationToken,
+    mut control: Option<mpsc::Receiver<Control>>,
 ) {
     let venue = adapter.venue();
     let clock = Clock::start();
@@ -171,11 +194,22 @@ pub async fn run_venue(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let now;
+        let mut done = None;
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = tick.tick() => {
                 now = clock.now();
                 adapter.on_tick(now, &mut out);
+            }
+            ctl = next_control(&mut control) => {
+                now = clock.now();
+                match ctl {
+                    Some(ctl) => {
+                        adapter.resubscribe(ctl.change, now, &mut out);
+                        done = Some(ctl.done);
+                    }
+                    None => control = None,
+                }
             }
             Some(inbound) = in_rx.recv() => {
                 now = clock.now();
@@ -262,6 +296,17 @@ pub async fn run_venue(
                 return; // nobody is listening any more
             }
         }
+        if let Some(done) = done {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// The next run-time change; pending for ever without a control channel (or once it closed).
+async fn next_control(control: &mut Option<mpsc::Receiver<Control>>) -> Option<Control> {
+    match control {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -7,7 +7,7 @@ use crate::feed::backoff::Backoff;
 use crate::feed::driver::DriverConfig;
 use crate::feed::event::{MarketEvent, VenueStatus};
 use crate::feed::health::{ConnState, VenueCounters};
-use crate::feed::runtime::{RuntimeConfig, Tap, Tcp, run_venue};
+use crate::feed::runtime::{Control, RuntimeConfig, Tap, Tcp, run_venue_controlled};
 use crate::instrument::Instrument;
 use crate::instrument::catalog::{Catalog, Provenance};
 use crate::market::{Nanos, VenueId, now_nanos};
@@ -40,6 +40,8 @@ pub struct Sink {
     /// Each venue's chosen instruments once its list has arrived (the start-time backfill
     /// waits for them).
     pub resolved: Option<mpsc::UnboundedSender<(VenueId, Vec<Instrument>)>>,
+    /// Where each venue registers once its feed runs, to take `:add`/`:rm` changes.
+    pub watch: Option<super::watch::WatchRegistry>,
 }
 
 /// Per-venue options: the config's `[feed.venue.<id>]`, overridden by command-line URLs.
@@ -229,28 +231,54 @@ async fn run_venue_from_start(start: Arc<VenueStart>, venue: VenueId, opts: Venu
     if let Some(resolved) = &start.sink.resolved {
         let _ = resolved.send((venue, instruments.clone()));
     }
+    let listed = catalog.venue(venue).to_vec();
+    let mut control = start.sink.watch.as_ref().map(|watch| {
+        let (tx, rx) = mpsc::channel(4);
+        watch.register(venue, catalog, tx);
+        rx
+    });
+    let mut instruments = instruments;
     if instruments.is_empty() {
         let why = "no market for the watched symbols".to_owned();
         start.note(&format!("{venue}: {why}; nothing to show there"));
         start.status(venue, ConnState::Down(why)).await;
-        return;
+        // A symbol the venue lists, added at run time, starts its feed.
+        match first_added(&mut control, &start.cancel).await {
+            Some(added) => instruments = added,
+            None => return,
+        }
     }
-    let Some(adapter) = registry::adapter(
-        venue,
-        &opts,
-        start.driver.clone(),
-        instruments,
-        catalog.venue(venue).to_vec(),
-    ) else {
+    let Some(adapter) = registry::adapter(venue, &opts, start.driver.clone(), instruments, listed)
+    else {
         return;
     };
-    run_venue(
+    run_venue_controlled(
         adapter,
         start.runtime.clone(),
         Arc::new(Tcp),
         start.sink.events.clone(),
         start.sink.tap.clone(),
         start.cancel.clone(),
+        control,
     )
     .await;
+}
+
+/// For a venue with nothing to watch: the instruments of the first run-time change that adds
+/// some (each change is acknowledged; the feed then starts with them).
+async fn first_added(
+    control: &mut Option<mpsc::Receiver<Control>>,
+    cancel: &CancellationToken,
+) -> Option<Vec<Instrument>> {
+    let rx = control.as_mut()?;
+    loop {
+        let ctl = tokio::select! {
+            () = cancel.cancelled() => return None,
+            ctl = rx.recv() => ctl?,
+        };
+        let _ = ctl.done.send(());
+        if !ctl.change.add.is_empty() {
+            return Some(ctl.change.add);
+        }
+    }
 }

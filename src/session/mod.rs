@@ -6,3 +6,4 @@ pub mod check;
 pub mod demo_history;
 pub mod feeds;
 pub mod run;
+pub mod watch;

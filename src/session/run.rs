@@ -125,6 +125,8 @@ struct Started {
     recorder: Option<Recorder>,
     controls: Option<mpsc::Sender<ReplayControl>>,
     replay: Option<watch::Receiver<ReplayState>>,
+    /// `:add`/`:rm` requests for the running feeds (live and demo).
+    watch: Option<mpsc::Sender<crate::control::WatchRequest>>,
     /// Hands the start-time backfill the history writer once the file is open (or `None`),
     /// so what it fetches goes into the store and reaches the engine through it.
     backfill_history: Option<tokio::sync::oneshot::Sender<Option<crate::history::HistorySink>>>,
@@ -227,6 +229,7 @@ pub async fn run_session(
             // The History view and the sparklines read the file this session writes: the
             // demo's temporary one too, whose path only exists once its past is built.
             options.history_file = history_path.clone().filter(|_| history_writer.is_some());
+            options.watch = started.watch.take();
             run_tui(frames, *options, started.controls, cancel.clone())
                 .await
                 .map(|report| outcome.ui = Some(report))
@@ -369,6 +372,15 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
     let (history_tx, history_rx) = tokio::sync::oneshot::channel();
     let cancel = cancel.clone();
     let mode = v.mode.clone();
+    let registry = super::watch::WatchRegistry::default();
+    let (watch, requests) = mpsc::channel(4);
+    let watcher = super::watch::Watcher::new(
+        v.plan.symbols.clone(),
+        v.plan.venues.clone(),
+        registry.clone(),
+        tx.clone(),
+    );
+    let serving = tokio::spawn(watcher.serve(requests, cancel.clone()));
     // Joining this task joins every feed task it started.
     let starter = tokio::spawn(async move {
         let (resolved_tx, resolved) = tokio::sync::mpsc::unbounded_channel();
@@ -390,6 +402,7 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
             tap,
             echo_notes: v.echo_notes,
             resolved: backfill.is_some().then_some(resolved_tx),
+            watch: Some(registry),
         };
         let Feeds { mut tasks, notes } = start_feeds(
             &v.config,
@@ -415,11 +428,12 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
     Ok(Started {
         events,
         mode,
-        tasks: vec![starter],
+        tasks: vec![starter, serving],
         sim: None,
         recorder,
         controls: None,
         replay: None,
+        watch: Some(watch),
         backfill_history: Some(history_tx),
     })
 }
@@ -495,6 +509,7 @@ fn start_replay(
         recorder: None,
         controls: Some(controls),
         replay: Some(state),
+        watch: None,
         backfill_history: None,
     })
 }

@@ -175,7 +175,7 @@ impl Command {
             Command::TapeFilterDown => "Trade tape: lower the minimum notional shown",
             Command::ToggleTapeLiquidations => "Trade tape: show liquidations inline",
             Command::ToggleAlertsScope => "Alerts: this symbol only / all symbols",
-            Command::OpenCommandLine => "Command line (:add SOL, :rm SOL, :min 50k)",
+            Command::OpenCommandLine => "Command line: :add SOL / :rm SOL (applied live), :min 50k",
             Command::CommandAccept => "Run the command",
             Command::CommandCancel => "Close the command line",
             Command::CommandDelete => "Delete the last character",

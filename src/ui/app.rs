@@ -8,6 +8,7 @@ use crate::config::alerts::Notify;
 use crate::config::ui::{LADDER_DEPTHS, Mode};
 use crate::config::watchlist::Edit;
 use crate::control::ReplayControl;
+use crate::control::WatchApplied;
 use crate::engine::frame::{DataMode, Frame};
 use crate::feed::event::BookKey;
 use crate::market::Nanos;
@@ -149,8 +150,8 @@ pub enum Effect {
     Quit,
     /// Send this to the replay driver.
     Replay(ReplayControl),
-    /// Save this change of the watch list in the config file, then tell
-    /// [`App::watchlist_saved`] how it went.
+    /// Apply this change of the watch list to the running feeds and, once applied, save it in
+    /// the config file; [`App::watchlist_saved`] tells how it went.
     Watchlist(Edit),
 }
 
@@ -723,10 +724,6 @@ impl App {
                 return Effect::None;
             }
         };
-        if self.config_file.is_none() {
-            self.notice = Some("no config file to save the watch list in".into());
-            return Effect::None;
-        }
         Effect::Watchlist(edit)
     }
 
@@ -735,24 +732,94 @@ impl App {
         self.config_file.as_deref()
     }
 
-    /// The outcome of saving a watch-list change, for the notice line. The running feeds keep
-    /// their subscriptions: the change applies from the next start.
-    pub fn watchlist_saved(&mut self, edit: &Edit, result: Result<Vec<String>, String>) {
+    /// A watch-list change went to the running feeds; their answer follows.
+    pub fn watchlist_asked(&mut self, edit: &Edit) {
+        self.notice = Some(match edit {
+            Edit::Add(s) => format!("adding {s}…"),
+            Edit::Remove(s) => format!("removing {s}…"),
+        });
+    }
+
+    /// The feeds are still applying the previous change.
+    pub fn watchlist_busy(&mut self) {
+        self.notice = Some("the last watch-list change is still being applied; try again".into());
+    }
+
+    /// Nothing was changed (unknown symbol, listed on no watched venue): nothing is saved.
+    pub fn watchlist_refused(&mut self, why: &str) {
+        self.notice = Some(why.to_owned());
+    }
+
+    /// The outcome of a watch-list change, for the notice line: what the running feeds did
+    /// (`None` in a replay, which shows what its capture holds) and how saving it went.
+    pub fn watchlist_saved(
+        &mut self,
+        edit: &Edit,
+        applied: Option<&WatchApplied>,
+        saved: Result<Vec<String>, String>,
+    ) {
         let file = self
             .config_file
             .as_ref()
             .map_or_else(String::new, |p| p.display().to_string());
-        self.notice = Some(match (edit, result) {
-            (Edit::Add(s), Ok(list)) => format!(
-                "{s} added to the watch list in {file} ({}); subscribed from the next start",
-                list.join(" ")
-            ),
-            (Edit::Remove(s), Ok(list)) => format!(
-                "{s} removed from the watch list in {file} ({}); applies from the next start",
-                list.join(" ")
-            ),
-            (_, Err(e)) => format!("watch list not saved: {e}"),
-        });
+        let Some(applied) = applied else {
+            // Nothing this program runs can take it: say what the screen will keep showing.
+            let why = match self.shown().mode {
+                DataMode::Replay { .. } => "a replay shows what its capture holds",
+                _ => "this session's source takes no subscription changes",
+            };
+            self.notice = Some(match (edit, saved) {
+                (Edit::Add(s), Ok(list)) => format!(
+                    "{s} added to the watch list in {file} ({}); {why}",
+                    list.join(" ")
+                ),
+                (Edit::Remove(s), Ok(list)) => format!(
+                    "{s} removed from the watch list in {file} ({}); {why}",
+                    list.join(" ")
+                ),
+                (_, Err(e)) => format!("watch list not saved: {e}"),
+            });
+            return;
+        };
+        let venues = |list: &[crate::market::VenueId]| {
+            list.iter()
+                .map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let books: usize = applied.changed.iter().map(|(_, n)| n).sum();
+        let on = match applied.changed.len() {
+            1 => "1 venue".to_owned(),
+            n => format!("{n} venues"),
+        };
+        let mut notice = match edit {
+            Edit::Add(s) => format!("{s} added on {on} ({books} books)"),
+            Edit::Remove(s) => format!("{s} removed from {on} ({books} books)"),
+        };
+        if matches!(edit, Edit::Add(_)) && !applied.not_listed.is_empty() {
+            notice += &format!(", not listed on {}", venues(&applied.not_listed));
+        }
+        if !applied.not_running.is_empty() {
+            notice += &format!(", not running on {}", venues(&applied.not_running));
+        }
+        notice += &match saved {
+            Ok(list) => format!(" · saved in {file} ({})", list.join(" ")),
+            Err(e) => format!(" · watch list not saved: {e}"),
+        };
+        self.notice = Some(notice);
+        // The symbol on screen was removed: the next one takes its place (rather than the
+        // detail quietly showing another symbol under the removed one's selection).
+        if let Edit::Remove(s) = edit
+            && self.symbol.eq_ignore_ascii_case(s)
+            && let Some(next) = self
+                .shown()
+                .symbols
+                .iter()
+                .map(|f| f.symbol.clone())
+                .find(|n| !n.eq_ignore_ascii_case(s))
+        {
+            self.select_symbol(next);
+        }
     }
 
     /// A left click: a tab switches view, an overview row is selected, a detail pane focused.

@@ -9,7 +9,7 @@
 use crate::cli::RunArgs;
 use crate::config::watchlist::{self, Edit};
 use crate::config::{Config, ConfigError};
-use crate::control::ReplayControl;
+use crate::control::{ReplayControl, WatchReply, WatchRequest};
 use crate::engine::frame::Frame;
 use crate::market::Nanos;
 use crate::serve::attach::{LinkState, Remote};
@@ -55,6 +55,8 @@ pub struct UiOptions {
     pub history_file: Option<PathBuf>,
     /// Frames come from a remote `serve` (`--connect`): shown in the header with its link.
     pub remote: Option<Remote>,
+    /// Where `:add`/`:rm` are applied to the running feeds; `None` (a replay): only saved.
+    pub watch: Option<mpsc::Sender<WatchRequest>>,
 }
 
 /// The environment variables the UI honours.
@@ -114,6 +116,7 @@ impl UiOptions {
             config_file: None,
             history_file: None,
             remote: None,
+            watch: None,
         })
     }
 }
@@ -161,6 +164,7 @@ pub async fn run_tui(
         exit_after: options.exit_after,
         measure_repaint: options.report_on_exit.is_some(),
         controls,
+        watch: options.watch,
         cancel,
         shutdown: Box::pin(shutdown_signal()),
         clock: crate::market::now_nanos,
@@ -218,6 +222,8 @@ pub struct LoopIo {
     /// serialises the whole screen once more per draw).
     pub measure_repaint: bool,
     pub controls: Option<mpsc::Sender<ReplayControl>>,
+    /// Where `:add`/`:rm` go to the running feeds; `None`: they are only saved.
+    pub watch: Option<mpsc::Sender<WatchRequest>>,
     pub cancel: CancellationToken,
     /// Resolves when the process is told to stop (signals).
     pub shutdown: Pin<Box<dyn Future<Output = ExitReason> + Send>>,
@@ -249,6 +255,8 @@ where
     // History reads finish on blocking threads and come back here.
     let (history_tx, mut history_rx) = mpsc::channel(2);
     let (sparks_tx, mut sparks_rx) = mpsc::channel(1);
+    // The feeds' answers to `:add`/`:rm`.
+    let (watch_tx, mut watch_rx) = mpsc::channel(4);
     frames.mark_unchanged();
     pacer.mark_urgent();
     loop {
@@ -274,7 +282,8 @@ where
                     match event {
                         None => exit = Some(ExitReason::InputClosed),
                         Some(event) => {
-                            exit = exit.or(handle_event(event?, app, &mut pacer, &io, screen));
+                            let handled = handle_event(event?, app, &mut pacer, &io, &watch_tx, screen);
+                            exit = exit.or(handled);
                         }
                     }
                     if exit.is_none() {
@@ -318,6 +327,11 @@ where
             Some(stored) = sparks_rx.recv() => {
                 app.sparks_loaded(stored);
                 pacer.mark_dirty();
+                None
+            }
+            Some(reply) = watch_rx.recv() => {
+                watchlist_applied(app, reply);
+                pacer.mark_urgent();
                 None
             }
             () = sleep_until(deadline.unwrap_or(now)), if deadline.is_some() => None,
@@ -375,6 +389,7 @@ fn handle_event(
     app: &mut App,
     pacer: &mut Pacer,
     io: &LoopIo,
+    watch_replies: &mpsc::Sender<WatchReply>,
     (width, height): (u16, u16),
 ) -> Option<ExitReason> {
     let action = match event {
@@ -415,15 +430,37 @@ fn handle_event(
             None
         }
         Effect::Watchlist(edit) => {
-            save_watchlist(app, &edit);
+            match &io.watch {
+                Some(feeds) => {
+                    let request = WatchRequest {
+                        edit: edit.clone(),
+                        reply: watch_replies.clone(),
+                    };
+                    match feeds.try_send(request) {
+                        Ok(()) => app.watchlist_asked(&edit),
+                        Err(_) => app.watchlist_busy(),
+                    }
+                }
+                // A replay shows what its capture holds: the change is only saved.
+                None => save_watchlist(app, &edit, None),
+            }
             None
         }
         Effect::None => None,
     }
 }
 
-/// Saves a watch-list change in the app's config file and tells the app how it went.
-pub fn save_watchlist(app: &mut App, edit: &Edit) {
+/// The feeds answered a watch-list change: saved in the config file only if it was applied.
+pub fn watchlist_applied(app: &mut App, reply: WatchReply) {
+    match reply.outcome {
+        Ok(applied) => save_watchlist(app, &reply.edit, Some(applied)),
+        Err(why) => app.watchlist_refused(&why),
+    }
+}
+
+/// Saves a watch-list change in the app's config file and tells the app how it went, with what
+/// the running feeds did (`None`: nothing runs that could take it).
+pub fn save_watchlist(app: &mut App, edit: &Edit, applied: Option<crate::control::WatchApplied>) {
     let result = match app.config_file() {
         Some(path) => watchlist::save(path, edit),
         None => Err("no config file".into()),
@@ -431,7 +468,7 @@ pub fn save_watchlist(app: &mut App, edit: &Edit) {
     if let Err(e) = &result {
         tracing::warn!(error = %e, "watch list not saved");
     }
-    app.watchlist_saved(edit, result);
+    app.watchlist_saved(edit, applied.as_ref(), result);
 }
 
 fn draw<B: SyncBackend>(

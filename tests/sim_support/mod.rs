@@ -5,7 +5,7 @@
 #![allow(dead_code)] // each test binary uses part of this
 
 use depthscope::feed::driver::DriverConfig;
-use depthscope::feed::event::{MarketEvent, UpdateKind};
+use depthscope::feed::event::{MarketEvent, UpdateKind, WatchChange};
 use depthscope::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use depthscope::feed::runtime::{RuntimeConfig, Tcp, run_venue};
 use depthscope::instrument::catalog::Catalog;
@@ -117,7 +117,10 @@ impl Observed {
             MarketEvent::Trade(_) => self.trades += 1,
             MarketEvent::Liquidation(_) => self.liquidations += 1,
             MarketEvent::Derivs(_) => self.derivs += 1,
-            MarketEvent::Instrument(_) | MarketEvent::Backfill(_) => {}
+            MarketEvent::Watch(WatchChange::BookRemoved(key)) => {
+                self.books.remove(&*key.instrument);
+            }
+            MarketEvent::Instrument(_) | MarketEvent::Backfill(_) | MarketEvent::Watch(_) => {}
         }
     }
 

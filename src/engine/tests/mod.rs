@@ -10,6 +10,7 @@ mod demo;
 mod edge_cases;
 mod replay;
 mod warm;
+mod watching;
 mod windows;
 
 use std::sync::Arc;

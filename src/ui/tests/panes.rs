@@ -4,13 +4,15 @@
 use super::snapshots::app_with_history;
 use super::{app, app_with, draw, find, fixtures, press, text};
 use crate::config::watchlist::Edit;
+use crate::control::{WatchApplied, WatchReply};
 use crate::engine::frame::{DerivsView, Frame, LiquidationFeatures};
 use crate::instrument::MarketKind;
+use crate::market::VenueId;
 use crate::ui::action::{Action, Command};
 use crate::ui::app::{App, Effect, Pane, View};
 use crate::ui::keys::Key;
 use crate::ui::model::chart::ChartRange;
-use crate::ui::run::save_watchlist;
+use crate::ui::run::{save_watchlist, watchlist_applied};
 use std::sync::Arc;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
@@ -195,16 +197,13 @@ fn the_alerts_pane_follows_the_symbol_and_a_shows_all() {
 }
 
 #[test]
-fn add_and_remove_symbols_from_the_command_line_save_the_watch_list() {
+fn add_and_remove_symbols_save_the_watch_list_once_the_feeds_applied_them() {
     let dir = std::env::temp_dir().join(format!("depthscope-ui-watch-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("config.toml");
-    std::fs::write(
-        &path,
-        "# mine\n[general]\nsymbols = [\"BTC\", \"ETH\"]\n\n[ui]\nfps = 20\n",
-    )
-    .unwrap();
+    let original = "# mine\n[general]\nsymbols = [\"BTC\", \"ETH\"]\n\n[ui]\nfps = 20\n";
+    std::fs::write(&path, original).unwrap();
     let mut settings = super::settings("default", false, false);
     settings.config_file = Some(path.clone());
     let mut app = App::new(settings, Arc::new(fixtures::frame()));
@@ -214,32 +213,68 @@ fn add_and_remove_symbols_from_the_command_line_save_the_watch_list() {
     assert_eq!(app.command_line.as_deref(), Some("q"));
     assert_eq!(key(&mut app, "esc"), Effect::None);
     assert!(app.command_line.is_none());
+    let applied = |venues: &[(VenueId, usize)]| WatchApplied {
+        changed: venues.to_vec(),
+        ..WatchApplied::default()
+    };
+    let reply = |edit: Edit, outcome| WatchReply { edit, outcome };
     let effect = command(&mut app, "add sol");
     assert_eq!(effect, Effect::Watchlist(Edit::Add("SOL".into())));
-    let Effect::Watchlist(edit) = effect else {
-        unreachable!()
-    };
-    save_watchlist(&mut app, &edit);
+    // Refused by the feeds (listed nowhere): said, and the file untouched.
+    let refusal = "SOL is not listed on any watched venue (1 checked); nothing changed";
+    watchlist_applied(
+        &mut app,
+        reply(Edit::Add("SOL".into()), Err(refusal.into())),
+    );
+    assert_eq!(app.notice.as_deref(), Some(refusal));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    // Applied: saved.
+    watchlist_applied(
+        &mut app,
+        reply(Edit::Add("SOL".into()), Ok(applied(&[(VenueId::Okx, 2)]))),
+    );
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        "# mine\n[general]\nsymbols = [\"BTC\", \"ETH\", \"SOL\"]\n\n[ui]\nfps = 20\n"
+        original.replace("\"ETH\"]", "\"ETH\", \"SOL\"]")
     );
     let notice = app.notice.clone().unwrap();
-    assert!(notice.contains("SOL added"), "{notice}");
+    assert!(
+        notice.starts_with("SOL added on 1 venue (2 books) · saved in "),
+        "{notice}"
+    );
+    assert!(!notice.contains("next start"), "{notice}");
+    // Removing the symbol on screen moves the selection to the next one.
+    app.symbol = "ETH".into();
     let Effect::Watchlist(edit) = command(&mut app, "rm ETH") else {
         panic!("rm")
     };
-    save_watchlist(&mut app, &edit);
+    watchlist_applied(&mut app, reply(edit, Ok(applied(&[(VenueId::Okx, 2)]))));
+    assert_eq!(app.symbol, "BTC");
     assert!(
         std::fs::read_to_string(&path)
             .unwrap()
             .contains("symbols = [\"BTC\", \"SOL\"]")
     );
-    // Refusals are told, the file untouched.
-    let Effect::Watchlist(edit) = command(&mut app, "rm XRP") else {
+    assert!(
+        app.notice
+            .as_deref()
+            .unwrap()
+            .starts_with("ETH removed from 1 venue (2 books)")
+    );
+    // No feeds to apply it (a replay, a remote source): saved only, and said so.
+    let Effect::Watchlist(edit) = command(&mut app, "add XRP") else {
+        panic!("add")
+    };
+    save_watchlist(&mut app, &edit, None);
+    let notice = app.notice.as_deref().unwrap();
+    assert!(
+        notice.ends_with("(BTC SOL XRP); this session's source takes no subscription changes"),
+        "{notice}"
+    );
+    let Effect::Watchlist(edit) = command(&mut app, "rm DOGE") else {
         panic!("rm")
     };
-    save_watchlist(&mut app, &edit);
+    save_watchlist(&mut app, &edit, None);
     assert!(
         app.notice
             .as_deref()
@@ -265,18 +300,30 @@ fn the_command_line_is_drawn_over_the_footer() {
     key(&mut app, "a");
     let screen = text(draw(&app, 80, 24).backend().buffer());
     assert!(screen.lines().last().unwrap().starts_with(":a"), "{screen}");
+    // Without a config file the change still applies to the running feeds, and the notice
+    // says it was not saved.
     let mut nowhere = app_with(fixtures::frame(), "default", false);
+    let edit = Edit::Add("XRP".into());
     assert_eq!(
         command(&mut nowhere, "add XRP"),
-        Effect::None,
-        "no config file"
+        Effect::Watchlist(edit.clone())
     );
+    let applied = WatchApplied {
+        changed: vec![(VenueId::Okx, 2)],
+        ..WatchApplied::default()
+    };
+    watchlist_applied(
+        &mut nowhere,
+        WatchReply {
+            edit,
+            outcome: Ok(applied),
+        },
+    );
+    let notice = nowhere.notice.as_deref().unwrap();
     assert!(
-        nowhere
-            .notice
-            .as_deref()
-            .unwrap()
-            .contains("no config file")
+        notice.starts_with("XRP added on 1 venue (2 books)")
+            && notice.ends_with("watch list not saved: no config file"),
+        "{notice}"
     );
 }
 

@@ -3,8 +3,10 @@
 //! stops for quit, cancellation, `--exit-after` and signals.
 
 use super::{fixtures, settings, text};
-use crate::control::ReplayControl;
+use crate::config::watchlist::Edit;
+use crate::control::{ReplayControl, WatchApplied, WatchReply, WatchRequest};
 use crate::engine::frame::{DataMode, Frame};
+use crate::market::VenueId;
 use crate::ui::app::App;
 use crate::ui::report::{ExitReason, Stats};
 use crate::ui::run::{LoopIo, run_loop};
@@ -51,6 +53,20 @@ async fn run<F>(
 where
     F: std::future::Future<Output = Harness>,
 {
+    run_watched(first, exit_after, controls, None, script).await
+}
+
+/// [`run`] with `:add`/`:rm` going to `watch`.
+async fn run_watched<F>(
+    first: Frame,
+    exit_after: Option<Duration>,
+    controls: Option<mpsc::Sender<ReplayControl>>,
+    watch: Option<mpsc::Sender<WatchRequest>>,
+    script: impl FnOnce(Harness) -> F,
+) -> (io::Result<(ExitReason, Stats)>, Terminal<TestBackend>)
+where
+    F: std::future::Future<Output = Harness>,
+{
     let (frames_tx, frames_rx) = watch::channel(Arc::new(first));
     let (keys_tx, mut keys_rx) = mpsc::unbounded_channel();
     let cancel = CancellationToken::new();
@@ -63,6 +79,7 @@ where
         exit_after,
         measure_repaint: true,
         controls,
+        watch,
         cancel: cancel.clone(),
         shutdown: Box::pin(std::future::pending()),
         clock: || fixtures::NOW,
@@ -269,4 +286,80 @@ async fn every_key_shows_in_the_same_loop_turn_even_in_a_paused_replay() {
         "space resumes at once:\n{shown}"
     );
     assert!(shown.contains("Heatmap │"), "3 shows at once:\n{shown}");
+}
+
+/// The screen after `line` is typed on the command line, with the running feeds (the
+/// session's side) answering as `answer` says; and the changes they were asked for.
+async fn command_with_feeds(
+    line: &str,
+    answer: fn(&Edit) -> Result<WatchApplied, String>,
+) -> (String, Vec<Edit>) {
+    let (watch_tx, mut requests) = mpsc::channel::<WatchRequest>(4);
+    let feeds = tokio::spawn(async move {
+        let mut asked = Vec::new();
+        while let Some(request) = requests.recv().await {
+            asked.push(request.edit.clone());
+            let outcome = answer(&request.edit);
+            let reply = WatchReply {
+                edit: request.edit,
+                outcome,
+            };
+            let _ = request.reply.send(reply).await;
+        }
+        asked
+    });
+    let line = line.to_owned();
+    let (result, terminal) = run_watched(
+        fixtures::frame(),
+        None,
+        None,
+        Some(watch_tx),
+        |h| async move {
+            h.keys.send(key(':')).unwrap();
+            for c in line.chars() {
+                h.keys.send(key(c)).unwrap();
+            }
+            let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+            h.keys.send(Ok(Event::Key(enter))).unwrap();
+            sleep(50 * MS).await;
+            h.cancel.cancel();
+            h
+        },
+    )
+    .await;
+    result.unwrap();
+    (screen(&terminal), feeds.await.unwrap())
+}
+
+/// `:add` goes to the running feeds and the command line says what they did, never "from the
+/// next start"; a symbol no venue lists is refused with the feeds' reason.
+#[tokio::test(start_paused = true)]
+async fn add_is_applied_by_the_running_feeds_and_the_screen_says_what_they_did() {
+    let (screen, asked) = command_with_feeds("add sol", |_| {
+        Ok(WatchApplied {
+            changed: vec![(VenueId::Binance, 1), (VenueId::Okx, 2)],
+            not_listed: vec![VenueId::Kraken],
+            not_running: Vec::new(),
+        })
+    })
+    .await;
+    assert_eq!(asked, [Edit::Add("SOL".into())]);
+    assert!(
+        screen.contains("SOL added on 2 venues (3 books), not listed on kraken"),
+        "{screen}"
+    );
+    assert!(!screen.contains("next start"), "{screen}");
+
+    let (screen, asked) = command_with_feeds("add doge", |edit| {
+        Err(format!(
+            "{edit:?} is not listed on any watched venue (2 checked); nothing changed"
+        ))
+    })
+    .await;
+    assert_eq!(asked, [Edit::Add("DOGE".into())]);
+    assert!(
+        screen.contains("not listed on any watched venue"),
+        "{screen}"
+    );
+    assert!(!screen.contains("next start"), "{screen}");
 }

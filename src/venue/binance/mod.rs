@@ -190,6 +190,14 @@ impl<M: Market> Protocol for Binance<M> {
             .collect()
     }
 
+    fn unsubscribe(&self, conn: ConnId, removed: &[Instrument], _: &[Instrument]) -> Vec<String> {
+        M::SOCKETS
+            .get(conn)
+            .and_then(|s| subscribe::unsubscribe(s.streams, removed))
+            .into_iter()
+            .collect()
+    }
+
     /// Books resync from a new REST snapshot while the stream keeps running: nothing to send.
     fn resubscribe(&self, _: &Instrument) -> Vec<String> {
         Vec::new()

@@ -29,6 +29,15 @@ struct Request<'a> {
 /// The subscribe message for `streams` (`depth@100ms`, `trade`, …) of every instrument, or
 /// `None` when there is nothing to subscribe.
 pub fn subscribe(streams: &[&str], instruments: &[Instrument]) -> Option<String> {
+    request("SUBSCRIBE", streams, instruments)
+}
+
+/// The `UNSUBSCRIBE` message for the same streams (a watch-list change at run time).
+pub fn unsubscribe(streams: &[&str], instruments: &[Instrument]) -> Option<String> {
+    request("UNSUBSCRIBE", streams, instruments)
+}
+
+fn request(method: &str, streams: &[&str], instruments: &[Instrument]) -> Option<String> {
     if instruments.is_empty() || streams.is_empty() {
         return None;
     }
@@ -40,7 +49,7 @@ pub fn subscribe(streams: &[&str], instruments: &[Instrument]) -> Option<String>
         })
         .collect();
     serde_json::to_string(&Request {
-        method: "SUBSCRIBE",
+        method,
         params,
         id: 1,
     })

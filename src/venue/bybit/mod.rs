@@ -157,6 +157,13 @@ impl Protocol for Bybit {
         subscribe::subscribe_all(self.category, self.depth, instruments)
     }
 
+    fn unsubscribe(&self, _: ConnId, removed: &[Instrument], _: &[Instrument]) -> Vec<String> {
+        let books = removed
+            .iter()
+            .map(|i| (self.book_depth(&i.id), i.id.as_str()));
+        subscribe::unsubscribe(self.category, books)
+    }
+
     fn resubscribe(&self, instrument: &Instrument) -> Vec<String> {
         subscribe::resubscribe_book(self.book_depth(&instrument.id), &instrument.id)
     }

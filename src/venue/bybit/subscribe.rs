@@ -42,6 +42,20 @@ pub fn subscribe_all(category: Category, depth: usize, instruments: &[Instrument
         .collect()
 }
 
+/// The unsubscribe requests for every topic of `books` (depth, symbol), ten topics each.
+pub fn unsubscribe<'a>(
+    category: Category,
+    books: impl IntoIterator<Item = (usize, &'a str)>,
+) -> Vec<String> {
+    let all: Vec<String> = books
+        .into_iter()
+        .flat_map(|(depth, symbol)| topics(category, depth, symbol))
+        .collect();
+    all.chunks(MAX_ARGS)
+        .map(|chunk| request("unsubscribe", chunk))
+        .collect()
+}
+
 /// Unsubscribe then subscribe one book topic: Bybit answers a subscription with a snapshot,
 /// which replaces the book ("replace the book on every snapshot").
 pub fn resubscribe_book(depth: usize, symbol: &str) -> Vec<String> {

@@ -100,6 +100,14 @@ impl Protocol for Kraken {
         subscribe::subscribe_all(self.session.default_depth(), instruments)
     }
 
+    fn unsubscribe(&self, _: ConnId, removed: &[Instrument], _: &[Instrument]) -> Vec<String> {
+        subscribe::unsubscribe(
+            removed
+                .iter()
+                .map(|i| (self.session.depth_of(&i.id), i.id.as_str())),
+        )
+    }
+
     fn resubscribe(&self, instrument: &Instrument) -> Vec<String> {
         subscribe::resubscribe_book(self.session.depth_of(&instrument.id), &instrument.id)
     }

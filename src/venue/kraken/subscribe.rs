@@ -14,6 +14,7 @@ const REQ_BOOK: u64 = 1;
 const REQ_TRADE: u64 = 2;
 const REQ_RESYNC: u64 = 3;
 const REQ_PING: u64 = 4;
+const REQ_UNSUBSCRIBE: u64 = 5;
 
 fn book(method: &str, depth: usize, symbols: &[&str], req_id: u64) -> String {
     let mut params = json!({"channel": "book", "symbol": symbols, "depth": depth});
@@ -38,6 +39,29 @@ pub fn subscribe_all(depth: usize, instruments: &[Instrument]) -> Vec<String> {
         })
         .to_string(),
     ]
+}
+
+/// The book (at each one's depth: Kraken keys a book subscription by it) and trade
+/// unsubscriptions of `books` (depth, pair), for a watch-list change at run time.
+pub fn unsubscribe<'a>(books: impl IntoIterator<Item = (usize, &'a str)>) -> Vec<String> {
+    let books: Vec<(usize, &str)> = books.into_iter().collect();
+    if books.is_empty() {
+        return Vec::new();
+    }
+    let symbols: Vec<&str> = books.iter().map(|(_, s)| *s).collect();
+    let mut msgs: Vec<String> = books
+        .iter()
+        .map(|(depth, symbol)| book("unsubscribe", *depth, &[symbol], REQ_UNSUBSCRIBE))
+        .collect();
+    msgs.push(
+        json!({
+            "method": "unsubscribe",
+            "params": {"channel": "trade", "symbol": symbols},
+            "req_id": REQ_UNSUBSCRIBE,
+        })
+        .to_string(),
+    );
+    msgs
 }
 
 /// "On mismatch unsubscribe/resubscribe": the new subscription starts with a fresh snapshot.

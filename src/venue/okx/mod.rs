@@ -95,6 +95,14 @@ impl Protocol for Okx {
         vec![subscribe::subscribe_all(instruments)]
     }
 
+    fn subscribe_more(&self, _: ConnId, added: &[Instrument], kept: &[Instrument]) -> Vec<String> {
+        vec![subscribe::change("subscribe", added, kept)]
+    }
+
+    fn unsubscribe(&self, _: ConnId, removed: &[Instrument], kept: &[Instrument]) -> Vec<String> {
+        vec![subscribe::change("unsubscribe", removed, kept)]
+    }
+
     fn resubscribe(&self, instrument: &Instrument) -> Vec<String> {
         subscribe::resubscribe_book(instrument)
     }

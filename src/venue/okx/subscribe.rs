@@ -29,6 +29,13 @@ fn inst_type(instrument: &Instrument) -> Option<&'static str> {
 
 /// The subscribe message for every instrument on the connection.
 pub fn subscribe_all(instruments: &[Instrument]) -> String {
+    change("subscribe", instruments, &[])
+}
+
+/// `op` (`subscribe`, `unsubscribe`) for `instruments`' channels, beside `kept` (subscribed and
+/// staying): the `liquidation-orders` subscription of an instrument type is shared, so it is
+/// named only for types no kept instrument has.
+pub fn change(op: &str, instruments: &[Instrument], kept: &[Instrument]) -> String {
     let mut args: Vec<serde_json::Value> = instruments
         .iter()
         .flat_map(|i| {
@@ -37,7 +44,12 @@ pub fn subscribe_all(instruments: &[Instrument]) -> String {
                 .map(|c| json!({"channel": c, "instId": i.id}))
         })
         .collect();
-    let mut types: Vec<&str> = instruments.iter().filter_map(inst_type).collect();
+    let shared: Vec<&str> = kept.iter().filter_map(inst_type).collect();
+    let mut types: Vec<&str> = instruments
+        .iter()
+        .filter_map(inst_type)
+        .filter(|t| !shared.contains(t))
+        .collect();
     types.sort_unstable();
     types.dedup();
     args.extend(
@@ -45,7 +57,7 @@ pub fn subscribe_all(instruments: &[Instrument]) -> String {
             .into_iter()
             .map(|t| json!({"channel": "liquidation-orders", "instType": t})),
     );
-    json!({"op": "subscribe", "args": args}).to_string()
+    json!({"op": op, "args": args}).to_string()
 }
 
 /// Unsubscribe then subscribe one book: OKX sends a fresh snapshot on the new subscription.
