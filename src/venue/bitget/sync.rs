@@ -3,39 +3,29 @@
 //! Bitget v2 frames carry no checksum any more ("Changes of 2026" #2), so this rule is the
 //! book's only integrity check.
 
-use crate::integrity::SeqVerdict;
-use crate::venue::seq::Linked;
+use crate::venue::seq::{Chain, ChainRule, Continuation};
 
 /// Sequence rule for one Bitget v2 (or UTA v3) `books` book.
 ///
 /// Bitget's procedure (`docs/venues.md` "Bitget", `[PROBE]` bitget profile 2026-09-15):
-/// 1. "snapshot `pseq` 0" (build a new rule with [`BooksRule::from_snapshot`], which keeps its
+/// 1. "snapshot `pseq` 0" (build a new rule with [`ChainRule::from_snapshot`], which keeps its
 ///    `seq`).
-/// 2. "each update `pseq == previous seq`, else reconnect/resubscribe" ([`SeqVerdict::Gap`] with
+/// 2. "each update `pseq == previous seq`, else reconnect/resubscribe" ([`SeqVerdict::Gap`](crate::integrity::SeqVerdict::Gap) with
 ///    `expected` = the previous `seq`, `got` = the update's `pseq`).
 /// 3. "`seq` can exceed 2^53 on coin-M -> parse as u64, not f64".
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BooksRule {
-    seq: Linked,
-}
+pub type BooksRule = ChainRule<Books>;
 
-impl BooksRule {
-    /// Start from a `"action":"snapshot"` message's `seq`.
-    pub const fn from_snapshot(seq: u64) -> Self {
-        Self {
-            seq: Linked::new(seq),
-        }
-    }
+/// Bitget `books`: `check(pseq, seq)`, `pseq` naming the last `seq`.
+#[derive(Debug)]
+pub enum Books {}
 
-    /// Judge a `"action":"update"` message by its `pseq` and `seq`.
-    #[must_use]
-    pub fn check(&mut self, pseq: u64, seq: u64) -> SeqVerdict {
-        self.seq.link(pseq, seq)
-    }
+impl Chain for Books {
+    const CONTINUATION: Continuation = Continuation::Linked;
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::integrity::SeqVerdict;
     use serde_json::Value;
 
     use super::*;
