@@ -3,6 +3,7 @@
 use crate::feed::audit::AuditConfig;
 use crate::feed::backoff::BackoffConfig;
 use crate::market::VenueId;
+use crate::venue::registry::IMPLEMENTED;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,14 +24,7 @@ impl Default for General {
     fn default() -> Self {
         General {
             symbols: vec!["BTC".into(), "ETH".into(), "SOL".into()],
-            venues: vec![
-                VenueId::Binance,
-                VenueId::BinanceUsdm,
-                VenueId::BybitSpot,
-                VenueId::BybitLinear,
-                VenueId::Okx,
-                VenueId::Kraken,
-            ],
+            venues: IMPLEMENTED.to_vec(),
             record: None,
         }
     }

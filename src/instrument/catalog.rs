@@ -232,9 +232,13 @@ async fn fetch(
     http: &reqwest::Client,
     tap: Option<&dyn Tap>,
 ) -> Result<VenueList, String> {
-    let source =
-        registry::instrument_source(venue).ok_or_else(|| format!("{venue}: no adapter yet"))?;
-    let base = rest.unwrap_or_else(|| source.default_rest.to_owned());
+    let adapter = venue
+        .adapter_spec()
+        .ok_or_else(|| format!("{venue}: no adapter yet"))?;
+    let (source, base) = (
+        adapter.instruments,
+        rest.unwrap_or(adapter.rest_url.to_owned()),
+    );
     let mut instruments = Vec::new();
     for url in (source.urls)(&base) {
         let resp = http

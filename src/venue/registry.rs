@@ -1,12 +1,17 @@
-//! Which venues exist and how to build each one's adapter: the one place that knows every
-//! venue module.
+//! Which venues exist: the one list ([`venues!`]) that names each venue's descriptor
+//! ([`VenueSpec`], in its folder). The [`VenueId`] enum, its order and every per-venue lookup
+//! are generated from it, so a venue without a descriptor, or a descriptor not listed, does not
+//! compile; nothing elsewhere matches on venues to find their facts.
 
 use crate::feed::adapter::Adapter;
 use crate::feed::driver::{Driver, DriverConfig};
+use crate::feed::protocol::Protocol;
 use crate::instrument::Instrument;
-use crate::market::VenueId;
-use crate::venue::bybit::{Bybit, Category};
-use crate::venue::kraken::Kraken;
+pub use crate::venue::spec::InstrumentSource;
+use crate::venue::spec::{AdapterSpec, VenueSpec};
+use crate::venue::{
+    binance, bitget, bybit, coinbase, coinex, deribit, gate, hyperliquid, kraken, kucoin, okx,
+};
 
 /// Per-venue overrides from the command line and config (`--venue-url`, `--venue-rest`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,29 +25,107 @@ pub struct VenueOptions {
     pub depth: Option<usize>,
 }
 
-/// How to fetch and read a venue's instrument list.
-pub struct InstrumentSource {
-    /// REST URLs to fetch, given the REST base (default or override).
-    pub urls: fn(rest_base: &str) -> Vec<String>,
-    /// Parse one response body (fetched from `url`).
-    pub parse: fn(url: &str, body: &str) -> Result<Vec<Instrument>, String>,
-    /// The default REST base.
-    pub default_rest: &'static str,
+/// A venue's [`Protocol`] built from the user's options: the one constructor every venue has.
+pub trait FromOptions: Protocol + Sized + 'static {
+    /// `known` is every instrument the adapter may meet, served or replayed (Kraken's checksums
+    /// need their precisions).
+    fn from_options<'i>(
+        opts: &VenueOptions,
+        known: impl IntoIterator<Item = &'i Instrument>,
+    ) -> Self;
+}
+
+/// The [`crate::venue::spec::BuildAdapter`] of protocol `P`: the shared [`Driver`] around it.
+pub fn build<P: FromOptions>(
+    opts: &VenueOptions,
+    cfg: DriverConfig,
+    instruments: Vec<Instrument>,
+    registry: Vec<Instrument>,
+) -> Box<dyn Adapter> {
+    let protocol = P::from_options(opts, instruments.iter().chain(&registry));
+    Box::new(Driver::new(protocol, cfg, instruments, registry))
+}
+
+/// Generates [`VenueId`] from `Variant => descriptor;` lines, in display order.
+macro_rules! venues {
+    ($($variant:ident => $spec:path;)*) => {
+        /// A venue connection family, with the ids of `docs/capture-format.md` as its string
+        /// form (each from the venue's [`VenueSpec`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum VenueId {
+            $($variant,)*
+        }
+
+        impl VenueId {
+            /// Every venue id, in display order.
+            pub const ALL: [VenueId; [$(stringify!($variant)),*].len()] =
+                [$(VenueId::$variant,)*];
+
+            /// The venue's descriptor.
+            pub const fn spec(self) -> &'static VenueSpec {
+                match self {
+                    $(VenueId::$variant => &$spec,)*
+                }
+            }
+        }
+    };
+}
+
+venues! {
+    Binance => binance::SPOT;
+    BinanceUsdm => binance::USDM;
+    BybitSpot => bybit::SPOT;
+    BybitLinear => bybit::LINEAR;
+    Okx => okx::SPEC;
+    Kraken => kraken::SPEC;
+    Bitget => bitget::SPEC;
+    Coinex => coinex::SPEC;
+    Coinbase => coinbase::SPEC;
+    Hyperliquid => hyperliquid::SPEC;
+    Gate => gate::SPEC;
+    Kucoin => kucoin::SPEC;
+    Deribit => deribit::SPEC;
+}
+
+impl VenueId {
+    /// The id used in capture files, config and on the command line.
+    pub const fn as_str(self) -> &'static str {
+        self.spec().id
+    }
+
+    /// A short code for narrow columns (`BIN`, `OKX`).
+    pub const fn label(self) -> &'static str {
+        self.spec().label
+    }
+
+    /// The live adapter's facts, `None` for venues not built yet.
+    pub const fn adapter_spec(self) -> Option<&'static AdapterSpec> {
+        self.spec().adapter.as_ref()
+    }
 }
 
 /// The venues with a working adapter, in display order.
-pub const IMPLEMENTED: &[VenueId] = &[
-    VenueId::Binance,
-    VenueId::BinanceUsdm,
-    VenueId::BybitSpot,
-    VenueId::BybitLinear,
-    VenueId::Okx,
-    VenueId::Kraken,
-];
+pub const IMPLEMENTED: &[VenueId] = {
+    const N: usize = VenueId::ALL.len();
+    const PICKED: ([VenueId; N], usize) = {
+        let mut out = [VenueId::ALL[0]; N];
+        let (mut n, mut i) = (0, 0);
+        while i < N {
+            if VenueId::ALL[i].adapter_spec().is_some() {
+                out[n] = VenueId::ALL[i];
+                n += 1;
+            }
+            i += 1;
+        }
+        (out, n)
+    };
+    const LIST: [VenueId; N] = PICKED.0;
+    LIST.split_at(PICKED.1).0
+};
 
 /// Whether `venue` has an adapter yet.
 pub fn is_implemented(venue: VenueId) -> bool {
-    IMPLEMENTED.contains(&venue)
+    venue.adapter_spec().is_some()
 }
 
 /// Build the adapter for `venue`, serving `instruments`; `registry` resolves instruments seen
@@ -54,61 +137,17 @@ pub fn adapter(
     instruments: Vec<Instrument>,
     registry: Vec<Instrument>,
 ) -> Option<Box<dyn Adapter>> {
-    Some(match venue {
-        VenueId::Binance => Box::new(Driver::new(
-            super::binance::BinanceSpot::new(opts.ws_url.clone(), opts.rest_url.clone()),
-            cfg,
-            instruments,
-            registry,
-        )),
-        VenueId::BinanceUsdm => Box::new(Driver::new(
-            super::binance::BinanceUsdm::new(opts.ws_url.clone(), opts.rest_url.clone()),
-            cfg,
-            instruments,
-            registry,
-        )),
-        VenueId::BybitSpot | VenueId::BybitLinear => {
-            let category = match venue {
-                VenueId::BybitSpot => Category::Spot,
-                _ => Category::Linear,
-            };
-            Box::new(Driver::new(
-                Bybit::new(category, opts.ws_url.clone(), opts.depth)
-                    .with_rest(opts.rest_url.clone()),
-                cfg,
-                instruments,
-                registry,
-            ))
-        }
-        VenueId::Okx => Box::new(Driver::new(
-            super::okx::Okx::new(opts.ws_url.clone()).with_rest(opts.rest_url.clone()),
-            cfg,
-            instruments,
-            registry,
-        )),
-        VenueId::Kraken => {
-            // Kraken v2 checksums need each pair's precision, which the instruments carry.
-            let protocol = Kraken::new(
-                opts.ws_url.clone(),
-                opts.depth,
-                instruments.iter().chain(&registry),
-            );
-            Box::new(Driver::new(protocol, cfg, instruments, registry))
-        }
-        _ => return None,
-    })
+    venue
+        .adapter_spec()
+        .map(|a| (a.build)(opts, cfg, instruments, registry))
 }
 
 /// Where `venue` lists its instruments, if it has an adapter.
 pub fn instrument_source(venue: VenueId) -> Option<InstrumentSource> {
-    use super::binance::{Spot, Usdm, instruments::source};
-    match venue {
-        VenueId::Binance => Some(source::<Spot>()),
-        VenueId::BinanceUsdm => Some(source::<Usdm>()),
-        VenueId::BybitSpot => Some(super::bybit::instruments::SPOT_SOURCE),
-        VenueId::BybitLinear => Some(super::bybit::instruments::LINEAR_SOURCE),
-        VenueId::Okx => Some(super::okx::instruments::SOURCE),
-        VenueId::Kraken => Some(super::kraken::instruments::SOURCE),
-        _ => None,
-    }
+    venue.adapter_spec().map(|a| a.instruments)
+}
+
+/// `venue`'s production REST base, if it has an adapter.
+pub fn default_rest(venue: VenueId) -> Option<&'static str> {
+    venue.adapter_spec().map(|a| a.rest_url)
 }
