@@ -151,3 +151,80 @@ pub fn instrument_source(venue: VenueId) -> Option<InstrumentSource> {
 pub fn default_rest(venue: VenueId) -> Option<&'static str> {
     venue.adapter_spec().map(|a| a.rest_url)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::VenueId;
+    use crate::sim::dialect::Opening;
+    use crate::venue::binance::{BinanceSpot, BinanceUsdm};
+    use crate::venue::bybit::{BybitLinear, BybitSpot};
+    use crate::venue::kraken::Kraken;
+    use crate::venue::okx::Okx;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn implemented_lists_the_venues_with_an_adapter_in_display_order() {
+        let with_adapter: Vec<VenueId> = VenueId::ALL
+            .into_iter()
+            .filter(|v| v.adapter_spec().is_some())
+            .collect();
+        assert_eq!(IMPLEMENTED, with_adapter.as_slice());
+        assert_eq!(IMPLEMENTED.len(), 6);
+        assert!(!is_implemented(VenueId::Deribit));
+    }
+
+    #[test]
+    fn ids_and_labels_are_unique_and_short() {
+        let ids: BTreeSet<&str> = VenueId::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(ids.len(), VenueId::ALL.len());
+        for v in VenueId::ALL {
+            let label = v.label();
+            assert!((2..=4).contains(&label.len()), "{v}: {label}");
+        }
+        // Two markets of one venue share its label; the UI tells them apart by kind.
+        assert_eq!(VenueId::Binance.label(), VenueId::BinanceUsdm.label());
+    }
+
+    /// The simulator reaches each venue where its adapter's override points, in its dialect.
+    #[test]
+    fn every_simulated_socket_speaks_its_own_venue_below_the_adapters_path() {
+        let mut paths = BTreeSet::new();
+        for &venue in IMPLEMENTED {
+            let sim = venue.adapter_spec().unwrap().sim;
+            assert!(!sim.sockets.is_empty(), "{venue}");
+            for socket in sim.sockets {
+                assert!(paths.insert(socket.path), "{} served twice", socket.path);
+                assert!(
+                    socket.path.starts_with(sim.url_path),
+                    "{venue}: {}",
+                    socket.path
+                );
+                let opening = Opening {
+                    conn: 1,
+                    okx_checksums: false,
+                };
+                assert_eq!((socket.dialect)(&opening).venue(), venue, "{}", socket.path);
+            }
+        }
+    }
+
+    /// Each adapter, built with no overrides, names its venue and dials its descriptor's URL.
+    #[test]
+    fn adapters_agree_with_their_descriptors() {
+        fn check<P: FromOptions>(venue: VenueId) {
+            let protocol = P::from_options(&VenueOptions::default(), []);
+            assert_eq!(protocol.venue(), venue);
+            let ws_url = venue.adapter_spec().unwrap().ws_url;
+            for conn in protocol.connections(&[]) {
+                assert!(conn.url.starts_with(ws_url), "{venue}: {}", conn.url);
+            }
+        }
+        check::<BinanceSpot>(VenueId::Binance);
+        check::<BinanceUsdm>(VenueId::BinanceUsdm);
+        check::<BybitSpot>(VenueId::BybitSpot);
+        check::<BybitLinear>(VenueId::BybitLinear);
+        check::<Okx>(VenueId::Okx);
+        check::<Kraken>(VenueId::Kraken);
+    }
+}
