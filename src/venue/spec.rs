@@ -2,9 +2,10 @@
 //! id, label, endpoints, depths, instrument list, adapter and simulator dialect), and
 //! [`super::registry`] lists them once. Everything else that varies by venue reads it from there.
 
+use crate::backfill::plan::HistorySource;
 use crate::feed::adapter::Adapter;
 use crate::feed::driver::DriverConfig;
-use crate::instrument::Instrument;
+use crate::instrument::{Instrument, MarketKind};
 use crate::sim::dialect::{Dialect, Opening};
 use crate::venue::registry::VenueOptions;
 
@@ -18,10 +19,19 @@ pub struct VenueSpec {
     /// What an instrument id says about its market when no instrument list is at hand (a
     /// replay of an old capture).
     pub ids: IdMeaning,
+    /// The markets a bare symbol (`BTC`) resolves to on this venue.
+    pub markets: &'static [MarketKind],
     /// The live adapter; `None` where depthscope reads the venue's captures only (no adapter
     /// yet): such a venue is refused by `--venues` and skipped with a note in config.
     pub adapter: Option<AdapterSpec>,
 }
+
+/// What a bare symbol resolves to on a venue that lists spot markets only.
+pub const SPOT: &[MarketKind] = &[MarketKind::Spot];
+/// … on a venue that lists perpetuals only.
+pub const PERPETUALS: &[MarketKind] = &[MarketKind::Perpetual];
+/// … on a venue that lists both in one market (OKX, Gate): spot first.
+pub const SPOT_AND_PERPETUALS: &[MarketKind] = &[MarketKind::Spot, MarketKind::Perpetual];
 
 /// What an instrument id alone says about its market (see [`crate::instrument::guess`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +57,9 @@ pub struct AdapterSpec {
     /// The adapter for some instruments, built the same way for every venue
     /// ([`super::registry::build`]).
     pub build: BuildAdapter,
+    /// Where a backfill reads the venue's public history (`None`: candles only, so books warm
+    /// from the live stream).
+    pub history: Option<HistorySource>,
     /// How the embedded simulator speaks the venue.
     pub sim: SimSpec,
 }
@@ -109,11 +122,17 @@ pub struct SimSocket {
 
 impl VenueSpec {
     /// A venue whose captures depthscope reads but which has no adapter yet.
-    pub const fn without_adapter(id: &'static str, label: &'static str, ids: IdMeaning) -> Self {
+    pub const fn without_adapter(
+        id: &'static str,
+        label: &'static str,
+        ids: IdMeaning,
+        markets: &'static [MarketKind],
+    ) -> Self {
         VenueSpec {
             id,
             label,
             ids,
+            markets,
             adapter: None,
         }
     }

@@ -28,6 +28,8 @@ pub mod sync;
 #[cfg(test)]
 mod tests;
 
+use crate::backfill::plan::HistorySource;
+use crate::backfill::venues::binance as backfill;
 use crate::book::{DepthModel, Level};
 use crate::feed::adapter::{ConnId, ConnSpec};
 use crate::feed::protocol::{
@@ -38,7 +40,9 @@ use crate::instrument::{Instrument, MarketKind};
 use crate::market::{Side, VenueId};
 use crate::sim::dialect::binance::{self as dialect, Route};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
-use crate::venue::spec::{AdapterSpec, Depths, IdMeaning, SimSocket, SimSpec, VenueSpec};
+use crate::venue::spec::{
+    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSocket, SimSpec, VenueSpec,
+};
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -166,9 +170,11 @@ impl<M: Market> FromOptions for Binance<M> {
     }
 }
 
-/// The descriptor of market `M`, whose simulator sockets are `sockets` below `sim_base`.
+/// The descriptor of market `M`, whose history is `history` and whose simulator sockets are
+/// `sockets` below `sim_base`.
 const fn spec<M: Market>(
     id: &'static str,
+    history: HistorySource,
     sim_base: &'static str,
     sockets: &'static [SimSocket],
 ) -> VenueSpec {
@@ -179,12 +185,17 @@ const fn spec<M: Market>(
             MarketKind::Spot => IdMeaning::FromId,
             _ => IdMeaning::BasePerpetuals,
         },
+        markets: match M::KIND {
+            MarketKind::Spot => SPOT_MARKETS,
+            _ => PERPETUALS,
+        },
         adapter: Some(AdapterSpec {
             ws_url: M::DEFAULT_WS,
             rest_url: M::DEFAULT_REST,
             depths: Depths::Diffs,
             instruments: instruments::source::<M>(),
             build: registry::build::<Binance<M>>,
+            history: Some(history),
             sim: SimSpec {
                 url_path: sim_base,
                 sockets,
@@ -199,6 +210,7 @@ const fn spec<M: Market>(
 /// The `binance` venue.
 pub const SPOT: VenueSpec = spec::<Spot>(
     "binance",
+    backfill::SPOT,
     "/binance",
     &[SimSocket {
         path: "/binance/ws",
@@ -209,6 +221,7 @@ pub const SPOT: VenueSpec = spec::<Spot>(
 /// The `binance-usdm` venue.
 pub const USDM: VenueSpec = spec::<Usdm>(
     "binance-usdm",
+    backfill::USDM,
     "/binance-usdm",
     &[
         SimSocket {

@@ -22,7 +22,9 @@ use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
 use crate::sim::dialect::bybit as dialect;
 use crate::venue::registry::{self, FromOptions, VenueOptions};
-use crate::venue::spec::{AdapterSpec, Depths, IdMeaning, SimSocket, SimSpec, VenueSpec};
+use crate::venue::spec::{
+    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSocket, SimSpec, VenueSpec,
+};
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -163,6 +165,11 @@ const fn spec<M: Market>(id: &'static str, sockets: &'static [SimSocket]) -> Ven
         } else {
             IdMeaning::FromId
         },
+        markets: if M::CATEGORY.has_derivatives() {
+            PERPETUALS
+        } else {
+            SPOT_MARKETS
+        },
         adapter: Some(AdapterSpec {
             ws_url: M::CATEGORY.default_url(),
             rest_url: DEFAULT_REST,
@@ -172,6 +179,7 @@ const fn spec<M: Market>(id: &'static str, sockets: &'static [SimSocket]) -> Ven
             },
             instruments: instruments::source::<M>(),
             build: registry::build::<Bybit<M>>,
+            history: Some(crate::backfill::venues::bybit::SOURCE),
             sim: SimSpec {
                 url_path: sockets[0].path,
                 sockets,

@@ -2,7 +2,7 @@
 
 pub mod sync;
 
-use crate::venue::spec::{IdMeaning, VenueSpec};
+use crate::venue::spec::{IdMeaning, SPOT, VenueSpec};
 
 /// Known by its id (captures, config) with no adapter yet.
-pub const SPEC: VenueSpec = VenueSpec::without_adapter("coinbase", "CB", IdMeaning::FromId);
+pub const SPEC: VenueSpec = VenueSpec::without_adapter("coinbase", "CB", IdMeaning::FromId, SPOT);

@@ -34,7 +34,7 @@ use crate::feed::sync::ChecksumKind;
 use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
-use crate::venue::spec::{AdapterSpec, Depths, IdMeaning, SimSocket, SimSpec, VenueSpec};
+use crate::venue::spec::{AdapterSpec, Depths, IdMeaning, SPOT, SimSocket, SimSpec, VenueSpec};
 use session::Session;
 use std::time::Duration;
 
@@ -97,6 +97,7 @@ pub const SPEC: VenueSpec = VenueSpec {
     id: "kraken",
     label: "KRK",
     ids: IdMeaning::FromId,
+    markets: SPOT,
     adapter: Some(AdapterSpec {
         ws_url: DEFAULT_URL,
         rest_url: DEFAULT_REST,
@@ -106,6 +107,8 @@ pub const SPEC: VenueSpec = VenueSpec {
         },
         instruments: instruments::SOURCE,
         build: registry::build::<Kraken>,
+        // Candles only: books warm from the live stream.
+        history: None,
         sim: SimSpec {
             url_path: "/kraken/v2",
             sockets: &[SimSocket {

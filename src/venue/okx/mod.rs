@@ -19,7 +19,9 @@ use crate::feed::sync::ChecksumKind;
 use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
-use crate::venue::spec::{AdapterSpec, Depths, IdMeaning, SimSocket, SimSpec, VenueSpec};
+use crate::venue::spec::{
+    AdapterSpec, Depths, IdMeaning, SPOT_AND_PERPETUALS, SimSocket, SimSpec, VenueSpec,
+};
 use std::time::Duration;
 
 /// The production endpoint.
@@ -83,12 +85,14 @@ pub const SPEC: VenueSpec = VenueSpec {
     id: "okx",
     label: "OKX",
     ids: IdMeaning::FromId,
+    markets: SPOT_AND_PERPETUALS,
     adapter: Some(AdapterSpec {
         ws_url: DEFAULT_URL,
         rest_url: DEFAULT_REST,
         depths: Depths::Fixed(parse::BOOK_DEPTH),
         instruments: instruments::SOURCE,
         build: registry::build::<Okx>,
+        history: Some(crate::backfill::venues::okx::SOURCE),
         sim: SimSpec {
             url_path: "/okx/ws/v5/public",
             sockets: &[SimSocket {
