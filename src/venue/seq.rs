@@ -160,9 +160,36 @@ pub enum Continuation {
     Linked,
 }
 
-/// The parameters of one venue's chain: which [`Continuation`] its book messages follow.
+/// The parameter of a [`ChainRule`]: which [`Continuation`] a venue's book messages follow.
 pub trait Chain {
     const CONTINUATION: Continuation;
+}
+
+/// [`Continuation::Exact`] as a [`ChainRule`] parameter (Gate `obu`).
+#[derive(Debug)]
+pub enum ExactIds {}
+/// [`Continuation::Overlapping`] as a [`ChainRule`] parameter (KuCoin `obu`).
+#[derive(Debug)]
+pub enum OverlappingIds {}
+/// [`Continuation::Bridged`] as a [`ChainRule`] parameter (Gate legacy, KuCoin `level2`).
+#[derive(Debug)]
+pub enum BridgedIds {}
+/// [`Continuation::Linked`] as a [`ChainRule`] parameter (Bitget `pseq`, Deribit
+/// `prev_change_id`).
+#[derive(Debug)]
+pub enum LinkedIds {}
+
+impl Chain for ExactIds {
+    const CONTINUATION: Continuation = Continuation::Exact;
+}
+impl Chain for OverlappingIds {
+    const CONTINUATION: Continuation = Continuation::Overlapping;
+}
+impl Chain for BridgedIds {
+    const CONTINUATION: Continuation = Continuation::Bridged;
+}
+impl Chain for LinkedIds {
+    const CONTINUATION: Continuation = Continuation::Linked;
 }
 
 /// A book's sequence rule for venues whose whole procedure is "start from the snapshot's id,

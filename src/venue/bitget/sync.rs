@@ -3,25 +3,20 @@
 //! Bitget v2 frames carry no checksum any more ("Changes of 2026" #2), so this rule is the
 //! book's only integrity check.
 
-use crate::venue::seq::{Chain, ChainRule, Continuation};
+/// Named by the rules' documentation.
+#[cfg(doc)]
+use crate::integrity::SeqVerdict;
+use crate::venue::seq::{ChainRule, LinkedIds};
 
 /// Sequence rule for one Bitget v2 (or UTA v3) `books` book.
 ///
 /// Bitget's procedure (`docs/venues.md` "Bitget", `[PROBE]` bitget profile 2026-09-15):
 /// 1. "snapshot `pseq` 0" (build a new rule with [`ChainRule::from_snapshot`], which keeps its
 ///    `seq`).
-/// 2. "each update `pseq == previous seq`, else reconnect/resubscribe" ([`SeqVerdict::Gap`](crate::integrity::SeqVerdict::Gap) with
+/// 2. "each update `pseq == previous seq`, else reconnect/resubscribe" ([`SeqVerdict::Gap`] with
 ///    `expected` = the previous `seq`, `got` = the update's `pseq`).
 /// 3. "`seq` can exceed 2^53 on coin-M -> parse as u64, not f64".
-pub type BooksRule = ChainRule<Books>;
-
-/// Bitget `books`: `check(pseq, seq)`, `pseq` naming the last `seq`.
-#[derive(Debug)]
-pub enum Books {}
-
-impl Chain for Books {
-    const CONTINUATION: Continuation = Continuation::Linked;
-}
+pub type BooksRule = ChainRule<LinkedIds>;
 
 #[cfg(test)]
 mod tests {

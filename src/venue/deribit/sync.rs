@@ -1,6 +1,9 @@
 //! Deribit `book.{instrument}.{interval}` sequence rule (`change_id`/`prev_change_id`).
 
-use crate::venue::seq::{Chain, ChainRule, Continuation};
+/// Named by the rules' documentation.
+#[cfg(doc)]
+use crate::integrity::SeqVerdict;
+use crate::venue::seq::{ChainRule, LinkedIds};
 
 /// Sequence rule for one Deribit `book.{instrument}.{100ms|agg2|raw}` book.
 ///
@@ -8,21 +11,13 @@ use crate::venue::seq::{Chain, ChainRule, Continuation};
 /// 1. First message `type:"snapshot"` (full depth; build a new rule with
 ///    [`ChainRule::from_snapshot`], which keeps its `change_id`).
 /// 2. Then `type:"change"` messages: "`prev_change_id == last change_id`, else resync"
-///    ([`SeqVerdict::Gap`](crate::integrity::SeqVerdict::Gap) with `expected` = the last `change_id`, `got` = `prev_change_id`).
+///    ([`SeqVerdict::Gap`] with `expected` = the last `change_id`, `got` = `prev_change_id`).
 ///
 /// Resync consequence: "re-subscribing on the same socket does NOT give a new snapshot —
 /// unsubscribe/subscribe or reconnect". After a gap the caller must send `public/unsubscribe`
 /// before `public/subscribe` (or reconnect); a bare second `public/subscribe` keeps feeding
 /// changes this rule can never link again, so the book would stay unsynced forever.
-pub type BookRule = ChainRule<Book>;
-
-/// Deribit `book`: `check(prev_change_id, change_id)`, naming the last `change_id`.
-#[derive(Debug)]
-pub enum Book {}
-
-impl Chain for Book {
-    const CONTINUATION: Continuation = Continuation::Linked;
-}
+pub type BookRule = ChainRule<LinkedIds>;
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,10 @@
 //! Gate v4 book sequence rules: `spot.obu`/`futures.obu` (preferred) and the legacy
 //! `*.order_book_update` channel synced from a REST snapshot.
 
-use crate::venue::seq::{Chain, ChainRule, Continuation};
+/// Named by the rules' documentation.
+#[cfg(doc)]
+use crate::integrity::SeqVerdict;
+use crate::venue::seq::{BridgedIds, ChainRule, ExactIds};
 
 /// Sequence rule for one `spot.obu` / `futures.obu` book (`ob.<PAIR>.<level>`).
 ///
@@ -9,18 +12,10 @@ use crate::venue::seq::{Chain, ChainRule, Continuation};
 /// 1. "First push `result.full=true` (replace book, store `u`)" (build a new rule with
 ///    [`ChainRule::from_snapshot`]).
 /// 2. "rule **apply only if `U == last_u + 1`**, else unsubscribe+resubscribe"
-///    ([`SeqVerdict::Gap`](crate::integrity::SeqVerdict::Gap) with `expected = last_u + 1`, `got = U`); a delta wholly at or below
-///    `last_u` is a duplicate ([`SeqVerdict::Stale`](crate::integrity::SeqVerdict::Stale)).
+///    ([`SeqVerdict::Gap`] with `expected = last_u + 1`, `got = U`); a delta wholly at or below
+///    `last_u` is a duplicate ([`SeqVerdict::Stale`]).
 /// 3. "deltas with no `b`/`a` still advance the id": the caller must pass them here too.
-pub type ObuRule = ChainRule<Obu>;
-
-/// Gate `obu`: `U` exactly after the last `u`.
-#[derive(Debug)]
-pub enum Obu {}
-
-impl Chain for Obu {
-    const CONTINUATION: Continuation = Continuation::Exact;
-}
+pub type ObuRule = ChainRule<ExactIds>;
 
 /// Sequence rule for one legacy `spot.order_book_update` / `futures.order_book_update` book.
 ///
@@ -28,20 +23,12 @@ impl Chain for Obu {
 /// 1. The channel sends no snapshot: REST
 ///    `GET /api/v4/spot/order_book?currency_pair=..&limit=100&with_id=true` -> `id` (build a rule
 ///    with [`ChainRule::from_snapshot`]).
-/// 2. "discard `u < id+1`" ([`SeqVerdict::Stale`](crate::integrity::SeqVerdict::Stale)).
+/// 2. "discard `u < id+1`" ([`SeqVerdict::Stale`]).
 /// 3. "first `U <= id+1 <= u`".
-/// 4. "then `U == prev u + 1`" ([`SeqVerdict::Gap`](crate::integrity::SeqVerdict::Gap) with `expected = prev u + 1`, `got = U`).
+/// 4. "then `U == prev u + 1`" ([`SeqVerdict::Gap`] with `expected = prev u + 1`, `got = U`).
 ///
 /// The real 2021 spot and 2023 futures captures use this channel; both replay with 0 gaps.
-pub type OrderBookUpdateRule = ChainRule<OrderBookUpdate>;
-
-/// Gate `order_book_update`: bridged from the REST `id`.
-#[derive(Debug)]
-pub enum OrderBookUpdate {}
-
-impl Chain for OrderBookUpdate {
-    const CONTINUATION: Continuation = Continuation::Bridged;
-}
+pub type OrderBookUpdateRule = ChainRule<BridgedIds>;
 
 #[cfg(test)]
 mod tests {

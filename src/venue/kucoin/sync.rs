@@ -1,7 +1,10 @@
 //! KuCoin book sequence rules: Pro/UTA `obu` (`O`/`C`) and classic `level2` synced from a REST
 //! snapshot (`sequenceStart`/`sequenceEnd`).
 
-use crate::venue::seq::{Chain, ChainRule, Continuation};
+/// Named by the rules' documentation.
+#[cfg(doc)]
+use crate::integrity::SeqVerdict;
+use crate::venue::seq::{BridgedIds, ChainRule, OverlappingIds};
 
 /// Sequence rule for one Pro/UTA `obu` book with `depth: "increment@10ms"`.
 ///
@@ -9,19 +12,11 @@ use crate::venue::seq::{Chain, ChainRule, Continuation};
 /// 1. First message `"t":"snapshot"` (up to 500 per side): "store `C`" (build a new rule with
 ///    [`ChainRule::from_snapshot`]).
 /// 2. Deltas: "apply when `O <= last+1 && C > last` (observed always `O == last+1`), set
-///    last = `C`". A delta with `C <= last` is [`SeqVerdict::Stale`](crate::integrity::SeqVerdict::Stale); one with `O > last + 1` is
-///    a [`SeqVerdict::Gap`](crate::integrity::SeqVerdict::Gap) with `expected = last + 1`, `got = O`.
+///    last = `C`". A delta with `C <= last` is [`SeqVerdict::Stale`]; one with `O > last + 1` is
+///    a [`SeqVerdict::Gap`] with `expected = last + 1`, `got = O`.
 ///
 /// Depths `50` and `5` push full snapshots every 100 ms and need no rule.
-pub type ObuRule = ChainRule<Obu>;
-
-/// KuCoin `obu`: `O` at or before the last `C` + 1, `C` past it.
-#[derive(Debug)]
-pub enum Obu {}
-
-impl Chain for Obu {
-    const CONTINUATION: Continuation = Continuation::Overlapping;
-}
+pub type ObuRule = ChainRule<OverlappingIds>;
 
 /// Sequence rule for one classic `/market/level2:<symbol>` book.
 ///
@@ -29,22 +24,14 @@ impl Chain for Obu {
 /// 1. Buffer the `level2` deltas and fetch REST `/api/v3/market/orderbook/level2` -> `sequence`
 ///    (build a rule with [`ChainRule::from_snapshot`]).
 /// 2. "apply changes with seq > snapshot seq": a delta whose `sequenceEnd` is at or below the
-///    snapshot is [`SeqVerdict::Stale`](crate::integrity::SeqVerdict::Stale); inside the first applied delta, which may straddle the
+///    snapshot is [`SeqVerdict::Stale`]; inside the first applied delta, which may straddle the
 ///    snapshot, skip each change `[price, size, sequence]` for which
 ///    [`ChainRule::is_after_snapshot`] is false.
-/// 3. "chain `sequenceStart == prev sequenceEnd + 1`" ([`SeqVerdict::Gap`](crate::integrity::SeqVerdict::Gap) with
+/// 3. "chain `sequenceStart == prev sequenceEnd + 1`" ([`SeqVerdict::Gap`] with
 ///    `expected = prev sequenceEnd + 1`, `got = sequenceStart`).
 ///
 /// The real 2021 capture uses this channel and replays with 0 gaps.
-pub type Level2Rule = ChainRule<Level2>;
-
-/// KuCoin classic `level2`: bridged from the REST `sequence`.
-#[derive(Debug)]
-pub enum Level2 {}
-
-impl Chain for Level2 {
-    const CONTINUATION: Continuation = Continuation::Bridged;
-}
+pub type Level2Rule = ChainRule<BridgedIds>;
 
 #[cfg(test)]
 mod tests {
