@@ -98,7 +98,7 @@ pub struct VenueOverride {
     pub ws_url: Option<String>,
     pub rest_url: Option<String>,
     /// Book depth to subscribe where the venue offers a choice (Bybit 1/50/200/1000, Kraken
-    /// 10/25/100/500/1000).
+    /// 10/25/100/500/1000); refused for venues that offer none (each venue's descriptor says).
     pub depth: Option<usize>,
 }
 
@@ -136,9 +136,13 @@ impl Feed {
             ));
         }
         for (venue, o) in &self.venue {
-            venue
+            let id = venue
                 .parse::<VenueId>()
                 .map_err(|e| format!("feed.venue.{venue}: {e}"))?;
+            let fixed = id.adapter_spec().and_then(|a| a.depths.no_choice());
+            if let (Some(depth), Some(why)) = (o.depth, fixed) {
+                return Err(format!("feed.venue.{venue}.depth = {depth}: {venue} {why}"));
+            }
             for url in [&o.ws_url, &o.rest_url].into_iter().flatten() {
                 if !url.contains("://") {
                     return Err(format!(

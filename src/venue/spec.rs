@@ -88,6 +88,21 @@ pub enum Depths {
     },
 }
 
+impl Depths {
+    /// Why a configured depth cannot apply, for venues that offer no choice.
+    pub fn no_choice(self) -> Option<String> {
+        match self {
+            Depths::Diffs => {
+                Some("streams every price over a REST snapshot: there is no depth to choose".into())
+            }
+            Depths::Fixed(levels) => Some(format!(
+                "serves books of {levels} levels a side only: there is no depth to choose"
+            )),
+            Depths::Choice { .. } => None,
+        }
+    }
+}
+
 /// How to fetch and read a venue's instrument list.
 #[derive(Clone, Copy, Debug)]
 pub struct InstrumentSource {
