@@ -7,61 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A venue connection family, with the ids of `docs/capture-format.md` as its string form.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VenueId {
-    Binance,
-    BinanceUsdm,
-    BybitSpot,
-    BybitLinear,
-    Okx,
-    Kraken,
-    Bitget,
-    Coinex,
-    Coinbase,
-    Hyperliquid,
-    Gate,
-    Kucoin,
-    Deribit,
-}
-
-impl VenueId {
-    /// Every venue id, in display order.
-    pub const ALL: [VenueId; 13] = [
-        VenueId::Binance,
-        VenueId::BinanceUsdm,
-        VenueId::BybitSpot,
-        VenueId::BybitLinear,
-        VenueId::Okx,
-        VenueId::Kraken,
-        VenueId::Bitget,
-        VenueId::Coinex,
-        VenueId::Coinbase,
-        VenueId::Hyperliquid,
-        VenueId::Gate,
-        VenueId::Kucoin,
-        VenueId::Deribit,
-    ];
-
-    /// The id used in capture files, config and on the command line.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            VenueId::Binance => "binance",
-            VenueId::BinanceUsdm => "binance-usdm",
-            VenueId::BybitSpot => "bybit-spot",
-            VenueId::BybitLinear => "bybit-linear",
-            VenueId::Okx => "okx",
-            VenueId::Kraken => "kraken",
-            VenueId::Bitget => "bitget",
-            VenueId::Coinex => "coinex",
-            VenueId::Coinbase => "coinbase",
-            VenueId::Hyperliquid => "hyperliquid",
-            VenueId::Gate => "gate",
-            VenueId::Kucoin => "kucoin",
-            VenueId::Deribit => "deribit",
-        }
-    }
-}
+pub use crate::venue::registry::VenueId;
 
 impl fmt::Display for VenueId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -71,10 +17,12 @@ impl fmt::Display for VenueId {
 
 /// An unknown venue id, keeping the text so the message can name it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown venue `{0}` (known: binance, binance-usdm, bybit-spot, bybit-linear, okx, kraken, bitget, coinex, coinbase, hyperliquid, gate, kucoin, deribit)"
-)]
+#[error("unknown venue `{0}` (known: {known})", known = known_venues())]
 pub struct UnknownVenue(pub String);
+
+fn known_venues() -> String {
+    VenueId::ALL.map(VenueId::as_str).join(", ")
+}
 
 impl FromStr for VenueId {
     type Err = UnknownVenue;

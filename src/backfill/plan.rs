@@ -138,7 +138,7 @@ fn fill(path: &str, inst: &Instrument, start: Millis, end: Millis) -> String {
 }
 
 /// How one venue's history is fetched and read.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct HistorySource {
     /// The series the venue serves for one instrument.
     pub series: fn(inst: &Instrument) -> Vec<Series>,

@@ -18,7 +18,7 @@ use crate::feed::runtime::Tap;
 use crate::history::HistorySink;
 use crate::instrument::Instrument;
 use crate::market::{Millis, VenueId, now_nanos};
-use crate::venue::registry::{VenueOptions, instrument_source};
+use crate::venue::registry::{VenueOptions, default_rest};
 
 use super::rows;
 use super::run::{BackfillConfig, BackfillProgress, BackfillUpdate, Target, run_backfill};
@@ -54,7 +54,7 @@ pub fn targets(
             let base = options
                 .get(venue)
                 .and_then(|o| o.rest_url.clone())
-                .or_else(|| instrument_source(*venue).map(|s| s.default_rest.to_owned()))?;
+                .or_else(|| default_rest(*venue).map(str::to_owned))?;
             Some(list.iter().map(move |i| Target {
                 instrument: i.clone(),
                 rest_base: base.clone(),

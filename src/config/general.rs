@@ -3,6 +3,7 @@
 use crate::feed::audit::AuditConfig;
 use crate::feed::backoff::BackoffConfig;
 use crate::market::VenueId;
+use crate::venue::registry::IMPLEMENTED;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,14 +24,7 @@ impl Default for General {
     fn default() -> Self {
         General {
             symbols: vec!["BTC".into(), "ETH".into(), "SOL".into()],
-            venues: vec![
-                VenueId::Binance,
-                VenueId::BinanceUsdm,
-                VenueId::BybitSpot,
-                VenueId::BybitLinear,
-                VenueId::Okx,
-                VenueId::Kraken,
-            ],
+            venues: IMPLEMENTED.to_vec(),
             record: None,
         }
     }
@@ -104,7 +98,7 @@ pub struct VenueOverride {
     pub ws_url: Option<String>,
     pub rest_url: Option<String>,
     /// Book depth to subscribe where the venue offers a choice (Bybit 1/50/200/1000, Kraken
-    /// 10/25/100/500/1000).
+    /// 10/25/100/500/1000); refused for venues that offer none (each venue's descriptor says).
     pub depth: Option<usize>,
 }
 
@@ -142,9 +136,13 @@ impl Feed {
             ));
         }
         for (venue, o) in &self.venue {
-            venue
+            let id = venue
                 .parse::<VenueId>()
                 .map_err(|e| format!("feed.venue.{venue}: {e}"))?;
+            let fixed = id.adapter_spec().and_then(|a| a.depths.no_choice());
+            if let (Some(depth), Some(why)) = (o.depth, fixed) {
+                return Err(format!("feed.venue.{venue}.depth = {depth}: {venue} {why}"));
+            }
             for url in [&o.ws_url, &o.rest_url].into_iter().flatten() {
                 if !url.contains("://") {
                     return Err(format!(

@@ -36,6 +36,12 @@ fn wrong_types_and_bad_values_are_rejected_with_reasons() {
     assert!(err.to_string().contains("missing scheme"), "{err}");
     let err = Config::parse("[feed.venue.okz]\ndepth = 5\n", "f.toml").unwrap_err();
     assert!(err.to_string().contains("okz"), "{err}");
+    // A depth where the venue offers no choice would be silently ignored.
+    let err = Config::parse("[feed.venue.binance]\ndepth = 50\n", "f.toml").unwrap_err();
+    assert!(err.to_string().contains("no depth to choose"), "{err}");
+    let err = Config::parse("[feed.venue.okx]\ndepth = 50\n", "f.toml").unwrap_err();
+    assert!(err.to_string().contains("400 levels"), "{err}");
+    assert!(Config::parse("[feed.venue.kraken]\ndepth = 25\n", "f.toml").is_ok());
     let err = Config::parse("[general]\nsymbols = []\n", "f.toml").unwrap_err();
     assert!(err.to_string().contains("at least one symbol"), "{err}");
     assert!(Config::parse("[general\n", "f.toml").is_err());

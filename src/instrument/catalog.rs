@@ -40,20 +40,6 @@ pub enum Provenance {
     },
 }
 
-/// The markets a symbol maps to on each venue.
-fn wanted_kinds(venue: VenueId) -> &'static [MarketKind] {
-    match venue {
-        VenueId::BinanceUsdm | VenueId::BybitLinear | VenueId::Hyperliquid => {
-            &[MarketKind::Perpetual]
-        }
-        VenueId::Okx | VenueId::Bitget | VenueId::Gate | VenueId::Kucoin => {
-            &[MarketKind::Spot, MarketKind::Perpetual]
-        }
-        VenueId::Deribit => &[MarketKind::Perpetual],
-        _ => &[MarketKind::Spot],
-    }
-}
-
 /// Quote currencies in order of preference when a symbol has several markets.
 const QUOTE_PREFERENCE: [&str; 4] = ["USDT", "USD", "USDC", "EUR"];
 
@@ -172,7 +158,7 @@ impl Catalog {
                     continue; // reported once by the loader
                 }
                 let mut found = false;
-                for &kind in wanted_kinds(venue) {
+                for &kind in venue.spec().markets {
                     if let Some(inst) = best_market(list, &base, kind) {
                         push_unique(chosen.entry(venue).or_default(), inst.clone());
                         found = true;
@@ -232,9 +218,13 @@ async fn fetch(
     http: &reqwest::Client,
     tap: Option<&dyn Tap>,
 ) -> Result<VenueList, String> {
-    let source =
-        registry::instrument_source(venue).ok_or_else(|| format!("{venue}: no adapter yet"))?;
-    let base = rest.unwrap_or_else(|| source.default_rest.to_owned());
+    let adapter = venue
+        .adapter_spec()
+        .ok_or_else(|| format!("{venue}: no adapter yet"))?;
+    let (source, base) = (
+        adapter.instruments,
+        rest.unwrap_or(adapter.rest_url.to_owned()),
+    );
     let mut instruments = Vec::new();
     for url in (source.urls)(&base) {
         let resp = http

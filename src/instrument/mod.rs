@@ -10,6 +10,7 @@ pub mod catalog;
 
 use crate::market::VenueId;
 use crate::num::Dec;
+use crate::venue::spec::IdMeaning;
 use serde::{Deserialize, Serialize};
 
 /// How a venue's size field maps to base units.
@@ -120,10 +121,7 @@ pub fn guess(venue: VenueId, id: &str) -> Instrument {
         .iter()
         .skip(1)
         .any(|t| t.len() >= 6 && t.chars().take(2).all(|c| c.is_ascii_digit()));
-    let perp_venue = matches!(
-        venue,
-        VenueId::BinanceUsdm | VenueId::BybitLinear | VenueId::Hyperliquid
-    );
+    let perp_venue = venue.spec().ids == IdMeaning::BasePerpetuals;
     let kind = if has("SWAP") || has("PERP") || has("PERPETUAL") || has("UMCBL") || perp_venue {
         MarketKind::Perpetual
     } else if tokens.len() >= 4 && (has("C") || has("P")) {
@@ -133,9 +131,9 @@ pub fn guess(venue: VenueId, id: &str) -> Instrument {
     } else {
         MarketKind::Spot
     };
-    let contract = match (kind, venue) {
-        (MarketKind::Spot, _) => Contract::Base,
-        (_, VenueId::BinanceUsdm | VenueId::BybitLinear | VenueId::Hyperliquid) => Contract::Base,
+    let contract = match kind {
+        MarketKind::Spot => Contract::Base,
+        _ if perp_venue => Contract::Base,
         _ => Contract::Unknown,
     };
     Instrument {

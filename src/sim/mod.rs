@@ -227,19 +227,14 @@ pub fn banner(handle: &SimHandle, cfg: &SimConfig) -> String {
 }
 
 /// The options that point `venue`'s adapter at a simulator on `addr`, following each adapter's
-/// override rule: Binance takes a WebSocket *base* and appends its socket paths (`/ws`,
-/// `/public/ws`, `/market/ws`); the others take their full socket URL. Every venue's REST base
-/// is the simulator itself (the venues' REST paths do not collide).
+/// override rule (its descriptor's [`crate::venue::spec::SimSpec::url_path`]): Binance takes a
+/// WebSocket *base* and appends its socket paths (`/ws`, `/public/ws`, `/market/ws`); the others
+/// take their full socket URL. Every venue's REST base is the simulator itself (the venues' REST
+/// paths do not collide).
 pub fn venue_options(addr: SocketAddr, venue: VenueId) -> VenueOptions {
-    let path = match venue {
-        VenueId::Binance => "/binance",
-        VenueId::BinanceUsdm => "/binance-usdm",
-        VenueId::BybitSpot => "/bybit/v5/public/spot",
-        VenueId::BybitLinear => "/bybit/v5/public/linear",
-        VenueId::Okx => "/okx/ws/v5/public",
-        VenueId::Kraken => "/kraken/v2",
-        _ => "/unsupported",
-    };
+    let path = venue
+        .adapter_spec()
+        .map_or("/unsupported", |a| a.sim.url_path);
     VenueOptions {
         ws_url: Some(format!("ws://{addr}{path}")),
         rest_url: Some(format!("http://{addr}")),

@@ -44,7 +44,13 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, rest: axum::Router, 
         return;
     };
     let path = target.split('?').next().unwrap_or_default();
-    match dialect::for_path(path, conn, shared.okx_checksums) {
+    match dialect::for_path(
+        path,
+        &dialect::Opening {
+            conn,
+            okx_checksums: shared.okx_checksums,
+        },
+    ) {
         Some(dialect) => match tokio_tungstenite::accept_async(stream).await {
             Ok(ws) => session::serve(ws, dialect, conn, shared).await,
             Err(e) => tracing::debug!(path, "simulator WebSocket handshake failed: {e}"),

@@ -7,15 +7,18 @@ pub mod binance;
 pub mod bitget;
 pub mod bybit;
 pub mod coinbase;
+pub mod coinex;
 pub mod deribit;
 #[cfg(test)]
 mod fuzz;
 pub mod gate;
+pub mod hyperliquid;
 pub mod kraken;
 pub mod kucoin;
 pub mod okx;
 pub mod registry;
 pub mod seq;
+pub mod spec;
 pub mod wire;
 
 /// The depth to subscribe for a requested one, among the depths a venue serves (ascending):

@@ -20,6 +20,7 @@
 //! (Bybit `u == 1`, OKX `seqId < prevSeqId`) are answered `Reset` by their own rules.
 
 use crate::integrity::SeqVerdict;
+use std::marker::PhantomData;
 
 /// The last update id a book has applied, for venues whose messages cover contiguous id ranges.
 ///
@@ -142,6 +143,114 @@ impl Linked {
         }
         self.last = id;
         SeqVerdict::Apply
+    }
+}
+
+/// How a venue's book messages continue from the one before: the parameter of [`ChainRule`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Continuation {
+    /// Id ranges that must start exactly after the book ([`UpdateIds::advance_exact`]).
+    Exact,
+    /// Id ranges that may start inside the book if they reach past it
+    /// ([`UpdateIds::advance_overlapping`]).
+    Overlapping,
+    /// Id ranges from a REST snapshot the first message may straddle ([`Bridged`]).
+    Bridged,
+    /// Each message names its predecessor ([`Linked`]).
+    Linked,
+}
+
+/// The parameter of a [`ChainRule`]: which [`Continuation`] a venue's book messages follow.
+pub trait Chain {
+    const CONTINUATION: Continuation;
+}
+
+/// [`Continuation::Exact`] as a [`ChainRule`] parameter (Gate `obu`).
+#[derive(Debug)]
+pub enum ExactIds {}
+/// [`Continuation::Overlapping`] as a [`ChainRule`] parameter (KuCoin `obu`).
+#[derive(Debug)]
+pub enum OverlappingIds {}
+/// [`Continuation::Bridged`] as a [`ChainRule`] parameter (Gate legacy, KuCoin `level2`).
+#[derive(Debug)]
+pub enum BridgedIds {}
+/// [`Continuation::Linked`] as a [`ChainRule`] parameter (Bitget `pseq`, Deribit
+/// `prev_change_id`).
+#[derive(Debug)]
+pub enum LinkedIds {}
+
+impl Chain for ExactIds {
+    const CONTINUATION: Continuation = Continuation::Exact;
+}
+impl Chain for OverlappingIds {
+    const CONTINUATION: Continuation = Continuation::Overlapping;
+}
+impl Chain for BridgedIds {
+    const CONTINUATION: Continuation = Continuation::Bridged;
+}
+impl Chain for LinkedIds {
+    const CONTINUATION: Continuation = Continuation::Linked;
+}
+
+/// A book's sequence rule for venues whose whole procedure is "start from the snapshot's id,
+/// then each message must continue the chain" (Gate, KuCoin, Bitget, Deribit): one rule, the
+/// venue's [`Chain`] saying how messages continue. `check(from, to)` takes a message's first and
+/// last ids for range continuations, its predecessor and own id for [`Continuation::Linked`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct ChainRule<C> {
+    snapshot: u64,
+    state: ChainState,
+    venue: PhantomData<C>,
+}
+
+// Derives would require the marker type to be `Clone` and `Copy` too.
+impl<C> Clone for ChainRule<C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for ChainRule<C> {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChainState {
+    Ids(UpdateIds),
+    Bridged(Bridged),
+    Linked(Linked),
+}
+
+impl<C: Chain> ChainRule<C> {
+    /// Start from the id of the snapshot (pushed or fetched) the book was built from.
+    pub const fn from_snapshot(id: u64) -> Self {
+        let state = match C::CONTINUATION {
+            Continuation::Exact | Continuation::Overlapping => ChainState::Ids(UpdateIds::new(id)),
+            Continuation::Bridged => ChainState::Bridged(Bridged::from_snapshot(id)),
+            Continuation::Linked => ChainState::Linked(Linked::new(id)),
+        };
+        Self {
+            snapshot: id,
+            state,
+            venue: PhantomData,
+        }
+    }
+
+    /// Judge a message by its two ids (see [`ChainRule`] for which two).
+    #[must_use]
+    pub fn check(&mut self, from: u64, to: u64) -> SeqVerdict {
+        match &mut self.state {
+            ChainState::Ids(ids) if C::CONTINUATION == Continuation::Overlapping => {
+                ids.advance_overlapping(from, to)
+            }
+            ChainState::Ids(ids) => ids.advance_exact(from, to),
+            ChainState::Bridged(ids) => ids.check(from, to),
+            ChainState::Linked(chain) => chain.link(from, to),
+        }
+    }
+
+    /// Whether an id is newer than the snapshot the rule started from (KuCoin `level2` changes
+    /// inside a delta that straddles the snapshot).
+    pub const fn is_after_snapshot(&self, id: u64) -> bool {
+        id > self.snapshot
     }
 }
 

@@ -11,14 +11,9 @@ use crate::market::VenueId;
 
 use super::plan::HistorySource;
 
-/// The venues a backfill can fetch from. Kraken, Coinbase and the others have no public
-/// derivatives statistics and serve candles only; they warm from the live stream.
+/// The venues a backfill can fetch from (each venue's descriptor names its source). Kraken,
+/// Coinbase and the others have no public derivatives statistics and serve candles only; they
+/// warm from the live stream.
 pub fn source(venue: VenueId) -> Option<HistorySource> {
-    match venue {
-        VenueId::Binance => Some(binance::SPOT),
-        VenueId::BinanceUsdm => Some(binance::USDM),
-        VenueId::BybitSpot | VenueId::BybitLinear => Some(bybit::SOURCE),
-        VenueId::Okx => Some(okx::SOURCE),
-        _ => None,
-    }
+    venue.adapter_spec().and_then(|a| a.history)
 }

@@ -198,36 +198,39 @@ pub trait Dialect: Send {
     }
 }
 
-/// The dialect serving a WebSocket path, if any. Paths are the venues' own, prefixed with the
-/// venue id so one port serves them all.
-pub fn for_path(path: &str, conn: u64, okx_checksums: bool) -> Option<Box<dyn Dialect>> {
-    Some(match path.trim_end_matches('/') {
-        "/binance/ws" => Box::new(binance::Binance::new(binance::Route::Spot)),
-        "/binance-usdm/public/ws" => Box::new(binance::Binance::new(binance::Route::UsdmPublic)),
-        "/binance-usdm/market/ws" => Box::new(binance::Binance::new(binance::Route::UsdmMarket)),
-        "/bybit/v5/public/spot" => Box::new(bybit::Bybit::new(VenueId::BybitSpot, conn)),
-        "/bybit/v5/public/linear" => Box::new(bybit::Bybit::new(VenueId::BybitLinear, conn)),
-        "/okx/ws/v5/public" => Box::new(okx::Okx::new(conn, okx_checksums)),
-        "/kraken/v2" => Box::new(kraken::Kraken::new(conn)),
-        _ => return None,
-    })
+/// What a dialect is opened with: the connection's number and the simulator's switches.
+#[derive(Clone, Copy, Debug)]
+pub struct Opening {
+    pub conn: u64,
+    /// Publish real OKX checksums instead of `0`.
+    pub okx_checksums: bool,
+}
+
+/// The dialect serving a WebSocket path, if any: each venue's descriptor lists its paths
+/// ([`crate::venue::spec::SimSpec`]), the venues' own prefixed with the venue id so one port
+/// serves them all.
+pub fn for_path(path: &str, opening: &Opening) -> Option<Box<dyn Dialect>> {
+    let path = path.trim_end_matches('/');
+    VenueId::ALL
+        .iter()
+        .filter_map(|v| v.adapter_spec())
+        .flat_map(|a| a.sim.sockets)
+        .find(|s| s.path == path)
+        .map(|s| (s.dialect)(opening))
 }
 
 /// Whether `venue`'s book messages carry sequence numbers and a checksum (which faults apply).
 pub fn integrity(venue: VenueId) -> (bool, bool) {
-    match venue {
-        VenueId::Kraken => (false, true),
-        VenueId::Okx => (true, true),
-        _ => (true, false),
-    }
+    venue
+        .adapter_spec()
+        .map_or((false, false), |a| (a.sim.sequenced, a.sim.checksummed))
 }
 
 /// Whether `venue` announces planned closes (Binance `serverShutdown`, OKX notice `64008`).
 pub fn announces_shutdown(venue: VenueId) -> bool {
-    matches!(
-        venue,
-        VenueId::Binance | VenueId::BinanceUsdm | VenueId::Okx
-    )
+    venue
+        .adapter_spec()
+        .is_some_and(|a| a.sim.announces_shutdown)
 }
 
 /// A book's instrument.

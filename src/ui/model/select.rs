@@ -183,19 +183,7 @@ pub fn symbol<'a>(frame: &'a Frame, name: &str) -> Option<&'a SymbolFrame> {
 
 /// A short venue code for narrow columns: `BIN`, `OKX-P` (derivatives get a kind suffix).
 pub fn short_label(book: &BookFrame) -> String {
-    let code = match book.key.venue {
-        VenueId::Binance | VenueId::BinanceUsdm => "BIN",
-        VenueId::BybitSpot | VenueId::BybitLinear => "BYB",
-        VenueId::Okx => "OKX",
-        VenueId::Kraken => "KRK",
-        VenueId::Bitget => "BGT",
-        VenueId::Coinex => "CEX",
-        VenueId::Coinbase => "CB",
-        VenueId::Hyperliquid => "HL",
-        VenueId::Gate => "GATE",
-        VenueId::Kucoin => "KUC",
-        VenueId::Deribit => "DRB",
-    };
+    let code = book.key.venue.label();
     match book.instrument.kind {
         MarketKind::Spot => code.to_owned(),
         MarketKind::Perpetual => format!("{code}-P"),

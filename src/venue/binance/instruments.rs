@@ -16,7 +16,6 @@ pub const fn source<M: Market>() -> InstrumentSource {
     InstrumentSource {
         urls: urls::<M>,
         parse: parse::<M>,
-        default_rest: M::DEFAULT_REST,
     }
 }
 
@@ -159,7 +158,7 @@ mod tests {
     fn sources_fetch_each_markets_exchange_info() {
         let spot = source::<Spot>();
         assert_eq!(
-            (spot.urls)(spot.default_rest),
+            (spot.urls)(Spot::DEFAULT_REST),
             ["https://api.binance.com/api/v3/exchangeInfo"]
         );
         let usdm = source::<Usdm>();

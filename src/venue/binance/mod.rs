@@ -28,6 +28,8 @@ pub mod sync;
 #[cfg(test)]
 mod tests;
 
+use crate::backfill::plan::HistorySource;
+use crate::backfill::venues::binance as backfill;
 use crate::book::{DepthModel, Level};
 use crate::feed::adapter::{ConnId, ConnSpec};
 use crate::feed::protocol::{
@@ -36,6 +38,11 @@ use crate::feed::protocol::{
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::{Instrument, MarketKind};
 use crate::market::{Side, VenueId};
+use crate::sim::dialect::binance::{self as dialect, Route};
+use crate::venue::registry::{self, FromOptions, VenueOptions};
+use crate::venue::spec::{
+    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSocket, SimSpec, VenueSpec,
+};
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -160,6 +167,77 @@ impl<M: Market> Binance<M> {
         }
     }
 }
+
+impl<M: Market> FromOptions for Binance<M> {
+    fn from_options<'i>(opts: &VenueOptions, _: impl IntoIterator<Item = &'i Instrument>) -> Self {
+        Self::new(opts.ws_url.clone(), opts.rest_url.clone())
+    }
+}
+
+/// The descriptor of market `M`, whose history is `history` and whose simulator sockets are
+/// `sockets` below `sim_base`.
+const fn spec<M: Market>(
+    id: &'static str,
+    history: HistorySource,
+    sim_base: &'static str,
+    sockets: &'static [SimSocket],
+) -> VenueSpec {
+    VenueSpec {
+        id,
+        label: "BIN",
+        ids: match M::KIND {
+            MarketKind::Spot => IdMeaning::FromId,
+            _ => IdMeaning::BasePerpetuals,
+        },
+        markets: match M::KIND {
+            MarketKind::Spot => SPOT_MARKETS,
+            _ => PERPETUALS,
+        },
+        adapter: Some(AdapterSpec {
+            ws_url: M::DEFAULT_WS,
+            rest_url: M::DEFAULT_REST,
+            depths: Depths::Diffs,
+            instruments: instruments::source::<M>(),
+            build: registry::build::<Binance<M>>,
+            history: Some(history),
+            sim: SimSpec {
+                url_path: sim_base,
+                sockets,
+                sequenced: true,
+                checksummed: false,
+                announces_shutdown: true,
+            },
+        }),
+    }
+}
+
+/// The `binance` venue.
+pub const SPOT: VenueSpec = spec::<Spot>(
+    "binance",
+    backfill::SPOT,
+    "/binance",
+    &[SimSocket {
+        path: "/binance/ws",
+        dialect: |_| Box::new(dialect::Binance::new(Route::Spot)),
+    }],
+);
+
+/// The `binance-usdm` venue.
+pub const USDM: VenueSpec = spec::<Usdm>(
+    "binance-usdm",
+    backfill::USDM,
+    "/binance-usdm",
+    &[
+        SimSocket {
+            path: "/binance-usdm/public/ws",
+            dialect: |_| Box::new(dialect::Binance::new(Route::UsdmPublic)),
+        },
+        SimSocket {
+            path: "/binance-usdm/market/ws",
+            dialect: |_| Box::new(dialect::Binance::new(Route::UsdmMarket)),
+        },
+    ],
+);
 
 impl<M: Market> Protocol for Binance<M> {
     type Seq = FromSnapshot<M::Rule>;

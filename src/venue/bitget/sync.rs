@@ -3,39 +3,24 @@
 //! Bitget v2 frames carry no checksum any more ("Changes of 2026" #2), so this rule is the
 //! book's only integrity check.
 
+/// Named by the rules' documentation.
+#[cfg(doc)]
 use crate::integrity::SeqVerdict;
-use crate::venue::seq::Linked;
+use crate::venue::seq::{ChainRule, LinkedIds};
 
 /// Sequence rule for one Bitget v2 (or UTA v3) `books` book.
 ///
 /// Bitget's procedure (`docs/venues.md` "Bitget", `[PROBE]` bitget profile 2026-09-15):
-/// 1. "snapshot `pseq` 0" (build a new rule with [`BooksRule::from_snapshot`], which keeps its
+/// 1. "snapshot `pseq` 0" (build a new rule with [`ChainRule::from_snapshot`], which keeps its
 ///    `seq`).
 /// 2. "each update `pseq == previous seq`, else reconnect/resubscribe" ([`SeqVerdict::Gap`] with
 ///    `expected` = the previous `seq`, `got` = the update's `pseq`).
 /// 3. "`seq` can exceed 2^53 on coin-M -> parse as u64, not f64".
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BooksRule {
-    seq: Linked,
-}
-
-impl BooksRule {
-    /// Start from a `"action":"snapshot"` message's `seq`.
-    pub const fn from_snapshot(seq: u64) -> Self {
-        Self {
-            seq: Linked::new(seq),
-        }
-    }
-
-    /// Judge a `"action":"update"` message by its `pseq` and `seq`.
-    #[must_use]
-    pub fn check(&mut self, pseq: u64, seq: u64) -> SeqVerdict {
-        self.seq.link(pseq, seq)
-    }
-}
+pub type BooksRule = ChainRule<LinkedIds>;
 
 #[cfg(test)]
 mod tests {
+    use crate::integrity::SeqVerdict;
     use serde_json::Value;
 
     use super::*;

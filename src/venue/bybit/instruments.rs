@@ -5,25 +5,22 @@
 //! linear only `contractType:"LinearPerpetual"` (dated futures are not streamed). Linear sizes
 //! are in the base coin, like spot, so every contract is [`Contract::Base`].
 
-use super::Category;
+use super::{Category, Market};
 use crate::instrument::{Contract, Instrument, MarketKind, normalize_asset};
 use crate::num::Dec;
 use crate::venue::registry::InstrumentSource;
 use serde::Deserialize;
 
-pub const DEFAULT_REST: &str = "https://api.bybit.com";
-
-pub const SPOT_SOURCE: InstrumentSource = InstrumentSource {
-    urls: spot_urls,
-    parse,
-    default_rest: DEFAULT_REST,
-};
-
-pub const LINEAR_SOURCE: InstrumentSource = InstrumentSource {
-    urls: linear_urls,
-    parse,
-    default_rest: DEFAULT_REST,
-};
+/// Where market `M` lists its instruments.
+pub const fn source<M: Market>() -> InstrumentSource {
+    InstrumentSource {
+        urls: match M::CATEGORY {
+            Category::Spot => spot_urls,
+            Category::Linear => linear_urls,
+        },
+        parse,
+    }
+}
 
 /// Spot "does not support pagination": one answer holds every pair.
 fn spot_urls(rest: &str) -> Vec<String> {

@@ -1,6 +1,6 @@
 //! Bybit v5 public streams: spot (`bybit-spot`, `wss://stream.bybit.com/v5/public/spot`) and
 //! linear perpetuals (`bybit-linear`, `/v5/public/linear`), one implementation parameterised by
-//! [`Category`].
+//! its [`Market`] (as Binance's), whose [`Category`] says what differs.
 //!
 //! Integrity: no checksum; the `orderbook.{depth}.{symbol}` stream's `u` must step by one from
 //! the snapshot ([`sync`]), and `u == 1` on a delta means the service restarted. The book is
@@ -20,6 +20,13 @@ use crate::feed::protocol::{BookSpec, Parsed, Protocol, RestParsed, SnapshotSour
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
+use crate::sim::dialect::bybit as dialect;
+use crate::venue::registry::{self, FromOptions, VenueOptions};
+use crate::venue::spec::{
+    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSocket, SimSpec, VenueSpec,
+};
+use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 /// The order book depths Bybit serves on spot and linear: "1 (10 ms), 50 (20 ms), 200
@@ -59,31 +66,60 @@ impl Category {
     }
 
     /// The production endpoint.
-    pub fn default_url(self) -> String {
-        format!("wss://stream.bybit.com/v5/public/{}", self.name())
+    pub const fn default_url(self) -> &'static str {
+        match self {
+            Category::Spot => "wss://stream.bybit.com/v5/public/spot",
+            Category::Linear => "wss://stream.bybit.com/v5/public/linear",
+        }
     }
 }
 
-/// Bybit's [`Protocol`] for one category.
+/// One Bybit market, as a type: the venue's descriptor and its [`Protocol`] are built per type.
+pub trait Market: fmt::Debug + Send + 'static {
+    const CATEGORY: Category;
+}
+
+/// Bybit spot.
+#[derive(Clone, Copy, Debug)]
+pub struct Spot;
+
+impl Market for Spot {
+    const CATEGORY: Category = Category::Spot;
+}
+
+/// Bybit linear perpetuals.
+#[derive(Clone, Copy, Debug)]
+pub struct Linear;
+
+impl Market for Linear {
+    const CATEGORY: Category = Category::Linear;
+}
+
+/// The `bybit-spot` venue's protocol.
+pub type BybitSpot = Bybit<Spot>;
+/// The `bybit-linear` venue's protocol.
+pub type BybitLinear = Bybit<Linear>;
+
+/// Bybit's [`Protocol`] for market `M`.
 #[derive(Debug)]
-pub struct Bybit {
-    category: Category,
+pub struct Bybit<M> {
     url: String,
     rest_base: String,
     /// The depth subscribed (see [`valid_depth`]).
     depth: usize,
     parser: parse::Parser,
+    market: PhantomData<M>,
 }
 
-impl Bybit {
+impl<M: Market> Bybit<M> {
     /// `url` overrides the endpoint; `depth` the book depth (default [`DEFAULT_DEPTH`]).
-    pub fn new(category: Category, url: Option<String>, depth: Option<usize>) -> Self {
+    pub fn new(url: Option<String>, depth: Option<usize>) -> Self {
         Bybit {
-            category,
-            url: url.unwrap_or_else(|| category.default_url()),
+            url: url.unwrap_or_else(|| M::CATEGORY.default_url().to_owned()),
             rest_base: DEFAULT_REST.to_owned(),
             depth: valid_depth(depth),
-            parser: parse::Parser::new(category),
+            parser: parse::Parser::new(M::CATEGORY),
+            market: PhantomData,
         }
     }
 
@@ -113,7 +149,67 @@ pub const DEFAULT_REST: &str = "https://api.bybit.com";
 /// Levels in an audit's REST snapshot (spot allows up to 200, contracts 500).
 const AUDIT_LEVELS: usize = 50;
 
-impl Protocol for Bybit {
+impl<M: Market> FromOptions for Bybit<M> {
+    fn from_options<'i>(opts: &VenueOptions, _: impl IntoIterator<Item = &'i Instrument>) -> Self {
+        Self::new(opts.ws_url.clone(), opts.depth).with_rest(opts.rest_url.clone())
+    }
+}
+
+/// The descriptor of market `M`, simulated on `sockets` (one, at the venue's own path).
+const fn spec<M: Market>(id: &'static str, sockets: &'static [SimSocket]) -> VenueSpec {
+    VenueSpec {
+        id,
+        label: "BYB",
+        ids: if M::CATEGORY.has_derivatives() {
+            IdMeaning::BasePerpetuals
+        } else {
+            IdMeaning::FromId
+        },
+        markets: if M::CATEGORY.has_derivatives() {
+            PERPETUALS
+        } else {
+            SPOT_MARKETS
+        },
+        adapter: Some(AdapterSpec {
+            ws_url: M::CATEGORY.default_url(),
+            rest_url: DEFAULT_REST,
+            depths: Depths::Choice {
+                served: &DEPTHS,
+                default: DEFAULT_DEPTH,
+            },
+            instruments: instruments::source::<M>(),
+            build: registry::build::<Bybit<M>>,
+            history: Some(crate::backfill::venues::bybit::SOURCE),
+            sim: SimSpec {
+                url_path: sockets[0].path,
+                sockets,
+                sequenced: true,
+                checksummed: false,
+                announces_shutdown: false,
+            },
+        }),
+    }
+}
+
+/// The `bybit-spot` venue.
+pub const SPOT: VenueSpec = spec::<Spot>(
+    "bybit-spot",
+    &[SimSocket {
+        path: "/bybit/v5/public/spot",
+        dialect: |o| Box::new(dialect::Bybit::new(VenueId::BybitSpot, o.conn)),
+    }],
+);
+
+/// The `bybit-linear` venue.
+pub const LINEAR: VenueSpec = spec::<Linear>(
+    "bybit-linear",
+    &[SimSocket {
+        path: "/bybit/v5/public/linear",
+        dialect: |o| Box::new(dialect::Bybit::new(VenueId::BybitLinear, o.conn)),
+    }],
+);
+
+impl<M: Market> Protocol for Bybit<M> {
     type Seq = sync::BybitSequencer;
 
     fn parse_rest(
@@ -134,12 +230,12 @@ impl Protocol for Bybit {
         Some(format!(
             "{}/v5/market/orderbook?category={}&symbol={instrument}&limit={AUDIT_LEVELS}",
             self.rest_base,
-            self.category.name()
+            M::CATEGORY.name()
         ))
     }
 
     fn venue(&self) -> VenueId {
-        self.category.venue()
+        M::CATEGORY.venue()
     }
 
     fn connections(&self, _: &[Instrument]) -> Vec<ConnSpec> {
@@ -154,7 +250,7 @@ impl Protocol for Bybit {
     }
 
     fn subscribe(&self, _: ConnId, instruments: &[Instrument]) -> Vec<String> {
-        subscribe::subscribe_all(self.category, self.depth, instruments)
+        subscribe::subscribe_all(M::CATEGORY, self.depth, instruments)
     }
 
     fn unsubscribe(&self, _: ConnId, removed: &[Instrument], _: &[Instrument]) -> Vec<String> {

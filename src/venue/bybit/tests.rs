@@ -2,7 +2,7 @@
 //! snapshot and 49 deltas) replayed through the driver, and hand-written frames for what the dump
 //! lacks (restarts, gaps, refusals, malformed input).
 
-use super::{Bybit, Category};
+use super::{BybitLinear, BybitSpot};
 use crate::feed::adapter::{Adapter, Frame, Output};
 use crate::feed::driver::{Driver, DriverConfig};
 use crate::feed::event::MarketEvent;
@@ -13,17 +13,12 @@ use crate::market::{LiquidatedPosition, TakerSide, VenueId};
 use crate::testutil::reference::Reference;
 use crate::testutil::{capture, check_books, replay_frames, top25};
 
-fn linear(cfg: DriverConfig, symbols: &[&str]) -> Driver<Bybit> {
+fn linear(cfg: DriverConfig, symbols: &[&str]) -> Driver<BybitLinear> {
     let instruments = symbols
         .iter()
         .map(|s| guess(VenueId::BybitLinear, s))
         .collect();
-    Driver::new(
-        Bybit::new(Category::Linear, None, None),
-        cfg,
-        instruments,
-        Vec::new(),
-    )
+    Driver::new(BybitLinear::new(None, None), cfg, instruments, Vec::new())
 }
 
 #[test]
@@ -63,7 +58,7 @@ fn real_ob500_dump_replays_live_with_no_gaps_and_matches_an_independent_book() {
     assert_eq!(updates, 50, "every message was applied and published");
 }
 
-fn feed(driver: &mut Driver<Bybit>, frames: &[&str]) -> Output {
+fn feed(driver: &mut Driver<BybitLinear>, frames: &[&str]) -> Output {
     let mut all = Output::default();
     for (i, f) in frames.iter().enumerate() {
         let mut out = Output::default();
@@ -75,7 +70,7 @@ fn feed(driver: &mut Driver<Bybit>, frames: &[&str]) -> Output {
     all
 }
 
-fn live() -> Driver<Bybit> {
+fn live() -> Driver<BybitLinear> {
     let mut d = linear(DriverConfig::live(), &["BTCUSDT"]);
     let mut out = Output::default();
     d.on_open(0, 0, &mut out);
@@ -94,7 +89,7 @@ fn live() -> Driver<Bybit> {
 const SNAP: &str = r#"{"topic":"orderbook.200.BTCUSDT","type":"snapshot","ts":1,"data":{"s":"BTCUSDT","b":[["100","3"],["99","1"]],"a":[["101","2"]],"u":10,"seq":5},"cts":1}"#;
 const DELTA_11: &str = r#"{"topic":"orderbook.200.BTCUSDT","type":"delta","ts":2,"data":{"s":"BTCUSDT","b":[["100","4"]],"a":[],"u":11,"seq":6},"cts":2}"#;
 
-fn best_bid(d: &Driver<Bybit>) -> Option<String> {
+fn best_bid(d: &Driver<BybitLinear>) -> Option<String> {
     d.books()[0].book().best_bid().map(|l| l.size.to_string())
 }
 
@@ -259,7 +254,7 @@ fn malformed_frames_are_reported_and_skipped_never_panicking() {
 #[test]
 fn the_rest_order_book_carries_its_cross_sequence() {
     use crate::feed::protocol::{Protocol, RestParsed};
-    let bybit = Bybit::new(Category::Spot, None, None);
+    let bybit = BybitSpot::new(None, None);
     let url = bybit.audit_url("BTCUSDT").unwrap();
     assert_eq!(
         url,

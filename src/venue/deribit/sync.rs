@@ -1,13 +1,15 @@
 //! Deribit `book.{instrument}.{interval}` sequence rule (`change_id`/`prev_change_id`).
 
+/// Named by the rules' documentation.
+#[cfg(doc)]
 use crate::integrity::SeqVerdict;
-use crate::venue::seq::Linked;
+use crate::venue::seq::{ChainRule, LinkedIds};
 
 /// Sequence rule for one Deribit `book.{instrument}.{100ms|agg2|raw}` book.
 ///
 /// Deribit's procedure (`docs/venues.md` "Deribit"):
 /// 1. First message `type:"snapshot"` (full depth; build a new rule with
-///    [`BookRule::from_snapshot`], which keeps its `change_id`).
+///    [`ChainRule::from_snapshot`], which keeps its `change_id`).
 /// 2. Then `type:"change"` messages: "`prev_change_id == last change_id`, else resync"
 ///    ([`SeqVerdict::Gap`] with `expected` = the last `change_id`, `got` = `prev_change_id`).
 ///
@@ -15,28 +17,11 @@ use crate::venue::seq::Linked;
 /// unsubscribe/subscribe or reconnect". After a gap the caller must send `public/unsubscribe`
 /// before `public/subscribe` (or reconnect); a bare second `public/subscribe` keeps feeding
 /// changes this rule can never link again, so the book would stay unsynced forever.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BookRule {
-    change_id: Linked,
-}
-
-impl BookRule {
-    /// Start from a `type:"snapshot"` message's `change_id`.
-    pub const fn from_snapshot(change_id: u64) -> Self {
-        Self {
-            change_id: Linked::new(change_id),
-        }
-    }
-
-    /// Judge a `type:"change"` message by its `prev_change_id` and `change_id`.
-    #[must_use]
-    pub fn check(&mut self, prev_change_id: u64, change_id: u64) -> SeqVerdict {
-        self.change_id.link(prev_change_id, change_id)
-    }
-}
+pub type BookRule = ChainRule<LinkedIds>;
 
 #[cfg(test)]
 mod tests {
+    use crate::integrity::SeqVerdict;
     use std::collections::HashMap;
 
     use serde_json::Value;

@@ -1,71 +1,38 @@
 //! Gate v4 book sequence rules: `spot.obu`/`futures.obu` (preferred) and the legacy
 //! `*.order_book_update` channel synced from a REST snapshot.
 
+/// Named by the rules' documentation.
+#[cfg(doc)]
 use crate::integrity::SeqVerdict;
-use crate::venue::seq::{Bridged, UpdateIds};
+use crate::venue::seq::{BridgedIds, ChainRule, ExactIds};
 
 /// Sequence rule for one `spot.obu` / `futures.obu` book (`ob.<PAIR>.<level>`).
 ///
 /// Gate's procedure (`docs/venues.md` "Gate (v4)", `[PROBE]` `[LIB]` ccxt 4.5.90 `pro/gate.py`):
 /// 1. "First push `result.full=true` (replace book, store `u`)" (build a new rule with
-///    [`ObuRule::from_full`]).
+///    [`ChainRule::from_snapshot`]).
 /// 2. "rule **apply only if `U == last_u + 1`**, else unsubscribe+resubscribe"
 ///    ([`SeqVerdict::Gap`] with `expected = last_u + 1`, `got = U`); a delta wholly at or below
 ///    `last_u` is a duplicate ([`SeqVerdict::Stale`]).
 /// 3. "deltas with no `b`/`a` still advance the id": the caller must pass them here too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ObuRule {
-    last_u: UpdateIds,
-}
-
-impl ObuRule {
-    /// Start from a `"full":true` push's `u`.
-    pub const fn from_full(u: u64) -> Self {
-        Self {
-            last_u: UpdateIds::new(u),
-        }
-    }
-
-    /// Judge a delta by its first (`U`) and last (`u`) update ids, levels or not.
-    #[must_use]
-    pub fn check(&mut self, first_update_id: u64, last_update_id: u64) -> SeqVerdict {
-        self.last_u.advance_exact(first_update_id, last_update_id)
-    }
-}
+pub type ObuRule = ChainRule<ExactIds>;
 
 /// Sequence rule for one legacy `spot.order_book_update` / `futures.order_book_update` book.
 ///
 /// Gate's procedure (`docs/venues.md` "Gate (v4)", legacy channel):
 /// 1. The channel sends no snapshot: REST
 ///    `GET /api/v4/spot/order_book?currency_pair=..&limit=100&with_id=true` -> `id` (build a rule
-///    with [`OrderBookUpdateRule::from_snapshot`]).
+///    with [`ChainRule::from_snapshot`]).
 /// 2. "discard `u < id+1`" ([`SeqVerdict::Stale`]).
 /// 3. "first `U <= id+1 <= u`".
 /// 4. "then `U == prev u + 1`" ([`SeqVerdict::Gap`] with `expected = prev u + 1`, `got = U`).
 ///
 /// The real 2021 spot and 2023 futures captures use this channel; both replay with 0 gaps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OrderBookUpdateRule {
-    ids: Bridged,
-}
-
-impl OrderBookUpdateRule {
-    /// Start from the REST order book's `id`.
-    pub const fn from_snapshot(id: u64) -> Self {
-        Self {
-            ids: Bridged::from_snapshot(id),
-        }
-    }
-
-    /// Judge an update by its first (`U`) and last (`u`) update ids.
-    #[must_use]
-    pub fn check(&mut self, first_update_id: u64, last_update_id: u64) -> SeqVerdict {
-        self.ids.check(first_update_id, last_update_id)
-    }
-}
+pub type OrderBookUpdateRule = ChainRule<BridgedIds>;
 
 #[cfg(test)]
 mod tests {
+    use crate::integrity::SeqVerdict;
     use std::collections::HashMap;
 
     use serde_json::Value;
@@ -77,7 +44,7 @@ mod tests {
     // second carries no `b`/`a` and still advances the id.
     #[test]
     fn obu_deltas_must_follow_on_exactly() {
-        let mut rule = ObuRule::from_full(125_033_675_974);
+        let mut rule = ObuRule::from_snapshot(125_033_675_974);
         // {"s":"ob.BTC_USDT.50","U":125033675975,"u":125033676003,"b":[..],"a":[..]}
         assert_eq!(
             rule.check(125_033_675_975, 125_033_676_003),

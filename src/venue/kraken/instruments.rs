@@ -18,11 +18,7 @@ use crate::venue::registry::InstrumentSource;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub const SOURCE: InstrumentSource = InstrumentSource {
-    urls,
-    parse,
-    default_rest: "https://api.kraken.com",
-};
+pub const SOURCE: InstrumentSource = InstrumentSource { urls, parse };
 
 fn urls(rest: &str) -> Vec<String> {
     vec![format!("{rest}/0/public/AssetPairs")]

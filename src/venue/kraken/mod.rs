@@ -33,11 +33,16 @@ use crate::feed::protocol::{BookSpec, NoSequence, Parsed, Protocol, SnapshotSour
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
+use crate::venue::registry::{self, FromOptions, VenueOptions};
+use crate::venue::spec::{AdapterSpec, Depths, IdMeaning, SPOT, SimSocket, SimSpec, VenueSpec};
 use session::Session;
 use std::time::Duration;
 
 /// The production endpoint.
 pub const DEFAULT_URL: &str = "wss://ws.kraken.com/v2";
+
+/// The production REST base (instrument lists).
+pub const DEFAULT_REST: &str = "https://api.kraken.com";
 
 /// The book depths Kraken serves ("depths 10, 25, 100, 500, 1000"); any other is refused
 /// ("Subscription depth not supported").
@@ -77,6 +82,45 @@ impl Kraken {
 pub fn valid_depth(requested: Option<usize>) -> usize {
     super::served_depth("Kraken", &DEPTHS, DEFAULT_DEPTH, requested)
 }
+
+impl FromOptions for Kraken {
+    fn from_options<'i>(
+        opts: &VenueOptions,
+        known: impl IntoIterator<Item = &'i Instrument>,
+    ) -> Self {
+        Kraken::new(opts.ws_url.clone(), opts.depth, known)
+    }
+}
+
+/// The `kraken` venue.
+pub const SPEC: VenueSpec = VenueSpec {
+    id: "kraken",
+    label: "KRK",
+    ids: IdMeaning::FromId,
+    markets: SPOT,
+    adapter: Some(AdapterSpec {
+        ws_url: DEFAULT_URL,
+        rest_url: DEFAULT_REST,
+        depths: Depths::Choice {
+            served: &DEPTHS,
+            default: DEFAULT_DEPTH,
+        },
+        instruments: instruments::SOURCE,
+        build: registry::build::<Kraken>,
+        // Candles only: books warm from the live stream.
+        history: None,
+        sim: SimSpec {
+            url_path: "/kraken/v2",
+            sockets: &[SimSocket {
+                path: "/kraken/v2",
+                dialect: |o| Box::new(crate::sim::dialect::kraken::Kraken::new(o.conn)),
+            }],
+            sequenced: false,
+            checksummed: true,
+            announces_shutdown: false,
+        },
+    }),
+};
 
 impl Protocol for Kraken {
     type Seq = NoSequence;

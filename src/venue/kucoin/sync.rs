@@ -1,81 +1,41 @@
 //! KuCoin book sequence rules: Pro/UTA `obu` (`O`/`C`) and classic `level2` synced from a REST
 //! snapshot (`sequenceStart`/`sequenceEnd`).
 
+/// Named by the rules' documentation.
+#[cfg(doc)]
 use crate::integrity::SeqVerdict;
-use crate::venue::seq::{Bridged, UpdateIds};
+use crate::venue::seq::{BridgedIds, ChainRule, OverlappingIds};
 
 /// Sequence rule for one Pro/UTA `obu` book with `depth: "increment@10ms"`.
 ///
 /// KuCoin's procedure (`docs/venues.md` "KuCoin", `[LIB]` ccxt 4.5.90 `pro/kucoin.py`; `[PROBE]`):
 /// 1. First message `"t":"snapshot"` (up to 500 per side): "store `C`" (build a new rule with
-///    [`ObuRule::from_snapshot`]).
+///    [`ChainRule::from_snapshot`]).
 /// 2. Deltas: "apply when `O <= last+1 && C > last` (observed always `O == last+1`), set
 ///    last = `C`". A delta with `C <= last` is [`SeqVerdict::Stale`]; one with `O > last + 1` is
 ///    a [`SeqVerdict::Gap`] with `expected = last + 1`, `got = O`.
 ///
 /// Depths `50` and `5` push full snapshots every 100 ms and need no rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ObuRule {
-    last: UpdateIds,
-}
-
-impl ObuRule {
-    /// Start from a snapshot's `d.C`.
-    pub const fn from_snapshot(c: u64) -> Self {
-        Self {
-            last: UpdateIds::new(c),
-        }
-    }
-
-    /// Judge a delta by its `d.O` and `d.C`.
-    #[must_use]
-    pub fn check(&mut self, o: u64, c: u64) -> SeqVerdict {
-        self.last.advance_overlapping(o, c)
-    }
-}
+pub type ObuRule = ChainRule<OverlappingIds>;
 
 /// Sequence rule for one classic `/market/level2:<symbol>` book.
 ///
 /// KuCoin's procedure (`docs/venues.md` "KuCoin", classic):
 /// 1. Buffer the `level2` deltas and fetch REST `/api/v3/market/orderbook/level2` -> `sequence`
-///    (build a rule with [`Level2Rule::from_snapshot`]).
+///    (build a rule with [`ChainRule::from_snapshot`]).
 /// 2. "apply changes with seq > snapshot seq": a delta whose `sequenceEnd` is at or below the
 ///    snapshot is [`SeqVerdict::Stale`]; inside the first applied delta, which may straddle the
 ///    snapshot, skip each change `[price, size, sequence]` for which
-///    [`Level2Rule::is_new_change`] is false.
+///    [`ChainRule::is_after_snapshot`] is false.
 /// 3. "chain `sequenceStart == prev sequenceEnd + 1`" ([`SeqVerdict::Gap`] with
 ///    `expected = prev sequenceEnd + 1`, `got = sequenceStart`).
 ///
 /// The real 2021 capture uses this channel and replays with 0 gaps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Level2Rule {
-    snapshot_sequence: u64,
-    ids: Bridged,
-}
-
-impl Level2Rule {
-    /// Start from the REST snapshot's `sequence` (a decimal string on the wire).
-    pub const fn from_snapshot(sequence: u64) -> Self {
-        Self {
-            snapshot_sequence: sequence,
-            ids: Bridged::from_snapshot(sequence),
-        }
-    }
-
-    /// Judge a delta by its `sequenceStart` and `sequenceEnd`.
-    #[must_use]
-    pub fn check(&mut self, sequence_start: u64, sequence_end: u64) -> SeqVerdict {
-        self.ids.check(sequence_start, sequence_end)
-    }
-
-    /// Whether a change of an applied delta, by its own `sequence`, is newer than the snapshot.
-    pub const fn is_new_change(&self, sequence: u64) -> bool {
-        sequence > self.snapshot_sequence
-    }
-}
+pub type Level2Rule = ChainRule<BridgedIds>;
 
 #[cfg(test)]
 mod tests {
+    use crate::integrity::SeqVerdict;
     use std::collections::HashMap;
 
     use serde_json::Value;
@@ -146,9 +106,9 @@ mod tests {
     fn level2_straddling_delta_applies_only_its_newer_changes() {
         let mut rule = Level2Rule::from_snapshot(100);
         assert_eq!(rule.check(99, 101), SeqVerdict::Apply);
-        assert!(!rule.is_new_change(99));
-        assert!(!rule.is_new_change(100));
-        assert!(rule.is_new_change(101));
+        assert!(!rule.is_after_snapshot(99));
+        assert!(!rule.is_after_snapshot(100));
+        assert!(rule.is_after_snapshot(101));
         assert_eq!(
             rule.check(101, 102),
             SeqVerdict::Gap {
@@ -200,7 +160,7 @@ mod tests {
             for side in ["asks", "bids"] {
                 for change in data["changes"][side].as_array().unwrap() {
                     let sequence = change[2].as_str().unwrap().parse().unwrap();
-                    if rule.is_new_change(sequence) {
+                    if rule.is_after_snapshot(sequence) {
                         new_changes += 1;
                     } else {
                         old_changes += 1;

@@ -9,11 +9,7 @@ use crate::num::Dec;
 use crate::venue::registry::InstrumentSource;
 use serde::Deserialize;
 
-pub const SOURCE: InstrumentSource = InstrumentSource {
-    urls,
-    parse,
-    default_rest: "https://www.okx.com",
-};
+pub const SOURCE: InstrumentSource = InstrumentSource { urls, parse };
 
 fn urls(rest: &str) -> Vec<String> {
     ["SPOT", "SWAP", "FUTURES"]

@@ -18,6 +18,10 @@ use crate::feed::protocol::{BookSpec, Parsed, Protocol, RestParsed, SnapshotSour
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
+use crate::venue::registry::{self, FromOptions, VenueOptions};
+use crate::venue::spec::{
+    AdapterSpec, Depths, IdMeaning, SPOT_AND_PERPETUALS, SimSocket, SimSpec, VenueSpec,
+};
 use std::time::Duration;
 
 /// The production endpoint.
@@ -69,6 +73,38 @@ impl Okx {
         )
     }
 }
+
+impl FromOptions for Okx {
+    fn from_options<'i>(opts: &VenueOptions, _: impl IntoIterator<Item = &'i Instrument>) -> Self {
+        Okx::new(opts.ws_url.clone()).with_rest(opts.rest_url.clone())
+    }
+}
+
+/// The `okx` venue.
+pub const SPEC: VenueSpec = VenueSpec {
+    id: "okx",
+    label: "OKX",
+    ids: IdMeaning::FromId,
+    markets: SPOT_AND_PERPETUALS,
+    adapter: Some(AdapterSpec {
+        ws_url: DEFAULT_URL,
+        rest_url: DEFAULT_REST,
+        depths: Depths::Fixed(parse::BOOK_DEPTH),
+        instruments: instruments::SOURCE,
+        build: registry::build::<Okx>,
+        history: Some(crate::backfill::venues::okx::SOURCE),
+        sim: SimSpec {
+            url_path: "/okx/ws/v5/public",
+            sockets: &[SimSocket {
+                path: "/okx/ws/v5/public",
+                dialect: |o| Box::new(crate::sim::dialect::okx::Okx::new(o.conn, o.okx_checksums)),
+            }],
+            sequenced: true,
+            checksummed: true,
+            announces_shutdown: true,
+        },
+    }),
+};
 
 impl Protocol for Okx {
     type Seq = sync::OkxSequencer;
