@@ -257,7 +257,7 @@ impl<M: Market> Protocol for Bybit<M> {
         let books = removed
             .iter()
             .map(|i| (self.book_depth(&i.id), i.id.as_str()));
-        subscribe::unsubscribe(self.category, books)
+        subscribe::unsubscribe(M::CATEGORY, books)
     }
 
     fn resubscribe(&self, instrument: &Instrument) -> Vec<String> {
