@@ -118,6 +118,8 @@ metrics! {
     CrossExchangeAgreement = "cross_exchange_agreement", Symbol, "§4.5.";
     CascadeStress = "cascade_stress", Symbol, "§3.8, the most stressed venue.";
     DislocationScore = "dislocation_score", Symbol, "§10.8, the most dislocated venue.";
+    FundingAgreement = "funding_agreement", Symbol, "§3.13: do the perpetuals' funding rates point the same way (0..1, OI-weighted).";
+    OiDivergence = "oi_divergence", Symbol, "§3.13: spread of the venues' 1 h open-interest changes (0.019 = 1.9 %).";
     LargeTradeUsd = "large_trade_usd", Event, "Notional of one taker print (trades merged per side and millisecond, §3.3).";
     LiquidationUsd = "liquidation_usd", Event, "Notional of one liquidation.";
 }

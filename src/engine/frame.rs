@@ -8,6 +8,7 @@
 use crate::config::alerts::Notify;
 use crate::engine::prices::PriceSeries;
 use crate::engine::quote_rate::QuoteRate;
+use crate::features::derivatives::DerivativesConsensus;
 use crate::feed::event::{BookKey, LiqSampling};
 use crate::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use crate::instrument::{Instrument, MarketKind};
@@ -411,6 +412,9 @@ pub struct Composites {
     /// For each composite still without a value because a baseline is filling: how far it
     /// has filled (the best fresh venue's). Absent once warm.
     pub warming: Warming,
+    /// Funding and open-interest consensus across the symbol's fresh perpetuals (§3.13).
+    #[serde(default)]
+    pub derivatives: DerivativesConsensus,
 }
 
 /// Baseline fill of the composites that wait for one (shown as `23/60m` instead of `—`).

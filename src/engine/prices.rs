@@ -102,11 +102,38 @@ impl PriceHistory {
     pub fn series(&self) -> Arc<PriceSeries> {
         self.series.clone()
     }
+
+    /// The relative change of the mid over the last hour (0.01 = +1 %): the latest sample
+    /// against the close of the minute an hour before the current one. `None` without that
+    /// minute (a gap or less than an hour of samples: a shorter span is not a 1 h change).
+    pub fn change_1h(&self, now: Nanos) -> Option<f64> {
+        let (_, latest) = *self.series.seconds.back()?;
+        let then = (now - now % MINUTE).checked_sub(60 * MINUTE)?;
+        let candle = self.series.minutes.iter().rev().find(|c| c.start <= then)?;
+        (candle.start == then && candle.close > 0.0)
+            .then(|| latest / candle.close - 1.0)
+            .filter(|c| c.is_finite())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hour_change_needs_the_minute_an_hour_ago() {
+        let mut h = PriceHistory::default();
+        h.on_tick(0, Some(100.0));
+        h.on_tick(30 * SECOND, Some(99.0));
+        h.on_tick(59 * MINUTE, Some(100.5));
+        assert_eq!(h.change_1h(59 * MINUTE), None, "less than an hour");
+        h.on_tick(60 * MINUTE + SECOND, Some(101.0));
+        let c = h.change_1h(60 * MINUTE + SECOND).unwrap();
+        assert!((c - (101.0 / 99.0 - 1.0)).abs() < 1e-12, "{c}");
+        // Two hours on, the minute an hour before has no candle (a gap): no change.
+        h.on_tick(122 * MINUTE, Some(102.0));
+        assert_eq!(h.change_1h(122 * MINUTE), None);
+    }
 
     #[test]
     fn one_sample_a_second_and_a_candle_a_minute() {

@@ -66,6 +66,8 @@ pub fn reading(m: AlertMetric) -> Reading {
         M::CrossExchangeAgreement => Symbol(|c| c.cross_exchange_agreement),
         M::CascadeStress => Symbol(|c| c.cascade_stress),
         M::DislocationScore => Symbol(|c| c.dislocation_score),
+        M::FundingAgreement => Symbol(|c| c.derivatives.funding_agreement),
+        M::OiDivergence => Symbol(|c| c.derivatives.oi_divergence),
         M::LargeTradeUsd | M::LiquidationUsd => Event,
     }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::config::engine::EngineConfig;
 use crate::features::composites::{VenueSignal, cross_exchange_agreement, weighted_mean};
+use crate::features::derivatives::{DerivativesConsensus, VenueDerivs, consensus};
 use crate::features::dislocation::{DislocationTracker, dislocation};
 use crate::features::num::{median, sgn};
 use crate::feed::event::BookKey;
@@ -153,6 +154,7 @@ impl SymbolState {
             .filter_map(|u| money.mid(u.frame))
             .collect();
         self.prices.on_tick(now, median(&spot).or(mid));
+        composites.derivatives = derivatives(&used, self.prices.change_1h(now));
         money.describe(&used, &mut composites);
         self.history.push(
             now,
@@ -343,6 +345,23 @@ fn sum_base(used: &[Used], f: impl Fn(&BookFrame) -> Option<f64>) -> Option<f64>
         .reduce(|a, b| a + b)
 }
 
+/// §3.13 over the fresh books whose derivatives values are fresh too (open interest and
+/// funding are polled on some venues, so a live book can carry stale ones).
+fn derivatives(used: &[Used], price_change_1h: Option<f64>) -> DerivativesConsensus {
+    let venues: Vec<VenueDerivs> = used
+        .iter()
+        .map(|u| &u.frame.derivs)
+        .filter(|d| !d.stale)
+        .map(|d| VenueDerivs {
+            funding_rate: d.funding_rate,
+            funding_interval_h: d.funding_interval_h,
+            open_interest_usd: d.open_interest_usd,
+            open_interest_change_1h: d.open_interest_change_1h,
+        })
+        .collect();
+    consensus(&venues, price_change_1h)
+}
+
 fn composites(used: &[Used]) -> Composites {
     let dp = |f: &BookFrame| f.features.as_ref()?.directional_pressure;
     let signals: Vec<VenueSignal> = used
@@ -381,5 +400,6 @@ fn composites(used: &[Used]) -> Composites {
         quote_rate: None,
         quotes_apart: Vec::new(),
         warming: Warming::default(),
+        derivatives: DerivativesConsensus::default(),
     }
 }

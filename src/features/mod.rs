@@ -29,6 +29,7 @@
 //!   trackers behind `phantom_liquidity_score` and `large_order_activity` (§10.1, §1.13);
 //! - [`composites`], [`dislocation`]: composites, `agreement()` and cross-venue dislocation
 //!   (§3.13, §4, §10.8);
+//! - [`derivatives`]: funding and open-interest consensus across perpetuals (§3.13);
 //! - [`alias`]: market-data names mapped to this spec's honest names (§12).
 
 pub mod alias;
@@ -38,6 +39,7 @@ pub mod baseline;
 pub mod book_metrics;
 pub mod cascade;
 pub mod composites;
+pub mod derivatives;
 pub mod dislocation;
 pub mod flow;
 pub mod grid;

@@ -296,9 +296,12 @@ pub struct ExchangeDerivatives {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DerivativesConsensus {
-    /// Not computed yet (`docs/metrics.md` §3.13): `null`.
+    /// `docs/metrics.md` §3.13: agreement of the venues' funding (8 h-equivalent, squashed by
+    /// `tanh(f / 0.01 %)`), weighted by open interest, 0..1; `null` with fewer than two venues.
     pub funding_agreement: Option<f64>,
+    /// OI-weighted standard deviation of the venues' 1 h open-interest change (0.019 = 1.9 %).
     pub oi_divergence: Option<f64>,
+    /// Long/short account-ratio consensus: positioning is not polled yet, always `null`.
     pub ls_consensus: Option<f64>,
 }
 
@@ -350,8 +353,8 @@ pub async fn derivatives_flow(
             })
             .collect(),
         consensus: DerivativesConsensus {
-            funding_agreement: None,
-            oi_divergence: None,
+            funding_agreement: s.composites.derivatives.funding_agreement,
+            oi_divergence: s.composites.derivatives.oi_divergence,
             ls_consensus: None,
         },
         data_freshness: per_exchange(s, Freshness::of),

@@ -133,6 +133,8 @@ fn reading(metric: AlertMetric) -> (&'static str, Unit) {
         M::CrossExchangeAgreement => ("venue agreement", Unit::Ratio),
         M::CascadeStress => ("cascade stress", Unit::Ratio),
         M::DislocationScore => ("dislocation", Unit::Ratio),
+        M::FundingAgreement => ("funding agreement", Unit::Ratio),
+        M::OiDivergence => ("OI 1h divergence", Unit::Percent),
         M::LargeTradeUsd => ("large trade", Unit::Money),
         M::LiquidationUsd => ("liquidation", Unit::Money),
     }

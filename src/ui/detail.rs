@@ -297,6 +297,7 @@ fn side_pane(
                     .into_iter()
                     .map(|b| (b, short_label(b)))
                     .collect(),
+                consensus: symbol.composites.derivatives,
                 focused,
             },
             cx,

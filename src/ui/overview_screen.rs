@@ -115,6 +115,7 @@ pub fn render(body: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
                         .collect()
                 })
                 .unwrap_or_default(),
+            consensus: symbol.map(|s| s.composites.derivatives).unwrap_or_default(),
             focused: false,
         },
         cx,

@@ -4,9 +4,13 @@
 //! interest in the quote currency and its change over the last hour.
 //!
 //! Every value is `—` until the venue has sent it; values older than twice their poll interval
-//! are marked `~` in the stale colour. Shown in the symbol detail and under the overview.
+//! are marked `~` in the stale colour. Shown in the symbol detail and under the overview. The
+//! title carries the venues' consensus (§3.13) where two or more have fresh values and the
+//! width allows it whole: funding agreement, the OI-weighted funding per 8 h, and the weighted
+//! 1 h open-interest change with its spread across venues.
 
 use crate::engine::frame::BookFrame;
+use crate::features::derivatives::DerivativesConsensus;
 use crate::ui::format;
 use crate::ui::table::{self, Column};
 use crate::ui::widgets::{Ctx, pane, put};
@@ -18,6 +22,8 @@ pub struct PerpView<'a> {
     pub symbol: &'a str,
     /// The symbol's derivatives books, with their labels.
     pub books: Vec<(&'a BookFrame, String)>,
+    /// The symbol's §3.13 consensus across its fresh perpetuals.
+    pub consensus: DerivativesConsensus,
     pub focused: bool,
 }
 
@@ -39,8 +45,7 @@ pub fn height(n: usize) -> u16 {
 }
 
 pub fn render(area: Rect, buf: &mut Buffer, view: &PerpView, cx: &Ctx) {
-    let sep = cx.glyphs.sep.trim();
-    let title = format!("Perp {sep} {}", view.symbol);
+    let title = title(view, cx.glyphs.sep.trim(), area.width);
     let inner = pane(area, buf, &title, view.focused, cx);
     if inner.height == 0 || inner.width == 0 {
         return;
@@ -62,6 +67,43 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &PerpView, cx: &Ctx) {
             &cells(book, label, cx),
         );
     }
+}
+
+/// `Perp · BTC` and as many consensus figures as fit whole in a pane `width` cells wide.
+fn title(view: &PerpView, sep: &str, width: u16) -> String {
+    let mut title = format!("Perp {sep} {}", view.symbol);
+    for part in consensus_parts(&view.consensus) {
+        let longer = format!("{title} {sep} {part}");
+        // The title, its two spaces and the corners: a part that does not fit whole is left out.
+        if longer.chars().count() + 4 > usize::from(width) {
+            break;
+        }
+        title = longer;
+    }
+    title
+}
+
+/// The consensus figures that exist, most telling first.
+fn consensus_parts(c: &DerivativesConsensus) -> Vec<String> {
+    let mut parts = Vec::new();
+    if let Some(a) = c.funding_agreement {
+        let mean = c
+            .funding_mean_8h
+            .map(|f| format!(" ({}/8h)", format::pct(f, 4)))
+            .unwrap_or_default();
+        parts.push(format!("funding agree {}{mean}", format::fixed(a, 2)));
+    }
+    if let Some(change) = c.oi_change_1h {
+        let spread = c
+            .oi_divergence
+            .map(|d| format!(" ±{}%", format::fixed(d * 100.0, 2)))
+            .unwrap_or_default();
+        parts.push(format!("OI 1h {}{spread}", format::pct(change, 2)));
+    }
+    if c.oi_price_divergence == Some(true) {
+        parts.push("price and OI apart".to_owned());
+    }
+    parts
 }
 
 fn cells(book: &BookFrame, label: &str, cx: &Ctx) -> Vec<(String, Style)> {
@@ -127,6 +169,44 @@ pub fn countdown(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_title_carries_the_consensus_parts_that_fit_whole() {
+        let mut view = PerpView {
+            symbol: "BTC",
+            books: Vec::new(),
+            consensus: DerivativesConsensus::default(),
+            focused: false,
+        };
+        assert_eq!(title(&view, "·", 200), "Perp · BTC", "nothing to say yet");
+        view.consensus = DerivativesConsensus {
+            funding_agreement: Some(0.858741996),
+            funding_mean_8h: Some(6.1e-5),
+            oi_change_1h: Some(0.007),
+            oi_divergence: Some(0.019),
+            oi_price_divergence: Some(true),
+            venues: 3,
+        };
+        let all = "Perp · BTC · funding agree 0.86 (+0.0061%/8h) · OI 1h +0.70% ±1.90% · price and OI apart";
+        assert_eq!(title(&view, "·", 200), all);
+        // Only whole parts: every title is the symbol plus the first k parts.
+        let whole: Vec<String> = (0..=3)
+            .map(|k| all.split(" · ").take(2 + k).collect::<Vec<_>>().join(" · "))
+            .collect();
+        let mut seen = Vec::new();
+        for width in 0..=all.chars().count() as u16 + 4 {
+            let t = title(&view, "·", width);
+            assert!(whole.contains(&t), "{width}: {t}");
+            assert!(
+                t == whole[0] || t.chars().count() + 4 <= usize::from(width),
+                "{width}: {t}"
+            );
+            if !seen.contains(&t) {
+                seen.push(t);
+            }
+        }
+        assert_eq!(seen, whole, "each part appears once it fits");
+    }
 
     #[test]
     fn countdowns_fit_six_characters() {

@@ -1,0 +1,170 @@
+//! Derivatives consensus across venues (§3.13): do the perpetuals of one symbol agree on funding
+//! and on where open interest is going?
+//!
+//! Each venue is weighted by its open interest in USD. Funding rates are first put on one 8 h
+//! footing (venues settle every 1, 4 or 8 h), then squashed by `tanh(f / f_ref)` so one venue's
+//! extreme rate cannot outvote the others' direction. The long/short account-ratio consensus of
+//! §3.13 needs the venues' positioning statistics, which are not polled yet: it is not here.
+
+use serde::{Deserialize, Serialize};
+
+use super::composites::{agreement, weighted_mean, weighted_std};
+use super::num::sgn;
+
+/// `f_ref` of §3.13: 0.01 % per 8 h.
+const FUNDING_REF_8H: f64 = 1e-4;
+
+/// One perpetual's fresh derivatives values, as the consensus reads them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct VenueDerivs {
+    /// The venue's current funding rate per its own interval.
+    pub funding_rate: Option<f64>,
+    /// Hours between settlements; without it the rate cannot be put on an 8 h footing.
+    pub funding_interval_h: Option<f64>,
+    /// Open interest in USD (the weight); a venue without it does not count.
+    pub open_interest_usd: Option<f64>,
+    /// Relative change of open interest over the last hour (0.02 = +2 %).
+    pub open_interest_change_1h: Option<f64>,
+}
+
+/// §3.13 for one symbol. Every figure needs at least two venues that have its inputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DerivativesConsensus {
+    /// `agreement(tanh(f_e,8h / f_ref), OI_e)` ∈ [0, 1]: 1 when every venue's funding points the
+    /// same way.
+    pub funding_agreement: Option<f64>,
+    /// The OI-weighted mean funding rate, converted to an 8 h interval.
+    pub funding_mean_8h: Option<f64>,
+    /// The OI-weighted mean 1 h change of open interest (0.007 = +0.7 %).
+    pub oi_change_1h: Option<f64>,
+    /// `oi_divergence`: the OI-weighted standard deviation of the venues' 1 h OI changes.
+    pub oi_divergence: Option<f64>,
+    /// `oi_price_divergence`: price and open interest moved opposite ways over the hour (price up
+    /// with OI down is short covering; price down with OI up is new shorts).
+    pub oi_price_divergence: Option<bool>,
+    /// How many venues had a weight (fresh open interest in USD).
+    pub venues: usize,
+}
+
+/// The §3.13 figures from the symbol's fresh perpetuals and its mid's 1 h change.
+pub fn consensus(venues: &[VenueDerivs], price_change_1h: Option<f64>) -> DerivativesConsensus {
+    let weighted: Vec<(&VenueDerivs, f64)> = venues
+        .iter()
+        .filter_map(|v| {
+            Some((
+                v,
+                v.open_interest_usd.filter(|w| w.is_finite() && *w > 0.0)?,
+            ))
+        })
+        .collect();
+    let pick = |f: &dyn Fn(&VenueDerivs) -> Option<f64>| -> Option<(Vec<f64>, Vec<f64>)> {
+        let (x, w): (Vec<f64>, Vec<f64>) = weighted
+            .iter()
+            .filter_map(|(v, w)| Some((f(v).filter(|x| x.is_finite())?, *w)))
+            .unzip();
+        (x.len() >= 2).then_some((x, w))
+    };
+    let funding_8h = pick(&|v| {
+        let h = v.funding_interval_h.filter(|h| *h > 0.0)?;
+        Some(v.funding_rate? * 8.0 / h)
+    });
+    let oi = pick(&|v| v.open_interest_change_1h);
+    let oi_change_1h = oi.as_ref().and_then(|(x, w)| weighted_mean(x, w));
+    let oi_price_divergence = match (oi_change_1h, price_change_1h) {
+        (Some(oi), Some(p)) if sgn(oi) != 0.0 && sgn(p) != 0.0 => Some(sgn(oi) != sgn(p)),
+        _ => None,
+    };
+    DerivativesConsensus {
+        funding_agreement: funding_8h.as_ref().and_then(|(f, w)| {
+            let squashed: Vec<f64> = f.iter().map(|f| (f / FUNDING_REF_8H).tanh()).collect();
+            agreement(&squashed, w)
+        }),
+        funding_mean_8h: funding_8h.as_ref().and_then(|(f, w)| weighted_mean(f, w)),
+        oi_change_1h,
+        oi_divergence: oi.as_ref().and_then(|(x, w)| weighted_std(x, w)),
+        oi_price_divergence,
+        venues: weighted.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn venue(f: f64, h: f64, oi_bn: f64, change: f64) -> VenueDerivs {
+        VenueDerivs {
+            funding_rate: Some(f),
+            funding_interval_h: Some(h),
+            open_interest_usd: Some(oi_bn * 1e9),
+            open_interest_change_1h: Some(change),
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    /// The **Test** line of §3.13 (funding and OI; the long/short part is not computed).
+    #[test]
+    fn spec_values() {
+        let c = consensus(
+            &[
+                venue(1e-4, 8.0, 5.0, 0.02),
+                venue(5e-5, 8.0, 3.0, 0.01),
+                venue(-2e-5, 8.0, 2.0, -0.03),
+            ],
+            None,
+        );
+        assert!(close(c.funding_agreement.unwrap(), 0.858741996), "{c:?}");
+        assert!(close(c.funding_mean_8h.unwrap(), 6.1e-5), "{c:?}");
+        assert!(close(c.oi_change_1h.unwrap(), 0.007), "{c:?}");
+        assert!(close(c.oi_divergence.unwrap(), 0.019), "{c:?}");
+        assert_eq!((c.oi_price_divergence, c.venues), (None, 3));
+    }
+
+    /// A venue settling every 4 h pays twice per 8 h: never compared at face value (§3.10).
+    #[test]
+    fn funding_is_put_on_an_8h_footing_first() {
+        let c = consensus(
+            &[venue(5e-5, 4.0, 1.0, 0.0), venue(1e-4, 8.0, 1.0, 0.0)],
+            None,
+        );
+        assert!(close(c.funding_mean_8h.unwrap(), 1e-4), "{c:?}");
+        assert!(close(c.funding_agreement.unwrap(), 1.0), "{c:?}");
+        // Without an interval the rate is left out, so one venue remains: no consensus.
+        let mut unknown = venue(5e-5, 4.0, 1.0, 0.0);
+        unknown.funding_interval_h = None;
+        let c = consensus(&[unknown, venue(1e-4, 8.0, 1.0, 0.0)], None);
+        assert_eq!((c.funding_agreement, c.funding_mean_8h), (None, None));
+    }
+
+    #[test]
+    fn fewer_than_two_weighted_venues_give_nothing() {
+        let mut no_oi = venue(1e-4, 8.0, 1.0, 0.01);
+        no_oi.open_interest_usd = None;
+        let c = consensus(&[no_oi, venue(1e-4, 8.0, 1.0, 0.01)], Some(0.01));
+        assert_eq!(
+            c,
+            DerivativesConsensus {
+                venues: 1,
+                ..DerivativesConsensus::default()
+            }
+        );
+    }
+
+    #[test]
+    fn price_and_open_interest_moving_apart_is_flagged() {
+        let venues = [venue(1e-4, 8.0, 1.0, -0.02), venue(1e-4, 8.0, 1.0, -0.01)];
+        // Price up, OI down: short covering.
+        assert_eq!(
+            consensus(&venues, Some(0.01)).oi_price_divergence,
+            Some(true)
+        );
+        assert_eq!(
+            consensus(&venues, Some(-0.01)).oi_price_divergence,
+            Some(false)
+        );
+        assert_eq!(consensus(&venues, Some(0.0)).oi_price_divergence, None);
+        assert_eq!(consensus(&venues, None).oi_price_divergence, None);
+    }
+}
