@@ -4,7 +4,7 @@
 //! and peak RSS from `/proc`.
 //!
 //! `cargo bench --bench serve_load` (defaults: 200 readers, 500 requests/s, 60 s; override with
-//! `LOAD_READERS`, `LOAD_RPS`, `LOAD_SECONDS`). The server runs as its own process, the release
+//! `LOAD_READERS`, `LOAD_RPS`, `LOAD_SECONDS`; `LOAD_DEMO=warm` for the warm demo). The server runs as its own process, the release
 //! build of the binary, so its CPU is measured apart from the load generator's.
 
 use std::process::{Child, Command, Stdio};
@@ -52,9 +52,32 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn start_server(port: u16) -> Child {
+/// The server's config: a rate limit above the load, as anyone serving this many requests
+/// would set it (the defaults, 600 a minute and 10 a second per key, would answer most of the
+/// load with 429 and measure the limiter instead of the server).
+fn config_file() -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("depthscope-load-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "[serve]\nrequests_per_minute = 1000000\nburst_per_second = 100000\n",
+    )
+    .expect("temp config written");
+    path
+}
+
+/// `serve --demo`, cold by default (`LOAD_DEMO=warm` builds the simulated past day first): the
+/// warm demo's peak memory is the past's build, not the server's.
+fn start_server(port: u16, config: &std::path::Path) -> Child {
+    let warm = std::env::var("LOAD_DEMO").is_ok_and(|v| v == "warm");
+    let mut args = vec!["serve", "--demo", "--no-history"];
+    if warm {
+        args.retain(|a| *a != "--no-history");
+    }
     Command::new(env!("CARGO_BIN_EXE_depthscope"))
-        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args(&args)
+        .arg("--config")
+        .arg(config)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -67,7 +90,8 @@ fn main() {
     let rps = env_or("LOAD_RPS", 500);
     let seconds = env_or("LOAD_SECONDS", 60);
     let port = 18_000 + (std::process::id() % 1000) as u16;
-    let mut server = start_server(port);
+    let config = config_file();
+    let mut server = start_server(port, &config);
     let pid = server.id();
     let base = format!("http://127.0.0.1:{port}");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -211,4 +235,5 @@ fn main() {
     });
     let _ = server.kill();
     let _ = server.wait();
+    let _ = std::fs::remove_file(&config);
 }

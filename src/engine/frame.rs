@@ -8,7 +8,7 @@
 use crate::config::alerts::Notify;
 use crate::engine::prices::PriceSeries;
 use crate::engine::quote_rate::QuoteRate;
-use crate::features::derivatives::DerivativesConsensus;
+use crate::features::derivatives::{DerivativesConsensus, SpotPerp};
 use crate::feed::event::{BookKey, LiqSampling};
 use crate::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use crate::instrument::{Instrument, MarketKind};
@@ -415,6 +415,9 @@ pub struct Composites {
     /// Funding and open-interest consensus across the symbol's fresh perpetuals (§3.13).
     #[serde(default)]
     pub derivatives: DerivativesConsensus,
+    /// Spot against perpetual depth within 50 bps of the touch (§3.11).
+    #[serde(default)]
+    pub spot_perp: SpotPerp,
 }
 
 /// Baseline fill of the composites that wait for one (shown as `23/60m` instead of `—`).

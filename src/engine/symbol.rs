@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use crate::config::engine::EngineConfig;
 use crate::features::composites::{VenueSignal, cross_exchange_agreement, weighted_mean};
-use crate::features::derivatives::{DerivativesConsensus, VenueDerivs, consensus};
+use crate::features::derivatives::{
+    DerivativesConsensus, SideDepth, SpotPerp, VenueDerivs, consensus, spot_perp,
+};
 use crate::features::dislocation::{DislocationTracker, dislocation};
 use crate::features::num::{median, sgn};
 use crate::feed::event::BookKey;
@@ -155,6 +157,7 @@ impl SymbolState {
             .collect();
         self.prices.on_tick(now, median(&spot).or(mid));
         composites.derivatives = derivatives(&used, self.prices.change_1h(now));
+        composites.spot_perp = spot_perp_depth(&used, &money);
         money.describe(&used, &mut composites);
         self.history.push(
             now,
@@ -362,6 +365,51 @@ fn derivatives(used: &[Used], price_change_1h: Option<f64>) -> DerivativesConsen
     consensus(&venues, price_change_1h)
 }
 
+/// δ of §3.11: the 0.5 % row of the Kaiko depth set (50 bps from the touch).
+const DIVERGENCE_BAND_PCT: f64 = 0.5;
+
+/// §3.11 over the fresh books with base units: each side's notional within δ, in the symbol's
+/// currency, summed per kind of market. A book whose band reaches past what it is known to hold
+/// (a truncated snapshot), or whose currency cannot be converted, is left out rather than
+/// counted short.
+fn spot_perp_depth(used: &[Used], money: &Money) -> SpotPerp {
+    let mut perp = SideDepth::default();
+    let mut spot = SideDepth::default();
+    let (mut perps, mut spots) = (0, 0);
+    for u in used.iter().filter(|u| u.frame.base_units) {
+        let f = u.frame;
+        let Some((_, bid, ask)) = f.bands.as_ref().and_then(|b| {
+            b.kaiko
+                .iter()
+                .find(|(pct, _, _)| (pct - DIVERGENCE_BAND_PCT).abs() < 1e-9)
+        }) else {
+            continue;
+        };
+        if bid.truncated || ask.truncated {
+            continue;
+        }
+        let Some(quote) = money.quote.as_deref() else {
+            continue;
+        };
+        let convert = |x: f64| QuoteRate::convert(money.rate, x, &f.instrument.quote, quote);
+        let (Some(bid), Some(ask)) = (convert(bid.quote), convert(ask.quote)) else {
+            continue;
+        };
+        let (sum, count) = match f.instrument.kind {
+            MarketKind::Spot => (&mut spot, &mut spots),
+            MarketKind::Perpetual => (&mut perp, &mut perps),
+            _ => continue,
+        };
+        sum.bid += bid;
+        sum.ask += ask;
+        *count += 1;
+    }
+    if perps == 0 || spots == 0 {
+        return SpotPerp::default();
+    }
+    spot_perp(perp, spot)
+}
+
 fn composites(used: &[Used]) -> Composites {
     let dp = |f: &BookFrame| f.features.as_ref()?.directional_pressure;
     let signals: Vec<VenueSignal> = used
@@ -401,5 +449,6 @@ fn composites(used: &[Used]) -> Composites {
         quotes_apart: Vec::new(),
         warming: Warming::default(),
         derivatives: DerivativesConsensus::default(),
+        spot_perp: SpotPerp::default(),
     }
 }

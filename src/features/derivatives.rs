@@ -1,6 +1,8 @@
-//! Derivatives consensus across venues (§3.13): do the perpetuals of one symbol agree on funding
-//! and on where open interest is going?
+//! Spot against derivatives for one symbol: the depth divergence of §3.11 (does the perpetuals'
+//! book lean to one side more than spot's?) and the derivatives consensus of §3.13 (do the
+//! perpetuals agree on funding and on where open interest is going?).
 //!
+//! In §3.13
 //! Each venue is weighted by its open interest in USD. Funding rates are first put on one 8 h
 //! footing (venues settle every 1, 4 or 8 h), then squashed by `tanh(f / f_ref)` so one venue's
 //! extreme rate cannot outvote the others' direction. The long/short account-ratio consensus of
@@ -9,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::composites::{agreement, weighted_mean, weighted_std};
-use super::num::sgn;
+use super::num::{ratio, sgn};
 
 /// `f_ref` of §3.13: 0.01 % per 8 h.
 const FUNDING_REF_8H: f64 = 1e-4;
@@ -44,6 +46,40 @@ pub struct DerivativesConsensus {
     pub oi_price_divergence: Option<bool>,
     /// How many venues had a weight (fresh open interest in USD).
     pub venues: usize,
+}
+
+/// Notional depth within δ of the touch on each side, summed over one kind of market.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SideDepth {
+    pub bid: f64,
+    pub ask: f64,
+}
+
+/// §3.11 for one symbol.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpotPerp {
+    /// `DI_perp(δ) − DI_spot(δ)` ∈ [−2, 2] on notional depth: positive when the perpetuals'
+    /// book leans more to the bid than spot's.
+    pub depth_divergence: Option<f64>,
+    /// `$D_perp / ($D_perp + $D_spot)`, both sides within δ.
+    pub perp_liquidity_share: Option<f64>,
+}
+
+/// §3.11 from the summed spot and perpetual depth; `None` where a market has no depth at all.
+pub fn spot_perp(perp: SideDepth, spot: SideDepth) -> SpotPerp {
+    let imbalance = |d: SideDepth| ratio(d.bid - d.ask, d.bid + d.ask);
+    let total = |d: SideDepth| d.bid + d.ask;
+    let valid =
+        |d: SideDepth| d.bid.is_finite() && d.ask.is_finite() && d.bid >= 0.0 && d.ask >= 0.0;
+    if !valid(perp) || !valid(spot) {
+        return SpotPerp::default();
+    }
+    SpotPerp {
+        depth_divergence: imbalance(perp).zip(imbalance(spot)).map(|(p, s)| p - s),
+        perp_liquidity_share: (total(perp) > 0.0 && total(spot) > 0.0)
+            .then(|| ratio(total(perp), total(perp) + total(spot)))
+            .flatten(),
+    }
 }
 
 /// The §3.13 figures from the symbol's fresh perpetuals and its mid's 1 h change.
@@ -102,6 +138,31 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
+    }
+
+    /// The **Test** line of §3.11.
+    #[test]
+    fn depth_divergence_spec_value() {
+        let d = spot_perp(
+            SideDepth { bid: 8e6, ask: 4e6 },
+            SideDepth { bid: 3e6, ask: 3e6 },
+        );
+        assert!(close(d.depth_divergence.unwrap(), 0.3333333333), "{d:?}");
+        assert!(
+            close(d.perp_liquidity_share.unwrap(), 0.6666666667),
+            "{d:?}"
+        );
+        // One market with nothing within δ: no divergence and no share, never a confident 0.
+        let empty = spot_perp(SideDepth { bid: 8e6, ask: 4e6 }, SideDepth::default());
+        assert_eq!(empty, SpotPerp::default());
+        let absurd = spot_perp(
+            SideDepth {
+                bid: f64::NAN,
+                ask: 1.0,
+            },
+            SideDepth { bid: 1.0, ask: 1.0 },
+        );
+        assert_eq!(absurd, SpotPerp::default());
     }
 
     /// The **Test** line of §3.13 (funding and OI; the long/short part is not computed).

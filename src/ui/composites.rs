@@ -63,7 +63,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
         _ => shown,
     };
     let w = &c.warming;
-    let rows: [(&str, (String, Style), Spark); 7] = [
+    let rows: [(&str, (String, Style), Spark); 8] = [
         (
             "dir pressure",
             signed(c.directional_pressure),
@@ -100,6 +100,12 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
         (
             DISLOCATION,
             (cx.num(c.dislocation_bps, |x| format::fixed(x, 1)), t.text),
+            None,
+        ),
+        // §3.11: positive when the perpetuals' book leans more to the bid than spot's.
+        (
+            "perp vs spot DI",
+            signed(c.spot_perp.depth_divergence),
             None,
         ),
     ];

@@ -200,7 +200,7 @@ fn slot(pane: Pane, symbol: &SymbolFrame, selected: &Selected) -> Slot {
     match pane {
         Pane::Gauges if !live => Slot::new(pane, 3, 3),
         Pane::Gauges => Slot::new(pane, 3, 2 + if one { 5 } else { 1 + venues }),
-        Pane::Composites => Slot::new(pane, 4, 10),
+        Pane::Composites => Slot::new(pane, 4, 11),
         Pane::Flow => Slot::new(pane, 6, u16::MAX),
         Pane::Liquidations if !books.iter().any(|b| liquidations::has_stream(b)) => {
             Slot::new(pane, 3, 3)
