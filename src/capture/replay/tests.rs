@@ -10,7 +10,7 @@ use crate::capture::import::import_cryptofeed;
 use crate::capture::writer::CaptureWriter;
 use crate::market::VenueId;
 use crate::testutil::reference::{DepthRule, Reference};
-use crate::testutil::{TempPath, capture, capture_path};
+use crate::testutil::{TempPath, capture, capture_path, jsonl_frames};
 use std::path::Path;
 
 /// A replayed capture and the source texts it was made from.
@@ -247,10 +247,10 @@ fn a_damaged_capture_replays_what_it_can_and_reports_every_bad_line() {
         br#"{"t":5,"venue":"okx","conn":1,"ev":"recv","data":}"#.to_vec(), // 5: bad JSON
         br#"{"t":6,"venue":"mtgox","conn":1,"ev":"recv","data":"{}"}"#.to_vec(), // 6: unknown venue
         b"\xff\xfe\x00\x9f garbage \x80".to_vec(), // 7: binary garbage, not UTF-8
-        recv(8, VenueId::Coinbase, "{}").into(),  // 8: a venue with no adapter
+        recv(8, VenueId::Deribit, "{}").into(),   // 8: a venue with no adapter
         recv(9, VenueId::Okx, &malformed).into(), // 9: a valid event, a malformed frame
         okx.clone().into(),
-        recv(11, VenueId::Coinbase, "{}").into(),
+        recv(11, VenueId::Deribit, "{}").into(),
         okx.as_bytes()[..20].to_vec(), // 12: cut short at the end of the file, no newline
     ];
     let path = TempPath::new("damaged.ndjson");
@@ -268,7 +268,7 @@ fn a_damaged_capture_replays_what_it_can_and_reports_every_bad_line() {
             (12, "truncated JSON"),
             (
                 8,
-                "venue coinbase has no adapter yet; 2 of its events were skipped",
+                "venue deribit has no adapter yet; 2 of its events were skipped",
             ),
         ];
         assert_eq!(report.errors.len(), expected.len(), "{:#?}", report.errors);
@@ -428,27 +428,23 @@ fn fuzz_capture_reader() {
         .unwrap();
 }
 
-/// The received frames of each connection of a cryptofeed JSONL recording (`conn` → frames, one
-/// per line), read with serde alone, independently of the importer.
-fn jsonl_frames(path: &Path) -> std::collections::BTreeMap<String, String> {
-    use std::io::Read;
-    let mut text = String::new();
-    let file = std::fs::File::open(path).unwrap();
-    flate2::read::MultiGzDecoder::new(file)
-        .read_to_string(&mut text)
-        .unwrap();
-    let mut frames = std::collections::BTreeMap::<String, String>::new();
-    for line in text.lines() {
-        let line: serde_json::Value = serde_json::from_str(line).unwrap();
-        if line["t"] == "recv" {
-            let conn = frames
-                .entry(line["conn"].as_str().unwrap().into())
-                .or_default();
-            conn.push_str(line["data"].as_str().unwrap());
-            conn.push('\n');
-        }
-    }
-    frames
+/// Imports the cryptofeed JSONL recording `name` as `venue` (its connections to other markets'
+/// URLs as those) and replays it: the report and each connection's received frames, or `None`
+/// when the recording is missing. `counts` are the import's (open, sent, recv, rest) events.
+fn import_jsonl_and_replay(
+    name: &str,
+    venue: VenueId,
+    counts: (u64, u64, u64, u64),
+) -> Option<(Report, std::collections::BTreeMap<String, String>)> {
+    let path = capture_path(name)?;
+    let out = TempPath::new("jsonl.ndjson.zst");
+    let stats = import_cryptofeed(&path, None, venue, &out, name).unwrap();
+    assert!(stats.errors.is_empty(), "{:?}", stats.errors);
+    assert_eq!((stats.open, stats.sent, stats.recv, stats.rest), counts);
+    Some((
+        replay_report(&out, 1, Vec::new()).unwrap(),
+        jsonl_frames(&path),
+    ))
 }
 
 /// The 2026 Bybit v5 JSONL recording (cryptofeed format 2): its linear socket is imported as
@@ -459,18 +455,10 @@ fn jsonl_frames(path: &Path) -> std::collections::BTreeMap<String, String> {
 #[test]
 fn bybit_2026_jsonl_recording_replays_both_markets_without_gaps() {
     let name = "bybit/cryptofeed_v3_BYBIT_2026-08-09_v5_linear_spot.jsonl.gz";
-    let Some(path) = capture_path(name) else {
+    let counts = (2, 24, 3227, 2);
+    let Some((report, frames)) = import_jsonl_and_replay(name, VenueId::BybitLinear, counts) else {
         return;
     };
-    let out = TempPath::new("bybit.ndjson.zst");
-    let stats = import_cryptofeed(&path, None, VenueId::BybitLinear, &out, name).unwrap();
-    assert!(stats.errors.is_empty(), "{:?}", stats.errors);
-    assert_eq!(
-        (stats.open, stats.sent, stats.recv, stats.rest),
-        (2, 24, 3227, 2)
-    );
-    let report = replay_report(&out, 1, Vec::new()).unwrap();
-    let frames = jsonl_frames(&path);
     let mut updates = 0;
     for (venue, conn, books) in [
         (VenueId::BybitLinear, "BYBIT.ws.2", 4),
@@ -520,4 +508,30 @@ fn bybit_2026_jsonl_recording_replays_both_markets_without_gaps() {
         .map(|f| Reference::bybit(f).trades.len())
         .sum();
     assert_eq!(report.trades, reference_trades as u64);
+}
+
+/// The 2026 Coinbase Advanced Trade recording, imported as a capture and replayed as
+/// `depthscope replay` does: both books stay valid through
+/// every `l2_data` frame (0 gaps in the connection's count) and equal the reference built from
+/// the same frames, and the 79 live trades are counted.
+#[test]
+fn coinbase_2026_jsonl_recording_replays_without_gaps() {
+    let name = "coinbase/cryptofeed_v3_COINBASE_2026-08-09_advanced_trade.jsonl.gz";
+    let counts = (1, 5, 1030, 1);
+    let Some((report, frames)) = import_jsonl_and_replay(name, VenueId::Coinbase, counts) else {
+        return;
+    };
+    let reference = Reference::coinbase(&frames["COINBASE.ws.2"]);
+    let summary = conform(&report, &reference);
+    assert_eq!(
+        summary,
+        Summary {
+            books: 2,
+            valid: 2,
+            trades: 79,
+            ..Summary::default()
+        }
+    );
+    let updates: u64 = report.books.iter().map(|b| b.updates).sum();
+    assert_eq!(updates, 775);
 }
