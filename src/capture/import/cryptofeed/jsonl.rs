@@ -16,7 +16,7 @@
 //! format. Events keep file order; unusable lines are reported and skipped.
 
 use std::collections::HashMap;
-use std::io::BufRead;
+use std::io::{self, BufRead, Read};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -24,9 +24,51 @@ use serde_json::value::RawValue;
 
 use super::{ImportError, ImportLineError, ImportStats, parse_seconds};
 use crate::capture::format::{Event, EventKind, Header, Payload};
-use crate::capture::reader::open_decompressed;
+use crate::capture::reader::{MAX_LINE_BYTES, open_decompressed};
 use crate::capture::writer::CaptureWriter;
 use crate::market::VenueId;
+
+/// What [`next_line`] found.
+enum Next {
+    Line,
+    TooLong,
+    End,
+}
+
+/// The next line into `buf` (without its end), at most `max` bytes: a longer one is read past,
+/// never held (a hostile file of one endless line would otherwise take all memory).
+fn next_line(input: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<Next> {
+    buf.clear();
+    let limit = max as u64 + 1;
+    if input.take(limit).read_until(b'\n', buf)? == 0 {
+        return Ok(Next::End);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        return Ok(Next::Line);
+    }
+    if buf.len() <= max {
+        return Ok(Next::Line); // the last line, without an end
+    }
+    buf.clear();
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Ok(Next::TooLong);
+        }
+        let (used, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        input.consume(used);
+        if done {
+            return Ok(Next::TooLong);
+        }
+    }
+}
 
 /// The start of a JSONL recording's first line.
 const HEADER_START: &str = r#"{"t":"header""#;
@@ -80,23 +122,35 @@ pub(super) fn import(
     let mut stats = ImportStats::default();
     let mut conns: HashMap<String, (u64, VenueId)> = HashMap::new();
     let mut writer = None;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     let mut line_no = 0;
     loop {
-        text.clear();
         line_no += 1;
-        if input.read_line(&mut text).map_err(read_err)? == 0 {
-            break;
-        }
-        if text.trim().is_empty() {
-            continue;
-        }
         let error = |message: String| ImportLineError {
             file: path.to_owned(),
             line: line_no,
             message,
         };
-        let line: Line<'_> = match serde_json::from_str(&text) {
+        let text = match next_line(&mut input, &mut bytes, MAX_LINE_BYTES).map_err(read_err)? {
+            Next::End => break,
+            Next::TooLong => {
+                stats.errors.push(error(format!(
+                    "a line longer than {MAX_LINE_BYTES} bytes (skipped unread)"
+                )));
+                continue;
+            }
+            Next::Line => match std::str::from_utf8(&bytes) {
+                Ok(text) => text,
+                Err(_) => {
+                    stats.errors.push(error("not UTF-8 text".into()));
+                    continue;
+                }
+            },
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        let line: Line<'_> = match serde_json::from_str(text) {
             Ok(line) => line,
             Err(e) => {
                 stats.errors.push(error(format!("not a JSONL event: {e}")));
@@ -216,4 +270,26 @@ fn venue_of(addr: &str, asked: VenueId) -> VenueId {
         return asked;
     }
     VenueId::ALL.into_iter().find(serves).unwrap_or(asked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines come without their ends; one longer than the bound is passed over unread, and the
+    /// next line is read whole.
+    #[test]
+    fn lines_are_bounded() {
+        let mut input = io::Cursor::new(b"short\r\n0123456789abc\nok\nlast".to_vec());
+        let mut buf = Vec::new();
+        let mut seen = Vec::new();
+        loop {
+            match next_line(&mut input, &mut buf, 10).unwrap() {
+                Next::End => break,
+                Next::TooLong => seen.push("(too long)".to_owned()),
+                Next::Line => seen.push(String::from_utf8(buf.clone()).unwrap()),
+            }
+        }
+        assert_eq!(seen, ["short", "(too long)", "ok", "last"]);
+    }
 }

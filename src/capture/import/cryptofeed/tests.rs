@@ -384,13 +384,19 @@ fn jsonl_recordings_import_by_connection_in_any_compression() {
         r#"{"t":"recv","conn":"BYBIT.ws.2","ts":1e9,"data":"x"}"#,
         r#"{"t":"close","conn":"BYBIT.ws.2","ts":1786310819.2}"#,
         r#"{"t":"recv","conn":"BYBIT.ws.2","ts":1786310819.3,"data":"{\"topic\":\"a b\"}"}"#,
+        "\u{fffd}",
         "",
     ];
-    let text = lines.join("\n");
+    // Line 11 is not UTF-8.
+    let text = lines.join("\n").replace('\u{fffd}', "\u{1}").into_bytes();
+    let text: Vec<u8> = text
+        .into_iter()
+        .map(|b| if b == 1 { 0xff } else { b })
+        .collect();
     for name in ["rec.jsonl", "rec.jsonl.gz", "rec.jsonl.zst"] {
         let src = TempPath::new(name);
         let mut sink = Compressed::file(&src);
-        sink.write_all(text.as_bytes()).unwrap();
+        sink.write_all(&text).unwrap();
         sink.finish();
         let out = TempPath::new("out.ndjson");
         let stats = import_cryptofeed(&src, None, VenueId::BybitLinear, &out, "j").unwrap();
@@ -399,11 +405,12 @@ fn jsonl_recordings_import_by_connection_in_any_compression() {
             .iter()
             .map(|e| (e.line, e.message.as_str()))
             .collect();
-        assert_eq!(errors.len(), 4, "{name}: {errors:?}");
+        assert_eq!(errors.len(), 5, "{name}: {errors:?}");
         assert_eq!(errors[0], (3, "`recv` on BYBIT.ws.9 before it connected"));
         assert_eq!(errors[1].0, 7);
         assert_eq!(errors[2].0, 8, "an exponent is not decimal seconds");
         assert_eq!(errors[3], (9, "unknown event kind `close`"));
+        assert_eq!(errors[4], (11, "not UTF-8 text"));
         assert_eq!(
             (stats.open, stats.sent, stats.recv, stats.rest),
             (2, 1, 1, 1)
