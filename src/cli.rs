@@ -241,12 +241,14 @@ pub enum ImportCommand {
 
 #[derive(Clone, Debug, Args)]
 pub struct ImportCryptofeedArgs {
-    /// The WebSocket recording.
+    /// The WebSocket recording: text lines, or JSONL ("format 2", which holds its REST
+    /// responses itself); `.gz`/`.zst` decompress.
     pub ws_file: PathBuf,
-    /// The matching REST recording (`.http.` file), merged by time.
+    /// The matching REST recording (`.http.` file) of a text recording, merged by time.
     #[arg(long, value_name = "HTTP_FILE")]
     pub rest: Option<PathBuf>,
-    /// The venue the recording comes from.
+    /// The venue the recording comes from (a JSONL connection to another market's default
+    /// URL, Bybit spot beside linear, is imported as that market).
     #[arg(long)]
     pub venue: VenueId,
     /// The capture to write (`.gz`/`.zst` compress).

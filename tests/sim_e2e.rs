@@ -207,6 +207,15 @@ async fn okx_with_real_checksums_end_to_end_and_storm() {
     sync_then_storm(VenueId::Okx, true).await;
 }
 
+/// Coinbase: the connection faults (disconnect, stall, error events, malformed frames, slow
+/// acknowledgements). Its sequence faults are not simulated: the simulator's book faults work on
+/// each subscription's numbers, Coinbase numbers every envelope per connection (the adapter's
+/// handling of a break in that count is tested on hand-written frames in `venue::coinbase`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coinbase_end_to_end_and_storm() {
+    sync_then_storm(VenueId::Coinbase, false).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kraken_end_to_end_and_storm() {
     sync_then_storm(VenueId::Kraken, false).await;

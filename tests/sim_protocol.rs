@@ -38,7 +38,7 @@ async fn bad_requests_get_each_venues_error_and_the_connection_lives_on() {
     let sim = start("127.0.0.1:0", SimConfig::new(3)).await.unwrap();
     let opts = sim.venue_options();
     // (venue, socket suffix, garbage answers must contain, then a good request and its answer)
-    let cases: [(VenueId, &str, &str, &str, &str); 6] = [
+    let cases: [(VenueId, &str, &str, &str, &str); 7] = [
         (
             VenueId::Binance,
             "/ws",
@@ -74,6 +74,14 @@ async fn bad_requests_get_each_venues_error_and_the_connection_lives_on() {
             "Malformed request",
             r#"{"method":"ping","req_id":9}"#,
             r#""method":"pong""#,
+        ),
+        // No acknowledgement (see the dialect): a subscription answers with its snapshot.
+        (
+            VenueId::Coinbase,
+            "",
+            r#""type":"error""#,
+            r#"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"level2"}"#,
+            r#""channel":"l2_data","timestamp""#,
         ),
     ];
     for (venue, suffix, refusal, good, good_answer) in cases {

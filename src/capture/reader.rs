@@ -62,21 +62,25 @@ impl CaptureReader<Box<dyn BufRead + Send>> {
     /// Opens a capture, choosing the decompressor by file name (`.gz`, `.zst`, else plain), and
     /// reads its header.
     pub fn open(path: &Path) -> io::Result<Self> {
-        let file = File::open(path)?;
-        let input: Box<dyn BufRead + Send> = match Compression::from_path(path) {
-            Compression::None => Box::new(BufReader::with_capacity(READ_BUFFER, file)),
-            // Multi-member: concatenated gzip files are one capture, as `zcat` reads them.
-            Compression::Gzip => Box::new(BufReader::with_capacity(
-                READ_BUFFER,
-                MultiGzDecoder::new(BufReader::new(file)),
-            )),
-            Compression::Zstd => Box::new(BufReader::with_capacity(
-                READ_BUFFER,
-                zstd::Decoder::new(file)?,
-            )),
-        };
-        Ok(CaptureReader::new(input))
+        Ok(CaptureReader::new(open_decompressed(path)?))
     }
+}
+
+/// `path`'s text, decompressed as its name says (`.gz`, `.zst`, else plain).
+pub fn open_decompressed(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
+    let file = File::open(path)?;
+    Ok(match Compression::from_path(path) {
+        Compression::None => Box::new(BufReader::with_capacity(READ_BUFFER, file)),
+        // Multi-member: concatenated gzip files are one capture, as `zcat` reads them.
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            READ_BUFFER,
+            MultiGzDecoder::new(BufReader::new(file)),
+        )),
+        Compression::Zstd => Box::new(BufReader::with_capacity(
+            READ_BUFFER,
+            zstd::Decoder::new(file)?,
+        )),
+    })
 }
 
 impl<R: BufRead> CaptureReader<R> {

@@ -103,6 +103,9 @@ struct ConnTrack {
     carries_books: bool,
     /// Reported in [`Output::synced`] since it last opened.
     proven: bool,
+    /// A resync asked the runtime for a new connection since it last opened: asked once, as a
+    /// second request would be queued and close the new connection too.
+    reconnect_asked: bool,
     /// The protocol's connection this socket serves: its own index, except for a socket opened
     /// to take over from one the venue is about to close ([`handover`]).
     slot: ConnId,
@@ -252,6 +255,7 @@ impl<P: Protocol> Driver<P> {
                     .iter()
                     .any(|i| protocol.book_spec(&i.id).conn == conn),
                 proven: false,
+                reconnect_asked: false,
                 slot: conn,
                 role: Role::Primary,
             })
@@ -504,17 +508,21 @@ impl<P: Protocol> Driver<P> {
                 return;
             }
         }
-        if self.protocol.resync_by_reconnect() {
-            out.reconnects
-                .push((conn, format!("resync {instrument}: {reason}")));
+        let msgs = if self.protocol.resync_by_reconnect() {
+            Vec::new()
+        } else {
+            self.protocol.resubscribe(&entry.instrument)
+        };
+        if !msgs.is_empty() {
+            self.send(conn, msgs, now, out);
             return;
         }
-        let msgs = self.protocol.resubscribe(&entry.instrument);
-        if msgs.is_empty() {
+        // Books failing one after another before the socket closes need one new connection.
+        if let Some(c) = self.conns.get_mut(conn)
+            && !std::mem::replace(&mut c.reconnect_asked, true)
+        {
             out.reconnects
                 .push((conn, format!("resync {instrument}: {reason}")));
-        } else {
-            self.send(conn, msgs, now, out);
         }
     }
 
@@ -808,6 +816,7 @@ impl<P: Protocol> Adapter for Driver<P> {
             c.phase = Phase::Open;
             c.last_recv = now;
             c.proven = false;
+            c.reconnect_asked = false;
         }
         if let Some(replaces) = self.replaced_by(conn) {
             self.open_standby(conn, replaces, now);

@@ -1,6 +1,7 @@
 //! What the simulator lists: three symbols (BTC, ETH, SOL) on every implemented venue, with
 //! each venue's real instrument ids, tick and lot sizes, contract values and number forms, and
-//! Kraken's `USDT/USD`, the stablecoin rate USD books are compared with USDT books through.
+//! Kraken's `USDT/USD` and Coinbase's `USDT-USD`, the stablecoin rate USD books are compared with
+//! USDT books through.
 //!
 //! The table is the one place that knows how a venue writes an instrument, so the market model
 //! (which thinks in ticks and lots), the REST instrument lists (which the catalog loads) and the
@@ -203,11 +204,11 @@ const fn perp(
 }
 
 use NumberForm::{Fixed, Step, Trimmed};
-use VenueId::{Binance, BinanceUsdm, BybitLinear, BybitSpot, Kraken, Okx};
+use VenueId::{Binance, BinanceUsdm, BybitLinear, BybitSpot, Coinbase, Kraken, Okx};
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).
-pub const INSTRUMENTS: [SimInstrument; 22] = [
+pub const INSTRUMENTS: [SimInstrument; 26] = [
     spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
     spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
     spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
@@ -239,6 +240,13 @@ pub const INSTRUMENTS: [SimInstrument; 22] = [
         "0.00001",
         "0.00000001",
         Step,
+    ),
+    // Coinbase drops trailing zeros (`"65062.5"`, `"0.06"`); its `USDT-USD` is the rate book.
+    spot(Coinbase, "BTC-USD", 0, "USD", "0.01", "0.00000001", Trimmed),
+    spot(Coinbase, "ETH-USD", 1, "USD", "0.01", "0.00000001", Trimmed),
+    spot(Coinbase, "SOL-USD", 2, "USD", "0.01", "0.00000001", Trimmed),
+    spot(
+        Coinbase, "USDT-USD", USDT, "USD", "0.00001", "0.01", Trimmed,
     ),
 ];
 
@@ -285,7 +293,7 @@ mod tests {
             let n = books_of(*venue).count();
             let n_expected = match venue {
                 Okx => 6,
-                Kraken => 4, // and USDT/USD
+                Kraken | Coinbase => 4, // and USDT/USD (USDT-USD)
                 _ => 3,
             };
             assert_eq!(n, n_expected, "{venue}");

@@ -46,6 +46,9 @@ pub fn answer(req: &Request, market: &Market) -> Response {
         "/v5/market/orderbook" => bybit_orderbook(req, market),
         "/api/v5/market/books" => okx_books(req, market),
         "/0/public/AssetPairs" => Response::ok(kraken_info(&listed(VenueId::Kraken))),
+        crate::venue::coinbase::instruments::PRODUCTS_PATH => {
+            Response::ok(coinbase_products(&listed(VenueId::Coinbase)))
+        }
         _ if let Some(history) = crate::sim::history::answer(req, market) => history,
         _ => Response::error(
             404,
@@ -321,6 +324,21 @@ fn kraken_info(list: &[&SimInstrument]) -> String {
     json!({"error": [], "result": pairs}).to_string()
 }
 
+fn coinbase_products(list: &[&SimInstrument]) -> String {
+    let products: Vec<Value> = list
+        .iter()
+        .map(|i| {
+            json!({
+                "product_id": i.id, "base_currency_id": base(i), "quote_currency_id": i.quote,
+                "price_increment": i.tick, "quote_increment": i.tick, "base_increment": i.lot,
+                "base_min_size": i.lot, "status": "online", "trading_disabled": false,
+                "is_disabled": false, "product_type": "SPOT", "alias": "", "alias_to": [],
+            })
+        })
+        .collect();
+    json!({"num_products": products.len(), "products": products}).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +385,7 @@ mod tests {
                     }
                     "/api/v5/public/instruments" => okx_info(req.param("instType"), &list).body,
                     "/0/public/AssetPairs" => kraken_info(&list),
+                    crate::venue::coinbase::instruments::PRODUCTS_PATH => coinbase_products(&list),
                     other => panic!("{other}"),
                 };
                 parsed.extend((source.parse)(&url, &body).unwrap());

@@ -82,6 +82,29 @@ pub(crate) fn trades(events: &[MarketEvent]) -> Vec<&Trade> {
     trades.collect()
 }
 
+/// The received frames of each connection of a cryptofeed JSONL recording (`conn` → frames, one
+/// per line), read with serde alone, independently of the importer.
+pub(crate) fn jsonl_frames(path: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    use std::io::Read;
+    let mut text = String::new();
+    let file = std::fs::File::open(path).unwrap();
+    flate2::read::MultiGzDecoder::new(file)
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut frames = std::collections::BTreeMap::<String, String>::new();
+    for line in text.lines() {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        if line["t"] == "recv" {
+            let conn = frames
+                .entry(line["conn"].as_str().unwrap().into())
+                .or_default();
+            conn.push_str(line["data"].as_str().unwrap());
+            conn.push('\n');
+        }
+    }
+    frames
+}
+
 /// One line of a cryptofeed `sample_data` recording (format in `shared/captures/README.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CryptofeedLine<'a> {

@@ -131,6 +131,14 @@ impl RefBook {
         )
     }
 
+    /// Every level a side, best first (as [`RefBook::top`]).
+    pub(crate) fn all(&self) -> (Levels, Levels) {
+        (
+            self.bids.values().rev().cloned().collect(),
+            self.asks.values().cloned().collect(),
+        )
+    }
+
     /// How many levels each side holds (bids, asks).
     pub(crate) fn depth(&self) -> (usize, usize) {
         (self.bids.len(), self.asks.len())
@@ -207,6 +215,51 @@ impl Reference {
     pub(crate) fn bybit(ndjson: &str) -> Self {
         let frames = ndjson.lines().filter(|l| !l.trim().is_empty()).map(json);
         Self::from_frames(frames, Self::bybit_frame)
+    }
+
+    /// Coinbase Advanced Trade messages, one per line.
+    pub(crate) fn coinbase(ndjson: &str) -> Self {
+        let frames = ndjson.lines().filter(|l| !l.trim().is_empty()).map(json);
+        Self::from_frames(frames, Self::coinbase_frame)
+    }
+
+    /// Coinbase Advanced Trade: `{"channel":"l2_data","events":[{"type":"snapshot"|"update",
+    /// "product_id","updates":[{"side":"bid"|"offer","price_level","new_quantity"}]}]}` (sizes
+    /// absolute, `"0"` removes) and `{"channel":"market_trades","events":[{"type":"update",
+    /// "trades":[{"product_id","price","side"}]}]}` whose `side` is the maker's (a `SELL` maker
+    /// means the taker bought); the `snapshot` trades before subscribing are not live trades.
+    fn coinbase_frame(&mut self, frame: &Value) {
+        let events = frame["events"].as_array().into_iter().flatten();
+        match frame["channel"].as_str() {
+            Some("l2_data") => {
+                for e in events {
+                    let side = |want: &str| -> Levels {
+                        let updates = e["updates"].as_array().into_iter().flatten();
+                        updates
+                            .filter(|u| u["side"] == want)
+                            .map(|u| [text(&u["price_level"]), text(&u["new_quantity"])])
+                            .map(|l| l.map(str::to_owned))
+                            .collect()
+                    };
+                    self.apply(Change {
+                        book: text(&e["product_id"]).into(),
+                        snapshot: e["type"] == "snapshot",
+                        bids: side("bid"),
+                        asks: side("offer"),
+                        depth: None,
+                        checksum: false,
+                    });
+                }
+            }
+            Some("market_trades") => {
+                for e in events.filter(|e| e["type"] == "update") {
+                    for t in e["trades"].as_array().into_iter().flatten() {
+                        self.trade(text(&t["product_id"]), &t["price"], t["side"] == "SELL");
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     /// OKX v5: `{"arg":{"channel":"books","instId"},"action":"snapshot"|"update",

@@ -76,7 +76,8 @@ pub type BuildAdapter = fn(
 /// The book depths a venue serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Depths {
-    /// A REST snapshot, then diffs for every price (Binance): there is no depth to choose.
+    /// A snapshot (REST on Binance, the whole book on Coinbase), then diffs for every price:
+    /// there is no depth to choose.
     Diffs,
     /// Books of this many levels a side, whatever is asked (OKX `books`: 400).
     Fixed(usize),
@@ -93,7 +94,7 @@ impl Depths {
     pub fn no_choice(self) -> Option<String> {
         match self {
             Depths::Diffs => {
-                Some("streams every price over a REST snapshot: there is no depth to choose".into())
+                Some("streams every price over a snapshot: there is no depth to choose".into())
             }
             Depths::Fixed(levels) => Some(format!(
                 "serves books of {levels} levels a side only: there is no depth to choose"

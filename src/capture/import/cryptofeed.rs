@@ -1,5 +1,8 @@
 //! cryptofeed raw recordings (`sample_data/<EXCHANGE>.ws.N.M`, `.http.N.M`) → a capture.
 //!
+//! Two formats: the text lines below, and the newer JSONL ("format 2", [`jsonl`]) recognised by
+//! its header line. Either may be gzip (`.gz`) or zstd (`.zst`) compressed.
+//!
 //! cryptofeed writes one line per event (see `shared/captures/README.md`):
 //!
 //! | line | becomes |
@@ -23,12 +26,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::capture::format::{Event, EventKind, Header, Payload};
+use crate::capture::reader::open_decompressed;
 use crate::capture::writer::CaptureWriter;
 use crate::market::{Nanos, VenueId};
 
@@ -77,6 +80,16 @@ pub enum ImportError {
     /// Creating the output would truncate a source before it is read.
     #[error("the output {} is one of the input files", path.display())]
     OutputIsInput { path: PathBuf },
+    /// A JSONL recording holds its REST responses itself.
+    #[error(
+        "{} was given as a REST recording, but the JSONL recording holds its REST responses \
+         itself (`\"t\":\"http\"` lines): leave out --rest",
+        path.display()
+    )]
+    RestWithJsonl { path: PathBuf },
+    /// A JSONL recording of a format this importer does not know.
+    #[error("{}: {message}", path.display())]
+    Jsonl { path: PathBuf, message: String },
 }
 
 /// Imports the WS recording `ws` (and optionally its REST recording `rest`) as events of
@@ -96,6 +109,14 @@ pub fn import_cryptofeed(
         return Err(ImportError::OutputIsInput {
             path: out.to_owned(),
         });
+    }
+    if jsonl::is_jsonl(ws)? {
+        return match rest {
+            None => jsonl::import(ws, venue, out, note),
+            Some(rest) => Err(ImportError::RestWithJsonl {
+                path: rest.to_owned(),
+            }),
+        };
     }
     let mut stats = ImportStats::default();
     let mut sources = vec![Source::open(ws, false)?];
@@ -165,7 +186,7 @@ impl Connections {
 /// One input file, read a line ahead so the two files can be merged by time.
 struct Source<'p> {
     path: &'p Path,
-    input: BufReader<File>,
+    input: Box<dyn BufRead + Send>,
     line: String,
     line_no: u64,
     /// The `.http.` file: only REST lines belong there.
@@ -176,13 +197,13 @@ struct Source<'p> {
 
 impl<'p> Source<'p> {
     fn open(path: &'p Path, rest_only: bool) -> Result<Self, ImportError> {
-        let file = File::open(path).map_err(|source| ImportError::Read {
+        let input = open_decompressed(path).map_err(|source| ImportError::Read {
             path: path.to_owned(),
             source,
         })?;
         Ok(Source {
             path,
-            input: BufReader::with_capacity(256 * 1024, file),
+            input,
             line: String::new(),
             line_no: 0,
             rest_only,
@@ -358,5 +379,6 @@ fn parse_seconds(ts: &str) -> Result<Nanos, String> {
         .ok_or_else(bad)
 }
 
+mod jsonl;
 #[cfg(test)]
 mod tests;

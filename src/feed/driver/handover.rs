@@ -100,6 +100,7 @@ impl<P: Protocol> Driver<P> {
             last_sent: now,
             carries_books: old.carries_books,
             proven: false,
+            reconnect_asked: false,
             slot,
             role: Role::Standby { replaces: conn },
         });

@@ -8,6 +8,7 @@
 
 pub mod binance;
 pub mod bybit;
+pub mod coinbase;
 pub mod kraken;
 pub mod okx;
 

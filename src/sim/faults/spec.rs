@@ -124,6 +124,17 @@ impl FaultKind {
     pub fn unsupported(self, venue: VenueId) -> Option<String> {
         let (sequence, checksum) = integrity(venue);
         match self {
+            // Coinbase numbers envelopes per connection, while the simulator's book faults work
+            // on each subscription's numbers: a jump, a lost, repeated or late update is not
+            // modelled, and no checksum would show it either.
+            FaultKind::Gap | FaultKind::Drop | FaultKind::Dup | FaultKind::Reorder
+                if !sequence && !checksum =>
+            {
+                Some(format!(
+                    "the simulator does not model {venue}'s per-connection count (and {venue} \
+                     publishes no checksum), so a {self} fault is not injected there"
+                ))
+            }
             FaultKind::Gap if !sequence => Some(format!(
                 "{venue} numbers no book messages, so there is no sequence to break \
                  (its checksum catches lost updates: use drop or checksum)"
@@ -496,8 +507,11 @@ mod tests {
                 .reason
                 .contains("no planned close")
         );
-        let e = err("coinbase:drop=0.1");
+        let e = err("deribit:drop=0.1");
         assert!(e.reason.contains("does not serve"), "{e}");
+        let e = err("coinbase:gap=0.1");
+        assert!(e.reason.contains("per-connection count"), "{e}");
+        assert!(err("coinbase:reorder=0.1").reason.contains("no checksum"));
         assert!(err("okx:drop=NaN").reason.contains("not a number"));
         assert!(err("okx:drop=-0.1").reason.contains("between 0 and 1"));
     }

@@ -367,3 +367,155 @@ fn importing_twice_gives_identical_files() {
     import_cryptofeed(&ws, None, VenueId::Okx, &b, "okx").unwrap();
     assert!(std::fs::read(&*a).unwrap() == std::fs::read(&*b).unwrap());
 }
+
+/// A JSONL ("format 2") recording, compressed as its name says: connections numbered as they
+/// open, a socket at another market's default URL imported as that market, bad lines reported
+/// and skipped, timestamps exact.
+#[test]
+fn jsonl_recordings_import_by_connection_in_any_compression() {
+    let lines = [
+        r#"{"t":"header","format":2,"exchange":"BYBIT","recorded":1786310817.601629}"#,
+        r#"{"t":"http","conn":"BYBIT.http.1","ts":1786310817.601629,"url":"https://api.bybit.com/x","data":"{\"a\":1}"}"#,
+        r#"{"t":"recv","conn":"BYBIT.ws.9","ts":1786310818.0,"data":"early"}"#,
+        r#"{"t":"connect","conn":"BYBIT.ws.2","ts":1786310818.2235148,"addr":"wss://stream.bybit.com/v5/public/linear"}"#,
+        r#"{"t":"connect","conn":"BYBIT.ws.3","ts":1786310818.3,"addr":"wss://stream.bybit.com/v5/public/spot"}"#,
+        r#"{"t":"send","conn":"BYBIT.ws.3","ts":1786310819.1,"addr":"wss://stream.bybit.com/v5/public/spot","data":"{\"op\":\"subscribe\"}"}"#,
+        "not json",
+        r#"{"t":"recv","conn":"BYBIT.ws.2","ts":1e9,"data":"x"}"#,
+        r#"{"t":"close","conn":"BYBIT.ws.2","ts":1786310819.2}"#,
+        r#"{"t":"recv","conn":"BYBIT.ws.2","ts":1786310819.3,"data":"{\"topic\":\"a b\"}"}"#,
+        "\u{fffd}",
+        "",
+    ];
+    // Line 11 is not UTF-8.
+    let text = lines.join("\n").replace('\u{fffd}', "\u{1}").into_bytes();
+    let text: Vec<u8> = text
+        .into_iter()
+        .map(|b| if b == 1 { 0xff } else { b })
+        .collect();
+    for name in ["rec.jsonl", "rec.jsonl.gz", "rec.jsonl.zst"] {
+        let src = TempPath::new(name);
+        let mut sink = Compressed::file(&src);
+        sink.write_all(&text).unwrap();
+        sink.finish();
+        let out = TempPath::new("out.ndjson");
+        let stats = import_cryptofeed(&src, None, VenueId::BybitLinear, &out, "j").unwrap();
+        let errors: Vec<(u64, &str)> = stats
+            .errors
+            .iter()
+            .map(|e| (e.line, e.message.as_str()))
+            .collect();
+        assert_eq!(errors.len(), 5, "{name}: {errors:?}");
+        assert_eq!(errors[0], (3, "`recv` on BYBIT.ws.9 before it connected"));
+        assert_eq!(errors[1].0, 7);
+        assert_eq!(errors[2].0, 8, "an exponent is not decimal seconds");
+        assert_eq!(errors[3], (9, "unknown event kind `close`"));
+        assert_eq!(errors[4], (11, "not UTF-8 text"));
+        assert_eq!(
+            (stats.open, stats.sent, stats.recv, stats.rest),
+            (2, 1, 1, 1)
+        );
+        let capture = Capture::read(&out).unwrap();
+        assert!(capture.errors.is_empty(), "{:?}", capture.errors);
+        assert_eq!(
+            capture.header.unwrap().created_ns,
+            1_786_310_817_601_629_000
+        );
+        let got: Vec<_> = capture
+            .events
+            .iter()
+            .map(|e| (e.t, e.venue, e.kind.name(), e.kind.conn()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    1_786_310_817_601_629_000,
+                    VenueId::BybitLinear,
+                    "rest",
+                    None
+                ),
+                (
+                    1_786_310_818_223_514_800,
+                    VenueId::BybitLinear,
+                    "open",
+                    Some(1)
+                ),
+                (
+                    1_786_310_818_300_000_000,
+                    VenueId::BybitSpot,
+                    "open",
+                    Some(2)
+                ),
+                (
+                    1_786_310_819_100_000_000,
+                    VenueId::BybitSpot,
+                    "sent",
+                    Some(2)
+                ),
+                (
+                    1_786_310_819_300_000_000,
+                    VenueId::BybitLinear,
+                    "recv",
+                    Some(1)
+                ),
+            ],
+            "{name}"
+        );
+        let EventKind::Recv {
+            payload: Payload::Text(data),
+            ..
+        } = &capture.events[4].kind
+        else {
+            panic!("{name}: not a text frame");
+        };
+        assert_eq!(data, r#"{"topic":"a b"}"#);
+    }
+}
+
+#[test]
+fn a_jsonl_recording_of_an_unknown_format_or_with_a_rest_file_is_refused() {
+    let src = TempPath::new("rec.jsonl");
+    let out = TempPath::new("out.ndjson");
+    std::fs::write(&src, "{\"t\":\"header\",\"format\":3}\n").unwrap();
+    let err = import_cryptofeed(&src, None, VenueId::Okx, &out, "").unwrap_err();
+    assert!(err.to_string().contains("only format 2"), "{err}");
+    std::fs::write(&src, "{\"t\":\"header\",\"format\":2}\n").unwrap();
+    let err = import_cryptofeed(&src, Some(&src), VenueId::Okx, &out, "").unwrap_err();
+    assert!(matches!(err, ImportError::RestWithJsonl { .. }), "{err}");
+}
+
+/// Writes a file compressed as its name says, as cryptofeed's recordings are.
+enum Compressed {
+    Plain(std::fs::File),
+    Gzip(flate2::write::GzEncoder<std::fs::File>),
+    Zstd(zstd::Encoder<'static, std::fs::File>),
+}
+
+impl Compressed {
+    fn file(path: &Path) -> Self {
+        let file = std::fs::File::create(path).unwrap();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("gz") => Self::Gzip(flate2::write::GzEncoder::new(file, Default::default())),
+            Some("zst") => Self::Zstd(zstd::Encoder::new(file, 0).unwrap()),
+            _ => Self::Plain(file),
+        }
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        use std::io::Write;
+        match self {
+            Self::Plain(w) => w.write_all(bytes),
+            Self::Gzip(w) => w.write_all(bytes),
+            Self::Zstd(w) => w.write_all(bytes),
+        }
+    }
+
+    fn finish(self) {
+        match self {
+            Self::Plain(_) => {}
+            Self::Gzip(w) => drop(w.finish().unwrap()),
+            Self::Zstd(w) => drop(w.finish().unwrap()),
+        }
+    }
+}
