@@ -78,6 +78,8 @@ pub struct BookStream {
     counter: u64,
     /// OKX: the `seqId` last sent.
     last_sent: u64,
+    /// Hyperliquid: the `time` last stamped, so a later push is never stamped earlier.
+    last_time: Millis,
     state: Integrity,
     /// Checksum-only venues: the client's book, built from what it was actually sent.
     shadow: Option<Book>,
@@ -103,6 +105,7 @@ impl BookStream {
             asks: Vec::new(),
             counter: 0,
             last_sent: 0,
+            last_time: Millis::MIN,
             state,
             shadow: None,
             scratch: Vec::with_capacity(1024),
@@ -148,6 +151,7 @@ impl BookStream {
 
     /// The snapshot a new subscription starts with (Bybit, OKX, Kraken).
     pub fn snapshot(&mut self, mirror: &Mirror, time: Millis) -> BookMsg {
+        let time = self.stamp(time);
         (self.bids, self.asks) = self.view(&mirror.book);
         self.counter = mirror.head;
         self.last_sent = mirror.head;
@@ -177,9 +181,43 @@ impl BookStream {
         msg
     }
 
+    /// `time`, or just after the last one stamped where the venue's times only increase.
+    fn stamp(&mut self, time: Millis) -> Millis {
+        if self.feed.scheme != SeqScheme::Snapshots {
+            return time;
+        }
+        self.last_time = time.max(self.last_time.saturating_add(1));
+        self.last_time
+    }
+
+    /// Hyperliquid: the whole view again if it changed.
+    fn next_snapshot(&mut self, mirror: &Mirror, time: Millis) -> Option<BookMsg> {
+        let (bids, asks) = self.view(&mirror.book);
+        if bids == self.bids && asks == self.asks {
+            return None;
+        }
+        (self.bids, self.asks) = (bids, asks);
+        Some(BookMsg {
+            book: self.book,
+            depth: self.depth,
+            snapshot: true,
+            bids: self.bids.clone(),
+            asks: self.asks.clone(),
+            first: mirror.head,
+            last: mirror.head,
+            prev: None,
+            checksum: None,
+            time: self.stamp(time),
+            head: mirror.head,
+        })
+    }
+
     /// The delta for one tick, as the venue publishes it (before faults); `None` if the view
     /// did not change.
     fn next_delta(&mut self, mirror: &Mirror, tick: &BookTick, time: Millis) -> Option<BookMsg> {
+        if self.feed.scheme == SeqScheme::Snapshots {
+            return self.next_snapshot(mirror, time);
+        }
         let (bids, asks, ids) = match self.depth {
             None => {
                 let ids = tick.ids?;
@@ -295,6 +333,13 @@ impl BookStream {
                 self.reveal_gap(ctx, &msg, true);
                 vec![msg]
             }
+            Integrity::Holding(held) if self.feed.scheme == SeqScheme::Snapshots => {
+                // The held push is older than the one that overtook it: stale to the client.
+                ctx.ledger
+                    .revealed(self.venue, self.instrument, Reveal::Stale, true);
+                self.state = Integrity::Armed;
+                vec![msg, *held]
+            }
             Integrity::Holding(held) if self.shadow.is_none() => {
                 self.reveal_gap(ctx, &msg, true);
                 // The held update arrives after the resync began: a REST-synced client buffers
@@ -334,6 +379,9 @@ impl BookStream {
         kind: FaultKind,
         msg: &mut BookMsg,
     ) -> Vec<BookMsg> {
+        if self.feed.scheme == SeqScheme::Snapshots {
+            return self.inject_snapshot(ctx, kind, msg);
+        }
         let kraken = self.shadow.is_some();
         let pending = kraken || matches!(kind, FaultKind::Drop | FaultKind::Reorder);
         ctx.ledger
@@ -406,12 +454,49 @@ impl BookStream {
         }
     }
 
+    /// Hyperliquid: every push is the whole book, so a lost one, or a wrong size in one, is
+    /// made good by the next push unseen; a copy, or a push overtaken by a later one, is not
+    /// later than the book and is dropped as stale.
+    fn inject_snapshot(
+        &mut self,
+        ctx: &mut FaultCtx<'_>,
+        kind: FaultKind,
+        msg: &mut BookMsg,
+    ) -> Vec<BookMsg> {
+        let pending = kind == FaultKind::Reorder;
+        ctx.ledger
+            .injected_book(self.venue, self.instrument, kind, pending);
+        match kind {
+            FaultKind::Drop => {
+                ctx.ledger.harmless(self.venue, kind, false);
+                Vec::new()
+            }
+            FaultKind::Corrupt => {
+                corrupt_level(msg);
+                ctx.ledger.harmless(self.venue, kind, false);
+                vec![msg.clone()]
+            }
+            FaultKind::Dup => {
+                ctx.ledger
+                    .revealed(self.venue, self.instrument, Reveal::Stale, false);
+                vec![msg.clone(), msg.clone()]
+            }
+            FaultKind::Reorder => {
+                self.state = Integrity::Holding(Box::new(msg.clone()));
+                Vec::new()
+            }
+            // No sequence and no checksum to break ([`FaultKind::unsupported`]); connection
+            // faults are not book faults.
+            _ => vec![msg.clone()],
+        }
+    }
+
     /// The id a client reports when `msg` breaks its sequence.
     fn witness(&self, msg: &BookMsg) -> u64 {
         match self.feed.scheme {
             SeqScheme::Range => msg.first,
             SeqScheme::RangeLinked | SeqScheme::Linked => msg.prev.unwrap_or(0),
-            SeqScheme::Counter | SeqScheme::None => msg.last,
+            SeqScheme::Counter | SeqScheme::None | SeqScheme::Snapshots => msg.last,
         }
     }
 
