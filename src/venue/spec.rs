@@ -64,6 +64,15 @@ pub struct AdapterSpec {
     pub sim: SimSpec,
 }
 
+impl AdapterSpec {
+    /// Whether every book message is the whole book, with no sequence and no checksum to prove
+    /// it (Hyperliquid): there is no chain to verify, a book is as good as its latest push, and
+    /// the Health view says "snapshot" where others count checksums.
+    pub const fn snapshots_only(&self) -> bool {
+        !self.sim.sequenced && !self.sim.checksummed
+    }
+}
+
 /// Builds a venue's adapter from the user's options, the instruments it serves and the ones
 /// replayed data may name.
 pub type BuildAdapter = fn(

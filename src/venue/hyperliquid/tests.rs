@@ -296,3 +296,15 @@ fn the_batch_after_a_trades_subscription_is_history() {
     assert_eq!(t.len(), 1, "the batch is history and the repeat is dropped");
     assert_eq!((t[0].taker, t[0].size), (Some(TakerSide::Sell), 2.0));
 }
+
+/// The Health view says "snapshot" for this venue only: the others prove their books by a
+/// sequence or a checksum.
+#[test]
+fn integrity_is_snapshot_here_only() {
+    use crate::venue::registry::IMPLEMENTED;
+    let snapshot: Vec<_> = IMPLEMENTED
+        .iter()
+        .filter(|v| v.adapter_spec().unwrap().snapshots_only())
+        .collect();
+    assert_eq!(snapshot, [&crate::market::VenueId::Hyperliquid]);
+}
