@@ -54,8 +54,8 @@ async fn demo_books_are_live_and_moving_within_two_seconds() {
         ));
     }
     assert_eq!(
-        books, 22,
-        "3 symbols on 6 venues, spot and swap on OKX, and Kraken's USDT/USD"
+        books, 25,
+        "3 symbols on 7 venues, spot and swap on OKX, and Kraken's USDT/USD"
     );
 
     // Per book: live, and how many updates arrived since it went live.

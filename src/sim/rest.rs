@@ -372,6 +372,29 @@ mod tests {
         cancel.cancel();
     }
 
+    /// Hyperliquid's `POST /info` answers `meta` with the simulated coins and refuses other
+    /// request types, as Hyperliquid answers a body it cannot read.
+    #[test]
+    fn hyperliquid_info_answers_meta_only() {
+        let list: Vec<&SimInstrument> = books_of(VenueId::Hyperliquid)
+            .map(|b| &INSTRUMENTS[b])
+            .collect();
+        let meta = hyperliquid_info(r#"{"type":"meta"}"#, &list);
+        assert_eq!(meta.status, 200);
+        let v: serde_json::Value = serde_json::from_str(&meta.body).unwrap();
+        let names: Vec<&str> = v["universe"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["BTC", "ETH", "SOL"]);
+        assert_eq!(v["universe"][0]["szDecimals"], 5);
+        for body in [r#"{"type":"l2Book","coin":"BTC"}"#, "", "{"] {
+            assert_eq!(hyperliquid_info(body, &list).status, 422, "{body}");
+        }
+    }
+
     /// Every list parses with the adapters' own instrument parsers into exactly the simulated
     /// instruments, with their ticks, lots and contract values.
     #[test]

@@ -6,9 +6,10 @@
 //! so its consequence is known: on venues that number their messages the next message (or this
 //! one, for a jump in the ids or a wrong checksum) reveals it; on Kraken, whose only check is the
 //! checksum, a shadow of the client's book (what it was actually sent) tells exactly which later
-//! message's checksum will disagree, or that the fault healed unseen. After a revealed fault the
-//! stream waits for the client's resync (a new subscription, or for REST-synced Binance books a
-//! new snapshot) before it injects again.
+//! message's checksum will disagree, or that the fault healed unseen; on Hyperliquid, whose
+//! every push is the whole view, a copy or an overtaken push is stale and a lost one harmless.
+//! After a revealed fault the stream waits for the client's resync (a new subscription, or for
+//! REST-synced Binance books a new snapshot) before it injects again.
 
 use crate::book::{Book, DepthModel, Level, checksum};
 use crate::feed::sync::ChecksumKind;
@@ -151,23 +152,10 @@ impl BookStream {
 
     /// The snapshot a new subscription starts with (Bybit, OKX, Kraken).
     pub fn snapshot(&mut self, mirror: &Mirror, time: Millis) -> BookMsg {
-        let time = self.stamp(time);
         (self.bids, self.asks) = self.view(&mirror.book);
         self.counter = mirror.head;
         self.last_sent = mirror.head;
-        let msg = BookMsg {
-            book: self.book,
-            depth: self.depth,
-            snapshot: true,
-            bids: self.bids.clone(),
-            asks: self.asks.clone(),
-            first: mirror.head,
-            last: mirror.head,
-            prev: None,
-            checksum: self.checksum(),
-            time,
-            head: mirror.head,
-        };
+        let msg = self.whole_view(mirror, time);
         if self.feed.scheme == SeqScheme::None {
             let mut shadow = Book::new(DepthModel::Maintained(self.depth.unwrap_or(usize::MAX)));
             shadow.load_snapshot(
@@ -179,6 +167,23 @@ impl BookStream {
         }
         self.state = Integrity::Armed;
         msg
+    }
+
+    /// The view as last published, as a snapshot message.
+    fn whole_view(&mut self, mirror: &Mirror, time: Millis) -> BookMsg {
+        BookMsg {
+            book: self.book,
+            depth: self.depth,
+            snapshot: true,
+            bids: self.bids.clone(),
+            asks: self.asks.clone(),
+            first: mirror.head,
+            last: mirror.head,
+            prev: None,
+            checksum: self.checksum(),
+            time: self.stamp(time),
+            head: mirror.head,
+        }
     }
 
     /// `time`, or just after the last one stamped where the venue's times only increase.
@@ -197,19 +202,7 @@ impl BookStream {
             return None;
         }
         (self.bids, self.asks) = (bids, asks);
-        Some(BookMsg {
-            book: self.book,
-            depth: self.depth,
-            snapshot: true,
-            bids: self.bids.clone(),
-            asks: self.asks.clone(),
-            first: mirror.head,
-            last: mirror.head,
-            prev: None,
-            checksum: None,
-            time: self.stamp(time),
-            head: mirror.head,
-        })
+        Some(self.whole_view(mirror, time))
     }
 
     /// The delta for one tick, as the venue publishes it (before faults); `None` if the view
@@ -760,5 +753,74 @@ mod tests {
             assert!(client.book().top(Side::Bid, 10).eq(view.iter()), "{venue}");
             cancel.cancel();
         }
+    }
+
+    /// Hyperliquid: every push is the whole view, stamped later than the last; a duplicate or
+    /// an overtaken push is revealed as stale, a lost one is harmless.
+    #[tokio::test]
+    async fn snapshot_feeds_push_whole_views_and_account_their_faults() {
+        let venue = VenueId::Hyperliquid;
+        let book = find(venue, "BTC").unwrap();
+        let cancel = CancellationToken::new();
+        let market =
+            crate::sim::market::start(1, &[book], Duration::from_secs(3_600), cancel.clone());
+        let (mirrors, _) = market.join(venue);
+        let mut mirror = mirrors[0].1.clone();
+        let feed = BookFeed {
+            scheme: SeqScheme::Snapshots,
+            checksum: None,
+            deletes_out_of_view: true,
+        };
+        let mut stream = BookStream::new(book, Some(20), feed, &market);
+        let first = stream.snapshot(&mirror, 5);
+        // Each tick takes the best ask, so the view changes every time.
+        let take_best_ask = |mirror: &mut Mirror| {
+            let ask = *mirror.book.best_ask().unwrap();
+            let tick = BookTick {
+                changes: vec![(Side::Ask, Level::new(ask.price, Dec::ZERO))],
+                ..BookTick::default()
+            };
+            mirror.apply(&tick);
+            tick
+        };
+        let ledger = Ledger::default();
+        let mut dice = Dice::new(1, venue, 1);
+        let mut step = |kind: Option<FaultKind>, mirror: &mut Mirror, time| {
+            let spec = match kind {
+                Some(kind) => FaultSpec::none().with(venue, kind, 1.0),
+                None => FaultSpec::none(),
+            };
+            let tick = take_best_ask(mirror);
+            let mut ctx = FaultCtx {
+                dice: &mut dice,
+                spec: &spec,
+                ledger: &ledger,
+                market: &market,
+            };
+            stream.on_tick(mirror, &tick, time, &mut ctx)
+        };
+        // The same millisecond as the subscription's snapshot is stamped after it.
+        let [calm] = step(None, &mut mirror, 5).try_into().unwrap();
+        assert!(calm.snapshot && calm.time > first.time);
+        assert_eq!(calm.asks.len(), 20.min(mirror.book.asks().len()));
+        assert!(calm.asks.iter().eq(mirror.book.top(Side::Ask, 20)));
+
+        let [a, b] = step(Some(FaultKind::Dup), &mut mirror, 10)
+            .try_into()
+            .unwrap();
+        assert_eq!(a, b);
+        assert!(step(Some(FaultKind::Reorder), &mut mirror, 20).is_empty());
+        let [newer, held] = step(None, &mut mirror, 30).try_into().unwrap();
+        assert!(held.time < newer.time, "the held push is older");
+        assert!(step(Some(FaultKind::Drop), &mut mirror, 40).is_empty());
+        let report = ledger.report();
+        assert_eq!(
+            report.expected(venue).stale,
+            2,
+            "the copy and the overtaken push"
+        );
+        assert_eq!(report.harmless[&venue][&FaultKind::Drop], 1);
+        assert_eq!(report.pending, 0);
+        cancel.cancel();
     }
 }
