@@ -96,6 +96,10 @@ impl Dialect for Hyperliquid {
         }
     }
 
+    fn greeting(&mut self) -> Vec<String> {
+        vec![crate::venue::hyperliquid::parse::GREETING.to_owned()]
+    }
+
     fn request(&mut self, text: &str, now: Millis) -> Vec<Action> {
         let parse_error = || {
             vec![Action::Send(Self::error(&format!(

@@ -7,7 +7,8 @@
 //!   **taker's**: `B` bought (lifted the ask), `A` sold (hit the bid) (`docs/metrics.md` §0.4).
 //! - `activeAssetCtx`: `{"coin","ctx":{"funding","openInterest","markPx","oraclePx",..}}`, every
 //!   value a string; `openInterest` is in coins, `funding` the hourly rate.
-//! - `subscriptionResponse` (acks), `pong`, and `error` whose `data` is a bare message string.
+//! - `subscriptionResponse` (acks), `pong`, and `error` whose `data` is a bare message string;
+//!   a socket opens with the plain text [`GREETING`] (not JSON; the official Python SDK skips it).
 //!   `bbo`, `candle`, `allMids`, `post` answers and the other channels are not used.
 
 use super::trades::TradeWatermarks;
@@ -20,6 +21,9 @@ use crate::venue::wire;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+
+/// The text frame a socket opens with.
+pub const GREETING: &str = "Websocket connection established.";
 
 /// Hyperliquid settles funding every hour; `funding` is that hour's rate.
 const FUNDING_INTERVAL_H: f64 = 1.0;
@@ -104,6 +108,9 @@ impl Parser {
         text: &'a str,
         levels: &mut Vec<(Side, Level)>,
     ) -> Result<Parsed<'a, Millis>, String> {
+        if text == GREETING {
+            return Ok(Parsed::Control);
+        }
         let env: Envelope<'a> = serde_json::from_str(text).map_err(|e| format!("bad JSON: {e}"))?;
         let data = || {
             env.data

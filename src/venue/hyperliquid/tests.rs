@@ -274,8 +274,12 @@ fn malformed_frames_are_reported_and_the_book_stays() {
         r#"{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":{"markPx":"abc"}}}"#,
         r#"{"channel":"mystery","data":{}}"#,
     ];
-    let frames = [(1, BOOK_1)].into_iter().chain(bad.iter().map(|b| (2, *b)));
+    let greeting = super::parse::GREETING;
+    let frames = [(1, greeting), (1, BOOK_1)]
+        .into_iter()
+        .chain(bad.iter().map(|b| (2, *b)));
     let out = feed(&mut d, frames, |_, _, _| {});
+    // The plain-text greeting a socket opens with is not a problem; each bad frame is.
     assert_eq!(out.problems.len(), bad.len(), "{:?}", out.problems);
     assert_eq!(best_bid(&d).as_deref(), Some("100.0"));
     assert_eq!(d.books()[0].state(), &BookState::Live);
