@@ -95,10 +95,28 @@ struct Subscription<'a> {
     coin: Option<Cow<'a, str>>,
 }
 
-/// Parses frames, keeping each coin's trade watermark across them.
+/// Parses frames, keeping each coin's trade watermark and the exchange's time across them.
 #[derive(Debug, Default)]
 pub struct Parser {
     trades: TradeWatermarks,
+    clock: ExchangeClock,
+}
+
+/// The newest exchange time seen in books and trades: `activeAssetCtx` carries none, and its
+/// next funding settlement is the next whole hour of the exchange's clock ("funding is paid
+/// every hour").
+#[derive(Debug, Default)]
+struct ExchangeClock(Option<Millis>);
+
+impl ExchangeClock {
+    fn see(&mut self, time: Millis) {
+        self.0 = Some(self.0.map_or(time, |t| t.max(time)));
+    }
+
+    fn next_funding(&self) -> Option<Millis> {
+        const HOUR: Millis = 3_600_000;
+        self.0.map(|t| (t.div_euclid(HOUR) + 1) * HOUR)
+    }
 }
 
 impl Parser {
@@ -117,9 +135,15 @@ impl Parser {
                 .ok_or_else(|| format!("{} without data", env.channel))
         };
         match env.channel.as_ref() {
-            "l2Book" => book(data()?, levels).map(Parsed::Book),
+            "l2Book" => {
+                let frame = book(data()?, levels)?;
+                self.clock.see(frame.seq);
+                Ok(Parsed::Book(frame))
+            }
             "trades" => self.trades(data()?),
-            "activeAssetCtx" => ctx(data()?).map(|d| Parsed::Derivs(vec![d])),
+            "activeAssetCtx" => {
+                ctx(data()?, self.clock.next_funding()).map(|d| Parsed::Derivs(vec![d]))
+            }
             "subscriptionResponse" => self.ack(data()?),
             "pong" => Ok(Parsed::Control),
             "error" => Ok(Parsed::VenueError {
@@ -148,11 +172,17 @@ impl Parser {
     fn trades<'a>(&mut self, data: &'a RawValue) -> Result<Parsed<'a, Millis>, String> {
         let items: Vec<TradeData<'a>> =
             serde_json::from_str(data.get()).map_err(|e| format!("trades data: {e}"))?;
+        // Every side is read before any trade moves a watermark: a frame refused for one bad
+        // trade leaves the watermarks as they were.
+        let takers = items
+            .iter()
+            .map(|t| taker(&t.side))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut coins: Vec<String> = items.iter().map(|t| t.coin.to_string()).collect();
         coins.dedup();
         let mut out = Vec::with_capacity(items.len());
-        for t in items {
-            let taker = taker(&t.side)?;
+        for (t, taker) in items.into_iter().zip(takers) {
+            self.clock.see(t.time);
             if !self.trades.is_new(&t.coin, t.time, t.tid) {
                 continue;
             }
@@ -210,7 +240,8 @@ fn book<'a>(
     })
 }
 
-fn ctx(data: &RawValue) -> Result<RawDerivs<'_>, String> {
+/// `next_funding`: the next settlement, when the exchange's time is known.
+fn ctx(data: &RawValue, next_funding: Option<Millis>) -> Result<RawDerivs<'_>, String> {
     let d: CtxData =
         serde_json::from_str(data.get()).map_err(|e| format!("activeAssetCtx data: {e}"))?;
     let c = d.ctx;
@@ -223,7 +254,7 @@ fn ctx(data: &RawValue) -> Result<RawDerivs<'_>, String> {
             // The oracle price is Hyperliquid's index: the spot venues' weighted median.
             index_price: wire::opt_f64("oraclePx", c.oracle_px.as_deref())?,
             funding_rate: wire::opt_f64("funding", c.funding.as_deref())?,
-            next_funding_ts: None,
+            next_funding_ts: next_funding,
             funding_interval_h: Some(FUNDING_INTERVAL_H),
             open_interest: wire::opt_f64("openInterest", c.open_interest.as_deref())?,
             open_interest_usd: None,

@@ -191,6 +191,8 @@ fn trimmed_2026_frames_parse_with_their_books_contexts_trades_and_errors() {
     assert_eq!(v.index_price, Some(84198.0), "the oracle price");
     assert_eq!(v.funding_rate, Some(0.0000018952));
     assert_eq!(v.funding_interval_h, Some(1.0));
+    // The books before it were stamped 1790232237073 (19:23:57 UTC): the next whole hour.
+    assert_eq!(v.next_funding_ts, Some(1_790_233_200_000));
     assert_eq!(v.open_interest, Some(36585.31848), "in coins");
 
     let t = trades(&out.events);
