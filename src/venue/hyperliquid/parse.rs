@@ -102,20 +102,21 @@ pub struct Parser {
     clock: ExchangeClock,
 }
 
-/// The newest exchange time seen in books and trades: `activeAssetCtx` carries none, and its
-/// next funding settlement is the next whole hour of the exchange's clock ("funding is paid
-/// every hour").
+/// The exchange time of the latest book or trade: `activeAssetCtx` carries none, and its next
+/// funding settlement is the next whole hour of the exchange's clock ("funding is paid every
+/// hour"). The latest, not the largest: one absurd time is gone with the next frame.
 #[derive(Debug, Default)]
 struct ExchangeClock(Option<Millis>);
 
 impl ExchangeClock {
     fn see(&mut self, time: Millis) {
-        self.0 = Some(self.0.map_or(time, |t| t.max(time)));
+        self.0 = Some(time);
     }
 
     fn next_funding(&self) -> Option<Millis> {
         const HOUR: Millis = 3_600_000;
-        self.0.map(|t| (t.div_euclid(HOUR) + 1) * HOUR)
+        self.0
+            .and_then(|t| (t.div_euclid(HOUR) + 1).checked_mul(HOUR))
     }
 }
 

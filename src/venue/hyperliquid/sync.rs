@@ -5,15 +5,25 @@
 //! the book's is a copy or an older state (a duplicated or reordered frame) and is dropped as
 //! stale, so the book never steps back in time. A lost push costs nothing but freshness: the next
 //! one replaces the book whole, and staleness is judged from `time`.
+//!
+//! Pushes that keep arriving not later than the book mean the book's own time is wrong (an
+//! absurd `time` once accepted would otherwise freeze the book while it looks live): after
+//! [`MAX_STALE_IN_A_ROW`] of them the book is rebuilt from a fresh subscription, as after a
+//! venue reset.
 
 use crate::feed::protocol::Sequencer;
 use crate::integrity::SeqVerdict;
 use crate::market::Millis;
 
-/// The `time` of the last snapshot a live book took.
+/// Stale pushes in a row after which the book's time, not the pushes, is taken to be wrong.
+/// A duplicated or reordered frame makes one; the venue never sends a book's past again.
+pub const MAX_STALE_IN_A_ROW: u32 = 3;
+
+/// The `time` of the last snapshot a live book took, and the stale pushes since.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SnapshotTimes {
     last: Option<Millis>,
+    stale: u32,
 }
 
 impl Sequencer for SnapshotTimes {
@@ -22,13 +32,21 @@ impl Sequencer for SnapshotTimes {
 
     fn on_snapshot(&mut self, time: &Millis) {
         self.last = Some(*time);
+        self.stale = 0;
     }
 
     fn check_snapshot(&mut self, time: &Millis) -> SeqVerdict {
         match self.last {
-            Some(last) if *time <= last => SeqVerdict::Stale,
+            Some(last) if *time <= last => {
+                self.stale += 1;
+                if self.stale >= MAX_STALE_IN_A_ROW {
+                    SeqVerdict::Reset
+                } else {
+                    SeqVerdict::Stale
+                }
+            }
             _ => {
-                self.last = Some(*time);
+                self.on_snapshot(time);
                 SeqVerdict::Apply
             }
         }
@@ -55,5 +73,19 @@ mod tests {
         // A resync starts again from whatever the new subscription sends first.
         rule.on_snapshot(&1_900);
         assert_eq!(rule.check_snapshot(&1_950), SeqVerdict::Apply);
+    }
+
+    #[test]
+    fn a_book_whose_time_nothing_reaches_is_rebuilt() {
+        let mut rule = SnapshotTimes::default();
+        rule.on_snapshot(&i64::MAX);
+        assert_eq!(rule.check_snapshot(&2_000), SeqVerdict::Stale);
+        assert_eq!(rule.check_snapshot(&2_500), SeqVerdict::Stale);
+        assert_eq!(rule.check_snapshot(&3_000), SeqVerdict::Reset);
+        // One stale push between good ones never adds up.
+        rule.on_snapshot(&1_000);
+        for t in [2_000, 2_000, 3_000, 3_000, 4_000, 3_500, 5_000] {
+            assert_ne!(rule.check_snapshot(&t), SeqVerdict::Reset, "{t}");
+        }
     }
 }

@@ -314,3 +314,28 @@ fn integrity_is_snapshot_here_only() {
         .collect();
     assert_eq!(snapshot, [&crate::market::VenueId::Hyperliquid]);
 }
+
+/// A push stamped absurdly far ahead would make every later push look old: the book would stay
+/// "live" and never change. After three pushes in a row that cannot replace it, the book is
+/// rebuilt from a fresh subscription instead.
+#[test]
+fn a_book_stuck_ahead_of_every_push_is_rebuilt() {
+    let mut d = driver(DriverConfig::live(), &["BTC"]);
+    let future = BOOK_1.replace("\"time\":1000", "\"time\":9000000000000000000");
+    let out = feed(
+        &mut d,
+        [(1, future.as_str()), (2, BOOK_2), (3, BOOK_2), (4, BOOK_2)],
+        |_, _, _| {},
+    );
+    let sync = d.books()[0];
+    assert_eq!(
+        sync.state(),
+        &BookState::Resyncing(crate::integrity::ResyncReason::VenueReset)
+    );
+    let sends: Vec<&str> = out.sends.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(sends, super::subscribe::resubscribe_book("BTC"));
+    // The fresh subscription's first push is taken whatever its time (same connection).
+    d.on_frame(0, Frame::Text(BOOK_1), 5, &mut Output::default());
+    assert_eq!(d.books()[0].state(), &BookState::Live);
+    assert_eq!(best_bid(&d).as_deref(), Some("100.0"));
+}

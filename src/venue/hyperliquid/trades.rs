@@ -1,11 +1,13 @@
 //! Which trades are new. A `trades` subscription starts with a batch of the coin's recent
 //! trades (in a real recording, 30 trades reaching 49 s back), and a resubscription after a
 //! reconnect repeats trades already counted. Trade ids (`tid`) are not ordered, but `time` is:
-//! each coin keeps the newest time delivered and the ids delivered at that time, and a trade at
-//! or before it is a repeat. The batch after the first subscription of a coin is history from
-//! before depthscope watched and is skipped (as Kraken's trade snapshot is); after a
-//! resubscription, the trades newer than the watermark happened while the feed was away and are
-//! delivered.
+//! each coin keeps the newest time delivered and the ids delivered at that time. In a batch, a
+//! trade at or before that time is a repeat; the batch after the first subscription of a coin
+//! is history from before depthscope watched and is skipped (as Kraken's trade snapshot is);
+//! after a resubscription, the trades newer than the watermark happened while the feed was away
+//! and are delivered. Outside a batch the stream sends each trade once, so only an exact repeat
+//! (an id already delivered at the newest time: a duplicated frame) is dropped, and an absurd
+//! time can cost at most one batch, never the trades after it.
 
 use crate::market::Millis;
 use std::collections::HashMap;
@@ -47,7 +49,8 @@ impl TradeWatermarks {
             None => self.coins.entry(coin.to_owned()).or_default(),
         };
         let history = w.awaiting_batch && !w.seen;
-        let repeat = time < w.newest || (time == w.newest && w.ids.contains(&tid));
+        let again = time == w.newest && w.ids.contains(&tid);
+        let repeat = again || (w.awaiting_batch && time < w.newest);
         if time > w.newest {
             w.newest = time;
             w.ids.clear();
@@ -90,5 +93,9 @@ mod tests {
         // Without an acknowledgement (a recording of data frames only) trades are delivered.
         assert!(w.is_new("ETH", 1, 9));
         assert!(!w.is_new("ETH", 1, 9), "a duplicated frame");
+        // An absurd time costs nothing outside a batch: later trades still count.
+        assert!(w.is_new("ETH", i64::MAX, 10));
+        assert!(w.is_new("ETH", 2, 11));
+        w.end_frame("ETH");
     }
 }
