@@ -16,6 +16,11 @@ use std::collections::HashMap;
 /// cannot grow it without end (past it, a repeat at that same millisecond may be counted twice).
 const MAX_IDS_AT_NEWEST: usize = 256;
 
+/// Coins with a watermark: Hyperliquid allows 1,000 subscriptions per IP, so no real session
+/// names more. Trades of a coin beyond it (a hostile or corrupted feed) are delivered untracked
+/// rather than growing memory without end.
+const MAX_COINS: usize = 1_000;
+
 #[derive(Debug, Default)]
 struct Watermark {
     newest: Millis,
@@ -35,18 +40,24 @@ pub struct TradeWatermarks {
 impl TradeWatermarks {
     /// A `trades` subscription of `coin` was acknowledged: its next frame is a batch.
     pub fn subscribed(&mut self, coin: &str) {
-        self.coins
-            .entry(coin.to_owned())
-            .or_default()
-            .awaiting_batch = true;
+        if let Some(w) = self.watermark(coin) {
+            w.awaiting_batch = true;
+        }
+    }
+
+    /// `coin`'s watermark, made if there is room.
+    fn watermark(&mut self, coin: &str) -> Option<&mut Watermark> {
+        if !self.coins.contains_key(coin) && self.coins.len() >= MAX_COINS {
+            return None;
+        }
+        Some(self.coins.entry(coin.to_owned()).or_default())
     }
 
     /// Whether the trade (`time`, `tid`) of `coin` is to be delivered. Trades of one frame are
     /// asked in order.
     pub fn is_new(&mut self, coin: &str, time: Millis, tid: u64) -> bool {
-        let w = match self.coins.get_mut(coin) {
-            Some(w) => w,
-            None => self.coins.entry(coin.to_owned()).or_default(),
+        let Some(w) = self.watermark(coin) else {
+            return true;
         };
         let history = w.awaiting_batch && !w.seen;
         let again = time == w.newest && w.ids.contains(&tid);
@@ -97,5 +108,18 @@ mod tests {
         assert!(w.is_new("ETH", i64::MAX, 10));
         assert!(w.is_new("ETH", 2, 11));
         w.end_frame("ETH");
+    }
+
+    #[test]
+    fn watermarks_are_bounded() {
+        let mut w = TradeWatermarks::default();
+        for i in 0..MAX_COINS + 50 {
+            assert!(w.is_new(&format!("C{i}"), 1, 1));
+        }
+        assert_eq!(w.coins.len(), MAX_COINS);
+        assert!(
+            w.is_new("late", 1, 1) && w.is_new("late", 1, 1),
+            "untracked, delivered"
+        );
     }
 }
