@@ -63,7 +63,9 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
         "{venue}: every book live and moving: {:#?}",
         client.seen.books.keys()
     );
-    if venue.as_str().contains("usdm") || venue == VenueId::BybitLinear || venue == VenueId::Okx {
+    if venue.as_str().contains("usdm")
+        || [VenueId::BybitLinear, VenueId::Okx, VenueId::Hyperliquid].contains(&venue)
+    {
         assert!(
             client
                 .until(Duration::from_secs(30), |o| o.derivs > 0)
@@ -219,6 +221,14 @@ async fn coinbase_end_to_end_and_storm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kraken_end_to_end_and_storm() {
     sync_then_storm(VenueId::Kraken, false).await;
+}
+
+/// Every book message is the whole book: a duplicated or reordered push is not later than the
+/// book and is dropped as stale (the ledger's `Reveal::Stale`); a dropped push is made good by
+/// the next one (the ledger's `harmless`); there is no sequence to break and no checksum.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hyperliquid_end_to_end_and_storm() {
+    sync_then_storm(VenueId::Hyperliquid, false).await;
 }
 
 /// OKX as announced for its books channels: no pushed snapshot. Each book waits a few seconds

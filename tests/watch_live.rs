@@ -77,7 +77,16 @@ impl Watching {
                 }
                 self.state.insert(s.key.clone(), s.state.clone());
             }
-            MarketEvent::Book(u) if u.kind == UpdateKind::Snapshot => {
+            // A venue whose every book message is a snapshot (Hyperliquid) resyncs nothing by
+            // publishing one; its blips are the book leaving `live`, counted above.
+            MarketEvent::Book(u)
+                if u.kind == UpdateKind::Snapshot
+                    && !u
+                        .key
+                        .venue
+                        .adapter_spec()
+                        .is_some_and(|a| a.snapshots_only()) =>
+            {
                 let seen = self.snapshots.entry(u.key.clone()).or_default();
                 *seen += 1;
                 if *seen > 1 && steady(&self.base, &u.key, &self.steady) {

@@ -428,8 +428,12 @@ impl<P: Protocol> Driver<P> {
         }
         let verdict = if snapshot.is_some() {
             entry.buffer.clear(); // a pushed snapshot: nothing to join
-            entry.seq.on_snapshot(&seq);
-            SeqVerdict::Apply
+            if entry.sync.state().is_live() {
+                entry.seq.check_snapshot(&seq)
+            } else {
+                entry.seq.on_snapshot(&seq);
+                SeqVerdict::Apply
+            }
         } else if entry.sync.state().is_live() {
             entry.seq.check(&seq)
         } else {

@@ -28,6 +28,14 @@ pub trait Sequencer: Default + fmt::Debug + Send {
     /// The verdict for a delta. Called only after a snapshot.
     fn check(&mut self, fields: &Self::Fields) -> SeqVerdict;
 
+    /// The verdict for a snapshot pushed to a live book. Snapshots replace the book whatever
+    /// came before, except on venues whose every message is a snapshot (Hyperliquid): there a
+    /// snapshot older than the book's is stale.
+    fn check_snapshot(&mut self, fields: &Self::Fields) -> SeqVerdict {
+        self.on_snapshot(fields);
+        SeqVerdict::Apply
+    }
+
     /// For venues synced from a REST snapshot: whether `snapshot` can be joined to a stream
     /// whose first buffered event is `first` (Binance: refetch if `lastUpdateId < U`).
     fn snapshot_usable(_snapshot: &Self::Fields, _first: &Self::Fields) -> bool {

@@ -158,7 +158,7 @@ impl BookSync {
     ) -> Applied {
         self.counters.messages += 1;
         let snapshot = msg.snapshot;
-        if snapshot.is_none() && (!verdict.applies() || !self.state.is_live()) {
+        if !verdict.applies() || (snapshot.is_none() && !self.state.is_live()) {
             // Not applied, so its checksum (if any) is never verified: it still counts in
             // exactly one checksum figure, as `docs/capture-format.md` sums them to the messages.
             self.counters.checksum_absent += 1;

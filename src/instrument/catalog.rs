@@ -6,6 +6,7 @@ use super::{Instrument, MarketKind, guess};
 use crate::feed::runtime::{Tap, TapEvent};
 use crate::market::{Nanos, VenueId, now_nanos};
 use crate::venue::registry::{self, VenueOptions};
+use crate::venue::spec::rest_request;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -226,17 +227,30 @@ async fn fetch(
         rest.unwrap_or(adapter.rest_url.to_owned()),
     );
     let mut instruments = Vec::new();
-    for url in (source.urls)(&base) {
-        let resp = http
-            .get(&url)
+    for request in (source.urls)(&base) {
+        let (url, post) = rest_request(&request);
+        let (verb, builder) = match post {
+            None => ("GET", http.get(url)),
+            Some(json) => (
+                "POST",
+                http.post(url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(json.to_owned()),
+            ),
+        };
+        let resp = builder
             .send()
             .await
-            .map_err(|e| format!("GET {url}: {e}"))?;
+            .map_err(|e| format!("{verb} {url}: {e}"))?;
         let status = resp.status();
-        let body = resp.text().await.map_err(|e| format!("GET {url}: {e}"))?;
+        let body = resp
+            .text()
+            .await
+            .map_err(|e| format!("{verb} {url}: {e}"))?;
         if !status.is_success() {
-            return Err(format!("GET {url}: HTTP {status}"));
+            return Err(format!("{verb} {url}: HTTP {status}"));
         }
+        let url = url.to_owned();
         let parsed = (source.parse)(&url, &body)?;
         if let Some(tap) = tap {
             let (url, status) = (url.clone(), status.as_u16());
@@ -272,7 +286,7 @@ pub fn parse_recorded(
         .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
     (source.urls)("")
         .iter()
-        .any(|p| p == path)
+        .any(|p| rest_request(p).0 == path)
         .then(|| (source.parse)(url, body))
 }
 

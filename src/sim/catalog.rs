@@ -204,11 +204,11 @@ const fn perp(
 }
 
 use NumberForm::{Fixed, Step, Trimmed};
-use VenueId::{Binance, BinanceUsdm, BybitLinear, BybitSpot, Coinbase, Kraken, Okx};
+use VenueId::{Binance, BinanceUsdm, BybitLinear, BybitSpot, Coinbase, Hyperliquid, Kraken, Okx};
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).
-pub const INSTRUMENTS: [SimInstrument; 26] = [
+pub const INSTRUMENTS: [SimInstrument; 29] = [
     spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
     spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
     spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
@@ -248,6 +248,20 @@ pub const INSTRUMENTS: [SimInstrument; 26] = [
     spot(
         Coinbase, "USDT-USD", USDT, "USD", "0.00001", "0.01", Trimmed,
     ),
+    // Hyperliquid perps quote USDC; the tick is the finest its price rule allows at the coin's
+    // size decimals (`10^−(6−szDecimals)`), as its instrument list is read.
+    SimInstrument {
+        quote: "USDC",
+        ..perp(Hyperliquid, "BTC", 0, "0.1", "0.00001", 1.0, Trimmed)
+    },
+    SimInstrument {
+        quote: "USDC",
+        ..perp(Hyperliquid, "ETH", 1, "0.01", "0.0001", 1.0, Trimmed)
+    },
+    SimInstrument {
+        quote: "USDC",
+        ..perp(Hyperliquid, "SOL", 2, "0.0001", "0.01", 1.0, Trimmed)
+    },
 ];
 
 /// An index into [`INSTRUMENTS`]: how the model, the market and the sessions name a book.

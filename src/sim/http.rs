@@ -31,6 +31,8 @@ pub struct Request {
     pub path: String,
     /// Decoded query parameters, in order.
     pub query: Vec<(String, String)>,
+    /// The body of a `POST` (Hyperliquid's `info` requests); empty otherwise.
+    pub body: String,
 }
 
 impl Request {
@@ -42,6 +44,7 @@ impl Request {
             method: method.as_str().to_owned(),
             path: uri.path().to_owned(),
             query,
+            body: String::new(),
         })
     }
 
@@ -95,12 +98,19 @@ pub fn router(market: Arc<Market>) -> Router {
     Router::new().fallback(answer).with_state(market)
 }
 
-async fn answer(State(market): State<Arc<Market>>, method: Method, uri: Uri) -> Response {
-    if method != Method::GET {
+async fn answer(
+    State(market): State<Arc<Market>>,
+    method: Method,
+    uri: Uri,
+    body: String,
+) -> Response {
+    // Hyperliquid asks everything of one `POST /info`; every other endpoint is a `GET`.
+    let post_info = method == Method::POST && uri.path() == "/info";
+    if method != Method::GET && !post_info {
         return Response::error(405, r#"{"error":"only GET is served"}"#.into());
     }
     match Request::of(&method, &uri) {
-        Ok(req) => crate::sim::rest::answer(&req, &market),
+        Ok(req) => crate::sim::rest::answer(&Request { body, ..req }, &market),
         Err(e) => Response::error(400, serde_json::json!({ "error": e }).to_string()),
     }
 }

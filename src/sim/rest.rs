@@ -49,12 +49,36 @@ pub fn answer(req: &Request, market: &Market) -> Response {
         crate::venue::coinbase::instruments::PRODUCTS_PATH => {
             Response::ok(coinbase_products(&listed(VenueId::Coinbase)))
         }
+        "/info" => hyperliquid_info(&req.body, &listed(VenueId::Hyperliquid)),
         _ if let Some(history) = crate::sim::history::answer(req, market) => history,
         _ => Response::error(
             404,
             json!({"error": format!("no such endpoint: {}", req.path)}).to_string(),
         ),
     }
+}
+
+/// Hyperliquid `POST /info`: `{"type":"meta"}` lists the perps, each coin's size decimals
+/// being its lot's. Other request types are refused as Hyperliquid refuses an unknown one.
+fn hyperliquid_info(body: &str, list: &[&SimInstrument]) -> Response {
+    let kind = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v["type"].as_str().map(str::to_owned));
+    if kind.as_deref() != Some("meta") {
+        return Response::error(
+            422,
+            format!("Failed to deserialize the JSON body into the target type: {body}"),
+        );
+    }
+    Response::ok(hyperliquid_meta(list))
+}
+
+fn hyperliquid_meta(list: &[&SimInstrument]) -> String {
+    let universe: Vec<Value> = list
+        .iter()
+        .map(|i| json!({"name": i.id, "szDecimals": i.lot_dec().scale(), "maxLeverage": 40}))
+        .collect();
+    json!({"universe": universe, "marginTables": []}).to_string()
 }
 
 fn binance_error(status: u16, code: i64, msg: &str) -> Response {
@@ -366,6 +390,29 @@ mod tests {
         cancel.cancel();
     }
 
+    /// Hyperliquid's `POST /info` answers `meta` with the simulated coins and refuses other
+    /// request types, as Hyperliquid answers a body it cannot read.
+    #[test]
+    fn hyperliquid_info_answers_meta_only() {
+        let list: Vec<&SimInstrument> = books_of(VenueId::Hyperliquid)
+            .map(|b| &INSTRUMENTS[b])
+            .collect();
+        let meta = hyperliquid_info(r#"{"type":"meta"}"#, &list);
+        assert_eq!(meta.status, 200);
+        let v: serde_json::Value = serde_json::from_str(&meta.body).unwrap();
+        let names: Vec<&str> = v["universe"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["BTC", "ETH", "SOL"]);
+        assert_eq!(v["universe"][0]["szDecimals"], 5);
+        for body in [r#"{"type":"l2Book","coin":"BTC"}"#, "", "{"] {
+            assert_eq!(hyperliquid_info(body, &list).status, 422, "{body}");
+        }
+    }
+
     /// Every list parses with the adapters' own instrument parsers into exactly the simulated
     /// instruments, with their ticks, lots and contract values.
     #[test]
@@ -377,6 +424,7 @@ mod tests {
             let source = instrument_source(venue).unwrap();
             let mut parsed = Vec::new();
             for url in (source.urls)("http://sim") {
+                let (url, _body) = crate::venue::spec::rest_request(&url);
                 let req = Request::get(&url["http://sim".len()..]).unwrap();
                 let body = match req.path.as_str() {
                     "/api/v3/exchangeInfo" | "/fapi/v1/exchangeInfo" => binance_info(&list),
@@ -386,9 +434,10 @@ mod tests {
                     "/api/v5/public/instruments" => okx_info(req.param("instType"), &list).body,
                     "/0/public/AssetPairs" => kraken_info(&list),
                     crate::venue::coinbase::instruments::PRODUCTS_PATH => coinbase_products(&list),
+                    "/info" => hyperliquid_meta(&list),
                     other => panic!("{other}"),
                 };
-                parsed.extend((source.parse)(&url, &body).unwrap());
+                parsed.extend((source.parse)(url, &body).unwrap());
             }
             let ids: Vec<&str> = parsed.iter().map(|i| i.id.as_str()).collect();
             let want: Vec<&str> = books_of(venue).map(|b| INSTRUMENTS[b].id).collect();

@@ -6,9 +6,10 @@
 //! so its consequence is known: on venues that number their messages the next message (or this
 //! one, for a jump in the ids or a wrong checksum) reveals it; on Kraken, whose only check is the
 //! checksum, a shadow of the client's book (what it was actually sent) tells exactly which later
-//! message's checksum will disagree, or that the fault healed unseen. After a revealed fault the
-//! stream waits for the client's resync (a new subscription, or for REST-synced Binance books a
-//! new snapshot) before it injects again.
+//! message's checksum will disagree, or that the fault healed unseen; on Hyperliquid, whose
+//! every push is the whole view, a copy or an overtaken push is stale and a lost one harmless.
+//! After a revealed fault the stream waits for the client's resync (a new subscription, or for
+//! REST-synced Binance books a new snapshot) before it injects again.
 
 use crate::book::{Book, DepthModel, Level, checksum};
 use crate::feed::sync::ChecksumKind;
@@ -78,6 +79,8 @@ pub struct BookStream {
     counter: u64,
     /// OKX: the `seqId` last sent.
     last_sent: u64,
+    /// Hyperliquid: the `time` last stamped, so a later push is never stamped earlier.
+    last_time: Millis,
     state: Integrity,
     /// Checksum-only venues: the client's book, built from what it was actually sent.
     shadow: Option<Book>,
@@ -103,6 +106,7 @@ impl BookStream {
             asks: Vec::new(),
             counter: 0,
             last_sent: 0,
+            last_time: Millis::MIN,
             state,
             shadow: None,
             scratch: Vec::with_capacity(1024),
@@ -151,19 +155,7 @@ impl BookStream {
         (self.bids, self.asks) = self.view(&mirror.book);
         self.counter = mirror.head;
         self.last_sent = mirror.head;
-        let msg = BookMsg {
-            book: self.book,
-            depth: self.depth,
-            snapshot: true,
-            bids: self.bids.clone(),
-            asks: self.asks.clone(),
-            first: mirror.head,
-            last: mirror.head,
-            prev: None,
-            checksum: self.checksum(),
-            time,
-            head: mirror.head,
-        };
+        let msg = self.whole_view(mirror, time);
         if self.feed.scheme == SeqScheme::None {
             let mut shadow = Book::new(DepthModel::Maintained(self.depth.unwrap_or(usize::MAX)));
             shadow.load_snapshot(
@@ -177,9 +169,48 @@ impl BookStream {
         msg
     }
 
+    /// The view as last published, as a snapshot message.
+    fn whole_view(&mut self, mirror: &Mirror, time: Millis) -> BookMsg {
+        BookMsg {
+            book: self.book,
+            depth: self.depth,
+            snapshot: true,
+            bids: self.bids.clone(),
+            asks: self.asks.clone(),
+            first: mirror.head,
+            last: mirror.head,
+            prev: None,
+            checksum: self.checksum(),
+            time: self.stamp(time),
+            head: mirror.head,
+        }
+    }
+
+    /// `time`, or just after the last one stamped where the venue's times only increase.
+    fn stamp(&mut self, time: Millis) -> Millis {
+        if self.feed.scheme != SeqScheme::Snapshots {
+            return time;
+        }
+        self.last_time = time.max(self.last_time.saturating_add(1));
+        self.last_time
+    }
+
+    /// Hyperliquid: the whole view again if it changed.
+    fn next_snapshot(&mut self, mirror: &Mirror, time: Millis) -> Option<BookMsg> {
+        let (bids, asks) = self.view(&mirror.book);
+        if bids == self.bids && asks == self.asks {
+            return None;
+        }
+        (self.bids, self.asks) = (bids, asks);
+        Some(self.whole_view(mirror, time))
+    }
+
     /// The delta for one tick, as the venue publishes it (before faults); `None` if the view
     /// did not change.
     fn next_delta(&mut self, mirror: &Mirror, tick: &BookTick, time: Millis) -> Option<BookMsg> {
+        if self.feed.scheme == SeqScheme::Snapshots {
+            return self.next_snapshot(mirror, time);
+        }
         let (bids, asks, ids) = match self.depth {
             None => {
                 let ids = tick.ids?;
@@ -295,6 +326,13 @@ impl BookStream {
                 self.reveal_gap(ctx, &msg, true);
                 vec![msg]
             }
+            Integrity::Holding(held) if self.feed.scheme == SeqScheme::Snapshots => {
+                // The held push is older than the one that overtook it: stale to the client.
+                ctx.ledger
+                    .revealed(self.venue, self.instrument, Reveal::Stale, true);
+                self.state = Integrity::Armed;
+                vec![msg, *held]
+            }
             Integrity::Holding(held) if self.shadow.is_none() => {
                 self.reveal_gap(ctx, &msg, true);
                 // The held update arrives after the resync began: a REST-synced client buffers
@@ -334,6 +372,9 @@ impl BookStream {
         kind: FaultKind,
         msg: &mut BookMsg,
     ) -> Vec<BookMsg> {
+        if self.feed.scheme == SeqScheme::Snapshots {
+            return self.inject_snapshot(ctx, kind, msg);
+        }
         let kraken = self.shadow.is_some();
         let pending = kraken || matches!(kind, FaultKind::Drop | FaultKind::Reorder);
         ctx.ledger
@@ -406,12 +447,49 @@ impl BookStream {
         }
     }
 
+    /// Hyperliquid: every push is the whole book, so a lost one, or a wrong size in one, is
+    /// made good by the next push unseen; a copy, or a push overtaken by a later one, is not
+    /// later than the book and is dropped as stale.
+    fn inject_snapshot(
+        &mut self,
+        ctx: &mut FaultCtx<'_>,
+        kind: FaultKind,
+        msg: &mut BookMsg,
+    ) -> Vec<BookMsg> {
+        let pending = kind == FaultKind::Reorder;
+        ctx.ledger
+            .injected_book(self.venue, self.instrument, kind, pending);
+        match kind {
+            FaultKind::Drop => {
+                ctx.ledger.harmless(self.venue, kind, false);
+                Vec::new()
+            }
+            FaultKind::Corrupt => {
+                corrupt_level(msg);
+                ctx.ledger.harmless(self.venue, kind, false);
+                vec![msg.clone()]
+            }
+            FaultKind::Dup => {
+                ctx.ledger
+                    .revealed(self.venue, self.instrument, Reveal::Stale, false);
+                vec![msg.clone(), msg.clone()]
+            }
+            FaultKind::Reorder => {
+                self.state = Integrity::Holding(Box::new(msg.clone()));
+                Vec::new()
+            }
+            // No sequence and no checksum to break ([`FaultKind::unsupported`]); connection
+            // faults are not book faults.
+            _ => vec![msg.clone()],
+        }
+    }
+
     /// The id a client reports when `msg` breaks its sequence.
     fn witness(&self, msg: &BookMsg) -> u64 {
         match self.feed.scheme {
             SeqScheme::Range => msg.first,
             SeqScheme::RangeLinked | SeqScheme::Linked => msg.prev.unwrap_or(0),
-            SeqScheme::Counter | SeqScheme::None => msg.last,
+            SeqScheme::Counter | SeqScheme::None | SeqScheme::Snapshots => msg.last,
         }
     }
 
@@ -675,5 +753,74 @@ mod tests {
             assert!(client.book().top(Side::Bid, 10).eq(view.iter()), "{venue}");
             cancel.cancel();
         }
+    }
+
+    /// Hyperliquid: every push is the whole view, stamped later than the last; a duplicate or
+    /// an overtaken push is revealed as stale, a lost one is harmless.
+    #[tokio::test]
+    async fn snapshot_feeds_push_whole_views_and_account_their_faults() {
+        let venue = VenueId::Hyperliquid;
+        let book = find(venue, "BTC").unwrap();
+        let cancel = CancellationToken::new();
+        let market =
+            crate::sim::market::start(1, &[book], Duration::from_secs(3_600), cancel.clone());
+        let (mirrors, _) = market.join(venue);
+        let mut mirror = mirrors[0].1.clone();
+        let feed = BookFeed {
+            scheme: SeqScheme::Snapshots,
+            checksum: None,
+            deletes_out_of_view: true,
+        };
+        let mut stream = BookStream::new(book, Some(20), feed, &market);
+        let first = stream.snapshot(&mirror, 5);
+        // Each tick takes the best ask, so the view changes every time.
+        let take_best_ask = |mirror: &mut Mirror| {
+            let ask = *mirror.book.best_ask().unwrap();
+            let tick = BookTick {
+                changes: vec![(Side::Ask, Level::new(ask.price, Dec::ZERO))],
+                ..BookTick::default()
+            };
+            mirror.apply(&tick);
+            tick
+        };
+        let ledger = Ledger::default();
+        let mut dice = Dice::new(1, venue, 1);
+        let mut step = |kind: Option<FaultKind>, mirror: &mut Mirror, time| {
+            let spec = match kind {
+                Some(kind) => FaultSpec::none().with(venue, kind, 1.0),
+                None => FaultSpec::none(),
+            };
+            let tick = take_best_ask(mirror);
+            let mut ctx = FaultCtx {
+                dice: &mut dice,
+                spec: &spec,
+                ledger: &ledger,
+                market: &market,
+            };
+            stream.on_tick(mirror, &tick, time, &mut ctx)
+        };
+        // The same millisecond as the subscription's snapshot is stamped after it.
+        let [calm] = step(None, &mut mirror, 5).try_into().unwrap();
+        assert!(calm.snapshot && calm.time > first.time);
+        assert_eq!(calm.asks.len(), 20.min(mirror.book.asks().len()));
+        assert!(calm.asks.iter().eq(mirror.book.top(Side::Ask, 20)));
+
+        let [a, b] = step(Some(FaultKind::Dup), &mut mirror, 10)
+            .try_into()
+            .unwrap();
+        assert_eq!(a, b);
+        assert!(step(Some(FaultKind::Reorder), &mut mirror, 20).is_empty());
+        let [newer, held] = step(None, &mut mirror, 30).try_into().unwrap();
+        assert!(held.time < newer.time, "the held push is older");
+        assert!(step(Some(FaultKind::Drop), &mut mirror, 40).is_empty());
+        let report = ledger.report();
+        assert_eq!(
+            report.expected(venue).stale,
+            2,
+            "the copy and the overtaken push"
+        );
+        assert_eq!(report.harmless[&venue][&FaultKind::Drop], 1);
+        assert_eq!(report.pending, 0);
+        cancel.cancel();
     }
 }

@@ -62,6 +62,10 @@ pub const ENTRIES: &[(&str, &str)] = &[
     ),
     ("AGE", "time since the book's last update, local clock"),
     (
+        "snapshot",
+        "Health CKSUM of a venue whose every book message is the whole book (Hyperliquid): no sequence or checksum to verify; a copy or an older push is dropped as stale, freshness is the exchange time (EXCH)",
+    ),
+    (
         "EXCH",
         "local now - the exchange's timestamp of the last update (feed delay + clock skew)",
     ),

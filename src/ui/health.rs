@@ -130,8 +130,10 @@ fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &C
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let snapshots_only = v.venue.adapter_spec().is_some_and(|a| a.snapshots_only());
         let cksum = if c.checksum_ok + c.checksum_fail == 0 {
-            "n/a".to_owned()
+            // "snapshot": each book message is the whole book, so there is nothing to verify.
+            if snapshots_only { "snapshot" } else { "n/a" }.to_owned()
         } else {
             format!("{}/{}", c.checksum_ok, c.checksum_fail)
         };

@@ -347,3 +347,14 @@ fn fuzz_bybit_parser() {
     let frames = "bybit/nautilus_2024-12-01_XRPUSDT_ob500.ndjson";
     fuzz(VenueId::BybitLinear, steps(frames, None, true), None);
 }
+
+#[test]
+fn fuzz_hyperliquid_parser() {
+    // hftbacktest lines are `<receive ns> <frame>`.
+    let steps = capture("hyperliquid/hftbacktest_2025-01-26_BTC_l2Book_trades.txt").map(|text| {
+        let frames = text.lines().filter_map(|l| l.split_once(' '));
+        let frames = frames.map(|(_, frame)| Step::Frame(frame.to_owned()));
+        [Step::Open].into_iter().chain(frames).collect()
+    });
+    fuzz(VenueId::Hyperliquid, steps, None);
+}

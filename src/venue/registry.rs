@@ -166,7 +166,7 @@ mod tests {
             .filter(|v| v.adapter_spec().is_some())
             .collect();
         assert_eq!(IMPLEMENTED, with_adapter.as_slice());
-        assert_eq!(IMPLEMENTED.len(), 7);
+        assert_eq!(IMPLEMENTED.len(), 8);
         assert!(!is_implemented(VenueId::Deribit));
     }
 

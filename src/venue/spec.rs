@@ -64,6 +64,15 @@ pub struct AdapterSpec {
     pub sim: SimSpec,
 }
 
+impl AdapterSpec {
+    /// Whether every book message is the whole book, with no sequence and no checksum to prove
+    /// it (Hyperliquid): there is no chain to verify, a book is as good as its latest push, and
+    /// the Health view says "snapshot" where others count checksums.
+    pub const fn snapshots_only(&self) -> bool {
+        !self.sim.sequenced && !self.sim.checksummed
+    }
+}
+
 /// Builds a venue's adapter from the user's options, the instruments it serves and the ones
 /// replayed data may name.
 pub type BuildAdapter = fn(
@@ -107,10 +116,21 @@ impl Depths {
 /// How to fetch and read a venue's instrument list.
 #[derive(Clone, Copy, Debug)]
 pub struct InstrumentSource {
-    /// REST URLs to fetch, given the REST base (default or override).
+    /// REST requests, given the REST base (default or override): a URL to `GET`, or a URL, a
+    /// space and a JSON body to `POST` (Hyperliquid asks everything of `POST /info`); see
+    /// [`rest_request`].
     pub urls: fn(rest_base: &str) -> Vec<String>,
     /// Parse one response body (fetched from `url`).
     pub parse: fn(url: &str, body: &str) -> Result<Vec<Instrument>, String>,
+}
+
+/// A request of [`InstrumentSource::urls`] as its URL and, for a `POST`, its JSON body. A URL
+/// holds no space, so the first one ends it.
+pub fn rest_request(request: &str) -> (&str, Option<&str>) {
+    match request.split_once(' ') {
+        Some((url, body)) => (url, Some(body)),
+        None => (request, None),
+    }
 }
 
 /// How the embedded simulator serves a venue.

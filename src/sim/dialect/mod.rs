@@ -9,6 +9,7 @@
 pub mod binance;
 pub mod bybit;
 pub mod coinbase;
+pub mod hyperliquid;
 pub mod kraken;
 pub mod okx;
 
@@ -74,6 +75,8 @@ pub enum SeqScheme {
     Counter,
     /// Kraken: no numbers; the checksum is the only integrity check.
     None,
+    /// Hyperliquid: every message is the whole view, stamped with a time that only increases.
+    Snapshots,
 }
 
 impl SeqScheme {

@@ -136,8 +136,12 @@ impl FaultKind {
                 ))
             }
             FaultKind::Gap if !sequence => Some(format!(
-                "{venue} numbers no book messages, so there is no sequence to break \
-                 (its checksum catches lost updates: use drop or checksum)"
+                "{venue} numbers no book messages, so there is no sequence to break ({})",
+                if checksum {
+                    "its checksum catches lost updates: use drop or checksum"
+                } else {
+                    "every book message is the whole book: use drop, dup or reorder"
+                }
             )),
             FaultKind::Checksum if !checksum => Some(format!(
                 "{venue} publishes no checksum (checksum faults apply to okx and kraken)"
@@ -496,6 +500,14 @@ mod tests {
         assert!(e.reason.contains("publishes no checksum"), "{e}");
         let e = err("kraken:gap=0.1");
         assert!(e.reason.contains("no sequence"), "{e}");
+        assert!(e.reason.contains("its checksum"), "{e}");
+        let e = err("hyperliquid:gap=0.1");
+        assert!(e.reason.contains("the whole book"), "{e}");
+        assert!(
+            err("hyperliquid:checksum=0.1")
+                .reason
+                .contains("no checksum")
+        );
         let e = err("okx:drop=lots");
         assert!(e.reason.contains("not a number"), "{e}");
         let e = err("okx:drop=0.1@2s");

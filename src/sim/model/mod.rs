@@ -154,11 +154,15 @@ impl Model {
     }
 }
 
+/// USD per USDC: USDC trades half a basis point under the dollar in calm markets, so USDC books
+/// (Hyperliquid) sit a small basis away from USD and USDT books, as they do on real venues.
+const USDC_USD: f64 = 0.99995;
+
 /// The dollar value of book `b`'s quote currency.
 fn quote_usd(b: &BookModel, usdt_usd: f64) -> f64 {
-    if b.instrument().quote == "USD" {
-        1.0
-    } else {
-        usdt_usd
+    match b.instrument().quote {
+        "USD" => 1.0,
+        "USDC" => USDC_USD,
+        _ => usdt_usd,
     }
 }
