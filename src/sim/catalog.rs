@@ -203,11 +203,11 @@ const fn perp(
 }
 
 use NumberForm::{Fixed, Step, Trimmed};
-use VenueId::{Binance, BinanceUsdm, BybitLinear, BybitSpot, Kraken, Okx};
+use VenueId::{Binance, BinanceUsdm, Bitget, BitgetUsdt, BybitLinear, BybitSpot, Kraken, Okx};
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).
-pub const INSTRUMENTS: [SimInstrument; 22] = [
+pub const INSTRUMENTS: [SimInstrument; 28] = [
     spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
     spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
     spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
@@ -240,6 +240,12 @@ pub const INSTRUMENTS: [SimInstrument; 22] = [
         "0.00000001",
         Step,
     ),
+    spot(Bitget, "BTCUSDT", 0, "USDT", "0.01", "0.000001", Step),
+    spot(Bitget, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Step),
+    spot(Bitget, "SOLUSDT", 2, "USDT", "0.01", "0.001", Step),
+    perp(BitgetUsdt, "BTCUSDT", 0, "0.1", "0.0001", 1.0, Step),
+    perp(BitgetUsdt, "ETHUSDT", 1, "0.01", "0.01", 1.0, Step),
+    perp(BitgetUsdt, "SOLUSDT", 2, "0.001", "0.1", 1.0, Step),
 ];
 
 /// An index into [`INSTRUMENTS`]: how the model, the market and the sessions name a book.

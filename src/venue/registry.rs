@@ -78,7 +78,8 @@ venues! {
     BybitLinear => bybit::LINEAR;
     Okx => okx::SPEC;
     Kraken => kraken::SPEC;
-    Bitget => bitget::SPEC;
+    Bitget => bitget::SPOT;
+    BitgetUsdt => bitget::USDT;
     Coinex => coinex::SPEC;
     Coinbase => coinbase::SPEC;
     Hyperliquid => hyperliquid::SPEC;
@@ -166,7 +167,7 @@ mod tests {
             .filter(|v| v.adapter_spec().is_some())
             .collect();
         assert_eq!(IMPLEMENTED, with_adapter.as_slice());
-        assert_eq!(IMPLEMENTED.len(), 6);
+        assert_eq!(IMPLEMENTED.len(), 8);
         assert!(!is_implemented(VenueId::Deribit));
     }
 
