@@ -63,7 +63,9 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
         "{venue}: every book live and moving: {:#?}",
         client.seen.books.keys()
     );
-    if venue.as_str().contains("usdm") || venue == VenueId::BybitLinear || venue == VenueId::Okx {
+    if venue.as_str().contains("usdm")
+        || [VenueId::BybitLinear, VenueId::Okx, VenueId::BitgetUsdt].contains(&venue)
+    {
         assert!(
             client
                 .until(Duration::from_secs(30), |o| o.derivs > 0)
@@ -210,6 +212,16 @@ async fn okx_with_real_checksums_end_to_end_and_storm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kraken_end_to_end_and_storm() {
     sync_then_storm(VenueId::Kraken, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bitget_spot_end_to_end_and_storm() {
+    sync_then_storm(VenueId::Bitget, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bitget_usdt_end_to_end_and_storm() {
+    sync_then_storm(VenueId::BitgetUsdt, false).await;
 }
 
 /// OKX as announced for its books channels: no pushed snapshot. Each book waits a few seconds
