@@ -54,9 +54,11 @@ async fn demo_books_are_live_and_moving_within_two_seconds() {
         ));
     }
     assert_eq!(
-        books, 22,
-        "3 symbols on 6 venues, spot and swap on OKX, and Kraken's USDT/USD"
+        books,
+        depthscope::sim::catalog::INSTRUMENTS.len(),
+        "3 symbols on every venue, spot and swap on OKX, and Kraken's USDT/USD"
     );
+    assert_eq!(books, 28, "six venues' 22 books and Bitget's 6");
 
     // Per book: live, and how many updates arrived since it went live.
     let mut moving: BTreeMap<String, u32> = BTreeMap::new();
