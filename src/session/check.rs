@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(
             err,
             "unknown symbol \"XRP\" on binance, binance-usdm, bybit-spot, bybit-linear, okx, \
-             kraken; the simulator lists: BTC, ETH, SOL, USDT"
+             kraken, bitget, bitget-usdt; the simulator lists: BTC, ETH, SOL, USDT"
         );
         assert!(
             check_plan(

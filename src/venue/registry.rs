@@ -79,13 +79,14 @@ venues! {
     Okx => okx::SPEC;
     Kraken => kraken::SPEC;
     Bitget => bitget::SPOT;
-    BitgetUsdt => bitget::USDT;
     Coinex => coinex::SPEC;
     Coinbase => coinbase::SPEC;
     Hyperliquid => hyperliquid::SPEC;
     Gate => gate::SPEC;
     Kucoin => kucoin::SPEC;
     Deribit => deribit::SPEC;
+    // Last, so the ids of the venues before it (which test fixtures derive numbers from) stay.
+    BitgetUsdt => bitget::USDT;
 }
 
 impl VenueId {

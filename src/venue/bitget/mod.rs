@@ -200,6 +200,8 @@ const fn spec<M: Market>(
             depths: Depths::Fixed(parse::BOOK_DEPTH),
             instruments: instruments::source::<M>(),
             build: registry::build::<Bitget<M>>,
+            // "No public liquidation channel found" (`docs/venues.md` "Bitget").
+            liquidations: false,
             history: None,
             sim: SimSpec {
                 url_path: path,
