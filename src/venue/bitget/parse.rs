@@ -24,7 +24,7 @@ use crate::book::checksum::from_signed;
 use crate::feed::event::Derivs;
 use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawTrade};
 use crate::market::{Side, TakerSide};
-use crate::venue::wire;
+use crate::venue::wire::{self, ChannelArg as Arg};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -50,15 +50,6 @@ struct Envelope<'a> {
     msg: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     op: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Arg<'a> {
-    #[serde(borrow)]
-    channel: Cow<'a, str>,
-    #[serde(borrow, default)]
-    inst_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
