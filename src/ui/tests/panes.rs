@@ -171,13 +171,19 @@ fn perps_of_a_venue_without_a_liquidation_stream_say_so() {
             b.key.venue = crate::market::VenueId::BitgetUsdt;
         }
     }
-    let app = app(frame);
+    let mut app = app(frame);
     let screen = text(draw(&app, 200, 60).backend().buffer());
     assert!(
         screen.contains("no liquidation stream: these markets' venues publish none"),
         "{screen}"
     );
     assert!(!screen.contains("no liquidations since start"), "{screen}");
+    press(&mut app, &[Command::ViewHealth]);
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    assert!(
+        screen.contains("no public liquidation stream: bitget-usdt"),
+        "{screen}"
+    );
 }
 
 #[test]
