@@ -58,14 +58,15 @@ struct BookData<'a> {
     asks: &'a RawValue,
     #[serde(borrow)]
     bids: &'a RawValue,
-    #[serde(default)]
-    checksum: Option<i64>,
+    /// A number, or a string as some of Bitget's integers are: read from the token either way.
+    #[serde(borrow, default)]
+    checksum: Option<&'a RawValue>,
     #[serde(borrow, default)]
     ts: Option<&'a RawValue>,
-    #[serde(default)]
-    seq: Option<u64>,
-    #[serde(default)]
-    pseq: Option<u64>,
+    #[serde(borrow, default)]
+    seq: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pseq: Option<&'a RawValue>,
 }
 
 /// A v2 trade.
@@ -211,12 +212,12 @@ fn book<'a>(
     };
     wire::levels(d.asks, Side::Ask, levels)?;
     wire::levels(d.bids, Side::Bid, levels)?;
-    let ids = match (d.seq, d.pseq) {
+    let ids = match (d.seq.map(id).transpose()?, d.pseq.map(id).transpose()?) {
         (Some(seq), Some(pseq)) => Some(SeqIds { seq, pseq }),
         (None, None) => None,
         _ => return Err("books entry with only one of seq and pseq".into()),
     };
-    let checksum = match d.checksum {
+    let checksum = match d.checksum.map(wire::int).transpose()? {
         None | Some(0) => None,
         Some(c) => Some(from_signed(c).ok_or_else(|| format!("checksum {c} out of range"))?),
     };
@@ -227,6 +228,13 @@ fn book<'a>(
         checksum,
         exch_ts: d.ts.map(wire::int).transpose()?,
     })
+}
+
+/// A sequence id, exactly: `seq` exceeds 2^53 on coin-M (and may exceed `i64`).
+fn id(raw: &RawValue) -> Result<u64, String> {
+    let text = raw.get().trim_matches('"');
+    text.parse()
+        .map_err(|_| format!("expected a sequence id, got {text:.40}"))
 }
 
 /// A trade's `side`: the taker's.
@@ -368,6 +376,20 @@ mod tests {
         };
         assert_eq!(f.checksum, Some((-1_816_604_544_i32) as u32));
         assert_eq!((f.seq, f.snapshot), (None, Some(Some(BOOK_DEPTH))));
+        let Parsed::Book(f) = parse(
+            &mut p,
+            r#"{"action":"update","arg":{"instType":"SPOT","channel":"books","instId":"X"},"data":[{"asks":[],"bids":[],"checksum":"-5","seq":"18446744073709551615","pseq":"7"}]}"#,
+        ) else {
+            panic!("not a book")
+        };
+        assert_eq!(
+            f.seq,
+            Some(SeqIds {
+                seq: u64::MAX,
+                pseq: 7
+            })
+        );
+        assert_eq!(f.checksum, Some((-5_i32) as u32));
         for bad in [
             r#"{"action":"update","arg":{"instType":"SPOT","channel":"books","instId":"X"},"data":[{"asks":[],"bids":[],"seq":-5,"pseq":1}]}"#,
             r#"{"action":"update","arg":{"instType":"SPOT","channel":"books","instId":"X"},"data":[{"asks":[],"bids":[],"seq":5}]}"#,
