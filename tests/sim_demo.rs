@@ -54,9 +54,11 @@ async fn demo_books_are_live_and_moving_within_two_seconds() {
         ));
     }
     assert_eq!(
-        books, 29,
-        "3 symbols on 8 venues, spot and swap on OKX, and the USDT/USD books of Kraken and Coinbase"
+        books,
+        depthscope::sim::catalog::INSTRUMENTS.len(),
+        "3 symbols on every venue, spot and swap on OKX, and the USDT/USD books of Kraken and Coinbase"
     );
+    assert_eq!(books, 28, "six venues' 22 books and Bitget's 6");
 
     // Per book: live, and how many updates arrived since it went live.
     let mut moving: BTreeMap<String, u32> = BTreeMap::new();

@@ -64,7 +64,7 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
         client.seen.books.keys()
     );
     if venue.as_str().contains("usdm")
-        || [VenueId::BybitLinear, VenueId::Okx, VenueId::Hyperliquid].contains(&venue)
+        || [VenueId::BybitLinear, VenueId::Okx, VenueId::Hyperliquid, VenueId::BitgetUsdt].contains(&venue)
     {
         assert!(
             client
@@ -229,6 +229,16 @@ async fn kraken_end_to_end_and_storm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hyperliquid_end_to_end_and_storm() {
     sync_then_storm(VenueId::Hyperliquid, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bitget_spot_end_to_end_and_storm() {
+    sync_then_storm(VenueId::Bitget, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bitget_usdt_end_to_end_and_storm() {
+    sync_then_storm(VenueId::BitgetUsdt, false).await;
 }
 
 /// OKX as announced for its books channels: no pushed snapshot. Each book waits a few seconds

@@ -204,11 +204,11 @@ const fn perp(
 }
 
 use NumberForm::{Fixed, Step, Trimmed};
-use VenueId::{Binance, BinanceUsdm, BybitLinear, BybitSpot, Coinbase, Hyperliquid, Kraken, Okx};
+use VenueId::{Binance, BinanceUsdm, Bitget, BitgetUsdt, BybitLinear, BybitSpot, Coinbase, Hyperliquid, Kraken, Okx};
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).
-pub const INSTRUMENTS: [SimInstrument; 29] = [
+pub const INSTRUMENTS: [SimInstrument; 35] = [
     spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
     spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
     spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
@@ -241,6 +241,12 @@ pub const INSTRUMENTS: [SimInstrument; 29] = [
         "0.00000001",
         Step,
     ),
+    spot(Bitget, "BTCUSDT", 0, "USDT", "0.01", "0.000001", Step),
+    spot(Bitget, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Step),
+    spot(Bitget, "SOLUSDT", 2, "USDT", "0.01", "0.001", Step),
+    perp(BitgetUsdt, "BTCUSDT", 0, "0.1", "0.0001", 1.0, Step),
+    perp(BitgetUsdt, "ETHUSDT", 1, "0.01", "0.01", 1.0, Step),
+    perp(BitgetUsdt, "SOLUSDT", 2, "0.001", "0.1", 1.0, Step),
     // Coinbase drops trailing zeros (`"65062.5"`, `"0.06"`); its `USDT-USD` is the rate book.
     spot(Coinbase, "BTC-USD", 0, "USD", "0.01", "0.00000001", Trimmed),
     spot(Coinbase, "ETH-USD", 1, "USD", "0.01", "0.00000001", Trimmed),

@@ -147,7 +147,9 @@ pub fn step_events(
     for f in &step.fills {
         out.push(trade_event(i, key, t0, ms, f));
     }
-    for f in &step.forced {
+    // A venue without a public liquidation stream (Bitget) never shows any, past or live.
+    let published = i.venue.adapter_spec().is_some_and(|a| a.liquidations);
+    for f in step.forced.iter().filter(|_| published) {
         out.push(MarketEvent::Liquidation(Liquidation {
             key: key.clone(),
             local_ts: at(ms),

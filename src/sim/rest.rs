@@ -50,6 +50,14 @@ pub fn answer(req: &Request, market: &Market) -> Response {
             Response::ok(coinbase_products(&listed(VenueId::Coinbase)))
         }
         "/info" => hyperliquid_info(&req.body, &listed(VenueId::Hyperliquid)),
+        "/api/v2/spot/public/symbols" => Response::ok(bitget_info(&listed(VenueId::Bitget))),
+        "/api/v2/mix/market/contracts" => match req.param("productType") {
+            Some("USDT-FUTURES") => Response::ok(bitget_info(&listed(VenueId::BitgetUsdt))),
+            _ => Response::ok(
+                json!({"code": "40034", "msg": "Parameter productType does not exist", "data": null})
+                    .to_string(),
+            ),
+        },
         _ if let Some(history) = crate::sim::history::answer(req, market) => history,
         _ => Response::error(
             404,
@@ -320,6 +328,29 @@ fn okx_info(inst_type: Option<&str>, list: &[&SimInstrument]) -> Response {
     Response::ok(json!({"code": "0", "msg": "", "data": data}).to_string())
 }
 
+/// Bitget v2 `symbols` (spot: decimals of price and quantity) and `contracts` (futures: price
+/// step as `priceEndStep` at `pricePlace` decimals, size step `sizeMultiplier`).
+fn bitget_info(list: &[&SimInstrument]) -> String {
+    let data: Vec<Value> = list
+        .iter()
+        .map(|i| {
+            let (tick, lot) = (i.tick_dec(), i.lot_dec());
+            if i.kind == MarketKind::Spot {
+                json!({"symbol": i.id, "baseCoin": base(i), "quoteCoin": i.quote,
+                       "pricePrecision": tick.scale().to_string(),
+                       "quantityPrecision": lot.scale().to_string(), "status": "online"})
+            } else {
+                json!({"symbol": i.id, "baseCoin": base(i), "quoteCoin": i.quote,
+                       "pricePlace": tick.scale().to_string(),
+                       "priceEndStep": tick.mantissa().to_string(),
+                       "volumePlace": lot.scale().to_string(), "sizeMultiplier": i.lot,
+                       "symbolType": "perpetual", "symbolStatus": "normal"})
+            }
+        })
+        .collect();
+    json!({"code": "00000", "msg": "success", "requestTime": 0, "data": data}).to_string()
+}
+
 fn kraken_info(list: &[&SimInstrument]) -> String {
     let pairs: serde_json::Map<String, Value> = list
         .iter()
@@ -435,6 +466,9 @@ mod tests {
                     "/0/public/AssetPairs" => kraken_info(&list),
                     crate::venue::coinbase::instruments::PRODUCTS_PATH => coinbase_products(&list),
                     "/info" => hyperliquid_meta(&list),
+                    "/api/v2/spot/public/symbols" | "/api/v2/mix/market/contracts" => {
+                        bitget_info(&list)
+                    }
                     other => panic!("{other}"),
                 };
                 parsed.extend((source.parse)(url, &body).unwrap());

@@ -206,6 +206,11 @@ impl Reference {
         Self::from_frames(received(recording), Self::okx_frame)
     }
 
+    /// A Bitget cryptofeed recording (legacy v1).
+    pub(crate) fn bitget(recording: &str) -> Self {
+        Self::from_frames(received(recording), Self::bitget_frame)
+    }
+
     /// A Kraken WS v1 cryptofeed recording.
     pub(crate) fn kraken_v1(recording: &str) -> Self {
         Self::from_frames(received(recording), Self::kraken_v1_frame)
@@ -281,6 +286,21 @@ impl Reference {
             Some("trades") => {
                 for t in frame["data"].as_array().into_iter().flatten() {
                     self.trade(text(&t["instId"]), &t["px"], t["side"] == "buy");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Bitget: `books` as OKX's (same envelope, entry and checksum field) and
+    /// `{"action":"update","arg":{"channel":"trade","instId"},"data":[[ts, price, size,
+    /// "buy"|"sell"]]}` (the `snapshot` of recent trades a subscription starts with is history).
+    fn bitget_frame(&mut self, frame: &Value) {
+        match frame["arg"]["channel"].as_str() {
+            Some("books") => self.okx_frame(frame),
+            Some("trade") if frame["action"] == "update" => {
+                for t in frame["data"].as_array().into_iter().flatten() {
+                    self.trade(text(&frame["arg"]["instId"]), &t[1], t[3] == "buy");
                 }
             }
             _ => {}

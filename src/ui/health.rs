@@ -60,13 +60,30 @@ pub fn backfill_lines(b: &BackfillView) -> [String; 2] {
     [first, format!("  {}", BOOK_ONLY_NOTE)]
 }
 
+/// The line under the venues naming those whose perpetuals on screen have no public liquidation
+/// stream (Bitget), so an empty liquidations pane is not read as a calm market.
+fn no_liquidations_line(view: &HealthView) -> Option<String> {
+    let mut venues: Vec<String> = view
+        .books
+        .iter()
+        .filter(|(_, b)| !b.is_spot() && !crate::ui::liquidations::has_stream(b))
+        .map(|(_, b)| b.key.venue.to_string())
+        .collect();
+    venues.sort();
+    venues.dedup();
+    (!venues.is_empty()).then(|| {
+        format!(
+            "no public liquidation stream: {} (their perpetuals show no liquidations)",
+            venues.join(", ")
+        )
+    })
+}
+
 pub fn render(area: Rect, buf: &mut Buffer, view: &HealthView, cx: &Ctx) {
+    let notes = if view.backfill.is_some() { 2 } else { 0 }
+        + u16::from(no_liquidations_line(view).is_some());
     let slots = [
-        Slot::new(
-            Pane::Venues,
-            4,
-            view.venues.len() as u16 + 3 + if view.backfill.is_some() { 2 } else { 0 },
-        ),
+        Slot::new(Pane::Venues, 4, view.venues.len() as u16 + 3 + notes),
         Slot::new(Pane::Log, 4, u16::MAX),
         Slot::new(Pane::Books, 4, view.books.len() as u16 + 3),
     ];
@@ -167,19 +184,24 @@ fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &C
         ];
         table::row(buf, inner, 1 + i as u16, &columns, &kept, &cells);
     }
+    let mut y = inner.y + 1 + view.venues.len().saturating_sub(view.venue_scroll) as u16;
     if let Some(b) = view.backfill {
-        let rows = view.venues.len().saturating_sub(view.venue_scroll) as u16;
         let style = if b.progress.failed > 0 {
             t.state_warn
         } else {
             t.dim
         };
-        for (k, text) in backfill_lines(b).iter().enumerate() {
-            let y = inner.y + 1 + rows + k as u16;
+        for text in &backfill_lines(b) {
             if y < inner.bottom() {
                 put(buf, inner.x, y, text, inner.width, style);
             }
+            y += 1;
         }
+    }
+    if let Some(text) = no_liquidations_line(view)
+        && y < inner.bottom()
+    {
+        put(buf, inner.x, y, &text, inner.width, t.dim);
     }
 }
 

@@ -134,11 +134,17 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &LiquidationsView, cx: &Ctx) {
 }
 
 /// The book's venue publishes liquidations for it. A stream's sampling is known from its first
-/// print; before that, every derivatives market the adapters connect to has one (Binance
-/// `forceOrder`, Bybit `allLiquidation`, OKX `liquidation-orders`) and no spot market does, so a
-/// quiet derivatives stream reads "no liquidations since start", never "no stream".
+/// print; before that, the derivatives markets of venues whose descriptor says so have one
+/// (Binance `forceOrder`, Bybit `allLiquidation`, OKX `liquidation-orders`; not Bitget) and no
+/// spot market does, so a quiet stream reads "no liquidations since start", never "no stream".
 pub fn has_stream(book: &BookFrame) -> bool {
-    book.liquidations.sampling.is_some() || !book.is_spot()
+    book.liquidations.sampling.is_some()
+        || (!book.is_spot()
+            && book
+                .key
+                .venue
+                .adapter_spec()
+                .is_some_and(|a| a.liquidations))
 }
 
 fn factors(c: &CascadeView) -> [(&'static str, f64); 6] {

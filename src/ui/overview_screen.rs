@@ -150,8 +150,10 @@ fn liquidation_feed(area: Rect, buf: &mut Buffer, frame: &Frame, cx: &Ctx) {
             "no books yet"
         } else if books().any(|(_, b)| has_stream(b)) {
             "no liquidations since start"
-        } else {
+        } else if books().all(|(_, b)| b.is_spot()) {
             "no liquidation stream: spot markets publish none"
+        } else {
+            "no liquidation stream: these markets' venues publish none"
         };
         put(buf, inner.x, inner.y, text, inner.width, cx.theme.dim);
         return;

@@ -78,13 +78,15 @@ venues! {
     BybitLinear => bybit::LINEAR;
     Okx => okx::SPEC;
     Kraken => kraken::SPEC;
-    Bitget => bitget::SPEC;
+    Bitget => bitget::SPOT;
     Coinex => coinex::SPEC;
     Coinbase => coinbase::SPEC;
     Hyperliquid => hyperliquid::SPEC;
     Gate => gate::SPEC;
     Kucoin => kucoin::SPEC;
     Deribit => deribit::SPEC;
+    // Last, so the ids of the venues before it (which test fixtures derive numbers from) stay.
+    BitgetUsdt => bitget::USDT;
 }
 
 impl VenueId {
@@ -166,7 +168,7 @@ mod tests {
             .filter(|v| v.adapter_spec().is_some())
             .collect();
         assert_eq!(IMPLEMENTED, with_adapter.as_slice());
-        assert_eq!(IMPLEMENTED.len(), 8);
+        assert_eq!(IMPLEMENTED.len(), 10);
         assert!(!is_implemented(VenueId::Deribit));
     }
 

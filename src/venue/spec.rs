@@ -57,6 +57,10 @@ pub struct AdapterSpec {
     /// The adapter for some instruments, built the same way for every venue
     /// ([`super::registry::build`]).
     pub build: BuildAdapter,
+    /// Its perpetuals have a public liquidation stream (Binance `forceOrder`, Bybit
+    /// `allLiquidation`, OKX `liquidation-orders`). Where not (Bitget), the UI says there is no
+    /// stream rather than "no liquidations", and the simulator's past day has none.
+    pub liquidations: bool,
     /// Where a backfill reads the venue's public history (`None`: candles only, so books warm
     /// from the live stream).
     pub history: Option<HistorySource>,

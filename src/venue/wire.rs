@@ -13,6 +13,17 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
 
+/// The `arg` naming a push's or an event's subscription on OKX v5 and Bitget v2 (whose protocol
+/// follows OKX's): `{"channel","instId",..}`; other members (`instType`) are not needed.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelArg<'a> {
+    #[serde(borrow)]
+    pub channel: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub inst_id: Option<Cow<'a, str>>,
+}
+
 /// Parse a level array `[[price, size, ...], ...]` into `out`, tagging each level with `side`.
 /// Extra elements per level (order counts, liquidation flags) are ignored.
 pub fn levels(raw: &RawValue, side: Side, out: &mut Vec<(Side, Level)>) -> Result<(), String> {

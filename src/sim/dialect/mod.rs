@@ -7,6 +7,7 @@
 //! shared schemes its venue uses ([`BookFeed`]).
 
 pub mod binance;
+pub mod bitget;
 pub mod bybit;
 pub mod coinbase;
 pub mod hyperliquid;

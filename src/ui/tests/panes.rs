@@ -160,6 +160,32 @@ fn perp_context_shows_dashes_before_data_never_zero() {
     insta::assert_snapshot!("perp_before_data_200x60", screen);
 }
 
+/// A venue whose descriptor says it publishes no liquidations (Bitget) is shown as having no
+/// stream, never as a quiet one.
+#[test]
+fn perps_of_a_venue_without_a_liquidation_stream_say_so() {
+    let mut frame = before_derivs_data();
+    for s in &mut frame.symbols {
+        s.books.retain(|b| b.instrument.kind != MarketKind::Spot);
+        for b in &mut s.books {
+            b.key.venue = crate::market::VenueId::BitgetUsdt;
+        }
+    }
+    let mut app = app(frame);
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    assert!(
+        screen.contains("no liquidation stream: these markets' venues publish none"),
+        "{screen}"
+    );
+    assert!(!screen.contains("no liquidations since start"), "{screen}");
+    press(&mut app, &[Command::ViewHealth]);
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    assert!(
+        screen.contains("no public liquidation stream: bitget-usdt"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn perp_context_with_data_in_the_detail_and_the_overview() {
     let mut app = app_with_history();

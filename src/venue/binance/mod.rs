@@ -199,6 +199,7 @@ const fn spec<M: Market>(
             depths: Depths::Diffs,
             instruments: instruments::source::<M>(),
             build: registry::build::<Binance<M>>,
+            liquidations: true,
             history: Some(history),
             sim: SimSpec {
                 url_path: sim_base,

@@ -3,8 +3,7 @@
 //! Bitget v2 frames carry no checksum any more ("Changes of 2026" #2), so this rule is the
 //! book's only integrity check.
 
-/// Named by the rules' documentation.
-#[cfg(doc)]
+use crate::feed::protocol::{FromSnapshot, SnapshotRule};
 use crate::integrity::SeqVerdict;
 use crate::venue::seq::{ChainRule, LinkedIds};
 
@@ -18,9 +17,51 @@ use crate::venue::seq::{ChainRule, LinkedIds};
 /// 3. "`seq` can exceed 2^53 on coin-M -> parse as u64, not f64".
 pub type BooksRule = ChainRule<LinkedIds>;
 
+/// The `seq` and `pseq` of one `books` message (`pseq` is `0` on a snapshot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeqIds {
+    pub seq: u64,
+    pub pseq: u64,
+}
+
+/// [`BooksRule`] over feeds with and without ids.
+///
+/// The legacy v1 stream (the 2022 recordings) numbered nothing: when a snapshot and its updates
+/// all lack ids every update is applied and integrity rests on the checksum those frames carried
+/// (every one of them did). A book whose frames carry ids on one side only is inconsistent and
+/// answered `Gap` (an absent id reported as `0`), as OKX's rule does.
+#[derive(Clone, Copy, Debug)]
+pub struct BitgetRule(Option<BooksRule>);
+
+impl SnapshotRule for BitgetRule {
+    /// `None` on frames without `seq`/`pseq`.
+    type Fields = Option<SeqIds>;
+
+    fn from_snapshot(ids: &Option<SeqIds>) -> Self {
+        BitgetRule(ids.map(|ids| BooksRule::from_snapshot(ids.seq)))
+    }
+
+    fn check(&mut self, ids: &Option<SeqIds>) -> SeqVerdict {
+        match (&mut self.0, ids) {
+            (None, None) => SeqVerdict::Apply,
+            (Some(rule), Some(ids)) => rule.check(ids.pseq, ids.seq),
+            (None, Some(ids)) => SeqVerdict::Gap {
+                expected: 0,
+                got: ids.pseq,
+            },
+            (Some(_), None) => SeqVerdict::Gap {
+                expected: 0,
+                got: 0,
+            },
+        }
+    }
+}
+
+/// The driver's sequencer for Bitget books.
+pub type BitgetSequencer = FromSnapshot<BitgetRule>;
+
 #[cfg(test)]
 mod tests {
-    use crate::integrity::SeqVerdict;
     use serde_json::Value;
 
     use super::*;
@@ -62,6 +103,36 @@ mod tests {
             "an f64 would have rounded these together"
         );
         assert_eq!(rule.check(big, big + 2), SeqVerdict::Apply);
+    }
+
+    #[test]
+    fn legacy_frames_without_ids_apply_and_mixed_ones_are_gaps() {
+        let mut legacy = BitgetRule::from_snapshot(&None);
+        assert_eq!(legacy.check(&None), SeqVerdict::Apply);
+        let ids = Some(SeqIds { seq: 12, pseq: 10 });
+        assert_eq!(
+            legacy.check(&ids),
+            SeqVerdict::Gap {
+                expected: 0,
+                got: 10
+            }
+        );
+        let mut v2 = BitgetRule::from_snapshot(&Some(SeqIds { seq: 10, pseq: 0 }));
+        assert_eq!(
+            v2.check(&None),
+            SeqVerdict::Gap {
+                expected: 0,
+                got: 0
+            }
+        );
+        assert_eq!(v2.check(&ids), SeqVerdict::Apply);
+        assert_eq!(
+            v2.check(&ids),
+            SeqVerdict::Gap {
+                expected: 12,
+                got: 10
+            }
+        );
     }
 
     #[test]

@@ -179,6 +179,7 @@ const fn spec<M: Market>(id: &'static str, sockets: &'static [SimSocket]) -> Ven
             },
             instruments: instruments::source::<M>(),
             build: registry::build::<Bybit<M>>,
+            liquidations: true,
             history: Some(crate::backfill::venues::bybit::SOURCE),
             sim: SimSpec {
                 url_path: sockets[0].path,

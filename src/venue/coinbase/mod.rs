@@ -80,6 +80,8 @@ pub const SPEC: VenueSpec = VenueSpec {
         depths: Depths::Diffs,
         instruments: instruments::SOURCE,
         build: registry::build::<Coinbase>,
+        // Spot only.
+        liquidations: false,
         // Candles only: books warm from the live stream.
         history: None,
         sim: SimSpec {

@@ -75,6 +75,8 @@ pub const SPEC: VenueSpec = VenueSpec {
         depths: Depths::Fixed(DEPTH),
         instruments: instruments::SOURCE,
         build: registry::build::<Hyperliquid>,
+        // No public liquidation stream (the docs list none).
+        liquidations: false,
         // Candles only: books warm from the live stream.
         history: None,
         sim: SimSpec {

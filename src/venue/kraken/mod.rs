@@ -108,6 +108,7 @@ pub const SPEC: VenueSpec = VenueSpec {
         instruments: instruments::SOURCE,
         build: registry::build::<Kraken>,
         // Candles only: books warm from the live stream.
+        liquidations: false,
         history: None,
         sim: SimSpec {
             url_path: "/kraken/v2",

@@ -92,6 +92,7 @@ pub const SPEC: VenueSpec = VenueSpec {
         depths: Depths::Fixed(parse::BOOK_DEPTH),
         instruments: instruments::SOURCE,
         build: registry::build::<Okx>,
+        liquidations: true,
         history: Some(crate::backfill::venues::okx::SOURCE),
         sim: SimSpec {
             url_path: "/okx/ws/v5/public",

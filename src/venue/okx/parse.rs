@@ -7,22 +7,13 @@ use crate::book::checksum::from_signed;
 use crate::feed::event::{Derivs, LiqSampling};
 use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawLiquidation, RawTrade, RestParsed};
 use crate::market::{LiquidatedPosition, Side, TakerSide};
-use crate::venue::wire::{self, Key};
+use crate::venue::wire::{self, ChannelArg as Arg, Key};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 /// The `books` channel keeps 400 levels a side.
 pub const BOOK_DEPTH: usize = 400;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Arg<'a> {
-    #[serde(borrow)]
-    channel: Cow<'a, str>,
-    #[serde(borrow, default)]
-    inst_id: Option<Cow<'a, str>>,
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
