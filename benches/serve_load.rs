@@ -152,7 +152,9 @@ fn main() {
                     buffer.extend_from_slice(&chunk);
                     while let Some(end) = find(&buffer[scanned..], b"\n\n").map(|i| scanned + i) {
                         if let Some(at) = find(&buffer[..end], b"\"timestamp\":\"") {
-                            let text = std::str::from_utf8(buffer.get(at + 13..at + 37).unwrap_or_default());
+                            let text = std::str::from_utf8(
+                                buffer.get(at + 13..at + 37).unwrap_or_default(),
+                            );
                             if let Ok(t) = text.map(humantime::parse_rfc3339) {
                                 if let Ok(t) = t {
                                     if let Ok(d) = received.duration_since(t) {

@@ -64,7 +64,13 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
         client.seen.books.keys()
     );
     if venue.as_str().contains("usdm")
-        || [VenueId::BybitLinear, VenueId::Okx, VenueId::Hyperliquid, VenueId::BitgetUsdt].contains(&venue)
+        || [
+            VenueId::BybitLinear,
+            VenueId::Okx,
+            VenueId::Hyperliquid,
+            VenueId::BitgetUsdt,
+        ]
+        .contains(&venue)
     {
         assert!(
             client

@@ -233,9 +233,12 @@ pub async fn run_backfill<H: Http>(
             run_venue(&*http, venue, books, from, to, &cfg, &recording, &shared).await;
         }
     });
+    // Cancellation first: once cancelled, a send gives up at once, so the venues may finish in
+    // the same poll, and a run that was told to stop must say it was cancelled, not done.
     let cancelled = tokio::select! {
-        _ = join_all(venues) => false,
+        biased;
         () = cancel.cancelled() => true,
+        _ = join_all(venues) => cancel.is_cancelled(),
     };
     let state = if cancelled {
         BackfillState::Cancelled

@@ -204,7 +204,10 @@ const fn perp(
 }
 
 use NumberForm::{Fixed, Step, Trimmed};
-use VenueId::{Binance, BinanceUsdm, Bitget, BitgetUsdt, BybitLinear, BybitSpot, Coinbase, Hyperliquid, Kraken, Okx};
+use VenueId::{
+    Binance, BinanceUsdm, Bitget, BitgetUsdt, BybitLinear, BybitSpot, Coinbase, Hyperliquid,
+    Kraken, Okx,
+};
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).

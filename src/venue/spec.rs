@@ -73,7 +73,7 @@ impl AdapterSpec {
     /// it (Hyperliquid): there is no chain to verify, a book is as good as its latest push, and
     /// the Health view says "snapshot" where others count checksums.
     pub const fn snapshots_only(&self) -> bool {
-        !self.sim.sequenced && !self.sim.checksummed
+        matches!(self.sim.sequence, SimSequence::Unnumbered) && !self.sim.checksummed
     }
 }
 
@@ -145,12 +145,27 @@ pub struct SimSpec {
     pub url_path: &'static str,
     /// Each WebSocket path the simulator serves for the venue, with the dialect speaking it.
     pub sockets: &'static [SimSocket],
-    /// Which integrity faults apply: book messages carry sequence numbers, a checksum.
-    pub sequenced: bool,
+    /// How the venue numbers its book messages, as far as the simulator models it, and whether
+    /// they carry a checksum: which integrity faults apply.
+    pub sequence: SimSequence,
     pub checksummed: bool,
     /// The venue announces planned closes (Binance `serverShutdown`, OKX notice `64008`), so
     /// the `shutdown` fault applies.
     pub announces_shutdown: bool,
+}
+
+/// How a venue's book messages are numbered, for the simulator's integrity faults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SimSequence {
+    /// Each book's messages carry its own chain of ids (Binance, Bybit, OKX, Bitget): the
+    /// simulator breaks, drops, repeats and reorders them per subscription.
+    PerBook,
+    /// One counter across every message of a connection (Coinbase): the simulator does not model
+    /// it, so the sequence faults are refused for the venue.
+    PerConnection,
+    /// Book messages carry no id: a checksum proves them (Kraken), or each is the whole book
+    /// (Hyperliquid).
+    Unnumbered,
 }
 
 /// One simulated WebSocket path and its dialect.

@@ -20,6 +20,7 @@ use crate::market::{Millis, VenueId};
 use crate::sim::catalog::{BookId, INSTRUMENTS, SimInstrument};
 use crate::sim::market::{WireFill, WireForced};
 use crate::sim::model::event::DerivState;
+use crate::venue::spec::SimSequence;
 use std::time::Duration;
 
 /// What a client can subscribe to, in venue-neutral terms.
@@ -224,11 +225,14 @@ pub fn for_path(path: &str, opening: &Opening) -> Option<Box<dyn Dialect>> {
         .map(|s| (s.dialect)(opening))
 }
 
-/// Whether `venue`'s book messages carry sequence numbers and a checksum (which faults apply).
-pub fn integrity(venue: VenueId) -> (bool, bool) {
+/// How `venue`'s book messages are numbered and whether they carry a checksum (which faults
+/// apply).
+pub fn integrity(venue: VenueId) -> (SimSequence, bool) {
     venue
         .adapter_spec()
-        .map_or((false, false), |a| (a.sim.sequenced, a.sim.checksummed))
+        .map_or((SimSequence::Unnumbered, false), |a| {
+            (a.sim.sequence, a.sim.checksummed)
+        })
 }
 
 /// Whether `venue` announces planned closes (Binance `serverShutdown`, OKX notice `64008`).

@@ -25,6 +25,7 @@ use crate::cli::parse_duration;
 use crate::market::VenueId;
 use crate::sim::dialect::{announces_shutdown, integrity};
 use crate::venue::registry::IMPLEMENTED;
+use crate::venue::spec::SimSequence;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -128,14 +129,14 @@ impl FaultKind {
             // on each subscription's numbers: a jump, a lost, repeated or late update is not
             // modelled, and no checksum would show it either.
             FaultKind::Gap | FaultKind::Drop | FaultKind::Dup | FaultKind::Reorder
-                if !sequence && !checksum =>
+                if sequence == SimSequence::PerConnection && !checksum =>
             {
                 Some(format!(
                     "the simulator does not model {venue}'s per-connection count (and {venue} \
                      publishes no checksum), so a {self} fault is not injected there"
                 ))
             }
-            FaultKind::Gap if !sequence => Some(format!(
+            FaultKind::Gap if sequence == SimSequence::Unnumbered => Some(format!(
                 "{venue} numbers no book messages, so there is no sequence to break ({})",
                 if checksum {
                     "its checksum catches lost updates: use drop or checksum"

@@ -41,7 +41,8 @@ use crate::market::{Side, VenueId};
 use crate::sim::dialect::binance::{self as dialect, Route};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSocket, SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
+    SimSpec, VenueSpec,
 };
 use std::fmt;
 use std::marker::PhantomData;
@@ -204,7 +205,7 @@ const fn spec<M: Market>(
             sim: SimSpec {
                 url_path: sim_base,
                 sockets,
-                sequenced: true,
+                sequence: SimSequence::PerBook,
                 checksummed: false,
                 announces_shutdown: true,
             },

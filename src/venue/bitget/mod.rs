@@ -23,7 +23,8 @@ use crate::market::{Side, VenueId};
 use crate::sim::dialect::bitget as dialect;
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSocket, SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
+    SimSpec, VenueSpec,
 };
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -206,7 +207,7 @@ const fn spec<M: Market>(
             sim: SimSpec {
                 url_path: path,
                 sockets,
-                sequenced: true,
+                sequence: SimSequence::PerBook,
                 checksummed: false,
                 announces_shutdown: false,
             },

@@ -23,7 +23,8 @@ use crate::market::{Side, VenueId};
 use crate::sim::dialect::bybit as dialect;
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSocket, SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
+    SimSpec, VenueSpec,
 };
 use std::fmt;
 use std::marker::PhantomData;
@@ -184,7 +185,7 @@ const fn spec<M: Market>(id: &'static str, sockets: &'static [SimSocket]) -> Ven
             sim: SimSpec {
                 url_path: sockets[0].path,
                 sockets,
-                sequenced: true,
+                sequence: SimSequence::PerBook,
                 checksummed: false,
                 announces_shutdown: false,
             },

@@ -28,7 +28,9 @@ use crate::feed::sync::ChecksumKind;
 use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
-use crate::venue::spec::{AdapterSpec, Depths, IdMeaning, SPOT, SimSocket, SimSpec, VenueSpec};
+use crate::venue::spec::{
+    AdapterSpec, Depths, IdMeaning, SPOT, SimSequence, SimSocket, SimSpec, VenueSpec,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use sync::{BookOnConnection, ConnectionCount, Envelope};
@@ -92,7 +94,7 @@ pub const SPEC: VenueSpec = VenueSpec {
             }],
             // The wire is numbered, but per connection: the simulator's sequence faults (per
             // subscription) do not apply, and it says so when asked for them.
-            sequenced: false,
+            sequence: SimSequence::PerConnection,
             checksummed: false,
             announces_shutdown: false,
         },

@@ -27,7 +27,7 @@ use crate::instrument::Instrument;
 use crate::market::{Millis, Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SimSocket, SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, PERPETUALS, SimSequence, SimSocket, SimSpec, VenueSpec,
 };
 use std::time::Duration;
 
@@ -85,7 +85,7 @@ pub const SPEC: VenueSpec = VenueSpec {
                 path: "/hyperliquid/ws",
                 dialect: |o| Box::new(crate::sim::dialect::hyperliquid::Hyperliquid::new(o.conn)),
             }],
-            sequenced: false,
+            sequence: SimSequence::Unnumbered,
             checksummed: false,
             announces_shutdown: false,
         },

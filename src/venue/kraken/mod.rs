@@ -34,7 +34,9 @@ use crate::feed::sync::ChecksumKind;
 use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
-use crate::venue::spec::{AdapterSpec, Depths, IdMeaning, SPOT, SimSocket, SimSpec, VenueSpec};
+use crate::venue::spec::{
+    AdapterSpec, Depths, IdMeaning, SPOT, SimSequence, SimSocket, SimSpec, VenueSpec,
+};
 use session::Session;
 use std::time::Duration;
 
@@ -116,7 +118,7 @@ pub const SPEC: VenueSpec = VenueSpec {
                 path: "/kraken/v2",
                 dialect: |o| Box::new(crate::sim::dialect::kraken::Kraken::new(o.conn)),
             }],
-            sequenced: false,
+            sequence: SimSequence::Unnumbered,
             checksummed: true,
             announces_shutdown: false,
         },

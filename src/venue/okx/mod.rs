@@ -20,7 +20,7 @@ use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, SPOT_AND_PERPETUALS, SimSocket, SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, SPOT_AND_PERPETUALS, SimSequence, SimSocket, SimSpec, VenueSpec,
 };
 use std::time::Duration;
 
@@ -100,7 +100,7 @@ pub const SPEC: VenueSpec = VenueSpec {
                 path: "/okx/ws/v5/public",
                 dialect: |o| Box::new(crate::sim::dialect::okx::Okx::new(o.conn, o.okx_checksums)),
             }],
-            sequenced: true,
+            sequence: SimSequence::PerBook,
             checksummed: true,
             announces_shutdown: true,
         },
