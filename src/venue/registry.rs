@@ -82,7 +82,8 @@ venues! {
     Coinex => coinex::SPEC;
     Coinbase => coinbase::SPEC;
     Hyperliquid => hyperliquid::SPEC;
-    Gate => gate::SPEC;
+    Gate => gate::SPOT;
+    GateUsdt => gate::USDT;
     Kucoin => kucoin::SPEC;
     Deribit => deribit::SPEC;
 }
@@ -166,7 +167,7 @@ mod tests {
             .filter(|v| v.adapter_spec().is_some())
             .collect();
         assert_eq!(IMPLEMENTED, with_adapter.as_slice());
-        assert_eq!(IMPLEMENTED.len(), 7);
+        assert_eq!(IMPLEMENTED.len(), 9);
         assert!(!is_implemented(VenueId::Deribit));
     }
 

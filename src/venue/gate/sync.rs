@@ -1,8 +1,7 @@
 //! Gate v4 book sequence rules: `spot.obu`/`futures.obu` (preferred) and the legacy
 //! `*.order_book_update` channel synced from a REST snapshot.
 
-/// Named by the rules' documentation.
-#[cfg(doc)]
+use crate::feed::protocol::{FromSnapshot, SnapshotRule};
 use crate::integrity::SeqVerdict;
 use crate::venue::seq::{BridgedIds, ChainRule, ExactIds};
 
@@ -16,6 +15,33 @@ use crate::venue::seq::{BridgedIds, ChainRule, ExactIds};
 ///    `last_u` is a duplicate ([`SeqVerdict::Stale`]).
 /// 3. "deltas with no `b`/`a` still advance the id": the caller must pass them here too.
 pub type ObuRule = ChainRule<ExactIds>;
+
+/// The ids one `*.obu` message carries: `U..=u` of a delta; a `full` snapshot names only `u`
+/// (both fields hold it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ObuIds {
+    pub first: u64,
+    pub last: u64,
+}
+
+impl SnapshotRule for ObuRule {
+    type Fields = ObuIds;
+
+    fn from_snapshot(ids: &ObuIds) -> Self {
+        ChainRule::from_snapshot(ids.last)
+    }
+
+    fn check(&mut self, ids: &ObuIds) -> SeqVerdict {
+        ChainRule::check(self, ids.first, ids.last)
+    }
+
+    fn span(ids: &ObuIds) -> Option<(u64, u64)> {
+        Some((ids.first, ids.last))
+    }
+}
+
+/// The driver's sequencer for `obu` books.
+pub type ObuSequencer = FromSnapshot<ObuRule>;
 
 /// Sequence rule for one legacy `spot.order_book_update` / `futures.order_book_update` book.
 ///
