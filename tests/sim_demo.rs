@@ -54,8 +54,8 @@ async fn demo_books_are_live_and_moving_within_two_seconds() {
         ));
     }
     assert_eq!(
-        books, 26,
-        "3 symbols on 7 venues, spot and swap on OKX, and the USDT/USD books of Kraken and Coinbase"
+        books, 32,
+        "3 symbols on 9 venues, spot and swap on OKX, and the USDT/USD books of Kraken and Coinbase"
     );
 
     // Per book: live, and how many updates arrived since it went live.
