@@ -8,7 +8,9 @@
 //! libraries (ccxt `pro/gate`) use: the subscription pushes a `full` snapshot, every delta must
 //! start right after the last (`U == last_u + 1`, [`sync::ObuRule`]), and a resync is an
 //! unsubscribe and a subscribe, so no REST snapshot has to be raced against the stream. The
-//! legacy chain rule stays in [`sync`], proven on the 2021 spot and 2023 futures recordings.
+//! legacy channel is read in replays only: a recording that subscribed it (the 2021 spot and
+//! 2023 futures ones) starts each book from its recorded REST snapshot's `id`
+//! ([`sync::BookRule`]).
 //!
 //! No checksum. Futures sizes are contracts of `quanto_multiplier` base units
 //! ([`instruments`]), which the engine converts from the instrument's contract; open interest
@@ -26,7 +28,7 @@ mod tests;
 
 use crate::book::{DepthModel, Level};
 use crate::feed::adapter::{ConnId, ConnSpec};
-use crate::feed::protocol::{BookSpec, Parsed, Protocol, SnapshotSource};
+use crate::feed::protocol::{BookSpec, Parsed, Protocol, RestParsed, SnapshotSource};
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::{Contract, Instrument, MarketKind};
 use crate::market::{Side, VenueId};
@@ -35,6 +37,7 @@ use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
     AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSocket, SimSpec, VenueSpec,
 };
+use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -104,8 +107,12 @@ impl Market for Usdt {
 #[derive(Debug)]
 pub struct Gate<M> {
     url: String,
+    rest_base: String,
     depth: usize,
     parser: parse::Parser,
+    /// Pairs a replayed recording subscribed on the legacy `*.order_book_update` channel: their
+    /// books start from a REST snapshot's `id` (the recording's `with_id=true` responses).
+    legacy: HashSet<String>,
     market: PhantomData<M>,
 }
 
@@ -126,9 +133,34 @@ impl<M: Market> Gate<M> {
             .collect();
         Gate {
             url: url.unwrap_or_else(|| M::FAMILY.default_url().to_owned()),
+            rest_base: DEFAULT_REST.to_owned(),
+            legacy: HashSet::new(),
             depth: super::served_depth("Gate", &DEPTHS, DEFAULT_DEPTH, depth),
             parser: parse::Parser { multipliers },
             market: PhantomData,
+        }
+    }
+}
+
+impl<M: Market> Gate<M> {
+    /// Use another REST base (scheme and host) for legacy books' snapshots.
+    pub fn with_rest(mut self, rest_base: Option<String>) -> Self {
+        if let Some(base) = rest_base {
+            self.rest_base = base;
+        }
+        self
+    }
+
+    /// The REST snapshot a legacy book starts from (`limit=100&with_id=true`, as recorded).
+    fn legacy_snapshot_url(&self, pair: &str) -> String {
+        let base = &self.rest_base;
+        match M::FAMILY {
+            Family::Spot => {
+                format!("{base}/api/v4/spot/order_book?currency_pair={pair}&limit=100&with_id=true")
+            }
+            Family::Usdt => format!(
+                "{base}/api/v4/futures/usdt/order_book?contract={pair}&limit=100&with_id=true"
+            ),
         }
     }
 }
@@ -138,7 +170,7 @@ impl<M: Market> FromOptions for Gate<M> {
         opts: &VenueOptions,
         known: impl IntoIterator<Item = &'i Instrument>,
     ) -> Self {
-        Self::new(opts.ws_url.clone(), opts.depth, known)
+        Self::new(opts.ws_url.clone(), opts.depth, known).with_rest(opts.rest_url.clone())
     }
 }
 
@@ -192,7 +224,7 @@ pub const USDT: VenueSpec = spec::<Usdt>(
 );
 
 impl<M: Market> Protocol for Gate<M> {
-    type Seq = sync::ObuSequencer;
+    type Seq = sync::GateSequencer;
 
     fn venue(&self) -> VenueId {
         M::FAMILY.venue()
@@ -222,12 +254,56 @@ impl<M: Market> Protocol for Gate<M> {
         subscribe::resubscribe_book(M::FAMILY, &instrument.id, self.depth)
     }
 
-    fn book_spec(&self, _: &str) -> BookSpec {
+    fn book_spec(&self, instrument: &str) -> BookSpec {
+        if self.legacy.contains(instrument) {
+            return BookSpec {
+                conn: 0,
+                depth: DepthModel::SnapshotThenDiffs,
+                checksum: ChecksumKind::None,
+                snapshot: SnapshotSource::Rest {
+                    url: self.legacy_snapshot_url(instrument),
+                },
+            };
+        }
         BookSpec {
             conn: 0,
             depth: DepthModel::Maintained(self.depth),
             checksum: ChecksumKind::None,
             snapshot: SnapshotSource::Stream,
+        }
+    }
+
+    fn parse_rest(
+        &self,
+        url: &str,
+        body: &str,
+        levels: &mut Vec<(Side, Level)>,
+    ) -> Result<RestParsed<sync::BookIds>, String> {
+        if url.contains("/order_book?") {
+            parse::rest_book(url, body, levels)
+        } else {
+            Ok(RestParsed::Ignored)
+        }
+    }
+
+    /// A recording's legacy subscription (`{"channel":"spot.order_book_update",
+    /// "event":"subscribe","payload":["BTC_USDT","100ms"]}`) marks its pair as REST-synced.
+    fn learn_sent(&mut self, _: ConnId, text: &str) {
+        #[derive(serde::Deserialize)]
+        struct Sent {
+            channel: String,
+            event: String,
+            #[serde(default)]
+            payload: Vec<serde_json::Value>,
+        }
+        let Ok(sent) = serde_json::from_str::<Sent>(text) else {
+            return;
+        };
+        if sent.event == "subscribe"
+            && sent.channel.ends_with(".order_book_update")
+            && let Some(pair) = sent.payload.first().and_then(|p| p.as_str())
+        {
+            self.legacy.insert(pair.to_owned());
         }
     }
 
@@ -253,7 +329,7 @@ impl<M: Market> Protocol for Gate<M> {
         _: ConnId,
         text: &'a str,
         levels: &mut Vec<(Side, Level)>,
-    ) -> Result<Parsed<'a, sync::ObuIds>, String> {
+    ) -> Result<Parsed<'a, sync::BookIds>, String> {
         self.parser.parse(text, levels)
     }
 

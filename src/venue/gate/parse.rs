@@ -4,6 +4,9 @@
 //! - `spot.obu` / `futures.obu` (`event: update`): `result {"t","full"?,"s":"ob.BTC_USDT.50",
 //!   "U"?,"u","b"?,"a"?}`. `full: true` replaces the book and names only `u`; a delta covers
 //!   `U..=u` and may carry no levels at all (it still advances the id).
+//! - `spot.order_book_update` / `futures.order_book_update` (legacy, read in replays of older
+//!   recordings only): `result {"t","s","U","u","b","a"}`, spot levels `["p","s"]`, futures
+//!   levels `{"p":"..","s":<number>}`; their REST snapshots (`with_id=true`) carry `id`.
 //! - `spot.trades`: `result {"id","create_time_ms":"1619093543708.2642","side","currency_pair",
 //!   "amount","price"}`; `side` is the taker's.
 //! - `futures.trades`: `result [{"id","create_time_ms","contract","size","price"}]`; `size` is
@@ -16,10 +19,10 @@
 //! Numbers: Gate sends prices as strings but futures sizes as JSON numbers, and a JSON number may
 //! be written with an exponent (`2.2e3`); every one is read to an exact decimal ([`dec`]).
 
-use super::sync::ObuIds;
+use super::sync::BookIds;
 use crate::book::Level;
 use crate::feed::event::Derivs;
-use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawTrade};
+use crate::feed::protocol::{BookFrame, Parsed, RawDerivs, RawTrade, RestParsed};
 use crate::market::{Side, TakerSide};
 use crate::num::Dec;
 use serde::Deserialize;
@@ -71,9 +74,69 @@ struct Obu<'a> {
     first: Option<u64>,
     u: u64,
     #[serde(borrow, default)]
-    b: Option<Vec<(&'a RawValue, &'a RawValue)>>,
+    b: Option<Vec<&'a RawValue>>,
     #[serde(borrow, default)]
-    a: Option<Vec<(&'a RawValue, &'a RawValue)>>,
+    a: Option<Vec<&'a RawValue>>,
+}
+
+/// A legacy `*.order_book_update` push: `{"t","s":"BTC_USDT","U","u","b","a"}`; spot levels are
+/// `["p","s"]`, futures levels `{"p":"..","s":<number>}`.
+#[derive(Deserialize)]
+struct Legacy<'a> {
+    #[serde(default)]
+    t: Option<i64>,
+    #[serde(borrow)]
+    s: Cow<'a, str>,
+    #[serde(rename = "U")]
+    first: u64,
+    u: u64,
+    #[serde(borrow, default)]
+    b: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    a: Option<Vec<&'a RawValue>>,
+}
+
+/// A REST order book `?with_id=true`: `{"id","asks","bids",..}` (levels as in [`Legacy`]).
+#[derive(Deserialize)]
+struct RestBook<'a> {
+    id: u64,
+    #[serde(borrow, default)]
+    bids: Vec<&'a RawValue>,
+    #[serde(borrow, default)]
+    asks: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct LevelObject<'a> {
+    #[serde(borrow)]
+    p: &'a RawValue,
+    #[serde(borrow)]
+    s: &'a RawValue,
+}
+
+/// One level in either of Gate's shapes, `["p","s"]` or `{"p","s"}`, to exact decimals.
+fn level(raw: &RawValue) -> Result<Level, String> {
+    let (p, s) = if raw.get().trim_start().starts_with('{') {
+        let o: LevelObject = serde_json::from_str(raw.get()).map_err(|e| format!("level: {e}"))?;
+        (o.p, o.s)
+    } else {
+        serde_json::from_str::<(&RawValue, &RawValue)>(raw.get())
+            .map_err(|e| format!("level: {e}"))?
+    };
+    Ok(Level::new(dec(p)?, dec(s)?))
+}
+
+fn push_levels(
+    bids: Option<&Vec<&RawValue>>,
+    asks: Option<&Vec<&RawValue>>,
+    levels: &mut Vec<(Side, Level)>,
+) -> Result<(), String> {
+    for (side, list) in [(Side::Bid, bids), (Side::Ask, asks)] {
+        for raw in list.into_iter().flatten() {
+            levels.push((side, level(raw)?));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -183,7 +246,7 @@ impl Parser {
         &self,
         text: &'a str,
         levels: &mut Vec<(Side, Level)>,
-    ) -> Result<Parsed<'a, ObuIds>, String> {
+    ) -> Result<Parsed<'a, BookIds>, String> {
         let env: Envelope<'a> = serde_json::from_str(text).map_err(|e| format!("bad JSON: {e}"))?;
         if let Some(error) = env.error {
             return Ok(refusal(error, env.payload));
@@ -206,15 +269,13 @@ impl Parser {
             "spot.trades" => spot_trade(result),
             "futures.trades" => futures_trades(result),
             "futures.tickers" => self.tickers(result),
-            "spot.order_book_update" | "futures.order_book_update" => Err(format!(
-                "{channel}: the legacy channel is not read (books come from `obu`)"
-            )),
+            "spot.order_book_update" | "futures.order_book_update" => legacy_book(result, levels),
             other => Err(format!("unexpected channel {other:?}")),
         }
     }
 
     /// `futures.tickers`: mark, index, funding and open interest (contracts × multiplier).
-    fn tickers<'a>(&self, result: &'a RawValue) -> Result<Parsed<'a, ObuIds>, String> {
+    fn tickers<'a>(&self, result: &'a RawValue) -> Result<Parsed<'a, BookIds>, String> {
         let items: Vec<Ticker<'a>> = serde_json::from_str(result.get())
             .map_err(|e| format!("futures.tickers result: {e}"))?;
         let mut out = Vec::with_capacity(items.len());
@@ -245,7 +306,7 @@ impl Parser {
 }
 
 /// A refused request names its instrument when its payload does (`ob.BTC_USDT.50`, `BTC_USDT`).
-fn refusal<'a>(error: VenueError<'a>, payload: Option<Vec<Cow<'a, str>>>) -> Parsed<'a, ObuIds> {
+fn refusal<'a>(error: VenueError<'a>, payload: Option<Vec<Cow<'a, str>>>) -> Parsed<'a, BookIds> {
     let message = format!(
         "{} (code {})",
         error.message.as_deref().unwrap_or("(no message)"),
@@ -269,24 +330,21 @@ fn refusal<'a>(error: VenueError<'a>, payload: Option<Vec<Cow<'a, str>>>) -> Par
 fn book<'a>(
     result: &'a RawValue,
     levels: &mut Vec<(Side, Level)>,
-) -> Result<Parsed<'a, ObuIds>, String> {
+) -> Result<Parsed<'a, BookIds>, String> {
     let obu: Obu<'a> =
         serde_json::from_str(result.get()).map_err(|e| format!("obu result: {e}"))?;
     let (instrument, depth) = stream_of(&obu.s)?;
-    let ids = if obu.full {
-        ObuIds {
-            first: obu.u,
-            last: obu.u,
-        }
-    } else {
-        let first = obu.first.ok_or("an obu delta without U")?;
-        ObuIds { first, last: obu.u }
+    let first = match (obu.full, obu.first) {
+        (true, _) => obu.u,
+        (false, Some(first)) => first,
+        (false, None) => return Err("an obu delta without U".into()),
     };
-    for (side, list) in [(Side::Bid, &obu.b), (Side::Ask, &obu.a)] {
-        for (price, size) in list.iter().flatten() {
-            levels.push((side, Level::new(dec(price)?, dec(size)?)));
-        }
-    }
+    let ids = BookIds {
+        first,
+        last: obu.u,
+        legacy: false,
+    };
+    push_levels(obu.b.as_ref(), obu.a.as_ref(), levels)?;
     Ok(Parsed::Book(BookFrame {
         instrument,
         snapshot: obu.full.then_some(Some(depth)),
@@ -294,6 +352,56 @@ fn book<'a>(
         checksum: None,
         exch_ts: obu.t,
     }))
+}
+
+/// A legacy `*.order_book_update` delta (replays of recordings; never subscribed live).
+fn legacy_book<'a>(
+    result: &'a RawValue,
+    levels: &mut Vec<(Side, Level)>,
+) -> Result<Parsed<'a, BookIds>, String> {
+    let update: Legacy<'a> =
+        serde_json::from_str(result.get()).map_err(|e| format!("order_book_update result: {e}"))?;
+    push_levels(update.b.as_ref(), update.a.as_ref(), levels)?;
+    Ok(Parsed::Book(BookFrame {
+        instrument: update.s,
+        snapshot: None,
+        seq: BookIds {
+            first: update.first,
+            last: update.u,
+            legacy: true,
+        },
+        checksum: None,
+        exch_ts: update.t,
+    }))
+}
+
+/// A REST order book with its `id` (`GET /api/v4/spot/order_book?currency_pair=X&..&with_id=true`
+/// or `/futures/usdt/order_book?contract=X&..`): the legacy channel's starting point.
+pub fn rest_book(
+    url: &str,
+    body: &str,
+    levels: &mut Vec<(Side, Level)>,
+) -> Result<RestParsed<BookIds>, String> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+    };
+    let instrument = param("currency_pair")
+        .or_else(|| param("contract"))
+        .ok_or_else(|| format!("order book URL names no pair: {url}"))?;
+    let book: RestBook = serde_json::from_str(body).map_err(|e| format!("order book: {e}"))?;
+    push_levels(Some(&book.bids), Some(&book.asks), levels)?;
+    Ok(RestParsed::BookSnapshot {
+        instrument: instrument.to_owned(),
+        seq: BookIds {
+            first: book.id,
+            last: book.id,
+            legacy: true,
+        },
+        limit: param("limit").and_then(|l| l.parse().ok()),
+    })
 }
 
 /// An `obu` stream's pair, borrowed from the frame unless JSON escapes made a copy.
@@ -310,7 +418,7 @@ fn stream_of<'a>(s: &Cow<'a, str>) -> Result<(Cow<'a, str>, usize), String> {
 }
 
 /// `spot.trades`: one trade per frame; `side` is the taker's.
-fn spot_trade(result: &RawValue) -> Result<Parsed<'_, ObuIds>, String> {
+fn spot_trade(result: &RawValue) -> Result<Parsed<'_, BookIds>, String> {
     let t: SpotTrade =
         serde_json::from_str(result.get()).map_err(|e| format!("spot.trades result: {e}"))?;
     let taker = match t.side.as_ref() {
@@ -329,7 +437,7 @@ fn spot_trade(result: &RawValue) -> Result<Parsed<'_, ObuIds>, String> {
 }
 
 /// `futures.trades`: a signed `size` in contracts, negative when the taker sold.
-fn futures_trades(result: &RawValue) -> Result<Parsed<'_, ObuIds>, String> {
+fn futures_trades(result: &RawValue) -> Result<Parsed<'_, BookIds>, String> {
     let items: Vec<FuturesTrade> =
         serde_json::from_str(result.get()).map_err(|e| format!("futures.trades result: {e}"))?;
     let mut out = Vec::with_capacity(items.len());

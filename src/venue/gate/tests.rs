@@ -26,7 +26,7 @@ fn contract(id: &str, multiplier: f64) -> Instrument {
 /// snapshots (their depth from the stream name), a delta and an id-only delta (no levels, ids
 /// still carried), a pong, the duplicate-subscription refusal naming its pair, `futures.tickers`
 /// with open interest absent (the probe's ticker has no `total_size`), and `book_ticker`
-/// ignored. The legacy `order_book_update` frame is refused with the reason, not misread.
+/// ignored. The legacy `order_book_update` delta (levels as `{"p","s":<number>}`) reads too.
 #[test]
 fn the_2026_futures_obu_frames_parse() {
     let Some(text) = capture(OBU_FRAMES) else {
@@ -85,14 +85,14 @@ fn the_2026_futures_obu_frames_parse() {
             "full CHR_USDT 3258990980..3258990980 Some(Some(50))",
             "delta BTC_USDT 125033675975..125033676003 None",
             "delta BTC_USDT 125033676004..125033676011 None",
-            "refused: futures.order_book_update: the legacy channel is not read (books come from `obu`)",
+            "delta BTC_USDT 125033668137..125033668232 None",
             "control",
             "error Some(\"BTC_USDT\") Alert sub ob.BTC_USDT.50 (code 2)",
             "derivs BTC_USDT",
             "ignored",
         ]
     );
-    assert_eq!(level_counts, [6, 4, 3, 0]);
+    assert_eq!(level_counts, [6, 4, 3, 0, 3]);
 }
 
 fn frame(channel: &str, result: &str) -> String {
@@ -303,4 +303,66 @@ fn malformed_frames_are_errors_and_the_book_stays_live() {
     assert!(out.problems[5].contains("without U"), "{}", out.problems[5]);
     assert_eq!(d.books()[0].state(), &BookState::Live);
     assert_eq!(bids(&d), [["77222.9".to_owned(), "10".to_owned()]]);
+}
+
+/// A real legacy recording and its REST snapshots through the driver (the recording's own
+/// subscriptions mark its pairs as REST-synced), every book checked against the reference model,
+/// which applies Gate's documented legacy procedure on its own.
+fn replay_legacy<M: super::Market>(ws: &str, http: &str) -> Option<(usize, u64, u64, usize)> {
+    use crate::testutil::reference::Reference;
+    use crate::testutil::{check_books, replay_cryptofeed_with_rest, trades};
+    let (ws, http) = (capture(ws)?, capture(http)?);
+    let gate = Gate::<M>::new(None, None, &[]);
+    let mut driver = Driver::new(gate, DriverConfig::replay(), Vec::new(), Vec::new());
+    let out = replay_cryptofeed_with_rest(&mut driver, &ws, Some(&http));
+    assert!(out.problems.is_empty(), "{:#?}", out.problems);
+    let model = Reference::gate(&ws, &http);
+    let books = driver.books();
+    assert_eq!(books.len(), model.books.len());
+    let total = check_books(&books, &model);
+    assert_eq!((total.seq_gaps, total.resyncs, total.crossed), (0, 0, 0));
+    for sync in &books {
+        let id = &*sync.key().instrument;
+        let expected = model.book(id);
+        assert_eq!(expected.gaps, 0, "{id}: the model itself found a gap");
+        assert_eq!(sync.counters().stale, expected.stale, "{id} stale");
+    }
+    let published = trades(&out.events);
+    assert_eq!(published.len(), model.trades.len());
+    for (t, r) in published.iter().zip(&model.trades) {
+        let taker = if r.taker_buys {
+            TakerSide::Buy
+        } else {
+            TakerSide::Sell
+        };
+        assert_eq!((&*t.key.instrument, t.taker), (&*r.book, Some(taker)));
+    }
+    Some((books.len(), total.messages, total.stale, published.len()))
+}
+
+/// The 2021 spot recording: 10 pairs from their REST `id`, 0 gaps, books equal to the model.
+#[test]
+fn the_legacy_spot_recording_replays_without_gaps_and_matches_the_model() {
+    let Some(totals) = replay_legacy::<Spot>(
+        "gateio/cryptofeed_GATEIO.ws.1.0_spot.txt",
+        "gateio/cryptofeed_GATEIO.http.0.0_spot.txt",
+    ) else {
+        return;
+    };
+    // 10 snapshots + 159 applied + 13 stale; 9 live trades.
+    assert_eq!(totals, (10, 182, 13, 9));
+}
+
+/// The 2023 USDT futures recording (sizes as JSON numbers, levels as objects): 10 contracts,
+/// 0 gaps, books equal to the model.
+#[test]
+fn the_legacy_futures_recording_replays_without_gaps_and_matches_the_model() {
+    let Some(totals) = replay_legacy::<Usdt>(
+        "gateio/cryptofeed_GATEIO_FUTURES.ws.1.0.txt",
+        "gateio/cryptofeed_GATEIO_FUTURES.http.0.0.txt",
+    ) else {
+        return;
+    };
+    // 10 snapshots + 316 applied + 36 stale; the recording holds no trade push.
+    assert_eq!(totals, (10, 362, 36, 0));
 }
