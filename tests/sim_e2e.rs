@@ -224,6 +224,18 @@ async fn coinbase_end_to_end_and_storm() {
     sync_then_storm(VenueId::Coinbase, false).await;
 }
 
+/// Gate spot and USDT perpetuals: `obu` books numbered per subscription, so every book fault
+/// applies; a gap resyncs by unsubscribing and subscribing the book's stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gate_end_to_end_and_storm() {
+    sync_then_storm(VenueId::Gate, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gate_usdt_end_to_end_and_storm() {
+    sync_then_storm(VenueId::GateUsdt, false).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kraken_end_to_end_and_storm() {
     sync_then_storm(VenueId::Kraken, false).await;

@@ -38,7 +38,7 @@ async fn bad_requests_get_each_venues_error_and_the_connection_lives_on() {
     let sim = start("127.0.0.1:0", SimConfig::new(3)).await.unwrap();
     let opts = sim.venue_options();
     // (venue, socket suffix, garbage answers must contain, then a good request and its answer)
-    let cases: [(VenueId, &str, &str, &str, &str); 7] = [
+    let cases: [(VenueId, &str, &str, &str, &str); 8] = [
         (
             VenueId::Binance,
             "/ws",
@@ -82,6 +82,13 @@ async fn bad_requests_get_each_venues_error_and_the_connection_lives_on() {
             r#""type":"error""#,
             r#"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"level2"}"#,
             r#""channel":"l2_data","timestamp""#,
+        ),
+        (
+            VenueId::GateUsdt,
+            "",
+            r#""error""#,
+            r#"{"time":1,"channel":"futures.ping"}"#,
+            r#""channel":"futures.pong""#,
         ),
     ];
     for (venue, suffix, refusal, good, good_answer) in cases {

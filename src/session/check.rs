@@ -144,9 +144,10 @@ mod tests {
 
     #[test]
     fn a_venue_without_an_adapter_is_refused_with_the_ones_that_exist() {
-        let err = check_plan(&plan(&[VenueId::Gate], &["BTC"]), &Source::Live, None).unwrap_err();
+        let err =
+            check_plan(&plan(&[VenueId::Deribit], &["BTC"]), &Source::Live, None).unwrap_err();
         assert!(
-            err.starts_with("no adapter for gate yet; venues: binance,"),
+            err.starts_with("no adapter for deribit yet; venues: binance,"),
             "{err}"
         );
         assert!(err.contains("kraken"), "{err}");

@@ -205,13 +205,13 @@ const fn perp(
 
 use NumberForm::{Fixed, Step, Trimmed};
 use VenueId::{
-    Binance, BinanceUsdm, Bitget, BitgetUsdt, BybitLinear, BybitSpot, Coinbase, Hyperliquid,
-    Kraken, Okx,
+    Binance, BinanceUsdm, Bitget, BitgetUsdt, BybitLinear, BybitSpot, Coinbase, Gate, GateUsdt,
+    Hyperliquid, Kraken, Okx,
 };
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).
-pub const INSTRUMENTS: [SimInstrument; 35] = [
+pub const INSTRUMENTS: [SimInstrument; 41] = [
     spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
     spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
     spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
@@ -271,6 +271,14 @@ pub const INSTRUMENTS: [SimInstrument; 35] = [
         quote: "USDC",
         ..perp(Hyperliquid, "SOL", 2, "0.0001", "0.01", 1.0, Trimmed)
     },
+    // Gate sends trimmed strings (`"77235"`, `"0.0648"`); futures sizes are whole contracts of
+    // `quanto_multiplier` base units.
+    spot(Gate, "BTC_USDT", 0, "USDT", "0.1", "0.000001", Trimmed),
+    spot(Gate, "ETH_USDT", 1, "USDT", "0.01", "0.0001", Trimmed),
+    spot(Gate, "SOL_USDT", 2, "USDT", "0.01", "0.001", Trimmed),
+    perp(GateUsdt, "BTC_USDT", 0, "0.1", "1", 0.0001, Trimmed),
+    perp(GateUsdt, "ETH_USDT", 1, "0.01", "1", 0.01, Trimmed),
+    perp(GateUsdt, "SOL_USDT", 2, "0.01", "1", 1.0, Trimmed),
 ];
 
 /// An index into [`INSTRUMENTS`]: how the model, the market and the sessions name a book.

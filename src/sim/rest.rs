@@ -58,6 +58,12 @@ pub fn answer(req: &Request, market: &Market) -> Response {
                     .to_string(),
             ),
         },
+        crate::venue::gate::instruments::SPOT_PATH => {
+            Response::ok(gate_pairs(&listed(VenueId::Gate)))
+        }
+        crate::venue::gate::instruments::USDT_PATH => {
+            Response::ok(gate_contracts(&listed(VenueId::GateUsdt)))
+        }
         _ if let Some(history) = crate::sim::history::answer(req, market) => history,
         _ => Response::error(
             404,
@@ -394,6 +400,32 @@ fn coinbase_products(list: &[&SimInstrument]) -> String {
     json!({"num_products": products.len(), "products": products}).to_string()
 }
 
+/// Gate `GET /api/v4/spot/currency_pairs`: steps as decimal places.
+fn gate_pairs(list: &[&SimInstrument]) -> String {
+    let pairs: Vec<Value> = list
+        .iter()
+        .map(|i| {
+            json!({"id": i.id, "base": base(i), "quote": i.quote, "fee": "0.2",
+                   "precision": i.tick_dec().scale(), "amount_precision": i.lot_dec().scale(),
+                   "trade_status": "tradable"})
+        })
+        .collect();
+    Value::Array(pairs).to_string()
+}
+
+/// Gate `GET /api/v4/futures/usdt/contracts`: `quanto_multiplier` base units a contract.
+fn gate_contracts(list: &[&SimInstrument]) -> String {
+    let contracts: Vec<Value> = list
+        .iter()
+        .map(|i| {
+            json!({"name": i.id, "type": "direct", "quanto_multiplier": i.contract_value.to_string(),
+                   "order_price_round": i.tick, "order_size_min": 1, "in_delisting": false,
+                   "status": "trading"})
+        })
+        .collect();
+    Value::Array(contracts).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,6 +501,8 @@ mod tests {
                     "/api/v2/spot/public/symbols" | "/api/v2/mix/market/contracts" => {
                         bitget_info(&list)
                     }
+                    crate::venue::gate::instruments::SPOT_PATH => gate_pairs(&list),
+                    crate::venue::gate::instruments::USDT_PATH => gate_contracts(&list),
                     other => panic!("{other}"),
                 };
                 parsed.extend((source.parse)(url, &body).unwrap());

@@ -411,6 +411,82 @@ impl Reference {
     }
 }
 
+impl Reference {
+    /// A Gate cryptofeed recording of the legacy `*.order_book_update` channel `ws` and its REST
+    /// snapshots `rest` (`with_id=true`), by the documented procedure: "discard `u < id+1`",
+    /// the first applied update has `U <= id+1 <= u`, then each `U == prev u + 1`. Spot levels
+    /// are `["p","s"]`, futures levels `{"p":"..","s":<number>}` (the number's JSON text is its
+    /// wire form). Trades are `spot.trades` (`side` is the taker's).
+    pub(crate) fn gate(ws: &str, rest: &str) -> Self {
+        let gate_levels = |value: &Value| -> Levels {
+            let levels = value.as_array().into_iter().flatten();
+            levels
+                .map(|l| match l {
+                    Value::Object(o) => [text(&o["p"]).to_owned(), o["s"].to_string()],
+                    _ => [text(&l[0]), text(&l[1])].map(str::to_owned),
+                })
+                .collect()
+        };
+        let mut reference = Reference::default();
+        // Per book: the last applied id, and whether an update was applied on the snapshot.
+        let mut ids: HashMap<String, (u64, bool)> = HashMap::new();
+        for line in cryptofeed_lines(rest) {
+            let CryptofeedLine::Rest { url, body } = line else {
+                continue;
+            };
+            let query = url.split_once('?').unwrap().1;
+            let book = query.split(['=', '&']).nth(1).unwrap().to_owned();
+            let body = json(body);
+            ids.insert(book.clone(), (body["id"].as_u64().unwrap(), false));
+            reference.apply(Change {
+                book,
+                snapshot: true,
+                bids: gate_levels(&body["bids"]),
+                asks: gate_levels(&body["asks"]),
+                ..Change::default()
+            });
+        }
+        for frame in received(ws) {
+            let r = &frame["result"];
+            if frame["event"] != "update" {
+                continue;
+            }
+            match frame["channel"].as_str() {
+                Some("spot.order_book_update" | "futures.order_book_update") => {
+                    let pair = text(&r["s"]);
+                    let (first, last) = (r["U"].as_u64().unwrap(), r["u"].as_u64().unwrap());
+                    let book = reference.books.get_mut(pair).unwrap();
+                    let (local, bridged) = ids.get_mut(pair).unwrap();
+                    if last <= *local {
+                        book.stale += 1;
+                        continue;
+                    }
+                    let follows = if *bridged {
+                        first == *local + 1
+                    } else {
+                        first <= *local + 1
+                    };
+                    if !follows {
+                        book.gaps += 1;
+                        continue;
+                    }
+                    (*local, *bridged) = (last, true);
+                    book.apply(&Change {
+                        bids: gate_levels(&r["b"]),
+                        asks: gate_levels(&r["a"]),
+                        ..Change::default()
+                    });
+                }
+                Some("spot.trades") => {
+                    reference.trade(text(&r["currency_pair"]), &r["price"], r["side"] == "buy");
+                }
+                _ => {}
+            }
+        }
+        reference
+    }
+}
+
 /// Which of Binance's documented diff-depth procedures a market follows.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum DepthRule {

@@ -82,7 +82,8 @@ venues! {
     Coinex => coinex::SPEC;
     Coinbase => coinbase::SPEC;
     Hyperliquid => hyperliquid::SPEC;
-    Gate => gate::SPEC;
+    Gate => gate::SPOT;
+    GateUsdt => gate::USDT;
     Kucoin => kucoin::SPEC;
     Deribit => deribit::SPEC;
     // Last, so the ids of the venues before it (which test fixtures derive numbers from) stay.
@@ -168,7 +169,7 @@ mod tests {
             .filter(|v| v.adapter_spec().is_some())
             .collect();
         assert_eq!(IMPLEMENTED, with_adapter.as_slice());
-        assert_eq!(IMPLEMENTED.len(), 10);
+        assert_eq!(IMPLEMENTED.len(), 12);
         assert!(!is_implemented(VenueId::Deribit));
     }
 

@@ -10,6 +10,7 @@ pub mod binance;
 pub mod bitget;
 pub mod bybit;
 pub mod coinbase;
+pub mod gate;
 pub mod hyperliquid;
 pub mod kraken;
 pub mod okx;

@@ -1,8 +1,7 @@
 //! Gate v4 book sequence rules: `spot.obu`/`futures.obu` (preferred) and the legacy
 //! `*.order_book_update` channel synced from a REST snapshot.
 
-/// Named by the rules' documentation.
-#[cfg(doc)]
+use crate::feed::protocol::{FromSnapshot, SnapshotRule};
 use crate::integrity::SeqVerdict;
 use crate::venue::seq::{BridgedIds, ChainRule, ExactIds};
 
@@ -29,6 +28,61 @@ pub type ObuRule = ChainRule<ExactIds>;
 ///
 /// The real 2021 spot and 2023 futures captures use this channel; both replay with 0 gaps.
 pub type OrderBookUpdateRule = ChainRule<BridgedIds>;
+
+/// The ids one Gate book message carries: `U..=u` of a delta; a snapshot (an `obu` `full` push,
+/// or a REST snapshot's `id`) names one id, held in both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BookIds {
+    pub first: u64,
+    pub last: u64,
+    /// From the legacy `*.order_book_update` channel or its REST snapshot (recordings).
+    pub legacy: bool,
+}
+
+/// A Gate book's rule, by the channel its snapshot came from: `obu` live, the legacy channel in
+/// replays of older recordings.
+#[derive(Clone, Copy, Debug)]
+pub enum BookRule {
+    Obu(ObuRule),
+    Legacy(OrderBookUpdateRule),
+}
+
+impl SnapshotRule for BookRule {
+    type Fields = BookIds;
+
+    fn from_snapshot(ids: &BookIds) -> Self {
+        if ids.legacy {
+            BookRule::Legacy(ChainRule::from_snapshot(ids.last))
+        } else {
+            BookRule::Obu(ChainRule::from_snapshot(ids.last))
+        }
+    }
+
+    fn check(&mut self, ids: &BookIds) -> SeqVerdict {
+        match self {
+            BookRule::Obu(rule) if !ids.legacy => rule.check(ids.first, ids.last),
+            BookRule::Legacy(rule) if ids.legacy => rule.check(ids.first, ids.last),
+            // The other channel's ids do not continue this book's.
+            _ => SeqVerdict::Gap {
+                expected: 0,
+                got: ids.first,
+            },
+        }
+    }
+
+    /// A legacy REST snapshot joins a stream whose first buffered update starts at or before
+    /// `id + 1` ("first `U <= id+1 <= u`"); otherwise updates were missed: fetch again.
+    fn snapshot_usable(snapshot: &BookIds, first: &BookIds) -> bool {
+        !snapshot.legacy || first.first <= snapshot.last.saturating_add(1)
+    }
+
+    fn span(ids: &BookIds) -> Option<(u64, u64)> {
+        Some((ids.first, ids.last))
+    }
+}
+
+/// The driver's sequencer for Gate books.
+pub type GateSequencer = FromSnapshot<BookRule>;
 
 #[cfg(test)]
 mod tests {

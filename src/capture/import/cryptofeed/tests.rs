@@ -242,7 +242,7 @@ const PAIRS: [Pair; 12] = [
     Pair {
         ws: "gateio/cryptofeed_GATEIO_FUTURES.ws.1.0.txt",
         http: Some("gateio/cryptofeed_GATEIO_FUTURES.http.0.0.txt"),
-        venue: VenueId::Gate,
+        venue: VenueId::GateUsdt,
         counts: [1, 22, 450, 10],
     },
     Pair {
