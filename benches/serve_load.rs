@@ -151,18 +151,15 @@ fn main() {
                     let received = SystemTime::now();
                     buffer.extend_from_slice(&chunk);
                     while let Some(end) = find(&buffer[scanned..], b"\n\n").map(|i| scanned + i) {
-                        if let Some(at) = find(&buffer[..end], b"\"timestamp\":\"") {
-                            let text = std::str::from_utf8(
-                                buffer.get(at + 13..at + 37).unwrap_or_default(),
-                            );
-                            if let Ok(t) = text.map(humantime::parse_rfc3339) {
-                                if let Ok(t) = t {
-                                    if let Ok(d) = received.duration_since(t) {
-                                        local.push(d.as_secs_f64() * 1000.0);
-                                    }
-                                    events.fetch_add(1, Ordering::Relaxed);
-                                }
+                        let stamp = find(&buffer[..end], b"\"timestamp\":\"")
+                            .and_then(|at| buffer.get(at + 13..at + 37))
+                            .and_then(|text| std::str::from_utf8(text).ok())
+                            .and_then(|text| humantime::parse_rfc3339(text).ok());
+                        if let Some(t) = stamp {
+                            if let Ok(d) = received.duration_since(t) {
+                                local.push(d.as_secs_f64() * 1000.0);
                             }
+                            events.fetch_add(1, Ordering::Relaxed);
                         }
                         buffer.drain(..end + 2);
                         scanned = 0;
