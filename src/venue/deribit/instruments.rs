@@ -16,10 +16,12 @@ pub const SOURCE: InstrumentSource = InstrumentSource { urls, parse };
 
 const CURRENCIES: [&str; 3] = ["BTC", "ETH", "USDC"];
 
+pub const PATH: &str = "/api/v2/public/get_instruments";
+
 fn urls(rest: &str) -> Vec<String> {
     CURRENCIES
         .iter()
-        .map(|c| format!("{rest}/api/v2/public/get_instruments?currency={c}&kind=future"))
+        .map(|c| format!("{rest}{PATH}?currency={c}&kind=future"))
         .collect()
 }
 

@@ -27,8 +27,10 @@ use crate::feed::protocol::{BookSpec, Parsed, Protocol, SnapshotSource};
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::{Contract, Instrument, MarketKind};
 use crate::market::{Side, VenueId};
-use crate::venue::registry::{FromOptions, VenueOptions};
-use crate::venue::spec::{IdMeaning, PERPETUALS, VenueSpec};
+use crate::venue::registry::{self, FromOptions, VenueOptions};
+use crate::venue::spec::{
+    AdapterSpec, Depths, IdMeaning, PERPETUALS, SimSequence, SimSocket, SimSpec, VenueSpec,
+};
 use std::time::Duration;
 
 /// The production WebSocket endpoint.
@@ -37,11 +39,35 @@ pub const DEFAULT_URL: &str = "wss://www.deribit.com/ws/api/v2";
 /// The production REST base (instrument lists).
 pub const DEFAULT_REST: &str = "https://www.deribit.com";
 
-/// Known by its id (captures, config). The adapter below is complete and tested against the
-/// real recordings, but it is not offered live yet: the embedded simulator has no Deribit
-/// dialect, and every live venue must be servable by `--demo` and its fault storm.
-pub const SPEC: VenueSpec =
-    VenueSpec::without_adapter("deribit", "DRB", IdMeaning::FromId, PERPETUALS);
+/// The `deribit` venue. Its simulator serves the USDC linear perpetuals only (the inverse ones
+/// are read from real recordings and documentation).
+pub const SPEC: VenueSpec = VenueSpec {
+    id: "deribit",
+    label: "DRB",
+    ids: IdMeaning::FromId,
+    markets: PERPETUALS,
+    adapter: Some(AdapterSpec {
+        ws_url: DEFAULT_URL,
+        rest_url: DEFAULT_REST,
+        // The whole book, then a change for every price.
+        depths: Depths::Diffs,
+        instruments: instruments::SOURCE,
+        build: registry::build::<Deribit>,
+        // Trades flagged `liquidation`.
+        liquidations: true,
+        history: None,
+        sim: SimSpec {
+            url_path: "/deribit/ws/api/v2",
+            sockets: &[SimSocket {
+                path: "/deribit/ws/api/v2",
+                dialect: |_| Box::new(crate::sim::dialect::deribit::Deribit::default()),
+            }],
+            sequence: SimSequence::PerBook,
+            checksummed: false,
+            announces_shutdown: false,
+        },
+    }),
+};
 
 /// Deribit's [`Protocol`].
 #[derive(Debug)]
