@@ -110,14 +110,7 @@ struct Ticker<'a> {
 
 /// An exact unsigned decimal from a JSON number (or string), exponent forms included:
 /// `2.2e3` is 2200, `72300.0` keeps its text.
-pub fn num(raw: &RawValue) -> Result<Dec, String> {
-    let text = raw.get().trim_ascii();
-    let inner = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(text);
-    Dec::parse_scientific(inner).map_err(|e| e.to_string())
-}
+pub use crate::venue::wire::dec_scientific as num;
 
 /// Parses Deribit frames; knows each instrument's [`Contract`] to put inverse open interest
 /// into base units.
