@@ -236,6 +236,15 @@ async fn gate_usdt_end_to_end_and_storm() {
     sync_then_storm(VenueId::GateUsdt, false).await;
 }
 
+/// Deribit's USDC linear perpetuals: each change names the last `change_id` this subscriber
+/// was sent, so every book fault applies; a gap resyncs by unsubscribing and subscribing the
+/// book's channel (a second subscribe alone sends no snapshot); liquidations come as trades
+/// flagged `liquidation`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deribit_end_to_end_and_storm() {
+    sync_then_storm(VenueId::Deribit, false).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kraken_end_to_end_and_storm() {
     sync_then_storm(VenueId::Kraken, false).await;

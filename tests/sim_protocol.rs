@@ -38,7 +38,7 @@ async fn bad_requests_get_each_venues_error_and_the_connection_lives_on() {
     let sim = start("127.0.0.1:0", SimConfig::new(3)).await.unwrap();
     let opts = sim.venue_options();
     // (venue, socket suffix, garbage answers must contain, then a good request and its answer)
-    let cases: [(VenueId, &str, &str, &str, &str); 8] = [
+    let cases: [(VenueId, &str, &str, &str, &str); 9] = [
         (
             VenueId::Binance,
             "/ws",
@@ -89,6 +89,13 @@ async fn bad_requests_get_each_venues_error_and_the_connection_lives_on() {
             r#""error""#,
             r#"{"time":1,"channel":"futures.ping"}"#,
             r#""channel":"futures.pong""#,
+        ),
+        (
+            VenueId::Deribit,
+            "",
+            r#""error""#,
+            r#"{"jsonrpc":"2.0","id":9,"method":"public/test","params":{}}"#,
+            r#""version""#,
         ),
     ];
     for (venue, suffix, refusal, good, good_answer) in cases {

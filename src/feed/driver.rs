@@ -14,7 +14,8 @@ use crate::feed::audit::{Audit, AuditConfig, Outcome};
 use crate::feed::event::{BookKey, DerivsTick, Liquidation, MarketEvent, Trade, VenueStatus};
 use crate::feed::health::{BookState, ConnState, VenueCounters};
 use crate::feed::protocol::{
-    BookFrame, Parsed, Protocol, RawDerivs, RestParsed, Sequencer, SnapshotSource,
+    BookFrame, Parsed, Protocol, RawDerivs, RawLiquidation, RawTrade, RestParsed, Sequencer,
+    SnapshotSource,
 };
 use crate::feed::sync::{Applied, BookMsg, BookSync};
 use crate::instrument::{Contract, Instrument};
@@ -648,6 +649,50 @@ impl<P: Protocol> Driver<P> {
         }
     }
 
+    /// Trades as events, sizes in base units by each instrument's contract.
+    fn publish_trades(&mut self, trades: Vec<RawTrade<'_>>, now: Nanos, out: &mut Output) {
+        for t in trades {
+            let Some(contract) = self.known_contract(&t.instrument, now, out) else {
+                continue;
+            };
+            self.observe_ts(Some(t.ts), now);
+            let price = t.price.to_f64();
+            out.events.push(MarketEvent::Trade(Trade {
+                key: BookKey::new(self.protocol.venue(), &t.instrument),
+                local_ts: now,
+                exch_ts: t.ts,
+                price,
+                size: contract.to_base(price, t.size.to_f64()),
+                taker: t.taker,
+                id: t.id.map(|id| Arc::from(id.as_ref())),
+            }));
+        }
+    }
+
+    /// Liquidations as events, sizes in base units by each instrument's contract.
+    fn publish_liquidations(
+        &mut self,
+        liqs: Vec<RawLiquidation<'_>>,
+        now: Nanos,
+        out: &mut Output,
+    ) {
+        for l in liqs {
+            let Some(contract) = self.known_contract(&l.instrument, now, out) else {
+                continue;
+            };
+            let price = l.price.to_f64();
+            out.events.push(MarketEvent::Liquidation(Liquidation {
+                key: BookKey::new(self.protocol.venue(), &l.instrument),
+                local_ts: now,
+                exch_ts: l.ts,
+                position: l.position,
+                price,
+                size: contract.to_base(price, l.size.to_f64()),
+                sampling: l.sampling,
+            }));
+        }
+    }
+
     fn publish_derivs(&mut self, items: Vec<RawDerivs<'_>>, now: Nanos, out: &mut Output) {
         for item in items {
             if self.known_contract(&item.instrument, now, out).is_none() {
@@ -886,49 +931,28 @@ impl<P: Protocol> Adapter for Driver<P> {
                 self.handle_book(frame, now, out);
             }
             // A standby's other data duplicates what the connection it replaces still delivers.
-            Ok(Parsed::Trades(_) | Parsed::Liquidations(_) | Parsed::Derivs(_))
-                if self.replaced_by(conn).is_some() =>
-            {
+            Ok(
+                Parsed::Trades(_)
+                | Parsed::Liquidations(_)
+                | Parsed::TradesAndLiquidations(..)
+                | Parsed::Derivs(_),
+            ) if self.replaced_by(conn).is_some() => {
                 self.prove_bookless(conn, out);
                 self.try_switch(conn, now, out);
             }
             Ok(Parsed::Closing(reason)) => self.plan_handover(conn, reason, now, out),
             Ok(Parsed::Trades(trades)) => {
                 self.prove_bookless(conn, out);
-                for t in trades {
-                    let Some(contract) = self.known_contract(&t.instrument, now, out) else {
-                        continue;
-                    };
-                    self.observe_ts(Some(t.ts), now);
-                    let price = t.price.to_f64();
-                    out.events.push(MarketEvent::Trade(Trade {
-                        key: BookKey::new(self.protocol.venue(), &t.instrument),
-                        local_ts: now,
-                        exch_ts: t.ts,
-                        price,
-                        size: contract.to_base(price, t.size.to_f64()),
-                        taker: t.taker,
-                        id: t.id.map(|id| Arc::from(id.as_ref())),
-                    }));
-                }
+                self.publish_trades(trades, now, out);
             }
             Ok(Parsed::Liquidations(liqs)) => {
                 self.prove_bookless(conn, out);
-                for l in liqs {
-                    let Some(contract) = self.known_contract(&l.instrument, now, out) else {
-                        continue;
-                    };
-                    let price = l.price.to_f64();
-                    out.events.push(MarketEvent::Liquidation(Liquidation {
-                        key: BookKey::new(self.protocol.venue(), &l.instrument),
-                        local_ts: now,
-                        exch_ts: l.ts,
-                        position: l.position,
-                        price,
-                        size: contract.to_base(price, l.size.to_f64()),
-                        sampling: l.sampling,
-                    }));
-                }
+                self.publish_liquidations(liqs, now, out);
+            }
+            Ok(Parsed::TradesAndLiquidations(trades, liqs)) => {
+                self.prove_bookless(conn, out);
+                self.publish_trades(trades, now, out);
+                self.publish_liquidations(liqs, now, out);
             }
             Ok(Parsed::Derivs(items)) => {
                 self.prove_bookless(conn, out);

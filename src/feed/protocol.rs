@@ -198,6 +198,9 @@ pub enum Parsed<'a, F> {
     Book(BookFrame<'a, F>),
     Trades(Vec<RawTrade<'a>>),
     Liquidations(Vec<RawLiquidation<'a>>),
+    /// Trades some of which were liquidations (Deribit flags them inside its trade stream):
+    /// every trade is published as a trade, and the flagged ones as liquidations too.
+    TradesAndLiquidations(Vec<RawTrade<'a>>, Vec<RawLiquidation<'a>>),
     Derivs(Vec<RawDerivs<'a>>),
     /// Subscription acknowledgements, pongs, heartbeats: proof of life, nothing to apply.
     Control,

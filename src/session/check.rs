@@ -144,10 +144,9 @@ mod tests {
 
     #[test]
     fn a_venue_without_an_adapter_is_refused_with_the_ones_that_exist() {
-        let err =
-            check_plan(&plan(&[VenueId::Deribit], &["BTC"]), &Source::Live, None).unwrap_err();
+        let err = check_plan(&plan(&[VenueId::Coinex], &["BTC"]), &Source::Live, None).unwrap_err();
         assert!(
-            err.starts_with("no adapter for deribit yet; venues: binance,"),
+            err.starts_with("no adapter for coinex yet; venues: binance,"),
             "{err}"
         );
         assert!(err.contains("kraken"), "{err}");

@@ -205,13 +205,13 @@ const fn perp(
 
 use NumberForm::{Fixed, Step, Trimmed};
 use VenueId::{
-    Binance, BinanceUsdm, Bitget, BitgetUsdt, BybitLinear, BybitSpot, Coinbase, Gate, GateUsdt,
-    Hyperliquid, Kraken, Okx,
+    Binance, BinanceUsdm, Bitget, BitgetUsdt, BybitLinear, BybitSpot, Coinbase, Deribit, Gate,
+    GateUsdt, Hyperliquid, Kraken, Okx,
 };
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).
-pub const INSTRUMENTS: [SimInstrument; 41] = [
+pub const INSTRUMENTS: [SimInstrument; 44] = [
     spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
     spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
     spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
@@ -279,6 +279,46 @@ pub const INSTRUMENTS: [SimInstrument; 41] = [
     perp(GateUsdt, "BTC_USDT", 0, "0.1", "1", 0.0001, Trimmed),
     perp(GateUsdt, "ETH_USDT", 1, "0.01", "1", 0.01, Trimmed),
     perp(GateUsdt, "SOL_USDT", 2, "0.01", "1", 1.0, Trimmed),
+    // Deribit's USDC linear perpetuals: amounts in the base coin, JSON numbers. Ticks and
+    // minimum amounts are from memory of its `get_instruments` list, not checked against a
+    // live response. The inverse BTC-PERPETUAL and ETH-PERPETUAL (USD amounts) are not
+    // simulated: the catalog models sizes as base units per lot.
+    SimInstrument {
+        quote: "USDC",
+        ..perp(
+            Deribit,
+            "BTC_USDC-PERPETUAL",
+            0,
+            "0.5",
+            "0.0001",
+            1.0,
+            Trimmed,
+        )
+    },
+    SimInstrument {
+        quote: "USDC",
+        ..perp(
+            Deribit,
+            "ETH_USDC-PERPETUAL",
+            1,
+            "0.1",
+            "0.001",
+            1.0,
+            Trimmed,
+        )
+    },
+    SimInstrument {
+        quote: "USDC",
+        ..perp(
+            Deribit,
+            "SOL_USDC-PERPETUAL",
+            2,
+            "0.01",
+            "0.1",
+            1.0,
+            Trimmed,
+        )
+    },
 ];
 
 /// An index into [`INSTRUMENTS`]: how the model, the market and the sessions name a book.

@@ -64,6 +64,10 @@ pub fn answer(req: &Request, market: &Market) -> Response {
         crate::venue::gate::instruments::USDT_PATH => {
             Response::ok(gate_contracts(&listed(VenueId::GateUsdt)))
         }
+        crate::venue::deribit::instruments::PATH => Response::ok(deribit_instruments(
+            req.param("currency"),
+            &listed(VenueId::Deribit),
+        )),
         _ if let Some(history) = crate::sim::history::answer(req, market) => history,
         _ => Response::error(
             404,
@@ -426,6 +430,25 @@ fn gate_contracts(list: &[&SimInstrument]) -> String {
     Value::Array(contracts).to_string()
 }
 
+/// Deribit `GET /api/v2/public/get_instruments?currency=<C>&kind=future`: the simulated
+/// perpetuals are all USDC linear, listed under `USDC`; `BTC` and `ETH` list none.
+fn deribit_instruments(currency: Option<&str>, list: &[&SimInstrument]) -> String {
+    let listed: Vec<Value> = list
+        .iter()
+        .filter(|_| currency == Some("USDC"))
+        .map(|i| {
+            let number = |text: &str| text.parse::<f64>().map_or(Value::Null, Value::from);
+            json!({"instrument_name": i.id, "kind": "future", "settlement_period": "perpetual",
+                   "instrument_type": "linear", "base_currency": base(i),
+                   "counter_currency": i.quote, "quote_currency": i.quote,
+                   "settlement_currency": i.quote, "tick_size": number(i.tick),
+                   "min_trade_amount": number(i.lot), "contract_size": number(i.lot),
+                   "is_active": true})
+        })
+        .collect();
+    json!({"jsonrpc": "2.0", "result": listed, "usIn": 0, "usOut": 0, "usDiff": 0}).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,6 +526,9 @@ mod tests {
                     }
                     crate::venue::gate::instruments::SPOT_PATH => gate_pairs(&list),
                     crate::venue::gate::instruments::USDT_PATH => gate_contracts(&list),
+                    crate::venue::deribit::instruments::PATH => {
+                        deribit_instruments(req.param("currency"), &list)
+                    }
                     other => panic!("{other}"),
                 };
                 parsed.extend((source.parse)(url, &body).unwrap());

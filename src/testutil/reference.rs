@@ -222,6 +222,73 @@ impl Reference {
         Self::from_frames(frames, Self::bybit_frame)
     }
 
+    /// Deribit v2 JSON-RPC notifications, from a cryptofeed recording or one message per line:
+    /// `params.channel` `book.*` with `data {"type"?,"instrument_name","change_id",
+    /// "prev_change_id"?,"bids":[[action,price,amount]],"asks"}` (the first message, or one
+    /// without `prev_change_id`, is the whole book; `delete` removes; numbers' JSON text is their
+    /// wire form; a change whose `prev_change_id` is not the last `change_id` is the model's own
+    /// gap and is not applied) and `trades.*` with `data [{"instrument_name","price",
+    /// "direction"}]` (`direction` is the taker's).
+    pub(crate) fn deribit(recording: &str) -> Self {
+        let frames: Vec<Value> = if recording.contains(" <-> ") {
+            received(recording).collect()
+        } else {
+            recording
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(json)
+                .collect()
+        };
+        let mut last: HashMap<String, u64> = HashMap::new();
+        let mut reference = Reference::default();
+        for frame in frames {
+            let (channel, data) = (&frame["params"]["channel"], &frame["params"]["data"]);
+            let Some(channel) = channel.as_str() else {
+                continue;
+            };
+            if channel.starts_with("trades.") {
+                for t in data.as_array().unwrap() {
+                    let book = text(&t["instrument_name"]).to_owned();
+                    reference.trades.push(Trade {
+                        book,
+                        price: t["price"].to_string(),
+                        taker_buys: t["direction"] == "buy",
+                    });
+                }
+                continue;
+            }
+            if !channel.starts_with("book.") {
+                continue;
+            }
+            let book = text(&data["instrument_name"]).to_owned();
+            let change_id = data["change_id"].as_u64().unwrap();
+            let prev = data["prev_change_id"].as_u64();
+            let snapshot = data["type"] == "snapshot" || prev.is_none();
+            if !snapshot && prev != last.get(&book).copied() {
+                reference.books.entry(book).or_default().gaps += 1;
+                continue;
+            }
+            last.insert(book.clone(), change_id);
+            let side = |levels: &Value| -> Levels {
+                let levels = levels.as_array().into_iter().flatten();
+                levels
+                    .map(|l| match text(&l[0]) {
+                        "delete" => [l[1].to_string(), "0".to_owned()],
+                        _ => [l[1].to_string(), l[2].to_string()],
+                    })
+                    .collect()
+            };
+            reference.apply(Change {
+                book,
+                snapshot,
+                bids: side(&data["bids"]),
+                asks: side(&data["asks"]),
+                ..Change::default()
+            });
+        }
+        reference
+    }
+
     /// Coinbase Advanced Trade messages, one per line.
     pub(crate) fn coinbase(ndjson: &str) -> Self {
         let frames = ndjson.lines().filter(|l| !l.trim().is_empty()).map(json);

@@ -169,8 +169,8 @@ mod tests {
             .filter(|v| v.adapter_spec().is_some())
             .collect();
         assert_eq!(IMPLEMENTED, with_adapter.as_slice());
-        assert_eq!(IMPLEMENTED.len(), 12);
-        assert!(!is_implemented(VenueId::Deribit));
+        assert_eq!(IMPLEMENTED.len(), 13);
+        assert!(is_implemented(VenueId::Deribit));
     }
 
     #[test]

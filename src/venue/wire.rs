@@ -857,6 +857,17 @@ pub fn dec(raw: &RawValue) -> Result<Dec, String> {
     Dec::parse_json(raw.get()).map_err(|e| e.to_string())
 }
 
+/// [`dec`] for venues that write JSON numbers with exponents (Gate futures, Deribit): `2.2e3`
+/// is 2200, exactly.
+pub fn dec_scientific(raw: &RawValue) -> Result<Dec, String> {
+    let text = raw.get().trim_ascii();
+    let inner = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    Dec::parse_scientific(inner).map_err(|e| e.to_string())
+}
+
 /// An integer from a string (`"1652459225464"`) or a number; for timestamps and ids.
 pub fn int(raw: &RawValue) -> Result<i64, String> {
     int_text(raw.get())

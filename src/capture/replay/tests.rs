@@ -247,10 +247,10 @@ fn a_damaged_capture_replays_what_it_can_and_reports_every_bad_line() {
         br#"{"t":5,"venue":"okx","conn":1,"ev":"recv","data":}"#.to_vec(), // 5: bad JSON
         br#"{"t":6,"venue":"mtgox","conn":1,"ev":"recv","data":"{}"}"#.to_vec(), // 6: unknown venue
         b"\xff\xfe\x00\x9f garbage \x80".to_vec(), // 7: binary garbage, not UTF-8
-        recv(8, VenueId::Deribit, "{}").into(),   // 8: a venue with no adapter
+        recv(8, VenueId::Coinex, "{}").into(),    // 8: a venue with no adapter
         recv(9, VenueId::Okx, &malformed).into(), // 9: a valid event, a malformed frame
         okx.clone().into(),
-        recv(11, VenueId::Deribit, "{}").into(),
+        recv(11, VenueId::Coinex, "{}").into(),
         okx.as_bytes()[..20].to_vec(), // 12: cut short at the end of the file, no newline
     ];
     let path = TempPath::new("damaged.ndjson");
@@ -268,7 +268,7 @@ fn a_damaged_capture_replays_what_it_can_and_reports_every_bad_line() {
             (12, "truncated JSON"),
             (
                 8,
-                "venue deribit has no adapter yet; 2 of its events were skipped",
+                "venue coinex has no adapter yet; 2 of its events were skipped",
             ),
         ];
         assert_eq!(report.errors.len(), expected.len(), "{:#?}", report.errors);

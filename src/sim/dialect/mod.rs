@@ -10,6 +10,7 @@ pub mod binance;
 pub mod bitget;
 pub mod bybit;
 pub mod coinbase;
+pub mod deribit;
 pub mod gate;
 pub mod hyperliquid;
 pub mod kraken;

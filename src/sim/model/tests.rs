@@ -330,8 +330,9 @@ fn venues_quote_within_a_few_bps_of_each_other() {
         eprintln!(
             "seed {seed}: dispersion median {median:.2} bps, p90 {p90:.2} bps, crossed by >1 bp {crossed}/{samples}"
         );
+        // The range of the mids widens with every book in it (13 BTC books with Deribit's).
         assert!(
-            median <= 3.0 && p90 <= 5.0,
+            median <= 3.5 && p90 <= 5.0,
             "seed {seed}: median {median:.2} bps, p90 {p90:.2} bps"
         );
         assert!(

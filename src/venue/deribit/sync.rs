@@ -1,7 +1,6 @@
 //! Deribit `book.{instrument}.{interval}` sequence rule (`change_id`/`prev_change_id`).
 
-/// Named by the rules' documentation.
-#[cfg(doc)]
+use crate::feed::protocol::{FromSnapshot, SnapshotRule};
 use crate::integrity::SeqVerdict;
 use crate::venue::seq::{ChainRule, LinkedIds};
 
@@ -19,9 +18,35 @@ use crate::venue::seq::{ChainRule, LinkedIds};
 /// changes this rule can never link again, so the book would stay unsynced forever.
 pub type BookRule = ChainRule<LinkedIds>;
 
+/// The ids one Deribit book message carries. A snapshot names only its `change_id` (the 2020
+/// frames have no `type` and no `prev_change_id` on it): `prev` is then the same id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChangeIds {
+    pub prev: u64,
+    pub change: u64,
+}
+
+/// [`BookRule`] over [`ChangeIds`], for the driver.
+#[derive(Clone, Copy, Debug)]
+pub struct ChangeRule(BookRule);
+
+impl SnapshotRule for ChangeRule {
+    type Fields = ChangeIds;
+
+    fn from_snapshot(ids: &ChangeIds) -> Self {
+        ChangeRule(BookRule::from_snapshot(ids.change))
+    }
+
+    fn check(&mut self, ids: &ChangeIds) -> SeqVerdict {
+        self.0.check(ids.prev, ids.change)
+    }
+}
+
+/// The driver's sequencer for Deribit books.
+pub type DeribitSequencer = FromSnapshot<ChangeRule>;
+
 #[cfg(test)]
 mod tests {
-    use crate::integrity::SeqVerdict;
     use std::collections::HashMap;
 
     use serde_json::Value;

@@ -181,14 +181,7 @@ struct Ticker<'a> {
 
 /// An exact decimal from a raw JSON token: a string or a number, exponent forms included
 /// (`2.2e3` is 2200). Negative values are refused (prices and sizes).
-pub fn dec(raw: &RawValue) -> Result<Dec, String> {
-    let text = raw.get().trim_ascii();
-    let inner = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(text);
-    Dec::parse_scientific(inner).map_err(|e| e.to_string())
-}
+pub use crate::venue::wire::dec_scientific as dec;
 
 /// A signed decimal (a futures trade's `size`): its magnitude and whether it was negative.
 fn signed_dec(raw: &RawValue) -> Result<(Dec, bool), String> {
