@@ -84,10 +84,11 @@ venues! {
     Hyperliquid => hyperliquid::SPEC;
     Gate => gate::SPOT;
     GateUsdt => gate::USDT;
-    Kucoin => kucoin::SPEC;
+    Kucoin => kucoin::SPOT;
     Deribit => deribit::SPEC;
     // Last, so the ids of the venues before it (which test fixtures derive numbers from) stay.
     BitgetUsdt => bitget::USDT;
+    KucoinFutures => kucoin::FUTURES;
 }
 
 impl VenueId {
