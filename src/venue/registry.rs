@@ -170,7 +170,7 @@ mod tests {
             .filter(|v| v.adapter_spec().is_some())
             .collect();
         assert_eq!(IMPLEMENTED, with_adapter.as_slice());
-        assert_eq!(IMPLEMENTED.len(), 12);
+        assert_eq!(IMPLEMENTED.len(), 14);
         assert!(!is_implemented(VenueId::Deribit));
     }
 

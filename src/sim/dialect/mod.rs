@@ -13,6 +13,7 @@ pub mod coinbase;
 pub mod gate;
 pub mod hyperliquid;
 pub mod kraken;
+pub mod kucoin;
 pub mod okx;
 
 use crate::book::Level;

@@ -16,10 +16,10 @@
 //! A subscription KuCoin does not serve (an unknown symbol) is acknowledged and then nothing
 //! comes: the driver's snapshot watchdog reports the book.
 //!
-//! Not done: the simulator dialect and the REST instrument lists, so the descriptor has no
-//! adapter and `--venues kucoin` is refused; UTA trades are not subscribed (the channel's name
-//! and shape are not verified), so live KuCoin books carry no trades.
+//! Trades: the UTA `trade` channel (its shape from cryptofeed's 2026 UTA adapter; no recording
+//! holds one); classic `/market/match` in replays.
 
+pub mod instruments;
 pub mod parse;
 pub mod sync;
 #[cfg(test)]
@@ -31,15 +31,17 @@ use crate::feed::protocol::{BookSpec, Parsed, Protocol, RestParsed, SnapshotSour
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::{Contract, Instrument, MarketKind};
 use crate::market::{Side, VenueId};
-use crate::venue::spec::{IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, VenueSpec};
+use crate::sim::dialect::kucoin as dialect;
+use crate::venue::registry::{self, FromOptions, VenueOptions};
+use crate::venue::spec::{
+    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
+    SimSpec, VenueSpec,
+};
 use serde_json::json;
 use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
-
-/// The production REST base (classic snapshots in replays).
-pub const DEFAULT_REST: &str = "https://api.kucoin.com";
 
 /// `increment@10ms` snapshots hold up to 500 levels a side.
 pub const OBU_DEPTH: usize = 500;
@@ -73,6 +75,14 @@ impl Family {
             Family::Futures => "wss://x-push-futures.kucoin.com",
         }
     }
+
+    /// The production REST base: instrument lists, and classic snapshots in replays.
+    pub const fn default_rest(self) -> &'static str {
+        match self {
+            Family::Spot => "https://api.kucoin.com",
+            Family::Futures => "https://api-futures.kucoin.com",
+        }
+    }
 }
 
 /// One KuCoin market, as a type.
@@ -96,13 +106,53 @@ impl Market for Futures {
     const FAMILY: Family = Family::Futures;
 }
 
-/// Known by its id (captures, config); no adapter until the simulator speaks it.
-pub const SPOT: VenueSpec =
-    VenueSpec::without_adapter("kucoin", "KUC", IdMeaning::FromId, SPOT_MARKETS);
+/// The descriptor of market `M`, simulated on `sockets`.
+const fn spec<M: Market>(id: &'static str, sockets: &'static [SimSocket]) -> VenueSpec {
+    VenueSpec {
+        id,
+        label: "KUC",
+        ids: IdMeaning::FromId,
+        markets: match M::FAMILY {
+            Family::Spot => SPOT_MARKETS,
+            Family::Futures => PERPETUALS,
+        },
+        adapter: Some(AdapterSpec {
+            ws_url: M::FAMILY.default_url(),
+            rest_url: M::FAMILY.default_rest(),
+            depths: Depths::Fixed(OBU_DEPTH),
+            instruments: instruments::source::<M>(),
+            build: registry::build::<Kucoin<M>>,
+            // No public liquidation stream found (`docs/venues.md`).
+            liquidations: false,
+            history: None,
+            sim: SimSpec {
+                url_path: sockets[0].path,
+                sockets,
+                sequence: SimSequence::PerBook,
+                checksummed: false,
+                announces_shutdown: false,
+            },
+        }),
+    }
+}
 
-/// Known by its id (captures, config); no adapter until the simulator speaks it.
-pub const FUTURES: VenueSpec =
-    VenueSpec::without_adapter("kucoin-futures", "KUC", IdMeaning::FromId, PERPETUALS);
+/// The `kucoin` (spot) venue.
+pub const SPOT: VenueSpec = spec::<Spot>(
+    "kucoin",
+    &[SimSocket {
+        path: "/kucoin/spot",
+        dialect: |o| Box::new(dialect::Kucoin::new(VenueId::Kucoin, o.conn)),
+    }],
+);
+
+/// The `kucoin-futures` (perpetuals) venue.
+pub const FUTURES: VenueSpec = spec::<Futures>(
+    "kucoin-futures",
+    &[SimSocket {
+        path: "/kucoin/futures",
+        dialect: |o| Box::new(dialect::Kucoin::new(VenueId::KucoinFutures, o.conn)),
+    }],
+);
 
 /// KuCoin's [`Protocol`] for market `M`.
 #[derive(Debug)]
@@ -133,7 +183,7 @@ impl<M: Market> Kucoin<M> {
             .collect();
         Kucoin {
             url: url.unwrap_or_else(|| M::FAMILY.default_url().to_owned()),
-            rest_base: rest.unwrap_or_else(|| DEFAULT_REST.to_owned()),
+            rest_base: rest.unwrap_or_else(|| M::FAMILY.default_rest().to_owned()),
             parser: parse::Parser { multipliers },
             classic: HashSet::new(),
             market: PhantomData,
@@ -150,16 +200,26 @@ impl<M: Market> Kucoin<M> {
         req.to_string()
     }
 
-    /// Per symbol: the `obu` book; on futures `mark-price` and `funding-fee`.
+    /// Per symbol: the `obu` book and trades; on futures `mark-price` and `funding-fee`.
     fn requests(action: &str, instruments: &[Instrument]) -> Vec<String> {
         let channels: &[&str] = match M::FAMILY {
-            Family::Spot => &["obu"],
-            Family::Futures => &["obu", "mark-price", "funding-fee"],
+            Family::Spot => &["obu", "trade"],
+            Family::Futures => &["obu", "trade", "mark-price", "funding-fee"],
         };
         instruments
             .iter()
             .flat_map(|i| channels.iter().map(|c| Self::request(action, c, &i.id)))
             .collect()
+    }
+}
+
+impl<M: Market> FromOptions for Kucoin<M> {
+    /// The depth is not a choice: `increment@10ms` is the one incremental `obu` feed.
+    fn from_options<'i>(
+        opts: &VenueOptions,
+        known: impl IntoIterator<Item = &'i Instrument>,
+    ) -> Self {
+        Self::new(opts.ws_url.clone(), opts.rest_url.clone(), known)
     }
 }
 

@@ -1,7 +1,9 @@
 //! KuCoin frames (`docs/venues.md` "KuCoin"), both dialects:
 //!
 //! - Pro/UTA (tokenless `x-push-*` sockets): `{"T":"obu.SPOT"|"obu.FUTURES","t":"snapshot"|
-//!   "delta","d":{"s","a","b","O","C","M"(ns)}}` books; `{"T":"mark-price","d":{"s","mp","ip",
+//!   "delta","d":{"s","a","b","O","C","M"(ns)}}` books; `{"T":"trade.SPOT"|"trade.FUTURES",
+//!   "d":{"s","S"(the taker's side),"p","q","M"(ns),"ti"}}` trades (shape from cryptofeed's
+//!   2026 UTA adapter, not from a recording); `{"T":"mark-price","d":{"s","mp","ip",
 //!   "oi"(contracts),"ts"}}` and `{"T":"funding-fee","d":{"s","fr","nt","gl"(ms)}}`; control:
 //!   `{"message":"welcome","pingInterval"}`, `{"id","result":true}`, `{"type":"pong"}`.
 //! - Classic (token sockets): `{"type":"message","topic","subject","data"}` with subjects
@@ -62,6 +64,20 @@ struct Obu<'a> {
     b: Option<&'a RawValue>,
     #[serde(borrow, default)]
     a: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct UtaTrade<'a> {
+    #[serde(borrow)]
+    s: Cow<'a, str>,
+    #[serde(rename = "S", borrow)]
+    side: Cow<'a, str>,
+    p: &'a RawValue,
+    q: &'a RawValue,
+    #[serde(rename = "M", default)]
+    match_ns: Option<i64>,
+    #[serde(borrow, default)]
+    ti: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +206,7 @@ impl Parser {
             let d = env.d.ok_or_else(|| format!("{topic}: no d"))?;
             return match topic {
                 "obu.SPOT" | "obu.FUTURES" => obu(env.kind.as_deref(), d, levels),
+                "trade.SPOT" | "trade.FUTURES" => uta_trade(d),
                 "mark-price" => self.mark_price(d),
                 "funding-fee" => funding_fee(d),
                 other => Err(format!("unexpected topic {other:?}")),
@@ -382,14 +399,35 @@ fn futures_change<'a>(
     }))
 }
 
-/// A match: KuCoin's `side` is the taker's ("the trade side of the taker order").
+/// KuCoin's trade side is the taker's ("the trade side of the taker order"), `buy` or `sell`
+/// in either case.
+fn taker(side: &str) -> Result<TakerSide, String> {
+    if side.eq_ignore_ascii_case("buy") {
+        Ok(TakerSide::Buy)
+    } else if side.eq_ignore_ascii_case("sell") {
+        Ok(TakerSide::Sell)
+    } else {
+        Err(format!("bad trade side {side:?}"))
+    }
+}
+
+/// A UTA `trade` push.
+fn uta_trade(d: &RawValue) -> Result<Parsed<'_, BookIds>, String> {
+    let t: UtaTrade = serde_json::from_str(d.get()).map_err(|e| format!("trade: {e}"))?;
+    Ok(Parsed::Trades(vec![RawTrade {
+        taker: Some(taker(&t.side)?),
+        instrument: t.s,
+        price: dec(t.p)?,
+        size: dec(t.q)?,
+        ts: t.match_ns.map_or(0, |ns| ns / 1_000_000),
+        id: t.ti,
+    }]))
+}
+
+/// A classic match.
 fn trade(data: &RawValue) -> Result<Parsed<'_, BookIds>, String> {
     let m: Match = serde_json::from_str(data.get()).map_err(|e| format!("match: {e}"))?;
-    let taker = match m.side.as_ref() {
-        "buy" => TakerSide::Buy,
-        "sell" => TakerSide::Sell,
-        other => return Err(format!("match: bad side {other:?}")),
-    };
+    let taker = taker(&m.side)?;
     let ns = m.time.or(m.ts).map(wire::int).transpose()?;
     Ok(Parsed::Trades(vec![RawTrade {
         instrument: m.symbol,

@@ -125,6 +125,19 @@ fn trades_carry_the_takers_side() {
         assert_eq!(t[0].size.to_string(), "81.8814");
     }
     assert!(kucoin.parse(0, &frame("both"), &mut Vec::new()).is_err());
+
+    // UTA: `{"T":"trade.SPOT","d":{"S":"sell",..}}` (cryptofeed's documented example).
+    let uta = r#"{"T":"trade.SPOT","P":1787348155899171700,"d":{"E":24021490985222144,"M":1787348155897000000,"S":"sell","p":"78313.6","q":"0.00001374","s":"BTC-USDT","ti":"24021490985222144"}}"#;
+    let Ok(Parsed::Trades(t)) = kucoin.parse(0, uta, &mut Vec::new()) else {
+        panic!("uta trade")
+    };
+    assert_eq!(t[0].taker, Some(TakerSide::Sell));
+    assert_eq!(t[0].ts, 1_787_348_155_897);
+    let buy = uta.replace(r#""S":"sell""#, r#""S":"BUY""#);
+    let Ok(Parsed::Trades(t)) = kucoin.parse(0, &buy, &mut Vec::new()) else {
+        panic!("uta trade")
+    };
+    assert_eq!(t[0].taker, Some(TakerSide::Buy));
 }
 
 fn obu(kind: &str, symbol: &str, first: u64, last: u64, bid: &str, size: &str) -> String {
@@ -165,8 +178,8 @@ fn obu_books_continue_and_resync_by_resubscribing() {
     d.on_open(0, 0, &mut out);
     assert_eq!(
         out.sends.len(),
-        3,
-        "obu, mark-price, funding-fee: {:?}",
+        4,
+        "obu, trade, mark-price, funding-fee: {:?}",
         out.sends
     );
     let out = feed(
