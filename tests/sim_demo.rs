@@ -59,8 +59,9 @@ async fn demo_books_are_live_and_moving_within_two_seconds() {
         "3 symbols on every venue, spot and swap on OKX, and the USDT/USD books of Kraken and Coinbase"
     );
     assert_eq!(
-        books, 44,
-        "the first six venues' 22 books, Bitget's and Gate's 6 each, Coinbase's 4, Hyperliquid's 3, Deribit's 3"
+        books, 50,
+        "the first six venues' 22 books, Bitget's, Gate's and KuCoin's 6 each, Coinbase's 4, \
+         Hyperliquid's and Deribit's 3 each"
     );
 
     // Per book: live, and how many updates arrived since it went live.

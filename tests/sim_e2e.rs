@@ -69,6 +69,7 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
             VenueId::Okx,
             VenueId::Hyperliquid,
             VenueId::BitgetUsdt,
+            VenueId::KucoinFutures,
         ]
         .contains(&venue)
     {
@@ -243,6 +244,18 @@ async fn gate_usdt_end_to_end_and_storm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deribit_end_to_end_and_storm() {
     sync_then_storm(VenueId::Deribit, false).await;
+}
+
+/// KuCoin spot and futures on the UTA `obu` feed: books numbered per subscription
+/// (`O..=C`), so every book fault applies; a gap resyncs by unsubscribing and subscribing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kucoin_end_to_end_and_storm() {
+    sync_then_storm(VenueId::Kucoin, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kucoin_futures_end_to_end_and_storm() {
+    sync_then_storm(VenueId::KucoinFutures, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -38,7 +38,7 @@ async fn bad_requests_get_each_venues_error_and_the_connection_lives_on() {
     let sim = start("127.0.0.1:0", SimConfig::new(3)).await.unwrap();
     let opts = sim.venue_options();
     // (venue, socket suffix, garbage answers must contain, then a good request and its answer)
-    let cases: [(VenueId, &str, &str, &str, &str); 9] = [
+    let cases: [(VenueId, &str, &str, &str, &str); 10] = [
         (
             VenueId::Binance,
             "/ws",
@@ -97,11 +97,22 @@ async fn bad_requests_get_each_venues_error_and_the_connection_lives_on() {
             r#"{"jsonrpc":"2.0","id":9,"method":"public/test","params":{}}"#,
             r#""version""#,
         ),
+        (
+            VenueId::KucoinFutures,
+            "",
+            r#""type":"error""#,
+            r#"{"id":"p1","type":"ping"}"#,
+            r#""type":"pong""#,
+        ),
     ];
     for (venue, suffix, refusal, good, good_answer) in cases {
         let url = format!("{}{suffix}", opts[&venue].ws_url.as_deref().unwrap());
         let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect(&url);
-        let skip = [r#""channel":"status""#, "heartbeat"];
+        let skip = [
+            r#""channel":"status""#,
+            "heartbeat",
+            r#""message":"welcome""#,
+        ];
         for garbage in ["{nope", "", "\u{0}\u{1}", "[1,2,3]", r#"{"op":42}"#] {
             say(&mut ws, garbage).await;
             let got = answer(&mut ws, &skip).await;

@@ -206,12 +206,12 @@ const fn perp(
 use NumberForm::{Fixed, Step, Trimmed};
 use VenueId::{
     Binance, BinanceUsdm, Bitget, BitgetUsdt, BybitLinear, BybitSpot, Coinbase, Deribit, Gate,
-    GateUsdt, Hyperliquid, Kraken, Okx,
+    GateUsdt, Hyperliquid, Kraken, KucoinFutures, Okx,
 };
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).
-pub const INSTRUMENTS: [SimInstrument; 44] = [
+pub const INSTRUMENTS: [SimInstrument; 50] = [
     spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
     spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
     spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
@@ -319,6 +319,38 @@ pub const INSTRUMENTS: [SimInstrument; 44] = [
             Trimmed,
         )
     },
+    // KuCoin sends trimmed strings (`"83614"`, `"2749.69"`); futures sizes are whole contracts
+    // of `multiplier` base units (`XBTUSDTM` 0.001 BTC).
+    spot(
+        VenueId::Kucoin,
+        "BTC-USDT",
+        0,
+        "USDT",
+        "0.1",
+        "0.00000001",
+        Trimmed,
+    ),
+    spot(
+        VenueId::Kucoin,
+        "ETH-USDT",
+        1,
+        "USDT",
+        "0.01",
+        "0.0000001",
+        Trimmed,
+    ),
+    spot(
+        VenueId::Kucoin,
+        "SOL-USDT",
+        2,
+        "USDT",
+        "0.01",
+        "0.0001",
+        Trimmed,
+    ),
+    perp(KucoinFutures, "XBTUSDTM", 0, "0.1", "1", 0.001, Trimmed),
+    perp(KucoinFutures, "ETHUSDTM", 1, "0.01", "1", 0.01, Trimmed),
+    perp(KucoinFutures, "SOLUSDTM", 2, "0.001", "1", 0.1, Trimmed),
 ];
 
 /// An index into [`INSTRUMENTS`]: how the model, the market and the sessions name a book.

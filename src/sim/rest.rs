@@ -68,6 +68,12 @@ pub fn answer(req: &Request, market: &Market) -> Response {
             req.param("currency"),
             &listed(VenueId::Deribit),
         )),
+        crate::venue::kucoin::instruments::SPOT_PATH => {
+            Response::ok(kucoin_symbols(&listed(VenueId::Kucoin)))
+        }
+        crate::venue::kucoin::instruments::FUTURES_PATH => {
+            Response::ok(kucoin_contracts(&listed(VenueId::KucoinFutures)))
+        }
         _ if let Some(history) = crate::sim::history::answer(req, market) => history,
         _ => Response::error(
             404,
@@ -449,6 +455,35 @@ fn deribit_instruments(currency: Option<&str>, list: &[&SimInstrument]) -> Strin
     json!({"jsonrpc": "2.0", "result": listed, "usIn": 0, "usOut": 0, "usDiff": 0}).to_string()
 }
 
+/// KuCoin `GET /api/v2/symbols`: steps as decimal strings, in the `200000` envelope.
+fn kucoin_symbols(list: &[&SimInstrument]) -> String {
+    let symbols: Vec<Value> = list
+        .iter()
+        .map(|i| {
+            json!({"symbol": i.id, "name": i.id, "baseCurrency": base(i), "quoteCurrency": i.quote,
+                   "priceIncrement": i.tick, "baseIncrement": i.lot, "enableTrading": true})
+        })
+        .collect();
+    json!({"code": "200000", "data": symbols}).to_string()
+}
+
+/// KuCoin `GET /api/v1/contracts/active`: `multiplier` base units a contract (Bitcoin is `XBT`).
+fn kucoin_contracts(list: &[&SimInstrument]) -> String {
+    let contracts: Vec<Value> = list
+        .iter()
+        .map(|i| {
+            let base = match base(i) {
+                "BTC" => "XBT",
+                other => other,
+            };
+            json!({"symbol": i.id, "baseCurrency": base, "quoteCurrency": i.quote,
+                   "multiplier": i.contract_value, "tickSize": i.tick_dec().to_f64(),
+                   "lotSize": 1, "isInverse": false, "status": "Open"})
+        })
+        .collect();
+    json!({"code": "200000", "data": contracts}).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -529,6 +564,8 @@ mod tests {
                     crate::venue::deribit::instruments::PATH => {
                         deribit_instruments(req.param("currency"), &list)
                     }
+                    crate::venue::kucoin::instruments::SPOT_PATH => kucoin_symbols(&list),
+                    crate::venue::kucoin::instruments::FUTURES_PATH => kucoin_contracts(&list),
                     other => panic!("{other}"),
                 };
                 parsed.extend((source.parse)(url, &body).unwrap());

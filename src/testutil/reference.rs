@@ -554,6 +554,83 @@ impl Reference {
     }
 }
 
+impl Reference {
+    /// A KuCoin classic spot cryptofeed recording `ws` and its REST snapshots `rest`, by the
+    /// documented procedure: "apply changes with seq > snapshot seq" (each change
+    /// `[price, size, sequence]` on its own), then "chain `sequenceStart == prev sequenceEnd +
+    /// 1`". Trades are `trade.l3match` (`side` is the taker's).
+    pub(crate) fn kucoin(ws: &str, rest: &str) -> Self {
+        let mut reference = Reference::default();
+        // Per book: the snapshot's sequence and the last applied `sequenceEnd` (if any).
+        let mut ids: HashMap<String, (u64, Option<u64>)> = HashMap::new();
+        for line in cryptofeed_lines(rest) {
+            let CryptofeedLine::Rest { url, body } = line else {
+                continue;
+            };
+            let book = url.split_once("symbol=").unwrap().1.to_owned();
+            let data = &json(body)["data"];
+            ids.insert(
+                book.clone(),
+                (text(&data["sequence"]).parse().unwrap(), None),
+            );
+            reference.apply(Change {
+                book,
+                snapshot: true,
+                bids: levels(&data["bids"]),
+                asks: levels(&data["asks"]),
+                ..Change::default()
+            });
+        }
+        for frame in received(ws) {
+            let d = &frame["data"];
+            match frame["subject"].as_str() {
+                Some("trade.l2update") => {
+                    let symbol = text(&d["symbol"]);
+                    let Some((snapshot, last)) = ids.get_mut(symbol) else {
+                        continue;
+                    };
+                    let (start, end) = (
+                        d["sequenceStart"].as_u64().unwrap(),
+                        d["sequenceEnd"].as_u64().unwrap(),
+                    );
+                    let book = reference.books.get_mut(symbol).unwrap();
+                    if end <= last.unwrap_or(*snapshot) {
+                        book.stale += 1;
+                        continue;
+                    }
+                    let follows = match *last {
+                        Some(l) => start == l + 1,
+                        None => start <= *snapshot + 1,
+                    };
+                    if !follows {
+                        book.gaps += 1;
+                        continue;
+                    }
+                    let newer = |side: &str| -> Levels {
+                        let changes = d["changes"][side].as_array().into_iter().flatten();
+                        changes
+                            .filter(|c| text(&c[2]).parse::<u64>().unwrap() > *snapshot)
+                            .map(|c| [text(&c[0]), text(&c[1])].map(str::to_owned))
+                            .collect()
+                    };
+                    let change = Change {
+                        bids: newer("bids"),
+                        asks: newer("asks"),
+                        ..Change::default()
+                    };
+                    *last = Some(end);
+                    book.apply(&change);
+                }
+                Some("trade.l3match") => {
+                    reference.trade(text(&d["symbol"]), &d["price"], d["side"] == "buy");
+                }
+                _ => {}
+            }
+        }
+        reference
+    }
+}
+
 /// Which of Binance's documented diff-depth procedures a market follows.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum DepthRule {

@@ -84,10 +84,11 @@ venues! {
     Hyperliquid => hyperliquid::SPEC;
     Gate => gate::SPOT;
     GateUsdt => gate::USDT;
-    Kucoin => kucoin::SPEC;
+    Kucoin => kucoin::SPOT;
     Deribit => deribit::SPEC;
     // Last, so the ids of the venues before it (which test fixtures derive numbers from) stay.
     BitgetUsdt => bitget::USDT;
+    KucoinFutures => kucoin::FUTURES;
 }
 
 impl VenueId {
@@ -169,8 +170,9 @@ mod tests {
             .filter(|v| v.adapter_spec().is_some())
             .collect();
         assert_eq!(IMPLEMENTED, with_adapter.as_slice());
-        assert_eq!(IMPLEMENTED.len(), 13);
+        assert_eq!(IMPLEMENTED.len(), 15);
         assert!(is_implemented(VenueId::Deribit));
+        assert!(!is_implemented(VenueId::Coinex));
     }
 
     #[test]

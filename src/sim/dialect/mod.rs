@@ -14,6 +14,7 @@ pub mod deribit;
 pub mod gate;
 pub mod hyperliquid;
 pub mod kraken;
+pub mod kucoin;
 pub mod okx;
 
 use crate::book::Level;

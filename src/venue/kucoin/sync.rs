@@ -1,8 +1,7 @@
 //! KuCoin book sequence rules: Pro/UTA `obu` (`O`/`C`) and classic `level2` synced from a REST
 //! snapshot (`sequenceStart`/`sequenceEnd`).
 
-/// Named by the rules' documentation.
-#[cfg(doc)]
+use crate::feed::protocol::{FromSnapshot, SnapshotRule};
 use crate::integrity::SeqVerdict;
 use crate::venue::seq::{BridgedIds, ChainRule, OverlappingIds};
 
@@ -32,6 +31,65 @@ pub type ObuRule = ChainRule<OverlappingIds>;
 ///
 /// The real 2021 capture uses this channel and replays with 0 gaps.
 pub type Level2Rule = ChainRule<BridgedIds>;
+
+/// The ids one KuCoin book message carries: `O..=C` of an `obu` push, `sequenceStart..=
+/// sequenceEnd` of a classic delta (one `sequence` on futures); a snapshot (an `obu` snapshot or
+/// a REST `sequence`) names one id, held in both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BookIds {
+    pub first: u64,
+    pub last: u64,
+    /// From the classic `level2` channel or its REST snapshot (recordings).
+    pub classic: bool,
+}
+
+/// A KuCoin book's rule, by the channel its snapshot came from: `obu` live, classic `level2` in
+/// replays of older recordings.
+#[derive(Clone, Copy, Debug)]
+pub enum BookRule {
+    Obu(ObuRule),
+    Level2(Level2Rule),
+}
+
+impl SnapshotRule for BookRule {
+    type Fields = BookIds;
+
+    fn from_snapshot(ids: &BookIds) -> Self {
+        if ids.classic {
+            BookRule::Level2(ChainRule::from_snapshot(ids.last))
+        } else {
+            BookRule::Obu(ChainRule::from_snapshot(ids.last))
+        }
+    }
+
+    /// A classic delta straddling the snapshot is applied whole: its changes are in sequence
+    /// order and cover every change between its start and the snapshot, so each price ends at
+    /// its latest change, as [`ChainRule::is_after_snapshot`] filtering would leave it.
+    fn check(&mut self, ids: &BookIds) -> SeqVerdict {
+        match self {
+            BookRule::Obu(rule) if !ids.classic => rule.check(ids.first, ids.last),
+            BookRule::Level2(rule) if ids.classic => rule.check(ids.first, ids.last),
+            // The other channel's ids do not continue this book's.
+            _ => SeqVerdict::Gap {
+                expected: 0,
+                got: ids.first,
+            },
+        }
+    }
+
+    /// A REST snapshot joins a stream whose first buffered delta starts at or before
+    /// `sequence + 1`; otherwise deltas were missed: fetch again.
+    fn snapshot_usable(snapshot: &BookIds, first: &BookIds) -> bool {
+        !snapshot.classic || first.first <= snapshot.last.saturating_add(1)
+    }
+
+    fn span(ids: &BookIds) -> Option<(u64, u64)> {
+        Some((ids.first, ids.last))
+    }
+}
+
+/// The driver's sequencer for KuCoin books.
+pub type KucoinSequencer = FromSnapshot<BookRule>;
 
 #[cfg(test)]
 mod tests {
