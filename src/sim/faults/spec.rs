@@ -520,7 +520,7 @@ mod tests {
                 .reason
                 .contains("no planned close")
         );
-        let e = err("kucoin:drop=0.1");
+        let e = err("coinex:drop=0.1");
         assert!(e.reason.contains("does not serve"), "{e}");
         let e = err("coinbase:gap=0.1");
         assert!(e.reason.contains("per-connection count"), "{e}");
