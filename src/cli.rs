@@ -74,8 +74,9 @@ pub struct CommonArgs {
 
     /// With --demo: start cold, without the simulated past day (by default the demo first
     /// builds a day of SIMULATED history into a temporary file, so every baseline and window is
-    /// warm on the first frame; --no-history also starts cold).
-    #[arg(long, global = true)]
+    /// warm on the first frame; --no-history also starts cold). Alone it is refused: it would
+    /// otherwise start a live session that the user took for a demo.
+    #[arg(long, global = true, requires = "demo")]
     pub cold_demo: bool,
 
     /// Simulator seed (with --demo or `sim`).
@@ -435,6 +436,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cold_demo_without_demo_is_refused_not_run_live() {
+        let err = Cli::try_parse_from(["depthscope", "--cold-demo"]).unwrap_err();
+        assert!(err.to_string().contains("--demo"), "{err}");
+        let cli = Cli::try_parse_from(["depthscope", "--demo", "--cold-demo"]).unwrap();
+        assert!(cli.common.cold_demo && cli.common.demo);
+    }
     use clap::CommandFactory;
 
     #[test]
