@@ -216,11 +216,16 @@ fn arrived(mut frame: Frame, now: Nanos) -> Frame {
 }
 
 /// `frame`, received `since` ago, with every book and derivatives value marked stale and its
-/// ages grown by `since`: what the server sent last, no longer live.
+/// ages grown by `since`: what the server sent last, no longer live. The cross-venue reads are
+/// dropped: the engine computes them over fresh books only, and none is fresh any more, so a
+/// local engine would show none either (they come back with the next frame).
 pub fn marked_stale(frame: &Frame, since: Nanos) -> Frame {
     let since_ms = since as f64 / 1e6;
     let grown = |age: &mut Option<f64>| *age = age.map(|a| a + since_ms);
     let mut frame = frame.clone();
+    for symbol in &mut frame.symbols {
+        symbol.composites = Default::default();
+    }
     for book in frame.symbols.iter_mut().flat_map(|s| &mut s.books) {
         book.stale = true;
         book.derivs.stale = true;
@@ -283,6 +288,19 @@ mod tests {
         frames.changed().await.unwrap();
         let greyed = frames.borrow_and_update().clone();
         assert!(books(&greyed).all(|b| b.stale && b.derivs.stale));
+        assert!(
+            first
+                .symbols
+                .iter()
+                .any(|s| s.composites.directional_pressure.is_some()),
+            "the fixture has cross-venue reads to drop"
+        );
+        assert!(
+            greyed
+                .symbols
+                .iter()
+                .all(|s| s.composites == Default::default())
+        );
 
         // A second later, the same frame, its ages grown by that second.
         NOW.fetch_add(1_000_000_000, std::sync::atomic::Ordering::Relaxed);
