@@ -19,6 +19,20 @@ use crate::integrity::SeqVerdict;
 use crate::market::Nanos;
 use reference::{Levels, Reference};
 
+/// `frames` pushed on connection 0, one millisecond apart, everything they produced in one
+/// [`Output`](crate::feed::adapter::Output) (the venues' hand-written frame tests).
+pub(crate) fn feed_frames(
+    adapter: &mut dyn crate::feed::adapter::Adapter,
+    frames: &[impl AsRef<str>],
+) -> crate::feed::adapter::Output {
+    use crate::feed::adapter::{Frame, Output};
+    let mut out = Output::default();
+    for (i, f) in frames.iter().enumerate() {
+        adapter.on_frame(0, Frame::Text(f.as_ref()), i as u64 * 1_000_000, &mut out);
+    }
+    out
+}
+
 /// The text of `../shared/captures/<relative>`; `None` as for [`capture_path`].
 ///
 /// # Panics

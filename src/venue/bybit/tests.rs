@@ -3,7 +3,7 @@
 //! lacks (restarts, gaps, refusals, malformed input).
 
 use super::{BybitLinear, BybitSpot};
-use crate::feed::adapter::{Adapter, Frame, Output};
+use crate::feed::adapter::{Adapter, Output};
 use crate::feed::driver::{Driver, DriverConfig};
 use crate::feed::event::MarketEvent;
 use crate::feed::health::BookState;
@@ -11,7 +11,7 @@ use crate::instrument::guess;
 use crate::integrity::ResyncReason;
 use crate::market::{LiquidatedPosition, TakerSide, VenueId};
 use crate::testutil::reference::Reference;
-use crate::testutil::{capture, check_books, replay_frames, top25};
+use crate::testutil::{capture, check_books, feed_frames, replay_frames, top25};
 
 fn linear(cfg: DriverConfig, symbols: &[&str]) -> Driver<BybitLinear> {
     let instruments = symbols
@@ -58,18 +58,6 @@ fn real_ob500_dump_replays_live_with_no_gaps_and_matches_an_independent_book() {
     assert_eq!(updates, 50, "every message was applied and published");
 }
 
-fn feed(driver: &mut Driver<BybitLinear>, frames: &[&str]) -> Output {
-    let mut all = Output::default();
-    for (i, f) in frames.iter().enumerate() {
-        let mut out = Output::default();
-        driver.on_frame(0, Frame::Text(f), i as u64 * 1_000_000, &mut out);
-        all.events.append(&mut out.events);
-        all.sends.append(&mut out.sends);
-        all.problems.append(&mut out.problems);
-    }
-    all
-}
-
 fn live() -> Driver<BybitLinear> {
     let mut d = linear(DriverConfig::live(), &["BTCUSDT"]);
     let mut out = Output::default();
@@ -96,11 +84,11 @@ fn best_bid(d: &Driver<BybitLinear>) -> Option<String> {
 #[test]
 fn u_of_one_on_a_delta_resets_the_book_by_resubscribing() {
     let mut d = live();
-    let out = feed(&mut d, &[SNAP, DELTA_11]);
+    let out = feed_frames(&mut d, &[SNAP, DELTA_11]);
     assert!(out.sends.is_empty());
     assert_eq!(best_bid(&d).as_deref(), Some("4"));
 
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             r#"{"topic":"orderbook.200.BTCUSDT","type":"delta","ts":3,"data":{"s":"BTCUSDT","b":[["98","1"]],"a":[],"u":1,"seq":7},"cts":3}"#,
@@ -125,7 +113,7 @@ fn u_of_one_on_a_delta_resets_the_book_by_resubscribing() {
     );
 
     // The fresh snapshot (its `u` restarted too) brings the book back.
-    feed(
+    feed_frames(
         &mut d,
         &[
             r#"{"topic":"orderbook.200.BTCUSDT","type":"snapshot","ts":4,"data":{"s":"BTCUSDT","b":[["97","1"]],"a":[["98","1"]],"u":1,"seq":8},"cts":4}"#,
@@ -139,10 +127,10 @@ fn u_of_one_on_a_delta_resets_the_book_by_resubscribing() {
 #[test]
 fn a_skipped_u_is_a_gap_and_a_duplicate_is_stale() {
     let mut d = live();
-    feed(&mut d, &[SNAP, DELTA_11, DELTA_11]);
+    feed_frames(&mut d, &[SNAP, DELTA_11, DELTA_11]);
     assert_eq!(d.books()[0].counters().stale, 1);
     assert_eq!(d.books()[0].state(), &BookState::Live);
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             r#"{"topic":"orderbook.200.BTCUSDT","type":"delta","ts":3,"data":{"s":"BTCUSDT","b":[["98","1"]],"a":[],"u":13,"seq":8},"cts":3}"#,
@@ -163,7 +151,7 @@ fn a_skipped_u_is_a_gap_and_a_duplicate_is_stale() {
 #[test]
 fn trades_liquidations_and_tickers_reach_the_driver_normalised() {
     let mut d = live();
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             r#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Sell","v":"0.5","p":"16578.50","L":"MinusTick","i":"t1","BT":false}]}"#,
@@ -202,7 +190,7 @@ fn trades_liquidations_and_tickers_reach_the_driver_normalised() {
 #[test]
 fn malformed_frames_are_reported_and_skipped_never_panicking() {
     let mut d = live();
-    feed(&mut d, &[SNAP]);
+    feed_frames(&mut d, &[SNAP]);
     let bad = [
         r#"{"topic":"orderbook.200.BTCUSDT","type":"delta","ts":2,"data":{"s":"BTCUSDT","b":[["10"#, // truncated
         r#"{"topic":"orderbook.200.BTCUSDT","type":"delta","ts":2,"data":{"s":"BTCUSDT","b":[[1,2]],"a":[],"u":"x"}}"#, // wrong types
@@ -218,7 +206,7 @@ fn malformed_frames_are_reported_and_skipped_never_panicking() {
         r#"{"hello":"world"}"#,
         "\u{0}\u{1}garbage",
     ];
-    let out = feed(&mut d, &bad);
+    let out = feed_frames(&mut d, &bad);
     assert_eq!(out.problems.len(), bad.len(), "{:#?}", out.problems);
     assert!(out.problems[4].contains("unsubscribed instrument ETHUSDT"));
     assert!(out.problems[10].contains("NaN"));
@@ -229,7 +217,7 @@ fn malformed_frames_are_reported_and_skipped_never_panicking() {
     assert_eq!(sync.book().bids().len(), 2);
 
     // A refused subscription names its instrument: that book resyncs (once).
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             r#"{"success":false,"ret_msg":"Invalid symbol :[orderbook.200.BTCUSDT]","conn_id":"x","op":"subscribe"}"#,

@@ -3,7 +3,7 @@
 //! acknowledges and never serves).
 
 use super::{Gate, Spot, Usdt};
-use crate::feed::adapter::{Adapter, Frame, Output};
+use crate::feed::adapter::{Adapter, Output};
 use crate::feed::driver::{Driver, DriverConfig};
 use crate::feed::event::MarketEvent;
 use crate::feed::health::BookState;
@@ -11,7 +11,7 @@ use crate::feed::protocol::Parsed;
 use crate::instrument::{Contract, Instrument, MarketKind, guess};
 use crate::integrity::ResyncReason;
 use crate::market::{Side, TakerSide, VenueId};
-use crate::testutil::capture;
+use crate::testutil::{capture, feed_frames};
 
 const OBU_FRAMES: &str = "gateio/nemanull_2026-09-15_futures_obu_frames_trimmed.ndjson";
 
@@ -125,14 +125,6 @@ fn driver(pairs: &[&str]) -> Driver<Gate<Usdt>> {
     Driver::new(gate, DriverConfig::live(), instruments, Vec::new())
 }
 
-fn feed(d: &mut Driver<Gate<Usdt>>, frames: &[String]) -> Output {
-    let mut out = Output::default();
-    for (i, f) in frames.iter().enumerate() {
-        d.on_frame(0, Frame::Text(f), 1_000 + i as u64, &mut out);
-    }
-    out
-}
-
 fn bids(d: &Driver<Gate<Usdt>>) -> Vec<[String; 2]> {
     d.books()[0]
         .book()
@@ -151,7 +143,7 @@ fn obu_books_follow_on_exactly_and_resync_by_resubscribing() {
     let mut out = Output::default();
     d.on_open(0, 0, &mut out);
     assert_eq!(out.sends.len(), 3, "obu, trades, tickers: {:?}", out.sends);
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             full("BTC_USDT", 100, "77222.9"),
@@ -165,14 +157,14 @@ fn obu_books_follow_on_exactly_and_resync_by_resubscribing() {
     assert_eq!(d.books()[0].counters().stale, 1);
     assert_eq!(bids(&d), [["77222.8".to_owned(), "2200".to_owned()]]);
 
-    let out = feed(&mut d, &[delta("BTC_USDT", 106, 107, "77222", "1")]);
+    let out = feed_frames(&mut d, &[delta("BTC_USDT", 106, 107, "77222", "1")]);
     assert_eq!(d.books()[0].counters().seq_gaps, 1);
     assert!(matches!(d.books()[0].state(), BookState::Resyncing(_)));
     let sent: Vec<&str> = out.sends.iter().map(|(_, m)| m.as_str()).collect();
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert!(sent[0].contains(r#""event":"unsubscribe""#) && sent[0].contains("ob.BTC_USDT.50"));
     assert!(sent[1].contains(r#""event":"subscribe""#) && sent[1].contains("ob.BTC_USDT.50"));
-    feed(&mut d, &[full("BTC_USDT", 200, "77200")]);
+    feed_frames(&mut d, &[full("BTC_USDT", 200, "77200")]);
     assert_eq!(d.books()[0].state(), &BookState::Live);
     assert_eq!(bids(&d), [["77200".to_owned(), "10".to_owned()]]);
 }
@@ -186,7 +178,7 @@ fn an_acknowledged_pair_that_never_comes_is_caught_by_the_snapshot_watchdog() {
     let mut out = Output::default();
     d.on_open(0, 0, &mut out);
     let ack = r#"{"time":1789456334,"time_ms":1789456334999,"conn_id":"c59a69fd3702aa1d","channel":"futures.obu","event":"subscribe","payload":["ob.BTC_USDT.50","ob.NOPE_USDT.50"],"result":{"status":"success"}}"#;
-    let out = feed(&mut d, &[ack.to_owned(), full("BTC_USDT", 100, "77222.9")]);
+    let out = feed_frames(&mut d, &[ack.to_owned(), full("BTC_USDT", 100, "77222.9")]);
     assert!(out.problems.is_empty(), "{:?}", out.problems);
     let state = |d: &Driver<Gate<Usdt>>, id: &str| {
         d.books()
@@ -244,7 +236,7 @@ fn trades_carry_the_takers_side() {
         "futures.trades",
         r#"[{"id":1,"create_time":1789455580,"create_time_ms":1789455580280,"contract":"BTC_USDT","size":-108,"price":"77222.9"},{"id":2,"create_time_ms":1789455580281,"contract":"BTC_USDT","size":2.5e1,"price":"77223"}]"#,
     );
-    let out = feed(&mut d, &[futures]);
+    let out = feed_frames(&mut d, &[futures]);
     assert!(out.problems.is_empty(), "{:?}", out.problems);
     let trades: Vec<_> = out
         .events
@@ -285,7 +277,7 @@ fn ticker_open_interest_is_in_base_units() {
 #[test]
 fn malformed_frames_are_errors_and_the_book_stays_live() {
     let mut d = driver(&["BTC_USDT"]);
-    feed(&mut d, &[full("BTC_USDT", 100, "77222.9")]);
+    feed_frames(&mut d, &[full("BTC_USDT", 100, "77222.9")]);
     let bad = [
         r#"{"time":1,"channel":"futures.obu","event":"update","result":{"t":1,"s":"ob.BTC_USDT.50","U":101,"#.to_owned(),
         delta("BTC_USDT", 101, 101, "-5", "1"),
@@ -298,7 +290,7 @@ fn malformed_frames_are_errors_and_the_book_stays_live() {
         frame("spot.level3", "{}"),
         r#"{"time":1,"channel":"futures.obu","event":"weird"}"#.to_owned(),
     ];
-    let out = feed(&mut d, &bad);
+    let out = feed_frames(&mut d, &bad);
     assert_eq!(out.problems.len(), bad.len(), "{:#?}", out.problems);
     assert!(out.problems[5].contains("without U"), "{}", out.problems[5]);
     assert_eq!(d.books()[0].state(), &BookState::Live);

@@ -10,7 +10,7 @@ use crate::feed::protocol::{Parsed, Protocol};
 use crate::instrument::{Contract, Instrument, MarketKind, guess};
 use crate::integrity::ResyncReason;
 use crate::market::{Side, TakerSide, VenueId};
-use crate::testutil::capture;
+use crate::testutil::{capture, feed_frames};
 
 const PROBE: &str = "kucoin/nemanull_2026-09-22_futures_uta_and_classic_frames_trimmed.ndjson";
 
@@ -152,14 +152,6 @@ fn driver(symbols: &[&str]) -> Driver<Kucoin<Futures>> {
     Driver::new(kucoin, DriverConfig::live(), instruments, Vec::new())
 }
 
-fn feed(d: &mut Driver<Kucoin<Futures>>, frames: &[String]) -> Output {
-    let mut out = Output::default();
-    for (i, f) in frames.iter().enumerate() {
-        d.on_frame(0, Frame::Text(f), 1_000 + i as u64, &mut out);
-    }
-    out
-}
-
 fn bids(d: &Driver<Kucoin<Futures>>) -> Vec<[String; 2]> {
     d.books()[0]
         .book()
@@ -182,7 +174,7 @@ fn obu_books_continue_and_resync_by_resubscribing() {
         "obu, trade, mark-price, funding-fee: {:?}",
         out.sends
     );
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             obu("snapshot", "XBTUSDTM", 100, 100, "86000", "10"),
@@ -198,14 +190,14 @@ fn obu_books_continue_and_resync_by_resubscribing() {
     assert_eq!(d.books()[0].counters().stale, 1);
     assert_eq!(bids(&d), [["85999".to_owned(), "7".to_owned()]]);
 
-    let out = feed(&mut d, &[obu("delta", "XBTUSDTM", 106, 107, "85000", "1")]);
+    let out = feed_frames(&mut d, &[obu("delta", "XBTUSDTM", 106, 107, "85000", "1")]);
     assert_eq!(d.books()[0].counters().seq_gaps, 1);
     assert!(matches!(d.books()[0].state(), BookState::Resyncing(_)));
     let sent: Vec<&str> = out.sends.iter().map(|(_, m)| m.as_str()).collect();
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert!(sent[0].contains(r#""action":"UNSUBSCRIBE""#) && sent[0].contains("XBTUSDTM"));
     assert!(sent[1].contains(r#""action":"SUBSCRIBE""#) && sent[1].contains(r#""obu""#));
-    feed(
+    feed_frames(
         &mut d,
         &[obu("snapshot", "XBTUSDTM", 200, 200, "85500", "3")],
     );
@@ -226,7 +218,7 @@ fn an_acknowledged_symbol_that_never_comes_is_caught_by_the_snapshot_watchdog() 
         r#"{"id":"obu-NOPEUSDTM","result":true}"#.to_owned(),
         obu("snapshot", "XBTUSDTM", 100, 100, "86000", "10"),
     ];
-    let out = feed(&mut d, &acks);
+    let out = feed_frames(&mut d, &acks);
     assert!(out.problems.is_empty(), "{:?}", out.problems);
     let state = |d: &Driver<Kucoin<Futures>>, id: &str| {
         d.books()
@@ -261,7 +253,7 @@ fn an_acknowledged_symbol_that_never_comes_is_caught_by_the_snapshot_watchdog() 
 #[test]
 fn malformed_frames_are_errors_and_the_book_stays_live() {
     let mut d = driver(&["XBTUSDTM"]);
-    feed(
+    feed_frames(
         &mut d,
         &[obu("snapshot", "XBTUSDTM", 100, 100, "86000", "10")],
     );
@@ -276,7 +268,7 @@ fn malformed_frames_are_errors_and_the_book_stays_live() {
         r#"{"type":"message","subject":"level2","topic":"/contractMarket/level2:XBTUSDTM","data":{"sequence":101,"change":"1,up,2"}}"#.to_owned(),
         r#"{"type":"surprise"}"#.to_owned(),
     ];
-    let out = feed(&mut d, &bad);
+    let out = feed_frames(&mut d, &bad);
     assert_eq!(out.problems.len(), bad.len(), "{:#?}", out.problems);
     assert_eq!(d.books()[0].state(), &BookState::Live);
     assert_eq!(bids(&d), [["86000".to_owned(), "10".to_owned()]]);

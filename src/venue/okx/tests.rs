@@ -9,7 +9,7 @@ use crate::feed::health::BookState;
 use crate::instrument::guess;
 use crate::market::{LiquidatedPosition, TakerSide, VenueId};
 use crate::testutil::reference::Reference;
-use crate::testutil::{capture, check_books, replay_cryptofeed, top25, trades};
+use crate::testutil::{capture, check_books, feed_frames, replay_cryptofeed, top25, trades};
 
 fn replay_driver() -> Driver<Okx> {
     Driver::new(
@@ -133,18 +133,6 @@ fn the_one_pass_reader_agrees_with_the_general_parser() {
     assert_eq!(read_fast, 392);
 }
 
-fn feed(driver: &mut Driver<Okx>, frames: &[&str]) -> Output {
-    let mut all = Output::default();
-    for (i, f) in frames.iter().enumerate() {
-        let mut out = Output::default();
-        driver.on_frame(0, Frame::Text(f), i as u64 * 1_000_000, &mut out);
-        all.events.append(&mut out.events);
-        all.sends.append(&mut out.sends);
-        all.problems.append(&mut out.problems);
-    }
-    all
-}
-
 fn live_driver() -> Driver<Okx> {
     let inst = guess(VenueId::Okx, "BTC-USDT");
     let mut d = Driver::new(Okx::new(None), DriverConfig::live(), vec![inst], Vec::new());
@@ -157,7 +145,7 @@ const SNAP: &str = r#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"s
 #[test]
 fn seq_id_chain_keeps_the_book_live_and_a_gap_resubscribes() {
     let mut d = live_driver();
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             SNAP,
@@ -177,7 +165,7 @@ fn seq_id_chain_keeps_the_book_live_and_a_gap_resubscribes() {
     assert!(out.sends.is_empty());
 
     // prevSeqId 13 does not follow 12: gap → the book leaves Live and is resubscribed.
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             r#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[],"bids":[["99","1","0","1"]],"ts":"4","checksum":0,"prevSeqId":13,"seqId":14}]}"#,
@@ -194,14 +182,14 @@ fn seq_id_chain_keeps_the_book_live_and_a_gap_resubscribes() {
     assert!(out.sends[0].1.contains("unsubscribe"));
 
     // The new snapshot brings it back.
-    feed(&mut d, &[SNAP]);
+    feed_frames(&mut d, &[SNAP]);
     assert_eq!(d.books()[0].state(), &BookState::Live);
 }
 
 #[test]
 fn a_crossed_book_is_never_live() {
     let mut d = live_driver();
-    feed(
+    feed_frames(
         &mut d,
         &[
             SNAP,
@@ -216,7 +204,7 @@ fn a_crossed_book_is_never_live() {
 #[test]
 fn malformed_frames_are_reported_and_skipped_never_panicking() {
     let mut d = live_driver();
-    feed(&mut d, &[SNAP]);
+    feed_frames(&mut d, &[SNAP]);
     let bad = [
         r#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[["1"#, // truncated
         r#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[[1,2]],"bids":[],"ts":"x"}]}"#, // wrong types
@@ -228,7 +216,7 @@ fn malformed_frames_are_reported_and_skipped_never_panicking() {
         "\u{0}\u{1}garbage",
         r#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"NaN","sz":"1","side":"buy","ts":"1"}]}"#,
     ];
-    let out = feed(&mut d, &bad);
+    let out = feed_frames(&mut d, &bad);
     assert_eq!(out.problems.len(), bad.len(), "{:#?}", out.problems);
     assert!(out.problems[4].contains("unsubscribed instrument ETH-USDT"));
     assert!(out.problems[8].contains("NaN"));
@@ -239,7 +227,7 @@ fn malformed_frames_are_reported_and_skipped_never_panicking() {
     );
 
     // A venue error names the instrument: that book resyncs.
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             r#"{"event":"error","code":"60018","msg":"Invalid instId","arg":{"channel":"books","instId":"BTC-USDT"}}"#,
@@ -261,7 +249,7 @@ fn liquidations_funding_and_open_interest_are_normalised() {
         Vec::new(),
     );
     d.on_open(0, 0, &mut Output::default());
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             r#"{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP","instFamily":"BTC-USDT","instType":"SWAP","details":[{"bkLoss":"0","bkPx":"60000","ccy":"","posSide":"long","side":"sell","sz":"100","ts":"1700000000000"},{"bkLoss":"0","bkPx":"61000","ccy":"","posSide":"net","side":"buy","sz":"5","ts":"1700000000001"}]}]}"#,
@@ -309,7 +297,7 @@ fn open_interest_with_a_24_digit_oi_usd_is_read() {
         Vec::new(),
     );
     d.on_open(0, 0, &mut Output::default());
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             r#"{"arg":{"channel":"open-interest","instId":"BTC-USDT-SWAP"},"data":[{"instId":"BTC-USDT-SWAP","instType":"SWAP","oi":"2216113.01000000309","oiCcy":"22161.1301000000309","oiUsd":"1939251795.54769270396321","ts":"1743041250440"}]}"#,
@@ -338,7 +326,7 @@ fn open_interest_with_a_24_digit_oi_usd_is_read() {
 #[test]
 fn a_number_that_does_not_fit_names_its_field() {
     let mut d = live_driver();
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &[
             r#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"60000.1","sz":"0.0000000000000000001","side":"buy","ts":"1"}]}"#,
@@ -371,7 +359,7 @@ fn a_sequence_reset_that_links_is_applied_and_counted_not_rebuilt() {
     let frames = [update(10, 15, "4"), update(15, 3, "5"), update(3, 5, "6")];
     let mut all: Vec<&str> = vec![SNAP];
     all.extend(frames.iter().map(String::as_str));
-    let out = feed(&mut d, &all);
+    let out = feed_frames(&mut d, &all);
     assert!(out.problems.is_empty(), "{:?}", out.problems);
     assert!(out.sends.is_empty(), "no resubscribe: {:?}", out.sends);
     let sync = d.books()[0];
@@ -446,7 +434,7 @@ fn without_a_pushed_snapshot_the_rest_snapshot_is_bridged_by_seq_id() {
 #[test]
 fn a_deeply_nested_ignored_member_does_not_reject_the_frame() {
     let mut d = live_driver();
-    feed(&mut d, &[SNAP]);
+    feed_frames(&mut d, &[SNAP]);
     let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
     let trades = |extra: &str| {
         format!(
@@ -461,7 +449,7 @@ fn a_deeply_nested_ignored_member_does_not_reject_the_frame() {
     let deep = nest(100);
     let unbalanced = format!("{}]", "[".repeat(100));
     let frames = [trades(&deep), book(&deep), trades(&unbalanced)];
-    let out = feed(
+    let out = feed_frames(
         &mut d,
         &frames.iter().map(String::as_str).collect::<Vec<_>>(),
     );
