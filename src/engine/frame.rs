@@ -136,6 +136,9 @@ pub struct SymbolFrame {
     /// Not in `stream --json` (a chart's history, not a tick's news).
     #[serde(skip)]
     pub prices: Arc<PriceSeries>,
+    /// Zones, regime, drift, consensus, arbitrage, detectors, lead–lag, positioning.
+    #[serde(default)]
+    pub analytics: Arc<super::analytics::Analytics>,
 }
 
 /// One venue's book for one instrument, with its features.

@@ -15,9 +15,10 @@
 //! - [`clock`], [`freshness`]: local and exchange time, staleness (§0.2);
 //! - [`stream`], [`stream_numbers`]: `stream --json`, one JSON object per tick, numbers at their
 //!   precision, slim with `--fields`;
-//! - [`frame`]: the view model.
+//! - [`frame`]: the view model; [`analytics`]: its per-symbol analytics part (§3.12, §5–§10).
 
 pub mod alerts;
+pub mod analytics;
 pub mod book;
 pub mod clock;
 pub mod core;

@@ -177,6 +177,7 @@ impl SymbolState {
             composites,
             history: Arc::new(self.history.frame()),
             prices: self.prices.series(),
+            analytics: Arc::default(),
         }
     }
 

@@ -150,6 +150,7 @@ fn btc(shift: f64) -> SymbolFrame {
         },
         history: Arc::new(history(120, 1.0)),
         prices: Arc::new(prices(mid, shift)),
+        analytics: Arc::default(),
     }
 }
 
@@ -201,6 +202,7 @@ fn eth(shift: f64) -> SymbolFrame {
         },
         history: Arc::new(history(120, -1.0)),
         prices: Arc::new(prices(mid, shift)),
+        analytics: Arc::default(),
     }
 }
 
@@ -232,6 +234,7 @@ fn sol(shift: f64) -> SymbolFrame {
         composites: Composites::default(),
         history: Arc::new(SymbolHistory::default()),
         prices: Arc::default(),
+        analytics: Arc::default(),
     }
 }
 
