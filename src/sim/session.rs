@@ -124,7 +124,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                     s.on_request(&String::from_utf8_lossy(&bytes), &mut out)
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
-                    s.shared.faults.ledger.superseded(s.unrevealed());
+                    s.supersede();
                     return;
                 }
                 // Pings are answered by the WebSocket layer; a stalled server ignores requests.
@@ -152,7 +152,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             },
         }
     }
-    s.shared.faults.ledger.superseded(s.unrevealed());
+    s.supersede();
     close(&mut ws).await;
 }
 
@@ -179,14 +179,13 @@ impl Session {
         })
     }
 
-    fn unrevealed(&self) -> u64 {
-        self.topics
-            .values()
-            .map(|t| match t {
-                TopicState::Book(stream) => stream.unrevealed(),
-                _ => 0,
-            })
-            .sum()
+    /// The connection ends: its streams' unrevealed faults never will be.
+    fn supersede(&self) {
+        for t in self.topics.values() {
+            if let TopicState::Book(stream) = t {
+                stream.supersede(&self.shared.faults.ledger);
+            }
+        }
     }
 
     fn on_request(&mut self, text: &str, out: &mut Vec<Out>) {
@@ -274,7 +273,7 @@ impl Session {
 
     fn drop_topic(&mut self, topic: Topic) {
         if let Some(TopicState::Book(stream)) = self.topics.remove(&topic) {
-            self.shared.faults.ledger.superseded(stream.unrevealed());
+            stream.supersede(&self.shared.faults.ledger);
         }
     }
 

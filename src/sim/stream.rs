@@ -119,12 +119,14 @@ impl BookStream {
         matches!(self.state, Integrity::Armed | Integrity::Faulted)
     }
 
-    /// Faults injected here that nothing has revealed yet.
-    pub fn unrevealed(&self) -> u64 {
-        u64::from(matches!(
+    /// The stream ends (its connection closed or it was unsubscribed): a fault injected here
+    /// that nothing has revealed yet never will be.
+    pub fn supersede(&self, ledger: &Ledger) {
+        let unrevealed = matches!(
             self.state,
             Integrity::Lost | Integrity::Holding(_) | Integrity::Diverged(_)
-        ))
+        );
+        ledger.superseded(self.venue, self.instrument, u64::from(unrevealed));
     }
 
     fn view(&self, mirror: &Book) -> (Vec<Level>, Vec<Level>) {
@@ -431,7 +433,8 @@ impl BookStream {
             }
             FaultKind::Corrupt => {
                 if !corrupt_level(msg) {
-                    ctx.ledger.harmless(self.venue, kind, kraken);
+                    ctx.ledger
+                        .harmless(self.venue, self.instrument, kind, kraken);
                     if kraken {
                         self.state = Integrity::Armed;
                     }
@@ -461,12 +464,14 @@ impl BookStream {
             .injected_book(self.venue, self.instrument, kind, pending);
         match kind {
             FaultKind::Drop => {
-                ctx.ledger.harmless(self.venue, kind, false);
+                ctx.ledger
+                    .harmless(self.venue, self.instrument, kind, false);
                 Vec::new()
             }
             FaultKind::Corrupt => {
                 corrupt_level(msg);
-                ctx.ledger.harmless(self.venue, kind, false);
+                ctx.ledger
+                    .harmless(self.venue, self.instrument, kind, false);
                 vec![msg.clone()]
             }
             FaultKind::Dup => {
@@ -609,7 +614,8 @@ impl BookStream {
         if shadow.top(Side::Bid, usize::MAX).eq(self.bids.iter())
             && shadow.top(Side::Ask, usize::MAX).eq(self.asks.iter())
         {
-            ctx.ledger.harmless(self.venue, *kind, true);
+            ctx.ledger
+                .harmless(self.venue, self.instrument, *kind, true);
             self.state = Integrity::Armed;
         }
     }
@@ -820,7 +826,11 @@ mod tests {
             "the copy and the overtaken push"
         );
         assert_eq!(report.harmless[&venue][&FaultKind::Drop], 1);
-        assert_eq!(report.pending, 0);
+        assert!(
+            report.pending.is_empty(),
+            "unrevealed: {:?}",
+            report.pending
+        );
         cancel.cancel();
     }
 }

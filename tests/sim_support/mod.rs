@@ -275,7 +275,7 @@ pub fn detection_list(seen: &Observed) -> Vec<(String, String)> {
 pub fn consistent(seen: &Observed, report: &FaultReport, venue: VenueId) -> bool {
     let want = report.expected(venue);
     let resyncs = |label| seen.venue.resyncs.get(label).copied().unwrap_or(0);
-    report.pending == 0
+    report.pending.is_empty()
         && resyncs("gap") == want.gaps
         && resyncs("checksum") == want.checksum_failures
         && seen.stale() == want.stale

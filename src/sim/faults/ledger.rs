@@ -50,8 +50,9 @@ pub struct FaultReport {
     /// Deltas a REST-synced client (Binance) must drop as already in its snapshot while it joins
     /// one: not faults, but they move the same `stale` counter as duplicates.
     pub join_stale: BTreeMap<VenueId, u64>,
-    /// Book faults injected whose revealing message has not been sent yet.
-    pub pending: u64,
+    /// Book faults injected whose revealing message has not been sent yet, per venue and
+    /// instrument (so a test that waits for none can say which book still owes one).
+    pub pending: BTreeMap<VenueId, BTreeMap<&'static str, u64>>,
     /// Faults lost with their connection before anything revealed them (the client closed).
     pub superseded: u64,
     /// Connections dropped because they fell too far behind the market (never injected; a
@@ -84,6 +85,23 @@ impl FaultReport {
     /// The revealing messages of `venue`.
     pub fn revealed_on(&self, venue: VenueId) -> impl Iterator<Item = &Revealed> {
         self.revealed.iter().filter(move |r| r.venue == venue)
+    }
+
+    /// Settle `n` of the book's pending faults; an emptied entry is removed so the map lists
+    /// only books that still owe a reveal.
+    fn settle(&mut self, venue: VenueId, instrument: &'static str, n: u64) {
+        let Some(books) = self.pending.get_mut(&venue) else {
+            return;
+        };
+        if let Some(left) = books.get_mut(instrument) {
+            *left = left.saturating_sub(n);
+            if *left == 0 {
+                books.remove(instrument);
+            }
+        }
+        if books.is_empty() {
+            self.pending.remove(&venue);
+        }
     }
 
     pub fn expected(&self, venue: VenueId) -> Expected {
@@ -152,7 +170,11 @@ impl Ledger {
                 .entry(kind)
                 .or_default() += 1;
             if pending {
-                r.pending += 1;
+                *r.pending
+                    .entry(venue)
+                    .or_default()
+                    .entry(instrument)
+                    .or_default() += 1;
             }
         });
     }
@@ -172,13 +194,19 @@ impl Ledger {
                 reveal,
             });
             if resolves {
-                r.pending = r.pending.saturating_sub(1);
+                r.settle(venue, instrument, 1);
             }
         });
     }
 
     /// A fault turned out to change nothing a client could see.
-    pub fn harmless(&self, venue: VenueId, kind: FaultKind, resolves: bool) {
+    pub fn harmless(
+        &self,
+        venue: VenueId,
+        instrument: &'static str,
+        kind: FaultKind,
+        resolves: bool,
+    ) {
         self.with(|r| {
             *r.harmless
                 .entry(venue)
@@ -186,7 +214,7 @@ impl Ledger {
                 .entry(kind)
                 .or_default() += 1;
             if resolves {
-                r.pending = r.pending.saturating_sub(1);
+                r.settle(venue, instrument, 1);
             }
         });
     }
@@ -197,12 +225,13 @@ impl Ledger {
         }
     }
 
-    /// A connection closed with `n` faults still unrevealed.
-    pub fn superseded(&self, n: u64) {
+    /// A book's stream ended (its connection closed, or it was unsubscribed) with `n` faults
+    /// still unrevealed.
+    pub fn superseded(&self, venue: VenueId, instrument: &'static str, n: u64) {
         if n > 0 {
             self.with(|r| {
                 r.superseded += n;
-                r.pending = r.pending.saturating_sub(n);
+                r.settle(venue, instrument, n);
             });
         }
     }
