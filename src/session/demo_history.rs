@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::engine::EngineSettings;
 use crate::engine::frame::DataMode;
-use crate::history::HistoryError;
+use crate::history::{HistoryError, Store};
 use crate::market::{Millis, now_nanos};
 use crate::sim::fast_forward::{SPAN, fast_forward, watched_books, write};
 
@@ -104,16 +104,23 @@ pub async fn prepare(config: &Config, plan: &Plan, seed: u64) -> Result<DemoHist
     let started = Instant::now();
     let end = (now_nanos() / 1_000_000) as Millis;
     tokio::task::spawn_blocking(move || {
-        let mut past = fast_forward(past_seed(seed), &books, settings, end, SPAN);
+        // The sampled hours are written while the rest is built; the tail (the short windows'
+        // seconds) last, moved to end now.
+        let mut store = Store::open_write(&path)?;
+        let mut written = 0;
+        let mut tail = fast_forward(past_seed(seed), &books, settings, end, SPAN, |part| {
+            written += write(&mut store, &part)?;
+            Ok::<_, HistoryError>(())
+        })?;
         let built = started.elapsed();
-        past.shift((now_nanos() / 1_000_000) as Millis - end);
-        let written = write(&path, &past);
+        tail.shift((now_nanos() / 1_000_000) as Millis - end);
+        written += write(&mut store, &tail)?;
         tracing::debug!(
-            "the demo's past: built in {:.2} s, written in {:.2} s",
+            "the demo's past: {written} rows, built and written in {:.2} s, tail written in {:.2} s",
             built.as_secs_f64(),
             (started.elapsed() - built).as_secs_f64()
         );
-        written
+        Ok::<_, HistoryError>(written)
     })
     .await
     .map_err(|e| {

@@ -34,7 +34,6 @@
 //! Deterministic for a seed and an end time.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -241,9 +240,12 @@ pub struct Past {
 }
 
 impl Past {
-    /// Moves the whole past `ms` later, in whole seconds. The demo builds its past to end when
-    /// the build starts; moved to end when the build is done, the short windows (which restore
-    /// only from seconds just before the start, `history::recent`) come back too.
+    /// Moves this past `ms` later, in whole seconds. The demo builds its past to end when the
+    /// build starts; its tail moved to end when the build is done, the short windows (which
+    /// restore only from seconds just before the start, `history::recent`) come back too.
+    /// The sampled hours, written while the tail is built, stay where they are: the baselines
+    /// they fill span a day, and a gap of the build's seconds before the tail costs them
+    /// nothing.
     pub fn shift(&mut self, ms: Millis) {
         let ms = ms - ms.rem_euclid(1_000);
         for (_, _, seeds) in &mut self.warm {
@@ -352,43 +354,61 @@ impl Driver {
     }
 }
 
+/// How much of the sampled part one group of books keeps before handing it to the writer:
+/// an hour of minutes, so memory holds an hour of the past, not the day.
+const PART: Millis = 60 * MINUTE;
+
 /// Builds the day before `end` (exchange ms) for `books` through an engine with `settings`:
 /// `span` of which the last [`TAIL`] in full and the rest sampled (see the module doc).
 /// Deterministic for a seed and `end`.
+///
+/// The sampled part is handed to `sampled` as it is built, an hour of one group of books at a
+/// time and each book's hours in order (so a store's rollups close as they do live), and the
+/// tail is returned: the caller moves it to end when the build is done ([`Past::shift`]) and
+/// writes it last. Memory therefore holds an hour and the tail, not the whole day. An error
+/// from `sampled` stops the build and is returned.
 ///
 /// Each book's past is independent of the others' (its model draws from its own random stream,
 /// and the symbols' fair prices from per-symbol streams every model reproduces alike), so the
 /// books are built on as many threads as there are cores, each with a model and an engine of
 /// its own, and the result is the same whatever the grouping. The cross-venue rows (venue
 /// `all`) would depend on it, so none are kept: the past holds per-book rows only.
-pub fn fast_forward(
+pub fn fast_forward<E>(
     seed: u64,
     books: &[BookId],
     settings: EngineSettings,
     end: Millis,
     span: Duration,
-) -> Past {
+    mut sampled: impl FnMut(Past) -> Result<(), E>,
+) -> Result<Past, E> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, books.len().max(1));
     let groups: Vec<Vec<BookId>> = (0..threads)
         .map(|g| books.iter().copied().skip(g).step_by(threads).collect())
         .collect();
-    let parts: Vec<Past> = std::thread::scope(|scope| {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Past>(threads);
+    let (tails, written) = std::thread::scope(|scope| {
         let handles: Vec<_> = groups
             .iter()
             .map(|group| {
                 let settings = settings.clone();
-                scope.spawn(move || fast_forward_books(seed, group, settings, end, span))
+                let tx = tx.clone();
+                scope.spawn(move || fast_forward_books(seed, group, settings, end, span, &tx))
             })
             .collect();
-        handles
+        drop(tx);
+        // On an error the receiver goes: the builders' next hand-over fails and they stop.
+        let written = rx.into_iter().try_for_each(&mut sampled);
+        let tails: Vec<Past> = handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+            .collect();
+        (tails, written)
     });
+    written?;
     let mut past = Past::default();
-    for part in parts {
+    for part in tails {
         past.warm.extend(part.warm);
         if past.seconds.is_empty() {
             past.seconds = part.seconds;
@@ -399,19 +419,47 @@ pub fn fast_forward(
         }
     }
     past.warm.sort_by(|a, b| a.0.cmp(&b.0));
-    for (_, rows) in &mut past.seconds {
-        rows.retain(|r| r.venue != ALL_VENUES);
-    }
-    past
+    Ok(past)
 }
 
-/// [`fast_forward`] for one group of books, in one engine.
+/// Adds what `engine` exports for the warm start at `ms` to `warm`.
+fn collect(warm: &mut BTreeMap<BookKey, (Arc<str>, Vec<Seed>)>, engine: &mut Engine, ms: Millis) {
+    for (key, symbol, seeds) in engine.take_warm(at(ms)) {
+        warm.entry(key)
+            .or_insert_with(|| (symbol, Vec::new()))
+            .1
+            .extend(seeds);
+    }
+}
+
+/// The warm samples collected so far, per book, taken out.
+fn take_samples(warm: &mut BTreeMap<BookKey, (Arc<str>, Vec<Seed>)>) -> WarmSamples {
+    std::mem::take(warm)
+        .into_iter()
+        .map(|(key, (symbol, seeds))| (key, symbol, seeds))
+        .collect()
+}
+
+/// One group's 1-s rows without the cross-venue ones (see [`fast_forward`]).
+fn book_rows(
+    rows: &mut SecondRows,
+    engine: &Engine,
+    frame: &crate::engine::frame::Frame,
+) -> Vec<BookRow> {
+    let mut rows = rows.rows(engine, frame);
+    rows.retain(|r| r.venue != ALL_VENUES);
+    rows
+}
+
+/// [`fast_forward`] for one group of books, in one engine: the sampled hours go to `out` as
+/// they are built; the tail is returned (or what was built when the receiver went away).
 fn fast_forward_books(
     seed: u64,
     books: &[BookId],
     settings: EngineSettings,
     end: Millis,
     span: Duration,
+    out: &std::sync::mpsc::SyncSender<Past>,
 ) -> Past {
     let mut engine = Engine::new(EngineSettings {
         history: None,
@@ -424,25 +472,18 @@ fn fast_forward_books(
     let full_from = minute(end - TAIL.as_millis() as Millis).max(t0);
     let mut driver = Driver::start(seed, books, t0, &mut engine);
     let mut warm: BTreeMap<BookKey, (Arc<str>, Vec<Seed>)> = BTreeMap::new();
-    let mut collect = |engine: &mut Engine, ms: Millis| {
-        for (key, symbol, seeds) in engine.take_warm(at(ms)) {
-            warm.entry(key)
-                .or_insert_with(|| (symbol, Vec::new()))
-                .1
-                .extend(seeds);
-        }
-    };
     let steps = |d: Duration| (d.as_millis() / STEP.as_millis()) as u64;
     let mut rows = SecondRows::default();
     let mut seconds = Vec::new();
     let started = std::time::Instant::now();
+    let mut part_ends = t0 + PART;
     while driver.now() < full_from {
         let mut ms = driver.now();
         for _ in 0..steps(SAMPLE) {
             ms = driver.step(&mut engine);
         }
         engine.tick(at(ms));
-        collect(&mut engine, ms);
+        collect(&mut warm, &mut engine, ms);
         let ms = driver.skip(
             &mut engine,
             steps(Duration::from_millis(MINUTE as u64) - SAMPLE),
@@ -451,15 +492,34 @@ fn fast_forward_books(
         // the whole minute's flow (the rows hold what changed since the previous row), so the
         // minute rollups behind the sparklines and the History view cover the whole day.
         let frame = engine.tick(at(ms));
-        seconds.push((ms / 1_000 - 1, rows.rows(&engine, &frame)));
+        seconds.push((ms / 1_000 - 1, book_rows(&mut rows, &engine, &frame)));
+        if ms >= part_ends {
+            part_ends += PART;
+            let part = Past {
+                warm: take_samples(&mut warm),
+                seconds: std::mem::take(&mut seconds),
+            };
+            if out.send(part).is_err() {
+                return Past::default();
+            }
+        }
     }
     let sampled = started.elapsed();
+    if !seconds.is_empty() || !warm.is_empty() {
+        let part = Past {
+            warm: take_samples(&mut warm),
+            seconds: std::mem::take(&mut seconds),
+        };
+        if out.send(part).is_err() {
+            return Past::default();
+        }
+    }
     while driver.now() < end {
         let ms = driver.step(&mut engine);
         if ms.rem_euclid(1_000) == 0 {
             let frame = engine.tick(at(ms));
-            seconds.push((ms / 1_000, rows.rows(&engine, &frame)));
-            collect(&mut engine, ms);
+            seconds.push((ms / 1_000, book_rows(&mut rows, &engine, &frame)));
+            collect(&mut warm, &mut engine, ms);
         }
     }
     tracing::debug!(
@@ -469,19 +529,14 @@ fn fast_forward_books(
         (started.elapsed() - sampled).as_secs_f64()
     );
     Past {
-        warm: warm
-            .into_iter()
-            .map(|(key, (symbol, seeds))| (key, symbol, seeds))
-            .collect(),
+        warm: take_samples(&mut warm),
         seconds,
     }
 }
 
-/// Writes `past` into the history file at `path` (created if missing): its baseline samples
-/// and its 1-s rows with their 1-min and 1-h rollups, in one transaction. Returns the rows
-/// written.
-pub fn write(path: &Path, past: &Past) -> Result<usize, HistoryError> {
-    let mut store = Store::open_write(path)?;
+/// Writes `past` into `store`: its baseline samples and its 1-s rows with their 1-min and 1-h
+/// rollups, in one transaction. Returns the rows written.
+pub fn write(store: &mut Store, past: &Past) -> Result<usize, HistoryError> {
     let warm = WarmRow::from_samples(&past.warm);
     store.write_seconds(&past.seconds, &warm)?;
     Ok(warm.len()
@@ -546,15 +601,37 @@ mod tests {
         let books = watched_books(IMPLEMENTED, &["BTC".to_string()]);
         assert!(books.len() >= 3, "{books:?}");
         let end: Millis = 1_800_000_000_000;
-        let started = std::time::Instant::now();
-        let past = fast_forward(3, &books, settings(), end, Duration::from_secs(3 * 3_600));
-        let took = started.elapsed();
-        assert_eq!(past.warm.len(), books.len());
-        // A row in the last second of each sampled minute, then every second of the tail.
-        let sampled_minutes = (3 * 3_600 - TAIL.as_secs()) / 60;
-        assert_eq!(past.seconds.len() as u64, sampled_minutes + TAIL.as_secs());
         let path = TempPath::new("fast-forward.sqlite");
-        let rows = write(&path, &past).expect("written");
+        let mut store = Store::open_write(&path).expect("writable");
+        let started = std::time::Instant::now();
+        let (mut rows, mut parts, mut sampled_seconds) = (0, 0, 0);
+        let tail = fast_forward(
+            3,
+            &books,
+            settings(),
+            end,
+            Duration::from_secs(3 * 3_600),
+            |part| {
+                parts += 1;
+                sampled_seconds += part.seconds.len();
+                rows += write(&mut store, &part)?;
+                Ok::<_, HistoryError>(())
+            },
+        )
+        .expect("built");
+        let took = started.elapsed();
+        assert_eq!(tail.warm.len(), books.len());
+        // A row in the last second of each sampled minute, handed over an hour at a time by
+        // each group of books, then every second of the tail.
+        let sampled_minutes = (3 * 3_600 - TAIL.as_secs()) / 60;
+        let groups = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, books.len());
+        assert_eq!(sampled_seconds as u64, sampled_minutes * groups as u64);
+        assert_eq!(parts, 3 * groups, "an hour a part: 2 whole, then the rest");
+        assert_eq!(tail.seconds.len() as u64, TAIL.as_secs());
+        rows += write(&mut store, &tail).expect("written");
+        drop(store);
         assert!(rows > books.len() * 1_000, "{rows} rows");
         // The minute rollups (the sparklines' and the History view's) cover the whole span.
         let spec = crate::history::query::QuerySpec {
@@ -649,7 +726,13 @@ mod tests {
         let books = watched_books(IMPLEMENTED, &["binance:BTCUSDT".to_string()]);
         assert_eq!(books.len(), 1);
         let end: Millis = 1_800_000_000_000;
-        let past = fast_forward(3, &books, settings(), end, Duration::from_secs(600));
+        let path = TempPath::new("fast-forward-minutes.sqlite");
+        let mut store = Store::open_write(&path).expect("writable");
+        // Ten minutes are all tail: nothing is sampled.
+        let past = fast_forward(3, &books, settings(), end, Duration::from_secs(600), |_| {
+            Err("a sampled part of a span shorter than the tail")
+        })
+        .expect("built");
         let (key, _, seeds) = &past.warm[0];
         let spread: Vec<Millis> = seeds
             .iter()
@@ -664,8 +747,8 @@ mod tests {
             .collect();
         assert!(spread.len() >= 9, "{spread:?}");
         assert!(spread.iter().all(|t| (end - 660_000..=end).contains(t)));
-        let path = TempPath::new("fast-forward-minutes.sqlite");
-        write(&path, &past).expect("written");
+        write(&mut store, &past).expect("written");
+        drop(store);
         let store = Store::open_read(&path).expect("readable");
         let loaded = load_seeds(&store, end).expect("loaded");
         // A minute's flow sums are exported again while the minute is open; the store keeps
