@@ -219,9 +219,12 @@ async fn fetch(
     http: &reqwest::Client,
     tap: Option<&dyn Tap>,
 ) -> Result<VenueList, String> {
-    let adapter = venue
-        .adapter_spec()
-        .ok_or_else(|| format!("{venue}: no adapter yet"))?;
+    let adapter = venue.adapter_spec().ok_or_else(|| {
+        format!(
+            "{venue}: no adapter ({})",
+            crate::venue::registry::no_adapter_reason(venue)
+        )
+    })?;
     let (source, base) = (
         adapter.instruments,
         rest.unwrap_or(adapter.rest_url.to_owned()),

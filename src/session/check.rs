@@ -10,7 +10,7 @@ use super::run::{Plan, Source};
 use crate::instrument::catalog::Catalog;
 use crate::instrument::normalize_asset;
 use crate::market::VenueId;
-use crate::venue::registry::{IMPLEMENTED, is_implemented};
+use crate::venue::registry::{IMPLEMENTED, is_implemented, no_adapter_reason};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -30,15 +30,15 @@ pub fn check_plan(plan: &Plan, source: &Source, cache: Option<&Path>) -> Result<
         // A capture holds what it holds; --symbols only chooses among it.
         return Ok(());
     }
-    let missing: Vec<&str> = plan
+    let missing: Vec<String> = plan
         .venues
         .iter()
         .filter(|v| !is_implemented(**v))
-        .map(|v| v.as_str())
+        .map(|v| format!("{v} ({})", no_adapter_reason(*v)))
         .collect();
     if !missing.is_empty() {
         return Err(format!(
-            "no adapter for {} yet; venues: {}",
+            "no adapter for {}; venues: {}",
             missing.join(", "),
             implemented_names()
         ));
@@ -146,7 +146,7 @@ mod tests {
     fn a_venue_without_an_adapter_is_refused_with_the_ones_that_exist() {
         let err = check_plan(&plan(&[VenueId::Coinex], &["BTC"]), &Source::Live, None).unwrap_err();
         assert!(
-            err.starts_with("no adapter for coinex yet; venues: binance,"),
+            err.starts_with("no adapter for coinex (CoinEx ceased trading: futures on 2026-09-22, spot on 2026-09-29); venues: binance,"),
             "{err}"
         );
         assert!(err.contains("kraken"), "{err}");

@@ -94,7 +94,10 @@ pub async fn start_feeds(
         .filter(|v| {
             let ok = registry::is_implemented(*v);
             if !ok {
-                notes.push(format!("{v}: no adapter yet; skipped"));
+                notes.push(format!(
+                    "{v}: no adapter ({}); skipped",
+                    registry::no_adapter_reason(*v)
+                ));
             }
             ok
         })

@@ -132,6 +132,14 @@ pub fn is_implemented(venue: VenueId) -> bool {
     venue.adapter_spec().is_some()
 }
 
+/// Why a venue known by its id (captures, config) has no adapter: what a refusal tells the user.
+pub fn no_adapter_reason(venue: VenueId) -> &'static str {
+    match venue {
+        VenueId::Coinex => coinex::NO_ADAPTER,
+        _ => "not built yet",
+    }
+}
+
 /// Build the adapter for `venue`, serving `instruments`; `registry` resolves instruments seen
 /// in replayed data. `None` for venues not built yet.
 pub fn adapter(

@@ -176,7 +176,8 @@ pub struct SimSocket {
 }
 
 impl VenueSpec {
-    /// A venue whose captures depthscope reads but which has no adapter yet.
+    /// A venue whose captures depthscope reads but which has no adapter
+    /// ([`super::registry::no_adapter_reason`] says why).
     pub const fn without_adapter(
         id: &'static str,
         label: &'static str,

@@ -242,7 +242,10 @@ impl Replayer {
         for (venue, (line, count)) in &self.unsupported {
             errors.push(
                 *line,
-                &format!("venue {venue} has no adapter yet; {count} of its events were skipped"),
+                &format!(
+                    "venue {venue} has no adapter ({}); {count} of its events were skipped",
+                    crate::venue::registry::no_adapter_reason(*venue)
+                ),
             );
         }
         let books = self

@@ -268,7 +268,7 @@ fn a_damaged_capture_replays_what_it_can_and_reports_every_bad_line() {
             (12, "truncated JSON"),
             (
                 8,
-                "venue coinex has no adapter yet; 2 of its events were skipped",
+                "venue coinex has no adapter (CoinEx ceased trading: futures on 2026-09-22, spot on 2026-09-29); 2 of its events were skipped",
             ),
         ];
         assert_eq!(report.errors.len(), expected.len(), "{:#?}", report.errors);
