@@ -45,7 +45,7 @@ use crate::feed::event::{
     MarketEvent, Trade, UpdateKind,
 };
 use crate::feed::health::{BookCounters, BookState};
-use crate::history::recorder::{ALL_VENUES, SecondRows};
+use crate::history::recorder::SecondRows;
 use crate::history::{BookRow, HistoryError, Store, WarmRow};
 use crate::instrument::{Contract, Instrument, MarketKind};
 use crate::market::{Millis, Nanos, Side, VenueId};
@@ -362,7 +362,7 @@ const PART: Millis = 60 * MINUTE;
 /// `span` of which the last [`TAIL`] in full and the rest sampled (see the module doc).
 /// Deterministic for a seed and `end`.
 ///
-/// The sampled part is handed to `sampled` as it is built, an hour of one group of books at a
+/// The sampled part is handed to `sampled` as it is built, an hour of one symbol's books at a
 /// time and each book's hours in order (so a store's rollups close as they do live), and the
 /// tail is returned: the caller moves it to end when the build is done ([`Past::shift`]) and
 /// writes it last. Memory therefore holds an hour and the tail, not the whole day. An error
@@ -370,9 +370,9 @@ const PART: Millis = 60 * MINUTE;
 ///
 /// Each book's past is independent of the others' (its model draws from its own random stream,
 /// and the symbols' fair prices from per-symbol streams every model reproduces alike), so the
-/// books are built on as many threads as there are cores, each with a model and an engine of
-/// its own, and the result is the same whatever the grouping. The cross-venue rows (venue
-/// `all`) would depend on it, so none are kept: the past holds per-book rows only.
+/// symbols are built on threads of their own ([`Group`]), each with a model and an engine, and
+/// a book's rows are the same whatever the grouping. A symbol's cross-venue row (venue `all`)
+/// needs every book of the symbol in one engine, which a group by symbol gives.
 pub fn fast_forward<E>(
     seed: u64,
     books: &[BookId],
@@ -381,13 +381,8 @@ pub fn fast_forward<E>(
     span: Duration,
     mut sampled: impl FnMut(Past) -> Result<(), E>,
 ) -> Result<Past, E> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, books.len().max(1));
-    let groups: Vec<Vec<BookId>> = (0..threads)
-        .map(|g| books.iter().copied().skip(g).step_by(threads).collect())
-        .collect();
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Past>(threads);
+    let groups = Group::by_symbol(books);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Past>(groups.len());
     let (tails, written) = std::thread::scope(|scope| {
         let handles: Vec<_> = groups
             .iter()
@@ -422,9 +417,55 @@ pub fn fast_forward<E>(
     Ok(past)
 }
 
-/// Adds what `engine` exports for the warm start at `ms` to `warm`.
-fn collect(warm: &mut BTreeMap<BookKey, (Arc<str>, Vec<Seed>)>, engine: &mut Engine, ms: Millis) {
+/// The books one thread builds: one symbol's, plus the rate books (`USDT/USD`) its USD books
+/// convert through, which only the rate's own group records (a book written twice would count
+/// twice in its rollups).
+#[derive(Debug)]
+struct Group {
+    /// The symbol whose rows and samples this group keeps.
+    symbol: &'static str,
+    books: Vec<BookId>,
+}
+
+impl Group {
+    fn by_symbol(books: &[BookId]) -> Vec<Group> {
+        let rates: Vec<BookId> = books
+            .iter()
+            .copied()
+            .filter(|b| INSTRUMENTS[*b].symbol == USDT)
+            .collect();
+        let mut groups: Vec<Group> = Vec::new();
+        for &b in books {
+            let symbol = INSTRUMENTS[b].symbol().name;
+            match groups.iter_mut().find(|g| g.symbol == symbol) {
+                Some(g) => g.books.push(b),
+                None => groups.push(Group {
+                    symbol,
+                    books: vec![b],
+                }),
+            }
+        }
+        for g in &mut groups {
+            if INSTRUMENTS[g.books[0]].symbol != USDT {
+                g.books.extend(&rates);
+                g.books.sort_unstable();
+            }
+        }
+        groups
+    }
+}
+
+/// Adds what `engine` exports for the warm start at `ms` of `group`'s symbol to `warm`.
+fn collect(
+    group: &Group,
+    warm: &mut BTreeMap<BookKey, (Arc<str>, Vec<Seed>)>,
+    engine: &mut Engine,
+    ms: Millis,
+) {
     for (key, symbol, seeds) in engine.take_warm(at(ms)) {
+        if &*symbol != group.symbol {
+            continue;
+        }
         warm.entry(key)
             .or_insert_with(|| (symbol, Vec::new()))
             .1
@@ -440,22 +481,23 @@ fn take_samples(warm: &mut BTreeMap<BookKey, (Arc<str>, Vec<Seed>)>) -> WarmSamp
         .collect()
 }
 
-/// One group's 1-s rows without the cross-venue ones (see [`fast_forward`]).
-fn book_rows(
+/// The 1-s rows a group keeps: its symbol's books and cross-venue row.
+fn group_rows(
+    group: &Group,
     rows: &mut SecondRows,
     engine: &Engine,
     frame: &crate::engine::frame::Frame,
 ) -> Vec<BookRow> {
     let mut rows = rows.rows(engine, frame);
-    rows.retain(|r| r.venue != ALL_VENUES);
+    rows.retain(|r| r.symbol == group.symbol);
     rows
 }
 
-/// [`fast_forward`] for one group of books, in one engine: the sampled hours go to `out` as
+/// [`fast_forward`] for one group, in one engine: the sampled hours go to `out` as
 /// they are built; the tail is returned (or what was built when the receiver went away).
 fn fast_forward_books(
     seed: u64,
-    books: &[BookId],
+    group: &Group,
     settings: EngineSettings,
     end: Millis,
     span: Duration,
@@ -470,6 +512,7 @@ fn fast_forward_books(
     let minute = |t: Millis| t - t.rem_euclid(MINUTE);
     let t0 = minute(end - span.as_millis() as Millis);
     let full_from = minute(end - TAIL.as_millis() as Millis).max(t0);
+    let books = &group.books;
     let mut driver = Driver::start(seed, books, t0, &mut engine);
     let mut warm: BTreeMap<BookKey, (Arc<str>, Vec<Seed>)> = BTreeMap::new();
     let steps = |d: Duration| (d.as_millis() / STEP.as_millis()) as u64;
@@ -483,7 +526,7 @@ fn fast_forward_books(
             ms = driver.step(&mut engine);
         }
         engine.tick(at(ms));
-        collect(&mut warm, &mut engine, ms);
+        collect(group, &mut warm, &mut engine, ms);
         let ms = driver.skip(
             &mut engine,
             steps(Duration::from_millis(MINUTE as u64) - SAMPLE),
@@ -492,7 +535,10 @@ fn fast_forward_books(
         // the whole minute's flow (the rows hold what changed since the previous row), so the
         // minute rollups behind the sparklines and the History view cover the whole day.
         let frame = engine.tick(at(ms));
-        seconds.push((ms / 1_000 - 1, book_rows(&mut rows, &engine, &frame)));
+        seconds.push((
+            ms / 1_000 - 1,
+            group_rows(group, &mut rows, &engine, &frame),
+        ));
         if ms >= part_ends {
             part_ends += PART;
             let part = Past {
@@ -518,8 +564,8 @@ fn fast_forward_books(
         let ms = driver.step(&mut engine);
         if ms.rem_euclid(1_000) == 0 {
             let frame = engine.tick(at(ms));
-            seconds.push((ms / 1_000, book_rows(&mut rows, &engine, &frame)));
-            collect(&mut warm, &mut engine, ms);
+            seconds.push((ms / 1_000, group_rows(group, &mut rows, &engine, &frame)));
+            collect(group, &mut warm, &mut engine, ms);
         }
     }
     tracing::debug!(
@@ -622,11 +668,10 @@ mod tests {
         let took = started.elapsed();
         assert_eq!(tail.warm.len(), books.len());
         // A row in the last second of each sampled minute, handed over an hour at a time by
-        // each group of books, then every second of the tail.
+        // each symbol's group (BTC, and the USDT/USD rate book's), then every second of the tail.
         let sampled_minutes = (3 * 3_600 - TAIL.as_secs()) / 60;
-        let groups = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, books.len());
+        let groups = Group::by_symbol(&books).len();
+        assert_eq!(groups, 2);
         assert_eq!(sampled_seconds as u64, sampled_minutes * groups as u64);
         assert_eq!(parts, 3 * groups, "an hour a part: 2 whole, then the rest");
         assert_eq!(tail.seconds.len() as u64, TAIL.as_secs());
@@ -648,6 +693,31 @@ mod tests {
             .rows;
         assert!(minutes.len() >= 3 * 60 - 1, "{} minutes", minutes.len());
         assert!(minutes.iter().all(|(.., v)| v[0].is_some_and(|m| m > 0.0)));
+        // So do the symbol's cross-venue rows (the History view's `all venues` line), once
+        // each: the rate book built beside BTC for its conversion is recorded by its own group.
+        let all = crate::history::query::QuerySpec {
+            venue: Some(crate::history::recorder::ALL_VENUES.into()),
+            fields: vec!["directional_pressure".into()],
+            ..spec.clone()
+        };
+        let across = crate::history::query::query(&store, &all)
+            .expect("queried")
+            .rows;
+        assert!(across.len() >= 3 * 60 - 1, "{} minutes", across.len());
+        assert!(across.iter().filter(|(.., v)| v[0].is_some()).count() > 3 * 60 - 30);
+        let rate = crate::history::query::QuerySpec {
+            symbol: "USDT".into(),
+            venue: Some("kraken".into()),
+            fields: vec!["mid".into()],
+            every: crate::history::Interval::Second,
+            ..spec.clone()
+        };
+        let rate_seconds = crate::history::query::query(&store, &rate)
+            .expect("queried")
+            .rows;
+        let mut times: Vec<i64> = rate_seconds.iter().map(|r| r.0).collect();
+        times.dedup();
+        assert_eq!(times.len(), rate_seconds.len(), "one row a second");
 
         let store = Store::open_read(&path).expect("readable");
         let restart = end + 5_000;
