@@ -1,0 +1,184 @@
+//! The book-based cross-venue reads through the engine: §5 zones and §9 arbitrage, and what
+//! stale or crossed books do to them (§0.2).
+
+use super::*;
+use crate::engine::analytics::{ZoneRole, ZoneSide};
+use crate::features::zones::persistence;
+
+/// A BTC book around 100,000 (grid Δ = 50): one $10k level in each bucket out to 1.9 % on both
+/// sides, and a 5 BTC (≈ $497k) bid at 99,475 when `wall`.
+fn wall_book(wall: bool) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+    let bids = (0..39)
+        .map(|i| {
+            let p = 99_975.0 - 50.0 * f64::from(i);
+            (p, if wall && i == 10 { 5.0 } else { 0.1 })
+        })
+        .collect();
+    let asks = (0..39)
+        .map(|i| (100_025.0 + 50.0 * f64::from(i), 0.1))
+        .collect();
+    (bids, asks)
+}
+
+/// Ticks every 250 ms over `(from, to]` seconds, refreshing the book once a second with a size
+/// change at its deepest ask while `fresh_until` (seconds) has not passed; returns the last frame.
+fn run(e: &mut Engine, s: &Script, from: i64, to: i64, fresh_until: i64) -> Arc<Frame> {
+    let mut last = None;
+    for ms in (secs(from) + 250..=secs(to)).step_by(250) {
+        if ms % 1000 == 0 && ms <= secs(fresh_until) {
+            let size = if (ms / 1000) % 2 == 0 { 0.1 } else { 0.2 };
+            feed(e, [s.delta(ms, &[(Side::Ask, 101_925.0, size)])]);
+        }
+        last = Some(e.tick(at(ms)));
+    }
+    last.unwrap()
+}
+
+#[test]
+fn a_persistent_wall_becomes_a_support_zone_and_freezes_when_its_book_goes_stale() {
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let s = Script::new(VenueId::Okx, "BTC-USDT");
+    feed(&mut e, [s.spot()]);
+    let (bids, asks) = wall_book(true);
+    feed(&mut e, s.live(0, &bids, &asks));
+    e.tick(at(0));
+
+    // 45 s of a wall: strength 1 − 2^(−45/342) ≈ 0.087, still internal (§5.3 publishes ≥ 0.1).
+    let f = run(&mut e, &s, 0, 45, 1_000);
+    let z = &f.symbols[0].analytics.zones;
+    assert_eq!(z.grid, Some(50.0));
+    assert_eq!(z.quote.as_deref(), Some("USDT"));
+    assert!(z.zones.is_empty(), "{z:?}");
+    assert!(!z.paused);
+
+    // 70 s: one observation a second since 0 s, each with o = 1.
+    let f = run(&mut e, &s, 45, 70, 1_000);
+    let z = &f.symbols[0].analytics.zones;
+    assert_eq!(z.zones.len(), 1, "{z:?}");
+    let zone = &z.zones[0];
+    assert_eq!((zone.lo, zone.hi), (99_450.0, 99_500.0));
+    assert_eq!((zone.side, zone.role), (ZoneSide::Bid, ZoneRole::Support));
+    let expected = 1.0 - persistence(1.0).powi(71);
+    assert!((zone.strength - expected).abs() < 1e-9, "{zone:?}");
+    assert!((zone.notional - 99_475.0 * 5.0).abs() < 1e-6);
+    assert!((zone.age_s - 70.0).abs() < 1e-9);
+    assert_eq!((zone.touches, zone.bounces, zone.breaches), (0, 0, 0));
+    // The mid (100,000) is 50 bps above the zone's top; no resistance.
+    assert!((z.nearest_support_bps.unwrap() - 50.0).abs() < 1e-9);
+    assert_eq!(z.nearest_resistance_bps, None);
+    // A complete book reaches ±2 %: no shrunk range.
+    assert_eq!(z.range_pct, None);
+
+    // No update after 70 s: stale 20 median intervals (20 s) later. The zone stays, paused,
+    // and its strength stops moving.
+    let f = run(&mut e, &s, 70, 95, 70);
+    let z = &f.symbols[0].analytics.zones;
+    assert!(book(&f, &s.key).stale);
+    assert!(z.paused);
+    assert_eq!(z.zones.len(), 1);
+    let frozen = z.zones[0].strength;
+    let f = run(&mut e, &s, 95, 100, 70);
+    let z = &f.symbols[0].analytics.zones;
+    assert!(z.paused);
+    assert_eq!(z.zones[0].strength, frozen);
+    assert_frame_finite(&f);
+}
+
+#[test]
+fn a_crossed_book_makes_no_zone() {
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let s = Script::new(VenueId::Okx, "BTC-USDT");
+    feed(&mut e, [s.spot()]);
+    let (mut bids, asks) = wall_book(true);
+    // A bid above the best ask: a desync symptom, no book metric (§0.2).
+    bids.insert(0, (100_050.0, 0.1));
+    feed(&mut e, s.live(0, &bids, &asks));
+    let f = run(&mut e, &s, 0, 120, 1_000);
+    assert!(!book(&f, &s.key).valid);
+    let a = &f.symbols[0].analytics;
+    assert!(a.zones.zones.is_empty());
+    assert!(a.zones.paused);
+    assert_eq!(a.zones.grid, None);
+    assert!(a.arbitrage.opportunities.is_empty());
+}
+
+/// Binance BTC-USDT `(bid, ask)` and OKX BTC-USDT `(bid, ask)`: OKX bids 30 bps over Binance's
+/// ask, both at 10 bps taker (their regular spot tiers).
+fn two_spot_books(e: &mut Engine, ms: Millis, okx_bid: f64) -> (Script, Script) {
+    let bin = Script::new(VenueId::Binance, "BTCUSDT");
+    let okx = Script::new(VenueId::Okx, "BTC-USDT");
+    feed(e, [bin.spot(), okx.spot()]);
+    feed(e, bin.live(ms, &[(99_990.0, 1.0)], &[(100_000.0, 1.0), (100_010.0, 2.0)]));
+    feed(e, okx.live(ms, &[(okx_bid, 0.5), (99_980.0, 3.0)], &[(100_310.0, 1.0)]));
+    (bin, okx)
+}
+
+#[test]
+fn a_bid_over_another_venues_ask_beyond_fees_is_an_opportunity() {
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let (bin, okx) = two_spot_books(&mut e, 0, 100_300.0);
+    // A perpetual bidding far above both: basis, not arbitrage, and no perpetual to pair with.
+    let perp = Script::new(VenueId::BinanceUsdm, "BTCUSDT");
+    feed(
+        &mut e,
+        [perp.instrument("BTC", "USDT", MarketKind::Perpetual, Contract::Base)],
+    );
+    feed(&mut e, perp.live(0, &[(101_000.0, 1.0)], &[(101_010.0, 1.0)]));
+    let f = e.tick(at(500));
+    let arb = &f.symbols[0].analytics.arbitrage;
+    assert_eq!(arb.quote.as_deref(), Some("USDT"));
+    // Binance → OKX and OKX → Binance.
+    assert_eq!(arb.pairs_checked, 2);
+    assert_eq!(arb.opportunities.len(), 1, "{arb:?}");
+    let o = &arb.opportunities[0];
+    assert_eq!((&o.buy, &o.sell), (&bin.key, &okx.key));
+    assert!((o.gross_bps - 30.0).abs() < 1e-9);
+    // 100,300·0.999 / (100,000·1.001) − 1.
+    let net = (100_300.0 * 0.999 / (100_000.0 * 1.001) - 1.0) * 1e4;
+    assert!((o.net_bps - net).abs() < 1e-9, "{o:?}");
+    // OKX's 0.5 at 100,300 is all that clears: its next bid (99,980) is under the ask.
+    assert!((o.size - 0.5).abs() < 1e-12);
+    assert!((o.notional - 50_000.0).abs() < 1e-6);
+    assert!((o.pnl - 0.5 * (100_300.0 * 0.999 - 100_000.0 * 1.001)).abs() < 1e-6);
+    assert_eq!((o.fee_buy_bps, o.fee_sell_bps), (10.0, 10.0));
+    assert_frame_finite(&f);
+    // Within fees: a 15 bps gross edge nets negative, nothing is listed.
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    two_spot_books(&mut e, 0, 100_150.0);
+    let f = e.tick(at(500));
+    assert_eq!(f.symbols[0].analytics.arbitrage.pairs_checked, 2);
+    assert!(f.symbols[0].analytics.arbitrage.opportunities.is_empty());
+}
+
+#[test]
+fn stale_or_crossed_books_are_never_arbitraged() {
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let (bin, okx) = two_spot_books(&mut e, 0, 100_300.0);
+    assert_eq!(
+        e.tick(at(500)).symbols[0]
+            .analytics
+            .arbitrage
+            .opportunities
+            .len(),
+        1
+    );
+    // Binance keeps updating; OKX falls silent and goes stale after 5 s.
+    let mut f = e.tick(at(1_000));
+    for s in 1..=8 {
+        feed(&mut e, [bin.delta(secs(s), &[(Side::Ask, 100_010.0, 2.0 + s as f64)])]);
+        f = e.tick(at(secs(s)));
+    }
+    assert!(book(&f, &okx.key).stale);
+    let arb = &f.symbols[0].analytics.arbitrage;
+    assert_eq!((arb.pairs_checked, arb.opportunities.len()), (0, 0));
+    // OKX back with a crossed book (its ask under its own bid): invalid, still excluded.
+    feed(&mut e, [okx.delta(secs(9), &[(Side::Ask, 100_200.0, 1.0)])]);
+    let f = e.tick(at(secs(9)));
+    assert!(!book(&f, &okx.key).valid);
+    let arb = &f.symbols[0].analytics.arbitrage;
+    assert_eq!((arb.pairs_checked, arb.opportunities.len()), (0, 0));
+    // Uncrossed again: the edge is back.
+    feed(&mut e, [okx.delta(secs(10), &[(Side::Ask, 100_200.0, 0.0)])]);
+    let f = e.tick(at(secs(10)));
+    assert_eq!(f.symbols[0].analytics.arbitrage.opportunities.len(), 1);
+}
