@@ -77,7 +77,7 @@ impl FlowBins {
             Some(open) if second <= open.second => open.fresh &= fresh,
             Some(open) => {
                 let [sum, abs] = [totals[0] - open.start[0], totals[1] - open.start[1]];
-                let bin = if !(open.fresh && fresh) || !(sum.is_finite() && abs.is_finite()) {
+                let bin = if !(open.fresh && fresh && sum.is_finite() && abs.is_finite()) {
                     Bin::Missing
                 } else if abs > 0.0 {
                     Bin::Flow((sum / abs).clamp(-1.0, 1.0))

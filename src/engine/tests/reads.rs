@@ -5,9 +5,12 @@ use super::*;
 use crate::engine::analytics::{ZoneRole, ZoneSide};
 use crate::features::zones::persistence;
 
+/// `(price, size)` levels, best first.
+type Levels = Vec<(f64, f64)>;
+
 /// A BTC book around 100,000 (grid Δ = 50): one $10k level in each bucket out to 1.9 % on both
 /// sides, and a 5 BTC (≈ $497k) bid at 99,475 when `wall`.
-fn wall_book(wall: bool) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+fn wall_book(wall: bool) -> (Levels, Levels) {
     let bids = (0..39)
         .map(|i| {
             let p = 99_975.0 - 50.0 * f64::from(i);
@@ -108,8 +111,18 @@ fn two_spot_books(e: &mut Engine, ms: Millis, okx_bid: f64) -> (Script, Script) 
     let bin = Script::new(VenueId::Binance, "BTCUSDT");
     let okx = Script::new(VenueId::Okx, "BTC-USDT");
     feed(e, [bin.spot(), okx.spot()]);
-    feed(e, bin.live(ms, &[(99_990.0, 1.0)], &[(100_000.0, 1.0), (100_010.0, 2.0)]));
-    feed(e, okx.live(ms, &[(okx_bid, 0.5), (99_980.0, 3.0)], &[(100_310.0, 1.0)]));
+    feed(
+        e,
+        bin.live(
+            ms,
+            &[(99_990.0, 1.0)],
+            &[(100_000.0, 1.0), (100_010.0, 2.0)],
+        ),
+    );
+    feed(
+        e,
+        okx.live(ms, &[(okx_bid, 0.5), (99_980.0, 3.0)], &[(100_310.0, 1.0)]),
+    );
     (bin, okx)
 }
 
@@ -123,7 +136,10 @@ fn a_bid_over_another_venues_ask_beyond_fees_is_an_opportunity() {
         &mut e,
         [perp.instrument("BTC", "USDT", MarketKind::Perpetual, Contract::Base)],
     );
-    feed(&mut e, perp.live(0, &[(101_000.0, 1.0)], &[(101_010.0, 1.0)]));
+    feed(
+        &mut e,
+        perp.live(0, &[(101_000.0, 1.0)], &[(101_010.0, 1.0)]),
+    );
     let f = e.tick(at(500));
     let arb = &f.symbols[0].analytics.arbitrage;
     assert_eq!(arb.quote.as_deref(), Some("USDT"));
@@ -165,7 +181,10 @@ fn stale_or_crossed_books_are_never_arbitraged() {
     // Binance keeps updating; OKX falls silent and goes stale after 5 s.
     let mut f = e.tick(at(1_000));
     for s in 1..=8 {
-        feed(&mut e, [bin.delta(secs(s), &[(Side::Ask, 100_010.0, 2.0 + s as f64)])]);
+        feed(
+            &mut e,
+            [bin.delta(secs(s), &[(Side::Ask, 100_010.0, 2.0 + s as f64)])],
+        );
         f = e.tick(at(secs(s)));
     }
     assert!(book(&f, &okx.key).stale);
@@ -178,7 +197,138 @@ fn stale_or_crossed_books_are_never_arbitraged() {
     let arb = &f.symbols[0].analytics.arbitrage;
     assert_eq!((arb.pairs_checked, arb.opportunities.len()), (0, 0));
     // Uncrossed again: the edge is back.
-    feed(&mut e, [okx.delta(secs(10), &[(Side::Ask, 100_200.0, 0.0)])]);
+    feed(
+        &mut e,
+        [okx.delta(secs(10), &[(Side::Ask, 100_200.0, 0.0)])],
+    );
     let f = e.tick(at(secs(10)));
     assert_eq!(f.symbols[0].analytics.arbitrage.opportunities.len(), 1);
+}
+
+/// `s` goes live with a snapshot known only down to `known[0]` and up to `known[1]`.
+fn live_truncated(
+    s: &Script,
+    ms: Millis,
+    bids: &[(f64, f64)],
+    asks: &[(f64, f64)],
+    known: [Option<f64>; 2],
+) -> [MarketEvent; 2] {
+    let [status, mut snapshot] = s.live(ms, bids, asks);
+    if let MarketEvent::Book(u) = &mut snapshot {
+        u.known_to = known;
+    }
+    [status, snapshot]
+}
+
+#[test]
+fn truncated_books_shrink_the_range_and_a_shallow_one_is_left_out() {
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let okx = Script::new(VenueId::Okx, "BTC-USDT");
+    let bin = Script::new(VenueId::Binance, "BTCUSDT");
+    let bybit = Script::new(VenueId::BybitSpot, "BTCUSDT");
+    feed(&mut e, [okx.spot(), bin.spot(), bybit.spot()]);
+    let (bids, asks) = wall_book(true);
+    feed(&mut e, okx.live(0, &bids, &asks));
+    // Binance is known to hold every level within 1 % of 100,000; Bybit within 0.2 %.
+    let (b, a) = wall_book(false);
+    feed(
+        &mut e,
+        live_truncated(
+            &bin,
+            0,
+            &b[..20],
+            &a[..20],
+            [Some(99_000.0), Some(101_000.0)],
+        ),
+    );
+    feed(
+        &mut e,
+        live_truncated(
+            &bybit,
+            0,
+            &b[..4],
+            &a[..4],
+            [Some(99_800.0), Some(100_200.0)],
+        ),
+    );
+    let f = e.tick(at(0));
+    let z = &f.symbols[0].analytics.zones;
+    assert!(!z.paused);
+    let range = z.range_pct.expect("a shrunk range is flagged");
+    assert!((range - 1.0).abs() < 1e-9, "{range}");
+}
+
+#[test]
+fn a_resync_keeps_the_zones_and_pauses_their_observations() {
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let s = Script::new(VenueId::Okx, "BTC-USDT");
+    feed(&mut e, [s.spot()]);
+    let (bids, asks) = wall_book(true);
+    feed(&mut e, s.live(0, &bids, &asks));
+    let f = run(&mut e, &s, 0, 70, 1_000);
+    let before = f.symbols[0].analytics.zones.zones.clone();
+    assert_eq!(before.len(), 1);
+    let resync = BookState::Resyncing(crate::integrity::ResyncReason::Crossed);
+    feed(&mut e, [s.status(70_100, resync, 1)]);
+    let f = e.tick(at(71_000));
+    let z = &f.symbols[0].analytics.zones;
+    assert!(z.paused);
+    assert_eq!(z.zones.len(), 1);
+    assert_eq!(z.zones[0].strength, before[0].strength);
+    // Back live: the zone picks up where it was, one observation later.
+    feed(&mut e, s.live(72_000, &bids, &asks));
+    let f = e.tick(at(72_000));
+    let z = &f.symbols[0].analytics.zones;
+    assert!(!z.paused);
+    assert!(z.zones[0].strength > before[0].strength);
+    assert_eq!((z.zones[0].lo, z.zones[0].hi), (99_450.0, 99_500.0));
+}
+
+#[test]
+fn usd_and_usdt_books_are_compared_through_the_rate_only() {
+    // Binance asks 100,000 USDT; Kraken bids 100,700 USD. At 1.001 USD per USDT that bid is
+    // 100,599.40 USDT: a 59.94 bps edge, not 70.
+    let setup = |with_rate: bool| {
+        let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+        let bin = Script::new(VenueId::Binance, "BTCUSDT");
+        let kraken = Script::new(VenueId::Kraken, "BTC/USD");
+        feed(
+            &mut e,
+            [
+                bin.spot(),
+                kraken.instrument("BTC", "USD", MarketKind::Spot, Contract::Base),
+            ],
+        );
+        feed(&mut e, bin.live(0, &[(99_990.0, 1.0)], &[(100_000.0, 1.0)]));
+        feed(
+            &mut e,
+            kraken.live(0, &[(100_700.0, 1.0)], &[(100_710.0, 1.0)]),
+        );
+        if with_rate {
+            let rate = Script::new(VenueId::Kraken, "USDT/USD");
+            feed(
+                &mut e,
+                [rate.instrument("USDT", "USD", MarketKind::Spot, Contract::Base)],
+            );
+            feed(&mut e, rate.live(0, &[(1.0009, 1e6)], &[(1.0011, 1e6)]));
+        }
+        e.tick(at(500))
+    };
+    let f = setup(false);
+    let arb = &f.symbols[0].analytics.arbitrage;
+    assert_eq!((arb.pairs_checked, arb.opportunities.len()), (0, 0));
+    let f = setup(true);
+    let arb = &f.symbols[0].analytics.arbitrage;
+    assert_eq!(arb.quote.as_deref(), Some("USDT"));
+    assert_eq!(arb.pairs_checked, 2);
+    let o = &arb.opportunities[0];
+    let bid = 100_700.0 / 1.001;
+    assert!(
+        (o.gross_bps - (bid / 100_000.0 - 1.0) * 1e4).abs() < 1e-6,
+        "{o:?}"
+    );
+    // Kraken's regular tier (40 bps) on the sell, Binance's (10 bps) on the buy.
+    assert_eq!((o.fee_buy_bps, o.fee_sell_bps), (10.0, 40.0));
+    let net = (bid * 0.996 / (100_000.0 * 1.001) - 1.0) * 1e4;
+    assert!((o.net_bps - net).abs() < 1e-6);
 }
