@@ -111,17 +111,12 @@ impl FlowBins {
         out
     }
 
-    fn flows(&self, first: i64, n: usize) -> Vec<bool> {
-        let mut out = vec![false; n];
-        for &(second, bin) in &self.closed {
-            if let Some(slot) = usize::try_from(second - first)
-                .ok()
-                .and_then(|i| out.get_mut(i))
-            {
-                *slot = matches!(bin, Bin::Flow(_));
-            }
-        }
-        out
+    /// How many of the seconds from `first` on had flow.
+    fn flows(&self, first: i64) -> usize {
+        self.closed
+            .iter()
+            .filter(|(second, bin)| *second >= first && matches!(bin, Bin::Flow(_)))
+            .count()
     }
 }
 
@@ -172,13 +167,9 @@ impl LeadLagTracker {
         let (x, y) = (self.books.get(a)?, self.books.get(b)?);
         let end = x.last_closed()?.min(y.last_closed()?);
         let first = end - WINDOW_BINS as i64 + 1;
-        let both_flow = x
-            .flows(first, WINDOW_BINS)
-            .into_iter()
-            .zip(y.flows(first, WINDOW_BINS))
-            .filter(|(p, q)| *p && *q)
-            .count();
-        if both_flow < MIN_BINS {
+        // §3.12's "≥ 60 non-empty bins", of each series.
+        let bins = x.flows(first).min(y.flows(first));
+        if bins < MIN_BINS {
             return None;
         }
         let s = lead_lag(
@@ -192,7 +183,7 @@ impl LeadLagTracker {
             lag_s: s.lag,
             rho: s.rho,
             llr: s.llr,
-            bins: both_flow,
+            bins,
         })
     }
 }

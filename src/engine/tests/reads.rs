@@ -332,3 +332,60 @@ fn usd_and_usdt_books_are_compared_through_the_rate_only() {
     let net = (bid * 0.996 / (100_000.0 * 1.001) - 1.0) * 1e4;
     assert!((o.net_bps - net).abs() < 1e-6);
 }
+
+#[test]
+fn a_perpetual_copying_spot_flow_two_seconds_later_lags_it_by_two() {
+    // Once a second the spot bid's size moves up or down (a pattern of period 13, moving in 12
+    // seconds of 13); the perpetual's makes the same move 2 s later. Each 1-s bin is then ±1 or
+    // 0, and the perpetual's series is spot's shifted by two: ρ(2) = 1, spot leads.
+    let spot = Script::new(VenueId::Okx, "BTC-USDT");
+    let perp = Script::new(VenueId::BinanceUsdm, "BTCUSDT");
+    let run_to = |end_s: i64| {
+        let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+        feed(
+            &mut e,
+            [
+                spot.spot(),
+                perp.instrument("BTC", "USDT", MarketKind::Perpetual, Contract::Base),
+            ],
+        );
+        feed(
+            &mut e,
+            spot.live(0, &[(99_990.0, 2.0)], &[(100_010.0, 2.0)]),
+        );
+        feed(
+            &mut e,
+            perp.live(0, &[(100_040.0, 2.0)], &[(100_060.0, 2.0)]),
+        );
+        let size = |t: i64| 1.0 + ((t * t + 2 * t).rem_euclid(13)) as f64;
+        let mut f = e.tick(at(0));
+        for ms in (50..=secs(end_s)).step_by(50) {
+            if ms % 1000 == 100 {
+                let t = ms / 1000;
+                feed(&mut e, [spot.delta(ms, &[(Side::Bid, 99_990.0, size(t))])]);
+                feed(
+                    &mut e,
+                    [perp.delta(ms, &[(Side::Bid, 100_040.0, size(t - 2))])],
+                );
+            }
+            if ms % 250 == 0 {
+                f = e.tick(at(ms));
+            }
+        }
+        f
+    };
+    let f = run_to(100);
+    let ll = f.symbols[0]
+        .analytics
+        .lead_lag
+        .as_ref()
+        .expect("a lead-lag");
+    assert_eq!((&ll.a, &ll.b), (&spot.key, &perp.key));
+    assert_eq!(ll.lag_s, 2);
+    assert!((ll.rho - 1.0).abs() < 1e-9, "{ll:?}");
+    assert!(ll.llr.unwrap() > 1.0);
+    assert!((60..=100).contains(&ll.bins), "{ll:?}");
+    // At 50 s fewer than 60 bins had flow: nothing yet.
+    let f = run_to(50);
+    assert_eq!(f.symbols[0].analytics.lead_lag, None);
+}
