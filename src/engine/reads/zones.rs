@@ -120,8 +120,11 @@ impl ZoneTracker {
         match mid {
             Some(mid) if !usable.is_empty() => {
                 // Every fresh book captured its depth on this tick when it is the first of a
-                // local second.
-                if usable.iter().any(|s| s.tick.depth.is_some()) {
+                // local second. A book turning valid later in the second captures then: it waits
+                // for the next second rather than make a second observation of a partial set.
+                let second = t.div_euclid(1000);
+                let observed = self.last_observed.map(|l| l.div_euclid(1000)) == Some(second);
+                if !observed && usable.iter().any(|s| s.tick.depth.is_some()) {
                     self.paused = !self.observe(t, mid, &usable);
                     if self.paused {
                         self.last_observed = None;
