@@ -389,3 +389,50 @@ fn a_perpetual_copying_spot_flow_two_seconds_later_lags_it_by_two() {
     let f = run_to(50);
     assert_eq!(f.symbols[0].analytics.lead_lag, None);
 }
+
+#[test]
+fn the_mid_falling_through_a_support_zone_breaches_it_and_flips_its_role() {
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let s = Script::new(VenueId::Okx, "BTC-USDT");
+    feed(&mut e, [s.spot()]);
+    let (bids, asks) = wall_book(true);
+    feed(&mut e, s.live(0, &bids, &asks));
+    run(&mut e, &s, 0, 70, 1_000);
+    // The whole book moves down: first its mid sits inside the zone (99,475), then under it
+    // (99,000). The wall moves with it, so the old zone only decays (still published).
+    let shifted = |by: f64| {
+        let (b, a) = wall_book(true);
+        let shift = |l: Vec<(f64, f64)>| l.into_iter().map(|(p, q)| (p - by, q)).collect();
+        (shift(b), shift(a))
+    };
+    let (b, a): (Levels, Levels) = shifted(525.0);
+    feed(&mut e, [s.snapshot(70_100, &b, &a)]);
+    let f = e.tick(at(70_250));
+    let zone = f.symbols[0]
+        .analytics
+        .zones
+        .zones
+        .iter()
+        .find(|z| z.lo == 99_450.0)
+        .cloned();
+    let zone = zone.expect("the old zone is still published");
+    assert_eq!((zone.touches, zone.bounces, zone.breaches), (1, 0, 0));
+    assert_eq!(zone.last_touch, Some(70_250));
+    let (b, a): (Levels, Levels) = shifted(1_000.0);
+    feed(&mut e, [s.snapshot(70_400, &b, &a)]);
+    let f = e.tick(at(70_500));
+    let z = &f.symbols[0].analytics.zones;
+    let zone = z
+        .zones
+        .iter()
+        .find(|z| z.lo == 99_450.0)
+        .expect("still published");
+    assert_eq!((zone.touches, zone.bounces, zone.breaches), (1, 0, 1));
+    assert_eq!(zone.role, ZoneRole::Resistance);
+    // 99,450 is 45.45 bps over the new mid of 99,000.
+    let bps = (99_450.0 - 99_000.0) / 99_000.0 * 1e4;
+    assert!(
+        (z.nearest_resistance_bps.unwrap() - bps).abs() < 1e-9,
+        "{z:?}"
+    );
+}
