@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod prices;
 pub mod quote_rate;
 pub mod readings;
+pub mod reads;
 pub mod stream;
 pub mod stream_numbers;
 pub mod symbol;

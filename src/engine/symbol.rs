@@ -20,11 +20,13 @@ use crate::feed::event::BookKey;
 use crate::instrument::MarketKind;
 use crate::market::{Millis, Nanos, VenueId};
 
+use super::analytics::Analytics;
 use super::book::view::BookTick;
 use super::clock::to_millis;
 use super::frame::{BookFrame, Composites, Progress, SymbolFrame, SymbolHistory, Warming};
 use super::prices::PriceHistory;
 use super::quote_rate::QuoteRate;
+use super::reads::{ReadInputs, SymbolReads};
 
 /// §10.8: the score is the minimum over the last 2 s, so one bad tick does not fire it.
 const DISLOCATION_HOLD: Millis = 2_000;
@@ -91,6 +93,7 @@ pub struct SymbolState {
     history: History,
     prices: PriceHistory,
     dislocation: HashMap<BookKey, DislocationTracker>,
+    reads: SymbolReads,
 }
 
 /// A fresh book's inputs to the composites.
@@ -107,6 +110,7 @@ impl SymbolState {
             history: History::new(history_len.max(1)),
             prices: PriceHistory::default(),
             dislocation: HashMap::new(),
+            reads: SymbolReads::default(),
         }
     }
 
@@ -159,6 +163,18 @@ impl SymbolState {
         composites.derivatives = derivatives(&used, self.prices.change_1h(now));
         composites.spot_perp = spot_perp_depth(&used, &money);
         money.describe(&used, &mut composites);
+        let mut analytics = Analytics::default();
+        self.reads.fill(
+            &ReadInputs {
+                now,
+                books: &books,
+                quote: money.quote.as_deref(),
+                rate,
+                mid,
+                cfg,
+            },
+            &mut analytics,
+        );
         self.history.push(
             now,
             [
@@ -177,7 +193,7 @@ impl SymbolState {
             composites,
             history: Arc::new(self.history.frame()),
             prices: self.prices.series(),
-            analytics: Arc::default(),
+            analytics: Arc::new(analytics),
         }
     }
 
@@ -325,7 +341,7 @@ fn warming(fresh: &[&BookTick], c: &Composites) -> Warming {
 
 /// Two feeds are comparable when their receive lags differ by at most the alignment limit
 /// (§0.2): books are incremental, so a quiet book is current as of its feed's lag.
-fn aligned(a: Option<f64>, b: Option<f64>, limit_ms: f64) -> bool {
+pub(super) fn aligned(a: Option<f64>, b: Option<f64>, limit_ms: f64) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => (a - b).abs() <= limit_ms,
         _ => false,

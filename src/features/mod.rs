@@ -30,9 +30,13 @@
 //! - [`composites`], [`dislocation`]: composites, `agreement()` and cross-venue dislocation
 //!   (§3.13, §4, §10.8);
 //! - [`derivatives`]: funding and open-interest consensus across perpetuals (§3.13);
+//! - [`lead_lag`]: which book's order flow leads (§3.12);
+//! - [`zones`]: support and resistance zones from resting depth (§5);
+//! - [`arbitrage`]: cross-venue edges net of taker fees (§9);
 //! - [`alias`]: market-data names mapped to this spec's honest names (§12).
 
 pub mod alias;
+pub mod arbitrage;
 pub mod attribution;
 pub mod bands;
 pub mod baseline;
@@ -45,6 +49,7 @@ pub mod flow;
 pub mod grid;
 pub mod hawkes;
 pub mod large_orders;
+pub mod lead_lag;
 pub mod level_activity;
 pub mod level_ofi;
 pub mod liquidations;
@@ -57,6 +62,7 @@ pub mod spread_vol;
 pub mod time_weighted;
 pub mod vpin;
 pub mod window;
+pub mod zones;
 
 #[cfg(test)]
 pub(crate) mod testutil;

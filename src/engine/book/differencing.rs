@@ -130,6 +130,11 @@ impl Differencing {
         self.activity.reset();
     }
 
+    /// OFI's running `[Σ e_n, Σ |e_n|]` (§3.12 bins them per second).
+    pub fn ofi_totals(&self) -> [f64; 2] {
+        self.ofi.totals()
+    }
+
     pub fn readings(&mut self, now: Millis) -> DiffReadings {
         let l1 = self.l1_avg.average(now);
         let warm = coverage(l1.covered, L1_AVG_WINDOW) >= MIN_COVERAGE;

@@ -105,6 +105,9 @@ pub struct BookEngine {
     large_threshold: Option<f64>,
     /// θ per side (§0.5) and the exchange second it was derived in.
     theta: Option<(i64, [LevelThreshold; 2])>,
+    /// The local second the depth near mid was last handed to the symbol in (§5 observes once
+    /// a second).
+    depth_second: Option<i64>,
     changes: Vec<LevelChange>,
     bids: Vec<Level>,
     asks: Vec<Level>,
@@ -152,6 +155,7 @@ impl BookEngine {
             observed_since: None,
             large_threshold: None,
             theta: None,
+            depth_second: None,
             changes: Vec::new(),
             bids: Vec::new(),
             asks: Vec::new(),

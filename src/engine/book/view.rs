@@ -9,6 +9,7 @@
 use std::mem::take;
 
 use crate::config::engine::{EngineConfig, KaikoReference};
+use crate::engine::clock::to_millis;
 use crate::engine::frame::{
     BookFeatures, BookFrame, CascadeView, Depth, DepthBands, FlowFeatures, KAIKO_REFERENCES,
     Ladder, LadderLevel, LiquidationFeatures, Progress, Warming,
@@ -27,6 +28,7 @@ use crate::features::cascade::{CascadeInputs, cascade_stress};
 use crate::features::composites::{SlippageInput, directional_pressure};
 use crate::features::flow::{FlowReadings, LargeTrades, SizeUnit};
 use crate::features::slippage::{OrderSize, Slippage, SlippageRef, slippage};
+use crate::features::zones::{CAPTURE_RANGE, DepthWindow};
 use crate::features::{Book, Level};
 use crate::feed::health::BookState;
 use crate::market::{Millis, Nanos, Side, TakerSide};
@@ -53,6 +55,13 @@ pub struct BookTick {
     pub resyncs_5m: u64,
     /// How far this book's slow baselines have filled.
     pub warming: Warming,
+    /// This book's exchange clock at the tick (§3.12 bins flow by exchange time).
+    pub exch_now: Millis,
+    /// OFI's running `[Σ e_n, Σ |e_n|]` (§3.12 differences it per 1-s bin).
+    pub ofi_totals: [f64; 2],
+    /// The valid book's levels near its mid, on the first tick of each local second only (§5
+    /// observes once a second; copying them every tick would cost for nothing).
+    pub depth: Option<DepthWindow>,
 }
 
 /// §0.2 book staleness from the configuration.
@@ -86,6 +95,13 @@ impl BookEngine {
 
         let (mut bids, mut asks) = (take(&mut self.bids), take(&mut self.asks));
         let book = self.mirror.materialize(&mut bids, &mut asks);
+        let local_second = to_millis(now).div_euclid(1000);
+        let depth = if valid && self.depth_second != Some(local_second) {
+            self.depth_second = Some(local_second);
+            DepthWindow::capture(&book, CAPTURE_RANGE)
+        } else {
+            None
+        };
         // θ (§0.5) follows the book, re-derived once a second (a median of level sizes moves
         // slowly); the trackers judge new adds by it.
         let second = exch_now.div_euclid(1000);
@@ -199,6 +215,9 @@ impl BookEngine {
         let warming = self.warming(exch_now);
         BookTick {
             warming,
+            exch_now,
+            ofi_totals: self.diff.ofi_totals(),
+            depth,
             fresh: valid && !stale,
             lag_ms: self.exch.lag_ms(),
             resyncs_5m: self.resyncs_5m(now),
