@@ -443,7 +443,8 @@ mod tests {
         assert!((score.unwrap() - 15.83066836 / 17.83066836).abs() < 1e-9);
         assert_eq!(lag, 2);
         // Two perpetuals: not spot against futures.
-        a.lead_lag.as_mut().unwrap().a = s.books[2].key.clone();
+        // (`a` is the Binance perpetual here; `b` becomes the Bybit one.)
+        a.lead_lag.as_mut().unwrap().b = s.books[2].key.clone();
         s.analytics = std::sync::Arc::new(a);
         assert_eq!(spot_futures_lead_lag(&s), None);
     }
