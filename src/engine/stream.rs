@@ -28,7 +28,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::features::alias::ALIASES;
+use crate::features::alias::{ALIASES, market_name};
 use crate::feed::event::BookKey;
 use crate::feed::health::{BookCounters, BookState};
 use crate::instrument::MarketKind;
@@ -276,14 +276,10 @@ impl JsonLines {
 /// For each honest name, the first market name the alias table lists for it, unless that one is
 /// the honest name itself.
 fn market_renames() -> HashMap<&'static str, &'static str> {
-    let mut renames = HashMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for a in ALIASES {
-        if seen.insert(a.spec_name) && a.market_name != a.spec_name {
-            renames.insert(a.spec_name, a.market_name);
-        }
-    }
-    renames
+    ALIASES
+        .iter()
+        .filter_map(|a| Some((a.spec_name, market_name(a.spec_name)?)))
+        .collect()
 }
 
 fn rename_keys(value: &mut Value, renames: &HashMap<&'static str, &'static str>) {
