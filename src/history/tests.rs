@@ -659,7 +659,9 @@ fn the_analytics_are_kept_per_book_and_per_symbol() {
         symbol: "BTC".into(),
         values: symbol,
     };
-    store.write_second(T0, &[all.clone()], &[]).unwrap();
+    store
+        .write_second(T0, std::slice::from_ref(&all), &[])
+        .unwrap();
     store.write_second(T0 + 1, &[all], &[]).unwrap();
     drop(store);
     let store = Store::open_read(&path).unwrap();
