@@ -185,6 +185,31 @@ mod tests {
     }
 
     #[test]
+    fn zone_edges_are_written_at_the_finest_price_precision_of_the_symbol() {
+        let mut s = btc();
+        let finest = s
+            .books
+            .iter()
+            .map(|b| b.ladder.price_decimals)
+            .max()
+            .unwrap();
+        let mut a = (*s.analytics).clone();
+        a.zones.zones[0].lo = 63_900.123_456_789;
+        a.arbitrage.opportunities[0].size = 0.123_456_789_123;
+        s.analytics = Arc::new(a);
+        let v = analytics_value(&s, DetectorKind::metric).unwrap();
+        let lo = v["zones"]["zones"][0]["lo"].as_f64().unwrap();
+        let expected: f64 = format!("{:.*}", usize::from(finest) + 1, 63_900.123_456_789)
+            .parse()
+            .unwrap();
+        assert_eq!(lo, expected);
+        assert_ne!(lo, 63_900.123_456_789);
+        // Sizes at the lot's decimals, never more than the unknown-lot 8.
+        let size = v["arbitrage"]["opportunities"][0]["size"].as_f64().unwrap();
+        assert!((size - 0.123_456_789_123).abs() < 1e-8 && size != 0.123_456_789_123);
+    }
+
+    #[test]
     fn absent_and_non_finite_values_are_null() {
         let mut s = btc();
         let mut a = (*s.analytics).clone();
