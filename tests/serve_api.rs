@@ -307,7 +307,52 @@ async fn every_endpoint_answers_in_the_reference_shape() {
     }
     assert!(v["composites"]["directional_pressure"].is_f64());
 
-    let shapes: [(&str, &[&str]); 7] = [
+    let shapes: [(&str, &[&str]); 16] = [
+        (
+            "/v1/orderbook/support-resistance/BTC",
+            &["zones", "nearest_support_bps", "data_freshness"],
+        ),
+        (
+            "/v1/regime/BTC",
+            &[
+                "regime",
+                "confidence",
+                "distribution",
+                "fitted",
+                "exchange_source",
+            ],
+        ),
+        (
+            "/v1/drift/BTC",
+            &["overall_status", "drift_score", "drifted_features", "scope"],
+        ),
+        (
+            "/v1/consensus/BTC",
+            &[
+                "directional_consensus",
+                "statistical_bias",
+                "model_agreement",
+                "confidence_band",
+                "disclaimer",
+            ],
+        ),
+        ("/v1/arbitrage", &["count", "opportunities"]),
+        ("/v1/arbitrage/ETH", &["count", "opportunities"]),
+        (
+            "/v1/market-protection/BTC",
+            &["integrity_score", "detectors"],
+        ),
+        ("/v1/flow/positioning/BTC", &["positioning", "exchanges"]),
+        (
+            "/v1/flow/spot-futures/BTC",
+            &[
+                "basis_spread",
+                "depth_divergence",
+                "ofi_lead_lag",
+                "whale_agreement",
+                "liquidity_ratio",
+            ],
+        ),
         (
             "/v1/flow/liquidations/BTC",
             &[
@@ -400,7 +445,8 @@ async fn every_endpoint_answers_in_the_reference_shape() {
     assert_eq!(v["symbols"]["USDT"]["orderbook"], true);
     assert_eq!(v["symbols"]["BTC"]["orderbook"], true);
     assert_eq!(v["symbols"]["BTC"]["derivatives"], true);
-    assert_eq!(v["symbols"]["ETH"]["positioning"], false);
+    assert_eq!(v["symbols"]["BTC"]["spot_futures"], true);
+    assert!(v["symbols"]["ETH"]["positioning"].is_boolean());
 
     let (_, _, v) = get(&client, &format!("{base}/v1/books/okx/BTC-USDT?depth=5")).await;
     assert_eq!(v["valid"], true);
@@ -447,8 +493,12 @@ async fn errors_are_json_with_the_reference_codes() {
             "depth",
         ),
         ("/v1/books/okx/NOPE", StatusCode::NOT_FOUND, "/v1/health"),
-        ("/v1/regime/BTC", StatusCode::NOT_IMPLEMENTED, "regime"),
-        ("/v1/arbitrage", StatusCode::NOT_IMPLEMENTED, "arbitrage"),
+        (
+            "/v1/historical/features/BTC",
+            StatusCode::NOT_IMPLEMENTED,
+            "historical",
+        ),
+        ("/v1/regime/DOGE", StatusCode::NOT_FOUND, "/v1/symbols"),
         ("/v1/nothing", StatusCode::NOT_FOUND, "openapi"),
         ("/v1/stream?symbols=BTC,NOPE", StatusCode::NOT_FOUND, "NOPE"),
     ];

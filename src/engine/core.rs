@@ -400,7 +400,7 @@ impl Engine {
             self.alerts
                 .evaluate(now, MetricScope::Book, &subject, |m| match reading(m) {
                     Reading::Book(read) => read(tick),
-                    Reading::Symbol(_) | Reading::Event => None,
+                    Reading::Symbol(_) | Reading::Analytics(_) | Reading::Event => None,
                 });
             // Event metrics are notionals: judged only with base units, drained either way.
             let base_units = tick.frame.base_units;
@@ -417,10 +417,11 @@ impl Engine {
         // Frames are built in the order of `self.symbols`.
         for (state, s) in self.symbols.iter().zip(symbols) {
             let subject = Subject::Symbol(state.name().clone());
-            let c = &s.composites;
+            let (c, a) = (&s.composites, &*s.analytics);
             self.alerts
                 .evaluate(now, MetricScope::Symbol, &subject, |m| match reading(m) {
                     Reading::Symbol(read) => read(c),
+                    Reading::Analytics(read) => read(a),
                     Reading::Book(_) | Reading::Event => None,
                 });
         }

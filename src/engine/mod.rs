@@ -13,12 +13,14 @@
 //! - [`readings`]: where each alert metric's value is read;
 //! - [`health`]: venue connection health;
 //! - [`clock`], [`freshness`]: local and exchange time, staleness (§0.2);
-//! - [`stream`], [`stream_numbers`]: `stream --json`, one JSON object per tick, numbers at their
-//!   precision, slim with `--fields`;
-//! - [`frame`]: the view model; [`analytics`]: its per-symbol analytics part (§3.12, §5–§10).
+//! - [`stream`], [`stream_numbers`], [`stream_analytics`]: `stream --json`, one JSON object per
+//!   tick, numbers at their precision, slim with `--fields`;
+//! - [`frame`]: the view model; [`analytics`]: its per-symbol analytics part (§3.12, §5–§10);
+//!   [`analytics_reads`]: the single numbers its readers (alerts, history, serve) take from it.
 
 pub mod alerts;
 pub mod analytics;
+pub mod analytics_reads;
 pub mod book;
 pub mod clock;
 pub mod core;
@@ -31,6 +33,7 @@ pub mod quote_rate;
 pub mod readings;
 pub mod reads;
 pub mod stream;
+pub mod stream_analytics;
 pub mod stream_numbers;
 pub mod symbol;
 pub mod task;

@@ -5,6 +5,7 @@
 use crate::config::alerts::{AlertMetric, MetricScope};
 use crate::feed::health::BookState;
 
+use super::analytics::Analytics;
 use super::book::view::{BookTick, depth_10bps};
 use super::frame::{BookFeatures, Composites};
 
@@ -15,6 +16,8 @@ pub enum Reading {
     Book(fn(&BookTick) -> Option<f64>),
     /// From one symbol's cross-venue composites.
     Symbol(fn(&Composites) -> Option<f64>),
+    /// From one symbol's analytics (already gated by §0.2 where they are built).
+    Analytics(fn(&Analytics) -> Option<f64>),
     /// One value per event, handed over by the book as it happens
     /// ([`BookEngine::take_events`](super::book::BookEngine::take_events)).
     Event,
@@ -25,7 +28,7 @@ impl Reading {
     pub fn scope(self) -> MetricScope {
         match self {
             Reading::Book(_) => MetricScope::Book,
-            Reading::Symbol(_) => MetricScope::Symbol,
+            Reading::Symbol(_) | Reading::Analytics(_) => MetricScope::Symbol,
             Reading::Event => MetricScope::Event,
         }
     }
@@ -35,7 +38,7 @@ impl Reading {
 /// old news, except for the metrics that are about staleness and resyncs themselves.
 pub fn reading(m: AlertMetric) -> Reading {
     use AlertMetric as M;
-    use Reading::{Book, Event, Symbol};
+    use Reading::{Analytics as Read, Book, Event, Symbol};
     match m {
         M::SpreadBps => Book(|t| fresh_features(t)?.spread_bps),
         M::DepthImbalance25bps => Book(|t| fresh_features(t)?.depth_imbalance_25bps),
@@ -69,10 +72,66 @@ pub fn reading(m: AlertMetric) -> Reading {
         M::FundingAgreement => Symbol(|c| c.derivatives.funding_agreement),
         M::OiDivergence => Symbol(|c| c.derivatives.oi_divergence),
         M::LargeTradeUsd | M::LiquidationUsd => Event,
+        M::NearestSupportBps => Read(|a| finite(a.zones.nearest_support_bps)),
+        M::NearestResistanceBps => Read(|a| finite(a.zones.nearest_resistance_bps)),
+        M::RegimeEntropy => Read(|a| finite(a.regime.entropy)),
+        M::ArbNetBps => Read(Analytics::best_arb_net_bps),
+        M::LeadLagScore => Read(|a| a.lead_lag.as_ref()?.score()),
     }
+}
+
+/// A value an alert can compare: a NaN would never cross a threshold and never clear one.
+fn finite(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite())
 }
 
 /// A book's features, if the book is fresh.
 fn fresh_features(t: &BookTick) -> Option<&BookFeatures> {
     t.frame.features.as_ref().filter(|_| t.fresh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::analytics_reads::fixture;
+
+    fn analytics_value(m: AlertMetric, a: &Analytics) -> Option<f64> {
+        match reading(m) {
+            Reading::Analytics(read) => read(a),
+            _ => panic!("{m} is not read from the analytics"),
+        }
+    }
+
+    #[test]
+    fn analytics_metrics_read_their_value_and_never_a_nan() {
+        let btc = crate::ui::tests::fixtures::frame().symbols[0].clone();
+        let mut a = fixture::filled(&btc);
+        let expect = [
+            (AlertMetric::NearestSupportBps, 7.8),
+            (AlertMetric::NearestResistanceBps, 15.6),
+            (AlertMetric::RegimeEntropy, 0.5639062475),
+            (AlertMetric::ArbNetBps, 4.985014985),
+            (AlertMetric::LeadLagScore, 15.83066836 / 17.83066836),
+        ];
+        for (m, v) in expect {
+            assert_eq!(m.scope(), reading(m).scope(), "{m}");
+            let got = analytics_value(m, &a).unwrap();
+            assert!((got - v).abs() < 1e-12, "{m}: {got} != {v}");
+        }
+        a.zones.nearest_support_bps = Some(f64::NAN);
+        a.regime.entropy = Some(f64::INFINITY);
+        a.arbitrage.opportunities.clear();
+        a.lead_lag = None;
+        for (m, _) in expect.iter().take(4) {
+            if *m != AlertMetric::NearestResistanceBps {
+                assert_eq!(analytics_value(*m, &a), None, "{m}");
+            }
+        }
+        assert_eq!(analytics_value(AlertMetric::LeadLagScore, &a), None);
+        // Warming: nothing to alert on.
+        let warming = fixture::warming();
+        for (m, _) in expect {
+            assert_eq!(analytics_value(m, &warming), None, "{m}");
+        }
+    }
 }

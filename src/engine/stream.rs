@@ -1,8 +1,10 @@
 //! `stream --json`: one JSON object per engine tick, one per line, for scripts and other tools.
 //!
-//! Each line holds, per symbol, the composites and, per (venue, instrument) book, its state and
-//! validity (`valid`, `stale`, `book_age_ms`, level counts: §0.2), features, depth bands, flow,
-//! liquidations and derivatives; then venue health and the alerts fired since the previous line.
+//! Each line holds, per symbol, the composites, the analytics (zones, regime, drift, consensus,
+//! arbitrage, integrity per book, lead–lag, positioning: [`stream_analytics`](super::stream_analytics))
+//! and, per (venue, instrument) book, its state and validity (`valid`, `stale`, `book_age_ms`,
+//! level counts: §0.2), features, depth bands, flow, liquidations and derivatives; then venue
+//! health and the alerts fired since the previous line.
 //! Absent values are `null` because they are `None` in the frame, never because a NaN was
 //! written (serde_json would write one as `null` silently; the frame has none to write).
 //!
@@ -26,16 +28,18 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::features::alias::ALIASES;
+use crate::features::alias::{ALIASES, market_name};
 use crate::feed::event::BookKey;
 use crate::feed::health::{BookCounters, BookState};
 use crate::instrument::MarketKind;
 use crate::market::Nanos;
 
+use super::analytics::DetectorKind;
 use super::frame::{
     Alert, AlertDelivery, BackfillView, BookFeatures, BookFrame, DataMode, DepthBands, DerivsView,
     FlowFeatures, Frame, LiquidationFeatures, SymbolFrame, VenueHealth,
 };
+use super::stream_analytics::analytics_value;
 use super::stream_numbers::{Fields, Precision, tidy_book, tidy_other};
 
 /// How `stream --json` writes.
@@ -242,12 +246,26 @@ impl JsonLines {
         }
         let mut composites = serde_json::to_value(&s.composites)?;
         tidy_other(&mut composites);
+        let detector_name = |k: DetectorKind| {
+            let honest = k.metric();
+            match self.opts.market_names {
+                true => self.renames.get(honest).copied().unwrap_or(honest),
+                false => honest,
+            }
+        };
         let mut line = serde_json::Map::new();
         line.insert("symbol".into(), Value::from(s.symbol.as_str()));
         match fields {
-            Some(f) => line.extend(f.slim_composites(composites)),
+            Some(f) => {
+                line.extend(f.slim_composites(composites));
+                if !f.analytics.is_empty() {
+                    line.extend(f.slim_analytics(analytics_value(s, detector_name)?));
+                }
+            }
             None => {
+                let analytics = analytics_value(s, detector_name)?;
                 line.insert("composites".into(), composites);
+                line.insert("analytics".into(), analytics);
             }
         }
         line.insert("books".into(), Value::Array(books));
@@ -258,14 +276,10 @@ impl JsonLines {
 /// For each honest name, the first market name the alias table lists for it, unless that one is
 /// the honest name itself.
 fn market_renames() -> HashMap<&'static str, &'static str> {
-    let mut renames = HashMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for a in ALIASES {
-        if seen.insert(a.spec_name) && a.market_name != a.spec_name {
-            renames.insert(a.spec_name, a.market_name);
-        }
-    }
-    renames
+    ALIASES
+        .iter()
+        .filter_map(|a| Some((a.spec_name, market_name(a.spec_name)?)))
+        .collect()
 }
 
 fn rename_keys(value: &mut Value, renames: &HashMap<&'static str, &'static str>) {
@@ -450,6 +464,75 @@ mod tests {
         // A rename never overwrites a key that is already there.
         assert_eq!(v["manip_risk"], 7);
         assert_eq!(v["phantom_liquidity_score"], 0.2);
+    }
+
+    /// The UI's fixture frame with BTC's analytics filled.
+    fn analytics_frame() -> Frame {
+        let mut frame = crate::ui::tests::fixtures::frame();
+        let btc = &mut frame.symbols[0];
+        btc.analytics = Arc::new(crate::engine::analytics_reads::fixture::filled(btc));
+        frame
+    }
+
+    #[test]
+    fn each_symbol_line_carries_its_analytics_renamed_with_market_names() {
+        let frame = analytics_frame();
+        let mut buf = Vec::new();
+        JsonLines::new(StreamOptions::default())
+            .write(&mut buf, &frame)
+            .unwrap();
+        let honest = &lines(&buf)[0]["symbols"][0]["analytics"];
+        assert_eq!(honest["regime"]["label"], "BULL");
+        assert_eq!(honest["zones"]["nearest_support_bps"], 7.8);
+        let detectors = &honest["integrity"][0]["detectors"];
+        assert_eq!(detectors["phantom_liquidity_score"]["score"], 0.3117);
+        assert!(detectors.get("manip_risk").is_none());
+        // ETH's analytics are empty: the parts are there with nulls.
+        let eth = &lines(&buf)[0]["symbols"][1]["analytics"];
+        assert!(eth["regime"]["label"].is_null());
+        assert!(eth["lead_lag"].is_null());
+
+        let mut buf = Vec::new();
+        JsonLines::new(StreamOptions {
+            market_names: true,
+            fields: None,
+        })
+        .write(&mut buf, &frame)
+        .unwrap();
+        let market = &lines(&buf)[0]["symbols"][0]["analytics"]["integrity"][0];
+        assert_eq!(market["detectors"]["manip_risk"]["score"], 0.3117);
+        assert_eq!(market["detectors"]["price_dislocation"]["score"], 0.0);
+        assert!(market["detectors"].get("phantom_liquidity_score").is_none());
+        assert_eq!(market["top_contributors"][0], "manip_risk");
+    }
+
+    #[test]
+    fn fields_keep_only_the_analytics_parts_asked_for() {
+        let frame = analytics_frame();
+        let fields = Fields::parse(&["regime".into(), "spread_bps".into()]).unwrap();
+        assert_eq!(fields.analytics, ["regime"]);
+        let mut buf = Vec::new();
+        JsonLines::new(StreamOptions {
+            market_names: false,
+            fields: Some(fields),
+        })
+        .write(&mut buf, &frame)
+        .unwrap();
+        let btc = &lines(&buf)[0]["symbols"][0];
+        assert_eq!(btc["regime"]["label"], "BULL");
+        assert!(btc.get("zones").is_none() && btc.get("analytics").is_none());
+        assert!(btc["books"][0]["spread_bps"].is_f64());
+        // Without an analytics part, none is written.
+        let mut buf = Vec::new();
+        JsonLines::new(StreamOptions {
+            market_names: false,
+            fields: Some(Fields::parse(&["spread_bps".into()]).unwrap()),
+        })
+        .write(&mut buf, &frame)
+        .unwrap();
+        assert!(lines(&buf)[0]["symbols"][0].get("regime").is_none());
+        let err = Fields::parse(&["regim".into()]).unwrap_err();
+        assert!(err.contains("regime") && err.contains("zones"), "{err}");
     }
 
     #[tokio::test]

@@ -8,7 +8,8 @@
 //!
 //! `--fields` keeps a slim line: the books' and symbols' identity plus the named fields, found
 //! by name wherever the full line has them (a book's `features`, `flow`, `derivs`,
-//! `liquidations`, or the book itself; a symbol's `composites`).
+//! `liquidations`, or the book itself; a symbol's `composites`, or a part of its `analytics`:
+//! `zones`, `regime` …).
 
 use serde_json::{Map, Value};
 
@@ -52,7 +53,8 @@ enum Unit {
 
 fn unit(key: &str) -> Unit {
     match key {
-        "mid" | "mark_price" | "index_price" | "price" => Unit::Price,
+        // `lo`, `hi`, `grid`: a support/resistance zone's edges and bucket width (§5).
+        "mid" | "mark_price" | "index_price" | "price" | "lo" | "hi" | "grid" => Unit::Price,
         "open_interest" | "cvd_1m" | "cvd_5m" | "unsided_volume" | "ofi_10s" | "ofi_60s"
         | "base" | "size" => Unit::Size,
         k if k.ends_with("_usd") || k == "quote" || k.starts_with("notional") => Unit::Money,
@@ -161,6 +163,8 @@ pub struct Fields {
     pub book: Vec<String>,
     /// Found in each symbol's composites.
     pub symbol: Vec<String>,
+    /// Parts of each symbol's analytics (`zones`, `regime` …).
+    pub analytics: Vec<String>,
 }
 
 impl Fields {
@@ -168,6 +172,7 @@ impl Fields {
     /// the unknown ones and listing every valid name.
     pub fn parse(wanted: &[String]) -> Result<Fields, String> {
         let (book_names, symbol_names) = (book_field_names(), keys_of(Composites::default()));
+        let analytics_names = super::stream_analytics::part_names();
         let wanted: Vec<String> = wanted
             .iter()
             .map(|f| f.trim().to_owned())
@@ -178,7 +183,9 @@ impl Fields {
         }
         let unknown: Vec<&str> = wanted
             .iter()
-            .filter(|f| !book_names.contains(f) && !symbol_names.contains(f))
+            .filter(|f| {
+                !book_names.contains(f) && !symbol_names.contains(f) && !analytics_names.contains(f)
+            })
             .map(String::as_str)
             .collect();
         if !unknown.is_empty() {
@@ -186,6 +193,7 @@ impl Fields {
             valid.extend(
                 symbol_names
                     .iter()
+                    .chain(&analytics_names)
                     .filter(|n| !book_names.contains(n))
                     .cloned(),
             );
@@ -206,6 +214,7 @@ impl Fields {
         Ok(Fields {
             book: pick(&book_names),
             symbol: pick(&symbol_names),
+            analytics: pick(&analytics_names),
         })
     }
 
@@ -235,6 +244,17 @@ impl Fields {
             out.insert(field.clone(), found.unwrap_or(Value::Null));
         }
         Value::Object(out)
+    }
+
+    /// A symbol's analytics with only the parts asked for.
+    pub fn slim_analytics(&self, analytics: Value) -> Map<String, Value> {
+        let Value::Object(mut map) = analytics else {
+            return Map::new();
+        };
+        self.analytics
+            .iter()
+            .filter_map(|f| map.remove(f).map(|v| (f.clone(), v)))
+            .collect()
     }
 
     /// A symbol's composites with only the symbol fields.

@@ -236,6 +236,17 @@ pub fn spec_name(market_name: &str) -> Option<&'static str> {
         .map(|a| a.spec_name)
 }
 
+/// The market-data name an output writes for spec field `spec_name`: the first alias the table
+/// lists for it, unless that one is the spec name itself (then the honest name is the market
+/// name too, and `None`).
+pub fn market_name(spec_name: &str) -> Option<&'static str> {
+    ALIASES
+        .iter()
+        .find(|a| a.spec_name == spec_name)
+        .map(|a| a.market_name)
+        .filter(|m| *m != spec_name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +261,11 @@ mod tests {
         assert_eq!(spec_name("bid_ask_spread"), Some("spread_bps"));
         assert_eq!(spec_name("depth_imbalance"), Some("depth_imbalance"));
         assert_eq!(spec_name("no_such_metric"), None);
+        assert_eq!(market_name("phantom_liquidity_score"), Some("manip_risk"));
+        assert_eq!(market_name("dislocation_score"), Some("price_dislocation"));
+        // Listed first as itself.
+        assert_eq!(market_name("whale_conviction"), None);
+        assert_eq!(market_name("layering_score"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use std::sync::LazyLock;
 
+use crate::engine::analytics::{RatioKind, RegimeLabel};
 use crate::features::bands::{HYDROMANCER_BPS, KAIKO_PCTS};
 
 /// How a column rolls up from 1-s samples into 1-min and 1-h rows.
@@ -32,6 +33,8 @@ pub struct Column {
     pub rollup: Rollup,
     /// Kept in the 1-s rows too (otherwise only in the 1-min and 1-h rollups).
     pub every_second: bool,
+    /// The schema version whose migration adds the column ([`super::store`]).
+    pub added_in: i64,
 }
 
 impl Column {
@@ -42,11 +45,17 @@ impl Column {
             scale,
             rollup,
             every_second: true,
+            added_in: 1,
         }
     }
 
     fn minutes_only(mut self) -> Self {
         self.every_second = false;
+        self
+    }
+
+    fn since(mut self, version: i64) -> Self {
+        self.added_in = version;
         self
     }
 
@@ -188,7 +197,66 @@ fn build() -> Vec<Column> {
         Column::new("cascade_stress", "score 0..1", 1e4, Mean).minutes_only(),
         Column::new("dislocation_score", "score 0..1", 1e4, Mean).minutes_only(),
     ]);
+    c.extend(
+        analytics_columns()
+            .into_iter()
+            .map(|c| c.minutes_only().since(3)),
+    );
     c
+}
+
+/// The analytics' 1-min values (schema 3). The regime label is stored as its index in
+/// [`RegimeLabel::ALL`] and rolls up as the last label of the interval; the other figures are
+/// time-weighted means. Per book: the integrity score and the venue's positioning; in a
+/// symbol's cross-venue row: the regime, drift, nearest zones, the least intact book's integrity
+/// and the venues' consensus ratios (under the same ratio names).
+fn analytics_columns() -> Vec<Column> {
+    use Rollup::*;
+    let mut c = vec![Column::new(
+        "regime",
+        "label 0 CALM, 1 BULL, 2 BEAR, 3 BREAKOUT, 4 CRASH",
+        1.0,
+        Last,
+    )];
+    for label in RegimeLabel::ALL {
+        c.push(Column::new(
+            regime_probability_column(label),
+            "probability 0..1",
+            1e6,
+            Mean,
+        ));
+    }
+    c.extend([
+        Column::new("regime_entropy", "0 certain..1 uniform", 1e4, Mean),
+        Column::new("drift_score", "score 0..1", 1e4, Mean),
+        Column::new("integrity_score", "score 0..100", 100.0, Mean),
+        Column::new("nearest_support_bps", "bps", 100.0, Mean),
+        Column::new("nearest_resistance_bps", "bps", 100.0, Mean),
+    ]);
+    for kind in RatioKind::ALL {
+        c.push(Column::new(
+            long_short_column(kind),
+            "longs/shorts",
+            1e4,
+            Mean,
+        ));
+    }
+    c.extend([
+        Column::new("taker_buy_sell_ratio", "buy/sell volume", 1e4, Mean),
+        Column::new("large_taker_buy_share", "share 0..1", 1e4, Mean),
+        Column::new("small_taker_buy_share", "share 0..1", 1e4, Mean),
+    ]);
+    c
+}
+
+/// The column of one regime probability (`regime_p_bull`).
+pub fn regime_probability_column(label: RegimeLabel) -> String {
+    format!("regime_p_{}", label.as_str().to_ascii_lowercase())
+}
+
+/// The column of one kind of long/short ratio (`long_short_ratio_accounts`).
+pub fn long_short_column(kind: RatioKind) -> String {
+    format!("long_short_ratio_{}", kind.as_str())
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ static SOURCE: std::sync::LazyLock<Column> = std::sync::LazyLock::new(|| Column 
     scale: 1.0,
     rollup: super::columns::Rollup::Last,
     every_second: false,
+    added_in: 2,
 });
 
 /// The stored columns of an interval's table, with the column each decodes with.

@@ -9,9 +9,12 @@ use crate::engine::book::Totals;
 use crate::engine::frame::{BookFrame, Frame, SymbolFrame};
 use crate::feed::event::BookKey;
 
-use super::columns::{SLIPPAGE_REFS, columns, index_of, width};
+use super::columns::{
+    SLIPPAGE_REFS, columns, index_of, long_short_column, regime_probability_column, width,
+};
 use super::writer::SecondBatch;
 use super::{BookRow, HistorySink, WarmRow};
+use crate::engine::analytics::{Analytics, RatioKind, RegimeLabel};
 
 /// The venue name of a symbol's cross-venue row.
 pub const ALL_VENUES: &str = "all";
@@ -93,7 +96,7 @@ impl SecondRows {
                     venue: b.key.venue.as_str().to_owned(),
                     instrument: b.key.instrument.to_string(),
                     symbol: s.symbol.clone(),
-                    values: book_values(b, flow),
+                    values: book_values(b, flow, &s.analytics),
                 });
             }
             if !s.books.is_empty() {
@@ -135,9 +138,23 @@ impl Row {
 }
 
 /// One book's second. A book that is not valid and fresh keeps only its flow and derivatives
-/// columns (`valid` = 0): a stale book's state is not a sample of the market (§0.2).
-pub fn book_values(b: &BookFrame, flow: Totals) -> Vec<Option<f64>> {
+/// columns (`valid` = 0): a stale book's state is not a sample of the market (§0.2). Its
+/// integrity and positioning come from its symbol's analytics `a` (gated where they are built;
+/// a stale venue ratio is left out).
+pub fn book_values(b: &BookFrame, flow: Totals, a: &Analytics) -> Vec<Option<f64>> {
     let mut r = Row::new();
+    r.set(
+        "integrity_score",
+        a.integrity_of(b).and_then(|i| i.integrity_score),
+    );
+    if let Some(p) = a.positioning.venues.iter().find(|v| v.key == b.key) {
+        for kind in RatioKind::ALL {
+            r.set(&long_short_column(kind), a.positioning.venue_ratio(b, kind));
+        }
+        r.set("taker_buy_sell_ratio", p.taker_buy_sell_ratio);
+        r.set("large_taker_buy_share", p.large_taker_buy_share);
+        r.set("small_taker_buy_share", p.small_taker_buy_share);
+    }
     let fresh = b.valid && !b.stale;
     r.set("valid", Some(if fresh { 1.0 } else { 0.0 }));
     if let Some(f) = b.features.as_ref().filter(|_| fresh) {
@@ -204,7 +221,8 @@ pub fn book_values(b: &BookFrame, flow: Totals) -> Vec<Option<f64>> {
     r.0
 }
 
-/// A symbol's cross-venue second: the composites, the median mid and the summed CVD.
+/// A symbol's cross-venue second: the composites, the median mid, the summed CVD and the
+/// symbol's analytics.
 pub fn symbol_values(s: &SymbolFrame) -> Vec<Option<f64>> {
     let mut r = Row::new();
     let c = &s.composites;
@@ -221,5 +239,31 @@ pub fn symbol_values(s: &SymbolFrame) -> Vec<Option<f64>> {
         "valid",
         Some(if c.venues_used.is_empty() { 0.0 } else { 1.0 }),
     );
+    let a = &s.analytics;
+    r.set("regime", a.regime.label.map(|l| l.code() as f64));
+    for label in RegimeLabel::ALL {
+        r.set(
+            &regime_probability_column(label),
+            a.regime_probability(label),
+        );
+    }
+    r.set("regime_entropy", a.regime.entropy);
+    r.set("drift_score", a.drift.score);
+    r.set("nearest_support_bps", a.zones.nearest_support_bps);
+    r.set("nearest_resistance_bps", a.zones.nearest_resistance_bps);
+    // The least intact book: one manipulated venue is not averaged away.
+    r.set(
+        "integrity_score",
+        a.integrity
+            .iter()
+            .filter_map(|i| i.integrity_score.filter(|x| x.is_finite()))
+            .reduce(f64::min),
+    );
+    for kind in RatioKind::ALL {
+        r.set(
+            &long_short_column(kind),
+            a.positioning.consensus_ratio(kind),
+        );
+    }
     r.0
 }

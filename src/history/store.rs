@@ -23,7 +23,7 @@ use super::{BookRow, HistoryError, Interval, WarmRow};
 
 /// The schema version this build writes. Older files are migrated forward on open; a newer file
 /// is refused (it was written by a newer depthscope).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// An open history file.
 pub struct Store {
@@ -63,9 +63,22 @@ fn rollup_decoders() -> Vec<&'static Column> {
         .collect()
 }
 
+/// The stored names of the columns `version`'s migration adds: `(1-s table, rollup tables)`.
+fn columns_added_in(version: i64) -> (Vec<String>, Vec<String>) {
+    let added = || columns().iter().filter(move |c| c.added_in == version);
+    (
+        added()
+            .filter(|c| c.every_second)
+            .map(|c| c.name.clone())
+            .collect(),
+        added().flat_map(Column::rollup_names).collect(),
+    )
+}
+
 fn migration_1(conn: &Connection) -> rusqlite::Result<()> {
-    let sec: Vec<String> = second_columns().map(|c| quoted(&c.name)).collect();
-    let roll: Vec<String> = rollup_names().iter().map(|n| quoted(n)).collect();
+    let (sec, roll) = columns_added_in(1);
+    let sec: Vec<String> = sec.iter().map(|n| quoted(n)).collect();
+    let roll: Vec<String> = roll.iter().map(|n| quoted(n)).collect();
     conn.execute_batch(&format!(
         "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
          CREATE TABLE books(id INTEGER PRIMARY KEY, venue TEXT NOT NULL, instrument TEXT NOT NULL,
@@ -94,8 +107,40 @@ fn migration_2(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
+/// Version 3: the analytics' 1-min values (regime and its probabilities, drift, integrity per
+/// book, positioning ratios, nearest support/resistance), as empty columns for the past.
+fn migration_3(conn: &Connection) -> rusqlite::Result<()> {
+    add_columns(conn, 3)
+}
+
+/// Adds the columns of `version` that a table does not have yet.
+fn add_columns(conn: &Connection, version: i64) -> rusqlite::Result<()> {
+    let (sec, roll) = columns_added_in(version);
+    for (table, names) in [("sec", &sec), ("min", &roll), ("hour", &roll)] {
+        let have: Vec<String> = conn
+            .prepare(&format!("PRAGMA table_info({table})"))?
+            .query_map([], |r| r.get::<_, String>(1))?
+            .collect::<rusqlite::Result<_>>()?;
+        for name in names.iter().filter(|n| !have.contains(n)) {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {}", quoted(name)))?;
+        }
+    }
+    Ok(())
+}
+
 /// Forward migrations: entry `i` takes a file from version `i` to `i + 1`.
-const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[migration_1, migration_2];
+const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] =
+    &[migration_1, migration_2, migration_3];
+
+/// A new file at schema `version` as an older depthscope wrote it, to test migrations.
+#[cfg(test)]
+pub(super) fn create_at_version(path: &Path, version: i64) -> rusqlite::Result<()> {
+    let conn = Connection::open(path)?;
+    for step in &MIGRATIONS[..version as usize] {
+        step(&conn)?;
+    }
+    conn.execute_batch(&format!("PRAGMA user_version = {version}"))
+}
 
 fn lock_path(path: &Path) -> PathBuf {
     let mut p = path.as_os_str().to_owned();

@@ -567,3 +567,126 @@ fn pruning_drops_old_baseline_samples() {
         .unwrap();
     assert_eq!(left, 1);
 }
+
+/// A file written before the analytics were kept (schema 2) gains their columns on open: its
+/// rows keep their values with the new columns empty, and the next minutes are kept in full.
+#[test]
+fn a_version_2_file_gains_the_analytics_columns() {
+    let path = tempdir("v2").join("h.sqlite");
+    store::create_at_version(&path, 2).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO books(id, venue, instrument, symbol) VALUES (1, 'okx', 'BTC-USDT', 'BTC');
+             INSERT INTO min(book, t, seconds, mid_close, source) VALUES (1, 1780272000, 60, 100.5, 0);",
+        )
+        .unwrap();
+        let has_regime: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('min') WHERE name = 'regime'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(has_regime, 0, "a version-2 file has no analytics columns");
+    }
+    assert!(matches!(
+        Store::open_read(&path),
+        Err(HistoryError::Old(_, 2))
+    ));
+    let mut store = Store::open_write(&path).unwrap();
+    let mut r = row(101.0, 1.0);
+    r.values[index_of("regime").unwrap()] = Some(4.0);
+    r.values[index_of("integrity_score").unwrap()] = Some(36.83471317);
+    store.write_second(T0 + 60, &[r], &[]).unwrap();
+    drop(store);
+    let store = Store::open_read(&path).unwrap();
+    let fields = ["mid_close", "regime", "integrity_score"];
+    let table = query(&store, &spec(T0, T0 + 120, Interval::Minute, &fields)).unwrap();
+    let rows: Vec<Vec<Option<f64>>> = table.rows.into_iter().map(|r| r.3).collect();
+    assert_eq!(
+        rows,
+        [
+            vec![Some(100.5), None, None],
+            vec![Some(101.0), Some(4.0), Some(36.83)]
+        ]
+    );
+    // Opened again: nothing left to migrate.
+    drop(store);
+    drop(Store::open_write(&path).unwrap());
+}
+
+/// The analytics of a frame become its books' and its symbol's 1-min values and come back from
+/// `history query` at their stored precision.
+#[test]
+fn the_analytics_are_kept_per_book_and_per_symbol() {
+    use crate::engine::analytics::RegimeLabel;
+    use crate::engine::analytics_reads::fixture;
+
+    let mut frame = crate::ui::tests::fixtures::frame();
+    let btc = &mut frame.symbols[0];
+    btc.analytics = std::sync::Arc::new(fixture::filled(btc));
+    let btc = &frame.symbols[0];
+    let symbol = recorder::symbol_values(btc);
+    let at = |values: &[Option<f64>], name: &str| values[index_of(name).unwrap()];
+    assert_eq!(at(&symbol, "regime"), Some(RegimeLabel::Bull.code() as f64));
+    assert_eq!(at(&symbol, "regime_p_bull"), Some(0.712324));
+    assert_eq!(at(&symbol, "regime_entropy"), Some(0.5639062475));
+    assert_eq!(at(&symbol, "drift_score"), Some(0.4394449155));
+    assert_eq!(at(&symbol, "nearest_support_bps"), Some(7.8));
+    assert_eq!(at(&symbol, "integrity_score"), Some(84.415));
+    assert_eq!(at(&symbol, "long_short_ratio_accounts"), Some(1.5));
+    assert_eq!(at(&symbol, "long_short_ratio_top_positions"), None);
+    // Book 1 is the Binance perpetual: its own ratios, the stale one left out.
+    let perp = &btc.books[1];
+    let book = recorder::book_values(perp, Default::default(), &btc.analytics);
+    assert_eq!(at(&book, "integrity_score"), Some(84.415));
+    assert_eq!(at(&book, "long_short_ratio_accounts"), Some(1.5));
+    assert_eq!(at(&book, "long_short_ratio_top_positions"), None);
+    assert_eq!(at(&book, "small_taker_buy_share"), Some(0.45));
+    // A spot book has no positioning; a symbol without analytics stores none.
+    let spot = recorder::book_values(&btc.books[0], Default::default(), &btc.analytics);
+    assert_eq!(at(&spot, "taker_buy_sell_ratio"), None);
+    let eth = recorder::symbol_values(&frame.symbols[1]);
+    assert_eq!(at(&eth, "regime"), None);
+    assert_eq!(at(&eth, "integrity_score"), None);
+
+    let path = tempdir("analytics").join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    let all = BookRow {
+        venue: recorder::ALL_VENUES.into(),
+        instrument: "BTC".into(),
+        symbol: "BTC".into(),
+        values: symbol,
+    };
+    store
+        .write_second(T0, std::slice::from_ref(&all), &[])
+        .unwrap();
+    store.write_second(T0 + 1, &[all], &[]).unwrap();
+    drop(store);
+    let store = Store::open_read(&path).unwrap();
+    let fields = [
+        "regime",
+        "regime_p_bull",
+        "regime_p_crash",
+        "drift_score",
+        "nearest_resistance_bps",
+        "long_short_ratio_accounts",
+    ];
+    let table = query(&store, &spec(T0, T0 + 60, Interval::Minute, &fields)).unwrap();
+    assert_eq!(
+        table.rows[0].3,
+        [
+            Some(1.0),
+            Some(0.712324),
+            Some(0.000009),
+            Some(0.4394),
+            Some(15.6),
+            Some(1.5)
+        ]
+    );
+    assert!(table.units[0].contains("BULL"));
+    // Kept in the 1-min rows only: a 1-s query says where they are.
+    let err = query(&store, &spec(T0, T0 + 60, Interval::Second, &["regime"])).unwrap_err();
+    assert!(err.to_string().contains("--every 1m"), "{err}");
+}

@@ -216,15 +216,17 @@ fn arrived(mut frame: Frame, now: Nanos) -> Frame {
 }
 
 /// `frame`, received `since` ago, with every book and derivatives value marked stale and its
-/// ages grown by `since`: what the server sent last, no longer live. The cross-venue reads are
-/// dropped: the engine computes them over fresh books only, and none is fresh any more, so a
-/// local engine would show none either (they come back with the next frame).
+/// ages grown by `since`: what the server sent last, no longer live. The cross-venue reads
+/// (composites and analytics) are dropped: the engine computes them over fresh books only, and
+/// none is fresh any more, so a local engine would show none either (they come back with the
+/// next frame).
 pub fn marked_stale(frame: &Frame, since: Nanos) -> Frame {
     let since_ms = since as f64 / 1e6;
     let grown = |age: &mut Option<f64>| *age = age.map(|a| a + since_ms);
     let mut frame = frame.clone();
     for symbol in &mut frame.symbols {
         symbol.composites = Default::default();
+        symbol.analytics = Default::default();
     }
     for book in frame.symbols.iter_mut().flat_map(|s| &mut s.books) {
         book.stale = true;
@@ -244,6 +246,21 @@ mod tests {
     use crate::serve::frames::Encoded;
     use crate::serve::link::SseEvent;
     use crate::ui::tests::fixtures;
+
+    #[test]
+    fn a_dropped_link_drops_the_analytics_too() {
+        let mut frame = fixtures::frame();
+        let btc = &mut frame.symbols[0];
+        btc.analytics = std::sync::Arc::new(crate::engine::analytics_reads::fixture::filled(btc));
+        assert!(frame.symbols[0].analytics.regime.label.is_some());
+        let greyed = marked_stale(&frame, 1_000_000_000);
+        assert!(
+            greyed
+                .symbols
+                .iter()
+                .all(|s| *s.analytics == Default::default())
+        );
+    }
 
     fn frame_event(frame: &Frame) -> LinkEvent {
         LinkEvent::Event(SseEvent {

@@ -2,7 +2,8 @@
 //! JSON names and nesting, with depthscope's values (`docs/metrics.md`). Where a reference name
 //! is a renamed metric (`smart_money_score` is `large_order_pressure`, `manip_risk` is
 //! `phantom_liquidity_score`, §12) the value is the honest metric under the reference's name.
-//! A value depthscope cannot compute at this moment is `null`, never 0.
+//! A value depthscope cannot compute at this moment is `null`, never 0. The endpoints over the
+//! symbol's analytics (§5–§10, positioning) are in [`super::analytics`].
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,8 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::engine::analytics::RatioKind;
+use crate::engine::analytics_reads::spot_futures_lead_lag;
 use crate::engine::frame::{BookFrame, Frame, SymbolFrame};
 use crate::instrument::MarketKind;
 
@@ -290,7 +293,8 @@ pub struct ExchangeDerivatives {
     /// The venue's current (predicted) funding rate per its own interval.
     pub funding_rate: Option<f64>,
     pub open_interest_usd: Option<f64>,
-    /// Venue long/short account ratio: not polled yet, always `null`.
+    /// The venue's long/short ratio of all accounts (longs / shorts), while fresh; `null` where
+    /// the venue does not publish it.
     pub long_short_ratio: Option<f64>,
 }
 
@@ -301,8 +305,11 @@ pub struct DerivativesConsensus {
     pub funding_agreement: Option<f64>,
     /// OI-weighted standard deviation of the venues' 1 h open-interest change (0.019 = 1.9 %).
     pub oi_divergence: Option<f64>,
-    /// Long/short account-ratio consensus: positioning is not polled yet, always `null`.
+    /// §3.13 consensus of the venues' all-accounts long/short ratios (volume-weighted mean of
+    /// `ln(ratio)`, as a ratio); `null` with fewer than two fresh venues.
     pub ls_consensus: Option<f64>,
+    /// Their agreement, 0…1.
+    pub ls_agreement: Option<f64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -337,8 +344,19 @@ pub async fn derivatives_flow(
             .first()
             .ok_or_else(|| ApiError::not_found("no symbols are watched"))?,
     };
+    Ok(Json(derivatives_of(&frame, s)))
+}
+
+/// `/v1/flow/derivatives` of one symbol.
+pub fn derivatives_of(frame: &Frame, s: &SymbolFrame) -> DerivativesResponse {
     let perps = s.books.iter().filter(|b| is_derivative(b.instrument.kind));
-    Ok(Json(DerivativesResponse {
+    let accounts = s
+        .analytics
+        .positioning
+        .consensus
+        .iter()
+        .find(|c| c.kind == RatioKind::Accounts && c.long_short_ratio.is_finite());
+    DerivativesResponse {
         symbol: s.symbol.clone(),
         exchanges: perps
             .map(|b| {
@@ -347,7 +365,10 @@ pub async fn derivatives_flow(
                     ExchangeDerivatives {
                         funding_rate: b.derivs.funding_rate,
                         open_interest_usd: b.derivs.open_interest_usd,
-                        long_short_ratio: None,
+                        long_short_ratio: s
+                            .analytics
+                            .positioning
+                            .venue_ratio(b, RatioKind::Accounts),
                     },
                 )
             })
@@ -355,11 +376,12 @@ pub async fn derivatives_flow(
         consensus: DerivativesConsensus {
             funding_agreement: s.composites.derivatives.funding_agreement,
             oi_divergence: s.composites.derivatives.oi_divergence,
-            ls_consensus: None,
+            ls_consensus: accounts.map(|c| c.long_short_ratio),
+            ls_agreement: accounts.and_then(|c| c.agreement),
         },
         data_freshness: per_exchange(s, Freshness::of),
         timestamp: timestamp(frame.at),
-    }))
+    }
 }
 
 fn is_derivative(kind: MarketKind) -> bool {
@@ -406,9 +428,13 @@ fn symbols_of(frame: &Frame) -> SymbolsResponse {
                 SymbolCoverage {
                     orderbook: any,
                     liquidations: s.books.iter().any(|b| b.liquidations.sampling.is_some()),
-                    spot_futures: false,
+                    spot_futures: s
+                        .books
+                        .iter()
+                        .any(|b| b.instrument.kind == MarketKind::Spot)
+                        && s.books.iter().any(|b| is_derivative(b.instrument.kind)),
                     cvd: any,
-                    positioning: false,
+                    positioning: !s.analytics.positioning.venues.is_empty(),
                     derivatives: s.books.iter().any(|b| is_derivative(b.instrument.kind)),
                     large_trades: any,
                 },
@@ -545,7 +571,8 @@ pub struct BasisResponse {
     /// A perpetual has no expiry, so its premium is not annualised: `null`. The funding carry is
     /// in `stream --json` as `funding_apr`.
     pub annualized_basis: Option<f64>,
-    /// Spot/perp OFI lead–lag: not computed yet, `null`.
+    /// §3.12 spot/perpetual OFI lead–lag as `(LLR − 1)/(LLR + 1)`, −1…1: positive when spot
+    /// leads; `null` until 60 one-second bins have flow.
     pub lead_lag_score: Option<f64>,
     /// Mean current funding rate over the perpetuals, per their own intervals.
     pub funding_rate: Option<f64>,
@@ -553,17 +580,8 @@ pub struct BasisResponse {
     pub timestamp: String,
 }
 
-/// Spot–perpetual basis of one symbol.
-#[utoipa::path(get, path = "/v1/basis/{symbol}", tag = "flow",
-    params(("symbol" = String, Path, description = "Base asset, e.g. BTC")),
-    responses((status = 200, body = BasisResponse), (status = 404, body = ErrorBody)))]
-pub async fn basis(
-    State(app): State<App>,
-    Path(name): Path<String>,
-    _: Params<NoParams>,
-) -> Result<Json<BasisResponse>, ApiError> {
-    let frame = app.frame();
-    let s = symbol(&frame, &name)?;
+/// Median perpetual mid over median spot mid − 1, percent, over fresh USDT-quoted books.
+pub fn basis_spread(s: &SymbolFrame) -> Option<f64> {
     let mid = |b: &BookFrame| b.features.as_ref().and_then(|f| f.mid);
     let usdt = |b: &&BookFrame| b.instrument.quote == "USDT";
     let spot = median(
@@ -578,11 +596,25 @@ pub async fn basis(
             .filter(|b| b.instrument.kind == MarketKind::Perpetual)
             .map(mid),
     );
+    ratio(perp, spot).map(|r| (r - 1.0) * 100.0)
+}
+
+/// Spot–perpetual basis of one symbol.
+#[utoipa::path(get, path = "/v1/basis/{symbol}", tag = "flow",
+    params(("symbol" = String, Path, description = "Base asset, e.g. BTC")),
+    responses((status = 200, body = BasisResponse), (status = 404, body = ErrorBody)))]
+pub async fn basis(
+    State(app): State<App>,
+    Path(name): Path<String>,
+    _: Params<NoParams>,
+) -> Result<Json<BasisResponse>, ApiError> {
+    let frame = app.frame();
+    let s = symbol(&frame, &name)?;
     Ok(Json(BasisResponse {
         symbol: s.symbol.clone(),
-        basis_spread: ratio(perp, spot).map(|r| (r - 1.0) * 100.0),
+        basis_spread: basis_spread(s),
         annualized_basis: None,
-        lead_lag_score: None,
+        lead_lag_score: spot_futures_lead_lag(s).and_then(|(score, _)| score),
         funding_rate: mean(derivatives(s).map(|b| b.derivs.funding_rate)),
         data_freshness: per_exchange(s, Freshness::of),
         timestamp: timestamp(frame.at),
@@ -618,30 +650,9 @@ pub async fn tiers(
     }))
 }
 
-/// Reference endpoints whose reads depthscope does not compute yet (`docs/metrics.md` §5–§10,
-/// positioning, and history until the store answers): each answers 501 with what it is.
+/// Reference endpoints whose reads depthscope does not serve yet (history until the store
+/// answers over HTTP): each answers 501 with what it is.
 pub const NOT_COMPUTED: &[(&str, &str)] = &[
-    (
-        "/v1/flow/spot-futures/{symbol}",
-        "spot-futures depth divergence and lead-lag",
-    ),
-    (
-        "/v1/flow/positioning/{symbol}",
-        "venue-reported positioning",
-    ),
-    (
-        "/v1/orderbook/support-resistance/{symbol}",
-        "support/resistance zones",
-    ),
-    ("/v1/regime/{symbol}", "the regime label"),
-    ("/v1/drift/{symbol}", "feature drift"),
-    ("/v1/consensus/{symbol}", "multi-model consensus"),
-    ("/v1/arbitrage", "cross-exchange arbitrage"),
-    ("/v1/arbitrage/{symbol}", "cross-exchange arbitrage"),
-    (
-        "/v1/market-protection/{symbol}",
-        "the manipulation detectors and integrity score",
-    ),
     ("/v1/historical/features/{symbol}", "historical features"),
     (
         "/v1/historical/composites/{symbol}",

@@ -7,6 +7,7 @@
 //! headers, and every error is JSON with a `detail`.
 
 pub mod access;
+mod analytics;
 pub mod attach;
 mod books;
 pub mod error;
@@ -217,6 +218,24 @@ pub fn router(app: App) -> Router {
         .route("/v1/depth-profile/{symbol}", get(market::depth_profile))
         .route("/v1/basis/{symbol}", get(market::basis))
         .route("/v1/tiers", get(market::tiers))
+        .route(
+            "/v1/orderbook/support-resistance/{symbol}",
+            get(analytics::support_resistance),
+        )
+        .route("/v1/regime/{symbol}", get(analytics::regime))
+        .route("/v1/drift/{symbol}", get(analytics::drift))
+        .route("/v1/consensus/{symbol}", get(analytics::consensus))
+        .route("/v1/arbitrage", get(analytics::arbitrage))
+        .route("/v1/arbitrage/{symbol}", get(analytics::arbitrage_symbol))
+        .route(
+            "/v1/market-protection/{symbol}",
+            get(analytics::market_protection),
+        )
+        .route("/v1/flow/positioning/{symbol}", get(analytics::positioning))
+        .route(
+            "/v1/flow/spot-futures/{symbol}",
+            get(analytics::spot_futures),
+        )
         .route("/v1/books/{venue}/{instrument}", get(books::book))
         .route("/v1/health", get(books::health))
         .route("/v1/stream", get(stream::stream))

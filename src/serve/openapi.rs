@@ -10,7 +10,7 @@ use utoipa::openapi::{Content, RefOr, Response, ResponseBuilder};
 
 use super::error::ErrorBody;
 use super::market::NOT_COMPUTED;
-use super::{books, frames, market, stream};
+use super::{analytics, books, frames, market, stream};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,6 +35,15 @@ use super::{books, frames, market, stream};
         market::depth_profile,
         market::basis,
         market::tiers,
+        analytics::support_resistance,
+        analytics::regime,
+        analytics::drift,
+        analytics::consensus,
+        analytics::arbitrage,
+        analytics::arbitrage_symbol,
+        analytics::market_protection,
+        analytics::positioning,
+        analytics::spot_futures,
         books::book,
         books::health,
         stream::stream,
@@ -200,8 +209,10 @@ mod tests {
         ] {
             assert!(paths.contains_key(path), "{path} missing");
         }
+        let regime = &paths["/v1/regime/{symbol}"]["get"]["responses"];
+        assert!(regime.get("200").is_some() && regime.get("501").is_none());
         assert!(
-            paths["/v1/regime/{symbol}"]["get"]["responses"]
+            paths["/v1/historical/features/{symbol}"]["get"]["responses"]
                 .get("501")
                 .is_some()
         );

@@ -137,6 +137,11 @@ fn reading(metric: AlertMetric) -> (&'static str, Unit) {
         M::OiDivergence => ("OI 1h divergence", Unit::Percent),
         M::LargeTradeUsd => ("large trade", Unit::Money),
         M::LiquidationUsd => ("liquidation", Unit::Money),
+        M::NearestSupportBps => ("to support", Unit::Bps),
+        M::NearestResistanceBps => ("to resistance", Unit::Bps),
+        M::RegimeEntropy => ("regime entropy", Unit::Ratio),
+        M::ArbNetBps => ("arbitrage net", Unit::Bps),
+        M::LeadLagScore => ("lead-lag score", Unit::Ratio),
     }
 }
 

@@ -106,7 +106,7 @@ pub fn render(area: Rect, buf: &mut Buffer, app: &App, cx: &Ctx) {
 }
 
 fn interval_label(ask: &HistoryAsk) -> &'static str {
-    match ask.range.interval() {
+    match ask.interval() {
         crate::history::Interval::Second => "1-s",
         crate::history::Interval::Minute => "1-min",
         crate::history::Interval::Hour => "1-h",
@@ -126,7 +126,10 @@ fn value_label(ask: &HistoryAsk, x: f64, span: f64) -> String {
             format::fixed(x, decimals)
         }
         "funding_rate" => format::pct(x, 4),
-        "valid" => format::pct(x, 0),
+        "valid" | "large_taker_buy_share" => format::pct(x, 0),
+        // The regime is stored as its label's index: a whole value is a label.
+        "regime" => crate::engine::analytics::RegimeLabel::from_code(x)
+            .map_or_else(|| format::compact(x), |l| l.as_str().to_owned()),
         _ => format::compact(x),
     }
 }

@@ -88,8 +88,10 @@ impl HistoryRange {
     }
 }
 
-/// The features the view charts (kept in every table), in the order `n` steps through them.
-pub const FIELDS: [&str; 16] = [
+/// The features the view charts, in the order `n` steps through them. The analytics' values
+/// (the last ten) are kept in the 1-min and 1-h rows only: the last hour of them is read from
+/// the 1-min rows ([`HistoryAsk::interval`]).
+pub const FIELDS: [&str; 26] = [
     "mid",
     "spread_bps",
     "cvd_1m",
@@ -106,6 +108,16 @@ pub const FIELDS: [&str; 16] = [
     "open_interest",
     "basis_bps",
     "valid",
+    "regime",
+    "regime_entropy",
+    "drift_score",
+    "integrity_score",
+    "nearest_support_bps",
+    "nearest_resistance_bps",
+    "long_short_ratio_accounts",
+    "long_short_ratio_top_positions",
+    "taker_buy_sell_ratio",
+    "large_taker_buy_share",
 ];
 
 /// What the view asks the store for.
@@ -126,12 +138,23 @@ impl HistoryAsk {
         FIELDS[self.field % FIELDS.len()]
     }
 
+    /// The rows read: the range's, or the 1-min rows for a field not kept every second.
+    pub fn interval(&self) -> Interval {
+        let interval = self.range.interval();
+        let every_second = index_of(self.field_name()).is_some_and(|i| columns()[i].every_second);
+        if interval == Interval::Second && !every_second {
+            Interval::Minute
+        } else {
+            interval
+        }
+    }
+
     /// The stored column read: `mid` is `mid_close` in the 1-min and 1-h rows.
     pub fn column(&self) -> String {
         let name = self.field_name();
         let column = index_of(name).map(|i| &columns()[i]);
         match column {
-            Some(c) if c.rollup == Rollup::Ohlc && self.range.interval() != Interval::Second => {
+            Some(c) if c.rollup == Rollup::Ohlc && self.interval() != Interval::Second => {
                 format!("{name}_close")
             }
             _ => name.to_owned(),
@@ -144,7 +167,7 @@ impl HistoryAsk {
             return String::new();
         };
         if c.rollup == Rollup::Sum {
-            let per = match self.range.interval() {
+            let per = match self.interval() {
                 Interval::Second => "s",
                 Interval::Minute => "min",
                 Interval::Hour => "h",
@@ -191,7 +214,7 @@ pub fn load(path: &Path, ask: &HistoryAsk, now: i64) -> Outcome {
         Err(HistoryError::Missing(p)) => return Outcome::NoFile(p),
         Err(e) => return Outcome::Failed(e.to_string()),
     };
-    let interval = ask.range.interval();
+    let interval = ask.interval();
     let spec = QuerySpec {
         symbol: ask.symbol.clone(),
         venue: Some(ask.venue.clone()),
@@ -361,7 +384,9 @@ mod tests {
                     field,
                 };
                 let c = index_of(ask.field_name()).expect("a kept column");
-                assert!(columns()[c].every_second, "{}", ask.field_name());
+                // The interval read has the column.
+                let kept = columns()[c].every_second || ask.interval() != Interval::Second;
+                assert!(kept, "{} {range:?}", ask.field_name());
                 assert!(!ask.unit().is_empty());
             }
         }
@@ -377,6 +402,28 @@ mod tests {
         assert_eq!(ask.column(), "mid_close");
         ask.field = FIELDS.iter().position(|f| *f == "trades").unwrap();
         assert_eq!(ask.unit(), "count per min");
+    }
+
+    #[test]
+    fn the_last_hour_of_an_analytics_field_is_read_from_the_minute_rows() {
+        let field = |name: &str| FIELDS.iter().position(|f| *f == name).unwrap();
+        let mut ask = HistoryAsk {
+            symbol: "BTC".into(),
+            venue: ALL_VENUES.into(),
+            instrument: None,
+            range: HistoryRange::Hour,
+            field: field("regime"),
+        };
+        assert_eq!(ask.interval(), Interval::Minute);
+        assert_eq!(ask.column(), "regime");
+        ask.field = field("integrity_score");
+        assert_eq!(ask.unit(), "score 0..100");
+        ask.range = HistoryRange::Week;
+        assert_eq!(ask.interval(), Interval::Hour);
+        // Fields kept every second still read the 1-s rows for the last hour.
+        ask.field = field("spread_bps");
+        ask.range = HistoryRange::Hour;
+        assert_eq!(ask.interval(), Interval::Second);
     }
 
     #[test]
