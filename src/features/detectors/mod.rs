@@ -72,11 +72,11 @@ impl FireLatch {
 
     /// Amends the last firing's summary (a later confirmation, e.g. §10.5's dump).
     pub fn annotate(&mut self, note: &str) {
-        if let Some(e) = self.last.as_mut() {
-            if !e.summary.ends_with(note) {
-                e.summary.push_str("; ");
-                e.summary.push_str(note);
-            }
+        if let Some(e) = self.last.as_mut()
+            && !e.summary.ends_with(note)
+        {
+            e.summary.push_str("; ");
+            e.summary.push_str(note);
         }
     }
 

@@ -293,11 +293,11 @@ mod tests {
                 p.on_trade(t, price * q);
             }
             p.on_mid(s.t + 900, Some(s.mid));
-            if s.t % 10_000 == 0 {
-                if let Some(score) = p.reading(s.t + 950).score {
-                    scored += 1;
-                    max = max.max(score);
-                }
+            if s.t % 10_000 == 0
+                && let Some(score) = p.reading(s.t + 950).score
+            {
+                scored += 1;
+                max = max.max(score);
             }
         }
         assert!(scored > 1000, "the detector never left warm-up");
