@@ -8,6 +8,7 @@ mod alerting;
 mod composites;
 mod demo;
 mod edge_cases;
+mod integrity;
 mod reads;
 mod replay;
 mod warm;
