@@ -30,6 +30,8 @@
 //! - [`composites`], [`dislocation`]: composites, `agreement()` and cross-venue dislocation
 //!   (§3.13, §4, §10.8);
 //! - [`derivatives`]: funding and open-interest consensus across perpetuals (§3.13);
+//! - [`regime`], [`drift`], [`consensus`]: the HMM regime filter, feature drift (PSI, KS,
+//!   Page–Hinkley, ADWIN) and the multi-model consensus (§6–§8);
 //! - [`alias`]: market-data names mapped to this spec's honest names (§12).
 
 pub mod alias;
@@ -39,8 +41,10 @@ pub mod baseline;
 pub mod book_metrics;
 pub mod cascade;
 pub mod composites;
+pub mod consensus;
 pub mod derivatives;
 pub mod dislocation;
+pub mod drift;
 pub mod flow;
 pub mod grid;
 pub mod hawkes;
@@ -52,6 +56,7 @@ pub mod num;
 pub mod ofi;
 pub mod phantom;
 pub mod prints;
+pub mod regime;
 pub mod slippage;
 pub mod spread_vol;
 pub mod time_weighted;
