@@ -20,9 +20,12 @@ use crate::feed::event::BookKey;
 use crate::instrument::MarketKind;
 use crate::market::{Millis, Nanos, VenueId};
 
+use super::analytics::Analytics;
 use super::book::view::BookTick;
 use super::clock::to_millis;
 use super::frame::{BookFrame, Composites, Progress, SymbolFrame, SymbolHistory, Warming};
+use super::minutes::{MinuteReads, SymbolMinute, monitored};
+use super::models::model_consensus;
 use super::prices::PriceHistory;
 use super::quote_rate::QuoteRate;
 
@@ -91,6 +94,8 @@ pub struct SymbolState {
     history: History,
     prices: PriceHistory,
     dislocation: HashMap<BookKey, DislocationTracker>,
+    /// §6 regime and §7 drift over the symbol's 1-min rows.
+    minutes: MinuteReads,
 }
 
 /// A fresh book's inputs to the composites.
@@ -107,7 +112,13 @@ impl SymbolState {
             history: History::new(history_len.max(1)),
             prices: PriceHistory::default(),
             dislocation: HashMap::new(),
+            minutes: MinuteReads::default(),
         }
+    }
+
+    /// Restored 1-min rows of the symbol, oldest first (see [`MinuteReads::restore`]).
+    pub fn seed_minutes(&mut self, rows: impl IntoIterator<Item = (Millis, SymbolMinute)>) {
+        self.minutes.restore(rows);
     }
 
     pub fn name(&self) -> &Arc<str> {
@@ -171,13 +182,21 @@ impl SymbolState {
                 mid,
             ],
         );
+        // §6–§8: regime and drift advance once a minute; the consensus reads this tick.
+        self.minutes.on_tick(now, mid, monitored(&composites));
+        let mut analytics = Analytics {
+            regime: self.minutes.regime().clone(),
+            drift: self.minutes.drift().clone(),
+            ..Analytics::default()
+        };
+        analytics.consensus = model_consensus(&composites, &analytics.regime);
         SymbolFrame {
             symbol: self.name.to_string(),
             books: books.into_iter().map(|b| b.frame).collect(),
             composites,
             history: Arc::new(self.history.frame()),
             prices: self.prices.series(),
-            analytics: Arc::default(),
+            analytics: Arc::new(analytics),
         }
     }
 

@@ -1,13 +1,17 @@
-//! Warm start from the store: every book's baseline samples of the last 24 h, read back as
-//! [`Seed`]s in time order and handed to [`Engine::seed`].
+//! Warm start from the store: every book's baseline samples of the last 24 h, and every
+//! symbol's cross-venue 1-min rows (its regime and drift, §6–§7), read back as [`Seed`]s in
+//! time order and handed to [`Engine::seed`].
 
 use std::collections::BTreeMap;
 
 use crate::engine::Engine;
+use crate::engine::minutes::{MONITORED, SymbolMinute};
 use crate::engine::warm::Seed;
 use crate::feed::event::BookKey;
 use crate::market::{Millis, VenueId};
 
+use super::columns::{columns, index_of};
+use super::recorder::ALL_VENUES;
 use super::{HistoryError, Store};
 
 /// The seeds of every book the store knows, samples newer than `now − 25 h` (`now` in unix
@@ -82,9 +86,77 @@ fn read_seeds(
     Ok(out)
 }
 
+/// Each symbol's cross-venue 1-min rows (venue `all`) newer than `now − 25 h` (`now` in unix
+/// ms) as [`Seed::SymbolMinute`]s, oldest first, given to every book of the symbol the store
+/// knows: the symbol takes them from whichever of its books appears first.
+pub fn load_symbol_minutes(
+    store: &Store,
+    now: Millis,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
+    let mid = &columns()[index_of("mid").expect("a kept column")];
+    let features: Vec<_> = MONITORED
+        .iter()
+        .map(|n| &columns()[index_of(n).expect("a kept column")])
+        .collect();
+    let sql = format!(
+        "SELECT a.symbol, m.t, m.\"mid_close\", {} FROM min m JOIN books a ON a.id = m.book
+         WHERE a.venue = ?1 AND m.t >= ?2 ORDER BY a.symbol, m.t",
+        MONITORED
+            .iter()
+            .map(|n| format!("m.\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let since = now.div_euclid(1000) - super::WARM_KEEP;
+    let mut stmt = store.conn().prepare(&sql).map_err(|e| store.sql(e))?;
+    let mut rows = stmt
+        .query(rusqlite::params![ALL_VENUES, since])
+        .map_err(|e| store.sql(e))?;
+    let mut by_symbol: BTreeMap<String, Vec<Seed>> = BTreeMap::new();
+    while let Some(r) = rows.next().map_err(|e| store.sql(e))? {
+        let symbol: String = r.get(0).map_err(|e| store.sql(e))?;
+        let t: i64 = r.get(1).map_err(|e| store.sql(e))?;
+        let mut row = SymbolMinute {
+            mid: mid.decode(r.get_ref(2).map_err(|e| store.sql(e))?),
+            ..SymbolMinute::default()
+        };
+        for (i, col) in features.iter().enumerate() {
+            row.features[i] = col.decode(r.get_ref(3 + i).map_err(|e| store.sql(e))?);
+        }
+        by_symbol
+            .entry(symbol)
+            .or_default()
+            .push(Seed::SymbolMinute {
+                t: t.saturating_mul(1000),
+                row,
+            });
+    }
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT venue, instrument, symbol FROM books WHERE venue <> ?1")
+        .map_err(|e| store.sql(e))?;
+    let mut books = stmt.query([ALL_VENUES]).map_err(|e| store.sql(e))?;
+    let mut out = BTreeMap::new();
+    while let Some(r) = books.next().map_err(|e| store.sql(e))? {
+        let venue: String = r.get(0).map_err(|e| store.sql(e))?;
+        let Some(venue) = VenueId::ALL.iter().find(|v| v.as_str() == venue) else {
+            continue;
+        };
+        let instrument: String = r.get(1).map_err(|e| store.sql(e))?;
+        let symbol: String = r.get(2).map_err(|e| store.sql(e))?;
+        if let Some(seeds) = by_symbol.get(&symbol) {
+            out.insert(BookKey::new(*venue, &instrument), seeds.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// Seeds `engine` from the store; returns how many books were restored.
 pub fn restore(engine: &mut Engine, store: &Store, now: Millis) -> Result<usize, HistoryError> {
-    let seeds = load_seeds(store, now)?;
+    let mut seeds = load_seeds(store, now)?;
+    for (key, minutes) in load_symbol_minutes(store, now)? {
+        seeds.entry(key).or_default().extend(minutes);
+    }
     let books = seeds.len();
     for (key, seeds) in seeds {
         engine.seed(&key, seeds);
