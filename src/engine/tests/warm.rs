@@ -341,7 +341,10 @@ fn a_day_of_minutes_gives_regime_and_drift_at_the_first_frame() {
     store_a_day(&path, end);
     let store = Store::open_read(&path).unwrap();
     let mut engine = Engine::new(settings(&["BTC"], vec![]));
-    assert_eq!(restore::restore(&mut engine, &store, T0 + end * 1000).unwrap(), 1);
+    assert_eq!(
+        restore::restore(&mut engine, &store, T0 + end * 1000).unwrap(),
+        1
+    );
     let mut market = Market::new();
     start(&mut engine, &market, end);
     let frame = run(&mut engine, &mut market, end..end + 1, None);
@@ -352,7 +355,12 @@ fn a_day_of_minutes_gives_regime_and_drift_at_the_first_frame() {
     assert_eq!(a.regime.warming, None);
     let score = a.drift.score.expect("drift at the first frame");
     assert!(score > 0.9, "the last hour moved up: {score}");
-    assert!(a.drift.features.iter().all(|f| f.baseline_n == 1440 && f.current_n == 60));
+    assert!(
+        a.drift
+            .features
+            .iter()
+            .all(|f| f.baseline_n == 1440 && f.current_n == 60)
+    );
     assert!(a.consensus.models.iter().any(|m| m.model == "regime"));
 
     let mut cold = Engine::new(settings(&["BTC"], vec![]));
