@@ -38,14 +38,15 @@ const WEAK: f64 = 0.25;
 pub fn model_consensus(c: &Composites, regime: &Regime) -> ModelConsensus {
     let mut models = Vec::with_capacity(5);
     let mut vote = |model: &str, signal: Option<f64>, confidence: Option<f64>| {
-        if let (Some(signal), Some(confidence)) = (signal, confidence) {
-            if signal.is_finite() && confidence.is_finite() {
-                models.push(ModelVote {
-                    model: model.to_owned(),
-                    signal: signal.clamp(-1.0, 1.0),
-                    confidence: confidence.clamp(0.0, 1.0),
-                });
-            }
+        if let (Some(signal), Some(confidence)) = (signal, confidence)
+            && signal.is_finite()
+            && confidence.is_finite()
+        {
+            models.push(ModelVote {
+                model: model.to_owned(),
+                signal: signal.clamp(-1.0, 1.0),
+                confidence: confidence.clamp(0.0, 1.0),
+            });
         }
     };
     vote(

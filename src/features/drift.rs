@@ -233,7 +233,7 @@ impl Adwin {
         }
         self.window.push_back(x);
         self.seen += 1;
-        if self.seen % self.clock != 0 {
+        if !self.seen.is_multiple_of(self.clock) {
             return false;
         }
         match self.cut() {
