@@ -127,11 +127,13 @@ metrics! {
     IntegrityScore = "integrity_score", Symbol, "§10.9: the lowest integrity (0..100) of the symbol's books.";
     FundingAgreement = "funding_agreement", Symbol, "§3.13: do the perpetuals' funding rates point the same way (0..1, OI-weighted).";
     OiDivergence = "oi_divergence", Symbol, "§3.13: spread of the venues' 1 h open-interest changes (0.019 = 1.9 %).";
+    RegimeEntropy = "regime_entropy", Symbol, "§6: 0 when one regime is certain, 1 when all five are equally likely.";
+    DriftScore = "drift_score", Symbol, "§7: mean of min(1, PSI/0.25) over the monitored features, last hour against the 24 h before.";
+    Consensus = "consensus", Symbol, "§8: confidence-weighted mean of the directional models, −1..1.";
     LargeTradeUsd = "large_trade_usd", Event, "Notional of one taker print (trades merged per side and millisecond, §3.3).";
     LiquidationUsd = "liquidation_usd", Event, "Notional of one liquidation.";
     NearestSupportBps = "nearest_support_bps", Symbol, "§5: distance from the mid down to the nearest support zone, bps.";
     NearestResistanceBps = "nearest_resistance_bps", Symbol, "§5: distance from the mid up to the nearest resistance zone, bps.";
-    RegimeEntropy = "regime_entropy", Symbol, "§6: how unsure the regime filter is, 0 (certain) ..1 (uniform).";
     ArbNetBps = "arb_net_bps", Symbol, "§9: the best cross-venue edge net of both taker fees, bps (none: no positive edge).";
     LeadLagScore = "lead_lag_score", Symbol, "§3.12: (LLR − 1)/(LLR + 1), −1..1, positive while the pair's first book (spot, against a perpetual) leads.";
 }

@@ -79,6 +79,8 @@ pub fn reading(m: AlertMetric) -> Reading {
         M::IntegrityScore => Symbol(|c| c.integrity_score),
         M::FundingAgreement => Symbol(|c| c.derivatives.funding_agreement),
         M::OiDivergence => Symbol(|c| c.derivatives.oi_divergence),
+        M::DriftScore => Read(|a| finite(a.drift.score)),
+        M::Consensus => Read(|a| finite(a.consensus.consensus)),
         M::LargeTradeUsd | M::LiquidationUsd => Event,
         M::NearestSupportBps => Read(|a| finite(a.zones.nearest_support_bps)),
         M::NearestResistanceBps => Read(|a| finite(a.zones.nearest_resistance_bps)),
