@@ -11,6 +11,11 @@ use crate::ui::widgets::{Ctx, pane, put};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+/// `2.40 bps`.
+fn bps(x: f64) -> String {
+    format!("{} bps", format::bps(x))
+}
+
 pub fn render(
     area: Rect,
     buf: &mut Buffer,
@@ -59,22 +64,38 @@ pub fn render(
             // Most telling first: a narrow pane cuts the end.
             vec![
                 (format!("buy {buy} {} sell {sell}", cx.glyphs.arrow), style),
-                (format!("net {} bps", format::bps(o.net_bps)), edge),
-                (
-                    format!("size {} {}", format::qty(o.size), symbol.symbol),
-                    style,
-                ),
-                (format!("PnL {}", format::signed_money(o.pnl, quote)), edge),
-                (
-                    format!("notional {}", format::money(o.notional, quote)),
-                    style,
-                ),
-                (format!("gross {} bps", format::bps(o.gross_bps)), style),
+                (format!("net {}", cx.num(Some(o.net_bps), bps)), edge),
                 (
                     format!(
-                        "fees {} + {} bps",
-                        format::bps(o.fee_buy_bps),
-                        format::bps(o.fee_sell_bps)
+                        "size {}",
+                        cx.num(Some(o.size), |x| format!(
+                            "{} {}",
+                            format::qty(x),
+                            symbol.symbol
+                        ))
+                    ),
+                    style,
+                ),
+                (
+                    format!(
+                        "PnL {}",
+                        cx.num(Some(o.pnl), |x| format::signed_money(x, quote))
+                    ),
+                    edge,
+                ),
+                (
+                    format!(
+                        "notional {}",
+                        cx.num(Some(o.notional), |x| format::money(x, quote))
+                    ),
+                    style,
+                ),
+                (format!("gross {}", cx.num(Some(o.gross_bps), bps)), style),
+                (
+                    format!(
+                        "fees buy {} sell {}",
+                        cx.num(Some(o.fee_buy_bps), bps),
+                        cx.num(Some(o.fee_sell_bps), bps)
                     ),
                     t.dim,
                 ),

@@ -125,7 +125,7 @@ fn entry(symbol: &SymbolFrame, b: &BookIntegrity, cx: &Ctx) -> Vec<Span> {
                 "last {} {} score {}:",
                 short_name(kind),
                 format::clock_ms(e.at),
-                format::fixed(e.score, 2)
+                cx.num(Some(e.score), |s| format::fixed(s, 2))
             ),
             style(t.alert_warn),
         ));

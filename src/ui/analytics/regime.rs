@@ -31,7 +31,7 @@ pub fn render(area: Rect, buf: &mut Buffer, r: &Regime, focused: bool, cx: &Ctx)
                     format!(
                         "since {} ({})",
                         format::clock_ms(since),
-                        format::age_ms((now_ms - since) as f64)
+                        format::age_ms(now_ms.saturating_sub(since) as f64)
                     ),
                     t.dim,
                 ));

@@ -159,7 +159,12 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &ZonesView, cx: &Ctx) {
             t.not_live,
         ));
         let y = draw_flow(buf, inner, 0, &head, 2);
-        for (i, zone) in z.zones.iter().rev().enumerate() {
+        let priced = z
+            .zones
+            .iter()
+            .rev()
+            .filter(|z| z.lo.is_finite() && z.hi.is_finite());
+        for (i, zone) in priced.enumerate() {
             let cells = cells(zone, None, &fmt, cx);
             table::row(buf, inner, y + i as u16, &columns, &kept, &cells);
         }
@@ -364,21 +369,32 @@ fn cells(zone: &Zone, distance: Option<f64>, fmt: &Fmt, cx: &Ctx) -> Vec<Span> {
     // Paused zones are the last seen: greyed, role letters included.
     let style = fmt.style;
     let role_style = if style == t.stale { style } else { role_style };
-    let strength = zone.strength.clamp(0.0, 1.0);
+    let strength = Some(zone.strength)
+        .filter(|s| s.is_finite())
+        .map(|s| s.clamp(0.0, 1.0));
     vec![
         (letter.to_owned(), role_style),
         (range_text(zone, fmt.decimals, cx), role_style),
         (cx.num(distance, signed_bps), style),
-        (cx.glyphs.bar(strength, BAR), role_style),
-        (super::percent(strength), style),
+        (
+            strength.map_or_else(String::new, |s| cx.glyphs.bar(s, BAR)),
+            role_style,
+        ),
+        (cx.num(strength, super::percent), style),
         (counts_text(zone, fmt.counts), style),
-        (format::money(zone.notional, fmt.quote), style),
-        (format!("age {}", format::age_ms(zone.age_s * 1e3)), style),
+        (
+            cx.num(Some(zone.notional), |n| format::money(n, fmt.quote)),
+            style,
+        ),
+        (
+            format!("age {}", cx.num(Some(zone.age_s * 1e3), format::age_ms)),
+            style,
+        ),
         (
             match zone.last_touch {
                 Some(at) => format!(
                     "touched {} ago",
-                    format::age_ms(((cx.now / 1_000_000) as i64 - at) as f64)
+                    format::age_ms(((cx.now / 1_000_000) as i64).saturating_sub(at) as f64)
                 ),
                 None => "never touched".to_owned(),
             },

@@ -110,6 +110,7 @@ pub fn role_at(zones: &[Zone], lo: f64, hi: f64) -> Option<ZoneRole> {
     let eps = 1e-9 * hi.abs().max(1.0);
     zones
         .iter()
+        .filter(|z| z.lo.is_finite() && z.hi.is_finite())
         .filter(|z| z.lo <= hi + eps && z.hi > lo + eps)
         .max_by(|a, b| a.strength.total_cmp(&b.strength))
         .map(|z| z.role)
@@ -213,5 +214,7 @@ mod tests {
             Some(ZoneRole::Support),
             "the lower is in"
         );
+        let endless = [zone(99.0, f64::INFINITY, ZoneRole::Support, 0.9)];
+        assert_eq!(role_at(&endless, 200.0, 201.0), None, "no end, no mark");
     }
 }

@@ -58,8 +58,9 @@ fn key_6_opens_the_view_and_the_brackets_change_its_symbol() {
 }
 
 #[test]
-fn filled_warming_and_empty_at_every_size() {
-    for (symbol, name) in [("BTC", "filled"), ("ETH", "warming"), ("SOL", "empty")] {
+fn warming_and_empty_at_every_size() {
+    // BTC, every field filled, is `analytics_{w}x{h}` of `snapshots::every_view_at_every_size`.
+    for (symbol, name) in [("ETH", "warming"), ("SOL", "empty")] {
         let app = analytics_of(symbol);
         for (w, h) in SIZES {
             insta::assert_snapshot!(
@@ -430,4 +431,72 @@ fn the_overview_sorts_by_regime_integrity_and_nearest_zone() {
         press(&mut app, &[Command::NextColumns]);
     }
     assert_eq!(found, [true; 3]);
+}
+
+#[test]
+fn hostile_numbers_draw_as_absent_never_as_nan_and_never_panic() {
+    let mut frame = fixtures::frame();
+    let mut a = (*frame.symbols[0].analytics).clone();
+    let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300, -1e300];
+    for (i, z) in a.zones.zones.iter_mut().enumerate() {
+        z.strength = bad[i % 5];
+        z.notional = bad[(i + 1) % 5];
+        z.age_s = bad[(i + 2) % 5];
+    }
+    a.zones.zones[0].lo = f64::NAN;
+    a.zones.zones[1].hi = f64::INFINITY;
+    a.zones.nearest_support_bps = Some(f64::NAN);
+    a.zones.range_pct = Some(f64::INFINITY);
+    a.regime.probabilities = Some([f64::NAN; 5]);
+    a.regime.entropy = Some(f64::NAN);
+    a.regime.inputs = Some([f64::INFINITY, f64::NAN]);
+    a.regime.since = Some(i64::MIN);
+    a.drift.score = Some(f64::NAN);
+    a.drift.features[0].psi = Some(f64::INFINITY);
+    a.consensus.consensus = Some(f64::NAN);
+    a.consensus.models[0].signal = f64::NAN;
+    a.consensus.models[1].confidence = f64::INFINITY;
+    let o = &mut a.arbitrage.opportunities[0];
+    (o.net_bps, o.gross_bps, o.size, o.notional, o.pnl) = (
+        f64::NAN,
+        f64::INFINITY,
+        f64::NAN,
+        f64::NEG_INFINITY,
+        f64::NAN,
+    );
+    (o.fee_buy_bps, o.fee_sell_bps) = (f64::NAN, f64::NAN);
+    a.integrity[0].integrity_score = Some(f64::NAN);
+    a.integrity[0].detectors[4].score = Some(f64::INFINITY);
+    if let Some(e) = &mut a.integrity[0].detectors[4].last_fired {
+        e.score = f64::NAN;
+        e.at = i64::MIN;
+    }
+    if let Some(ll) = &mut a.lead_lag {
+        ll.rho = f64::NAN;
+        ll.llr = Some(f64::NAN);
+        ll.lag_s = i32::MIN;
+    }
+    a.positioning.venues[0].ratios[0].ratio = f64::NAN;
+    a.positioning.venues[0].taker_buy_sell_ratio = Some(f64::INFINITY);
+    a.positioning.consensus[0].long_short_ratio = f64::NAN;
+    frame.symbols[0].analytics = Arc::new(a);
+    let mut app = app(frame);
+    for view in [
+        Command::ViewAnalytics,
+        Command::ViewOverview,
+        Command::ViewDetail,
+    ] {
+        press(&mut app, &[view]);
+        for (w, h) in SIZES {
+            for _ in 0..View::Analytics.panes().len() {
+                let screen = text(draw(&app, w, h).backend().buffer());
+                let bad = screen.split_whitespace().find(|t| {
+                    let t = t.trim_start_matches(['+', '-', '$', '~']);
+                    t.contains("NaN") || (t.starts_with("inf") && !t.starts_with("info"))
+                });
+                assert!(bad.is_none(), "{bad:?} at {w}x{h}:\n{screen}");
+                press(&mut app, &[Command::NextPane]);
+            }
+        }
+    }
 }
