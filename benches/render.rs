@@ -1,7 +1,8 @@
 //! Render budget (issue 7 target ≤ 1 ms on the 2-core dev box): one full frame of the symbol
 //! detail view at 200×60 on a `TestBackend`, view models, panes and ratatui's diff included.
-//! Frames alternate between two market states so each draw has cells to change. The heatmap
-//! and overview are measured alongside, and a blank frame shows ratatui's own floor.
+//! Frames alternate between two market states so each draw has cells to change. The heatmap,
+//! overview and analytics views (BTC: every analytics field filled) are measured alongside, and
+//! a blank frame shows ratatui's own floor.
 //!
 //! On the shared dev box the medians move with the other builds (detail: 0.75 ms at load 5,
 //! 1.3–2.5 ms at load 6–9); the fastest samples (`target/criterion/*/new/sample.json`) are
@@ -57,6 +58,7 @@ fn render(c: &mut Criterion) {
         ("detail", Command::ViewDetail),
         ("heatmap", Command::ViewHeatmap),
         ("overview", Command::ViewOverview),
+        ("analytics", Command::ViewAnalytics),
     ] {
         let apps = [app(100, view), app(101, view)];
         let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();

@@ -93,6 +93,7 @@ pub enum Mode {
     Heatmap,
     Health,
     History,
+    Analytics,
     Help,
     Search,
     /// The `:` command line.
@@ -100,13 +101,14 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Global,
         Mode::Overview,
         Mode::Detail,
         Mode::Heatmap,
         Mode::Health,
         Mode::History,
+        Mode::Analytics,
         Mode::Help,
         Mode::Search,
         Mode::Command,
@@ -121,6 +123,7 @@ impl Mode {
             Mode::Heatmap => "heatmap",
             Mode::Health => "health",
             Mode::History => "history",
+            Mode::Analytics => "analytics",
             Mode::Help => "help",
             Mode::Search => "search",
             Mode::Command => "command",
@@ -131,7 +134,12 @@ impl Mode {
     pub fn falls_back_to_global(self) -> bool {
         matches!(
             self,
-            Mode::Overview | Mode::Detail | Mode::Heatmap | Mode::Health | Mode::History
+            Mode::Overview
+                | Mode::Detail
+                | Mode::Heatmap
+                | Mode::Health
+                | Mode::History
+                | Mode::Analytics
         )
     }
 }
@@ -149,6 +157,7 @@ pub struct Keybindings {
     pub heatmap: ModeBindings,
     pub health: ModeBindings,
     pub history: ModeBindings,
+    pub analytics: ModeBindings,
     pub help: ModeBindings,
     pub search: ModeBindings,
     pub command: ModeBindings,
@@ -166,6 +175,7 @@ const DEFAULT_BINDINGS: &[(Mode, Command, &[&str])] = &[
     (Mode::Global, Command::ViewHeatmap, &["3"]),
     (Mode::Global, Command::ViewHealth, &["4"]),
     (Mode::Global, Command::ViewHistory, &["5"]),
+    (Mode::Global, Command::ViewAnalytics, &["6"]),
     (Mode::Global, Command::PrevSymbol, &["["]),
     (Mode::Global, Command::NextSymbol, &["]"]),
     (Mode::Global, Command::NextPane, &["tab"]),
@@ -287,6 +297,7 @@ impl Keybindings {
             heatmap: BTreeMap::new(),
             health: BTreeMap::new(),
             history: BTreeMap::new(),
+            analytics: BTreeMap::new(),
             help: BTreeMap::new(),
             search: BTreeMap::new(),
             command: BTreeMap::new(),
@@ -301,6 +312,7 @@ impl Keybindings {
             Mode::Heatmap => &self.heatmap,
             Mode::Health => &self.health,
             Mode::History => &self.history,
+            Mode::Analytics => &self.analytics,
             Mode::Help => &self.help,
             Mode::Search => &self.search,
             Mode::Command => &self.command,
@@ -315,6 +327,7 @@ impl Keybindings {
             Mode::Heatmap => &mut self.heatmap,
             Mode::Health => &mut self.health,
             Mode::History => &mut self.history,
+            Mode::Analytics => &mut self.analytics,
             Mode::Help => &mut self.help,
             Mode::Search => &mut self.search,
             Mode::Command => &mut self.command,

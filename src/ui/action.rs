@@ -22,6 +22,7 @@ pub enum Command {
     ViewHeatmap,
     ViewHealth,
     ViewHistory,
+    ViewAnalytics,
     PrevSymbol,
     NextSymbol,
     NextPane,
@@ -64,7 +65,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order the help screen lists a mode's table.
-    pub const ALL: [Command; 47] = [
+    pub const ALL: [Command; 48] = [
         Command::Quit,
         Command::Close,
         Command::ToggleHelp,
@@ -74,6 +75,7 @@ impl Command {
         Command::ViewHeatmap,
         Command::ViewHealth,
         Command::ViewHistory,
+        Command::ViewAnalytics,
         Command::PrevSymbol,
         Command::NextSymbol,
         Command::NextPane,
@@ -143,6 +145,9 @@ impl Command {
             Command::ViewHealth => "Health: connections, integrity counters, log",
             Command::ViewHistory => {
                 "History: a feature over 1 h / 24 h / 7 d / 90 d from the store"
+            }
+            Command::ViewAnalytics => {
+                "Analytics: zones, regime, drift, models, arbitrage, integrity, positioning"
             }
             Command::PrevSymbol => "Previous symbol",
             Command::NextSymbol => "Next symbol",

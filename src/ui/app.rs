@@ -33,7 +33,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tui_logger::{TuiWidgetEvent, TuiWidgetState};
 
-/// The four views, on number keys and the tab bar.
+/// The views, on number keys and the tab bar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Overview,
@@ -41,15 +41,17 @@ pub enum View {
     Heatmap,
     Health,
     History,
+    Analytics,
 }
 
 impl View {
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         View::Overview,
         View::Detail,
         View::Heatmap,
         View::Health,
         View::History,
+        View::Analytics,
     ];
 
     pub fn title(self) -> &'static str {
@@ -59,6 +61,7 @@ impl View {
             View::Heatmap => "Heatmap",
             View::Health => "Health",
             View::History => "History",
+            View::Analytics => "Analytics",
         }
     }
 
@@ -69,6 +72,7 @@ impl View {
             View::Heatmap => Mode::Heatmap,
             View::Health => Mode::Health,
             View::History => Mode::History,
+            View::Analytics => Mode::Analytics,
         }
     }
 
@@ -91,6 +95,15 @@ impl View {
             View::Heatmap => &[Pane::Heatmap],
             View::Health => &[Pane::Venues, Pane::Books, Pane::Log],
             View::History => &[Pane::History],
+            View::Analytics => &[
+                Pane::Zones,
+                Pane::Regime,
+                Pane::Integrity,
+                Pane::Arbitrage,
+                Pane::Models,
+                Pane::Drift,
+                Pane::Positioning,
+            ],
         }
     }
 
@@ -118,6 +131,13 @@ pub enum Pane {
     Books,
     Log,
     History,
+    Zones,
+    Regime,
+    Drift,
+    Models,
+    Arbitrage,
+    Integrity,
+    Positioning,
 }
 
 impl Pane {
@@ -139,6 +159,13 @@ impl Pane {
             Pane::Books => "Books",
             Pane::Log => "Log",
             Pane::History => "History",
+            Pane::Zones => "Zones",
+            Pane::Regime => "Regime",
+            Pane::Drift => "Drift",
+            Pane::Models => "Models",
+            Pane::Arbitrage => "Arbitrage",
+            Pane::Integrity => "Integrity",
+            Pane::Positioning => "Positioning",
         }
     }
 }
@@ -201,7 +228,7 @@ pub struct App {
     /// Attached to a remote `serve` (`--connect`): its host and the link's state.
     pub(in crate::ui) remote: Option<(String, LinkState)>,
     pub(in crate::ui) view: View,
-    focus: [usize; 5],
+    focus: [usize; 6],
     pub(in crate::ui) symbol: String,
     pub(in crate::ui) venue: VenueSel,
     pub(in crate::ui) grouping: Grouping,
@@ -290,7 +317,7 @@ impl App {
             source_ended: false,
             remote: None,
             view: View::Overview,
-            focus: [0; 5],
+            focus: [0; 6],
             venue: VenueSel::default(),
             grouping: Grouping::default(),
             depth: settings.ladder_depth,
@@ -602,6 +629,7 @@ impl App {
             Command::ViewHeatmap => self.view = View::Heatmap,
             Command::ViewHealth => self.view = View::Health,
             Command::ViewHistory => self.view = View::History,
+            Command::ViewAnalytics => self.view = View::Analytics,
             Command::CycleHistoryRange => self.history.range = self.history.range.next(),
             Command::NextHistoryField => self.history.next_field(1),
             Command::PrevHistoryField => self.history.next_field(-1),
@@ -853,13 +881,17 @@ impl App {
                     self.cursor = Some(key);
                 }
             }
-            View::Detail => {
-                let placed = crate::ui::detail::layout(body, self);
+            View::Detail | View::Analytics => {
+                let placed = if self.view == View::Detail {
+                    crate::ui::detail::layout(body, self)
+                } else {
+                    crate::ui::analytics::layout(body, self)
+                };
                 if let Some((pane, _)) =
                     placed.iter().find(|(_, r)| r.contains(Position::new(x, y)))
-                    && let Some(i) = View::Detail.panes().iter().position(|p| p == pane)
+                    && let Some(i) = self.view.panes().iter().position(|p| p == pane)
                 {
-                    self.focus[View::Detail.index()] = i;
+                    self.focus[self.view.index()] = i;
                 }
             }
             View::Heatmap | View::Health | View::History => {}
@@ -897,7 +929,7 @@ impl App {
         if symbol != self.symbol {
             self.ladder_scroll = 0;
             self.heatmap_scroll = 0;
-            for pane in View::Detail.panes() {
+            for pane in View::Detail.panes().iter().chain(View::Analytics.panes()) {
                 self.scroll.remove(pane);
             }
         }
@@ -1011,6 +1043,10 @@ impl App {
                 .and_then(|b| b.bands.as_ref())
                 .map_or(0, |b| b.bps.len() + b.kaiko.len() + b.slippage.len()),
             Pane::Venues => frame.venues.len(),
+            Pane::Drift | Pane::Models | Pane::Arbitrage | Pane::Integrity | Pane::Positioning => {
+                select::symbol(frame, &self.symbol)
+                    .map_or(0, |s| crate::ui::analytics::entries(pane, &s.analytics))
+            }
             Pane::Books => frame.symbols.iter().map(|s| s.books.len()).sum(),
             _ => 0,
         }

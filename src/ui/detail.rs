@@ -15,6 +15,7 @@
 //! with the others. Side panes stack by priority and collapse into a "▸ …" line when they do
 //! not fit; the focused pane (Tab) is always shown.
 
+use crate::engine::analytics::Zone;
 use crate::engine::frame::{BookFeatures, BookFrame, SymbolFrame};
 use crate::market::Nanos;
 use crate::ui::alerts::{self, AlertsView};
@@ -440,7 +441,13 @@ fn ladder_view<'a>(
             LadderBody::Empty(lines)
         }
         _ => LadderBody::Rows {
-            model: ladder_model::build(&books, step, depth),
+            model: {
+                let mut model = ladder_model::build(&books, step, depth);
+                if let Some(zones) = zones_for(symbol, &books) {
+                    ladder_model::mark_zones(&mut model, zones, step, tick);
+                }
+                model
+            },
             status: status(selected, cx),
             sources: books.iter().map(|b| short_label(b)).collect(),
             stale: matches!(selected, Selected::One(b) if b.stale),
@@ -466,6 +473,19 @@ fn ladder_view<'a>(
         scroll: app.ladder_scroll,
         focused,
     }
+}
+
+/// The symbol's zones (§5), when they are in the currency the ladder's books are quoted in:
+/// zone prices are never drawn against a ladder of another quote.
+fn zones_for<'a>(symbol: &'a SymbolFrame, books: &[&BookFrame]) -> Option<&'a [Zone]> {
+    let zones = &symbol.analytics.zones;
+    let same_quote = |b: &&BookFrame| {
+        zones
+            .quote
+            .as_deref()
+            .is_none_or(|q| q.eq_ignore_ascii_case(&b.instrument.quote))
+    };
+    (!zones.zones.is_empty() && books.iter().all(same_quote)).then_some(zones.zones.as_slice())
 }
 
 fn reason(why: &Excluded) -> String {

@@ -36,6 +36,7 @@ fn hints(mode: Mode) -> &'static [(Command, &'static str)] {
             (Command::CycleHistoryRange, "range"),
             (Command::CycleVenue, "venue"),
         ],
+        Mode::Analytics => &[(Command::NextPane, "pane"), (Command::Down, "scroll")],
         _ => &[],
     }
 }

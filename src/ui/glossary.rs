@@ -57,6 +57,18 @@ pub const ENTRIES: &[(&str, &str)] = &[
         "cumulative volume delta over the last 24 h: running total of taker buy - taker sell notional in CCY, one cell per 1 h (2 h narrow); colour = sign of the total",
     ),
     (
+        "REGIME",
+        "the symbol's market regime (CALM, BULL, BEAR, BREAKOUT = the up-move counterpart of CRASH, CRASH) from a 5-state filter on 5-min returns and volatility; updated each minute; sorts calm to crash",
+    ),
+    (
+        "INTEG",
+        "integrity score of the book, 0 to 100: 100 = no manipulation footprint; each detector's score takes its share off (Analytics view)",
+    ),
+    (
+        "ZONE bps",
+        "distance from mid to the nearest support (S) or resistance (R) zone, in bps of mid; greyed while the zones are paused",
+    ),
+    (
         "STATE",
         "book integrity: LIVE (proven, real market now), SIM (simulator), REPLAY, ENDED (feed over), STALE, SYNC, RESYNC, DOWN",
     ),
@@ -154,6 +166,71 @@ pub const ENTRIES: &[(&str, &str)] = &[
     (
         "10bp / 25bp ntl",
         "aggregate: both sides' notional within 10 / 25 bps of mid",
+    ),
+    // Analytics view (6).
+    (
+        "S / R (ladder)",
+        "the row's prices are inside a support (S) or resistance (R) zone",
+    ),
+    (
+        "zone",
+        "a price band where resting depth has stood out (at least 3 MADs over the median bucket and $50k) long enough: strength 0 to 100%, halving in 5.7 min once the wall is gone; support below mid, resistance above; a breach flips the role",
+    ),
+    (
+        "touch bounce breach",
+        "times the mid entered the zone, left it on the side it came from, and crossed it (T B X when narrow)",
+    ),
+    (
+        "axis bps/row",
+        "each row of the zones axis is that many bps of mid; a crowded zone moves one row out, its own prices and distance stay exact",
+    ),
+    (
+        "range shrunk to",
+        "the books do not reach ±2 % of mid: zones are looked for only as far as they go",
+    ),
+    (
+        "entropy",
+        "how spread the regime probabilities are, 0 (certain) to 1 (all five equal)",
+    ),
+    (
+        "5m move sd / vol 15m/24h",
+        "the regime's inputs: the 5-min return in standard deviations of 5-min returns over 24 h, and the 15-min volatility as a multiple of the 24-h one",
+    ),
+    (
+        "PSI / KS",
+        "drift of a feature's last hour against its previous 24 h: population stability index (< 0.1 stable, > 0.25 drifted, !) and the largest gap between the two distributions, 0 to 1",
+    ),
+    (
+        "drift score",
+        "mean over features of PSI / 0.25, capped at 1; alarms = Page-Hinkley or ADWIN change points of the last hour",
+    ),
+    (
+        "consensus",
+        "models: confidence-weighted mean signal, -1 to +1; agreement 0 to 100% (same direction); dispersion = weighted std of the signals",
+    ),
+    (
+        "arbitrage net bps",
+        "edge of the first unit after both taker fees: buy at one venue's ask, sell at another's bid; size = what trades while the edge stays positive, PnL net of fees; transfers and latency not counted",
+    ),
+    (
+        "integrity",
+        "per book, 100 x product of (1 - weight x score) over the eight detectors; most off = the detectors that took the most",
+    ),
+    (
+        "detectors",
+        "footprint scores 0 to 1 (! = 0.5 or more, fired): phantom (large orders cancelled fast), layering, stuffing (update bursts), ignition (burst then retrace), pump, wash (first-digit test, slow), stop-hunt, dislocation (mid apart from other venues). Public L2 has no order or account ids: a score is not an accusation",
+    ),
+    (
+        "lead-lag",
+        "which book's order flow leads, by how many seconds, the correlation at that lag, and LLR for the leader shown (> 1 supports it); from 1-s bins over 10 min",
+    ),
+    (
+        "L/S",
+        "venue-reported long/short ratio: accounts, top accounts or top positions (never mixed); ~ = stale; consensus per kind across venues",
+    ),
+    (
+        "large / small buy",
+        "taker buy share of trades at or above / below the large-trade threshold, from the tape",
     ),
 ];
 

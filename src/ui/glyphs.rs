@@ -44,6 +44,9 @@ pub struct Glyphs {
     pub ge: &'static str,
     pub le: &'static str,
     pub dot: &'static str,
+    /// From one to the other: a buy venue to a sell venue, a zone's low to its high price.
+    pub arrow: &'static str,
+    pub range: &'static str,
 }
 
 /// `+`, `-` and `|` borders.
@@ -80,6 +83,8 @@ pub const UNICODE: Glyphs = Glyphs {
     ge: "≥",
     le: "≤",
     dot: "·",
+    arrow: "→",
+    range: "–",
 };
 
 pub const ASCII: Glyphs = Glyphs {
@@ -104,6 +109,8 @@ pub const ASCII: Glyphs = Glyphs {
     ge: ">=",
     le: "<=",
     dot: "-",
+    arrow: "->",
+    range: "..",
 };
 
 impl Glyphs {

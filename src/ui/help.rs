@@ -70,6 +70,10 @@ fn lines(view: &HelpView, width: usize, cx: &Ctx) -> Vec<(String, Style)> {
             "slippage: the known book does not hold that notional",
         ),
         (format!("{} {}", g.up, g.down), "taker buy / taker sell"),
+        (
+            "S R".to_owned(),
+            "ladder: a support / resistance zone at the row's prices",
+        ),
     ];
     for (mark, meaning) in legend {
         out.push((format!("  {mark:<18} {meaning}"), t.text));

@@ -85,6 +85,7 @@ fn section_title(mode: Mode) -> &'static str {
         Mode::Heatmap => "Heatmap",
         Mode::Health => "Health",
         Mode::History => "History",
+        Mode::Analytics => "Analytics",
         Mode::Help => "In this help",
         Mode::Search => "While searching",
         Mode::Command => "On the command line",

@@ -1,8 +1,11 @@
 //! The depth ladder: asks above the spread line, bids below, each row with price, size,
 //! cumulative size, recent traded volume, (aggregate) the venue supplying most of it, and a size
 //! bar. Large levels are marked; rows past what some venue's book reaches show their size as a
-//! lower bound (`+`). A book that is not proven shows its state and no numbers.
+//! lower bound (`+`). Rows inside a support or resistance zone (§5) carry `S` or `R` in the
+//! left margin, readable without colour. A book that is not proven shows its state and no
+//! numbers.
 
+use crate::engine::analytics::ZoneRole;
 use crate::engine::frame::BookFrame;
 use crate::ui::format;
 use crate::ui::model::ladder::{LadderModel, LadderRow};
@@ -110,6 +113,7 @@ fn rows(
         .max(5);
     let mut columns = vec![
         Column::left("", 1, 0),
+        Column::left("", 1, 0),
         Column::right("PRICE", price_width, 0),
         Column::right("SIZE", 8, 0),
         Column::right("CUM", 8, 2),
@@ -187,7 +191,13 @@ fn cells(
         .top_source
         .and_then(|(i, share)| Some(format!("{} {:.0}%", sources.get(i)?, share * 100.0)))
         .unwrap_or_default();
+    let zone = match row.zone {
+        Some(ZoneRole::Support) => ("S".to_owned(), t.bid),
+        Some(ZoneRole::Resistance) => ("R".to_owned(), t.ask),
+        None => (String::new(), t.dim),
+    };
     vec![
+        zone,
         if row.large {
             (cx.glyphs.large.to_owned(), t.large_level)
         } else {

@@ -113,7 +113,12 @@ pub fn stack(area: Rect, slots: &[Slot], focused: Pane, order: &[Pane]) -> Stack
 /// narrow pane drops its last details instead of cutting through a number.
 pub fn title(parts: &[String], width: u16, sep: &str) -> String {
     // The border's two corners and the spaces around the title.
-    let room = usize::from(width).saturating_sub(4);
+    fit_parts(parts, usize::from(width).saturating_sub(4), sep)
+}
+
+/// As many of `parts` as fit in `room` characters joined by ` sep `, whole parts only (the
+/// first is always kept).
+pub fn fit_parts(parts: &[String], room: usize, sep: &str) -> String {
     let mut out = String::new();
     for part in parts {
         let joined = if out.is_empty() {

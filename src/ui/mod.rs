@@ -5,13 +5,14 @@
 //! ```text
 //! ┌─────────────────────────────────────────────────────────────────────────────┐
 //! │ LIVE │ FROZEN 3s │ upd 0.2s │ BTC │ aggregate │ 12:34:56 UTC │ depthscope     │ header
-//! │ 1 Overview  2 Symbol  3 Heatmap  4 Health                                   │ tabs
+//! │ 1 Overview  2 Symbol  3 Heatmap  4 Health  5 History  6 Analytics           │ tabs
 //! ├─────────────────────────────────────────────────────────────────────────────┤
 //! │ overview  one row per symbol × venue, sortable; perps and liquidations below│
 //! │ symbol    ladder │ price chart │ tape, imbalance, flow │ perp, liq, alerts │ body:
 //! │ heatmap   price × time, coloured by resting size, trades overlaid          │ one view
 //! │ health    venues │ books │ log                                              │
 //! │ history   one feature over 1 h … 90 d from the history store                │
+//! │ analytics zones, regime, drift, models, arbitrage, integrity, positioning   │
 //! ├─────────────────────────────────────────────────────────────────────────────┤
 //! │ ? help  / search  ] next symbol  f freeze  q quit                           │ footer
 //! └─────────────────────────────────────────────────────────────────────────────┘
@@ -24,6 +25,7 @@
 
 pub mod action;
 pub mod alerts;
+pub mod analytics;
 pub mod app;
 pub mod bands;
 pub mod chart;
@@ -196,6 +198,7 @@ pub fn render(app: &App, now: Nanos, area: Rect, buf: &mut Buffer) {
         View::Heatmap => heatmap::render(body, buf, &views::heatmap(app, body, app.glyphs), &cx),
         View::Health => health::render(body, buf, &views::health(app), &cx),
         View::History => history::render(body, buf, app, &cx),
+        View::Analytics => analytics::render(body, buf, app, &cx),
     }
     footer::render(
         foot,

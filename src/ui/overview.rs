@@ -1,13 +1,14 @@
 //! Overview: one row per symbol × venue book, sortable, the selected symbol highlighted. A book
 //! that is not proven shows its state and no market numbers; stale rows are marked.
 
+use crate::engine::analytics::ZoneRole;
 use crate::engine::frame::VenueHealth;
 use crate::feed::health::ConnState;
 use crate::market::Nanos;
 use crate::ui::format;
 use crate::ui::glyphs::Glyphs;
 use crate::ui::header::offline_text;
-use crate::ui::model::overview::{Row, SortColumn, value};
+use crate::ui::model::overview::{Row, SortColumn, nearest_zone, value};
 use crate::ui::model::select::{long_label, short_label};
 use crate::ui::model::sparks::{SparkCell, SparkStore};
 use crate::ui::table::{self, Column};
@@ -64,7 +65,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
     let column_decimals = view
         .rows
         .iter()
-        .filter(|r| value(r.book, SortColumn::Mid).is_some())
+        .filter(|r| value(r, SortColumn::Mid).is_some())
         .map(|r| r.book.ladder.price_decimals)
         .max()
         .unwrap_or(0)
@@ -72,7 +73,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
     let mid_width = view
         .rows
         .iter()
-        .filter_map(|r| value(r.book, SortColumn::Mid).map(|m| (m, r.book.ladder.price_decimals)))
+        .filter_map(|r| value(r, SortColumn::Mid).map(|m| (m, r.book.ladder.price_decimals)))
         .map(|(m, d)| format::price_aligned(m, d, column_decimals).chars().count() as u16)
         .max()
         .unwrap_or(0)
@@ -197,7 +198,7 @@ const NARROW_SPARK: u16 = 12;
 /// The columns in display order. Priorities give the market numbers room before the state word
 /// and the health ages: at 80 columns funding, open interest and CVD are on screen. The 24 h
 /// sparklines are shown only when every other column fits.
-fn columns(long: bool, mid_width: u16, long_state: bool, spark_w: u16) -> [Column; 18] {
+fn columns(long: bool, mid_width: u16, long_state: bool, spark_w: u16) -> [Column; 21] {
     [
         Column::left("SYM", 5, 0),
         Column::left("VENUE", if long { 17 } else { 6 }, 0),
@@ -212,6 +213,10 @@ fn columns(long: bool, mid_width: u16, long_state: bool, spark_w: u16) -> [Colum
         Column::right("OI", 7, 4),
         Column::right("LIQ/m", 7, 6),
         Column::right("CVD1m", 7, 4),
+        // The analytics reads (§5, §6, §10.9): on a wide screen, else in the next column group.
+        Column::left("REGIME", 8, 9),
+        Column::right("INTEG", 5, 9),
+        Column::right("ZONE bps", 8, 9),
         Column::right("CVD 24h", spark_w, table::EXTRA),
         Column::left("STATE", if long_state { 16 } else { 7 }, 1),
         Column::right("AGE", 6, 7),
@@ -270,6 +275,35 @@ fn spark_text(values: &[Option<f64>], glyphs: &Glyphs) -> String {
         .collect()
 }
 
+/// The symbol's regime label, in its colour (a label is a word: it reads without colour).
+fn regime_cell(row: &Row, numbers: Style, cx: &Ctx) -> (String, Style) {
+    match row.symbol.analytics.regime.label {
+        Some(label) if value(row, SortColumn::Regime).is_some() => (
+            label.as_str().to_owned(),
+            number_style(row.book, cx.theme.regime(label), cx),
+        ),
+        _ => (cx.glyphs.absent.to_owned(), numbers),
+    }
+}
+
+/// The nearest zone: `S 3.91` (support 3.91 bps below) or `R 11.7` (resistance above); greyed
+/// while the zones are paused (no valid book: the last ones seen).
+fn zone_cell(row: &Row, numbers: Style, cx: &Ctx) -> (String, Style) {
+    let zones = &row.symbol.analytics.zones;
+    match nearest_zone(zones).filter(|_| value(row, SortColumn::Zone).is_some()) {
+        Some((role, bps)) => {
+            let letter = if role == ZoneRole::Support { "S" } else { "R" };
+            let style = if zones.paused {
+                cx.theme.stale
+            } else {
+                numbers
+            };
+            (format!("{letter} {}", format::bps(bps)), style)
+        }
+        None => (cx.glyphs.absent.to_owned(), numbers),
+    }
+}
+
 fn cells(
     row: &Row,
     label: String,
@@ -301,7 +335,7 @@ fn cells(
         t.not_live
     };
     let numbers = number_style(book, t.text, cx);
-    let v = |c| value(book, c);
+    let v = |c| value(row, c);
     let signed = |c| {
         let x = v(c);
         let style = x.map_or(numbers, |x| number_style(book, t.signed(x), cx));
@@ -363,6 +397,17 @@ fn cells(
             cx.num(cvd, signed_notional),
             cvd.map_or(numbers, |x| number_style(book, t.signed(x), cx)),
         ),
+        regime_cell(row, numbers, cx),
+        {
+            let score = v(SortColumn::Integrity);
+            (
+                cx.num(score, |s| format::fixed(s, 0)),
+                score.map_or(numbers, |s| {
+                    number_style(book, t.stress(1.0 - s / 100.0), cx)
+                }),
+            )
+        },
+        zone_cell(row, numbers, cx),
         cvd_spark,
         (badge, badge_style),
         (

@@ -9,6 +9,7 @@
 use crate::config::ConfigError;
 use crate::config::theme::{ColorSpec, StyleSpec, ThemeSpec, for_each_theme_key};
 use crate::config::ui::ColorDepthSetting;
+use crate::engine::analytics::RegimeLabel;
 use ratatui::style::{Color, Modifier, Style};
 use std::path::{Path, PathBuf};
 
@@ -109,6 +110,18 @@ impl Theme {
             self.stress_mid
         } else {
             self.stress_low
+        }
+    }
+
+    /// Style for a regime label (§6): up-moves as bids, down-moves as asks, the violent ones
+    /// as warnings.
+    pub fn regime(&self, label: RegimeLabel) -> Style {
+        match label {
+            RegimeLabel::Calm => self.text,
+            RegimeLabel::Bull => self.imbalance_pos,
+            RegimeLabel::Bear => self.imbalance_neg,
+            RegimeLabel::Breakout => self.alert_warn,
+            RegimeLabel::Crash => self.alert_crit,
         }
     }
 

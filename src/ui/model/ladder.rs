@@ -6,8 +6,10 @@
 //! is known to reach is marked `partial`: its size is a lower bound, never presented as the
 //! whole.
 
+use crate::engine::analytics::{Zone, ZoneRole};
 use crate::engine::frame::{BookFrame, LadderLevel};
 use crate::ui::model::grouping::{ask_bucket, bid_bucket, step_decimals};
+use crate::ui::model::zones::role_at;
 use std::collections::BTreeMap;
 
 /// One ladder row.
@@ -26,6 +28,9 @@ pub struct LadderRow {
     pub traded_sell: f64,
     /// The book supplying most of this bucket (index into the input books) and its share.
     pub top_source: Option<(usize, f64)>,
+    /// The role of the strongest support or resistance zone (§5) in this bucket's prices, set
+    /// by [`mark_zones`].
+    pub zone: Option<ZoneRole>,
 }
 
 /// Both sides, best first.
@@ -162,9 +167,26 @@ fn side(books: &[&BookFrame], side: Side, step: f64, depth: usize) -> Vec<Ladder
                 traded_buy: buy,
                 traded_sell: sell,
                 top_source,
+                zone: None,
             }
         })
         .collect()
+}
+
+/// Marks the rows whose prices hold part of a zone. Prices sit on the `tick` grid, so a bid
+/// row (bucket `[price, price + step)`) holds `price ..= price + step − tick` and an ask row
+/// (`(price − step, price]`) holds `price − step + tick ..= price`.
+pub fn mark_zones(model: &mut LadderModel, zones: &[Zone], step: f64, tick: f64) {
+    if zones.is_empty() || !(step.is_finite() && step > 0.0 && tick.is_finite() && tick > 0.0) {
+        return;
+    }
+    let span = (step - tick).max(0.0);
+    for row in &mut model.bids {
+        row.zone = role_at(zones, row.price, row.price + span);
+    }
+    for row in &mut model.asks {
+        row.zone = role_at(zones, row.price - span, row.price);
+    }
 }
 
 /// Recent traded volume per bucket of this side's rounding. Each price belongs to one side

@@ -11,3 +11,4 @@ pub mod search;
 pub mod select;
 pub mod sparks;
 pub mod tape;
+pub mod zones;

@@ -4,6 +4,7 @@
 //! sorted is what is shown. A book that is not `Live` has no values at all (sorted last), even
 //! if a frame carried some: the screen never shows a number for an unproven book.
 
+use crate::engine::analytics::{RegimeLabel, ZoneRole, Zones};
 use crate::engine::frame::{BookFrame, Frame, SymbolFrame};
 use crate::feed::event::BookKey;
 use std::cmp::Ordering;
@@ -26,12 +27,18 @@ pub enum SortColumn {
     Liquidations,
     /// Cumulative volume delta over one minute, quote notional (comparable across symbols).
     Cvd,
+    /// The symbol's regime label (§6), in [`RegimeLabel::ALL`] order: calm first, crash last.
+    Regime,
+    /// The book's integrity score (§10.9), 0..100.
+    Integrity,
+    /// The distance from the mid to the symbol's nearest support or resistance zone (§5), bps.
+    Zone,
     Age,
     Resyncs,
 }
 
 impl SortColumn {
-    const ORDER: [SortColumn; 12] = [
+    const ORDER: [SortColumn; 15] = [
         SortColumn::Symbol,
         SortColumn::Mid,
         SortColumn::Spread,
@@ -42,6 +49,9 @@ impl SortColumn {
         SortColumn::OpenInterest,
         SortColumn::Liquidations,
         SortColumn::Cvd,
+        SortColumn::Regime,
+        SortColumn::Integrity,
+        SortColumn::Zone,
         SortColumn::Age,
         SortColumn::Resyncs,
     ];
@@ -63,6 +73,9 @@ impl SortColumn {
             SortColumn::OpenInterest => "open interest",
             SortColumn::Liquidations => "liquidated notional/min",
             SortColumn::Cvd => "CVD 1m notional",
+            SortColumn::Regime => "regime",
+            SortColumn::Integrity => "integrity",
+            SortColumn::Zone => "nearest zone bps",
             SortColumn::Age => "age",
             SortColumn::Resyncs => "resyncs",
         }
@@ -84,9 +97,11 @@ impl Row<'_> {
     }
 }
 
-/// The number a column shows for a book; `None` when absent or when the book is not `Live`.
-/// `Symbol` has no number.
-pub fn value(book: &BookFrame, column: SortColumn) -> Option<f64> {
+/// The number a column shows for a row's book; `None` when absent or when the book is not
+/// `Live`. `Symbol` has no number. Regime and zone are the symbol's, shown on each of its live
+/// books.
+pub fn value(row: &Row, column: SortColumn) -> Option<f64> {
+    let book = row.book;
     // Health numbers are shown for every book; market numbers only for proven ones.
     match column {
         SortColumn::Age => return book.book_age_ms,
@@ -104,7 +119,46 @@ pub fn value(book: &BookFrame, column: SortColumn) -> Option<f64> {
         SortColumn::OpenInterest => book.derivs.open_interest_usd,
         SortColumn::Liquidations => book.liquidations.notional_rate_per_min,
         SortColumn::Cvd => book.flow.cvd_1m_usd,
+        SortColumn::Regime => regime_rank(row.symbol.analytics.regime.label),
+        SortColumn::Integrity => integrity(row.symbol, book),
+        SortColumn::Zone => nearest_zone(&row.symbol.analytics.zones).map(|(_, bps)| bps),
         SortColumn::Symbol | SortColumn::Age | SortColumn::Resyncs => None,
+    }
+}
+
+/// A regime's place in [`RegimeLabel::ALL`] (the sort key of the regime column).
+fn regime_rank(label: Option<RegimeLabel>) -> Option<f64> {
+    let label = label?;
+    RegimeLabel::ALL
+        .iter()
+        .position(|l| *l == label)
+        .map(|i| i as f64)
+}
+
+/// The book's integrity score, from its symbol's analytics.
+pub fn integrity(symbol: &SymbolFrame, book: &BookFrame) -> Option<f64> {
+    symbol
+        .analytics
+        .integrity
+        .iter()
+        .find(|i| i.key == book.key)?
+        .integrity_score
+        .filter(|s| s.is_finite())
+}
+
+/// The nearer of the nearest support and resistance zones: its role and its distance in bps.
+pub fn nearest_zone(zones: &Zones) -> Option<(ZoneRole, f64)> {
+    let s = zones
+        .nearest_support_bps
+        .filter(|d| d.is_finite())
+        .map(|d| (ZoneRole::Support, d));
+    let r = zones
+        .nearest_resistance_bps
+        .filter(|d| d.is_finite())
+        .map(|d| (ZoneRole::Resistance, d));
+    match (s, r) {
+        (Some(s), Some(r)) => Some(if r.1 < s.1 { r } else { s }),
+        (s, r) => s.or(r),
     }
 }
 
@@ -125,7 +179,7 @@ pub fn rows(frame: &Frame, column: SortColumn, descending: bool) -> Vec<Row<'_>>
     rows.sort_by(|a, b| {
         let by_value = match column {
             SortColumn::Symbol => Ordering::Equal,
-            _ => match (value(a.book, column), value(b.book, column)) {
+            _ => match (value(a, column), value(b, column)) {
                 (Some(x), Some(y)) if descending => y.total_cmp(&x),
                 (Some(x), Some(y)) => x.total_cmp(&y),
                 (Some(_), None) => Ordering::Less,
@@ -155,10 +209,8 @@ mod tests {
         for descending in [false, true] {
             let rows = rows(&frame, SortColumn::Spread, descending);
             assert_eq!(rows.len(), n);
-            let values: Vec<Option<f64>> = rows
-                .iter()
-                .map(|r| value(r.book, SortColumn::Spread))
-                .collect();
+            let values: Vec<Option<f64>> =
+                rows.iter().map(|r| value(r, SortColumn::Spread)).collect();
             let first_none = values.iter().position(Option::is_none).unwrap();
             assert!(values[first_none..].iter().all(Option::is_none));
             let some: Vec<f64> = values.iter().flatten().copied().collect();
@@ -183,7 +235,16 @@ mod tests {
         let book = &mut frame.symbols[0].books[3];
         assert!(!book.state.is_live());
         book.features = fixtures::frame().symbols[0].books[0].features.clone();
-        assert_eq!(value(book, SortColumn::Mid), None);
-        assert_eq!(value(book, SortColumn::Resyncs), Some(2.0));
+        fn row(frame: &Frame) -> Row<'_> {
+            Row {
+                symbol: &frame.symbols[0],
+                book: &frame.symbols[0].books[3],
+                order: (0, 3),
+            }
+        }
+        for column in [SortColumn::Mid, SortColumn::Regime, SortColumn::Zone] {
+            assert_eq!(value(&row(&frame), column), None, "{column:?}");
+        }
+        assert_eq!(value(&row(&frame), SortColumn::Resyncs), Some(2.0));
     }
 }

@@ -7,10 +7,17 @@
 //! Written against `depthscope::` paths so the render bench can include this file as well.
 
 use depthscope::config::alerts::Notify;
+use depthscope::engine::analytics::{
+    Analytics, ArbOpportunity, Arbitrage, BookIntegrity, DetectorKind, DetectorReading, Drift,
+    DriftAlarm, DriftTest, Evidence, EvidencePoint, FeatureDrift, LeadLag, LongShortRatio,
+    ModelConsensus, ModelVote, Positioning, RatioConsensus, RatioKind, Regime, RegimeLabel,
+    VenuePositioning, Zone, ZoneRole, ZoneSide, Zones,
+};
 use depthscope::engine::frame::{
     Alert, AlertDelivery, BookFeatures, BookFrame, CascadeView, Composites, DataMode, Depth,
     DepthBands, DerivsView, FlowFeatures, Frame, Ladder, LadderLevel, LiquidationFeatures,
-    LiquidationPrint, PriceVolume, Severity, SymbolFrame, SymbolHistory, TradePrint, VenueHealth,
+    LiquidationPrint, PriceVolume, Progress, Severity, SymbolFrame, SymbolHistory, TradePrint,
+    VenueHealth,
 };
 use depthscope::engine::prices::{Candle, PriceSeries};
 use depthscope::feed::event::{BookKey, LiqSampling};
@@ -150,7 +157,7 @@ fn btc(shift: f64) -> SymbolFrame {
         },
         history: Arc::new(history(120, 1.0)),
         prices: Arc::new(prices(mid, shift)),
-        analytics: Arc::default(),
+        analytics: Arc::new(analytics(mid)),
     }
 }
 
@@ -202,7 +209,7 @@ fn eth(shift: f64) -> SymbolFrame {
         },
         history: Arc::new(history(120, -1.0)),
         prices: Arc::new(prices(mid, shift)),
-        analytics: Arc::default(),
+        analytics: Arc::new(warming_analytics()),
     }
 }
 
@@ -700,4 +707,339 @@ fn alerts() -> Vec<Arc<Alert>> {
             "BTC-USDT-SWAP resyncing after a sequence gap",
         ),
     ]
+}
+
+/// BTC's analytics with every field filled (§5–§10, §3.12, positioning), around `mid`: the
+/// spec's worked values where it gives them (§6 regime, §8 consensus, §10.9 integrity).
+pub fn analytics(mid: f64) -> Analytics {
+    let zone =
+        |lo: f64, side, role, strength, notional, age_s, counts: [u32; 3], ago_s: i64| Zone {
+            lo,
+            hi: lo + 25.0,
+            side,
+            role,
+            strength,
+            notional,
+            age_s,
+            touches: counts[0],
+            bounces: counts[1],
+            breaches: counts[2],
+            last_touch: (counts[0] > 0).then_some(NOW_MS - ago_s * 1000),
+        };
+    let zones = vec![
+        zone(
+            63_750.0,
+            ZoneSide::Bid,
+            ZoneRole::Support,
+            0.41,
+            880_000.0,
+            540.0,
+            [1, 1, 0],
+            400,
+        ),
+        zone(
+            63_900.0,
+            ZoneSide::Bid,
+            ZoneRole::Support,
+            0.82,
+            2_150_000.0,
+            1_260.0,
+            [3, 2, 0],
+            300,
+        ),
+        // A resistance breached upward: its depth is on the ask side, it now supports.
+        zone(
+            63_950.0,
+            ZoneSide::Ask,
+            ZoneRole::Support,
+            0.23,
+            410_000.0,
+            700.0,
+            [1, 0, 1],
+            95,
+        ),
+        zone(
+            64_075.0,
+            ZoneSide::Ask,
+            ZoneRole::Resistance,
+            0.64,
+            1_420_000.0,
+            900.0,
+            [2, 1, 1],
+            60,
+        ),
+        zone(
+            64_300.0,
+            ZoneSide::Ask,
+            ZoneRole::Resistance,
+            0.18,
+            310_000.0,
+            120.0,
+            [0, 0, 0],
+            0,
+        ),
+    ];
+    let key = |venue, id: &str| BookKey::new(venue, id);
+    let readings = |scores: [Option<f64>; 8]| -> Vec<DetectorReading> {
+        DetectorKind::ALL
+            .into_iter()
+            .zip(scores)
+            .map(|(kind, score)| DetectorReading {
+                kind,
+                score,
+                last_fired: None,
+            })
+            .collect()
+    };
+    // §10.9's worked scores: integrity 36.83471317.
+    let mut spot = readings([
+        Some(0.3117),
+        Some(0.0),
+        Some(0.2),
+        Some(0.386),
+        Some(0.6),
+        Some(0.0),
+        Some(0.0),
+        Some(0.5),
+    ]);
+    spot[4].last_fired = Some(Evidence {
+        at: NOW_MS - 95_000,
+        score: 0.6,
+        summary: "15m return +7.5 % on 6.0x the median 15m volume".into(),
+        points: vec![EvidencePoint {
+            at: NOW_MS - 95_000,
+            price: mid,
+            size: 42.0,
+        }],
+    });
+    spot[0].last_fired = Some(Evidence {
+        at: NOW_MS - 610_000,
+        score: 0.52,
+        summary: "bid 63980.00 USDT +10 BTC cancelled after 1.5 s".into(),
+        points: vec![EvidencePoint {
+            at: NOW_MS - 610_000,
+            price: 63_980.0,
+            size: 10.0,
+        }],
+    });
+    let usdm = readings([
+        Some(0.05),
+        Some(0.0),
+        Some(0.0),
+        Some(0.0),
+        Some(0.0),
+        None,
+        Some(0.0),
+        Some(0.0),
+    ]);
+    let ratio = |kind, ratio, ago_ms: i64, stale| LongShortRatio {
+        kind,
+        ratio,
+        at: NOW_MS - ago_ms,
+        stale,
+    };
+    let drift = |feature: &str, psi: Option<f64>, ks, baseline_n, drifted| FeatureDrift {
+        feature: feature.into(),
+        psi,
+        ks,
+        baseline_n,
+        current_n: 60,
+        drifted,
+    };
+    let vote = |model: &str, signal, confidence| ModelVote {
+        model: model.into(),
+        signal,
+        confidence,
+    };
+    Analytics {
+        zones: Zones {
+            grid: Some(25.0),
+            quote: Some("USDT".into()),
+            nearest_support_bps: Some((mid - 63_975.0) / mid * 1e4),
+            nearest_resistance_bps: Some((64_075.0 - mid) / mid * 1e4),
+            zones,
+            range_pct: Some(1.2),
+            paused: false,
+        },
+        // §6's worked filter step: x = (1.2, 0.1) from a uniform prior.
+        regime: Regime {
+            label: Some(RegimeLabel::Bull),
+            probabilities: Some([0.118485, 0.712324, 0.064621, 0.104562, 0.000009]),
+            entropy: Some(0.5639062475),
+            inputs: Some([1.2, 0.1]),
+            since: Some(NOW_MS - 1_860_000),
+            warming: None,
+        },
+        // §7's worked PSI values.
+        drift: Drift {
+            score: Some(0.4394449155),
+            max_psi: Some(0.7593856779),
+            features: vec![
+                drift("spread_bps", Some(0.7593856779), Some(0.41), 1440, true),
+                drift(
+                    "depth_imbalance_10",
+                    Some(0.1098612289),
+                    Some(0.12),
+                    1440,
+                    false,
+                ),
+                drift("cvd_1m", None, None, 150, false),
+            ],
+            alarms: vec![
+                DriftAlarm {
+                    feature: "spread_bps".into(),
+                    test: DriftTest::PageHinkleyUp,
+                    at: NOW_MS - 420_000,
+                },
+                DriftAlarm {
+                    feature: "ofi_norm_60s".into(),
+                    test: DriftTest::Adwin,
+                    at: NOW_MS - 2_400_000,
+                },
+            ],
+            warming: None,
+        },
+        // §8's worked example: consensus 0.4117647059, agreement 0.7446808511.
+        consensus: ModelConsensus {
+            consensus: Some(0.4117647059),
+            agreement: Some(0.7446808511),
+            dispersion: Some(0.4574648),
+            models: vec![
+                vote("directional_pressure", 0.8, 0.9),
+                vote("flow_momentum", 0.2, 0.5),
+                vote("whale_conviction", -0.4, 0.3),
+            ],
+        },
+        arbitrage: Arbitrage {
+            opportunities: vec![ArbOpportunity {
+                buy: key(VenueId::BybitLinear, "BTCUSDT"),
+                sell: key(VenueId::BinanceUsdm, "BTCUSDT"),
+                gross_bps: 12.4,
+                net_bps: 2.4,
+                size: 0.42,
+                notional: 0.42 * mid,
+                pnl: 4.1,
+                fee_buy_bps: 5.5,
+                fee_sell_bps: 4.5,
+            }],
+            pairs_checked: 6,
+            quote: Some("USDT".into()),
+        },
+        integrity: vec![
+            BookIntegrity {
+                key: key(VenueId::Binance, "BTCUSDT"),
+                detectors: spot,
+                integrity_score: Some(36.83471317),
+                top_contributors: vec![
+                    DetectorKind::Pump,
+                    DetectorKind::Dislocation,
+                    DetectorKind::MomentumIgnition,
+                ],
+            },
+            BookIntegrity {
+                key: key(VenueId::BinanceUsdm, "BTCUSDT"),
+                detectors: usdm,
+                integrity_score: Some(97.5),
+                top_contributors: vec![DetectorKind::PhantomLiquidity],
+            },
+            BookIntegrity {
+                key: key(VenueId::Okx, "BTC-USDT-SWAP"),
+                detectors: readings([None; 8]),
+                integrity_score: None,
+                top_contributors: Vec::new(),
+            },
+            BookIntegrity {
+                key: key(VenueId::Kraken, "BTC/USD"),
+                detectors: readings([Some(0.1); 8]),
+                integrity_score: Some(71.2),
+                top_contributors: vec![DetectorKind::PhantomLiquidity],
+            },
+        ],
+        lead_lag: Some(LeadLag {
+            a: key(VenueId::Binance, "BTCUSDT"),
+            b: key(VenueId::BinanceUsdm, "BTCUSDT"),
+            lag_s: -2,
+            rho: 0.62,
+            llr: Some(0.25),
+            bins: 540,
+        }),
+        positioning: Positioning {
+            venues: vec![
+                VenuePositioning {
+                    key: key(VenueId::BinanceUsdm, "BTCUSDT"),
+                    ratios: vec![
+                        ratio(RatioKind::Accounts, 1.52, 60_000, false),
+                        ratio(RatioKind::TopAccounts, 1.31, 60_000, false),
+                        ratio(RatioKind::TopPositions, 0.98, 1_500_000, true),
+                    ],
+                    taker_buy_sell_ratio: Some(1.08),
+                    large_taker_buy_share: Some(0.62),
+                    small_taker_buy_share: Some(0.48),
+                },
+                VenuePositioning {
+                    key: key(VenueId::BybitLinear, "BTCUSDT"),
+                    ratios: vec![ratio(RatioKind::Accounts, 1.41, 60_000, false)],
+                    taker_buy_sell_ratio: None,
+                    large_taker_buy_share: Some(0.55),
+                    small_taker_buy_share: Some(0.51),
+                },
+            ],
+            consensus: vec![
+                RatioConsensus {
+                    kind: RatioKind::Accounts,
+                    long_short_ratio: 1.47,
+                    agreement: Some(0.91),
+                    venues: 2,
+                },
+                RatioConsensus {
+                    kind: RatioKind::TopAccounts,
+                    long_short_ratio: 1.31,
+                    agreement: None,
+                    venues: 1,
+                },
+            ],
+        },
+    }
+}
+
+/// ETH's analytics an hour after start: the regime and drift warming, nothing else yet.
+pub fn warming_analytics() -> Analytics {
+    let progress = |have_min| Progress {
+        have_min,
+        need_min: 1440.0,
+    };
+    Analytics {
+        zones: Zones {
+            grid: Some(2.0),
+            quote: Some("USDT".into()),
+            ..Zones::default()
+        },
+        regime: Regime {
+            warming: Some(progress(180.0)),
+            ..Regime::default()
+        },
+        drift: Drift {
+            warming: Some(progress(45.0)),
+            ..Drift::default()
+        },
+        arbitrage: Arbitrage {
+            pairs_checked: 2,
+            quote: Some("USDT".into()),
+            ..Arbitrage::default()
+        },
+        integrity: vec![BookIntegrity {
+            key: BookKey::new(VenueId::Binance, "ETHUSDT"),
+            detectors: DetectorKind::ALL
+                .into_iter()
+                .map(|kind| DetectorReading {
+                    kind,
+                    score: None,
+                    last_fired: None,
+                })
+                .collect(),
+            integrity_score: None,
+            top_contributors: Vec::new(),
+        }],
+        ..Analytics::default()
+    }
 }

@@ -2,6 +2,7 @@
 //! and 200×60), colours asserted on buffers, keys driven through `App::update`, and the run loop
 //! under paused time.
 
+mod analytics;
 mod backfill;
 mod colours;
 pub mod fixtures;

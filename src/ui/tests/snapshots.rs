@@ -10,11 +10,12 @@ use crate::ui::app::App;
 use std::sync::Arc;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
-const VIEWS: [(Command, &str); 4] = [
+const VIEWS: [(Command, &str); 5] = [
     (Command::ViewOverview, "overview"),
     (Command::ViewDetail, "detail"),
     (Command::ViewHeatmap, "heatmap"),
     (Command::ViewHealth, "health"),
+    (Command::ViewAnalytics, "analytics"),
 ];
 const SLOT_NS: u64 = 500_000_000;
 
