@@ -56,11 +56,12 @@ async fn demo_books_are_live_and_moving_within_two_seconds() {
     assert_eq!(
         books,
         depthscope::sim::catalog::INSTRUMENTS.len(),
-        "3 symbols on every venue, spot and swap on OKX, and the USDT/USD books of Kraken and Coinbase"
+        "3 symbols on every venue, spot and swap on OKX, the USDT/USD books of Kraken and \
+         Coinbase and Kraken's USDC/USD"
     );
     assert_eq!(
-        books, 50,
-        "the first six venues' 22 books, Bitget's, Gate's and KuCoin's 6 each, Coinbase's 4, \
+        books, 51,
+        "the first six venues' 23 books, Bitget's, Gate's and KuCoin's 6 each, Coinbase's 4, \
          Hyperliquid's and Deribit's 3 each"
     );
 

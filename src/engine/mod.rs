@@ -8,7 +8,7 @@
 //! - [`book`]: per (venue, instrument) state and its tick;
 //! - [`symbol`]: per-symbol composites and history;
 //! - [`prices`]: the bounded per-symbol mid series behind the price chart;
-//! - [`quote_rate`]: the USDT/USD rate cross-venue prices convert through (§0.4);
+//! - [`quote_rate`]: the stablecoin rates cross-venue prices convert through (§0.4);
 //! - [`alerts`], [`outbox`]: alert rules, and delivery that never loses an alert silently;
 //! - [`readings`]: where each alert metric's value is read;
 //! - [`health`]: venue connection health;

@@ -1,7 +1,7 @@
 //! What the simulator lists: three symbols (BTC, ETH, SOL) on every implemented venue, with
 //! each venue's real instrument ids, tick and lot sizes, contract values and number forms, and
-//! Kraken's `USDT/USD` and Coinbase's `USDT-USD`, the stablecoin rate USD books are compared with
-//! USDT books through.
+//! Kraken's `USDT/USD` and `USDC/USD` and Coinbase's `USDT-USD`, the stablecoin rates USD, USDT
+//! and USDC books are compared through.
 //!
 //! The table is the one place that knows how a venue writes an instrument, so the market model
 //! (which thinks in ticks and lots), the REST instrument lists (which the catalog loads) and the
@@ -30,8 +30,10 @@ pub struct Symbol {
 /// The index in [`SYMBOLS`] of USDT, whose price is the model's USDT/USD rate rather than a
 /// random walk of its own.
 pub const USDT: usize = 3;
+/// The index in [`SYMBOLS`] of USDC, priced by the model's USDC/USD rate.
+pub const USDC: usize = 4;
 
-pub const SYMBOLS: [Symbol; 4] = [
+pub const SYMBOLS: [Symbol; 5] = [
     Symbol {
         name: "BTC",
         price: 97_250.0,
@@ -58,6 +60,14 @@ pub const SYMBOLS: [Symbol; 4] = [
     },
     Symbol {
         name: "USDT",
+        price: 1.0,
+        vol_annual: 0.0,
+        order_size: 25_000.0,
+        trade_size: 5_000.0,
+        open_interest: 0.0,
+    },
+    Symbol {
+        name: "USDC",
         price: 1.0,
         vol_annual: 0.0,
         order_size: 25_000.0,
@@ -211,7 +221,7 @@ use VenueId::{
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).
-pub const INSTRUMENTS: [SimInstrument; 50] = [
+pub const INSTRUMENTS: [SimInstrument; 51] = [
     spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
     spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
     spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
@@ -239,6 +249,15 @@ pub const INSTRUMENTS: [SimInstrument; 50] = [
         Kraken,
         "USDT/USD",
         USDT,
+        "USD",
+        "0.00001",
+        "0.00000001",
+        Step,
+    ),
+    spot(
+        Kraken,
+        "USDC/USD",
+        USDC,
         "USD",
         "0.00001",
         "0.00000001",
@@ -396,7 +415,8 @@ mod tests {
             let n = books_of(*venue).count();
             let n_expected = match venue {
                 Okx => 6,
-                Kraken | Coinbase => 4, // and USDT/USD (USDT-USD)
+                Kraken => 5,   // and USDT/USD and USDC/USD
+                Coinbase => 4, // and USDT-USD
                 _ => 3,
             };
             assert_eq!(n, n_expected, "{venue}");
