@@ -151,7 +151,7 @@ pub fn step_events(
     let published = i
         .venue
         .adapter_spec()
-        .is_some_and(|a| a.liquidations);
+        .is_some_and(|a| a.liquidations.is_read());
     for f in step.forced.iter().filter(|_| published) {
         out.push(MarketEvent::Liquidation(Liquidation {
             key: key.clone(),

@@ -23,8 +23,8 @@ use crate::market::{Side, VenueId};
 use crate::sim::dialect::bitget as dialect;
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
-    SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence,
+    SimSocket, SimSpec, VenueSpec,
 };
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -202,7 +202,7 @@ const fn spec<M: Market>(
             instruments: instruments::source::<M>(),
             build: registry::build::<Bitget<M>>,
             // "No public liquidation channel found" (`docs/venues.md` "Bitget").
-            liquidations: false,
+            liquidations: Liquidations::Absent,
             history: None,
             sim: SimSpec {
                 url_path: path,

@@ -34,8 +34,8 @@ use crate::market::{Side, VenueId};
 use crate::sim::dialect::kucoin as dialect;
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
-    SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence,
+    SimSocket, SimSpec, VenueSpec,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -123,7 +123,7 @@ const fn spec<M: Market>(id: &'static str, sockets: &'static [SimSocket]) -> Ven
             instruments: instruments::source::<M>(),
             build: registry::build::<Kucoin<M>>,
             // No public liquidation stream found (`docs/venues.md`).
-            liquidations: false,
+            liquidations: Liquidations::Absent,
             history: None,
             sim: SimSpec {
                 url_path: sockets[0].path,
