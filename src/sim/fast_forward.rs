@@ -207,7 +207,7 @@ pub fn watched_books(venues: &[VenueId], symbols: &[String]) -> Vec<BookId> {
             venues.contains(&i.venue)
                 && symbols.iter().any(|s| match s.split_once(':') {
                     Some((v, id)) => v == i.venue.as_str() && id.eq_ignore_ascii_case(i.id),
-                    None => s.eq_ignore_ascii_case(name),
+                    None => s.eq_ignore_ascii_case(name) && !(i.inverse && has_linear(i)),
                 })
         })
         .collect();
@@ -229,6 +229,14 @@ pub fn watched_books(venues: &[VenueId], symbols: &[String]) -> Vec<BookId> {
     books.extend(rates);
     books.sort_unstable();
     books
+}
+
+/// The venue lists a linear market of `i`'s symbol and kind beside inverse `i`: a bare symbol
+/// resolves to it, as the catalog prefers linear contracts.
+fn has_linear(i: &SimInstrument) -> bool {
+    INSTRUMENTS
+        .iter()
+        .any(|o| o.venue == i.venue && o.symbol == i.symbol && o.kind == i.kind && !o.inverse)
 }
 
 /// The warm samples of one fast-forward, per book with its symbol, oldest first.
@@ -650,6 +658,16 @@ mod tests {
         // An explicit rate book is a USD spot book too: it brings its venue's other rate.
         let usdc = ids(&["kraken:USDC/USD"]);
         assert_eq!(usdc, ["kraken:USDT/USD", "kraken:USDC/USD"]);
+        // A bare symbol takes Deribit's linear perpetual; the inverse one is named.
+        assert!(
+            btc.contains(&"deribit:BTC_USDC-PERPETUAL".to_owned()),
+            "{btc:?}"
+        );
+        assert!(
+            !btc.contains(&"deribit:BTC-PERPETUAL".to_owned()),
+            "{btc:?}"
+        );
+        assert_eq!(ids(&["deribit:BTC-PERPETUAL"]), ["deribit:BTC-PERPETUAL"]);
         // No USD spot book watched: no rate book.
         let binance = ids(&["binance:BTCUSDT"]);
         assert_eq!(binance, ["binance:BTCUSDT"]);
