@@ -228,7 +228,7 @@ async fn instrument_lists_are_recorded_and_recognised_in_a_replay() {
         .collect();
     assert_eq!(
         kraken,
-        ["BTC/USD", "ETH/USD", "SOL/USD", "USDT/USD", "USDC/USD"]
+        ["BTC/USD", "ETH/USD", "SOL/USD", "USDC/USD", "USDT/USD"]
     );
     assert!(chosen[&VenueId::Kraken][3..].iter().all(|i| i.is_rate()));
     assert!(chosen[&VenueId::Okx].iter().all(|i| !i.is_rate()));
