@@ -77,15 +77,20 @@ async fn a_recorded_demo_session_replays_without_the_local_instrument_cache() {
     // No registry: everything the replay knows of the instruments is in the file.
     let report = replay_report(&path, 1, Vec::new()).unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    // BTC/USD, and the USDT/USD rate book a USD pair brings along.
-    let ids: Vec<(VenueId, &str)> = report
+    // BTC/USD, and the USDT/USD and USDC/USD rate books a USD pair brings along.
+    let mut ids: Vec<(VenueId, &str)> = report
         .books
         .iter()
         .map(|b| (b.venue, b.instrument.as_str()))
         .collect();
+    ids.sort();
     assert_eq!(
         ids,
-        [(VenueId::Kraken, "BTC/USD"), (VenueId::Kraken, "USDT/USD")]
+        [
+            (VenueId::Kraken, "BTC/USD"),
+            (VenueId::Kraken, "USDC/USD"),
+            (VenueId::Kraken, "USDT/USD")
+        ]
     );
     assert!(report.books.iter().all(|b| b.checksum_fail == 0));
     let book = &report.books[0];

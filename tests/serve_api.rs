@@ -440,9 +440,11 @@ async fn every_endpoint_answers_in_the_reference_shape() {
     );
 
     let (_, _, v) = get(&client, &format!("{base}/v1/symbols")).await;
-    // BTC, ETH and USDT: Kraken's USDT/USD rate book, watched beside its USD pairs.
-    assert_eq!(v["total"], 3);
+    // BTC, ETH, USDT and USDC: Kraken's USDT/USD and USDC/USD rate books, watched beside its
+    // USD pairs.
+    assert_eq!(v["total"], 4);
     assert_eq!(v["symbols"]["USDT"]["orderbook"], true);
+    assert_eq!(v["symbols"]["USDC"]["orderbook"], true);
     assert_eq!(v["symbols"]["BTC"]["orderbook"], true);
     assert_eq!(v["symbols"]["BTC"]["derivatives"], true);
     assert_eq!(v["symbols"]["BTC"]["spot_futures"], true);

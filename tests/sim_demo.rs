@@ -26,7 +26,16 @@ async fn demo_books_are_live_and_moving_within_two_seconds() {
         .expect("loopback");
     let http = reqwest::Client::new();
     let (catalog, provenance) = Catalog::load(IMPLEMENTED, &options, None, &http).await;
-    let symbols: Vec<String> = ["BTC", "ETH", "SOL"].map(String::from).to_vec();
+    // Deribit's inverse perpetuals by name: a bare symbol resolves to its linear one.
+    let symbols: Vec<String> = [
+        "BTC",
+        "ETH",
+        "SOL",
+        "deribit:BTC-PERPETUAL",
+        "deribit:ETH-PERPETUAL",
+    ]
+    .map(String::from)
+    .to_vec();
     let (chosen, problems) = catalog.resolve(&symbols, IMPLEMENTED);
     assert!(problems.is_empty(), "{problems:?} {provenance:?}");
 
@@ -56,12 +65,13 @@ async fn demo_books_are_live_and_moving_within_two_seconds() {
     assert_eq!(
         books,
         depthscope::sim::catalog::INSTRUMENTS.len(),
-        "3 symbols on every venue, spot and swap on OKX, and the USDT/USD books of Kraken and Coinbase"
+        "3 symbols on every venue, spot and swap on OKX, the USDT/USD books of Kraken and \
+         Coinbase, Kraken's USDC/USD and Deribit's inverse perpetuals"
     );
     assert_eq!(
-        books, 50,
-        "the first six venues' 22 books, Bitget's, Gate's and KuCoin's 6 each, Coinbase's 4, \
-         Hyperliquid's and Deribit's 3 each"
+        books, 53,
+        "the first six venues' 23 books, Bitget's, Gate's and KuCoin's 6 each, Deribit's 5, \
+         Coinbase's 4, Hyperliquid's 3"
     );
 
     // Per book: live, and how many updates arrived since it went live.

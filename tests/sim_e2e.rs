@@ -42,6 +42,11 @@ fn storm(venue: VenueId) -> FaultSpec {
 }
 
 async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
+    storm_on(venue, &SYMBOLS, okx_checksums).await;
+}
+
+/// [`sync_then_storm`] on the books `symbols` resolve to.
+async fn storm_on(venue: VenueId, symbols: &[&str], okx_checksums: bool) {
     let cfg = SimConfig {
         venues: vec![venue],
         step: Duration::from_millis(50),
@@ -49,7 +54,7 @@ async fn sync_then_storm(venue: VenueId, okx_checksums: bool) {
         ..SimConfig::new(7)
     };
     let sim = start("127.0.0.1:0", cfg).await.expect("listen on loopback");
-    let mut client = connect(venue, &sim.venue_options(), &SYMBOLS, test_driver()).await;
+    let mut client = connect(venue, &sim.venue_options(), symbols, test_driver()).await;
     let n = client.instruments;
 
     // connect → subscribe → sync → live, with books moving.
@@ -248,6 +253,14 @@ async fn gate_usdt_end_to_end_and_storm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deribit_end_to_end_and_storm() {
     sync_then_storm(VenueId::Deribit, false).await;
+}
+
+/// Deribit's inverse perpetuals the same way: amounts in USD, which the adapter turns into base
+/// units by each level's price; every fault detected as on the linear ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deribit_inverse_end_to_end_and_storm() {
+    let inverse = ["deribit:BTC-PERPETUAL", "deribit:ETH-PERPETUAL"];
+    storm_on(VenueId::Deribit, &inverse, false).await;
 }
 
 /// KuCoin spot and futures on the UTA `obu` feed: books numbered per subscription

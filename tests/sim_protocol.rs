@@ -217,8 +217,8 @@ async fn instrument_lists_are_recorded_and_recognised_in_a_replay() {
         assert!(!from_recording.is_empty(), "{venue}: recorded");
         assert_eq!(from_recording, catalog.venue(venue), "{venue}");
     }
-    // The demo's watch list brings Kraken's USDT/USD beside its USD books: the rate the USD
-    // books are compared with the USDT ones through.
+    // The demo's watch list brings Kraken's USDT/USD and USDC/USD beside its USD books: the
+    // rates the USD and USDC books are compared with the USDT ones through.
     let symbols = ["BTC", "ETH", "SOL"].map(String::from);
     let (chosen, problems) = catalog.resolve(&symbols, IMPLEMENTED);
     assert!(problems.is_empty(), "{problems:?}");
@@ -226,9 +226,12 @@ async fn instrument_lists_are_recorded_and_recognised_in_a_replay() {
         .iter()
         .map(|i| i.id.as_str())
         .collect();
-    assert_eq!(kraken, ["BTC/USD", "ETH/USD", "SOL/USD", "USDT/USD"]);
-    assert!(chosen[&VenueId::Kraken][3].is_usdt_rate());
-    assert!(chosen[&VenueId::Okx].iter().all(|i| !i.is_usdt_rate()));
+    assert_eq!(
+        kraken,
+        ["BTC/USD", "ETH/USD", "SOL/USD", "USDC/USD", "USDT/USD"]
+    );
+    assert!(chosen[&VenueId::Kraken][3..].iter().all(|i| i.is_rate()));
+    assert!(chosen[&VenueId::Okx].iter().all(|i| !i.is_rate()));
     // Any host; other endpoints are not instrument lists.
     let kraken = "https://api.kraken.com/0/public/AssetPairs";
     assert!(parse_recorded(VenueId::Kraken, kraken, "{}").is_some());

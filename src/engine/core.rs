@@ -20,7 +20,7 @@ use super::book::{BookEngine, Totals};
 use super::frame::{Alert, BackfillView, DataMode, Frame, SymbolFrame};
 use super::health::VenueState;
 use super::outbox::AlertOutbox;
-use super::quote_rate::QuoteRate;
+use super::quote_rate::QuoteRates;
 use super::readings::{Reading, reading};
 use super::symbol::SymbolState;
 use super::warm::Seed;
@@ -368,7 +368,7 @@ impl Engine {
             .map(|b| Some(b.tick(now, cfg)))
             .collect();
         self.book_alerts(now, &ticks);
-        let rate = QuoteRate::from_ticks(ticks.iter().flatten());
+        let rates = QuoteRates::from_ticks(ticks.iter().flatten());
         let cfg = &self.settings.engine;
         let mut symbols = Vec::with_capacity(self.symbols.len());
         for (s, state) in self.symbols.iter_mut().enumerate() {
@@ -376,7 +376,7 @@ impl Engine {
                 .iter()
                 .filter_map(|&i| ticks[i].take())
                 .collect();
-            symbols.push(state.tick(now, books, cfg, rate.as_ref()));
+            symbols.push(state.tick(now, books, cfg, &rates));
         }
         self.symbol_alerts(now, &symbols);
         let fired = self.alerts.take_fired();

@@ -407,10 +407,11 @@ pub struct Composites {
     /// The currency the symbol's cross-venue prices (its reference mid, dislocation) are in:
     /// the quote most of its fresh books use.
     pub quote: Option<String>,
-    /// The USDT/USD rate books in the other of the two currencies were converted through
-    /// (§0.4); absent when nothing was converted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub quote_rate: Option<QuoteRate>,
+    /// The stablecoin rates books in another dollar currency were converted through (§0.4:
+    /// `USDT/USD`, and for USDC `USDC/USD` or `USDC/USDT`), in the order first used; empty when
+    /// nothing was converted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quote_rates: Vec<QuoteRate>,
     /// Quote currencies of fresh books left out of the cross-venue prices for lack of a rate
     /// (never taken as equal to the symbol's currency).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

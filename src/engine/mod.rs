@@ -10,7 +10,7 @@
 //! - [`minutes`]: the symbol's 1-min rows and the §6 regime and §7 drift read on them;
 //! - [`models`]: the §8 consensus of the symbol's directional reads;
 //! - [`prices`]: the bounded per-symbol mid series behind the price chart;
-//! - [`quote_rate`]: the USDT/USD rate cross-venue prices convert through (§0.4);
+//! - [`quote_rate`]: the stablecoin rates cross-venue prices convert through (§0.4);
 //! - [`alerts`], [`outbox`]: alert rules, and delivery that never loses an alert silently;
 //! - [`readings`]: where each alert metric's value is read;
 //! - [`health`]: venue connection health;

@@ -29,7 +29,7 @@ use super::frame::{BookFrame, Composites, Progress, SymbolFrame, SymbolHistory, 
 use super::minutes::{MinuteReads, SymbolMinute, monitored};
 use super::models::model_consensus;
 use super::prices::PriceHistory;
-use super::quote_rate::QuoteRate;
+use super::quote_rate::QuoteRates;
 use super::reads::{ReadInputs, SymbolReads};
 
 /// §10.8: the score is the minimum over the last 2 s, so one bad tick does not fire it.
@@ -131,14 +131,14 @@ impl SymbolState {
         &self.name
     }
 
-    /// The symbol's frame at `now` from its books' ticks (in display order); `rate` is the
-    /// USDT/USD rate in force, if any (§0.4).
+    /// The symbol's frame at `now` from its books' ticks (in display order); `rates` are the
+    /// stablecoin rates in force (§0.4).
     pub fn tick(
         &mut self,
         now: Nanos,
         mut books: Vec<BookTick>,
         cfg: &EngineConfig,
-        rate: Option<&QuoteRate>,
+        rates: &QuoteRates,
     ) -> SymbolFrame {
         let fresh: Vec<&BookTick> = books.iter().filter(|b| b.fresh).collect();
         let volume = |b: &BookTick| b.frame.flow.volume_24h_usd.filter(|v| *v > 0.0);
@@ -153,7 +153,7 @@ impl SymbolState {
             .collect();
         let mut composites = composites(&used);
         composites.warming = warming(&fresh, &composites);
-        let money = Money::of(&used, rate);
+        let money = Money::of(&used, rates);
         let dislocations = self.dislocation(
             now,
             &books,
@@ -182,7 +182,7 @@ impl SymbolState {
                 now,
                 books: &books,
                 quote: money.quote.as_deref(),
-                rate,
+                rates,
                 mid,
                 cfg,
             },
@@ -269,8 +269,8 @@ impl SymbolState {
     }
 
     /// §10.8 for every fresh book against the other fresh, aligned books of the same kind of
-    /// market whose mids can be put in its currency: a USD book is compared with USDT books
-    /// through the USDT/USD rate, and not at all without one (§0.4); a perpetual's premium is
+    /// market whose mids can be put in its currency: a USD or USDC book is compared with USDT
+    /// books through the stablecoin rates, and not at all without them (§0.4); a perpetual's premium is
     /// basis (§3.9), not dislocation.
     fn dislocation(
         &mut self,
@@ -329,15 +329,15 @@ impl SymbolState {
 }
 
 /// The currency a symbol's cross-venue prices are expressed in, and how books quoted in another
-/// one get there (§0.4): through the USDT/USD rate when one is in force, else not at all.
+/// one get there (§0.4): through the stablecoin rates in force, else not at all.
 struct Money<'r> {
     /// The quote most of the fresh books use (ties: the first book's); `None` without books.
     quote: Option<String>,
-    rate: Option<&'r QuoteRate>,
+    rates: &'r QuoteRates,
 }
 
 impl<'r> Money<'r> {
-    fn of(used: &[Used], rate: Option<&'r QuoteRate>) -> Self {
+    fn of(used: &[Used], rates: &'r QuoteRates) -> Self {
         let quotes: Vec<&str> = used
             .iter()
             .map(|u| u.frame.instrument.quote.as_str())
@@ -349,7 +349,7 @@ impl<'r> Money<'r> {
             .rev()
             .max_by_key(|q| count(q))
             .map(|q| q.to_string());
-        Money { quote, rate }
+        Money { quote, rates }
     }
 
     /// A book's mid in the symbol's currency, `None` if it cannot be converted.
@@ -360,27 +360,28 @@ impl<'r> Money<'r> {
     /// A book's mid in `quote`, `None` if it cannot be converted.
     fn mid_in(&self, f: &BookFrame, quote: &str) -> Option<f64> {
         let mid = f.features.as_ref()?.mid?;
-        QuoteRate::convert(self.rate, mid, &f.instrument.quote, quote)
+        self.rates.convert(mid, &f.instrument.quote, quote)
     }
 
-    /// Says in `out` which currency the symbol's prices are in, the rate used if any book was
-    /// converted, and the currencies left apart.
+    /// Says in `out` which currency the symbol's prices are in, the rates books were
+    /// converted through, and the currencies left apart.
     fn describe(&self, used: &[Used], out: &mut Composites) {
         let Some(quote) = &self.quote else { return };
-        let mut converted = false;
         for u in used {
             let q = &u.frame.instrument.quote;
-            if q == quote {
-                continue;
-            }
-            if QuoteRate::convert(self.rate, 1.0, q, quote).is_some() {
-                converted = true;
-            } else if !out.quotes_apart.contains(q) {
-                out.quotes_apart.push(q.clone());
+            match self.rates.route(q, quote) {
+                Some(route) => {
+                    for rate in route.via.into_iter().flatten() {
+                        if !out.quote_rates.contains(rate) {
+                            out.quote_rates.push(rate.clone());
+                        }
+                    }
+                }
+                None if !out.quotes_apart.contains(q) => out.quotes_apart.push(q.clone()),
+                None => {}
             }
         }
         out.quote = Some(quote.clone());
-        out.quote_rate = self.rate.filter(|_| converted).cloned();
     }
 }
 
@@ -485,7 +486,7 @@ fn spot_perp_depth(used: &[Used], money: &Money) -> SpotPerp {
         let Some(quote) = money.quote.as_deref() else {
             continue;
         };
-        let convert = |x: f64| QuoteRate::convert(money.rate, x, &f.instrument.quote, quote);
+        let convert = |x: f64| money.rates.convert(x, &f.instrument.quote, quote);
         let (Some(bid), Some(ask)) = (convert(bid.quote), convert(ask.quote)) else {
             continue;
         };
@@ -540,7 +541,7 @@ fn composites(used: &[Used]) -> Composites {
         dislocated: None,
         integrity_score: None,
         quote: None,
-        quote_rate: None,
+        quote_rates: Vec::new(),
         quotes_apart: Vec::new(),
         warming: Warming::default(),
         derivatives: DerivativesConsensus::default(),

@@ -171,8 +171,9 @@ impl Catalog {
             }
         }
         for (venue, list) in &mut chosen {
-            if let Some(rate) = self.rate_market(*venue, list) {
-                push_unique(list, rate.clone());
+            let rates: Vec<Instrument> = self.rate_markets(*venue, list).cloned().collect();
+            for rate in rates {
+                push_unique(list, rate);
             }
         }
         (chosen, problems)
@@ -180,15 +181,22 @@ impl Catalog {
 }
 
 impl Catalog {
-    /// The venue's USDT/USD spot market when a USD-quoted spot market is chosen there: watched
-    /// beside it, so USD books can be compared with USDT ones through the rate (§0.4) rather
-    /// than taken as equal or left out.
-    fn rate_market(&self, venue: VenueId, chosen: &[Instrument]) -> Option<&Instrument> {
-        chosen
+    /// The venue's dollar rate markets (`USDT/USD`, `USDC/USD`) when a USD-quoted spot market
+    /// is chosen there (a rate book itself included): watched beside it, so USD, USDT and USDC
+    /// books can be compared through the rates (§0.4) rather than taken as equal or left out.
+    /// USDC/USD is the rate of the USDC venues (Hyperliquid, Deribit's linear perpetuals),
+    /// which list none themselves.
+    fn rate_markets<'a>(
+        &'a self,
+        venue: VenueId,
+        chosen: &[Instrument],
+    ) -> impl Iterator<Item = &'a Instrument> {
+        let usd = chosen
             .iter()
-            .any(|i| i.kind == MarketKind::Spot && i.quote == "USD" && !i.is_usdt_rate())
-            .then(|| self.venue(venue).iter().find(|i| i.is_usdt_rate()))
-            .flatten()
+            .any(|i| i.kind == MarketKind::Spot && i.quote == "USD");
+        self.venue(venue)
+            .iter()
+            .filter(move |i| usd && i.is_rate() && i.quote == "USD")
     }
 }
 
@@ -428,6 +436,8 @@ mod tests {
                 spot("BTC/EUR", "BTC", "EUR"),
                 spot("USDT/USD", "USDT", "USD"),
                 spot("USDT/EUR", "USDT", "EUR"),
+                spot("USDC/USD", "USDC", "USD"),
+                spot("USDC/USDT", "USDC", "USDT"),
             ],
         };
         let catalog = Catalog::from_lists([kraken, okx()]);
@@ -437,11 +447,18 @@ mod tests {
             let list = chosen.get(&venue).cloned().unwrap_or_default();
             list.into_iter().map(|i| i.id).collect::<Vec<_>>()
         };
-        assert_eq!(ids("BTC", VenueId::Kraken), ["BTC/USD", "USDT/USD"]);
+        // Both dollar rates come with a USD book: USDC/USD for the USDC venues' books.
+        let dollar_rates = ["BTC/USD", "USDT/USD", "USDC/USD"];
+        assert_eq!(ids("BTC", VenueId::Kraken), dollar_rates);
         // A venue watched in USDT only needs no rate.
         assert_eq!(ids("BTC", VenueId::Okx), ["BTC-USDT", "BTC-USDT-SWAP"]);
-        // Watching the rate itself adds nothing twice.
-        assert_eq!(ids("kraken:USDT/USD", VenueId::Kraken), ["USDT/USD"]);
+        // Watching a rate itself adds nothing twice, and brings the other dollar rate.
+        let rates = ["USDT/USD", "USDC/USD"];
+        assert_eq!(ids("kraken:USDT/USD", VenueId::Kraken), rates);
+        assert_eq!(
+            ids("kraken:USDC/USD", VenueId::Kraken),
+            ["USDC/USD", "USDT/USD"]
+        );
     }
 
     #[test]

@@ -78,11 +78,29 @@ pub struct Instrument {
     pub qty_precision: Option<u8>,
 }
 
+/// The stablecoin rates cross-venue reads convert quote currencies through (`docs/metrics.md`
+/// §0.4): `(pair, base, quote)`, the rate being `quote` per `base`. USDC/USDT prices USDC
+/// where a venue lists no USDC/USD (Binance `USDCUSDT`).
+pub const RATE_PAIRS: [(&str, &str, &str); 3] = [
+    ("USDT/USD", "USDT", "USD"),
+    ("USDC/USD", "USDC", "USD"),
+    ("USDC/USDT", "USDC", "USDT"),
+];
+
 impl Instrument {
-    /// A spot market pricing USDT in dollars: the rate cross-venue reads convert USD and USDT
-    /// prices through (`docs/metrics.md` §0.4).
-    pub fn is_usdt_rate(&self) -> bool {
-        self.kind == MarketKind::Spot && self.base == "USDT" && self.quote == "USD"
+    /// The index in [`RATE_PAIRS`] of the rate this spot market quotes, if it is a rate book.
+    pub fn rate_pair(&self) -> Option<usize> {
+        if self.kind != MarketKind::Spot {
+            return None;
+        }
+        RATE_PAIRS
+            .iter()
+            .position(|(_, base, quote)| self.base == *base && self.quote == *quote)
+    }
+
+    /// A spot market pricing one stablecoin in another or in dollars (§0.4).
+    pub fn is_rate(&self) -> bool {
+        self.rate_pair().is_some()
     }
 }
 

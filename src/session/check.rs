@@ -160,7 +160,7 @@ mod tests {
         assert_eq!(
             err,
             format!(
-                "unknown symbol \"XRP\" on {}; the simulator lists: BTC, ETH, SOL, USDT",
+                "unknown symbol \"XRP\" on {}; the simulator lists: BTC, ETH, SOL, USDC, USDT",
                 venues.join(", ")
             )
         );

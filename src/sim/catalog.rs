@@ -1,7 +1,7 @@
 //! What the simulator lists: three symbols (BTC, ETH, SOL) on every implemented venue, with
 //! each venue's real instrument ids, tick and lot sizes, contract values and number forms, and
-//! Kraken's `USDT/USD` and Coinbase's `USDT-USD`, the stablecoin rate USD books are compared with
-//! USDT books through.
+//! Kraken's `USDT/USD` and `USDC/USD` and Coinbase's `USDT-USD`, the stablecoin rates USD, USDT
+//! and USDC books are compared through.
 //!
 //! The table is the one place that knows how a venue writes an instrument, so the market model
 //! (which thinks in ticks and lots), the REST instrument lists (which the catalog loads) and the
@@ -30,8 +30,10 @@ pub struct Symbol {
 /// The index in [`SYMBOLS`] of USDT, whose price is the model's USDT/USD rate rather than a
 /// random walk of its own.
 pub const USDT: usize = 3;
+/// The index in [`SYMBOLS`] of USDC, priced by the model's USDC/USD rate.
+pub const USDC: usize = 4;
 
-pub const SYMBOLS: [Symbol; 4] = [
+pub const SYMBOLS: [Symbol; 5] = [
     Symbol {
         name: "BTC",
         price: 97_250.0,
@@ -58,6 +60,14 @@ pub const SYMBOLS: [Symbol; 4] = [
     },
     Symbol {
         name: "USDT",
+        price: 1.0,
+        vol_annual: 0.0,
+        order_size: 25_000.0,
+        trade_size: 5_000.0,
+        open_interest: 0.0,
+    },
+    Symbol {
+        name: "USDC",
         price: 1.0,
         vol_annual: 0.0,
         order_size: 25_000.0,
@@ -92,9 +102,14 @@ pub struct SimInstrument {
     pub tick: &'static str,
     /// Size step in the venue's size unit (contracts for OKX swaps).
     pub lot: &'static str,
-    /// Base units per contract (OKX `ctVal`); 1 where sizes are already base units.
+    /// Base units per contract (OKX `ctVal`); 1 where sizes are already base units. On an
+    /// inverse contract, the base units of one model lot (its wire sizes are USD, [`Self::lot`]
+    /// being the USD step).
     pub contract_value: f64,
     pub form: NumberForm,
+    /// Sizes are USD amounts (Deribit `BTC-PERPETUAL`): a level's amount is its base size
+    /// times its price, in whole USD steps.
+    pub inverse: bool,
 }
 
 impl SimInstrument {
@@ -116,6 +131,9 @@ impl SimInstrument {
 
     /// Base units per lot: what the model's integer sizes mean.
     pub fn base_per_lot(&self) -> f64 {
+        if self.inverse {
+            return self.contract_value;
+        }
         self.lot_dec().to_f64() * self.contract_value
     }
 
@@ -131,6 +149,21 @@ impl SimInstrument {
     /// A size of `lots` lots, written as the venue keeps it in its book.
     pub fn size(&self, lots: u64) -> Dec {
         self.render(self.lot_dec(), i64::try_from(lots).unwrap_or(i64::MAX))
+    }
+
+    /// The size of `lots` lots at a price of `ticks` ticks as the venue writes it: [`Self::size`],
+    /// or on an inverse contract the USD amount in whole USD steps (at least one for a level
+    /// that holds anything, so it is never read as a removal).
+    pub fn level_size(&self, ticks: i64, lots: u64) -> Dec {
+        if !self.inverse {
+            return self.size(lots);
+        }
+        if lots == 0 {
+            return Dec::ZERO;
+        }
+        let usd = lots as f64 * self.contract_value * ticks as f64 * self.tick_size();
+        let steps = (usd / self.lot_dec().to_f64()).round().max(1.0);
+        self.render(self.lot_dec(), steps as i64)
     }
 
     fn render(&self, step: Dec, count: i64) -> Dec {
@@ -178,6 +211,7 @@ const fn spot(
         lot,
         contract_value: 1.0,
         form,
+        inverse: false,
     }
 }
 
@@ -200,6 +234,7 @@ const fn perp(
         lot,
         contract_value,
         form,
+        inverse: false,
     }
 }
 
@@ -211,7 +246,7 @@ use VenueId::{
 
 /// Every simulated instrument, grouped by venue in display order. Ticks, lots and contract
 /// values are the venues' real ones (2026 lists).
-pub const INSTRUMENTS: [SimInstrument; 50] = [
+pub const INSTRUMENTS: [SimInstrument; 53] = [
     spot(Binance, "BTCUSDT", 0, "USDT", "0.01", "0.00001", Fixed(8)),
     spot(Binance, "ETHUSDT", 1, "USDT", "0.01", "0.0001", Fixed(8)),
     spot(Binance, "SOLUSDT", 2, "USDT", "0.01", "0.001", Fixed(8)),
@@ -239,6 +274,15 @@ pub const INSTRUMENTS: [SimInstrument; 50] = [
         Kraken,
         "USDT/USD",
         USDT,
+        "USD",
+        "0.00001",
+        "0.00000001",
+        Step,
+    ),
+    spot(
+        Kraken,
+        "USDC/USD",
+        USDC,
         "USD",
         "0.00001",
         "0.00000001",
@@ -279,10 +323,20 @@ pub const INSTRUMENTS: [SimInstrument; 50] = [
     perp(GateUsdt, "BTC_USDT", 0, "0.1", "1", 0.0001, Trimmed),
     perp(GateUsdt, "ETH_USDT", 1, "0.01", "1", 0.01, Trimmed),
     perp(GateUsdt, "SOL_USDT", 2, "0.01", "1", 1.0, Trimmed),
-    // Deribit's USDC linear perpetuals: amounts in the base coin, JSON numbers. Ticks and
-    // minimum amounts are from memory of its `get_instruments` list, not checked against a
-    // live response. The inverse BTC-PERPETUAL and ETH-PERPETUAL (USD amounts) are not
-    // simulated: the catalog models sizes as base units per lot.
+    // Deribit's inverse perpetuals: amounts in USD (10 USD steps on BTC, 1 on ETH), the model's
+    // lots 0.0001 BTC and 0.001 ETH; prices in USD. Then its USDC linear perpetuals: amounts in
+    // the base coin. JSON numbers. Ticks and minimum amounts are from memory of its
+    // `get_instruments` list, not checked against a live response.
+    SimInstrument {
+        quote: "USD",
+        inverse: true,
+        ..perp(Deribit, "BTC-PERPETUAL", 0, "0.5", "10", 0.0001, Trimmed)
+    },
+    SimInstrument {
+        quote: "USD",
+        inverse: true,
+        ..perp(Deribit, "ETH-PERPETUAL", 1, "0.05", "1", 0.001, Trimmed)
+    },
     SimInstrument {
         quote: "USDC",
         ..perp(
@@ -388,6 +442,14 @@ mod tests {
         assert_eq!(kraken.size(1).to_string(), "0.00000001");
         let swap = find_in(Okx, "ETH-USDT-SWAP");
         assert!((swap.base_per_lot() - 0.001).abs() < 1e-15);
+        // Deribit's inverse amounts are USD: 500 lots of 0.0001 BTC at 97 250 is 4 862.5 USD,
+        // written in 10-USD steps; one lot still shows one step, and none is a removal.
+        let inverse = find_in(Deribit, "BTC-PERPETUAL");
+        assert_eq!(inverse.level_size(194_500, 500).to_string(), "4860");
+        assert_eq!(inverse.level_size(194_500, 1).to_string(), "10");
+        assert!(inverse.level_size(194_500, 0).is_zero());
+        assert!((inverse.base_per_lot() - 0.0001).abs() < 1e-15);
+        assert_eq!(binance.level_size(9_725_001, 3), binance.size(3));
     }
 
     #[test]
@@ -396,7 +458,9 @@ mod tests {
             let n = books_of(*venue).count();
             let n_expected = match venue {
                 Okx => 6,
-                Kraken | Coinbase => 4, // and USDT/USD (USDT-USD)
+                Kraken => 5,   // and USDT/USD and USDC/USD
+                Coinbase => 4, // and USDT-USD
+                Deribit => 5,  // and the inverse BTC-PERPETUAL and ETH-PERPETUAL
                 _ => 3,
             };
             assert_eq!(n, n_expected, "{venue}");

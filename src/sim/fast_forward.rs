@@ -49,7 +49,7 @@ use crate::history::recorder::SecondRows;
 use crate::history::{BookRow, HistoryError, Store, WarmRow};
 use crate::instrument::{Contract, Instrument, MarketKind};
 use crate::market::{Millis, Nanos, Side, VenueId};
-use crate::sim::catalog::{BookId, INSTRUMENTS, SimInstrument, USDT};
+use crate::sim::catalog::{BookId, INSTRUMENTS, SimInstrument, USDC, USDT};
 use crate::sim::model::Model;
 use crate::sim::model::event::{BookStep, Fill};
 
@@ -147,7 +147,10 @@ pub fn step_events(
         out.push(trade_event(i, key, t0, ms, f));
     }
     // A venue without a public liquidation stream (Bitget) never shows any, past or live.
-    let published = i.venue.adapter_spec().is_some_and(|a| a.liquidations);
+    let published = i
+        .venue
+        .adapter_spec()
+        .is_some_and(|a| a.liquidations.is_read());
     for f in step.forced.iter().filter(|_| published) {
         out.push(MarketEvent::Liquidation(Liquidation {
             key: key.clone(),
@@ -192,8 +195,9 @@ fn trade_event(i: &SimInstrument, key: &BookKey, t0: Millis, ms: Millis, f: &Fil
 }
 
 /// The simulated books of `venues` that belong to a watched symbol (`BTC`, or an explicit
-/// `venue:INSTRUMENT`), with a venue's `USDT/USD` book where a USD spot book is among them (the
-/// live session watches it beside them for the rate, `instrument::catalog`).
+/// `venue:INSTRUMENT`), with a venue's dollar rate books (`USDT/USD`, `USDC/USD`) where a USD
+/// spot book is among them (the live session watches them beside it for the rates,
+/// `instrument::catalog`).
 pub fn watched_books(venues: &[VenueId], symbols: &[String]) -> Vec<BookId> {
     let mut books: Vec<BookId> = (0..INSTRUMENTS.len())
         .filter(|&b| {
@@ -202,19 +206,19 @@ pub fn watched_books(venues: &[VenueId], symbols: &[String]) -> Vec<BookId> {
             venues.contains(&i.venue)
                 && symbols.iter().any(|s| match s.split_once(':') {
                     Some((v, id)) => v == i.venue.as_str() && id.eq_ignore_ascii_case(i.id),
-                    None => s.eq_ignore_ascii_case(name),
+                    None => s.eq_ignore_ascii_case(name) && !(i.inverse && has_linear(i)),
                 })
         })
         .collect();
     let usd_spot = |b: &BookId| {
         let i = &INSTRUMENTS[*b];
-        i.kind == MarketKind::Spot && i.quote == "USD" && i.symbol != USDT
+        i.kind == MarketKind::Spot && i.quote == "USD"
     };
     let rates: Vec<BookId> = (0..INSTRUMENTS.len())
         .filter(|&r| {
             let rate = &INSTRUMENTS[r];
-            rate.symbol == USDT
-                && rate.kind == MarketKind::Spot
+            [USDT, USDC].contains(&rate.symbol)
+                && usd_spot(&r)
                 && !books.contains(&r)
                 && books
                     .iter()
@@ -224,6 +228,14 @@ pub fn watched_books(venues: &[VenueId], symbols: &[String]) -> Vec<BookId> {
     books.extend(rates);
     books.sort_unstable();
     books
+}
+
+/// The venue lists a linear market of `i`'s symbol and kind beside inverse `i`: a bare symbol
+/// resolves to it, as the catalog prefers linear contracts.
+fn has_linear(i: &SimInstrument) -> bool {
+    INSTRUMENTS
+        .iter()
+        .any(|o| o.venue == i.venue && o.symbol == i.symbol && o.kind == i.kind && !o.inverse)
 }
 
 /// The warm samples of one fast-forward, per book with its symbol, oldest first.
@@ -775,7 +787,7 @@ mod tests {
     }
 
     #[test]
-    fn a_usd_spot_book_brings_its_venues_usdt_rate_book_into_the_past() {
+    fn a_usd_spot_book_brings_its_venues_rate_books_into_the_past() {
         let ids = |symbols: &[&str]| -> Vec<String> {
             let symbols: Vec<String> = symbols.iter().map(|s| (*s).to_owned()).collect();
             watched_books(IMPLEMENTED, &symbols)
@@ -786,6 +798,23 @@ mod tests {
         let btc = ids(&["BTC"]);
         assert!(btc.contains(&"kraken:USDT/USD".to_owned()), "{btc:?}");
         assert_eq!(btc.iter().filter(|b| b.ends_with("USDT/USD")).count(), 1);
+        // Kraken's USDC/USD comes with it: the rate Hyperliquid's and Deribit's USDC books
+        // convert through.
+        assert!(btc.contains(&"kraken:USDC/USD".to_owned()), "{btc:?}");
+        assert!(btc.contains(&"coinbase:USDT-USD".to_owned()), "{btc:?}");
+        // An explicit rate book is a USD spot book too: it brings its venue's other rate.
+        let usdc = ids(&["kraken:USDC/USD"]);
+        assert_eq!(usdc, ["kraken:USDT/USD", "kraken:USDC/USD"]);
+        // A bare symbol takes Deribit's linear perpetual; the inverse one is named.
+        assert!(
+            btc.contains(&"deribit:BTC_USDC-PERPETUAL".to_owned()),
+            "{btc:?}"
+        );
+        assert!(
+            !btc.contains(&"deribit:BTC-PERPETUAL".to_owned()),
+            "{btc:?}"
+        );
+        assert_eq!(ids(&["deribit:BTC-PERPETUAL"]), ["deribit:BTC-PERPETUAL"]);
         // No USD spot book watched: no rate book.
         let binance = ids(&["binance:BTCUSDT"]);
         assert_eq!(binance, ["binance:BTCUSDT"]);

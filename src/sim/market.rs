@@ -198,7 +198,7 @@ pub fn start(
         let side = |s| {
             model
                 .levels(i, s)
-                .map(|(p, q)| Level::new(inst.price(p), inst.size(q)))
+                .map(|(p, q)| Level::new(inst.price(p), inst.level_size(p, q)))
                 .collect::<Vec<_>>()
         };
         book.load_snapshot(side(Side::Bid), side(Side::Ask), None);
@@ -245,7 +245,10 @@ async fn run(mut model: Model, market: Arc<Market>, mut ids: Stream, cancel: Can
             let changes: Vec<(Side, Level)> = out
                 .changes
                 .iter()
-                .map(|c| (c.side, Level::new(inst.price(c.price), inst.size(c.qty))))
+                .map(|c| {
+                    let size = inst.level_size(c.price, c.qty);
+                    (c.side, Level::new(inst.price(c.price), size))
+                })
                 .collect();
             for (side, level) in &changes {
                 vb.book.apply(*side, level.price, level.size);
@@ -271,7 +274,7 @@ async fn run(mut model: Model, market: Arc<Market>, mut ids: Stream, cancel: Can
                         time: market.clock.at(f.t_ms),
                         taker: f.taker,
                         price: inst.price(f.price),
-                        qty: inst.size(f.qty),
+                        qty: inst.level_size(f.price, f.qty),
                         id: vb.next_trade,
                     }
                 })
@@ -283,7 +286,7 @@ async fn run(mut model: Model, market: Arc<Market>, mut ids: Stream, cancel: Can
                     time: market.clock.at(f.t_ms),
                     position: f.position,
                     price: inst.price(f.price),
-                    qty: inst.size(f.qty),
+                    qty: inst.level_size(f.price, f.qty),
                 })
                 .collect();
             if out.derivs.is_some() {

@@ -436,18 +436,21 @@ fn gate_contracts(list: &[&SimInstrument]) -> String {
     Value::Array(contracts).to_string()
 }
 
-/// Deribit `GET /api/v2/public/get_instruments?currency=<C>&kind=future`: the simulated
-/// perpetuals are all USDC linear, listed under `USDC`; `BTC` and `ETH` list none.
+/// Deribit `GET /api/v2/public/get_instruments?currency=<C>&kind=future`: the USDC linear
+/// perpetuals under `USDC`, the inverse ones (`reversed`, USD amounts, settled in the coin)
+/// under their coin.
 fn deribit_instruments(currency: Option<&str>, list: &[&SimInstrument]) -> String {
+    let settled = |i: &SimInstrument| if i.inverse { base(i) } else { i.quote };
     let listed: Vec<Value> = list
         .iter()
-        .filter(|_| currency == Some("USDC"))
+        .filter(|i| currency == Some(settled(i)))
         .map(|i| {
             let number = |text: &str| text.parse::<f64>().map_or(Value::Null, Value::from);
+            let kind = if i.inverse { "reversed" } else { "linear" };
             json!({"instrument_name": i.id, "kind": "future", "settlement_period": "perpetual",
-                   "instrument_type": "linear", "base_currency": base(i),
+                   "instrument_type": kind, "base_currency": base(i),
                    "counter_currency": i.quote, "quote_currency": i.quote,
-                   "settlement_currency": i.quote, "tick_size": number(i.tick),
+                   "settlement_currency": settled(i), "tick_size": number(i.tick),
                    "min_trade_amount": number(i.lot), "contract_size": number(i.lot),
                    "is_active": true})
         })
@@ -577,6 +580,11 @@ mod tests {
                 let sim = &INSTRUMENTS[find(venue, &inst.id).unwrap()];
                 assert_eq!(inst.tick.unwrap(), sim.tick_dec(), "{venue} {}", inst.id);
                 assert_eq!(inst.base, sim.symbol().name);
+                if sim.inverse {
+                    let face = crate::instrument::Contract::Inverse { face: 1.0 };
+                    assert_eq!(inst.contract, face, "{venue} {}", inst.id);
+                    continue;
+                }
                 let per_lot = inst.contract.to_base(1.0, sim.lot_dec().to_f64());
                 assert!(
                     (per_lot - sim.base_per_lot()).abs() < 1e-12,

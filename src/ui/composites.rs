@@ -150,14 +150,24 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
 }
 
 /// Beside the dislocation: books in another currency than the symbol's were converted through
-/// the named rate (`via USDT/USD 0.99982 · kraken`) or left out (`USD left out: no rate`),
+/// the named rates (`via USDT/USD 0.99982 · kraken`) or left out (`USD left out: no rate`),
 /// never taken as equal money.
 fn currency_note(c: &Composites) -> Option<String> {
-    if let Some(r) = &c.quote_rate {
-        let rate = format::fixed(r.rate, 5);
-        return Some(format!("via {} {rate} · {}", r.pair, r.venue.as_str()));
+    let rates: Vec<String> = c
+        .quote_rates
+        .iter()
+        .map(|r| {
+            let rate = format::fixed(r.rate, 5);
+            format!("{} {rate} · {}", r.pair, r.venue.as_str())
+        })
+        .collect();
+    let via = (!rates.is_empty()).then(|| format!("via {}", rates.join(", ")));
+    let apart = (!c.quotes_apart.is_empty())
+        .then(|| format!("{} left out: no rate", c.quotes_apart.join(" ")));
+    match (via, apart) {
+        (Some(via), Some(apart)) => Some(format!("{via}; {apart}")),
+        (via, apart) => via.or(apart),
     }
-    (!c.quotes_apart.is_empty()).then(|| format!("{} left out: no rate", c.quotes_apart.join(" ")))
 }
 
 #[cfg(test)]
@@ -181,12 +191,22 @@ mod tests {
         assert_eq!(currency_note(&c), None);
         c.quotes_apart = vec!["USD".into()];
         assert_eq!(currency_note(&c).unwrap(), "USD left out: no rate");
-        c.quote_rate = Some(QuoteRate {
-            pair: "USDT/USD",
-            rate: 0.99982,
+        let rate = |pair: &'static str, rate| QuoteRate {
+            pair,
+            rate,
             venue: VenueId::Kraken,
-            instrument: "USDT/USD".into(),
-        });
-        assert_eq!(currency_note(&c).unwrap(), "via USDT/USD 0.99982 · kraken");
+            instrument: pair.into(),
+        };
+        c.quote_rates = vec![rate("USDT/USD", 0.99982)];
+        assert_eq!(
+            currency_note(&c).unwrap(),
+            "via USDT/USD 0.99982 · kraken; USD left out: no rate"
+        );
+        c.quotes_apart.clear();
+        c.quote_rates.push(rate("USDC/USD", 0.99995));
+        assert_eq!(
+            currency_note(&c).unwrap(),
+            "via USDT/USD 0.99982 · kraken, USDC/USD 0.99995 · kraken"
+        );
     }
 }

@@ -5,7 +5,7 @@ use crate::backfill::{BOOK_ONLY_NOTE, BackfillState};
 use crate::engine::frame::{BackfillView, BookFrame, VenueHealth};
 use crate::feed::health::AuditCounters;
 use crate::history::HistoryHealth;
-use crate::market::Nanos;
+use crate::market::{Nanos, VenueId};
 use crate::ui::app::Pane;
 use crate::ui::format;
 use crate::ui::header::offline_text;
@@ -13,6 +13,7 @@ use crate::ui::layout::{Slot, draw_collapsed, stack};
 use crate::ui::model::select::long_label;
 use crate::ui::table::{self, Column};
 use crate::ui::widgets::{Ctx, book_badge, conn_badge, pane, put};
+use crate::venue::spec::Liquidations;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
@@ -60,21 +61,43 @@ pub fn backfill_lines(b: &BackfillView) -> [String; 2] {
     [first, format!("  {}", BOOK_ONLY_NOTE)]
 }
 
-/// The line under the venues naming those whose perpetuals on screen have no public liquidation
-/// stream (Bitget), so an empty liquidations pane is not read as a calm market.
+/// The line under the venues naming those whose perpetuals on screen show no liquidations: the
+/// venues that publish none (Bitget), and those whose stream is not read, with why (Gate), so
+/// an empty liquidations pane is not read as a calm market.
 fn no_liquidations_line(view: &HealthView) -> Option<String> {
-    let mut venues: Vec<String> = view
+    let mut venues: Vec<VenueId> = view
         .books
         .iter()
         .filter(|(_, b)| !b.is_spot() && !crate::ui::liquidations::has_stream(b))
-        .map(|(_, b)| b.key.venue.to_string())
+        .map(|(_, b)| b.key.venue)
         .collect();
     venues.sort();
     venues.dedup();
-    (!venues.is_empty()).then(|| {
+    let why_unread = |v: &VenueId| match v.adapter_spec().map(|a| a.liquidations) {
+        Some(Liquidations::Unread(why)) => Some(why),
+        _ => None,
+    };
+    let absent: Vec<&str> = venues
+        .iter()
+        .filter(|v| why_unread(v).is_none())
+        .map(|v| v.as_str())
+        .collect();
+    let mut parts = Vec::new();
+    if !absent.is_empty() {
+        parts.push(format!(
+            "no public liquidation stream: {}",
+            absent.join(", ")
+        ));
+    }
+    for v in &venues {
+        if let Some(why) = why_unread(v) {
+            parts.push(format!("{v}: liquidation stream not read ({why})"));
+        }
+    }
+    (!parts.is_empty()).then(|| {
         format!(
-            "no public liquidation stream: {} (their perpetuals show no liquidations)",
-            venues.join(", ")
+            "{} (their perpetuals show no liquidations)",
+            parts.join("; ")
         )
     })
 }

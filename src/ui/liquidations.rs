@@ -144,7 +144,7 @@ pub fn has_stream(book: &BookFrame) -> bool {
                 .key
                 .venue
                 .adapter_spec()
-                .is_some_and(|a| a.liquidations))
+                .is_some_and(|a| a.liquidations.is_read()))
 }
 
 fn factors(c: &CascadeView) -> [(&'static str, f64); 6] {

@@ -18,6 +18,7 @@ pub mod kucoin;
 pub mod okx;
 pub mod registry;
 pub mod seq;
+pub mod shard;
 pub mod spec;
 pub mod wire;
 

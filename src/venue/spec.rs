@@ -57,15 +57,33 @@ pub struct AdapterSpec {
     /// The adapter for some instruments, built the same way for every venue
     /// ([`super::registry::build`]).
     pub build: BuildAdapter,
-    /// Its perpetuals have a public liquidation stream (Binance `forceOrder`, Bybit
-    /// `allLiquidation`, OKX `liquidation-orders`). Where not (Bitget), the UI says there is no
-    /// stream rather than "no liquidations", and the simulator's past day has none.
-    pub liquidations: bool,
+    /// Whether its perpetuals' liquidations are read. Where not, the UI says there is no stream
+    /// (and why, where one exists but is not read) rather than "no liquidations", and the
+    /// simulator's past day has none.
+    pub liquidations: Liquidations,
     /// Where a backfill reads the venue's public history (`None`: candles only, so books warm
     /// from the live stream).
     pub history: Option<HistorySource>,
     /// How the embedded simulator speaks the venue.
     pub sim: SimSpec,
+}
+
+/// A venue's public liquidation stream, as depthscope reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Liquidations {
+    /// Read (Binance `forceOrder`, Bybit `allLiquidation`, OKX `liquidation-orders`, Deribit
+    /// trades flagged `liquidation`).
+    Read,
+    /// The venue publishes none (Bitget, Hyperliquid, KuCoin; spot venues).
+    Absent,
+    /// A stream exists but is not read, for the reason given (shown in the Health view).
+    Unread(&'static str),
+}
+
+impl Liquidations {
+    pub const fn is_read(self) -> bool {
+        matches!(self, Liquidations::Read)
+    }
 }
 
 impl AdapterSpec {

@@ -3,7 +3,7 @@
 //! [`Analytics`](super::analytics::Analytics).
 //!
 //! All three read only books that are live, valid and fresh (§0.2), with prices put into the
-//! symbol's cross-venue currency through the USDT/USD rate (§0.4); a book whose currency cannot
+//! symbol's cross-venue currency through the stablecoin rates in force (§0.4); a book whose currency cannot
 //! be converted is left out, never taken at face value.
 
 mod arbitrage;
@@ -15,7 +15,7 @@ use crate::market::Nanos;
 
 use super::analytics::Analytics;
 use super::book::view::BookTick;
-use super::quote_rate::QuoteRate;
+use super::quote_rate::QuoteRates;
 
 pub use lead_lag::LeadLagTracker;
 pub use zones::ZoneTracker;
@@ -27,7 +27,8 @@ pub struct ReadInputs<'a> {
     pub books: &'a [BookTick],
     /// The symbol's cross-venue currency; `None` without a fresh book.
     pub quote: Option<&'a str>,
-    pub rate: Option<&'a QuoteRate>,
+    /// The stablecoin rates in force (§0.4).
+    pub rates: &'a QuoteRates,
     /// The symbol's mid (the median of its fresh books' mids) in `quote`.
     pub mid: Option<f64>,
     pub cfg: &'a EngineConfig,
@@ -36,7 +37,7 @@ pub struct ReadInputs<'a> {
 impl ReadInputs<'_> {
     /// The factor that puts a price quoted in `from` into the symbol's currency.
     fn scale(&self, from: &str) -> Option<f64> {
-        QuoteRate::convert(self.rate, 1.0, from, self.quote?)
+        self.rates.convert(1.0, from, self.quote?)
     }
 }
 

@@ -130,10 +130,21 @@ fn dislocation_compares_like_with_like() {
 
 /// A Kraken `USDT/USD` book quoting `bid`/`ask` from `ms`: the rate book.
 fn rate_book(e: &mut Engine, ms: Millis, bid: f64, ask: f64) -> Script {
-    let s = Script::new(VenueId::Kraken, "USDT/USD");
+    pair_book(e, VenueId::Kraken, ("USDT", "USD"), ms, (bid, ask))
+}
+
+/// A `base`/`quote` spot book on `venue` quoting `bid`/`ask` from `ms` (a stablecoin rate).
+fn pair_book(
+    e: &mut Engine,
+    venue: VenueId,
+    (base, quote): (&str, &str),
+    ms: Millis,
+    (bid, ask): (f64, f64),
+) -> Script {
+    let s = Script::new(venue, &format!("{base}/{quote}"));
     feed(
         e,
-        [s.instrument("USDT", "USD", MarketKind::Spot, Contract::Base)],
+        [s.instrument(base, quote, MarketKind::Spot, Contract::Base)],
     );
     feed(e, s.live(ms, &[(bid, 1e6)], &[(ask, 1e6)]));
     s
@@ -181,7 +192,9 @@ fn dislocation_converts_usd_through_the_usdt_rate() {
     // 100.1501502, 100.02, 99.99 and 100.00 is 100.01.
     assert_eq!(c.quote.as_deref(), Some("USDT"));
     assert_some_close(btc.history.mid.last().copied().flatten(), 100.01);
-    let rate = c.quote_rate.as_ref().expect("the rate used is named");
+    let [rate] = c.quote_rates.as_slice() else {
+        panic!("one rate used, named: {:?}", c.quote_rates);
+    };
     assert_eq!((rate.pair, rate.venue), ("USDT/USD", VenueId::Kraken));
     assert_some_close(Some(rate.rate), 0.999);
     assert!(c.quotes_apart.is_empty());
@@ -203,7 +216,7 @@ fn a_rate_that_is_not_live_or_not_plausible_is_no_rate() {
     for t in [2_000, 3_000, 4_000] {
         let f = e.tick(at(t));
         let c = &f.symbols[0].composites;
-        assert_eq!(c.quote_rate, None);
+        assert!(c.quote_rates.is_empty());
         assert_eq!(c.quotes_apart, ["USD"]);
         assert_eq!(c.dislocation_score, None);
         // Without the USD book the reference mid is the USDT books' median: 100.00.
@@ -211,7 +224,7 @@ fn a_rate_that_is_not_live_or_not_plausible_is_no_rate() {
     }
     feed(&mut e, rate.live(4_500, &[(4.99, 1.0)], &[(5.01, 1.0)]));
     let f = e.tick(at(5_000));
-    assert_eq!(f.symbols[0].composites.quote_rate, None);
+    assert!(f.symbols[0].composites.quote_rates.is_empty());
     assert_eq!(f.symbols[0].composites.quotes_apart, ["USD"]);
 }
 
@@ -235,4 +248,92 @@ fn with_equal_counts_the_first_book_sets_the_currency() {
     let f = e.tick(at(1_000));
     assert_eq!(f.symbols[0].composites.quote.as_deref(), Some("USD"));
     assert_some_close(f.symbols[0].history.mid.last().copied().flatten(), 99.975);
+}
+
+/// Binance quotes USDC at 100.04/100.06 (mid 100.05); Bybit, OKX and Kraken quote USDT around
+/// 100.00. Returns the Binance script.
+fn usdc_beside_usdt(e: &mut Engine) -> Script {
+    let books = [
+        (VenueId::Binance, "USDC", 100.04, 100.06),
+        (VenueId::BybitSpot, "USDT", 100.01, 100.03),
+        (VenueId::Okx, "USDT", 99.98, 100.00),
+        (VenueId::Kraken, "USDT", 99.99, 100.01),
+    ];
+    for (venue, quote, bid, ask) in books {
+        let s = Script::new(venue, &format!("BTC-{quote}"));
+        feed(
+            e,
+            [s.instrument("BTC", quote, MarketKind::Spot, Contract::Base)],
+        );
+        feed(e, s.live(0, &[(bid, 1.0)], &[(ask, 1.0)]));
+    }
+    Script::new(VenueId::Binance, "BTC-USDC")
+}
+
+#[test]
+fn a_usdc_book_converts_through_usdc_usd_and_usdt_usd() {
+    // §0.4 and §10.8: USDC at 1.0000 USD and USDT at 0.999 USD make a USDC worth
+    // 1 / 0.999 = 1.001001 USDT, so Binance's 100.05 USDC is 100.1501502 USDT, 15.015015 bps
+    // over the others' median of 100.00; the score is (15.015015 − 10) / 10 = 0.5015015.
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let binance = usdc_beside_usdt(&mut e);
+    pair_book(
+        &mut e,
+        VenueId::Kraken,
+        ("USDC", "USD"),
+        0,
+        (0.9999, 1.0001),
+    );
+    let usdt = rate_book(&mut e, 0, 0.9989, 0.9991);
+    for t in [1_000, 2_000] {
+        e.tick(at(t));
+    }
+    let f = e.tick(at(3_000));
+    let c = &f.symbols[0].composites;
+    assert_some_close(c.dislocation_bps, 15.015015015);
+    assert_some_close(c.dislocation_score, 0.5015015015);
+    assert_eq!(c.dislocated.as_ref(), Some(&binance.key));
+    assert!(c.venues_used.contains(&VenueId::Binance));
+    // Both rates are named, in the order the conversion used them; nothing is left apart. The
+    // median of 100.1501502, 100.02, 99.99 and 100.00 is 100.01.
+    let pairs: Vec<&str> = c.quote_rates.iter().map(|r| r.pair).collect();
+    assert_eq!(pairs, ["USDC/USD", "USDT/USD"]);
+    assert!(c.quotes_apart.is_empty());
+    assert_some_close(f.symbols[0].history.mid.last().copied().flatten(), 100.01);
+    assert_frame_finite(&f);
+    // Without a fresh USDT/USD, USDC has no way to USDT: it is kept apart, not taken as equal.
+    let resync = BookState::Resyncing(crate::integrity::ResyncReason::Crossed);
+    feed(&mut e, [usdt.status(3_500, resync, 1)]);
+    let f = e.tick(at(4_000));
+    let c = &f.symbols[0].composites;
+    assert_eq!(c.quotes_apart, ["USDC"]);
+    assert!(c.quote_rates.is_empty());
+    assert_some_close(f.symbols[0].history.mid.last().copied().flatten(), 100.0);
+}
+
+#[test]
+fn a_usdc_usdt_book_converts_usdc_directly() {
+    // Binance `USDCUSDT` at 0.998 USDT per USDC: 100.05 USDC is 99.8499 USDT, 15.01 bps under
+    // the others' median of 100.00, score (15.01 − 10) / 10 = 0.501.
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    usdc_beside_usdt(&mut e);
+    pair_book(
+        &mut e,
+        VenueId::Binance,
+        ("USDC", "USDT"),
+        0,
+        (0.9979, 0.9981),
+    );
+    for t in [1_000, 2_000] {
+        e.tick(at(t));
+    }
+    let f = e.tick(at(3_000));
+    let c = &f.symbols[0].composites;
+    assert_some_close(c.dislocation_bps, -15.01);
+    assert_some_close(c.dislocation_score, 0.501);
+    let [rate] = c.quote_rates.as_slice() else {
+        panic!("one rate used: {:?}", c.quote_rates);
+    };
+    assert_eq!((rate.pair, rate.venue), ("USDC/USDT", VenueId::Binance));
+    assert!(c.quotes_apart.is_empty());
 }

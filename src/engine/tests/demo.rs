@@ -156,52 +156,106 @@ fn a_day_of_minutes() -> Vec<Seed> {
         .collect()
 }
 
-/// The demo's USD books (Kraken) are compared with its USDT books through the simulated
-/// USDT/USD rate that Kraken's `USDT/USD` book quotes (§0.4): the rate is named, nothing is
-/// left out, and Kraken's converted mid sits within the few bps of the USDT venues that a
-/// believable market shows. Without the rate book the USD book is kept apart. Hyperliquid's
-/// USDC books are kept apart either way: there is no USDC rate yet, and a USDC price compared
-/// unconverted would read its basis as a dislocation.
+/// The demo's USD books (Kraken) and USDC books (Hyperliquid, Deribit) are compared with its
+/// USDT books through the simulated rates that Kraken's `USDT/USD` and `USDC/USD` books quote
+/// (§0.4): both rates are named, nothing is left out, and the USDC perpetuals' converted mids
+/// sit on the USDT perpetuals' median where their raw mids sit the USDC basis (about 2 bps) away.
+/// Without the rate books USD and USDC are kept apart.
 #[test]
-fn the_demo_converts_usd_books_through_its_usdt_rate() {
-    use crate::sim::catalog::USDT;
-    let btc_and_rate = |with_rate: bool| -> Vec<DemoBook> {
+fn the_demo_converts_usd_and_usdc_books_through_its_rates() {
+    use crate::sim::catalog::{USDC, USDT};
+    let btc_and_rates = |with_rates: bool| -> Vec<DemoBook> {
         (0..INSTRUMENTS.len())
-            .filter(|&b| INSTRUMENTS[b].symbol == 0 || (with_rate && INSTRUMENTS[b].symbol == USDT))
+            .filter(|&b| {
+                let symbol = INSTRUMENTS[b].symbol;
+                symbol == 0 || (with_rates && [USDT, USDC].contains(&symbol))
+            })
             .map(|id| DemoBook { id, as_venue: None })
             .collect()
     };
-    for with_rate in [true, false] {
+    for with_rates in [true, false] {
         let mut engine = Engine::new(settings(&["BTC"], Vec::new()));
         let mut last = None;
+        // Per frame: the USDC perpetuals' mean gap to the USDT perpetuals' median, raw and
+        // converted through the frame's rates, in bps.
+        let (mut raw, mut converted) = (Vec::new(), Vec::new());
         run_demo(
             3,
-            &btc_and_rate(with_rate),
+            &btc_and_rates(with_rates),
             &mut engine,
-            Duration::from_secs(20),
+            Duration::from_secs(120),
             |f| {
-                last = Some(f.symbols[0].composites.clone());
+                let c = &f.symbols[0].composites;
+                if let Some((r, v)) = usdc_gap_bps(f, c) {
+                    raw.push(r);
+                    converted.push(v);
+                }
+                last = Some(c.clone());
                 true
             },
         );
         let c = last.expect("frames");
         assert_eq!(c.quote.as_deref(), Some("USDT"));
-        if !with_rate {
-            assert_eq!(c.quote_rate, None);
+        if !with_rates {
+            assert!(c.quote_rates.is_empty());
             let mut apart = c.quotes_apart.clone();
             apart.sort();
             assert_eq!(apart, ["USD", "USDC"]);
             continue;
         }
-        let rate = c.quote_rate.expect("the demo's rate is in force");
+        let rates: Vec<(&str, VenueId, &str)> = c
+            .quote_rates
+            .iter()
+            .map(|r| (r.pair, r.venue, r.instrument.as_str()))
+            .collect();
         assert_eq!(
-            (rate.venue, rate.instrument.as_str()),
-            (VenueId::Kraken, "USDT/USD")
+            rates,
+            [
+                ("USDT/USD", VenueId::Kraken, "USDT/USD"),
+                ("USDC/USD", VenueId::Kraken, "USDC/USD"),
+            ]
         );
-        assert!((rate.rate - 1.0).abs() < 2e-3, "{}", rate.rate);
-        assert_eq!(c.quotes_apart, ["USDC"]);
-        // Four spot venues in one currency: dislocation has its three others, within a few bps.
-        let bps = c.dislocation_bps.expect("four comparable spot venues");
+        for r in &c.quote_rates {
+            assert!((r.rate - 1.0).abs() < 2e-3, "{r:?}");
+        }
+        assert!(c.quotes_apart.is_empty(), "{:?}", c.quotes_apart);
+        // Every venue in one currency: dislocation has its others, within a few bps.
+        let bps = c.dislocation_bps.expect("comparable venues");
         assert!(bps.abs() < 15.0, "{bps} bps");
+        let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+        assert!(raw.len() > 100, "{} frames", raw.len());
+        let (raw, converted) = (mean(&raw), mean(&converted));
+        assert!(
+            converted.abs() < 0.5,
+            "converted {converted} bps, raw {raw} bps"
+        );
+        assert!(
+            raw.abs() > 1.0,
+            "the basis is there to remove: raw {raw} bps"
+        );
     }
+}
+
+/// The USDC perpetuals' mean gap to the median USDT perpetual, raw and converted through the
+/// frame's rates (USDC → USD → USDT), in bps; `None` before both rates and books are fresh.
+fn usdc_gap_bps(f: &Frame, c: &crate::engine::frame::Composites) -> Option<(f64, f64)> {
+    let rate = |pair| Some(c.quote_rates.iter().find(|r| r.pair == pair)?.rate);
+    let factor = rate("USDC/USD")? / rate("USDT/USD")?;
+    let perps = |quote: &str| -> Vec<f64> {
+        f.symbols[0]
+            .books
+            .iter()
+            .filter(|b| b.instrument.kind == MarketKind::Perpetual && b.instrument.quote == quote)
+            .filter_map(|b| b.features.as_ref()?.mid)
+            .collect()
+    };
+    let usdt = crate::features::num::median(&perps("USDT"))?;
+    let usdc = perps("USDC");
+    let gap = |scale: f64| {
+        usdc.iter()
+            .map(|m| (m * scale / usdt - 1.0) * 1e4)
+            .sum::<f64>()
+            / usdc.len() as f64
+    };
+    (!usdc.is_empty()).then(|| (gap(1.0), gap(factor)))
 }

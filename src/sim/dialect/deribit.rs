@@ -5,8 +5,9 @@
 //! `ticker.<name>.100ms`; `public/set_heartbeat` then `test_request`s, `public/test`. Numbers
 //! are JSON numbers.
 //!
-//! Simulated markets: the USDC linear perpetuals (amounts in the base coin). As the real venue,
-//! a name it does not list is acknowledged and then nothing comes.
+//! Simulated markets: the inverse BTC and ETH perpetuals (amounts and open interest in USD) and
+//! the USDC linear perpetuals (in the base coin). As the real venue, a name it does not list is
+//! acknowledged and then nothing comes.
 
 use super::{Action, Beat, BookFeed, BookMsg, Derivs, Dialect, SeqScheme, Topic, inst, price_text};
 use crate::book::Level;
@@ -221,6 +222,12 @@ impl Dialect for Deribit {
             return None;
         };
         let s = &d.state;
+        // An inverse perpetual counts open interest in USD, as its amounts.
+        let open_interest = if inst(book).inverse {
+            s.open_interest * s.mark
+        } else {
+            s.open_interest
+        };
         let data = format!(
             r#"{{"timestamp":{now},"instrument_name":"{}","state":"open","mark_price":{},"index_price":{},"current_funding":{:.8},"funding_8h":{:.8},"open_interest":{:.4}}}"#,
             inst(book).id,
@@ -228,7 +235,7 @@ impl Dialect for Deribit {
             price_text(book, s.index),
             s.funding_rate,
             s.funding_rate,
-            s.open_interest
+            open_interest
         );
         Some(notification(
             &format!("ticker.{}.100ms", inst(book).id),

@@ -12,17 +12,17 @@ pub mod flow;
 pub mod ladder;
 pub mod price;
 pub mod rng;
+pub mod stable;
 #[cfg(test)]
 mod tests;
-pub mod usdt;
 
 use crate::market::Side;
-use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS, USDT};
+use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS, USDC, USDT};
 use book::BookModel;
 use event::{BookStep, Episode, Fill, Step};
 use price::{SymbolModel, SymbolTick};
+use stable::{StableStep, Stables};
 use std::time::Duration;
-use usdt::UsdtRate;
 
 /// Every symbol's price process and the books asked for.
 #[derive(Debug)]
@@ -31,7 +31,7 @@ pub struct Model {
     index: u64,
     symbols: Vec<SymbolModel>,
     books: Vec<BookModel>,
-    usdt: UsdtRate,
+    stables: Stables,
 }
 
 impl Model {
@@ -51,7 +51,7 @@ impl Model {
             index: 0,
             symbols,
             books,
-            usdt: UsdtRate::new(seed),
+            stables: Stables::new(seed),
         }
     }
 
@@ -75,7 +75,7 @@ impl Model {
     }
 
     /// Advances the market by `steps` steps without the books' limit orders: the symbols'
-    /// prices, the USDT rate and each book's taker flow move as in [`step`](Self::step) (the
+    /// prices, the stablecoin rates and each book's taker flow move as in [`step`](Self::step) (the
     /// orders priced at the touch, one fill each, appended to `fills[book]`), then every book is
     /// re-centred on its new reference price. Much cheaper than stepping: the limit-order
     /// arrivals and cancels, most of the model's cost, are skipped. Returns the model time
@@ -89,37 +89,38 @@ impl Model {
             self.index += 1;
             let t_ms = self.index * self.step_ms;
             episodes.clear();
-            let (usdt_before, usdt_usd) = (self.usdt.rate(), self.usdt.step(dt_s));
-            let ticks = self.symbol_ticks(t_ms, dt_s, usdt_before, usdt_usd, &mut episodes);
+            let stables = self.stables.step(dt_s);
+            let ticks = self.symbol_ticks(t_ms, dt_s, stables, &mut episodes);
             for (b, out) in self.books.iter_mut().zip(fills.iter_mut()) {
                 let sym = &ticks[b.instrument().symbol];
-                let quote_usd = quote_usd(b, usdt_usd);
+                let quote_usd = stables.quote_usd(b.instrument().quote);
                 b.taker_flow(t0, dt_s, sym, quote_usd, out);
             }
-            last = Some((ticks, usdt_usd));
+            last = Some((ticks, stables));
         }
-        if let Some((ticks, usdt_usd)) = last {
+        if let Some((ticks, stables)) = last {
             for b in &mut self.books {
-                let quote_usd = quote_usd(b, usdt_usd);
+                let quote_usd = stables.quote_usd(b.instrument().quote);
                 b.recentre(&ticks[b.instrument().symbol], quote_usd);
             }
         }
         self.index * self.step_ms
     }
 
-    /// Every symbol's tick for the step ending at `t_ms`; USDT's is the stablecoin rate's move.
+    /// Every symbol's tick for the step ending at `t_ms`; USDT's and USDC's are their dollar
+    /// rates' moves.
     fn symbol_ticks(
         &mut self,
         t_ms: u64,
         dt_s: f64,
-        usdt_before: f64,
-        usdt_usd: f64,
+        stables: StableStep,
         episodes: &mut Vec<Episode>,
     ) -> Vec<SymbolTick> {
         self.symbols
             .iter_mut()
             .map(|s| match s.index {
-                USDT => SymbolTick::pegged(usdt_before, usdt_usd),
+                USDT => SymbolTick::pegged(stables.usdt.0, stables.usdt.1),
+                USDC => SymbolTick::pegged(stables.usdc.0, stables.usdc.1),
                 _ => s.step(t_ms, dt_s, episodes),
             })
             .collect()
@@ -132,15 +133,15 @@ impl Model {
         let t_ms = self.index * self.step_ms;
         let dt_s = self.step_ms as f64 / 1e3;
         let mut episodes = Vec::new();
-        let (usdt_before, usdt_usd) = (self.usdt.rate(), self.usdt.step(dt_s));
-        let ticks = self.symbol_ticks(t_ms, dt_s, usdt_before, usdt_usd, &mut episodes);
+        let stables = self.stables.step(dt_s);
+        let ticks = self.symbol_ticks(t_ms, dt_s, stables, &mut episodes);
         let books = self
             .books
             .iter_mut()
             .map(|b| {
                 let mut out = BookStep::default();
                 let sym = &ticks[b.instrument().symbol];
-                let quote_usd = quote_usd(b, usdt_usd);
+                let quote_usd = stables.quote_usd(b.instrument().quote);
                 b.step(t0, dt_s, sym, quote_usd, &mut out, &mut episodes);
                 out
             })
@@ -151,18 +152,5 @@ impl Model {
             books,
             episodes,
         }
-    }
-}
-
-/// USD per USDC: USDC trades half a basis point under the dollar in calm markets, so USDC books
-/// (Hyperliquid) sit a small basis away from USD and USDT books, as they do on real venues.
-const USDC_USD: f64 = 0.99995;
-
-/// The dollar value of book `b`'s quote currency.
-fn quote_usd(b: &BookModel, usdt_usd: f64) -> f64 {
-    match b.instrument().quote {
-        "USD" => 1.0,
-        "USDC" => USDC_USD,
-        _ => usdt_usd,
     }
 }

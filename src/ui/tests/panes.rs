@@ -187,6 +187,26 @@ fn perps_of_a_venue_without_a_liquidation_stream_say_so() {
 }
 
 #[test]
+fn a_venue_whose_liquidation_stream_is_not_read_says_why() {
+    let mut frame = before_derivs_data();
+    for s in &mut frame.symbols {
+        s.books.retain(|b| b.instrument.kind != MarketKind::Spot);
+        for b in &mut s.books {
+            b.key.venue = crate::market::VenueId::GateUsdt;
+        }
+    }
+    let mut app = app(frame);
+    press(&mut app, &[Command::ViewHealth]);
+    let screen = text(draw(&app, 220, 60).backend().buffer());
+    let why = crate::venue::gate::UNREAD_LIQUIDATIONS;
+    assert!(
+        screen.contains(&format!("gate-usdt: liquidation stream not read ({why})")),
+        "{screen}"
+    );
+    assert!(!screen.contains("no public liquidation stream"), "{screen}");
+}
+
+#[test]
 fn perp_context_with_data_in_the_detail_and_the_overview() {
     let mut app = app_with_history();
     let screen = text(draw(&app, 200, 60).backend().buffer());

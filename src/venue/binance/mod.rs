@@ -41,8 +41,8 @@ use crate::market::{Side, VenueId};
 use crate::sim::dialect::binance::{self as dialect, Route};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
-    SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence,
+    SimSocket, SimSpec, VenueSpec,
 };
 use std::fmt;
 use std::marker::PhantomData;
@@ -200,7 +200,7 @@ const fn spec<M: Market>(
             depths: Depths::Diffs,
             instruments: instruments::source::<M>(),
             build: registry::build::<Binance<M>>,
-            liquidations: true,
+            liquidations: Liquidations::Read,
             history: Some(history),
             sim: SimSpec {
                 url_path: sim_base,

@@ -22,12 +22,11 @@ use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
 use crate::sim::dialect::bitget as dialect;
 use crate::venue::registry::{self, FromOptions, VenueOptions};
+use crate::venue::shard::{ConnPlan, Planned};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
-    SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence,
+    SimSocket, SimSpec, VenueSpec,
 };
-use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -98,19 +97,12 @@ impl Market for UsdtFutures {
     const PRODUCT: Product = Product::UsdtFutures;
 }
 
-/// Which connection serves which instrument, fixed when the connections are first asked for.
-#[derive(Debug)]
-struct Plan {
-    conns: usize,
-    of: HashMap<String, ConnId>,
-}
-
 /// Bitget's [`Protocol`] for market `M`.
 #[derive(Debug)]
 pub struct Bitget<M> {
     url: String,
     parser: parse::Parser,
-    plan: OnceCell<Plan>,
+    plan: Planned,
     market: PhantomData<M>,
 }
 
@@ -120,7 +112,7 @@ impl<M: Market> Bitget<M> {
         Bitget {
             url: url.unwrap_or_else(|| DEFAULT_URL.to_owned()),
             parser: parse::Parser::new(M::PRODUCT),
-            plan: OnceCell::new(),
+            plan: Planned::default(),
             market: PhantomData,
         }
     }
@@ -128,32 +120,13 @@ impl<M: Market> Bitget<M> {
     /// The connection count is fixed by the first list of instruments (the driver keeps one
     /// slot per connection): each connection takes a consecutive share of them, at most
     /// [`CONN_CHANNELS`] channels.
-    fn plan(&self, instruments: &[Instrument]) -> &Plan {
-        self.plan.get_or_init(|| {
-            let per_conn = (CONN_CHANNELS / M::PRODUCT.channels().len()).max(1);
-            let conns = instruments.len().div_ceil(per_conn).max(1);
-            let per_conn = instruments.len().div_ceil(conns).max(1);
-            let of = instruments
-                .iter()
-                .enumerate()
-                .map(|(n, i)| (i.id.clone(), n / per_conn))
-                .collect();
-            Plan { conns, of }
-        })
+    fn plan(&self, instruments: &[Instrument]) -> &ConnPlan {
+        let channels = M::PRODUCT.channels().len();
+        self.plan.get_or_make(instruments, channels, CONN_CHANNELS)
     }
 
-    /// The connection serving `id`: its planned one, or for an instrument added later a stable
-    /// spread over the connections.
     fn conn_of(&self, id: &str) -> ConnId {
-        let Some(plan) = self.plan.get() else {
-            return 0;
-        };
-        plan.of.get(id).copied().unwrap_or_else(|| {
-            let hash = id.bytes().fold(0_usize, |h, b| {
-                h.wrapping_mul(31).wrapping_add(usize::from(b))
-            });
-            hash % plan.conns
-        })
+        self.plan.conn_of(id)
     }
 
     fn requests<'a>(
@@ -202,7 +175,7 @@ const fn spec<M: Market>(
             instruments: instruments::source::<M>(),
             build: registry::build::<Bitget<M>>,
             // "No public liquidation channel found" (`docs/venues.md` "Bitget").
-            liquidations: false,
+            liquidations: Liquidations::Absent,
             history: None,
             sim: SimSpec {
                 url_path: path,
@@ -243,7 +216,7 @@ impl<M: Market> Protocol for Bitget<M> {
     }
 
     fn connections(&self, instruments: &[Instrument]) -> Vec<ConnSpec> {
-        let conns = self.plan(instruments).conns;
+        let conns = self.plan(instruments).conns();
         (0..conns)
             .map(|_| ConnSpec {
                 name: "public",

@@ -23,8 +23,8 @@ use crate::market::{Side, VenueId};
 use crate::sim::dialect::bybit as dialect;
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
-    SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence,
+    SimSocket, SimSpec, VenueSpec,
 };
 use std::fmt;
 use std::marker::PhantomData;
@@ -180,7 +180,7 @@ const fn spec<M: Market>(id: &'static str, sockets: &'static [SimSocket]) -> Ven
             },
             instruments: instruments::source::<M>(),
             build: registry::build::<Bybit<M>>,
-            liquidations: true,
+            liquidations: Liquidations::Read,
             history: Some(crate::backfill::venues::bybit::SOURCE),
             sim: SimSpec {
                 url_path: sockets[0].path,

@@ -128,7 +128,7 @@ mod tests {
         assert_eq!((btc.base.as_str(), btc.quote.as_str()), ("BTC", "USD"));
         assert_eq!(btc.tick.unwrap().to_string(), "0.01");
         assert_eq!(btc.lot.unwrap().to_string(), "0.00000001");
-        assert!(list[1].is_usdt_rate());
+        assert!(list[1].is_rate());
     }
 
     #[test]

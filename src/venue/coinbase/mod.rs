@@ -29,7 +29,7 @@ use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, SPOT, SimSequence, SimSocket, SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, SPOT, SimSequence, SimSocket, SimSpec, VenueSpec,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -83,7 +83,7 @@ pub const SPEC: VenueSpec = VenueSpec {
         instruments: instruments::SOURCE,
         build: registry::build::<Coinbase>,
         // Spot only.
-        liquidations: false,
+        liquidations: Liquidations::Absent,
         // Candles only: books warm from the live stream.
         history: None,
         sim: SimSpec {

@@ -281,7 +281,7 @@ fn the_recorded_product_list_reads_through_the_instrument_source() {
         (btc.tick.unwrap().to_string(), btc.lot.unwrap().to_string()),
         ("0.01".to_owned(), "0.00000001".to_owned())
     );
-    assert!(find("USDT-USD").unwrap().is_usdt_rate());
+    assert!(find("USDT-USD").unwrap().is_rate());
     assert!(find("BTC-USDC").is_none() && find("BTC-USDT").is_none());
 }
 

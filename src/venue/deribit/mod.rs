@@ -29,7 +29,8 @@ use crate::instrument::{Contract, Instrument, MarketKind};
 use crate::market::{Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SimSequence, SimSocket, SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, PERPETUALS, SimSequence, SimSocket, SimSpec,
+    VenueSpec,
 };
 use std::time::Duration;
 
@@ -54,7 +55,7 @@ pub const SPEC: VenueSpec = VenueSpec {
         instruments: instruments::SOURCE,
         build: registry::build::<Deribit>,
         // Trades flagged `liquidation`.
-        liquidations: true,
+        liquidations: Liquidations::Read,
         history: None,
         sim: SimSpec {
             url_path: "/deribit/ws/api/v2",

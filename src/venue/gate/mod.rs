@@ -35,8 +35,8 @@ use crate::market::{Side, VenueId};
 use crate::sim::dialect::gate as dialect;
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
-    SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence,
+    SimSocket, SimSpec, VenueSpec,
 };
 use std::collections::HashSet;
 use std::fmt;
@@ -48,6 +48,11 @@ pub const DEPTHS: [usize; 2] = [50, 400];
 
 /// 50 levels a side: deep enough for the depth bands, and the depth seen on real frames.
 pub const DEFAULT_DEPTH: usize = 50;
+
+/// Why `futures.public_liquidates` is not read: Gate's documentation of the channel gives each
+/// liquidation's `size` signed ("liquidation order quantity") without saying which sign closed a
+/// long, and no recording shows one.
+pub const UNREAD_LIQUIDATIONS: &str = "Gate documents no side for its liquidation sizes";
 
 /// The production REST base (instrument lists).
 pub const DEFAULT_REST: &str = "https://api.gateio.ws";
@@ -194,9 +199,9 @@ const fn spec<M: Market>(id: &'static str, sockets: &'static [SimSocket]) -> Ven
             },
             instruments: instruments::source::<M>(),
             build: registry::build::<Gate<M>>,
-            // `futures.public_liquidates` exists, but which side a negative size closed is not
-            // documented, so it is not read: the UI says there is no stream rather than "none".
-            liquidations: false,
+            // `futures.public_liquidates` exists, but its documentation gives a signed `size`
+            // without saying which sign closed a long (`docs/venues.md` "Gate"), so it is not read.
+            liquidations: Liquidations::Unread(UNREAD_LIQUIDATIONS),
             history: None,
             sim: SimSpec {
                 url_path: sockets[0].path,

@@ -27,7 +27,8 @@ use crate::instrument::Instrument;
 use crate::market::{Millis, Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SimSequence, SimSocket, SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, PERPETUALS, SimSequence, SimSocket, SimSpec,
+    VenueSpec,
 };
 use std::time::Duration;
 
@@ -76,7 +77,7 @@ pub const SPEC: VenueSpec = VenueSpec {
         instruments: instruments::SOURCE,
         build: registry::build::<Hyperliquid>,
         // No public liquidation stream (the docs list none).
-        liquidations: false,
+        liquidations: Liquidations::Absent,
         // Candles only: books warm from the live stream.
         history: None,
         sim: SimSpec {

@@ -35,7 +35,7 @@ use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, SPOT, SimSequence, SimSocket, SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, SPOT, SimSequence, SimSocket, SimSpec, VenueSpec,
 };
 use session::Session;
 use std::time::Duration;
@@ -110,7 +110,7 @@ pub const SPEC: VenueSpec = VenueSpec {
         instruments: instruments::SOURCE,
         build: registry::build::<Kraken>,
         // Candles only: books warm from the live stream.
-        liquidations: false,
+        liquidations: Liquidations::Absent,
         history: None,
         sim: SimSpec {
             url_path: "/kraken/v2",

@@ -33,9 +33,10 @@ use crate::instrument::{Contract, Instrument, MarketKind};
 use crate::market::{Side, VenueId};
 use crate::sim::dialect::kucoin as dialect;
 use crate::venue::registry::{self, FromOptions, VenueOptions};
+use crate::venue::shard::Planned;
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence, SimSocket,
-    SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, PERPETUALS, SPOT as SPOT_MARKETS, SimSequence,
+    SimSocket, SimSpec, VenueSpec,
 };
 use serde_json::json;
 use std::collections::HashSet;
@@ -45,6 +46,12 @@ use std::time::Duration;
 
 /// `increment@10ms` snapshots hold up to 500 levels a side.
 pub const OBU_DEPTH: usize = 500;
+
+/// Topics one connection is planned with at most. KuCoin's classic documentation allows 300
+/// topics a connection and 100 a subscribe message; the UTA socket publishes no figure of its
+/// own, so the classic one is kept, with a third left for symbols added while running. Every
+/// UTA request names one topic, well within the per-message limit.
+pub const CONN_TOPICS: usize = 200;
 
 /// Which KuCoin socket a venue id streams.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,7 +130,7 @@ const fn spec<M: Market>(id: &'static str, sockets: &'static [SimSocket]) -> Ven
             instruments: instruments::source::<M>(),
             build: registry::build::<Kucoin<M>>,
             // No public liquidation stream found (`docs/venues.md`).
-            liquidations: false,
+            liquidations: Liquidations::Absent,
             history: None,
             sim: SimSpec {
                 url_path: sockets[0].path,
@@ -163,6 +170,7 @@ pub struct Kucoin<M> {
     /// Symbols a replayed recording subscribed on classic `/market/level2`: their books start
     /// from a REST snapshot's `sequence`.
     classic: HashSet<String>,
+    plan: Planned,
     market: PhantomData<M>,
 }
 
@@ -186,6 +194,7 @@ impl<M: Market> Kucoin<M> {
             rest_base: rest.unwrap_or_else(|| M::FAMILY.default_rest().to_owned()),
             parser: parse::Parser { multipliers },
             classic: HashSet::new(),
+            plan: Planned::default(),
             market: PhantomData,
         }
     }
@@ -201,14 +210,22 @@ impl<M: Market> Kucoin<M> {
     }
 
     /// Per symbol: the `obu` book and trades; on futures `mark-price` and `funding-fee`.
-    fn requests(action: &str, instruments: &[Instrument]) -> Vec<String> {
-        let channels: &[&str] = match M::FAMILY {
+    const fn channels() -> &'static [&'static str] {
+        match M::FAMILY {
             Family::Spot => &["obu", "trade"],
             Family::Futures => &["obu", "trade", "mark-price", "funding-fee"],
-        };
+        }
+    }
+
+    /// The requests of connection `conn` for those of `instruments` it serves.
+    fn requests(&self, action: &str, conn: ConnId, instruments: &[Instrument]) -> Vec<String> {
         instruments
             .iter()
-            .flat_map(|i| channels.iter().map(|c| Self::request(action, c, &i.id)))
+            .filter(|i| self.plan.conn_of(&i.id) == conn)
+            .flat_map(|i| {
+                let channels = Self::channels().iter();
+                channels.map(|c| Self::request(action, c, &i.id))
+            })
             .collect()
     }
 }
@@ -230,24 +247,31 @@ impl<M: Market> Protocol for Kucoin<M> {
         M::FAMILY.venue()
     }
 
-    fn connections(&self, _: &[Instrument]) -> Vec<ConnSpec> {
-        vec![ConnSpec {
-            name: "public",
-            url: self.url.clone(),
-            // KuCoin limits connections per user, not documented per IP for these sockets: one
-            // a second, three back to back.
-            min_reconnect: Duration::from_secs(1),
-            reconnect_burst: 3,
-            max_lifetime: None,
-        }]
+    /// As many sockets as [`CONN_TOPICS`] a connection need (2 topics a spot symbol, 4 a
+    /// futures one), planned once from the first list ([`crate::venue::shard`]).
+    fn connections(&self, instruments: &[Instrument]) -> Vec<ConnSpec> {
+        let plan = self
+            .plan
+            .get_or_make(instruments, Self::channels().len(), CONN_TOPICS);
+        (0..plan.conns())
+            .map(|_| ConnSpec {
+                name: "public",
+                url: self.url.clone(),
+                // KuCoin limits connections per user, not documented per IP for these
+                // sockets: one a second, three back to back.
+                min_reconnect: Duration::from_secs(1),
+                reconnect_burst: 3,
+                max_lifetime: None,
+            })
+            .collect()
     }
 
-    fn subscribe(&self, _: ConnId, instruments: &[Instrument]) -> Vec<String> {
-        Self::requests("SUBSCRIBE", instruments)
+    fn subscribe(&self, conn: ConnId, instruments: &[Instrument]) -> Vec<String> {
+        self.requests("SUBSCRIBE", conn, instruments)
     }
 
-    fn unsubscribe(&self, _: ConnId, removed: &[Instrument], _: &[Instrument]) -> Vec<String> {
-        Self::requests("UNSUBSCRIBE", removed)
+    fn unsubscribe(&self, conn: ConnId, removed: &[Instrument], _: &[Instrument]) -> Vec<String> {
+        self.requests("UNSUBSCRIBE", conn, removed)
     }
 
     fn resubscribe(&self, instrument: &Instrument) -> Vec<String> {
@@ -272,7 +296,7 @@ impl<M: Market> Protocol for Kucoin<M> {
             };
         }
         BookSpec {
-            conn: 0,
+            conn: self.plan.conn_of(instrument),
             depth: DepthModel::Maintained(OBU_DEPTH),
             checksum: ChecksumKind::None,
             snapshot: SnapshotSource::Stream,

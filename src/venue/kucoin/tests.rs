@@ -323,3 +323,50 @@ fn the_classic_spot_recording_replays_without_gaps_and_matches_the_model() {
         (3862, 48, 18)
     );
 }
+
+/// 120 futures contracts are 480 topics (book, trades, mark, funding): more than one
+/// connection is planned with (200), so they go over three, each subscribing only its own
+/// contracts one topic a message, every book on its contract's connection; three spot symbols
+/// (6 topics) stay on one; a contract added later lands on one of the three.
+#[test]
+fn many_symbols_are_sharded_under_the_per_connection_topic_limit() {
+    use super::CONN_TOPICS;
+    let many: Vec<Instrument> = (0..120)
+        .map(|i| contract(&format!("C{i}USDTM"), 1.0))
+        .collect();
+    let kucoin = Kucoin::<Futures>::new(None, None, &many);
+    let conns = kucoin.connections(&many);
+    assert_eq!(conns.len(), 3);
+    let mut symbols = std::collections::BTreeSet::new();
+    for conn in 0..conns.len() {
+        let sent = kucoin.subscribe(conn, &many);
+        assert!(
+            sent.len() <= CONN_TOPICS && !sent.is_empty(),
+            "{}",
+            sent.len()
+        );
+        for msg in sent {
+            let v: serde_json::Value = serde_json::from_str(&msg).unwrap();
+            assert_eq!(v["action"], "SUBSCRIBE");
+            let symbol = v["symbol"].as_str().unwrap().to_owned();
+            assert_eq!(kucoin.book_spec(&symbol).conn, conn, "{symbol}");
+            symbols.insert(symbol);
+        }
+        // A removal goes to the connection that carries the symbol.
+        let gone = kucoin.unsubscribe(conn, &many[..1], &many[1..]);
+        assert_eq!(gone.is_empty(), kucoin.book_spec(&many[0].id).conn != conn);
+    }
+    assert_eq!(symbols.len(), 120);
+    assert_eq!(kucoin.connections(&many[..1]).len(), 3, "the plan is fixed");
+    let late = contract("LATEUSDTM", 1.0);
+    let conn = kucoin.book_spec(&late.id).conn;
+    assert!(conn < 3);
+    assert_eq!(kucoin.subscribe(conn, std::slice::from_ref(&late)).len(), 4);
+    let spot: Vec<Instrument> = ["BTC-USDT", "ETH-USDT", "SOL-USDT"]
+        .iter()
+        .map(|id| guess(VenueId::Kucoin, id))
+        .collect();
+    let kucoin = Kucoin::<Spot>::new(None, None, &spot);
+    assert_eq!(kucoin.connections(&spot).len(), 1);
+    assert_eq!(kucoin.subscribe(0, &spot).len(), 6);
+}

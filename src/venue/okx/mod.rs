@@ -20,7 +20,8 @@ use crate::instrument::Instrument;
 use crate::market::{Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
-    AdapterSpec, Depths, IdMeaning, SPOT_AND_PERPETUALS, SimSequence, SimSocket, SimSpec, VenueSpec,
+    AdapterSpec, Depths, IdMeaning, Liquidations, SPOT_AND_PERPETUALS, SimSequence, SimSocket,
+    SimSpec, VenueSpec,
 };
 use std::time::Duration;
 
@@ -92,7 +93,7 @@ pub const SPEC: VenueSpec = VenueSpec {
         depths: Depths::Fixed(parse::BOOK_DEPTH),
         instruments: instruments::SOURCE,
         build: registry::build::<Okx>,
-        liquidations: true,
+        liquidations: Liquidations::Read,
         history: Some(crate::backfill::venues::okx::SOURCE),
         sim: SimSpec {
             url_path: "/okx/ws/v5/public",
