@@ -30,6 +30,8 @@
 //! - [`composites`], [`dislocation`]: composites, `agreement()` and cross-venue dislocation
 //!   (§3.13, §4, §10.8);
 //! - [`derivatives`]: funding and open-interest consensus across perpetuals (§3.13);
+//! - [`positioning`]: the long/short consensus across perpetuals (§3.13) and the large against
+//!   smaller taker-flow split;
 //! - [`alias`]: market-data names mapped to this spec's honest names (§12).
 
 pub mod alias;
@@ -51,6 +53,7 @@ pub mod liquidations;
 pub mod num;
 pub mod ofi;
 pub mod phantom;
+pub mod positioning;
 pub mod prints;
 pub mod slippage;
 pub mod spread_vol;

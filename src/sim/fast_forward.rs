@@ -173,6 +173,7 @@ pub fn step_events(
                 funding_interval_h: Some(8.0),
                 open_interest: Some(d.open_interest),
                 open_interest_usd: None,
+                positioning: None,
             },
         }));
     }

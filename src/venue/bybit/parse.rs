@@ -214,6 +214,7 @@ impl Parser {
                 "openInterestValue",
                 t.open_interest_value.as_deref(),
             )?,
+            positioning: None,
         };
         let state = self.tickers.entry(t.symbol.to_string()).or_default();
         match kind {
@@ -239,6 +240,8 @@ fn merge(state: &mut Derivs, update: Derivs) {
         funding_interval_h,
         open_interest,
         open_interest_usd,
+        // Polled from REST (`positioning`), never in a ticker.
+        positioning: _,
     } = update;
     state.mark_price = mark_price.or(state.mark_price);
     state.index_price = index_price.or(state.index_price);

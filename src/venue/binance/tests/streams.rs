@@ -104,11 +104,23 @@ fn open_interest_is_polled_every_10s_and_read_in_base_units() {
     let d = live::<Usdm>("BTCUSDT");
     let url = "https://fapi.binance.com/fapi/v1/openInterest?symbol=BTCUSDT";
     let polls = d.protocol().polls(&[guess(Usdm::VENUE, "BTCUSDT")]);
-    assert_eq!(polls, Some((Duration::from_secs(10), vec![url.to_owned()])));
+    assert_eq!(polls[0].every, Duration::from_secs(10));
+    assert_eq!(polls[0].urls, [url]);
+    // The positioning statistics, on their own minute cadence.
+    assert_eq!(polls[1].every, Duration::from_secs(60));
+    assert_eq!(polls[1].urls.len(), 4);
+    assert!(
+        polls[1].urls[0].ends_with(
+            "/futures/data/globalLongShortAccountRatio?symbol=BTCUSDT&period=5m&limit=1"
+        ),
+        "{polls:?}"
+    );
     assert_eq!(
-        live::<Spot>("BTCUSDT").protocol().polls(&[]),
-        None,
-        "spot has no open interest"
+        live::<Spot>("BTCUSDT")
+            .protocol()
+            .polls(&[guess(Spot::VENUE, "BTCUSDT")]),
+        [],
+        "spot has no open interest and no positioning"
     );
 
     let mut d = d;
@@ -228,10 +240,13 @@ fn overrides_replace_the_bases_and_keep_the_paths() {
             url: "http://127.0.0.1:9001/fapi/v1/depth?symbol=BTCUSDT&limit=1000".into()
         }
     );
-    let polls = usdm.polls(&[guess(Usdm::VENUE, "BTCUSDT")]).unwrap().1;
+    let polls = usdm.polls(&[guess(Usdm::VENUE, "BTCUSDT")]);
     assert_eq!(
-        polls,
+        polls[0].urls,
         ["http://127.0.0.1:9001/fapi/v1/openInterest?symbol=BTCUSDT"]
+    );
+    assert!(
+        polls[1].urls[3].starts_with("http://127.0.0.1:9001/futures/data/takerlongshortRatio?")
     );
 
     let spot = BinanceSpot::new(Some("ws://127.0.0.1:9000".into()), None);
