@@ -6,7 +6,7 @@
 //! - [`core`]: [`Engine`], the synchronous core (`on_event`, `tick`);
 //! - [`task`]: [`run_engine`], the async task around it, with an injectable [`Clock`];
 //! - [`book`]: per (venue, instrument) state and its tick;
-//! - [`symbol`]: per-symbol composites and history;
+//! - [`symbol`]: per-symbol composites and history; [`positioning`]: the symbol's positioning;
 //! - [`prices`]: the bounded per-symbol mid series behind the price chart;
 //! - [`quote_rate`]: the USDT/USD rate cross-venue prices convert through (§0.4);
 //! - [`alerts`], [`outbox`]: alert rules, and delivery that never loses an alert silently;
@@ -26,6 +26,7 @@ pub mod frame;
 pub mod freshness;
 pub mod health;
 pub mod outbox;
+pub mod positioning;
 pub mod prices;
 pub mod quote_rate;
 pub mod readings;

@@ -20,6 +20,7 @@ use crate::feed::event::BookKey;
 use crate::instrument::MarketKind;
 use crate::market::{Millis, Nanos, VenueId};
 
+use super::analytics::Analytics;
 use super::book::view::BookTick;
 use super::clock::to_millis;
 use super::frame::{BookFrame, Composites, Progress, SymbolFrame, SymbolHistory, Warming};
@@ -171,13 +172,17 @@ impl SymbolState {
                 mid,
             ],
         );
+        let positioning = super::positioning::positioning(&books);
         SymbolFrame {
             symbol: self.name.to_string(),
             books: books.into_iter().map(|b| b.frame).collect(),
             composites,
             history: Arc::new(self.history.frame()),
             prices: self.prices.series(),
-            analytics: Arc::default(),
+            analytics: Arc::new(Analytics {
+                positioning,
+                ..Analytics::default()
+            }),
         }
     }
 

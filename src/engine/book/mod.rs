@@ -5,6 +5,7 @@
 //! - [`differencing`]: OFI, level OFI, the level trackers, spread and L1 state series, fed on
 //!   every update and reset at a resync (§0.2);
 //! - [`tape`], [`liquidations`], [`derivs`]: trades, forced orders and derivatives state;
+//! - [`positioning`]: the venue's polled long/short and taker statistics;
 //! - [`baselines`]: the per-minute history `liquidity_risk` and cascade thinning rank against;
 //! - [`view`]: the tick, computing every feature of the frame.
 //!
@@ -18,6 +19,7 @@ pub mod derivs;
 pub mod differencing;
 pub mod liquidations;
 pub mod mirror;
+pub mod positioning;
 pub mod tape;
 pub mod view;
 
@@ -46,6 +48,7 @@ use derivs::DerivsState;
 use differencing::Differencing;
 use liquidations::Liquidations;
 use mirror::Mirror;
+use positioning::PositioningState;
 use tape::Tape;
 
 /// What the instrument and the configuration say about a book.
@@ -96,6 +99,7 @@ pub struct BookEngine {
     tape: Tape,
     liquidations: Option<Liquidations>,
     derivs: DerivsState,
+    positioning: PositioningState,
     baselines: Baselines,
     /// `(tick time, resync counter)` over the last 5 minutes.
     resyncs: VecDeque<(Nanos, u64)>,
@@ -147,6 +151,7 @@ impl BookEngine {
             exch: ExchClock::default(),
             liquidations: None,
             derivs: DerivsState::default(),
+            positioning: PositioningState::default(),
             baselines: Baselines::default(),
             resyncs: VecDeque::new(),
             observed_since: None,
@@ -447,6 +452,9 @@ impl BookEngine {
             self.exch.observe(t, d.local_ts);
         }
         self.derivs.on_tick(&d.values, d.local_ts);
+        if let Some(p) = &d.values.positioning {
+            self.positioning.on_polled(p, d.local_ts);
+        }
     }
 
     pub fn on_status(&mut self, s: &BookStatus, cfg: &EngineConfig) {

@@ -8,6 +8,7 @@ mod alerting;
 mod composites;
 mod demo;
 mod edge_cases;
+mod positioning;
 mod replay;
 mod warm;
 mod watching;

@@ -445,6 +445,7 @@ mod tests {
                 funding_interval_h: Some(8.0),
                 open_interest: Some(68744.761),
                 open_interest_usd: Some(1183601235.91),
+                positioning: None,
             }
         );
         let delta = derivs(
