@@ -411,6 +411,7 @@ fn okx(req: &Request, route: &str, market: &Market, now: Millis) -> Response {
     let max = match route {
         "funding-rate-history" => 400,
         "history-candles" | "history-trades" => 100,
+        "long-short-account-ratio-contract" | "taker-volume-contract" => 100,
         _ => usize::MAX as i64,
     };
     let limit = match int(req, "limit") {
