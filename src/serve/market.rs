@@ -11,7 +11,9 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::engine::analytics::RatioKind;
 use crate::engine::frame::{BookFrame, Frame, SymbolFrame};
+use crate::feed::event::BookKey;
 use crate::instrument::MarketKind;
 
 use super::App;
@@ -290,7 +292,8 @@ pub struct ExchangeDerivatives {
     /// The venue's current (predicted) funding rate per its own interval.
     pub funding_rate: Option<f64>,
     pub open_interest_usd: Option<f64>,
-    /// Venue long/short account ratio: not polled yet, always `null`.
+    /// The venue's all-accounts long/short ratio, polled every minute; `null` where the venue
+    /// publishes none or the value is stale (§0.2).
     pub long_short_ratio: Option<f64>,
 }
 
@@ -301,7 +304,8 @@ pub struct DerivativesConsensus {
     pub funding_agreement: Option<f64>,
     /// OI-weighted standard deviation of the venues' 1 h open-interest change (0.019 = 1.9 %).
     pub oi_divergence: Option<f64>,
-    /// Long/short account-ratio consensus: positioning is not polled yet, always `null`.
+    /// §3.13 `long_short_consensus` of the all-accounts ratios, −1..1, weighted by open
+    /// interest; `null` with fewer than two fresh venues.
     pub ls_consensus: Option<f64>,
 }
 
@@ -320,6 +324,21 @@ pub struct DerivativesResponse {
 pub struct DerivativesParams {
     /// The symbol (default: the first watched symbol).
     pub symbol: Option<String>,
+}
+
+/// Book `key`'s fresh all-accounts long/short ratio.
+fn accounts_ratio(s: &SymbolFrame, key: &BookKey) -> Option<f64> {
+    let venue = s
+        .analytics
+        .positioning
+        .venues
+        .iter()
+        .find(|v| v.key == *key)?;
+    let r = venue
+        .ratios
+        .iter()
+        .find(|r| r.kind == RatioKind::Accounts)?;
+    (!r.stale).then_some(r.ratio)
 }
 
 /// Funding and open interest per venue.
@@ -347,7 +366,7 @@ pub async fn derivatives_flow(
                     ExchangeDerivatives {
                         funding_rate: b.derivs.funding_rate,
                         open_interest_usd: b.derivs.open_interest_usd,
-                        long_short_ratio: None,
+                        long_short_ratio: accounts_ratio(s, &b.key),
                     },
                 )
             })
@@ -355,7 +374,13 @@ pub async fn derivatives_flow(
         consensus: DerivativesConsensus {
             funding_agreement: s.composites.derivatives.funding_agreement,
             oi_divergence: s.composites.derivatives.oi_divergence,
-            ls_consensus: None,
+            ls_consensus: s
+                .analytics
+                .positioning
+                .consensus
+                .iter()
+                .find(|c| c.kind == RatioKind::Accounts)
+                .map(|c| c.long_short_consensus),
         },
         data_freshness: per_exchange(s, Freshness::of),
         timestamp: timestamp(frame.at),
