@@ -290,7 +290,7 @@ fn positioning_polls_every_minute_and_a_failing_endpoint_backs_off() {
     assert!(!asked(&mut d, 121 * S).contains(top_positions));
     assert_eq!(
         asked(&mut d, 122 * S),
-        [top_positions.clone()],
+        std::slice::from_ref(top_positions),
         "2 × 60 s after it failed"
     );
 }
