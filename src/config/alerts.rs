@@ -111,6 +111,8 @@ metrics! {
     BookAgeMs = "book_age_ms", Book, "Time since the book's last update, ms.";
     FeedStale = "feed_stale", Book, "1 while a live book is stale or its connection is down, else 0 (§0.2).";
     Resyncs5m = "resyncs_5m", Book, "Resyncs of the book over the last 5 minutes.";
+    LongShortRatio = "long_short_ratio", Book, "The venue's all-accounts long/short ratio, polled every minute (§3.13).";
+    TakerBuyRatio = "taker_buy_ratio", Book, "The venue's taker buy / sell volume over its latest 5-minute period (§3.2).";
     DirectionalPressure = "directional_pressure", Symbol, "§4.1 over live, fresh venues.";
     LiquidityRisk = "liquidity_risk", Symbol, "§4.2 over live, fresh venues.";
     WhaleConviction = "whale_conviction", Symbol, "§4.3 over live, fresh venues.";

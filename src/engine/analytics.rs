@@ -371,15 +371,19 @@ pub struct VenuePositioning {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Positioning {
     pub venues: Vec<VenuePositioning>,
-    /// Per ratio kind: the volume-weighted consensus of `ln(ratio)` mapped back to a ratio, and
-    /// its agreement (§3.13), over fresh values only.
+    /// Per ratio kind published by at least two venues with fresh values and fresh open
+    /// interest: the §3.13 consensus and its agreement, venues weighted by open interest in USD.
     pub consensus: Vec<RatioConsensus>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RatioConsensus {
     pub kind: RatioKind,
+    /// The consensus lean mapped back to a ratio, `(1 + c)/(1 − c)`.
     pub long_short_ratio: f64,
+    /// §3.13 `long_short_consensus = Σ w_e (2ℓ_e − 1)` with `ℓ = LSR/(1 + LSR)`, over
+    /// normalised weights: −1 (all short) .. 1 (all long).
+    pub long_short_consensus: f64,
     pub agreement: Option<f64>,
     pub venues: usize,
 }

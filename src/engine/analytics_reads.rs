@@ -335,6 +335,7 @@ pub(crate) mod fixture {
                 consensus: vec![RatioConsensus {
                     kind: RatioKind::Accounts,
                     long_short_ratio: 1.5,
+                    long_short_consensus: (1.5 - 1.0) / (1.5 + 1.0),
                     agreement: Some(1.0),
                     venues: perps.len(),
                 }],

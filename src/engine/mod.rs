@@ -6,7 +6,7 @@
 //! - [`core`]: [`Engine`], the synchronous core (`on_event`, `tick`);
 //! - [`task`]: [`run_engine`], the async task around it, with an injectable [`Clock`];
 //! - [`book`]: per (venue, instrument) state and its tick;
-//! - [`symbol`]: per-symbol composites and history;
+//! - [`symbol`]: per-symbol composites and history; [`positioning`]: the symbol's positioning;
 //! - [`minutes`]: the symbol's 1-min rows and the §6 regime and §7 drift read on them;
 //! - [`models`]: the §8 consensus of the symbol's directional reads;
 //! - [`prices`]: the bounded per-symbol mid series behind the price chart;
@@ -32,6 +32,7 @@ pub mod health;
 pub mod minutes;
 pub mod models;
 pub mod outbox;
+pub mod positioning;
 pub mod prices;
 pub mod quote_rate;
 pub mod readings;

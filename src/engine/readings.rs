@@ -6,7 +6,7 @@ use crate::config::alerts::{AlertMetric, MetricScope};
 use crate::engine::analytics::DetectorKind;
 use crate::feed::health::BookState;
 
-use super::analytics::Analytics;
+use super::analytics::{Analytics, RatioKind};
 use super::book::view::{BookTick, depth_10bps};
 use super::frame::{BookFeatures, Composites};
 
@@ -63,6 +63,13 @@ pub fn reading(m: AlertMetric) -> Reading {
             BookState::Syncing | BookState::Resyncing(_) => None,
         }),
         M::Resyncs5m => Book(|t| Some(t.resyncs_5m as f64)),
+        M::LongShortRatio => Book(|t| {
+            let ratios = &t.positioning.as_ref()?.ratios;
+            let r = ratios.iter().find(|r| r.kind == RatioKind::Accounts)?;
+            (!r.stale).then_some(r.ratio)
+        }),
+        // Published only while fresh (§0.2).
+        M::TakerBuyRatio => Book(|t| t.positioning.as_ref()?.taker_buy_sell_ratio),
         M::DirectionalPressure => Symbol(|c| c.directional_pressure),
         M::LiquidityRisk => Symbol(|c| c.liquidity_risk),
         M::WhaleConviction => Symbol(|c| c.whale_conviction),

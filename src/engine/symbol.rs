@@ -211,6 +211,7 @@ impl SymbolState {
         analytics.regime = self.minutes.regime().clone();
         analytics.drift = self.minutes.drift().clone();
         analytics.consensus = model_consensus(&composites, &analytics.regime);
+        analytics.positioning = super::positioning::positioning(&books);
         SymbolFrame {
             symbol: self.name.to_string(),
             books: books.into_iter().map(|b| b.frame).collect(),

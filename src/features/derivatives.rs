@@ -6,7 +6,7 @@
 //! Each venue is weighted by its open interest in USD. Funding rates are first put on one 8 h
 //! footing (venues settle every 1, 4 or 8 h), then squashed by `tanh(f / f_ref)` so one venue's
 //! extreme rate cannot outvote the others' direction. The long/short account-ratio consensus of
-//! §3.13 needs the venues' positioning statistics, which are not polled yet: it is not here.
+//! §3.13 reads the venues' polled positioning statistics: it is in [`super::positioning`].
 
 use serde::{Deserialize, Serialize};
 

@@ -37,6 +37,8 @@
 //! - [`arbitrage`]: cross-venue edges net of taker fees (§9);
 //! - [`regime`], [`drift`], [`consensus`]: the HMM regime filter, feature drift (PSI, KS,
 //!   Page–Hinkley, ADWIN) and the multi-model consensus (§6–§8);
+//! - [`positioning`]: the long/short consensus across perpetuals (§3.13) and the large against
+//!   smaller taker-flow split;
 //! - [`alias`]: market-data names mapped to this spec's honest names (§12).
 
 pub mod alias;
@@ -63,6 +65,7 @@ pub mod liquidations;
 pub mod num;
 pub mod ofi;
 pub mod phantom;
+pub mod positioning;
 pub mod prints;
 pub mod regime;
 pub mod slippage;

@@ -13,6 +13,7 @@ use crate::feed::adapter::{
 use crate::feed::audit::{Audit, AuditConfig, Outcome};
 use crate::feed::event::{BookKey, DerivsTick, Liquidation, MarketEvent, Trade, VenueStatus};
 use crate::feed::health::{BookState, ConnState, VenueCounters};
+use crate::feed::polls::Polls;
 use crate::feed::protocol::{
     BookFrame, Parsed, Protocol, RawDerivs, RawLiquidation, RawTrade, RestParsed, Sequencer,
     SnapshotSource,
@@ -232,7 +233,9 @@ pub struct Driver<P: Protocol> {
     counters: VenueCounters,
     levels: Vec<(Side, Level)>,
     last_status: Nanos,
-    last_poll: Nanos,
+    /// The REST polls' schedules; `polls_outdated` until taken from the current instruments.
+    polls: Polls,
+    polls_outdated: bool,
     announced: bool,
     /// Instruments removed at run time ([`watch`]): what the venue still sends for them is
     /// dropped quietly.
@@ -272,7 +275,8 @@ impl<P: Protocol> Driver<P> {
             counters: VenueCounters::default(),
             levels: Vec::with_capacity(1024),
             last_status: 0,
-            last_poll: 0,
+            polls: Polls::default(),
+            polls_outdated: true,
             announced: false,
             unwatched: BTreeSet::new(),
         };
@@ -989,6 +993,7 @@ impl<P: Protocol> Adapter for Driver<P> {
                 excerpt(body)
             ));
             self.rest_failed(url, now);
+            self.polls.answered(url, false, now);
             return;
         }
         let audited = self
@@ -999,6 +1004,7 @@ impl<P: Protocol> Adapter for Driver<P> {
         let mut levels = self.take_levels();
         let parsed = self.protocol.parse_rest(url, body, &mut levels);
         self.levels = levels;
+        self.polls.answered(url, parsed.is_ok(), now);
         match parsed {
             Ok(RestParsed::BookSnapshot {
                 instrument,
@@ -1072,13 +1078,14 @@ impl<P: Protocol> Adapter for Driver<P> {
                 out.rest.push(RestRequest { url });
             }
         }
-        if let Some((every, urls)) = self.protocol.polls(&self.instruments)
-            && now.saturating_sub(self.last_poll) >= every.as_nanos() as Nanos
-        {
-            self.last_poll = now;
-            out.rest
-                .extend(urls.into_iter().map(|url| RestRequest { url }));
+        if self.polls_outdated {
+            self.polls.set(self.protocol.polls(&self.instruments), now);
+            self.polls_outdated = false;
         }
+        let mut due = Vec::new();
+        self.polls.due(now, &mut due);
+        out.rest
+            .extend(due.into_iter().map(|url| RestRequest { url }));
         if now.saturating_sub(self.last_status) >= self.cfg.status_interval.as_nanos() as Nanos {
             self.last_status = now;
             for entry in self.books.values() {

@@ -5,6 +5,7 @@
 //! checksums need them. Book changes are published for every applied message, never sampled,
 //! because OFI and the spoof trackers difference consecutive states.
 
+pub use crate::engine::analytics::RatioKind;
 use crate::feed::health::{BookCounters, BookState, ConnState, VenueCounters};
 use crate::instrument::Instrument;
 use crate::market::{LiquidatedPosition, Millis, Nanos, Side, TakerSide, VenueId};
@@ -137,6 +138,27 @@ pub struct Derivs {
     pub open_interest: Option<f64>,
     /// Open interest in quote notional, when the venue sends it.
     pub open_interest_usd: Option<f64>,
+    /// A positioning statistic the venue publishes per period (polled from REST).
+    pub positioning: Option<Positioning>,
+}
+
+/// Which positioning statistic a polled value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PositioningStat {
+    /// longs / shorts, counted as the kind says (never compared across kinds, §3.13).
+    LongShort(RatioKind),
+    /// Taker buy volume / taker sell volume over the period (Binance `buySellRatio`, §3.2).
+    TakerBuySell,
+}
+
+/// One venue-published positioning value: the latest complete period's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Positioning {
+    pub stat: PositioningStat,
+    /// A finite, positive ratio (parsers refuse anything else).
+    pub value: f64,
+    /// The venue's timestamp of the period, exchange time.
+    pub at: Millis,
 }
 
 /// A derivatives tick for one instrument.

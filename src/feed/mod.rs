@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod driver;
 pub mod event;
 pub mod health;
+pub mod polls;
 pub mod protocol;
 pub mod runtime;
 pub mod sync;

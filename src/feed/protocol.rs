@@ -7,6 +7,7 @@
 use crate::book::{DepthModel, Level};
 use crate::feed::adapter::{ConnId, ConnSpec};
 use crate::feed::event::{Derivs, LiqSampling};
+pub use crate::feed::polls::Poll;
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::Instrument;
 use crate::integrity::SeqVerdict;
@@ -321,9 +322,10 @@ pub trait Protocol: Send + 'static {
         None
     }
 
-    /// REST URLs to poll, and how often (Binance open interest).
-    fn polls(&self, _instruments: &[Instrument]) -> Option<(Duration, Vec<String>)> {
-        None
+    /// REST URLs to poll, each list on its own cadence (Binance open interest; the venues'
+    /// positioning statistics, [`crate::venue::positioning`]).
+    fn polls(&self, _instruments: &[Instrument]) -> Vec<Poll> {
+        Vec::new()
     }
 
     /// A message the client sent (replays learn the subscribed depth from it).

@@ -305,8 +305,8 @@ pub struct DerivativesConsensus {
     pub funding_agreement: Option<f64>,
     /// OI-weighted standard deviation of the venues' 1 h open-interest change (0.019 = 1.9 %).
     pub oi_divergence: Option<f64>,
-    /// §3.13 consensus of the venues' all-accounts long/short ratios (volume-weighted mean of
-    /// `ln(ratio)`, as a ratio); `null` with fewer than two fresh venues.
+    /// §3.13 `long_short_consensus` of the all-accounts ratios, −1..1, weighted by open
+    /// interest; `null` with fewer than two fresh venues.
     pub ls_consensus: Option<f64>,
     /// Their agreement, 0…1.
     pub ls_agreement: Option<f64>,
@@ -355,7 +355,7 @@ pub fn derivatives_of(frame: &Frame, s: &SymbolFrame) -> DerivativesResponse {
         .positioning
         .consensus
         .iter()
-        .find(|c| c.kind == RatioKind::Accounts && c.long_short_ratio.is_finite());
+        .find(|c| c.kind == RatioKind::Accounts && c.long_short_consensus.is_finite());
     DerivativesResponse {
         symbol: s.symbol.clone(),
         exchanges: perps
@@ -376,7 +376,7 @@ pub fn derivatives_of(frame: &Frame, s: &SymbolFrame) -> DerivativesResponse {
         consensus: DerivativesConsensus {
             funding_agreement: s.composites.derivatives.funding_agreement,
             oi_divergence: s.composites.derivatives.oi_divergence,
-            ls_consensus: accounts.map(|c| c.long_short_ratio),
+            ls_consensus: accounts.map(|c| c.long_short_consensus),
             ls_agreement: accounts.and_then(|c| c.agreement),
         },
         data_freshness: per_exchange(s, Freshness::of),

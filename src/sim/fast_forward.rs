@@ -175,6 +175,7 @@ pub fn step_events(
                 funding_interval_h: Some(8.0),
                 open_interest: Some(d.open_interest),
                 open_interest_usd: None,
+                positioning: None,
             },
         }));
     }
@@ -312,6 +313,7 @@ impl Driver {
             ));
         }
         driver.publish_books(engine);
+        driver.publish_positioning(engine);
         driver
     }
 
@@ -333,13 +335,26 @@ impl Driver {
     /// One model step into `engine`; returns the exchange time it ends at.
     pub fn step(&mut self, engine: &mut Engine) -> Millis {
         let step = self.model.step();
+        let before = self.now;
         self.now = self.t0 + step.t_ms as Millis;
         for ((b, key), book) in self.books.iter().zip(&step.books) {
             for ev in step_events(&INSTRUMENTS[*b], key, self.t0, self.now, book) {
                 engine.on_event(ev);
             }
         }
+        // The venues' positioning statistics, as polled once a minute.
+        if before.div_euclid(60_000) != self.now.div_euclid(60_000) {
+            self.publish_positioning(engine);
+        }
         self.now
+    }
+
+    fn publish_positioning(&self, engine: &mut Engine) {
+        for (b, key) in &self.books {
+            for ev in crate::sim::positioning::events(*b, key, self.now, at(self.now)) {
+                engine.on_event(ev);
+            }
+        }
     }
 
     /// `steps` steps of taker flow only ([`Model::skip`]) into `engine`'s trade flow (the book

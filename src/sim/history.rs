@@ -1,7 +1,8 @@
 //! The venues' public history endpoints, in their shapes and with their page limits, so a
 //! backfill runs end to end over loopback: Binance klines, aggTrades, `futures/data`
 //! statistics and funding; Bybit kline, recent trades, open interest, account ratio and
-//! funding; OKX history candles and trades, `rubik` statistics and funding.
+//! funding; OKX history candles and trades, `rubik` statistics (per currency and per contract)
+//! and funding. The positioning values are [`positioning`]'s, which live polls read too.
 //!
 //! The past is synthetic and deterministic: smooth swings around the book's current mid
 //! (anchored when the request arrives), a steady trade rate with a heavy-tailed size
@@ -10,11 +11,13 @@
 
 use serde_json::{Value, json};
 
+use crate::engine::analytics::RatioKind;
 use crate::instrument::MarketKind;
 use crate::market::{Millis, VenueId};
 use crate::sim::catalog::{BookId, INSTRUMENTS, SimInstrument, find};
 use crate::sim::http::{Request, Response};
 use crate::sim::market::Market;
+use crate::sim::positioning;
 
 const MINUTE: Millis = 60_000;
 const HOUR: Millis = 3_600_000;
@@ -56,6 +59,8 @@ pub fn answer(req: &Request, market: &Market) -> Option<Response> {
             | "open-interest-volume"
             | "long-short-account-ratio"
             | "taker-volume"
+            | "long-short-account-ratio-contract"
+            | "taker-volume-contract"
             | "funding-rate-history"
     );
     if !handled {
@@ -101,7 +106,7 @@ impl Past {
     fn volume(&self, t: Millis) -> (f64, f64) {
         let m = t.div_euclid(MINUTE) as f64;
         let v = self.inst.symbol().trade_size * 30.0 * (1.0 + 0.5 * (m / 41.0).sin());
-        (v, v * (0.5 + 0.15 * (m / 17.0).sin()))
+        (v, v * positioning::taker_buy_share(t))
     }
 
     fn candle(&self, t: Millis) -> [f64; 7] {
@@ -136,10 +141,6 @@ impl Past {
     fn open_interest(&self, t: Millis) -> f64 {
         let m = t.div_euclid(MINUTE) as f64;
         self.inst.symbol().open_interest * (1.0 + 0.05 * (m / 300.0).sin())
-    }
-
-    fn long_share(t: Millis) -> f64 {
-        0.5 + 0.1 * (t.div_euclid(MINUTE) as f64 / 200.0).sin()
     }
 
     fn funding(t: Millis) -> f64 {
@@ -253,7 +254,12 @@ fn binance(req: &Request, route: &str, venue: VenueId, market: &Market, now: Mil
             let rows: Vec<Value> = steps(start, end, 5 * MINUTE, limit)
                 .into_iter()
                 .map(|t| {
-                    let l = Past::long_share(t);
+                    let kind = match stat {
+                        "topLongShortAccountRatio" => RatioKind::TopAccounts,
+                        "topLongShortPositionRatio" => RatioKind::TopPositions,
+                        _ => RatioKind::Accounts,
+                    };
+                    let l = positioning::long_share(book, kind, t);
                     match stat {
                         "openInterestHist" => {
                             let oi = past.open_interest(t);
@@ -354,7 +360,7 @@ fn bybit(req: &Request, route: &str, venue: VenueId, market: &Market, now: Milli
             steps(start(5 * MINUTE), end, 5 * MINUTE, limit)
                 .into_iter()
                 .map(|t| {
-                    let l = Past::long_share(t);
+                    let l = positioning::long_share(book, RatioKind::Accounts, t);
                     json!({"symbol": past.inst.id, "buyRatio": format!("{l:.4}"),
                            "sellRatio": format!("{:.4}", 1.0 - l), "timestamp": t.to_string()})
                 })
@@ -405,6 +411,7 @@ fn okx(req: &Request, route: &str, market: &Market, now: Millis) -> Response {
     let max = match route {
         "funding-rate-history" => 400,
         "history-candles" | "history-trades" => 100,
+        "long-short-account-ratio-contract" | "taker-volume-contract" => 100,
         _ => usize::MAX as i64,
     };
     let limit = match int(req, "limit") {
@@ -493,8 +500,8 @@ fn okx(req: &Request, route: &str, market: &Market, now: Millis) -> Response {
                                     s(5.0 * v * px)
                                 ])
                             }
-                            "long-short-account-ratio" => {
-                                let l = Past::long_share(t);
+                            "long-short-account-ratio" | "long-short-account-ratio-contract" => {
+                                let l = positioning::long_share(book, RatioKind::Accounts, t);
                                 json!([t.to_string(), format!("{:.4}", l / (1.0 - l))])
                             }
                             _ => {
@@ -510,6 +517,14 @@ fn okx(req: &Request, route: &str, market: &Market, now: Millis) -> Response {
                     })
                     .collect(),
             )
+            .into_iter()
+            // The per-contract routes page by `limit`; the per-currency ones answer everything.
+            .take(if stat.ends_with("-contract") {
+                limit
+            } else {
+                usize::MAX
+            })
+            .collect()
         }
     };
     okx_ok(data)

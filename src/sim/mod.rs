@@ -23,6 +23,7 @@ pub mod history;
 pub mod http;
 pub mod market;
 pub mod model;
+pub mod positioning;
 pub mod rest;
 pub mod server;
 pub mod session;

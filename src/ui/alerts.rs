@@ -126,6 +126,8 @@ fn reading(metric: AlertMetric) -> (&'static str, Unit) {
         M::BookAgeMs => ("book age", Unit::Millis),
         M::FeedStale => ("feed stale", Unit::Count),
         M::Resyncs5m => ("resyncs in 5m", Unit::Count),
+        M::LongShortRatio => ("long/short accounts", Unit::Ratio),
+        M::TakerBuyRatio => ("taker buy/sell", Unit::Ratio),
         M::DirectionalPressure => ("directional pressure", Unit::Ratio),
         M::LiquidityRisk => ("liquidity risk", Unit::Ratio),
         M::WhaleConviction => ("whale conviction", Unit::Ratio),

@@ -16,6 +16,7 @@ pub mod hyperliquid;
 pub mod kraken;
 pub mod kucoin;
 pub mod okx;
+pub mod positioning;
 pub mod registry;
 pub mod seq;
 pub mod shard;

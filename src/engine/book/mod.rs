@@ -5,6 +5,7 @@
 //! - [`differencing`]: OFI, level OFI, the level trackers, spread and L1 state series, fed on
 //!   every update and reset at a resync (§0.2);
 //! - [`tape`], [`liquidations`], [`derivs`]: trades, forced orders and derivatives state;
+//! - [`positioning`]: the venue's polled long/short and taker statistics;
 //! - [`baselines`]: the per-minute history `liquidity_risk` and cascade thinning rank against;
 //! - [`detectors`]: §10's market-protection detectors fed by trades, liquidations and the mid,
 //!   and the eight readings of the book;
@@ -21,6 +22,7 @@ pub mod detectors;
 pub mod differencing;
 pub mod liquidations;
 pub mod mirror;
+pub mod positioning;
 pub mod tape;
 pub mod view;
 
@@ -50,6 +52,7 @@ use detectors::Detectors;
 use differencing::Differencing;
 use liquidations::Liquidations;
 use mirror::Mirror;
+use positioning::PositioningState;
 use tape::Tape;
 
 /// What the instrument and the configuration say about a book.
@@ -100,6 +103,7 @@ pub struct BookEngine {
     tape: Tape,
     liquidations: Option<Liquidations>,
     derivs: DerivsState,
+    positioning: PositioningState,
     baselines: Baselines,
     /// §10.4–10.7 and the last firing of every detector.
     detectors: Detectors,
@@ -156,6 +160,7 @@ impl BookEngine {
             exch: ExchClock::default(),
             liquidations: None,
             derivs: DerivsState::default(),
+            positioning: PositioningState::default(),
             baselines: Baselines::default(),
             detectors: Detectors::default(),
             resyncs: VecDeque::new(),
@@ -463,6 +468,9 @@ impl BookEngine {
             self.exch.observe(t, d.local_ts);
         }
         self.derivs.on_tick(&d.values, d.local_ts);
+        if let Some(p) = &d.values.positioning {
+            self.positioning.on_polled(p, d.local_ts);
+        }
     }
 
     pub fn on_status(&mut self, s: &BookStatus, cfg: &EngineConfig) {

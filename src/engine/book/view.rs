@@ -11,6 +11,7 @@ use std::mem::take;
 use crate::config::engine::{EngineConfig, KaikoReference};
 use crate::engine::clock::to_millis;
 use crate::engine::analytics::DetectorReading;
+use crate::engine::analytics::VenuePositioning;
 use crate::engine::frame::{
     BookFeatures, BookFrame, CascadeView, Depth, DepthBands, FlowFeatures, KAIKO_REFERENCES,
     Ladder, LadderLevel, LiquidationFeatures, Progress, Warming,
@@ -28,10 +29,12 @@ use crate::features::book_metrics::{
 use crate::features::cascade::{CascadeInputs, cascade_stress};
 use crate::features::composites::{SlippageInput, directional_pressure};
 use crate::features::flow::{FlowReadings, LargeTrades, SizeUnit};
+use crate::features::positioning::{TakerSplit, taker_split};
 use crate::features::slippage::{OrderSize, Slippage, SlippageRef, slippage};
 use crate::features::zones::{CAPTURE_RANGE, DepthWindow};
 use crate::features::{Book, Level};
 use crate::feed::health::BookState;
+use crate::instrument::MarketKind;
 use crate::market::{Millis, Nanos, Side, TakerSide};
 
 use super::baselines::LiquiditySample;
@@ -67,6 +70,8 @@ pub struct BookTick {
     /// §10's eight readings in `DetectorKind::ALL` order; scores only while the book is fresh.
     /// Dislocation (§10.8) is left `None` here: the symbol fills it from the other venues.
     pub detectors: Vec<DetectorReading>,
+    /// A perpetual's polled positioning statistics and tape split; `None` for other books.
+    pub positioning: Option<VenuePositioning>,
 }
 
 /// §0.2 book staleness from the configuration.
@@ -130,6 +135,7 @@ impl BookEngine {
             .filter(|l| l.unit == SizeUnit::Quote)
             .map(|l| l.threshold);
         let large = flow_readings.large.filter(|_| p.base_units);
+        let split = connected.then(|| taker_split_of(&flow_readings)).flatten();
         let volume_24h = p.base_units.then(|| self.tape.volume_24h(exch_now));
         let mut flow = if connected {
             flow_features(&flow_readings, large.as_ref(), p.base_units)
@@ -226,7 +232,15 @@ impl BookEngine {
             traded_at_price,
         };
         let warming = self.warming(exch_now);
+        let positioning = (self.instrument.kind == MarketKind::Perpetual)
+            .then(|| {
+                let rule = derivs_stale_rule(cfg);
+                self.positioning
+                    .view(&self.key, now, exch_now, &rule, split)
+            })
+            .flatten();
         BookTick {
+            positioning,
             warming,
             exch_now,
             ofi_totals: self.diff.ofi_totals(),
@@ -419,6 +433,21 @@ fn book_features(
         liquidity_risk: None,
         liquidity_risk_components: [None; 4],
     }
+}
+
+/// The large against smaller taker split over the large-trade window (§0.5 threshold), from
+/// the long window's volumes in the large prints' unit; `None` unless both windows are warm and
+/// are the same window.
+fn taker_split_of(r: &FlowReadings) -> Option<TakerSplit> {
+    let (w, l) = (r.long?, r.large?);
+    if w.window != l.window {
+        return None;
+    }
+    let (buy, sell) = match l.unit {
+        SizeUnit::Quote => (w.buy_notional, w.sell_notional),
+        SizeUnit::Base => (w.buy_volume, w.sell_volume),
+    };
+    taker_split(buy, sell, l.large_buy, l.large_sell)
 }
 
 /// Trade flow (§3.1–3.3, §4.3, §4.4). Large-trade figures come only with base units (their

@@ -63,6 +63,13 @@ fn run_demo(
             let (venue, id) = b.key();
             let key = BookKey::new(venue, id);
             feed(engine, step_events(&INSTRUMENTS[b.id], &key, 0, ms, book));
+            // What the positioning polls fetch from the simulator once a minute.
+            if ms % 60_000 == 0 {
+                feed(
+                    engine,
+                    crate::sim::positioning::events(b.id, &key, ms, at(ms)),
+                );
+            }
         }
         if ms % 1000 == 0 && !each(&engine.tick(at(ms))) {
             return;

@@ -9,6 +9,7 @@ mod composites;
 mod demo;
 mod edge_cases;
 mod integrity;
+mod positioning;
 mod reads;
 mod replay;
 mod warm;

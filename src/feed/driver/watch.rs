@@ -86,6 +86,7 @@ impl<P: Protocol> Driver<P> {
             }
             self.instruments.push(inst);
         }
+        self.polls_outdated = true;
         for conn in 0..self.conns.len() {
             let slot = self.conns[conn].slot;
             self.conns[conn].carries_books = self

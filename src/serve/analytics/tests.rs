@@ -212,6 +212,7 @@ fn positioning_reads_the_venues_ratios_and_the_tape_split() {
     a.positioning.consensus.push(RatioConsensus {
         kind: RatioKind::TopPositions,
         long_short_ratio: 1.5,
+        long_short_consensus: (1.5 - 1.0) / (1.5 + 1.0),
         agreement: Some(0.9),
         venues: 2,
     });

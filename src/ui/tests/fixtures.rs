@@ -988,12 +988,14 @@ pub fn analytics(mid: f64) -> Analytics {
                 RatioConsensus {
                     kind: RatioKind::Accounts,
                     long_short_ratio: 1.47,
+                    long_short_consensus: (1.47 - 1.0) / (1.47 + 1.0),
                     agreement: Some(0.91),
                     venues: 2,
                 },
                 RatioConsensus {
                     kind: RatioKind::TopAccounts,
                     long_short_ratio: 1.31,
+                    long_short_consensus: (1.31 - 1.0) / (1.31 + 1.0),
                     agreement: None,
                     venues: 1,
                 },

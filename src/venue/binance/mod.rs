@@ -23,6 +23,7 @@
 
 pub mod instruments;
 pub mod parse;
+pub mod positioning;
 pub mod subscribe;
 pub mod sync;
 #[cfg(test)]
@@ -33,7 +34,7 @@ use crate::backfill::venues::binance as backfill;
 use crate::book::{DepthModel, Level};
 use crate::feed::adapter::{ConnId, ConnSpec};
 use crate::feed::protocol::{
-    BookSpec, FromSnapshot, Parsed, Protocol, RestParsed, SnapshotRule, SnapshotSource,
+    BookSpec, FromSnapshot, Parsed, Poll, Protocol, RestParsed, SnapshotRule, SnapshotSource,
 };
 use crate::feed::sync::ChecksumKind;
 use crate::instrument::{Instrument, MarketKind};
@@ -309,7 +310,10 @@ impl<M: Market> Protocol for Binance<M> {
         body: &str,
         levels: &mut Vec<(Side, Level)>,
     ) -> Result<RestParsed<DepthIds>, String> {
-        parse::rest(url, body, levels)
+        match positioning::stat_of(url) {
+            Some(stat) => positioning::parse(url, stat, body),
+            None => parse::rest(url, body, levels),
+        }
     }
 
     fn audit_url(&self, instrument: &str) -> Option<String> {
@@ -320,12 +324,30 @@ impl<M: Market> Protocol for Binance<M> {
         ))
     }
 
-    fn polls(&self, instruments: &[Instrument]) -> Option<(Duration, Vec<String>)> {
-        let path = M::OPEN_INTEREST_PATH?;
-        let urls = instruments
+    /// USDⓈ-M: open interest every 10 s, and the four positioning statistics every minute.
+    fn polls(&self, instruments: &[Instrument]) -> Vec<Poll> {
+        let Some(path) = M::OPEN_INTEREST_PATH else {
+            return Vec::new();
+        };
+        let open_interest = instruments
             .iter()
             .map(|i| subscribe::symbol_url(&self.rest_base, path, &i.id))
             .collect();
-        Some((OPEN_INTEREST_EVERY, urls))
+        // The statistics exist for perpetuals only.
+        let positioning = instruments
+            .iter()
+            .filter(|i| i.kind == MarketKind::Perpetual)
+            .flat_map(|i| positioning::urls(&self.rest_base, &i.id))
+            .collect();
+        vec![
+            Poll {
+                every: OPEN_INTEREST_EVERY,
+                urls: open_interest,
+            },
+            Poll {
+                every: crate::venue::positioning::POLL_EVERY,
+                urls: positioning,
+            },
+        ]
     }
 }

@@ -287,6 +287,7 @@ fn ticker<'a>(instrument: Cow<'a, str>, data: &'a RawValue) -> Result<Vec<RawDer
                 funding_interval_h: None,
                 open_interest: wire::opt_f64("holdingAmount", t.holding_amount.as_deref())?,
                 open_interest_usd: None,
+                positioning: None,
             };
             Ok(RawDerivs {
                 instrument: instrument.clone(),
@@ -421,6 +422,7 @@ mod tests {
                 funding_interval_h: None,
                 open_interest: Some(7452.6),
                 open_interest_usd: None,
+                positioning: None,
             }
         );
         assert_eq!(d[0].ts, Some(1695716760565));

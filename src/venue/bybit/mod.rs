@@ -9,6 +9,7 @@
 
 pub mod instruments;
 pub mod parse;
+pub mod positioning;
 pub mod subscribe;
 pub mod sync;
 #[cfg(test)]
@@ -16,9 +17,9 @@ mod tests;
 
 use crate::book::{DepthModel, Level};
 use crate::feed::adapter::{ConnId, ConnSpec};
-use crate::feed::protocol::{BookSpec, Parsed, Protocol, RestParsed, SnapshotSource};
+use crate::feed::protocol::{BookSpec, Parsed, Poll, Protocol, RestParsed, SnapshotSource};
 use crate::feed::sync::ChecksumKind;
-use crate::instrument::Instrument;
+use crate::instrument::{Instrument, MarketKind};
 use crate::market::{Side, VenueId};
 use crate::sim::dialect::bybit as dialect;
 use crate::venue::registry::{self, FromOptions, VenueOptions};
@@ -222,9 +223,27 @@ impl<M: Market> Protocol for Bybit<M> {
     ) -> Result<RestParsed<sync::BookIds>, String> {
         if url.contains("/v5/market/orderbook?") {
             parse::rest_orderbook(body, levels)
+        } else if url.contains(positioning::PATH) {
+            positioning::parse(url, body)
         } else {
             Ok(RestParsed::Ignored)
         }
+    }
+
+    /// Linear: the all-accounts long/short ratio of each perpetual, every minute.
+    fn polls(&self, instruments: &[Instrument]) -> Vec<Poll> {
+        if !M::CATEGORY.has_derivatives() {
+            return Vec::new();
+        }
+        let urls = instruments
+            .iter()
+            .filter(|i| i.kind == MarketKind::Perpetual)
+            .map(|i| positioning::url(&self.rest_base, &i.id))
+            .collect();
+        vec![Poll {
+            every: crate::venue::positioning::POLL_EVERY,
+            urls,
+        }]
     }
 
     /// Audited by the cross sequence `seq`, which the stream and the REST snapshot share.

@@ -214,6 +214,7 @@ impl Parser {
                 "openInterestValue",
                 t.open_interest_value.as_deref(),
             )?,
+            positioning: None,
         };
         let state = self.tickers.entry(t.symbol.to_string()).or_default();
         match kind {
@@ -239,6 +240,8 @@ fn merge(state: &mut Derivs, update: Derivs) {
         funding_interval_h,
         open_interest,
         open_interest_usd,
+        // Polled from REST (`positioning`), never in a ticker.
+        positioning: _,
     } = update;
     state.mark_price = mark_price.or(state.mark_price);
     state.index_price = index_price.or(state.index_price);
@@ -442,6 +445,7 @@ mod tests {
                 funding_interval_h: Some(8.0),
                 open_interest: Some(68744.761),
                 open_interest_usd: Some(1183601235.91),
+                positioning: None,
             }
         );
         let delta = derivs(

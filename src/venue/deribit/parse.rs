@@ -178,6 +178,7 @@ impl Parser {
             funding_interval_h: t.funding_8h.map(|_| 8.0),
             open_interest,
             open_interest_usd,
+            positioning: None,
         };
         Ok(Parsed::Derivs(vec![RawDerivs {
             instrument: t.instrument_name,

@@ -287,6 +287,7 @@ impl Parser {
                     .map(|s| s as f64 / 3600.0),
                 open_interest,
                 open_interest_usd: None,
+                positioning: None,
             };
             out.push(RawDerivs {
                 instrument: t.contract,

@@ -259,6 +259,7 @@ fn ctx(data: &RawValue, next_funding: Option<Millis>) -> Result<RawDerivs<'_>, S
             funding_interval_h: Some(FUNDING_INTERVAL_H),
             open_interest: wire::opt_f64("openInterest", c.open_interest.as_deref())?,
             open_interest_usd: None,
+            positioning: None,
         },
     })
 }

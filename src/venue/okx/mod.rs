@@ -7,6 +7,7 @@
 
 pub mod instruments;
 pub mod parse;
+pub mod positioning;
 pub mod subscribe;
 pub mod sync;
 #[cfg(test)]
@@ -14,9 +15,9 @@ mod tests;
 
 use crate::book::{DepthModel, Level};
 use crate::feed::adapter::{ConnId, ConnSpec};
-use crate::feed::protocol::{BookSpec, Parsed, Protocol, RestParsed, SnapshotSource};
+use crate::feed::protocol::{BookSpec, Parsed, Poll, Protocol, RestParsed, SnapshotSource};
 use crate::feed::sync::ChecksumKind;
-use crate::instrument::Instrument;
+use crate::instrument::{Instrument, MarketKind};
 use crate::market::{Side, VenueId};
 use crate::venue::registry::{self, FromOptions, VenueOptions};
 use crate::venue::spec::{
@@ -173,9 +174,24 @@ impl Protocol for Okx {
     ) -> Result<RestParsed<sync::OkxFields>, String> {
         if url.contains("/api/v5/market/books?") {
             parse::rest_book(url, body, levels)
+        } else if let Some(stat) = positioning::stat_of(url) {
+            positioning::parse(url, stat, body)
         } else {
             Ok(RestParsed::Ignored)
         }
+    }
+
+    /// Swaps: the contract's long/short account ratio and taker volumes, every minute.
+    fn polls(&self, instruments: &[Instrument]) -> Vec<Poll> {
+        let urls = instruments
+            .iter()
+            .filter(|i| i.kind == MarketKind::Perpetual)
+            .flat_map(|i| positioning::urls(&self.rest_base, &i.id))
+            .collect();
+        vec![Poll {
+            every: crate::venue::positioning::POLL_EVERY,
+            urls,
+        }]
     }
 
     fn parse<'a>(

@@ -500,6 +500,7 @@ fn derivs(data: &str) -> Result<Vec<RawDerivs<'_>>, String> {
                 },
                 open_interest: wire::opt_f64("oiCcy", d.oi_ccy.as_deref())?,
                 open_interest_usd: wire::opt_f64("oiUsd", d.oi_usd.as_deref())?,
+                positioning: None,
                 index_price: None,
             };
             Ok(RawDerivs {

@@ -104,11 +104,23 @@ fn open_interest_is_polled_every_10s_and_read_in_base_units() {
     let d = live::<Usdm>("BTCUSDT");
     let url = "https://fapi.binance.com/fapi/v1/openInterest?symbol=BTCUSDT";
     let polls = d.protocol().polls(&[guess(Usdm::VENUE, "BTCUSDT")]);
-    assert_eq!(polls, Some((Duration::from_secs(10), vec![url.to_owned()])));
+    assert_eq!(polls[0].every, Duration::from_secs(10));
+    assert_eq!(polls[0].urls, [url]);
+    // The positioning statistics, on their own minute cadence.
+    assert_eq!(polls[1].every, Duration::from_secs(60));
+    assert_eq!(polls[1].urls.len(), 4);
+    assert!(
+        polls[1].urls[0].ends_with(
+            "/futures/data/globalLongShortAccountRatio?symbol=BTCUSDT&period=5m&limit=1"
+        ),
+        "{polls:?}"
+    );
     assert_eq!(
-        live::<Spot>("BTCUSDT").protocol().polls(&[]),
-        None,
-        "spot has no open interest"
+        live::<Spot>("BTCUSDT")
+            .protocol()
+            .polls(&[guess(Spot::VENUE, "BTCUSDT")]),
+        [],
+        "spot has no open interest and no positioning"
     );
 
     let mut d = d;
@@ -228,12 +240,57 @@ fn overrides_replace_the_bases_and_keep_the_paths() {
             url: "http://127.0.0.1:9001/fapi/v1/depth?symbol=BTCUSDT&limit=1000".into()
         }
     );
-    let polls = usdm.polls(&[guess(Usdm::VENUE, "BTCUSDT")]).unwrap().1;
+    let polls = usdm.polls(&[guess(Usdm::VENUE, "BTCUSDT")]);
     assert_eq!(
-        polls,
+        polls[0].urls,
         ["http://127.0.0.1:9001/fapi/v1/openInterest?symbol=BTCUSDT"]
+    );
+    assert!(
+        polls[1].urls[3].starts_with("http://127.0.0.1:9001/futures/data/takerlongshortRatio?")
     );
 
     let spot = BinanceSpot::new(Some("ws://127.0.0.1:9000".into()), None);
     assert_eq!(spot.connections(&[])[0].url, "ws://127.0.0.1:9000/ws");
+}
+
+/// The positioning statistics are asked at start and every minute; a failing endpoint waits
+/// twice as long while the others keep their cadence; an answer becomes a positioning value
+/// whose period stays out of the clock estimate.
+#[test]
+fn positioning_polls_every_minute_and_a_failing_endpoint_backs_off() {
+    const S: u64 = 1_000_000_000;
+    let mut d = live::<Usdm>("BTCUSDT");
+    let asked = |d: &mut crate::feed::driver::Driver<BinanceUsdm>, now: u64| {
+        let mut out = Output::default();
+        d.on_tick(now, &mut out);
+        out.rest
+            .into_iter()
+            .map(|r| r.url)
+            .filter(|u| u.contains("/futures/data/"))
+            .collect::<Vec<_>>()
+    };
+    let first = asked(&mut d, S);
+    assert_eq!(first.len(), 4, "{first:?}");
+    assert!(asked(&mut d, 30 * S).is_empty());
+
+    let (global, top_positions) = (&first[0], &first[2]);
+    let mut out = Output::default();
+    let body = r#"[{"symbol":"BTCUSDT","longShortRatio":"1.9559","longAccount":"0.6617","shortAccount":"0.3382","timestamp":"1583139900000"}]"#;
+    d.on_rest(global, 200, body, 2 * S, &mut out);
+    let MarketEvent::Derivs(tick) = &out.events[0] else {
+        panic!("{:?}", out.events)
+    };
+    let p = tick.values.positioning.unwrap();
+    assert_eq!((p.value, p.at, tick.exch_ts), (1.9559, 1583139900000, None));
+    d.on_rest(top_positions, 500, "busy", 2 * S, &mut Output::default());
+
+    let again = asked(&mut d, 61 * S);
+    assert_eq!(again.len(), 3, "{again:?}");
+    assert!(!again.contains(top_positions));
+    assert!(!asked(&mut d, 121 * S).contains(top_positions));
+    assert_eq!(
+        asked(&mut d, 122 * S),
+        std::slice::from_ref(top_positions),
+        "2 × 60 s after it failed"
+    );
 }
