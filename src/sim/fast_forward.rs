@@ -444,8 +444,8 @@ pub fn fast_forward<E>(
     Ok(past)
 }
 
-/// The books one thread builds: one symbol's, plus the rate books (`USDT/USD`) its USD books
-/// convert through, which only the rate's own group records (a book written twice would count
+/// The books one thread builds: one symbol's, plus the rate books (`USDT/USD`, `USDC/USD`) its
+/// USD and USDC books convert through, which only the rate's own group records (a book written twice would count
 /// twice in its rollups).
 #[derive(Debug)]
 struct Group {
@@ -456,11 +456,8 @@ struct Group {
 
 impl Group {
     fn by_symbol(books: &[BookId]) -> Vec<Group> {
-        let rates: Vec<BookId> = books
-            .iter()
-            .copied()
-            .filter(|b| INSTRUMENTS[*b].symbol == USDT)
-            .collect();
+        let is_rate = |b: &BookId| matches!(INSTRUMENTS[*b].symbol, USDT | USDC);
+        let rates: Vec<BookId> = books.iter().copied().filter(is_rate).collect();
         let mut groups: Vec<Group> = Vec::new();
         for &b in books {
             let symbol = INSTRUMENTS[b].symbol().name;
@@ -473,7 +470,7 @@ impl Group {
             }
         }
         for g in &mut groups {
-            if INSTRUMENTS[g.books[0]].symbol != USDT {
+            if !is_rate(&g.books[0]) {
                 g.books.extend(&rates);
                 g.books.sort_unstable();
             }
@@ -695,10 +692,11 @@ mod tests {
         let took = started.elapsed();
         assert_eq!(tail.warm.len(), books.len());
         // A row in the last second of each sampled minute, handed over an hour at a time by
-        // each symbol's group (BTC, and the USDT/USD rate book's), then every second of the tail.
+        // each symbol's group (BTC, and the USDT/USD and USDC/USD rate books'), then every second
+        // of the tail.
         let sampled_minutes = (3 * 3_600 - TAIL.as_secs()) / 60;
         let groups = Group::by_symbol(&books).len();
-        assert_eq!(groups, 2);
+        assert_eq!(groups, 3);
         assert_eq!(sampled_seconds as u64, sampled_minutes * groups as u64);
         assert_eq!(parts, 3 * groups, "an hour a part: 2 whole, then the rest");
         assert_eq!(tail.seconds.len() as u64, TAIL.as_secs());

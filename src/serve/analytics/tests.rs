@@ -245,7 +245,8 @@ fn derivatives_carry_each_venues_fresh_account_ratio_and_their_consensus() {
         super::super::market::derivatives_of(&f, &f.symbols[0]),
     );
     close(&v["exchanges"]["binance-usdm"]["long_short_ratio"], 1.5);
-    close(&v["consensus"]["ls_consensus"], 1.5);
+    // §3.13 long_short_consensus of the fixture's 1.5 ratio: (1.5 − 1)/(1.5 + 1).
+    close(&v["consensus"]["ls_consensus"], 0.2);
     close(&v["consensus"]["ls_agreement"], 1.0);
     let v = conforming(
         path,
