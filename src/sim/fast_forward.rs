@@ -294,7 +294,25 @@ pub struct Driver {
 impl Driver {
     /// Puts `books` live in `engine` at `t0` (exchange ms) with the model's first levels.
     pub fn start(seed: u64, books: &[BookId], t0: Millis, engine: &mut Engine) -> Driver {
-        let model = Model::new(seed, books, STEP);
+        Driver::with_model(Model::new(seed, books, STEP), books, t0, engine)
+    }
+
+    /// [`Driver::start`] with a model whose fair prices reach the catalog's at `end` (exchange
+    /// ms): the live demo starts there, so the past leads up to it ([`Model::ending_at_catalog`]).
+    fn ending_at_catalog(
+        seed: u64,
+        books: &[BookId],
+        t0: Millis,
+        end: Millis,
+        engine: &mut Engine,
+    ) -> Driver {
+        let step = STEP.as_millis() as Millis;
+        let steps = ((end - t0).max(0) + step - 1) / step;
+        let model = Model::ending_at_catalog(seed, books, STEP, steps as u64);
+        Driver::with_model(model, books, t0, engine)
+    }
+
+    fn with_model(model: Model, books: &[BookId], t0: Millis, engine: &mut Engine) -> Driver {
         let books: Vec<(BookId, BookKey)> = books
             .iter()
             .map(|&b| (b, BookKey::new(INSTRUMENTS[b].venue, INSTRUMENTS[b].id)))
@@ -537,7 +555,7 @@ fn fast_forward_books(
     let t0 = minute(end - span.as_millis() as Millis);
     let full_from = minute(end - TAIL.as_millis() as Millis).max(t0);
     let books = &group.books;
-    let mut driver = Driver::start(seed, books, t0, &mut engine);
+    let mut driver = Driver::ending_at_catalog(seed, books, t0, end, &mut engine);
     let mut warm: BTreeMap<BookKey, (Arc<str>, Vec<Seed>)> = BTreeMap::new();
     let steps = |d: Duration| (d.as_millis() / STEP.as_millis()) as u64;
     let mut rows = SecondRows::default();

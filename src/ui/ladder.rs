@@ -10,7 +10,7 @@ use crate::engine::frame::BookFrame;
 use crate::ui::format;
 use crate::ui::model::ladder::{LadderModel, LadderRow};
 use crate::ui::table::{self, Column};
-use crate::ui::widgets::{Ctx, book_badge, centred_text, pane, put};
+use crate::ui::widgets::{Ctx, book_badge, centred_rule, centred_text, pane, put};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -234,22 +234,5 @@ fn spread_line(buf: &mut Buffer, inner: Rect, y: u16, model: &LadderModel, cx: &
         ),
         _ => format!(" spread {} (a side is empty) ", cx.glyphs.absent),
     };
-    let rule = cx.glyphs.hline.repeat(usize::from(inner.width));
-    put(
-        buf,
-        inner.x,
-        inner.y + y,
-        &rule,
-        inner.width,
-        cx.theme.spread,
-    );
-    let len = (text.chars().count() as u16).min(inner.width);
-    put(
-        buf,
-        inner.x + (inner.width - len) / 2,
-        inner.y + y,
-        &text,
-        len,
-        cx.theme.spread,
-    );
+    centred_rule(buf, inner, y, &text, cx);
 }

@@ -352,6 +352,24 @@ pub fn centred_text(buf: &mut Buffer, area: Rect, row: u16, text: &str, style: S
     );
 }
 
+/// A rule across `area` at `row` with `text` centred on it (the ladder's spread line, the zones
+/// axis' mid line).
+pub fn centred_rule(buf: &mut Buffer, area: Rect, row: u16, text: &str, cx: &Ctx) {
+    if row >= area.height {
+        return;
+    }
+    let rule = cx.glyphs.hline.repeat(usize::from(area.width));
+    put(
+        buf,
+        area.x,
+        area.y + row,
+        &rule,
+        area.width,
+        cx.theme.spread,
+    );
+    centred_text(buf, area, row, text, cx.theme.spread);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -150,11 +150,11 @@ fn pair_book(
     s
 }
 
-/// Binance quotes USD at 100.04/100.06 (mid 100.05); Bybit, OKX and Kraken quote USDT around
-/// 100.00. Returns the Binance script.
-fn usd_beside_usdt(e: &mut Engine) -> Script {
+/// Binance quotes `quote` (USD or USDC) at 100.04/100.06 (mid 100.05); Bybit, OKX and Kraken
+/// quote USDT around 100.00. Returns the Binance script.
+fn beside_usdt(e: &mut Engine, quote: &str) -> Script {
     let books = [
-        (VenueId::Binance, "USD", 100.04, 100.06),
+        (VenueId::Binance, quote, 100.04, 100.06),
         (VenueId::BybitSpot, "USDT", 100.01, 100.03),
         (VenueId::Okx, "USDT", 99.98, 100.00),
         (VenueId::Kraken, "USDT", 99.99, 100.01),
@@ -167,7 +167,7 @@ fn usd_beside_usdt(e: &mut Engine) -> Script {
         );
         feed(e, s.live(0, &[(bid, 1.0)], &[(ask, 1.0)]));
     }
-    Script::new(VenueId::Binance, "BTC-USD")
+    Script::new(VenueId::Binance, &format!("BTC-{quote}"))
 }
 
 #[test]
@@ -177,7 +177,7 @@ fn dislocation_converts_usd_through_the_usdt_rate() {
     // half-spread keeps the 10 bps floor, so the score is (15.015015 − 10) / 10 = 0.5015015.
     // Taken as equal money it would be 5 bps and score 0; kept apart, nobody has 3 others.
     let mut e = Engine::new(settings(&["BTC"], Vec::new()));
-    let binance = usd_beside_usdt(&mut e);
+    let binance = beside_usdt(&mut e, "USD");
     rate_book(&mut e, 0, 0.9989, 0.9991);
     for t in [1_000, 2_000] {
         e.tick(at(t));
@@ -208,7 +208,7 @@ fn a_rate_that_is_not_live_or_not_plausible_is_no_rate() {
     // §0.2: a resyncing rate book gives no rate, so USD is kept apart again; so is a mid of 5
     // USD per USDT, which no working book quotes.
     let mut e = Engine::new(settings(&["BTC"], Vec::new()));
-    usd_beside_usdt(&mut e);
+    beside_usdt(&mut e, "USD");
     let rate = rate_book(&mut e, 0, 0.9989, 0.9991);
     e.tick(at(1_000));
     let resync = BookState::Resyncing(crate::integrity::ResyncReason::Crossed);
@@ -250,33 +250,13 @@ fn with_equal_counts_the_first_book_sets_the_currency() {
     assert_some_close(f.symbols[0].history.mid.last().copied().flatten(), 99.975);
 }
 
-/// Binance quotes USDC at 100.04/100.06 (mid 100.05); Bybit, OKX and Kraken quote USDT around
-/// 100.00. Returns the Binance script.
-fn usdc_beside_usdt(e: &mut Engine) -> Script {
-    let books = [
-        (VenueId::Binance, "USDC", 100.04, 100.06),
-        (VenueId::BybitSpot, "USDT", 100.01, 100.03),
-        (VenueId::Okx, "USDT", 99.98, 100.00),
-        (VenueId::Kraken, "USDT", 99.99, 100.01),
-    ];
-    for (venue, quote, bid, ask) in books {
-        let s = Script::new(venue, &format!("BTC-{quote}"));
-        feed(
-            e,
-            [s.instrument("BTC", quote, MarketKind::Spot, Contract::Base)],
-        );
-        feed(e, s.live(0, &[(bid, 1.0)], &[(ask, 1.0)]));
-    }
-    Script::new(VenueId::Binance, "BTC-USDC")
-}
-
 #[test]
 fn a_usdc_book_converts_through_usdc_usd_and_usdt_usd() {
     // §0.4 and §10.8: USDC at 1.0000 USD and USDT at 0.999 USD make a USDC worth
     // 1 / 0.999 = 1.001001 USDT, so Binance's 100.05 USDC is 100.1501502 USDT, 15.015015 bps
     // over the others' median of 100.00; the score is (15.015015 − 10) / 10 = 0.5015015.
     let mut e = Engine::new(settings(&["BTC"], Vec::new()));
-    let binance = usdc_beside_usdt(&mut e);
+    let binance = beside_usdt(&mut e, "USDC");
     pair_book(
         &mut e,
         VenueId::Kraken,
@@ -316,7 +296,7 @@ fn a_usdc_usdt_book_converts_usdc_directly() {
     // Binance `USDCUSDT` at 0.998 USDT per USDC: 100.05 USDC is 99.8499 USDT, 15.01 bps under
     // the others' median of 100.00, score (15.01 − 10) / 10 = 0.501.
     let mut e = Engine::new(settings(&["BTC"], Vec::new()));
-    usdc_beside_usdt(&mut e);
+    beside_usdt(&mut e, "USDC");
     pair_book(
         &mut e,
         VenueId::Binance,

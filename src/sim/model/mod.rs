@@ -17,7 +17,7 @@ pub mod stable;
 mod tests;
 
 use crate::market::Side;
-use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS, USDC, USDT};
+use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS, Symbol, USDC, USDT};
 use book::BookModel;
 use event::{BookStep, Episode, Fill, Step};
 use price::{SymbolModel, SymbolTick};
@@ -37,14 +37,49 @@ pub struct Model {
 impl Model {
     /// A model of `books` (indices into [`INSTRUMENTS`]) stepping every `step`.
     pub fn new(seed: u64, books: &[BookId], step: Duration) -> Self {
-        let symbols = SYMBOLS
+        let prices: Vec<f64> = SYMBOLS.iter().map(|s| s.price).collect();
+        Model::starting_at(seed, books, step, &prices)
+    }
+
+    /// A model whose symbols' fair prices reach their catalog prices after `steps` steps,
+    /// instead of starting there: the demo's simulated past then ends where the live market (a
+    /// [`Model::new`] of another seed) begins, rather than a day's walk away from it. The fair
+    /// price walks in log space, so starting it lower or higher by its whole move over the span
+    /// shifts the path and nothing else; the walk is found by running each symbol's process
+    /// alone first (its random stream is its own).
+    pub fn ending_at_catalog(seed: u64, books: &[BookId], step: Duration, steps: u64) -> Self {
+        let step_ms = (step.as_millis() as u64).max(1);
+        let dt_s = step_ms as f64 / 1e3;
+        let prices: Vec<f64> = SYMBOLS
             .iter()
             .enumerate()
-            .map(|(i, s)| SymbolModel::new(seed, i, *s))
+            .map(|(i, s)| {
+                if matches!(i, USDT | USDC) {
+                    return s.price;
+                }
+                let mut probe = SymbolModel::new(seed, i, *s);
+                let mut episodes = Vec::new();
+                for k in 1..=steps {
+                    probe.step(k * step_ms, dt_s, &mut episodes);
+                    episodes.clear();
+                }
+                s.price * s.price / probe.fair()
+            })
+            .collect();
+        Model::starting_at(seed, books, step, &prices)
+    }
+
+    /// A model whose symbols start at `prices` (in [`SYMBOLS`] order).
+    fn starting_at(seed: u64, books: &[BookId], step: Duration, prices: &[f64]) -> Self {
+        let symbols = SYMBOLS
+            .iter()
+            .zip(prices)
+            .enumerate()
+            .map(|(i, (s, &price))| SymbolModel::new(seed, i, Symbol { price, ..*s }))
             .collect();
         let books = books
             .iter()
-            .map(|&b| BookModel::new(seed, b, INSTRUMENTS[b].symbol().price))
+            .map(|&b| BookModel::new(seed, b, prices[INSTRUMENTS[b].symbol]))
             .collect();
         Model {
             step_ms: (step.as_millis() as u64).max(1),

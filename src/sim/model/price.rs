@@ -101,6 +101,11 @@ impl SymbolModel {
         }
     }
 
+    /// The fair price now.
+    pub fn fair(&self) -> f64 {
+        self.log_fair.exp()
+    }
+
     /// Advance to `t_ms` by `dt_s` seconds; a cascade that starts is reported in `episodes`.
     pub fn step(&mut self, t_ms: u64, dt_s: f64, episodes: &mut Vec<Episode>) -> SymbolTick {
         if self.cascade.is_none() && t_ms >= self.next_cascade_ms {

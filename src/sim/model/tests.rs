@@ -358,3 +358,34 @@ fn btc_perpetuals_see_a_liquidation_within_the_first_minute() {
         assert!(first.is_some(), "seed {seed}: no BTC liquidation in 60 s");
     }
 }
+
+/// The demo's past ends where the live market begins: a model anchored to end at the catalog
+/// prices reaches them after its steps (to rounding), whatever its seed walked.
+#[test]
+fn a_model_ending_at_the_catalog_reaches_its_prices() {
+    let books: Vec<BookId> = (0..INSTRUMENTS.len())
+        .filter(|&b| INSTRUMENTS[b].venue == VenueId::Binance)
+        .collect();
+    let steps = 36_000; // an hour of 100-ms steps
+    let mut model = Model::ending_at_catalog(11, &books, Duration::from_millis(100), steps);
+    let start: Vec<f64> = model.symbols.iter().map(|s| s.fair()).collect();
+    let mut fills = vec![Vec::new(); books.len()];
+    model.skip(steps, &mut fills);
+    for (i, s) in model.symbols.iter().enumerate() {
+        let want = SYMBOLS[i].price;
+        if matches!(i, USDT | USDC) {
+            continue;
+        }
+        assert!(
+            (s.fair() / want - 1.0).abs() < 1e-9,
+            "{}: {} against {want}",
+            SYMBOLS[i].name,
+            s.fair()
+        );
+        assert!(
+            (start[i] / want - 1.0).abs() > 1e-6,
+            "{} started where it ends",
+            SYMBOLS[i].name
+        );
+    }
+}

@@ -12,7 +12,7 @@ use crate::ui::layout;
 use crate::ui::model::grouping::step_decimals;
 use crate::ui::model::zones::{Axis, axis, distance_bps};
 use crate::ui::table::{self, Column};
-use crate::ui::widgets::{Ctx, pane, put, put_right};
+use crate::ui::widgets::{Ctx, centred_rule, pane, put, put_right};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -275,28 +275,8 @@ fn draw_side(
 
 /// The row through the mid: a rule with the mid price on it.
 fn mid_line(buf: &mut Buffer, inner: Rect, y: u16, mid: f64, decimals: u8, quote: &str, cx: &Ctx) {
-    if y >= inner.height {
-        return;
-    }
-    let rule = cx.glyphs.hline.repeat(usize::from(inner.width));
-    put(
-        buf,
-        inner.x,
-        inner.y + y,
-        &rule,
-        inner.width,
-        cx.theme.spread,
-    );
     let text = format!(" mid {} {quote} ", format::price(mid, decimals));
-    let len = (text.chars().count() as u16).min(inner.width);
-    put(
-        buf,
-        inner.x + (inner.width - len) / 2,
-        inner.y + y,
-        &text,
-        len,
-        cx.theme.spread,
-    );
+    centred_rule(buf, inner, y, &text, cx);
 }
 
 /// The strength bar's width.
