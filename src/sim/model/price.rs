@@ -21,6 +21,19 @@ const BASIS_SD: f64 = 5e-5;
 const FIRST_CASCADE_S: (f64, f64) = (60.0, 300.0);
 const CASCADE_GAP_S: (f64, f64) = (300.0, 1_080.0);
 
+/// Cascades are mostly down (long liquidations dominate), last 8–25 s and move the fair price by
+/// 0.6–2 %.
+const DOWN_SHARE: f64 = 0.7;
+const CASCADE_S: (f64, f64) = (8.0, 25.0);
+const CASCADE_SIZE: (f64, f64) = (0.006, 0.02);
+
+/// Between cascades the fair price drifts back up at the rate that cancels their mean move, so
+/// a simulated day has no trend: without it, a day's ~120 cascades walked the price down by
+/// about two thirds (an hour's demo showed only its −3 %).
+const RECOVERY_PER_S: f64 = (2.0 * DOWN_SHARE - 1.0) * (CASCADE_SIZE.0 + CASCADE_SIZE.1)
+    / 2.0
+    / ((CASCADE_GAP_S.0 + CASCADE_GAP_S.1) / 2.0 + (CASCADE_S.0 + CASCADE_S.1) / 2.0);
+
 /// A cascade in progress.
 #[derive(Clone, Copy, Debug)]
 struct Cascade {
@@ -141,7 +154,9 @@ impl SymbolModel {
         let noise = self.rng.normal();
         self.log_vol = ou_step(self.log_vol, 0.0, 0.35, 600.0, dt_s, noise);
         let sigma = self.spec.vol_annual / SECONDS_PER_YEAR.sqrt() * self.log_vol.exp();
-        let ret = drift + sigma * (1.0 + 2.0 * stress) * dt_s.sqrt() * self.rng.normal();
+        let ret = drift
+            + RECOVERY_PER_S * dt_s
+            + sigma * (1.0 + 2.0 * stress) * dt_s.sqrt() * self.rng.normal();
         self.log_fair += ret;
         // Perpetuals trade at a small premium that a cascade pushes the way of the move.
         let noise = self.rng.normal();
@@ -159,13 +174,17 @@ impl SymbolModel {
     }
 
     fn start_cascade(&mut self, t_ms: u64) -> Cascade {
-        let direction = if self.rng.chance(0.7) { -1.0 } else { 1.0 };
-        let duration_ms = (self.rng.between(8.0, 25.0) * 1e3) as u64;
+        let direction = if self.rng.chance(DOWN_SHARE) {
+            -1.0
+        } else {
+            1.0
+        };
+        let duration_ms = (self.rng.between(CASCADE_S.0, CASCADE_S.1) * 1e3) as u64;
         Cascade {
             direction,
             start_ms: t_ms,
             end_ms: t_ms + duration_ms,
-            size: direction * self.rng.between(0.006, 0.02),
+            size: direction * self.rng.between(CASCADE_SIZE.0, CASCADE_SIZE.1),
         }
     }
 }

@@ -389,3 +389,30 @@ fn a_model_ending_at_the_catalog_reaches_its_prices() {
         );
     }
 }
+
+/// A simulated day has no trend: over a day of 100-ms steps the fair prices of a few seeds end
+/// within a plausible daily range of where they started (the cascades' down bias is recovered
+/// between them), where the down-biased cascades alone took about two thirds off.
+#[test]
+fn a_simulated_day_has_no_trend() {
+    let books: Vec<BookId> = (0..INSTRUMENTS.len())
+        .filter(|&b| INSTRUMENTS[b].venue == VenueId::Binance)
+        .collect();
+    let mut moves = Vec::new();
+    for seed in 1..=6 {
+        let mut model = Model::new(seed, &books, Duration::from_millis(100));
+        let mut fills = vec![Vec::new(); books.len()];
+        model.skip(864_000, &mut fills);
+        for (i, s) in model.symbols.iter().enumerate() {
+            if !matches!(i, USDT | USDC) {
+                moves.push((s.fair() / SYMBOLS[i].price).ln());
+            }
+        }
+    }
+    let mean = moves.iter().sum::<f64>() / moves.len() as f64;
+    assert!(
+        mean.abs() < 0.15,
+        "mean daily log move {mean:.3} over {moves:?}"
+    );
+    assert!(moves.iter().all(|m| m.abs() < 0.5), "{moves:?}");
+}
