@@ -52,6 +52,7 @@ use crate::market::{Millis, Nanos, Side, VenueId};
 use crate::sim::catalog::{BookId, INSTRUMENTS, SimInstrument, USDT};
 use crate::sim::model::Model;
 use crate::sim::model::event::{BookStep, Fill};
+use crate::sim::model::scenario::{ScenarioError, ScenarioSpec};
 
 /// The model step: the live simulator's, so the past's flow has the live demo's statistics.
 pub const STEP: Duration = Duration::from_millis(100);
@@ -281,7 +282,22 @@ pub struct Driver {
 impl Driver {
     /// Puts `books` live in `engine` at `t0` (exchange ms) with the model's first levels.
     pub fn start(seed: u64, books: &[BookId], t0: Millis, engine: &mut Engine) -> Driver {
-        let model = Model::new(seed, books, STEP);
+        Self::with_model(Model::new(seed, books, STEP), books, t0, engine)
+    }
+
+    /// [`Driver::start`] with `scenarios` injected (each on one of `books`).
+    pub fn with_scenarios(
+        seed: u64,
+        books: &[BookId],
+        scenarios: &[ScenarioSpec],
+        t0: Millis,
+        engine: &mut Engine,
+    ) -> Result<Driver, ScenarioError> {
+        let model = Model::new(seed, books, STEP).with_scenarios(seed, scenarios)?;
+        Ok(Self::with_model(model, books, t0, engine))
+    }
+
+    fn with_model(model: Model, books: &[BookId], t0: Millis, engine: &mut Engine) -> Driver {
         let books: Vec<(BookId, BookKey)> = books
             .iter()
             .map(|&b| (b, BookKey::new(INSTRUMENTS[b].venue, INSTRUMENTS[b].id)))
