@@ -9,6 +9,7 @@ mod composites;
 mod demo;
 mod edge_cases;
 mod replay;
+mod scenarios;
 mod warm;
 mod watching;
 mod windows;
