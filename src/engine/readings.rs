@@ -3,6 +3,7 @@
 //! rule can watch a metric that never has one.
 
 use crate::config::alerts::{AlertMetric, MetricScope};
+use crate::engine::analytics::DetectorKind;
 use crate::feed::health::BookState;
 
 use super::book::view::{BookTick, depth_10bps};
@@ -66,10 +67,22 @@ pub fn reading(m: AlertMetric) -> Reading {
         M::CrossExchangeAgreement => Symbol(|c| c.cross_exchange_agreement),
         M::CascadeStress => Symbol(|c| c.cascade_stress),
         M::DislocationScore => Symbol(|c| c.dislocation_score),
+        M::LayeringScore => Book(|t| detector(t, DetectorKind::Layering)),
+        M::QuoteStuffingScore => Book(|t| detector(t, DetectorKind::QuoteStuffing)),
+        M::MomentumIgnitionScore => Book(|t| detector(t, DetectorKind::MomentumIgnition)),
+        M::PumpScore => Book(|t| detector(t, DetectorKind::Pump)),
+        M::WashScore => Book(|t| detector(t, DetectorKind::WashTrading)),
+        M::StopHuntScore => Book(|t| detector(t, DetectorKind::StopHunt)),
+        M::IntegrityScore => Symbol(|c| c.integrity_score),
         M::FundingAgreement => Symbol(|c| c.derivatives.funding_agreement),
         M::OiDivergence => Symbol(|c| c.derivatives.oi_divergence),
         M::LargeTradeUsd | M::LiquidationUsd => Event,
     }
+}
+
+/// A §10 detector's score on a book (already `None` unless the book is fresh).
+fn detector(t: &BookTick, kind: DetectorKind) -> Option<f64> {
+    t.detectors.iter().find(|r| r.kind == kind)?.score
 }
 
 /// A book's features, if the book is fresh.

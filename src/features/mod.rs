@@ -29,6 +29,8 @@
 //!   trackers behind `phantom_liquidity_score` and `large_order_activity` (§10.1, §1.13);
 //! - [`composites`], [`dislocation`]: composites, `agreement()` and cross-venue dislocation
 //!   (§3.13, §4, §10.8);
+//! - [`detectors`]: the other market-protection detectors and the integrity score (§10.2–10.7,
+//!   §10.9);
 //! - [`derivatives`]: funding and open-interest consensus across perpetuals (§3.13);
 //! - [`lead_lag`]: which book's order flow leads (§3.12);
 //! - [`zones`]: support and resistance zones from resting depth (§5);
@@ -44,6 +46,7 @@ pub mod book_metrics;
 pub mod cascade;
 pub mod composites;
 pub mod derivatives;
+pub mod detectors;
 pub mod dislocation;
 pub mod flow;
 pub mod grid;

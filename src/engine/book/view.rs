@@ -10,6 +10,7 @@ use std::mem::take;
 
 use crate::config::engine::{EngineConfig, KaikoReference};
 use crate::engine::clock::to_millis;
+use crate::engine::analytics::DetectorReading;
 use crate::engine::frame::{
     BookFeatures, BookFrame, CascadeView, Depth, DepthBands, FlowFeatures, KAIKO_REFERENCES,
     Ladder, LadderLevel, LiquidationFeatures, Progress, Warming,
@@ -34,6 +35,7 @@ use crate::feed::health::BookState;
 use crate::market::{Millis, Nanos, Side, TakerSide};
 
 use super::baselines::LiquiditySample;
+use super::detectors::LevelReadings;
 use super::differencing::DiffReadings;
 use super::{BookEngine, BookParams};
 
@@ -62,6 +64,9 @@ pub struct BookTick {
     /// The valid book's levels near its mid, on the first tick of each local second only (§5
     /// observes once a second; copying them every tick would cost for nothing).
     pub depth: Option<DepthWindow>,
+    /// §10's eight readings in `DetectorKind::ALL` order; scores only while the book is fresh.
+    /// Dislocation (§10.8) is left `None` here: the symbol fills it from the other venues.
+    pub detectors: Vec<DetectorReading>,
 }
 
 /// §0.2 book staleness from the configuration.
@@ -181,6 +186,14 @@ impl BookEngine {
                 ..LiquidationFeatures::default()
             }
         };
+        let mid = book.touch().map(|t| t.mid()).filter(|_| valid && !stale);
+        let layering = self.diff.layering(exch_now);
+        let level = LevelReadings {
+            phantom: &diff.phantom,
+            layering: &layering,
+            stuffing: self.diff.stuffing(exch_now),
+        };
+        let detectors = self.detectors.tick(exch_now, mid, p.base_units, level);
         let ladder = self.ladder(&book, cfg.ladder_depth, theta, live);
         self.bids = bids;
         self.asks = asks;
@@ -221,6 +234,7 @@ impl BookEngine {
             fresh: valid && !stale,
             lag_ms: self.exch.lag_ms(),
             resyncs_5m: self.resyncs_5m(now),
+            detectors,
             frame,
         }
     }

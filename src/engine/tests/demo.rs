@@ -97,9 +97,11 @@ fn every_metric_reads_from_the_scope_its_rules_are_checked_in() {
 
 /// Every metric of every alert rule has a value on an hour of demo BTC, so a rule on it can
 /// fire. Dislocation (§10.8) compares a venue with at least three others quoting in the same
-/// currency: the demo's USDT spot venues are Binance, Bybit, OKX and Gate.
+/// currency: the demo's USDT spot venues are Binance, Bybit, OKX and Gate. `pump_score` (§10.5)
+/// is the one exception: its baseline is the median over 12 h, so it warms in 6 h, not one.
 #[test]
 fn every_alert_metric_fires_on_a_warm_demo() {
+    const SLOW_TO_WARM: &str = "pump_score";
     let books: Vec<DemoBook> = (0..INSTRUMENTS.len())
         .filter(|&b| INSTRUMENTS[b].symbol == 0)
         .map(|id| DemoBook { id, as_venue: None })
@@ -119,12 +121,12 @@ fn every_alert_metric_fires_on_a_warm_demo() {
         while let Ok(alert) = rx.try_recv() {
             fired.insert(alert.metric);
         }
-        fired.len() < AlertMetric::ALL.len()
+        fired.len() < AlertMetric::ALL.len() - 1
     });
     let silent: Vec<&str> = AlertMetric::ALL
         .iter()
         .map(|m| m.name())
-        .filter(|m| !fired.contains(*m))
+        .filter(|m| !fired.contains(*m) && *m != SLOW_TO_WARM)
         .collect();
     assert!(silent.is_empty(), "never had a value: {silent:?}");
 }

@@ -9,6 +9,7 @@ mod composites;
 mod demo;
 mod edge_cases;
 mod reads;
+mod integrity;
 mod replay;
 mod warm;
 mod watching;
