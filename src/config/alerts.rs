@@ -127,6 +127,9 @@ metrics! {
     IntegrityScore = "integrity_score", Symbol, "§10.9: the lowest integrity (0..100) of the symbol's books.";
     FundingAgreement = "funding_agreement", Symbol, "§3.13: do the perpetuals' funding rates point the same way (0..1, OI-weighted).";
     OiDivergence = "oi_divergence", Symbol, "§3.13: spread of the venues' 1 h open-interest changes (0.019 = 1.9 %).";
+    RegimeEntropy = "regime_entropy", Symbol, "§6: 0 when one regime is certain, 1 when all five are equally likely.";
+    DriftScore = "drift_score", Symbol, "§7: mean of min(1, PSI/0.25) over the monitored features, last hour against the 24 h before.";
+    Consensus = "consensus", Symbol, "§8: confidence-weighted mean of the directional models, −1..1.";
     LargeTradeUsd = "large_trade_usd", Event, "Notional of one taker print (trades merged per side and millisecond, §3.3).";
     LiquidationUsd = "liquidation_usd", Event, "Notional of one liquidation.";
 }

@@ -7,6 +7,8 @@
 //! - [`task`]: [`run_engine`], the async task around it, with an injectable [`Clock`];
 //! - [`book`]: per (venue, instrument) state and its tick;
 //! - [`symbol`]: per-symbol composites and history;
+//! - [`minutes`]: the symbol's 1-min rows and the §6 regime and §7 drift read on them;
+//! - [`models`]: the §8 consensus of the symbol's directional reads;
 //! - [`prices`]: the bounded per-symbol mid series behind the price chart;
 //! - [`quote_rate`]: the USDT/USD rate cross-venue prices convert through (§0.4);
 //! - [`alerts`], [`outbox`]: alert rules, and delivery that never loses an alert silently;
@@ -25,6 +27,8 @@ pub mod core;
 pub mod frame;
 pub mod freshness;
 pub mod health;
+pub mod minutes;
+pub mod models;
 pub mod outbox;
 pub mod prices;
 pub mod quote_rate;

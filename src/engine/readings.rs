@@ -6,6 +6,7 @@ use crate::config::alerts::{AlertMetric, MetricScope};
 use crate::engine::analytics::DetectorKind;
 use crate::feed::health::BookState;
 
+use super::analytics::Analytics;
 use super::book::view::{BookTick, depth_10bps};
 use super::frame::{BookFeatures, Composites};
 
@@ -16,6 +17,8 @@ pub enum Reading {
     Book(fn(&BookTick) -> Option<f64>),
     /// From one symbol's cross-venue composites.
     Symbol(fn(&Composites) -> Option<f64>),
+    /// From one symbol's analytics (§5–§10).
+    Analytics(fn(&Analytics) -> Option<f64>),
     /// One value per event, handed over by the book as it happens
     /// ([`BookEngine::take_events`](super::book::BookEngine::take_events)).
     Event,
@@ -26,7 +29,7 @@ impl Reading {
     pub fn scope(self) -> MetricScope {
         match self {
             Reading::Book(_) => MetricScope::Book,
-            Reading::Symbol(_) => MetricScope::Symbol,
+            Reading::Symbol(_) | Reading::Analytics(_) => MetricScope::Symbol,
             Reading::Event => MetricScope::Event,
         }
     }
@@ -36,7 +39,7 @@ impl Reading {
 /// old news, except for the metrics that are about staleness and resyncs themselves.
 pub fn reading(m: AlertMetric) -> Reading {
     use AlertMetric as M;
-    use Reading::{Book, Event, Symbol};
+    use Reading::{Analytics, Book, Event, Symbol};
     match m {
         M::SpreadBps => Book(|t| fresh_features(t)?.spread_bps),
         M::DepthImbalance25bps => Book(|t| fresh_features(t)?.depth_imbalance_25bps),
@@ -76,6 +79,9 @@ pub fn reading(m: AlertMetric) -> Reading {
         M::IntegrityScore => Symbol(|c| c.integrity_score),
         M::FundingAgreement => Symbol(|c| c.derivatives.funding_agreement),
         M::OiDivergence => Symbol(|c| c.derivatives.oi_divergence),
+        M::RegimeEntropy => Analytics(|a| a.regime.entropy),
+        M::DriftScore => Analytics(|a| a.drift.score),
+        M::Consensus => Analytics(|a| a.consensus.consensus),
         M::LargeTradeUsd | M::LiquidationUsd => Event,
     }
 }

@@ -26,6 +26,8 @@ use super::analytics::{Analytics, BookIntegrity, DetectorKind};
 use super::book::view::BookTick;
 use super::clock::to_millis;
 use super::frame::{BookFrame, Composites, Progress, SymbolFrame, SymbolHistory, Warming};
+use super::minutes::{MinuteReads, SymbolMinute, monitored};
+use super::models::model_consensus;
 use super::prices::PriceHistory;
 use super::quote_rate::QuoteRate;
 use super::reads::{ReadInputs, SymbolReads};
@@ -97,6 +99,8 @@ pub struct SymbolState {
     /// Per book: the §10.8 hold and the last time it fired.
     dislocation: HashMap<BookKey, (DislocationTracker, FireLatch)>,
     reads: SymbolReads,
+    /// §6 regime and §7 drift over the symbol's 1-min rows.
+    minutes: MinuteReads,
 }
 
 /// A fresh book's inputs to the composites.
@@ -114,7 +118,13 @@ impl SymbolState {
             prices: PriceHistory::default(),
             dislocation: HashMap::new(),
             reads: SymbolReads::default(),
+            minutes: MinuteReads::default(),
         }
+    }
+
+    /// Restored 1-min rows of the symbol, oldest first (see [`MinuteReads::restore`]).
+    pub fn seed_minutes(&mut self, rows: impl IntoIterator<Item = (Millis, SymbolMinute)>) {
+        self.minutes.restore(rows);
     }
 
     pub fn name(&self) -> &Arc<str> {
@@ -190,6 +200,11 @@ impl SymbolState {
                 mid,
             ],
         );
+        // §6–§8: regime and drift advance once a minute; the consensus reads this tick.
+        self.minutes.on_tick(now, mid, monitored(&composites));
+        analytics.regime = self.minutes.regime().clone();
+        analytics.drift = self.minutes.drift().clone();
+        analytics.consensus = model_consensus(&composites, &analytics.regime);
         analytics.integrity = self.integrity(now, &mut books, &dislocations);
         composites.integrity_score = analytics
             .integrity

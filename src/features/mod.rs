@@ -35,6 +35,8 @@
 //! - [`lead_lag`]: which book's order flow leads (§3.12);
 //! - [`zones`]: support and resistance zones from resting depth (§5);
 //! - [`arbitrage`]: cross-venue edges net of taker fees (§9);
+//! - [`regime`], [`drift`], [`consensus`]: the HMM regime filter, feature drift (PSI, KS,
+//!   Page–Hinkley, ADWIN) and the multi-model consensus (§6–§8);
 //! - [`alias`]: market-data names mapped to this spec's honest names (§12).
 
 pub mod alias;
@@ -45,9 +47,11 @@ pub mod baseline;
 pub mod book_metrics;
 pub mod cascade;
 pub mod composites;
+pub mod consensus;
 pub mod derivatives;
 pub mod detectors;
 pub mod dislocation;
+pub mod drift;
 pub mod flow;
 pub mod grid;
 pub mod hawkes;
@@ -60,6 +64,7 @@ pub mod num;
 pub mod ofi;
 pub mod phantom;
 pub mod prints;
+pub mod regime;
 pub mod slippage;
 pub mod spread_vol;
 pub mod time_weighted;

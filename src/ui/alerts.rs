@@ -142,6 +142,9 @@ fn reading(metric: AlertMetric) -> (&'static str, Unit) {
         M::IntegrityScore => ("integrity", Unit::Count),
         M::FundingAgreement => ("funding agreement", Unit::Ratio),
         M::OiDivergence => ("OI 1h divergence", Unit::Percent),
+        M::RegimeEntropy => ("regime entropy", Unit::Ratio),
+        M::DriftScore => ("drift score", Unit::Ratio),
+        M::Consensus => ("model consensus", Unit::Ratio),
         M::LargeTradeUsd => ("large trade", Unit::Money),
         M::LiquidationUsd => ("liquidation", Unit::Money),
     }

@@ -215,6 +215,8 @@ impl BookEngine {
                 Seed::PrintHour { .. } => {}
                 Seed::Second { t, flow } => seconds.push((*t, *flow)),
                 Seed::LiqStream { sampling, .. } => self.restored_sampling = Some(*sampling),
+                // The symbol's rows: the engine hands them to the symbol.
+                Seed::SymbolMinute { .. } => {}
             }
         }
         for (minute, values) in minutes {
