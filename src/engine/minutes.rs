@@ -327,7 +327,19 @@ impl MinuteReads {
     }
 
     /// §7 as of `now`: PSI and KS of the last hour against the 24 h before it, per feature.
+    /// A symbol without a row for longer than the regime's gap limit shows no drift: its last
+    /// hour is no longer the market's.
     fn publish_drift(&self, now: Millis) -> Drift {
+        let silent = self
+            .rows
+            .back()
+            .is_none_or(|(t, _)| now - t > regime::MAX_GAP_MIN * MINUTE);
+        if silent && !self.rows.is_empty() {
+            return Drift {
+                alarms: self.alarms.iter().rev().cloned().collect(),
+                ..Drift::default()
+            };
+        }
         let current_from = now - CURRENT * MINUTE;
         let baseline_from = current_from - BASELINE * MINUTE;
         let mut features = Vec::with_capacity(N);
@@ -490,8 +502,10 @@ mod tests {
         warm.restore((0..1500).map(|i| row(i, 0.5)));
         warm.on_tick(1500 * MIN_NS, Some(100.0), [Some(0.5); N]);
         assert!(warm.regime().probabilities.is_some());
-        // Ten minutes without a fresh book: no regime is shown as current.
+        assert!(warm.drift().score.is_some());
+        // Ten minutes without a fresh book: no regime or drift is shown as current.
         warm.on_tick(1511 * MIN_NS, None, [None; N]);
         assert_eq!(warm.regime().probabilities, None);
+        assert_eq!((warm.drift().score, warm.drift().warming), (None, None));
     }
 }

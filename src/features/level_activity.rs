@@ -420,6 +420,21 @@ mod tests {
     }
 
     #[test]
+    fn a_level_churning_within_tau_holds_a_bounded_number_of_episodes() {
+        let mut tr = tracker();
+        let c = touch();
+        // 100 large adds and cancels at one level within a second: only the first 16 are
+        // followed, so attribution at that level stays a short walk.
+        for i in 0..100 {
+            tr.on_level_change(&change(i * 10, Side::Bid, 99.8, 2.0, 12.0), &c);
+            tr.on_level_change(&change(i * 10 + 5, Side::Bid, 99.8, 12.0, 2.0), &c);
+        }
+        let r = tr.phantom(31_000);
+        assert_eq!(r.episodes, 16);
+        assert_some_close(r.phantom_ratio, 1.0);
+    }
+
+    #[test]
     fn warm_up_and_reset() {
         let mut tr = tracker();
         let c = touch();

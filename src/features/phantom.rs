@@ -103,6 +103,13 @@ pub struct PhantomReading {
     pub open_episodes: usize,
 }
 
+/// Unclassified episodes held at one level, and in all. Attribution walks a level's episodes on
+/// every decrease there, and classification removes from that list: a level re-quoted thousands of
+/// times within τ (or a hostile feed) would make each update cost thousands of steps. Adds beyond
+/// the caps open no episode; a level churning that fast is no footprint LIFO can attribute.
+const MAX_EPISODES_PER_LEVEL: usize = 16;
+const MAX_OPEN_EPISODES: usize = 4096;
+
 const FLICKER_N: usize = 0;
 const TOTAL_N: usize = 1;
 const COUNT: usize = 2;
@@ -174,6 +181,10 @@ impl PhantomTracker {
         opposite_taker_cum: f64,
         large: bool,
     ) {
+        let at_level = self.by_level.get(&(side, key)).map_or(0, |ids| ids.len());
+        if at_level >= MAX_EPISODES_PER_LEVEL || self.episodes.len() >= MAX_OPEN_EPISODES {
+            return;
+        }
         let id = self.next_id;
         self.next_id += 1;
         self.episodes.insert(
