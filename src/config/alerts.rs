@@ -118,8 +118,18 @@ metrics! {
     CrossExchangeAgreement = "cross_exchange_agreement", Symbol, "§4.5.";
     CascadeStress = "cascade_stress", Symbol, "§3.8, the most stressed venue.";
     DislocationScore = "dislocation_score", Symbol, "§10.8, the most dislocated venue.";
+    LayeringScore = "layering_score", Book, "§10.2: layered flicker share of θ/2 adds over 60 s.";
+    QuoteStuffingScore = "quote_stuffing_score", Book, "§10.3: level changes per second against their 1 h median and MAD.";
+    MomentumIgnitionScore = "momentum_ignition_score", Book, "§10.4: retracement after a one-sided 5 s burst.";
+    PumpScore = "pump_score", Book, "§10.5: 15 min return and volume against the 12 h median.";
+    WashScore = "wash_score", Book, "§10.6 (a): Benford first-digit MAD of 24 h trade notionals.";
+    StopHuntScore = "stop_hunt_score", Book, "§10.7: spike past the 30 min range with liquidations, then reversed.";
+    IntegrityScore = "integrity_score", Symbol, "§10.9: the lowest integrity (0..100) of the symbol's books.";
     FundingAgreement = "funding_agreement", Symbol, "§3.13: do the perpetuals' funding rates point the same way (0..1, OI-weighted).";
     OiDivergence = "oi_divergence", Symbol, "§3.13: spread of the venues' 1 h open-interest changes (0.019 = 1.9 %).";
+    RegimeEntropy = "regime_entropy", Symbol, "§6: 0 when one regime is certain, 1 when all five are equally likely.";
+    DriftScore = "drift_score", Symbol, "§7: mean of min(1, PSI/0.25) over the monitored features, last hour against the 24 h before.";
+    Consensus = "consensus", Symbol, "§8: confidence-weighted mean of the directional models, −1..1.";
     LargeTradeUsd = "large_trade_usd", Event, "Notional of one taker print (trades merged per side and millisecond, §3.3).";
     LiquidationUsd = "liquidation_usd", Event, "Notional of one liquidation.";
 }

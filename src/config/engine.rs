@@ -1,6 +1,7 @@
 //! `[engine]`: how the feature engine samples, when it calls a book stale, and the per-asset
 //! scales of `docs/metrics.md` §0.5 and §3.8.
 
+pub use crate::config::arbitrage::ArbitrageConfig;
 pub use crate::features::cascade::CascadeWeights;
 pub use crate::features::composites::DirectionalPressureWeights;
 use serde::Deserialize;
@@ -39,6 +40,7 @@ pub struct EngineConfig {
     pub stale: StaleConfig,
     pub directional_pressure: DirectionalPressureWeights,
     pub cascade_weights: CascadeWeights,
+    pub arbitrage: ArbitrageConfig,
 }
 
 impl Default for EngineConfig {
@@ -62,6 +64,7 @@ impl Default for EngineConfig {
             stale: StaleConfig::default(),
             directional_pressure: DirectionalPressureWeights::default(),
             cascade_weights: CascadeWeights::default(),
+            arbitrage: ArbitrageConfig::default(),
         }
     }
 }
@@ -164,6 +167,7 @@ impl EngineConfig {
                 ));
             }
         }
+        self.arbitrage.validate()?;
         if self.slippage_usd.is_empty() {
             return Err("engine.slippage_usd needs at least one notional, e.g. [100000]".into());
         }

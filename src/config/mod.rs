@@ -5,6 +5,7 @@
 //! line and the keys that would have been accepted, never a silently ignored setting.
 
 pub mod alerts;
+pub mod arbitrage;
 pub mod durations;
 mod edit;
 pub mod engine;

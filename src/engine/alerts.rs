@@ -311,14 +311,16 @@ impl AlertEngine {
 }
 
 /// The direction of a state metric's value, for the metrics whose sign is a side: order flow,
-/// depth imbalance and the directional composites. Other reads (spread, depth, stress) have
+/// depth imbalance, the directional composites and their model consensus (§8). Other reads (spread, depth, stress) have
 /// none.
 fn direction(metric: AlertMetric, value: f64) -> Option<AlertSide> {
     use AlertMetric as M;
     match metric {
-        M::DepthImbalance25bps | M::OfiNorm60s | M::DirectionalPressure | M::FlowMomentum => {
-            AlertSide::of_sign(value)
-        }
+        M::DepthImbalance25bps
+        | M::OfiNorm60s
+        | M::DirectionalPressure
+        | M::FlowMomentum
+        | M::Consensus => AlertSide::of_sign(value),
         _ => None,
     }
 }

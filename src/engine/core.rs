@@ -150,13 +150,23 @@ impl Engine {
     pub fn seed(&mut self, key: &BookKey, seeds: impl IntoIterator<Item = Seed>) {
         let seeds: Vec<Seed> = seeds.into_iter().collect();
         match self.index.get(key) {
-            Some(&i) => self.books[i].seed(&seeds),
+            Some(&i) => self.apply_seeds(i, &seeds),
             None => self
                 .pending_seeds
                 .entry(key.clone())
                 .or_default()
                 .extend(seeds),
         }
+    }
+
+    /// Book `i`'s seeds to the book, and the symbol minutes among them to its symbol.
+    fn apply_seeds(&mut self, i: usize, seeds: &[Seed]) {
+        self.books[i].seed(seeds);
+        let minutes = seeds.iter().filter_map(|s| match s {
+            Seed::SymbolMinute { t, row } => Some((*t, *row)),
+            _ => None,
+        });
+        self.symbols[self.book_symbol[i]].seed_minutes(minutes);
     }
 
     /// The samples each book took since the last call, with its symbol, for the history.
@@ -289,11 +299,11 @@ impl Engine {
             instrument,
             &self.settings.engine,
         ));
+        self.book_symbol.push(symbol);
         if let Some(seeds) = self.pending_seeds.remove(&key) {
-            self.books[i].seed(&seeds);
+            self.apply_seeds(i, &seeds);
         }
         self.index.insert(key, i);
-        self.book_symbol.push(symbol);
         self.symbol_books[symbol].push(i);
         self.place(i, symbol);
         i
@@ -400,7 +410,7 @@ impl Engine {
             self.alerts
                 .evaluate(now, MetricScope::Book, &subject, |m| match reading(m) {
                     Reading::Book(read) => read(tick),
-                    Reading::Symbol(_) | Reading::Event => None,
+                    Reading::Symbol(_) | Reading::Analytics(_) | Reading::Event => None,
                 });
             // Event metrics are notionals: judged only with base units, drained either way.
             let base_units = tick.frame.base_units;
@@ -421,6 +431,7 @@ impl Engine {
             self.alerts
                 .evaluate(now, MetricScope::Symbol, &subject, |m| match reading(m) {
                     Reading::Symbol(read) => read(c),
+                    Reading::Analytics(read) => read(&s.analytics),
                     Reading::Book(_) | Reading::Event => None,
                 });
         }

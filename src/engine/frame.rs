@@ -401,6 +401,9 @@ pub struct Composites {
     /// The largest §10.8 score (held 2 s), and the book it belongs to.
     pub dislocation_score: Option<f64>,
     pub dislocated: Option<BookKey>,
+    /// The lowest §10.9 integrity score of the symbol's books (each book's is in
+    /// `analytics.integrity`); `None` when no book has one.
+    pub integrity_score: Option<f64>,
     /// The currency the symbol's cross-venue prices (its reference mid, dislocation) are in:
     /// the quote most of its fresh books use.
     pub quote: Option<String>,

@@ -3,8 +3,10 @@
 //! rule can watch a metric that never has one.
 
 use crate::config::alerts::{AlertMetric, MetricScope};
+use crate::engine::analytics::DetectorKind;
 use crate::feed::health::BookState;
 
+use super::analytics::Analytics;
 use super::book::view::{BookTick, depth_10bps};
 use super::frame::{BookFeatures, Composites};
 
@@ -15,6 +17,8 @@ pub enum Reading {
     Book(fn(&BookTick) -> Option<f64>),
     /// From one symbol's cross-venue composites.
     Symbol(fn(&Composites) -> Option<f64>),
+    /// From one symbol's analytics (§5–§10).
+    Analytics(fn(&Analytics) -> Option<f64>),
     /// One value per event, handed over by the book as it happens
     /// ([`BookEngine::take_events`](super::book::BookEngine::take_events)).
     Event,
@@ -25,7 +29,7 @@ impl Reading {
     pub fn scope(self) -> MetricScope {
         match self {
             Reading::Book(_) => MetricScope::Book,
-            Reading::Symbol(_) => MetricScope::Symbol,
+            Reading::Symbol(_) | Reading::Analytics(_) => MetricScope::Symbol,
             Reading::Event => MetricScope::Event,
         }
     }
@@ -35,7 +39,7 @@ impl Reading {
 /// old news, except for the metrics that are about staleness and resyncs themselves.
 pub fn reading(m: AlertMetric) -> Reading {
     use AlertMetric as M;
-    use Reading::{Book, Event, Symbol};
+    use Reading::{Analytics, Book, Event, Symbol};
     match m {
         M::SpreadBps => Book(|t| fresh_features(t)?.spread_bps),
         M::DepthImbalance25bps => Book(|t| fresh_features(t)?.depth_imbalance_25bps),
@@ -66,10 +70,25 @@ pub fn reading(m: AlertMetric) -> Reading {
         M::CrossExchangeAgreement => Symbol(|c| c.cross_exchange_agreement),
         M::CascadeStress => Symbol(|c| c.cascade_stress),
         M::DislocationScore => Symbol(|c| c.dislocation_score),
+        M::LayeringScore => Book(|t| detector(t, DetectorKind::Layering)),
+        M::QuoteStuffingScore => Book(|t| detector(t, DetectorKind::QuoteStuffing)),
+        M::MomentumIgnitionScore => Book(|t| detector(t, DetectorKind::MomentumIgnition)),
+        M::PumpScore => Book(|t| detector(t, DetectorKind::Pump)),
+        M::WashScore => Book(|t| detector(t, DetectorKind::WashTrading)),
+        M::StopHuntScore => Book(|t| detector(t, DetectorKind::StopHunt)),
+        M::IntegrityScore => Symbol(|c| c.integrity_score),
         M::FundingAgreement => Symbol(|c| c.derivatives.funding_agreement),
         M::OiDivergence => Symbol(|c| c.derivatives.oi_divergence),
+        M::RegimeEntropy => Analytics(|a| a.regime.entropy),
+        M::DriftScore => Analytics(|a| a.drift.score),
+        M::Consensus => Analytics(|a| a.consensus.consensus),
         M::LargeTradeUsd | M::LiquidationUsd => Event,
     }
+}
+
+/// A §10 detector's score on a book (already `None` unless the book is fresh).
+fn detector(t: &BookTick, kind: DetectorKind) -> Option<f64> {
+    t.detectors.iter().find(|r| r.kind == kind)?.score
 }
 
 /// A book's features, if the book is fresh.

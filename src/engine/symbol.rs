@@ -1,5 +1,5 @@
 //! Per-symbol state: the cross-venue composites (§4, §10.8) over the books serving one symbol,
-//! and the per-tick history behind the sparklines.
+//! the §10 integrity of each of its books, and the per-tick history behind the sparklines.
 //!
 //! Only live, valid, fresh books count (§0.2): a stale or crossed venue is excluded, never
 //! zero-filled, and the venues used are listed with the result. Venues are weighted by the taker
@@ -14,17 +14,23 @@ use crate::features::composites::{VenueSignal, cross_exchange_agreement, weighte
 use crate::features::derivatives::{
     DerivativesConsensus, SideDepth, SpotPerp, VenueDerivs, consensus, spot_perp,
 };
-use crate::features::dislocation::{DislocationTracker, dislocation};
+use crate::features::detectors::integrity::integrity;
+use crate::features::detectors::{FireLatch, point};
+use crate::features::dislocation::{Dislocation, DislocationTracker, dislocation};
 use crate::features::num::{median, sgn};
 use crate::feed::event::BookKey;
 use crate::instrument::MarketKind;
 use crate::market::{Millis, Nanos, VenueId};
 
+use super::analytics::{Analytics, BookIntegrity, DetectorKind};
 use super::book::view::BookTick;
 use super::clock::to_millis;
 use super::frame::{BookFrame, Composites, Progress, SymbolFrame, SymbolHistory, Warming};
+use super::minutes::{MinuteReads, SymbolMinute, monitored};
+use super::models::model_consensus;
 use super::prices::PriceHistory;
 use super::quote_rate::QuoteRate;
+use super::reads::{ReadInputs, SymbolReads};
 
 /// §10.8: the score is the minimum over the last 2 s, so one bad tick does not fire it.
 const DISLOCATION_HOLD: Millis = 2_000;
@@ -90,7 +96,11 @@ pub struct SymbolState {
     name: Arc<str>,
     history: History,
     prices: PriceHistory,
-    dislocation: HashMap<BookKey, DislocationTracker>,
+    /// Per book: the §10.8 hold and the last time it fired.
+    dislocation: HashMap<BookKey, (DislocationTracker, FireLatch)>,
+    reads: SymbolReads,
+    /// §6 regime and §7 drift over the symbol's 1-min rows.
+    minutes: MinuteReads,
 }
 
 /// A fresh book's inputs to the composites.
@@ -107,7 +117,14 @@ impl SymbolState {
             history: History::new(history_len.max(1)),
             prices: PriceHistory::default(),
             dislocation: HashMap::new(),
+            reads: SymbolReads::default(),
+            minutes: MinuteReads::default(),
         }
+    }
+
+    /// Restored 1-min rows of the symbol, oldest first (see [`MinuteReads::restore`]).
+    pub fn seed_minutes(&mut self, rows: impl IntoIterator<Item = (Millis, SymbolMinute)>) {
+        self.minutes.restore(rows);
     }
 
     pub fn name(&self) -> &Arc<str> {
@@ -119,7 +136,7 @@ impl SymbolState {
     pub fn tick(
         &mut self,
         now: Nanos,
-        books: Vec<BookTick>,
+        mut books: Vec<BookTick>,
         cfg: &EngineConfig,
         rate: Option<&QuoteRate>,
     ) -> SymbolFrame {
@@ -137,7 +154,7 @@ impl SymbolState {
         let mut composites = composites(&used);
         composites.warming = warming(&fresh, &composites);
         let money = Money::of(&used, rate);
-        self.dislocation(
+        let dislocations = self.dislocation(
             now,
             &books,
             &used,
@@ -159,6 +176,18 @@ impl SymbolState {
         composites.derivatives = derivatives(&used, self.prices.change_1h(now));
         composites.spot_perp = spot_perp_depth(&used, &money);
         money.describe(&used, &mut composites);
+        let mut analytics = Analytics::default();
+        self.reads.fill(
+            &ReadInputs {
+                now,
+                books: &books,
+                quote: money.quote.as_deref(),
+                rate,
+                mid,
+                cfg,
+            },
+            &mut analytics,
+        );
         self.history.push(
             now,
             [
@@ -171,14 +200,72 @@ impl SymbolState {
                 mid,
             ],
         );
+        // §6–§8: regime and drift advance once a minute; the consensus reads this tick.
+        self.minutes.on_tick(now, mid, monitored(&composites));
+        analytics.regime = self.minutes.regime().clone();
+        analytics.drift = self.minutes.drift().clone();
+        analytics.consensus = model_consensus(&composites, &analytics.regime);
+        analytics.integrity = self.integrity(now, &mut books, &dislocations);
+        composites.integrity_score = analytics
+            .integrity
+            .iter()
+            .filter_map(|b| b.integrity_score)
+            .reduce(f64::min);
         SymbolFrame {
             symbol: self.name.to_string(),
             books: books.into_iter().map(|b| b.frame).collect(),
             composites,
             history: Arc::new(self.history.frame()),
             prices: self.prices.series(),
-            analytics: Arc::default(),
+            analytics: Arc::new(analytics),
         }
+    }
+
+    /// §10.9 for every book: its eight readings, dislocation (§10.8, held per book in
+    /// `dislocations`, aligned with `books`) filled in here, the score and its top contributors.
+    fn integrity(
+        &mut self,
+        now: Nanos,
+        books: &mut [BookTick],
+        dislocations: &[Option<(f64, Dislocation)>],
+    ) -> Vec<BookIntegrity> {
+        let t = to_millis(now);
+        let slot = DetectorKind::ALL.len() - 1;
+        books
+            .iter_mut()
+            .zip(dislocations)
+            .map(|(b, held)| {
+                let mut detectors = std::mem::take(&mut b.detectors);
+                let key = b.frame.key.clone();
+                let mid = b.frame.features.as_ref().and_then(|f| f.mid);
+                if let (Some(r), Some((_, latch))) =
+                    (detectors.get_mut(slot), self.dislocation.get_mut(&key))
+                {
+                    r.score = held.map(|(score, _)| score);
+                    latch.update(t, r.score, || {
+                        let Some((_, d)) = held else {
+                            return (String::new(), vec![]);
+                        };
+                        let summary = format!(
+                            "mid {:+.1} bps from the median of the other venues (T {:.1} bps)",
+                            d.d_bps, d.threshold_bps
+                        );
+                        (
+                            summary,
+                            mid.map(|m| vec![point(t, m, 0.0)]).unwrap_or_default(),
+                        )
+                    });
+                    r.last_fired = latch.last().cloned();
+                }
+                let (integrity_score, top_contributors) = integrity(&detectors);
+                BookIntegrity {
+                    key,
+                    detectors,
+                    integrity_score,
+                    top_contributors,
+                }
+            })
+            .collect()
     }
 
     /// §10.8 for every fresh book against the other fresh, aligned books of the same kind of
@@ -193,17 +280,20 @@ impl SymbolState {
         money: &Money,
         alignment_ms: f64,
         out: &mut Composites,
-    ) {
+    ) -> Vec<Option<(f64, Dislocation)>> {
         let t = to_millis(now);
         let spot = |f: &BookFrame| f.instrument.kind == MarketKind::Spot;
         let mut worst: Option<(f64, f64, &BookKey)> = None;
+        let mut held = Vec::with_capacity(books.len());
         for b in books {
             let key = &b.frame.key;
             if !self.dislocation.contains_key(key) {
                 let tracker = DislocationTracker::new(DISLOCATION_HOLD);
-                self.dislocation.insert(key.clone(), tracker);
+                self.dislocation
+                    .insert(key.clone(), (tracker, FireLatch::default()));
             }
-            let Some(tracker) = self.dislocation.get_mut(key) else {
+            let Some((tracker, _)) = self.dislocation.get_mut(key) else {
+                held.push(None);
                 continue;
             };
             let me = used.iter().find(|u| u.frame.key == *key);
@@ -220,7 +310,9 @@ impl SymbolState {
                 dislocation(mid, spread / 2.0, &others)
             });
             tracker.update(t, instant.map(|d| d.score));
-            let (Some(d), Some(score)) = (instant, tracker.score(t)) else {
+            let score = instant.zip(tracker.score(t));
+            held.push(score.map(|(d, s)| (s, d)));
+            let Some((d, score)) = score else {
                 continue;
             };
             if worst.is_none_or(|(s, bps, _)| (score, d.d_bps.abs()) > (s, bps.abs())) {
@@ -232,6 +324,7 @@ impl SymbolState {
             out.dislocation_bps = Some(bps);
             out.dislocated = Some(key.clone());
         }
+        held
     }
 }
 
@@ -325,7 +418,7 @@ fn warming(fresh: &[&BookTick], c: &Composites) -> Warming {
 
 /// Two feeds are comparable when their receive lags differ by at most the alignment limit
 /// (§0.2): books are incremental, so a quiet book is current as of its feed's lag.
-fn aligned(a: Option<f64>, b: Option<f64>, limit_ms: f64) -> bool {
+pub(super) fn aligned(a: Option<f64>, b: Option<f64>, limit_ms: f64) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => (a - b).abs() <= limit_ms,
         _ => false,
@@ -445,6 +538,7 @@ fn composites(used: &[Used]) -> Composites {
         dislocation_bps: None,
         dislocation_score: None,
         dislocated: None,
+        integrity_score: None,
         quote: None,
         quote_rate: None,
         quotes_apart: Vec::new(),

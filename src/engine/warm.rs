@@ -16,6 +16,8 @@
 use crate::feed::event::LiqSampling;
 use crate::market::Millis;
 
+use super::minutes::SymbolMinute;
+
 /// A per-minute baseline series of one book.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MinuteSeries {
@@ -107,6 +109,11 @@ pub enum Seed {
     /// The book had a liquidation stream of this sampling in the minute holding `t`, so its
     /// restored liquidation seconds can be counted before the first live liquidation.
     LiqStream { t: Millis, sampling: LiqSampling },
+    /// One closed minute of the book's **symbol** (the history's cross-venue 1-min row), for
+    /// the symbol's regime and drift ([`super::minutes`]). Every book of the symbol carries the
+    /// same rows, so they arrive whichever of its books appears; the symbol takes each minute
+    /// once.
+    SymbolMinute { t: Millis, row: SymbolMinute },
 }
 
 /// One second of a book's flow as the history keeps it.
@@ -130,7 +137,8 @@ impl Seed {
             Seed::Minute { t, .. }
             | Seed::PrintHour { t, .. }
             | Seed::Second { t, .. }
-            | Seed::LiqStream { t, .. } => *t,
+            | Seed::LiqStream { t, .. }
+            | Seed::SymbolMinute { t, .. } => *t,
         }
     }
 
@@ -141,12 +149,13 @@ impl Seed {
             Seed::Minute { t, .. }
             | Seed::PrintHour { t, .. }
             | Seed::Second { t, .. }
-            | Seed::LiqStream { t, .. } => *t += ms,
+            | Seed::LiqStream { t, .. }
+            | Seed::SymbolMinute { t, .. } => *t += ms,
         }
     }
 
-    /// `(series code, value, bins)` as the history stores it; `None` for a [`Seed::Second`],
-    /// which is read from the 1-s rows.
+    /// `(series code, value, bins)` as the history stores it; `None` for a [`Seed::Second`]
+    /// or a [`Seed::SymbolMinute`], which are read from the 1-s and 1-min rows.
     pub fn stored(&self) -> Option<(i64, Option<f64>, Option<Vec<u8>>)> {
         match self {
             Seed::Minute { series, value, .. } => Some((series.code(), Some(*value), None)),
@@ -162,7 +171,7 @@ impl Seed {
                 let code = LIQ_SAMPLINGS.iter().position(|s| s == sampling)?;
                 Some((LIQ_STREAM_CODE, Some(code as f64), None))
             }
-            Seed::Second { .. } => None,
+            Seed::Second { .. } | Seed::SymbolMinute { .. } => None,
         }
     }
 

@@ -1,5 +1,6 @@
-//! The level-change tracker behind `phantom_liquidity_score` (§10.1) and `large_order_activity`
-//! (§1.13): one pass over every level change and trade, sharing the trade attribution.
+//! The level-change tracker behind `phantom_liquidity_score` (§10.1), layering (§10.2) and
+//! `large_order_activity` (§1.13): one pass over every level change and trade, sharing the trade
+//! attribution and the episodes.
 //!
 //! Like OFI it differences book states, so it must see every change (never throttled, §0.6) and is
 //! reset at a resync (§0.2). The caller must not feed a snapshot reload as level changes: a
@@ -9,6 +10,7 @@ use crate::market::{Millis, Side};
 
 use super::attribution::{TradeAttribution, price_key};
 use super::bands::LevelThreshold;
+use super::detectors::layering::{Layering, LayeringConfig, LayeringReading};
 use super::large_orders::{LargeOrderActivity, LargeOrderReading};
 use super::phantom::{PhantomConfig, PhantomReading, PhantomTracker};
 use super::{LevelChange, Touch, Trade, side_hit};
@@ -50,6 +52,7 @@ pub struct LevelActivityTracker {
     thresholds: [LevelThreshold; 2],
     attribution: TradeAttribution,
     phantom: PhantomTracker,
+    layering: Layering,
     large_orders: LargeOrderActivity,
     /// Cumulative taker volume that consumed `[bids, asks]`.
     consumed: [f64; 2],
@@ -77,6 +80,11 @@ impl LevelActivityTracker {
             thresholds: [bid, ask],
             attribution: TradeAttribution::new(cfg.attribution_grace),
             phantom: PhantomTracker::new(cfg.phantom, cfg.attribution_grace),
+            layering: Layering::new(LayeringConfig {
+                window: cfg.phantom.window,
+                tau: cfg.phantom.tau,
+                ..LayeringConfig::default()
+            }),
             large_orders: LargeOrderActivity::new(cfg.large_order_window, cfg.attribution_grace),
             consumed: [0.0; 2],
             last_t: None,
@@ -91,6 +99,7 @@ impl LevelActivityTracker {
         let t = self.last_t.map_or(t, |last| t.max(last));
         self.last_t = Some(t);
         self.phantom.observe(t);
+        self.layering.observe(t);
         self.large_orders.observe(t);
         self.advance(t);
         t
@@ -98,9 +107,13 @@ impl LevelActivityTracker {
 
     fn advance(&mut self, now: Millis) {
         let consumed = self.consumed;
+        let layering = &mut self.layering;
         // Opposite book side of a bid-side episode: asks, consumed by taker buys.
-        self.phantom
-            .classify_due(now, |side| consumed[side_index(side.opposite())]);
+        self.phantom.classify_due(
+            now,
+            |side| consumed[side_index(side.opposite())],
+            |add| layering.on_classified(add),
+        );
         self.large_orders.commit_due(now);
     }
 
@@ -117,14 +130,16 @@ impl LevelActivityTracker {
         let m = touch.mid();
         let near_mid = (price - m).abs() <= (self.large_order_band + EDGE_TOL) * m;
         let delta = change.new_size - change.old_size;
-        if delta > 0.0 && theta.is_large(price, delta) {
-            if near_mid {
+        // §10.2 groups adds of at least θ/2; §10.1 and §1.13 count those of at least θ.
+        if delta > 0.0 && theta.is_large(price, 2.0 * delta) {
+            let large = theta.is_large(price, delta);
+            if large && near_mid {
                 self.large_orders.on_large_add(t, price * delta);
             }
             if self.off_touch_in_band(side, price, touch) {
                 let opposite = self.consumed[side_index(side.opposite())];
                 self.phantom
-                    .open_episode(t, side, key, price, delta, opposite);
+                    .open_episode(t, side, key, price, delta, opposite, large);
             }
         } else if delta < 0.0 {
             self.phantom.on_decrease(t, side, key, split);
@@ -169,12 +184,19 @@ impl LevelActivityTracker {
     pub fn reset(&mut self) {
         self.attribution.clear();
         self.phantom.reset();
+        self.layering.reset();
         self.large_orders.reset();
     }
 
     pub fn phantom(&mut self, now: Millis) -> PhantomReading {
         self.advance(now);
         self.phantom.reading(now)
+    }
+
+    /// §10.2 at `now`; it runs τ + 1 s behind (see [`Layering`]).
+    pub fn layering(&mut self, now: Millis) -> LayeringReading {
+        self.advance(now);
+        self.layering.reading(now)
     }
 
     pub fn large_order_activity(&mut self, now: Millis) -> LargeOrderReading {
@@ -340,6 +362,75 @@ mod tests {
         tr.on_level_change(&change(1000, Side::Bid, 99.8, 10.0, 0.0), &c);
         let r = tr.phantom(30_000);
         assert_close(r.opposite_taker_volume, 3.0);
+        assert_some_close(r.phantom_ratio, 1.0);
+    }
+
+    /// §10.2: bids 99.7, 99.6 and 99.5 each get +6 (θ/2 = 5) at 0.2, 0.4 and 0.6 s, all
+    /// cancelled at 2.0 s: layered notional 1792.8, score 1.0.
+    #[test]
+    fn spec_layering() {
+        let mut tr = tracker();
+        let c = touch();
+        for (t, p) in [(200, 99.7), (400, 99.6), (600, 99.5)] {
+            tr.on_level_change(&change(t, Side::Bid, p, 4.0, 10.0), &c);
+        }
+        for p in [99.7, 99.6, 99.5] {
+            tr.on_level_change(&change(2000, Side::Bid, p, 10.0, 4.0), &c);
+        }
+        let r = tr.layering(31_000);
+        assert_some_close(r.score, 1.0);
+        assert_close(r.layered_notional[0], 1792.8);
+        let cluster = r.last_cluster.unwrap();
+        assert_eq!((cluster.side, cluster.adds.len()), (Side::Bid, 3));
+        // Below θ, none of them is a §10.1 episode.
+        let p = tr.phantom(31_000);
+        assert_eq!((p.episodes, p.phantom_liquidity_score), (0, Some(0.0)));
+    }
+
+    #[test]
+    fn layered_adds_that_are_hit_or_stay_are_not_layering() {
+        let mut tr = tracker();
+        let c = touch();
+        for (t, p) in [(200, 99.7), (400, 99.6), (600, 99.5)] {
+            tr.on_level_change(&change(t, Side::Bid, p, 4.0, 10.0), &c);
+        }
+        // Two of three are sold into: only one flickers (1/3 < 2/3).
+        tr.on_trade(&sell(1900, 99.7, 6.0));
+        tr.on_trade(&sell(1900, 99.6, 6.0));
+        for p in [99.7, 99.6, 99.5] {
+            tr.on_level_change(&change(2000, Side::Bid, p, 10.0, 4.0), &c);
+        }
+        let r = tr.layering(31_000);
+        assert_eq!(r.score, Some(0.0));
+        assert!(r.last_cluster.is_none());
+    }
+
+    #[test]
+    fn a_resync_with_layers_open_is_not_layering() {
+        let mut tr = tracker();
+        let c = touch();
+        for (t, p) in [(200, 99.7), (400, 99.6), (600, 99.5)] {
+            tr.on_level_change(&change(t, Side::Bid, p, 4.0, 10.0), &c);
+        }
+        // The book resyncs; the reloaded book no longer shows the adds (never fed as changes).
+        tr.reset();
+        let r = tr.layering(31_000);
+        assert_eq!(r.score, Some(0.0));
+        assert!(r.last_cluster.is_none());
+    }
+
+    #[test]
+    fn a_level_churning_within_tau_holds_a_bounded_number_of_episodes() {
+        let mut tr = tracker();
+        let c = touch();
+        // 100 large adds and cancels at one level within a second: only the first 16 are
+        // followed, so attribution at that level stays a short walk.
+        for i in 0..100 {
+            tr.on_level_change(&change(i * 10, Side::Bid, 99.8, 2.0, 12.0), &c);
+            tr.on_level_change(&change(i * 10 + 5, Side::Bid, 99.8, 12.0, 2.0), &c);
+        }
+        let r = tr.phantom(31_000);
+        assert_eq!(r.episodes, 16);
         assert_some_close(r.phantom_ratio, 1.0);
     }
 

@@ -29,22 +29,34 @@
 //!   trackers behind `phantom_liquidity_score` and `large_order_activity` (§10.1, §1.13);
 //! - [`composites`], [`dislocation`]: composites, `agreement()` and cross-venue dislocation
 //!   (§3.13, §4, §10.8);
+//! - [`detectors`]: the other market-protection detectors and the integrity score (§10.2–10.7,
+//!   §10.9);
 //! - [`derivatives`]: funding and open-interest consensus across perpetuals (§3.13);
+//! - [`lead_lag`]: which book's order flow leads (§3.12);
+//! - [`zones`]: support and resistance zones from resting depth (§5);
+//! - [`arbitrage`]: cross-venue edges net of taker fees (§9);
+//! - [`regime`], [`drift`], [`consensus`]: the HMM regime filter, feature drift (PSI, KS,
+//!   Page–Hinkley, ADWIN) and the multi-model consensus (§6–§8);
 //! - [`alias`]: market-data names mapped to this spec's honest names (§12).
 
 pub mod alias;
+pub mod arbitrage;
 pub mod attribution;
 pub mod bands;
 pub mod baseline;
 pub mod book_metrics;
 pub mod cascade;
 pub mod composites;
+pub mod consensus;
 pub mod derivatives;
+pub mod detectors;
 pub mod dislocation;
+pub mod drift;
 pub mod flow;
 pub mod grid;
 pub mod hawkes;
 pub mod large_orders;
+pub mod lead_lag;
 pub mod level_activity;
 pub mod level_ofi;
 pub mod liquidations;
@@ -52,11 +64,13 @@ pub mod num;
 pub mod ofi;
 pub mod phantom;
 pub mod prints;
+pub mod regime;
 pub mod slippage;
 pub mod spread_vol;
 pub mod time_weighted;
 pub mod vpin;
 pub mod window;
+pub mod zones;
 
 #[cfg(test)]
 pub(crate) mod testutil;

@@ -132,6 +132,8 @@ pub struct Ofi {
     prev: Option<Touch>,
     short: OfiWindow,
     long: OfiWindow,
+    /// `[Σ e_n, Σ |e_n|]` since the calculator was made: differenced per 1-s bin by §3.12.
+    totals: [f64; 2],
 }
 
 impl Ofi {
@@ -140,6 +142,7 @@ impl Ofi {
             prev: None,
             short: OfiWindow::new(cfg.short),
             long: OfiWindow::new(cfg.long),
+            totals: [0.0; 2],
         }
     }
 
@@ -156,9 +159,16 @@ impl Ofi {
         if let Some(e) = e.filter(|e| *e != 0.0 && e.is_finite()) {
             self.short.flow.push(t, [e, e.abs()]);
             self.long.flow.push(t, [e, e.abs()]);
+            self.totals[0] += e;
+            self.totals[1] += e.abs();
         }
         self.prev = touch;
         e
+    }
+
+    /// `[Σ e_n, Σ |e_n|]` over every event so far (never reset: a resync adds no event).
+    pub fn totals(&self) -> [f64; 2] {
+        self.totals
     }
 
     /// Resync: forget the baseline so no event spans the gap; the window sums stay.

@@ -15,6 +15,7 @@ use smallvec::SmallVec;
 use crate::market::{Millis, Side};
 
 use super::attribution::DecreaseSplit;
+use super::detectors::layering::ClassifiedAdd;
 use super::num::{median, ratio};
 use super::window::{ObservedSince, RollingSum};
 
@@ -69,6 +70,9 @@ struct Episode {
     resolved_at: Option<Millis>,
     /// Cumulative opposite-side taker volume at the add, for the "benefit coupling" diagnostic.
     opposite_taker_at_add: f64,
+    /// `added ≥ θ`: counted by §10.1. Smaller episodes (θ/2 ≤ added < θ) exist for §10.2's
+    /// layering only.
+    large: bool,
 }
 
 impl Episode {
@@ -98,6 +102,13 @@ pub struct PhantomReading {
     /// Episodes not yet classified.
     pub open_episodes: usize,
 }
+
+/// Unclassified episodes held at one level, and in all. Attribution walks a level's episodes on
+/// every decrease there, and classification removes from that list: a level re-quoted thousands of
+/// times within τ (or a hostile feed) would make each update cost thousands of steps. Adds beyond
+/// the caps open no episode; a level churning that fast is no footprint LIFO can attribute.
+const MAX_EPISODES_PER_LEVEL: usize = 16;
+const MAX_OPEN_EPISODES: usize = 4096;
 
 const FLICKER_N: usize = 0;
 const TOTAL_N: usize = 1;
@@ -156,7 +167,10 @@ impl PhantomTracker {
         self.observed.observe(t);
     }
 
-    /// A large add that qualifies (in band, off the touch) opens an episode.
+    /// An add that qualifies (in band, off the touch, at least θ/2) opens an episode; only a
+    /// `large` one (at least θ) counts for §10.1. All of them take part in the LIFO attribution,
+    /// as each is a distinct add at that level.
+    #[allow(clippy::too_many_arguments)]
     pub fn open_episode(
         &mut self,
         t: Millis,
@@ -165,7 +179,12 @@ impl PhantomTracker {
         price: f64,
         added: f64,
         opposite_taker_cum: f64,
+        large: bool,
     ) {
+        let at_level = self.by_level.get(&(side, key)).map_or(0, |ids| ids.len());
+        if at_level >= MAX_EPISODES_PER_LEVEL || self.episodes.len() >= MAX_OPEN_EPISODES {
+            return;
+        }
         let id = self.next_id;
         self.next_id += 1;
         self.episodes.insert(
@@ -181,6 +200,7 @@ impl PhantomTracker {
                 last_decrease: None,
                 resolved_at: None,
                 opposite_taker_at_add: opposite_taker_cum,
+                large,
             },
         );
         self.by_level.entry((side, key)).or_default().push(id);
@@ -239,10 +259,15 @@ impl PhantomTracker {
         }
     }
 
-    /// Classifies the episodes due by `now` into the window, in due-time order.
-    /// `opposite_taker_cum(side)` gives the cumulative taker volume on the book side opposite
-    /// `side`.
-    pub fn classify_due(&mut self, now: Millis, opposite_taker_cum: impl Fn(Side) -> f64) {
+    /// Classifies the episodes due by `now` into the window, in due-time order, and hands every
+    /// classified episode to `classified` (§10.2 groups them). `opposite_taker_cum(side)` gives
+    /// the cumulative taker volume on the book side opposite `side`.
+    pub fn classify_due(
+        &mut self,
+        now: Millis,
+        opposite_taker_cum: impl Fn(Side) -> f64,
+        mut classified: impl FnMut(ClassifiedAdd),
+    ) {
         loop {
             let timeout = self.timeouts.front().copied().filter(|(at, _)| *at <= now);
             let settled = self.settling.front().copied().filter(|(at, _)| *at <= now);
@@ -271,7 +296,17 @@ impl PhantomTracker {
                     self.by_level.remove(&(ep.side, ep.key));
                 }
             }
-            self.record(at, &ep, opposite_taker_cum(ep.side));
+            classified(ClassifiedAdd {
+                t_add: ep.t_add,
+                side: ep.side,
+                key: ep.key,
+                price: ep.price,
+                added: ep.added,
+                flicker: self.class_of(&ep) == EpisodeClass::Flicker,
+            });
+            if ep.large {
+                self.record(at, &ep, opposite_taker_cum(ep.side));
+            }
         }
     }
 
@@ -338,7 +373,7 @@ impl PhantomTracker {
             flicker_notional_ask: s[FLICKER_ASK_N],
             median_flicker_lifetime_ms: median(&lifetimes),
             opposite_taker_volume: s[OPPOSITE_TAKER],
-            open_episodes: self.episodes.len(),
+            open_episodes: self.episodes.values().filter(|e| e.large).count(),
         }
     }
 }

@@ -99,12 +99,16 @@ pub fn start(
 }
 
 /// Everything a start restores from `store` at `now` (unix ms): every book's baseline samples
-/// ([`restore`]) and, after a short stop, its last seconds of flow ([`recent`]).
+/// and its symbol's 1-min rows ([`restore`]) and, after a short stop, its last seconds of flow
+/// ([`recent`]).
 pub fn warm_seeds(
     store: &Store,
     now_ms: i64,
 ) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
     let mut seeds = restore::load_seeds(store, now_ms)?;
+    for (key, minutes) in restore::load_symbol_minutes(store, now_ms)? {
+        seeds.entry(key).or_default().extend(minutes);
+    }
     for (key, recent) in recent::load_recent(store, now_ms)? {
         seeds.entry(key).or_default().extend(recent);
     }

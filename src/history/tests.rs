@@ -567,3 +567,60 @@ fn pruning_drops_old_baseline_samples() {
         .unwrap();
     assert_eq!(left, 1);
 }
+
+/// A symbol's minutes come back from its cross-venue rows; without them (a simulated past),
+/// from its books' rows: the median close and each feature's mean over the books that have it.
+#[test]
+fn symbol_minutes_come_from_the_cross_venue_rows_or_the_books() {
+    use crate::engine::minutes::SymbolMinute;
+    use crate::engine::warm::Seed;
+    use crate::feed::event::BookKey;
+    use crate::market::VenueId;
+    let dir = tempdir("symbol-minutes");
+    let path = dir.join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    let book = |venue: &str, instrument: &str, symbol: &str, mid: f64, dp: Option<f64>| {
+        let mut values = vec![None; width()];
+        values[index_of("mid").unwrap()] = Some(mid);
+        values[index_of("directional_pressure").unwrap()] = dp;
+        BookRow {
+            venue: venue.into(),
+            instrument: instrument.into(),
+            symbol: symbol.into(),
+            values,
+        }
+    };
+    let rows = vec![
+        book("okx", "BTC-USDT", "BTC", 100.0, Some(0.2)),
+        book("all", "BTC", "BTC", 101.0, Some(0.3)),
+        book("okx", "ETH-USDT", "ETH", 10.0, Some(0.1)),
+        book("bybit-spot", "ETHUSDT", "ETH", 12.0, None),
+        book("binance", "ETHUSDT", "ETH", 11.5, Some(0.5)),
+    ];
+    store.write_seconds(&[(T0 + 5, rows)], &[]).unwrap();
+    let seeds = restore::load_symbol_minutes(&store, (T0 + 60) * 1000).unwrap();
+    let minute = |venue, id: &str| match seeds[&BookKey::new(venue, id)].as_slice() {
+        [Seed::SymbolMinute { t, row }] => (*t, *row),
+        other => panic!("{other:?}"),
+    };
+    let (t, btc) = minute(VenueId::Okx, "BTC-USDT");
+    assert_eq!(t, T0 * 1000, "the minute's start, ms");
+    assert_eq!((btc.mid, btc.features[0]), (Some(101.0), Some(0.3)));
+    let (_, eth) = minute(VenueId::BybitSpot, "ETHUSDT");
+    assert_eq!(
+        minute(VenueId::Okx, "ETH-USDT").1,
+        eth,
+        "every book of the symbol"
+    );
+    let expected = SymbolMinute {
+        mid: Some(11.5),
+        features: [Some(0.3), None, None, None, None, None],
+    };
+    assert_eq!(eth.mid, expected.mid);
+    assert!((eth.features[0].unwrap() - 0.3).abs() < 1e-12);
+    assert_eq!(eth.features[1..], expected.features[1..]);
+    assert!(seeds.keys().all(|k| k.venue.as_str() != "all"));
+    // Older than 25 h: nothing.
+    let late = restore::load_symbol_minutes(&store, (T0 + 26 * 3600) * 1000).unwrap();
+    assert!(late.is_empty());
+}

@@ -1,6 +1,7 @@
 //! The calculators that difference consecutive book states, fed on **every** book update
-//! (never throttled, §0.6): OFI, level OFI, the phantom/large-order level trackers, and the two
-//! state series sampled by time (spread for its volatility, the L1 imbalance for its average).
+//! (never throttled, §0.6): OFI, level OFI, the phantom/layering/large-order level trackers, the
+//! quote-stuffing update counter (§10.3), and the two state series sampled by time (spread for
+//! its volatility, the L1 imbalance for its average).
 //!
 //! They share one life cycle (§0.2): a resync or a snapshot reload starts a new baseline so no
 //! event spans the gap, while the windows of values already computed are kept. A snapshot is
@@ -13,6 +14,8 @@
 
 use crate::features::bands::LevelThreshold;
 use crate::features::book_metrics::{l1_imbalance, spread};
+use crate::features::detectors::layering::LayeringReading;
+use crate::features::detectors::stuffing::{QuoteStuffing, StuffingConfig, StuffingReading};
 use crate::features::large_orders::LargeOrderReading;
 use crate::features::level_activity::{LevelActivityConfig, LevelActivityTracker};
 use crate::features::level_ofi::{LevelOfi, LevelOfiReading};
@@ -50,6 +53,9 @@ pub struct Differencing {
     ofi: Ofi,
     level_ofi: LevelOfi,
     activity: LevelActivityTracker,
+    /// Level changes per second (§10.3): counted from diffs only, paused from a break in the
+    /// chain to the next snapshot.
+    stuffing: QuoteStuffing,
     /// The price grid `activity` matches trades to levels on.
     grid: f64,
     spread_vol: SpreadVolatility,
@@ -68,6 +74,7 @@ impl Differencing {
             ofi: Ofi::new(OfiConfig::default()),
             level_ofi: LevelOfi::new(LEVEL_OFI_WINDOW),
             activity: new_activity(grid),
+            stuffing: QuoteStuffing::new(StuffingConfig::default()),
             grid,
             spread_vol: SpreadVolatility::new(SpreadVolConfig::default()),
             l1_avg: TimeWeightedMean::new(L1_AVG_WINDOW),
@@ -97,6 +104,7 @@ impl Differencing {
         let top = Book::complete(&self.top_bids, &self.top_asks);
         self.level_ofi.on_book(t, &top);
         if let (UpdateKind::Delta, Some(touch)) = (kind, touch) {
+            self.stuffing.on_changes(t, changes.len());
             for change in changes {
                 self.activity.on_level_change(change, &touch);
             }
@@ -109,6 +117,7 @@ impl Differencing {
     /// A new (de-duplicated) trade, for the attribution of size decreases.
     pub fn on_trade(&mut self, trade: &Trade) {
         self.activity.on_trade(trade);
+        self.stuffing.on_trade(trade.t);
     }
 
     pub fn set_thresholds(&mut self, bid: LevelThreshold, ask: LevelThreshold) {
@@ -119,6 +128,7 @@ impl Differencing {
     /// state is sampled until the next valid book. Windows stay (§0.2).
     pub fn invalidate(&mut self, t: Millis) {
         self.break_chains(t);
+        self.stuffing.pause();
         self.spread_vol.update(t, None);
         self.l1_avg.update(t, None);
     }
@@ -128,6 +138,12 @@ impl Differencing {
         self.ofi.on_book(t, None);
         self.level_ofi.on_book(t, &Book::complete(&[], &[]));
         self.activity.reset();
+        self.stuffing.restart(t);
+    }
+
+    /// OFI's running `[Σ e_n, Σ |e_n|]` (§3.12 bins them per second).
+    pub fn ofi_totals(&self) -> [f64; 2] {
+        self.ofi.totals()
     }
 
     pub fn readings(&mut self, now: Millis) -> DiffReadings {
@@ -141,6 +157,16 @@ impl Differencing {
             large_orders: self.activity.large_order_activity(now),
             l1_imbalance_ratio_avg: l1.mean.filter(|_| warm),
         }
+    }
+
+    /// §10.2 at `now` (τ + 1 s behind the book).
+    pub fn layering(&mut self, now: Millis) -> LayeringReading {
+        self.activity.layering(now)
+    }
+
+    /// §10.3: the last second judged.
+    pub fn stuffing(&mut self, now: Millis) -> Option<StuffingReading> {
+        self.stuffing.reading(now)
     }
 
     /// Trades and levels are matched on the venue's tick grid. Without a known tick, a grid a

@@ -6,6 +6,8 @@
 //!   every update and reset at a resync (§0.2);
 //! - [`tape`], [`liquidations`], [`derivs`]: trades, forced orders and derivatives state;
 //! - [`baselines`]: the per-minute history `liquidity_risk` and cascade thinning rank against;
+//! - [`detectors`]: §10's market-protection detectors fed by trades, liquidations and the mid,
+//!   and the eight readings of the book;
 //! - [`view`]: the tick, computing every feature of the frame.
 //!
 //! Life cycle (§0.2): a book that leaves `Live` (resync, reconnect) loses its mirror and its
@@ -15,6 +17,7 @@
 
 pub mod baselines;
 pub mod derivs;
+pub mod detectors;
 pub mod differencing;
 pub mod liquidations;
 pub mod mirror;
@@ -43,6 +46,7 @@ use super::freshness::UpdateIntervals;
 use super::warm::{MinuteSeries, SecondFlow, Seed};
 use baselines::Baselines;
 use derivs::DerivsState;
+use detectors::Detectors;
 use differencing::Differencing;
 use liquidations::Liquidations;
 use mirror::Mirror;
@@ -97,6 +101,8 @@ pub struct BookEngine {
     liquidations: Option<Liquidations>,
     derivs: DerivsState,
     baselines: Baselines,
+    /// §10.4–10.7 and the last firing of every detector.
+    detectors: Detectors,
     /// `(tick time, resync counter)` over the last 5 minutes.
     resyncs: VecDeque<(Nanos, u64)>,
     /// Exchange time since which this connection's streams have been observed.
@@ -105,6 +111,9 @@ pub struct BookEngine {
     large_threshold: Option<f64>,
     /// θ per side (§0.5) and the exchange second it was derived in.
     theta: Option<(i64, [LevelThreshold; 2])>,
+    /// The local second the depth near mid was last handed to the symbol in (§5 observes once
+    /// a second).
+    depth_second: Option<i64>,
     changes: Vec<LevelChange>,
     bids: Vec<Level>,
     asks: Vec<Level>,
@@ -148,10 +157,12 @@ impl BookEngine {
             liquidations: None,
             derivs: DerivsState::default(),
             baselines: Baselines::default(),
+            detectors: Detectors::default(),
             resyncs: VecDeque::new(),
             observed_since: None,
             large_threshold: None,
             theta: None,
+            depth_second: None,
             changes: Vec::new(),
             bids: Vec::new(),
             asks: Vec::new(),
@@ -204,6 +215,8 @@ impl BookEngine {
                 Seed::PrintHour { .. } => {}
                 Seed::Second { t, flow } => seconds.push((*t, *flow)),
                 Seed::LiqStream { sampling, .. } => self.restored_sampling = Some(*sampling),
+                // The symbol's rows: the engine hands them to the symbol.
+                Seed::SymbolMinute { .. } => {}
             }
         }
         for (minute, values) in minutes {
@@ -396,6 +409,7 @@ impl BookEngine {
             return;
         }
         self.diff.on_trade(&trade);
+        self.detectors.on_trade(&trade);
         let threshold = self.large_threshold.filter(|_| self.params.base_units);
         self.tape.on_trade(&trade, threshold);
     }
@@ -427,6 +441,8 @@ impl BookEngine {
     pub fn on_liquidation(&mut self, l: &Liquidation, cfg: &EngineConfig) {
         self.exch.observe(l.exch_ts, l.local_ts);
         let notional = l.price * l.size;
+        self.detectors
+            .on_liquidation(l.exch_ts, l.position, notional);
         if notional.is_finite() && notional > 0.0 {
             match l.position {
                 crate::market::LiquidatedPosition::Long => self.totals.liq_long_usd += notional,
@@ -503,6 +519,7 @@ impl BookEngine {
     fn restart_streams(&mut self, cfg: &EngineConfig) {
         self.flow = new_flow(&self.params);
         self.tape = new_tape(cfg);
+        self.detectors.restart();
         self.liquidations = None;
         self.observed_since = None;
         self.large_threshold = None;

@@ -9,6 +9,8 @@
 use std::mem::take;
 
 use crate::config::engine::{EngineConfig, KaikoReference};
+use crate::engine::clock::to_millis;
+use crate::engine::analytics::DetectorReading;
 use crate::engine::frame::{
     BookFeatures, BookFrame, CascadeView, Depth, DepthBands, FlowFeatures, KAIKO_REFERENCES,
     Ladder, LadderLevel, LiquidationFeatures, Progress, Warming,
@@ -27,11 +29,13 @@ use crate::features::cascade::{CascadeInputs, cascade_stress};
 use crate::features::composites::{SlippageInput, directional_pressure};
 use crate::features::flow::{FlowReadings, LargeTrades, SizeUnit};
 use crate::features::slippage::{OrderSize, Slippage, SlippageRef, slippage};
+use crate::features::zones::{CAPTURE_RANGE, DepthWindow};
 use crate::features::{Book, Level};
 use crate::feed::health::BookState;
 use crate::market::{Millis, Nanos, Side, TakerSide};
 
 use super::baselines::LiquiditySample;
+use super::detectors::LevelReadings;
 use super::differencing::DiffReadings;
 use super::{BookEngine, BookParams};
 
@@ -53,6 +57,16 @@ pub struct BookTick {
     pub resyncs_5m: u64,
     /// How far this book's slow baselines have filled.
     pub warming: Warming,
+    /// This book's exchange clock at the tick (§3.12 bins flow by exchange time).
+    pub exch_now: Millis,
+    /// OFI's running `[Σ e_n, Σ |e_n|]` (§3.12 differences it per 1-s bin).
+    pub ofi_totals: [f64; 2],
+    /// The valid book's levels near its mid, on the first tick of each local second only (§5
+    /// observes once a second; copying them every tick would cost for nothing).
+    pub depth: Option<DepthWindow>,
+    /// §10's eight readings in `DetectorKind::ALL` order; scores only while the book is fresh.
+    /// Dislocation (§10.8) is left `None` here: the symbol fills it from the other venues.
+    pub detectors: Vec<DetectorReading>,
 }
 
 /// §0.2 book staleness from the configuration.
@@ -86,6 +100,13 @@ impl BookEngine {
 
         let (mut bids, mut asks) = (take(&mut self.bids), take(&mut self.asks));
         let book = self.mirror.materialize(&mut bids, &mut asks);
+        let local_second = to_millis(now).div_euclid(1000);
+        let depth = if valid && self.depth_second != Some(local_second) {
+            self.depth_second = Some(local_second);
+            DepthWindow::capture(&book, CAPTURE_RANGE)
+        } else {
+            None
+        };
         // θ (§0.5) follows the book, re-derived once a second (a median of level sizes moves
         // slowly); the trackers judge new adds by it.
         let second = exch_now.div_euclid(1000);
@@ -165,6 +186,14 @@ impl BookEngine {
                 ..LiquidationFeatures::default()
             }
         };
+        let mid = book.touch().map(|t| t.mid()).filter(|_| valid && !stale);
+        let layering = self.diff.layering(exch_now);
+        let level = LevelReadings {
+            phantom: &diff.phantom,
+            layering: &layering,
+            stuffing: self.diff.stuffing(exch_now),
+        };
+        let detectors = self.detectors.tick(exch_now, mid, p.base_units, level);
         let ladder = self.ladder(&book, cfg.ladder_depth, theta, live);
         self.bids = bids;
         self.asks = asks;
@@ -199,9 +228,13 @@ impl BookEngine {
         let warming = self.warming(exch_now);
         BookTick {
             warming,
+            exch_now,
+            ofi_totals: self.diff.ofi_totals(),
+            depth,
             fresh: valid && !stale,
             lag_ms: self.exch.lag_ms(),
             resyncs_5m: self.resyncs_5m(now),
+            detectors,
             frame,
         }
     }

@@ -333,6 +333,7 @@ fn directional_reads_carry_their_sign_and_other_reads_no_side() {
             0.0,
             0.0,
         ),
+        rule(AlertMetric::Consensus, Trigger::Above(0.5), 0.2, 0.0, 0.0),
     ]);
     let subject = Subject::Symbol("BTC".into());
     a.evaluate(S, MetricScope::Symbol, &subject, |m| match m {
@@ -340,9 +341,10 @@ fn directional_reads_carry_their_sign_and_other_reads_no_side() {
         _ => Some(0.9),
     });
     let fired = a.take_fired();
-    assert_eq!(fired.len(), 2);
+    assert_eq!(fired.len(), 3);
     let side = |metric: &str| fired.iter().find(|f| f.metric == metric).unwrap().side;
     assert_eq!(side("flow_momentum"), Some(AlertSide::Sell));
+    assert_eq!(side("consensus"), Some(AlertSide::Buy));
     assert_eq!(side("cascade_stress"), None);
     let stress = fired.iter().find(|f| f.metric == "cascade_stress").unwrap();
     let json = serde_json::to_value(&**stress).unwrap();

@@ -8,6 +8,8 @@ mod alerting;
 mod composites;
 mod demo;
 mod edge_cases;
+mod reads;
+mod integrity;
 mod replay;
 mod scenarios;
 mod warm;

@@ -297,6 +297,82 @@ fn a_short_stop_restores_the_short_windows() {
     assert_eq!((now[3], now[5]), (None, None));
 }
 
+/// A day and an hour of the symbol's cross-venue 1-min rows in the store, as a session that
+/// ran that long would have left them (one second per minute, so each minute's rollup is that
+/// second's values): the mid walks, the monitored composites sit around fixed levels and move
+/// up in the last hour. `end` is the restart second (relative to `T0`).
+fn store_a_day(path: &std::path::Path, end: i64) {
+    use crate::engine::minutes::MONITORED;
+    use crate::history::BookRow;
+    use crate::history::columns::{index_of, width};
+    let mut store = Store::open_write(path).unwrap();
+    let mut market = Market::new();
+    let minutes = 25 * 60;
+    let mut seconds = Vec::new();
+    for m in 0..minutes {
+        let t = (T0 / 1000) + end - (minutes - m) * 60;
+        market.second(0);
+        let mut values = vec![None; width()];
+        values[index_of("mid").unwrap()] = Some(market.mid);
+        values[index_of("valid").unwrap()] = Some(1.0);
+        let shift = if m >= minutes - 60 { 0.4 } else { 0.0 };
+        for (i, name) in MONITORED.iter().enumerate() {
+            let wiggle = 0.05 * ((m * (i as i64 + 3)) % 7) as f64;
+            values[index_of(name).unwrap()] = Some(0.1 + wiggle + shift);
+        }
+        let row = |venue: &str, instrument: &str| BookRow {
+            venue: venue.into(),
+            instrument: instrument.into(),
+            symbol: "BTC".into(),
+            values: values.clone(),
+        };
+        seconds.push((t, vec![row("okx", "BTC-USDT"), row("all", "BTC")]));
+    }
+    store.write_seconds(&seconds, &[]).unwrap();
+}
+
+/// A day of the store's 1-min rows is enough for regime (§6) and drift (§7) on the first frame
+/// after a restart; a cold engine says how far each has to fill instead.
+#[test]
+fn a_day_of_minutes_gives_regime_and_drift_at_the_first_frame() {
+    let dir = tempdir();
+    let path = dir.join("history.sqlite");
+    let end = 90_000;
+    store_a_day(&path, end);
+    let store = Store::open_read(&path).unwrap();
+    let mut engine = Engine::new(settings(&["BTC"], vec![]));
+    assert_eq!(
+        restore::restore(&mut engine, &store, T0 + end * 1000).unwrap(),
+        1
+    );
+    let mut market = Market::new();
+    start(&mut engine, &market, end);
+    let frame = run(&mut engine, &mut market, end..end + 1, None);
+    let a = &frame.symbols[0].analytics;
+    let pi = a.regime.probabilities.expect("regime at the first frame");
+    assert!((pi.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{pi:?}");
+    assert!(a.regime.entropy.is_some() && a.regime.inputs.is_some());
+    assert_eq!(a.regime.warming, None);
+    let score = a.drift.score.expect("drift at the first frame");
+    assert!(score > 0.9, "the last hour moved up: {score}");
+    assert!(
+        a.drift
+            .features
+            .iter()
+            .all(|f| f.baseline_n == 1440 && f.current_n == 60)
+    );
+    assert!(a.consensus.models.iter().any(|m| m.model == "regime"));
+
+    let mut cold = Engine::new(settings(&["BTC"], vec![]));
+    let mut market = Market::new();
+    start(&mut cold, &market, end);
+    let frame = run(&mut cold, &mut market, end..end + 1, None);
+    let a = &frame.symbols[0].analytics;
+    assert_eq!((a.regime.probabilities, a.drift.score), (None, None));
+    assert_eq!(a.regime.warming.map(|p| p.need_min), Some(720.0));
+    assert_eq!(a.drift.warming.map(|p| p.need_min), Some(230.0));
+}
+
 /// A fresh directory under the target dir, removed by the next run of the same test.
 fn tempdir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
