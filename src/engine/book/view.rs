@@ -9,8 +9,8 @@
 use std::mem::take;
 
 use crate::config::engine::{EngineConfig, KaikoReference};
-use crate::engine::clock::to_millis;
 use crate::engine::analytics::DetectorReading;
+use crate::engine::clock::to_millis;
 use crate::engine::frame::{
     BookFeatures, BookFrame, CascadeView, Depth, DepthBands, FlowFeatures, KAIKO_REFERENCES,
     Ladder, LadderLevel, LiquidationFeatures, Progress, Warming,

@@ -104,8 +104,9 @@ impl Model {
     /// prices, the USDT rate and each book's taker flow move as in [`step`](Self::step) (the
     /// orders priced at the touch, one fill each, appended to `fills[book]`), then every book is
     /// re-centred on its new reference price. Much cheaper than stepping: the limit-order
-    /// arrivals and cancels, most of the model's cost, are skipped. Returns the model time
-    /// reached.
+    /// arrivals and cancels, most of the model's cost, are skipped; so are the scenarios' book
+    /// actions (adds, pulls, prints, liquidations), while their price paths still move the
+    /// symbols. Returns the model time reached.
     pub fn skip(&mut self, steps: u64, fills: &mut [Vec<Fill>]) -> u64 {
         let dt_s = self.step_ms as f64 / 1e3;
         let mut episodes = Vec::new();

@@ -10,10 +10,10 @@
 //! | `ignition` (§10.4) | a 5 s one-sided taker burst (about $10 M on BTC: 40 orders/s of 50 × the usual trade) while the price moves 60 bps its way, all of it given back over the next 60 s; up and down in turn | every 5 min from 90 s |
 //! | `pump` (§10.5) | the price rises 8 % over 15 min under taker buying of 4 × the notional the market trades anyway, then falls back over 30 min, the first 10 under selling as heavy (prints at the touch: the price path is the scenario's, the book's depth is left to follow it) | every 60 min from 2 min |
 //! | `wash` (§10.6) | 40 prints/s at the touch whose notionals have uniform first digits (Benford broken), the book untouched | continuous from 10 s |
-//! | `stop-hunt` (§10.7, perpetuals) | the price spikes 50 bps beyond its 30 min range in 20 s with squeezed-side liquidations (15/s), then falls back to the middle of the range within 60 s; up and down in turn | every 40 min from 20 min |
+//! | `stop-hunt` (§10.7, perpetuals) | the price spikes 50 bps beyond its 30 min range in 20 s with squeezed-side liquidations (15/s), then falls back to the middle of the range within 60 s; up and down in turn | every 40 min from 32 min (the read needs half an hour of the liquidation stream) |
 //! | `dislocation` (§10.8) | the book's quotes move 22 bps off the other venues in 2 s, stay 30 s, come back; up and down in turn | every 2 min from 30 s |
 //! | `regime-shift` (§6) | 20 min of trend (4 σ of the usual 5 min return every 5 min) at 2.5 × the volatility, then 40 min calm; up and down in turn | every 60 min from 5 min |
-//! | `wall` (§5) | an order of 150 × the usual size at a round price (a multiple of $100 for BTC) 40–100 bps away, kept topped up for 10 min or until the price comes within 5 bps of it | every 12 min from 10 s |
+//! | `wall` (§5) | an order of 150 × the usual size at a round price (a multiple of $100 for BTC) 50–100 bps away (beyond the model's own walls, 5–40 bps), kept topped up for 10 min or until the price comes within 5 bps of it | every 12 min from 10 s |
 //!
 //! The sizes are set against the simulated market's own flow: `spoof` and `layering` must
 //! outweigh the large adds that persist (the BTC book takes a few $50k+ adds a second within
@@ -97,7 +97,7 @@ impl ScenarioKind {
             ScenarioKind::Pump => (2 * MINUTE, 60 * MINUTE),
             // One long episode: the Benford test needs thousands of prints.
             ScenarioKind::Wash => (10 * SECOND, u64::MAX / 2),
-            ScenarioKind::StopHunt => (20 * MINUTE, 40 * MINUTE),
+            ScenarioKind::StopHunt => (32 * MINUTE, 40 * MINUTE),
             ScenarioKind::Dislocation => (30 * SECOND, 2 * MINUTE),
             ScenarioKind::RegimeShift => (5 * MINUTE, 60 * MINUTE),
             ScenarioKind::Wall => (10 * SECOND, 12 * MINUTE),
@@ -116,12 +116,12 @@ impl ScenarioKind {
             ScenarioKind::Pump => "+8 % over 15 min on heavy buying, then the dump, every 60 min",
             ScenarioKind::Wash => "40 prints/s with uniform first digits, continuous",
             ScenarioKind::StopHunt => {
-                "a spike 50 bps beyond the 30 min range with liquidations, then re-entry, every 40 min from 20 min"
+                "a spike 50 bps beyond the 30 min range with liquidations, then re-entry, every 40 min from 32 min"
             }
             ScenarioKind::Dislocation => "quotes 22 bps off the other venues for 30 s, every 2 min",
             ScenarioKind::RegimeShift => "20 min of trend at 2.5 × the volatility, every 60 min",
             ScenarioKind::Wall => {
-                "a large order at a round price 40–100 bps away for 10 min, every 12 min"
+                "a large order at a round price 50–100 bps away for 10 min, every 12 min"
             }
         }
     }
@@ -314,7 +314,7 @@ impl Scenario {
             self.track_range(t_ms, base_fair);
             return 0.0;
         };
-        let sign = if cycle % 2 == 0 { 1.0 } else { -1.0 };
+        let sign = if cycle.is_multiple_of(2) { 1.0 } else { -1.0 };
         self.fair_offset = match self.kind {
             ScenarioKind::Ignition => sign * ignition_path(phase),
             ScenarioKind::Pump => pump_path(phase),
@@ -405,7 +405,7 @@ impl Scenario {
         if self.cycle != Some(cycle) {
             self.cycle = Some(cycle);
             self.done = 0;
-            self.sign = if cycle % 2 == 0 { 1.0 } else { -1.0 };
+            self.sign = if cycle.is_multiple_of(2) { 1.0 } else { -1.0 };
             // An occurrence cut short (a pull that found the price moved) leaves nothing behind.
             self.pull_all(book);
             episodes.push(Episode::Scenario {
@@ -572,7 +572,7 @@ impl Scenario {
             let round = (10f64.powf(reference.log10().floor() - 2.0) / book.tick())
                 .round()
                 .max(1.0);
-            let away = self.rng.between(40.0, 100.0) * f.ticks_per_bp;
+            let away = self.rng.between(50.0, 100.0) * f.ticks_per_bp;
             let side = self.side();
             let price = match side {
                 Side::Bid => ((f.r - away) / round).floor() * round,

@@ -336,7 +336,7 @@ fn minutes(model: &mut Model, steps: u64) -> (BTreeMap<u64, f64>, BTreeMap<u64, 
     let (tick, lot) = (INSTRUMENTS[b].tick_size(), INSTRUMENTS[b].base_per_lot());
     let (mut mids, mut volume) = (BTreeMap::new(), BTreeMap::new());
     run(model, steps, |step, before| {
-        if step.t_ms % 60_000 == 0 {
+        if step.t_ms.is_multiple_of(60_000) {
             mids.insert(step.t_ms / 60_000, before.mid());
         }
         let traded =
@@ -407,7 +407,7 @@ fn wash_prints_break_benford_over_thousands_of_trades() {
     );
 }
 
-/// §10.7 on a perpetual: 20 min in, the mid spikes beyond the range of the minutes before by
+/// §10.7 on a perpetual: 32 min in, the mid spikes beyond the range of the minutes before by
 /// far more than a minute's move, under a burst of short liquidations, and is back inside the
 /// range within 2 min.
 #[test]
@@ -415,7 +415,7 @@ fn stop_hunt_spikes_beyond_the_range_with_liquidations_and_reenters() {
     let b = book(VenueId::BinanceUsdm, "BTCUSDT");
     let mut m = model(ScenarioKind::StopHunt, &[b]);
     let (mut mids, mut shorts) = (BTreeMap::new(), BTreeMap::new());
-    run(&mut m, 10 * 60 * 23, |step, before| {
+    run(&mut m, 10 * 60 * 35, |step, before| {
         mids.insert(step.t_ms, before.mid());
         let n = step.books[0]
             .forced
@@ -424,9 +424,9 @@ fn stop_hunt_spikes_beyond_the_range_with_liquidations_and_reenters() {
             .count();
         *shorts.entry(step.t_ms / 20_000).or_insert(0) += n;
     });
-    let start = 20 * 60_000;
+    let start = 32 * 60_000;
     let before: Vec<f64> = mids
-        .range(start - 19 * 60_000..start)
+        .range(start - 30 * 60_000..start)
         .map(|(_, m)| *m)
         .collect();
     let hi = before.iter().copied().fold(f64::MIN, f64::max);
@@ -506,7 +506,7 @@ fn regime_shift_trends_at_higher_volatility() {
     );
 }
 
-/// §5: a large order at a round price (a multiple of $100 for BTC) 40–100 bps from the mid,
+/// §5: a large order at a round price (a multiple of $100 for BTC) 50–100 bps from the mid,
 /// resting (topped up) for 10 min unless the price comes within 5 bps of it first.
 #[test]
 fn wall_rests_a_large_order_at_a_round_price() {
@@ -528,7 +528,7 @@ fn wall_rests_a_large_order_at_a_round_price() {
             return;
         };
         approached |= (price as f64 / before.mid() - 1.0).abs() < 6e-4;
-        if step.t_ms % 60_000 == 0 {
+        if step.t_ms.is_multiple_of(60_000) {
             if before.qty(side, price) >= large {
                 held += 1;
             } else {
@@ -543,7 +543,7 @@ fn wall_rests_a_large_order_at_a_round_price() {
         "{dollars}"
     );
     let bps = (price as f64 / mid - 1.0).abs() * 1e4;
-    assert!((39.0..=101.0).contains(&bps), "{bps} bps");
+    assert!((49.0..=101.0).contains(&bps), "{bps} bps");
     assert!(held >= 1, "held {held} whole minutes");
     if !approached {
         assert_eq!(held, 9);
