@@ -13,7 +13,7 @@
 //! | `stop-hunt` (§10.7, perpetuals) | the price spikes 50 bps beyond its 30 min range in 20 s with squeezed-side liquidations (15/s), then falls back to the middle of the range within 60 s; up and down in turn | every 40 min from 32 min (the read needs half an hour of the liquidation stream) |
 //! | `dislocation` (§10.8) | the book's quotes move 22 bps off the other venues in 2 s, stay 30 s, come back; up and down in turn | every 2 min from 30 s |
 //! | `regime-shift` (§6) | 20 min of trend (4 σ of the usual 5 min return every 5 min) at 2.5 × the volatility, then 40 min calm; up and down in turn | every 60 min from 5 min |
-//! | `wall` (§5) | an order of 150 × the usual size at a round price (a multiple of $100 for BTC) 50–100 bps away (beyond the model's own walls, 5–40 bps), kept topped up for 10 min or until the price comes within 5 bps of it | every 12 min from 10 s |
+//! | `wall` (§5) | an order of 1 000 × the usual size (50 BTC, about $5 M: the buckets at the touch hold $2–6 M, so a wall must stand out of that) at a round price (a multiple of $100 for BTC) 50–100 bps away (beyond the model's own walls, 5–40 bps), kept topped up for 10 min or until the price comes within 5 bps of it | every 12 min from 10 s |
 //!
 //! The sizes are set against the simulated market's own flow: `spoof` and `layering` must
 //! outweigh the large adds that persist (the BTC book takes a few $50k+ adds a second within
@@ -578,7 +578,7 @@ impl Scenario {
                 Side::Bid => ((f.r - away) / round).floor() * round,
                 Side::Ask => ((f.r + away) / round).ceil() * round,
             } as i64;
-            let qty = book.lots(book.spec().order_size * 150.0);
+            let qty = book.lots(book.spec().order_size * 1_000.0);
             self.rest(book, side, price, qty);
             return;
         }

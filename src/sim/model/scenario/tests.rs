@@ -512,7 +512,7 @@ fn regime_shift_trends_at_higher_volatility() {
 fn wall_rests_a_large_order_at_a_round_price() {
     let b = spot();
     let mut m = model(ScenarioKind::Wall, &[b]);
-    let large = lots(b, 0.05 * 150.0) as u64;
+    let large = lots(b, 0.05 * 1_000.0) as u64;
     let tick = INSTRUMENTS[b].tick_size();
     let mut wall = None;
     let (mut held, mut approached) = (0, false);
