@@ -1,6 +1,7 @@
 //! The command line (`depthscope --help`).
 
 use crate::market::VenueId;
+use crate::sim::model::scenario::ScenarioSpec;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -82,6 +83,17 @@ pub struct CommonArgs {
     /// Simulator seed (with --demo or `sim`).
     #[arg(long, global = true, default_value_t = 1)]
     pub seed: u64,
+
+    /// With --demo or `sim`: make a read fire on a simulated book, on a fixed cadence
+    /// (repeatable). NAME: spoof, layering, stuffing, ignition, pump, wash, stop-hunt,
+    /// dislocation, regime-shift, wall. The book defaults to binance:BTCUSDT
+    /// (binance-usdm:BTCUSDT for stop-hunt, which needs liquidations).
+    #[arg(
+        long = "scenario",
+        global = true,
+        value_name = "NAME[@VENUE:INSTRUMENT]"
+    )]
+    pub scenarios: Vec<ScenarioSpec>,
 }
 
 /// Options of the interactive terminal UI.
@@ -273,9 +285,14 @@ pub struct SimArgs {
 
 impl SimArgs {
     /// The simulator these flags ask for.
-    pub fn config(&self, seed: u64) -> Result<crate::sim::SimConfig, crate::sim::SimError> {
+    pub fn config(
+        &self,
+        seed: u64,
+        scenarios: &[ScenarioSpec],
+    ) -> Result<crate::sim::SimConfig, crate::sim::SimError> {
         Ok(crate::sim::SimConfig {
             okx_pushed_snapshots: !self.okx_rest_snapshots,
+            scenarios: scenarios.to_vec(),
             ..crate::sim::SimConfig::with_faults(seed, self.faults.as_deref())?
         })
     }
@@ -353,6 +370,13 @@ impl Cli {
             if local {
                 return Err("--connect draws what the remote serve computes; --demo, --symbols, --venues, --venue-url, --venue-rest, --history, --no-history and --record apply to that server, not here".into());
             }
+        }
+        let sim = matches!(self.command, Some(Command::Sim(_)));
+        if !c.scenarios.is_empty() && !c.demo && !sim {
+            return Err("--scenario drives the simulator: use it with --demo or `sim`".into());
+        }
+        for spec in &c.scenarios {
+            spec.book().map_err(|e| e.to_string())?;
         }
         match &self.command {
             Some(Command::Replay(r)) => {
@@ -473,7 +497,7 @@ mod tests {
             let Some(Command::Sim(sim)) = cli.command else {
                 panic!("not the sim command");
             };
-            sim.config(7).unwrap()
+            sim.config(7, &[]).unwrap()
         };
         assert!(sim(&[]).okx_pushed_snapshots);
         let rest = sim(&["--okx-rest-snapshots", "--faults", "gap=0.01"]);
@@ -520,6 +544,40 @@ mod tests {
                 .unwrap_err()
                 .contains("scheme")
         );
+    }
+
+    #[test]
+    fn scenarios_go_with_the_simulator_and_a_book_it_has() {
+        let check = |args: &[&str]| {
+            Cli::try_parse_from(args)
+                .map_err(|e| e.to_string())?
+                .check_combinations()
+        };
+        let cli = Cli::try_parse_from([
+            "depthscope",
+            "--demo",
+            "--scenario",
+            "spoof",
+            "--scenario",
+            "wall@okx:BTC-USDT",
+        ])
+        .unwrap();
+        let names: Vec<String> = cli.common.scenarios.iter().map(|s| s.to_string()).collect();
+        assert_eq!(names, ["spoof@binance:BTCUSDT", "wall@okx:BTC-USDT"]);
+        assert_eq!(cli.check_combinations(), Ok(()));
+        assert_eq!(check(&["depthscope", "sim", "--scenario", "pump"]), Ok(()));
+        let err = check(&["depthscope", "--scenario", "spoof"]).unwrap_err();
+        assert!(err.contains("--demo"), "{err}");
+        let err = check(&["depthscope", "--demo", "--scenario", "spoofing"]).unwrap_err();
+        assert!(err.contains("unknown scenario"), "{err}");
+        let err = check(&[
+            "depthscope",
+            "sim",
+            "--scenario",
+            "stop-hunt@binance:BTCUSDT",
+        ])
+        .unwrap_err();
+        assert!(err.contains("perpetual"), "{err}");
     }
 
     #[test]

@@ -73,7 +73,7 @@ fn run(cli: &Cli, stop: CancellationToken) -> ExitCode {
             }
             Err(e) => fail(&e),
         },
-        Some(Command::Sim(args)) => sim(args, cli.common.seed, stop),
+        Some(Command::Sim(args)) => sim(args, &cli.common, stop),
         Some(Command::Stream(args)) => stream(cli, &config, args, stop),
         Some(Command::Serve(args)) if args.print_openapi => {
             println!("{}", depthscope::serve::openapi_json());
@@ -85,6 +85,7 @@ fn run(cli: &Cli, stop: CancellationToken) -> ExitCode {
         None if cli.common.demo => {
             let source = Source::Demo {
                 seed: cli.common.seed,
+                scenarios: cli.common.scenarios.clone(),
             };
             tui(cli, &config, config_file, source, &cli.run, stop)
         }
@@ -227,6 +228,7 @@ fn headless_source(cli: &Cli, args: &HeadlessSource) -> Result<Source, String> {
         },
         None if cli.common.demo => Source::Demo {
             seed: cli.common.seed,
+            scenarios: cli.common.scenarios.clone(),
         },
         None => Source::Live,
     })
@@ -481,6 +483,7 @@ fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
     let source = if cli.common.demo {
         Source::Demo {
             seed: cli.common.seed,
+            scenarios: cli.common.scenarios.clone(),
         }
     } else {
         Source::Live
@@ -574,7 +577,7 @@ fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
 }
 
 /// `depthscope sim`: the simulator alone, until Ctrl-C.
-fn sim(args: &SimArgs, seed: u64, stop: CancellationToken) -> ExitCode {
+fn sim(args: &SimArgs, common: &depthscope::cli::CommonArgs, stop: CancellationToken) -> ExitCode {
     let result = runtime().and_then(|rt| {
         rt.block_on(async {
             let cancel = stop.clone();
@@ -582,7 +585,9 @@ fn sim(args: &SimArgs, seed: u64, stop: CancellationToken) -> ExitCode {
                 let _ = tokio::signal::ctrl_c().await;
                 stop.cancel();
             });
-            let cfg = args.config(seed).map_err(|e| e.to_string())?;
+            let cfg = args
+                .config(common.seed, &common.scenarios)
+                .map_err(|e| e.to_string())?;
             depthscope::sim::run_standalone(&args.listen, cfg, cancel)
                 .await
                 .map_err(|e| e.to_string())

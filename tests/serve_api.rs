@@ -62,9 +62,18 @@ impl Server {
                 options: Box::new(options),
                 exit_after: None,
             };
-            run_session(&config, &plan, Source::Demo { seed: 7 }, output, stop)
-                .await
-                .expect("serve session");
+            run_session(
+                &config,
+                &plan,
+                Source::Demo {
+                    seed: 7,
+                    scenarios: Vec::new(),
+                },
+                output,
+                stop,
+            )
+            .await
+            .expect("serve session");
         });
         Server {
             base: format!("http://127.0.0.1:{port}"),

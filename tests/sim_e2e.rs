@@ -314,7 +314,7 @@ async fn okx_without_pushed_snapshots_goes_live_from_rest() {
     let cfg = SimConfig {
         venues: vec![venue],
         step: Duration::from_millis(50),
-        ..args.config(7).unwrap()
+        ..args.config(7, &[]).unwrap()
     };
     assert!(!cfg.okx_pushed_snapshots);
     let sim = start("127.0.0.1:0", cfg).await.expect("listen on loopback");

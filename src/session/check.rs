@@ -140,7 +140,10 @@ mod tests {
         }
     }
 
-    const DEMO: Source = Source::Demo { seed: 1 };
+    const DEMO: Source = Source::Demo {
+        seed: 1,
+        scenarios: Vec::new(),
+    };
 
     #[test]
     fn a_venue_without_an_adapter_is_refused_with_the_ones_that_exist() {

@@ -16,7 +16,6 @@ use crate::feed::runtime::Tap;
 use crate::instrument::catalog::Catalog;
 use crate::market::{VenueId, now_nanos};
 use crate::sim::SimHandle;
-use crate::sim::faults::FaultSpec;
 use crate::ui::report::RunReport;
 use crate::ui::run::{UiError, UiOptions, run_tui};
 use crate::venue::registry::VenueOptions;
@@ -34,7 +33,11 @@ pub enum Source {
     /// The real exchanges.
     Live,
     /// The embedded simulator on a loopback port (`--demo`).
-    Demo { seed: u64 },
+    Demo {
+        seed: u64,
+        /// `--scenario`s injected into the simulated market.
+        scenarios: Vec<crate::sim::model::scenario::ScenarioSpec>,
+    },
     /// A capture file at `speed` × capture pace (`None`: as fast as possible), skipping gaps
     /// in capture time longer than `max_gap`.
     Replay {
@@ -150,7 +153,7 @@ pub async fn run_session(
     // The demo's past is built before the simulator starts, so its live market does not queue
     // up behind the fast-forward.
     let demo_history = match &source {
-        Source::Demo { seed } if plan.warm_demo => {
+        Source::Demo { seed, .. } if plan.warm_demo => {
             // Seen before the screen opens, while the past is built.
             eprintln!(
                 "depthscope --demo: building a SIMULATED past day for the warm start \
@@ -321,12 +324,24 @@ async fn start_source(
             let note = "depthscope live";
             start_venues(venues(options, cache, note, DataMode::Live), cancel)
         }
-        Source::Demo { seed } => {
-            let (sim, options) = crate::sim::start_embedded(*seed, FaultSpec::none())
+        Source::Demo { seed, scenarios } => {
+            let cfg = crate::sim::SimConfig {
+                scenarios: scenarios.clone(),
+                ..crate::sim::SimConfig::new(*seed)
+            };
+            let (sim, options) = crate::sim::start_demo(cfg)
                 .await
                 .map_err(SessionError::Simulator)?;
             // The simulator's instruments never go into the real instrument cache.
             let mode = DataMode::Simulated { seed: *seed };
+            // The log pane (and stderr, without a terminal) names what is being injected.
+            for spec in scenarios {
+                let note = format!("scenario {spec} (SIMULATED): {}", spec.kind.cadence());
+                if echo_notes {
+                    eprintln!("depthscope: {note}");
+                }
+                tracing::info!("{note}");
+            }
             let note = "depthscope --demo (SIMULATED market, not real data)";
             let mut started = start_venues(venues(options, None, note, mode), cancel)?;
             started.sim = Some(sim);

@@ -52,6 +52,7 @@ use crate::market::{Millis, Nanos, Side, VenueId};
 use crate::sim::catalog::{BookId, INSTRUMENTS, SimInstrument, USDC, USDT};
 use crate::sim::model::Model;
 use crate::sim::model::event::{BookStep, Fill};
+use crate::sim::model::scenario::{ScenarioError, ScenarioSpec};
 
 /// The model step: the live simulator's, so the past's flow has the live demo's statistics.
 pub const STEP: Duration = Duration::from_millis(100);
@@ -310,6 +311,18 @@ impl Driver {
         let steps = ((end - t0).max(0) + step - 1) / step;
         let model = Model::ending_at_catalog(seed, books, STEP, steps as u64);
         Driver::with_model(model, books, t0, engine)
+    }
+
+    /// [`Driver::start`] with `scenarios` injected (each on one of `books`).
+    pub fn with_scenarios(
+        seed: u64,
+        books: &[BookId],
+        scenarios: &[ScenarioSpec],
+        t0: Millis,
+        engine: &mut Engine,
+    ) -> Result<Driver, ScenarioError> {
+        let model = Model::new(seed, books, STEP).with_scenarios(seed, scenarios)?;
+        Ok(Self::with_model(model, books, t0, engine))
     }
 
     fn with_model(model: Model, books: &[BookId], t0: Millis, engine: &mut Engine) -> Driver {

@@ -187,7 +187,11 @@ pub fn start(
     step: Duration,
     cancel: CancellationToken,
 ) -> Arc<Market> {
-    let model = Model::new(seed, books, step);
+    start_model(seed, Model::new(seed, books, step), cancel)
+}
+
+/// [`start`] with a model built by the caller (one with `--scenario`s injected).
+pub fn start_model(seed: u64, model: Model, cancel: CancellationToken) -> Arc<Market> {
     let mut state = State {
         books: vec![None; INSTRUMENTS.len()],
         episodes: Vec::new(),

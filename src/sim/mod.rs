@@ -33,6 +33,7 @@ use crate::market::VenueId;
 use crate::venue::registry::{IMPLEMENTED, VenueOptions};
 use faults::{FaultReport, FaultSpec, FaultSpecError, Faults};
 use model::event::Episode;
+use model::scenario::{ScenarioError, ScenarioSpec};
 use session::Shared;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -56,6 +57,8 @@ pub struct SimConfig {
     /// Start OKX book subscriptions with a pushed snapshot (`false`: updates only, the client
     /// fetches `GET /api/v5/market/books`, as OKX announced for its books channels).
     pub okx_pushed_snapshots: bool,
+    /// The `--scenario`s injected into the market (none: the seed's ordinary market).
+    pub scenarios: Vec<ScenarioSpec>,
 }
 
 impl SimConfig {
@@ -76,6 +79,7 @@ impl SimConfig {
             venues: IMPLEMENTED.to_vec(),
             okx_checksums: false,
             okx_pushed_snapshots: true,
+            scenarios: Vec::new(),
         }
     }
 }
@@ -135,7 +139,10 @@ pub async fn start(listen: &str, cfg: SimConfig) -> std::io::Result<SimHandle> {
         .filter(|(_, i)| cfg.venues.contains(&i.venue))
         .map(|(b, _)| b)
         .collect();
-    let market = market::start(cfg.seed, &books, cfg.step, cancel.clone());
+    let model = model::Model::new(cfg.seed, &books, cfg.step)
+        .with_scenarios(cfg.seed, &cfg.scenarios)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let market = market::start_model(cfg.seed, model, cancel.clone());
     let shared = Arc::new(Shared {
         market,
         faults: Faults::new(cfg.faults),
@@ -159,10 +166,17 @@ pub async fn start_embedded(
     seed: u64,
     faults: FaultSpec,
 ) -> std::io::Result<(SimHandle, BTreeMap<VenueId, VenueOptions>)> {
-    let cfg = SimConfig {
+    start_demo(SimConfig {
         faults,
         ..SimConfig::new(seed)
-    };
+    })
+    .await
+}
+
+/// [`start_embedded`] with a whole configuration (`--demo --scenario …`).
+pub async fn start_demo(
+    cfg: SimConfig,
+) -> std::io::Result<(SimHandle, BTreeMap<VenueId, VenueOptions>)> {
     let handle = start("127.0.0.1:0", cfg).await?;
     let options = handle.venue_options();
     Ok((handle, options))
@@ -173,6 +187,8 @@ pub async fn start_embedded(
 pub enum SimError {
     #[error(transparent)]
     Faults(#[from] FaultSpecError),
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -208,6 +224,9 @@ pub fn banner(handle: &SimHandle, cfg: &SimConfig) -> String {
         cfg.seed,
         cfg.faults
     );
+    for spec in &cfg.scenarios {
+        let _ = writeln!(out, "  scenario {spec}: {}", spec.kind.cadence());
+    }
     if !cfg.okx_pushed_snapshots {
         out.push_str(
             "  okx books push no snapshot: clients take GET /api/v5/market/books and bridge by seqId\n",

@@ -12,6 +12,7 @@ mod integrity;
 mod positioning;
 mod reads;
 mod replay;
+mod scenarios;
 mod warm;
 mod watching;
 mod windows;

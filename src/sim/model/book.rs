@@ -11,6 +11,7 @@ use super::flow::{Hawkes, taker_size};
 use super::ladder::Ladder;
 use super::price::SymbolTick;
 use super::rng::{Stream, ou_step};
+use super::scenario::Scenario;
 use crate::market::{LiquidatedPosition, Side, TakerSide};
 use crate::sim::catalog::{BookId, INSTRUMENTS, SimInstrument, Symbol};
 
@@ -66,17 +67,19 @@ pub struct BookModel {
     scratch: Vec<f64>,
     /// The reference price (ticks) the book was last placed around.
     centre: f64,
+    /// The `--scenario`s injected on this book (none in an ordinary run).
+    scenarios: Vec<Scenario>,
 }
 
 /// The step's inputs shared by every book of a symbol.
-struct Frame {
-    t0_ms: u64,
-    dt_s: f64,
+pub(super) struct Frame {
+    pub(super) t0_ms: u64,
+    pub(super) dt_s: f64,
     /// Reference price in ticks.
-    r: f64,
+    pub(super) r: f64,
     /// Half-spread the market makers quote, in ticks.
     h: f64,
-    ticks_per_bp: f64,
+    pub(super) ticks_per_bp: f64,
     stress: f64,
 }
 
@@ -106,6 +109,7 @@ impl BookModel {
             touched: Vec::new(),
             scratch: Vec::new(),
             centre: 0.0,
+            scenarios: Vec::new(),
         };
         let frame = book.frame(0, 0.0, fair, 0.0);
         book.centre = frame.r;
@@ -119,6 +123,69 @@ impl BookModel {
 
     pub fn instrument(&self) -> &SimInstrument {
         &self.inst
+    }
+
+    /// Runs `scenario` on this book from now on.
+    pub fn add_scenario(&mut self, scenario: Scenario) {
+        self.scenarios.push(scenario);
+    }
+
+    /// The scenarios on this book, to move the symbol's price before the step.
+    pub fn scenarios_mut(&mut self) -> &mut [Scenario] {
+        &mut self.scenarios
+    }
+
+    pub(super) fn spec(&self) -> &Symbol {
+        &self.spec
+    }
+
+    pub(super) fn tick(&self) -> f64 {
+        self.tick
+    }
+
+    pub(super) fn base_per_lot(&self) -> f64 {
+        self.base_per_lot
+    }
+
+    pub(super) fn best(&self, side: Side) -> Option<(i64, u64)> {
+        match side {
+            Side::Bid => self.bids.best(),
+            Side::Ask => self.asks.best(),
+        }
+    }
+
+    pub(super) fn qty(&self, side: Side, price: i64) -> u64 {
+        match side {
+            Side::Bid => self.bids.qty(price),
+            Side::Ask => self.asks.qty(price),
+        }
+    }
+
+    /// Cancels up to `qty` lots at `price`.
+    pub(super) fn pull(&mut self, side: Side, price: i64, qty: u64) {
+        self.ladder(side).remove(price, qty);
+        self.touched.push((side, price));
+    }
+
+    /// A print of about `notional` (quote currency) at the touch that leaves the book as it
+    /// was: both sides of the trade were the same party's (wash).
+    pub(super) fn print(&mut self, taker: TakerSide, notional: f64, t_ms: u64, out: &mut BookStep) {
+        let side = match taker {
+            TakerSide::Buy => Side::Ask,
+            TakerSide::Sell => Side::Bid,
+        };
+        let Some((price, _)) = self.best(side) else {
+            return;
+        };
+        let qty = self.lots(notional / (price as f64 * self.tick));
+        let order = self.next_order();
+        out.fills.push(Fill {
+            t_ms,
+            taker,
+            price,
+            qty,
+            order,
+        });
     }
 
     /// Open interest in base units now (perpetuals only): known from the start, before the
@@ -142,7 +209,7 @@ impl BookModel {
         }
     }
 
-    fn lots(&self, base: f64) -> u64 {
+    pub(super) fn lots(&self, base: f64) -> u64 {
         ((base / self.base_per_lot).round() as u64).max(1)
     }
 
@@ -197,6 +264,13 @@ impl BookModel {
         if self.rng.chance(dt_s / 90.0) {
             self.wall(&f, episodes);
         }
+        if !self.scenarios.is_empty() {
+            let mut scenarios = std::mem::take(&mut self.scenarios);
+            for s in &mut scenarios {
+                s.act(self, &f, out, episodes);
+            }
+            self.scenarios = scenarios;
+        }
         self.keep_touch(&f);
         self.prune(&f);
         self.collect(out);
@@ -219,7 +293,12 @@ impl BookModel {
             0.0
         };
         let fair = sym.fair / quote_usd;
-        (fair, fair * (1.0 + self.offset + basis))
+        let mut reference = fair * (1.0 + self.offset + basis);
+        if !self.scenarios.is_empty() {
+            let extra: f64 = self.scenarios.iter().map(Scenario::book_offset).sum();
+            reference = fair * (1.0 + self.offset + basis + extra);
+        }
+        (fair, reference)
     }
 
     /// The taker orders of `dt_s` seconds from `t0_ms` without the book: the same arrivals,
@@ -266,6 +345,9 @@ impl BookModel {
         self.asks.shift(ticks);
         if let Some(s) = self.spoof.as_mut() {
             s.price += ticks;
+        }
+        for s in &mut self.scenarios {
+            s.shift(ticks);
         }
         self.centre += ticks as f64;
         self.touched.clear();
@@ -331,7 +413,7 @@ impl BookModel {
         }
     }
 
-    fn place(&mut self, side: Side, price: i64, qty: u64) {
+    pub(super) fn place(&mut self, side: Side, price: i64, qty: u64) {
         self.ladder(side).add(price, qty);
         self.touched.push((side, price));
     }
@@ -441,31 +523,46 @@ impl BookModel {
     /// Forced orders: the side being liquidated sells (longs) or buys (shorts) into the book.
     /// Forced orders at `rate` per second closing positions against `direction`'s move.
     fn forced(&mut self, f: &Frame, rate: f64, direction: f64, out: &mut BookStep) {
-        let (taker, position) = if direction < 0.0 {
-            (TakerSide::Sell, LiquidatedPosition::Long)
+        let taker = if direction < 0.0 {
+            TakerSide::Sell
         } else {
-            (TakerSide::Buy, LiquidatedPosition::Short)
+            TakerSide::Buy
         };
         for _ in 0..self.rng.poisson(rate * f.dt_s) {
             let t_ms = f.t0_ms + (self.rng.unit() * f.dt_s * 1e3) as u64;
             let size = self.rng.log_normal(self.spec.trade_size * 6.0, 0.9);
             let qty = self.lots(size);
-            let (filled, notional) = self.walk(taker, qty, t_ms, out);
-            if filled > 0 {
-                out.forced.push(Forced {
-                    t_ms,
-                    position,
-                    price: (notional / filled as f64).round() as i64,
-                    qty: filled,
-                });
-                self.open_interest -= filled as f64 * self.base_per_lot;
-            }
+            self.force(taker, qty, t_ms, out);
+        }
+    }
+
+    /// One forced order of `qty` lots: longs are sold out (`Sell`), shorts bought in (`Buy`).
+    pub(super) fn force(&mut self, taker: TakerSide, qty: u64, t_ms: u64, out: &mut BookStep) {
+        let position = match taker {
+            TakerSide::Sell => LiquidatedPosition::Long,
+            TakerSide::Buy => LiquidatedPosition::Short,
+        };
+        let (filled, notional) = self.walk(taker, qty, t_ms, out);
+        if filled > 0 {
+            out.forced.push(Forced {
+                t_ms,
+                position,
+                price: (notional / filled as f64).round() as i64,
+                qty: filled,
+            });
+            self.open_interest -= filled as f64 * self.base_per_lot;
         }
     }
 
     /// Fill a taker order from the touch; returns the lots filled and their notional in
     /// tick-lots. A side is never emptied (the last level absorbs what it can).
-    fn walk(&mut self, taker: TakerSide, qty: u64, t_ms: u64, out: &mut BookStep) -> (u64, f64) {
+    pub(super) fn walk(
+        &mut self,
+        taker: TakerSide,
+        qty: u64,
+        t_ms: u64,
+        out: &mut BookStep,
+    ) -> (u64, f64) {
         let side = match taker {
             TakerSide::Buy => Side::Ask,
             TakerSide::Sell => Side::Bid,

@@ -3,6 +3,7 @@
 
 use crate::market::{LiquidatedPosition, Side, TakerSide};
 use crate::sim::catalog::BookId;
+use crate::sim::model::scenario::ScenarioKind;
 
 /// A price level's size after the step (`qty == 0`: the level is gone).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -77,6 +78,12 @@ pub enum Episode {
         side: Side,
         price: i64,
         qty: u64,
+    },
+    /// An occurrence of a `--scenario` began on `book`.
+    Scenario {
+        book: BookId,
+        kind: ScenarioKind,
+        t_ms: u64,
     },
 }
 

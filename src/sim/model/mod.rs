@@ -12,6 +12,7 @@ pub mod flow;
 pub mod ladder;
 pub mod price;
 pub mod rng;
+pub mod scenario;
 pub mod stable;
 #[cfg(test)]
 mod tests;
@@ -21,6 +22,7 @@ use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS, Symbol, USDC, USDT};
 use book::BookModel;
 use event::{BookStep, Episode, Fill, Step};
 use price::{SymbolModel, SymbolTick};
+use scenario::{Scenario, ScenarioError, ScenarioSpec};
 use stable::{StableStep, Stables};
 use std::time::Duration;
 
@@ -32,6 +34,9 @@ pub struct Model {
     symbols: Vec<SymbolModel>,
     books: Vec<BookModel>,
     stables: Stables,
+    /// Per symbol, the log offset the scenarios added to its fair price at the last step
+    /// (empty without scenarios).
+    scenario_offsets: Vec<f64>,
 }
 
 impl Model {
@@ -87,7 +92,28 @@ impl Model {
             symbols,
             books,
             stables: Stables::new(seed),
+            scenario_offsets: Vec::new(),
         }
+    }
+
+    /// This model with `scenarios` injected, each on its book (which must be one of the
+    /// model's).
+    pub fn with_scenarios(
+        mut self,
+        seed: u64,
+        scenarios: &[ScenarioSpec],
+    ) -> Result<Self, ScenarioError> {
+        for spec in scenarios {
+            let id = spec.book()?;
+            let book = self
+                .books
+                .iter_mut()
+                .find(|b| b.id == id)
+                .ok_or_else(|| ScenarioError::NoBook(spec.to_string()))?;
+            book.add_scenario(Scenario::new(seed, spec.kind, id));
+            self.scenario_offsets = vec![0.0; self.symbols.len()];
+        }
+        Ok(self)
     }
 
     pub fn step_ms(&self) -> u64 {
@@ -113,8 +139,9 @@ impl Model {
     /// prices, the stablecoin rates and each book's taker flow move as in [`step`](Self::step) (the
     /// orders priced at the touch, one fill each, appended to `fills[book]`), then every book is
     /// re-centred on its new reference price. Much cheaper than stepping: the limit-order
-    /// arrivals and cancels, most of the model's cost, are skipped. Returns the model time
-    /// reached.
+    /// arrivals and cancels, most of the model's cost, are skipped; so are the scenarios' book
+    /// actions (adds, pulls, prints, liquidations), while their price paths still move the
+    /// symbols. Returns the model time reached.
     pub fn skip(&mut self, steps: u64, fills: &mut [Vec<Fill>]) -> u64 {
         let dt_s = self.step_ms as f64 / 1e3;
         let mut episodes = Vec::new();
@@ -151,14 +178,39 @@ impl Model {
         stables: StableStep,
         episodes: &mut Vec<Episode>,
     ) -> Vec<SymbolTick> {
-        self.symbols
+        let mut ticks: Vec<SymbolTick> = self
+            .symbols
             .iter_mut()
             .map(|s| match s.index {
                 USDT => SymbolTick::pegged(stables.usdt.0, stables.usdt.1),
                 USDC => SymbolTick::pegged(stables.usdc.0, stables.usdc.1),
                 _ => s.step(t_ms, dt_s, episodes),
             })
-            .collect()
+            .collect();
+        if !self.scenario_offsets.is_empty() {
+            self.move_prices(t_ms, dt_s, &mut ticks);
+        }
+        ticks
+    }
+
+    /// The price-moving scenarios' offsets applied to their symbols' ticks (every book of the
+    /// symbol follows, as arbitrage makes it).
+    fn move_prices(&mut self, t_ms: u64, dt_s: f64, ticks: &mut [SymbolTick]) {
+        let mut total = vec![0.0; ticks.len()];
+        for b in &mut self.books {
+            let sym = b.instrument().symbol;
+            for s in b.scenarios_mut() {
+                let vol = SYMBOLS[sym].vol_annual;
+                total[sym] += s.fair_offset(t_ms, dt_s, ticks[sym].fair, vol);
+            }
+        }
+        for ((tick, offset), last) in ticks.iter_mut().zip(total).zip(&mut self.scenario_offsets) {
+            if offset != 0.0 || *last != 0.0 {
+                tick.fair *= offset.exp();
+                tick.ret += offset - *last;
+                *last = offset;
+            }
+        }
     }
 
     /// Advance the whole market by one step.
