@@ -82,9 +82,21 @@ fn entry(symbol: &SymbolFrame, b: &BookIntegrity, cx: &Ctx) -> Vec<Span> {
     }
     let style = |normal| book_style(frame, normal, cx);
     let score = b.integrity_score.filter(|s| s.is_finite());
+    // A score over the detectors that have one: while the others warm, 100 means "nothing seen
+    // by those", not "clean", so the count is shown.
+    let scored = b
+        .detectors
+        .iter()
+        .filter(|d| d.score.is_some_and(f64::is_finite))
+        .count();
+    let partial = if score.is_some() && scored < DetectorKind::ALL.len() {
+        format!(" ({scored} of {} scored)", DetectorKind::ALL.len())
+    } else {
+        String::new()
+    };
     out.push((
         format!(
-            "integrity {}",
+            "integrity {}{partial}",
             cx.num(score, |s| format!("{}/100", format::fixed(s, 1)))
         ),
         style(score.map_or(t.text, |s| t.stress(1.0 - s / 100.0))),
