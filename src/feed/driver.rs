@@ -112,6 +112,9 @@ struct ConnTrack {
     /// to take over from one the venue is about to close ([`handover`]).
     slot: ConnId,
     role: Role,
+    /// The venue announced it will close this socket since it last opened. A standby told so
+    /// hands over again as soon as it has taken over, or its own close would take the books down.
+    closing: bool,
 }
 
 /// The levels the parse scratch keeps room for between frames: a Binance 5,000-level snapshot
@@ -262,6 +265,7 @@ impl<P: Protocol> Driver<P> {
                 reconnect_asked: false,
                 slot: conn,
                 role: Role::Primary,
+                closing: false,
             })
             .collect();
         let mut driver = Driver {
@@ -870,6 +874,7 @@ impl<P: Protocol> Adapter for Driver<P> {
             c.last_recv = now;
             c.proven = false;
             c.reconnect_asked = false;
+            c.closing = false;
         }
         if let Some(replaces) = self.replaced_by(conn) {
             self.open_standby(conn, replaces, now);

@@ -73,17 +73,19 @@ impl<P: Protocol> Driver<P> {
         if !self.cfg.watchdogs {
             return;
         }
-        let Some(old) = self.conns.get(conn) else {
+        let Some(old) = self.conns.get_mut(conn) else {
             return;
         };
+        // Remembered on a standby too: it hands over again once it has taken over.
+        old.closing = true;
+        let (role, slot) = (old.role, old.slot);
         let pending = self
             .conns
             .iter()
             .any(|c| c.role == Role::Standby { replaces: conn });
-        if old.role != Role::Primary || pending {
+        if role != Role::Primary || pending {
             return;
         }
-        let slot = old.slot;
         let Some(spec) = self
             .protocol
             .connections(&self.instruments)
@@ -98,11 +100,12 @@ impl<P: Protocol> Driver<P> {
             phase: Phase::Closed,
             last_recv: now,
             last_sent: now,
-            carries_books: old.carries_books,
+            carries_books: self.conns[conn].carries_books,
             proven: false,
             reconnect_asked: false,
             slot,
             role: Role::Standby { replaces: conn },
+            closing: false,
         });
         out.opens.push((id, spec));
         out.finals.push(conn);
@@ -189,6 +192,10 @@ impl<P: Protocol> Driver<P> {
             "planned restart: handed over to a new connection".into(),
         ));
         self.push_status(now, out);
+        if self.conns[conn].closing {
+            let reason = "the close was announced while it was syncing".to_owned();
+            self.plan_handover(conn, reason, now, out);
+        }
     }
 }
 
@@ -305,6 +312,49 @@ mod tests {
             &mut out,
         );
         assert!(d.books()[0].state().is_live());
+    }
+
+    #[test]
+    fn a_standby_told_to_close_while_syncing_hands_over_again_once_it_took_over() {
+        let mut d = live(DriverConfig::live());
+        let mut out = Output::default();
+        d.on_frame(0, Frame::Text(NOTICE), 2, &mut out);
+        let standby = out.opens[0].0;
+        d.on_open(standby, 3, &mut Output::default());
+        // The venue announces the upgrade to the new socket too, before its snapshot.
+        let mut out = Output::default();
+        d.on_frame(standby, Frame::Text(NOTICE), 4, &mut out);
+        assert!(out.opens.is_empty(), "nothing to hand over to yet");
+
+        let mut out = Output::default();
+        d.on_frame(
+            standby,
+            Frame::Text(&book("snapshot", -1, 50, "9")),
+            5,
+            &mut out,
+        );
+        assert_eq!(d.counters().handovers, 1);
+        assert_eq!(out.opens.len(), 1, "a second standby for the new socket");
+        let (next, _) = out.opens[0];
+        assert_ne!(next, standby);
+        assert_eq!(
+            out.finals,
+            [standby],
+            "the announced socket is not redialled"
+        );
+        assert!(d.books()[0].state().is_live());
+
+        d.on_open(next, 6, &mut Output::default());
+        let mut out = Output::default();
+        d.on_frame(
+            next,
+            Frame::Text(&book("snapshot", -1, 70, "5")),
+            7,
+            &mut out,
+        );
+        assert_eq!(d.counters().handovers, 2);
+        assert_eq!(out.reconnects[0].0, standby);
+        assert_eq!(states(&out), ["live"]);
     }
 
     #[test]
