@@ -55,12 +55,25 @@ fn rollup_names() -> Vec<String> {
     columns().iter().flat_map(Column::rollup_names).collect()
 }
 
+/// The rollup tables' value columns, quoted and comma-separated, for SQL (built once: the
+/// statements that use it run for every minute of every book).
+fn rollup_list() -> &'static str {
+    static LIST: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let names: Vec<String> = rollup_names().iter().map(|n| quoted(n)).collect();
+        names.join(", ")
+    });
+    &LIST
+}
+
 /// The column each stored rollup value decodes with.
-fn rollup_decoders() -> Vec<&'static Column> {
-    columns()
-        .iter()
-        .flat_map(|c| std::iter::repeat_n(c, c.rollup_names().len()))
-        .collect()
+fn rollup_decoders() -> &'static [&'static Column] {
+    static DECODERS: std::sync::LazyLock<Vec<&'static Column>> = std::sync::LazyLock::new(|| {
+        columns()
+            .iter()
+            .flat_map(|c| std::iter::repeat_n(c, c.rollup_names().len()))
+            .collect()
+    });
+    &DECODERS
 }
 
 /// The stored names of the columns `version`'s migration adds: `(1-s table, rollup tables)`.
@@ -362,14 +375,15 @@ impl Store {
         warm: &[WarmRow],
         flush: Flush,
     ) -> rusqlite::Result<()> {
-        let sec_sql = {
+        static SEC_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             let names: Vec<String> = second_columns().map(|c| quoted(&c.name)).collect();
             let marks = vec!["?"; names.len() + 2].join(", ");
             format!(
                 "INSERT OR REPLACE INTO sec(book, t, {}) VALUES ({marks})",
                 names.join(", ")
             )
-        };
+        });
+        let sec_sql: &str = &SEC_SQL;
         let decoders = rollup_decoders();
         for row in rows {
             let book = self.book_id(&row.venue, &row.instrument, &row.symbol, true)?;
@@ -383,7 +397,7 @@ impl Store {
                 }
             }
             self.conn
-                .prepare_cached(&sec_sql)?
+                .prepare_cached(sec_sql)?
                 .execute(params_from_iter(values))?;
             for interval in [Interval::Minute, Interval::Hour] {
                 let start = interval.start_of(t);
@@ -576,14 +590,17 @@ fn load_open(
     start: i64,
     decoders: &[&Column],
 ) -> rusqlite::Result<Option<Rollup>> {
-    let names: Vec<String> = rollup_names().iter().map(|n| quoted(n)).collect();
-    let sql = format!(
-        // A backfilled row is not resumed: the first recorded second replaces it.
-        "SELECT seconds, {} FROM {} WHERE book = ?1 AND t = ?2 AND source = 0",
-        names.join(", "),
-        interval.table()
-    );
-    conn.prepare_cached(&sql)?
+    static SQL: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
+        [Interval::Minute, Interval::Hour].map(|i| {
+            format!(
+                // A backfilled row is not resumed: the first recorded second replaces it.
+                "SELECT seconds, {} FROM {} WHERE book = ?1 AND t = ?2 AND source = 0",
+                rollup_list(),
+                i.table()
+            )
+        })
+    });
+    conn.prepare_cached(&SQL[usize::from(interval != Interval::Minute)])?
         .query_row(params![book, start], |r| {
             let seconds: u32 = r.get(0)?;
             let mut values = Vec::with_capacity(decoders.len());

@@ -17,10 +17,10 @@
 //!   Hawkes process, sides and size law as the live demo ([`Model::skip`]), priced at the market
 //!   makers' touch. Minute CVD, large prints against the engine's own P99 and the print
 //!   histogram are therefore the live demo's, not rescaled;
-//! - **the book sampled**: at the start of each minute the full model (limit orders, cancels,
-//!   walls, spoofs, forced orders) runs for [`SAMPLE`] after the book is re-centred on the
-//!   minute's fair price (so no stale quotes are swept as giant trades), and the engine takes its
-//!   minute sample then. The book's state is a fast mean-reverting process around the fair price,
+//! - **the book sampled**: in the last [`SAMPLE`] of each minute the full model (limit orders,
+//!   cancels, walls, spoofs, forced orders) runs after the book is re-centred on the minute's
+//!   fair price (so no stale quotes are swept as giant trades), and the engine takes its minute
+//!   sample at the minute's end, in the one tick of the minute. The book's state is a fast mean-reverting process around the fair price,
 //!   so a sample a minute apart is a draw from the same distribution the live minute sample is
 //!   drawn from; spread volatility is measured over those samples (the spread held between
 //!   them), an estimate of the same spread dispersion;
@@ -298,18 +298,15 @@ impl Driver {
         Driver::with_model(Model::new(seed, books, STEP), books, t0, engine)
     }
 
-    /// [`Driver::start`] with a model whose fair prices reach the catalog's at `end` (exchange
-    /// ms): the live demo starts there, so the past leads up to it ([`Model::ending_at_catalog`]).
-    fn ending_at_catalog(
+    /// [`Driver::start`] with a model whose symbols start at `prices` ([`SYMBOLS`] order).
+    fn starting_at(
         seed: u64,
         books: &[BookId],
         t0: Millis,
-        end: Millis,
+        prices: &[f64],
         engine: &mut Engine,
     ) -> Driver {
-        let step = STEP.as_millis() as Millis;
-        let steps = ((end - t0).max(0) + step - 1) / step;
-        let model = Model::ending_at_catalog(seed, books, STEP, steps as u64);
+        let model = Model::starting_at(seed, books, STEP, prices);
         Driver::with_model(model, books, t0, engine)
     }
 
@@ -412,6 +409,17 @@ impl Driver {
     }
 }
 
+/// The start of the minute holding `t` (exchange ms).
+fn minute_of(t: Millis) -> Millis {
+    t - t.rem_euclid(MINUTE)
+}
+
+/// Model time 0 of a past of `span` ending at `end`: on a minute boundary, so the engine's
+/// minutes are the model's.
+fn span_start(end: Millis, span: Duration) -> Millis {
+    minute_of(end - span.as_millis() as Millis)
+}
+
 /// How much of the sampled part one group of books keeps before handing it to the writer:
 /// an hour of minutes, so memory holds an hour of the past, not the day.
 const PART: Millis = 60 * MINUTE;
@@ -440,6 +448,12 @@ pub fn fast_forward<E>(
     mut sampled: impl FnMut(Past) -> Result<(), E>,
 ) -> Result<Past, E> {
     let groups = Group::by_symbol(books);
+    // The fair prices the day starts from, so that it ends at the catalog's where the live
+    // demo begins ([`Model::catalog_start_prices`]): found once, for every group.
+    let t0 = span_start(end, span);
+    let steps = ((end - t0).max(0) as u64).div_ceil(STEP.as_millis() as u64);
+    let prices = Model::catalog_start_prices(seed, books, STEP, steps);
+    let prices = &prices;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Past>(groups.len());
     let (tails, written) = std::thread::scope(|scope| {
         let handles: Vec<_> = groups
@@ -447,7 +461,9 @@ pub fn fast_forward<E>(
             .map(|group| {
                 let settings = settings.clone();
                 let tx = tx.clone();
-                scope.spawn(move || fast_forward_books(seed, group, settings, end, span, &tx))
+                scope.spawn(move || {
+                    fast_forward_books(seed, group, prices, settings, end, span, &tx)
+                })
             })
             .collect();
         drop(tx);
@@ -553,6 +569,7 @@ fn group_rows(
 fn fast_forward_books(
     seed: u64,
     group: &Group,
+    prices: &[f64],
     settings: EngineSettings,
     end: Millis,
     span: Duration,
@@ -563,12 +580,10 @@ fn fast_forward_books(
         mode: DataMode::Simulated { seed },
         ..settings
     });
-    // Model time 0 on a minute boundary, so the engine's minutes are the model's.
-    let minute = |t: Millis| t - t.rem_euclid(MINUTE);
-    let t0 = minute(end - span.as_millis() as Millis);
-    let full_from = minute(end - TAIL.as_millis() as Millis).max(t0);
+    let t0 = span_start(end, span);
+    let full_from = minute_of(end - TAIL.as_millis() as Millis).max(t0);
     let books = &group.books;
-    let mut driver = Driver::ending_at_catalog(seed, books, t0, end, &mut engine);
+    let mut driver = Driver::starting_at(seed, books, t0, prices, &mut engine);
     let mut warm: BTreeMap<BookKey, (Arc<str>, Vec<Seed>)> = BTreeMap::new();
     let steps = |d: Duration| (d.as_millis() / STEP.as_millis()) as u64;
     let mut rows = SecondRows::default();
@@ -576,20 +591,21 @@ fn fast_forward_books(
     let started = std::time::Instant::now();
     let mut part_ends = t0 + PART;
     while driver.now() < full_from {
+        // The minute's prints up to its last [`SAMPLE`], the books re-centred, then the full
+        // model for the sample; one tick at the minute's end takes the minute's baseline sample
+        // and its row: the sample's mid and book, and the whole minute's flow (the rows hold
+        // what changed since the previous row), so the minute rollups behind the sparklines and
+        // the History view cover the whole day.
+        driver.skip(
+            &mut engine,
+            steps(Duration::from_millis(MINUTE as u64) - SAMPLE),
+        );
         let mut ms = driver.now();
         for _ in 0..steps(SAMPLE) {
             ms = driver.step(&mut engine);
         }
-        engine.tick(at(ms));
-        collect(group, &mut warm, &mut engine, ms);
-        let ms = driver.skip(
-            &mut engine,
-            steps(Duration::from_millis(MINUTE as u64) - SAMPLE),
-        );
-        // One row for the sampled minute, in its last second: the sample's mid and book, and
-        // the whole minute's flow (the rows hold what changed since the previous row), so the
-        // minute rollups behind the sparklines and the History view cover the whole day.
         let frame = engine.tick(at(ms));
+        collect(group, &mut warm, &mut engine, ms);
         seconds.push((
             ms / 1_000 - 1,
             group_rows(group, &mut rows, &engine, &frame),

@@ -84,6 +84,10 @@ impl BookParams {
     }
 }
 
+/// The snapshot size from which [`BookEngine::on_book`] merges a snapshot into the mirror
+/// rather than inserting its levels one by one.
+const SNAPSHOT_MERGE_LEVELS: usize = 64;
+
 /// One venue book and everything derived from it.
 #[derive(Debug)]
 pub struct BookEngine {
@@ -378,8 +382,12 @@ impl BookEngine {
                 new_size: mirror::resting_size(c.size),
             })
         };
-        if u.changes.len() >= crate::book::BATCH_LEVELS {
-            // A large message is merged; the changes keep their order and previous sizes.
+        // A large message, or a snapshot of more than a few levels (into the cleared mirror,
+        // best first: one by one, each level would move every level already in), is merged;
+        // the changes keep their order and previous sizes.
+        let merged = u.changes.len() >= crate::book::BATCH_LEVELS
+            || (u.kind == UpdateKind::Snapshot && u.changes.len() >= SNAPSHOT_MERGE_LEVELS);
+        if merged {
             let all: Vec<_> = u
                 .changes
                 .iter()

@@ -26,12 +26,24 @@ use scenario::{Scenario, ScenarioError, ScenarioSpec};
 use stable::{StableStep, Stables};
 use std::time::Duration;
 
+/// Per symbol (in [`SYMBOLS`] order), whether one of `books` trades it.
+fn active_symbols(books: &[BookId]) -> Vec<bool> {
+    let mut active = vec![false; SYMBOLS.len()];
+    for &b in books {
+        active[INSTRUMENTS[b].symbol] = true;
+    }
+    active
+}
+
 /// Every symbol's price process and the books asked for.
 #[derive(Debug)]
 pub struct Model {
     step_ms: u64,
     index: u64,
     symbols: Vec<SymbolModel>,
+    /// Per symbol, whether a book of the model trades it: only those are stepped (each
+    /// symbol's process draws from its own stream, so the others' paths are unchanged).
+    active: Vec<bool>,
     books: Vec<BookModel>,
     stables: Stables,
     /// Per symbol, the log offset the scenarios added to its fair price at the last step
@@ -48,18 +60,31 @@ impl Model {
 
     /// A model whose symbols' fair prices reach their catalog prices after `steps` steps,
     /// instead of starting there: the demo's simulated past then ends where the live market (a
-    /// [`Model::new`] of another seed) begins, rather than a day's walk away from it. The fair
-    /// price walks in log space, so starting it lower or higher by its whole move over the span
-    /// shifts the path and nothing else; the walk is found by running each symbol's process
-    /// alone first (its random stream is its own).
+    /// [`Model::new`] of another seed) begins, rather than a day's walk away from it.
     pub fn ending_at_catalog(seed: u64, books: &[BookId], step: Duration, steps: u64) -> Self {
+        let prices = Model::catalog_start_prices(seed, books, step, steps);
+        Model::starting_at(seed, books, step, &prices)
+    }
+
+    /// The start prices (in [`SYMBOLS`] order) from which the symbols of `books` reach their
+    /// catalog prices after `steps` steps ([`Model::ending_at_catalog`]). The fair price walks
+    /// in log space, so starting it lower or higher by its whole move over the span shifts the
+    /// path and nothing else; the walk is found by running each symbol's process alone first
+    /// (its random stream is its own). Symbols without a book keep their catalog price.
+    pub fn catalog_start_prices(
+        seed: u64,
+        books: &[BookId],
+        step: Duration,
+        steps: u64,
+    ) -> Vec<f64> {
         let step_ms = (step.as_millis() as u64).max(1);
         let dt_s = step_ms as f64 / 1e3;
-        let prices: Vec<f64> = SYMBOLS
+        let active = active_symbols(books);
+        SYMBOLS
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                if matches!(i, USDT | USDC) {
+                if matches!(i, USDT | USDC) || !active[i] {
                     return s.price;
                 }
                 let mut probe = SymbolModel::new(seed, i, *s);
@@ -70,19 +95,18 @@ impl Model {
                 }
                 s.price * s.price / probe.fair()
             })
-            .collect();
-        Model::starting_at(seed, books, step, &prices)
+            .collect()
     }
 
     /// A model whose symbols start at `prices` (in [`SYMBOLS`] order).
-    fn starting_at(seed: u64, books: &[BookId], step: Duration, prices: &[f64]) -> Self {
+    pub fn starting_at(seed: u64, books: &[BookId], step: Duration, prices: &[f64]) -> Self {
         let symbols = SYMBOLS
             .iter()
             .zip(prices)
             .enumerate()
             .map(|(i, (s, &price))| SymbolModel::new(seed, i, Symbol { price, ..*s }))
             .collect();
-        let books = books
+        let models = books
             .iter()
             .map(|&b| BookModel::new(seed, b, prices[INSTRUMENTS[b].symbol]))
             .collect();
@@ -90,7 +114,8 @@ impl Model {
             step_ms: (step.as_millis() as u64).max(1),
             index: 0,
             symbols,
-            books,
+            active: active_symbols(books),
+            books: models,
             stables: Stables::new(seed),
             scenario_offsets: Vec::new(),
         }
@@ -178,12 +203,14 @@ impl Model {
         stables: StableStep,
         episodes: &mut Vec<Episode>,
     ) -> Vec<SymbolTick> {
+        let active = &self.active;
         let mut ticks: Vec<SymbolTick> = self
             .symbols
             .iter_mut()
             .map(|s| match s.index {
                 USDT => SymbolTick::pegged(stables.usdt.0, stables.usdt.1),
                 USDC => SymbolTick::pegged(stables.usdc.0, stables.usdc.1),
+                i if !active[i] => s.still(),
                 _ => s.step(t_ms, dt_s, episodes),
             })
             .collect();

@@ -119,6 +119,18 @@ impl SymbolModel {
         self.log_fair.exp()
     }
 
+    /// The tick of a symbol no book trades: not stepped, so it stands still.
+    pub fn still(&self) -> SymbolTick {
+        SymbolTick {
+            fair: self.fair(),
+            ret: 0.0,
+            stress: 0.0,
+            direction: 0.0,
+            basis: self.basis,
+            funding_rate: funding_rate(self.premium),
+        }
+    }
+
     /// Advance to `t_ms` by `dt_s` seconds; a cascade that starts is reported in `episodes`.
     pub fn step(&mut self, t_ms: u64, dt_s: f64, episodes: &mut Vec<Episode>) -> SymbolTick {
         if self.cascade.is_none() && t_ms >= self.next_cascade_ms {
