@@ -199,16 +199,32 @@ fn history_query(
         ));
     }
     let store = history::Store::open_read(path)?;
-    let table = history::query::query(&store, &spec)?;
     let io = |e: String| {
         history::HistoryError::Io(args.output.clone().unwrap_or_else(|| "stdout".into()), e)
     };
-    let mut out: Box<dyn std::io::Write + Send> = match &args.output {
-        Some(file) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(file).map_err(|e| io(e.to_string()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    let open = || -> Result<Box<dyn std::io::Write + Send>, history::HistoryError> {
+        Ok(match &args.output {
+            Some(file) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(file).map_err(|e| io(e.to_string()))?,
+            )),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        })
     };
+    if format == "csv" && history::query::one_book(&store, &spec)? {
+        let mut out = open()?;
+        let streamed = history::query::stream_csv(&store, &spec, &mut out, |e| io(e.to_string()))
+            .and_then(|()| out.flush().map_err(|e| io(e.to_string())));
+        if streamed.is_err()
+            && let Some(file) = &args.output
+        {
+            // No half-written export left behind.
+            drop(out);
+            let _ = std::fs::remove_file(file);
+        }
+        return streamed;
+    }
+    let table = history::query::query(&store, &spec)?;
+    let mut out = open()?;
     match format {
         "csv" => history::query::write_csv(&table, &mut out),
         "json" => history::query::write_json(&table, &mut out),

@@ -79,6 +79,12 @@ impl Column {
         }
     }
 
+    /// The decimals a scaled column is stored to (its scale is a power of ten), `None` for a
+    /// REAL or any other scale.
+    pub fn decimals(&self) -> Option<u32> {
+        (0..=12).find(|&d| self.scale == 10f64.powi(d as i32))
+    }
+
     /// The stored value back in its unit.
     pub fn decode(&self, v: rusqlite::types::ValueRef<'_>) -> Option<f64> {
         use rusqlite::types::ValueRef;

@@ -414,7 +414,7 @@ impl Store {
                         {
                             put_rollup(&self.conn, interval, book, closed)?;
                         }
-                        let resumed = load_open(&self.conn, interval, book, start, &decoders)?
+                        let resumed = load_open(&self.conn, interval, book, start, decoders)?
                             .unwrap_or_else(|| Rollup::new(start));
                         let map = match interval {
                             Interval::Minute => &mut self.minute,

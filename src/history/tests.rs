@@ -257,6 +257,47 @@ fn csv_and_json_carry_every_row_and_empty_cells() {
     assert!(v["trades"].is_null());
 }
 
+/// One book's CSV is written row by row as read, the same text as through the whole table;
+/// two books are not (their rows merge by time), and a query without rows says so.
+#[test]
+fn one_books_csv_streams_the_text_the_table_gives() {
+    let path = tempdir("stream").join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    for i in 0..5 {
+        let mut r = row(100.0 + f64::from(i) * 0.1, 0.1234 * f64::from(i));
+        r.values[index_of("spread_bps").unwrap()] = Some(1.25 + f64::from(i));
+        store.write_second(T0 + i64::from(i), &[r], &[]).unwrap();
+    }
+    let all = spec(T0, T0 + 10, Interval::Second, &[]);
+    assert!(query::one_book(&store, &all).unwrap());
+    let mut whole = Vec::new();
+    query::write_csv(&query(&store, &all).unwrap(), &mut whole).unwrap();
+    let mut streamed = Vec::new();
+    query::stream_csv(&store, &all, &mut streamed, |e| {
+        HistoryError::Io("test".into(), e.to_string())
+    })
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(streamed).unwrap(),
+        String::from_utf8(whole.clone()).unwrap()
+    );
+    let text = String::from_utf8(whole).unwrap();
+    assert_eq!(text.lines().count(), 6, "{text}");
+    assert!(text.contains(",3.25,"), "stored decimals as stored: {text}");
+
+    let empty = spec(T0 + 100, T0 + 200, Interval::Second, &[]);
+    let err = query::stream_csv(&store, &empty, &mut Vec::new(), |e| {
+        HistoryError::Io("test".into(), e.to_string())
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("no sec rows for btc"), "{err}");
+
+    let mut other = row(200.0, 1.0);
+    other.instrument = "BTC-USDT-SWAP".into();
+    store.write_second(T0 + 20, &[other], &[]).unwrap();
+    assert!(!query::one_book(&store, &all).unwrap());
+}
+
 /// A write error (a full disk, here a database made read-only under the writer) stops
 /// history with a message; offering more seconds neither blocks nor panics.
 #[test]
