@@ -13,7 +13,7 @@
 //! yet wait until the book appears. Book-only baselines (spread, depth, slippage) can only come
 //! from recorded seconds: no venue publishes their past.
 
-use crate::feed::event::LiqSampling;
+use crate::feed::event::{LiqSampling, Positioning};
 use crate::market::Millis;
 
 use super::minutes::SymbolMinute;
@@ -114,6 +114,20 @@ pub enum Seed {
     /// same rows, so they arrive whichever of its books appears; the symbol takes each minute
     /// once.
     SymbolMinute { t: Millis, row: SymbolMinute },
+    /// A positioning statistic a backfill fetched (its latest period), as if polled at `polled`
+    /// (unix ms, never later than the fetch): §0.2's staleness runs from then, so a backfilled
+    /// value goes stale 2 × the poll interval after its fetch, like any poll. Taken only while
+    /// the book has no polled value of its own.
+    Positioning { polled: Millis, stat: Positioning },
+    /// The latest open interest a backfill fetched (base units, or the venue's USD notional),
+    /// polled at `polled` as [`Seed::Positioning`]: the weight of §3.13's consensus until the
+    /// venue's own poll answers.
+    OpenInterest {
+        t: Millis,
+        polled: Millis,
+        base: Option<f64>,
+        usd: Option<f64>,
+    },
 }
 
 /// One second of a book's flow as the history keeps it.
@@ -138,7 +152,9 @@ impl Seed {
             | Seed::PrintHour { t, .. }
             | Seed::Second { t, .. }
             | Seed::LiqStream { t, .. }
-            | Seed::SymbolMinute { t, .. } => *t,
+            | Seed::SymbolMinute { t, .. }
+            | Seed::OpenInterest { t, .. } => *t,
+            Seed::Positioning { stat, .. } => stat.at,
         }
     }
 
@@ -151,11 +167,20 @@ impl Seed {
             | Seed::Second { t, .. }
             | Seed::LiqStream { t, .. }
             | Seed::SymbolMinute { t, .. } => *t += ms,
+            Seed::Positioning { polled, stat } => {
+                *polled += ms;
+                stat.at += ms;
+            }
+            Seed::OpenInterest { t, polled, .. } => {
+                *t += ms;
+                *polled += ms;
+            }
         }
     }
 
     /// `(series code, value, bins)` as the history stores it; `None` for a [`Seed::Second`]
-    /// or a [`Seed::SymbolMinute`], which are read from the 1-s and 1-min rows.
+    /// or a [`Seed::SymbolMinute`], which are read from the 1-s and 1-min rows, and for the
+    /// polled values of a backfill, which the 1-min rows keep.
     pub fn stored(&self) -> Option<(i64, Option<f64>, Option<Vec<u8>>)> {
         match self {
             Seed::Minute { series, value, .. } => Some((series.code(), Some(*value), None)),
@@ -171,7 +196,10 @@ impl Seed {
                 let code = LIQ_SAMPLINGS.iter().position(|s| s == sampling)?;
                 Some((LIQ_STREAM_CODE, Some(code as f64), None))
             }
-            Seed::Second { .. } | Seed::SymbolMinute { .. } => None,
+            Seed::Second { .. }
+            | Seed::SymbolMinute { .. }
+            | Seed::Positioning { .. }
+            | Seed::OpenInterest { .. } => None,
         }
     }
 

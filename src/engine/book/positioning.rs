@@ -58,6 +58,20 @@ impl PositioningState {
         slot.polls.on_update(at);
     }
 
+    /// A backfilled value, counted as a poll answered at local `polled` (the fetch): taken only
+    /// into a slot with no value yet, since any poll of the book's own is newer news. Its
+    /// staleness then runs from `polled` as for any poll (§0.2): a value fetched more than
+    /// 2 × the poll interval ago is shown stale from the first frame, never fresh.
+    pub fn seed(&mut self, p: &Positioning, polled: Nanos) {
+        let empty = STATS
+            .iter()
+            .position(|s| *s == p.stat)
+            .is_some_and(|i| self.slots[i].latest.is_none());
+        if empty {
+            self.on_polled(p, polled);
+        }
+    }
+
     /// The book's positioning at local `now` (exchange time `exch_now`); `None` for a book with
     /// neither polled statistics nor a tape split.
     pub fn view(
@@ -193,6 +207,30 @@ mod tests {
         p.on_polled(&ratio(RatioKind::Accounts, -2.0, 900_000), S);
         let v = p.view(&key(), S, 600_000, &rule(), None).unwrap();
         assert_eq!((v.ratios[0].ratio, v.ratios[0].at), (1.5, 600_000));
+    }
+
+    #[test]
+    fn a_seed_fills_an_empty_slot_and_goes_stale_from_its_fetch() {
+        let mut p = PositioningState::default();
+        let period = 1_700_000_000_000;
+        // Fetched at 100 s, no poll interval measured yet: fresh for the rule's 120 s (2 × the
+        // 60 s poll) after the fetch.
+        p.seed(&ratio(RatioKind::Accounts, 1.4, period), 100 * S);
+        let at = |p: &PositioningState, now: Nanos| {
+            p.view(&key(), now, period + 60_000, &rule(), None).unwrap()
+        };
+        let v = at(&p, 220 * S);
+        assert_eq!((v.ratios[0].ratio, v.ratios[0].stale), (1.4, false));
+        assert!(at(&p, 221 * S).ratios[0].stale, "fetched 121 s ago");
+        // A live poll wins: a later seed of the same stat does not replace it.
+        p.on_polled(&ratio(RatioKind::Accounts, 0.9, period), 230 * S);
+        p.seed(&ratio(RatioKind::Accounts, 2.0, period + 300_000), 231 * S);
+        let v = at(&p, 240 * S);
+        assert_eq!((v.ratios[0].ratio, v.ratios[0].stale), (0.9, false));
+        // A fetch already older than the limit is stale on the first frame.
+        let mut old = PositioningState::default();
+        old.seed(&ratio(RatioKind::Accounts, 1.4, period), 0);
+        assert!(at(&old, 121 * S).ratios[0].stale);
     }
 
     #[test]
