@@ -128,6 +128,16 @@ impl SymbolState {
         self.minutes.restore(rows);
     }
 
+    /// Zones kept by a previous run at local time `kept` (ms); see [`SymbolReads::seed_zones`].
+    pub fn seed_zones(&mut self, kept: Millis, state: Arc<super::reads::ZoneState>) {
+        self.reads.seed_zones(kept, state);
+    }
+
+    /// The zones' state for the history.
+    pub fn zone_state(&self) -> Option<super::reads::ZoneState> {
+        self.reads.zone_state()
+    }
+
     pub fn name(&self) -> &Arc<str> {
         &self.name
     }

@@ -1,12 +1,12 @@
-//! Warm start from the store: every book's baseline samples of the last 24 h, and every
-//! symbol's cross-venue 1-min rows (its regime and drift, §6–§7), read back as [`Seed`]s in
-//! time order and handed to [`Engine::seed`].
+//! Warm start from the store: every book's baseline samples of the last 24 h, every symbol's
+//! cross-venue 1-min rows (its regime and drift, §6–§7) and its latest zone state (§5), read
+//! back as [`Seed`]s in time order and handed to [`Engine::seed`].
 
 use std::collections::BTreeMap;
 
 use crate::engine::Engine;
 use crate::engine::minutes::{MONITORED, SymbolMinute};
-use crate::engine::warm::Seed;
+use crate::engine::warm::{Seed, ZONES_CODE};
 use crate::features::num::{median, ratio};
 use crate::feed::event::BookKey;
 use crate::market::{Millis, VenueId};
@@ -122,6 +122,14 @@ pub fn load_symbol_minutes(
                 row: across_books(&books),
             });
     }
+    to_every_book(store, &by_symbol)
+}
+
+/// Each symbol's seeds in `by_symbol`, given to every venue book of the symbol the store knows.
+fn to_every_book(
+    store: &Store,
+    by_symbol: &BTreeMap<String, Vec<Seed>>,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
     let mut stmt = store
         .conn()
         .prepare("SELECT venue, instrument, symbol FROM books WHERE venue <> ?1")
@@ -140,6 +148,41 @@ pub fn load_symbol_minutes(
         }
     }
     Ok(out)
+}
+
+/// Each symbol's latest zone state newer than `now − 25 h` (`now` in unix ms) as a
+/// [`Seed::SymbolZones`], given to every book of the symbol; a damaged state is skipped.
+pub fn load_symbol_zones(
+    store: &Store,
+    now: Millis,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
+    let since = now - super::WARM_KEEP * 1000;
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT b.symbol, w.t, w.bins FROM warm w JOIN books b ON b.id = w.book
+             WHERE b.venue = ?1 AND w.series = ?2 AND w.t >= ?3 ORDER BY w.t",
+        )
+        .map_err(|e| store.sql(e))?;
+    let mut rows = stmt
+        .query(rusqlite::params![ALL_VENUES, ZONES_CODE, since])
+        .map_err(|e| store.sql(e))?;
+    let mut by_symbol: BTreeMap<String, Vec<Seed>> = BTreeMap::new();
+    while let Some(r) = rows.next().map_err(|e| store.sql(e))? {
+        let symbol: String = r.get(0).map_err(|e| store.sql(e))?;
+        let t: i64 = r.get(1).map_err(|e| store.sql(e))?;
+        let bins = r
+            .get_ref(2)
+            .map_err(|e| store.sql(e))?
+            .as_blob_or_null()
+            .ok()
+            .flatten();
+        if let Some(seed) = Seed::from_stored(ZONES_CODE, t, None, bins) {
+            // The latest wins (rows come oldest first).
+            by_symbol.insert(symbol, vec![seed]);
+        }
+    }
+    to_every_book(store, &by_symbol)
 }
 
 /// `(symbol, minute start in ms, row)` of the 1-min rows since `since` (unix s), of the
@@ -200,6 +243,9 @@ pub fn restore(engine: &mut Engine, store: &Store, now: Millis) -> Result<usize,
     let mut seeds = load_seeds(store, now)?;
     for (key, minutes) in load_symbol_minutes(store, now)? {
         seeds.entry(key).or_default().extend(minutes);
+    }
+    for (key, zones) in load_symbol_zones(store, now)? {
+        seeds.entry(key).or_default().extend(zones);
     }
     let books = seeds.len();
     for (key, seeds) in seeds {

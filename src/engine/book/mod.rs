@@ -220,8 +220,8 @@ impl BookEngine {
                 Seed::PrintHour { .. } => {}
                 Seed::Second { t, flow } => seconds.push((*t, *flow)),
                 Seed::LiqStream { sampling, .. } => self.restored_sampling = Some(*sampling),
-                // The symbol's rows: the engine hands them to the symbol.
-                Seed::SymbolMinute { .. } => {}
+                // The symbol's rows and zones: the engine hands them to the symbol.
+                Seed::SymbolMinute { .. } | Seed::SymbolZones { .. } => {}
                 Seed::Positioning { polled, stat } => {
                     self.positioning.seed(stat, from_millis(*polled));
                 }
