@@ -184,11 +184,12 @@ impl AlertEngine {
             if let Trigger::ChangesTo(_) = rule.trigger {
                 let Some(code) = x else { continue };
                 let changed = state.label.replace(code).filter(|from| *from != code);
-                if let Some(from) = changed {
-                    if rule.trigger.fires(code, rule.trigger.level()) && cooled(state, rule, now) {
-                        state.last_fired = Some(now);
-                        fired.push((i, code, Measured::ChangedFrom(from)));
-                    }
+                if let Some(from) = changed
+                    && rule.trigger.fires(code, rule.trigger.level())
+                    && cooled(state, rule, now)
+                {
+                    state.last_fired = Some(now);
+                    fired.push((i, code, Measured::ChangedFrom(from)));
                 }
                 continue;
             }
