@@ -56,7 +56,11 @@ impl DerivsState {
         let oi = merge(&mut v.open_interest, d.open_interest, f)
             | merge(&mut v.open_interest_usd, d.open_interest_usd, f);
         if oi && let Some(x) = v.open_interest.or(v.open_interest_usd) {
-            self.backfilled_oi = None;
+            // The venue's own first value replaces a backfilled one, and the poll interval is
+            // measured from it: the time since a fetch is no poll interval.
+            if self.backfilled_oi.take().is_some() {
+                self.open_interest = UpdateIntervals::default();
+            }
             self.sample_open_interest(at, x);
         }
         for (changed, stream) in [
@@ -241,6 +245,9 @@ mod tests {
         );
         let v = d.view(141 * S, &rule(), true);
         assert_eq!((v.open_interest, v.open_interest_usd), (Some(10.0), None));
+        // Stale 120 s after the venue's value, not 2 × the 130 s since the fetch.
+        assert!(!d.view(260 * S, &rule(), true).stale);
+        assert!(d.view(261 * S, &rule(), true).stale);
         d.seed_open_interest(Some(99.0), None, 150 * S);
         assert_eq!(d.view(151 * S, &rule(), true).open_interest, Some(10.0));
     }

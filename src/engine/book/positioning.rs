@@ -30,6 +30,8 @@ struct Slot {
     /// The value and its period, exchange time.
     latest: Option<(f64, Millis)>,
     polls: UpdateIntervals,
+    /// The value came from a backfill ([`PositioningState::seed`]), not a poll of the book's own.
+    seeded: bool,
 }
 
 /// The latest polled positioning statistics of one book.
@@ -49,6 +51,11 @@ impl PositioningState {
             return;
         };
         let slot = &mut self.slots[i];
+        // The book's own first poll replaces a backfilled value whatever its period, and the
+        // poll interval is measured from it: the time since a fetch is no poll interval.
+        if slot.seeded {
+            *slot = Slot::default();
+        }
         // An answer for an older period than the one held (a slow response overtaken) is not
         // news; the same period polled again is proof the endpoint still answers.
         if slot.latest.is_some_and(|(_, t)| p.at < t) {
@@ -63,12 +70,12 @@ impl PositioningState {
     /// staleness then runs from `polled` as for any poll (§0.2): a value fetched more than
     /// 2 × the poll interval ago is shown stale from the first frame, never fresh.
     pub fn seed(&mut self, p: &Positioning, polled: Nanos) {
-        let empty = STATS
-            .iter()
-            .position(|s| *s == p.stat)
-            .is_some_and(|i| self.slots[i].latest.is_none());
-        if empty {
+        let Some(i) = STATS.iter().position(|s| *s == p.stat) else {
+            return;
+        };
+        if self.slots[i].latest.is_none() {
             self.on_polled(p, polled);
+            self.slots[i].seeded = self.slots[i].latest.is_some();
         }
     }
 
@@ -222,11 +229,15 @@ mod tests {
         let v = at(&p, 220 * S);
         assert_eq!((v.ratios[0].ratio, v.ratios[0].stale), (1.4, false));
         assert!(at(&p, 221 * S).ratios[0].stale, "fetched 121 s ago");
-        // A live poll wins: a later seed of the same stat does not replace it.
-        p.on_polled(&ratio(RatioKind::Accounts, 0.9, period), 230 * S);
-        p.seed(&ratio(RatioKind::Accounts, 2.0, period + 300_000), 231 * S);
-        let v = at(&p, 240 * S);
+        // The book's own poll replaces it, even for an older period, and its interval is
+        // measured from that poll, not from the fetch: stale 120 s after it, not 2 × 130 s.
+        p.on_polled(&ratio(RatioKind::Accounts, 0.9, period - 300_000), 230 * S);
+        let v = at(&p, 350 * S);
         assert_eq!((v.ratios[0].ratio, v.ratios[0].stale), (0.9, false));
+        assert!(at(&p, 351 * S).ratios[0].stale);
+        // A live poll wins: a later seed of the same stat does not replace it.
+        p.seed(&ratio(RatioKind::Accounts, 2.0, period + 300_000), 352 * S);
+        assert_eq!(at(&p, 353 * S).ratios[0].ratio, 0.9);
         // A fetch already older than the limit is stale on the first frame.
         let mut old = PositioningState::default();
         old.seed(&ratio(RatioKind::Accounts, 1.4, period), 0);
