@@ -126,10 +126,11 @@ pub enum Seed {
         t: Millis,
         state: std::sync::Arc<ZoneState>,
     },
-    /// A positioning statistic a backfill fetched (its latest period), as if polled at `polled`
-    /// (unix ms, never later than the fetch): §0.2's staleness runs from then, so a backfilled
-    /// value goes stale 2 × the poll interval after its fetch, like any poll. Taken only while
-    /// the book has no polled value of its own.
+    /// A positioning statistic a backfill fetched (its latest period), or the history's last
+    /// recorded ratio, as if polled at `polled` (unix ms, never later than the value is known to
+    /// have been polled): §0.2's staleness runs from then, so it goes stale 2 × the poll
+    /// interval after it, like any poll. Taken only while the book has no polled value of its
+    /// own.
     Positioning { polled: Millis, stat: Positioning },
     /// The latest open interest a backfill fetched (base units, or the venue's USD notional),
     /// polled at `polled` as [`Seed::Positioning`]: the weight of §3.13's consensus until the

@@ -99,7 +99,7 @@ pub fn start(
 }
 
 /// Everything a start restores from `store` at `now` (unix ms): every book's baseline samples,
-/// its symbol's 1-min rows and zones ([`restore`]) and, after a short stop, its last seconds of flow
+/// its symbol's 1-min rows and zones, its last long/short ratios ([`restore`]) and, after a short stop, its last seconds of flow
 /// ([`recent`]).
 pub fn warm_seeds(
     store: &Store,
@@ -111,6 +111,9 @@ pub fn warm_seeds(
     }
     for (key, zones) in restore::load_symbol_zones(store, now_ms)? {
         seeds.entry(key).or_default().extend(zones);
+    }
+    for (key, ratios) in restore::load_positioning(store, now_ms)? {
+        seeds.entry(key).or_default().extend(ratios);
     }
     for (key, recent) in recent::load_recent(store, now_ms)? {
         seeds.entry(key).or_default().extend(recent);

@@ -537,3 +537,75 @@ fn a_restart_shows_the_zones_it_had() {
         "{cold:#?}"
     );
 }
+
+/// A perpetual's recorded long/short ratio comes back at a restart, shown stale (the history
+/// cannot prove a poll fresh, §0.2) until the book's own poll answers; nothing comes back after
+/// a stop longer than the venue's statistics stay current.
+#[test]
+fn a_restart_shows_the_last_ratios_stale_until_polled() {
+    use crate::engine::analytics::RatioKind;
+    use crate::feed::event::{Derivs, DerivsTick, Positioning, PositioningStat};
+    let dir = tempdir();
+    let path = dir.join("history.sqlite");
+    let perp = Script::new(VenueId::BinanceUsdm, "BTCUSDT");
+    let instrument = perp.instrument("BTC", "USDT", MarketKind::Perpetual, Contract::Base);
+    let poll = |s: i64, value: f64| {
+        let t = T0 + s * 1000;
+        MarketEvent::Derivs(DerivsTick {
+            key: perp.key.clone(),
+            local_ts: at(t),
+            exch_ts: None,
+            values: Derivs {
+                positioning: Some(Positioning {
+                    stat: PositioningStat::LongShort(RatioKind::Accounts),
+                    value,
+                    at: t - t.rem_euclid(300_000),
+                }),
+                ..Derivs::default()
+            },
+        })
+    };
+    let ratio = |f: &Frame| {
+        let p = &f.symbols[0].analytics.positioning;
+        let v = p.venues.iter().find(|v| v.key == perp.key)?;
+        let r = v.ratios.iter().find(|r| r.kind == RatioKind::Accounts)?;
+        Some((r.ratio, r.stale))
+    };
+    let (sink, writer) =
+        spawn_writer(Store::open_write(&path).unwrap(), Retention::default()).unwrap();
+    let mut first = Engine::new(settings(&["BTC"], vec![]));
+    let mut recorder = Recorder::lossless(sink);
+    feed(&mut first, [instrument.clone()]);
+    for s in 0..180 {
+        if s % 60 == 0 {
+            feed(&mut first, [poll(s, 1.25)]);
+        }
+        let frame = first.tick(at(T0 + s * 1000 + 999));
+        recorder.on_frame(&mut first, &frame);
+    }
+    drop(recorder);
+    writer.join().unwrap();
+
+    let restarted = |gap_s: i64| {
+        let store = Store::open_read(&path).unwrap();
+        let mut e = Engine::new(settings(&["BTC"], vec![]));
+        let now = T0 + (180 + gap_s) * 1000;
+        restore::restore(&mut e, &store, now).unwrap();
+        feed(&mut e, [instrument.clone()]);
+        let frame = e.tick(at(now));
+        (e, frame)
+    };
+    let (mut e, frame) = restarted(5);
+    assert_eq!(
+        ratio(&frame),
+        Some((1.25, true)),
+        "last value, marked stale"
+    );
+    let p = &frame.symbols[0].analytics.positioning;
+    assert!(p.consensus.is_empty());
+    feed(&mut e, [poll(186, 1.5)]);
+    assert_eq!(ratio(&e.tick(at(T0 + 186_500))), Some((1.5, false)));
+    // After 20 minutes away the venue's statistics have moved on: nothing is restored.
+    let (_, frame) = restarted(20 * 60);
+    assert_eq!(ratio(&frame), None);
+}
