@@ -65,15 +65,22 @@ impl PositioningState {
         slot.polls.on_update(at);
     }
 
-    /// A backfilled value, counted as a poll answered at local `polled` (the fetch): taken only
-    /// into a slot with no value yet, since any poll of the book's own is newer news. Its
+    /// A backfilled or restored value, counted as a poll answered at local `polled`: taken into a
+    /// slot with no value yet or an earlier seed, never over a poll of the book's own (newer
+    /// news). Its
     /// staleness then runs from `polled` as for any poll (§0.2): a value fetched more than
     /// 2 × the poll interval ago is shown stale from the first frame, never fresh.
     pub fn seed(&mut self, p: &Positioning, polled: Nanos) {
         let Some(i) = STATS.iter().position(|s| *s == p.stat) else {
             return;
         };
-        if self.slots[i].latest.is_none() {
+        let slot = &mut self.slots[i];
+        // A later seed (the start's fetch after the history's last value) replaces an earlier.
+        let newer = slot.seeded && slot.polls.age_ms(polled).is_some_and(|age| age > 0.0);
+        if newer {
+            *slot = Slot::default();
+        }
+        if slot.latest.is_none() {
             self.on_polled(p, polled);
             self.slots[i].seeded = self.slots[i].latest.is_some();
         }
@@ -238,6 +245,13 @@ mod tests {
         // A live poll wins: a later seed of the same stat does not replace it.
         p.seed(&ratio(RatioKind::Accounts, 2.0, period + 300_000), 352 * S);
         assert_eq!(at(&p, 353 * S).ratios[0].ratio, 0.9);
+        // A restored value (polled long ago) gives way to a later fetch, not to an earlier one.
+        let mut restored = PositioningState::default();
+        restored.seed(&ratio(RatioKind::Accounts, 1.1, period), 0);
+        restored.seed(&ratio(RatioKind::Accounts, 1.3, period), 200 * S);
+        restored.seed(&ratio(RatioKind::Accounts, 1.2, period), 100 * S);
+        let v = at(&restored, 250 * S);
+        assert_eq!((v.ratios[0].ratio, v.ratios[0].stale), (1.3, false));
         // A fetch already older than the limit is stale on the first frame.
         let mut old = PositioningState::default();
         old.seed(&ratio(RatioKind::Accounts, 1.4, period), 0);
