@@ -186,9 +186,11 @@ pub async fn backfill_engine(
 /// One fetched book as the engine gets it: through the store when there is one (what it holds
 /// after the write, recorded rows winning), else the fetched samples themselves.
 pub async fn seeds(h: &BookHistory, history: Option<&HistorySink>) -> BackfillEvent {
+    // The latest polled values go to the engine as fetched: the store keeps their history in
+    // the 1-min rows, not as baseline samples.
     let fetched = || BackfillEvent::Seeds {
         key: h.key.clone(),
-        seeds: rows::seeds(h),
+        seeds: [rows::seeds(h), rows::polled(h)].concat(),
         stored_rows: 0,
     };
     let Some(sink) = history else {
@@ -206,7 +208,7 @@ pub async fn seeds(h: &BookHistory, history: Option<&HistorySink>) -> BackfillEv
     match stored {
         Ok((written, seeds)) => BackfillEvent::Seeds {
             key: h.key.clone(),
-            seeds,
+            seeds: [seeds, rows::polled(h)].concat(),
             stored_rows: written.written(),
         },
         Err(e) => {

@@ -324,6 +324,60 @@ async fn end_to_end_against_the_simulator() {
         (shown / expected - 1.0).abs() < 1e-9,
         "{shown} vs {expected}"
     );
+
+    // Positioning from the same fetch, on the first frame: each perpetual's latest accounts
+    // ratio, fresh (polled at the span's end), and their §3.13 consensus weighted by the
+    // backfilled open interest (the venues that gave it in USD: no mark price has come yet).
+    use crate::backfill::series::RatioKind as Fetched;
+    use crate::engine::analytics::RatioKind;
+    let btc = frame.symbols.iter().find(|s| s.symbol == "BTC").unwrap();
+    let p = &btc.analytics.positioning;
+    let mut with_ratio = 0;
+    for h in books.iter().filter(|h| !h.long_short.is_empty()) {
+        let what = format!("{} {}", h.key.venue, h.key.instrument);
+        let last = h
+            .long_short
+            .iter()
+            .rev()
+            .find(|r| r.kind == Fetched::Accounts)
+            .unwrap();
+        let v = p.venues.iter().find(|v| v.key == h.key).expect(&what);
+        let shown = v
+            .ratios
+            .iter()
+            .find(|r| r.kind == RatioKind::Accounts)
+            .expect(&what);
+        assert_eq!(
+            (shown.ratio, shown.at, shown.stale),
+            (last.ratio, last.t, false),
+            "{what}"
+        );
+        with_ratio += 1;
+    }
+    assert!(with_ratio >= 3, "{with_ratio} perpetuals with ratios");
+    let accounts = p
+        .consensus
+        .iter()
+        .find(|c| c.kind == RatioKind::Accounts)
+        .expect("an accounts consensus on the first frame");
+    assert!(accounts.venues >= 2, "{accounts:?}");
+    assert!((-1.0..=1.0).contains(&accounts.long_short_consensus));
+    // §0.2: 2 × the 60 s poll after the fetch with no poll of their own, they are stale and
+    // the consensus (fresh venues only) is gone; never shown fresh.
+    let later = engine.tick((to + 121_000) as Nanos * 1_000_000);
+    let p = &later
+        .symbols
+        .iter()
+        .find(|s| s.symbol == "BTC")
+        .unwrap()
+        .analytics
+        .positioning;
+    assert!(
+        p.venues.iter().flat_map(|v| &v.ratios).all(|r| r.stale),
+        "{p:?}"
+    );
+    assert!(p.venues.iter().all(|v| v.taker_buy_sell_ratio.is_none()));
+    assert!(p.consensus.is_empty(), "{p:?}");
 }
 
 /// Seeds that arrive before the venue has described the instrument wait for the book and are

@@ -6,6 +6,7 @@
 //! here, at load, so a typo or an impossible rule is an error with the file, the line and a hint,
 //! never a rule that silently never fires.
 
+use crate::engine::analytics::RegimeLabel;
 use crate::engine::frame::Severity;
 use crate::market::VenueId;
 use serde::{Deserialize, Serialize};
@@ -137,6 +138,7 @@ metrics! {
     NearestSupportBps = "nearest_support_bps", Symbol, "§5: distance from the mid down to the nearest support zone, bps.";
     NearestResistanceBps = "nearest_resistance_bps", Symbol, "§5: distance from the mid up to the nearest resistance zone, bps.";
     ArbNetBps = "arb_net_bps", Symbol, "§9: the best cross-venue edge net of both taker fees, bps (none: no positive edge).";
+    Regime = "regime", Symbol, "§6: the regime label; rules on it fire when it changes (`changes_to`), never on a threshold.";
     LeadLagScore = "lead_lag_score", Symbol, "§3.12: (LLR − 1)/(LLR + 1), −1..1, positive while the pair's first book (spot, against a perpetual) leads.";
 }
 
@@ -190,26 +192,52 @@ pub enum Trigger {
     /// The value's z-score against its own time-weighted history over `window_s` reaches `z`:
     /// `z ≥ 3` for a positive `z`, `z ≤ −3` for a negative one.
     ZScore { z: f64, window_s: f64 },
+    /// A label metric (the §6 regime) changes from one label to another: to `to`, or to any
+    /// label when `None`. The first label after start or warm-up is not a change.
+    ChangesTo(Option<RegimeLabel>),
 }
 
 impl Trigger {
-    /// The level the condition is measured in (the threshold, or the z).
+    /// The level the condition is measured in (the threshold, the z, or the code of the label
+    /// a change must reach; −1 for any label).
     pub fn level(self) -> f64 {
         match self {
             Trigger::Above(x) | Trigger::Below(x) => x,
             Trigger::ZScore { z, .. } => z,
+            Trigger::ChangesTo(to) => to.map_or(-1.0, |l| l.code() as f64),
         }
     }
 
-    /// Whether `x` (a value, or a z-score) fires at `level`.
+    /// Whether `x` (a value, or a z-score) fires at `level`; for a label change, whether `x`
+    /// is the label it waits for.
     pub fn fires(self, x: f64, level: f64) -> bool {
         match self {
             Trigger::Above(_) => x >= level,
             Trigger::Below(_) => x <= level,
             Trigger::ZScore { z, .. } if z >= 0.0 => x >= level,
             Trigger::ZScore { .. } => x <= level,
+            Trigger::ChangesTo(to) => to.is_none_or(|l| l.code() as f64 == x),
         }
     }
+}
+
+/// A `changes_to` value: a label (any case) or `any`.
+fn parse_label(text: &str) -> Result<Option<RegimeLabel>, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("any") {
+        return Ok(None);
+    }
+    RegimeLabel::ALL
+        .into_iter()
+        .find(|l| l.as_str().eq_ignore_ascii_case(t))
+        .map(Some)
+        .ok_or_else(|| {
+            let known: Vec<&str> = RegimeLabel::ALL.iter().map(|l| l.as_str()).collect();
+            format!(
+                "`changes_to` must be one of {} (any case) or \"any\", got {text:?}",
+                known.join(", ")
+            )
+        })
 }
 
 /// One validated rule.
@@ -246,6 +274,7 @@ struct RawRule {
     below: Option<f64>,
     zscore: Option<f64>,
     zscore_window_s: Option<f64>,
+    changes_to: Option<String>,
     clear: Option<f64>,
     #[serde(default)]
     hold_s: f64,
@@ -273,15 +302,38 @@ impl TryFrom<RawRule> for AlertRule {
         if name.is_empty() {
             return Err("alert rule: `name` is empty; give every rule a name".into());
         }
-        let trigger = match (raw.above, raw.below, raw.zscore) {
-            (Some(x), None, None) => Trigger::Above(x),
-            (None, Some(x), None) => Trigger::Below(x),
-            (None, None, Some(z)) => Trigger::ZScore {
+        let label = raw.metric == AlertMetric::Regime;
+        let trigger = match (raw.above, raw.below, raw.zscore, &raw.changes_to) {
+            (None, None, None, Some(to)) if label => match parse_label(to) {
+                Ok(to) => Trigger::ChangesTo(to),
+                Err(e) => return fail(e),
+            },
+            (.., Some(_)) if !label => {
+                return fail(format!(
+                    "`changes_to` applies to the `regime` label only; `{}` takes `above`, `below` or `zscore`",
+                    raw.metric
+                ));
+            }
+            _ if label => {
+                return fail(
+                    "`regime` is a label, not a number: set `changes_to` (a label such as \"CRASH\", or \"any\") and none of `above`, `below` or `zscore`"
+                        .into(),
+                );
+            }
+            (Some(x), None, None, None) => Trigger::Above(x),
+            (None, Some(x), None, None) => Trigger::Below(x),
+            (None, None, Some(z), None) => Trigger::ZScore {
                 z,
                 window_s: raw.zscore_window_s.unwrap_or(DEFAULT_ZSCORE_WINDOW_S),
             },
             _ => return fail("set exactly one of `above`, `below` or `zscore`".into()),
         };
+        if label && (raw.hold_s > 0.0 || raw.clear.is_some()) {
+            return fail(
+                "`hold_s` and `clear` do not apply to a label change: the regime already switches only after two updates above 0.6 (§6); use `cooldown_s`"
+                    .into(),
+            );
+        }
         if raw.zscore_window_s.is_some() && raw.zscore.is_none() {
             return fail("`zscore_window_s` needs `zscore`".into());
         }
@@ -329,7 +381,7 @@ impl TryFrom<RawRule> for AlertRule {
         }
         let clear = raw.clear.unwrap_or(level);
         let quiet_side = match trigger {
-            Trigger::Above(_) => clear <= level,
+            Trigger::Above(_) | Trigger::ChangesTo(_) => clear <= level,
             Trigger::Below(_) => clear >= level,
             Trigger::ZScore { z, .. } if z > 0.0 => clear <= level,
             Trigger::ZScore { .. } => clear >= level,

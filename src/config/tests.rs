@@ -93,6 +93,27 @@ fn ui_values_are_checked() {
 }
 
 #[test]
+fn regime_rules_wait_for_a_label_or_any_change() {
+    use crate::config::alerts::{AlertMetric, Trigger};
+    use crate::engine::analytics::RegimeLabel;
+    let parse = |to: &str| {
+        let text = format!(
+            "[[alerts.rule]]\nname = \"regime\"\nmetric = \"regime\"\nchanges_to = \"{to}\"\ncooldown_s = 60.0\n"
+        );
+        Config::parse(&text, "a.toml").unwrap().alerts.rule[0].clone()
+    };
+    let crash = parse("crash");
+    assert_eq!(crash.metric, AlertMetric::Regime);
+    assert_eq!(crash.trigger, Trigger::ChangesTo(Some(RegimeLabel::Crash)));
+    assert_eq!(crash.cooldown_s, 60.0);
+    assert_eq!(
+        parse("BREAKOUT").trigger,
+        Trigger::ChangesTo(Some(RegimeLabel::Breakout))
+    );
+    assert_eq!(parse("any").trigger, Trigger::ChangesTo(None));
+}
+
+#[test]
 fn bad_alert_rules_name_the_line_and_hint_at_the_fields() {
     let rule =
         |body: &str| format!("[engine]\ntick_ms = 250\n\n[[alerts.rule]]\nname = \"r\"\n{body}");
@@ -138,6 +159,28 @@ fn bad_alert_rules_name_the_line_and_hint_at_the_fields() {
         (
             "metric = \"spread_bps\"\nabove = 1.0\nnotfy = \"bell\"\n",
             "line 8: unknown field `notfy`",
+        ),
+        (
+            "metric = \"regime\"\nchanges_to = \"trending_down\"\n",
+            "`changes_to` must be one of CALM, BULL, BEAR, BREAKOUT, CRASH (any case) or \"any\", got \"trending_down\"",
+        ),
+        ("metric = \"regime\"\nabove = 2.0\n", "`regime` is a label"),
+        ("metric = \"regime\"\n", "set `changes_to`"),
+        (
+            "metric = \"spread_bps\"\nchanges_to = \"CRASH\"\n",
+            "applies to the `regime` label only",
+        ),
+        (
+            "metric = \"regime\"\nchanges_to = \"BULL\"\nhold_s = 5.0\n",
+            "do not apply to a label change",
+        ),
+        (
+            "metric = \"regime\"\nchanges_to = \"BULL\"\nclear = 1.0\n",
+            "do not apply to a label change",
+        ),
+        (
+            "metric = \"regime\"\nchanges_to = \"BULL\"\nvenue = \"okx\"\n",
+            "cross-venue metric",
         ),
     ];
     for (body, expected) in cases {

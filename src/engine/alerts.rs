@@ -11,7 +11,9 @@
 //! its `clear` level, and two alerts of one rule on one subject are at least `cooldown_s` apart.
 //! A value that is not valid (`None`: warming up, stale, invalid book) breaks a hold but neither
 //! fires nor re-arms. Z-score rules compare the value with its own history, time-weighted
-//! (§0.3): each value is weighted by how long it held.
+//! (§0.3): each value is weighted by how long it held. Label rules (`changes_to`, the §6 regime)
+//! fire on a change from the last label seen to the one they wait for; a value missing in
+//! between (warm-up, a reset) is no label, so the next one is compared with the last one seen.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use crate::config::alerts::{AlertMetric, AlertRule, AlertsConfig, MetricScope, T
 use crate::feed::event::BookKey;
 use crate::market::Nanos;
 
+use super::analytics::RegimeLabel;
 use super::frame::{Alert, AlertSide};
 
 /// §0.2 warm-up for a z-score: half the window observed…
@@ -97,6 +100,8 @@ struct RuleState {
     since: Option<Nanos>,
     last_fired: Option<Nanos>,
     z: ZStats,
+    /// A label rule's last label seen (its code).
+    label: Option<f64>,
 }
 
 impl Default for RuleState {
@@ -106,8 +111,17 @@ impl Default for RuleState {
             since: None,
             last_fired: None,
             z: ZStats::default(),
+            label: None,
         }
     }
+}
+
+/// What a fired rule measured besides the value: a z-score, or the label it changed from.
+#[derive(Clone, Copy)]
+enum Measured {
+    Value,
+    Z(f64),
+    ChangedFrom(f64),
 }
 
 fn secs(s: f64) -> Nanos {
@@ -167,6 +181,18 @@ impl AlertEngine {
                 continue;
             }
             let x = value(rule.metric).filter(|x| x.is_finite());
+            if let Trigger::ChangesTo(_) = rule.trigger {
+                let Some(code) = x else { continue };
+                let changed = state.label.replace(code).filter(|from| *from != code);
+                if let Some(from) = changed
+                    && rule.trigger.fires(code, rule.trigger.level())
+                    && cooled(state, rule, now)
+                {
+                    state.last_fired = Some(now);
+                    fired.push((i, code, Measured::ChangedFrom(from)));
+                }
+                continue;
+            }
             let measure = match rule.trigger {
                 Trigger::ZScore { window_s, .. } => state.z.observe(now, x, window_s),
                 _ => x,
@@ -191,13 +217,16 @@ impl AlertEngine {
                 state.armed = false;
                 state.since = None;
                 state.last_fired = Some(now);
-                let z = matches!(rule.trigger, Trigger::ZScore { .. }).then_some(m);
-                fired.push((i, x.unwrap_or(m), z));
+                let measured = match rule.trigger {
+                    Trigger::ZScore { .. } => Measured::Z(m),
+                    _ => Measured::Value,
+                };
+                fired.push((i, x.unwrap_or(m), measured));
             }
         }
-        for (i, value, z) in fired {
+        for (i, value, measured) in fired {
             let side = direction(self.rules[i].metric, value);
-            let alert = self.alert(i, now, subject, value, z, side);
+            let alert = self.alert(i, now, subject, value, measured, side);
             self.push(alert);
         }
     }
@@ -226,7 +255,7 @@ impl AlertEngine {
             }
         }
         for i in fired {
-            let alert = self.alert(i, at, subject, value, None, Some(side));
+            let alert = self.alert(i, at, subject, value, Measured::Value, Some(side));
             self.push(alert);
         }
     }
@@ -237,7 +266,7 @@ impl AlertEngine {
         at: Nanos,
         subject: &Subject,
         value: f64,
-        z: Option<f64>,
+        measured: Measured,
         side: Option<AlertSide>,
     ) -> Alert {
         let rule = &self.rules[i];
@@ -247,10 +276,24 @@ impl AlertEngine {
             Trigger::ZScore { z, .. } if z < 0.0 => "≤",
             _ => "≥",
         };
-        let level = rule.trigger.level();
-        let condition = match z {
-            Some(z) => format!("{} = {value:.6} (z {z:.2} {op} {level})", rule.metric),
-            None => format!("{} = {value:.6} {op} {level}", rule.metric),
+        let mut level = rule.trigger.level();
+        let mut z = None;
+        let condition = match measured {
+            Measured::Z(m) => {
+                z = Some(m);
+                format!("{} = {value:.6} (z {m:.2} {op} {level})", rule.metric)
+            }
+            Measured::Value => format!("{} = {value:.6} {op} {level}", rule.metric),
+            // The alert's level is the label left, its value the label taken.
+            Measured::ChangedFrom(from) => {
+                level = from;
+                format!(
+                    "{} {} → {}",
+                    rule.metric,
+                    label_name(from),
+                    label_name(value)
+                )
+            }
         };
         let condition = match side {
             Some(side) => format!("{condition} ({})", side.word()),
@@ -339,11 +382,16 @@ fn applies(rule: &AlertRule, scope: MetricScope, subject: &Subject) -> bool {
             .is_none_or(|s| s.eq_ignore_ascii_case(symbol))
 }
 
+/// A label's name from its code (`CRASH`), or the code itself if it is none.
+fn label_name(code: f64) -> String {
+    RegimeLabel::from_code(code).map_or_else(|| code.to_string(), |l| l.as_str().to_owned())
+}
+
 /// Whether a fired rule may re-arm: the measure is off the trigger level and past `clear`.
 fn cleared(trigger: Trigger, m: f64, clear: f64) -> bool {
     let level = trigger.level();
     let upward = match trigger {
-        Trigger::Above(_) => true,
+        Trigger::Above(_) | Trigger::ChangesTo(_) => true,
         Trigger::Below(_) => false,
         Trigger::ZScore { z, .. } => z > 0.0,
     };

@@ -52,6 +52,11 @@ pub fn to_millis(t: Nanos) -> Millis {
     (t / 1_000_000) as Millis
 }
 
+/// Milliseconds to nanoseconds; a time before 1970 is 0.
+pub fn from_millis(t: Millis) -> Nanos {
+    (t.max(0) as Nanos).saturating_mul(1_000_000)
+}
+
 /// One book's exchange clock: the latest exchange timestamp seen and when it was received.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ExchClock {

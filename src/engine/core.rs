@@ -166,7 +166,25 @@ impl Engine {
             Seed::SymbolMinute { t, row } => Some((*t, *row)),
             _ => None,
         });
-        self.symbols[self.book_symbol[i]].seed_minutes(minutes);
+        let symbol = &mut self.symbols[self.book_symbol[i]];
+        symbol.seed_minutes(minutes);
+        for seed in seeds {
+            if let Seed::SymbolZones { t, state } = seed {
+                symbol.seed_zones(*t, state.clone());
+            }
+        }
+    }
+
+    /// Each symbol's §5 zone state at `now`, for the history (the latest is all it keeps).
+    pub fn take_zones(&self, now: Nanos) -> Vec<(Arc<str>, Seed)> {
+        let t = super::clock::to_millis(now);
+        self.symbols
+            .iter()
+            .filter_map(|s| {
+                let state = Arc::new(s.zone_state()?);
+                Some((s.name().clone(), Seed::SymbolZones { t, state }))
+            })
+            .collect()
     }
 
     /// The samples each book took since the last call, with its symbol, for the history.

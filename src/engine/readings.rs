@@ -92,6 +92,8 @@ pub fn reading(m: AlertMetric) -> Reading {
         M::NearestSupportBps => Read(|a| finite(a.zones.nearest_support_bps)),
         M::NearestResistanceBps => Read(|a| finite(a.zones.nearest_resistance_bps)),
         M::RegimeEntropy => Read(|a| finite(a.regime.entropy)),
+        // The label's code (see `RegimeLabel::code`): rules on it watch changes only.
+        M::Regime => Read(|a| a.regime.label.map(|l| l.code() as f64)),
         M::ArbNetBps => Read(Analytics::best_arb_net_bps),
         M::LeadLagScore => Read(|a| a.lead_lag.as_ref()?.score()),
     }

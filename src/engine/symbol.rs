@@ -12,7 +12,8 @@ use std::sync::Arc;
 use crate::config::engine::EngineConfig;
 use crate::features::composites::{VenueSignal, cross_exchange_agreement, weighted_mean};
 use crate::features::derivatives::{
-    DerivativesConsensus, SideDepth, SpotPerp, VenueDerivs, consensus, spot_perp,
+    DerivativesConsensus, LargeFlow, SideDepth, SpotPerp, VenueDerivs, consensus, spot_perp,
+    whale_agreement,
 };
 use crate::features::detectors::integrity::integrity;
 use crate::features::detectors::{FireLatch, point};
@@ -127,6 +128,16 @@ impl SymbolState {
         self.minutes.restore(rows);
     }
 
+    /// Zones kept by a previous run at local time `kept` (ms); see [`SymbolReads::seed_zones`].
+    pub fn seed_zones(&mut self, kept: Millis, state: Arc<super::reads::ZoneState>) {
+        self.reads.seed_zones(kept, state);
+    }
+
+    /// The zones' state for the history.
+    pub fn zone_state(&self) -> Option<super::reads::ZoneState> {
+        self.reads.zone_state()
+    }
+
     pub fn name(&self) -> &Arc<str> {
         &self.name
     }
@@ -175,6 +186,7 @@ impl SymbolState {
         self.prices.on_tick(now, median(&spot).or(mid));
         composites.derivatives = derivatives(&used, self.prices.change_1h(now));
         composites.spot_perp = spot_perp_depth(&used, &money);
+        composites.spot_perp.whale_agreement = large_flow_agreement(&used, &money);
         money.describe(&used, &mut composites);
         let mut analytics = Analytics::default();
         self.reads.fill(
@@ -504,6 +516,37 @@ fn spot_perp_depth(used: &[Used], money: &Money) -> SpotPerp {
         return SpotPerp::default();
     }
     spot_perp(perp, spot)
+}
+
+/// `whale_agreement` over the fresh books: each market's large taker notional of the 5-min
+/// window, in the symbol's currency. `None` while no book of a market has its large-trade
+/// window (warming, or no fresh book of that kind); a book whose currency cannot be converted
+/// is left out.
+fn large_flow_agreement(used: &[Used], money: &Money) -> Option<f64> {
+    let quote = money.quote.as_deref()?;
+    let mut flows = [None::<LargeFlow>; 2];
+    for u in used.iter().filter(|u| u.frame.base_units) {
+        let f = u.frame;
+        let slot = match f.instrument.kind {
+            MarketKind::Spot => 0,
+            MarketKind::Perpetual => 1,
+            _ => continue,
+        };
+        let convert = |x: Option<f64>| money.rates.convert(x?, &f.instrument.quote, quote);
+        let (Some(buy), Some(sell)) = (
+            convert(f.flow.large_buy_notional_5m),
+            convert(f.flow.large_sell_notional_5m),
+        ) else {
+            continue;
+        };
+        let sum = flows[slot].get_or_insert_default();
+        sum.buy += buy;
+        sum.sell += sell;
+    }
+    let [Some(spot), Some(perp)] = flows else {
+        return None;
+    };
+    whale_agreement(spot, perp)
 }
 
 fn composites(used: &[Used]) -> Composites {

@@ -13,10 +13,11 @@
 //! yet wait until the book appears. Book-only baselines (spread, depth, slippage) can only come
 //! from recorded seconds: no venue publishes their past.
 
-use crate::feed::event::LiqSampling;
+use crate::feed::event::{LiqSampling, Positioning};
 use crate::market::Millis;
 
 use super::minutes::SymbolMinute;
+use super::reads::ZoneState;
 
 /// A per-minute baseline series of one book.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -82,6 +83,10 @@ pub const PRINT_HOUR_CODE: i64 = 100;
 /// The stored code of a book's liquidation-stream sampling ([`Seed::LiqStream`]).
 pub const LIQ_STREAM_CODE: i64 = 101;
 
+/// The stored code of a symbol's §5 zone state ([`Seed::SymbolZones`]): kept on the symbol's
+/// cross-venue book (`all`), the latest only.
+pub const ZONES_CODE: i64 = 102;
+
 /// The stored value of each sampling (never reuse one: files keep them).
 const LIQ_SAMPLINGS: [LiqSampling; 4] = [
     LiqSampling::Throttled1s,
@@ -114,6 +119,28 @@ pub enum Seed {
     /// same rows, so they arrive whichever of its books appears; the symbol takes each minute
     /// once.
     SymbolMinute { t: Millis, row: SymbolMinute },
+    /// The symbol's §5 zones as kept at local time `t` (ms): slow state, restored so a restart
+    /// shows the zones it had ([`super::reads::ZoneTracker::restore`]). Every book of the
+    /// symbol carries it; the symbol takes the first.
+    SymbolZones {
+        t: Millis,
+        state: std::sync::Arc<ZoneState>,
+    },
+    /// A positioning statistic a backfill fetched (its latest period), or the history's last
+    /// recorded ratio, as if polled at `polled` (unix ms, never later than the value is known to
+    /// have been polled): §0.2's staleness runs from then, so it goes stale 2 × the poll
+    /// interval after it, like any poll. Taken only while the book has no polled value of its
+    /// own.
+    Positioning { polled: Millis, stat: Positioning },
+    /// The latest open interest a backfill fetched (base units, or the venue's USD notional),
+    /// polled at `polled` as [`Seed::Positioning`]: the weight of §3.13's consensus until the
+    /// venue's own poll answers.
+    OpenInterest {
+        t: Millis,
+        polled: Millis,
+        base: Option<f64>,
+        usd: Option<f64>,
+    },
 }
 
 /// One second of a book's flow as the history keeps it.
@@ -138,7 +165,10 @@ impl Seed {
             | Seed::PrintHour { t, .. }
             | Seed::Second { t, .. }
             | Seed::LiqStream { t, .. }
-            | Seed::SymbolMinute { t, .. } => *t,
+            | Seed::SymbolMinute { t, .. }
+            | Seed::SymbolZones { t, .. }
+            | Seed::OpenInterest { t, .. } => *t,
+            Seed::Positioning { stat, .. } => stat.at,
         }
     }
 
@@ -150,12 +180,22 @@ impl Seed {
             | Seed::PrintHour { t, .. }
             | Seed::Second { t, .. }
             | Seed::LiqStream { t, .. }
-            | Seed::SymbolMinute { t, .. } => *t += ms,
+            | Seed::SymbolMinute { t, .. }
+            | Seed::SymbolZones { t, .. } => *t += ms,
+            Seed::Positioning { polled, stat } => {
+                *polled += ms;
+                stat.at += ms;
+            }
+            Seed::OpenInterest { t, polled, .. } => {
+                *t += ms;
+                *polled += ms;
+            }
         }
     }
 
     /// `(series code, value, bins)` as the history stores it; `None` for a [`Seed::Second`]
-    /// or a [`Seed::SymbolMinute`], which are read from the 1-s and 1-min rows.
+    /// or a [`Seed::SymbolMinute`], which are read from the 1-s and 1-min rows, and for the
+    /// polled values of a backfill, which the 1-min rows keep.
     pub fn stored(&self) -> Option<(i64, Option<f64>, Option<Vec<u8>>)> {
         match self {
             Seed::Minute { series, value, .. } => Some((series.code(), Some(*value), None)),
@@ -171,7 +211,11 @@ impl Seed {
                 let code = LIQ_SAMPLINGS.iter().position(|s| s == sampling)?;
                 Some((LIQ_STREAM_CODE, Some(code as f64), None))
             }
-            Seed::Second { .. } | Seed::SymbolMinute { .. } => None,
+            Seed::SymbolZones { state, .. } => Some((ZONES_CODE, None, Some(state.encode()?))),
+            Seed::Second { .. }
+            | Seed::SymbolMinute { .. }
+            | Seed::Positioning { .. }
+            | Seed::OpenInterest { .. } => None,
         }
     }
 
@@ -197,6 +241,13 @@ impl Seed {
                 })
                 .collect();
             return Some(Seed::PrintHour { t, bins });
+        }
+        if code == ZONES_CODE {
+            let state = ZoneState::decode(bins?)?;
+            return Some(Seed::SymbolZones {
+                t,
+                state: std::sync::Arc::new(state),
+            });
         }
         if code == LIQ_STREAM_CODE {
             let sampling = *LIQ_SAMPLINGS.get(value? as usize)?;
@@ -239,5 +290,16 @@ mod tests {
         }
         assert_eq!(Seed::from_stored(100, 0, None, Some(&[1, 2, 3])), None);
         assert_eq!(Seed::from_stored(55, 0, Some(1.0), None), None);
+        // A damaged zone state, or one with an absurd grid, is skipped, not restored.
+        assert_eq!(Seed::from_stored(ZONES_CODE, 0, None, Some(b"{")), None);
+        let absurd = br#"{"grid":{"delta":-1.0,"m0":1.0},"buckets":[],"zones":[],"quote":null,"shrunk_to":null}"#;
+        assert_eq!(Seed::from_stored(ZONES_CODE, 0, None, Some(absurd)), None);
+        let empty = br#"{"grid":{"delta":20.0,"m0":50000.0},"buckets":[],"zones":[],"quote":null,"shrunk_to":null}"#;
+        let seed = Seed::from_stored(ZONES_CODE, 7, None, Some(empty)).unwrap();
+        let (code, value, bins) = seed.stored().unwrap();
+        assert_eq!(
+            Seed::from_stored(code, 7, value, bins.as_deref()),
+            Some(seed)
+        );
     }
 }

@@ -55,7 +55,7 @@ pub struct SideDepth {
     pub ask: f64,
 }
 
-/// §3.11 for one symbol.
+/// §3.11 for one symbol, and whether the large takers of both markets lean the same way.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpotPerp {
     /// `DI_perp(δ) − DI_spot(δ)` ∈ [−2, 2] on notional depth: positive when the perpetuals'
@@ -63,6 +63,40 @@ pub struct SpotPerp {
     pub depth_divergence: Option<f64>,
     /// `$D_perp / ($D_perp + $D_spot)`, both sides within δ.
     pub perp_liquidity_share: Option<f64>,
+    /// [`whale_agreement`] ∈ [0, 1]; `None` while a market's large-trade window warms, or when
+    /// one market printed no large trade in it.
+    #[serde(default)]
+    pub whale_agreement: Option<f64>,
+}
+
+/// Large taker notional over the large-trade window (§3.3, 5 min), summed over the fresh books
+/// of one kind of market, each trade large by its own book's §0.5 threshold.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LargeFlow {
+    pub buy: f64,
+    pub sell: f64,
+}
+
+impl LargeFlow {
+    /// `(LB − LS)/(LB + LS)` ∈ [−1, 1], §4.1's `large_dir`; `None` without a large print (or on
+    /// absurd input).
+    pub fn lean(self) -> Option<f64> {
+        let ok = |x: f64| x.is_finite() && x >= 0.0;
+        if !(ok(self.buy) && ok(self.sell)) {
+            return None;
+        }
+        ratio(self.buy - self.sell, self.buy + self.sell)
+    }
+}
+
+/// `whale_agreement` (`docs/metrics.md`; the API's `/v1/flow/spot-futures` field, which
+/// `features.md` does not define): §3.13's `agreement(x, w)` over the two markets' large-flow
+/// leans `x = (lean_spot, lean_perp)`, each market one equal vote. 1 when the large takers of
+/// spot and perpetuals push the same way, 0 when they push opposite ways equally hard, between
+/// when one leans harder than the other disagrees. A market whose large flow is exactly
+/// balanced casts no vote (as a zero signal in §4.5); both balanced → `None`.
+pub fn whale_agreement(spot: LargeFlow, perp: LargeFlow) -> Option<f64> {
+    agreement(&[spot.lean()?, perp.lean()?], &[1.0, 1.0])
 }
 
 /// §3.11 from the summed spot and perpetual depth; `None` where a market has no depth at all.
@@ -79,6 +113,7 @@ pub fn spot_perp(perp: SideDepth, spot: SideDepth) -> SpotPerp {
         perp_liquidity_share: (total(perp) > 0.0 && total(spot) > 0.0)
             .then(|| ratio(total(perp), total(perp) + total(spot)))
             .flatten(),
+        whale_agreement: None,
     }
 }
 
@@ -163,6 +198,38 @@ mod tests {
             SideDepth { bid: 1.0, ask: 1.0 },
         );
         assert_eq!(absurd, SpotPerp::default());
+    }
+
+    /// The worked values of `whale_agreement` in `docs/metrics.md`.
+    #[test]
+    fn whale_agreement_worked_values() {
+        let flow = |buy: f64, sell: f64| LargeFlow {
+            buy: buy * 1e6,
+            sell: sell * 1e6,
+        };
+        // Both lean to the buy side: agree fully, however hard each leans.
+        assert!(close(
+            whale_agreement(flow(3.0, 1.0), flow(6.0, 4.0)).unwrap(),
+            1.0
+        ));
+        // Opposite and equally hard: 0.
+        assert!(close(
+            whale_agreement(flow(3.0, 1.0), flow(2.0, 6.0)).unwrap(),
+            0.0
+        ));
+        // Spot +0.6, perpetuals −0.2: |0.4| / 0.8 = 0.5.
+        let partial = whale_agreement(flow(8.0, 2.0), flow(2.0, 3.0)).unwrap();
+        assert!(close(partial, 0.5), "{partial}");
+        // One market balanced: the other decides; both balanced: nothing to agree on.
+        assert!(close(
+            whale_agreement(flow(1.0, 1.0), flow(0.0, 2.0)).unwrap(),
+            1.0
+        ));
+        assert_eq!(whale_agreement(flow(1.0, 1.0), flow(2.0, 2.0)), None);
+        // A market without a large print, or absurd input: missing, never 0 or 1.
+        assert_eq!(whale_agreement(flow(0.0, 0.0), flow(2.0, 1.0)), None);
+        assert_eq!(whale_agreement(flow(f64::NAN, 1.0), flow(2.0, 1.0)), None);
+        assert_eq!(whale_agreement(flow(-1.0, 1.0), flow(2.0, 1.0)), None);
     }
 
     /// The **Test** line of §3.13 (funding and OI; the long/short part is not computed).

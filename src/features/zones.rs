@@ -245,7 +245,7 @@ pub fn update_strength(strength: f64, observation: f64, dt_s: f64) -> f64 {
 }
 
 /// Where the price stands against a zone (§5.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Position {
     Above,
     Below,
@@ -268,7 +268,7 @@ pub enum Crossing {
 }
 
 /// §5.5's state machine with its counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ZoneCrossings {
     pub position: Option<Position>,
     pub touches: u32,

@@ -98,8 +98,8 @@ pub fn start(
     Ok((WarmStart::new(sink, seeds), thread))
 }
 
-/// Everything a start restores from `store` at `now` (unix ms): every book's baseline samples
-/// and its symbol's 1-min rows ([`restore`]) and, after a short stop, its last seconds of flow
+/// Everything a start restores from `store` at `now` (unix ms): every book's baseline samples,
+/// its symbol's 1-min rows and zones, its last long/short ratios ([`restore`]) and, after a short stop, its last seconds of flow
 /// ([`recent`]).
 pub fn warm_seeds(
     store: &Store,
@@ -108,6 +108,12 @@ pub fn warm_seeds(
     let mut seeds = restore::load_seeds(store, now_ms)?;
     for (key, minutes) in restore::load_symbol_minutes(store, now_ms)? {
         seeds.entry(key).or_default().extend(minutes);
+    }
+    for (key, zones) in restore::load_symbol_zones(store, now_ms)? {
+        seeds.entry(key).or_default().extend(zones);
+    }
+    for (key, ratios) in restore::load_positioning(store, now_ms)? {
+        seeds.entry(key).or_default().extend(ratios);
     }
     for (key, recent) in recent::load_recent(store, now_ms)? {
         seeds.entry(key).or_default().extend(recent);
@@ -199,6 +205,20 @@ impl WarmRow {
                 seeds.iter().filter_map(|s| WarmRow::of(key, symbol, s))
             })
             .collect()
+    }
+
+    /// One seed of `symbol` itself (its zones), stored on the symbol's cross-venue book.
+    pub fn of_symbol(symbol: &str, seed: &Seed) -> Option<WarmRow> {
+        let (series, value, bins) = seed.stored()?;
+        Some(WarmRow {
+            venue: recorder::ALL_VENUES.to_owned(),
+            instrument: symbol.to_owned(),
+            symbol: symbol.to_owned(),
+            series,
+            t: seed.t(),
+            value,
+            bins,
+        })
     }
 
     /// One seed of book `key` (of `symbol`) as stored; `None` for a seed kept elsewhere (a

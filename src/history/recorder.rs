@@ -65,7 +65,13 @@ impl Recorder {
 
     fn batch(&mut self, engine: &mut Engine, frame: &Frame, second: i64) -> SecondBatch {
         let rows = self.rows.rows(engine, frame);
-        let warm = WarmRow::from_samples(&engine.take_warm(frame.at));
+        let mut warm = WarmRow::from_samples(&engine.take_warm(frame.at));
+        warm.extend(
+            engine
+                .take_zones(frame.at)
+                .iter()
+                .filter_map(|(symbol, seed)| WarmRow::of_symbol(symbol, seed)),
+        );
         SecondBatch {
             t: second,
             rows,

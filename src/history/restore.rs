@@ -1,17 +1,22 @@
-//! Warm start from the store: every book's baseline samples of the last 24 h, and every
-//! symbol's cross-venue 1-min rows (its regime and drift, §6–§7), read back as [`Seed`]s in
-//! time order and handed to [`Engine::seed`].
+//! Warm start from the store: every book's baseline samples of the last 24 h, every symbol's
+//! cross-venue 1-min rows (its regime and drift, §6–§7), its latest zone state (§5) and each
+//! perpetual's last recorded long/short ratios, read back as [`Seed`]s in time order and handed
+//! to [`Engine::seed`].
 
 use std::collections::BTreeMap;
 
 use crate::engine::Engine;
+use crate::engine::analytics::RatioKind;
+use crate::engine::book::positioning::PERIOD_LATE;
 use crate::engine::minutes::{MONITORED, SymbolMinute};
-use crate::engine::warm::Seed;
+use crate::engine::warm::{Seed, ZONES_CODE};
 use crate::features::num::{median, ratio};
 use crate::feed::event::BookKey;
+use crate::feed::event::{Positioning, PositioningStat};
 use crate::market::{Millis, VenueId};
+use crate::venue::positioning::POLL_EVERY;
 
-use super::columns::{columns, index_of};
+use super::columns::{columns, index_of, long_short_column};
 use super::recorder::ALL_VENUES;
 use super::{HistoryError, Store};
 
@@ -122,6 +127,14 @@ pub fn load_symbol_minutes(
                 row: across_books(&books),
             });
     }
+    to_every_book(store, &by_symbol)
+}
+
+/// Each symbol's seeds in `by_symbol`, given to every venue book of the symbol the store knows.
+fn to_every_book(
+    store: &Store,
+    by_symbol: &BTreeMap<String, Vec<Seed>>,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
     let mut stmt = store
         .conn()
         .prepare("SELECT venue, instrument, symbol FROM books WHERE venue <> ?1")
@@ -140,6 +153,41 @@ pub fn load_symbol_minutes(
         }
     }
     Ok(out)
+}
+
+/// Each symbol's latest zone state newer than `now − 25 h` (`now` in unix ms) as a
+/// [`Seed::SymbolZones`], given to every book of the symbol; a damaged state is skipped.
+pub fn load_symbol_zones(
+    store: &Store,
+    now: Millis,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
+    let since = now - super::WARM_KEEP * 1000;
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT b.symbol, w.t, w.bins FROM warm w JOIN books b ON b.id = w.book
+             WHERE b.venue = ?1 AND w.series = ?2 AND w.t >= ?3 ORDER BY w.t",
+        )
+        .map_err(|e| store.sql(e))?;
+    let mut rows = stmt
+        .query(rusqlite::params![ALL_VENUES, ZONES_CODE, since])
+        .map_err(|e| store.sql(e))?;
+    let mut by_symbol: BTreeMap<String, Vec<Seed>> = BTreeMap::new();
+    while let Some(r) = rows.next().map_err(|e| store.sql(e))? {
+        let symbol: String = r.get(0).map_err(|e| store.sql(e))?;
+        let t: i64 = r.get(1).map_err(|e| store.sql(e))?;
+        let bins = r
+            .get_ref(2)
+            .map_err(|e| store.sql(e))?
+            .as_blob_or_null()
+            .ok()
+            .flatten();
+        if let Some(seed) = Seed::from_stored(ZONES_CODE, t, None, bins) {
+            // The latest wins (rows come oldest first).
+            by_symbol.insert(symbol, vec![seed]);
+        }
+    }
+    to_every_book(store, &by_symbol)
 }
 
 /// `(symbol, minute start in ms, row)` of the 1-min rows since `since` (unix s), of the
@@ -195,11 +243,73 @@ fn across_books(books: &[SymbolMinute]) -> SymbolMinute {
     }
 }
 
+/// Each perpetual's last recorded long/short ratio of each kind within [`PERIOD_LATE`] of `now`
+/// (unix ms), as a [`Seed::Positioning`], so the positioning panel shows the last values seen
+/// from the first frame. The 1-min rows hold only fresh ratios, so the last poll behind a row
+/// of minute `M` was at least `M − 2 × POLL_EVERY`: that is the poll time claimed, which makes
+/// a restored ratio stale from the first frame (§0.2: the history cannot prove it fresh) until
+/// the book's own poll replaces it. The value is the minute's time-weighted mean; its period,
+/// unknown, is taken as the minute. Taker ratios are not restored: a stale one is never shown.
+pub fn load_positioning(
+    store: &Store,
+    now: Millis,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
+    let since = (now - PERIOD_LATE).div_euclid(1000);
+    let poll_age = 2 * POLL_EVERY.as_millis() as Millis;
+    let mut out: BTreeMap<BookKey, Vec<Seed>> = BTreeMap::new();
+    for kind in RatioKind::ALL {
+        let name = long_short_column(kind);
+        let col = &columns()[index_of(&name).expect("a kept column")];
+        let mut stmt = store
+            .conn()
+            .prepare(&format!(
+                "SELECT b.venue, b.instrument, m.t, m.\"{name}\" FROM min m
+                 JOIN books b ON b.id = m.book
+                 WHERE b.venue <> ?1 AND m.t >= ?2 AND m.\"{name}\" IS NOT NULL ORDER BY m.t"
+            ))
+            .map_err(|e| store.sql(e))?;
+        let mut rows = stmt
+            .query(rusqlite::params![ALL_VENUES, since])
+            .map_err(|e| store.sql(e))?;
+        let mut latest: BTreeMap<BookKey, (i64, f64)> = BTreeMap::new();
+        while let Some(r) = rows.next().map_err(|e| store.sql(e))? {
+            let venue: String = r.get(0).map_err(|e| store.sql(e))?;
+            let Some(venue) = VenueId::ALL.iter().find(|v| v.as_str() == venue) else {
+                continue;
+            };
+            let instrument: String = r.get(1).map_err(|e| store.sql(e))?;
+            let t: i64 = r.get(2).map_err(|e| store.sql(e))?;
+            let value = col.decode(r.get_ref(3).map_err(|e| store.sql(e))?);
+            if let Some(v) = value.filter(|v| v.is_finite() && *v > 0.0) {
+                latest.insert(BookKey::new(*venue, &instrument), (t, v));
+            }
+        }
+        for (key, (t, value)) in latest {
+            let minute = t.saturating_mul(1000);
+            out.entry(key).or_default().push(Seed::Positioning {
+                polled: minute - poll_age,
+                stat: Positioning {
+                    stat: PositioningStat::LongShort(kind),
+                    value,
+                    at: minute,
+                },
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Seeds `engine` from the store; returns how many books were restored.
 pub fn restore(engine: &mut Engine, store: &Store, now: Millis) -> Result<usize, HistoryError> {
     let mut seeds = load_seeds(store, now)?;
     for (key, minutes) in load_symbol_minutes(store, now)? {
         seeds.entry(key).or_default().extend(minutes);
+    }
+    for (key, zones) in load_symbol_zones(store, now)? {
+        seeds.entry(key).or_default().extend(zones);
+    }
+    for (key, ratios) in load_positioning(store, now)? {
+        seeds.entry(key).or_default().extend(ratios);
     }
     let books = seeds.len();
     for (key, seeds) in seeds {

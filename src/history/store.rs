@@ -7,7 +7,7 @@
 //! - `sec(book, t, …)`: 1-s rows, `t` in unix seconds;
 //! - `min(book, t, seconds, …)`, `hour(book, t, seconds, …)`: rollups, `t` the interval start;
 //! - `warm(book, series, t, value, bins)`: the engine's baseline samples, restored at start
-//!   ([`crate::engine::warm`]);
+//!   ([`crate::engine::warm`]), and on each symbol's `all` book its latest §5 zone state;
 //! - `min`, `hour` and `warm` carry a `source` ([`super::Source`], schema version 2): rows
 //!   recorded live, or backfilled from the venues' public REST history ([`super::backfill`]).
 
@@ -20,6 +20,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_ite
 use super::columns::{Column, columns};
 use super::rollup::Rollup;
 use super::{BookRow, HistoryError, Interval, WarmRow};
+use crate::engine::warm::ZONES_CODE;
 
 /// The schema version this build writes. Older files are migrated forward on open; a newer file
 /// is refused (it was written by a newer depthscope).
@@ -432,6 +433,12 @@ impl Store {
         }
         for w in warm {
             let book = self.book_id(&w.venue, &w.instrument, &w.symbol, true)?;
+            if w.series == ZONES_CODE {
+                // A symbol's zone state: only the latest is ever read.
+                self.conn
+                    .prepare_cached("DELETE FROM warm WHERE book = ?1 AND series = ?2 AND t < ?3")?
+                    .execute(params![book, w.series, w.t])?;
+            }
             self.conn.prepare_cached(
                 "INSERT OR REPLACE INTO warm(book, series, t, value, bins) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?

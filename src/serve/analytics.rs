@@ -710,7 +710,9 @@ pub struct SpotFuturesResponse {
     pub ofi_lead_lag: Option<i32>,
     /// `(LLR − 1)/(LLR + 1)`, −1…1, positive when spot leads (as `/v1/basis` `lead_lag_score`).
     pub lead_lag_score: Option<f64>,
-    /// Agreement of large-trade flow between spot and perpetuals: not computed, always `null`.
+    /// Do the large takers of spot and perpetuals lean the same way: §3.13's agreement of the
+    /// two markets' `(LB − LS)/(LB + LS)` over 5 min, 0…1 (`docs/metrics.md`); `null` while a
+    /// market's large-trade window warms or one market printed no large trade.
     pub whale_agreement: Option<f64>,
     /// Perpetual depth / spot depth within 50 bps, both sides, notional.
     pub liquidity_ratio: Option<f64>,
@@ -731,7 +733,7 @@ pub fn spot_futures_of(
         depth_divergence: finite(spot_perp.depth_divergence),
         ofi_lead_lag: lead_lag.map(|(_, lag)| lag),
         lead_lag_score: lead_lag.and_then(|(score, _)| finite(score)),
-        whale_agreement: None,
+        whale_agreement: finite(spot_perp.whale_agreement),
         liquidity_ratio: finite(spot_perp.perp_liquidity_share)
             .filter(|x| *x < 1.0)
             .map(|x| x / (1.0 - x)),

@@ -8,6 +8,7 @@
 //! direction), the book named with its market kind.
 
 use crate::config::alerts::AlertMetric;
+use crate::engine::analytics::RegimeLabel;
 use crate::engine::frame::{Alert, AlertSide, Frame, Severity};
 use crate::ui::format;
 use crate::ui::glyphs::Glyphs;
@@ -145,6 +146,7 @@ fn reading(metric: AlertMetric) -> (&'static str, Unit) {
         M::FundingAgreement => ("funding agreement", Unit::Ratio),
         M::OiDivergence => ("OI 1h divergence", Unit::Percent),
         M::RegimeEntropy => ("regime entropy", Unit::Ratio),
+        M::Regime => ("regime", Unit::Label),
         M::DriftScore => ("drift score", Unit::Ratio),
         M::Consensus => ("model consensus", Unit::Ratio),
         M::LargeTradeUsd => ("large trade", Unit::Money),
@@ -167,6 +169,8 @@ enum Unit {
     Count,
     /// A unitless score or ratio.
     Ratio,
+    /// A §6 regime label, carried as its code.
+    Label,
 }
 
 impl Unit {
@@ -178,6 +182,8 @@ impl Unit {
             Unit::Millis => format::age_ms(x),
             Unit::Count => format::compact(x),
             Unit::Ratio => format::compact(x),
+            Unit::Label => RegimeLabel::from_code(x)
+                .map_or_else(|| format::compact(x), |l| l.as_str().to_owned()),
         }
     }
 }
@@ -226,6 +232,11 @@ fn line(alert: &Alert, frame: &Frame, g: &Glyphs) -> String {
     let value = unit.show(alert.value, quote);
     let condition = match alert.zscore {
         Some(z) => format!("{value} {what} (z {})", format::compact(z)),
+        // A label change: its level is the label left (`regime BULL → CRASH`).
+        None if matches!(unit, Unit::Label) => {
+            let from = unit.show(alert.threshold, quote);
+            format!("{what} {from} {} {value}", g.arrow)
+        }
         None => {
             let op = if alert.value >= alert.threshold {
                 g.ge
@@ -311,6 +322,12 @@ mod tests {
         assert_eq!(
             line(&gone, &frame, &UNICODE),
             "7.2s book age ≥ 5.0s · kraken XBT/CHF"
+        );
+        // A regime change reads as the label left and the label taken.
+        let regime = alert("regime", 4.0, 2.0);
+        assert_eq!(
+            line(&regime, &frame, &UNICODE),
+            format!("regime BEAR {} CRASH · {place}", UNICODE.arrow)
         );
         let mut unknown = alert("no_such_metric", 1.0, 1.0);
         unknown.message = "engine words".into();

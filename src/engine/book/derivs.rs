@@ -23,6 +23,9 @@ pub struct DerivsState {
     /// Open interest (base units when known, else the venue's notional) sampled once a minute
     /// over the last hour and a minute, oldest first: the 1 h change.
     oi_minutes: VecDeque<(Nanos, f64)>,
+    /// Open interest a backfill fetched `(base, usd)`, shown until the venue's own first value
+    /// (kept apart so a venue that later sends only one unit never shows the other stuck).
+    backfilled_oi: Option<(Option<f64>, Option<f64>)>,
 }
 
 const MINUTE: Nanos = 60_000_000_000;
@@ -53,6 +56,11 @@ impl DerivsState {
         let oi = merge(&mut v.open_interest, d.open_interest, f)
             | merge(&mut v.open_interest_usd, d.open_interest_usd, f);
         if oi && let Some(x) = v.open_interest.or(v.open_interest_usd) {
+            // The venue's own first value replaces a backfilled one, and the poll interval is
+            // measured from it: the time since a fetch is no poll interval.
+            if self.backfilled_oi.take().is_some() {
+                self.open_interest = UpdateIntervals::default();
+            }
             self.sample_open_interest(at, x);
         }
         for (changed, stream) in [
@@ -64,6 +72,19 @@ impl DerivsState {
                 stream.on_update(at);
             }
         }
+    }
+
+    /// A backfilled open interest, counted as a poll answered at local `polled` (the fetch), so it
+    /// goes stale 2 × the poll interval after it (§0.2); ignored once the venue has sent its own.
+    pub fn seed_open_interest(&mut self, base: Option<f64>, usd: Option<f64>, polled: Nanos) {
+        let ok = |x: Option<f64>| x.filter(|x| x.is_finite() && *x > 0.0);
+        let (base, usd) = (ok(base), ok(usd));
+        let live = self.values.open_interest.is_some() || self.values.open_interest_usd.is_some();
+        if live || (base.is_none() && usd.is_none()) {
+            return;
+        }
+        self.backfilled_oi = Some((base, usd));
+        self.open_interest.on_update(polled);
     }
 
     /// Keeps at most one sample a minute for 61 minutes: the latest value of each minute.
@@ -99,8 +120,12 @@ impl DerivsState {
     /// the venue's own figure, or base OI × mark.
     pub fn view(&self, now: Nanos, rule: &StaleRule, base_units: bool) -> DerivsView {
         let v = &self.values;
-        let open_interest = v.open_interest.filter(|_| base_units);
-        let open_interest_usd = v.open_interest_usd.or_else(|| {
+        let (base, usd) = match self.backfilled_oi {
+            Some(seeded) => seeded,
+            None => (v.open_interest, v.open_interest_usd),
+        };
+        let open_interest = base.filter(|_| base_units);
+        let open_interest_usd = usd.or_else(|| {
             let (oi, mark) = (open_interest?, v.mark_price?);
             finite(oi * mark)
         });
@@ -198,6 +223,33 @@ mod tests {
         );
         let p = d.view(S, &rule(), true).premium_bps.unwrap();
         assert!((p - 5.0).abs() < 1e-9, "{p}");
+    }
+
+    #[test]
+    fn backfilled_open_interest_stands_until_the_venue_sends_its_own() {
+        let mut d = DerivsState::default();
+        d.seed_open_interest(Some(f64::NAN), Some(-1.0), 0);
+        assert_eq!(d.view(0, &rule(), true).open_interest_usd, None);
+        d.seed_open_interest(None, Some(5e9), 10 * S);
+        let v = d.view(130 * S, &rule(), true);
+        assert_eq!((v.open_interest_usd, v.stale), (Some(5e9), false));
+        // 2 minutes (the unknown interval's limit) after its fetch it is stale.
+        assert!(d.view(131 * S, &rule(), true).stale);
+        // The venue's own base units replace it whole: no USD figure left over from the seed.
+        d.on_tick(
+            &Derivs {
+                open_interest: Some(10.0),
+                ..Derivs::default()
+            },
+            140 * S,
+        );
+        let v = d.view(141 * S, &rule(), true);
+        assert_eq!((v.open_interest, v.open_interest_usd), (Some(10.0), None));
+        // Stale 120 s after the venue's value, not 2 × the 130 s since the fetch.
+        assert!(!d.view(260 * S, &rule(), true).stale);
+        assert!(d.view(261 * S, &rule(), true).stale);
+        d.seed_open_interest(Some(99.0), None, 150 * S);
+        assert_eq!(d.view(151 * S, &rule(), true).open_interest, Some(10.0));
     }
 
     #[test]

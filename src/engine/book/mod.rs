@@ -43,7 +43,7 @@ use crate::feed::health::{BookCounters, BookState};
 use crate::instrument::Instrument;
 use crate::market::{Millis, Nanos};
 
-use super::clock::{ExchClock, to_millis};
+use super::clock::{ExchClock, from_millis, to_millis};
 use super::freshness::UpdateIntervals;
 use super::warm::{MinuteSeries, SecondFlow, Seed};
 use baselines::Baselines;
@@ -224,8 +224,16 @@ impl BookEngine {
                 Seed::PrintHour { .. } => {}
                 Seed::Second { t, flow } => seconds.push((*t, *flow)),
                 Seed::LiqStream { sampling, .. } => self.restored_sampling = Some(*sampling),
-                // The symbol's rows: the engine hands them to the symbol.
-                Seed::SymbolMinute { .. } => {}
+                // The symbol's rows and zones: the engine hands them to the symbol.
+                Seed::SymbolMinute { .. } | Seed::SymbolZones { .. } => {}
+                Seed::Positioning { polled, stat } => {
+                    self.positioning.seed(stat, from_millis(*polled));
+                }
+                Seed::OpenInterest {
+                    polled, base, usd, ..
+                } => self
+                    .derivs
+                    .seed_open_interest(*base, *usd, from_millis(*polled)),
             }
         }
         for (minute, values) in minutes {

@@ -30,6 +30,8 @@ struct Slot {
     /// The value and its period, exchange time.
     latest: Option<(f64, Millis)>,
     polls: UpdateIntervals,
+    /// The value came from a backfill ([`PositioningState::seed`]), not a poll of the book's own.
+    seeded: bool,
 }
 
 /// The latest polled positioning statistics of one book.
@@ -49,6 +51,11 @@ impl PositioningState {
             return;
         };
         let slot = &mut self.slots[i];
+        // The book's own first poll replaces a backfilled value whatever its period, and the
+        // poll interval is measured from it: the time since a fetch is no poll interval.
+        if slot.seeded {
+            *slot = Slot::default();
+        }
         // An answer for an older period than the one held (a slow response overtaken) is not
         // news; the same period polled again is proof the endpoint still answers.
         if slot.latest.is_some_and(|(_, t)| p.at < t) {
@@ -56,6 +63,27 @@ impl PositioningState {
         }
         slot.latest = Some((p.value, p.at));
         slot.polls.on_update(at);
+    }
+
+    /// A backfilled or restored value, counted as a poll answered at local `polled`: taken into a
+    /// slot with no value yet or an earlier seed, never over a poll of the book's own (newer
+    /// news). Its
+    /// staleness then runs from `polled` as for any poll (§0.2): a value fetched more than
+    /// 2 × the poll interval ago is shown stale from the first frame, never fresh.
+    pub fn seed(&mut self, p: &Positioning, polled: Nanos) {
+        let Some(i) = STATS.iter().position(|s| *s == p.stat) else {
+            return;
+        };
+        let slot = &mut self.slots[i];
+        // A later seed (the start's fetch after the history's last value) replaces an earlier.
+        let newer = slot.seeded && slot.polls.age_ms(polled).is_some_and(|age| age > 0.0);
+        if newer {
+            *slot = Slot::default();
+        }
+        if slot.latest.is_none() {
+            self.on_polled(p, polled);
+            self.slots[i].seeded = self.slots[i].latest.is_some();
+        }
     }
 
     /// The book's positioning at local `now` (exchange time `exch_now`); `None` for a book with
@@ -193,6 +221,41 @@ mod tests {
         p.on_polled(&ratio(RatioKind::Accounts, -2.0, 900_000), S);
         let v = p.view(&key(), S, 600_000, &rule(), None).unwrap();
         assert_eq!((v.ratios[0].ratio, v.ratios[0].at), (1.5, 600_000));
+    }
+
+    #[test]
+    fn a_seed_fills_an_empty_slot_and_goes_stale_from_its_fetch() {
+        let mut p = PositioningState::default();
+        let period = 1_700_000_000_000;
+        // Fetched at 100 s, no poll interval measured yet: fresh for the rule's 120 s (2 × the
+        // 60 s poll) after the fetch.
+        p.seed(&ratio(RatioKind::Accounts, 1.4, period), 100 * S);
+        let at = |p: &PositioningState, now: Nanos| {
+            p.view(&key(), now, period + 60_000, &rule(), None).unwrap()
+        };
+        let v = at(&p, 220 * S);
+        assert_eq!((v.ratios[0].ratio, v.ratios[0].stale), (1.4, false));
+        assert!(at(&p, 221 * S).ratios[0].stale, "fetched 121 s ago");
+        // The book's own poll replaces it, even for an older period, and its interval is
+        // measured from that poll, not from the fetch: stale 120 s after it, not 2 × 130 s.
+        p.on_polled(&ratio(RatioKind::Accounts, 0.9, period - 300_000), 230 * S);
+        let v = at(&p, 350 * S);
+        assert_eq!((v.ratios[0].ratio, v.ratios[0].stale), (0.9, false));
+        assert!(at(&p, 351 * S).ratios[0].stale);
+        // A live poll wins: a later seed of the same stat does not replace it.
+        p.seed(&ratio(RatioKind::Accounts, 2.0, period + 300_000), 352 * S);
+        assert_eq!(at(&p, 353 * S).ratios[0].ratio, 0.9);
+        // A restored value (polled long ago) gives way to a later fetch, not to an earlier one.
+        let mut restored = PositioningState::default();
+        restored.seed(&ratio(RatioKind::Accounts, 1.1, period), 0);
+        restored.seed(&ratio(RatioKind::Accounts, 1.3, period), 200 * S);
+        restored.seed(&ratio(RatioKind::Accounts, 1.2, period), 100 * S);
+        let v = at(&restored, 250 * S);
+        assert_eq!((v.ratios[0].ratio, v.ratios[0].stale), (1.3, false));
+        // A fetch already older than the limit is stale on the first frame.
+        let mut old = PositioningState::default();
+        old.seed(&ratio(RatioKind::Accounts, 1.4, period), 0);
+        assert!(at(&old, 121 * S).ratios[0].stale);
     }
 
     #[test]

@@ -10,15 +10,18 @@ mod arbitrage;
 mod lead_lag;
 mod zones;
 
+use std::sync::Arc;
+
 use crate::config::engine::EngineConfig;
-use crate::market::Nanos;
+use crate::market::{Millis, Nanos};
 
 use super::analytics::Analytics;
 use super::book::view::BookTick;
+use super::clock::to_millis;
 use super::quote_rate::QuoteRates;
 
 pub use lead_lag::LeadLagTracker;
-pub use zones::ZoneTracker;
+pub use zones::{ZoneState, ZoneTracker};
 
 /// What one symbol tick hands the reads.
 pub struct ReadInputs<'a> {
@@ -46,11 +49,27 @@ impl ReadInputs<'_> {
 pub struct SymbolReads {
     zones: ZoneTracker,
     lead_lag: LeadLagTracker,
+    /// Zones restored from the history and when they were kept (local ms), taken at the next
+    /// tick (it knows the time).
+    restored_zones: Option<(Millis, Arc<ZoneState>)>,
 }
 
 impl SymbolReads {
+    /// Zones kept by a previous run at local time `kept` (ms); the first one given wins.
+    pub fn seed_zones(&mut self, kept: Millis, state: Arc<ZoneState>) {
+        self.restored_zones.get_or_insert((kept, state));
+    }
+
+    /// The zones' state to keep.
+    pub fn zone_state(&self) -> Option<ZoneState> {
+        self.zones.snapshot()
+    }
+
     /// Fills the zones, the lead–lag and the arbitrage of `out`.
     pub fn fill(&mut self, inputs: &ReadInputs, out: &mut Analytics) {
+        if let Some((kept, state)) = self.restored_zones.take() {
+            self.zones.restore(&state, kept, to_millis(inputs.now));
+        }
         out.zones = self.zones.tick(inputs);
         out.lead_lag = self.lead_lag.tick(inputs);
         out.arbitrage = arbitrage::scan(inputs);

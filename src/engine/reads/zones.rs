@@ -17,8 +17,16 @@
 //! runs merge, the zone keeps the oldest run's role and counts; when one splits, each part keeps
 //! them. Without a usable book (all stale, resyncing or crossed) observations pause and the zones
 //! stay as they were, flagged `paused` (§5: zones are slow state).
+//!
+//! **Warm start.** The state is slow, so it is kept in the history store ([`ZoneState`], once a
+//! second, the latest only) and restored at start: the zones a restart shows are the ones it had,
+//! with their touch, bounce and breach counts, their strengths decayed over the stop as if no
+//! wall had been seen (§5.3 with `o = 0`: a wall not observed is not credited), and `paused`
+//! until the first observation.
 
 use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::engine::analytics::{Zone, ZoneRole, ZoneSide, Zones};
 use crate::engine::book::view::BookTick;
@@ -38,7 +46,7 @@ const MIN_RANGE: f64 = 0.005;
 const MAX_STEP_S: f64 = 60.0;
 
 /// One bucket's slow state.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 struct Bucket {
     strength: f64,
     /// Its notional in the last observation.
@@ -59,7 +67,7 @@ struct TrackedZone {
 }
 
 /// The absolute grid: bucket width and the mid it was chosen at (§5.1).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 struct Grid {
     delta: f64,
     m0: f64,
@@ -82,6 +90,52 @@ pub struct ZoneTracker {
     paused: bool,
 }
 
+/// One tracked zone as kept in the store (its side as [`side_key`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct SavedZone {
+    side: u8,
+    lo: i64,
+    hi: i64,
+    role: ZoneRole,
+    created: Millis,
+    crossings: ZoneCrossings,
+    last_touch: Option<Millis>,
+}
+
+/// The symbol's §5 state as the history keeps it (JSON in the store; the fields are private, so
+/// only a tracker makes or reads one).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ZoneState {
+    grid: Grid,
+    buckets: Vec<((u8, i64), Bucket)>,
+    zones: Vec<SavedZone>,
+    quote: Option<String>,
+    shrunk_to: Option<f64>,
+}
+
+impl ZoneState {
+    /// The stored form.
+    pub fn encode(&self) -> Option<Vec<u8>> {
+        serde_json::to_vec(self).ok()
+    }
+
+    /// From the stored form; `None` for a damaged one, or one whose grid or strengths are not
+    /// numbers a tracker could have made.
+    pub fn decode(bytes: &[u8]) -> Option<ZoneState> {
+        let s: ZoneState = serde_json::from_slice(bytes).ok()?;
+        let g = s.grid;
+        let sane = g.delta.is_finite()
+            && g.delta > 0.0
+            && g.m0.is_finite()
+            && g.m0 > 0.0
+            && s.buckets.iter().all(|((side, _), b)| {
+                *side <= 1 && (0.0..=1.0).contains(&b.strength) && b.notional.is_finite()
+            })
+            && s.zones.iter().all(|z| z.side <= 1 && z.lo <= z.hi);
+        sane.then_some(s)
+    }
+}
+
 /// A usable book's depth, with the factor that converts its prices.
 struct Source<'a> {
     tick: &'a BookTick,
@@ -95,6 +149,10 @@ fn side_key(side: Side) -> u8 {
     }
 }
 
+fn side_of(key: u8) -> Side {
+    if key == 0 { Side::Bid } else { Side::Ask }
+}
+
 fn zone_side(side: Side) -> ZoneSide {
     match side {
         Side::Bid => ZoneSide::Bid,
@@ -103,6 +161,79 @@ fn zone_side(side: Side) -> ZoneSide {
 }
 
 impl ZoneTracker {
+    /// The state to keep; `None` before the first observation.
+    pub fn snapshot(&self) -> Option<ZoneState> {
+        Some(ZoneState {
+            grid: self.grid?,
+            buckets: self.buckets.iter().map(|(k, b)| (*k, *b)).collect(),
+            zones: self
+                .zones
+                .iter()
+                .map(|z| SavedZone {
+                    side: side_key(z.side),
+                    lo: z.lo,
+                    hi: z.hi,
+                    role: z.role,
+                    created: z.created,
+                    crossings: z.crossings,
+                    last_touch: z.last_touch,
+                })
+                .collect(),
+            quote: self.quote.clone(),
+            shrunk_to: self.shrunk_to,
+        })
+    }
+
+    /// Takes a state kept at local time `kept` (ms) at local time `now`, unless the tracker has
+    /// observed already (live data wins). Strengths decay over the stop with no wall observed
+    /// (§5.3, `o = 0`); a bucket that falls below the keep level is dropped, and a zone left
+    /// without buckets with it.
+    pub fn restore(&mut self, state: &ZoneState, kept: Millis, now: Millis) {
+        if self.grid.is_some() {
+            return;
+        }
+        let stop_s = ((now - kept) as f64 / 1000.0).max(0.0);
+        self.buckets = state
+            .buckets
+            .iter()
+            .map(|(k, b)| {
+                let strength = update_strength(b.strength, 0.0, stop_s);
+                let b = Bucket {
+                    strength,
+                    candidate: false,
+                    ..*b
+                };
+                (*k, b)
+            })
+            .filter(|(_, b)| b.strength >= KEEP_STRENGTH)
+            .collect();
+        let buckets = &self.buckets;
+        self.zones = state
+            .zones
+            .iter()
+            .filter(|z| {
+                buckets
+                    .range((z.side, z.lo)..=(z.side, z.hi))
+                    .next()
+                    .is_some()
+            })
+            .map(|z| TrackedZone {
+                side: side_of(z.side),
+                lo: z.lo,
+                hi: z.hi,
+                role: z.role,
+                created: z.created,
+                crossings: z.crossings,
+                last_touch: z.last_touch,
+            })
+            .collect();
+        self.grid = Some(state.grid);
+        self.quote = state.quote.clone();
+        self.shrunk_to = state.shrunk_to;
+        self.last_observed = None;
+        self.paused = true;
+    }
+
     pub(super) fn tick(&mut self, inputs: &ReadInputs) -> Zones {
         let t = to_millis(inputs.now);
         let usable: Vec<Source> = inputs
@@ -287,11 +418,7 @@ impl ZoneTracker {
                         side == side_key(Side::Bid)
                     };
                     TrackedZone {
-                        side: if side == side_key(Side::Bid) {
-                            Side::Bid
-                        } else {
-                            Side::Ask
-                        },
+                        side: side_of(side),
                         lo,
                         hi,
                         role: if support {

@@ -51,6 +51,49 @@ fn run(engine: &mut AlertEngine, series: &[(u64, Option<f64>)]) -> Vec<u64> {
 }
 
 #[test]
+fn a_regime_rule_fires_on_a_change_to_its_label_and_never_on_the_first_label() {
+    use crate::engine::analytics::RegimeLabel::{self, Bear, Calm, Crash};
+    let l = |label: RegimeLabel| Some(label.code() as f64);
+    // Warming, the first label (no change), a change, a reset (no label: the next one is
+    // compared with the last seen), CRASH held, back to CALM, CRASH again.
+    let series = [
+        (0, None),
+        (60, l(Calm)),
+        (120, l(Calm)),
+        (180, l(Bear)),
+        (240, None),
+        (300, l(Crash)),
+        (360, l(Crash)),
+        (420, l(Calm)),
+        (480, l(Crash)),
+    ];
+    let on = |to: Option<RegimeLabel>, cooldown_s: f64| {
+        let trigger = Trigger::ChangesTo(to);
+        rule(
+            AlertMetric::Regime,
+            trigger,
+            trigger.level(),
+            0.0,
+            cooldown_s,
+        )
+    };
+    let mut a = alert_engine(vec![on(Some(Crash), 0.0)]);
+    assert_eq!(run(&mut a, &series), [300, 480]);
+    let first = a.recent().last().cloned().unwrap();
+    assert_eq!(first.message, "r: regime BEAR → CRASH on BTC");
+    assert_eq!(
+        (first.value, first.threshold),
+        (Crash.code() as f64, Bear.code() as f64)
+    );
+    assert_eq!(first.zscore, None);
+    let mut any = alert_engine(vec![on(None, 0.0)]);
+    assert_eq!(run(&mut any, &series), [180, 300, 420, 480]);
+    // The cooldown holds back the changes within 200 s of an alert.
+    let mut cooled = alert_engine(vec![on(None, 200.0)]);
+    assert_eq!(run(&mut cooled, &series), [180, 420]);
+}
+
+#[test]
 fn a_threshold_fires_once_after_its_hold_and_rearms_only_past_clear() {
     let mut a = alert_engine(vec![rule(
         AlertMetric::CascadeStress,

@@ -317,3 +317,46 @@ fn a_usdc_usdt_book_converts_usdc_directly() {
     assert_eq!((rate.pair, rate.venue), ("USDC/USDT", VenueId::Binance));
     assert!(c.quotes_apart.is_empty());
 }
+
+#[test]
+fn whale_agreement_compares_spot_and_perpetual_large_flow() {
+    // `whale_agreement` (docs/metrics.md): large by the $100k BTC floor at 10,000. Spot's large
+    // takers buy 300k and sell 100k (lean +0.5; the 10k sell is not large), the perpetual's buy
+    // 200k and sell 300k (lean −0.2): |0.5 − 0.2| / (0.5 + 0.2) = 3/7.
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let mut spot = Script::new(VenueId::Binance, "BTCUSDT");
+    let mut perp = Script::new(VenueId::BinanceUsdm, "BTCUSDT");
+    feed(
+        &mut e,
+        [
+            spot.spot(),
+            perp.instrument("BTC", "USDT", MarketKind::Perpetual, Contract::Base),
+        ],
+    );
+    for s in [&spot, &perp] {
+        feed(&mut e, s.live(0, &[(9_999.0, 5.0)], &[(10_001.0, 5.0)]));
+    }
+    for (t, size, taker) in [
+        (10, 30.0, TakerSide::Buy),
+        (20, 10.0, TakerSide::Sell),
+        (30, 1.0, TakerSide::Sell),
+    ] {
+        feed(&mut e, [spot.trade(secs(t), 10_000.0, size, taker)]);
+    }
+    for (t, size, taker) in [(15, 20.0, TakerSide::Buy), (25, 30.0, TakerSide::Sell)] {
+        feed(&mut e, [perp.trade(secs(t), 10_000.0, size, taker)]);
+    }
+    // The 5-min large-trade windows are not half covered yet: warming, no value.
+    let warming = e.tick(at(secs(60)));
+    assert_eq!(
+        warming.symbols[0].composites.spot_perp.whale_agreement,
+        None
+    );
+    for s in [&spot, &perp] {
+        feed(&mut e, [s.delta(secs(149), &[(Side::Bid, 9_999.0, 6.0)])]);
+    }
+    let f = e.tick(at(secs(150)));
+    assert_some_close(book(&f, &spot.key).flow.large_buy_share, 0.75);
+    assert_some_close(f.symbols[0].composites.spot_perp.whale_agreement, 3.0 / 7.0);
+    assert_frame_finite(&f);
+}

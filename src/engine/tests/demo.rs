@@ -107,7 +107,11 @@ fn every_metric_reads_from_the_scope_its_rules_are_checked_in() {
 /// Metrics that have no value in an hour of the demo's quiet market by definition: the regime
 /// needs 24 h of 1-min mids (§6), and an arbitrage edge exists only once fees are beaten (§9:
 /// the simulator's dislocation scenario makes one).
-const NOT_IN_A_QUIET_HOUR: [AlertMetric; 2] = [AlertMetric::RegimeEntropy, AlertMetric::ArbNetBps];
+const NOT_IN_A_QUIET_HOUR: [AlertMetric; 3] = [
+    AlertMetric::RegimeEntropy,
+    AlertMetric::Regime,
+    AlertMetric::ArbNetBps,
+];
 
 /// Every metric of every alert rule has a value on an hour of demo BTC, so a rule on it can
 /// fire. Dislocation (§10.8) compares a venue with at least three others quoting in the same

@@ -395,3 +395,217 @@ proptest! {
         restart_matches_uninterrupted(restart);
     }
 }
+
+/// A book with two walls of 30 BTC among 1-BTC levels every 10 USD: bids at 49,800 and asks at
+/// 50,300. The mid dips into the support zone and back at 100 s (a touch and a bounce), and at
+/// 200 s the bid wall is taken and the mid falls through the zone and comes back (two touches
+/// and two breaches: the role flips to resistance and back to support).
+fn second_with_walls(market: &mut Market, s: i64) -> Vec<MarketEvent> {
+    let t = T0 + s * 1000;
+    let mid = match s {
+        100..105 => 49_810.0,
+        200..203 => 49_770.0,
+        _ => 50_000.0,
+    };
+    market.mid = mid;
+    let mut bids: Vec<(f64, f64)> = (0..80)
+        .map(|i| (mid - 5.0 - 10.0 * i as f64, 1.0))
+        .collect();
+    let mut asks: Vec<(f64, f64)> = (0..80)
+        .map(|i| (mid + 5.0 + 10.0 * i as f64, 1.0))
+        .collect();
+    if mid > 49_800.0 {
+        bids.push((49_800.0, 30.0));
+    }
+    asks.push((50_300.0, 30.0));
+    vec![market.script.snapshot(t, &bids, &asks)]
+}
+
+#[track_caller]
+fn assert_same_zones(a: &crate::engine::analytics::Zones, b: &crate::engine::analytics::Zones) {
+    assert_eq!(a.zones.len(), b.zones.len(), "{a:#?} vs {b:#?}");
+    assert_eq!(a.grid, b.grid);
+    for (x, y) in a.zones.iter().zip(&b.zones) {
+        let id = |z: &crate::engine::analytics::Zone| {
+            (
+                z.lo,
+                z.hi,
+                z.side,
+                z.role,
+                z.touches,
+                z.bounces,
+                z.breaches,
+                z.last_touch,
+            )
+        };
+        assert_eq!(id(x), id(y));
+        assert!(
+            (x.strength - y.strength).abs() <= 0.01 * y.strength,
+            "strength {} vs {}",
+            x.strength,
+            y.strength
+        );
+    }
+}
+
+/// §5 zones are slow state: an engine stopped and restarted from its history file shows the
+/// zones it had on its first frame (before any book is live again), and fed on reads like the
+/// engine that never stopped; a cold engine has neither the strength nor the counts.
+#[test]
+fn a_restart_shows_the_zones_it_had() {
+    use crate::engine::analytics::{ZoneRole, ZoneSide};
+    let dir = tempdir();
+    let path = dir.join("history.sqlite");
+    let (restart, end) = (300, 360);
+    let walls = second_with_walls;
+
+    // The reference: never stopped.
+    let mut whole = Engine::new(settings(&["BTC"], vec![]));
+    let mut market = Market::new();
+    start(&mut whole, &market, 0);
+    let had = run_with(&mut whole, &mut market, 0..restart, None, walls);
+    let had = had.symbols[0].analytics.zones.clone();
+    let [support, resistance] = had.zones.as_slice() else {
+        panic!("two zones: {had:#?}");
+    };
+    assert_eq!((support.lo, support.hi), (49_800.0, 49_820.0));
+    assert_eq!(
+        (support.side, support.role),
+        (ZoneSide::Bid, ZoneRole::Support)
+    );
+    assert_eq!(
+        (support.touches, support.bounces, support.breaches),
+        (3, 1, 2)
+    );
+    assert_eq!(
+        (resistance.lo, resistance.role),
+        (50_300.0, ZoneRole::Resistance)
+    );
+    assert!(resistance.strength > 0.3, "{resistance:?}");
+    let reference = run_with(&mut whole, &mut market, restart..end, None, walls);
+
+    // Stopped at `restart`, its seconds written to the store on the way.
+    let (sink, writer) =
+        spawn_writer(Store::open_write(&path).unwrap(), Retention::default()).unwrap();
+    let mut first = Engine::new(settings(&["BTC"], vec![]));
+    let mut recorder = Recorder::lossless(sink);
+    let mut market = Market::new();
+    start(&mut first, &market, 0);
+    run_with(
+        &mut first,
+        &mut market,
+        0..restart,
+        Some(&mut recorder),
+        walls,
+    );
+    drop(recorder);
+    writer.join().unwrap();
+
+    // Restarted a second later: the first frame, its book live but without a snapshot yet.
+    let store = Store::open_read(&path).unwrap();
+    let mut second = Engine::new(settings(&["BTC"], vec![]));
+    restore::restore(&mut second, &store, T0 + (restart + 1) * 1000).unwrap();
+    start(&mut second, &market, restart + 1);
+    let frame = second.tick(at(T0 + (restart + 1) * 1000 + 999));
+    let shown = &frame.symbols[0].analytics.zones;
+    assert!(shown.paused, "the last zones seen, not observed yet");
+    assert_same_zones(shown, &had);
+    assert!(
+        shown
+            .zones
+            .iter()
+            .zip(&had.zones)
+            .all(|(s, h)| s.strength < h.strength),
+        "decayed over the stop, never credited"
+    );
+    walls(&mut market, restart);
+    let after = run_with(&mut second, &mut market, restart + 1..end, None, walls);
+    let after = &after.symbols[0].analytics.zones;
+    assert!(!after.paused);
+    assert_same_zones(after, &reference.symbols[0].analytics.zones);
+
+    // Cold: the walls are young again and nothing was touched.
+    let mut cold = Engine::new(settings(&["BTC"], vec![]));
+    let mut market = Market::new();
+    start(&mut cold, &market, restart);
+    let cold = run_with(&mut cold, &mut market, restart..end, None, walls);
+    let cold = &cold.symbols[0].analytics.zones;
+    assert!(
+        cold.zones
+            .iter()
+            .all(|z| z.touches == 0 && z.strength < 0.15),
+        "{cold:#?}"
+    );
+}
+
+/// A perpetual's recorded long/short ratio comes back at a restart, shown stale (the history
+/// cannot prove a poll fresh, §0.2) until the book's own poll answers; nothing comes back after
+/// a stop longer than the venue's statistics stay current.
+#[test]
+fn a_restart_shows_the_last_ratios_stale_until_polled() {
+    use crate::engine::analytics::RatioKind;
+    use crate::feed::event::{Derivs, DerivsTick, Positioning, PositioningStat};
+    let dir = tempdir();
+    let path = dir.join("history.sqlite");
+    let perp = Script::new(VenueId::BinanceUsdm, "BTCUSDT");
+    let instrument = perp.instrument("BTC", "USDT", MarketKind::Perpetual, Contract::Base);
+    let poll = |s: i64, value: f64| {
+        let t = T0 + s * 1000;
+        MarketEvent::Derivs(DerivsTick {
+            key: perp.key.clone(),
+            local_ts: at(t),
+            exch_ts: None,
+            values: Derivs {
+                positioning: Some(Positioning {
+                    stat: PositioningStat::LongShort(RatioKind::Accounts),
+                    value,
+                    at: t - t.rem_euclid(300_000),
+                }),
+                ..Derivs::default()
+            },
+        })
+    };
+    let ratio = |f: &Frame| {
+        let p = &f.symbols[0].analytics.positioning;
+        let v = p.venues.iter().find(|v| v.key == perp.key)?;
+        let r = v.ratios.iter().find(|r| r.kind == RatioKind::Accounts)?;
+        Some((r.ratio, r.stale))
+    };
+    let (sink, writer) =
+        spawn_writer(Store::open_write(&path).unwrap(), Retention::default()).unwrap();
+    let mut first = Engine::new(settings(&["BTC"], vec![]));
+    let mut recorder = Recorder::lossless(sink);
+    feed(&mut first, [instrument.clone()]);
+    for s in 0..180 {
+        if s % 60 == 0 {
+            feed(&mut first, [poll(s, 1.25)]);
+        }
+        let frame = first.tick(at(T0 + s * 1000 + 999));
+        recorder.on_frame(&mut first, &frame);
+    }
+    drop(recorder);
+    writer.join().unwrap();
+
+    let restarted = |gap_s: i64| {
+        let store = Store::open_read(&path).unwrap();
+        let mut e = Engine::new(settings(&["BTC"], vec![]));
+        let now = T0 + (180 + gap_s) * 1000;
+        restore::restore(&mut e, &store, now).unwrap();
+        feed(&mut e, [instrument.clone()]);
+        let frame = e.tick(at(now));
+        (e, frame)
+    };
+    let (mut e, frame) = restarted(5);
+    assert_eq!(
+        ratio(&frame),
+        Some((1.25, true)),
+        "last value, marked stale"
+    );
+    let p = &frame.symbols[0].analytics.positioning;
+    assert!(p.consensus.is_empty());
+    feed(&mut e, [poll(186, 1.5)]);
+    assert_eq!(ratio(&e.tick(at(T0 + 186_500))), Some((1.5, false)));
+    // After 20 minutes away the venue's statistics have moved on: nothing is restored.
+    let (_, frame) = restarted(20 * 60);
+    assert_eq!(ratio(&frame), None);
+}

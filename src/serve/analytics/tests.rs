@@ -259,14 +259,16 @@ fn derivatives_carry_each_venues_fresh_account_ratio_and_their_consensus() {
 
 #[test]
 fn spot_futures_gives_the_lead_lag_spot_first() {
-    let f = frame();
+    let mut f = frame();
+    f.symbols[0].composites.spot_perp.whale_agreement = Some(0.5);
     let path = "/v1/flow/spot-futures/{symbol}";
     let v = conforming(path, spot_futures_of(&f, &f.symbols[0], Some(-0.01)));
     assert_eq!(v["ofi_lead_lag"], 2);
     close(&v["lead_lag_score"], 15.83066836 / 17.83066836);
     close(&v["basis_spread"], -0.01);
-    assert!(v["whale_agreement"].is_null());
+    close(&v["whale_agreement"], 0.5);
 
     let v = conforming(path, spot_futures_of(&f, &f.symbols[1], None));
     assert!(v["ofi_lead_lag"].is_null() && v["lead_lag_score"].is_null());
+    assert!(v["whale_agreement"].is_null());
 }
