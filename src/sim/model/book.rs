@@ -407,6 +407,7 @@ impl BookModel {
                     Side::Ask => edge + back,
                 };
                 let size = self.rng.log_normal(self.spec.order_size, 0.6);
+                let size = self.rng.decade_spread(size);
                 let qty = self.lots(size);
                 self.place(side, price, qty);
             }
@@ -436,6 +437,7 @@ impl BookModel {
         };
         let bps = distance / f.ticks_per_bp.max(1e-9);
         let size = self.rng.log_normal(self.spec.order_size, 0.8) * (1.0 + bps / 3.0).min(6.0);
+        let size = self.rng.decade_spread(size);
         let (bid_edge, ask_edge) = Self::edges(f);
         let price = match side {
             Side::Bid => bid_edge - distance as i64,
@@ -465,6 +467,7 @@ impl BookModel {
             };
             let (price, _) = self.ladder(side).at(index);
             let size = self.rng.log_normal(self.spec.order_size, 0.8);
+            let size = self.rng.decade_spread(size);
             let chunk = self.lots(size);
             self.ladder(side).remove(price, chunk);
             self.touched.push((side, price));
