@@ -15,8 +15,10 @@
 //!
 //! - **the trade flow in full**: every taker order of every step of the day, drawn by the same
 //!   Hawkes process, sides and size law as the live demo ([`Model::skip`]), priced at the market
-//!   makers' touch. Minute CVD, large prints against the engine's own P99 and the print
-//!   histogram are therefore the live demo's, not rescaled;
+//!   makers' touch, and the quotes each step's price move picks off (most of a tape's count and
+//!   notional), taken from the book as last sampled and carried along with the price. Minute
+//!   CVD and volume, large prints against the engine's own P99, the print histogram and the
+//!   pump's volume baseline are therefore the live demo's, not rescaled;
 //! - **the book sampled**: at the start of each minute the full model (limit orders, cancels,
 //!   walls, spoofs, forced orders) runs for [`SAMPLE`] after the book is re-centred on the
 //!   minute's fair price (so no stale quotes are swept as giant trades), and the engine takes its
@@ -388,7 +390,7 @@ impl Driver {
         }
     }
 
-    /// `steps` steps of taker flow only ([`Model::skip`]) into `engine`'s trade flow (the book
+    /// `steps` steps of trade flow only ([`Model::skip`]) into `engine`'s trade flow (the book
     /// the prints traded against is not followed: [`Engine::on_flow_only`]), then the
     /// re-centred books as snapshots; returns the exchange time reached.
     pub fn skip(&mut self, engine: &mut Engine, steps: u64) -> Millis {

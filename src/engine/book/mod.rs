@@ -204,6 +204,7 @@ impl BookEngine {
                         MinuteSeries::Volume => {
                             if past(*t, MINUTE) {
                                 self.tape.seed_volume_minute(*t, *value);
+                                self.detectors.seed_volume_minute(*t, *value);
                             }
                             continue;
                         }
@@ -297,6 +298,13 @@ impl BookEngine {
         let (minute, hour) = (exch_now.div_euclid(60_000), exch_now.div_euclid(3_600_000));
         for m in [minute - 1, minute] {
             let t = m * 60_000;
+            if let Some(value) = self.tape.minute_volume(t) {
+                out.push(Seed::Minute {
+                    series: MinuteSeries::Volume,
+                    t,
+                    value,
+                });
+            }
             if let Some(values) = self.flow.minute_state(t) {
                 for (series, value) in [
                     MinuteSeries::Cvd,
@@ -421,11 +429,15 @@ impl BookEngine {
 
     /// A print of a stretch whose book the engine did not follow (the demo's sampled past,
     /// `sim::fast_forward`): the trade flow takes it as it would live (CVD, volumes, prints,
-    /// their histogram and threshold), while the tape and the level-activity tracker, which
-    /// match prints against the book's levels, do not, as the book they traded against is not
-    /// the one the engine holds.
+    /// their histogram and threshold) and so do the minute's traded notional and the pump's
+    /// volume (§10.5), while the
+    /// tape's prints and the level-activity tracker, which match prints against the book's
+    /// levels, do not, as the book they traded against is not the one the engine holds.
     pub fn on_flow_only(&mut self, trade: &crate::features::Trade) {
-        self.count_flow(trade);
+        if self.count_flow(trade) {
+            self.tape.count_volume(trade);
+            self.detectors.on_flow_only(trade);
+        }
     }
 
     /// The trade flow and the totals take `trade`; false if the flow refused it (a replayed id,
