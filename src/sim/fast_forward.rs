@@ -76,7 +76,8 @@ fn at(ms: Millis) -> Nanos {
     ms as Nanos * 1_000_000
 }
 
-/// The instrument event of simulated book `i`, sizes in base units (as [`step_events`] gives).
+/// The instrument event of simulated book `i`, sizes in base units (as [`step_events`] gives):
+/// its size step is the model's lot in base units (a contract's lot times its contract value).
 pub fn instrument_event(i: &SimInstrument, venue: VenueId, id: &str) -> MarketEvent {
     MarketEvent::Instrument(Arc::new(Instrument {
         venue,
@@ -86,7 +87,7 @@ pub fn instrument_event(i: &SimInstrument, venue: VenueId, id: &str) -> MarketEv
         kind: i.kind,
         contract: Contract::Base,
         tick: Some(i.tick_dec()),
-        lot: Some(i.lot_dec()),
+        lot: i.base_lot_dec(),
         price_precision: None,
         qty_precision: None,
     }))

@@ -74,8 +74,8 @@ fn slot(kind: DetectorKind) -> usize {
 }
 
 impl Detectors {
-    /// A de-duplicated trade.
-    pub fn on_trade(&mut self, trade: &Trade) {
+    /// A de-duplicated trade; `size_step` is the book's size step in base units, where known.
+    pub fn on_trade(&mut self, trade: &Trade, size_step: Option<f64>) {
         let notional = trade.notional();
         if !(notional.is_finite() && notional > 0.0) {
             return;
@@ -85,7 +85,8 @@ impl Detectors {
             s.momentum.on_trade(trade.t, notional, taker);
         }
         s.pump.on_trade(trade.t, notional);
-        s.wash.on_trade(trade.t, notional);
+        s.wash
+            .on_trade(trade.t, notional, size_step.map(|l| trade.size / l));
     }
 
     /// A print of a stretch whose book was not followed (the demo's sampled past): only the

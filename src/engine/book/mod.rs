@@ -40,7 +40,7 @@ use crate::feed::event::{
     BookKey, BookStatus, BookUpdate, DerivsTick, LiqSampling, Liquidation, Trade, UpdateKind,
 };
 use crate::feed::health::{BookCounters, BookState};
-use crate::instrument::Instrument;
+use crate::instrument::{Contract, Instrument};
 use crate::market::{Millis, Nanos};
 
 use super::clock::{ExchClock, to_millis};
@@ -60,6 +60,8 @@ use tape::Tape;
 struct BookParams {
     /// Price increment, when the venue said.
     tick: Option<f64>,
+    /// Size step in base units, when the venue said and the contract is linear.
+    size_step: Option<f64>,
     /// Sizes are base units: the contract is known (§0.4). Otherwise notional features are
     /// absent.
     base_units: bool,
@@ -76,6 +78,13 @@ impl BookParams {
                 .tick
                 .map(|t| t.to_f64())
                 .filter(|t| t.is_finite() && *t > 0.0),
+            size_step: match instrument.contract {
+                Contract::Base => instrument.lot.map(|l| l.to_f64()),
+                Contract::Linear { multiplier } => instrument.lot.map(|l| l.to_f64() * multiplier),
+                // An inverse contract's step is in the quote currency.
+                Contract::Inverse { .. } | Contract::Unknown => None,
+            }
+            .filter(|l| l.is_finite() && *l > 0.0),
             base_units: instrument.contract.is_known(),
             large_trade_floor: cfg.large_trade_floor(&instrument.base),
             cascade_n0: cfg.cascade_n0(&instrument.base),
@@ -422,7 +431,7 @@ impl BookEngine {
             return;
         }
         self.diff.on_trade(&trade);
-        self.detectors.on_trade(&trade);
+        self.detectors.on_trade(&trade, self.params.size_step);
         let threshold = self.large_threshold.filter(|_| self.params.base_units);
         self.tape.on_trade(&trade, threshold);
     }
