@@ -137,6 +137,18 @@ impl SimInstrument {
         self.lot_dec().to_f64() * self.contract_value
     }
 
+    /// [`Self::base_per_lot`] as an exact decimal (the size step of a book whose sizes are
+    /// given in base units), `None` if it does not fit one.
+    pub fn base_lot_dec(&self) -> Option<Dec> {
+        let value = Dec::parse(&self.contract_value.to_string()).ok()?;
+        if self.inverse {
+            return Some(value);
+        }
+        let lot = self.lot_dec();
+        let mant = lot.mantissa().checked_mul(value.mantissa())?;
+        Dec::from_parts(mant, lot.scale().checked_add(value.scale())?)
+    }
+
     pub fn is_perpetual(&self) -> bool {
         self.kind == MarketKind::Perpetual
     }
@@ -428,6 +440,8 @@ mod tests {
     fn every_step_parses_and_renders_in_the_venues_forms() {
         for i in INSTRUMENTS {
             assert!(i.tick_size() > 0.0 && i.base_per_lot() > 0.0, "{i:?}");
+            let step = i.base_lot_dec().expect("a decimal step").to_f64();
+            assert!((step / i.base_per_lot() - 1.0).abs() < 1e-12, "{i:?}");
         }
         let find_in = |v, id| INSTRUMENTS[find(v, id).unwrap()];
         let binance = find_in(Binance, "BTCUSDT");

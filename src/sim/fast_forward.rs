@@ -15,14 +15,16 @@
 //!
 //! - **the trade flow in full**: every taker order of every step of the day, drawn by the same
 //!   Hawkes process, sides and size law as the live demo ([`Model::skip`]), priced at the market
-//!   makers' touch. Minute CVD, large prints against the engine's own P99 and the print
-//!   histogram are therefore the live demo's, not rescaled;
+//!   makers' touch, and the quotes each step's price move picks off (most of a tape's count and
+//!   notional), taken from the book as last sampled and carried along with the price. Minute
+//!   CVD and volume, large prints against the engine's own P99, the print histogram and the
+//!   pump's volume baseline are therefore the live demo's, not rescaled;
 //! - **the book sampled**: in the last [`SAMPLE`] of each minute the full model (limit orders,
 //!   cancels, walls, spoofs, forced orders) runs after the book is re-centred on the minute's
 //!   fair price (so no stale quotes are swept as giant trades), and the engine takes its minute
-//!   sample at the minute's end, in the one tick of the minute. The book's state is a fast mean-reverting process around the fair price,
-//!   so a sample a minute apart is a draw from the same distribution the live minute sample is
-//!   drawn from; spread volatility is measured over those samples (the spread held between
+//!   sample at the minute's end, in the one tick of the minute. The book's state is a fast
+//!   mean-reverting process around the fair price, so a sample a minute apart is a draw from
+//!   the same distribution the live minute sample is drawn from; spread volatility is measured over those samples (the spread held between
 //!   them), an estimate of the same spread dispersion;
 //! - **one 1-s row a sampled minute**, in its last second, holding the sample's book and the
 //!   whole minute's flow, so the minute rollups (the Overview's sparklines, the History view)
@@ -74,7 +76,8 @@ fn at(ms: Millis) -> Nanos {
     ms as Nanos * 1_000_000
 }
 
-/// The instrument event of simulated book `i`, sizes in base units (as [`step_events`] gives).
+/// The instrument event of simulated book `i`, sizes in base units (as [`step_events`] gives):
+/// its size step is the model's lot in base units (a contract's lot times its contract value).
 pub fn instrument_event(i: &SimInstrument, venue: VenueId, id: &str) -> MarketEvent {
     MarketEvent::Instrument(Arc::new(Instrument {
         venue,
@@ -84,7 +87,7 @@ pub fn instrument_event(i: &SimInstrument, venue: VenueId, id: &str) -> MarketEv
         kind: i.kind,
         contract: Contract::Base,
         tick: Some(i.tick_dec()),
-        lot: Some(i.lot_dec()),
+        lot: i.base_lot_dec(),
         price_precision: None,
         qty_precision: None,
     }))
@@ -385,7 +388,7 @@ impl Driver {
         }
     }
 
-    /// `steps` steps of taker flow only ([`Model::skip`]) into `engine`'s trade flow (the book
+    /// `steps` steps of trade flow only ([`Model::skip`]) into `engine`'s trade flow (the book
     /// the prints traded against is not followed: [`Engine::on_flow_only`]), then the
     /// re-centred books as snapshots; returns the exchange time reached.
     pub fn skip(&mut self, engine: &mut Engine, steps: u64) -> Millis {

@@ -74,8 +74,8 @@ fn slot(kind: DetectorKind) -> usize {
 }
 
 impl Detectors {
-    /// A de-duplicated trade.
-    pub fn on_trade(&mut self, trade: &Trade) {
+    /// A de-duplicated trade; `size_step` is the book's size step in base units, where known.
+    pub fn on_trade(&mut self, trade: &Trade, size_step: Option<f64>) {
         let notional = trade.notional();
         if !(notional.is_finite() && notional > 0.0) {
             return;
@@ -85,7 +85,22 @@ impl Detectors {
             s.momentum.on_trade(trade.t, notional, taker);
         }
         s.pump.on_trade(trade.t, notional);
-        s.wash.on_trade(trade.t, notional);
+        s.wash
+            .on_trade(trade.t, notional, size_step.map(|l| trade.size / l));
+    }
+
+    /// A print of a stretch whose book was not followed (the demo's sampled past): only the
+    /// pump's volume takes it. The other trade-fed reads need the mid beside it (ignition) or
+    /// every print as the venue sent it (wash: the sampled past's pick-offs repeat one
+    /// snapshot's levels).
+    pub fn on_flow_only(&mut self, trade: &Trade) {
+        self.streams.pump.on_trade(trade.t, trade.notional());
+    }
+
+    /// A past minute's traded notional (the warm start): §10.5's 12 h baseline of the 15 min
+    /// volume fills from the history instead of from 6 h of live trades.
+    pub fn seed_volume_minute(&mut self, t: Millis, notional: f64) {
+        self.streams.pump.seed_minute(t, notional);
     }
 
     pub fn on_liquidation(&mut self, t: Millis, position: LiquidatedPosition, notional: f64) {

@@ -40,7 +40,7 @@ use crate::feed::event::{
     BookKey, BookStatus, BookUpdate, DerivsTick, LiqSampling, Liquidation, Trade, UpdateKind,
 };
 use crate::feed::health::{BookCounters, BookState};
-use crate::instrument::Instrument;
+use crate::instrument::{Contract, Instrument};
 use crate::market::{Millis, Nanos};
 
 use super::clock::{ExchClock, from_millis, to_millis};
@@ -60,6 +60,8 @@ use tape::Tape;
 struct BookParams {
     /// Price increment, when the venue said.
     tick: Option<f64>,
+    /// Size step in base units, when the venue said and the contract is linear.
+    size_step: Option<f64>,
     /// Sizes are base units: the contract is known (§0.4). Otherwise notional features are
     /// absent.
     base_units: bool,
@@ -76,6 +78,13 @@ impl BookParams {
                 .tick
                 .map(|t| t.to_f64())
                 .filter(|t| t.is_finite() && *t > 0.0),
+            size_step: match instrument.contract {
+                Contract::Base => instrument.lot.map(|l| l.to_f64()),
+                Contract::Linear { multiplier } => instrument.lot.map(|l| l.to_f64() * multiplier),
+                // An inverse contract's step is in the quote currency.
+                Contract::Inverse { .. } | Contract::Unknown => None,
+            }
+            .filter(|l| l.is_finite() && *l > 0.0),
             base_units: instrument.contract.is_known(),
             large_trade_floor: cfg.large_trade_floor(&instrument.base),
             cascade_n0: cfg.cascade_n0(&instrument.base),
@@ -208,6 +217,7 @@ impl BookEngine {
                         MinuteSeries::Volume => {
                             if past(*t, MINUTE) {
                                 self.tape.seed_volume_minute(*t, *value);
+                                self.detectors.seed_volume_minute(*t, *value);
                             }
                             continue;
                         }
@@ -309,6 +319,13 @@ impl BookEngine {
         let (minute, hour) = (exch_now.div_euclid(60_000), exch_now.div_euclid(3_600_000));
         for m in [minute - 1, minute] {
             let t = m * 60_000;
+            if let Some(value) = self.tape.minute_volume(t) {
+                out.push(Seed::Minute {
+                    series: MinuteSeries::Volume,
+                    t,
+                    value,
+                });
+            }
             if let Some(values) = self.flow.minute_state(t) {
                 for (series, value) in [
                     MinuteSeries::Cvd,
@@ -430,18 +447,22 @@ impl BookEngine {
             return;
         }
         self.diff.on_trade(&trade);
-        self.detectors.on_trade(&trade);
+        self.detectors.on_trade(&trade, self.params.size_step);
         let threshold = self.large_threshold.filter(|_| self.params.base_units);
         self.tape.on_trade(&trade, threshold);
     }
 
     /// A print of a stretch whose book the engine did not follow (the demo's sampled past,
     /// `sim::fast_forward`): the trade flow takes it as it would live (CVD, volumes, prints,
-    /// their histogram and threshold), while the tape and the level-activity tracker, which
-    /// match prints against the book's levels, do not, as the book they traded against is not
-    /// the one the engine holds.
+    /// their histogram and threshold) and so do the minute's traded notional and the pump's
+    /// volume (§10.5), while the
+    /// tape's prints and the level-activity tracker, which match prints against the book's
+    /// levels, do not, as the book they traded against is not the one the engine holds.
     pub fn on_flow_only(&mut self, trade: &crate::features::Trade) {
-        self.count_flow(trade);
+        if self.count_flow(trade) {
+            self.tape.count_volume(trade);
+            self.detectors.on_flow_only(trade);
+        }
     }
 
     /// The trade flow and the totals take `trade`; false if the flow refused it (a replayed id,

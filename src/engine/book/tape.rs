@@ -73,7 +73,7 @@ impl Tape {
             taker: trade.taker,
             large: large_threshold.is_some_and(|th| notional >= th),
         });
-        self.volume.add(trade.t, [notional]);
+        self.count_volume(trade);
         let Some(side) = trade.taker else {
             return;
         };
@@ -93,6 +93,17 @@ impl Tape {
         let prints = &mut self.prints;
         self.merger
             .push(trade.t, side, trade.size, notional, |p| prints.push(p));
+    }
+
+    /// `trade`'s notional in its minute's traded volume (every trade, and alone a print of a
+    /// stretch whose book was not followed, [`BookEngine::on_flow_only`](super::BookEngine)).
+    pub fn count_volume(&mut self, trade: &Trade) {
+        self.volume.add(trade.t, [trade.notional()]);
+    }
+
+    /// The traded notional of the minute holding `t`, if it is still kept.
+    pub fn minute_volume(&self, t: Millis) -> Option<f64> {
+        self.volume.bucket(t).map(|[v]| v)
     }
 
     /// The latest trades, newest first.

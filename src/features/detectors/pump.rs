@@ -108,6 +108,21 @@ impl Pump {
         }
     }
 
+    /// A past minute's traded notional, from the history (warm start, §0.2): the baseline of
+    /// `V_w` fills as it did live. Minutes come oldest first and before the live stream; one
+    /// not after the newest minute held is skipped (live data wins). No price is seeded: `R`
+    /// waits for `w` minutes of live mids.
+    pub fn seed_minute(&mut self, t: Millis, notional: f64) {
+        if self
+            .bars
+            .back()
+            .is_some_and(|b| b.idx >= t.div_euclid(MINUTE))
+        {
+            return;
+        }
+        self.on_trade(t, notional);
+    }
+
     /// The mid at `t`; `None` (invalid or stale book) leaves the minute without one.
     pub fn on_mid(&mut self, t: Millis, mid: Option<f64>) {
         self.roll(t);
@@ -270,6 +285,34 @@ mod tests {
         p.on_mid(t + 20 * MINUTE, Some(100.0));
         let e = p.reading(t + 20 * MINUTE).episode.unwrap();
         assert_eq!((e.at, e.dumped_at), (t, Some(t + 20 * MINUTE)));
+    }
+
+    /// 12 h of seeded minutes of 1k fill the baseline: after 16 live minutes of 4k a minute
+    /// with a mid, the score is there (VR = 4), where a cold detector would wait 6 h; a seed
+    /// for a minute the detector already holds is ignored.
+    #[test]
+    fn seeded_minutes_fill_the_baseline() {
+        let mut p = Pump::new(PumpConfig::default());
+        for m in 0..720 {
+            p.seed_minute(m * MINUTE, 1000.0);
+        }
+        let start = 721 * MINUTE;
+        for m in 0..=16 {
+            let t = start + m * MINUTE;
+            p.on_mid(t, Some(100.0));
+            p.on_trade(t + 1, 4000.0);
+        }
+        p.seed_minute(start + 16 * MINUTE, 1e12);
+        let r = p.reading(start + 16 * MINUTE + 2);
+        assert_some_close(r.vr, 4.0);
+        assert_some_close(r.score, 0.0);
+        let mut cold = Pump::new(PumpConfig::default());
+        for m in 0..=16 {
+            let t = start + m * MINUTE;
+            cold.on_mid(t, Some(100.0));
+            cold.on_trade(t + 1, 4000.0);
+        }
+        assert_eq!(cold.reading(start + 16 * MINUTE + 2).vr, None);
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct BookModel {
     scratch: Vec<f64>,
     /// The reference price (ticks) the book was last placed around.
     centre: f64,
+    /// While the book is skipped ([`taker_flow`](Self::taker_flow)): the reference of the
+    /// previous skipped step.
+    skipped_r: Option<f64>,
     /// The `--scenario`s injected on this book (none in an ordinary run).
     scenarios: Vec<Scenario>,
 }
@@ -109,6 +112,7 @@ impl BookModel {
             touched: Vec::new(),
             scratch: Vec::new(),
             centre: 0.0,
+            skipped_r: None,
             scenarios: Vec::new(),
         };
         let frame = book.frame(0, 0.0, fair, 0.0);
@@ -303,8 +307,10 @@ impl BookModel {
 
     /// The taker orders of `dt_s` seconds from `t0_ms` without the book: the same arrivals,
     /// sides and sizes as [`step`](Self::step) draws, each priced at the market makers' touch
-    /// (`fills`, one per order) instead of walking the levels. The book itself does not move;
-    /// [`recentre`](Self::recentre) moves it afterwards. Used to sample a long past cheaply.
+    /// (`fills`, one per order) instead of walking the levels, and the quotes the step's move
+    /// would have had picked off ([`skipped_pick_offs`](Self::skipped_pick_offs)). The book
+    /// itself does not move; [`recentre`](Self::recentre) moves it afterwards. Used to sample a
+    /// long past cheaply.
     pub fn taker_flow(
         &mut self,
         t0_ms: u64,
@@ -316,6 +322,7 @@ impl BookModel {
         self.drift_offset(dt_s);
         let (_, reference) = self.reference(sym, quote_usd);
         let f = self.frame(t0_ms, dt_s, reference, sym.stress);
+        self.skipped_pick_offs(&f, fills);
         let (bid_edge, ask_edge) = Self::edges(&f);
         self.taker_orders(&f, sym, |book, taker, qty, t_ms, _| {
             let price = match taker {
@@ -331,6 +338,44 @@ impl BookModel {
                 order,
             });
         });
+    }
+
+    /// What [`pick_off_stale`](Self::pick_off_stale) would have taken in a skipped step: the
+    /// book as it was last placed, carried along with the reference (as
+    /// [`recentre`](Self::recentre) carries it), loses to arbitrageurs the quotes the step's move
+    /// went through: for a move of Δ ticks up, its asks within Δ of the reference it was placed
+    /// around, each one fill at its carried price (bids for a move down). The levels stay: the
+    /// book is a sample of its own stationary state, so the expected flow is the live model's,
+    /// the most of a tape's count and notional. Without it a skipped past would trade a
+    /// thirtieth of the live market's volume.
+    fn skipped_pick_offs(&mut self, f: &Frame, fills: &mut Vec<Fill>) {
+        let from = self.skipped_r.replace(f.r).unwrap_or(self.centre);
+        let moved = f.r - from;
+        let (side, taker) = if moved > 0.0 {
+            (Side::Ask, TakerSide::Buy)
+        } else {
+            (Side::Bid, TakerSide::Sell)
+        };
+        let carried = (from - self.centre).round() as i64;
+        let order = self.next_order();
+        let reach = self.centre + moved;
+        let stale = |p: i64| match side {
+            Side::Ask => p as f64 <= reach,
+            Side::Bid => p as f64 >= reach,
+        };
+        let ladder = match side {
+            Side::Bid => &self.bids,
+            Side::Ask => &self.asks,
+        };
+        for (price, qty) in ladder.iter_best().take_while(|(p, _)| stale(*p)) {
+            fills.push(Fill {
+                t_ms: f.t0_ms + 1,
+                taker,
+                price: price + carried,
+                qty,
+                order,
+            });
+        }
     }
 
     /// Moves every resting order by the whole ticks the reference moved since the book was
@@ -350,6 +395,7 @@ impl BookModel {
             s.shift(ticks);
         }
         self.centre += ticks as f64;
+        self.skipped_r = None;
         self.touched.clear();
     }
 
@@ -407,6 +453,7 @@ impl BookModel {
                     Side::Ask => edge + back,
                 };
                 let size = self.rng.log_normal(self.spec.order_size, 0.6);
+                let size = self.rng.decade_spread(size);
                 let qty = self.lots(size);
                 self.place(side, price, qty);
             }
@@ -436,6 +483,7 @@ impl BookModel {
         };
         let bps = distance / f.ticks_per_bp.max(1e-9);
         let size = self.rng.log_normal(self.spec.order_size, 0.8) * (1.0 + bps / 3.0).min(6.0);
+        let size = self.rng.decade_spread(size);
         let (bid_edge, ask_edge) = Self::edges(f);
         let price = match side {
             Side::Bid => bid_edge - distance as i64,
@@ -465,6 +513,7 @@ impl BookModel {
             };
             let (price, _) = self.ladder(side).at(index);
             let size = self.rng.log_normal(self.spec.order_size, 0.8);
+            let size = self.rng.decade_spread(size);
             let chunk = self.lots(size);
             self.ladder(side).remove(price, chunk);
             self.touched.push((side, price));

@@ -53,17 +53,19 @@ impl Hawkes {
 }
 
 /// The size of one taker order, in base units: mostly log-normal around `typical`, with a
-/// Pareto tail and rare prints tens of times the usual. Returns the size and whether it is one
-/// of the rare large prints.
+/// Pareto tail and rare prints tens of times the usual, each spread over a decade
+/// ([`Stream::decade_spread`]) so that sizes span decades and their first digits are Benford's,
+/// as on a real tape (§10.6). Returns the size and whether it is one of the rare large prints.
 pub fn taker_size(rng: &mut Stream, typical: f64) -> (f64, bool) {
     let u = rng.unit();
-    if u < 0.003 {
+    let (size, large) = if u < 0.003 {
         (typical * rng.between(40.0, 150.0), true)
     } else if u < 0.06 {
         ((rng.pareto(typical * 2.0, 1.3)).min(typical * 200.0), false)
     } else {
         (rng.log_normal(typical, 1.0), false)
-    }
+    };
+    (rng.decade_spread(size), large)
 }
 
 #[cfg(test)]

@@ -162,8 +162,9 @@ impl Model {
 
     /// Advances the market by `steps` steps without the books' limit orders: the symbols'
     /// prices, the stablecoin rates and each book's taker flow move as in [`step`](Self::step) (the
-    /// orders priced at the touch, one fill each, appended to `fills[book]`), then every book is
-    /// re-centred on its new reference price. Much cheaper than stepping: the limit-order
+    /// orders priced at the touch, one fill each, and the quotes each step's move picks off from
+    /// the book as last placed, appended to `fills[book]`), then every book is re-centred on its
+    /// new reference price. Much cheaper than stepping: the limit-order
     /// arrivals and cancels, most of the model's cost, are skipped; so are the scenarios' book
     /// actions (adds, pulls, prints, liquidations), while their price paths still move the
     /// symbols. Returns the model time reached.

@@ -68,6 +68,15 @@ impl Stream {
         min * self.open_unit().powf(-1.0 / alpha)
     }
 
+    /// `size` spread over a decade: times `10^U · ln 10 / 9` with U uniform in `[0, 1)`, a
+    /// factor between 0.256 and 2.56 whose mean is 1. Whatever law `size` was drawn from, the
+    /// product's first significant digit follows Benford's law exactly (its log10 modulo 1 is
+    /// uniform: U is, and is independent of `size`), as real trade sizes', spread over decades,
+    /// do (§10.6); and its mean is `size`'s, so volumes and depths keep their scale.
+    pub fn decade_spread(&mut self, size: f64) -> f64 {
+        size * 10f64.powf(self.unit()) * std::f64::consts::LN_10 / 9.0
+    }
+
     /// Geometric on `0, 1, 2, …` with mean `mean`.
     pub fn geometric(&mut self, mean: f64) -> u64 {
         let p = 1.0 / (1.0 + mean);
@@ -127,6 +136,7 @@ mod tests {
         assert!((mean(&mut |s| s.poisson(4.0) as f64, &mut s) - 4.0).abs() < 0.06);
         assert!((mean(&mut |s| s.poisson(50.0) as f64, &mut s) - 50.0).abs() < 0.3);
         assert!((mean(&mut |s| s.geometric(1.5) as f64, &mut s) - 1.5).abs() < 0.06);
+        assert!((mean(&mut |s| s.decade_spread(2.0), &mut s) - 2.0).abs() < 0.03);
         // P(X > 10·min) = 10^-alpha
         let tail = (0..n).filter(|_| s.pareto(1.0, 1.5) > 10.0).count() as f64 / f64::from(n);
         assert!((tail - 10f64.powf(-1.5)).abs() < 0.006, "{tail}");

@@ -8,7 +8,7 @@
 //! | `layering` (§10.2) | 4 levels 4–10 bps behind the best, same side, 0.2 s apart, 200 × the usual size each, all pulled 1.8 s after the first | every 6 s from 7 s |
 //! | `stuffing` (§10.3) | 500 far levels (30–155 bps out) flicker a lot in and out every step (5 000 level changes/s, about 100 per trade), no extra trades | 5 s every 60 s from 20 s |
 //! | `ignition` (§10.4) | a 5 s one-sided taker burst (about $10 M on BTC: 40 orders/s of 50 × the usual trade) while the price moves 60 bps its way, all of it given back over the next 60 s; up and down in turn | every 5 min from 90 s |
-//! | `pump` (§10.5) | the price rises 8 % over 15 min under taker buying of 4 × the notional the market trades anyway, then falls back over 30 min, the first 10 under selling as heavy (prints at the touch: the price path is the scenario's, the book's depth is left to follow it) | every 60 min from 2 min |
+//! | `pump` (§10.5) | the price rises 12 % over 15 min (the model's own cascades can take 3–4 % off any 15 min, so the 15 min return stays above R* = 5 % through them) under taker buying of 4 × the notional the market trades anyway, then falls back over 30 min, the first 10 under selling as heavy (prints at the touch: the price path is the scenario's, the book's depth is left to follow it) | every 60 min from 2 min |
 //! | `wash` (§10.6) | 40 prints/s at the touch whose notionals have uniform first digits (Benford broken), the book untouched | continuous from 10 s |
 //! | `stop-hunt` (§10.7, perpetuals) | the price spikes 50 bps beyond its 30 min range in 20 s with squeezed-side liquidations (15/s), then falls back to the middle of the range within 60 s; up and down in turn | every 40 min from 32 min (the read needs half an hour of the liquidation stream) |
 //! | `dislocation` (§10.8) | the book's quotes move 22 bps off the other venues in 2 s, stay 30 s, come back; up and down in turn | every 2 min from 30 s |
@@ -113,7 +113,7 @@ impl ScenarioKind {
             ScenarioKind::Ignition => {
                 "a 5 s one-sided taker burst moving the price 60 bps, retraced over 60 s, every 5 min"
             }
-            ScenarioKind::Pump => "+8 % over 15 min on heavy buying, then the dump, every 60 min",
+            ScenarioKind::Pump => "+12 % over 15 min on heavy buying, then the dump, every 60 min",
             ScenarioKind::Wash => "40 prints/s with uniform first digits, continuous",
             ScenarioKind::StopHunt => {
                 "a spike 50 bps beyond the 30 min range with liquidations, then re-entry, every 40 min from 32 min"
@@ -260,9 +260,9 @@ fn ignition_path(phase: u64) -> f64 {
     }
 }
 
-/// The price path of `pump`: +8 % over 15 min, back over the next 30 min.
+/// The price path of `pump`: +12 % over 15 min, back over the next 30 min.
 fn pump_path(phase: u64) -> f64 {
-    const RISE: f64 = 0.08;
+    const RISE: f64 = 0.12;
     let m = phase as f64 / MINUTE as f64;
     if m <= 15.0 {
         RISE * m / 15.0
