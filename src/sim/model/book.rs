@@ -26,6 +26,11 @@ const FORCED_PER_S: f64 = 12.0;
 /// Forced orders per second on a perpetual in a calm market: some over-levered position is
 /// always being closed somewhere, so a liquidation feed is never silent for long.
 const BACKGROUND_FORCED_PER_S: f64 = 0.05;
+/// Picked-off levels remembered for the sampled past's pick-offs ([`PickOffs`]).
+const PICK_OFF_SIZES: usize = 512;
+/// The weight a full step's pick-offs lose per later full step in [`PickOffs`]' rate: about the
+/// last 2,000 full steps count (a few minutes live, the last few hours of a sampled past).
+const PICK_OFF_DECAY: f64 = 1.0 - 1.0 / 2_000.0;
 /// This venue's price offset from the others: arbitrage keeps it within a fraction of a bp.
 const OFFSET_SD: f64 = 1e-5;
 const OFFSET_HALF_LIFE_S: f64 = 5.0;
@@ -42,6 +47,45 @@ struct Spoof {
     qty: u64,
     placed_ms: u64,
     pull_ms: u64,
+}
+
+/// What the full steps' pick-offs ([`BookModel::pick_off_stale`]) were like, so a skipped step
+/// can have them too ([`BookModel::taker_flow`]). Most of a live book's traded volume is resting
+/// orders the moving reference runs through (a 100-ms move of a liquid symbol crosses hundreds
+/// of ticks); a past without them trades a twentieth of the live volume, and every flow
+/// baseline restored from it (σ of 1-min CVD, the large-trade P99, large-print counts) is
+/// another market's.
+#[derive(Debug, Default)]
+struct PickOffs {
+    /// Lots picked off, and reference ticks moved, over the full steps (decayed).
+    lots: f64,
+    ticks: f64,
+    /// The sizes (lots) of recently picked-off levels, a ring.
+    sizes: Vec<u64>,
+    next: usize,
+}
+
+impl PickOffs {
+    /// A full step whose reference moved `ticks`.
+    fn on_step(&mut self, ticks: f64) {
+        self.lots *= PICK_OFF_DECAY;
+        self.ticks = self.ticks * PICK_OFF_DECAY + ticks.abs();
+    }
+
+    fn on_level(&mut self, qty: u64) {
+        self.lots += qty as f64;
+        if self.sizes.len() < PICK_OFF_SIZES {
+            self.sizes.push(qty);
+        } else {
+            self.sizes[self.next] = qty;
+            self.next = (self.next + 1) % PICK_OFF_SIZES;
+        }
+    }
+
+    /// Lots picked off per tick the reference moves; `None` before any full step moved it.
+    fn per_tick(&self) -> Option<f64> {
+        (self.ticks > 0.0 && !self.sizes.is_empty()).then(|| self.lots / self.ticks)
+    }
 }
 
 /// One book's state and order flow.
@@ -67,6 +111,9 @@ pub struct BookModel {
     scratch: Vec<f64>,
     /// The reference price (ticks) the book was last placed around.
     centre: f64,
+    /// The reference price (ticks) of the last skipped step ([`BookModel::taker_flow`]).
+    skipped_r: Option<f64>,
+    pick_offs: PickOffs,
     /// The `--scenario`s injected on this book (none in an ordinary run).
     scenarios: Vec<Scenario>,
 }
@@ -109,6 +156,8 @@ impl BookModel {
             touched: Vec::new(),
             scratch: Vec::new(),
             centre: 0.0,
+            skipped_r: None,
+            pick_offs: PickOffs::default(),
             scenarios: Vec::new(),
         };
         let frame = book.frame(0, 0.0, fair, 0.0);
@@ -239,19 +288,15 @@ impl BookModel {
         self.drift_offset(dt_s);
         let (fair, reference) = self.reference(sym, quote_usd);
         let f = self.frame(t0_ms, dt_s, reference, sym.stress);
+        self.pick_offs.on_step(f.r - self.centre);
         self.centre = f.r;
 
         self.pick_off_stale(&f, out);
         self.keep_touch(&f);
         self.takers(&f, sym, out, episodes);
         if self.inst.is_perpetual() {
-            if sym.stress > 0.0 && sym.direction != 0.0 {
-                let rate = FORCED_PER_S * f.stress;
-                self.forced(&f, rate, sym.direction, out);
-            } else {
-                let direction = if self.rng.chance(0.5) { -1.0 } else { 1.0 };
-                self.forced(&f, BACKGROUND_FORCED_PER_S, direction, out);
-            }
+            let (rate, direction) = self.forced_rate(&f, sym);
+            self.forced(&f, rate, direction, out);
         }
         for _ in 0..self
             .rng
@@ -301,22 +346,33 @@ impl BookModel {
         (fair, reference)
     }
 
-    /// The taker orders of `dt_s` seconds from `t0_ms` without the book: the same arrivals,
-    /// sides and sizes as [`step`](Self::step) draws, each priced at the market makers' touch
-    /// (`fills`, one per order) instead of walking the levels. The book itself does not move;
-    /// [`recentre`](Self::recentre) moves it afterwards. Used to sample a long past cheaply.
+    /// The trade flow of `dt_s` seconds from `t0_ms` without the book (`out.fills` and
+    /// `out.forced`), as [`step`](Self::step) would trade it:
+    /// - the same taker arrivals, sides and sizes, each priced at the market makers' touch
+    ///   (one fill per order) instead of walking the levels;
+    /// - the resting orders the reference runs through, picked off as in a full step: as many
+    ///   lots per tick moved as the full steps picked off ([`PickOffs`]), in levels of the
+    ///   sizes they took, at the reference reached;
+    /// - the forced orders (liquidations) at the full step's rates, at the touch.
+    ///
+    /// The book itself does not move; [`recentre`](Self::recentre) moves it afterwards. Used to
+    /// sample a long past cheaply.
     pub fn taker_flow(
         &mut self,
         t0_ms: u64,
         dt_s: f64,
         sym: &SymbolTick,
         quote_usd: f64,
-        fills: &mut Vec<Fill>,
+        out: &mut BookStep,
     ) {
         self.drift_offset(dt_s);
         let (_, reference) = self.reference(sym, quote_usd);
         let f = self.frame(t0_ms, dt_s, reference, sym.stress);
+        let moved = f.r - self.skipped_r.unwrap_or(self.centre);
+        self.skipped_r = Some(f.r);
+        self.skipped_pick_offs(&f, moved, &mut out.fills);
         let (bid_edge, ask_edge) = Self::edges(&f);
+        let fills = &mut out.fills;
         self.taker_orders(&f, sym, |book, taker, qty, t_ms, _| {
             let price = match taker {
                 TakerSide::Buy => ask_edge,
@@ -331,6 +387,71 @@ impl BookModel {
                 order,
             });
         });
+        if self.inst.is_perpetual() {
+            let (rate, direction) = self.forced_rate(&f, sym);
+            let taker = if direction < 0.0 {
+                TakerSide::Sell
+            } else {
+                TakerSide::Buy
+            };
+            let (position, price) = match taker {
+                TakerSide::Sell => (LiquidatedPosition::Long, bid_edge),
+                TakerSide::Buy => (LiquidatedPosition::Short, ask_edge),
+            };
+            for _ in 0..self.rng.poisson(rate * f.dt_s) {
+                let t_ms = f.t0_ms + (self.rng.unit() * f.dt_s * 1e3) as u64;
+                let size = self.rng.log_normal(self.spec.trade_size * 6.0, 0.9);
+                let qty = self.lots(size);
+                out.forced.push(Forced {
+                    t_ms,
+                    position,
+                    price,
+                    qty,
+                });
+                self.open_interest -= qty as f64 * self.base_per_lot;
+            }
+        }
+    }
+
+    /// A skipped step's pick-offs: the reference moved `moved` ticks, through resting orders
+    /// on the side it moved to (asks bought on the way up, bids sold on the way down).
+    fn skipped_pick_offs(&mut self, f: &Frame, moved: f64, fills: &mut Vec<Fill>) {
+        let Some(per_tick) = self.pick_offs.per_tick() else {
+            return;
+        };
+        let taker = if moved > 0.0 {
+            TakerSide::Buy
+        } else {
+            TakerSide::Sell
+        };
+        let mut left = per_tick * moved.abs();
+        let order = self.next_order();
+        while left > 0.0 {
+            let qty = self.pick_offs.sizes[self.rng.index(self.pick_offs.sizes.len())];
+            // The last level is taken whole as often as its share of it says.
+            if (qty as f64) > left && !self.rng.chance(left / qty as f64) {
+                break;
+            }
+            left -= qty as f64;
+            fills.push(Fill {
+                t_ms: f.t0_ms + 1,
+                taker,
+                price: f.r.round() as i64,
+                qty,
+                order,
+            });
+        }
+    }
+
+    /// The forced orders' rate per second and the direction of the move they close against:
+    /// a cascade's while the symbol is stressed, else the calm background's either way.
+    fn forced_rate(&mut self, f: &Frame, sym: &SymbolTick) -> (f64, f64) {
+        if sym.stress > 0.0 && sym.direction != 0.0 {
+            (FORCED_PER_S * f.stress, sym.direction)
+        } else {
+            let direction = if self.rng.chance(0.5) { -1.0 } else { 1.0 };
+            (BACKGROUND_FORCED_PER_S, direction)
+        }
     }
 
     /// Moves every resting order by the whole ticks the reference moved since the book was
@@ -350,6 +471,7 @@ impl BookModel {
             s.shift(ticks);
         }
         self.centre += ticks as f64;
+        self.skipped_r = None;
         self.touched.clear();
     }
 
@@ -368,6 +490,7 @@ impl BookModel {
                     break;
                 }
                 self.ladder(side).pop_best();
+                self.pick_offs.on_level(qty);
                 self.touched.push((side, price));
                 out.fills.push(Fill {
                     t_ms,
