@@ -12,13 +12,14 @@ use crate::config::alerts::{AlertsConfig, MetricScope};
 use crate::config::engine::EngineConfig;
 use crate::feed::event::{BookKey, MarketEvent};
 use crate::instrument::{Instrument, MarketKind, guess};
-use crate::market::{Nanos, VenueId};
+use crate::market::{Millis, Nanos, VenueId};
 
 use super::alerts::{AlertEngine, Subject};
 use super::book::view::BookTick;
 use super::book::{BookEngine, Totals};
 use super::frame::{Alert, BackfillView, DataMode, Frame, SymbolFrame};
 use super::health::VenueState;
+use super::minutes::SymbolMinute;
 use super::outbox::AlertOutbox;
 use super::quote_rate::QuoteRates;
 use super::readings::{Reading, reading};
@@ -150,29 +151,59 @@ impl Engine {
     pub fn seed(&mut self, key: &BookKey, seeds: impl IntoIterator<Item = Seed>) {
         let seeds: Vec<Seed> = seeds.into_iter().collect();
         match self.index.get(key) {
-            Some(&i) => self.apply_seeds(i, &seeds),
-            None => self
-                .pending_seeds
-                .entry(key.clone())
-                .or_default()
-                .extend(seeds),
+            Some(&i) => self.apply_seeds(i, seeds),
+            None => {
+                // The symbol's minutes need no book: restored now, its regime and drift do not
+                // wait (cold) for whichever of its venues answers last.
+                let waiting = self.seed_symbol_minutes(seeds, None);
+                self.pending_seeds
+                    .entry(key.clone())
+                    .or_default()
+                    .extend(waiting);
+            }
         }
     }
 
-    /// Book `i`'s seeds to the book, and the symbol minutes among them to its symbol.
-    fn apply_seeds(&mut self, i: usize, seeds: &[Seed]) {
-        self.books[i].seed(seeds);
-        let minutes = seeds.iter().filter_map(|s| match s {
-            Seed::SymbolMinute { t, row } => Some((*t, *row)),
-            _ => None,
-        });
+    /// Book `i`'s seeds to the book, the symbol minutes among them to their symbol and its
+    /// zones to the book's symbol.
+    fn apply_seeds(&mut self, i: usize, seeds: Vec<Seed>) {
+        let seeds = self.seed_symbol_minutes(seeds, Some(self.book_symbol[i]));
+        self.books[i].seed(&seeds);
         let symbol = &mut self.symbols[self.book_symbol[i]];
-        symbol.seed_minutes(minutes);
-        for seed in seeds {
+        for seed in &seeds {
             if let Seed::SymbolZones { t, state } = seed {
                 symbol.seed_zones(*t, state.clone());
             }
         }
+    }
+
+    /// Restores the symbol minutes among `seeds` into the watched symbol each names, else into
+    /// `book_symbol` (the symbol of the book that carried them); returns the other seeds, and
+    /// the minutes that found no symbol (kept until their book appears).
+    fn seed_symbol_minutes(&mut self, seeds: Vec<Seed>, book_symbol: Option<usize>) -> Vec<Seed> {
+        let mut rest = Vec::new();
+        let mut minutes: Vec<(usize, Vec<(Millis, SymbolMinute)>)> = Vec::new();
+        for seed in seeds {
+            let Seed::SymbolMinute { symbol, t, row } = &seed else {
+                rest.push(seed);
+                continue;
+            };
+            let named = self
+                .symbols
+                .iter()
+                .position(|s| s.name().eq_ignore_ascii_case(symbol));
+            match named.or(book_symbol) {
+                Some(k) => match minutes.iter_mut().find(|(s, _)| *s == k) {
+                    Some((_, rows)) => rows.push((*t, *row)),
+                    None => minutes.push((k, vec![(*t, *row)])),
+                },
+                None => rest.push(seed),
+            }
+        }
+        for (k, rows) in minutes {
+            self.symbols[k].seed_minutes(rows);
+        }
+        rest
     }
 
     /// Each symbol's §5 zone state at `now`, for the history (the latest is all it keeps).
@@ -319,7 +350,7 @@ impl Engine {
         ));
         self.book_symbol.push(symbol);
         if let Some(seeds) = self.pending_seeds.remove(&key) {
-            self.apply_seeds(i, &seeds);
+            self.apply_seeds(i, seeds);
         }
         self.index.insert(key, i);
         self.symbol_books[symbol].push(i);

@@ -158,23 +158,23 @@ pub struct MinuteReads {
 
 impl MinuteReads {
     /// Samples the symbol at tick time `now` (first tick of each second only) and, when a new
-    /// minute has started, closes the last one and recomputes both reads.
+    /// minute has started or rows were restored since the last tick (even within the second),
+    /// closes the last one and recomputes both reads.
     pub fn on_tick(&mut self, now: Nanos, mid: Option<f64>, features: [Option<f64>; N]) {
         let t = to_millis(now);
         let second = t.div_euclid(1000);
-        if self.last_second.is_some_and(|s| s >= second) {
-            return;
-        }
-        self.last_second = Some(second);
         let minute = t - t.rem_euclid(MINUTE);
-        if self.open.as_ref().is_some_and(|o| o.t != minute) {
-            let open = self.open.take().expect("checked above");
-            self.push(open.t, open.close());
+        if self.last_second.is_none_or(|s| s < second) {
+            self.last_second = Some(second);
+            if self.open.as_ref().is_some_and(|o| o.t != minute) {
+                let open = self.open.take().expect("checked above");
+                self.push(open.t, open.close());
+            }
+            self.open
+                .get_or_insert_with(|| Open::new(minute))
+                .add(mid, features);
         }
-        self.open
-            .get_or_insert_with(|| Open::new(minute))
-            .add(mid, features);
-        if self.computed != Some(minute) {
+        if self.computed.is_none_or(|c| c < minute) {
             self.computed = Some(minute);
             self.refresh(minute);
         }
@@ -471,6 +471,21 @@ mod tests {
             d.alarms.windows(2).all(|w| w[0].at >= w[1].at),
             "newest first"
         );
+    }
+
+    /// Rows restored after the second's sample was taken (a book appearing between two ticks
+    /// of one second) show at the next tick, not a second later: reads are never shown cold
+    /// while their past is there.
+    #[test]
+    fn rows_restored_within_a_second_show_at_the_next_tick() {
+        let mut m = MinuteReads::default();
+        let now = 1500 * MIN_NS + 3 * SECOND;
+        m.on_tick(now, Some(100.0), [Some(0.5); N]);
+        assert!(m.regime().warming.is_some() && m.drift().warming.is_some());
+        m.restore((0..1500).map(|i| row(i, 0.5)));
+        m.on_tick(now + SECOND / 4, Some(100.0), [Some(0.5); N]);
+        assert!(m.regime().probabilities.is_some(), "{:?}", m.regime());
+        assert!(m.drift().score.is_some(), "{:?}", m.drift());
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //! yet wait until the book appears. Book-only baselines (spread, depth, slippage) can only come
 //! from recorded seconds: no venue publishes their past.
 
+use std::sync::Arc;
+
 use crate::feed::event::{LiqSampling, Positioning};
 use crate::market::Millis;
 
@@ -116,15 +118,21 @@ pub enum Seed {
     LiqStream { t: Millis, sampling: LiqSampling },
     /// One closed minute of the book's **symbol** (the history's cross-venue 1-min row), for
     /// the symbol's regime and drift ([`super::minutes`]). Every book of the symbol carries the
-    /// same rows, so they arrive whichever of its books appears; the symbol takes each minute
-    /// once.
-    SymbolMinute { t: Millis, row: SymbolMinute },
+    /// same rows; the symbol takes each minute once. `symbol` is the name the history keeps the
+    /// rows under: the engine restores them into the watched symbol of that name at once, before
+    /// any of its books appears, so its reads are warm from the first frame whichever venue
+    /// answers first (a symbol it does not watch gets them through the book's own symbol).
+    SymbolMinute {
+        symbol: Arc<str>,
+        t: Millis,
+        row: SymbolMinute,
+    },
     /// The symbol's §5 zones as kept at local time `t` (ms): slow state, restored so a restart
     /// shows the zones it had ([`super::reads::ZoneTracker::restore`]). Every book of the
     /// symbol carries it; the symbol takes the first.
     SymbolZones {
         t: Millis,
-        state: std::sync::Arc<ZoneState>,
+        state: Arc<ZoneState>,
     },
     /// A positioning statistic a backfill fetched (its latest period), or the history's last
     /// recorded ratio, as if polled at `polled` (unix ms, never later than the value is known to

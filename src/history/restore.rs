@@ -4,6 +4,7 @@
 //! to [`Engine::seed`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::engine::Engine;
 use crate::engine::analytics::RatioKind;
@@ -107,10 +108,15 @@ pub fn load_symbol_minutes(
     let since = now.div_euclid(1000) - super::WARM_KEEP;
     let mut by_symbol: BTreeMap<String, Vec<Seed>> = BTreeMap::new();
     for (symbol, t, row) in read_minutes(store, since, true)? {
+        let name = Arc::from(symbol.as_str());
         by_symbol
             .entry(symbol)
             .or_default()
-            .push(Seed::SymbolMinute { t, row });
+            .push(Seed::SymbolMinute {
+                symbol: name,
+                t,
+                row,
+            });
     }
     let mut derived: BTreeMap<(String, Millis), Vec<SymbolMinute>> = BTreeMap::new();
     for (symbol, t, row) in read_minutes(store, since, false)? {
@@ -119,10 +125,12 @@ pub fn load_symbol_minutes(
         }
     }
     for ((symbol, t), books) in derived {
+        let name = Arc::from(symbol.as_str());
         by_symbol
             .entry(symbol)
             .or_default()
             .push(Seed::SymbolMinute {
+                symbol: name,
                 t,
                 row: across_books(&books),
             });

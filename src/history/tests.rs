@@ -764,7 +764,10 @@ fn symbol_minutes_come_from_the_cross_venue_rows_or_the_books() {
     store.write_seconds(&[(T0 + 5, rows)], &[]).unwrap();
     let seeds = restore::load_symbol_minutes(&store, (T0 + 60) * 1000).unwrap();
     let minute = |venue, id: &str| match seeds[&BookKey::new(venue, id)].as_slice() {
-        [Seed::SymbolMinute { t, row }] => (*t, *row),
+        [Seed::SymbolMinute { symbol, t, row }] => {
+            assert_eq!(&**symbol, if id.starts_with("BTC") { "BTC" } else { "ETH" });
+            (*t, *row)
+        }
         other => panic!("{other:?}"),
     };
     let (t, btc) = minute(VenueId::Okx, "BTC-USDT");

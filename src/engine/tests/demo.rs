@@ -158,6 +158,7 @@ fn every_alert_metric_fires_on_a_warm_demo() {
 fn a_day_of_minutes() -> Vec<Seed> {
     (-1500..0)
         .map(|m: i64| Seed::SymbolMinute {
+            symbol: "BTC".into(),
             t: m * 60_000,
             row: SymbolMinute {
                 mid: Some(50_000.0 * (1.0 + 1e-4 * ((m * 7_919).rem_euclid(13)) as f64)),

@@ -5,6 +5,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::engine::warm::Seed;
 use crate::feed::event::{LiqSampling, Liquidation};
 use crate::history::{Recorder, Retention, Store, restore, spawn_writer};
 use crate::market::LiquidatedPosition;
@@ -608,4 +609,71 @@ fn a_restart_shows_the_last_ratios_stale_until_polled() {
     // After 20 minutes away the venue's statistics have moved on: nothing is restored.
     let (_, frame) = restarted(20 * 60);
     assert_eq!(ratio(&frame), None);
+}
+
+/// A day of one symbol's restored 1-min rows (the history's cross-venue rows) ending just
+/// before `T0`: a wiggling mid and monitored features around fixed levels.
+fn a_restored_day(symbol: &str, price: f64) -> Vec<Seed> {
+    use crate::engine::minutes::{MONITORED, SymbolMinute};
+    (1..=1_500)
+        .rev()
+        .map(|m: i64| Seed::SymbolMinute {
+            symbol: symbol.into(),
+            t: T0 - m * 60_000,
+            row: SymbolMinute {
+                mid: Some(price * (1.0 + 1e-4 * ((m * 7_919).rem_euclid(13)) as f64)),
+                features: [Some(0.1 + 0.01 * m.rem_euclid(7) as f64); MONITORED.len()],
+            },
+        })
+        .collect()
+}
+
+/// Every watched symbol whose past is restored shows regime and drift on the first frame,
+/// whichever of its venues answers first: here BTC's book is live before the first tick and
+/// ETH's appears only after it (the order forced, as a slow venue gives it). ETH's rows were
+/// waiting for a book to carry them to their symbol, so the demo showed ETH `warming 0/720`
+/// while BTC was warm; they are its own, restored at once. Its book arriving later restores
+/// nothing twice.
+#[test]
+fn a_symbols_past_is_warm_before_any_of_its_books_appears() {
+    let mut engine = Engine::new(settings(&["BTC", "ETH"], Vec::new()));
+    let eth = BookKey::new(VenueId::Okx, "ETH-USDT");
+    engine.seed(
+        &BookKey::new(VenueId::Okx, "BTC-USDT"),
+        a_restored_day("BTC", 50_000.0),
+    );
+    engine.seed(&eth, a_restored_day("ETH", 3_000.0));
+    let btc = Market::new();
+    start(&mut engine, &btc, 0);
+    let warm = |frame: &Frame| -> Vec<(String, bool, bool)> {
+        frame
+            .symbols
+            .iter()
+            .map(|s| {
+                let a = &s.analytics;
+                (
+                    s.symbol.clone(),
+                    a.regime.probabilities.is_some() && a.regime.warming.is_none(),
+                    a.drift.score.is_some() && a.drift.warming.is_none(),
+                )
+            })
+            .collect()
+    };
+    let first = engine.tick(T0 as Nanos * 1_000_000 + 1);
+    assert!(first.symbols[1].books.is_empty(), "ETH has no book yet");
+    let expected = |s: &str| (s.to_owned(), true, true);
+    assert_eq!(warm(&first), [expected("BTC"), expected("ETH")]);
+    let before = first.symbols[1].analytics.drift.clone();
+    let script = Script::new(VenueId::Okx, "ETH-USDT");
+    feed(
+        &mut engine,
+        [
+            script.instrument("ETH", "USDT", MarketKind::Spot, Contract::Base),
+            script.status(T0 + 200, BookState::Live, 0),
+        ],
+    );
+    let later = engine.tick(T0 as Nanos * 1_000_000 + 300_000_000);
+    assert_eq!(later.symbols[1].books.len(), 1);
+    assert_eq!(warm(&later), [expected("BTC"), expected("ETH")]);
+    assert_eq!(later.symbols[1].analytics.drift.features, before.features);
 }

@@ -249,13 +249,8 @@ impl BookModel {
         self.keep_touch(&f);
         self.takers(&f, sym, out, episodes);
         if self.inst.is_perpetual() {
-            if sym.stress > 0.0 && sym.direction != 0.0 {
-                let rate = FORCED_PER_S * f.stress;
-                self.forced(&f, rate, sym.direction, out);
-            } else {
-                let direction = if self.rng.chance(0.5) { -1.0 } else { 1.0 };
-                self.forced(&f, BACKGROUND_FORCED_PER_S, direction, out);
-            }
+            let (rate, direction) = self.forced_rate(&f, sym);
+            self.forced(&f, rate, direction, out);
         }
         for _ in 0..self
             .rng
@@ -305,25 +300,30 @@ impl BookModel {
         (fair, reference)
     }
 
-    /// The taker orders of `dt_s` seconds from `t0_ms` without the book: the same arrivals,
-    /// sides and sizes as [`step`](Self::step) draws, each priced at the market makers' touch
-    /// (`fills`, one per order) instead of walking the levels, and the quotes the step's move
-    /// would have had picked off ([`skipped_pick_offs`](Self::skipped_pick_offs)). The book
-    /// itself does not move; [`recentre`](Self::recentre) moves it afterwards. Used to sample a
-    /// long past cheaply.
+    /// The trade flow of `dt_s` seconds from `t0_ms` without the book (`out.fills` and
+    /// `out.forced`), as [`step`](Self::step) would trade it:
+    /// - the same taker arrivals, sides and sizes, each priced at the market makers' touch
+    ///   (one fill per order) instead of walking the levels;
+    /// - the quotes the step's move would have had picked off
+    ///   ([`skipped_pick_offs`](Self::skipped_pick_offs));
+    /// - the forced orders (liquidations) at the full step's rates, at the touch.
+    ///
+    /// The book itself does not move; [`recentre`](Self::recentre) moves it afterwards. Used to
+    /// sample a long past cheaply.
     pub fn taker_flow(
         &mut self,
         t0_ms: u64,
         dt_s: f64,
         sym: &SymbolTick,
         quote_usd: f64,
-        fills: &mut Vec<Fill>,
+        out: &mut BookStep,
     ) {
         self.drift_offset(dt_s);
         let (_, reference) = self.reference(sym, quote_usd);
         let f = self.frame(t0_ms, dt_s, reference, sym.stress);
-        self.skipped_pick_offs(&f, fills);
+        self.skipped_pick_offs(&f, &mut out.fills);
         let (bid_edge, ask_edge) = Self::edges(&f);
+        let fills = &mut out.fills;
         self.taker_orders(&f, sym, |book, taker, qty, t_ms, _| {
             let price = match taker {
                 TakerSide::Buy => ask_edge,
@@ -338,6 +338,41 @@ impl BookModel {
                 order,
             });
         });
+        if self.inst.is_perpetual() {
+            let (rate, direction) = self.forced_rate(&f, sym);
+            let taker = if direction < 0.0 {
+                TakerSide::Sell
+            } else {
+                TakerSide::Buy
+            };
+            let (position, price) = match taker {
+                TakerSide::Sell => (LiquidatedPosition::Long, bid_edge),
+                TakerSide::Buy => (LiquidatedPosition::Short, ask_edge),
+            };
+            for _ in 0..self.rng.poisson(rate * f.dt_s) {
+                let t_ms = f.t0_ms + (self.rng.unit() * f.dt_s * 1e3) as u64;
+                let size = self.rng.log_normal(self.spec.trade_size * 6.0, 0.9);
+                let qty = self.lots(size);
+                out.forced.push(Forced {
+                    t_ms,
+                    position,
+                    price,
+                    qty,
+                });
+                self.open_interest -= qty as f64 * self.base_per_lot;
+            }
+        }
+    }
+
+    /// The forced orders' rate per second and the direction of the move they close against:
+    /// a cascade's while the symbol is stressed, else the calm background's either way.
+    fn forced_rate(&mut self, f: &Frame, sym: &SymbolTick) -> (f64, f64) {
+        if sym.stress > 0.0 && sym.direction != 0.0 {
+            (FORCED_PER_S * f.stress, sym.direction)
+        } else {
+            let direction = if self.rng.chance(0.5) { -1.0 } else { 1.0 };
+            (BACKGROUND_FORCED_PER_S, direction)
+        }
     }
 
     /// What [`pick_off_stale`](Self::pick_off_stale) would have taken in a skipped step: the

@@ -20,7 +20,7 @@ mod tests;
 use crate::market::Side;
 use crate::sim::catalog::{BookId, INSTRUMENTS, SYMBOLS, Symbol, USDC, USDT};
 use book::BookModel;
-use event::{BookStep, Episode, Fill, Step};
+use event::{BookStep, Episode, Step};
 use price::{SymbolModel, SymbolTick};
 use scenario::{Scenario, ScenarioError, ScenarioSpec};
 use stable::{StableStep, Stables};
@@ -161,14 +161,14 @@ impl Model {
     }
 
     /// Advances the market by `steps` steps without the books' limit orders: the symbols'
-    /// prices, the stablecoin rates and each book's taker flow move as in [`step`](Self::step) (the
-    /// orders priced at the touch, one fill each, and the quotes each step's move picks off from
-    /// the book as last placed, appended to `fills[book]`), then every book is re-centred on its
-    /// new reference price. Much cheaper than stepping: the limit-order
-    /// arrivals and cancels, most of the model's cost, are skipped; so are the scenarios' book
-    /// actions (adds, pulls, prints, liquidations), while their price paths still move the
-    /// symbols. Returns the model time reached.
-    pub fn skip(&mut self, steps: u64, fills: &mut [Vec<Fill>]) -> u64 {
+    /// prices, the stablecoin rates and each book's trade flow move as in [`step`](Self::step)
+    /// (its taker orders, pick-offs and forced orders, see [`BookModel::taker_flow`], appended
+    /// to `out[book]`'s fills and forced orders), then every book is re-centred on its new
+    /// reference price. Much cheaper than stepping: the limit-order arrivals and cancels, most
+    /// of the model's cost, are skipped; so are the scenarios' book actions (adds, pulls,
+    /// prints, liquidations), while their price paths still move the symbols. Returns the model
+    /// time reached.
+    pub fn skip(&mut self, steps: u64, out: &mut [BookStep]) -> u64 {
         let dt_s = self.step_ms as f64 / 1e3;
         let mut episodes = Vec::new();
         let mut last = None;
@@ -179,7 +179,7 @@ impl Model {
             episodes.clear();
             let stables = self.stables.step(dt_s);
             let ticks = self.symbol_ticks(t_ms, dt_s, stables, &mut episodes);
-            for (b, out) in self.books.iter_mut().zip(fills.iter_mut()) {
+            for (b, out) in self.books.iter_mut().zip(out.iter_mut()) {
                 let sym = &ticks[b.instrument().symbol];
                 let quote_usd = stables.quote_usd(b.instrument().quote);
                 b.taker_flow(t0, dt_s, sym, quote_usd, out);

@@ -393,7 +393,7 @@ fn a_model_ending_at_the_catalog_reaches_its_prices() {
     let steps = 36_000; // an hour of 100-ms steps
     let mut model = Model::ending_at_catalog(11, &books, Duration::from_millis(100), steps);
     let start: Vec<f64> = model.symbols.iter().map(|s| s.fair()).collect();
-    let mut fills = vec![Vec::new(); books.len()];
+    let mut fills = vec![BookStep::default(); books.len()];
     model.skip(steps, &mut fills);
     for (i, s) in model.symbols.iter().enumerate() {
         let want = SYMBOLS[i].price;
@@ -425,7 +425,7 @@ fn a_simulated_day_has_no_trend() {
     let mut moves = Vec::new();
     for seed in 1..=6 {
         let mut model = Model::new(seed, &books, Duration::from_millis(100));
-        let mut fills = vec![Vec::new(); books.len()];
+        let mut fills = vec![BookStep::default(); books.len()];
         model.skip(864_000, &mut fills);
         for (i, s) in model.symbols.iter().enumerate() {
             if !matches!(i, USDT | USDC) {
@@ -502,11 +502,11 @@ fn a_skipped_minute_trades_what_a_stepped_one_does() {
             for _ in 0..10 {
                 skipped += notional(&mut sampled.step().books[0].fills.iter());
             }
-            let mut fills = vec![Vec::new()];
-            sampled.skip(590, &mut fills);
-            skipped += notional(&mut fills[0].iter());
+            let mut out = vec![BookStep::default()];
+            sampled.skip(590, &mut out);
+            skipped += notional(&mut out[0].fills.iter());
             // The picked-off quotes are stamped a millisecond into their step.
-            takers += notional(&mut fills[0].iter().filter(|f| f.t_ms % 100 != 1));
+            takers += notional(&mut out[0].fills.iter().filter(|f| f.t_ms % 100 != 1));
         }
         eprintln!(
             "seed {seed}: stepped ${full:.0}, sampled ${skipped:.0}, its takers ${takers:.0}"
@@ -518,5 +518,68 @@ fn a_skipped_minute_trades_what_a_stepped_one_does() {
     assert!(
         (0.85..=1.15).contains(&(all_sampled / all_full)),
         "{all_sampled} vs {all_full}"
+    );
+}
+
+/// A skipped stretch trades like a stepped one. Two hours of one seed's BTC spot and swap books,
+/// sampled as the demo's past samples them (each minute a second stepped, the rest skipped),
+/// trade about the volume, prints and large prints and take the liquidations of the same market
+/// stepped throughout (its price path is the same: the symbols draw from streams of their own).
+/// Without the pick-offs (most of a stepped book's volume) a skipped minute traded a twentieth
+/// of it, and without the forced orders it had no liquidations: the past's flow baselines and
+/// cascade stress were another market's than the live demo's. A minute's pick-offs come from
+/// one placement of the book, so the bounds are half again, not equal.
+#[test]
+fn a_skipped_minute_trades_like_a_stepped_one() {
+    let books = [
+        find(VenueId::Binance, "BTCUSDT").unwrap(),
+        find(VenueId::Okx, "BTC-USDT-SWAP").unwrap(),
+    ];
+    let minutes = 120;
+    // Per book: base volume, prints, liquidations, large prints (≥ 40 typical trades).
+    let tally = |totals: &mut [[f64; 4]; 2], step: &[BookStep]| {
+        for (n, (b, s)) in books.iter().zip(step).enumerate() {
+            let lot = INSTRUMENTS[*b].base_per_lot();
+            let large = 40.0 * INSTRUMENTS[*b].symbol().trade_size;
+            for f in &s.fills {
+                let size = f.qty as f64 * lot;
+                totals[n][0] += size;
+                totals[n][1] += 1.0;
+                totals[n][3] += f64::from(u8::from(size >= large));
+            }
+            totals[n][2] += s.forced.len() as f64;
+        }
+    };
+    let mut stepped_totals = [[0.0; 4]; 2];
+    let mut stepped = Model::new(7, &books, Duration::from_millis(100));
+    for _ in 0..minutes * 600 {
+        let step = stepped.step();
+        tally(&mut stepped_totals, &step.books);
+    }
+    let mut sampled_totals = [[0.0; 4]; 2];
+    let mut sampled = Model::new(7, &books, Duration::from_millis(100));
+    for _ in 0..minutes {
+        for _ in 0..10 {
+            let step = sampled.step();
+            tally(&mut sampled_totals, &step.books);
+        }
+        let mut skipped = vec![BookStep::default(); books.len()];
+        sampled.skip(590, &mut skipped);
+        tally(&mut sampled_totals, &skipped);
+    }
+    for n in 0..books.len() {
+        for (k, what) in [(0, "volume"), (1, "prints"), (3, "large prints")] {
+            let ratio = sampled_totals[n][k] / stepped_totals[n][k];
+            assert!(
+                (0.67..1.5).contains(&ratio),
+                "book {n}: {what} × {ratio}: {sampled_totals:?} against {stepped_totals:?}"
+            );
+        }
+    }
+    assert!(stepped_totals[1][2] > 100.0, "{stepped_totals:?}");
+    let liquidations = sampled_totals[1][2] / stepped_totals[1][2];
+    assert!(
+        (0.8..1.25).contains(&liquidations),
+        "liquidations × {liquidations}"
     );
 }
