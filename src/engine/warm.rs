@@ -130,10 +130,7 @@ pub enum Seed {
     /// The symbol's §5 zones as kept at local time `t` (ms): slow state, restored so a restart
     /// shows the zones it had ([`super::reads::ZoneTracker::restore`]). Every book of the
     /// symbol carries it; the symbol takes the first.
-    SymbolZones {
-        t: Millis,
-        state: Arc<ZoneState>,
-    },
+    SymbolZones { t: Millis, state: Arc<ZoneState> },
     /// A positioning statistic a backfill fetched (its latest period), or the history's last
     /// recorded ratio, as if polled at `polled` (unix ms, never later than the value is known to
     /// have been polled): §0.2's staleness runs from then, so it goes stale 2 × the poll
