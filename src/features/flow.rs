@@ -318,8 +318,8 @@ impl TradeFlow {
             let price = mid.filter(|m| m.is_finite()).unwrap_or(0.0);
             let mut v = [0.0; 5];
             (v[BUY_Q], v[BUY_N], v[SELL_Q], v[SELL_N]) = (buy, buy * price, sell, sell * price);
-            self.short.push(t, v);
-            self.long.push(t, v);
+            self.short.add(t, v);
+            self.long.add(t, v);
             self.cvd_total += buy - sell;
             self.cvd_grid.update(t, Some(self.cvd_total));
         }
@@ -344,8 +344,8 @@ impl TradeFlow {
         let Some(side) = trade.taker else {
             let mut v = [0.0; 5];
             v[UNSIDED_Q] = q;
-            self.short.push(t, v);
-            self.long.push(t, v);
+            self.short.add(t, v);
+            self.long.add(t, v);
             return true;
         };
         let mut v = [0.0; 5];
@@ -353,8 +353,8 @@ impl TradeFlow {
             TakerSide::Buy => (v[BUY_Q], v[BUY_N]) = (q, n),
             TakerSide::Sell => (v[SELL_Q], v[SELL_N]) = (q, n),
         }
-        self.short.push(t, v);
-        self.long.push(t, v);
+        self.short.add(t, v);
+        self.long.add(t, v);
         let signed = side.sign() * q;
         self.cvd_total += signed;
         self.cvd_grid.update(t, Some(self.cvd_total));
@@ -396,7 +396,7 @@ impl TradeFlow {
             }
             self.minute_large.add(p.t, [v[LB], v[LS]]);
         }
-        self.large.push(p.t, v);
+        self.large.add(p.t, v);
         self.print_notional.push(p.t, p.notional);
     }
 

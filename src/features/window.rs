@@ -44,6 +44,23 @@ impl<const N: usize> RollingSum<N> {
         self.entries.push_back((t, values));
     }
 
+    /// [`push`](Self::push), folded into the newest entry when it has the same time: entries
+    /// of one millisecond leave the window together, so the sums are the same, and the fills
+    /// of one taker order (one millisecond, a fill per level it takes) cost one entry. Only for
+    /// windows read through their sums: [`len`](Self::len) then counts milliseconds.
+    pub fn add(&mut self, t: Millis, values: [f64; N]) {
+        match self.entries.back_mut() {
+            // `push` would clamp an earlier `t` to the newest entry's time: the same entry.
+            Some((last, folded)) if t <= *last => {
+                for ((f, s), v) in folded.iter_mut().zip(self.sums.iter_mut()).zip(values) {
+                    *f += v;
+                    *s += v;
+                }
+            }
+            _ => self.push(t, values),
+        }
+    }
+
     /// Drops entries that left the window `(now − W, now]`.
     pub fn advance(&mut self, now: Millis) {
         let cutoff = now.saturating_sub(self.window);
@@ -226,6 +243,34 @@ mod tests {
         assert_eq!(w.iter().map(|e| e.0).collect::<Vec<_>>(), vec![100, 100]);
         assert_eq!(w.sums_at(109), [2.0]);
         assert_eq!(w.sums_at(110), [0.0]);
+    }
+
+    /// `add` folds a millisecond's entries into one and reads the same sums as `push` at every
+    /// instant, across the window's edge, late events and an emptied window.
+    #[test]
+    fn add_folds_one_millisecond_and_reads_as_push() {
+        let events = [
+            (0, 1.0),
+            (0, 2.0),
+            (5, 0.5),
+            (3, 4.0),
+            (9, 1.5),
+            (9, 0.25),
+            (20, 3.0),
+        ];
+        let (mut pushed, mut added) = (RollingSum::<2>::new(10), RollingSum::<2>::new(10));
+        for (t, v) in events {
+            pushed.push(t, [v, -v]);
+            added.add(t, [v, -v]);
+            for now in t..t + 12 {
+                let (p, a) = (pushed.clone().sums_at(now), added.clone().sums_at(now));
+                assert!((p[0] - a[0]).abs() < 1e-12 && (p[1] - a[1]).abs() < 1e-12);
+            }
+        }
+        // Seven events at four distinct (clamped) times: 0, 5, 9, 20.
+        assert_eq!((pushed.len(), added.len()), (7, 4));
+        assert_eq!(added.sums_at(18), [4.75, -4.75]);
+        assert_eq!(added.sums_at(40), [0.0, 0.0]);
     }
 
     #[test]
