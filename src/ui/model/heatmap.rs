@@ -11,7 +11,7 @@ use crate::ui::model::grouping::bid_bucket;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-/// Columns kept per book: wider than any terminal.
+/// Columns kept per book at most (until the terminal's width is known, [`HeatmapStore::fit_width`]).
 const CAPACITY: usize = 400;
 
 /// A trade drawn on the heatmap. Its size only ranks the trades of a cell, so `f32` (16 bytes
@@ -152,6 +152,8 @@ struct History {
 pub struct HeatmapStore {
     column_ns: u64,
     books: HashMap<BookKey, History>,
+    /// The widest terminal seen, in columns, once known.
+    widest: Option<usize>,
 }
 
 /// What the heatmap pane draws: sizes per (row, column), row 0 at the top (highest price).
@@ -177,7 +179,22 @@ impl HeatmapStore {
         HeatmapStore {
             column_ns: column_ms.max(1) * 1_000_000,
             books: HashMap::new(),
+            widest: None,
         }
+    }
+
+    /// The terminal is `width` columns wide. The heatmap pane, inside it, never draws more
+    /// columns than that, so each book keeps only as many slots as the widest terminal seen:
+    /// a 120-column terminal keeps 120, where [`CAPACITY`] held 3.3 times as many ladders per
+    /// book once filled. A terminal widened later shows the slots not kept as gaps.
+    pub fn fit_width(&mut self, width: u16) {
+        let width = usize::from(width).max(1);
+        self.widest = Some(self.widest.map_or(width, |w| w.max(width)));
+    }
+
+    /// Columns kept per book.
+    fn keep(&self) -> usize {
+        self.widest.map_or(CAPACITY, |w| w.min(CAPACITY))
     }
 
     pub fn column_ns(&self) -> u64 {
@@ -200,6 +217,7 @@ impl HeatmapStore {
     /// slot's column takes the newer ladder and adds the new trades.
     pub fn ingest(&mut self, frame: &Frame) {
         let slot = self.slot(frame.at);
+        let keep = self.keep();
         for book in frame.symbols.iter().flat_map(|s| &s.books) {
             let history = self.books.entry(book.key.clone()).or_default();
             let fresh = new_trades(&book.recent_trades, history.newest_trade.as_ref());
@@ -238,9 +256,8 @@ impl HeatmapStore {
                         ladder: ladder(),
                         trades: marks.collect(),
                     }));
-                    if history.columns.len() > CAPACITY {
-                        history.columns.pop_front();
-                    }
+                    let excess = history.columns.len().saturating_sub(keep);
+                    history.columns.drain(..excess);
                 }
             }
         }
@@ -370,6 +387,21 @@ mod tests {
             store.ingest(&at(NOW + SLOT * (2 + i)));
         }
         assert_eq!(store.books[key].columns.len(), CAPACITY);
+        // Once the terminal is known to be 120 wide, 120 columns are kept, the newest; a wider
+        // terminal keeps more from then on, a narrower one never fewer than the widest seen.
+        let newest = store.books[key].columns.back().unwrap().slot;
+        store.fit_width(120);
+        store.fit_width(80);
+        store.ingest(&at(SLOT * (newest + 1)));
+        let kept = &store.books[key].columns;
+        assert_eq!(kept.len(), 120);
+        assert_eq!(kept.back().unwrap().slot, newest + 1);
+        assert_eq!(kept.front().unwrap().slot, newest + 1 - 119);
+        store.fit_width(150);
+        for i in 2..40 {
+            store.ingest(&at(SLOT * (newest + i)));
+        }
+        assert_eq!(store.books[key].columns.len(), 150);
     }
 
     #[test]
