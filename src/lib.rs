@@ -15,6 +15,7 @@
 //!
 //! Nothing below the UI imports ratatui or crossterm.
 
+pub mod allocator;
 pub mod backfill;
 pub mod book;
 pub mod capture;

@@ -40,6 +40,12 @@ pub enum LogError {
 /// The log file's name inside the directory.
 pub const FILE_NAME: &str = "depthscope.log";
 
+/// Lines queued for the file writer before new ones are dropped (and counted by the appender).
+/// The queue is allocated whole and touched at start: `tracing-appender`'s default of 128,000
+/// lines holds 4.1 MB for a process that logs a few lines a second, where 8,192 (262 kB) absorb
+/// bursts of a resync storm many times over while the writer thread drains them.
+const BUFFERED_LINES: usize = 8_192;
+
 /// Installs the global subscriber, logging into `dir` (default: the state dir).
 pub fn init(sink: LogSink, dir: Option<&Path>) -> Result<LogGuard, LogError> {
     let dir = match dir {
@@ -50,8 +56,9 @@ pub fn init(sink: LogSink, dir: Option<&Path>) -> Result<LogGuard, LogError> {
         dir: dir.display().to_string(),
         source,
     })?;
-    let (writer, worker) =
-        tracing_appender::non_blocking(tracing_appender::rolling::never(&dir, FILE_NAME));
+    let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(BUFFERED_LINES)
+        .finish(tracing_appender::rolling::never(&dir, FILE_NAME));
     let file_layer = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(false);

@@ -23,6 +23,7 @@ use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
+    depthscope::allocator::configure();
     let cli = Cli::parse();
     let stop = CancellationToken::new();
     panics::install(stop.clone());

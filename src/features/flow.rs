@@ -17,7 +17,7 @@ use super::composites::{WhaleConviction, flow_momentum, whale_conviction};
 use super::grid::GridSeries;
 use super::num::{ols, ratio};
 use super::prints::{PrintMerger, TakerPrint, TradeDedup};
-use super::window::{MIN_COVERAGE, ObservedSince, RollingSum};
+use super::window::{MIN_COVERAGE, ObservedSince, RollingSum, TwoWindows};
 
 /// The unit large-trade thresholds and sums are measured in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,8 +180,8 @@ pub struct TradeFlow {
     /// refill the CVD windows but hold no single prints.
     large_observed: ObservedSince,
     last_t: Option<Millis>,
-    short: RollingSum<5>,
-    long: RollingSum<5>,
+    /// The `short` and `long` windows, in that order, over one buffer of per-millisecond flow.
+    windows: TwoWindows<5>,
     /// Lifetime CVD: the slope is fitted on it, so midnight re-anchoring never shows as a jump.
     cvd_total: f64,
     cvd_grid: GridSeries,
@@ -212,8 +212,7 @@ impl TradeFlow {
             observed: ObservedSince::default(),
             large_observed: ObservedSince::default(),
             last_t: None,
-            short: RollingSum::new(cfg.short),
-            long: RollingSum::new(cfg.long),
+            windows: TwoWindows::new(cfg.short, cfg.long),
             cvd_total: 0.0,
             cvd_grid: GridSeries::new(cfg.slope_grid, cfg.long),
             day: None,
@@ -318,8 +317,7 @@ impl TradeFlow {
             let price = mid.filter(|m| m.is_finite()).unwrap_or(0.0);
             let mut v = [0.0; 5];
             (v[BUY_Q], v[BUY_N], v[SELL_Q], v[SELL_N]) = (buy, buy * price, sell, sell * price);
-            self.short.push(t, v);
-            self.long.push(t, v);
+            self.windows.add(t, v);
             self.cvd_total += buy - sell;
             self.cvd_grid.update(t, Some(self.cvd_total));
         }
@@ -344,8 +342,7 @@ impl TradeFlow {
         let Some(side) = trade.taker else {
             let mut v = [0.0; 5];
             v[UNSIDED_Q] = q;
-            self.short.push(t, v);
-            self.long.push(t, v);
+            self.windows.add(t, v);
             return true;
         };
         let mut v = [0.0; 5];
@@ -353,8 +350,7 @@ impl TradeFlow {
             TakerSide::Buy => (v[BUY_Q], v[BUY_N]) = (q, n),
             TakerSide::Sell => (v[SELL_Q], v[SELL_N]) = (q, n),
         }
-        self.short.push(t, v);
-        self.long.push(t, v);
+        self.windows.add(t, v);
         let signed = side.sign() * q;
         self.cvd_total += signed;
         self.cvd_grid.update(t, Some(self.cvd_total));
@@ -396,7 +392,7 @@ impl TradeFlow {
             }
             self.minute_large.add(p.t, [v[LB], v[LS]]);
         }
-        self.large.push(p.t, v);
+        self.large.add(p.t, v);
         self.print_notional.push(p.t, p.notional);
     }
 
@@ -424,14 +420,15 @@ impl TradeFlow {
         for p in done {
             self.record_print(p);
         }
+        let (short_sums, long_sums) = self.windows.sums_at(now);
         let short = self
             .observed
             .warm(now, self.cfg.short)
-            .then(|| window_flow(&mut self.short, now));
+            .then(|| window_flow(short_sums, self.cfg.short));
         let long = self
             .observed
             .warm(now, self.cfg.long)
-            .then(|| window_flow(&mut self.long, now));
+            .then(|| window_flow(long_sums, self.cfg.long));
         let large = self
             .large_observed
             .warm(now, self.cfg.large_window)
@@ -520,12 +517,11 @@ impl TradeFlow {
     }
 }
 
-fn window_flow(window: &mut RollingSum<5>, now: Millis) -> WindowFlow {
-    let s = window.sums_at(now);
+fn window_flow(s: [f64; 5], window: Millis) -> WindowFlow {
     let (buy, sell) = (s[BUY_Q], s[SELL_Q]);
     let sided = buy + sell > 0.0;
     WindowFlow {
-        window: window.window(),
+        window,
         cvd: buy - sell,
         cvd_notional: s[BUY_N] - s[SELL_N],
         buy_volume: buy,

@@ -6,27 +6,37 @@
 //! thresholding. Binance spot `aggTrade` already merges per taker order; Binance futures
 //! `aggTrade` can over-merge within 100 ms (§0.4), which this cannot undo.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 
 use crate::market::{Millis, TakerSide};
 
 use super::Trade;
 
 /// Remembers trade ids for a trailing horizon and rejects repeats.
+///
+/// The ids are kept in two sets, one per `horizon`-long epoch of exchange time (the current one
+/// and the one before), and the older set is dropped whole when a new epoch starts: an id is
+/// remembered for at least `horizon` (and at most about twice that) with no queue of
+/// `(time, id)` to expire it by. The queue took 16 bytes a trade beside the set's 9–18; at
+/// 30 trades a second, 50 books held 1.6 MB of it a minute into the demo.
 #[derive(Clone, Debug)]
 pub struct TradeDedup {
     horizon: Millis,
-    seen: HashSet<u64>,
-    order: VecDeque<(Millis, u64)>,
+    /// When the current epoch began, and the newest exchange time seen.
+    epoch: Option<(Millis, Millis)>,
+    current: HashSet<u64>,
+    previous: HashSet<u64>,
 }
 
 impl TradeDedup {
-    /// Replays older than `horizon` (exchange time, behind the newest id seen) are not caught.
+    /// Replays up to `horizon` (exchange time, behind the newest trade seen) are caught; older
+    /// ones may not be.
     pub fn new(horizon: Millis) -> Self {
         TradeDedup {
-            horizon,
-            seen: HashSet::new(),
-            order: VecDeque::new(),
+            horizon: horizon.max(1),
+            epoch: None,
+            current: HashSet::new(),
+            previous: HashSet::new(),
         }
     }
 
@@ -35,19 +45,18 @@ impl TradeDedup {
         let Some(id) = trade.id else {
             return true;
         };
-        if !self.seen.insert(id) {
-            return false;
-        }
-        let newest = self.order.back().map_or(trade.t, |&(t, _)| t.max(trade.t));
-        self.order.push_back((newest, id));
-        while let Some(&(t, old)) = self.order.front() {
-            if t > newest - self.horizon {
-                break;
+        let (start, newest) = self.epoch.get_or_insert((trade.t, trade.t));
+        *newest = (*newest).max(trade.t);
+        let age = newest.saturating_sub(*start);
+        if age >= self.horizon {
+            // Ids of the epoch before the current one are all older than `horizon` now.
+            self.previous = std::mem::take(&mut self.current);
+            if age >= 2 * self.horizon {
+                self.previous.clear();
             }
-            self.order.pop_front();
-            self.seen.remove(&old);
+            *start = *newest;
         }
-        true
+        !self.previous.contains(&id) && self.current.insert(id)
     }
 }
 
@@ -146,6 +155,29 @@ mod tests {
         // Past the horizon the id is forgotten.
         assert!(d.is_new(&trade(2000, Some(3))));
         assert!(d.is_new(&trade(2000, Some(1))));
+    }
+
+    /// Every replay within the horizon is caught whatever the epochs did meanwhile; past twice
+    /// the horizon every id is forgotten.
+    #[test]
+    fn replays_within_the_horizon_are_caught_across_epochs() {
+        let mut d = TradeDedup::new(1000);
+        for t in (0..5000).step_by(7) {
+            let id = t as u64;
+            assert!(d.is_new(&trade(t, Some(id))), "{t} first seen");
+            for back in [0, 1, 500, 993] {
+                let old = t - back;
+                if old >= 0 && old % 7 == 0 {
+                    assert!(
+                        !d.is_new(&trade(t, Some(old as u64))),
+                        "{old} replayed at {t}"
+                    );
+                }
+            }
+        }
+        let kept = d.current.len() + d.previous.len();
+        assert!(kept <= 2 * 1000 / 7 + 2, "{kept} ids kept");
+        assert!(d.is_new(&trade(10_000, Some(4998))));
     }
 
     #[test]

@@ -44,6 +44,23 @@ impl<const N: usize> RollingSum<N> {
         self.entries.push_back((t, values));
     }
 
+    /// [`push`](Self::push), folded into the newest entry when it has the same time: entries
+    /// of one millisecond leave the window together, so the sums are the same, and the fills
+    /// of one taker order (one millisecond, a fill per level it takes) cost one entry. Only for
+    /// windows read through their sums: [`len`](Self::len) then counts milliseconds.
+    pub fn add(&mut self, t: Millis, values: [f64; N]) {
+        match self.entries.back_mut() {
+            // `push` would clamp an earlier `t` to the newest entry's time: the same entry.
+            Some((last, folded)) if t <= *last => {
+                for ((f, s), v) in folded.iter_mut().zip(self.sums.iter_mut()).zip(values) {
+                    *f += v;
+                    *s += v;
+                }
+            }
+            _ => self.push(t, values),
+        }
+    }
+
     /// Drops entries that left the window `(now − W, now]`.
     pub fn advance(&mut self, now: Millis) {
         let cutoff = now.saturating_sub(self.window);
@@ -102,6 +119,102 @@ impl<const N: usize> RollingSum<N> {
             }
         }
         self.evicted_since_rebuild = 0;
+    }
+}
+
+/// Two trailing windows of the same entries, kept in one buffer: the shorter window's entries
+/// are the newest of the longer one's, so it keeps only where it starts in the buffer and its
+/// own sums. (Two [`RollingSum`]s held every entry of the shorter window twice: a minute into
+/// the demo, both windows of the trade flow held the same 60 s of trades.) Entries are added as
+/// [`RollingSum::add`] adds them, folded per millisecond.
+#[derive(Clone, Debug)]
+pub struct TwoWindows<const N: usize> {
+    /// The longer window and the buffer.
+    outer: RollingSum<N>,
+    inner_window: Millis,
+    /// Whether the first window given is the inner (shorter) one.
+    first_is_inner: bool,
+    /// Index in `outer`'s buffer of the inner window's oldest entry (the buffer's length when
+    /// the inner window is empty). Entries leave the inner window before the outer one, so the
+    /// outer window never evicts past it.
+    inner_from: usize,
+    inner_sums: [f64; N],
+    inner_evicted: usize,
+}
+
+impl<const N: usize> TwoWindows<N> {
+    pub fn new(first: Millis, second: Millis) -> Self {
+        TwoWindows {
+            outer: RollingSum::new(first.max(second)),
+            inner_window: first.min(second),
+            first_is_inner: first <= second,
+            inner_from: 0,
+            inner_sums: [0.0; N],
+            inner_evicted: 0,
+        }
+    }
+
+    /// Adds an entry at `t` to both windows (folded into the newest entry of its millisecond,
+    /// or of a later one: `t` is clamped as [`RollingSum::push`] clamps it).
+    pub fn add(&mut self, t: Millis, values: [f64; N]) {
+        let before = self.outer.len();
+        self.outer.add(t, values);
+        // A new entry is in the inner window; a folded one only if its entry still is.
+        if self.outer.len() > before || self.inner_from < before {
+            for (s, v) in self.inner_sums.iter_mut().zip(values) {
+                *s += v;
+            }
+        }
+    }
+
+    /// Drops entries that left each window `(now − W, now]`.
+    pub fn advance(&mut self, now: Millis) {
+        let cutoff = now.saturating_sub(self.inner_window);
+        while let Some(&(t, values)) = self.outer.entries.get(self.inner_from) {
+            if t > cutoff {
+                break;
+            }
+            for (s, v) in self.inner_sums.iter_mut().zip(values) {
+                *s -= v;
+            }
+            self.inner_from += 1;
+            self.inner_evicted += 1;
+        }
+        let held = self.outer.len() - self.inner_from;
+        if held == 0 {
+            self.inner_sums = [0.0; N];
+            self.inner_evicted = 0;
+        } else if self.inner_evicted >= held.max(64) {
+            self.inner_sums = [0.0; N];
+            for (_, values) in self.outer.entries.range(self.inner_from..) {
+                for (s, v) in self.inner_sums.iter_mut().zip(values) {
+                    *s += v;
+                }
+            }
+            self.inner_evicted = 0;
+        }
+        let before = self.outer.len();
+        self.outer.advance(now);
+        self.inner_from -= before - self.outer.len();
+    }
+
+    /// The sums over `(now − W, now]` of the two windows, in the order they were given.
+    pub fn sums_at(&mut self, now: Millis) -> ([f64; N], [f64; N]) {
+        self.advance(now);
+        let (inner, outer) = (self.inner_sums, self.outer.sums());
+        match self.first_is_inner {
+            true => (inner, outer),
+            false => (outer, inner),
+        }
+    }
+
+    /// The two windows' lengths, in the order they were given.
+    pub fn windows(&self) -> (Millis, Millis) {
+        let (inner, outer) = (self.inner_window, self.outer.window());
+        match self.first_is_inner {
+            true => (inner, outer),
+            false => (outer, inner),
+        }
     }
 }
 
@@ -226,6 +339,70 @@ mod tests {
         assert_eq!(w.iter().map(|e| e.0).collect::<Vec<_>>(), vec![100, 100]);
         assert_eq!(w.sums_at(109), [2.0]);
         assert_eq!(w.sums_at(110), [0.0]);
+    }
+
+    /// `add` folds a millisecond's entries into one and reads the same sums as `push` at every
+    /// instant, across the window's edge, late events and an emptied window.
+    #[test]
+    fn add_folds_one_millisecond_and_reads_as_push() {
+        let events = [
+            (0, 1.0),
+            (0, 2.0),
+            (5, 0.5),
+            (3, 4.0),
+            (9, 1.5),
+            (9, 0.25),
+            (20, 3.0),
+        ];
+        let (mut pushed, mut added) = (RollingSum::<2>::new(10), RollingSum::<2>::new(10));
+        for (t, v) in events {
+            pushed.push(t, [v, -v]);
+            added.add(t, [v, -v]);
+            for now in t..t + 12 {
+                let (p, a) = (pushed.clone().sums_at(now), added.clone().sums_at(now));
+                assert!((p[0] - a[0]).abs() < 1e-12 && (p[1] - a[1]).abs() < 1e-12);
+            }
+        }
+        // Seven events at four distinct (clamped) times: 0, 5, 9, 20.
+        assert_eq!((pushed.len(), added.len()), (7, 4));
+        assert_eq!(added.sums_at(18), [4.75, -4.75]);
+        assert_eq!(added.sums_at(40), [0.0, 0.0]);
+    }
+
+    /// Two windows over one buffer read what two separate windows read, whichever is given
+    /// first, across folded, late and evicted entries and an emptied window.
+    #[test]
+    fn two_windows_read_as_two_rolling_sums() {
+        let events =
+            (0..3000i64).map(|i| ((i * 37) % 11 + i * 3 - (i % 5) * 4, (i % 7) as f64 * 0.1));
+        let (mut short, mut long) = (RollingSum::<1>::new(50), RollingSum::<1>::new(200));
+        let (mut both, mut swapped) =
+            (TwoWindows::<1>::new(50, 200), TwoWindows::<1>::new(200, 50));
+        // Readings come at ticks: `now` never goes back, while trades may come late.
+        let mut now = 0;
+        for (t, v) in events {
+            short.add(t, [v]);
+            long.add(t, [v]);
+            both.add(t, [v]);
+            swapped.add(t, [v]);
+            if t % 3 == 0 {
+                now = now.max(t + t % 60);
+                let (s, l) = (short.sums_at(now)[0], long.sums_at(now)[0]);
+                let ([bs], [bl]) = both.sums_at(now);
+                let ([wl], [ws]) = swapped.sums_at(now);
+                for (got, want) in [(bs, s), (bl, l), (ws, s), (wl, l)] {
+                    assert!((got - want).abs() < 1e-9, "at {now}: {got} against {want}");
+                }
+            }
+        }
+        assert_eq!(both.windows(), (50, 200));
+        assert_eq!(swapped.windows(), (200, 50));
+        assert_eq!(
+            both.outer.len(),
+            long.len(),
+            "one buffer, as long as the long window's"
+        );
+        assert_eq!(both.sums_at(1_000_000), ([0.0], [0.0]));
     }
 
     #[test]

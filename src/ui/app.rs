@@ -491,6 +491,11 @@ impl App {
         &self.live
     }
 
+    /// The terminal is `width` columns wide: the heatmap keeps no more history than it can draw.
+    pub fn fit_heatmap(&mut self, width: u16) {
+        self.heatmap.fit_width(width);
+    }
+
     pub fn heatmap(&self) -> &HeatmapStore {
         self.frozen.as_ref().map_or(&self.heatmap, |f| &f.heatmap)
     }

@@ -300,6 +300,9 @@ where
                         // A frame that arrives while frozen is not shown until unfrozen; its wait
                         // is the user's choice, not latency.
                         pending = (!app.frozen()).then(|| (frame.seq, Instant::now()));
+                        if let Ok(size) = terminal.size() {
+                            app.fit_heatmap(size.width);
+                        }
                         app.update(Action::Frame(frame));
                         app.frame_arrived((io.clock)());
                         for (how, text) in app.take_notifications() {

@@ -24,10 +24,11 @@ pub struct Stats {
 pub struct SampleRing {
     capacity: usize,
     refresh: usize,
+    /// Grown as samples come (not allocated at `capacity` up front: an hour-long baseline of
+    /// one sample a second would hold 29 kB per book from its first second).
     samples: VecDeque<f64>,
     since_refresh: usize,
     stats: Option<Stats>,
-    scratch: Vec<f64>,
 }
 
 impl SampleRing {
@@ -36,10 +37,9 @@ impl SampleRing {
         SampleRing {
             capacity,
             refresh: refresh.max(1),
-            samples: VecDeque::with_capacity(capacity),
+            samples: VecDeque::new(),
             since_refresh: 0,
             stats: None,
-            scratch: Vec::with_capacity(capacity),
         }
     }
 
@@ -84,13 +84,14 @@ impl SampleRing {
             self.stats = None;
             return;
         }
-        self.scratch.clear();
-        self.scratch.extend(self.samples.iter().copied());
-        let median = select_median(&mut self.scratch);
-        for x in self.scratch.iter_mut() {
+        // The selection's copy lives for this refresh only (refreshes come once a minute or
+        // every dozen samples): kept between them it would double every baseline's memory.
+        let mut scratch: Vec<f64> = self.samples.iter().copied().collect();
+        let median = select_median(&mut scratch);
+        for x in scratch.iter_mut() {
             *x = (*x - median).abs();
         }
-        let mad = select_median(&mut self.scratch);
+        let mad = select_median(&mut scratch);
         let mean = self.samples.iter().sum::<f64>() / n as f64;
         let var = if n > 1 {
             self.samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64

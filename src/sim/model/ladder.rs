@@ -15,7 +15,7 @@ impl Ladder {
     pub fn new(side: Side) -> Self {
         Ladder {
             side,
-            levels: Vec::with_capacity(1024),
+            levels: Vec::new(),
         }
     }
 

@@ -1,0 +1,33 @@
+//! The one setting depthscope makes in the C allocator: a fixed mmap threshold.
+//!
+//! glibc serves blocks above its mmap threshold from their own mappings, returned to the system
+//! when freed, and the rest from its heap, which keeps freed room resident until the free room
+//! at its top exceeds the trim threshold. Both thresholds slide: the first free of a mapped
+//! block raises them to that block's size (up to 32 MiB). A replay of one 8 MB book message
+//! frees its 8 MB line buffer before parsing it, so from then on the parse's level list grows
+//! through heap blocks of up to 5 MB that stay resident once it moves on: 4 MB of the 32 MB
+//! the message cost above an empty replay (`docs/performance.md`, replay memory). With the
+//! threshold fixed at glibc's own starting value, blocks of 128 KiB and more always come from
+//! their own mappings and go back when freed; smaller ones, nearly all the per-message and
+//! per-tick traffic, stay on the heap as before. (1 MiB measured the same on the replay.)
+
+/// Blocks of at least this many bytes get their own mapping.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const MMAP_THRESHOLD: i32 = 128 << 10;
+
+/// Fix glibc's mmap threshold (and with it the trim threshold) for the process. Call once at
+/// start, before any thread is spawned. Elsewhere (musl, other systems) it does nothing.
+pub fn configure() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        /// `M_MMAP_THRESHOLD` of glibc's `<malloc.h>`.
+        const M_MMAP_THRESHOLD: i32 = -3;
+        unsafe extern "C" {
+            fn mallopt(param: i32, value: i32) -> i32;
+        }
+        // SAFETY: `mallopt` only changes allocator parameters; glibc takes its own lock, and
+        // no block already allocated is affected. It returns 0 for a value it rejects, which
+        // leaves the default (sliding) behaviour: nothing to handle.
+        let _ = unsafe { mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) };
+    }
+}
