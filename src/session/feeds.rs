@@ -226,7 +226,16 @@ async fn run_venue_from_start(start: Arc<VenueStart>, venue: VenueId, opts: Venu
             Some(Provenance::Fetched) | None => break catalog,
         }
     };
-    let (mut chosen, problems) = catalog.resolve(&start.symbols, &[venue]);
+    let (((mut chosen, problems), listed), mut control) = match start.sink.watch.as_ref() {
+        Some(watch) => {
+            let (tx, rx) = mpsc::channel(4);
+            (watch.register(venue, catalog, tx, &start.symbols), Some(rx))
+        }
+        None => {
+            let listed = catalog.venue(venue).to_vec();
+            ((catalog.resolve(&start.symbols, &[venue]), listed), None)
+        }
+    };
     for problem in problems {
         start.note(&problem);
     }
@@ -234,12 +243,6 @@ async fn run_venue_from_start(start: Arc<VenueStart>, venue: VenueId, opts: Venu
     if let Some(resolved) = &start.sink.resolved {
         let _ = resolved.send((venue, instruments.clone()));
     }
-    let listed = catalog.venue(venue).to_vec();
-    let mut control = start.sink.watch.as_ref().map(|watch| {
-        let (tx, rx) = mpsc::channel(4);
-        watch.register(venue, catalog, tx);
-        rx
-    });
     let mut instruments = instruments;
     if instruments.is_empty() {
         let why = "no market for the watched symbols".to_owned();

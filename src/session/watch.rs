@@ -33,14 +33,53 @@ struct Running {
     control: mpsc::Sender<Control>,
 }
 
-/// The running venues, as each registers once its feed starts.
+/// The running venues, as each registers once its feed starts, and the watch list as last
+/// changed at run time.
 #[derive(Clone, Default)]
-pub struct WatchRegistry(Arc<Mutex<BTreeMap<VenueId, Running>>>);
+pub struct WatchRegistry(Arc<Mutex<Registered>>);
+
+#[derive(Default)]
+struct Registered {
+    venues: BTreeMap<VenueId, Running>,
+    /// The watch list of the last change planned (`None`: the start's).
+    symbols: Option<Vec<String>>,
+}
+
+/// What a venue keeps at start ([`WatchRegistry::register`]): the watched instruments of each
+/// venue with the problems resolving them, and the venue's whole instrument list.
+pub type Resolved = (
+    (BTreeMap<VenueId, Vec<Instrument>>, Vec<String>),
+    Vec<Instrument>,
+);
 
 impl WatchRegistry {
-    pub fn register(&self, venue: VenueId, catalog: Catalog, control: mpsc::Sender<Control>) {
-        if let Ok(mut venues) = self.0.lock() {
-            venues.insert(venue, Running { catalog, control });
+    /// Registers `venue`'s feed and resolves what it watches against the watch list as it is
+    /// now (`start` until a change was made), in one step: a change made while the venue was
+    /// still loading its instrument list reaches it (a venue that registered before the change
+    /// is in the change's plan; one that registers after starts with the changed list).
+    pub fn register(
+        &self,
+        venue: VenueId,
+        catalog: Catalog,
+        control: mpsc::Sender<Control>,
+        start: &[String],
+    ) -> Resolved {
+        let listed = catalog.venue(venue).to_vec();
+        let Ok(mut registered) = self.0.lock() else {
+            return (catalog.resolve(start, &[venue]), listed);
+        };
+        let symbols = registered.symbols.as_deref().unwrap_or(start);
+        let resolved = catalog.resolve(symbols, &[venue]);
+        registered
+            .venues
+            .insert(venue, Running { catalog, control });
+        (resolved, listed)
+    }
+
+    /// Sets the watch list venues registering from now on start with.
+    fn set_symbols(&self, symbols: &[String]) {
+        if let Ok(mut registered) = self.0.lock() {
+            registered.symbols = Some(symbols.to_vec());
         }
     }
 }
@@ -124,6 +163,7 @@ impl Watcher {
         if let Edit::Add(s) = edit
             && plans.is_empty()
         {
+            self.registry.set_symbols(&self.symbols);
             return Err(not_added(s, &applied));
         }
         if let Edit::Add(s) = edit {
@@ -149,6 +189,7 @@ impl Watcher {
             && applied.changed.is_empty()
         {
             // Every venue that lists it failed to take it: nothing was applied after all.
+            self.registry.set_symbols(&self.symbols);
             self.to_engine(WatchChange::Unwatch(s.clone())).await?;
             return Err(not_added(s, &applied));
         }
@@ -164,12 +205,15 @@ impl Watcher {
     fn plan(&self, symbols: &[String]) -> (Vec<Plan>, WatchApplied) {
         let mut applied = WatchApplied::default();
         let mut plans = Vec::new();
-        let Ok(running) = self.registry.0.lock() else {
+        let Ok(mut registered) = self.registry.0.lock() else {
             applied.not_running = self.venues.clone();
             return (plans, applied);
         };
+        // Under the same lock as the venues read: a venue registering after this plan starts
+        // with `symbols` ([`WatchRegistry::register`]).
+        registered.symbols = Some(symbols.to_vec());
         for &venue in &self.venues {
-            let Some(r) = running.get(&venue) else {
+            let Some(r) = registered.venues.get(&venue) else {
                 applied.not_running.push(venue);
                 continue;
             };
@@ -298,7 +342,7 @@ mod tests {
     async fn changes_reach_the_engine_around_the_venues_in_the_order_it_needs() {
         let (engine, mut seen) = mpsc::channel(64);
         let registry = WatchRegistry::default();
-        registry.register(VenueId::Okx, okx(), venue(engine.clone()));
+        registry.register(VenueId::Okx, okx(), venue(engine.clone()), &["BTC".into()]);
         let venues = vec![VenueId::Okx, VenueId::Kraken];
         let mut w = Watcher::new(vec!["BTC".into()], venues, registry, engine);
 
@@ -342,15 +386,49 @@ mod tests {
         assert!(err.contains("cannot be empty"), "{err}");
     }
 
+    /// A venue still loading its instrument list when a symbol is added is not in the change
+    /// (it is not running yet) and starts with the changed list when it registers.
+    #[tokio::test]
+    async fn a_venue_registering_after_a_change_starts_with_the_changed_list() {
+        let (engine, _seen) = mpsc::channel(64);
+        let registry = WatchRegistry::default();
+        registry.register(VenueId::Okx, okx(), venue(engine.clone()), &["BTC".into()]);
+        let venues = vec![VenueId::Okx, VenueId::Kraken];
+        let mut w = Watcher::new(vec!["BTC".into()], venues, registry.clone(), engine);
+        let applied = w.apply(&Edit::Add("SOL".into())).await.unwrap();
+        assert_eq!(applied.not_running, [VenueId::Kraken]);
+        // A venue registering now (the fixture's OKX list again, for Kraken's) resolves the
+        // list with SOL, not the start's.
+        let ((chosen, _), _) =
+            registry.register(VenueId::Okx, okx(), mpsc::channel(1).0, &["BTC".into()]);
+        let ids: Vec<&str> = chosen[&VenueId::Okx]
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect();
+        assert!(
+            ids.contains(&"SOL-USDT") && ids.contains(&"BTC-USDT"),
+            "{ids:?}"
+        );
+    }
+
     #[tokio::test]
     async fn an_add_no_venue_took_is_taken_back() {
         let (engine, mut seen) = mpsc::channel(64);
         let registry = WatchRegistry::default();
         let (gone, _) = mpsc::channel(1);
-        registry.register(VenueId::Okx, okx(), gone);
-        let mut w = Watcher::new(vec!["BTC".into()], vec![VenueId::Okx], registry, engine);
+        registry.register(VenueId::Okx, okx(), gone, &["BTC".into()]);
+        let mut w = Watcher::new(
+            vec!["BTC".into()],
+            vec![VenueId::Okx],
+            registry.clone(),
+            engine,
+        );
         let err = w.apply(&Edit::Add("SOL".into())).await.unwrap_err();
         assert!(err.contains("not running"), "{err}");
+        // A venue starting now starts with the list as it stands, without SOL.
+        let ((chosen, _), _) =
+            registry.register(VenueId::Okx, okx(), mpsc::channel(1).0, &["BTC".into()]);
+        assert!(chosen[&VenueId::Okx].iter().all(|i| !i.id.contains("SOL")));
         assert_eq!(drain(&mut seen), ["watch SOL", "unwatch SOL"]);
         // Not in the list: adding it again is tried again.
         assert!(w.apply(&Edit::Add("SOL".into())).await.is_err());
