@@ -339,28 +339,21 @@ impl BookModel {
             });
         });
         if self.inst.is_perpetual() {
+            // At the touch, as the taker orders: the book they would walk is not followed.
             let (rate, direction) = self.forced_rate(&f, sym);
-            let taker = if direction < 0.0 {
-                TakerSide::Sell
-            } else {
-                TakerSide::Buy
-            };
-            let (position, price) = match taker {
-                TakerSide::Sell => (LiquidatedPosition::Long, bid_edge),
-                TakerSide::Buy => (LiquidatedPosition::Short, ask_edge),
-            };
-            for _ in 0..self.rng.poisson(rate * f.dt_s) {
-                let t_ms = f.t0_ms + (self.rng.unit() * f.dt_s * 1e3) as u64;
-                let size = self.rng.log_normal(self.spec.trade_size * 6.0, 0.9);
-                let qty = self.lots(size);
+            self.forced_orders(&f, rate, direction, |book, taker, qty, t_ms| {
+                let price = match taker {
+                    TakerSide::Buy => ask_edge,
+                    TakerSide::Sell => bid_edge,
+                };
                 out.forced.push(Forced {
                     t_ms,
-                    position,
+                    position: liquidated(taker),
                     price,
                     qty,
                 });
-                self.open_interest -= qty as f64 * self.base_per_lot;
-            }
+                book.open_interest -= qty as f64 * book.base_per_lot;
+            });
         }
     }
 
@@ -607,6 +600,21 @@ impl BookModel {
     /// Forced orders: the side being liquidated sells (longs) or buys (shorts) into the book.
     /// Forced orders at `rate` per second closing positions against `direction`'s move.
     fn forced(&mut self, f: &Frame, rate: f64, direction: f64, out: &mut BookStep) {
+        self.forced_orders(f, rate, direction, |book, taker, qty, t_ms| {
+            book.force(taker, qty, t_ms, out);
+        });
+    }
+
+    /// Draws the forced orders of step `f` at `rate` per second against `direction`'s move,
+    /// handing each (taker side, lots, time) to `each`: one draw for a stepped and a skipped
+    /// step alike.
+    fn forced_orders(
+        &mut self,
+        f: &Frame,
+        rate: f64,
+        direction: f64,
+        mut each: impl FnMut(&mut Self, TakerSide, u64, u64),
+    ) {
         let taker = if direction < 0.0 {
             TakerSide::Sell
         } else {
@@ -616,16 +624,13 @@ impl BookModel {
             let t_ms = f.t0_ms + (self.rng.unit() * f.dt_s * 1e3) as u64;
             let size = self.rng.log_normal(self.spec.trade_size * 6.0, 0.9);
             let qty = self.lots(size);
-            self.force(taker, qty, t_ms, out);
+            each(self, taker, qty, t_ms);
         }
     }
 
     /// One forced order of `qty` lots: longs are sold out (`Sell`), shorts bought in (`Buy`).
     pub(super) fn force(&mut self, taker: TakerSide, qty: u64, t_ms: u64, out: &mut BookStep) {
-        let position = match taker {
-            TakerSide::Sell => LiquidatedPosition::Long,
-            TakerSide::Buy => LiquidatedPosition::Short,
-        };
+        let position = liquidated(taker);
         let (filled, notional) = self.walk(taker, qty, t_ms, out);
         if filled > 0 {
             out.forced.push(Forced {
@@ -800,5 +805,13 @@ impl BookModel {
             funding_rate: sym.funding_rate,
             open_interest: self.open_interest,
         }
+    }
+}
+
+/// The position a forced order of `taker`'s side closes: longs are sold out, shorts bought in.
+fn liquidated(taker: TakerSide) -> LiquidatedPosition {
+    match taker {
+        TakerSide::Sell => LiquidatedPosition::Long,
+        TakerSide::Buy => LiquidatedPosition::Short,
     }
 }
