@@ -20,22 +20,22 @@ fn books() -> Vec<BookId> {
     .collect()
 }
 
-/// A book rebuilt from the model's change stream alone.
+/// A book rebuilt from the model's change stream alone (the scenarios' tests use it too).
 #[derive(Default)]
-struct Mirror {
+pub(super) struct Mirror {
     bids: BTreeMap<i64, u64>,
     asks: BTreeMap<i64, u64>,
 }
 
 impl Mirror {
-    fn of(model: &Model, i: usize) -> Self {
+    pub(super) fn of(model: &Model, i: usize) -> Self {
         Mirror {
             bids: model.levels(i, Side::Bid).collect(),
             asks: model.levels(i, Side::Ask).collect(),
         }
     }
 
-    fn apply(&mut self, changes: &[event::LevelChange]) {
+    pub(super) fn apply(&mut self, changes: &[event::LevelChange]) {
         for c in changes {
             let side = match c.side {
                 Side::Bid => &mut self.bids,
@@ -50,10 +50,30 @@ impl Mirror {
     }
 
     fn best(&self) -> (i64, i64) {
-        (
-            *self.bids.keys().next_back().unwrap(),
-            *self.asks.keys().next().unwrap(),
-        )
+        (self.best_on(Side::Bid), self.best_on(Side::Ask))
+    }
+
+    /// The best price on `side` (ticks).
+    pub(super) fn best_on(&self, side: Side) -> i64 {
+        match side {
+            Side::Bid => *self.bids.keys().next_back().expect("bids"),
+            Side::Ask => *self.asks.keys().next().expect("asks"),
+        }
+    }
+
+    /// The mid (ticks).
+    pub(super) fn mid(&self) -> f64 {
+        let (bid, ask) = self.best();
+        (bid + ask) as f64 / 2.0
+    }
+
+    /// The lots resting at `price` on `side`.
+    pub(super) fn qty(&self, side: Side, price: i64) -> u64 {
+        let levels = match side {
+            Side::Bid => &self.bids,
+            Side::Ask => &self.asks,
+        };
+        levels.get(&price).copied().unwrap_or(0)
     }
 
     /// Base-unit depth within `bps` of the mid on each side.

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::sim::model::Model;
-use crate::sim::model::event::{LevelChange, Step};
+use crate::sim::model::event::Step;
+use crate::sim::model::tests::Mirror;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -27,56 +28,6 @@ fn model(kind: ScenarioKind, books: &[BookId]) -> Model {
     Model::new(SEED, books, Duration::from_millis(100))
         .with_scenarios(SEED, &[spec])
         .expect("the target is modelled")
-}
-
-/// Book `i` of a model rebuilt from its change stream.
-struct Mirror {
-    bids: BTreeMap<i64, u64>,
-    asks: BTreeMap<i64, u64>,
-}
-
-impl Mirror {
-    fn of(model: &Model, i: usize) -> Self {
-        Mirror {
-            bids: model.levels(i, Side::Bid).collect(),
-            asks: model.levels(i, Side::Ask).collect(),
-        }
-    }
-
-    fn qty(&self, side: Side, price: i64) -> u64 {
-        let levels = match side {
-            Side::Bid => &self.bids,
-            Side::Ask => &self.asks,
-        };
-        levels.get(&price).copied().unwrap_or(0)
-    }
-
-    fn apply(&mut self, changes: &[LevelChange]) {
-        for c in changes {
-            let levels = match c.side {
-                Side::Bid => &mut self.bids,
-                Side::Ask => &mut self.asks,
-            };
-            if c.qty == 0 {
-                levels.remove(&c.price);
-            } else {
-                levels.insert(c.price, c.qty);
-            }
-        }
-    }
-
-    fn mid(&self) -> f64 {
-        let bid = *self.bids.keys().next_back().expect("bids");
-        let ask = *self.asks.keys().next().expect("asks");
-        (bid + ask) as f64 / 2.0
-    }
-
-    fn best(&self, side: Side) -> i64 {
-        match side {
-            Side::Bid => *self.bids.keys().next_back().expect("bids"),
-            Side::Ask => *self.asks.keys().next().expect("asks"),
-        }
-    }
 }
 
 /// Runs `model` for `steps`, calling `see` with each step and book 0's mirror before it.
@@ -184,7 +135,7 @@ fn spoof_adds_a_large_order_behind_the_best_and_pulls_it_after_1_5_s() {
     run(&mut m, 600, |step, before| {
         starts(step, &mut at);
         for (side, price, delta, t) in moves(step, before) {
-            let bps = (price - before.best(side)).abs() as f64 / (before.mid() * 1e-4);
+            let bps = (price - before.best_on(side)).abs() as f64 / (before.mid() * 1e-4);
             if delta >= large && (2.5..=10.5).contains(&bps) {
                 adds.push((side, price, t));
             }
