@@ -67,25 +67,40 @@ impl Model {
     }
 
     /// The start prices (in [`SYMBOLS`] order) from which the symbols of `books` reach their
-    /// catalog prices after `steps` steps ([`Model::ending_at_catalog`]). The fair price walks
-    /// in log space, so starting it lower or higher by its whole move over the span shifts the
-    /// path and nothing else; the walk is found by running each symbol's process alone first
-    /// (its random stream is its own). Symbols without a book keep their catalog price.
+    /// catalog prices after `steps` steps ([`Model::ending_at_catalog`]).
     pub fn catalog_start_prices(
         seed: u64,
         books: &[BookId],
         step: Duration,
         steps: u64,
     ) -> Vec<f64> {
+        let catalog: Vec<f64> = SYMBOLS.iter().map(|s| s.price).collect();
+        Model::start_prices_reaching(seed, books, step, steps, &catalog)
+    }
+
+    /// The start prices (in [`SYMBOLS`] order) from which the symbols of `books` reach `ends`
+    /// after `steps` steps: a stretch of the past built after a later one then ends where
+    /// that one begins. The fair price walks in log space, so starting it lower or higher by
+    /// its whole move over the span shifts the path and nothing else; the walk is found by
+    /// running each symbol's process alone first (its random stream is its own). Symbols
+    /// without a book keep their end price.
+    pub fn start_prices_reaching(
+        seed: u64,
+        books: &[BookId],
+        step: Duration,
+        steps: u64,
+        ends: &[f64],
+    ) -> Vec<f64> {
         let step_ms = (step.as_millis() as u64).max(1);
         let dt_s = step_ms as f64 / 1e3;
         let active = active_symbols(books);
         SYMBOLS
             .iter()
+            .zip(ends)
             .enumerate()
-            .map(|(i, s)| {
+            .map(|(i, (s, &end))| {
                 if matches!(i, USDT | USDC) || !active[i] {
-                    return s.price;
+                    return end;
                 }
                 let mut probe = SymbolModel::new(seed, i, *s);
                 let mut episodes = Vec::new();
@@ -93,22 +108,36 @@ impl Model {
                     probe.step(k * step_ms, dt_s, &mut episodes);
                     episodes.clear();
                 }
-                s.price * s.price / probe.fair()
+                end * s.price / probe.fair()
             })
             .collect()
     }
 
     /// A model whose symbols start at `prices` (in [`SYMBOLS`] order).
     pub fn starting_at(seed: u64, books: &[BookId], step: Duration, prices: &[f64]) -> Self {
-        let symbols = SYMBOLS
+        let symbols: Vec<SymbolModel> = SYMBOLS
             .iter()
             .zip(prices)
             .enumerate()
             .map(|(i, (s, &price))| SymbolModel::new(seed, i, Symbol { price, ..*s }))
             .collect();
+        let stables = Stables::new(seed);
+        let rates = stables.current();
         let models = books
             .iter()
-            .map(|&b| BookModel::new(seed, b, prices[INSTRUMENTS[b].symbol]))
+            .map(|&b| {
+                let mut book = BookModel::new(seed, b, prices[INSTRUMENTS[b].symbol]);
+                // Placed around the fair price, a book quoted in USDT or USDC, or a perpetual
+                // with its basis, would lose every quote between there and its reference to
+                // the first step's pick-offs: a sweep of hundreds of millions at the start.
+                let tick = match INSTRUMENTS[b].symbol {
+                    USDT => SymbolTick::pegged(rates.usdt.0, rates.usdt.1),
+                    USDC => SymbolTick::pegged(rates.usdc.0, rates.usdc.1),
+                    i => symbols[i].still(),
+                };
+                book.recentre(&tick, rates.quote_usd(INSTRUMENTS[b].quote));
+                book
+            })
             .collect();
         Model {
             step_ms: (step.as_millis() as u64).max(1),
@@ -116,7 +145,7 @@ impl Model {
             symbols,
             active: active_symbols(books),
             books: models,
-            stables: Stables::new(seed),
+            stables,
             scenario_offsets: Vec::new(),
         }
     }

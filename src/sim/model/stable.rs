@@ -78,6 +78,15 @@ impl Stables {
         }
     }
 
+    /// Both rates now, without a step.
+    pub fn current(&self) -> StableStep {
+        let (usdt, usdc) = (self.usdt.rate(), self.usdc.rate());
+        StableStep {
+            usdt: (usdt, usdt),
+            usdc: (usdc, usdc),
+        }
+    }
+
     /// Advance both by `dt_s` seconds.
     pub fn step(&mut self, dt_s: f64) -> StableStep {
         StableStep {
