@@ -101,6 +101,7 @@ fn run(cli: &Cli, stop: CancellationToken) -> ExitCode {
 /// The session's venues, symbols and endpoints: the command line over the config file.
 fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>, source: &Source) -> Plan {
     let c = &cli.common;
+    let warm_demo = !c.cold_demo && !c.no_history;
     Plan {
         history: history_path(cli, config, source),
         retention: config.history.retention(),
@@ -117,8 +118,10 @@ fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>, source: 
         venue_urls: c.venue_url.clone(),
         venue_rests: c.venue_rest.clone(),
         record,
-        skip_backfill: c.no_backfill,
-        warm_demo: !c.cold_demo && !c.no_history,
+        // The warm demo builds its own past; a REST backfill from the simulator would fill the
+        // hours it is still building with another market's.
+        skip_backfill: c.no_backfill || (matches!(source, Source::Demo { .. }) && warm_demo),
+        warm_demo,
     }
 }
 

@@ -32,8 +32,8 @@ pub mod venues;
 mod tests;
 
 pub use run::{
-    BackfillConfig, BackfillProgress, BackfillSink, BackfillState, BackfillUpdate, Target,
-    VenueProgress, drain, run_backfill,
+    BackfillConfig, BackfillProgress, BackfillSink, BackfillSource, BackfillState, BackfillUpdate,
+    Target, VenueProgress, drain, run_backfill,
 };
 pub use series::BookHistory;
 pub use start::BackfillEvent;

@@ -55,9 +55,24 @@ pub enum BackfillState {
     Cancelled,
 }
 
+/// Where a backfill's history comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackfillSource {
+    /// The venues' public REST history.
+    #[default]
+    Rest,
+    /// The demo's SIMULATED past, its older hours built while the demo runs
+    /// ([`crate::session::demo_history`]); a page is an hour of one symbol's books.
+    SimulatedPast,
+}
+
 /// How far a backfill has got: what the header's progress line and the Health view show.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct BackfillProgress {
+    /// Where the history comes from.
+    #[serde(default)]
+    pub source: BackfillSource,
     pub state: BackfillState,
     /// Hours of history asked for.
     pub hours: f64,
@@ -93,6 +108,24 @@ pub struct VenueProgress {
 }
 
 impl BackfillProgress {
+    /// The progress of the demo's simulated past: `hours` built as `total` parts, `done` so far.
+    pub fn simulated_past(hours: f64, done: usize, total: usize, state: BackfillState) -> Self {
+        BackfillProgress {
+            source: BackfillSource::SimulatedPast,
+            state,
+            hours,
+            pages_done: done.min(total),
+            pages_total: total,
+            failed: 0,
+            retries: 0,
+            books_done: 0,
+            books_total: 0,
+            closed: Vec::new(),
+            venues: Vec::new(),
+            last_error: None,
+        }
+    }
+
     pub fn fraction(&self) -> f64 {
         if self.pages_total == 0 {
             1.0
@@ -194,6 +227,7 @@ pub async fn run_backfill<H: Http>(
     }
     let shared = Arc::new(Shared {
         progress: Mutex::new(BackfillProgress {
+            source: BackfillSource::Rest,
             state: BackfillState::Running,
             hours: cfg.span.as_secs_f64() / 3600.0,
             pages_done: 0,

@@ -21,6 +21,32 @@ use super::columns::{columns, index_of, long_short_column};
 use super::recorder::ALL_VENUES;
 use super::{HistoryError, Store};
 
+/// The day's baselines the store holds from before `before` (unix ms): each book's minute
+/// samples and hourly print histograms and its symbol's 1-min rows, read at `now`, oldest first
+/// per book. What a stretch of the past written after the later stretches were restored
+/// (the demo's older hours) adds to an engine: nothing it already has, and none of the
+/// latest-value state (zones, ratios, recent seconds) an older stretch must not overwrite.
+pub fn load_seeds_before(
+    store: &Store,
+    now: Millis,
+    before: Millis,
+) -> Result<BTreeMap<BookKey, Vec<Seed>>, HistoryError> {
+    let mut seeds = load_seeds(store, now)?;
+    for (key, minutes) in load_symbol_minutes(store, now)? {
+        seeds.entry(key).or_default().extend(minutes);
+    }
+    for book in seeds.values_mut() {
+        book.retain(|s| {
+            matches!(
+                s,
+                Seed::Minute { .. } | Seed::PrintHour { .. } | Seed::SymbolMinute { .. }
+            ) && s.t() < before
+        });
+    }
+    seeds.retain(|_, book| !book.is_empty());
+    Ok(seeds)
+}
+
 /// The seeds of every book the store knows, samples newer than `now − 25 h` (`now` in unix
 /// ms), oldest first per book.
 pub fn load_seeds(

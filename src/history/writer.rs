@@ -44,11 +44,21 @@ pub struct BackfillBatch {
     pub reply: tokio::sync::oneshot::Sender<Result<(Written, Vec<Seed>), String>>,
 }
 
+/// Many past seconds for the writer, oldest first, in one transaction
+/// ([`Store::write_seconds`]): the demo's older hours, built while it runs.
+#[derive(Debug)]
+pub struct PastBatch {
+    pub seconds: Vec<(i64, Vec<BookRow>)>,
+    pub warm: Vec<WarmRow>,
+    pub reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
 /// What the writer thread takes.
 #[derive(Debug)]
 enum Job {
     Second(SecondBatch),
     Backfill(BackfillBatch),
+    Past(PastBatch),
 }
 
 /// Counters shared by the sink, the writer and the Health view.
@@ -149,6 +159,30 @@ impl HistorySink {
             .map_err(|_| "the history writer stopped before answering".to_owned())?
     }
 
+    /// Writes past seconds with their warm samples (older than the live ones) in one
+    /// transaction and waits until they are written. Blocks: for a builder thread, never
+    /// inside the runtime.
+    pub fn write_past_blocking(
+        &self,
+        seconds: Vec<(i64, Vec<BookRow>)>,
+        warm: Vec<WarmRow>,
+    ) -> Result<(), String> {
+        if let Some(e) = self.health().error {
+            return Err(e);
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.tx
+            .blocking_send(Job::Past(PastBatch {
+                seconds,
+                warm,
+                reply,
+            }))
+            .map_err(|_| "the history writer has stopped".to_owned())?;
+        answer
+            .blocking_recv()
+            .map_err(|_| "the history writer stopped before answering".to_owned())?
+    }
+
     /// History stopped on an error: nothing more is worth building.
     pub fn failed(&self) -> bool {
         self.status.error.lock().is_ok_and(|e| e.is_some())
@@ -205,6 +239,18 @@ pub fn spawn_writer(
                         let _ = b.reply.send(answer);
                         if let Some(e) = failed {
                             fail(&status, format!("history stopped: backfill: {e}"));
+                            return;
+                        }
+                        continue;
+                    }
+                    Job::Past(p) => {
+                        let answer = store
+                            .write_seconds(&p.seconds, &p.warm)
+                            .map_err(|e| e.to_string());
+                        let failed = answer.as_ref().err().cloned();
+                        let _ = p.reply.send(answer);
+                        if let Some(e) = failed {
+                            fail(&status, format!("history stopped: {e}"));
                             return;
                         }
                         continue;

@@ -1,17 +1,30 @@
-//! The demo's warm start: before `--demo` connects to the simulator, the past day of the
-//! simulated market is fast-forwarded ([`crate::sim::fast_forward`]) into a history file, which
-//! the session then restores like any other. The file is a temporary one, deleted when the
-//! session ends, unless `--history PATH` names one to keep.
+//! The demo's warm start: before `--demo` connects to the simulator, the newest hour or two of
+//! the simulated market's past day is fast-forwarded ([`crate::sim::fast_forward`]) into a
+//! history file, which the session then restores like any other: enough for every composite.
+//! The older hours are built while the demo runs and reach the engine as a backfill does
+//! ([`spawn_older`]). The file is a temporary one, deleted when the session ends, unless
+//! `--history PATH` names one to keep.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::backfill::{BackfillEvent, BackfillProgress, BackfillState};
 use crate::config::Config;
 use crate::engine::EngineSettings;
 use crate::engine::frame::DataMode;
-use crate::history::{HistoryError, Store};
+use crate::feed::event::MarketEvent;
+use crate::history::restore::load_seeds_before;
+use crate::history::{HistoryError, HistorySink, Store, WarmRow};
 use crate::market::{Millis, now_nanos};
-use crate::sim::fast_forward::{SPAN, fast_forward, watched_books, write};
+use crate::sim::catalog::BookId;
+use crate::sim::fast_forward::{
+    SPAN, STEP, fast_forward, fast_forward_before, parts, recent_start, span_start, watched_books,
+    write,
+};
+use crate::sim::model::Model;
 
 use super::run::Plan;
 
@@ -76,8 +89,33 @@ fn past_seed(seed: u64) -> u64 {
     seed ^ 0x9e37_79b9_7f4a_7c15
 }
 
-/// Fast-forwards the day before now into `plan.history` (or a temporary file) and returns it.
-pub async fn prepare(config: &Config, plan: &Plan, seed: u64) -> Result<DemoHistory, HistoryError> {
+/// The model seed of the past's older hours, built after the newest with a model of their own.
+fn older_seed(seed: u64) -> u64 {
+    past_seed(seed).rotate_left(29) ^ 0x6a09_e667_f3bc_c909
+}
+
+/// The older hours of the demo's past, built while the demo runs ([`spawn_older`]).
+#[derive(Debug)]
+pub struct OlderPast {
+    seed: u64,
+    books: Vec<BookId>,
+    settings: EngineSettings,
+    /// `[start of the day, start of the newest stretch)`, exchange ms.
+    span: (Millis, Millis),
+    /// The symbols' prices where the newest stretch starts.
+    end_prices: Vec<f64>,
+    path: PathBuf,
+}
+
+/// Builds the newest stretch of the day before now ([`RECENT`] and more, to the hour) into
+/// `plan.history` (or a temporary file) and returns it, with the older hours still to build.
+/// The demo opens on the newest stretch: every composite is warm from it; the day's baselines
+/// (the regime's 720 minutes, drift, the large-print P99) fill when the older hours land.
+pub async fn prepare(
+    config: &Config,
+    plan: &Plan,
+    seed: u64,
+) -> Result<(DemoHistory, OlderPast), HistoryError> {
     let (path, temporary) = match &plan.history {
         Some(path) => (path.clone(), false),
         None => {
@@ -100,15 +138,30 @@ pub async fn prepare(config: &Config, plan: &Plan, seed: u64) -> Result<DemoHist
         ..EngineSettings::from_config(config, DataMode::Simulated { seed })
     };
     let books = watched_books(&plan.venues, &plan.symbols);
+    let end = (now_nanos() / 1_000_000) as Millis;
+    let recent = recent_start(end);
+    let older = OlderPast {
+        seed: older_seed(seed),
+        books: books.clone(),
+        settings: settings.clone(),
+        span: (span_start(end, SPAN), recent),
+        end_prices: Model::catalog_start_prices(
+            past_seed(seed),
+            &books,
+            STEP,
+            ((end - recent) as u64).div_ceil(STEP.as_millis() as u64),
+        ),
+        path: history.path.clone(),
+    };
     let path = history.path.clone();
     let started = Instant::now();
-    let end = (now_nanos() / 1_000_000) as Millis;
+    let span = Duration::from_millis((end - recent) as u64);
     tokio::task::spawn_blocking(move || {
         // The sampled hours are written while the rest is built; the tail (the short windows'
         // seconds) last, moved to end now.
         let mut store = Store::open_write(&path)?;
         let mut written = 0;
-        let mut tail = fast_forward(past_seed(seed), &books, settings, end, SPAN, |part| {
+        let mut tail = fast_forward(past_seed(seed), &books, settings, end, span, |part| {
             written += write(&mut store, &part)?;
             Ok::<_, HistoryError>(())
         })?;
@@ -116,7 +169,9 @@ pub async fn prepare(config: &Config, plan: &Plan, seed: u64) -> Result<DemoHist
         tail.shift((now_nanos() / 1_000_000) as Millis - end);
         written += write(&mut store, &tail)?;
         tracing::debug!(
-            "the demo's past: {written} rows, built and written in {:.2} s, tail written in {:.2} s",
+            "the demo's newest {:.0} min: {written} rows, built and written in {:.2} s, tail \
+             written in {:.2} s",
+            span.as_secs_f64() / 60.0,
             built.as_secs_f64(),
             (started.elapsed() - built).as_secs_f64()
         );
@@ -130,7 +185,110 @@ pub async fn prepare(config: &Config, plan: &Plan, seed: u64) -> Result<DemoHist
         )
     })??;
     history.took = started.elapsed();
-    Ok(history)
+    Ok((history, older))
+}
+
+/// Builds the older hours of the demo's past in the background (its threads at a lower
+/// priority than the live demo's), writes them through the session's history writer, then
+/// seeds the engine with the day's baselines they complete, as a backfill would: the header
+/// shows `building past N%` meanwhile. Ends early, keeping what was written, when `cancel`
+/// fires or the engine has gone.
+pub fn spawn_older(
+    older: OlderPast,
+    sink: HistorySink,
+    events: mpsc::Sender<MarketEvent>,
+    cancel: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        match older.build(&sink, &events, &cancel) {
+            Ok(books) => tracing::info!(
+                "built the demo's older {:.0} h in {:.1} s; {books} books seeded",
+                older.hours(),
+                started.elapsed().as_secs_f64()
+            ),
+            Err(e) => {
+                tracing::warn!("the demo's older past is incomplete: {e}");
+                let (done, total) = (0, older.parts());
+                let p = BackfillProgress::simulated_past(
+                    older.hours(),
+                    done,
+                    total,
+                    BackfillState::Cancelled,
+                );
+                let _ = events.try_send(MarketEvent::Backfill(BackfillEvent::Progress(p)));
+            }
+        }
+    })
+}
+
+impl OlderPast {
+    fn hours(&self) -> f64 {
+        (self.span.1 - self.span.0) as f64 / 3_600_000.0
+    }
+
+    fn parts(&self) -> usize {
+        parts(&self.books, self.span)
+    }
+
+    fn progress(&self, done: usize, state: BackfillState) -> MarketEvent {
+        let p = BackfillProgress::simulated_past(self.hours(), done, self.parts(), state);
+        MarketEvent::Backfill(BackfillEvent::Progress(p))
+    }
+
+    /// Builds and writes the older hours, then sends every book the samples they hold (older
+    /// than the newest stretch: nothing the engine has is sent twice). Returns the books seeded.
+    fn build(
+        &self,
+        sink: &HistorySink,
+        events: &mpsc::Sender<MarketEvent>,
+        cancel: &CancellationToken,
+    ) -> Result<usize, String> {
+        let gone = |_| "the engine has stopped".to_owned();
+        events
+            .blocking_send(self.progress(0, BackfillState::Running))
+            .map_err(gone)?;
+        let mut done = 0;
+        fast_forward_before(
+            self.seed,
+            &self.books,
+            self.settings.clone(),
+            self.span,
+            &self.end_prices,
+            cancel,
+            |part| {
+                if cancel.is_cancelled() {
+                    return Err("the session ended".to_owned());
+                }
+                sink.write_past_blocking(part.seconds, WarmRow::from_samples(&part.warm))?;
+                done += 1;
+                events
+                    .blocking_send(self.progress(done, BackfillState::Running))
+                    .map_err(gone)
+            },
+        )?;
+        if cancel.is_cancelled() {
+            return Err("the session ended".to_owned());
+        }
+        let store = Store::open_read(&self.path).map_err(|e| e.to_string())?;
+        let now = (now_nanos() / 1_000_000) as Millis;
+        let seeds = load_seeds_before(&store, now, self.span.1).map_err(|e| e.to_string())?;
+        let seeded = seeds.len();
+        for (key, seeds) in seeds {
+            let event = BackfillEvent::Seeds {
+                key,
+                seeds,
+                stored_rows: 0,
+            };
+            events
+                .blocking_send(MarketEvent::Backfill(event))
+                .map_err(gone)?;
+        }
+        events
+            .blocking_send(self.progress(self.parts(), BackfillState::Done))
+            .map_err(gone)?;
+        Ok(seeded)
+    }
 }
 
 #[cfg(test)]

@@ -133,6 +133,8 @@ struct Started {
     /// Hands the start-time backfill the history writer once the file is open (or `None`),
     /// so what it fetches goes into the store and reaches the engine through it.
     backfill_history: Option<tokio::sync::oneshot::Sender<Option<crate::history::HistorySink>>>,
+    /// The engine's event queue, for what the session itself feeds it (the demo's older past).
+    inject: Option<mpsc::Sender<MarketEvent>>,
 }
 
 /// Runs the session until the user quits, the source ends (JSON) or `cancel` fires.
@@ -160,12 +162,12 @@ pub async fn run_session(
                  (--cold-demo skips it)…"
             );
             match super::demo_history::prepare(config, plan, *seed).await {
-                Ok(h) => {
+                Ok((h, older)) => {
                     tracing::info!(
-                        "fast-forwarded the simulated past day in {:.1} s",
+                        "fast-forwarded the simulated past's newest hours in {:.1} s",
                         h.took.as_secs_f64()
                     );
-                    Some(h)
+                    Some((h, older))
                 }
                 Err(e) => {
                     tracing::warn!("the demo starts cold: {e}");
@@ -176,6 +178,7 @@ pub async fn run_session(
         }
         _ => None,
     };
+    let (demo_history, older_past) = demo_history.unzip();
     let mut started = start_source(config, plan, &source, echo_notes, &cancel).await?;
     let mut settings = EngineSettings::from_config(config, started.mode.clone());
     if !plan.symbols.is_empty() || !matches!(source, Source::Replay { .. }) {
@@ -215,6 +218,17 @@ pub async fn run_session(
     if let Some(tx) = started.backfill_history.take() {
         let _ = tx.send(settings.history.as_ref().map(|h| h.sink.clone()));
     }
+    // The demo's older hours are built while it runs, into the file it restored from.
+    let inject = started.inject.take();
+    let older_past = match (older_past, settings.history.as_ref(), inject) {
+        (Some(older), Some(history), Some(events)) => Some(super::demo_history::spawn_older(
+            older,
+            history.sink.clone(),
+            events,
+            cancel.clone(),
+        )),
+        _ => None,
+    };
     let (alerts_tx, alerts) = alert_channel(&settings);
     let engine = tokio::spawn(run_engine(
         started.events,
@@ -274,6 +288,9 @@ pub async fn run_session(
     cancel.cancel();
     for task in started.tasks {
         let _ = task.await;
+    }
+    if let Some(older) = older_past {
+        let _ = older.await;
     }
     let _ = engine.await;
     let _ = alert_log.await;
@@ -384,6 +401,7 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
         .as_ref()
         .map(|r| Arc::new(CaptureTap::new(r.handle())) as Arc<dyn Tap>);
     let (tx, events) = mpsc::channel(EVENT_QUEUE);
+    let inject = tx.clone();
     let (history_tx, history_rx) = tokio::sync::oneshot::channel();
     let cancel = cancel.clone();
     let mode = v.mode.clone();
@@ -450,6 +468,7 @@ fn start_venues(v: Venues, cancel: &CancellationToken) -> Result<Started, Sessio
         replay: None,
         watch: Some(watch),
         backfill_history: Some(history_tx),
+        inject: Some(inject),
     })
 }
 
@@ -526,6 +545,7 @@ fn start_replay(
         replay: Some(state),
         watch: None,
         backfill_history: None,
+        inject: None,
     })
 }
 

@@ -40,6 +40,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::engine::frame::DataMode;
 use crate::engine::warm::Seed;
 use crate::engine::{Engine, EngineSettings};
@@ -435,8 +437,29 @@ fn minute_of(t: Millis) -> Millis {
 
 /// Model time 0 of a past of `span` ending at `end`: on a minute boundary, so the engine's
 /// minutes are the model's.
-fn span_start(end: Millis, span: Duration) -> Millis {
+pub fn span_start(end: Millis, span: Duration) -> Millis {
     minute_of(end - span.as_millis() as Millis)
+}
+
+/// How much of the past the demo builds before it opens: what every composite needs (the 60
+/// one-minute samples of §4.2's liquidity baselines) with room. The rest of the day is built
+/// while the demo runs ([`fast_forward_before`]).
+pub const RECENT: Duration = Duration::from_secs(75 * 60);
+
+const HOUR: Millis = 3_600_000;
+
+/// Where the stretch the demo builds before it opens starts: on the hour at least [`RECENT`]
+/// before `end`, so the stretches share no hour (each 1-h row and hourly print histogram is
+/// one stretch's).
+pub fn recent_start(end: Millis) -> Millis {
+    let t = end - RECENT.as_millis() as Millis;
+    t - t.rem_euclid(HOUR)
+}
+
+/// How many parts ([`PART`]) a sampled stretch `[t0, end)` of `books` hands over: one per
+/// group and hour begun, the progress a caller can show.
+pub fn parts(books: &[BookId], (t0, end): (Millis, Millis)) -> usize {
+    Group::by_symbol(books).len() * ((end - t0).max(0) as usize).div_ceil(PART as usize)
 }
 
 /// How much of the sampled part one group of books keeps before handing it to the writer:
@@ -444,8 +467,9 @@ fn span_start(end: Millis, span: Duration) -> Millis {
 const PART: Millis = 60 * MINUTE;
 
 /// Builds the day before `end` (exchange ms) for `books` through an engine with `settings`:
-/// `span` of which the last [`TAIL`] in full and the rest sampled (see the module doc).
-/// Deterministic for a seed and `end`.
+/// `span` of which the last [`TAIL`] in full and the rest sampled (see the module doc), its
+/// prices ending at the catalog's, where the live demo begins. Deterministic for a seed and
+/// `end`.
 ///
 /// The sampled part is handed to `sampled` as it is built, an hour of one symbol's books at a
 /// time and each book's hours in order (so a store's rollups close as they do live), and the
@@ -464,15 +488,78 @@ pub fn fast_forward<E>(
     settings: EngineSettings,
     end: Millis,
     span: Duration,
+    sampled: impl FnMut(Past) -> Result<(), E>,
+) -> Result<Past, E> {
+    let t0 = span_start(end, span);
+    let steps = ((end - t0).max(0) as u64).div_ceil(STEP.as_millis() as u64);
+    // The fair prices the day starts from, so that it ends at the catalog's where the live
+    // demo begins ([`Model::catalog_start_prices`]): found once, for every group.
+    let prices = Model::catalog_start_prices(seed, books, STEP, steps);
+    let stretch = Stretch {
+        seed,
+        t0,
+        end,
+        prices,
+        tail: true,
+        background: false,
+        stop: None,
+    };
+    build(&stretch, books, settings, sampled)
+}
+
+/// Builds the sampled stretch `[t0, end)` (exchange ms, `end` a minute boundary) before a
+/// later stretch of the past that starts at `end` from `end_prices`, with a model of its own
+/// `seed` whose prices end there ([`Model::start_prices_reaching`]). No tail: the short windows
+/// are the later stretch's. Its parts go to `sampled` as [`fast_forward`]'s do; its threads run
+/// at a lower priority, as it is built while the live demo runs.
+///
+/// `stop` ends the build within a simulated minute of each group (the parts built so far stay
+/// with `sampled`).
+pub fn fast_forward_before<E>(
+    seed: u64,
+    books: &[BookId],
+    settings: EngineSettings,
+    (t0, end): (Millis, Millis),
+    end_prices: &[f64],
+    stop: &CancellationToken,
+    sampled: impl FnMut(Past) -> Result<(), E>,
+) -> Result<(), E> {
+    let steps = ((end - t0).max(0) as u64).div_ceil(STEP.as_millis() as u64);
+    let prices = Model::start_prices_reaching(seed, books, STEP, steps, end_prices);
+    let stretch = Stretch {
+        seed,
+        t0,
+        end,
+        prices,
+        tail: false,
+        background: true,
+        stop: Some(stop.clone()),
+    };
+    build(&stretch, books, settings, sampled).map(|_| ())
+}
+
+/// One stretch of the past: one model from `t0` to `end` (exchange ms), its symbols starting at
+/// `prices` ([`SYMBOLS`](crate::sim::catalog::SYMBOLS) order).
+struct Stretch {
+    seed: u64,
+    t0: Millis,
+    end: Millis,
+    prices: Vec<f64>,
+    /// Whether the last [`TAIL`] runs in full, with 1-s rows.
+    tail: bool,
+    /// Whether its threads yield to the rest of the process ([`background_priority`]).
+    background: bool,
+    /// Ends the build early (the session ends while it runs).
+    stop: Option<CancellationToken>,
+}
+
+fn build<E>(
+    stretch: &Stretch,
+    books: &[BookId],
+    settings: EngineSettings,
     mut sampled: impl FnMut(Past) -> Result<(), E>,
 ) -> Result<Past, E> {
     let groups = Group::by_symbol(books);
-    // The fair prices the day starts from, so that it ends at the catalog's where the live
-    // demo begins ([`Model::catalog_start_prices`]): found once, for every group.
-    let t0 = span_start(end, span);
-    let steps = ((end - t0).max(0) as u64).div_ceil(STEP.as_millis() as u64);
-    let prices = Model::catalog_start_prices(seed, books, STEP, steps);
-    let prices = &prices;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Past>(groups.len());
     let (tails, written) = std::thread::scope(|scope| {
         let handles: Vec<_> = groups
@@ -481,7 +568,10 @@ pub fn fast_forward<E>(
                 let settings = settings.clone();
                 let tx = tx.clone();
                 scope.spawn(move || {
-                    fast_forward_books(seed, group, prices, settings, end, span, &tx)
+                    if stretch.background {
+                        background_priority();
+                    }
+                    fast_forward_books(stretch, group, settings, &tx)
                 })
             })
             .collect();
@@ -508,6 +598,23 @@ pub fn fast_forward<E>(
     }
     past.warm.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(past)
+}
+
+/// Lowers the calling thread's scheduling priority (nice 10), so a past built while the live
+/// demo runs takes the cores the live market, the engine and the screen leave idle instead of
+/// slowing them. Linux keeps a nice value per thread; elsewhere this does nothing.
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        /// `PRIO_PROCESS` of `<sys/resource.h>`: with `who` 0, the calling thread on Linux.
+        const PRIO_PROCESS: i32 = 0;
+        unsafe extern "C" {
+            fn setpriority(which: i32, who: u32, prio: i32) -> i32;
+        }
+        // SAFETY: `setpriority` only changes the scheduling weight of the calling thread. A
+        // refusal (-1) leaves it at its priority: the build is slower to yield, nothing else.
+        let _ = unsafe { setpriority(PRIO_PROCESS, 0, 10) };
+    }
 }
 
 /// The books one thread builds: one symbol's, plus the rate books (`USDT/USD`, `USDC/USD`) its
@@ -545,17 +652,20 @@ impl Group {
     }
 }
 
-/// Adds what `engine` exports for the warm start at `ms` of `group`'s symbol to `warm`.
+/// Adds what `engine` exports for the warm start at `ms` of `group`'s symbol to `warm`, the
+/// samples of minutes before `before` only: a stretch's last tick opens the minute the next
+/// stretch samples itself.
 fn collect(
     group: &Group,
     warm: &mut BTreeMap<BookKey, (Arc<str>, Vec<Seed>)>,
     engine: &mut Engine,
-    ms: Millis,
+    (ms, before): (Millis, Millis),
 ) {
-    for (key, symbol, seeds) in engine.take_warm(at(ms)) {
+    for (key, symbol, mut seeds) in engine.take_warm(at(ms)) {
         if &*symbol != group.symbol {
             continue;
         }
+        seeds.retain(|s| s.t() < before);
         warm.entry(key)
             .or_insert_with(|| (symbol, Vec::new()))
             .1
@@ -583,24 +693,29 @@ fn group_rows(
     rows
 }
 
-/// [`fast_forward`] for one group, in one engine: the sampled hours go to `out` as
+/// A stretch of the past for one group, in one engine: the sampled hours go to `out` as
 /// they are built; the tail is returned (or what was built when the receiver went away).
 fn fast_forward_books(
-    seed: u64,
+    stretch: &Stretch,
     group: &Group,
-    prices: &[f64],
     settings: EngineSettings,
-    end: Millis,
-    span: Duration,
     out: &std::sync::mpsc::SyncSender<Past>,
 ) -> Past {
+    let Stretch { seed, t0, end, .. } = *stretch;
     let mut engine = Engine::new(EngineSettings {
         history: None,
         mode: DataMode::Simulated { seed },
         ..settings
     });
-    let t0 = span_start(end, span);
-    let full_from = minute_of(end - TAIL.as_millis() as Millis).max(t0);
+    let (full_from, kept_before) = if stretch.tail {
+        (
+            minute_of(end - TAIL.as_millis() as Millis).max(t0),
+            Millis::MAX,
+        )
+    } else {
+        (end, end)
+    };
+    let prices = &stretch.prices;
     let books = &group.books;
     let mut driver = Driver::starting_at(seed, books, t0, prices, &mut engine);
     let mut warm: BTreeMap<BookKey, (Arc<str>, Vec<Seed>)> = BTreeMap::new();
@@ -610,21 +725,32 @@ fn fast_forward_books(
     let started = std::time::Instant::now();
     let mut part_ends = t0 + PART;
     while driver.now() < full_from {
+        if stretch.stop.as_ref().is_some_and(|s| s.is_cancelled()) {
+            return Past::default();
+        }
         // The minute's prints up to its last [`SAMPLE`], the books re-centred, then the full
         // model for the sample; one tick at the minute's end takes the minute's baseline sample
         // and its row: the sample's mid and book, and the whole minute's flow (the rows hold
         // what changed since the previous row), so the minute rollups behind the sparklines and
         // the History view cover the whole day.
-        driver.skip(
-            &mut engine,
-            steps(Duration::from_millis(MINUTE as u64) - SAMPLE),
-        );
+        let mut skipped = steps(Duration::from_millis(MINUTE as u64) - SAMPLE);
+        if driver.now() == t0 {
+            // A fresh book's starting depth is denser near the touch than the model's steady
+            // state, and the skipped steps' pick-offs take from the book as last placed: a
+            // first minute skipped from it traded about twenty minutes' volume. Its first
+            // second runs in full.
+            for _ in 0..steps(SAMPLE) {
+                driver.step(&mut engine);
+            }
+            skipped -= steps(SAMPLE);
+        }
+        driver.skip(&mut engine, skipped);
         let mut ms = driver.now();
         for _ in 0..steps(SAMPLE) {
             ms = driver.step(&mut engine);
         }
         let frame = engine.tick(at(ms));
-        collect(group, &mut warm, &mut engine, ms);
+        collect(group, &mut warm, &mut engine, (ms, kept_before));
         seconds.push((
             ms / 1_000 - 1,
             group_rows(group, &mut rows, &engine, &frame),
@@ -655,7 +781,7 @@ fn fast_forward_books(
         if ms.rem_euclid(1_000) == 0 {
             let frame = engine.tick(at(ms));
             seconds.push((ms / 1_000, group_rows(group, &mut rows, &engine, &frame)));
-            collect(group, &mut warm, &mut engine, ms);
+            collect(group, &mut warm, &mut engine, (ms, kept_before));
         }
     }
     tracing::debug!(
@@ -831,6 +957,152 @@ mod tests {
         ] {
             assert!(filled(&cold).contains(&(name, false)), "{name}: {cold:?}");
         }
+    }
+
+    /// The demo's past built newest first: the stretch it opens on (from [`recent_start`]),
+    /// then the older hours with a model of their own ending at its start prices, written
+    /// into the same file after it. The older hours seeded into an engine restored from the
+    /// newest stretch give it what restoring the whole file at once gives: the same composites
+    /// on the first live second and the regime's hour more of 1-min mids. The prices join.
+    #[test]
+    fn older_hours_seeded_later_complete_the_newest_stretch() {
+        let books = watched_books(IMPLEMENTED, &["BTC".to_string()]);
+        let end: Millis = 1_800_000_000_000;
+        let recent = recent_start(end);
+        assert_eq!(recent, end - 2 * 3_600_000, "75 min back, to the hour");
+        let t0 = recent - 3_600_000;
+        let path = TempPath::new("newest-first.sqlite");
+        let mut store = Store::open_write(&path).expect("writable");
+        let span = Duration::from_millis((end - recent) as u64);
+        let tail = fast_forward(3, &books, settings(), end, span, |part| {
+            write(&mut store, &part).map(|_| ())
+        })
+        .expect("built");
+        write(&mut store, &tail).expect("written");
+        let restart = end + 5_000;
+        let newest = crate::history::warm_seeds(&store, restart).expect("loaded");
+
+        let steps = ((end - recent) as u64).div_ceil(STEP.as_millis() as u64);
+        let end_prices = Model::catalog_start_prices(3, &books, STEP, steps);
+        let (mut parts_seen, stop) = (0, CancellationToken::new());
+        fast_forward_before(
+            4,
+            &books,
+            settings(),
+            (t0, recent),
+            &end_prices,
+            &stop,
+            |part| {
+                parts_seen += 1;
+                assert!(part.seconds.iter().all(|(t, _)| *t * 1_000 < recent));
+                write(&mut store, &part).map(|_| ())
+            },
+        )
+        .expect("built");
+        assert_eq!(parts_seen, parts(&books, (t0, recent)));
+        // Each stretch's first minute trades like its others (it once traded twenty of them).
+        for (key, seeds) in &newest {
+            let volume: Vec<(Millis, f64)> = seeds
+                .iter()
+                .filter_map(|s| match s {
+                    Seed::Minute {
+                        series: crate::engine::warm::MinuteSeries::Volume,
+                        t,
+                        value,
+                    } => Some((*t, *value)),
+                    _ => None,
+                })
+                .collect();
+            let first = volume
+                .iter()
+                .find(|(t, _)| *t == recent)
+                .expect("first minute");
+            let busiest = volume
+                .iter()
+                .filter(|(t, _)| *t != recent)
+                .map(|(_, v)| *v)
+                .fold(0.0, f64::max);
+            assert!(
+                first.1 <= busiest,
+                "{key:?}: {first:?}, others at most {busiest}"
+            );
+        }
+        let older =
+            crate::history::restore::load_seeds_before(&store, restart, recent).expect("loaded");
+        assert_eq!(older.len(), books.len(), "every book gets its older hour");
+        for seeds in older.values() {
+            assert!(seeds.iter().all(|s| s.t() < recent && s.t() >= t0));
+        }
+
+        let mut later = Engine::new(settings());
+        for (key, seeds) in &newest {
+            later.seed(key, seeds.clone());
+        }
+        for (key, seeds) in &older {
+            later.seed(key, seeds.clone());
+        }
+        let mut at_once = Engine::new(settings());
+        for (key, seeds) in &crate::history::warm_seeds(&store, restart).expect("loaded") {
+            at_once.seed(key, seeds.clone());
+        }
+        let mut newest_only = Engine::new(settings());
+        for (key, seeds) in &newest {
+            newest_only.seed(key, seeds.clone());
+        }
+        let regime_minutes = |engine: &mut Engine| {
+            let mut driver = Driver::start(4, &books, restart, engine);
+            let mut frame = None;
+            for _ in 0..10 {
+                let ms = driver.step(engine);
+                frame = Some(engine.tick(at(ms)));
+            }
+            let symbol = frame.expect("ticked").symbols[0].clone();
+            let have = symbol.analytics.regime.warming.map(|w| w.have_min);
+            (format!("{:?}", symbol.composites), have)
+        };
+        let (later_composites, later_minutes) = regime_minutes(&mut later);
+        let (at_once_composites, at_once_minutes) = regime_minutes(&mut at_once);
+        let (_, newest_minutes) = regime_minutes(&mut newest_only);
+        assert_eq!(later_composites, at_once_composites);
+        assert_eq!(later_minutes, at_once_minutes);
+        let (later_minutes, newest_minutes) = (
+            later_minutes.expect("under 12 h: warming"),
+            newest_minutes.expect("warming"),
+        );
+        assert!(
+            later_minutes >= newest_minutes + 55.0,
+            "{newest_minutes} min restored, {later_minutes} with the older hour"
+        );
+
+        // The older stretch's last sampled minute and the newest's first price alike.
+        let spec = crate::history::query::QuerySpec {
+            symbol: "BTC".into(),
+            venue: Some(books_venue(&books)),
+            from: recent / 1_000 - 120,
+            to: recent / 1_000 + 120,
+            every: crate::history::Interval::Minute,
+            fields: vec!["mid_close".into()],
+        };
+        drop(store);
+        let store = Store::open_read(&path).expect("readable");
+        let mids: Vec<(i64, f64)> = crate::history::query::query(&store, &spec)
+            .expect("queried")
+            .rows
+            .into_iter()
+            .filter_map(|(t, .., v)| Some((t, v[0]?)))
+            .collect();
+        let before = mids
+            .iter()
+            .rfind(|(t, _)| *t * 1_000 < recent)
+            .expect("older");
+        let after = mids
+            .iter()
+            .find(|(t, _)| *t * 1_000 >= recent)
+            .expect("newest");
+        assert!(
+            (after.1 / before.1 - 1.0).abs() < 0.002,
+            "{before:?} then {after:?}"
+        );
     }
 
     /// Ten fast-forwarded minutes end at `end`, hold a sample a minute of each book's

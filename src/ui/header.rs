@@ -2,7 +2,7 @@
 //! tab bar. The data-mode badge and the freshness of the data are never dropped, however narrow
 //! the terminal.
 
-use crate::backfill::BackfillState;
+use crate::backfill::{BackfillSource, BackfillState};
 use crate::engine::frame::{BackfillView, DataMode};
 use crate::market::Nanos;
 use crate::serve::attach::LinkState;
@@ -107,10 +107,15 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HeaderView, cx: &Ctx) {
         .filter(|b| b.progress.state == BackfillState::Running)
     {
         let p = &b.progress;
-        let text = format!(
-            "backfill {:.0}h {}/{} pages",
-            p.hours, p.pages_done, p.pages_total
-        );
+        let text = match p.source {
+            BackfillSource::Rest => format!(
+                "backfill {:.0}h {}/{} pages",
+                p.hours, p.pages_done, p.pages_total
+            ),
+            BackfillSource::SimulatedPast => {
+                format!("building past {:.0}%", 100.0 * p.fraction())
+            }
+        };
         items.push((text, t.state_warn, 2));
     }
     // A replay that has not started has no time yet.

@@ -1,7 +1,7 @@
 //! Health: each venue's connection state, latency, message rate, checksum results and resyncs
 //! by reason; every book's integrity counters; and the log (the same records as the log file).
 
-use crate::backfill::{BOOK_ONLY_NOTE, BackfillState};
+use crate::backfill::{BOOK_ONLY_NOTE, BackfillSource, BackfillState};
 use crate::engine::frame::{BackfillView, BookFrame, VenueHealth};
 use crate::feed::health::AuditCounters;
 use crate::history::HistoryHealth;
@@ -42,6 +42,15 @@ pub fn backfill_lines(b: &BackfillView) -> [String; 2] {
         BackfillState::Done => "done",
         BackfillState::Cancelled => "cancelled",
     };
+    if p.source == BackfillSource::SimulatedPast {
+        return [
+            format!(
+                "SIMULATED past, older {:.0}h {state}: {}/{} symbol-hours built, {} books seeded",
+                p.hours, p.pages_done, p.pages_total, b.seeded_books
+            ),
+            "  the newest hours were built before the demo opened".to_owned(),
+        ];
+    }
     let mut first = format!(
         "REST backfill {:.0}h {state}: {}/{} pages, {} books seeded",
         p.hours, p.pages_done, p.pages_total, b.seeded_books

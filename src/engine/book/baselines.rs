@@ -44,13 +44,26 @@ impl SortedMinutes {
     }
 
     /// Records `value` as the sample of `t`'s minute unless that minute already has one;
-    /// `true` if it was taken.
+    /// `true` if it was taken. A minute older than the newest sample is put in its place (a
+    /// past built or fetched after the later minutes were restored) unless it is already
+    /// beyond the horizon.
     fn push(&mut self, t: Millis, value: f64) -> bool {
         let minute = t.div_euclid(MINUTE);
-        if !value.is_finite() || self.by_time.back().is_some_and(|&(m, _)| m >= minute) {
+        if !value.is_finite() {
             return false;
         }
-        self.by_time.push_back((minute, value));
+        match self.by_time.back() {
+            Some(&(last, _)) if last >= minute => {
+                if (last - minute) * MINUTE >= self.horizon {
+                    return false;
+                }
+                let Err(at) = self.by_time.binary_search_by_key(&minute, |&(m, _)| m) else {
+                    return false;
+                };
+                self.by_time.insert(at, (minute, value));
+            }
+            _ => self.by_time.push_back((minute, value)),
+        }
         let at = self.sorted.partition_point(|&v| v < value);
         self.sorted.insert(at, value);
         self.evict(t);
@@ -261,6 +274,25 @@ mod tests {
         assert_eq!(m.sorted(3 * MINUTE), [2.0, 2.0, 9.0]);
         assert_eq!(m.sorted(5 * MINUTE), [2.0]);
         assert_eq!(m.median(5 * MINUTE, 1), Some(2.0));
+    }
+
+    /// A past that arrives after later minutes (the demo's older hours, built while it runs)
+    /// takes its place in both orders; a minute already sampled or beyond the horizon does not.
+    #[test]
+    fn older_minutes_are_put_in_their_place() {
+        let mut m = SortedMinutes::new(10 * MINUTE);
+        assert!(m.push(8 * MINUTE, 4.0));
+        assert!(m.push(9 * MINUTE, 1.0));
+        assert!(m.push(3 * MINUTE, 3.0));
+        assert!(m.push(5 * MINUTE, 7.0));
+        assert!(!m.push(5 * MINUTE + 30_000, 2.0), "minute 5 has its sample");
+        assert!(!m.push(-MINUTE, 2.0), "ten minutes before the newest");
+        let minutes: Vec<i64> = m.by_time.iter().map(|&(t, _)| t).collect();
+        assert_eq!(minutes, [3, 5, 8, 9]);
+        assert_eq!(m.sorted(9 * MINUTE), [1.0, 3.0, 4.0, 7.0]);
+        // The oldest leave first.
+        assert_eq!(m.sorted(13 * MINUTE + 1), [1.0, 4.0, 7.0]);
+        assert_eq!(m.sorted(15 * MINUTE + 1), [1.0, 4.0]);
     }
 
     #[test]

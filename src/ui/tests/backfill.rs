@@ -2,7 +2,7 @@
 //! view its pages, failures, the venues given up on and what cannot be backfilled.
 
 use super::{app, draw, fixtures, press, text};
-use crate::backfill::{BackfillProgress, BackfillState};
+use crate::backfill::{BackfillProgress, BackfillSource, BackfillState};
 use crate::engine::frame::{BackfillView, DataMode};
 use crate::market::VenueId;
 use crate::ui::action::Command;
@@ -10,6 +10,7 @@ use crate::ui::action::Command;
 fn progress(state: BackfillState) -> BackfillView {
     BackfillView {
         progress: BackfillProgress {
+            source: BackfillSource::Rest,
             state,
             hours: 24.0,
             pages_done: 12,
