@@ -1,8 +1,9 @@
 //! `GET /v1/stream`: Server-Sent Events, one `tick` event per engine tick with the symbols a
 //! reader asked for, as `stream --json` writes them.
 //!
-//! Every tick is serialised once, by the hub, whatever the number of readers; a reader only
-//! picks the symbols it asked for. Readers share a bounded broadcast buffer: one that falls more
+//! Every tick is serialised once, by the hub, whatever the number of readers, and sent as one
+//! encoded event per symbol selection that all readers of that selection share (a reference,
+//! not a copy, per reader). Readers share a bounded broadcast buffer: one that falls more
 //! than `stream_buffer` ticks behind is dropped with a final `dropped` event saying why (and
 //! counted in `/v1/health`), so a slow reader never slows the engine or the other readers.
 //!
@@ -20,10 +21,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
 use serde::Deserialize;
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
@@ -51,7 +53,14 @@ pub struct Tick {
     symbols: Vec<(String, String)>,
     /// The alerts fired since the previous tick, as a JSON array.
     alerts: String,
+    /// The tick's SSE frame for each symbol selection readers asked for, encoded once and
+    /// shared: a frame is about 300 kB with the demo's 53 books, so 200 readers each building
+    /// their own copied 60 MB a tick and held it in their buffers.
+    frames: Mutex<Vec<(Vec<String>, Bytes)>>,
 }
+
+/// How many symbol selections a tick keeps encoded; readers of others encode their own.
+const SHARED_SELECTIONS: usize = 16;
 
 impl Tick {
     fn of(frame: &Frame, epoch: u64, since_alert: u64, lines: &JsonLines) -> Tick {
@@ -83,7 +92,24 @@ impl Tick {
             ),
             symbols,
             alerts: serde_json::to_string(&fired).unwrap_or_else(|_| "[]".into()),
+            frames: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The tick's `tick` event for a reader of `wanted` (sorted), encoded once per selection.
+    fn frame(&self, wanted: &[String], id: &str) -> Bytes {
+        let mut frames = match self.frames.lock() {
+            Ok(f) => f,
+            Err(_) => return sse_frame(Some("tick"), Some(id), &self.json(wanted)),
+        };
+        if let Some((_, bytes)) = frames.iter().find(|(w, _)| w == wanted) {
+            return bytes.clone();
+        }
+        let bytes = sse_frame(Some("tick"), Some(id), &self.json(wanted));
+        if frames.len() < SHARED_SELECTIONS {
+            frames.push((wanted.to_vec(), bytes.clone()));
+        }
+        bytes
     }
 
     /// The event's JSON with only the `wanted` symbols (all when empty).
@@ -299,7 +325,7 @@ struct Reader {
     rx: Option<broadcast::Receiver<Arc<Tick>>>,
     backlog: VecDeque<Arc<Tick>>,
     /// Notices and `history` events, sent before the backlog.
-    queued: VecDeque<Event>,
+    queued: VecDeque<Bytes>,
     /// The store replay still to read, page by page.
     pager: Option<Pager>,
     wanted: Vec<String>,
@@ -385,13 +411,10 @@ impl Reader {
         self.queued.push_back(gap_notice(why));
     }
 
-    fn event(&mut self, tick: &Tick) -> Event {
+    fn event(&mut self, tick: &Tick) -> Bytes {
         self.last_sent = Some(tick.seq);
         self.last_id = tick_id(self.hub.epoch, tick.seq, tick.at_ms);
-        Event::default()
-            .event("tick")
-            .id(self.last_id.clone())
-            .data(tick.json(&self.wanted))
+        tick.frame(&self.wanted, &self.last_id)
     }
 
     /// Reads the next page of the store replay into `queued` (on a blocking thread).
@@ -428,7 +451,7 @@ impl Reader {
             let id = history_id(self.hub.epoch, second.t);
             let data = pager.json(second, &id, self.mode);
             self.queued
-                .push_back(Event::default().event("history").id(id).data(data));
+                .push_back(sse_frame(Some("history"), Some(&id), &data));
         }
         if page.done {
             self.catch_up(pager.cursor() * 1000 + 999);
@@ -437,7 +460,16 @@ impl Reader {
         }
     }
 
-    async fn next(&mut self) -> Option<Event> {
+    /// The next event's bytes, or a keep-alive comment after [`KEEP_ALIVE`] without one (a
+    /// paused replay sends no ticks; proxies close idle connections).
+    async fn next(&mut self) -> Option<Bytes> {
+        match tokio::time::timeout(KEEP_ALIVE, self.next_event()).await {
+            Ok(event) => event,
+            Err(_) => Some(Bytes::from_static(b":keep-alive\n\n")),
+        }
+    }
+
+    async fn next_event(&mut self) -> Option<Bytes> {
         loop {
             if self.done {
                 return None;
@@ -468,18 +500,14 @@ impl Reader {
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     self.done = true;
                     self.hub.dropped.fetch_add(1, Ordering::Relaxed);
-                    return Some(
-                        Event::default().event("dropped").data(
-                            serde_json::json!({
-                                "detail": format!(
-                                    "this reader fell {n} ticks behind the engine and was dropped; \
-                                     reconnect with Last-Event-ID to resume"
-                                ),
-                                "last_event_id": self.last_id,
-                            })
-                            .to_string(),
+                    let notice = serde_json::json!({
+                        "detail": format!(
+                            "this reader fell {n} ticks behind the engine and was dropped; \
+                             reconnect with Last-Event-ID to resume"
                         ),
-                    );
+                        "last_event_id": self.last_id,
+                    });
+                    return Some(sse_frame(Some("dropped"), None, &notice.to_string()));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
@@ -506,8 +534,8 @@ pub async fn stream(
     State(app): State<App>,
     headers: HeaderMap,
     Params(p): Params<StreamParams>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let wanted: Vec<String> = p
+) -> Result<Response, ApiError> {
+    let mut wanted: Vec<String> = p
         .symbols
         .as_deref()
         .unwrap_or("")
@@ -515,6 +543,9 @@ pub async fn stream(
         .map(|s| s.trim().to_ascii_uppercase())
         .filter(|s| !s.is_empty())
         .collect();
+    // One order for one selection, so readers of the same symbols share their frames.
+    wanted.sort();
+    wanted.dedup();
     let mode = {
         let frame = app.frame();
         if let Some(unknown) = wanted.iter().find(|w| {
@@ -531,12 +562,43 @@ pub async fn stream(
     let resume = resume_point(&headers, hub.epoch)?;
     let mut reader = Reader::new(hub, wanted, mode);
     reader.resume(resume);
-    let events =
-        futures_util::stream::unfold(
-            reader,
-            |mut r| async move { r.next().await.map(|e| (Ok(e), r)) },
-        );
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    let events = futures_util::stream::unfold(reader, |mut r| async move {
+        r.next().await.map(|e| (Ok::<_, Infallible>(e), r))
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        Body::from_stream(events),
+    )
+        .into_response())
+}
+
+/// How long a reader's stream may stay silent before a keep-alive comment.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// One Server-Sent Event as sent: `event:` and `id:` lines when given, `data` as one `data:`
+/// line per line of it, and the blank line that ends the event.
+fn sse_frame(event: Option<&str>, id: Option<&str>, data: &str) -> Bytes {
+    let mut out = BytesMut::with_capacity(data.len() + 64);
+    if let Some(event) = event {
+        out.extend_from_slice(b"event: ");
+        out.extend_from_slice(event.as_bytes());
+        out.extend_from_slice(b"\n");
+    }
+    if let Some(id) = id {
+        out.extend_from_slice(b"id: ");
+        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(b"\n");
+    }
+    for line in data.split('\n') {
+        out.extend_from_slice(b"data: ");
+        out.extend_from_slice(line.trim_end_matches('\r').as_bytes());
+        out.extend_from_slice(b"\n");
+    }
+    out.extend_from_slice(b"\n");
+    out.freeze()
 }
 
 /// What `/v1/stream` sends, for the OpenAPI document.
@@ -549,13 +611,11 @@ const STREAM_DESCRIPTION: &str = "text/event-stream. `tick` events (id `EPOCH:SE
     says what cannot be filled (no store, beyond its retention, seconds never recorded); \
     `dropped` ends the stream of a reader that fell too far behind.";
 
-fn gap_notice(why: &str) -> Event {
-    Event::default().event("resume_gap").data(
-        serde_json::json!({
-            "detail": format!("cannot resume from Last-Event-ID: {why}; live ticks follow"),
-        })
-        .to_string(),
-    )
+fn gap_notice(why: &str) -> Bytes {
+    let notice = serde_json::json!({
+        "detail": format!("cannot resume from Last-Event-ID: {why}; live ticks follow"),
+    });
+    sse_frame(Some("resume_gap"), None, &notice.to_string())
 }
 
 #[cfg(test)]
@@ -621,6 +681,7 @@ mod tests {
                 ("ETH".into(), "{\"symbol\":\"ETH\"}".into()),
             ],
             alerts: "[]".into(),
+            frames: Mutex::new(Vec::new()),
         })
     }
 
@@ -662,11 +723,11 @@ mod tests {
         for seq in 1..=6 {
             hub.publish(tick(seq));
             let event = fast.next().await.unwrap();
-            seen.push(format!("{event:?}"));
+            seen.push(String::from_utf8_lossy(&event).into_owned());
         }
         assert_eq!(seen.len(), 6);
         assert!(seen[5].contains(":6"), "{}", seen[5]);
-        let dropped = format!("{:?}", slow.next().await.unwrap());
+        let dropped = String::from_utf8_lossy(&slow.next().await.unwrap()).into_owned();
         assert!(
             dropped.contains("dropped") && dropped.contains("behind"),
             "{dropped}"
@@ -678,5 +739,46 @@ mod tests {
         assert_eq!(hub.dropped(), 1);
         drop(slow);
         assert_eq!(hub.readers(), 1);
+    }
+
+    /// Readers of one symbol selection send the same encoded event (one buffer, not a copy
+    /// each); another selection gets its own, and each is a well-formed SSE event.
+    #[tokio::test]
+    async fn readers_of_one_selection_share_each_ticks_bytes() {
+        let hub = Arc::new(Hub::new(4, 10, None, CancellationToken::new()));
+        let mut a = reader(&hub);
+        let mut b = reader(&hub);
+        let mut eth = Reader::new(hub.clone(), vec!["ETH".into()], "simulated");
+        hub.publish(tick(1));
+        let (a, b, eth) = (
+            a.next().await.unwrap(),
+            b.next().await.unwrap(),
+            eth.next().await.unwrap(),
+        );
+        assert_eq!(a.as_ptr(), b.as_ptr(), "one buffer for both");
+        assert_ne!(a.as_ptr(), eth.as_ptr());
+        let text = std::str::from_utf8(&a).unwrap();
+        let id = tick_id(hub.epoch(), 1, 1000);
+        assert!(
+            text.starts_with(&format!("event: tick\nid: {id}\ndata: {{")),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("}\n\n") && text.matches('\n').count() == 4,
+            "{text}"
+        );
+        let data: serde_json::Value =
+            serde_json::from_str(text.lines().nth(2).unwrap().trim_start_matches("data: "))
+                .unwrap();
+        assert_eq!(data["symbols"].as_array().unwrap().len(), 2);
+        let eth = std::str::from_utf8(&eth).unwrap();
+        assert!(eth.contains("\"ETH\"") && !eth.contains("\"BTC\""), "{eth}");
+    }
+
+    /// Data with line breaks becomes one `data:` line per line, as the SSE format requires.
+    #[test]
+    fn multi_line_data_is_split_into_data_lines() {
+        let frame = sse_frame(Some("history"), None, "a\nb\r\nc");
+        assert_eq!(&frame[..], b"event: history\ndata: a\ndata: b\ndata: c\n\n");
     }
 }

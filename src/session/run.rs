@@ -158,8 +158,8 @@ pub async fn run_session(
         Source::Demo { seed, .. } if plan.warm_demo => {
             // Seen before the screen opens, while the past is built.
             eprintln!(
-                "depthscope --demo: building a SIMULATED past day for the warm start \
-                 (--cold-demo skips it)…"
+                "depthscope --demo: building the newest hours of a SIMULATED past day for the \
+                 warm start, the rest while it runs (--cold-demo skips it)…"
             );
             match super::demo_history::prepare(config, plan, *seed).await {
                 Ok((h, older)) => {
