@@ -152,6 +152,16 @@ impl LiquidationTracker {
         self.observed.observe(t);
     }
 
+    /// Starts the rates at `t` from the mean rates of the restored run that follows
+    /// (`count_per_s`, `notional_per_s`): the restored seconds then add to the level they kept
+    /// before it instead of to zero, so the 15-min slow rate of a 5-min run reads its level, not
+    /// 28 % of it (which made cascade stress's acceleration read as if liquidations had tripled).
+    pub fn prime(&mut self, t: Millis, count_per_s: f64, notional_per_s: f64) {
+        self.count_rate.prime(t, count_per_s);
+        self.notional_rate.prime(t, notional_per_s);
+        self.notional_rate_slow.prime(t, notional_per_s);
+    }
+
     pub fn on_liquidation(&mut self, liq: &Liquidation) {
         if !(liq.notional.is_finite() && liq.notional >= 0.0) {
             return;
@@ -233,6 +243,47 @@ impl LiquidationTracker {
 mod tests {
     use super::*;
     use crate::features::testutil::{assert_close, assert_some_close, secs};
+
+    /// A run restored from the history starts the rates at its own mean: 5 minutes of $1,000
+    /// a second give the 15-min slow rate $1,000/s, where a rate started from zero reads 28 %.
+    #[test]
+    fn a_primed_run_reads_its_level() {
+        let run = |prime: bool| {
+            let mut tr = LiquidationTracker::new(
+                LiquidationConfig::default(),
+                LiquidationSampling::Throttled1s,
+            );
+            tr.observe_since(0);
+            if prime {
+                tr.prime(0, 1.0, 1_000.0);
+            }
+            for s in 1..=300 {
+                tr.on_liquidation(&Liquidation {
+                    t: secs(s),
+                    position: LiquidatedPosition::Long,
+                    notional: 1_000.0,
+                });
+            }
+            tr.cascade_flow(secs(300))
+        };
+        let primed = run(true);
+        assert!(
+            (primed.r_slow / 1_000.0 - 1.0).abs() < 0.01,
+            "{}",
+            primed.r_slow
+        );
+        assert!(
+            (primed.r_fast / 1_000.0 - 1.0).abs() < 0.01,
+            "{}",
+            primed.r_fast
+        );
+        let cold = run(false);
+        assert!(
+            (cold.r_slow / 1_000.0 - 0.28).abs() < 0.01,
+            "{}",
+            cold.r_slow
+        );
+    }
 
     /// §3.5 liquidations `(t s, Binance order side, $)`: a SELL order closes a long.
     fn spec_tracker() -> LiquidationTracker {

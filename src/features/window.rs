@@ -251,6 +251,16 @@ impl DecayedSum {
         })
     }
 
+    /// Starts the sum at `t` as if events had arrived at `rate` per second (in weight) for
+    /// ever before: `S = rate·τ`, the stationary value. A sum restored from a run of the past
+    /// shorter than a few τ would otherwise read low by `e^{−run/τ}` of the rate.
+    pub fn prime(&mut self, t: Millis, rate: f64) {
+        if rate.is_finite() && rate >= 0.0 {
+            self.value = rate * self.tau_secs;
+            self.at = Some(t);
+        }
+    }
+
     /// The rate `S(now)/τ`, per second.
     pub fn rate_per_sec(&self, now: Millis) -> f64 {
         self.value_at(now) / self.tau_secs

@@ -65,9 +65,10 @@ pub const STEP: Duration = Duration::from_millis(100);
 /// How long the books run in full at the start of each sampled minute.
 pub const SAMPLE: Duration = Duration::from_secs(1);
 
-/// The stretch before the start simulated in full, with 1-s rows: the longest short window
-/// (the 15-min slow liquidation EWMA of cascade stress).
-pub const TAIL: Duration = Duration::from_secs(15 * 60);
+/// The stretch before the start simulated in full, with 1-s rows: the longest window restored
+/// from seconds (the 5-min CVD). The liquidation rates start from its mean, so the 15-min slow
+/// one reads its level without 15 minutes of seconds (`LiquidationTracker::prime`).
+pub const TAIL: Duration = Duration::from_secs(5 * 60);
 
 /// The span fast-forwarded by default: the longest baseline (24 h).
 pub const SPAN: Duration = Duration::from_secs(24 * 3_600);
@@ -1178,8 +1179,8 @@ mod tests {
         let end: Millis = 1_800_000_000_000;
         let path = TempPath::new("fast-forward-minutes.sqlite");
         let mut store = Store::open_write(&path).expect("writable");
-        // Ten minutes are all tail: nothing is sampled.
-        let past = fast_forward(3, &books, settings(), end, Duration::from_secs(600), |_| {
+        // A span of the tail is all tail: nothing is sampled.
+        let past = fast_forward(3, &books, settings(), end, TAIL, |_| {
             Err("a sampled part of a span shorter than the tail")
         })
         .expect("built");
@@ -1195,8 +1196,14 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert!(spread.len() >= 9, "{spread:?}");
-        assert!(spread.iter().all(|t| (end - 660_000..=end).contains(t)));
+        let minutes = TAIL.as_secs() as usize / 60;
+        assert!(spread.len() >= minutes - 1, "{spread:?}");
+        let tail_ms = TAIL.as_millis() as Millis;
+        assert!(
+            spread
+                .iter()
+                .all(|t| (end - tail_ms - 60_000..=end).contains(t))
+        );
         write(&mut store, &past).expect("written");
         drop(store);
         let store = Store::open_read(&path).expect("readable");

@@ -80,6 +80,12 @@ impl Liquidations {
         self.pending.push((notional, l.position));
     }
 
+    /// Starts the rates at the restored run's mean rates (see
+    /// [`LiquidationTracker::prime`](crate::features::liquidations::LiquidationTracker::prime)).
+    pub fn prime(&mut self, t: Millis, count_per_s: f64, notional_per_s: f64) {
+        self.tracker.prime(t, count_per_s, notional_per_s);
+    }
+
     /// One second of liquidations restored from the history (before live data): the long and
     /// short notional, each counted as one liquidation at the second (the history keeps
     /// notionals, not counts, so restored counts are lower bounds, like a throttled stream's).

@@ -44,6 +44,10 @@ use crate::instrument::{Contract, Instrument};
 use crate::market::{Millis, Nanos};
 
 use super::clock::{ExchClock, from_millis, to_millis};
+
+/// The shortest restored run of seconds whose mean starts the liquidation rates (five time
+/// constants of the fast rate).
+const PRIME_AFTER: Millis = 5 * 60_000;
 use super::freshness::UpdateIntervals;
 use super::warm::{MinuteSeries, SecondFlow, Seed};
 use baselines::Baselines;
@@ -302,6 +306,18 @@ impl BookEngine {
         let liq = self
             .liquidations
             .get_or_insert_with(|| Liquidations::new(sampling, cap, since));
+        // A run of at least PRIME_AFTER starts the rates at its mean (see `prime`); a shorter
+        // one is too few seconds to say the level and starts them at zero, as live.
+        let last = restored.last().map_or(since, |r| r.0);
+        let span_s = (last - since) as f64 / 1_000.0 + 1.0;
+        if span_s * 1_000.0 >= PRIME_AFTER as f64 {
+            let count: f64 = restored
+                .iter()
+                .map(|(_, l, s)| f64::from(u8::from(*l > 0.0) + u8::from(*s > 0.0)))
+                .sum();
+            let notional: f64 = restored.iter().map(|(_, l, s)| l + s).sum();
+            liq.prime(since, count / span_s, notional / span_s);
+        }
         for (t, long, short) in restored {
             liq.seed_second(t, long, short);
         }
