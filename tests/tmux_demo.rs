@@ -81,8 +81,14 @@ fn private_home() -> PathBuf {
     home
 }
 
-/// `depthscope --demo` in a tmux server of its own, named `name` (tests run side by side).
+/// `depthscope --demo` in a tmux server of its own, named `name` (tests run side by side), in
+/// a 120×40 terminal.
 fn start(binary: &Path, name: &str, args: &str) -> Tmux {
+    start_sized(binary, name, args, (120, 40))
+}
+
+/// [`start`] in a terminal of `(columns, rows)`.
+fn start_sized(binary: &Path, name: &str, args: &str, (columns, rows): (u16, u16)) -> Tmux {
     let home = private_home().join(name);
     std::fs::create_dir_all(&home).expect("temp dir");
     let tmux = Tmux {
@@ -102,9 +108,9 @@ fn start(binary: &Path, name: &str, args: &str) -> Tmux {
         "-s",
         "t",
         "-x",
-        "120",
+        &columns.to_string(),
         "-y",
-        "40",
+        &rows.to_string(),
         &command,
     ]);
     assert!(out.status.success(), "tmux new-session: {out:?}");
@@ -237,23 +243,34 @@ fn composite(screen: &str, label: &str) -> Option<String> {
         .map(|w| w.trim_matches('│').to_owned())
 }
 
-/// A number, not `—` or a baseline's fill (`3/12h`).
+/// A number, not `—` or a baseline's fill (`3/12h`); a sign and a direction arrow may go with it.
 fn is_number(word: &str) -> bool {
     word.trim_start_matches(['+', '-', '−'])
+        .trim_end_matches(['▲', '▼'])
         .parse::<f64>()
         .is_ok()
 }
 
-/// The demo opens warm: the simulated past day is built into its history at start, so within
-/// 5 s of launch every composite shows a number, not `—` or `warming`.
+/// The demo opens warm: the newest hours of the simulated past are built into its history at
+/// start, so within 5 s of launch the symbol view's Composites pane (200×60, where all its rows
+/// show) has a number in every row, not `—` or `warming`.
 #[test]
-#[ignore = "the fast-forward takes minutes in a debug build; run against a release binary"]
+#[ignore = "the fast-forward takes tens of seconds in a debug build; run against a release binary"]
 fn demo_composites_are_warm_within_five_seconds() {
     if !tmux_available() {
         eprintln!("NOTICE: tmux is not installed; the tmux test is skipped (.ci/run installs it)");
         return;
     }
-    let tmux = start(Path::new(env!("CARGO_BIN_EXE_depthscope")), "warm", "");
+    let started = Instant::now();
+    let tmux = start_sized(
+        Path::new(env!("CARGO_BIN_EXE_depthscope")),
+        "warm",
+        "",
+        (200, 60),
+    );
+    let limit = Duration::from_secs(5);
+    tmux.wait_for("the screen", limit, |s| s.contains("SIMULATED"));
+    tmux.keys(&["2"]);
     let rows = [
         "dir pressure",
         "liquidity risk",
@@ -262,7 +279,8 @@ fn demo_composites_are_warm_within_five_seconds() {
         "whale convict.",
         "venue agreement",
     ];
-    let screen = tmux.wait_for("every composite a number", Duration::from_secs(5), |s| {
+    let left = limit.saturating_sub(started.elapsed());
+    let screen = tmux.wait_for("every composite a number", left, |s| {
         rows.iter()
             .all(|r| composite(s, r).is_some_and(|w| is_number(&w)))
     });
