@@ -429,6 +429,7 @@ fn serve(cli: &Cli, config: &Config, args: &ServeArgs, stop: CancellationToken) 
         },
         stream_buffer: s.stream_buffer,
         resume_ticks: s.resume_ticks,
+        resume_bytes: s.resume_mb << 20,
         market_names: args.market_names,
     };
     if let Err(e) = depthscope::serve::check(&options) {

@@ -43,6 +43,7 @@ impl Server {
             limits,
             stream_buffer: 64,
             resume_ticks: 3000,
+            resume_bytes: 32 << 20,
             market_names: false,
         };
         let listener = depthscope::serve::bind(&options).await.expect("bind");

@@ -17,6 +17,9 @@ pub struct Serve {
     pub stream_buffer: usize,
     /// Recent ticks kept for SSE readers that reconnect with `Last-Event-ID`.
     pub resume_ticks: usize,
+    /// Memory those ticks may take, MB: the oldest go first (older resumes come from the
+    /// history store).
+    pub resume_mb: usize,
     /// Accepted API keys, hashed (`depthscope serve --add-key NAME` adds one).
     pub keys: Vec<ApiKey>,
 }
@@ -37,6 +40,7 @@ impl Default for Serve {
             burst_per_second: 10,
             stream_buffer: 64,
             resume_ticks: 3000,
+            resume_mb: 32,
             keys: Vec::new(),
         }
     }
@@ -66,6 +70,12 @@ impl Serve {
             return Err(format!(
                 "serve.resume_ticks must be at most 1000000, got {}",
                 self.resume_ticks
+            ));
+        }
+        if !(1..=4096).contains(&self.resume_mb) {
+            return Err(format!(
+                "serve.resume_mb must be 1 to 4096, got {}",
+                self.resume_mb
             ));
         }
         let mut names = std::collections::HashSet::new();

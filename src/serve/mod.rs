@@ -60,8 +60,10 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// Ticks an SSE reader may fall behind before it is dropped.
     pub stream_buffer: usize,
-    /// Recent ticks kept for readers that reconnect with `Last-Event-ID`.
+    /// Recent ticks kept for readers that reconnect with `Last-Event-ID`, and the bytes they
+    /// may take.
     pub resume_ticks: usize,
+    pub resume_bytes: usize,
     /// Rename keys in the SSE stream to their market aliases, as `stream --market-names`.
     pub market_names: bool,
 }
@@ -165,7 +167,7 @@ pub async fn serve(
     let access = Access::new(options.listen, &options.keys).map_err(ServeError::Access)?;
     let hub = Arc::new(Hub::new(
         options.stream_buffer,
-        options.resume_ticks,
+        (options.resume_ticks, options.resume_bytes),
         history.map(|path| resume::HistorySource { path }),
         cancel.clone(),
     ));

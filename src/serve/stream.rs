@@ -55,7 +55,8 @@ pub struct Tick {
     alerts: String,
     /// The tick's SSE frame for each symbol selection readers asked for, encoded once and
     /// shared: a frame is about 300 kB with the demo's 53 books, so 200 readers each building
-    /// their own copied 60 MB a tick and held it in their buffers.
+    /// their own copied 60 MB a tick and held it in their buffers. Kept while the tick is the
+    /// newest ([`Hub::publish`] clears it), so the resume ring holds one copy of each tick.
     frames: Mutex<Vec<(Vec<String>, Bytes)>>,
 }
 
@@ -94,6 +95,17 @@ impl Tick {
             alerts: serde_json::to_string(&fired).unwrap_or_else(|_| "[]".into()),
             frames: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Bytes the tick holds besides its cached frames (what the resume ring counts).
+    fn size(&self) -> usize {
+        self.head.len()
+            + self.alerts.len()
+            + self
+                .symbols
+                .iter()
+                .map(|(s, json)| s.len() + json.len())
+                .sum::<usize>()
     }
 
     /// The tick's `tick` event for a reader of `wanted` (sorted), encoded once per selection.
@@ -140,8 +152,10 @@ impl Tick {
 pub struct Hub {
     epoch: u64,
     tx: broadcast::Sender<Arc<Tick>>,
-    ring: Mutex<VecDeque<Arc<Tick>>>,
+    /// The recent ticks and the bytes they hold.
+    ring: Mutex<(VecDeque<Arc<Tick>>, usize)>,
     ring_len: usize,
+    ring_bytes: usize,
     readers: AtomicU64,
     dropped: AtomicU64,
     ticks: AtomicU64,
@@ -154,10 +168,10 @@ pub struct Hub {
 
 impl Hub {
     /// `buffer`: ticks a reader may fall behind before it is dropped; `ring`: ticks kept for
-    /// readers that reconnect.
+    /// readers that reconnect, and the bytes they may hold (the oldest go first).
     pub fn new(
         buffer: usize,
-        ring: usize,
+        (ring, ring_bytes): (usize, usize),
         history: Option<HistorySource>,
         closing: CancellationToken,
     ) -> Hub {
@@ -166,8 +180,9 @@ impl Hub {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64),
             tx: broadcast::channel(buffer.max(1)).0,
-            ring: Mutex::new(VecDeque::with_capacity(ring)),
+            ring: Mutex::new((VecDeque::new(), 0)),
             ring_len: ring,
+            ring_bytes,
             readers: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             ticks: AtomicU64::new(0),
@@ -194,11 +209,21 @@ impl Hub {
     }
 
     fn publish(&self, tick: Arc<Tick>) {
-        if let Ok(mut ring) = self.ring.lock() {
-            if ring.len() == self.ring_len {
-                ring.pop_front();
+        if let Ok(mut guard) = self.ring.lock() {
+            let (ring, bytes) = &mut *guard;
+            if let Some(previous) = ring.back()
+                && let Ok(mut frames) = previous.frames.lock()
+            {
+                frames.clear();
             }
+            *bytes += tick.size();
             ring.push_back(tick.clone());
+            while ring.len() > self.ring_len.max(1) || (*bytes > self.ring_bytes && ring.len() > 1)
+            {
+                if let Some(old) = ring.pop_front() {
+                    *bytes -= old.size();
+                }
+            }
         }
         self.ticks.fetch_add(1, Ordering::Relaxed);
         // No reader: nothing to do (not an error).
@@ -207,14 +232,14 @@ impl Hub {
 
     /// Ticks after `seq` still in the ring, and whether the ring reaches back to `seq + 1`.
     fn since(&self, seq: u64) -> (VecDeque<Arc<Tick>>, bool) {
-        let ring = self.ring.lock().map(|r| r.clone()).unwrap_or_default();
+        let ring = self.ring.lock().map(|r| r.0.clone()).unwrap_or_default();
         let complete = ring.front().is_none_or(|t| t.seq <= seq + 1);
         (ring.into_iter().filter(|t| t.seq > seq).collect(), complete)
     }
 
     /// Ticks later than `at_ms` still in the ring, and the time of the oldest tick it holds.
     fn after_time(&self, at_ms: i64) -> (VecDeque<Arc<Tick>>, Option<i64>) {
-        let ring = self.ring.lock().map(|r| r.clone()).unwrap_or_default();
+        let ring = self.ring.lock().map(|r| r.0.clone()).unwrap_or_default();
         let front = ring.front().map(|t| t.at_ms);
         (
             ring.into_iter().filter(|t| t.at_ms > at_ms).collect(),
@@ -697,7 +722,7 @@ mod tests {
 
     #[test]
     fn the_ring_keeps_the_last_ticks_and_says_when_it_cannot_resume() {
-        let hub = Hub::new(4, 3, None, CancellationToken::new());
+        let hub = Hub::new(4, (3, 1 << 20), None, CancellationToken::new());
         for seq in 1..=5 {
             hub.publish(tick(seq));
         }
@@ -709,13 +734,42 @@ mod tests {
         assert_eq!(backlog.len(), 3);
     }
 
+    /// The ring holds at most its bytes (the oldest go first, the newest always stays), and
+    /// only the newest tick keeps its encoded frames.
+    #[tokio::test]
+    async fn the_ring_keeps_to_its_bytes_and_one_encoded_tick() {
+        let size = tick(1).size();
+        let hub = Arc::new(Hub::new(4, (100, 3 * size), None, CancellationToken::new()));
+        let mut r = reader(&hub);
+        for seq in 1..=5 {
+            hub.publish(tick(seq));
+            r.next().await.unwrap();
+        }
+        let (backlog, complete) = hub.since(0);
+        assert!(!complete);
+        assert_eq!(backlog.iter().map(|t| t.seq).collect::<Vec<_>>(), [3, 4, 5]);
+        let cached = |t: &Tick| t.frames.lock().unwrap().len();
+        assert_eq!(
+            backlog.iter().map(|t| cached(t)).collect::<Vec<_>>(),
+            [0, 0, 1]
+        );
+        let tiny = Hub::new(4, (100, 1), None, CancellationToken::new());
+        tiny.publish(tick(1));
+        tiny.publish(tick(2));
+        assert_eq!(
+            tiny.since(0).0.len(),
+            1,
+            "the newest stays whatever its size"
+        );
+    }
+
     fn reader(hub: &Arc<Hub>) -> Reader {
         Reader::new(hub.clone(), Vec::new(), "simulated")
     }
 
     #[tokio::test]
     async fn a_slow_reader_is_dropped_with_a_reason_while_a_fast_one_keeps_every_tick() {
-        let hub = Arc::new(Hub::new(2, 10, None, CancellationToken::new()));
+        let hub = Arc::new(Hub::new(2, (10, 1 << 20), None, CancellationToken::new()));
         let mut fast = reader(&hub);
         let mut slow = reader(&hub);
         assert_eq!(hub.readers(), 2);
@@ -745,7 +799,7 @@ mod tests {
     /// each); another selection gets its own, and each is a well-formed SSE event.
     #[tokio::test]
     async fn readers_of_one_selection_share_each_ticks_bytes() {
-        let hub = Arc::new(Hub::new(4, 10, None, CancellationToken::new()));
+        let hub = Arc::new(Hub::new(4, (10, 1 << 20), None, CancellationToken::new()));
         let mut a = reader(&hub);
         let mut b = reader(&hub);
         let mut eth = Reader::new(hub.clone(), vec!["ETH".into()], "simulated");
