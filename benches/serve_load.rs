@@ -190,8 +190,7 @@ fn main() {
                 let client = reqwest::Client::new();
                 let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
                 let failures = Arc::new(AtomicU64::new(0));
-                let mut ticker =
-                    tokio::time::interval(Duration::from_secs_f64(1.0 / rps as f64));
+                let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rps as f64));
                 let mut sent = 0usize;
                 let mut requests = Vec::new();
                 while Instant::now() < stop_at {

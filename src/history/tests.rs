@@ -330,6 +330,46 @@ fn a_write_error_stops_history_with_a_message() {
     assert!(sink.failed());
 }
 
+/// Past seconds (the demo's older hours) go through the live writer: written and answered in
+/// one transaction beside the live seconds, older than them; a failed write answers the error
+/// and stops history as any write error does.
+#[test]
+fn past_seconds_are_written_through_the_writer_and_answered() {
+    let path = tempdir("past").join("h.sqlite");
+    let (sink, writer) =
+        spawn_writer(Store::open_write(&path).unwrap(), Retention::default()).unwrap();
+    sink.send_waiting(SecondBatch {
+        t: T0 + 3_600,
+        rows: vec![row(2.0, 1.0)],
+        warm: Vec::new(),
+    });
+    let past: Vec<(i64, Vec<BookRow>)> = (0..3).map(|s| (T0 + s, vec![row(1.0, 1.0)])).collect();
+    sink.write_past_blocking(past.clone(), Vec::new()).unwrap();
+    drop(sink);
+    writer.join().unwrap();
+    let store = Store::open_read(&path).unwrap();
+    let seconds: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM sec", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(seconds, 4);
+    let minutes: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM min", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(minutes, 2, "the past's minute and the live one");
+
+    let path = tempdir("past-fail").join("h.sqlite");
+    let store = Store::open_write(&path).unwrap();
+    store.conn().execute_batch("PRAGMA query_only = 1").unwrap();
+    let (sink, writer) = spawn_writer(store, Retention::default()).unwrap();
+    let answer = sink.write_past_blocking(past, Vec::new());
+    assert!(answer.is_err(), "{answer:?}");
+    writer.join().unwrap();
+    assert!(sink.failed());
+    assert!(sink.write_past_blocking(Vec::new(), Vec::new()).is_err());
+}
+
 /// The child side of the crash test: writes seconds until killed, saying each one on stdout.
 #[test]
 fn crash_child() {

@@ -235,10 +235,7 @@ pub fn spawn_writer(
                                 .backfilled
                                 .fetch_add(written.written(), Ordering::Relaxed);
                         }
-                        let failed = answer.as_ref().err().cloned();
-                        let _ = b.reply.send(answer);
-                        if let Some(e) = failed {
-                            fail(&status, format!("history stopped: backfill: {e}"));
+                        if !reply(&status, b.reply, answer, "backfill: ") {
                             return;
                         }
                         continue;
@@ -247,10 +244,7 @@ pub fn spawn_writer(
                         let answer = store
                             .write_seconds(&p.seconds, &p.warm)
                             .map_err(|e| e.to_string());
-                        let failed = answer.as_ref().err().cloned();
-                        let _ = p.reply.send(answer);
-                        if let Some(e) = failed {
-                            fail(&status, format!("history stopped: {e}"));
+                        if !reply(&status, p.reply, answer, "") {
                             return;
                         }
                         continue;
@@ -280,6 +274,25 @@ fn write_backfill(store: &mut Store, b: &BackfillBatch) -> Result<(Written, Vec<
     let seeds = super::restore::load_book_seeds(store, &b.key, &b.series, b.now_ms)
         .map_err(|e| e.to_string())?;
     Ok((written, seeds))
+}
+
+/// Answers a job that waits for its outcome; an error stops history (as every write error
+/// does). Returns whether the writer goes on.
+fn reply<T>(
+    status: &Status,
+    to: tokio::sync::oneshot::Sender<Result<T, String>>,
+    answer: Result<T, String>,
+    what: &str,
+) -> bool {
+    let failed = answer.as_ref().err().cloned();
+    let _ = to.send(answer);
+    match failed {
+        Some(e) => {
+            fail(status, format!("history stopped: {what}{e}"));
+            false
+        }
+        None => true,
+    }
 }
 
 fn fail(status: &Status, message: String) {
