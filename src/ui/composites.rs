@@ -20,6 +20,8 @@ type Spark<'a> = Option<(&'a [Option<f64>], (f64, f64))>;
 
 const LABEL: u16 = 16;
 const DISLOCATION: &str = "dislocation bps";
+/// §3.11 depth divergence; its row also shows `whale_agreement` beside it.
+const PERP_VS_SPOT: &str = "perp vs spot DI";
 const NUMBER: u16 = 7;
 
 /// `23/60m`: minutes of baseline held of those needed (fits the 7-cell number column).
@@ -103,11 +105,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
             None,
         ),
         // §3.11: positive when the perpetuals' book leans more to the bid than spot's.
-        (
-            "perp vs spot DI",
-            signed(c.spot_perp.depth_divergence),
-            None,
-        ),
+        (PERP_VS_SPOT, signed(c.spot_perp.depth_divergence), None),
     ];
     let label = LABEL.min(inner.width);
     let number = NUMBER.min(inner.width - label);
@@ -124,6 +122,18 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
             && let Some(note) = currency_note(c)
         {
             put(buf, spark_x, y, &note, spark_w, t.dim);
+        }
+        if name == PERP_VS_SPOT {
+            // 1 when spot's and the perpetuals' large takers lean the same way, 0 when opposite.
+            let agreement = cx.num(c.spot_perp.whale_agreement, |x| format::fixed(x, 2));
+            put(
+                buf,
+                spark_x,
+                y,
+                &format!("whales agree {agreement}"),
+                spark_w,
+                t.dim,
+            );
         }
         if let Some((series, range)) = spark {
             sparkline(

@@ -500,3 +500,19 @@ fn hostile_numbers_draw_as_absent_never_as_nan_and_never_panic() {
         }
     }
 }
+
+/// Whale agreement (spot against perpetual large flow) sits beside the depth divergence in the
+/// Composites pane.
+#[test]
+fn whale_agreement_shows_beside_the_depth_divergence() {
+    let mut frame = fixtures::frame_at(1, fixtures::NOW, crate::engine::frame::DataMode::Live);
+    frame.symbols[0].composites.spot_perp.whale_agreement = Some(0.834);
+    let mut app = app(frame);
+    press(&mut app, &[Command::ViewDetail]);
+    let screen = text(draw(&app, 200, 60).backend().buffer());
+    let row = screen
+        .lines()
+        .find(|l| l.contains("perp vs spot DI"))
+        .expect("the row");
+    assert!(row.contains("whales agree 0.83"), "{row}");
+}

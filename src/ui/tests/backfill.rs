@@ -53,3 +53,26 @@ fn a_running_backfill_shows_in_the_header_and_the_health_view() {
     assert!(!screen.lines().next().unwrap().contains("backfill"));
     assert!(screen.contains("REST backfill 24h done"), "{screen}");
 }
+
+/// The demo's older hours building: the header says how far (not pages), the Health view how
+/// many symbol-hours are built and books seeded.
+#[test]
+fn the_demos_older_past_shows_as_building() {
+    let mut frame = fixtures::frame_at(1, fixtures::NOW, DataMode::Simulated { seed: 1 });
+    frame.backfill = Some(BackfillView {
+        progress: BackfillProgress::simulated_past(22.0, 30, 120, BackfillState::Running),
+        seeded_books: 0,
+        stored_rows: 0,
+    });
+    let mut running = app(frame);
+    press(&mut running, &[Command::ViewHealth]);
+    let screen = text(draw(&running, 200, 60).backend().buffer());
+    let header = screen.lines().next().unwrap();
+    assert!(header.contains("building past 25%"), "{header}");
+    assert!(!header.contains("pages"), "{header}");
+    assert!(
+        screen.contains("SIMULATED past, older 22h running: 30/120 symbol-hours built"),
+        "{screen}"
+    );
+    assert!(!screen.contains("cannot be backfilled"), "{screen}");
+}
