@@ -207,6 +207,9 @@ pub fn spawn_older(
                 older.hours(),
                 started.elapsed().as_secs_f64()
             ),
+            Err(e) if cancel.is_cancelled() => {
+                tracing::info!("the demo ended before its older past was built ({e})");
+            }
             Err(e) => {
                 tracing::warn!("the demo's older past is incomplete: {e}");
                 let (done, total) = (0, older.parts());
@@ -332,6 +335,85 @@ mod tests {
             .collect();
         assert_eq!(left.len(), 4, "{left:?}");
         drop(holder);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The older hours reach the engine as a backfill: progress from 0 to every part, then
+    /// each book's samples, all older than the newest stretch, then done; and they are in the
+    /// file.
+    #[test]
+    fn the_older_past_is_written_and_seeds_the_engine() {
+        let dir = std::env::temp_dir().join(format!("depthscope-older-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("tempdir");
+        let path = dir.join("h.sqlite");
+        let books = watched_books(
+            &[crate::market::VenueId::Binance],
+            &["binance:BTCUSDT".to_string()],
+        );
+        let mut cfg = Config::default();
+        cfg.general.symbols = vec!["BTC".into()];
+        let end: Millis = 1_800_000_000_000;
+        let newest = recent_start(end);
+        let older = OlderPast {
+            seed: older_seed(1),
+            books: books.clone(),
+            settings: EngineSettings::from_config(&cfg, DataMode::Simulated { seed: 1 }),
+            span: (newest - 3_600_000, newest),
+            end_prices: Model::catalog_start_prices(past_seed(1), &books, STEP, 1),
+            path: path.clone(),
+        };
+        let store = Store::open_write(&path).expect("writable");
+        let (sink, writer) =
+            crate::history::spawn_writer(store, Default::default()).expect("writer");
+        let (tx, mut rx) = mpsc::channel(1024);
+        let seeded = older
+            .build(&sink, &tx, &CancellationToken::new())
+            .expect("built");
+        assert_eq!(seeded, 1);
+        drop((sink, tx));
+        writer.join().expect("writer");
+        let mut progress = Vec::new();
+        let mut seeds = Vec::new();
+        while let Ok(event) = rx.try_recv() {
+            match event {
+                MarketEvent::Backfill(BackfillEvent::Progress(p)) => {
+                    progress.push((p.state, p.pages_done, p.pages_total));
+                }
+                MarketEvent::Backfill(BackfillEvent::Seeds { seeds: s, .. }) => seeds.extend(s),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let parts = older.parts();
+        assert_eq!(parts, 1);
+        assert_eq!(
+            progress,
+            [
+                (BackfillState::Running, 0, parts),
+                (BackfillState::Running, 1, parts),
+                (BackfillState::Done, parts, parts),
+            ]
+        );
+        assert!(seeds.len() > 60, "{} seeds", seeds.len());
+        assert!(
+            seeds
+                .iter()
+                .all(|s| (older.span.0..newest).contains(&s.t()))
+        );
+        let store = Store::open_read(&path).expect("readable");
+        let spec = crate::history::query::QuerySpec {
+            symbol: "BTC".into(),
+            venue: Some("binance".into()),
+            from: older.span.0 / 1_000,
+            to: newest / 1_000,
+            every: crate::history::Interval::Minute,
+            fields: vec!["mid_close".into()],
+        };
+        let minutes = crate::history::query::query(&store, &spec)
+            .expect("queried")
+            .rows
+            .len();
+        assert!(minutes >= 59, "{minutes} minute rows");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
