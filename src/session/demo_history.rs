@@ -212,14 +212,7 @@ pub fn spawn_older(
             }
             Err(e) => {
                 tracing::warn!("the demo's older past is incomplete: {e}");
-                let (done, total) = (0, older.parts());
-                let p = BackfillProgress::simulated_past(
-                    older.hours(),
-                    done,
-                    total,
-                    BackfillState::Cancelled,
-                );
-                let _ = events.try_send(MarketEvent::Backfill(BackfillEvent::Progress(p)));
+                let _ = events.try_send(older.progress(0, BackfillState::Cancelled));
             }
         }
     })
