@@ -56,9 +56,13 @@ pub struct Tick {
     /// The tick's SSE frame for each symbol selection readers asked for, encoded once and
     /// shared: a frame is about 300 kB with the demo's 53 books, so 200 readers each building
     /// their own copied 60 MB a tick and held it in their buffers. Kept while the tick is the
-    /// newest ([`Hub::publish`] clears it), so the resume ring holds one copy of each tick.
-    frames: Mutex<Vec<(Vec<String>, Bytes)>>,
+    /// newest: [`Hub::publish`] retires it (`None`), and a reader still behind encodes its own
+    /// copy then, so the resume ring holds one copy of each older tick.
+    frames: Mutex<Option<Vec<SharedEvent>>>,
 }
+
+/// A symbol selection (sorted) and the tick's event encoded for it.
+type SharedEvent = (Vec<String>, Bytes);
 
 /// How many symbol selections a tick keeps encoded; readers of others encode their own.
 const SHARED_SELECTIONS: usize = 16;
@@ -93,7 +97,7 @@ impl Tick {
             ),
             symbols,
             alerts: serde_json::to_string(&fired).unwrap_or_else(|_| "[]".into()),
-            frames: Mutex::new(Vec::new()),
+            frames: Mutex::new(Some(Vec::new())),
         }
     }
 
@@ -110,14 +114,17 @@ impl Tick {
 
     /// The tick's `tick` event for a reader of `wanted` (sorted), encoded once per selection.
     fn frame(&self, wanted: &[String], id: &str) -> Bytes {
-        let mut frames = match self.frames.lock() {
-            Ok(f) => f,
-            Err(_) => return sse_frame(Some("tick"), Some(id), &self.json(wanted)),
+        let encode = || sse_frame(Some("tick"), Some(id), &self.json(wanted));
+        let Ok(mut guard) = self.frames.lock() else {
+            return encode();
+        };
+        let Some(frames) = guard.as_mut() else {
+            return encode();
         };
         if let Some((_, bytes)) = frames.iter().find(|(w, _)| w == wanted) {
             return bytes.clone();
         }
-        let bytes = sse_frame(Some("tick"), Some(id), &self.json(wanted));
+        let bytes = encode();
         if frames.len() < SHARED_SELECTIONS {
             frames.push((wanted.to_vec(), bytes.clone()));
         }
@@ -214,7 +221,7 @@ impl Hub {
             if let Some(previous) = ring.back()
                 && let Ok(mut frames) = previous.frames.lock()
             {
-                frames.clear();
+                *frames = None;
             }
             *bytes += tick.size();
             ring.push_back(tick.clone());
@@ -706,7 +713,7 @@ mod tests {
                 ("ETH".into(), "{\"symbol\":\"ETH\"}".into()),
             ],
             alerts: "[]".into(),
-            frames: Mutex::new(Vec::new()),
+            frames: Mutex::new(Some(Vec::new())),
         })
     }
 
@@ -748,11 +755,16 @@ mod tests {
         let (backlog, complete) = hub.since(0);
         assert!(!complete);
         assert_eq!(backlog.iter().map(|t| t.seq).collect::<Vec<_>>(), [3, 4, 5]);
-        let cached = |t: &Tick| t.frames.lock().unwrap().len();
+        let cached = |t: &Tick| t.frames.lock().unwrap().as_ref().map(Vec::len);
         assert_eq!(
             backlog.iter().map(|t| cached(t)).collect::<Vec<_>>(),
-            [0, 0, 1]
+            [None, None, Some(1)]
         );
+        // A reader still behind gets an older tick encoded for it, not kept beside the tick.
+        let old = &backlog[0];
+        let again = old.frame(&[], "x");
+        assert!(again.starts_with(b"event: tick\nid: x\n"));
+        assert_eq!(cached(old), None);
         let tiny = Hub::new(4, (100, 1), None, CancellationToken::new());
         tiny.publish(tick(1));
         tiny.publish(tick(2));
