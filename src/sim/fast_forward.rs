@@ -502,8 +502,7 @@ pub fn fast_forward<E>(
         end,
         prices,
         tail: true,
-        background: false,
-        stop: None,
+        background: None,
     };
     build(&stretch, books, settings, sampled)
 }
@@ -533,8 +532,7 @@ pub fn fast_forward_before<E>(
         end,
         prices,
         tail: false,
-        background: true,
-        stop: Some(stop.clone()),
+        background: Some(stop.clone()),
     };
     build(&stretch, books, settings, sampled).map(|_| ())
 }
@@ -548,10 +546,9 @@ struct Stretch {
     prices: Vec<f64>,
     /// Whether the last [`TAIL`] runs in full, with 1-s rows.
     tail: bool,
-    /// Whether its threads yield to the rest of the process ([`background_priority`]).
-    background: bool,
-    /// Ends the build early (the session ends while it runs).
-    stop: Option<CancellationToken>,
+    /// Built behind the running demo: its threads yield to the rest of the process
+    /// ([`background_priority`]) and the token ends the build early (the session ended).
+    background: Option<CancellationToken>,
 }
 
 fn build<E>(
@@ -569,7 +566,7 @@ fn build<E>(
                 let settings = settings.clone();
                 let tx = tx.clone();
                 scope.spawn(move || {
-                    if stretch.background {
+                    if stretch.background.is_some() {
                         background_priority();
                     }
                     fast_forward_books(stretch, group, settings, &tx)
@@ -726,7 +723,11 @@ fn fast_forward_books(
     let started = std::time::Instant::now();
     let mut part_ends = t0 + PART;
     while driver.now() < full_from {
-        if stretch.stop.as_ref().is_some_and(|s| s.is_cancelled()) {
+        if stretch
+            .background
+            .as_ref()
+            .is_some_and(|s| s.is_cancelled())
+        {
             return Past::default();
         }
         // The minute's prints up to its last [`SAMPLE`], the books re-centred, then the full
