@@ -381,7 +381,11 @@ impl Session {
         let shared = self.shared.clone();
         let ledger = &shared.faults.ledger;
         shared.faults.with_spec(|spec| {
+            // After a close is announced, the client may switch to its new connection and
+            // close this one at any moment, unread frames and all: a bad frame injected then
+            // could be lost without a trace, so none is.
             match self.dice.roll(spec, Scope::Push) {
+                Some(FaultKind::Error | FaultKind::Malformed) if self.closing_at.is_some() => None,
                 Some(FaultKind::Error) => {
                     ledger.injected(self.venue, FaultKind::Error);
                     Some(self.dialect.venue_error(self.shared.market.clock.now()))
