@@ -39,9 +39,10 @@ pub struct CommonArgs {
     #[arg(long, global = true, value_delimiter = ',', value_name = "LIST")]
     pub symbols: Vec<String>,
 
-    /// Venues to connect to, comma separated (`okx,kraken`).
-    #[arg(long, global = true, value_delimiter = ',', value_name = "LIST")]
-    pub venues: Vec<VenueId>,
+    /// Venues to connect to, comma separated (`okx,kraken`), or `all` for every venue with an
+    /// adapter.
+    #[arg(long, global = true, value_delimiter = ',', value_name = "LIST", value_parser = parse_venue_arg)]
+    pub venues: Vec<Venues>,
 
     /// Point a venue's WebSocket at another URL (repeatable), e.g. `okx=ws://127.0.0.1:9000/okx`.
     #[arg(long = "venue-url", global = true, value_name = "VENUE=URL", value_parser = parse_venue_url)]
@@ -197,9 +198,10 @@ pub struct BackfillArgs {
     /// Symbols to backfill, comma separated (default: `--symbols`, then the config's).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub symbol: Vec<String>,
-    /// Venues to backfill from, comma separated (default: `--venues`, then the config's).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
-    pub venue: Vec<VenueId>,
+    /// Venues to backfill from, comma separated, or `all` (default: `--venues`, then the
+    /// config's).
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = parse_venue_arg)]
+    pub venue: Vec<Venues>,
     /// Hours of history to fetch (the baselines need 24).
     #[arg(long, default_value_t = 24.0, value_name = "H")]
     pub hours: f64,
@@ -417,6 +419,42 @@ impl Cli {
     }
 }
 
+/// One item of a venue list on the command line: a venue, or `all` of those with an adapter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Venues {
+    All,
+    One(VenueId),
+}
+
+impl Venues {
+    /// The venues a list names, in its order, each once (`all` in display order).
+    pub fn expand(list: &[Venues]) -> Vec<VenueId> {
+        let mut out: Vec<VenueId> = Vec::new();
+        for item in list {
+            let named = match item {
+                Venues::All => crate::venue::registry::IMPLEMENTED,
+                Venues::One(v) => std::slice::from_ref(v),
+            };
+            for v in named {
+                if !out.contains(v) {
+                    out.push(*v);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn parse_venue_arg(s: &str) -> Result<Venues, String> {
+    match s {
+        "all" => Ok(Venues::All),
+        _ => s
+            .parse()
+            .map(Venues::One)
+            .map_err(|e: crate::market::UnknownVenue| format!("{e}, or `all`")),
+    }
+}
+
 fn parse_venue_url(s: &str) -> Result<(VenueId, String), String> {
     let (venue, url) = s
         .split_once('=')
@@ -578,6 +616,28 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.contains("perpetual"), "{err}");
+    }
+
+    #[test]
+    fn venue_lists_take_all_for_every_venue_with_an_adapter() {
+        let venues = |list: &str| {
+            Cli::try_parse_from(["depthscope", "--venues", list])
+                .map(|c| Venues::expand(&c.common.venues))
+                .map_err(|e| e.to_string())
+        };
+        let all = venues("all").unwrap();
+        assert_eq!(all, crate::venue::registry::IMPLEMENTED);
+        assert!(!all.contains(&VenueId::Coinex), "no adapter, not in `all`");
+        // Named first keeps its place; `all` adds the rest once each.
+        let list = venues("kraken,all,okx").unwrap();
+        assert_eq!(list[0], VenueId::Kraken);
+        assert_eq!(list.len(), all.len());
+        assert_eq!(venues("okx,okx").unwrap(), [VenueId::Okx]);
+        let err = venues("okx,nyse").unwrap_err();
+        assert!(
+            err.contains("unknown venue `nyse`") && err.contains("`all`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use depthscope::capture::import::import_cryptofeed;
 use depthscope::capture::replay::replay_report;
 use depthscope::cli::{
     BackfillArgs, Cli, Command, HeadlessSource, HistoryCommand, HistoryQueryArgs, ImportCommand,
-    ImportCryptofeedArgs, PaceArgs, ReplayArgs, RunArgs, ServeArgs, SimArgs, StreamArgs,
+    ImportCryptofeedArgs, PaceArgs, ReplayArgs, RunArgs, ServeArgs, SimArgs, StreamArgs, Venues,
 };
 use depthscope::config::{Config, DEFAULT_TOML, cache_dir};
 use depthscope::engine::StreamOptions;
@@ -108,7 +108,7 @@ fn plan(cli: &Cli, config: &Config, record: Option<std::path::PathBuf>, source: 
         venues: if c.venues.is_empty() {
             config.general.venues.clone()
         } else {
-            c.venues.clone()
+            Venues::expand(&c.venues)
         },
         symbols: if c.symbols.is_empty() {
             config.general.symbols.clone()
@@ -518,7 +518,7 @@ fn backfill(cli: &Cli, config: &Config, args: &BackfillArgs) -> ExitCode {
         plan.symbols = args.symbol.clone();
     }
     if !args.venue.is_empty() {
-        plan.venues = args.venue.clone();
+        plan.venues = Venues::expand(&args.venue);
     }
     // The demo's history goes only into a file named with --history (never the market's own).
     let store = match &plan.history {
