@@ -222,5 +222,19 @@ fn per_tick(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, per_update, per_tick);
+/// The §5 zone state the history keeps, taken once a second (not every tick) for each symbol:
+/// what the recorder adds to the ticks of that second.
+fn zone_snapshot(c: &mut Criterion) {
+    let (engine, _, t) = warmed(8);
+    let now = t as Nanos * MS;
+    assert!(
+        !engine.take_zones(now).is_empty(),
+        "the warmed symbol has zones to snapshot"
+    );
+    c.bench_function("engine: zone state for the history (8 books)", |b| {
+        b.iter(|| black_box(engine.take_zones(now)))
+    });
+}
+
+criterion_group!(benches, per_update, per_tick, zone_snapshot);
 criterion_main!(benches);
