@@ -108,9 +108,13 @@ pub fn round_decimals(x: f64, decimals: u8) -> f64 {
 }
 
 fn round_significant(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
     let digits = SIGNIFICANT_DIGITS as i32;
     // The decimals that leave `digits` significant ones (`log10` may be one off at a power of
-    // ten: the check below sends such a value to the exact path).
+    // ten: the check below sends such a value to the exact path). A finite non-zero `f64` has
+    // a `log10` within ±324.
     let decimals = digits - 1 - x.abs().log10().floor() as i32;
     let lowest = 10f64.powi(digits - 1);
     let fits =
