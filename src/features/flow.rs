@@ -164,7 +164,6 @@ const UNSIDED_Q: usize = 4;
 const LB: usize = 0;
 const LS: usize = 1;
 const LARGE_COUNT: usize = 2;
-const PRINT_VOLUME: usize = 3;
 
 const DAY: Millis = 86_400_000;
 /// A trailing-24 h P99 needs at least this many prints to mean anything.
@@ -188,7 +187,11 @@ pub struct TradeFlow {
     /// `(UTC day, CVD since anchor, anchor time)`.
     day: Option<(i64, f64, Millis)>,
     merger: PrintMerger,
-    large: RollingSum<4>,
+    /// The large prints alone (`LB`, `LS`, `LARGE_COUNT`): most prints are not large, and an
+    /// entry of zeros per print millisecond held most of this window's memory.
+    large: RollingSum<3>,
+    /// Every print's measure (the share's denominator), per millisecond.
+    print_volume: RollingSum<1>,
     threshold: f64,
     threshold_from_baseline: bool,
     threshold_minute: Option<i64>,
@@ -218,6 +221,7 @@ impl TradeFlow {
             day: None,
             merger: PrintMerger::default(),
             large: RollingSum::new(cfg.large_window),
+            print_volume: RollingSum::new(cfg.large_window),
             threshold,
             threshold_from_baseline,
             threshold_minute: None,
@@ -382,17 +386,17 @@ impl TradeFlow {
             SizeUnit::Base => p.size,
             SizeUnit::Quote => p.notional,
         };
-        let mut v = [0.0; 4];
-        v[PRINT_VOLUME] = measure;
         if measure >= self.threshold {
+            let mut v = [0.0; 3];
             v[LARGE_COUNT] = 1.0;
             match p.side {
                 TakerSide::Buy => v[LB] = measure,
                 TakerSide::Sell => v[LS] = measure,
             }
             self.minute_large.add(p.t, [v[LB], v[LS]]);
+            self.large.add(p.t, v);
         }
-        self.large.add(p.t, v);
+        self.print_volume.add(p.t, [measure]);
         self.print_notional.push(p.t, p.notional);
     }
 
@@ -478,6 +482,7 @@ impl TradeFlow {
 
     fn large_trades(&mut self, now: Millis) -> LargeTrades {
         let s = self.large.sums_at(now);
+        let [print_volume] = self.print_volume.sums_at(now);
         let (lb, ls) = (s[LB], s[LS]);
         let k = 2.0 * self.threshold;
         LargeTrades {
@@ -492,7 +497,7 @@ impl TradeFlow {
             large_buy_share: ratio(lb, lb + ls),
             large_direction: ratio(lb - ls, lb + ls),
             large_order_pressure: ratio(lb + 0.5 * k, lb + ls + k).unwrap_or(0.5),
-            large_trade_share: ratio(lb + ls, s[PRINT_VOLUME]),
+            large_trade_share: ratio(lb + ls, print_volume),
         }
     }
 
