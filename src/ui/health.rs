@@ -9,6 +9,7 @@ use crate::market::{Nanos, VenueId};
 use crate::ui::app::Pane;
 use crate::ui::format;
 use crate::ui::header::offline_text;
+use crate::ui::help::wrap;
 use crate::ui::layout::{Slot, draw_collapsed, stack};
 use crate::ui::model::select::long_label;
 use crate::ui::table::{self, Column};
@@ -112,8 +113,9 @@ fn no_liquidations_line(view: &HealthView) -> Option<String> {
 }
 
 pub fn render(area: Rect, buf: &mut Buffer, view: &HealthView, cx: &Ctx) {
+    let inner_width = usize::from(area.width.saturating_sub(2));
     let notes = if view.backfill.is_some() { 2 } else { 0 }
-        + u16::from(no_liquidations_line(view).is_some());
+        + no_liquidations_line(view).map_or(0, |l| wrap(&l, inner_width).len() as u16);
     let slots = [
         Slot::new(Pane::Venues, 4, view.venues.len() as u16 + 3 + notes),
         Slot::new(Pane::Log, 4, u16::MAX),
@@ -147,7 +149,7 @@ fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &C
         None => "Venues".to_owned(),
     };
     let inner = pane(area, buf, &title, focused, cx);
-    let columns = [
+    let mut columns = [
         Column::left("VENUE", 12, 0),
         Column::left("STATE", 36, 0),
         Column::right("LAT ms", 7, 1),
@@ -158,6 +160,12 @@ fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &C
         Column::right("CONN", 5, 4),
         Column::right("BAD", 4, 5),
     ];
+    let longest = view.venues.iter().map(|v| v.venue.as_str().len()).max();
+    table::widen(
+        &mut columns,
+        inner.width,
+        &[(0, longest.unwrap_or(0) as u16)],
+    );
     let kept = table::layout(&columns, inner.width);
     table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
     let t = cx.theme;
@@ -230,16 +238,19 @@ fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &C
             y += 1;
         }
     }
-    if let Some(text) = no_liquidations_line(view)
-        && y < inner.bottom()
-    {
-        put(buf, inner.x, y, &text, inner.width, t.dim);
+    if let Some(text) = no_liquidations_line(view) {
+        for line in wrap(&text, usize::from(inner.width)) {
+            if y < inner.bottom() {
+                put(buf, inner.x, y, &line, inner.width, t.dim);
+            }
+            y += 1;
+        }
     }
 }
 
 fn books(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ctx) {
     let inner = pane(area, buf, "Books", focused, cx);
-    let columns = [
+    let mut columns = [
         Column::left("SYM", 5, 0),
         Column::left("VENUE", 17, 0),
         Column::left("INSTRUMENT", 14, 3),
@@ -252,6 +263,14 @@ fn books(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ct
         Column::right("RSY", 4, 1),
         Column::left("AUDIT", 21, 4),
     ];
+    let longest = |f: &dyn Fn(&BookFrame) -> usize| {
+        view.books.iter().map(|(_, b)| f(b)).max().unwrap_or(0) as u16
+    };
+    let wants = [
+        (1, longest(&|b| long_label(b).chars().count())),
+        (2, longest(&|b| b.key.instrument.chars().count())),
+    ];
+    table::widen(&mut columns, inner.width, &wants);
     let kept = table::layout(&columns, inner.width);
     table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
     let t = cx.theme;

@@ -87,6 +87,23 @@ fn layout_of(
         .collect()
 }
 
+/// Widens columns toward the widths their contents want (`wants`: column index and width),
+/// from the room left when every column fits in `width`, in the order given: a long venue or
+/// instrument name is then shown whole on a wide screen, and a narrow one keeps its columns.
+pub fn widen(columns: &mut [Column], width: u16, wants: &[(usize, u16)]) {
+    let used: u16 =
+        columns.iter().map(|c| c.width).sum::<u16>() + (columns.len() as u16).saturating_sub(1);
+    let mut spare = width.saturating_sub(used);
+    for &(i, want) in wants {
+        let Some(column) = columns.get_mut(i) else {
+            continue;
+        };
+        let more = want.saturating_sub(column.width).min(spare);
+        column.width += more;
+        spare -= more;
+    }
+}
+
 /// The column groups a key steps through on a narrow screen: the first is [`layout`]; each
 /// next one keeps the priority-0 columns (what a row is) and gives the rest of the width to
 /// columns not yet shown, until every column that can fit has been on screen once.
@@ -188,6 +205,23 @@ pub fn row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_widen_only_into_room_left_when_all_fit() {
+        let base = [Column::left("a", 5, 0), Column::left("b", 5, 1)];
+        let widened = |width: u16, wants: &[(usize, u16)]| {
+            let mut cols = base;
+            widen(&mut cols, width, wants);
+            cols.map(|c| c.width)
+        };
+        // 11 columns used: 9 spare at 20, given in the order asked, never beyond the want.
+        assert_eq!(widened(20, &[(1, 8), (0, 30)]), [11, 8]);
+        assert_eq!(widened(14, &[(0, 9)]), [8, 5]);
+        // No room (or too little for all columns): nothing changes.
+        assert_eq!(widened(11, &[(0, 9)]), [5, 5]);
+        assert_eq!(widened(8, &[(0, 9)]), [5, 5]);
+        assert_eq!(widened(40, &[(7, 9)]), [5, 5]);
+    }
 
     #[test]
     fn low_priority_columns_drop_first_and_order_is_kept() {

@@ -224,3 +224,40 @@ fn at_80_columns_the_lines_about_hidden_panes_cut_no_word() {
     }
     assert!(seen > 0, "the detail at 80x24 collapses panes");
 }
+
+/// The Health view shows the longest venue and instrument names whole where the screen has
+/// room, and wraps the note on liquidation streams instead of cutting it.
+#[test]
+fn health_shows_long_names_whole_and_wraps_its_notes() {
+    use crate::feed::event::BookKey;
+    use crate::market::VenueId;
+    let mut frame = fixtures::frame();
+    let mut long = frame.symbols[0].books[0].clone();
+    long.key = BookKey::new(VenueId::KucoinFutures, "BTC_USDC-PERPETUAL");
+    let instrument = Arc::make_mut(&mut long.instrument);
+    instrument.venue = VenueId::KucoinFutures;
+    instrument.id = "BTC_USDC-PERPETUAL".into();
+    instrument.kind = MarketKind::Perpetual;
+    frame.symbols[0].books.push(long);
+    let mut venue = frame.venues[0].clone();
+    venue.venue = VenueId::KucoinFutures;
+    frame.venues.push(venue);
+    let mut app = app(frame);
+    press(&mut app, &[Command::ViewHealth]);
+    let wide = text(draw(&app, 200, 60).backend().buffer());
+    assert!(wide.contains("│kucoin-futures "), "{wide}");
+    assert!(wide.contains("kucoin-futures perp"), "{wide}");
+    assert!(wide.contains("BTC_USDC-PERPETUAL"), "{wide}");
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let screen = text(draw(&app, w, h).backend().buffer());
+        assert!(
+            screen.contains("kucoin-futures"),
+            "{w}×{h}: the venue is named\n{screen}"
+        );
+        // The note's last words are on screen, on however many lines it takes.
+        assert!(
+            screen.contains("liquidations)"),
+            "{w}×{h}: the liquidation note ends on screen\n{screen}"
+        );
+    }
+}
