@@ -149,9 +149,10 @@ fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &C
         None => "Venues".to_owned(),
     };
     let inner = pane(area, buf, &title, focused, cx);
-    let mut columns = [
-        Column::left("VENUE", 12, 0),
-        Column::left("STATE", 36, 0),
+    let columns = [
+        // The longest venue id (`kucoin-futures`) whole: the name is what the row is.
+        Column::left("VENUE", 14, 0),
+        Column::left("STATE", 34, 0),
         Column::right("LAT ms", 7, 1),
         Column::right("MSG/s", 7, 1),
         Column::right("LAST", 6, 2),
@@ -160,12 +161,6 @@ fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &C
         Column::right("CONN", 5, 4),
         Column::right("BAD", 4, 5),
     ];
-    let longest = view.venues.iter().map(|v| v.venue.as_str().len()).max();
-    table::widen(
-        &mut columns,
-        inner.width,
-        &[(0, longest.unwrap_or(0) as u16)],
-    );
     let kept = table::layout(&columns, inner.width);
     table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
     let t = cx.theme;

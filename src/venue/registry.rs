@@ -190,6 +190,8 @@ mod tests {
         for v in VenueId::ALL {
             let label = v.label();
             assert!((2..=4).contains(&label.len()), "{v}: {label}");
+            // The Health view's venue column holds 14.
+            assert!(v.as_str().len() <= 14, "{v}: too long for the Health view");
         }
         // Two markets of one venue share its label; the UI tells them apart by kind.
         assert_eq!(VenueId::Binance.label(), VenueId::BinanceUsdm.label());
