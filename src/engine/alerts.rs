@@ -281,9 +281,13 @@ impl AlertEngine {
         let condition = match measured {
             Measured::Z(m) => {
                 z = Some(m);
-                format!("{} = {value:.6} (z {m:.2} {op} {level})", rule.metric)
+                format!(
+                    "{} = {} (z {m:.2} {op} {level})",
+                    rule.metric,
+                    figure(value)
+                )
             }
-            Measured::Value => format!("{} = {value:.6} {op} {level}", rule.metric),
+            Measured::Value => format!("{} = {} {op} {level}", rule.metric, figure(value)),
             // The alert's level is the label left, its value the label taken.
             Measured::ChangedFrom(from) => {
                 level = from;
@@ -406,4 +410,41 @@ fn cooled(state: &RuleState, rule: &AlertRule, now: Nanos) -> bool {
     state
         .last_fired
         .is_none_or(|t| now.saturating_sub(t) >= secs(rule.cooldown_s))
+}
+
+/// An alert's measured figure: six significant digits but every digit of the integer part,
+/// without trailing zeros (`3358637` for a large trade's notional, `0.67` for a composite;
+/// six fixed decimals wrote `3358637.293295` and `0.670000`).
+fn figure(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let integer_digits = if v.abs() >= 1.0 {
+        v.abs().log10().floor() as i32 + 1
+    } else {
+        0
+    };
+    let decimals = (6 - integer_digits).clamp(0, 6) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::figure;
+
+    #[test]
+    fn alert_figures_keep_six_significant_digits_and_the_whole_integer() {
+        assert_eq!(figure(3_358_637.293_295), "3358637");
+        assert_eq!(figure(-12_345.678_9), "-12345.7");
+        assert_eq!(figure(0.67), "0.67");
+        assert_eq!(figure(11.0), "11");
+        assert_eq!(figure(0.000_012_34), "0.000012");
+        assert_eq!(figure(0.0), "0");
+        assert_eq!(figure(f64::NAN), "NaN");
+    }
 }
