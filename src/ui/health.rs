@@ -113,9 +113,11 @@ fn no_liquidations_line(view: &HealthView) -> Option<String> {
 }
 
 pub fn render(area: Rect, buf: &mut Buffer, view: &HealthView, cx: &Ctx) {
-    let inner_width = usize::from(area.width.saturating_sub(2));
-    let notes = if view.backfill.is_some() { 2 } else { 0 }
-        + no_liquidations_line(view).map_or(0, |l| wrap(&l, inner_width).len() as u16);
+    // The note on liquidation streams, wrapped to the panes' inner width (within borders).
+    let note = no_liquidations_line(view)
+        .map(|l| wrap(&l, usize::from(area.width.saturating_sub(2))))
+        .unwrap_or_default();
+    let notes = if view.backfill.is_some() { 2 } else { 0 } + note.len() as u16;
     let slots = [
         Slot::new(Pane::Venues, 4, view.venues.len() as u16 + 3 + notes),
         Slot::new(Pane::Log, 4, u16::MAX),
@@ -132,14 +134,21 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HealthView, cx: &Ctx) {
     for &(pane_id, rect) in &stacked.panes {
         let focused = pane_id == view.focused;
         match pane_id {
-            Pane::Venues => venues(rect, buf, view, focused, cx),
+            Pane::Venues => venues(rect, buf, view, &note, focused, cx),
             Pane::Books => books(rect, buf, view, focused, cx),
             _ => log(rect, buf, view, focused, cx),
         }
     }
 }
 
-fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ctx) {
+fn venues(
+    area: Rect,
+    buf: &mut Buffer,
+    view: &HealthView,
+    note: &[String],
+    focused: bool,
+    cx: &Ctx,
+) {
     let title = match view.offline_until {
         Some(until) => format!(
             "Venues {} {}",
@@ -233,13 +242,11 @@ fn venues(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &C
             y += 1;
         }
     }
-    if let Some(text) = no_liquidations_line(view) {
-        for line in wrap(&text, usize::from(inner.width)) {
-            if y < inner.bottom() {
-                put(buf, inner.x, y, &line, inner.width, t.dim);
-            }
-            y += 1;
+    for line in note {
+        if y < inner.bottom() {
+            put(buf, inner.x, y, line, inner.width, t.dim);
         }
+        y += 1;
     }
 }
 
@@ -258,12 +265,11 @@ fn books(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ct
         Column::right("RSY", 4, 1),
         Column::left("AUDIT", 21, 4),
     ];
-    let longest = |f: &dyn Fn(&BookFrame) -> usize| {
-        view.books.iter().map(|(_, b)| f(b)).max().unwrap_or(0) as u16
-    };
+    let longest =
+        |f: fn(&BookFrame) -> usize| view.books.iter().map(|(_, b)| f(b)).max().unwrap_or(0) as u16;
     let wants = [
-        (1, longest(&|b| long_label(b).chars().count())),
-        (2, longest(&|b| b.key.instrument.chars().count())),
+        (1, longest(|b| long_label(b).chars().count())),
+        (2, longest(|b| b.key.instrument.chars().count())),
     ];
     table::widen(&mut columns, inner.width, &wants);
     let kept = table::layout(&columns, inner.width);
