@@ -1236,9 +1236,10 @@ mod tests {
     /// one sampled second) and `flow_momentum` 0.14 (one instant of a 1-min window against the
     /// mean of a minute of them).
     #[test]
-    #[ignore = "open: the skipped pick-offs take the book as last placed for every tick of a \
-                move, so the past's large flow is burstier and more one-sided than live: \
-                whale_conviction median 0.21 against 0.07, PSI 2.5"]
+    #[ignore = "open: live pick-offs are limited by the quotes arrivals put back, skipped ones \
+                take the sampled book whole on every move, so the past's large flow follows \
+                the price's variation: whale_conviction median 0.19 against 0.08, PSI 2.5; \
+                stepping the live rules matches but costs 3.3x (docs/history.md)"]
     fn the_pasts_flow_reads_are_distributed_like_the_live_ones() {
         use crate::engine::minutes::{MONITORED, monitored};
         use crate::features::drift::{PSI_MAJOR, psi};
