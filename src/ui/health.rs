@@ -11,6 +11,7 @@ use crate::ui::format;
 use crate::ui::header::offline_text;
 use crate::ui::help::wrap;
 use crate::ui::layout::{Slot, draw_collapsed, stack};
+use crate::ui::log_lines::WrappedLog;
 use crate::ui::model::select::long_label;
 use crate::ui::table::{self, Column};
 use crate::ui::widgets::{Ctx, book_badge, conn_badge, pane, put};
@@ -18,7 +19,7 @@ use crate::venue::spec::Liquidations;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
-use tui_logger::{TuiLoggerLevelOutput, TuiLoggerWidget, TuiWidgetState};
+use tui_logger::{TuiLoggerWidget, TuiWidgetState};
 
 pub struct HealthView<'a> {
     pub venues: &'a [VenueHealth],
@@ -354,18 +355,13 @@ fn log(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ctx)
     let inner = pane(area, buf, &title, focused, cx);
     let t = cx.theme;
     TuiLoggerWidget::default()
-        .output_separator(' ')
-        .output_timestamp(Some("%H:%M:%S".into()))
-        .output_level(Some(TuiLoggerLevelOutput::Abbreviated))
-        .output_target(false)
-        .output_file(false)
-        .output_line(false)
+        .formatter(Box::new(WrappedLog {
+            text: t.text,
+            error: t.alert_crit,
+            warn: t.alert_warn,
+            dim: t.dim,
+        }))
         .style(t.text)
-        .style_error(t.alert_crit)
-        .style_warn(t.alert_warn)
-        .style_info(t.text)
-        .style_debug(t.dim)
-        .style_trace(t.dim)
         .state(view.log_state)
         .render(inner, buf);
 }

@@ -47,6 +47,7 @@ pub mod keys;
 pub mod ladder;
 pub mod layout;
 pub mod liquidations;
+pub mod log_lines;
 pub mod model;
 pub mod overview;
 pub mod overview_screen;
