@@ -113,12 +113,29 @@ fn no_liquidations_line(view: &HealthView) -> Option<String> {
     })
 }
 
+/// `line` wrapped between words to `width`, every line keeping its leading indent.
+fn wrap_indented(line: &str, width: usize) -> Vec<String> {
+    let indent = line.len() - line.trim_start().len();
+    wrap(line, width.saturating_sub(indent).max(1))
+        .into_iter()
+        .map(|l| format!("{:indent$}{l}", ""))
+        .collect()
+}
+
 pub fn render(area: Rect, buf: &mut Buffer, view: &HealthView, cx: &Ctx) {
-    // The note on liquidation streams, wrapped to the panes' inner width (within borders).
+    // The backfill's progress and the note on liquidation streams under the venues, wrapped to
+    // the panes' inner width (within borders).
+    let width = usize::from(area.width.saturating_sub(2));
+    let backfill: Vec<String> = view
+        .backfill
+        .iter()
+        .flat_map(|b| backfill_lines(b))
+        .flat_map(|l| wrap_indented(&l, width))
+        .collect();
     let note = no_liquidations_line(view)
-        .map(|l| wrap(&l, usize::from(area.width.saturating_sub(2))))
+        .map(|l| wrap(&l, width))
         .unwrap_or_default();
-    let notes = if view.backfill.is_some() { 2 } else { 0 } + note.len() as u16;
+    let notes = (backfill.len() + note.len()) as u16;
     let slots = [
         Slot::new(Pane::Venues, 4, view.venues.len() as u16 + 3 + notes),
         Slot::new(Pane::Log, 4, u16::MAX),
@@ -135,7 +152,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &HealthView, cx: &Ctx) {
     for &(pane_id, rect) in &stacked.panes {
         let focused = pane_id == view.focused;
         match pane_id {
-            Pane::Venues => venues(rect, buf, view, &note, focused, cx),
+            Pane::Venues => venues(rect, buf, view, [&backfill, &note], focused, cx),
             Pane::Books => books(rect, buf, view, focused, cx),
             _ => log(rect, buf, view, focused, cx),
         }
@@ -146,7 +163,7 @@ fn venues(
     area: Rect,
     buf: &mut Buffer,
     view: &HealthView,
-    note: &[String],
+    [backfill, note]: [&[String]; 2],
     focused: bool,
     cx: &Ctx,
 ) {
@@ -230,18 +247,15 @@ fn venues(
         table::row(buf, inner, 1 + i as u16, &columns, &kept, &cells);
     }
     let mut y = inner.y + 1 + view.venues.len().saturating_sub(view.venue_scroll) as u16;
-    if let Some(b) = view.backfill {
-        let style = if b.progress.failed > 0 {
-            t.state_warn
-        } else {
-            t.dim
-        };
-        for text in &backfill_lines(b) {
-            if y < inner.bottom() {
-                put(buf, inner.x, y, text, inner.width, style);
-            }
-            y += 1;
+    let style = match view.backfill {
+        Some(b) if b.progress.failed > 0 => t.state_warn,
+        _ => t.dim,
+    };
+    for text in backfill {
+        if y < inner.bottom() {
+            put(buf, inner.x, y, text, inner.width, style);
         }
+        y += 1;
     }
     for line in note {
         if y < inner.bottom() {
@@ -266,11 +280,22 @@ fn books(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ct
         Column::right("RSY", 4, 1),
         Column::left("AUDIT", 21, 4),
     ];
-    let longest =
-        |f: fn(&BookFrame) -> usize| view.books.iter().map(|(_, b)| f(b)).max().unwrap_or(0) as u16;
+    let longest = |f: &dyn Fn(&BookFrame) -> usize| {
+        view.books.iter().map(|(_, b)| f(b)).max().unwrap_or(0) as u16
+    };
+    // State and audit texts are mostly short: their columns give up what they do not use, so a
+    // long venue or instrument name fits whole at 120 columns.
+    table::shrink(
+        &mut columns[3],
+        longest(&|b| book_badge(b, cx).0.chars().count()),
+    );
+    table::shrink(
+        &mut columns[10],
+        longest(&|b| audit(b.counters.audit.as_ref(), cx).0.chars().count()),
+    );
     let wants = [
-        (1, longest(|b| long_label(b).chars().count())),
-        (2, longest(|b| b.key.instrument.chars().count())),
+        (1, longest(&|b| long_label(b).chars().count())),
+        (2, longest(&|b| b.key.instrument.chars().count())),
     ];
     table::widen(&mut columns, inner.width, &wants);
     let kept = table::layout(&columns, inner.width);

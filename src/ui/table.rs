@@ -87,6 +87,14 @@ fn layout_of(
         .collect()
 }
 
+/// Narrows a column to its longest content (`longest`, never below its title): room that
+/// [`widen`] can then give to a column whose content would be cut.
+pub fn shrink(column: &mut Column, longest: u16) {
+    column.width = column
+        .width
+        .min(longest.max(column.title.chars().count() as u16));
+}
+
 /// Widens columns toward the widths their contents want (`wants`: column index and width),
 /// from the room left when every column fits in `width`, in the order given: a long venue or
 /// instrument name is then shown whole on a wide screen, and a narrow one keeps its columns.

@@ -44,6 +44,14 @@ fn a_running_backfill_shows_in_the_header_and_the_health_view() {
         "{screen}"
     );
     assert!(screen.contains("cannot be backfilled"), "{screen}");
+    // Narrower, the note wraps between words: its last words are on screen.
+    for (w, h) in [(80, 40), (120, 40)] {
+        let screen = text(draw(&running, w, h).backend().buffer());
+        assert!(
+            screen.contains("they warm from the live stream"),
+            "{w}×{h}\n{screen}"
+        );
+    }
 
     // Done: the header line goes, the Health view keeps the outcome.
     frame.backfill = Some(progress(BackfillState::Done));

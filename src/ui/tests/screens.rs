@@ -242,7 +242,7 @@ fn health_shows_long_names_whole_and_wraps_its_notes() {
     let mut venue = frame.venues[0].clone();
     venue.venue = VenueId::KucoinFutures;
     frame.venues.push(venue);
-    let mut app = app(frame);
+    let mut app = app(frame.clone());
     press(&mut app, &[Command::ViewHealth]);
     let wide = text(draw(&app, 200, 60).backend().buffer());
     assert!(wide.contains("│kucoin-futures "), "{wide}");
@@ -260,4 +260,15 @@ fn health_shows_long_names_whole_and_wraps_its_notes() {
             "{w}×{h}: the liquidation note ends on screen\n{screen}"
         );
     }
+    // At 120 columns the names take what short states and audits leave.
+    for b in &mut frame.symbols[0].books {
+        b.state = crate::feed::health::BookState::Live;
+        b.stale = false;
+        b.counters.audit = None;
+    }
+    let mut app = super::app(frame);
+    press(&mut app, &[Command::ViewHealth]);
+    let screen = text(draw(&app, 120, 40).backend().buffer());
+    assert!(screen.contains("kucoin-futures perp"), "{screen}");
+    assert!(screen.contains("BTC_USDC-PERPETUAL"), "{screen}");
 }
