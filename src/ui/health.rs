@@ -176,7 +176,7 @@ fn venues(
         None => "Venues".to_owned(),
     };
     let inner = pane(area, buf, &title, focused, cx);
-    let columns = [
+    let mut columns = [
         // The longest venue id (`kucoin-futures`) whole: the name is what the row is.
         Column::left("VENUE", 14, 0),
         Column::left("STATE", 34, 0),
@@ -188,6 +188,24 @@ fn venues(
         Column::right("CONN", 5, 4),
         Column::right("BAD", 4, 5),
     ];
+    // Resync counts are mostly short: what they do not use goes to a long state's reason.
+    let longest =
+        |f: &dyn Fn(&VenueHealth) -> usize| view.venues.iter().map(f).max().unwrap_or(0) as u16;
+    table::shrink(
+        &mut columns[6],
+        longest(&|v| resyncs_text(v).chars().count()),
+    );
+    let state = longest(&|v| conn_badge(&v.state, cx).0.chars().count());
+    table::widen(&mut columns, inner.width, &[(1, state)]);
+    // A state's reason matters more than the connection and malformed counts: if it still
+    // does not fit, those give way (the title says so) rather than the reason being cut.
+    let core: u16 = columns
+        .iter()
+        .filter(|c| c.priority < 4)
+        .map(|c| c.width + 1)
+        .sum();
+    let room = inner.width + 1 - core.min(inner.width + 1) + columns[1].width;
+    columns[1].width = columns[1].width.max(state.min(room));
     let kept = table::layout(&columns, inner.width);
     table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
     let t = cx.theme;
@@ -200,15 +218,7 @@ fn venues(
     {
         let (state, style) = conn_badge(&v.state, cx);
         let c = &v.counters;
-        let resyncs = if c.resyncs.is_empty() {
-            "0".to_owned()
-        } else {
-            c.resyncs
-                .iter()
-                .map(|(why, n)| format!("{why} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let resyncs = resyncs_text(v);
         let snapshots_only = v.venue.adapter_spec().is_some_and(|a| a.snapshots_only());
         let cksum = if c.checksum_ok + c.checksum_fail == 0 {
             // "snapshot": each book message is the whole book, so there is nothing to verify.
@@ -263,6 +273,19 @@ fn venues(
         }
         y += 1;
     }
+}
+
+/// A venue's resyncs by reason, `checksum 1, gap 2`, or `0`.
+fn resyncs_text(v: &VenueHealth) -> String {
+    if v.counters.resyncs.is_empty() {
+        return "0".to_owned();
+    }
+    v.counters
+        .resyncs
+        .iter()
+        .map(|(why, n)| format!("{why} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn books(area: Rect, buf: &mut Buffer, view: &HealthView, focused: bool, cx: &Ctx) {
