@@ -199,10 +199,10 @@ fn venues(
     table::widen(&mut columns, inner.width, &[(1, state)]);
     // A state's reason matters more than the connection and malformed counts: if it still
     // does not fit, those give way (the title says so) rather than the reason being cut.
-    let core: u16 = columns
+    let core: u16 = table::layout(&columns, inner.width)
         .iter()
-        .filter(|c| c.priority < 4)
-        .map(|c| c.width + 1)
+        .filter(|(i, _)| columns[*i].priority < 4)
+        .map(|(i, _)| columns[*i].width + 1)
         .sum();
     let room = inner.width + 1 - core.min(inner.width + 1) + columns[1].width;
     columns[1].width = columns[1].width.max(state.min(room));
