@@ -198,14 +198,16 @@ fn venues(
     let state = longest(&|v| conn_badge(&v.state, cx).0.chars().count());
     table::widen(&mut columns, inner.width, &[(1, state)]);
     // A state's reason matters more than the connection and malformed counts: if it still
-    // does not fit, those give way (the title says so) rather than the reason being cut.
-    let core: u16 = table::layout(&columns, inner.width)
+    // does not fit, those give way rather than the reason being cut (the header's `+N` mark
+    // names them where a column's room is left for it; at 80 columns none is).
+    let others: u16 = table::layout(&columns, inner.width)
         .iter()
-        .filter(|(i, _)| columns[*i].priority < 4)
-        .map(|(i, _)| columns[*i].width + 1)
+        .filter(|&&(i, _)| i != 1 && columns[i].priority < 4)
+        .map(|&(i, _)| columns[i].width + 1)
         .sum();
-    let room = inner.width + 1 - core.min(inner.width + 1) + columns[1].width;
-    columns[1].width = columns[1].width.max(state.min(room));
+    columns[1].width = columns[1]
+        .width
+        .max(state.min(inner.width.saturating_sub(others)));
     let kept = table::layout(&columns, inner.width);
     table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
     let t = cx.theme;
