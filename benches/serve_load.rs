@@ -4,8 +4,10 @@
 //! and peak RSS from `/proc`.
 //!
 //! `cargo bench --bench serve_load` (defaults: 200 readers, 500 requests/s, 60 s; override with
-//! `LOAD_READERS`, `LOAD_RPS`, `LOAD_SECONDS`; `LOAD_DEMO=warm` for the warm demo). The server runs as its own process, the release
-//! build of the binary, so its CPU is measured apart from the load generator's.
+//! `LOAD_READERS`, `LOAD_RPS`, `LOAD_SECONDS`; `LOAD_DEMO=warm` for the warm demo;
+//! `LOAD_ENCODING=identity` for readers that do not accept gzip, as `curl` without
+//! `--compressed`). The server runs as its own process, the release build of the binary, so its
+//! CPU is measured apart from the load generator's.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -48,6 +50,115 @@ fn peak_rss_mb(pid: u32) -> f64 {
 /// The first position of `needle` in `hay`.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
+}
+
+fn ms_between(sent: SystemTime, got: SystemTime) -> f64 {
+    got.duration_since(sent)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// A reader that takes the stream as sent: it finds each event's end and reads its `seq` and
+/// `timestamp`, and returns `(seq, timestamp, arrival of its last byte)` per tick.
+///
+/// Events are about 300 kB with 53 books: the reader keeps bytes and scans only what arrived
+/// since its last look, so the load generator does not rescan each event once per chunk (that
+/// cost was measured as server latency before).
+async fn plain_reader(
+    request: reqwest::RequestBuilder,
+    stop_at: Instant,
+) -> Vec<(u64, SystemTime, SystemTime)> {
+    let mut ticks = Vec::new();
+    let Ok(mut response) = request.send().await else {
+        return ticks;
+    };
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut scanned = 0;
+    while Instant::now() < stop_at {
+        let Ok(Ok(Some(chunk))) =
+            tokio::time::timeout(Duration::from_secs(5), response.chunk()).await
+        else {
+            break;
+        };
+        let received = SystemTime::now();
+        buffer.extend_from_slice(&chunk);
+        while let Some(end) = find(&buffer[scanned..], b"\n\n").map(|i| scanned + i) {
+            let event = &buffer[..end];
+            let stamp = find(event, b"\"timestamp\":\"")
+                .and_then(|at| event.get(at + 13..at + 37))
+                .and_then(|text| std::str::from_utf8(text).ok())
+                .and_then(|text| humantime::parse_rfc3339(text).ok());
+            let seq = find(event, b"\"seq\":").and_then(|at| {
+                let digits = &event[at + 6..];
+                let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+                std::str::from_utf8(&digits[..n]).ok()?.parse().ok()
+            });
+            if let (Some(t), Some(seq)) = (stamp, seq) {
+                ticks.push((seq, t, received));
+            }
+            buffer.drain(..end + 2);
+            scanned = 0;
+        }
+        scanned = buffer.len().saturating_sub(1);
+    }
+    ticks
+}
+
+/// Every piece of the server's gzip stream ends with a sync flush, whose empty stored block is
+/// these bytes: where they arrive, an event's last byte arrived.
+const SYNC_FLUSH: &[u8] = &[0, 0, 0xff, 0xff];
+
+/// A reader that accepts gzip and returns when each event's last byte arrived, without
+/// inflating: 200 readers inflating 300 kB a tick each on the server's own two cores measured
+/// the load generator (p50 50–60 ms), and a remote reader inflates on its own machine. The
+/// events are matched to the ticks by order against the plain clock reader.
+async fn gzip_reader(request: reqwest::RequestBuilder, stop_at: Instant) -> Vec<SystemTime> {
+    let mut arrivals = Vec::new();
+    let Ok(mut response) = request.send().await else {
+        return arrivals;
+    };
+    let mut tail: Vec<u8> = Vec::new();
+    while Instant::now() < stop_at {
+        let Ok(Ok(Some(chunk))) =
+            tokio::time::timeout(Duration::from_secs(5), response.chunk()).await
+        else {
+            break;
+        };
+        let received = SystemTime::now();
+        // A marker split across chunks: the last three bytes before and the first three now.
+        tail.extend_from_slice(&chunk[..chunk.len().min(3)]);
+        let found = memchr::memmem::find_iter(&tail, SYNC_FLUSH).count()
+            + memchr::memmem::find_iter(&chunk, SYNC_FLUSH).count();
+        arrivals.extend(std::iter::repeat_n(received, found));
+        tail.clear();
+        tail.extend_from_slice(&chunk[chunk.len().saturating_sub(3)..]);
+    }
+    arrivals
+}
+
+/// A gzip reader's delivery times: its first event is the newest tick the clock saw by its
+/// arrival, and each later event the next tick (the server sends every tick to every reader
+/// that keeps up). Arrivals before their tick's time are counted as unmatched, not measured.
+fn gzip_delays(
+    clock: &[(u64, SystemTime, SystemTime)],
+    arrivals: &[SystemTime],
+) -> (Vec<f64>, usize) {
+    let Some(first) = arrivals.first() else {
+        return (Vec::new(), 0);
+    };
+    let start = clock.partition_point(|(_, sent, _)| sent <= first);
+    let Some(start) = start.checked_sub(1) else {
+        return (Vec::new(), arrivals.len());
+    };
+    let mut delays = Vec::new();
+    let mut unmatched = 0;
+    for (got, (_, sent, _)) in arrivals.iter().zip(&clock[start..]) {
+        match got.duration_since(*sent) {
+            Ok(d) => delays.push(d.as_secs_f64() * 1000.0),
+            Err(_) => unmatched += 1,
+        }
+    }
+    unmatched += arrivals.len().saturating_sub(clock.len() - start);
+    (delays, unmatched)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -125,49 +236,23 @@ fn main() {
         tokio::time::sleep(idle_window).await;
         let idle_cpu = (cpu_seconds(pid) - c0) / idle_window.as_secs_f64();
 
-        let delivery = Arc::new(Mutex::new(Vec::<f64>::new()));
-        let events = Arc::new(AtomicU64::new(0));
-        let mut tasks = Vec::new();
+        let gzip = std::env::var("LOAD_ENCODING").map_or(true, |v| v != "identity");
+        // Neither kind of reader lets reqwest decode: a plain reader asks for no encoding, and a
+        // gzip reader's bytes are counted, not inflated (see `gzip_reader`).
+        let readers_client = reqwest::Client::builder().no_gzip().build().unwrap();
         let stop_at = Instant::now() + Duration::from_secs(seconds);
-        for _ in 0..readers {
-            let (client, url) = (client.clone(), format!("{base}/v1/stream"));
-            let (delivery, events) = (delivery.clone(), events.clone());
-            tasks.push(tokio::spawn(async move {
-                let Ok(mut response) = client.get(url).send().await else {
-                    return;
-                };
-                // Events are about 120 kB with 21 books: the reader keeps bytes and scans only
-                // what arrived since its last look, so the load generator does not rescan each
-                // event once per chunk (that cost was measured as server latency before).
-                let mut buffer: Vec<u8> = Vec::new();
-                let mut scanned = 0;
-                let mut local = Vec::new();
-                while Instant::now() < stop_at {
-                    let Ok(Ok(Some(chunk))) =
-                        tokio::time::timeout(Duration::from_secs(5), response.chunk()).await
-                    else {
-                        break;
-                    };
-                    let received = SystemTime::now();
-                    buffer.extend_from_slice(&chunk);
-                    while let Some(end) = find(&buffer[scanned..], b"\n\n").map(|i| scanned + i) {
-                        let stamp = find(&buffer[..end], b"\"timestamp\":\"")
-                            .and_then(|at| buffer.get(at + 13..at + 37))
-                            .and_then(|text| std::str::from_utf8(text).ok())
-                            .and_then(|text| humantime::parse_rfc3339(text).ok());
-                        if let Some(t) = stamp {
-                            if let Ok(d) = received.duration_since(t) {
-                                local.push(d.as_secs_f64() * 1000.0);
-                            }
-                            events.fetch_add(1, Ordering::Relaxed);
-                        }
-                        buffer.drain(..end + 2);
-                        scanned = 0;
-                    }
-                    scanned = buffer.len().saturating_sub(1);
-                }
-                delivery.lock().await.extend(local);
-            }));
+        let mut plain = Vec::new();
+        let mut zipped = Vec::new();
+        for i in 0..readers {
+            let request = readers_client.get(format!("{base}/v1/stream"));
+            // With gzip readers, the first reader stays plain: it is the clock that reads every
+            // tick's timestamp.
+            if gzip && i > 0 {
+                let request = request.header("accept-encoding", "gzip");
+                zipped.push(tokio::spawn(gzip_reader(request, stop_at)));
+            } else {
+                plain.push(tokio::spawn(plain_reader(request, stop_at)));
+            }
         }
         let c1 = cpu_seconds(pid);
         let load_started = Instant::now();
@@ -226,8 +311,24 @@ fn main() {
             .expect("the request thread");
         let load_secs = load_started.elapsed().as_secs_f64();
         let load_cpu = (cpu_seconds(pid) - c1) / load_secs;
-        for t in tasks {
-            let _ = t.await;
+        let mut sse = Vec::new();
+        let mut events = 0;
+        let mut clock = Vec::new();
+        for (i, t) in plain.into_iter().enumerate() {
+            let ticks = t.await.unwrap_or_default();
+            events += ticks.len();
+            sse.extend(ticks.iter().map(|(_, sent, got)| ms_between(*sent, *got)));
+            if i == 0 {
+                clock = ticks;
+            }
+        }
+        let mut misattributed = 0;
+        for t in zipped {
+            let arrivals = t.await.unwrap_or_default();
+            events += arrivals.len();
+            let (delays, wrong) = gzip_delays(&clock, &arrivals);
+            sse.extend(delays);
+            misattributed += wrong;
         }
         let health_body = client
             .get(format!("{base}/v1/health"))
@@ -239,7 +340,6 @@ fn main() {
             .unwrap();
         let health: serde_json::Value = serde_json::from_slice(&health_body).unwrap_or_default();
         rest.sort_by(f64::total_cmp);
-        let mut sse = delivery.lock().await.clone();
         sse.sort_by(f64::total_cmp);
         let unix = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -250,13 +350,16 @@ fn main() {
             serde_json::json!({
                 "at_unix_s": unix,
                 "readers": readers,
+                "sse_encoding": if gzip { "gzip" } else { "identity" },
                 "requests_per_s_target": rps,
                 "seconds": seconds,
                 "requests_sent": sent,
                 "requests_ok": rest.len(),
                 "requests_failed": failures,
                 "rest_latency_ms": {"p50": percentile(&rest, 0.5), "p99": percentile(&rest, 0.99)},
-                "sse_events": events.load(Ordering::Relaxed),
+                "sse_events": events,
+                "sse_gzip_arrivals_unmatched": misattributed,
+                "sse_clock_gaps": clock.windows(2).filter(|w| w[1].0 != w[0].0 + 1).count(),
                 "sse_delivery_ms": {"p50": percentile(&sse, 0.5), "p99": percentile(&sse, 0.99)},
                 "dropped_readers": health["stream"]["dropped_readers"],
                 "server_cpu_idle_share_of_core": idle_cpu,

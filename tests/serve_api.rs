@@ -597,6 +597,22 @@ async fn a_reader_that_reconnects_with_last_event_id_misses_no_tick() {
     let url = format!("{}/v1/stream?symbols=ETH", server.base);
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut first = Sse::open(&client, &url, None).await;
+    // reqwest asks for gzip and decodes it: this reader's ticks (and the resumed ones below)
+    // arrive compressed.
+    let plain = reqwest::Client::builder().no_gzip().build().unwrap();
+    let mut zipped = plain
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let head = timeout_at(deadline, zipped.chunk()).await.unwrap().unwrap();
+    assert!(
+        head.unwrap().starts_with(&[0x1f, 0x8b]),
+        "a gzip header first"
+    );
+    drop(zipped);
     let mut last = (String::new(), 0u64);
     for _ in 0..3 {
         let (event, id, tick) = first.next(deadline).await;
@@ -613,7 +629,8 @@ async fn a_reader_that_reconnects_with_last_event_id_misses_no_tick() {
     }
     drop(first);
     // Ticks go on while nobody listens; the resumed stream starts right after the last one seen.
-    let mut watcher = Sse::open(&client, &url, None).await;
+    let mut watcher = Sse::open(&plain, &url, None).await;
+    assert!(!watcher.response.headers().contains_key("content-encoding"));
     let (_, _, tick) = watcher.next(deadline).await;
     assert!(tick["seq"].as_u64().unwrap() > last.1);
     let mut resumed = Sse::open(&client, &url, Some(&last.0)).await;

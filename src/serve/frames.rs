@@ -155,11 +155,7 @@ pub async fn run_encoder(
     responses((status = 200, description = FRAMES_DESCRIPTION, content_type = "text/event-stream"),
               (status = 400, body = ErrorBody)))]
 pub async fn frames(State(app): State<App>, headers: HeaderMap, _: Params<NoParams>) -> Response {
-    let gzip = headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let gzip = super::gzip::accepts_gzip(&headers);
     let events = events(&app);
     let mut response = if gzip {
         let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());

@@ -12,6 +12,7 @@ pub mod attach;
 mod books;
 pub mod error;
 pub mod frames;
+mod gzip;
 pub mod link;
 mod market;
 mod openapi;

@@ -6,6 +6,8 @@
 //! not a copy, per reader). Readers share a bounded broadcast buffer: one that falls more
 //! than `stream_buffer` ticks behind is dropped with a final `dropped` event saying why (and
 //! counted in `/v1/health`), so a slow reader never slows the engine or the other readers.
+//! A reader that accepts gzip gets the same events compressed, each compressed once for every
+//! such reader (see [`gzip`](super::gzip)).
 //!
 //! Event ids are `EPOCH:SEQ:MS` (the server's start in unix ms, the engine's tick number, the
 //! tick's time in unix ms). A reader that reconnects with `Last-Event-ID` gets what it missed
@@ -23,7 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use serde::Deserialize;
@@ -37,6 +39,7 @@ use crate::engine::stream::JsonLines;
 
 use super::App;
 use super::error::{ApiError, ErrorBody};
+use super::gzip::{Deflated, GzipStream, accepts_gzip};
 use super::params::Params;
 use super::resume::{HistorySource, Pager};
 use super::view::timestamp;
@@ -61,8 +64,14 @@ pub struct Tick {
     frames: Mutex<Option<Vec<SharedEvent>>>,
 }
 
-/// A symbol selection (sorted) and the tick's event encoded for it.
-type SharedEvent = (Vec<String>, Bytes);
+/// A symbol selection (sorted) and the tick's event encoded for it, plain and, once a reader
+/// that accepts gzip asked, deflated (about a fifth of the bytes).
+#[derive(Debug)]
+struct SharedEvent {
+    wanted: Vec<String>,
+    plain: Bytes,
+    deflated: Option<Deflated>,
+}
 
 /// How many symbol selections a tick keeps encoded; readers of others encode their own.
 const SHARED_SELECTIONS: usize = 16;
@@ -114,21 +123,52 @@ impl Tick {
 
     /// The tick's `tick` event for a reader of `wanted` (sorted), encoded once per selection.
     fn frame(&self, wanted: &[String], id: &str) -> Bytes {
+        self.shared(wanted, id, |e| e.plain.clone(), Bytes::clone)
+    }
+
+    /// The same event deflated for a gzip stream, compressed once per selection.
+    fn deflated(&self, wanted: &[String], id: &str) -> Deflated {
+        self.shared(
+            wanted,
+            id,
+            |e| {
+                e.deflated
+                    .get_or_insert_with(|| Deflated::of(&e.plain))
+                    .clone()
+            },
+            |plain| Deflated::of(plain),
+        )
+    }
+
+    /// What `take` reads from the selection's shared event, made once; `own` makes it from
+    /// the plain event when the tick no longer shares (a retired tick, too many selections).
+    fn shared<T>(
+        &self,
+        wanted: &[String],
+        id: &str,
+        take: impl FnOnce(&mut SharedEvent) -> T,
+        own: impl FnOnce(&Bytes) -> T,
+    ) -> T {
         let encode = || sse_frame(Some("tick"), Some(id), &self.json(wanted));
         let Ok(mut guard) = self.frames.lock() else {
-            return encode();
+            return own(&encode());
         };
         let Some(frames) = guard.as_mut() else {
-            return encode();
+            return own(&encode());
         };
-        if let Some((_, bytes)) = frames.iter().find(|(w, _)| w == wanted) {
-            return bytes.clone();
+        if let Some(event) = frames.iter_mut().find(|e| e.wanted == wanted) {
+            return take(event);
         }
-        let bytes = encode();
+        let mut event = SharedEvent {
+            wanted: wanted.to_vec(),
+            plain: encode(),
+            deflated: None,
+        };
+        let made = take(&mut event);
         if frames.len() < SHARED_SELECTIONS {
-            frames.push((wanted.to_vec(), bytes.clone()));
+            frames.push(event);
         }
-        bytes
+        made
     }
 
     /// The event's JSON with only the `wanted` symbols (all when empty).
@@ -366,11 +406,19 @@ struct Reader {
     last_sent: Option<u64>,
     last_id: String,
     done: bool,
+    /// The reader's gzip stream when it accepts gzip (see [`gzip`](super::gzip)).
+    gzip: Option<GzipStream>,
     _guard: ReaderGuard,
 }
 
+/// What a reader sends next: a tick, whose bytes readers share, or text of its own.
+enum Outgoing {
+    Tick(Arc<Tick>),
+    Text(Bytes),
+}
+
 impl Reader {
-    fn new(hub: Arc<Hub>, wanted: Vec<String>, mode: &'static str) -> Reader {
+    fn new(hub: Arc<Hub>, wanted: Vec<String>, mode: &'static str, gzip: bool) -> Reader {
         // Subscribe before reading the ring, so no tick falls between the two.
         let rx = hub.tx.subscribe();
         hub.readers.fetch_add(1, Ordering::Relaxed);
@@ -386,6 +434,7 @@ impl Reader {
             last_sent: None,
             last_id: String::new(),
             done: false,
+            gzip: gzip.then(GzipStream::default),
         }
     }
 
@@ -443,10 +492,10 @@ impl Reader {
         self.queued.push_back(gap_notice(why));
     }
 
-    fn event(&mut self, tick: &Tick) -> Bytes {
+    fn event(&mut self, tick: Arc<Tick>) -> Outgoing {
         self.last_sent = Some(tick.seq);
         self.last_id = tick_id(self.hub.epoch, tick.seq, tick.at_ms);
-        tick.frame(&self.wanted, &self.last_id)
+        Outgoing::Tick(tick)
     }
 
     /// Reads the next page of the store replay into `queued` (on a blocking thread).
@@ -493,21 +542,34 @@ impl Reader {
     }
 
     /// The next event's bytes, or a keep-alive comment after [`KEEP_ALIVE`] without one (a
-    /// paused replay sends no ticks; proxies close idle connections).
+    /// paused replay sends no ticks; proxies close idle connections), encoded for the reader;
+    /// a gzip stream's trailer at the end.
     async fn next(&mut self) -> Option<Bytes> {
-        match tokio::time::timeout(KEEP_ALIVE, self.next_event()).await {
-            Ok(event) => event,
-            Err(_) => Some(Bytes::from_static(b":keep-alive\n\n")),
-        }
+        let out = match tokio::time::timeout(KEEP_ALIVE, self.next_event()).await {
+            Ok(Some(out)) => out,
+            Ok(None) => {
+                self.done = true;
+                return self.gzip.take().map(GzipStream::finish);
+            }
+            Err(_) => Outgoing::Text(Bytes::from_static(b":keep-alive\n\n")),
+        };
+        Some(match (&mut self.gzip, out) {
+            (None, Outgoing::Tick(tick)) => tick.frame(&self.wanted, &self.last_id),
+            (None, Outgoing::Text(text)) => text,
+            (Some(gzip), Outgoing::Tick(tick)) => {
+                gzip.push(&tick.deflated(&self.wanted, &self.last_id))
+            }
+            (Some(gzip), Outgoing::Text(text)) => gzip.push(&Deflated::of(&text)),
+        })
     }
 
-    async fn next_event(&mut self) -> Option<Bytes> {
+    async fn next_event(&mut self) -> Option<Outgoing> {
         loop {
             if self.done {
                 return None;
             }
             if let Some(event) = self.queued.pop_front() {
-                return Some(event);
+                return Some(Outgoing::Text(event));
             }
             if let Some(pager) = self.pager.take() {
                 let closing = self.hub.closing.clone();
@@ -518,7 +580,7 @@ impl Reader {
                 }
             }
             if let Some(tick) = self.backlog.pop_front() {
-                return Some(self.event(&tick));
+                return Some(self.event(tick));
             }
             let rx = self.rx.as_mut()?;
             let received = tokio::select! {
@@ -528,7 +590,7 @@ impl Reader {
             };
             match received {
                 Ok(tick) if self.last_sent.is_some_and(|s| tick.seq <= s) => continue,
-                Ok(tick) => return Some(self.event(&tick)),
+                Ok(tick) => return Some(self.event(tick)),
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     self.done = true;
                     self.hub.dropped.fetch_add(1, Ordering::Relaxed);
@@ -539,7 +601,11 @@ impl Reader {
                         ),
                         "last_event_id": self.last_id,
                     });
-                    return Some(sse_frame(Some("dropped"), None, &notice.to_string()));
+                    return Some(Outgoing::Text(sse_frame(
+                        Some("dropped"),
+                        None,
+                        &notice.to_string(),
+                    )));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
@@ -592,19 +658,27 @@ pub async fn stream(
     };
     let hub = app.hub();
     let resume = resume_point(&headers, hub.epoch)?;
-    let mut reader = Reader::new(hub, wanted, mode);
+    let gzip = accepts_gzip(&headers);
+    let mut reader = Reader::new(hub, wanted, mode, gzip);
     reader.resume(resume);
     let events = futures_util::stream::unfold(reader, |mut r| async move {
         r.next().await.map(|e| (Ok::<_, Infallible>(e), r))
     });
-    Ok((
+    let mut response = (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
             (header::CACHE_CONTROL, "no-cache"),
+            (header::VARY, "accept-encoding"),
         ],
         Body::from_stream(events),
     )
-        .into_response())
+        .into_response();
+    if gzip {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    Ok(response)
 }
 
 /// How long a reader's stream may stay silent before a keep-alive comment.
@@ -641,7 +715,8 @@ const STREAM_DESCRIPTION: &str = "text/event-stream. `tick` events (id `EPOCH:SE
     `EPOCH:h:MS`, `replayed: true`, one per second: every book's 1-s row from the history \
     store, fields and units as `depthscope history query`), then the held ticks. `resume_gap` \
     says what cannot be filled (no store, beyond its retention, seconds never recorded); \
-    `dropped` ends the stream of a reader that fell too far behind.";
+    `dropped` ends the stream of a reader that fell too far behind. gzip-compressed \
+    (`Content-Encoding: gzip`) when the request accepts it, each event decodable as it arrives.";
 
 fn gap_notice(why: &str) -> Bytes {
     let notice = serde_json::json!({
@@ -653,7 +728,6 @@ fn gap_notice(why: &str) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn resume_points() {
@@ -776,7 +850,7 @@ mod tests {
     }
 
     fn reader(hub: &Arc<Hub>) -> Reader {
-        Reader::new(hub.clone(), Vec::new(), "simulated")
+        Reader::new(hub.clone(), Vec::new(), "simulated", false)
     }
 
     #[tokio::test]
@@ -814,7 +888,7 @@ mod tests {
         let hub = Arc::new(Hub::new(4, (10, 1 << 20), None, CancellationToken::new()));
         let mut a = reader(&hub);
         let mut b = reader(&hub);
-        let mut eth = Reader::new(hub.clone(), vec!["ETH".into()], "simulated");
+        let mut eth = Reader::new(hub.clone(), vec!["ETH".into()], "simulated", false);
         hub.publish(tick(1));
         let (a, b, eth) = (
             a.next().await.unwrap(),
@@ -839,6 +913,37 @@ mod tests {
         assert_eq!(data["symbols"].as_array().unwrap().len(), 2);
         let eth = std::str::from_utf8(&eth).unwrap();
         assert!(eth.contains("\"ETH\"") && !eth.contains("\"BTC\""), "{eth}");
+    }
+
+    /// Readers that accept gzip share each tick's compressed bytes, and each one's stream
+    /// decodes to exactly what a plain reader got, ending with a valid trailer.
+    #[tokio::test]
+    async fn gzip_readers_share_compressed_ticks_and_decode_to_the_plain_stream() {
+        let hub = Arc::new(Hub::new(4, (10, 1 << 20), None, CancellationToken::new()));
+        let mut plain = reader(&hub);
+        let mut g1 = Reader::new(hub.clone(), Vec::new(), "simulated", true);
+        let mut g2 = Reader::new(hub.clone(), Vec::new(), "simulated", true);
+        let (mut plain_wire, mut wire1) = (Vec::new(), Vec::new());
+        for seq in 1..=3 {
+            hub.publish(tick(seq));
+            plain_wire.extend_from_slice(&plain.next().await.unwrap());
+            let (a, b) = (g1.next().await.unwrap(), g2.next().await.unwrap());
+            if seq > 1 {
+                assert_eq!(a.as_ptr(), b.as_ptr(), "one compressed buffer for both");
+            }
+            wire1.extend_from_slice(&a);
+        }
+        hub.closing.cancel();
+        wire1.extend_from_slice(&g1.next().await.expect("the trailer"));
+        assert!(
+            g1.next().await.is_none(),
+            "the stream ends after its trailer"
+        );
+        let mut decoded = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&wire1[..]), &mut decoded)
+            .unwrap();
+        assert_eq!(decoded, plain_wire);
+        assert!(decoded.starts_with(b"event: tick\n"));
     }
 
     /// Data with line breaks becomes one `data:` line per line, as the SSE format requires.
