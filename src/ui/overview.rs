@@ -44,6 +44,10 @@ pub struct OverviewView<'a> {
 /// Terminal width from which venues get their long names.
 const LONG_LABELS_FROM: u16 = 110;
 
+/// The venue column: short labels (`BIN-P`), and the least room long names get.
+const SHORT_VENUE_WIDTH: u16 = 6;
+const LONG_VENUE_WIDTH: u16 = 17;
+
 pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
     // Rows arrive in watch-list order unless a column is chosen: say so rather than call it a
     // sort by symbol.
@@ -79,7 +83,18 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
         .unwrap_or(0)
         .max(9);
     let long_state = inner_width >= LONG_STATE_FROM;
-    let base: u16 = columns(long, mid_width, long_state, 0)
+    // Long venue names whole (`kucoin-futures perp`): the column is as wide as the longest.
+    let venue_width = if long {
+        view.rows
+            .iter()
+            .map(|r| long_label(r.book).chars().count() as u16)
+            .max()
+            .unwrap_or(0)
+            .max(LONG_VENUE_WIDTH)
+    } else {
+        SHORT_VENUE_WIDTH
+    };
+    let base: u16 = columns(venue_width, mid_width, long_state, 0)
         .iter()
         .filter(|c| c.priority != table::EXTRA)
         .map(|c| c.width + 1)
@@ -89,7 +104,7 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &OverviewView, cx: &Ctx) {
     } else {
         NARROW_SPARK
     };
-    let columns = columns(long, mid_width, long_state, spark_w);
+    let columns = columns(venue_width, mid_width, long_state, spark_w);
     let pages = table::pages(&columns, inner_width);
     let page = view.page % pages.len();
     let kept = &pages[page];
@@ -198,10 +213,10 @@ const NARROW_SPARK: u16 = 12;
 /// The columns in display order. Priorities give the market numbers room before the state word
 /// and the health ages: at 80 columns funding, open interest and CVD are on screen. The 24 h
 /// sparklines are shown only when every other column fits.
-fn columns(long: bool, mid_width: u16, long_state: bool, spark_w: u16) -> [Column; 21] {
+fn columns(venue_width: u16, mid_width: u16, long_state: bool, spark_w: u16) -> [Column; 21] {
     [
         Column::left("SYM", 5, 0),
-        Column::left("VENUE", if long { 17 } else { 6 }, 0),
+        Column::left("VENUE", venue_width, 0),
         Column::right("MID", mid_width, 0),
         Column::right("MID 24h", spark_w, table::EXTRA),
         Column::left("CCY", 5, 1),
@@ -227,7 +242,7 @@ fn columns(long: bool, mid_width: u16, long_state: bool, spark_w: u16) -> [Colum
 
 /// The overview's column titles (the glossary explains each).
 pub fn column_titles() -> Vec<&'static str> {
-    columns(false, 9, false, NARROW_SPARK)
+    columns(SHORT_VENUE_WIDTH, 9, false, NARROW_SPARK)
         .iter()
         .map(|c| c.title)
         .collect()

@@ -225,8 +225,9 @@ fn at_80_columns_the_lines_about_hidden_panes_cut_no_word() {
     assert!(seen > 0, "the detail at 80x24 collapses panes");
 }
 
-/// The Health view shows the longest venue and instrument names whole where the screen has
-/// room, and wraps the note on liquidation streams instead of cutting it.
+/// The Health view and the overview show the longest venue and instrument names whole where the
+/// screen has room, and the Health view wraps the note on liquidation streams instead of cutting
+/// it.
 #[test]
 fn health_shows_long_names_whole_and_wraps_its_notes() {
     use crate::feed::event::BookKey;
@@ -271,4 +272,10 @@ fn health_shows_long_names_whole_and_wraps_its_notes() {
     let screen = text(draw(&app, 120, 40).backend().buffer());
     assert!(screen.contains("kucoin-futures perp"), "{screen}");
     assert!(screen.contains("BTC_USDC-PERPETUAL"), "{screen}");
+    // The overview's venue column is as wide as its longest long name.
+    press(&mut app, &[Command::ViewOverview]);
+    for (w, h) in [(120, 40), (200, 60)] {
+        let screen = text(draw(&app, w, h).backend().buffer());
+        assert!(screen.contains("kucoin-futures perp "), "{w}×{h}\n{screen}");
+    }
 }
