@@ -77,8 +77,9 @@ pub struct Zone {
     pub role: ZoneRole,
     /// Persistence-decayed strength 0..1 (T½ = 342 s).
     pub strength: f64,
-    /// The zone's resting notional in the last snapshot, in quote currency.
-    pub notional: f64,
+    /// The zone's resting notional in the last snapshot, in quote currency; `None` when that
+    /// snapshot's range did not reach the whole zone (unknown, not empty).
+    pub notional: Option<f64>,
     pub age_s: f64,
     pub touches: u32,
     pub bounces: u32,

@@ -71,8 +71,9 @@ pub struct ZoneView {
     pub bounce_count: u32,
     pub breach_count: u32,
     pub age_seconds: f64,
-    /// The zone's resting notional in the last snapshot, quote currency.
-    pub notional: f64,
+    /// The zone's resting notional in the last snapshot, quote currency; null when the books'
+    /// range did not reach the whole zone.
+    pub notional: Option<f64>,
     /// `bid` or `ask`: the side its resting depth is on.
     pub side: &'static str,
     pub last_touch: Option<String>,

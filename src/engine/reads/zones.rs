@@ -49,8 +49,8 @@ const MAX_STEP_S: f64 = 60.0;
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 struct Bucket {
     strength: f64,
-    /// Its notional in the last observation.
-    notional: f64,
+    /// Its notional in the last observation; `None` when the observed range did not reach it.
+    notional: Option<f64>,
     candidate: bool,
 }
 
@@ -129,7 +129,9 @@ impl ZoneState {
             && g.m0.is_finite()
             && g.m0 > 0.0
             && s.buckets.iter().all(|((side, _), b)| {
-                *side <= 1 && (0.0..=1.0).contains(&b.strength) && b.notional.is_finite()
+                *side <= 1
+                    && (0.0..=1.0).contains(&b.strength)
+                    && b.notional.is_none_or(f64::is_finite)
             })
             && s.zones.iter().all(|z| z.side <= 1 && z.lo <= z.hi);
         sane.then_some(s)
@@ -344,7 +346,8 @@ impl ZoneTracker {
             Some(s) => (s.is_wall(n, WALL_FLOOR), s.observation(n, WALL_FLOOR)),
             None => (false, 0.0),
         };
-        // Tracked buckets of this side: observed where the range holds them, 0 elsewhere.
+        // Tracked buckets of this side: observed where the range holds them; elsewhere they
+        // decay as if empty, and their notional is unknown.
         let first = buckets.first;
         let slot = |k: i64| {
             let i = match buckets.side {
@@ -362,11 +365,11 @@ impl ZoneTracker {
             .map(|((_, k), _)| *k)
             .collect();
         for k in keys {
-            let n = slot(k).unwrap_or(0.0);
-            let (candidate, o) = judge(n);
+            let observed = slot(k);
+            let (candidate, o) = judge(observed.unwrap_or(0.0));
             if let Some(b) = self.buckets.get_mut(&(side, k)) {
                 b.strength = update_strength(b.strength, o, dt);
-                b.notional = n;
+                b.notional = observed;
                 b.candidate = candidate;
             }
         }
@@ -378,7 +381,7 @@ impl ZoneTracker {
                     (side, k),
                     Bucket {
                         strength: update_strength(0.0, o, dt),
-                        notional: n,
+                        notional: Some(n),
                         candidate,
                     },
                 );
@@ -480,7 +483,7 @@ impl ZoneTracker {
                     side: zone_side(z.side),
                     role: z.role,
                     strength,
-                    notional: live.map(|b| b.notional).sum(),
+                    notional: live.map(|b| b.notional).sum::<Option<f64>>(),
                     age_s: (t - z.created) as f64 / 1000.0,
                     touches: z.crossings.touches,
                     bounces: z.crossings.bounces,

@@ -63,7 +63,7 @@ fn a_persistent_wall_becomes_a_support_zone_and_freezes_when_its_book_goes_stale
     assert_eq!((zone.side, zone.role), (ZoneSide::Bid, ZoneRole::Support));
     let expected = 1.0 - persistence(1.0).powi(71);
     assert!((zone.strength - expected).abs() < 1e-9, "{zone:?}");
-    assert!((zone.notional - 99_475.0 * 5.0).abs() < 1e-6);
+    assert!((zone.notional.unwrap() - 99_475.0 * 5.0).abs() < 1e-6);
     assert!((zone.age_s - 70.0).abs() < 1e-9);
     assert_eq!((zone.touches, zone.bounces, zone.breaches), (0, 0, 0));
     // The mid (100,000) is 50 bps above the zone's top; no resistance.
@@ -256,6 +256,46 @@ fn truncated_books_shrink_the_range_and_a_shallow_one_is_left_out() {
     assert!(!z.paused);
     let range = z.range_pct.expect("a shrunk range is flagged");
     assert!((range - 1.0).abs() < 1e-9, "{range}");
+}
+
+/// A zone beyond the range the books now cover has no known resting notional: `None`, never a
+/// notional of 0 that reads as "the wall is gone".
+#[test]
+fn a_zone_beyond_the_covered_range_has_no_notional() {
+    let mut e = Engine::new(settings(&["BTC"], Vec::new()));
+    let s = Script::new(VenueId::Okx, "BTC-USDT");
+    feed(&mut e, [s.spot()]);
+    let (mut bids, asks) = wall_book(false);
+    // 5 BTC at 98,975: 1 % below the mid.
+    bids[20].1 = 5.0;
+    feed(&mut e, s.live(0, &bids, &asks));
+    let f = run(&mut e, &s, 0, 70, 1_000);
+    let zone = f.symbols[0].analytics.zones.zones[0].clone();
+    assert_eq!((zone.lo, zone.hi), (98_950.0, 99_000.0));
+    assert!(
+        zone.notional
+            .is_some_and(|n| (n - 98_975.0 * 5.0).abs() < 1e-6),
+        "{zone:?}"
+    );
+    // The book is now known only within 0.7 % of the mid.
+    feed(
+        &mut e,
+        live_truncated(
+            &s,
+            70_000,
+            &bids[..14],
+            &asks[..14],
+            [Some(99_300.0), Some(100_700.0)],
+        ),
+    );
+    let mut last = None;
+    for ms in (70_250..=72_000).step_by(250) {
+        last = Some(e.tick(at(ms)));
+    }
+    let z = &last.unwrap().symbols[0].analytics.zones;
+    assert!(z.range_pct.is_some_and(|r| r < 1.0), "{z:?}");
+    assert_eq!(z.zones.len(), 1, "the zone stays while its strength decays");
+    assert_eq!(z.zones[0].notional, None, "{z:?}");
 }
 
 #[test]

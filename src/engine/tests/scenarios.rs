@@ -365,7 +365,10 @@ fn round_zones(s: &SymbolFrame, side: ZoneSide) -> Option<f64> {
     let found = s.analytics.zones.zones.iter().any(|z| {
         let round = ((z.lo - 1e-6) / 100.0).ceil() * 100.0 <= z.hi + 1e-6;
         let bps = ((z.lo + z.hi) / 2.0 / mid - 1.0).abs() * 1e4;
-        z.side == side && round && (45.0..=105.0).contains(&bps) && z.notional >= 0.8 * wall
+        z.side == side
+            && round
+            && (45.0..=105.0).contains(&bps)
+            && z.notional.is_some_and(|n| n >= 0.8 * wall)
     });
     Some(if found { 1.0 } else { 0.0 })
 }

@@ -363,7 +363,7 @@ fn cells(zone: &Zone, distance: Option<f64>, fmt: &Fmt, cx: &Ctx) -> Vec<Span> {
         (cx.num(strength, super::percent), style),
         (counts_text(zone, fmt.counts), style),
         (
-            cx.num(Some(zone.notional), |n| format::money(n, fmt.quote)),
+            cx.num(zone.notional, |n| format::money(n, fmt.quote)),
             style,
         ),
         (

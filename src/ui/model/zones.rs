@@ -132,7 +132,7 @@ mod tests {
             },
             role,
             strength,
-            notional: 1e5,
+            notional: Some(1e5),
             age_s: 60.0,
             touches: 0,
             bounces: 0,

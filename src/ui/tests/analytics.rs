@@ -303,7 +303,7 @@ fn the_ladder_marks_zone_rows_with_s_and_r() {
         side,
         role,
         strength: 0.5,
-        notional: 1e6,
+        notional: Some(1e6),
         age_s: 600.0,
         touches: 0,
         bounces: 0,
@@ -440,7 +440,7 @@ fn hostile_numbers_draw_as_absent_never_as_nan_and_never_panic() {
     let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300, -1e300];
     for (i, z) in a.zones.zones.iter_mut().enumerate() {
         z.strength = bad[i % 5];
-        z.notional = bad[(i + 1) % 5];
+        z.notional = Some(bad[(i + 1) % 5]);
         z.age_s = bad[(i + 2) % 5];
     }
     a.zones.zones[0].lo = f64::NAN;

@@ -719,7 +719,7 @@ pub fn analytics(mid: f64) -> Analytics {
             side,
             role,
             strength,
-            notional,
+            notional: Some(notional),
             age_s,
             touches: counts[0],
             bounces: counts[1],
