@@ -167,15 +167,9 @@ fn venues(
     focused: bool,
     cx: &Ctx,
 ) {
-    let title = match view.offline_until {
-        Some(until) => format!(
-            "Venues {} {}",
-            cx.glyphs.sep.trim(),
-            offline_text(until, cx)
-        ),
-        None => "Venues".to_owned(),
-    };
-    let inner = pane(area, buf, &title, focused, cx);
+    // The pane's inside, as `pane` will draw it: the columns are laid out first, so the title
+    // can name the ones that give way.
+    let width = area.width.saturating_sub(2);
     let mut columns = [
         // The longest venue id (`kucoin-futures`) whole: the name is what the row is.
         Column::left("VENUE", 14, 0),
@@ -196,19 +190,31 @@ fn venues(
         longest(&|v| resyncs_text(v).chars().count()),
     );
     let state = longest(&|v| conn_badge(&v.state, cx).0.chars().count());
-    table::widen(&mut columns, inner.width, &[(1, state)]);
+    table::widen(&mut columns, width, &[(1, state)]);
     // A state's reason matters more than the connection and malformed counts: if it still
-    // does not fit, those give way rather than the reason being cut (the header's `+N` mark
-    // names them where a column's room is left for it; at 80 columns none is).
-    let others: u16 = table::layout(&columns, inner.width)
+    // does not fit, those give way rather than the reason being cut, and the title names them.
+    let others: u16 = table::layout(&columns, width)
         .iter()
         .filter(|&&(i, _)| i != 1 && columns[i].priority < 4)
         .map(|&(i, _)| columns[i].width + 1)
         .sum();
     columns[1].width = columns[1]
         .width
-        .max(state.min(inner.width.saturating_sub(others)));
-    let kept = table::layout(&columns, inner.width);
+        .max(state.min(width.saturating_sub(others)));
+    let kept = table::layout(&columns, width);
+    let sep = cx.glyphs.sep.trim();
+    let mut title = match view.offline_until {
+        Some(until) => format!("Venues {sep} {}", offline_text(until, cx)),
+        None => "Venues".to_owned(),
+    };
+    let hidden: Vec<&str> = (0..columns.len())
+        .filter(|i| !kept.iter().any(|&(k, _)| k == *i))
+        .map(|i| columns[i].title)
+        .collect();
+    if !hidden.is_empty() {
+        title.push_str(&format!(" {sep} {} hidden: too narrow", hidden.join(", ")));
+    }
+    let inner = pane(area, buf, &title, focused, cx);
     table::header(buf, inner, 0, &columns, &kept, cx.theme.dim);
     let t = cx.theme;
     for (i, v) in view

@@ -272,6 +272,15 @@ fn health_shows_long_names_whole_and_wraps_its_notes() {
     let screen = text(draw(&app, 120, 40).backend().buffer());
     assert!(screen.contains("kucoin-futures perp"), "{screen}");
     assert!(screen.contains("BTC_USDC-PERPETUAL"), "{screen}");
+    // At 80 columns the counts that give way to the state's reason are named in the title.
+    let narrow = text(draw(&app, 80, 24).backend().buffer());
+    let venues_title = narrow.lines().find(|l| l.contains("Venues")).unwrap();
+    assert!(
+        venues_title.contains("CONN, BAD hidden"),
+        "{venues_title}\n{narrow}"
+    );
+    let wide = text(draw(&app, 200, 60).backend().buffer());
+    assert!(!wide.contains("hidden: too narrow"), "{wide}");
     // The overview's venue column is as wide as its longest long name.
     press(&mut app, &[Command::ViewOverview]);
     for (w, h) in [(120, 40), (200, 60)] {
