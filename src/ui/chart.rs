@@ -8,7 +8,7 @@ use crate::market::TakerSide;
 use crate::ui::format;
 use crate::ui::layout::title;
 use crate::ui::model::chart::{ChartData, ChartRange};
-use crate::ui::widgets::{Ctx, braille_line, pane, put, put_cell, y_axis_labels};
+use crate::ui::widgets::{Ctx, braille_runs, pane, put, put_cell, y_axis_labels};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Axis, Chart, Widget};
@@ -108,11 +108,11 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &ChartView, cx: &Ctx) {
             }
         }
     } else {
-        let datasets = vec![
-            braille_line(&lows, dim),
-            braille_line(&highs, dim),
-            braille_line(&view.data.line, cx.theme.text),
-        ];
+        let step = view.range.max_step();
+        let datasets: Vec<_> = braille_runs(&lows, step, dim)
+            .chain(braille_runs(&highs, step, dim))
+            .chain(braille_runs(&view.data.line, step, cx.theme.text))
+            .collect();
         Chart::new(datasets)
             .x_axis(Axis::default().bounds([-span, 0.0]))
             .y_axis(Axis::default().bounds([lo, hi]))

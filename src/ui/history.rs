@@ -7,7 +7,7 @@ use crate::ui::app::App;
 use crate::ui::format;
 use crate::ui::layout::title;
 use crate::ui::model::history::{HistoryAsk, Outcome, Series};
-use crate::ui::widgets::{Ctx, braille_line, pane, put, put_cell, put_right, y_axis_labels};
+use crate::ui::widgets::{Ctx, braille_runs, pane, put, put_cell, put_right, y_axis_labels};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Axis, Chart, Dataset, Widget};
@@ -224,10 +224,12 @@ fn chart(inner: Rect, buf: &mut Buffer, ask: &HistoryAsk, series: &[Series], cx:
             }
         }
     } else {
+        // Rows further apart than two intervals: the store has none between them.
+        let max_step = 2.0 * ask.interval().seconds() as f64;
         let datasets: Vec<Dataset> = series
             .iter()
             .enumerate()
-            .map(|(i, s)| braille_line(&s.points, style(i)))
+            .flat_map(|(i, s)| braille_runs(&s.points, max_step, style(i)))
             .collect();
         Chart::new(datasets)
             .x_axis(Axis::default().bounds([-span, 0.0]))

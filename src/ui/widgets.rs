@@ -142,7 +142,20 @@ pub fn y_axis_labels(
 }
 /// A braille line of `points` for a ratatui `Chart` (the price chart and the History view; under
 /// `--ascii` both draw points themselves instead).
-pub fn braille_line(points: &[(f64, f64)], style: Style) -> ratatui::widgets::Dataset<'_> {
+/// A series' lines, one per run of points no more than `max_step` apart on the x axis: a
+/// stretch without samples (a book down, the app not running, a past still being built) is
+/// drawn as a gap, never as a straight line between its ends.
+pub fn braille_runs(
+    points: &[(f64, f64)],
+    max_step: f64,
+    style: Style,
+) -> impl Iterator<Item = ratatui::widgets::Dataset<'_>> {
+    points
+        .chunk_by(move |a, b| b.0 - a.0 <= max_step)
+        .map(move |run| braille_line(run, style))
+}
+
+fn braille_line(points: &[(f64, f64)], style: Style) -> ratatui::widgets::Dataset<'_> {
     use ratatui::symbols::Marker;
     use ratatui::widgets::{Dataset, GraphType};
     Dataset::default()

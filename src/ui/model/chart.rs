@@ -42,6 +42,15 @@ impl ChartRange {
     }
 
     /// What one point is.
+    /// The widest step between two points of one line: a sample or candle missed is bridged, a
+    /// longer stretch without any is a gap in the line.
+    pub fn max_step(self) -> f64 {
+        match self {
+            ChartRange::FiveMinutes => 2.5,
+            _ => 150.0,
+        }
+    }
+
     pub fn resolution(self) -> &'static str {
         match self {
             ChartRange::FiveMinutes => "1s mid",

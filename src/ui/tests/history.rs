@@ -142,6 +142,40 @@ fn history_view_at_every_size() {
     insta::assert_snapshot!("history_ascii_80x24", screen.backend());
 }
 
+/// A stretch the store holds no rows for is a gap in the line, never a straight line across it
+/// (the app was not running, or the demo's past is still being built).
+#[test]
+fn a_stretch_without_rows_is_a_gap_in_the_line() {
+    let path = tempdir("gap").join("h.sqlite");
+    let mut store = Store::open_write(&path).unwrap();
+    // A row a minute from 20 to 16 h ago and over the last 4 h, nothing in between; the mid
+    // climbs all along, so a line bridging the hole would cross the middle of the plot.
+    for m in (0..240i64).chain(960..1200) {
+        let t = NOW_S - 20 * 3_600 + m * 60;
+        let mid = 67_000.0 + m as f64;
+        store
+            .write_second(t, &[row("all", "BTC", mid, 0.0)], &[])
+            .unwrap();
+    }
+    drop(store);
+    let mut app = history_app(Some(path));
+    press(&mut app, &[Command::ViewHistory]);
+    assert!(load_now(&mut app));
+    let shown = text(draw(&app, 120, 40).backend().buffer());
+    let lines: Vec<Vec<char>> = shown.lines().map(|l| l.chars().collect()).collect();
+    let drawn = |cols: std::ops::Range<usize>| {
+        lines[4..lines.len() - 3]
+            .iter()
+            .flat_map(|l| l[cols.clone()].iter())
+            .filter(|c| ('\u{2801}'..='\u{28ff}').contains(*c))
+            .count()
+    };
+    // The plot's 24 h run over about 110 columns: the hole (16 h to 4 h ago) is columns 45 to
+    // 100, its middle 54 to 90; each stretch draws its own line.
+    assert_eq!(drawn(54..90), 0, "{shown}");
+    assert!(drawn(20..40) > 5 && drawn(104..118) > 5, "{shown}");
+}
+
 #[test]
 fn every_state_without_a_chart_says_why() {
     let shown = |app: &App| text(draw(app, 120, 40).backend().buffer());
