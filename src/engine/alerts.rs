@@ -284,10 +284,15 @@ impl AlertEngine {
                 format!(
                     "{} = {} (z {m:.2} {op} {level})",
                     rule.metric,
-                    figure(value)
+                    reading(rule.metric.name(), value)
                 )
             }
-            Measured::Value => format!("{} = {} {op} {level}", rule.metric, figure(value)),
+            Measured::Value => format!(
+                "{} = {} {op} {}",
+                rule.metric,
+                reading(rule.metric.name(), value),
+                reading(rule.metric.name(), level)
+            ),
             // The alert's level is the label left, its value the label taken.
             Measured::ChangedFrom(from) => {
                 level = from;
@@ -415,6 +420,34 @@ fn cooled(state: &RuleState, rule: &AlertRule, now: Nanos) -> bool {
 /// An alert's measured figure: six significant digits but every digit of the integer part,
 /// without trailing zeros (`3358637` for a large trade's notional, `0.67` for a composite;
 /// six fixed decimals wrote `3358637.293295` and `0.670000`).
+/// A metric's figure as a trader reads it: dollar amounts with their magnitude (`$2.13M`), bps,
+/// ms and rates with their unit, scores and ratios bare (the alert's `value` and `level` keep
+/// the exact numbers).
+fn reading(metric: &str, v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if metric.ends_with("_usd") || metric.contains("notional") {
+        let sign = if v < 0.0 { "-" } else { "" };
+        let (scaled, suffix) = match v.abs() {
+            a if a >= 1e9 => (a / 1e9, "B"),
+            a if a >= 1e6 => (a / 1e6, "M"),
+            a if a >= 1e3 => (a / 1e3, "k"),
+            a => (a, ""),
+        };
+        let text = format!("{scaled:.2}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        return format!("{sign}${text}{suffix}");
+    }
+    let unit = [("_bps", " bps"), ("_ms", " ms"), ("_per_min", "/min")]
+        .into_iter()
+        .find(|(end, _)| metric.ends_with(end));
+    match unit {
+        Some((_, unit)) => format!("{}{unit}", figure(v)),
+        None => figure(v),
+    }
+}
+
 fn figure(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
@@ -435,7 +468,22 @@ fn figure(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::figure;
+    use super::{figure, reading};
+
+    #[test]
+    fn alert_figures_carry_their_unit() {
+        assert_eq!(reading("large_trade_usd", 2_130_831.0), "$2.13M");
+        assert_eq!(reading("large_trade_usd", 2_000_000.0), "$2M");
+        assert_eq!(reading("liquidation_notional_1m", 45_500.0), "$45.5k");
+        assert_eq!(reading("depth_10bps_usd", -1.5e9), "-$1.5B");
+        assert_eq!(reading("liquidation_usd", 512.345), "$512.35");
+        assert_eq!(reading("spread_bps", 1.25), "1.25 bps");
+        assert_eq!(reading("book_age_ms", 1_500.0), "1500 ms");
+        assert_eq!(reading("large_order_events_per_min", 12.0), "12/min");
+        assert_eq!(reading("whale_conviction", 0.42), "0.42");
+        assert_eq!(reading("depth_imbalance_25bps", -0.3), "-0.3");
+        assert_eq!(reading("large_trade_usd", f64::INFINITY), "inf");
+    }
 
     #[test]
     fn alert_figures_keep_six_significant_digits_and_the_whole_integer() {
