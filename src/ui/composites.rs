@@ -2,7 +2,6 @@
 //! from -1 to 1, risks from 0 to 1), and which venues fed them.
 
 use crate::engine::frame::{Composites, Progress, SymbolHistory};
-use crate::market::VenueId;
 use crate::ui::format;
 use crate::ui::widgets::{Ctx, pane, put, put_right, sparkline};
 use ratatui::buffer::Buffer;
@@ -119,9 +118,9 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
         put(buf, inner.x, y, name, label, t.dim);
         put_right(buf, inner.x + label, y, &text, number, style);
         if name == DISLOCATION
-            && let Some(note) = currency_note(c)
+            && let Some(note) = pack(&currency_note(c), spark_w.into(), 1).first()
         {
-            put(buf, spark_x, y, &note, spark_w, t.dim);
+            put(buf, spark_x, y, note, spark_w, t.dim);
         }
         if name == PERP_VS_SPOT {
             // 1 when spot's and the perpetuals' large takers lean the same way, 0 when opposite.
@@ -148,36 +147,89 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &CompositesView, cx: &Ctx) {
         y += 1;
     }
     if y < inner.bottom() {
-        let used: Vec<&str> = c.venues_used.iter().map(|v| VenueId::as_str(*v)).collect();
-        let text = if used.is_empty() {
-            cx.glyphs.absent.to_owned()
-        } else {
-            used.join(" ")
+        let used: Vec<String> = c
+            .venues_used
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match i {
+                0 => v.as_str().to_owned(),
+                _ => format!(" {}", v.as_str()),
+            })
+            .collect();
+        let width = inner.width - label;
+        let lines = match used.is_empty() {
+            true => vec![cx.glyphs.absent.to_owned()],
+            false => pack(&used, width.into(), usize::from(inner.bottom() - y)),
         };
         put(buf, inner.x, y, "inputs from", label, t.dim);
-        put(buf, inner.x + label, y, &text, inner.width - label, t.dim);
+        for (i, line) in lines.iter().enumerate() {
+            put(buf, inner.x + label, y + i as u16, line, width, t.dim);
+        }
     }
+}
+
+/// Whole pieces (each but the first carrying its separator) on up to `rows` lines of `width`
+/// cells. When they do not all fit, the last line ends with `+N`, the number left out: a list
+/// cut short says so, and no line ends inside a name or a number.
+fn pack(pieces: &[String], width: usize, rows: usize) -> Vec<String> {
+    let len = |line: &[&str]| line.iter().map(|p| p.chars().count()).sum::<usize>();
+    let mut lines: Vec<Vec<&str>> = Vec::new();
+    let mut shown = 0;
+    for piece in pieces {
+        match lines.last_mut() {
+            Some(line) if len(line) + piece.chars().count() <= width => line.push(piece),
+            _ => {
+                let bare = piece.trim_start_matches([',', ';', ' ']);
+                if lines.len() == rows || bare.chars().count() > width {
+                    break;
+                }
+                lines.push(vec![bare]);
+            }
+        }
+        shown += 1;
+    }
+    let mut left = pieces.len() - shown;
+    if left > 0
+        && let Some(line) = lines.last_mut()
+    {
+        while line.len() > 1 && len(line) + format!(" +{left}").len() > width {
+            line.pop();
+            left += 1;
+        }
+    }
+    let mut out: Vec<String> = lines.iter().map(|l| l.concat()).collect();
+    if left > 0 {
+        match out.last_mut() {
+            Some(line) => line.push_str(&format!(" +{left}")),
+            None => out.push(format!("+{left}")),
+        }
+    }
+    out
 }
 
 /// Beside the dislocation: books in another currency than the symbol's were converted through
 /// the named rates (`via USDT/USD 0.99982 · kraken`) or left out (`USD left out: no rate`),
-/// never taken as equal money.
-fn currency_note(c: &Composites) -> Option<String> {
-    let rates: Vec<String> = c
+/// never taken as equal money. As pieces for [`pack`]; empty when every book is in the
+/// symbol's currency.
+fn currency_note(c: &Composites) -> Vec<String> {
+    let mut pieces: Vec<String> = c
         .quote_rates
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let rate = format::fixed(r.rate, 5);
-            format!("{} {rate} · {}", r.pair, r.venue.as_str())
+            let lead = if i == 0 { "via " } else { ", " };
+            format!("{lead}{} {rate} · {}", r.pair, r.venue.as_str())
         })
         .collect();
-    let via = (!rates.is_empty()).then(|| format!("via {}", rates.join(", ")));
-    let apart = (!c.quotes_apart.is_empty())
-        .then(|| format!("{} left out: no rate", c.quotes_apart.join(" ")));
-    match (via, apart) {
-        (Some(via), Some(apart)) => Some(format!("{via}; {apart}")),
-        (via, apart) => via.or(apart),
+    if !c.quotes_apart.is_empty() {
+        let lead = if pieces.is_empty() { "" } else { "; " };
+        pieces.push(format!(
+            "{lead}{} left out: no rate",
+            c.quotes_apart.join(" ")
+        ));
     }
+    pieces
 }
 
 #[cfg(test)]
@@ -197,10 +249,11 @@ mod tests {
     #[test]
     fn the_currency_note_names_the_rate_or_what_was_left_out() {
         use crate::engine::quote_rate::QuoteRate;
+        use crate::market::VenueId;
         let mut c = Composites::default();
-        assert_eq!(currency_note(&c), None);
+        assert!(currency_note(&c).is_empty());
         c.quotes_apart = vec!["USD".into()];
-        assert_eq!(currency_note(&c).unwrap(), "USD left out: no rate");
+        assert_eq!(currency_note(&c).concat(), "USD left out: no rate");
         let rate = |pair: &'static str, rate| QuoteRate {
             pair,
             rate,
@@ -209,14 +262,34 @@ mod tests {
         };
         c.quote_rates = vec![rate("USDT/USD", 0.99982)];
         assert_eq!(
-            currency_note(&c).unwrap(),
+            currency_note(&c).concat(),
             "via USDT/USD 0.99982 · kraken; USD left out: no rate"
         );
         c.quotes_apart.clear();
         c.quote_rates.push(rate("USDC/USD", 0.99995));
+        let note = currency_note(&c);
         assert_eq!(
-            currency_note(&c).unwrap(),
+            note.concat(),
             "via USDT/USD 0.99982 · kraken, USDC/USD 0.99995 · kraken"
         );
+        // Where the second rate does not fit, it is counted, not cut.
+        assert_eq!(pack(&note, 40, 1), ["via USDT/USD 0.99982 · kraken +1"]);
+    }
+
+    #[test]
+    fn packed_lists_keep_whole_names_and_count_what_is_left_out() {
+        let pieces: Vec<String> = ["binance", " binance-usdm", " bybit-spot", " okx", " kraken"]
+            .map(String::from)
+            .to_vec();
+        // Two lines of 24: every name whole, no line starting with its separator.
+        assert_eq!(
+            pack(&pieces, 24, 2),
+            ["binance binance-usdm", "bybit-spot okx kraken"]
+        );
+        // One line: what does not fit is counted, and the count has its room.
+        assert_eq!(pack(&pieces, 24, 1), ["binance binance-usdm +3"]);
+        assert_eq!(pack(&pieces, 22, 1), ["binance +4"]);
+        assert_eq!(pack(&pieces, 60, 1), [pieces.concat()]);
+        assert_eq!(pack(&pieces, 3, 1), ["+5"]);
     }
 }

@@ -288,3 +288,43 @@ fn health_shows_long_names_whole_and_wraps_its_notes() {
         assert!(screen.contains("kucoin-futures perp "), "{w}×{h}\n{screen}");
     }
 }
+
+/// The composites' inputs line lists thirteen venues whole, on as many lines as the pane has,
+/// and counts the rest rather than cutting a name.
+#[test]
+fn the_composites_inputs_keep_every_venue_name_whole() {
+    use crate::market::VenueId;
+    let mut frame = fixtures::frame();
+    frame.symbols[0].composites.venues_used = VenueId::ALL.to_vec();
+    let mut app = app(frame);
+    press(&mut app, &[Command::ViewDetail]);
+    for (w, h) in [(120, 40), (200, 60)] {
+        let s = text(draw(&app, w, h).backend().buffer());
+        let lines: Vec<&str> = s.lines().collect();
+        let Some(first) = lines.iter().position(|l| l.contains("inputs from")) else {
+            continue;
+        };
+        let col = lines[first].find("inputs from").unwrap();
+        let mut words = Vec::new();
+        for line in &lines[first..] {
+            let Some(rest) = line.get(col..) else { break };
+            // The pane's text up to its border.
+            let inside = rest.split('│').next().unwrap_or("");
+            let inside = inside.trim_start_matches("inputs from");
+            if inside.trim().is_empty() || inside.starts_with('─') {
+                break;
+            }
+            words.extend(inside.split_whitespace().map(str::to_owned));
+        }
+        assert!(!words.is_empty(), "{w}×{h}\n{s}");
+        for word in &words {
+            assert!(
+                VenueId::ALL.iter().any(|v| v.as_str() == word)
+                    || word
+                        .strip_prefix('+')
+                        .is_some_and(|n| n.parse::<u32>().is_ok()),
+                "{w}×{h}: {word:?} is cut\n{s}"
+            );
+        }
+    }
+}
