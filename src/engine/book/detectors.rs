@@ -121,6 +121,7 @@ impl Detectors {
         now: Millis,
         mid: Option<f64>,
         base_units: bool,
+        quote: &str,
         level: LevelReadings,
     ) -> Vec<DetectorReading> {
         let s = &mut self.streams;
@@ -149,13 +150,13 @@ impl Detectors {
         let l = &mut self.latches;
         let at = now;
         l[slot(DetectorKind::PhantomLiquidity)].update(at, scores[0], || {
-            (phantom_summary(level.phantom), Vec::new())
+            (phantom_summary(level.phantom, quote), Vec::new())
         });
         l[slot(DetectorKind::Layering)].update(at, scores[1], || layering_evidence(level.layering));
         l[slot(DetectorKind::QuoteStuffing)]
             .update(at, scores[2], || stuffing_evidence(level.stuffing, mid));
         l[slot(DetectorKind::MomentumIgnition)]
-            .update(at, scores[3], || ignition_evidence(ignition));
+            .update(at, scores[3], || ignition_evidence(ignition, quote));
         let pump_latch = &mut l[slot(DetectorKind::Pump)];
         pump_latch.update(at, scores[4], || pump_evidence(&pump, now));
         // §10.5's dump confirmation, on the firing it follows (not on a later one).
@@ -166,7 +167,7 @@ impl Detectors {
             pump_latch.annotate(&format!("dump: half the rise given back by {dumped}"));
         }
         l[slot(DetectorKind::WashTrading)].update(at, scores[5], || (wash_summary(&wash), vec![]));
-        l[slot(DetectorKind::StopHunt)].update(at, scores[6], || hunt_evidence(hunt));
+        l[slot(DetectorKind::StopHunt)].update(at, scores[6], || hunt_evidence(hunt, quote));
         DetectorKind::ALL
             .iter()
             .zip(scores)
@@ -195,6 +196,31 @@ fn price(x: f64) -> String {
     }
 }
 
+/// An amount in the book's quote currency with its magnitude, three significant digits:
+/// `2.1M USDT`, `512 USD`.
+fn amount(x: f64, quote: &str) -> String {
+    if !x.is_finite() {
+        return format!("{x} {quote}");
+    }
+    let (scaled, suffix) = match x.abs() {
+        a if a >= 1e9 => (x / 1e9, "B"),
+        a if a >= 1e6 => (x / 1e6, "M"),
+        a if a >= 1e3 => (x / 1e3, "k"),
+        _ => (x, ""),
+    };
+    let decimals = match scaled.abs() {
+        a if a >= 100.0 => 0,
+        a if a >= 10.0 => 1,
+        _ => 2,
+    };
+    let text = format!("{scaled:.decimals$}");
+    let text = match text.contains('.') {
+        true => text.trim_end_matches('0').trim_end_matches('.'),
+        false => &text,
+    };
+    format!("{text}{suffix} {quote}")
+}
+
 fn side_name(side: Side) -> &'static str {
     match side {
         Side::Bid => "bid",
@@ -202,13 +228,15 @@ fn side_name(side: Side) -> &'static str {
     }
 }
 
-fn phantom_summary(r: &PhantomReading) -> String {
+fn phantom_summary(r: &PhantomReading, quote: &str) -> String {
     let lifetime = r.median_flicker_lifetime_ms.map_or(String::new(), |ms| {
         format!(", median flicker life {ms:.0} ms")
     });
     format!(
-        "{} large adds resolved in 60 s; flickered notional bid {:.0}, ask {:.0}{lifetime}",
-        r.episodes, r.flicker_notional_bid, r.flicker_notional_ask
+        "{} large adds resolved in 60 s; flickered notional bid {}, ask {}{lifetime}",
+        r.episodes,
+        amount(r.flicker_notional_bid, quote),
+        amount(r.flicker_notional_ask, quote)
     )
 }
 
@@ -252,7 +280,7 @@ fn stuffing_evidence(r: Option<StuffingReading>, mid: Option<f64>) -> (String, V
     (summary, points)
 }
 
-fn ignition_evidence(i: Option<Ignition>) -> (String, Vec<EvidencePoint>) {
+fn ignition_evidence(i: Option<Ignition>, quote: &str) -> (String, Vec<EvidencePoint>) {
     let Some(i) = i else {
         return (String::new(), vec![]);
     };
@@ -268,8 +296,8 @@ fn ignition_evidence(i: Option<Ignition>) -> (String, Vec<EvidencePoint>) {
         "median 0".into()
     };
     let summary = format!(
-        "{dir} burst: taker {taker} {:.0} in 5 s ({multiple}), mid {} → {}, {} after 60 s",
-        b.notional,
+        "{dir} burst: taker {taker} {} in 5 s ({multiple}), mid {} → {}, {} after 60 s",
+        amount(b.notional, quote),
         price(b.p0),
         price(b.peak),
         price(i.p_h)
@@ -306,7 +334,7 @@ fn wash_summary(r: &WashReading) -> String {
     )
 }
 
-fn hunt_evidence(h: Option<Hunt>) -> (String, Vec<EvidencePoint>) {
+fn hunt_evidence(h: Option<Hunt>, quote: &str) -> (String, Vec<EvidencePoint>) {
     let Some(h) = h else {
         return (String::new(), vec![]);
     };
@@ -316,13 +344,13 @@ fn hunt_evidence(h: Option<Hunt>) -> (String, Vec<EvidencePoint>) {
         ("down", "low", "longs")
     };
     let summary = format!(
-        "{dir}-spike to {} past the 30 min {edge} {} (ATR {}), {squeezed} liquidated {:.0} \
-         (baseline {:.0}), {} after 2 min",
+        "{dir}-spike to {} past the 30 min {edge} {} (ATR {}), {squeezed} liquidated {} \
+         (baseline {}), {} after 2 min",
         price(h.extreme),
         price(h.edge),
         price(h.atr),
-        h.liquidated,
-        h.liq_baseline,
+        amount(h.liquidated, quote),
+        amount(h.liq_baseline, quote),
         price(h.p_after)
     );
     let points = vec![
@@ -335,6 +363,16 @@ fn hunt_evidence(h: Option<Hunt>) -> (String, Vec<EvidencePoint>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_carry_their_magnitude_and_currency() {
+        assert_eq!(amount(2_096_684.0, "USDT"), "2.1M USDT");
+        assert_eq!(amount(5_601_372.0, "USDT"), "5.6M USDT");
+        assert_eq!(amount(512.4, "USD"), "512 USD");
+        assert_eq!(amount(45_550.0, "USD"), "45.5k USD");
+        assert_eq!(amount(1.234e9, "USDC"), "1.23B USDC");
+        assert_eq!(amount(0.0, "USD"), "0 USD");
+    }
 
     #[test]
     fn prices_keep_six_significant_digits() {

@@ -199,7 +199,9 @@ impl BookEngine {
             layering: &layering,
             stuffing: self.diff.stuffing(exch_now),
         };
-        let detectors = self.detectors.tick(exch_now, mid, p.base_units, level);
+        let detectors =
+            self.detectors
+                .tick(exch_now, mid, p.base_units, &self.instrument.quote, level);
         let ladder = self.ladder(&book, cfg.ladder_depth, theta, live);
         self.bids = bids;
         self.asks = asks;
