@@ -16,15 +16,24 @@ pub struct HelpView<'a> {
     pub theme: &'a str,
 }
 
-/// The lines of the help text, with their styles, for a pane `width` cells wide (glossary
-/// entries wrap under their term).
+/// The lines of the help text, with their styles, for a pane `width` cells wide (what a key,
+/// mark or term means wraps under itself).
 fn lines(view: &HelpView, width: usize, cx: &Ctx) -> Vec<(String, Style)> {
     let t = cx.theme;
+    const TERM: usize = 18;
+    let room = width.saturating_sub(TERM + 3).max(20);
+    // A key, mark or term and what it means, the meaning wrapped under itself.
+    let entry = |out: &mut Vec<(String, Style)>, term: &str, meaning: &str| {
+        for (i, part) in wrap(meaning, room).into_iter().enumerate() {
+            let term = if i == 0 { term } else { "" };
+            out.push((format!("  {term:<TERM$} {part}"), t.text));
+        }
+    };
     let mut out = Vec::new();
     for section in view.sections {
         out.push((section.title.to_owned(), t.title));
         for (keys, what) in &section.lines {
-            out.push((format!("  {keys:<18} {what}"), t.text));
+            entry(&mut out, keys, what);
         }
         out.push((String::new(), t.text));
     }
@@ -76,20 +85,15 @@ fn lines(view: &HelpView, width: usize, cx: &Ctx) -> Vec<(String, Style)> {
         ),
     ];
     for (mark, meaning) in legend {
-        out.push((format!("  {mark:<18} {meaning}"), t.text));
+        entry(&mut out, &mark, meaning);
     }
     out.push((String::new(), t.text));
     out.push((
         "Glossary: what each read is (unit, window)".to_owned(),
         t.title,
     ));
-    const TERM: usize = 18;
-    let room = width.saturating_sub(TERM + 3).max(20);
     for (term, meaning) in glossary::ENTRIES {
-        for (i, part) in wrap(meaning, room).into_iter().enumerate() {
-            let term = if i == 0 { *term } else { "" };
-            out.push((format!("  {term:<TERM$} {part}"), t.text));
-        }
+        entry(&mut out, term, meaning);
     }
     out.push((String::new(), t.text));
     out.push((format!("theme: {}", view.theme), t.dim));

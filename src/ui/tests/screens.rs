@@ -328,3 +328,36 @@ fn the_composites_inputs_keep_every_venue_name_whole() {
         }
     }
 }
+
+/// At 80 columns every key's description is in the help whole: what does not fit on the key's
+/// line wraps under it.
+#[test]
+fn at_80_columns_the_help_shows_every_key_description_whole() {
+    let mut app = app(fixtures::frame());
+    press(&mut app, &[Command::ToggleHelp]);
+    let mut seen = String::new();
+    for _ in 0..40 {
+        // The overlay's columns only (the screen behind it shows at the edges).
+        for line in text(draw(&app, 80, 24).backend().buffer()).lines() {
+            seen.extend(line.chars().skip(3).take(74));
+            seen.push('\n');
+        }
+        press(&mut app, &[Command::PageDown]);
+    }
+    // The help's text, without borders, as one run of words.
+    let words: Vec<&str> = seen
+        .split(|c: char| c.is_whitespace() || c == '│')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = words.join(" ");
+    for section in app.keymap.help() {
+        for (_, what) in section.lines {
+            let what: Vec<&str> = what.split_whitespace().collect();
+            assert!(
+                joined.contains(&what.join(" ")),
+                "{:?} is not whole in the help at 80 columns",
+                what.join(" ")
+            );
+        }
+    }
+}
