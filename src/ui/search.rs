@@ -15,22 +15,19 @@ pub struct SearchView<'a> {
 /// Matches listed at most.
 const LIST: usize = 8;
 
+const TITLE: &str = "Search symbols (enter: go, esc: cancel)";
+
 /// Draws the overlay at the bottom-left of `area` (the body, above the footer).
 pub fn render(area: Rect, buf: &mut Buffer, view: &SearchView, cx: &Ctx) {
     let height = (view.matches.len().clamp(1, LIST) as u16 + 3).min(area.height);
-    let width = 36.min(area.width);
+    // Wide enough for the title's keys whole (the title, two spaces and the borders).
+    let width = (TITLE.chars().count() as u16 + 4).min(area.width);
     if height < 3 || width < 8 {
         return;
     }
     let popup = Rect::new(area.x, area.bottom() - height, width, height);
     Clear.render(popup, buf);
-    let inner = pane(
-        popup,
-        buf,
-        "Search symbols (enter: go, esc: cancel)",
-        true,
-        cx,
-    );
+    let inner = pane(popup, buf, TITLE, true, cx);
     let prompt = format!("/{}{}", view.query, cx.glyphs.cursor);
     put(buf, inner.x, inner.y, &prompt, inner.width, cx.theme.text);
     if view.matches.is_empty() {
