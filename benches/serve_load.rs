@@ -68,19 +68,10 @@ async fn plain_reader(
     stop_at: Instant,
 ) -> Vec<(u64, SystemTime, SystemTime)> {
     let mut ticks = Vec::new();
-    let Ok(mut response) = request.send().await else {
-        return ticks;
-    };
     let mut buffer: Vec<u8> = Vec::new();
     let mut scanned = 0;
-    while Instant::now() < stop_at {
-        let Ok(Ok(Some(chunk))) =
-            tokio::time::timeout(Duration::from_secs(5), response.chunk()).await
-        else {
-            break;
-        };
-        let received = SystemTime::now();
-        buffer.extend_from_slice(&chunk);
+    each_chunk(request, stop_at, |chunk, received| {
+        buffer.extend_from_slice(chunk);
         while let Some(end) = find(&buffer[scanned..], b"\n\n").map(|i| scanned + i) {
             let event = &buffer[..end];
             let stamp = find(event, b"\"timestamp\":\"")
@@ -99,8 +90,29 @@ async fn plain_reader(
             scanned = 0;
         }
         scanned = buffer.len().saturating_sub(1);
-    }
+    })
+    .await;
     ticks
+}
+
+/// Sends `request` and hands each chunk of the response to `on_chunk` with its arrival time,
+/// until `stop_at` or 5 s without one.
+async fn each_chunk(
+    request: reqwest::RequestBuilder,
+    stop_at: Instant,
+    mut on_chunk: impl FnMut(&[u8], SystemTime),
+) {
+    let Ok(mut response) = request.send().await else {
+        return;
+    };
+    while Instant::now() < stop_at {
+        let Ok(Ok(Some(chunk))) =
+            tokio::time::timeout(Duration::from_secs(5), response.chunk()).await
+        else {
+            break;
+        };
+        on_chunk(&chunk, SystemTime::now());
+    }
 }
 
 /// Every piece of the server's gzip stream ends with a sync flush, whose empty stored block is
@@ -113,25 +125,17 @@ const SYNC_FLUSH: &[u8] = &[0, 0, 0xff, 0xff];
 /// events are matched to the ticks by order against the plain clock reader.
 async fn gzip_reader(request: reqwest::RequestBuilder, stop_at: Instant) -> Vec<SystemTime> {
     let mut arrivals = Vec::new();
-    let Ok(mut response) = request.send().await else {
-        return arrivals;
-    };
     let mut tail: Vec<u8> = Vec::new();
-    while Instant::now() < stop_at {
-        let Ok(Ok(Some(chunk))) =
-            tokio::time::timeout(Duration::from_secs(5), response.chunk()).await
-        else {
-            break;
-        };
-        let received = SystemTime::now();
+    each_chunk(request, stop_at, |chunk, received| {
         // A marker split across chunks: the last three bytes before and the first three now.
         tail.extend_from_slice(&chunk[..chunk.len().min(3)]);
         let found = memchr::memmem::find_iter(&tail, SYNC_FLUSH).count()
-            + memchr::memmem::find_iter(&chunk, SYNC_FLUSH).count();
+            + memchr::memmem::find_iter(chunk, SYNC_FLUSH).count();
         arrivals.extend(std::iter::repeat_n(received, found));
         tail.clear();
         tail.extend_from_slice(&chunk[chunk.len().saturating_sub(3)..]);
-    }
+    })
+    .await;
     arrivals
 }
 
