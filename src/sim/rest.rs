@@ -34,6 +34,7 @@ pub fn answer(req: &Request, market: &Market) -> Response {
         "/api/v3/depth" => depth(req, market, VenueId::Binance),
         "/fapi/v1/depth" => depth(req, market, VenueId::BinanceUsdm),
         "/fapi/v1/openInterest" => open_interest(req, market),
+        "/fapi/v1/fundingInfo" => Response::ok(binance_funding_info(&listed(VenueId::BinanceUsdm))),
         "/v5/market/instruments-info" => match req.param("category") {
             Some("spot") => Response::ok(bybit_info("spot", &listed(VenueId::BybitSpot))),
             Some("linear") => Response::ok(bybit_info("linear", &listed(VenueId::BybitLinear))),
@@ -262,6 +263,25 @@ fn open_interest(req: &Request, market: &Market) -> Response {
 
 fn base(i: &SimInstrument) -> &'static str {
     i.symbol().name
+}
+
+/// `GET /fapi/v1/fundingInfo`. Binance lists only the symbols whose funding cap, floor or
+/// interval it adjusted; the simulator lists every perpetual it serves, at the 8 h its funding
+/// times keep, so the demo shows the funding APR the venue's list makes possible.
+fn binance_funding_info(list: &[&SimInstrument]) -> String {
+    let entries: Vec<Value> = list
+        .iter()
+        .map(|i| {
+            json!({
+                "symbol": i.id,
+                "adjustedFundingRateCap": "0.02000000",
+                "adjustedFundingRateFloor": "-0.02000000",
+                "fundingIntervalHours": 8,
+                "disclaimer": false,
+            })
+        })
+        .collect();
+    Value::Array(entries).to_string()
 }
 
 fn binance_info(list: &[&SimInstrument]) -> String {
@@ -512,6 +532,22 @@ mod tests {
         let oi: f64 = body["openInterest"].as_str().unwrap().parse().unwrap();
         assert!(oi > 0.0, "{}", first.body);
         cancel.cancel();
+    }
+
+    /// `GET /fapi/v1/fundingInfo` lists every simulated USDⓈ-M perpetual at the 8 h its
+    /// funding times keep, in Binance's shape.
+    #[test]
+    fn binance_funding_info_lists_every_perpetual_at_8h() {
+        let list: Vec<&SimInstrument> = books_of(VenueId::BinanceUsdm)
+            .map(|b| &INSTRUMENTS[b])
+            .collect();
+        let body: serde_json::Value = serde_json::from_str(&binance_funding_info(&list)).unwrap();
+        let entries = body.as_array().unwrap();
+        assert_eq!(entries.len(), list.len());
+        for (entry, i) in entries.iter().zip(&list) {
+            assert_eq!(entry["symbol"], i.id);
+            assert_eq!(entry["fundingIntervalHours"], 8);
+        }
     }
 
     /// Hyperliquid's `POST /info` answers `meta` with the simulated coins and refuses other

@@ -64,6 +64,11 @@ const CONNECT_BURST: u32 = 5;
 /// How often open interest is polled: it has no WebSocket stream.
 const OPEN_INTEREST_EVERY: Duration = Duration::from_secs(10);
 
+/// How often the funding-interval list is read: it changes when Binance announces an
+/// adjustment. One request for every symbol, weight 0 (it shares `fundingRate`'s 500 per 5 min
+/// per IP).
+const FUNDING_INFO_EVERY: Duration = Duration::from_secs(3_600);
+
 /// One WebSocket a market opens: its path below the WS base and the streams it carries per
 /// symbol. The depth stream is always on socket 0.
 #[derive(Clone, Copy, Debug)]
@@ -85,6 +90,8 @@ pub trait Market: fmt::Debug + Send + 'static {
     const CHAINED: bool;
     /// The REST open-interest path, polled per symbol, if the market has one.
     const OPEN_INTEREST_PATH: Option<&'static str>;
+    /// The REST list of funding intervals (one request for all symbols), if the market has one.
+    const FUNDING_INFO_PATH: Option<&'static str>;
     const EXCHANGE_INFO_PATH: &'static str;
     /// What the instrument list's symbols are, and which `contractType` to keep (`None`: the
     /// market has no contract types).
@@ -109,6 +116,7 @@ impl Market for Spot {
     const DEPTH_PATH: &'static str = "/api/v3/depth";
     const CHAINED: bool = false;
     const OPEN_INTEREST_PATH: Option<&'static str> = None;
+    const FUNDING_INFO_PATH: Option<&'static str> = None;
     const EXCHANGE_INFO_PATH: &'static str = "/api/v3/exchangeInfo";
     const KIND: MarketKind = MarketKind::Spot;
     const CONTRACT_TYPE: Option<&'static str> = None;
@@ -140,6 +148,7 @@ impl Market for Usdm {
     const DEPTH_PATH: &'static str = "/fapi/v1/depth";
     const CHAINED: bool = true;
     const OPEN_INTEREST_PATH: Option<&'static str> = Some("/fapi/v1/openInterest");
+    const FUNDING_INFO_PATH: Option<&'static str> = Some("/fapi/v1/fundingInfo");
     const EXCHANGE_INFO_PATH: &'static str = "/fapi/v1/exchangeInfo";
     const KIND: MarketKind = MarketKind::Perpetual;
     const CONTRACT_TYPE: Option<&'static str> = Some("PERPETUAL");
@@ -324,7 +333,8 @@ impl<M: Market> Protocol for Binance<M> {
         ))
     }
 
-    /// USDⓈ-M: open interest every 10 s, and the four positioning statistics every minute.
+    /// USDⓈ-M: open interest every 10 s, the four positioning statistics every minute, and the
+    /// funding intervals every hour.
     fn polls(&self, instruments: &[Instrument]) -> Vec<Poll> {
         let Some(path) = M::OPEN_INTEREST_PATH else {
             return Vec::new();
@@ -339,6 +349,10 @@ impl<M: Market> Protocol for Binance<M> {
             .filter(|i| i.kind == MarketKind::Perpetual)
             .flat_map(|i| positioning::urls(&self.rest_base, &i.id))
             .collect();
+        let perpetuals = instruments.iter().any(|i| i.kind == MarketKind::Perpetual);
+        let funding_info = M::FUNDING_INFO_PATH
+            .filter(|_| perpetuals)
+            .map(|path| format!("{}{path}", self.rest_base));
         vec![
             Poll {
                 every: OPEN_INTEREST_EVERY,
@@ -347,6 +361,10 @@ impl<M: Market> Protocol for Binance<M> {
             Poll {
                 every: crate::venue::positioning::POLL_EVERY,
                 urls: positioning,
+            },
+            Poll {
+                every: FUNDING_INFO_EVERY,
+                urls: funding_info.into_iter().collect(),
             },
         ]
     }

@@ -157,6 +157,17 @@ struct OpenInterest {
     time: Millis,
 }
 
+/// One entry of `GET /fapi/v1/fundingInfo`:
+/// `[{"symbol","adjustedFundingRateCap","adjustedFundingRateFloor","fundingIntervalHours",
+/// "disclaimer"}]`. Binance lists only the symbols whose cap, floor or interval it adjusted; the
+/// others keep no interval here, since §3.10 never assumes 8 h.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FundingInfo {
+    symbol: String,
+    funding_interval_hours: Option<f64>,
+}
+
 /// A REST error body: `{"code":-1121,"msg":"Invalid symbol."}`.
 #[derive(Deserialize)]
 struct RestError<'a> {
@@ -334,7 +345,10 @@ pub fn rest(
     body: &str,
     levels: &mut Vec<(Side, Level)>,
 ) -> Result<RestParsed<DepthIds>, String> {
-    if let Ok(error) = serde_json::from_str::<RestError>(body) {
+    // An error is an object (a struct also reads from an array: a list is never an error).
+    if body.trim_start().starts_with('{')
+        && let Ok(error) = serde_json::from_str::<RestError>(body)
+    {
         return Err(format!("error code {}: {}", error.code.get(), error.msg));
     }
     let path = url.split('?').next().unwrap_or(url);
@@ -344,6 +358,8 @@ pub fn rest(
         snapshot(symbol, limit, json(body, "depth snapshot")?, levels)
     } else if path.ends_with("/openInterest") {
         open_interest(json(body, "openInterest")?)
+    } else if path.ends_with("/fundingInfo") {
+        funding_info(json(body, "fundingInfo")?)
     } else {
         Ok(RestParsed::Ignored)
     }
@@ -370,6 +386,26 @@ fn snapshot(
 fn longer_side(levels: &[(Side, Level)]) -> usize {
     let bids = levels.iter().filter(|(s, _)| *s == Side::Bid).count();
     bids.max(levels.len() - bids)
+}
+
+fn funding_info(list: Vec<FundingInfo>) -> Result<RestParsed<DepthIds>, String> {
+    Ok(RestParsed::Derivs(
+        list.into_iter()
+            .filter_map(|f| {
+                let hours = f
+                    .funding_interval_hours
+                    .filter(|h| h.is_finite() && *h > 0.0)?;
+                Some(RawDerivs {
+                    instrument: Cow::Owned(f.symbol),
+                    ts: None,
+                    values: Derivs {
+                        funding_interval_h: Some(hours),
+                        ..Derivs::default()
+                    },
+                })
+            })
+            .collect(),
+    ))
 }
 
 fn open_interest(oi: OpenInterest) -> Result<RestParsed<DepthIds>, String> {

@@ -144,6 +144,43 @@ fn open_interest_is_polled_every_10s_and_read_in_base_units() {
     assert_eq!(&*ticks[0].key.instrument, "BTCUSDT");
 }
 
+/// The funding intervals come from `GET /fapi/v1/fundingInfo`, read hourly: a listed symbol
+/// gets its interval (and with it a funding APR, §3.10); an unlisted one keeps none.
+#[test]
+fn funding_intervals_are_read_hourly_from_the_funding_info_list() {
+    let mut d = live::<Usdm>("BLZUSDT");
+    let url = "https://fapi.binance.com/fapi/v1/fundingInfo";
+    let polls = d.protocol().polls(&[guess(Usdm::VENUE, "BLZUSDT")]);
+    assert_eq!(polls[2].every, Duration::from_secs(3_600));
+    assert_eq!(polls[2].urls, [url]);
+    // The response example of "Get Funding Rate Info",
+    // developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-Info
+    let documented = r#"[{"symbol":"BLZUSDT","adjustedFundingRateCap":"0.02500000","adjustedFundingRateFloor":"-0.02500000","fundingIntervalHours":8,"disclaimer":false}]"#;
+    let ticks = |seen: &Seen| -> Vec<(String, Option<f64>)> {
+        seen.events
+            .iter()
+            .filter_map(|e| match e {
+                MarketEvent::Derivs(t) => {
+                    Some((t.key.instrument.to_string(), t.values.funding_interval_h))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let seen = rest(&mut d, url, 200, documented);
+    assert!(seen.problems.is_empty(), "{:?}", seen.problems);
+    assert_eq!(ticks(&seen), [("BLZUSDT".to_owned(), Some(8.0))]);
+    // A 4 h symbol, an entry without an interval and a symbol not watched: only the first.
+    let mut d = live::<Usdm>("LPTUSDT");
+    let seen = rest(
+        &mut d,
+        url,
+        200,
+        r#"[{"symbol":"LPTUSDT","fundingIntervalHours":4},{"symbol":"GTCUSDT"},{"symbol":"BLZUSDT","fundingIntervalHours":8}]"#,
+    );
+    assert_eq!(ticks(&seen), [("LPTUSDT".to_owned(), Some(4.0))]);
+}
+
 #[test]
 fn acks_tickers_and_klines_are_not_problems() {
     let mut d = live::<Spot>("BTCUSDT");
