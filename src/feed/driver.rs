@@ -1023,6 +1023,13 @@ impl<P: Protocol> Adapter for Driver<P> {
                 }
             },
             Ok(RestParsed::Derivs(items)) => self.publish_derivs(items, now, out),
+            Ok(RestParsed::DerivsList(items)) => {
+                let watched = items
+                    .into_iter()
+                    .filter(|i| self.books.contains_key(&*i.instrument))
+                    .collect();
+                self.publish_derivs(watched, now, out)
+            }
             Ok(RestParsed::Ignored) => {}
             Err(e) => {
                 self.counters.malformed += 1;

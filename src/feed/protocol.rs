@@ -227,6 +227,9 @@ pub enum RestParsed<F> {
         limit: Option<usize>,
     },
     Derivs(Vec<RawDerivs<'static>>),
+    /// Derivatives values from one venue-wide list (every symbol in one answer): entries for
+    /// instruments not watched are expected there and skipped, not counted as malformed.
+    DerivsList(Vec<RawDerivs<'static>>),
     /// Not a response this adapter uses.
     Ignored,
 }

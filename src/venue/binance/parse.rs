@@ -389,7 +389,7 @@ fn longer_side(levels: &[(Side, Level)]) -> usize {
 }
 
 fn funding_info(list: Vec<FundingInfo>) -> Result<RestParsed<DepthIds>, String> {
-    Ok(RestParsed::Derivs(
+    Ok(RestParsed::DerivsList(
         list.into_iter()
             .filter_map(|f| {
                 let hours = f

@@ -179,6 +179,8 @@ fn funding_intervals_are_read_hourly_from_the_funding_info_list() {
         r#"[{"symbol":"LPTUSDT","fundingIntervalHours":4},{"symbol":"GTCUSDT"},{"symbol":"BLZUSDT","fundingIntervalHours":8}]"#,
     );
     assert_eq!(ticks(&seen), [("LPTUSDT".to_owned(), Some(4.0))]);
+    // The list names every adjusted symbol: the unwatched ones are no problem.
+    assert!(seen.problems.is_empty(), "{:?}", seen.problems);
 }
 
 #[test]
