@@ -10,12 +10,14 @@
 //!   its sections), per-book and per-symbol state, alerts, the immutable per-tick frame;
 //! - [`history`]: the SQLite history file and the warm start; [`backfill`]: public REST history;
 //! - [`serve`]: the engine's reads over HTTP (REST, SSE, OpenAPI);
+//! - [`amount`]: amounts with their magnitude and currency, read the same on every screen;
 //! - [`ui`]: the terminal UI, which renders [`engine::frame::Frame`]s and sends
 //!   [`control::ReplayControl`]s back; [`logging`] keeps it free of stray output.
 //!
 //! Nothing below the UI imports ratatui or crossterm.
 
 pub mod allocator;
+pub mod amount;
 pub mod backfill;
 pub mod book;
 pub mod capture;

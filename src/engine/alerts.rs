@@ -428,16 +428,7 @@ fn reading(metric: &str, v: f64) -> String {
         return v.to_string();
     }
     if metric.ends_with("_usd") || metric.contains("notional") {
-        let sign = if v < 0.0 { "-" } else { "" };
-        let (scaled, suffix) = match v.abs() {
-            a if a >= 1e9 => (a / 1e9, "B"),
-            a if a >= 1e6 => (a / 1e6, "M"),
-            a if a >= 1e3 => (a / 1e3, "k"),
-            a => (a, ""),
-        };
-        let text = format!("{scaled:.2}");
-        let text = text.trim_end_matches('0').trim_end_matches('.');
-        return format!("{sign}${text}{suffix}");
+        return crate::amount::money(v, "USD");
     }
     let unit = [("_bps", " bps"), ("_ms", " ms"), ("_per_min", "/min")]
         .into_iter()
@@ -473,10 +464,10 @@ mod tests {
     #[test]
     fn alert_figures_carry_their_unit() {
         assert_eq!(reading("large_trade_usd", 2_130_831.0), "$2.13M");
-        assert_eq!(reading("large_trade_usd", 2_000_000.0), "$2M");
+        assert_eq!(reading("large_trade_usd", 2_000_000.0), "$2.00M");
         assert_eq!(reading("liquidation_notional_1m", 45_500.0), "$45.5k");
-        assert_eq!(reading("depth_10bps_usd", -1.5e9), "-$1.5B");
-        assert_eq!(reading("liquidation_usd", 512.345), "$512.35");
+        assert_eq!(reading("depth_10bps_usd", -1.5e9), "-$1.50B");
+        assert_eq!(reading("liquidation_usd", 512.345), "$512");
         assert_eq!(reading("spread_bps", 1.25), "1.25 bps");
         assert_eq!(reading("book_age_ms", 1_500.0), "1500 ms");
         assert_eq!(reading("large_order_events_per_min", 12.0), "12/min");

@@ -10,6 +10,7 @@
 //! that went down missed trades: their windows restart ([`Detectors::restart`]); the last
 //! firings are kept.
 
+use crate::amount::money;
 use crate::engine::analytics::{DetectorKind, DetectorReading, EvidencePoint};
 use crate::features::Trade;
 use crate::features::detectors::layering::LayeringReading;
@@ -196,31 +197,6 @@ fn price(x: f64) -> String {
     }
 }
 
-/// An amount in the book's quote currency with its magnitude, three significant digits:
-/// `2.1M USDT`, `512 USD`.
-fn amount(x: f64, quote: &str) -> String {
-    if !x.is_finite() {
-        return format!("{x} {quote}");
-    }
-    let (scaled, suffix) = match x.abs() {
-        a if a >= 1e9 => (x / 1e9, "B"),
-        a if a >= 1e6 => (x / 1e6, "M"),
-        a if a >= 1e3 => (x / 1e3, "k"),
-        _ => (x, ""),
-    };
-    let decimals = match scaled.abs() {
-        a if a >= 100.0 => 0,
-        a if a >= 10.0 => 1,
-        _ => 2,
-    };
-    let text = format!("{scaled:.decimals$}");
-    let text = match text.contains('.') {
-        true => text.trim_end_matches('0').trim_end_matches('.'),
-        false => &text,
-    };
-    format!("{text}{suffix} {quote}")
-}
-
 fn side_name(side: Side) -> &'static str {
     match side {
         Side::Bid => "bid",
@@ -235,8 +211,8 @@ fn phantom_summary(r: &PhantomReading, quote: &str) -> String {
     format!(
         "{} large adds resolved in 60 s; flickered notional bid {}, ask {}{lifetime}",
         r.episodes,
-        amount(r.flicker_notional_bid, quote),
-        amount(r.flicker_notional_ask, quote)
+        money(r.flicker_notional_bid, quote),
+        money(r.flicker_notional_ask, quote)
     )
 }
 
@@ -297,7 +273,7 @@ fn ignition_evidence(i: Option<Ignition>, quote: &str) -> (String, Vec<EvidenceP
     };
     let summary = format!(
         "{dir} burst: taker {taker} {} in 5 s ({multiple}), mid {} → {}, {} after 60 s",
-        amount(b.notional, quote),
+        money(b.notional, quote),
         price(b.p0),
         price(b.peak),
         price(i.p_h)
@@ -349,8 +325,8 @@ fn hunt_evidence(h: Option<Hunt>, quote: &str) -> (String, Vec<EvidencePoint>) {
         price(h.extreme),
         price(h.edge),
         price(h.atr),
-        amount(h.liquidated, quote),
-        amount(h.liq_baseline, quote),
+        money(h.liquidated, quote),
+        money(h.liq_baseline, quote),
         price(h.p_after)
     );
     let points = vec![
@@ -365,13 +341,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn amounts_carry_their_magnitude_and_currency() {
-        assert_eq!(amount(2_096_684.0, "USDT"), "2.1M USDT");
-        assert_eq!(amount(5_601_372.0, "USDT"), "5.6M USDT");
-        assert_eq!(amount(512.4, "USD"), "512 USD");
-        assert_eq!(amount(45_550.0, "USD"), "45.5k USD");
-        assert_eq!(amount(1.234e9, "USDC"), "1.23B USDC");
-        assert_eq!(amount(0.0, "USD"), "0 USD");
+    fn evidence_amounts_read_as_on_screen() {
+        let r = PhantomReading {
+            phantom_liquidity_score: Some(0.4),
+            phantom_ratio: Some(0.4),
+            episodes: 3,
+            flicker_notional_bid: 2_096_684.0,
+            flicker_notional_ask: 45_550.0,
+            median_flicker_lifetime_ms: Some(420.0),
+            opposite_taker_volume: 0.0,
+            open_episodes: 0,
+        };
+        let usdt = phantom_summary(&r, "USDT");
+        assert!(usdt.contains("bid $2.10M, ask $45.5k"), "{usdt}");
+        let eur = phantom_summary(&r, "EUR");
+        assert!(eur.contains("bid 2.10M EUR, ask 45.5k EUR"), "{eur}");
     }
 
     #[test]
