@@ -1,7 +1,8 @@
 //! Engine budgets (issue 6): the cost of one book update through `Engine::on_event` (mirror,
 //! OFI, level OFI, the phantom/large-order trackers; target ≤ 1 µs) and of one tick per
 //! (venue, instrument) (every feature, bands, flow, composites, alerts and the frame; target
-//! ≤ 20 µs), on a 200-level perpetual book warmed with 24 h of minute baselines.
+//! ≤ 20 µs), on a 200-level perpetual book warmed with 24 h of minute baselines; and the cost of
+//! writing one tick's JSON line.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use depthscope::config::Config;
 use depthscope::engine::frame::DataMode;
+use depthscope::engine::stream::{JsonLines, StreamOptions};
 use depthscope::engine::{Engine, EngineSettings};
 use depthscope::feed::event::{
     BookKey, BookStatus, BookUpdate, LevelChange, LiqSampling, Liquidation, MarketEvent, Trade,
@@ -236,5 +238,21 @@ fn zone_snapshot(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, per_update, per_tick, zone_snapshot);
+/// One `stream --json` line (what `serve` writes for its SSE stream every tick) of a tick with
+/// 8 books: every feature, band, flow figure and the analytics, each number rounded for its key.
+fn json_line(c: &mut Criterion) {
+    let (mut engine, _, t) = warmed(8);
+    let frame = engine.tick(t as Nanos * MS);
+    let mut lines = JsonLines::new(StreamOptions::default());
+    let mut out = Vec::with_capacity(1 << 20);
+    c.bench_function("stream: one JSON line (8 books)", |b| {
+        b.iter(|| {
+            out.clear();
+            lines.write(&mut out, black_box(&frame)).unwrap();
+            black_box(out.len())
+        })
+    });
+}
+
+criterion_group!(benches, per_update, per_tick, zone_snapshot, json_line);
 criterion_main!(benches);

@@ -40,6 +40,7 @@ pub mod reads;
 pub mod stream;
 pub mod stream_analytics;
 pub mod stream_numbers;
+pub mod stream_writer;
 pub mod symbol;
 pub mod task;
 pub mod warm;

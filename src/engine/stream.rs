@@ -19,7 +19,6 @@
 //! commercial feeds (`phantom_liquidity_score` → `manip_risk`, `large_order_pressure` →
 //! `smart_money_score` …).
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -36,11 +35,12 @@ use crate::market::Nanos;
 
 use super::analytics::DetectorKind;
 use super::frame::{
-    Alert, AlertDelivery, BackfillView, BookFeatures, BookFrame, DataMode, DepthBands, DerivsView,
-    FlowFeatures, Frame, LiquidationFeatures, SymbolFrame, VenueHealth,
+    Alert, BookFeatures, BookFrame, DepthBands, DerivsView, FlowFeatures, Frame,
+    LiquidationFeatures, SymbolFrame,
 };
-use super::stream_analytics::analytics_value;
+use super::stream_analytics::{analytics_value, write_analytics};
 use super::stream_numbers::{Fields, Precision, tidy_book, tidy_other};
+use super::stream_writer::{Object, Renames, write_array, write_tidy};
 
 /// How `stream --json` writes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,20 +49,6 @@ pub struct StreamOptions {
     pub market_names: bool,
     /// Only these fields (`--fields`): a slim line.
     pub fields: Option<Fields>,
-}
-
-#[derive(Serialize)]
-struct Line<'a> {
-    seq: u64,
-    at: Nanos,
-    mode: &'a DataMode,
-    symbols: Vec<Value>,
-    venues: &'a [VenueHealth],
-    alerts: Vec<&'a Alert>,
-    alert_delivery: AlertDelivery,
-    /// The REST backfill's progress, once one has started.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    backfill: Option<&'a BackfillView>,
 }
 
 /// A slim line (`--fields`).
@@ -158,7 +144,7 @@ impl<'a> BookLine<'a> {
 pub struct JsonLines {
     opts: StreamOptions,
     /// Honest name → market name, for the keys that have one.
-    renames: HashMap<&'static str, &'static str>,
+    renames: Renames,
     last_alert: u64,
 }
 
@@ -184,89 +170,108 @@ impl JsonLines {
         if let Some(a) = alerts.last() {
             self.last_alert = a.id;
         }
-        let symbols = frame
-            .symbols
-            .iter()
-            .map(|s| self.symbol_line(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(io::Error::other)?;
-        let mut value = if self.opts.fields.is_some() {
-            serde_json::to_value(SlimLine {
-                seq: frame.seq,
-                at: frame.at,
-                symbols,
-            })
-        } else {
-            serde_json::to_value(Line {
-                seq: frame.seq,
-                at: frame.at,
-                mode: &frame.mode,
-                symbols,
-                venues: &frame.venues,
-                alerts,
-                alert_delivery: frame.alert_delivery,
-                backfill: frame.backfill.as_ref(),
-            })
+        let line = match &self.opts.fields {
+            Some(fields) => self.slim_line(frame, fields),
+            None => self.full_line(frame, &alerts),
         }
         .map_err(io::Error::other)?;
-        for key in ["venues", "alerts"] {
-            if let Some(v) = value.get_mut(key) {
-                tidy_other(v);
-            }
-        }
-        if self.opts.market_names {
-            rename_keys(&mut value, &self.renames);
-        }
-        serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
+        out.write_all(&line)?;
         out.write_all(b"\n")?;
         out.flush()
     }
 
-    /// One symbol exactly as a line holds it (renamed with `market_names`), for other writers of
-    /// the same stream (the SSE stream of `depthscope serve`).
-    pub fn symbol_value(&self, s: &SymbolFrame) -> serde_json::Result<Value> {
-        let mut value = self.symbol_line(s)?;
-        if self.opts.market_names {
-            rename_keys(&mut value, &self.renames);
-        }
-        Ok(value)
+    fn renames(&self) -> Option<&Renames> {
+        self.opts.market_names.then_some(&self.renames)
     }
 
-    /// One symbol: its composites and books, numbers tidied, slim if fields are chosen.
-    fn symbol_line(&self, s: &SymbolFrame) -> serde_json::Result<Value> {
-        let fields = self.opts.fields.as_ref();
+    /// A whole line, written straight from the frame (see [`stream_writer`](super::stream_writer)).
+    fn full_line(&self, frame: &Frame, alerts: &[&Alert]) -> serde_json::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(64 * 1024);
+        let mut line = Object::begin(&mut out, self.renames());
+        line.member("seq", &frame.seq, None)?;
+        line.member("at", &frame.at, None)?;
+        line.member("mode", &frame.mode, None)?;
+        line.with("symbols", |out| {
+            write_array(out, &frame.symbols, |out, s| self.write_symbol(out, s))
+        })?;
+        line.member("venues", &frame.venues, None)?;
+        line.member("alerts", alerts, None)?;
+        line.member("alert_delivery", &frame.alert_delivery, None)?;
+        if let Some(backfill) = &frame.backfill {
+            line.member("backfill", backfill, None)?;
+        }
+        line.end();
+        Ok(out)
+    }
+
+    /// A slim line (`--fields`): built as a tree, which the field selection walks.
+    fn slim_line(&self, frame: &Frame, fields: &Fields) -> serde_json::Result<Vec<u8>> {
+        let symbols = frame
+            .symbols
+            .iter()
+            .map(|s| self.slim_symbol(s, fields))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut value = serde_json::to_value(SlimLine {
+            seq: frame.seq,
+            at: frame.at,
+            symbols,
+        })?;
+        if let Some(renames) = self.renames() {
+            rename_keys(&mut value, renames);
+        }
+        serde_json::to_vec(&value)
+    }
+
+    /// One symbol exactly as a full line holds it (renamed with `market_names`), for other
+    /// writers of the same stream (the SSE stream of `depthscope serve`).
+    pub fn symbol_json(&self, s: &SymbolFrame) -> serde_json::Result<String> {
+        let mut out = Vec::with_capacity(8 * 1024);
+        self.write_symbol(&mut out, s)?;
+        String::from_utf8(out).map_err(serde::ser::Error::custom)
+    }
+
+    fn detector_name(&self, k: DetectorKind) -> &'static str {
+        let honest = k.metric();
+        match self.opts.market_names {
+            true => self.renames.get(honest).copied().unwrap_or(honest),
+            false => honest,
+        }
+    }
+
+    /// One symbol: its composites, analytics and books, numbers tidied as they are written.
+    fn write_symbol(&self, out: &mut Vec<u8>, s: &SymbolFrame) -> serde_json::Result<()> {
+        let renames = self.renames();
+        let mut line = Object::begin(out, renames);
+        line.member("symbol", &s.symbol, None)?;
+        line.member("composites", &s.composites, None)?;
+        line.with("analytics", |out| {
+            write_analytics(out, s, |k| self.detector_name(k), renames)
+        })?;
+        line.with("books", |out| {
+            write_array(out, &s.books, |out, b| {
+                write_tidy(out, &BookLine::of(b), Some(Precision::of(b)), renames)
+            })
+        })?;
+        line.end();
+        Ok(())
+    }
+
+    /// One symbol of a slim line: its identity, the named composites and analytics parts, and
+    /// its books slimmed.
+    fn slim_symbol(&self, s: &SymbolFrame, f: &Fields) -> serde_json::Result<Value> {
         let mut books = Vec::with_capacity(s.books.len());
         for b in &s.books {
             let mut v = serde_json::to_value(BookLine::of(b))?;
             tidy_book(&mut v, Precision::of(b));
-            books.push(match fields {
-                Some(f) => f.slim_book(v),
-                None => v,
-            });
+            books.push(f.slim_book(v));
         }
         let mut composites = serde_json::to_value(&s.composites)?;
         tidy_other(&mut composites);
-        let detector_name = |k: DetectorKind| {
-            let honest = k.metric();
-            match self.opts.market_names {
-                true => self.renames.get(honest).copied().unwrap_or(honest),
-                false => honest,
-            }
-        };
         let mut line = serde_json::Map::new();
         line.insert("symbol".into(), Value::from(s.symbol.as_str()));
-        match fields {
-            Some(f) => {
-                line.extend(f.slim_composites(composites));
-                if !f.analytics.is_empty() {
-                    line.extend(f.slim_analytics(analytics_value(s, detector_name)?));
-                }
-            }
-            None => {
-                let analytics = analytics_value(s, detector_name)?;
-                line.insert("composites".into(), composites);
-                line.insert("analytics".into(), analytics);
-            }
+        line.extend(f.slim_composites(composites));
+        if !f.analytics.is_empty() {
+            line.extend(f.slim_analytics(analytics_value(s, |k| self.detector_name(k))?));
         }
         line.insert("books".into(), Value::Array(books));
         Ok(Value::Object(line))
@@ -275,14 +280,14 @@ impl JsonLines {
 
 /// For each honest name, the first market name the alias table lists for it, unless that one is
 /// the honest name itself.
-fn market_renames() -> HashMap<&'static str, &'static str> {
+fn market_renames() -> Renames {
     ALIASES
         .iter()
         .filter_map(|a| Some((a.spec_name, market_name(a.spec_name)?)))
         .collect()
 }
 
-fn rename_keys(value: &mut Value, renames: &HashMap<&'static str, &'static str>) {
+fn rename_keys(value: &mut Value, renames: &Renames) {
     match value {
         Value::Object(map) => {
             let keys: Vec<String> = map.keys().cloned().collect();
@@ -334,7 +339,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::config::alerts::{AlertMetric, AlertRule, Notify, Trigger};
-    use crate::engine::frame::Severity;
+    use crate::engine::frame::{DataMode, Severity};
     use crate::engine::{Clock, Engine, EngineSettings, run_engine};
     use crate::feed::event::{BookUpdate, LevelChange, MarketEvent, UpdateKind};
     use crate::market::{Side, VenueId};
@@ -472,6 +477,49 @@ mod tests {
         let btc = &mut frame.symbols[0];
         btc.analytics = Arc::new(crate::engine::analytics_reads::fixture::filled(btc));
         frame
+    }
+
+    /// A symbol as a tree: each part serialised, walked to round, renamed.
+    fn symbol_tree(lines: &JsonLines, s: &SymbolFrame) -> Value {
+        let books: Vec<Value> = s
+            .books
+            .iter()
+            .map(|b| {
+                let mut v = serde_json::to_value(BookLine::of(b)).unwrap();
+                tidy_book(&mut v, Precision::of(b));
+                v
+            })
+            .collect();
+        let mut composites = serde_json::to_value(&s.composites).unwrap();
+        tidy_other(&mut composites);
+        let analytics = analytics_value(s, |k| lines.detector_name(k)).unwrap();
+        let mut v = serde_json::json!({
+            "symbol": s.symbol, "composites": composites, "analytics": analytics, "books": books,
+        });
+        if let Some(renames) = lines.renames() {
+            rename_keys(&mut v, renames);
+        }
+        v
+    }
+
+    #[test]
+    fn a_symbol_written_directly_equals_the_tidied_renamed_tree() {
+        let frame = analytics_frame();
+        for market_names in [false, true] {
+            let lines = JsonLines::new(StreamOptions {
+                market_names,
+                ..StreamOptions::default()
+            });
+            for s in &frame.symbols {
+                let text = lines.symbol_json(s).unwrap();
+                let direct: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(direct, symbol_tree(&lines, s), "{}", s.symbol);
+                // No key written twice (a tree would have kept one silently).
+                let keys = |v: &Value| v.to_string().matches("\":").count();
+                assert_eq!(text.matches("\":").count(), keys(&direct));
+            }
+        }
+        assert!(frame.symbols.iter().any(|s| !s.books.is_empty()));
     }
 
     #[test]

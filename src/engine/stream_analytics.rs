@@ -21,6 +21,7 @@ use super::analytics::{
 };
 use super::frame::{Progress, SymbolFrame};
 use super::stream_numbers::{Precision, tidy_book};
+use super::stream_writer::{Renames, write_tidy};
 
 #[derive(Serialize)]
 struct AnalyticsLine<'a> {
@@ -109,15 +110,12 @@ fn symbol_precision(s: &SymbolFrame) -> Option<Precision> {
     })
 }
 
-/// The analytics of `s` as a line holds them. `name` gives a detector's name in
-/// `top_contributors` (its metric name, or the market name with `--market-names`: keys are renamed
-/// by the writer, these are values).
-pub fn analytics_value(
-    s: &SymbolFrame,
+fn analytics_line<'a>(
+    s: &'a SymbolFrame,
     name: impl Fn(DetectorKind) -> &'static str,
-) -> serde_json::Result<Value> {
+) -> AnalyticsLine<'a> {
     let a: &Analytics = &s.analytics;
-    let mut v = serde_json::to_value(AnalyticsLine {
+    AnalyticsLine {
         zones: &a.zones,
         regime: RegimeLine::of(&a.regime),
         drift: &a.drift,
@@ -130,12 +128,32 @@ pub fn analytics_value(
             .collect(),
         lead_lag: a.lead_lag.as_ref(),
         positioning: &a.positioning,
-    })?;
+    }
+}
+
+/// The analytics of `s` as a line holds them. `name` gives a detector's name in
+/// `top_contributors` (its metric name, or the market name with `--market-names`: keys are renamed
+/// by the writer, these are values).
+pub fn analytics_value(
+    s: &SymbolFrame,
+    name: impl Fn(DetectorKind) -> &'static str,
+) -> serde_json::Result<Value> {
+    let mut v = serde_json::to_value(analytics_line(s, name))?;
     match symbol_precision(s) {
         Some(p) => tidy_book(&mut v, p),
         None => super::stream_numbers::tidy_other(&mut v),
     }
     Ok(v)
+}
+
+/// [`analytics_value`] written straight to `out` as JSON, keys renamed by `renames`.
+pub fn write_analytics(
+    out: &mut Vec<u8>,
+    s: &SymbolFrame,
+    name: impl Fn(DetectorKind) -> &'static str,
+    renames: Option<&Renames>,
+) -> serde_json::Result<()> {
+    write_tidy(out, &analytics_line(s, name), symbol_precision(s), renames)
 }
 
 /// The names of the analytics parts (`--fields zones,regime`).

@@ -76,25 +76,29 @@ pub fn tidy_other(value: &mut Value) {
 fn tidy(value: &mut Value, key: Option<&str>, p: Option<Precision>) {
     match value {
         Value::Number(n) if n.is_f64() => {
-            if let Some(x) = n.as_f64() {
-                let decimals = match (key.map(unit), p) {
-                    (Some(Unit::Price), Some(p)) => Some(p.price),
-                    (Some(Unit::Size), Some(p)) => Some(p.size),
-                    (Some(Unit::Money), _) => Some(MONEY_DECIMALS),
-                    _ => None,
-                };
-                let tidied = match decimals {
-                    Some(d) => round_decimals(x, d),
-                    None => round_significant(x),
-                };
-                if let Some(number) = serde_json::Number::from_f64(tidied) {
-                    *n = number;
-                }
+            if let Some(x) = n.as_f64()
+                && let Some(number) = serde_json::Number::from_f64(tidy_number(x, key, p))
+            {
+                *n = number;
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|v| tidy(v, key, p)),
         Value::Object(map) => map.iter_mut().for_each(|(k, v)| tidy(v, Some(k), p)),
         _ => {}
+    }
+}
+
+/// `x` rounded for the key it is written under and the book's precision (`None` outside books).
+pub fn tidy_number(x: f64, key: Option<&str>, p: Option<Precision>) -> f64 {
+    let decimals = match (key.map(unit), p) {
+        (Some(Unit::Price), Some(p)) => Some(p.price),
+        (Some(Unit::Size), Some(p)) => Some(p.size),
+        (Some(Unit::Money), _) => Some(MONEY_DECIMALS),
+        _ => None,
+    };
+    match decimals {
+        Some(d) => round_decimals(x, d),
+        None => round_significant(x),
     }
 }
 

@@ -82,8 +82,8 @@ impl Tick {
             .symbols
             .iter()
             .filter_map(|s| {
-                let value = lines.symbol_value(s).ok()?;
-                Some((s.symbol.clone(), value.to_string()))
+                let json = lines.symbol_json(s).ok()?;
+                Some((s.symbol.clone(), json))
             })
             .collect();
         let mut fired: Vec<_> = frame
