@@ -58,11 +58,13 @@ pub async fn run_engine(
             Recorder::new(h.sink)
         }
     });
+    // Readers (the screen, `stream --json`, the SSE hub) get the frame first: the history's
+    // rows for the second can wait the few ms their building takes, a reader should not.
     let mut publish = |engine: &mut Engine, frame: Arc<Frame>| {
+        frames.send_replace(frame.clone());
         if let Some(r) = recorder.as_mut() {
             r.on_frame(engine, &frame);
         }
-        frames.send_replace(frame);
     };
     let mut timer = tokio::time::interval(Duration::from_millis(tick_ms));
     timer.set_missed_tick_behavior(MissedTickBehavior::Skip);
