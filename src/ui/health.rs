@@ -189,7 +189,10 @@ fn venues(
         &mut columns[6],
         longest(&|v| resyncs_text(v).chars().count()),
     );
+    // The state takes what its longest text needs, not the room a reason could need: with
+    // every venue live, the counts it would have pushed off an 80-column screen stay.
     let state = longest(&|v| conn_badge(&v.state, cx).0.chars().count());
+    table::shrink(&mut columns[1], state);
     table::widen(&mut columns, width, &[(1, state)]);
     // A state's reason matters more than the connection and malformed counts: if it still
     // does not fit, those give way rather than the reason being cut, and the title names them.

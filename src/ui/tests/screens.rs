@@ -267,7 +267,7 @@ fn health_shows_long_names_whole_and_wraps_its_notes() {
         b.stale = false;
         b.counters.audit = None;
     }
-    let mut app = super::app(frame);
+    let mut app = super::app(frame.clone());
     press(&mut app, &[Command::ViewHealth]);
     let screen = text(draw(&app, 120, 40).backend().buffer());
     assert!(screen.contains("kucoin-futures perp"), "{screen}");
@@ -281,6 +281,20 @@ fn health_shows_long_names_whole_and_wraps_its_notes() {
     );
     let wide = text(draw(&app, 200, 60).backend().buffer());
     assert!(!wide.contains("hidden: too narrow"), "{wide}");
+    // With every venue live and no resyncs (the usual screen), the state is narrow and every
+    // count fits in 80 columns.
+    let mut live = frame.clone();
+    for v in &mut live.venues {
+        v.state = crate::feed::health::ConnState::Live;
+        v.counters.resyncs.clear();
+    }
+    let mut live_app = super::app(live);
+    press(&mut live_app, &[Command::ViewHealth]);
+    let narrow = text(draw(&live_app, 80, 24).backend().buffer());
+    assert!(!narrow.contains("hidden: too narrow"), "{narrow}");
+    for column in ["CKSUM ok/fail", "RESYNCS", "CONN", "BAD"] {
+        assert!(narrow.contains(column), "{column}\n{narrow}");
+    }
     // The overview's venue column is as wide as its longest long name.
     press(&mut app, &[Command::ViewOverview]);
     for (w, h) in [(120, 40), (200, 60)] {
