@@ -600,9 +600,32 @@ fn new_tape(cfg: &EngineConfig) -> Tape {
     Tape::new(cfg.recent_prints, (cfg.traded_window_s * 1000.0) as Millis)
 }
 
-/// A venue trade id as the `u64` the de-duplication keys on.
+/// A venue trade id as the `u64` the de-duplication keys on: a decimal id as its number, so
+/// the consecutive ids most venues give (Binance, OKX, Kraken, Coinbase, …) are kept as runs
+/// (`features::prints`); any other id hashed. A venue gives one form of id per instrument, so a
+/// number and a hash do not meet in one book.
 fn trade_id(id: &str) -> u64 {
+    if let Ok(n) = id.parse::<u64>()
+        && !id.starts_with('+')
+    {
+        return n;
+    }
     let mut h = std::hash::DefaultHasher::new();
     id.hash(&mut h);
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trade_id;
+
+    #[test]
+    fn decimal_trade_ids_keep_their_numbers_so_consecutive_ids_stay_consecutive() {
+        let ids: Vec<u64> = (1_000..1_005).map(|n| trade_id(&n.to_string())).collect();
+        assert_eq!(ids, vec![1_000, 1_001, 1_002, 1_003, 1_004]);
+        assert_eq!(trade_id("18446744073709551615"), u64::MAX);
+        // Anything else is hashed: prefixed ids, a written sign.
+        assert_ne!(trade_id("+5"), 5);
+        assert_ne!(trade_id("ETH-1234"), trade_id("ETH-1235"));
+    }
 }
