@@ -73,7 +73,8 @@ pub fn render(area: Rect, buf: &mut Buffer, view: &FlowView, cx: &Ctx) {
     );
 }
 
-/// `BIN  buy 58% │███   1.38`: taker buy share as a gauge around one half, and buy/sell ratio.
+/// `BIN  buy 58% │███   b/s 1.38`: taker buy share as a gauge around one half, and the taker
+/// buy/sell volume ratio.
 fn taker_row(buf: &mut Buffer, area: Rect, book: &BookFrame, label: &str, cx: &Ctx) {
     let f = &book.flow;
     let share = cx.num(f.taker_buy_share, |s| format!("{:.0}%", s * 100.0));
@@ -81,7 +82,7 @@ fn taker_row(buf: &mut Buffer, area: Rect, book: &BookFrame, label: &str, cx: &C
     put(buf, area.x + 6, area.y, "buy", 4, cx.theme.dim);
     put_right(buf, area.x + 10, area.y, &share, 4, cx.theme.text);
     let ratio = cx.num(f.taker_buy_sell_ratio, |r| format::fixed(r, 2));
-    let gauge_w = area.width.saturating_sub(22);
+    let gauge_w = area.width.saturating_sub(26);
     centred_gauge(
         buf,
         Rect::new(area.x + 15, area.y, gauge_w, 1),
@@ -90,10 +91,10 @@ fn taker_row(buf: &mut Buffer, area: Rect, book: &BookFrame, label: &str, cx: &C
     );
     put_right(
         buf,
-        area.right().saturating_sub(6),
+        area.right().saturating_sub(10),
         area.y,
-        &ratio,
-        6,
+        &format!("b/s {ratio}"),
+        10,
         cx.theme.dim,
     );
 }
