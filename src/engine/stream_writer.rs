@@ -132,9 +132,9 @@ impl Tidy<'_> {
     }
 }
 
-/// Integer writers: into the key while one is being written (a map with integer keys), to the
-/// output otherwise.
-macro_rules! integers {
+/// Writers of the scalars a map key can be (`serde_json` writes integer and `bool` keys between
+/// quotes): into the key while one is being written, to the output otherwise.
+macro_rules! key_scalars {
     ($($method:ident: $t:ty),*) => {$(
         fn $method<W: ?Sized + Write>(&mut self, w: &mut W, value: $t) -> io::Result<()> {
             match &mut self.key {
@@ -146,7 +146,8 @@ macro_rules! integers {
 }
 
 impl Formatter for Tidy<'_> {
-    integers!(
+    key_scalars!(
+        write_bool: bool,
         write_i8: i8, write_i16: i16, write_i32: i32, write_i64: i64, write_i128: i128,
         write_u8: u8, write_u16: u16, write_u32: u32, write_u64: u64, write_u128: u128
     );
@@ -297,6 +298,8 @@ mod tests {
         assert!(text.contains(r#""label":"a\"b\n""#), "{text}");
         let by_id: BTreeMap<u32, f64> = [(7, 0.1 + 0.2)].into_iter().collect();
         assert_eq!(written(&by_id, None, None), r#"{"7":0.3}"#);
+        let by_flag: BTreeMap<bool, u8> = [(false, 0), (true, 1)].into_iter().collect();
+        assert_eq!(written(&by_flag, None, None), r#"{"false":0,"true":1}"#);
         let escaped: BTreeMap<&str, u8> = [("a\"b", 1)].into_iter().collect();
         assert_eq!(written(&escaped, None, Some(&renames)), r#"{"a\"b":1}"#);
     }
